@@ -1,0 +1,2 @@
+/** @ct/namespaces (being built: see the issues). */
+export const packageName = '@ct/namespaces';

@@ -1,0 +1,2 @@
+/** @ct/oci (being built: see the issues). */
+export const packageName = '@ct/oci';

@@ -1,0 +1,2 @@
+/** @ct/runtime (being built: see the issues). */
+export const packageName = '@ct/runtime';

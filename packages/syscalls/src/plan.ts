@@ -1,0 +1,232 @@
+/**
+ * The child plan: the closed list of steps a cloned (or entered) child walks between clone and execve.
+ *
+ * This file is the contract between @ct/syscalls (which flattens a plan into one preallocated buffer and runs it
+ * in C, async-signal-safe) and the layers above (which only build plans). Every step is a plain object with an
+ * `op` discriminant; paths are strings (byte-exact where given as Uint8Array), numbers that can pass bit 31 are
+ * bigint. Nothing here is policy: defaults and ordering belong to @ct/namespaces.
+ *
+ * Paths: a step's path is used as given (absolute or relative to the child's cwd) unless `inRoot` names a
+ * directory, in which case the path is resolved inside that directory by fd (openat2 RESOLVE_IN_ROOT, or the
+ * O_NOFOLLOW walk when forced), so that a symlink planted in a container image cannot redirect it.
+ *
+ * Man pages: clone3(2), unshare(2), setns(2), mount(2), mount_setattr(2), move_mount(2), pivot_root(2),
+ * capabilities(7), seccomp(2), prctl(2), prlimit(2), execve(2), execveat(2).
+ */
+
+/** Where a step's path is resolved. */
+export interface InRoot {
+  /** A directory (absolute path, opened by the child with O_PATH|O_DIRECTORY) the path is confined to. */
+  readonly inRoot?: string;
+}
+
+/** Pause point: the child reports `{kind: 'paused', step}` and blocks until the parent calls `release()`. */
+export interface WaitStep { readonly op: 'wait'; readonly label: string }
+/** unshare(2) with CLONE_NEW* flags (mount locking, a cgroup ns after cgroup placement, a time ns). */
+export interface UnshareStep { readonly op: 'unshare'; readonly flags: number }
+/**
+ * setns(2) on a namespace file (e.g. /proc/PID/ns/net or a bind-mounted ns file) or a pidfd. The path is
+ * opened by the parent before the clone (O_RDONLY|O_CLOEXEC), so a missing file fails in the caller.
+ */
+export interface SetnsStep { readonly op: 'setns'; readonly path: string; readonly nstype: number }
+/** mount(2): any type, flags and data. `target` may be confined with `inRoot`; `source` is host-side. */
+export interface MountStep extends InRoot {
+  readonly op: 'mount';
+  readonly source?: string;
+  readonly target: string;
+  readonly fstype?: string;
+  readonly flags: bigint;
+  readonly data?: string;
+}
+/**
+ * A read-only (or other attribute) remount of a bind mount that keeps the locked flags: the child reads the
+ * mount's current flags with statfs and ORs them in (bugs.gnu.org/46292), or uses mount_setattr when recursive.
+ */
+export interface RemountStep extends InRoot {
+  readonly op: 'remount';
+  readonly target: string;
+  /** MS_* flags to add (MS_RDONLY, MS_NOSUID, ...); MS_REMOUNT|MS_BIND are implied. */
+  readonly flags: bigint;
+  /** Apply to every mount below too (mount_setattr AT_RECURSIVE). */
+  readonly recursive: boolean;
+}
+/** mount_setattr(2) on a path: attributes to set and clear, and propagation (MS_PRIVATE, MS_SLAVE, ...). */
+export interface MountSetattrStep extends InRoot {
+  readonly op: 'mountSetattr';
+  readonly target: string;
+  readonly attrSet: bigint;
+  readonly attrClr: bigint;
+  readonly propagation: bigint;
+  readonly recursive: boolean;
+}
+/** Propagation change with mount(2) (MS_PRIVATE|MS_REC on "/", as Guix should have). */
+export interface PropagationStep extends InRoot { readonly op: 'propagation'; readonly target: string; readonly flags: bigint }
+/** mkdir -p with a mode for each created component. */
+export interface MkdirStep extends InRoot { readonly op: 'mkdir'; readonly path: string; readonly mode: number }
+/** Create an empty file (a mount point for a file bind); existing files are kept. */
+export interface TouchStep extends InRoot { readonly op: 'touch'; readonly path: string; readonly mode: number }
+/** symlink(2): `path` is created pointing at `target`; an existing identical link is kept. */
+export interface SymlinkStep extends InRoot { readonly op: 'symlink'; readonly target: string; readonly path: string }
+/** chmod, never following a final symlink. */
+export interface ChmodStep extends InRoot { readonly op: 'chmod'; readonly path: string; readonly mode: number }
+/** Write a small file (created or truncated) with a mode: /etc/hosts, a uid_map of our own, ... */
+export interface WriteFileStep extends InRoot {
+  readonly op: 'writeFile';
+  readonly path: string;
+  readonly data: Uint8Array | string;
+  readonly mode: number;
+}
+/** mknod(2): a device node (type bits in mode) with a dev_t built from major/minor. */
+export interface MknodStep extends InRoot {
+  readonly op: 'mknod';
+  readonly path: string;
+  readonly mode: number;
+  readonly major: number;
+  readonly minor: number;
+}
+/** umount2(2). */
+export interface UmountStep extends InRoot { readonly op: 'umount'; readonly path: string; readonly flags: number }
+/** rmdir(2). */
+export interface RmdirStep extends InRoot { readonly op: 'rmdir'; readonly path: string }
+/** chdir(2). After a pivot_root, `checkInRoot` refuses a cwd that resolved outside the new root. */
+export interface ChdirStep { readonly op: 'chdir'; readonly path: string }
+/** chroot(2) (the --no-pivot path). */
+export interface ChrootStep { readonly op: 'chroot'; readonly path: string }
+/**
+ * pivot_root(2). Without `putOld`, the pivot_root(".", ".") idiom: chdir newRoot, pivot, umount2(".",
+ * MNT_DETACH), chdir "/". With `putOld` (relative to newRoot): mkdir, pivot, chdir "/", detach, rmdir.
+ */
+export interface PivotRootStep { readonly op: 'pivotRoot'; readonly newRoot: string; readonly putOld?: string }
+export interface SethostnameStep { readonly op: 'sethostname'; readonly name: string }
+export interface SetdomainnameStep { readonly op: 'setdomainname'; readonly name: string }
+/** Bring the loopback interface up (SIOCGIFFLAGS/SIOCSIFFLAGS IFF_UP on "lo"). */
+export interface LoopbackUpStep { readonly op: 'loopbackUp' }
+/** setgroups(2) with the given list (an empty list clears supplementary groups). */
+export interface SetgroupsStep { readonly op: 'setgroups'; readonly gids: readonly number[] }
+export interface SetresgidStep { readonly op: 'setresgid'; readonly gid: number }
+export interface SetresuidStep { readonly op: 'setresuid'; readonly uid: number }
+/**
+ * Capabilities: drop every capability not in `bounding` from the bounding set (PR_CAPBSET_DROP), capset the
+ * effective/permitted/inheritable sets, then raise the ambient ones (PR_CAP_AMBIENT). Masks are bit masks of
+ * capability numbers (bit n = capability n), bigint because they pass bit 31.
+ */
+export interface CapabilitiesStep {
+  readonly op: 'capabilities';
+  readonly bounding: bigint;
+  readonly effective: bigint;
+  readonly permitted: bigint;
+  readonly inheritable: bigint;
+  readonly ambient: bigint;
+}
+/** Keep capabilities across the setresuid that follows (PR_SET_KEEPCAPS). */
+export interface KeepCapsStep { readonly op: 'keepCaps'; readonly on: boolean }
+export interface NoNewPrivsStep { readonly op: 'noNewPrivs' }
+/** PR_SET_PDEATHSIG (the child re-checks getppid afterwards and exits if the parent is already gone). */
+export interface PdeathsigStep { readonly op: 'pdeathsig'; readonly signal: number }
+/** prlimit(2) on the child itself. */
+export interface RlimitStep { readonly op: 'rlimit'; readonly resource: number; readonly soft: bigint; readonly hard: bigint }
+/** Write /proc/self/oom_score_adj. */
+export interface OomScoreAdjStep { readonly op: 'oomScoreAdj'; readonly value: number }
+export interface UmaskStep { readonly op: 'umask'; readonly mask: number }
+/** setsid(2). */
+export interface SetsidStep { readonly op: 'setsid' }
+/**
+ * Allocate a pty from the container's /dev/ptmx (after pivot_root), make the slave the controlling terminal and
+ * fds 0-2, set its size, and send the master over the unix socket at `socketPath` (connected by the parent before
+ * the clone and passed as an fd) with SCM_RIGHTS, as runc's --console-socket does.
+ */
+export interface ConsoleStep {
+  readonly op: 'console';
+  readonly socketPath: string;
+  readonly rows?: number;
+  readonly cols?: number;
+}
+/** dup2 an fd the parent passed (see SpawnOptions.fds) onto a child fd number. */
+export interface Dup2Step { readonly op: 'dup2'; readonly from: number; readonly to: number }
+/** close_range(first, ~0U): closes every fd from `first` up, except the error pipe until exec (CLOEXEC). */
+export interface CloseFromStep { readonly op: 'closeFrom'; readonly first: number }
+/** seccomp(2) SECCOMP_SET_MODE_FILTER with a compiled BPF program (8 bytes per instruction). */
+export interface SeccompStep { readonly op: 'seccomp'; readonly bpf: Uint8Array; readonly flags: number }
+/** Open a FIFO for writing and block until a reader (ct start) opens it: the create/start split. */
+export interface WaitFifoStep { readonly op: 'waitFifo'; readonly path: string }
+/** personality(2). */
+export interface PersonalityStep { readonly op: 'personality'; readonly persona: number }
+/** Write a file under /proc/self (e.g. timens_offsets after unshare(CLONE_NEWTIME)). */
+export interface WriteProcSelfStep { readonly op: 'writeProcSelf'; readonly file: string; readonly data: string }
+/**
+ * execve(2) (last step). With `search`, PATH in `env` is searched as execvp does (ENOENT/EACCES rules). An exec
+ * failure comes back as {step, errno}; a successful exec closes the error pipe.
+ */
+export interface ExecStep {
+  readonly op: 'exec';
+  readonly path: string;
+  readonly argv: readonly string[];
+  readonly env: readonly string[];
+  readonly search: boolean;
+}
+
+/** One child step. The list is closed: anything else is refused before the clone. */
+export type Step =
+  | WaitStep | UnshareStep | SetnsStep | MountStep | RemountStep | MountSetattrStep | PropagationStep
+  | MkdirStep | TouchStep | SymlinkStep | ChmodStep | WriteFileStep | MknodStep | UmountStep | RmdirStep
+  | ChdirStep | ChrootStep | PivotRootStep | SethostnameStep | SetdomainnameStep | LoopbackUpStep
+  | SetgroupsStep | SetresgidStep | SetresuidStep | CapabilitiesStep | KeepCapsStep | NoNewPrivsStep
+  | PdeathsigStep | RlimitStep | OomScoreAdjStep | UmaskStep | SetsidStep | ConsoleStep | Dup2Step
+  | CloseFromStep | SeccompStep | WaitFifoStep | PersonalityStep | WriteProcSelfStep | ExecStep;
+
+/** The `op` names, for validation. */
+export type StepOp = Step['op'];
+
+/** What `spawn` clones. */
+export interface SpawnPlan {
+  /** CLONE_NEW* flags (and nothing else: CLONE_PIDFD and the exit signal are the engine's). */
+  readonly namespaces: number;
+  /** The child's steps, in order; the last is usually `exec`. */
+  readonly steps: readonly Step[];
+  /**
+   * Host fds the child receives at the given numbers before its steps run (stdio, preserved fds, a console
+   * socket). Every other fd is closed or close-on-exec in the child.
+   */
+  readonly fds?: readonly { readonly from: number; readonly to: number }[];
+  /** Force clone(2) + pidfd_open instead of clone3 (so tests cover the fallback). */
+  readonly forceLegacyClone?: boolean;
+  /** Force the O_NOFOLLOW component walk instead of openat2 RESOLVE_IN_ROOT for `inRoot` paths. */
+  readonly forceNoOpenat2?: boolean;
+}
+
+/** What the child reports, in order, until it execs or fails. */
+export type ChildEvent =
+  /** The child reached a `wait` step and blocks until `release()`. */
+  | { readonly kind: 'paused'; readonly label: string; readonly step: number }
+  /** execve succeeded (the error pipe closed on exec). */
+  | { readonly kind: 'exec' };
+
+/** How a process ended: `code` for a normal exit, `signal` (number) when killed. */
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: number | null;
+  /** The shell's convention: code, or 128 + signal. */
+  readonly status: number;
+}
+
+/**
+ * A spawned (or entered) child. `pidfd` stays open until `close()` (or until the exit is collected and the
+ * handle closed by `wait()`).
+ */
+export interface ChildHandle {
+  /** The child's pid in the caller's pid namespace. */
+  readonly pid: number;
+  /** A pidfd for the child (CLONE_PIDFD or pidfd_open). */
+  readonly pidfd: number;
+  /**
+   * The next event: resolves with `paused` at each wait step and with `exec` once execve succeeded; rejects with
+   * a `SyscallError` (errno, syscall, step index, step op, path) when a step fails (the child has then exited).
+   */
+  nextEvent(): Promise<ChildEvent>;
+  /** Release the child from the wait step it is paused at. */
+  release(): void;
+  /** Resolves when the child exits (watched on the event loop through the pidfd; never blocks). */
+  wait(): Promise<ExitStatus>;
+  /** Send a signal through the pidfd (pidfd_send_signal); ESRCH after exit is ignored. */
+  kill(signal: number | NodeJS.Signals): void;
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The README's test command: sets the machine up, then runs every package's tests (unit and integration) as root,
+# then again as an unprivileged user on a copy of the tree that user owns (its own TMPDIR and XDG_RUNTIME_DIR),
+# leaving the suites tagged @root out. Ends with one line: "N passed, N failed[, N skipped]" over both passes.
+# Exit status: 0 only when every package ran and nothing failed.
+# Usage: bash tools/dev/test-all.sh [--no-setup] [--root-only|--unprivileged-only]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+export TURBO_TELEMETRY_DISABLED=1
+
+setup=1; passes="root unprivileged"
+for a in "$@"; do
+  case "$a" in
+    --no-setup) setup=0 ;;
+    --root-only) passes=root ;;
+    --unprivileged-only) passes=unprivileged ;;
+    *) echo "test-all: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$(id -u)" != 0 ]; then
+  echo "test-all: run as root (it creates the unprivileged test user and runs a pass as each)" >&2
+  exit 2
+fi
+[ "$setup" = 1 ] && { bash tools/dev/setup.sh || { echo "0 passed, 1 failed"; exit 1; }; }
+
+user=$(bash tools/dev/ci-user.sh ctci)
+uid=$(id -u "$user"); gid=$(id -g "$user")
+work=/var/tmp/ct-test-$uid
+rm -rf "$work"; install -d -m 0755 -o "$uid" -g "$gid" "$work"
+summary=$work/summary.jsonl
+install -m 0666 /dev/null "$summary"
+packages=$(node -e '
+  const fs=require("fs"),path=require("path");
+  for (const d of ["packages","apps"]) for (const p of fs.readdirSync(d)) {
+    const f=path.join(d,p,"package.json"); if (!fs.existsSync(f)) continue;
+    const j=JSON.parse(fs.readFileSync(f)); if (j.scripts && j.scripts.test) console.log(j.name);
+  }')
+
+run_pass() { # pass-name, then the command prefix to run turbo with
+  local pass=$1; shift
+  printf '\n\033[1m==> tests: %s pass\033[0m\n' "$pass"
+  "$@" pnpm exec turbo run test --concurrency=1 --continue --output-logs=full
+}
+
+if [[ " $passes " == *" root "* ]]; then
+  CT_TEST_SUMMARY=$summary CT_TEST_PASS=root run_pass root env
+fi
+
+if [[ " $passes " == *" unprivileged "* ]]; then
+  tree=$work/tree
+  mkdir -p "$tree" "$work/tmp"
+  tar -C "$top" --exclude=./.git --exclude=./.turbo -cf - . | tar -C "$tree" -xf -
+  chown -R "$uid:$gid" "$tree" "$work/tmp"
+  (cd "$tree" && CT_TEST_SUMMARY=$summary CT_TEST_PASS=unprivileged run_pass unprivileged \
+    runuser -u "$user" -- env -i PATH="$PATH" HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" \
+      LOGNAME="$user" TMPDIR="$work/tmp" XDG_RUNTIME_DIR="/run/user/$uid" CI="${CI:-}" \
+      TURBO_TELEMETRY_DISABLED=1 CT_TEST_EXCLUDE_ROOT=1 CT_TEST_SUMMARY="$summary" CT_TEST_PASS=unprivileged)
+fi
+
+# Add up both passes; a package whose mocha never reported (a crash, a load error) counts as one failure.
+node - "$summary" "$passes" $packages <<'JS'
+const fs = require('fs');
+const [file, passes, ...pkgs] = process.argv.slice(2);
+const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+let passed = 0, failed = 0, skipped = 0;
+for (const r of rows) { passed += r.passed; failed += r.failed; skipped += r.skipped; }
+for (const pass of passes.split(' ')) for (const p of pkgs) {
+  if (!rows.some((r) => r.pass === pass && r.package === p)) {
+    console.error(`test-all: ${p} (${pass} pass) reported no result: counted as 1 failure`);
+    failed += 1;
+  }
+}
+console.log('');
+for (const pass of passes.split(' ')) {
+  const rs = rows.filter((r) => r.pass === pass);
+  console.log(`${pass}: ` + rs.map((r) => `${r.package} ${r.passed}/${r.failed}/${r.skipped}`).join(', '));
+}
+console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));
+process.exit(failed > 0 ? 1 : 0);
+JS
