@@ -2,10 +2,28 @@
   "targets": [
     {
       "target_name": "syscalls",
-      "sources": ["native/addon.cc"],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
+      "sources": [
+        "native/addon.cc",
+        "native/fs_at.cc",
+        "native/meta.cc",
+        "native/locks.cc",
+        "native/process.cc",
+        "native/socket.cc",
+        "native/spawn.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
+        "_GNU_SOURCE"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-Wall",
+        "-Wextra"
+      ]
     }
   ]
 }

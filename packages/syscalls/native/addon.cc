@@ -1,13 +1,13 @@
-// Node-API entry of @ct/syscalls (placeholder until the clone engine lands: see issue #3).
-#include <napi.h>
-#include <unistd.h>
-
-namespace {
-Napi::Value GetEuid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), geteuid()); }
-}  // namespace
+// Node-API entry of @ct/syscalls: registers each area's bindings (see common.h for the return convention).
+#include "common.h"
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("geteuid", Napi::Function::New(env, GetEuid));
+  ct::InitFsAt(env, exports);
+  ct::InitMeta(env, exports);
+  ct::InitLocks(env, exports);
+  ct::InitProcess(env, exports);
+  ct::InitSocket(env, exports);
+  ct::InitSpawn(env, exports);
   return exports;
 }
 NODE_API_MODULE(syscalls, Init)

@@ -2,7 +2,7 @@
 // Runs node-gyp offline: points it at this Node's own headers (pnpm 12 does not pass .npmrc's nodedir to
 // scripts, and node-gyp would otherwise download them), and turns `build` into `rebuild` when unconfigured.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
 let verb = process.argv[2] ?? 'rebuild';
-if (verb === 'build' && !existsSync(join(here, 'build', 'config.gypi'))) verb = 'rebuild';
+// `build` alone never re-reads binding.gyp: rebuild when it is newer than the generated Makefile.
+const makefile = join(here, 'build', 'Makefile');
+if (verb === 'build' && (!existsSync(makefile) || statSync(join(here, 'binding.gyp')).mtimeMs > statSync(makefile).mtimeMs)) {
+  verb = 'rebuild';
+}
 const args = [require.resolve('node-gyp/bin/node-gyp.js'), verb];
 const nodedir = join(dirname(process.execPath), '..');
 if (existsSync(join(nodedir, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodedir}`);

@@ -1,7 +1,15 @@
-/** @ct/syscalls: the clone-and-exec engine and one typed wrapper per in-process syscall. */
-import { native } from './native.js';
-
-/** The effective user id of this process, from geteuid(2). */
-export function geteuid(): number {
-  return native.geteuid();
-}
+/**
+ * @ct/syscalls: the clone-and-exec engine (spawn, enter) and one typed wrapper per syscall that is safe inside
+ * the Node process. See README.md.
+ */
+export * from './errors.js';
+export * from './constants.js';
+export * from './fs-at.js';
+export * from './xattr.js';
+export * from './statx.js';
+export * from './locks.js';
+export * from './mount.js';
+export * from './process.js';
+export * from './socket.js';
+export * from './open-in-root.js';
+export type * from './plan.js';

@@ -1,10 +1,63 @@
-/** Loads the compiled addon; the only module in the repository that touches the `.node` file. */
+/**
+ * Loads the compiled addon; the only module in the repository that touches the `.node` file. The interface types
+ * every binding (see native/*.cc). Convention: a number result is >= 0 on success and -errno on failure; paths
+ * and names are NUL-terminated Buffers built by src/internal/c-path.ts.
+ */
 import { createRequire } from 'node:module';
 
-/** The shape of the compiled binding (see native/addon.cc). */
+/** A NUL-terminated C string. */
+type CStr = Buffer;
+
+/** The shape of the compiled binding. */
 export interface NativeBinding {
+  // fs_at.cc
+  openat2(dirfd: number, path: CStr, flags: bigint, mode: number, resolve: bigint): number;
+  openat(dirfd: number, path: CStr, flags: number, mode: number): number;
+  mkdirat(dirfd: number, path: CStr, mode: number): number;
+  mknodat(dirfd: number, path: CStr, mode: number, major: number, minor: number): number;
+  symlinkat(target: CStr, dirfd: number, linkpath: CStr): number;
+  readlinkat(dirfd: number, path: CStr): Buffer | number;
+  linkat(olddirfd: number, oldpath: CStr, newdirfd: number, newpath: CStr, flags: number): number;
+  unlinkat(dirfd: number, path: CStr, flags: number): number;
+  renameat2(olddirfd: number, oldpath: CStr, newdirfd: number, newpath: CStr, flags: number): number;
+  fchownat(dirfd: number, path: CStr, uid: number, gid: number, flags: number): number;
+  fchmodat(dirfd: number, path: CStr, mode: number, flags: number): number;
+  fchmod(fd: number, mode: number): number;
+  fchown(fd: number, uid: number, gid: number): number;
+  utimensat(
+    dirfd: number, path: CStr | null, atimeSec: bigint, atimeNsec: number, mtimeSec: bigint, mtimeNsec: number,
+    flags: number,
+  ): number;
+  // meta.cc
+  lsetxattr(path: CStr, name: CStr, value: Buffer, flags: number): number;
+  fsetxattr(fd: number, name: CStr, value: Buffer, flags: number): number;
+  lgetxattr(path: CStr, name: CStr): Buffer | number;
+  fgetxattr(fd: number, name: CStr): Buffer | number;
+  flistxattr(fd: number): Buffer | number;
+  llistxattr(path: CStr): Buffer | number;
+  lremovexattr(path: CStr, name: CStr): number;
+  statx(dirfd: number, path: CStr, flags: number, mask: number, out: Buffer): number;
+  // locks.cc
+  fcntlLock(fd: number, cmd: number, type: number, whence: number, start: number, len: number): number | [number, number];
+  flock(fd: number, op: number): number;
+  flockAsync(fd: number, op: number): Promise<number>;
+  ofdSetlkwAsync(fd: number, type: number, whence: number, start: number, len: number): Promise<number>;
+  // process.cc
+  mount(source: CStr | null, target: CStr, fstype: CStr | null, flags: bigint, data: CStr | null): number;
+  umount2(target: CStr, flags: number): number;
+  pidfdOpen(pid: number, flags: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): number;
+  getuid(): number;
   geteuid(): number;
+  getgid(): number;
+  getegid(): number;
+  // socket.cc
+  socketpair(type: number): [number, number] | number;
+  unixConnect(path: CStr, type: number): number;
+  sendmsg(fd: number, data: Buffer, fds: readonly number[], flags: number): number;
+  recvmsg(fd: number, buf: Buffer, fdsOut: Int32Array, flags: number): [number, number, number] | number;
 }
 
 const require = createRequire(import.meta.url);
+/** The loaded binding. */
 export const native: NativeBinding = require('../build/Release/syscalls.node') as NativeBinding;

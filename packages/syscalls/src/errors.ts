@@ -1,0 +1,80 @@
+/**
+ * Errors of @ct/syscalls: `CtError` (a stable `code`, ES2022 `cause`) and `SyscallError`, shaped like Node's
+ * SystemError (`errno`, `code`, `syscall`, `path`, `dest`) plus the child step that failed, when any.
+ * Messages read "syscall: path: CODE" in lower case ("step: object: cause").
+ *
+ * Man pages: errno(3).
+ */
+import { getSystemErrorName } from 'node:util';
+
+/** A ct error with a stable, machine-readable `code`. Programs branch on `code`, never on `message`. */
+export class CtError extends Error {
+  /** Stable code such as 'EINVALIDPLAN' or an errno name. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CtError';
+    this.code = code;
+  }
+}
+
+/**
+ * The symbolic name of an errno as Node names it ('ENOENT'; 95 is 'ENOTSUP', 11 'EAGAIN'), or 'E' + number
+ * when unknown.
+ */
+export function errnoName(errno: number): string {
+  try {
+    const name = getSystemErrorName(-errno);
+    return name.startsWith('Unknown') ? `E${errno}` : name;
+  } catch {
+    return `E${errno}`;
+  }
+}
+
+/** Where a failing syscall ran, beyond its name. */
+export interface SyscallErrorDetails {
+  /** The path the call acted on (as text; byte paths are decoded lossily for the message only). */
+  readonly path?: string;
+  /** The second path (rename, link, symlink target). */
+  readonly dest?: string;
+  /** The index of the child step that failed (spawn/enter only). */
+  readonly step?: number;
+  /** The `op` of the child step that failed (spawn/enter only). */
+  readonly stepOp?: string;
+}
+
+/** A failed system call: errno plus where it happened. Same fields as Node's SystemError. */
+export class SyscallError extends CtError {
+  /** The positive errno value (ENOENT = 2). */
+  readonly errno: number;
+  /** The system call name ('openat2', 'mount', 'exec'). */
+  readonly syscall: string;
+  readonly path?: string;
+  readonly dest?: string;
+  readonly step?: number;
+  readonly stepOp?: string;
+  constructor(syscall: string, errno: number, details: SyscallErrorDetails = {}, options?: { cause?: unknown }) {
+    const code = errnoName(errno);
+    const where = details.stepOp !== undefined ? `step ${details.step ?? '?'} ${details.stepOp}: ` : '';
+    const obj = details.path !== undefined ? `${details.path}: ` : '';
+    super(code, `${where}${syscall}: ${obj}${code}`, options);
+    this.name = 'SyscallError';
+    this.errno = errno;
+    this.syscall = syscall;
+    if (details.path !== undefined) this.path = details.path;
+    if (details.dest !== undefined) this.dest = details.dest;
+    if (details.step !== undefined) this.step = details.step;
+    if (details.stepOp !== undefined) this.stepOp = details.stepOp;
+  }
+}
+
+/** A plan refused before any clone: unknown step, oversized strings, bad flags. */
+export class InvalidPlanError extends CtError {
+  /** Index of the offending step, when the problem is in one. */
+  readonly step?: number;
+  constructor(message: string, step?: number) {
+    super('EINVALIDPLAN', message);
+    this.name = 'InvalidPlanError';
+    if (step !== undefined) this.step = step;
+  }
+}
