@@ -1,0 +1,151 @@
+/**
+ * Planning the uid/gid maps of a container's user namespace (Guix's `initialize-user-namespace`, extended):
+ * - unprivileged: one id, the caller's own, seen as the guest id; setgroups is denied first;
+ * - unprivileged with /etc/subuid and /etc/subgid ranges: the caller's id as the guest id plus every range around
+ *   it, written by newuidmap/newgidmap (setuid helpers);
+ * - root: as Guix, `hostUids` ids (default 65536) from `hostIdBase` (default 0) seen from 0, or the guest id alone
+ *   when `hostUids` is 1.
+ * Mount locking adds an inner user namespace whose maps are the identity over the outer one's inside ids.
+ *
+ * Man pages: user_namespaces(7), newuidmap(1), subuid(5).
+ */
+import type { IdMapEntry, ResolvedContainerSpec } from './spec.js';
+import type { SubordinateRange } from './subordinate-ids.js';
+import { ContainerSpecError } from './errors.js';
+
+/** What a map needs from the host. */
+export interface IdMapContext {
+  /** The caller's effective uid and gid. */
+  readonly euid: number;
+  readonly egid: number;
+  /** The caller's ranges from /etc/subuid and /etc/subgid (empty when none or not wanted). */
+  readonly subuid: readonly SubordinateRange[];
+  readonly subgid: readonly SubordinateRange[];
+  /** Whether newuidmap and newgidmap can be run. */
+  readonly newidmapAvailable: boolean;
+}
+
+/** The planned maps and how to write them. */
+export interface IdMapPlan {
+  readonly uidMap: readonly IdMapEntry[];
+  readonly gidMap: readonly IdMapEntry[];
+  /** 'write': the parent writes /proc/PID/{uid,gid}_map itself; 'newidmap': through newuidmap/newgidmap. */
+  readonly method: 'write' | 'newidmap';
+  /** Write "deny" to /proc/PID/setgroups first (required for an unprivileged single-id gid map). */
+  readonly denySetgroups: boolean;
+  /**
+   * Ids the child switches to right after the maps, before it mounts, when the caller's own ids are not mapped
+   * (root with a base range): container root, so the files it creates belong to mapped ids.
+   */
+  readonly setupIds: { readonly uid: number; readonly gid: number } | undefined;
+}
+
+/** Root's default `hostUids` (Guix's system containers use 65536). */
+export const ROOT_DEFAULT_HOST_UIDS = 65536;
+
+function contains(map: readonly IdMapEntry[], id: number, side: 'inside' | 'outside'): boolean {
+  return map.some((e) => id >= e[side] && id < e[side] + e.count);
+}
+
+/** The `uid_map` text of `entries`: one `inside outside count` line each. */
+export function formatIdMap(entries: readonly IdMapEntry[]): string {
+  return entries.map((e) => `${e.inside} ${e.outside} ${e.count}\n`).join('');
+}
+
+/**
+ * The caller's own id at `guest`, and the ranges laid out around it from inside id 0 up, at most `limit` ids in
+ * all (undefined: every range).
+ */
+export function layoutRanges(
+  guest: number, own: number, ranges: readonly SubordinateRange[], limit: number | undefined,
+): IdMapEntry[] {
+  const entries: IdMapEntry[] = [{ inside: guest, outside: own, count: 1 }];
+  let total = 1;
+  let next = 0;
+  for (const range of ranges) {
+    let start = range.start;
+    let left = range.count;
+    while (left > 0 && (limit === undefined || total < limit)) {
+      if (next === guest) {
+        next += 1;
+        continue;
+      }
+      let count = next < guest ? Math.min(left, guest - next) : left;
+      if (limit !== undefined) count = Math.min(count, limit - total);
+      entries.push({ inside: next, outside: start, count });
+      next += count;
+      start += count;
+      left -= count;
+      total += count;
+    }
+  }
+  return entries;
+}
+
+function planRoot(spec: ResolvedContainerSpec): IdMapPlan {
+  const count = spec.hostUids ?? ROOT_DEFAULT_HOST_UIDS;
+  const base = spec.hostIdBase;
+  const map = (guest: number, field: string): IdMapEntry[] => {
+    if (count === 1) return [{ inside: guest, outside: base, count: 1 }];
+    if (guest >= count) throw new ContainerSpecError(field, `${guest} is outside the ${count} mapped ids`);
+    return [{ inside: 0, outside: base, count }];
+  };
+  const uidMap = map(spec.guestUid, 'guestUid');
+  const gidMap = map(spec.guestGid, 'guestGid');
+  const setupIds = !contains(uidMap, 0, 'outside') && contains(uidMap, 0, 'inside') && contains(gidMap, 0, 'inside')
+    ? { uid: 0, gid: 0 } : undefined;
+  return { uidMap, gidMap, method: 'write', denySetgroups: false, setupIds };
+}
+
+function planExplicit(uidMap: readonly IdMapEntry[], gidMap: readonly IdMapEntry[],
+  ctx: IdMapContext): IdMapPlan {
+  const single = (map: readonly IdMapEntry[], own: number): boolean =>
+    map.length === 1 && map[0]?.count === 1 && map[0].outside === own;
+  const root = ctx.euid === 0;
+  const selfOnly = single(uidMap, ctx.euid) && single(gidMap, ctx.egid);
+  if (!root && !selfOnly && !ctx.newidmapAvailable) {
+    throw new ContainerSpecError('uidMap', 'mapping more than the caller\'s own id needs root or newuidmap');
+  }
+  const method = root || selfOnly ? 'write' : 'newidmap';
+  const setupIds = !contains(uidMap, ctx.euid, 'outside') && contains(uidMap, 0, 'inside')
+    && contains(gidMap, 0, 'inside') ? { uid: 0, gid: 0 } : undefined;
+  return { uidMap, gidMap, method, denySetgroups: !root && method === 'write', setupIds };
+}
+
+/** Plan the maps of the container's user namespace for this caller. */
+export function planIdMaps(spec: ResolvedContainerSpec, ctx: IdMapContext): IdMapPlan {
+  if (spec.uidMap !== undefined && spec.gidMap !== undefined) return planExplicit(spec.uidMap, spec.gidMap, ctx);
+  if (ctx.euid === 0) return planRoot(spec);
+  const ranges = spec.useSubordinateIds && ctx.newidmapAvailable && ctx.subuid.length > 0 && ctx.subgid.length > 0;
+  if (ranges) {
+    return {
+      uidMap: layoutRanges(spec.guestUid, ctx.euid, ctx.subuid, spec.hostUids),
+      gidMap: layoutRanges(spec.guestGid, ctx.egid, ctx.subgid, spec.hostUids),
+      method: 'newidmap',
+      denySetgroups: false,
+      setupIds: undefined,
+    };
+  }
+  if (spec.hostUids !== undefined && spec.hostUids > 1) {
+    throw new ContainerSpecError('hostUids', 'an unprivileged caller without /etc/subuid ranges maps one id');
+  }
+  return {
+    uidMap: [{ inside: spec.guestUid, outside: ctx.euid, count: 1 }],
+    gidMap: [{ inside: spec.guestGid, outside: ctx.egid, count: 1 }],
+    method: 'write',
+    denySetgroups: true,
+    setupIds: undefined,
+  };
+}
+
+/** The maps of the inner user namespace that locks the mounts: the identity over the outer inside ids. */
+export function planInnerIdMaps(outer: IdMapPlan): { readonly uidMap: IdMapEntry[]; readonly gidMap: IdMapEntry[] } {
+  const identity = (map: readonly IdMapEntry[]): IdMapEntry[] =>
+    map.map((e) => ({ inside: e.inside, outside: e.inside, count: e.count }));
+  return { uidMap: identity(outer.uidMap), gidMap: identity(outer.gidMap) };
+}
+
+/** True when the container may call setgroups(2) (the outer map did not deny it). */
+export function setgroupsAllowed(plan: IdMapPlan): boolean {
+  return !plan.denySetgroups;
+}

@@ -1,0 +1,134 @@
+/**
+ * The container's mount plan (Guix's mount part of `run-container`, GUIX.md §1d steps 3-11), as child steps:
+ * root propagation made private first (Guix relies on the user namespace instead, which leaks mounts when running
+ * as root without one); a tmpfs root or a rootfs dir bound onto itself; /proc with a new pid namespace; /sys
+ * read-only (sysfs with a new net namespace, else a read-only rbind of the host's); /dev (dev-plan.ts); the user's
+ * mounts in order (binds recursive, read-only as a remount keeping locked flags, a file gets a file mount point);
+ * pivot_root with the old root detached; the populate hook; lo up and /etc/hosts; chmod / 0755; / read-only.
+ *
+ * Man pages: mount(2), mount_namespaces(7), pivot_root(2), proc(5), sysfs(5), tmpfs(5).
+ */
+import { join } from 'node:path';
+import { HOST_DEVICES, planDev } from './dev-plan.js';
+import { MS, mountFlagBits } from './internal/mount-flags.js';
+import { bindFile, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
+import { planned, type PlannedStep } from './planned-step.js';
+import { isNewNamespace, type Mount, type ResolvedContainerSpec } from './spec.js';
+
+/** What the mount plan needs to know about the host (gathered by the caller, injectable in tests). */
+export interface MountPlanContext {
+  /** The host directory the root is mounted on (the tmpfs mount point, or the rootfs dir). */
+  readonly rootDir: string;
+  /** For each bind source, whether it is a directory (others get a file mount point). */
+  readonly sourceIsDirectory: (source: string) => boolean;
+  /** Names from HOST_DEVICES that exist on the host (default: all of them). */
+  readonly hostDevices?: readonly string[];
+  /** The caller's tty for /dev/console, if any. */
+  readonly consoleTty?: string | undefined;
+  /** The host path of the init program when the container runs it. */
+  readonly initPath?: string | undefined;
+  /** Pause (a `wait` step labelled 'before-pivot-root') before pivot_root. */
+  readonly pauseBeforePivotRoot?: boolean;
+}
+
+/** The `wait` label before pivot_root. */
+export const BEFORE_PIVOT_ROOT = 'before-pivot-root';
+
+function tmpfsData(mode: number | undefined, size: number | string | undefined): string {
+  const parts = [`mode=${(mode ?? 0o755).toString(8)}`];
+  if (size !== undefined) parts.push(`size=${size}`);
+  return parts.join(',');
+}
+
+function planUserMount(ctx: PathContext, mount: Mount, isDirectory: (source: string) => boolean): PlannedStep[] {
+  switch (mount.type) {
+    case 'bind': {
+      const recursive = mount.recursive ?? true;
+      const flags = MS.BIND | (recursive ? MS.REC : 0n);
+      const steps = isDirectory(mount.source)
+        ? [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, `bind ${mount.source}`, { source: mount.source, flags })]
+        : bindFile(ctx, mount.source, mount.target, `bind ${mount.source}`, flags);
+      if (mount.readOnly === true) steps.push(remountAt(ctx, mount.target, 'remount read-only', MS.RDONLY, recursive));
+      return steps;
+    }
+    case 'tmpfs':
+      return [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, 'mount tmpfs', {
+        source: 'tmpfs', fstype: 'tmpfs', flags: mountFlagBits(mount.flags ?? ['nosuid', 'nodev']),
+        data: tmpfsData(mount.mode, mount.size),
+      })];
+    case 'filesystem':
+      return [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, `mount ${mount.fstype}`, {
+        source: mount.source, fstype: mount.fstype, flags: mountFlagBits(mount.flags ?? []),
+        ...(mount.data === undefined ? {} : { data: mount.data }),
+      })];
+  }
+}
+
+/** The steps that build /proc and /sys under the root. */
+function planProcSys(spec: ResolvedContainerSpec, ctx: PathContext): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  if (isNewNamespace(spec, 'pid')) {
+    // A proc mount needs a pid namespace we own: only with a new one (Guix).
+    steps.push(mkdirAt(ctx, '/proc', 0o555), mountAt(ctx, '/proc', 'mount proc', {
+      source: 'proc', fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC,
+    }));
+  }
+  steps.push(mkdirAt(ctx, '/sys', 0o555));
+  if (isNewNamespace(spec, 'net')) {
+    steps.push(mountAt(ctx, '/sys', 'mount sysfs', {
+      source: 'sysfs', fstype: 'sysfs', flags: MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC,
+    }));
+  } else {
+    // sysfs needs CAP_SYS_ADMIN over the net namespace's owner: bind the host's instead, read-only throughout.
+    steps.push(
+      mountAt(ctx, '/sys', 'bind /sys', { source: '/sys', flags: MS.BIND | MS.REC }),
+      remountAt(ctx, '/sys', 'remount read-only', MS.RDONLY, true),
+    );
+  }
+  return steps;
+}
+
+/**
+ * The child steps that mount the container's file systems, from making / private to the read-only remount of
+ * the new root. Empty when the root is the host's (namespaces-only mode, as Guix with root "/").
+ */
+export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanContext): PlannedStep[] {
+  if (spec.root.kind === 'host' || !isNewNamespace(spec, 'mnt')) return [];
+  const rootDir = ctx.rootDir;
+  const confined = spec.root.kind === 'rootfs';
+  // A rootfs comes from an image: resolve paths inside it by fd so its symlinks cannot redirect our mounts.
+  const at: PathContext['at'] = (inside) => (confined ? { path: inside, inRoot: rootDir } : { path: join(rootDir, inside) });
+  const pathCtx: PathContext = { at };
+  const steps: PlannedStep[] = [
+    planned({ op: 'propagation', target: '/', flags: MS.REC | MS.PRIVATE }, 'make / private', '/'),
+    spec.root.kind === 'tmpfs'
+      ? planned({ op: 'mount', source: 'none', target: rootDir, fstype: 'tmpfs', flags: 0n, data: 'mode=755' },
+        'mount root tmpfs', rootDir)
+      : planned({ op: 'mount', source: rootDir, target: rootDir, flags: MS.BIND | MS.REC }, 'bind root', rootDir),
+    ...planProcSys(spec, pathCtx),
+    ...planDev({
+      at,
+      hostDevices: ctx.hostDevices ?? HOST_DEVICES,
+      newIpc: isNewNamespace(spec, 'ipc'),
+      consoleTty: ctx.consoleTty ?? undefined,
+      initPath: ctx.initPath,
+    }),
+  ];
+  for (const mount of spec.mounts) steps.push(...planUserMount(pathCtx, mount, ctx.sourceIsDirectory));
+  if (ctx.pauseBeforePivotRoot === true) steps.push(planned({ op: 'wait', label: BEFORE_PIVOT_ROOT }, 'wait before pivot_root'));
+  steps.push(planned({ op: 'pivotRoot', newRoot: rootDir }, 'pivot_root', rootDir));
+  for (const step of spec.populate) steps.push(planned(step, 'populate', 'path' in step ? String(step.path) : undefined));
+  if (spec.loopbackNetwork && isNewNamespace(spec, 'net')) steps.push(planned({ op: 'loopbackUp' }, 'bring lo up', 'lo'));
+  if (spec.writeEtcHosts) {
+    steps.push(
+      planned({ op: 'mkdir', path: '/etc', mode: 0o755 }, 'mkdir', '/etc'),
+      planned({ op: 'writeFile', path: '/etc/hosts', data: '127.0.0.1 localhost\n::1 localhost\n', mode: 0o444 },
+        'write', '/etc/hosts'),
+    );
+  }
+  if (spec.root.kind === 'tmpfs') steps.push(planned({ op: 'chmod', path: '/', mode: 0o755 }, 'chmod', '/'));
+  if (!spec.writableRoot) {
+    steps.push(planned({ op: 'remount', target: '/', flags: MS.RDONLY, recursive: false }, 'remount read-only', '/'));
+  }
+  return steps;
+}

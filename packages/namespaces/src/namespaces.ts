@@ -1,0 +1,46 @@
+/**
+ * Namespace kinds, Guix's default set and the CLONE_NEW* bit mask a clone uses.
+ *
+ * All new namespaces are created in one clone so that the new user namespace owns the others
+ * (user_namespaces(7)). CLONE_NEWTIME is only used when asked for (Guix never does).
+ *
+ * Man pages: namespaces(7), clone(2), unshare(2).
+ */
+
+/** The kinds of namespace a container can have. */
+export type NamespaceKind = 'cgroup' | 'mnt' | 'pid' | 'ipc' | 'uts' | 'user' | 'net' | 'time';
+
+/** Guix's `%namespaces`: every kind but time, in Guix's order. */
+export const NAMESPACES: readonly NamespaceKind[] = Object.freeze([
+  'cgroup', 'mnt', 'pid', 'ipc', 'uts', 'user', 'net',
+] as const);
+
+/** CLONE_NEW* flag of each kind (linux/sched.h). CLONE_NEWTIME shares its value with CSIGNAL's range. */
+export const CLONE_FLAGS: Readonly<Record<NamespaceKind, number>> = Object.freeze({
+  mnt: 0x00020000,
+  cgroup: 0x02000000,
+  uts: 0x04000000,
+  ipc: 0x08000000,
+  user: 0x10000000,
+  pid: 0x20000000,
+  net: 0x40000000,
+  time: 0x00000080,
+});
+
+/** SIGCHLD: the exit signal of a fork-like clone, which Guix ORs into its clone flags. */
+const SIGCHLD = 17;
+
+/**
+ * The CLONE_NEW* flags of `namespaces` ORed together. With `withSigchld` (Guix's `namespaces->bit-mask`), SIGCHLD
+ * is ORed in too, as a raw clone(2) wants; @ct/syscalls' `SpawnPlan.namespaces` takes the flags alone.
+ */
+export function namespacesToBitMask(namespaces: Iterable<NamespaceKind>, withSigchld = false): number {
+  let mask = withSigchld ? SIGCHLD : 0;
+  for (const kind of namespaces) {
+    const flag = CLONE_FLAGS[kind];
+    if (flag === undefined) throw new TypeError(`namespacesToBitMask: unknown namespace kind ${String(kind)}`);
+    mask |= flag;
+  }
+  return mask >>> 0;
+}
+

@@ -1,0 +1,269 @@
+/**
+ * `ContainerSpec`: everything a container is made of, typed, with one `withDefaults()` that fills Guix's
+ * defaults (all namespaces, a tmpfs root, read-only root, locked mounts, lo up, the command as PID 1).
+ *
+ * Man pages: namespaces(7), mount(2), user_namespaces(7).
+ */
+import type { Step } from './internal/syscalls-port.js';
+import { NAMESPACES, type NamespaceKind } from './namespaces.js';
+import { ContainerSpecError } from './errors.js';
+
+/** A mount flag, as mount(8) names it; turned into MS_* bits by the mount planner. */
+export type MountFlag =
+  | 'ro' | 'nosuid' | 'nodev' | 'noexec' | 'sync' | 'dirsync' | 'noatime' | 'nodiratime' | 'relatime'
+  | 'strictatime';
+
+/** A bind mount of a host path (Guix's `file-system-mapping`). Always recursive unless `recursive: false`. */
+export interface BindMount {
+  readonly type: 'bind';
+  /** The host path (file or directory); a missing source fails in the caller with ENOENT. */
+  readonly source: string;
+  /** Absolute path inside the container. */
+  readonly target: string;
+  /** Read-only through a second remount that keeps the source's locked flags. Default false. */
+  readonly readOnly?: boolean;
+  /** MS_REC (default true, as Guix always binds recursively). */
+  readonly recursive?: boolean;
+}
+
+/** A tmpfs (Guix's `%writable-/tmp`, /run/user/UID, a home). */
+export interface TmpfsMount {
+  readonly type: 'tmpfs';
+  /** Absolute path inside the container. */
+  readonly target: string;
+  /** Permission bits of the tmpfs root (default 0o755). */
+  readonly mode?: number;
+  /** tmpfs `size=` (bytes as a number, or a tmpfs size string such as '10%' or '64m'). */
+  readonly size?: number | string;
+  /** Mount flags (default nosuid, nodev). */
+  readonly flags?: readonly MountFlag[];
+}
+
+/** Any other file system (proc, mqueue, a device). */
+export interface FileSystemMount {
+  readonly type: 'filesystem';
+  /** The file system type given to mount(2) ('proc', 'mqueue', 'ext4', ...). */
+  readonly fstype: string;
+  /** The mount source ('none', a device). */
+  readonly source: string;
+  /** Absolute path inside the container. */
+  readonly target: string;
+  /** Mount flags. */
+  readonly flags?: readonly MountFlag[];
+  /** The file-system-specific data string (the only string option left: it belongs to the file system). */
+  readonly data?: string;
+}
+
+/** One user mount, applied in order after /dev (later mounts cover earlier ones). */
+export type Mount = BindMount | TmpfsMount | FileSystemMount;
+
+/** The container's root: an empty tmpfs (Guix), a root file system directory (OCI), or the host's / (no mounts). */
+export type RootSpec =
+  | { readonly kind: 'tmpfs'; /** Mount point on the host; default a fresh temp dir, removed after exit. */ readonly dir?: string }
+  | { readonly kind: 'rootfs'; /** The directory to use as / (bound onto itself for pivot_root). */ readonly path: string }
+  | { readonly kind: 'host' };
+
+/** A namespace: new (`'net'`), or joined through a namespace file (`{kind: 'net', path: '/proc/42/ns/net'}`). */
+export type NamespaceSpec = NamespaceKind | { readonly kind: NamespaceKind; readonly path: string };
+
+/** One line of a uid_map/gid_map: `count` ids from `outside` (parent ns) appear as `inside`. */
+export interface IdMapEntry {
+  readonly inside: number;
+  readonly outside: number;
+  readonly count: number;
+}
+
+/** The command the container runs (argv[0] searched in PATH of `env` when it has no slash). */
+export interface CommandSpec {
+  /** Program and arguments; argv[0] is the program. */
+  readonly argv: readonly string[];
+  /** The whole environment (nothing is inherited; see `purifyEnvironment`). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory inside the container (default '/'). */
+  readonly cwd?: string;
+}
+
+/** Which host fds become the container's stdin, stdout and stderr (default: the caller's 0, 1, 2). */
+export type StdioSpec = readonly [number, number, number];
+
+/** A complete container description. Only `command` is required; `withDefaults` fills the rest. */
+export interface ContainerSpec {
+  /** The root file system (default an empty tmpfs). */
+  readonly root?: RootSpec;
+  /** User mounts in order, after /proc, /sys and /dev. */
+  readonly mounts?: readonly Mount[];
+  /** New or joined namespaces (default `NAMESPACES`: cgroup mnt pid ipc uts user net). */
+  readonly namespaces?: readonly NamespaceSpec[];
+  /** The command. */
+  readonly command: CommandSpec;
+  /** uid inside the container (default 0). */
+  readonly guestUid?: number;
+  /** gid inside the container (default 0). */
+  readonly guestGid?: number;
+  /**
+   * How many ids the container gets: for root the length of the range at `hostIdBase` (default 65536); for an
+   * unprivileged caller 1, unless /etc/subuid and /etc/subgid give ranges (then 1 + the ranges, via newuidmap).
+   */
+  readonly hostUids?: number;
+  /** Root only: the first host id of the range (default 0, as Guix: container root is host root). */
+  readonly hostIdBase?: number;
+  /** Use /etc/subuid and /etc/subgid ranges through newuidmap/newgidmap when unprivileged (default true). */
+  readonly useSubordinateIds?: boolean;
+  /** Explicit uid map (replaces the planned one; unprivileged multi-line maps go through newuidmap). */
+  readonly uidMap?: readonly IdMapEntry[];
+  /** Explicit gid map (with `uidMap`). */
+  readonly gidMap?: readonly IdMapEntry[];
+  /** Leave / writable (default false: / is remounted read-only after the populate hook). */
+  readonly writableRoot?: boolean;
+  /** Lock the mounts with a second user+mnt namespace (default true; needs new user and mnt namespaces). */
+  readonly lockMounts?: boolean;
+  /** With a new net namespace, bring lo up and write /etc/hosts (default true). */
+  readonly loopbackNetwork?: boolean;
+  /** The command is PID 1 (Guix's default). False runs our init, which forks the command. */
+  readonly childIsPid1?: boolean;
+  /** Run our tiny init as PID 1 (the same as `childIsPid1: false`). */
+  readonly init?: boolean;
+  /** Hostname (with a new uts namespace). Guix sets none. */
+  readonly hostname?: string;
+  /** Steps run after pivot_root, before / goes read-only: Guix's populate hook (paths are inside the root). */
+  readonly populate?: readonly Step[];
+  /** Signals the parent relays to the container (default INT TERM HUP QUIT USR1 USR2 WINCH). */
+  readonly relayedSignals?: readonly NodeJS.Signals[];
+  /** Kill the container when the caller dies (PR_SET_PDEATHSIG SIGKILL). Default false. */
+  readonly killOnParentDeath?: boolean;
+  /** A tty bound to /dev/console; default the caller's stdin tty when it is one, `null` for none. */
+  readonly consoleTty?: string | null;
+  /** Host fds for the container's 0, 1, 2. */
+  readonly stdio?: StdioSpec;
+  /** Write /etc/hosts (default: when lo is brought up and the root is a tmpfs, never into a rootfs dir). */
+  readonly writeEtcHosts?: boolean;
+}
+
+/** A namespace after defaults: new, or joined by path. */
+export interface ResolvedNamespace {
+  readonly kind: NamespaceKind;
+  /** The namespace file to join; undefined for a new namespace. */
+  readonly path: string | undefined;
+}
+
+/** A `ContainerSpec` with every default filled in. */
+export interface ResolvedContainerSpec {
+  readonly root: RootSpec;
+  readonly mounts: readonly Mount[];
+  readonly namespaces: readonly ResolvedNamespace[];
+  readonly command: Required<CommandSpec>;
+  readonly guestUid: number;
+  readonly guestGid: number;
+  readonly hostUids: number | undefined;
+  readonly hostIdBase: number;
+  readonly useSubordinateIds: boolean;
+  readonly uidMap: readonly IdMapEntry[] | undefined;
+  readonly gidMap: readonly IdMapEntry[] | undefined;
+  readonly writableRoot: boolean;
+  readonly lockMounts: boolean;
+  readonly loopbackNetwork: boolean;
+  readonly init: boolean;
+  readonly hostname: string | undefined;
+  readonly populate: readonly Step[];
+  readonly relayedSignals: readonly NodeJS.Signals[];
+  readonly killOnParentDeath: boolean;
+  readonly consoleTty: string | null | undefined;
+  readonly stdio: StdioSpec;
+  readonly writeEtcHosts: boolean;
+}
+
+/** The signals relayed by default (Guix relays INT and TERM; we add the rest a shell user sends). */
+export const DEFAULT_RELAYED_SIGNALS: readonly NodeJS.Signals[] = Object.freeze([
+  'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH',
+] as const);
+
+function checkAbsolute(field: string, path: string): void {
+  if (!path.startsWith('/')) throw new ContainerSpecError(field, `not an absolute path: ${path}`);
+  if (path.includes('\0')) throw new ContainerSpecError(field, 'contains a NUL byte');
+}
+
+function checkId(field: string, id: number): void {
+  if (!Number.isInteger(id) || id < 0 || id > 0xfffffffe) throw new ContainerSpecError(field, `not a valid id: ${id}`);
+}
+
+function resolveNamespaces(list: readonly NamespaceSpec[]): ResolvedNamespace[] {
+  const seen = new Set<NamespaceKind>();
+  return list.map((entry, i) => {
+    const ns = typeof entry === 'string' ? { kind: entry, path: undefined } : { kind: entry.kind, path: entry.path };
+    if (seen.has(ns.kind)) throw new ContainerSpecError(`namespaces[${i}]`, `${ns.kind} given twice`);
+    seen.add(ns.kind);
+    if (ns.path !== undefined) checkAbsolute(`namespaces[${i}].path`, ns.path);
+    return ns;
+  });
+}
+
+/** Fill every default of `spec` and check what can be checked without the kernel. */
+export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
+  if (spec.command.argv.length === 0 || spec.command.argv[0] === '') {
+    throw new ContainerSpecError('command.argv', 'empty');
+  }
+  const namespaces = resolveNamespaces(spec.namespaces ?? NAMESPACES);
+  const isNew = (kind: NamespaceKind): boolean => namespaces.some((n) => n.kind === kind && n.path === undefined);
+  const root = spec.root ?? { kind: 'tmpfs' };
+  if (root.kind === 'rootfs') checkAbsolute('root.path', root.path);
+  if (root.kind === 'tmpfs' && root.dir !== undefined) checkAbsolute('root.dir', root.dir);
+  if (root.kind !== 'host' && !isNew('mnt')) {
+    throw new ContainerSpecError('root', `a ${root.kind} root needs a new mnt namespace`);
+  }
+  const mounts = spec.mounts ?? [];
+  mounts.forEach((m, i) => {
+    checkAbsolute(`mounts[${i}].target`, m.target);
+    if (m.type === 'bind') checkAbsolute(`mounts[${i}].source`, m.source);
+  });
+  if (mounts.length > 0 && (root.kind === 'host' || !isNew('mnt'))) {
+    throw new ContainerSpecError('mounts', 'mounts need a new mnt namespace and a tmpfs or rootfs root');
+  }
+  const guestUid = spec.guestUid ?? 0;
+  const guestGid = spec.guestGid ?? 0;
+  checkId('guestUid', guestUid);
+  checkId('guestGid', guestGid);
+  if (spec.hostUids !== undefined && (!Number.isInteger(spec.hostUids) || spec.hostUids < 1)) {
+    throw new ContainerSpecError('hostUids', `not a positive count: ${spec.hostUids}`);
+  }
+  if ((spec.uidMap === undefined) !== (spec.gidMap === undefined)) {
+    throw new ContainerSpecError(spec.uidMap ? 'gidMap' : 'uidMap', 'uidMap and gidMap go together');
+  }
+  if (spec.init !== undefined && spec.childIsPid1 !== undefined && spec.init === spec.childIsPid1) {
+    throw new ContainerSpecError('init', 'contradicts childIsPid1');
+  }
+  const cwd = spec.command.cwd ?? '/';
+  checkAbsolute('command.cwd', cwd);
+  if (spec.hostname !== undefined && !isNew('uts')) {
+    throw new ContainerSpecError('hostname', 'setting a hostname needs a new uts namespace');
+  }
+  const loopbackNetwork = spec.loopbackNetwork ?? true;
+  return {
+    root,
+    mounts,
+    namespaces,
+    command: { argv: spec.command.argv, env: spec.command.env ?? {}, cwd },
+    guestUid,
+    guestGid,
+    hostUids: spec.hostUids,
+    hostIdBase: spec.hostIdBase ?? 0,
+    useSubordinateIds: spec.useSubordinateIds ?? true,
+    uidMap: spec.uidMap,
+    gidMap: spec.gidMap,
+    writableRoot: spec.writableRoot ?? false,
+    lockMounts: (spec.lockMounts ?? true) && isNew('user') && isNew('mnt'),
+    loopbackNetwork,
+    init: spec.init ?? !(spec.childIsPid1 ?? true),
+    hostname: spec.hostname,
+    populate: spec.populate ?? [],
+    relayedSignals: spec.relayedSignals ?? DEFAULT_RELAYED_SIGNALS,
+    killOnParentDeath: spec.killOnParentDeath ?? false,
+    consoleTty: spec.consoleTty,
+    stdio: spec.stdio ?? [0, 1, 2],
+    writeEtcHosts: spec.writeEtcHosts ?? (loopbackNetwork && root.kind === 'tmpfs' && isNew('net')),
+  };
+}
+
+/** True when `spec` creates a new namespace of `kind` (not joined, not shared with the host). */
+export function isNewNamespace(spec: ResolvedContainerSpec, kind: NamespaceKind): boolean {
+  return spec.namespaces.some((n) => n.kind === kind && n.path === undefined);
+}
