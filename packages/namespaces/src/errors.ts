@@ -1,11 +1,9 @@
 /**
  * The typed errors of @ct/namespaces. Messages follow "step: object: cause" in lower case (STYLE.md, errors);
  * programs branch on `code`, never on the message.
- *
- * `CtError` and `SyscallError` belong to @ct/syscalls; until it exports them, the base classes live in
- * internal/base-errors.ts with the same shape (see NEEDS-FROM-SYSCALLS.md).
+ * `CtError` and `SyscallError` come from @ct/syscalls and are re-exported.
  */
-import { CtError, SyscallError } from './internal/base-errors.js';
+import { CtError, SyscallError } from '@ct/syscalls';
 
 export { CtError, SyscallError };
 

@@ -33,7 +33,7 @@ export function writeOnce(file: string, text: string): void {
   } catch (error) {
     if (error instanceof IdMapError) throw error;
     const e = error as NodeJS.ErrnoException;
-    const cause = new SyscallError(fd === undefined ? 'open' : 'write', -(e.errno ?? 0) || 0, file);
+    const cause = new SyscallError(fd === undefined ? 'open' : 'write', Math.abs(e.errno ?? 0), { path: file });
     throw new IdMapError(file, undefined, e.code ?? e.message, cause);
   } finally {
     if (fd !== undefined) closeSync(fd);

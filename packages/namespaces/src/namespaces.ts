@@ -6,6 +6,7 @@
  *
  * Man pages: namespaces(7), clone(2), unshare(2).
  */
+import { CLONE, SIG } from '@ct/syscalls';
 
 /** The kinds of namespace a container can have. */
 export type NamespaceKind = 'cgroup' | 'mnt' | 'pid' | 'ipc' | 'uts' | 'user' | 'net' | 'time';
@@ -17,25 +18,23 @@ export const NAMESPACES: readonly NamespaceKind[] = Object.freeze([
 
 /** CLONE_NEW* flag of each kind (linux/sched.h). CLONE_NEWTIME shares its value with CSIGNAL's range. */
 export const CLONE_FLAGS: Readonly<Record<NamespaceKind, number>> = Object.freeze({
-  mnt: 0x00020000,
-  cgroup: 0x02000000,
-  uts: 0x04000000,
-  ipc: 0x08000000,
-  user: 0x10000000,
-  pid: 0x20000000,
-  net: 0x40000000,
-  time: 0x00000080,
+  mnt: CLONE.NEWNS,
+  cgroup: CLONE.NEWCGROUP,
+  uts: CLONE.NEWUTS,
+  ipc: CLONE.NEWIPC,
+  user: CLONE.NEWUSER,
+  pid: CLONE.NEWPID,
+  net: CLONE.NEWNET,
+  time: CLONE.NEWTIME,
 });
 
-/** SIGCHLD: the exit signal of a fork-like clone, which Guix ORs into its clone flags. */
-const SIGCHLD = 17;
 
 /**
  * The CLONE_NEW* flags of `namespaces` ORed together. With `withSigchld` (Guix's `namespaces->bit-mask`), SIGCHLD
  * is ORed in too, as a raw clone(2) wants; @ct/syscalls' `SpawnPlan.namespaces` takes the flags alone.
  */
 export function namespacesToBitMask(namespaces: Iterable<NamespaceKind>, withSigchld = false): number {
-  let mask = withSigchld ? SIGCHLD : 0;
+  let mask = withSigchld ? SIG.SIGCHLD : 0;
   for (const kind of namespaces) {
     const flag = CLONE_FLAGS[kind];
     if (flag === undefined) throw new TypeError(`namespacesToBitMask: unknown namespace kind ${String(kind)}`);

@@ -3,15 +3,15 @@
  * object (STYLE.md: "Calls the kernel only through a Syscalls interface"). The default is @ct/syscalls; unit
  * tests pass a fake that records plans and scripts child events.
  *
- * The plan types are the contract in @ct/syscalls' plan.ts (see packages/syscalls/src/plan.ts).
+ * The plan types are the contract in @ct/syscalls' plan.ts.
  *
  * Man pages: clone3(2), setns(2), pidfd_open(2).
  */
-import type { ChildHandle, SpawnPlan } from '../../../syscalls/src/plan.js';
+import type { ChildHandle, SpawnPlan } from '@ct/syscalls';
 
 export type {
   ChildEvent, ChildHandle, ExitStatus, InRoot, SpawnPlan, Step, StepOp,
-} from '../../../syscalls/src/plan.js';
+} from '@ct/syscalls';
 
 /** The kernel operations this package needs. */
 export interface Syscalls {
