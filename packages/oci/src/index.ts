@@ -1,2 +1,18 @@
-/** @ct/oci (being built: see the issues). */
-export const packageName = '@ct/oci';
+/**
+ * @ct/oci: read OCI images (layout directories, oci-archive and docker save tarballs), verify them while streaming,
+ * and unpack them safely into runtime bundles. The light types and validators are in `@ct/oci/spec`.
+ */
+export { unpack, unpackImage, withDefaults, type UnpackOptions, type ResolvedUnpackOptions, type UnpackProgress, type UnpackResult } from './unpack.js';
+export { openImage, type OpenImageOptions } from './image-open.js';
+export { ImageSource, type ImageFormat } from './image-source.js';
+export { resolveImage, type ResolvedImage, type ResolvedLayer } from './image-resolve.js';
+export { parseImageRef, type ImageRef } from './reference.js';
+export { hostPlatform, parsePlatform, formatPlatform, selectPlatform } from './platform.js';
+export { unpackLayer, type LayerStats, type LayerUnpackOptions } from './layer-unpack.js';
+export { defaultFsOps, rootlessFsOps, type FsOps, type UnpackWarning } from './fs-ops.js';
+export { buildRuntimeConfig, mergeEnv, type RuntimeConfigOptions } from './runtime-config.js';
+export { resolveExecUser, type ExecUser } from './passwd.js';
+export { DigestVerifier, digestOf, type VerifyTarget } from './digest.js';
+export { OciLayoutError, LayerUnpackError } from './errors.js';
+export { MAX_LONG_HEADER } from './tar-scan.js';
+export * from './spec/index.js';

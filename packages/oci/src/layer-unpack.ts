@@ -1,0 +1,81 @@
+/**
+ * One layer, streamed: blob (size and digest verified) → gunzip/zstd → diff_id verifier → tar scanner (header limits,
+ * raw names) → tar-stream → {@link LayerApplier}. The diff_id is known to match only at the end of the stream, so the
+ * caller unpacks into a staging directory and publishes it only when every layer verified (see unpack.ts).
+ * Man pages: tar(5); RFC 1952 (gzip), RFC 8878 (zstd).
+ */
+import { createGunzip } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { DigestVerifier } from './digest.js';
+import { LayerUnpackError, OciLayoutError } from './errors.js';
+import type { FsOps, UnpackWarning } from './fs-ops.js';
+import type { ImageSource } from './image-source.js';
+import type { ResolvedLayer } from './image-resolve.js';
+import { feedTar, newExtract } from './internal/tar-feed.js';
+import { LayerApplier } from './tar-extract.js';
+import { TarScanError, TarScanner, type RawEntry } from './tar-scan.js';
+import { ZstdDecompressStream } from './zstd-stream.js';
+
+/** Counts of one applied layer. */
+export interface LayerStats {
+  readonly entries: number;
+  readonly bytes: number;
+}
+
+/** Options of {@link unpackLayer}. */
+export interface LayerUnpackOptions {
+  readonly fsOps: FsOps;
+  readonly forceWalk: boolean;
+  readonly onWarning: (w: UnpackWarning) => void;
+}
+
+const TYPES: Readonly<Record<string, readonly number[]>> = {
+  file: [0x30, 0], 'contiguous-file': [0x37], link: [0x31], symlink: [0x32], 'character-device': [0x33],
+  'block-device': [0x34], directory: [0x35], fifo: [0x36],
+};
+
+/** True when tar-stream's header and the scanner's record describe the same member. */
+function sameMember(type: string | null, size: number, raw: RawEntry): boolean {
+  if (type === null) return raw.size === size && !Object.values(TYPES).some((t) => t.includes(raw.typeflag));
+  return raw.size === size && (TYPES[type]?.includes(raw.typeflag) ?? false);
+}
+
+/**
+ * Apply `layer` of `source` to the root open at `rootFd`.
+ * @throws LayerUnpackError (bad tar, refused or failed entry) or OciLayoutError (blob or diff_id mismatch).
+ */
+export async function unpackLayer(source: ImageSource, layer: ResolvedLayer, rootFd: number, options: LayerUnpackOptions): Promise<LayerStats> {
+  const digest = layer.descriptor.digest;
+  const raws: RawEntry[] = [];
+  const stages: Transform[] = [];
+  if (layer.compression === 'gzip') stages.push(createGunzip());
+  if (layer.compression === 'zstd') stages.push(new ZstdDecompressStream());
+  stages.push(new DigestVerifier({ digest: layer.diffId, mismatchCode: 'OCI_DIFF_ID_MISMATCH', what: `layer ${digest} diff_id` }));
+  stages.push(new TarScanner((e) => raws.push(e)));
+  const extract = newExtract();
+  const applier = new LayerApplier(options.fsOps, rootFd, digest, { forceWalk: options.forceWalk, onWarning: options.onWarning });
+  const feed = feedTar(source.openBlob(layer.descriptor), stages, extract);
+  try {
+    for await (const entry of extract) {
+      const raw = raws.shift();
+      if (raw === undefined || !sameMember(entry.header.type, entry.header.size, raw)) {
+        throw new LayerUnpackError('OCI_TAR_INVALID', digest, raw?.name, 'tar readers disagree on this member');
+      }
+      await applier.apply(raw, entry as unknown as AsyncIterable<Buffer> & { resume(): unknown });
+    }
+    await feed.done;
+    applier.finish();
+  } catch (err) {
+    feed.abort(err as Error);
+    throw toLayerError(err, digest);
+  }
+  return { entries: applier.entries, bytes: applier.bytes };
+}
+
+function toLayerError(err: unknown, digest: string): Error {
+  if (err instanceof LayerUnpackError || err instanceof OciLayoutError) return err;
+  if (err instanceof TarScanError) return new LayerUnpackError(err.code, digest, undefined, err.message, { cause: err });
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) return new LayerUnpackError('OCI_DECOMPRESS_FAILED', digest, undefined, `gunzip: ${e.message}`, { cause: err });
+  return new LayerUnpackError('OCI_TAR_INVALID', digest, undefined, `read layer: ${e.message}`, { cause: err });
+}

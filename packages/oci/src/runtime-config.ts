@@ -1,0 +1,89 @@
+/**
+ * The runtime config.json of a bundle from an image config, as umoci's unpack makes it (oci/config/convert and
+ * runtime-tools' default spec): Entrypoint + Cmd as args, the image Env merged over the defaults (replacing in
+ * place), HOME from the user's passwd entry when unset, WorkingDir as cwd, User resolved in the rootfs, Labels as
+ * annotations plus the org.opencontainers.image.* ones, StopSignal as the stopSignal annotation.
+ * See image-spec conversion.md and runtime-spec config.md.
+ */
+import type { ImageConfig } from './spec/image-spec.js';
+import type { RuntimeMount, RuntimeSpec } from './spec/runtime-spec.js';
+import type { ExecUser } from './passwd.js';
+
+const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'];
+const CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+
+const MOUNTS: readonly RuntimeMount[] = [
+  { destination: '/proc', type: 'proc', source: 'proc' },
+  { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+  { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+  { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+  { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+  { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+  { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+];
+
+/** Options of {@link buildRuntimeConfig}. */
+export interface RuntimeConfigOptions {
+  /** For an unprivileged caller: a user namespace mapping root to the caller, no cgroup mount, no gid=5 on devpts. */
+  readonly rootless?: { readonly uid: number; readonly gid: number };
+  /** Hostname (default "ct"). */
+  readonly hostname?: string;
+}
+
+/** Merge `KEY=value` entries over `base`: an existing key is replaced in place, a new one appended. */
+export function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
+  const out = [...base];
+  for (const e of extra) {
+    const key = e.includes('=') ? e.slice(0, e.indexOf('=')) : e;
+    const i = out.findIndex((x) => (x.includes('=') ? x.slice(0, x.indexOf('=')) : x) === key);
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+/** Build the runtime spec for `image` with the resolved `user`. */
+export function buildRuntimeConfig(image: ImageConfig, user: ExecUser, options: RuntimeConfigOptions = {}): RuntimeSpec {
+  const c = image.config ?? {};
+  let env = mergeEnv(DEFAULT_ENV, c.Env ?? []);
+  if (!env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${user.home}`];
+  const args = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+  const annotations: Record<string, string> = { ...(c.Labels ?? {}) };
+  annotations['org.opencontainers.image.architecture'] = image.architecture;
+  annotations['org.opencontainers.image.os'] = image.os;
+  if (image.author !== undefined) annotations['org.opencontainers.image.author'] = image.author;
+  if (image.created !== undefined) annotations['org.opencontainers.image.created'] = image.created;
+  if (c.ExposedPorts !== undefined) annotations['org.opencontainers.image.exposedPorts'] = Object.keys(c.ExposedPorts).sort().join(',');
+  if (c.StopSignal !== undefined) annotations['org.opencontainers.image.stopSignal'] = c.StopSignal;
+  const rootless = options.rootless;
+  const mounts = MOUNTS
+    .filter((m) => rootless === undefined || m.type !== 'cgroup')
+    .map((m) => (rootless !== undefined && m.type === 'devpts' ? { ...m, options: m.options!.filter((o) => o !== 'gid=5') } : m));
+  const namespaces = ['pid', 'network', 'ipc', 'uts', 'mount', ...(rootless !== undefined ? ['user'] : [])].map((type) => ({ type }));
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: true,
+      user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length > 0 ? { additionalGids: user.additionalGids } : {}) },
+      args: args.length > 0 ? args : ['sh'],
+      env,
+      cwd: c.WorkingDir !== undefined && c.WorkingDir !== '' ? (c.WorkingDir.startsWith('/') ? c.WorkingDir : `/${c.WorkingDir}`) : '/',
+      capabilities: { bounding: CAPS, effective: CAPS, inheritable: CAPS, permitted: CAPS, ambient: CAPS },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024n, soft: 1024n }],
+      noNewPrivileges: true,
+    },
+    root: { path: 'rootfs' },
+    hostname: options.hostname ?? 'ct',
+    mounts,
+    annotations,
+    linux: {
+      namespaces,
+      ...(rootless !== undefined ? {
+        uidMappings: [{ containerID: 0, hostID: rootless.uid, size: 1 }],
+        gidMappings: [{ containerID: 0, hostID: rootless.gid, size: 1 }],
+      } : {}),
+      maskedPaths: ['/proc/kcore', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'],
+      readonlyPaths: ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+  };
+}

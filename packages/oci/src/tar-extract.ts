@@ -1,0 +1,309 @@
+/**
+ * Applying one tar entry to a root directory (umoci's oci/layer/tar_extract.go, redone by fd):
+ * - every path is resolved inside the root by fd (openInRoot: openat2 RESOLVE_IN_ROOT, or the O_NOFOLLOW walk), so a
+ *   symlink planted by any layer, absolute or relative, resolves inside the root; names that climb are refused;
+ * - the last component is always acted on with *at calls that do not follow it (O_EXCL|O_NOFOLLOW creation after
+ *   removing what was there; chown/chmod/utimes with AT_SYMLINK_NOFOLLOW or on an fd);
+ * - metadata order: owner, then mode (chown clears setuid/setgid), then xattrs, then times; directory modes and
+ *   times (and the times of parents an entry changed) are applied when the layer ends, deepest first, checked
+ *   against the inode recorded when the entry was applied.
+ * Man pages: tar(5), openat2(2), mkdirat(2), mknodat(2), symlinkat(2), linkat(2), fchownat(2), fchmodat(2),
+ * utimensat(2), xattr(7).
+ */
+import { closeSync, writeSync } from 'node:fs';
+import { O, S, SyscallError } from '@ct/syscalls';
+import { LayerUnpackError } from './errors.js';
+import { cleanEntryPath, joinComponents, pathKey } from './entry-path.js';
+import type { FsOps, UnpackWarning } from './fs-ops.js';
+import type { RawEntry } from './tar-scan.js';
+import { applyOpaque, classifyWhiteout, removeTree } from './whiteout.js';
+
+/** Options of a {@link LayerApplier}. */
+export interface ApplyOptions {
+  /** Resolve with the O_NOFOLLOW walk instead of openat2. */
+  readonly forceWalk: boolean;
+  readonly onWarning: (w: UnpackWarning) => void;
+}
+
+interface DirFixup {
+  readonly comps: Buffer[];
+  readonly ino: bigint;
+  readonly mode?: number;
+  readonly mtimeNs: bigint;
+}
+
+const T = { FILE: 0x30, NUL: 0, LINK: 0x31, SYMLINK: 0x32, CHAR: 0x33, BLOCK: 0x34, DIR: 0x35, FIFO: 0x36, CONTIG: 0x37 } as const;
+const XATTR_PREFIX = 'SCHILY.xattr.';
+
+function writeAll(fd: number, b: Buffer): void {
+  for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
+}
+
+/** Applies the entries of one layer, in order, to the root open at `rootFd`. Call {@link finish} at the end. */
+export class LayerApplier {
+  private readonly created = new Set<string>();
+  private readonly prefixes = new Set<string>();
+  private readonly fixups = new Map<string, DirFixup>();
+  /** Entries applied and bytes written, for progress. */
+  entries = 0;
+  bytes = 0;
+
+  constructor(
+    private readonly fs: FsOps,
+    private readonly rootFd: number,
+    private readonly layerDigest: string,
+    private readonly options: ApplyOptions,
+  ) {}
+
+  private fail(code: string, entry: Buffer, why: string, cause?: unknown): LayerUnpackError {
+    return new LayerUnpackError(code, this.layerDigest, entry, why, cause === undefined ? undefined : { cause });
+  }
+
+  private openInRoot(comps: Buffer[], flags: number): number {
+    return this.fs.openInRoot(this.rootFd, comps.length === 0 ? Buffer.from('.') : joinComponents(comps), flags | O.CLOEXEC, this.options.forceWalk);
+  }
+
+  /** The directory `comps` (O_PATH), made (0755, like `mkdir -p`) when missing and `create` is set. */
+  private openDir(comps: Buffer[], create: boolean): number | undefined {
+    const flags = O.PATH | O.DIRECTORY;
+    try {
+      return this.openInRoot(comps, flags);
+    } catch (e) {
+      if (!(e instanceof SyscallError) || e.code !== 'ENOENT') throw e;
+      if (!create) return undefined;
+    }
+    let fd = this.openInRoot([], flags);
+    try {
+      for (let i = 0; i < comps.length; i++) {
+        const st = this.fs.lstatat(fd, comps[i]!);
+        if (st === undefined) {
+          this.fs.mkdirat(fd, comps[i]!, 0o755);
+          this.fs.chmodat(fd, comps[i]!, 0o755);
+        }
+        closeSync(fd);
+        fd = -1;
+        fd = this.openInRoot(comps.slice(0, i + 1), flags);
+      }
+      return fd;
+    } catch (e) {
+      if (fd >= 0) closeSync(fd);
+      throw e;
+    }
+  }
+
+  private noteCreated(comps: Buffer[]): void {
+    this.created.add(pathKey(comps));
+    for (let i = 1; i < comps.length; i++) this.prefixes.add(pathKey(comps.slice(0, i)));
+  }
+
+  /** Remember a directory's inode and time (its own header's mode and mtime when `mode` is given). */
+  private noteDir(comps: Buffer[], ino: bigint, mtimeNs: bigint, mode?: number): void {
+    const key = pathKey(comps);
+    const had = this.fixups.get(key);
+    if (mode === undefined && had !== undefined) return;
+    this.fixups.set(key, mode === undefined ? { comps, ino, mtimeNs } : { comps, ino, mtimeNs, mode });
+  }
+
+  /**
+   * Apply one entry; `data` is its content stream (consumed here for regular files, drained otherwise).
+   * @throws LayerUnpackError naming the layer and entry.
+   */
+  async apply(raw: RawEntry, data: AsyncIterable<Buffer> & { resume(): unknown }): Promise<void> {
+    const comps = cleanEntryPath(raw.name);
+    if (comps === 'climbs') throw this.fail('OCI_ENTRY_UNSAFE', raw.name, 'name climbs out of the root');
+    this.entries++;
+    try {
+      if (comps.length === 0) {
+        data.resume();
+        if (raw.typeflag !== T.DIR) throw this.fail('OCI_ENTRY_UNSAFE', raw.name, 'entry would change the type of the root directory');
+        this.applyRootDir(raw);
+        return;
+      }
+      await this.applyEntry(raw, comps, data);
+    } catch (e) {
+      if (e instanceof LayerUnpackError) throw e;
+      const why = e instanceof SyscallError ? `${e.syscall}: ${e.code}` : (e as Error).message;
+      throw this.fail('OCI_ENTRY_FAILED', raw.name, why, e);
+    }
+  }
+
+  private applyRootDir(raw: RawEntry): void {
+    this.fs.chownat(this.rootFd, Buffer.from('.'), raw.uid, raw.gid);
+    const st = this.fs.fstat(this.rootFd);
+    this.noteDir([], st.ino, raw.mtimeSec * 1_000_000_000n + BigInt(raw.mtimeNsec), raw.mode & 0o7777);
+  }
+
+  private async applyEntry(raw: RawEntry, comps: Buffer[], data: AsyncIterable<Buffer> & { resume(): unknown }): Promise<void> {
+    const base = comps.at(-1)!;
+    const parent = comps.slice(0, -1);
+    const wh = classifyWhiteout(base);
+    if (wh.kind !== 'none') data.resume();
+    if (wh.kind === 'invalid') throw this.fail('OCI_ENTRY_INVALID', raw.name, 'whiteout names no file');
+    if (wh.kind === 'ignore') return;
+    const dirFd = this.openDir(parent, wh.kind === 'none');
+    if (dirFd === undefined) return; // a whiteout below a directory that is not there: nothing to hide
+    try {
+      const pst = this.fs.fstat(dirFd);
+      this.noteDir(parent, pst.ino, pst.mtimeNs);
+      if (wh.kind === 'remove') {
+        removeTree(this.fs, dirFd, wh.target);
+        return;
+      }
+      if (wh.kind === 'opaque') {
+        const dirKey = pathKey(parent);
+        applyOpaque(this.fs, dirFd, (rel) => {
+          const k = dirKey === '' ? pathKey(rel) : `${dirKey}/${pathKey(rel)}`;
+          return this.created.has(k) || this.prefixes.has(k);
+        });
+        return;
+      }
+      this.noteCreated(comps);
+      await this.create(raw, comps, dirFd, base, data);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+
+  private replaceExisting(dirFd: number, base: Buffer, keepDir: boolean): boolean {
+    const st = this.fs.lstatat(dirFd, base);
+    if (st === undefined) return false;
+    if (keepDir && (st.mode & S.IFMT) === S.IFDIR) return true;
+    removeTree(this.fs, dirFd, base);
+    return false;
+  }
+
+  private async create(raw: RawEntry, comps: Buffer[], dirFd: number, base: Buffer, data: AsyncIterable<Buffer> & { resume(): unknown }): Promise<void> {
+    const mode = raw.mode & 0o7777;
+    const mtimeNs = raw.mtimeSec * 1_000_000_000n + BigInt(raw.mtimeNsec);
+    switch (raw.typeflag) {
+      case T.DIR: {
+        data.resume();
+        if (!this.replaceExisting(dirFd, base, true)) this.fs.mkdirat(dirFd, base, 0o700);
+        this.fs.chownat(dirFd, base, raw.uid, raw.gid);
+        this.setXattrs(raw, () => this.fs.openat(dirFd, base, O.RDONLY | O.DIRECTORY, 0));
+        this.noteDir(comps, this.fs.lstatat(dirFd, base)!.ino, mtimeNs, mode);
+        return;
+      }
+      case T.FILE: case T.NUL: case T.CONTIG: {
+        this.replaceExisting(dirFd, base, false);
+        const fd = this.fs.openat(dirFd, base, O.WRONLY | O.CREAT | O.EXCL, 0o600);
+        try {
+          for await (const chunk of data) {
+            writeAll(fd, chunk);
+            this.bytes += chunk.length;
+          }
+          this.fs.fchown(fd, raw.uid, raw.gid);
+          this.fs.fchmod(fd, mode);
+          this.setXattrs(raw, () => fd, false);
+          this.fs.setTimes(fd, null, mtimeNs);
+        } finally {
+          closeSync(fd);
+        }
+        return;
+      }
+      case T.SYMLINK: {
+        data.resume();
+        if (raw.linkname === null) throw this.fail('OCI_ENTRY_INVALID', raw.name, 'symlink without a target');
+        this.replaceExisting(dirFd, base, false);
+        this.fs.symlinkat(raw.linkname, dirFd, base);
+        this.fs.chownat(dirFd, base, raw.uid, raw.gid);
+        if ([...raw.pax.keys()].some((k) => k.startsWith(XATTR_PREFIX))) this.warn('XATTR_SKIPPED', raw.name, 'xattrs on a symlink are not applied');
+        this.fs.setTimes(dirFd, base, mtimeNs);
+        return;
+      }
+      case T.LINK:
+        data.resume();
+        this.link(raw, comps, dirFd, base);
+        return;
+      case T.CHAR: case T.BLOCK: case T.FIFO: {
+        data.resume();
+        this.replaceExisting(dirFd, base, false);
+        const type = raw.typeflag === T.CHAR ? S.IFCHR : raw.typeflag === T.BLOCK ? S.IFBLK : S.IFIFO;
+        if (!this.fs.mknodat(dirFd, base, type | 0o600, raw.devmajor, raw.devminor)) {
+          this.warn('DEVICE_SKIPPED', raw.name, `device ${raw.devmajor}:${raw.devminor} not made without privileges`);
+          return;
+        }
+        this.fs.chownat(dirFd, base, raw.uid, raw.gid);
+        this.fs.chmodat(dirFd, base, mode);
+        this.fs.setTimes(dirFd, base, mtimeNs);
+        return;
+      }
+      default:
+        data.resume();
+        throw this.fail('OCI_ENTRY_INVALID', raw.name, `unsupported tar entry type ${JSON.stringify(String.fromCharCode(raw.typeflag))}`);
+    }
+  }
+
+  private link(raw: RawEntry, comps: Buffer[], dirFd: number, base: Buffer): void {
+    if (raw.linkname === null) throw this.fail('OCI_ENTRY_INVALID', raw.name, 'hard link without a target');
+    const target = cleanEntryPath(raw.linkname);
+    if (target === 'climbs' || target.length === 0) throw this.fail('OCI_ENTRY_UNSAFE', raw.name, 'hard link target climbs out of the root');
+    if (pathKey(target) === pathKey(comps)) return;
+    const tdir = this.openDir(target.slice(0, -1), false);
+    if (tdir === undefined) throw this.fail('OCI_ENTRY_FAILED', raw.name, 'hard link target directory does not exist');
+    try {
+      const tbase = target.at(-1)!;
+      const tst = this.fs.lstatat(tdir, tbase);
+      if (tst === undefined) throw this.fail('OCI_ENTRY_FAILED', raw.name, 'hard link target does not exist');
+      if ((tst.mode & S.IFMT) === S.IFDIR) throw this.fail('OCI_ENTRY_INVALID', raw.name, 'hard link to a directory');
+      const cur = this.fs.lstatat(dirFd, base);
+      if (cur !== undefined && cur.ino === tst.ino && cur.devMajor === tst.devMajor && cur.devMinor === tst.devMinor) return;
+      this.replaceExisting(dirFd, base, false);
+      this.fs.linkat(tdir, tbase, dirFd, base);
+    } finally {
+      closeSync(tdir);
+    }
+  }
+
+  private setXattrs(raw: RawEntry, open: () => number, close = true): void {
+    let fd: number | undefined;
+    try {
+      for (const [k, v] of raw.pax) {
+        if (!k.startsWith(XATTR_PREFIX)) continue;
+        fd ??= open();
+        const name = k.slice(XATTR_PREFIX.length);
+        if (!this.fs.fsetxattr(fd, name, v)) this.warn('XATTR_SKIPPED', raw.name, `xattr ${name} not set without privileges`);
+      }
+    } finally {
+      if (close && fd !== undefined) closeSync(fd);
+    }
+  }
+
+  private warn(code: UnpackWarning['code'], name: Buffer, message: string): void {
+    this.options.onWarning({ code, path: name.toString('latin1'), message: `unpack layer ${this.layerDigest}: ${message}` });
+  }
+
+  /** Apply directory modes and times, deepest first. */
+  finish(): void {
+    const list = [...this.fixups.values()].sort((a, b) => b.comps.length - a.comps.length);
+    for (const f of list) {
+      try {
+        this.fixDir(f);
+      } catch (e) {
+        const why = e instanceof SyscallError ? `${e.syscall}: ${e.code}` : (e as Error).message;
+        throw this.fail('OCI_ENTRY_FAILED', joinComponents(f.comps), `restore directory metadata: ${why}`, e);
+      }
+    }
+  }
+
+  private fixDir(f: DirFixup): void {
+    if (f.comps.length === 0) {
+      if (this.fs.fstat(this.rootFd).ino !== f.ino) return;
+      if (f.mode !== undefined) this.fs.chmodat(this.rootFd, Buffer.from('.'), f.mode);
+      this.fs.setTimes(this.rootFd, Buffer.from('.'), f.mtimeNs);
+      return;
+    }
+    const dirFd = this.openDir(f.comps.slice(0, -1), false);
+    if (dirFd === undefined) return;
+    try {
+      const base = f.comps.at(-1)!;
+      const st = this.fs.lstatat(dirFd, base);
+      // Replaced later in the layer (by a file, a symlink, another directory): not ours to touch.
+      if (st === undefined || st.ino !== f.ino || (st.mode & S.IFMT) !== S.IFDIR) return;
+      if (f.mode !== undefined) this.fs.chmodat(dirFd, base, f.mode);
+      this.fs.setTimes(dirFd, base, f.mtimeNs);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+}
