@@ -116,7 +116,7 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
     plan: {
       namespaces: namespacesToBitMask(newKinds),
       steps: steps.map((s) => s.step),
-      fds: [{ from: in0, to: 0 }, { from: out1, to: 1 }, { from: err2, to: 2 }],
+      fds: [{ from: in0, to: 0 }, { from: out1, to: 1 }, { from: err2, to: 2 }, ...spec.extraFds],
     },
     described: steps,
   };

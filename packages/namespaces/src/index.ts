@@ -1,2 +1,48 @@
-/** @ct/namespaces (being built: see the issues). */
-export const packageName = '@ct/namespaces';
+/**
+ * @ct/namespaces: GNU Guix's linux-container re-done over @ct/syscalls. A typed `ContainerSpec` becomes a child
+ * plan (id maps, mounts, pivot_root, mount locking, exec) that @ct/syscalls runs; the Guix-shaped functions
+ * (`callWithContainer`, `runContainerGuix`, `containerExcursion`, `evalInContainer`) wrap `runContainer`.
+ *
+ * Man pages: namespaces(7), user_namespaces(7), mount_namespaces(7), pid_namespaces(7).
+ */
+export { NAMESPACES, CLONE_FLAGS, namespacesToBitMask, type NamespaceKind } from './namespaces.js';
+export { purifyEnvironment } from './environment.js';
+export {
+  checkUnprivilegedUserNamespace, setgroupsSupported, unprivilegedUserNamespaceSupported, userNamespaceSupported,
+  type ProbeOptions, type UserNamespaceVerdict,
+} from './probes.js';
+export {
+  DEFAULT_RELAYED_SIGNALS, isNewNamespace, withDefaults,
+  type BindMount, type CommandSpec, type ContainerSpec, type FdPassing, type FileSystemMount, type IdMapEntry,
+  type Mount, type MountFlag, type NamespaceSpec, type ResolvedContainerSpec, type ResolvedNamespace, type RootSpec,
+  type StdioSpec, type TmpfsMount,
+} from './spec.js';
+export {
+  formatIdMap, layoutRanges, planIdMaps, planInnerIdMaps, ROOT_DEFAULT_HOST_UIDS,
+  type IdMapContext, type IdMapPlan,
+} from './id-map.js';
+export {
+  initializeUserNamespace, writeIdMaps, type IdMapWriteOptions, type InitializeUserNamespaceOptions,
+} from './id-map-write.js';
+export { parseSubordinateIds, readSubordinateIds, type SubordinateRange } from './subordinate-ids.js';
+export { BEFORE_PIVOT_ROOT, mountFileSystems, type MountPlanContext } from './mount-plan.js';
+export { HOST_DEVICES, INIT_PATH_INSIDE } from './dev-plan.js';
+export { buildChildPlan, WAIT_LABELS, type ChildPlan, type ChildPlanContext } from './child-plan.js';
+export type { PlannedStep } from './planned-step.js';
+export { initProgramPath } from './init-program.js';
+export {
+  describeChildFailure, runContainer, type ContainerHandle, type ContainerLifecycle, type RunOptions,
+} from './run-container.js';
+export type { HostOptions } from './host-context.js';
+export {
+  callWithContainer, runContainerGuix, toCommandSpec, type CommandLike, type GuixContainerOptions,
+} from './call-with-container.js';
+export {
+  containerExcursion, containerExcursionValue, differingNamespaces, type ExcursionOptions,
+} from './excursion.js';
+export {
+  ContainerEvalError, ContainerExitError, evalInContainer, nodeRuntimePaths, type EvalOptions, type EvalTarget,
+} from './eval-in-container.js';
+export { installSignalRelay, type SignalRelay, type SignalTarget } from './signal-relay.js';
+export { ContainerSpecError, CtError, IdMapError, NamespaceSetupError, SyscallError } from './errors.js';
+export type { Syscalls } from './internal/syscalls-port.js';

@@ -86,6 +86,12 @@ export interface CommandSpec {
 /** Which host fds become the container's stdin, stdout and stderr (default: the caller's 0, 1, 2). */
 export type StdioSpec = readonly [number, number, number];
 
+/** A host fd (`from`) that the container gets as fd `to`. */
+export interface FdPassing {
+  readonly from: number;
+  readonly to: number;
+}
+
 /** A complete container description. Only `command` is required; `withDefaults` fills the rest. */
 export interface ContainerSpec {
   /** The root file system (default an empty tmpfs). */
@@ -135,6 +141,8 @@ export interface ContainerSpec {
   readonly consoleTty?: string | null;
   /** Host fds for the container's 0, 1, 2. */
   readonly stdio?: StdioSpec;
+  /** More host fds the command receives at the given numbers (> 2), e.g. a result pipe or preserved fds. */
+  readonly extraFds?: readonly FdPassing[];
   /** Write /etc/hosts (default: when lo is brought up and the root is a tmpfs, never into a rootfs dir). */
   readonly writeEtcHosts?: boolean;
 }
@@ -169,6 +177,7 @@ export interface ResolvedContainerSpec {
   readonly killOnParentDeath: boolean;
   readonly consoleTty: string | null | undefined;
   readonly stdio: StdioSpec;
+  readonly extraFds: readonly FdPassing[];
   readonly writeEtcHosts: boolean;
 }
 
@@ -184,6 +193,14 @@ function checkAbsolute(field: string, path: string): void {
 
 function checkId(field: string, id: number): void {
   if (!Number.isInteger(id) || id < 0 || id > 0xfffffffe) throw new ContainerSpecError(field, `not a valid id: ${id}`);
+}
+
+function checkExtraFds(fds: readonly FdPassing[]): readonly FdPassing[] {
+  fds.forEach((fd, i) => {
+    if (!Number.isInteger(fd.to) || fd.to < 3) throw new ContainerSpecError(`extraFds[${i}].to`, `must be 3 or more: ${fd.to}`);
+    if (!Number.isInteger(fd.from) || fd.from < 0) throw new ContainerSpecError(`extraFds[${i}].from`, `not an fd: ${fd.from}`);
+  });
+  return fds;
 }
 
 function resolveNamespaces(list: readonly NamespaceSpec[]): ResolvedNamespace[] {
@@ -259,6 +276,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     killOnParentDeath: spec.killOnParentDeath ?? false,
     consoleTty: spec.consoleTty,
     stdio: spec.stdio ?? [0, 1, 2],
+    extraFds: checkExtraFds(spec.extraFds ?? []),
     writeEtcHosts: spec.writeEtcHosts ?? (loopbackNetwork && root.kind === 'tmpfs' && isNew('net')),
   };
 }

@@ -1,0 +1,59 @@
+/**
+ * The Guix-shaped wrappers over `runContainer`: `callWithContainer` (waits and returns the exit status, code or
+ * 128 + signal, and kills the container when its caller dies) and `runContainerGuix` (Guix's positional
+ * `run-container root mounts namespaces host-uids thunk`, returning the running container).
+ *
+ * Man pages: wait(2), prctl(2) (PR_SET_PDEATHSIG).
+ */
+import type { NamespaceKind } from './namespaces.js';
+import { type ContainerHandle, type ContainerLifecycle, runContainer, type RunOptions } from './run-container.js';
+import type { CommandSpec, ContainerSpec, Mount, NamespaceSpec } from './spec.js';
+
+/** Everything of a ContainerSpec but the mounts and the command (Guix's keyword arguments). */
+export type GuixContainerOptions = Omit<ContainerSpec, 'mounts' | 'command'>;
+
+/** A command as argv, or a full CommandSpec. */
+export type CommandLike = CommandSpec | readonly string[];
+
+/** A CommandSpec from argv or a CommandSpec. */
+export function toCommandSpec(command: CommandLike): CommandSpec {
+  return Array.isArray(command) ? { argv: command as readonly string[] } : (command as CommandSpec);
+}
+
+/**
+ * Run `command` in a new container with `mounts` and wait for it (Guix's `call-with-container`). Returns the
+ * exit status: the exit code, or 128 + the signal that killed PID 1. The container is killed if the caller dies.
+ */
+export async function callWithContainer(
+  mounts: readonly Mount[], command: CommandLike, options: GuixContainerOptions = {}, run: RunOptions = {},
+): Promise<number> {
+  const handle = await runContainer(
+    { ...options, mounts, command: toCommandSpec(command), killOnParentDeath: options.killOnParentDeath ?? true },
+    {}, run,
+  );
+  const killOnExit = (): void => handle.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    return (await handle.wait()).status;
+  } finally {
+    process.off('exit', killOnExit);
+  }
+}
+
+/**
+ * Guix's `run-container`: a tmpfs mounted on `root` (or no mounts when `root` is "/"), `mounts`, the given
+ * namespaces and `hostUids` ids; returns the running container (its `pid` is Guix's return value).
+ */
+export function runContainerGuix(
+  root: string, mounts: readonly Mount[], namespaces: readonly (NamespaceKind | NamespaceSpec)[], hostUids: number,
+  command: CommandLike, options: GuixContainerOptions = {}, lifecycle: ContainerLifecycle = {}, run: RunOptions = {},
+): Promise<ContainerHandle> {
+  return runContainer({
+    ...options,
+    root: root === '/' ? { kind: 'host' } : { kind: 'tmpfs', dir: root },
+    mounts,
+    namespaces,
+    hostUids,
+    command: toCommandSpec(command),
+  }, lifecycle, run);
+}

@@ -1,0 +1,88 @@
+/**
+ * `containerExcursion(pid, command)`: run a command inside a running container's namespaces (Guix's
+ * `container-excursion`). Only the namespaces that differ from the caller's are joined (none for the caller's
+ * own pid: test 14); @ct/syscalls' `enter` joins user first and mnt last and forks again so the command is in
+ * the pid namespace. `containerExcursionValue` returns what the command wrote on stdout (Guix's
+ * `container-excursion*`, which returns the thunk's value), or undefined on a non-zero status as Guix's #f.
+ *
+ * Man pages: setns(2), namespaces(7), pid_namespaces(7).
+ */
+import { closeSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toCommandSpec, type CommandLike } from './call-with-container.js';
+import { purifyEnvironment } from './environment.js';
+import { defaultSyscalls } from './internal/default-syscalls.js';
+import type { Syscalls } from './internal/syscalls-port.js';
+import { CLONE_FLAGS, type NamespaceKind } from './namespaces.js';
+import { describeChildFailure } from './run-container.js';
+import { planned } from './planned-step.js';
+
+/** Namespaces an excursion may join, in Guix's order (user first, mnt last; we add cgroup). */
+const EXCURSION_NAMESPACES: readonly NamespaceKind[] = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'mnt'];
+
+/** Options of an excursion. */
+export interface ExcursionOptions {
+  /** The kernel interface (default @ct/syscalls). */
+  readonly syscalls?: Syscalls;
+  /** The proc file system's root (default /proc). */
+  readonly procRoot?: string;
+  /** Host fds for the command's 0, 1, 2 (default the caller's). */
+  readonly stdio?: readonly [number, number, number];
+}
+
+/** The CLONE_NEW* flags of the namespaces of `pid` that differ from the caller's. */
+export function differingNamespaces(pid: number, procRoot = '/proc'): number {
+  let flags = 0;
+  for (const kind of EXCURSION_NAMESPACES) {
+    const theirs = readlinkSync(join(procRoot, String(pid), 'ns', kind));
+    const ours = readlinkSync(join(procRoot, 'self', 'ns', kind));
+    if (theirs !== ours) flags |= CLONE_FLAGS[kind];
+  }
+  return flags;
+}
+
+/** Run `command` in the namespaces of `pid`; resolves with its status (code, or 128 + signal). */
+export async function containerExcursion(pid: number, command: CommandLike, options: ExcursionOptions = {}): Promise<number> {
+  const sys = options.syscalls ?? defaultSyscalls();
+  const cmd = toCommandSpec(command);
+  const program = cmd.argv[0] ?? '';
+  const cwd = cmd.cwd ?? '/';
+  const described = [
+    planned({ op: 'chdir', path: cwd }, 'chdir', cwd),
+    planned({ op: 'exec', path: program, argv: cmd.argv, env: purifyEnvironment(cmd.env), search: !program.includes('/') },
+      'exec', program),
+  ];
+  const [in0, out1, err2] = options.stdio ?? [0, 1, 2];
+  const child = await sys.enter(pid, differingNamespaces(pid, options.procRoot), {
+    namespaces: 0,
+    steps: described.map((d) => d.step),
+    fds: [{ from: in0, to: 0 }, { from: out1, to: 1 }, { from: err2, to: 2 }],
+  });
+  try {
+    await child.nextEvent();
+  } catch (error) {
+    await child.wait().catch(() => undefined);
+    throw describeChildFailure(error, described, child.pid);
+  }
+  return (await child.wait()).status;
+}
+
+/** Run `command` in the namespaces of `pid` and return its stdout, or undefined when its status is not 0. */
+export async function containerExcursionValue(
+  pid: number, command: CommandLike, options: Omit<ExcursionOptions, 'stdio'> = {},
+): Promise<string | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-excursion-'));
+  const file = join(dir, 'stdout');
+  const out = openSync(file, 'w+', 0o600);
+  const devnull = openSync('/dev/null', 'r');
+  try {
+    const status = await containerExcursion(pid, command, { ...options, stdio: [devnull, out, 2] });
+    return status === 0 ? readFileSync(file, 'utf8') : undefined;
+  } finally {
+    closeSync(out);
+    closeSync(devnull);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

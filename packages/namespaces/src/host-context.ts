@@ -1,0 +1,105 @@
+/**
+ * What the parent learns about the host before a clone: its ids, its /etc/subuid ranges and whether newuidmap
+ * exists, its tty, which /dev nodes exist, and whether each bind source exists and is a directory (a missing
+ * source fails here, in the caller, with ENOENT naming the path, as Guix's forwarded exception does).
+ *
+ * Man pages: stat(2), ttyname(3), subuid(5), newuidmap(1).
+ */
+import { accessSync, constants, existsSync, readlinkSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { userInfo } from 'node:os';
+import { SyscallError } from './errors.js';
+import { HOST_DEVICES } from './dev-plan.js';
+import type { IdMapContext } from './id-map.js';
+import type { Mount } from './spec.js';
+import { readSubordinateIds } from './subordinate-ids.js';
+
+/** Host files and programs the parent consults (injectable for tests). */
+export interface HostOptions {
+  /** The proc file system's root, default `/proc`. */
+  readonly procRoot?: string;
+  /** Default `/etc/subuid`. */
+  readonly subuidFile?: string;
+  /** Default `/etc/subgid`. */
+  readonly subgidFile?: string;
+  /** The newuidmap program (default: found in PATH). */
+  readonly newuidmap?: string;
+  /** The newgidmap program (default: found in PATH). */
+  readonly newgidmap?: string;
+  /** The caller's effective uid and gid (default: this process's). */
+  readonly euid?: number;
+  readonly egid?: number;
+}
+
+/** The first executable `name` in PATH, or undefined. */
+export function findProgram(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** The id-map inputs for this caller. */
+export function gatherIdMapContext(options: HostOptions, useSubordinateIds: boolean): IdMapContext {
+  const euid = options.euid ?? process.geteuid?.() ?? 0;
+  const egid = options.egid ?? process.getegid?.() ?? 0;
+  const newuidmap = options.newuidmap ?? findProgram('newuidmap');
+  const newgidmap = options.newgidmap ?? findProgram('newgidmap');
+  const available = newuidmap !== undefined && newgidmap !== undefined;
+  if (euid === 0 || !useSubordinateIds || !available) {
+    return { euid, egid, subuid: [], subgid: [], newidmapAvailable: available };
+  }
+  let user: string | undefined;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = undefined;
+  }
+  return {
+    euid,
+    egid,
+    subuid: readSubordinateIds(options.subuidFile ?? '/etc/subuid', user, euid),
+    subgid: readSubordinateIds(options.subgidFile ?? '/etc/subgid', user, egid),
+    newidmapAvailable: true,
+  };
+}
+
+/** The tty on the caller's stdin, for /dev/console, or undefined. */
+export function callerTty(procRoot = '/proc'): string | undefined {
+  if (!process.stdin.isTTY) return undefined;
+  try {
+    const path = readlinkSync(join(procRoot, 'self/fd/0'));
+    return path.startsWith('/dev/') ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The HOST_DEVICES present on this host. */
+export function presentHostDevices(): string[] {
+  return HOST_DEVICES.filter((name) => existsSync(`/dev/${name}`));
+}
+
+/**
+ * Stat every bind source: a map from source to "is a directory". A missing source throws a SyscallError with
+ * code ENOENT and the path.
+ */
+export function statBindSources(mounts: readonly Mount[]): Map<string, boolean> {
+  const kinds = new Map<string, boolean>();
+  for (const mount of mounts) {
+    if (mount.type !== 'bind') continue;
+    try {
+      kinds.set(mount.source, statSync(mount.source).isDirectory());
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      throw new SyscallError('stat', Math.abs(e.errno ?? 2), { path: mount.source });
+    }
+  }
+  return kinds;
+}

@@ -1,0 +1,193 @@
+/**
+ * `runContainer(spec, lifecycle)`: the spec-based entry (Guix's `run-container`, GUIX.md §1d parent side).
+ * The parent plans everything, installs the signal relays, clones, then at each pause of the child does its part:
+ * writes the id maps (then `afterIdMaps`), runs `beforePivotRoot`, starts and finishes the mount-locking helper,
+ * runs `beforeExec`. It resolves once the command has been exec'd. A child failure comes back as a
+ * NamespaceSetupError naming the step, the object and the errno (`mount proc: /proc: EPERM`).
+ *
+ * Man pages: clone3(2), user_namespaces(7), pidfd_open(2), waitid(2).
+ */
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SyscallError } from '@ct/syscalls';
+import { buildChildPlan, WAIT_LABELS } from './child-plan.js';
+import { NamespaceSetupError } from './errors.js';
+import {
+  callerTty, gatherIdMapContext, type HostOptions, presentHostDevices, statBindSources,
+} from './host-context.js';
+import { type IdMapPlan, planIdMaps } from './id-map.js';
+import { writeIdMaps } from './id-map-write.js';
+import { initProgramPath } from './init-program.js';
+import { defaultSyscalls } from './internal/default-syscalls.js';
+import type { ChildHandle, ExitStatus, Syscalls } from './internal/syscalls-port.js';
+import { type LockHelper, startLockHelper } from './lock-helper.js';
+import type { PlannedStep } from './planned-step.js';
+import { installSignalRelay } from './signal-relay.js';
+import { type ContainerSpec, isNewNamespace, withDefaults } from './spec.js';
+
+/** Points in the container's setup where a caller (a runtime) may act; the child waits meanwhile. */
+export interface ContainerLifecycle {
+  /** The id maps are written (cgroup placement, hooks). */
+  readonly afterIdMaps?: (pid: number) => void | Promise<void>;
+  /** Every mount is in place, pivot_root is next (OCI createContainer hooks). */
+  readonly beforePivotRoot?: (pid: number) => void | Promise<void>;
+  /** Everything is set up, execve is next (OCI startContainer hooks). */
+  readonly beforeExec?: (pid: number) => void | Promise<void>;
+}
+
+/** Where the container's parent-side work looks and which kernel interface it uses. */
+export interface RunOptions extends HostOptions {
+  /** The kernel interface (default @ct/syscalls). */
+  readonly syscalls?: Syscalls;
+  /** Directory for a tmpfs root's mount point (default the OS temp dir). */
+  readonly tmpDir?: string;
+}
+
+/** A running container. */
+export interface ContainerHandle {
+  /** PID 1 of the container, in the caller's pid namespace. */
+  readonly pid: number;
+  /** A pidfd for it. */
+  readonly pidfd: number;
+  /** The host directory its root was mounted on. */
+  readonly rootDir: string | undefined;
+  /** Resolves when PID 1 exits (then the relays are removed and a temporary root dir deleted). */
+  wait(): Promise<ExitStatus>;
+  /** Send a signal to PID 1 (default SIGKILL). */
+  kill(signal?: NodeJS.Signals | number): void;
+}
+
+/** Turn a child's failure into a NamespaceSetupError naming our step. */
+export function describeChildFailure(error: unknown, described: readonly PlannedStep[], pid: number): Error {
+  if (error instanceof NamespaceSetupError) return error;
+  if (error instanceof SyscallError && error.step !== undefined) {
+    const step = described[error.step];
+    if (step !== undefined) return new NamespaceSetupError(step.what, pid, error, step.object ?? error.path);
+  }
+  return new NamespaceSetupError('spawn', pid, error instanceof Error ? error : new Error(String(error)));
+}
+
+function makeRootDir(spec: ContainerSpec['root'], tmpDir: string): { dir: string | undefined; temporary: boolean } {
+  if (spec === undefined || spec.kind === 'tmpfs') {
+    if (spec?.dir !== undefined) return { dir: spec.dir, temporary: false };
+    return { dir: mkdtempSync(join(tmpDir, 'ct-root-')), temporary: true };
+  }
+  return { dir: spec.kind === 'rootfs' ? spec.path : undefined, temporary: false };
+}
+
+interface ChildContext {
+  readonly sys: Syscalls;
+  readonly child: ChildHandle;
+  readonly described: readonly PlannedStep[];
+  readonly lifecycle: ContainerLifecycle;
+  readonly idMaps: IdMapPlan | undefined;
+  readonly options: RunOptions;
+}
+
+/** Answer the child's pauses until it has exec'd. */
+async function driveChild(ctx: ChildContext): Promise<void> {
+  const { child, lifecycle } = ctx;
+  const procRoot = ctx.options.procRoot ?? '/proc';
+  let helper: LockHelper | undefined;
+  try {
+    for (;;) {
+      let event;
+      try {
+        event = await child.nextEvent();
+      } catch (error) {
+        throw describeChildFailure(error, ctx.described, child.pid);
+      }
+      if (event.kind === 'exec') return;
+      switch (event.label) {
+        case WAIT_LABELS.idMaps:
+          if (ctx.idMaps !== undefined) await writeIdMaps(child.pid, ctx.idMaps, ctx.options);
+          await lifecycle.afterIdMaps?.(child.pid);
+          break;
+        case WAIT_LABELS.beforePivotRoot:
+          await lifecycle.beforePivotRoot?.(child.pid);
+          break;
+        case WAIT_LABELS.lockMounts:
+          if (ctx.idMaps === undefined) throw new TypeError('runContainer: locking mounts without a user namespace');
+          helper = await startLockHelper(ctx.sys, child.pid, ctx.idMaps, procRoot);
+          break;
+        case WAIT_LABELS.lockMaps:
+          await helper?.writeInnerMaps();
+          helper = undefined;
+          break;
+        case WAIT_LABELS.beforeExec:
+          await lifecycle.beforeExec?.(child.pid);
+          break;
+        default:
+          break;
+      }
+      child.release();
+    }
+  } catch (error) {
+    helper?.abort();
+    throw error;
+  }
+}
+
+/** Start a container from `spec`; resolves once its command is exec'd. */
+export async function runContainer(
+  spec: ContainerSpec, lifecycle: ContainerLifecycle = {}, options: RunOptions = {},
+): Promise<ContainerHandle> {
+  const s = withDefaults(spec);
+  const sys = options.syscalls ?? defaultSyscalls();
+  const sourceKinds = statBindSources(s.mounts);
+  const idContext = gatherIdMapContext(options, s.useSubordinateIds);
+  const idMaps = isNewNamespace(s, 'user') ? planIdMaps(s, idContext) : undefined;
+  const root = makeRootDir(s.root, options.tmpDir ?? tmpdir());
+  const removeRoot = (): void => {
+    // rmdir, never a recursive delete: the tmpfs lived in the container's mount namespace only.
+    if (root.temporary && root.dir !== undefined) rmdirSync(root.dir);
+  };
+  let relay;
+  let child: ChildHandle | undefined;
+  try {
+    const { plan, described } = buildChildPlan(s, {
+      idMaps,
+      euid: idContext.euid,
+      egid: idContext.egid,
+      rootDir: root.dir ?? '/',
+      sourceIsDirectory: (source) => sourceKinds.get(source) ?? true,
+      hostDevices: presentHostDevices(),
+      consoleTty: s.consoleTty === undefined ? callerTty(options.procRoot) : s.consoleTty ?? undefined,
+      initPath: s.init ? initProgramPath() : undefined,
+      pauseAfterIdMaps: lifecycle.afterIdMaps !== undefined,
+      pauseBeforePivotRoot: lifecycle.beforePivotRoot !== undefined,
+      pauseBeforeExec: lifecycle.beforeExec !== undefined,
+    });
+    relay = installSignalRelay(s.relayedSignals);
+    child = await sys.spawn(plan);
+    relay.attach(child);
+    await driveChild({ sys, child, described, lifecycle, idMaps, options });
+  } catch (error) {
+    if (child !== undefined) {
+      child.kill('SIGKILL');
+      await child.wait().catch(() => undefined);
+    }
+    relay?.remove();
+    removeRoot();
+    throw error;
+  }
+  const running = child;
+  const finalRelay = relay;
+  let exited: Promise<ExitStatus> | undefined;
+  return {
+    pid: running.pid,
+    pidfd: running.pidfd,
+    rootDir: root.dir,
+    wait() {
+      exited ??= running.wait().finally(() => {
+        finalRelay.remove();
+        removeRoot();
+      });
+      return exited;
+    },
+    kill(signal = 'SIGKILL') {
+      running.kill(signal);
+    },
+  };
+}
