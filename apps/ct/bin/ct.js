@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// The `ct` binary. The verbs engines call are recognised here before @oclif/core is imported (see
-// shared/DESIGN.md, "Engine path speed"); everything else goes to oclif.
-import { execute } from '@oclif/core';
+// The `ct` binary. The verbs engines call (runc's command line) and --version are recognised by the lean entry
+// before @oclif/core is imported (see shared/DESIGN.md, "Engine path speed"); everything else goes to oclif.
+import { leanMain } from '../dist/engine/lean.js';
 
-await execute({ dir: import.meta.url });
+const code = await leanMain(process.argv.slice(2));
+if (code !== undefined) {
+  // stdout may be a pipe: let it drain before exiting with the verb's status
+  process.exitCode = code;
+  if (process.stdout.writableLength === 0) process.exit(code);
+  process.stdout.once('drain', () => process.exit(code));
+} else {
+  const { execute } = await import('@oclif/core');
+  await execute({ dir: import.meta.url });
+}

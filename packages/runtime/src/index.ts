@@ -1,2 +1,28 @@
-/** @ct/runtime (being built: see the issues). */
-export const packageName = '@ct/runtime';
+/**
+ * @ct/runtime: the OCI runtime's lifecycle behind runc's command line: the state root and per-container state
+ * directory, create/start/run/state/list/kill/delete, `spec` and `features`, and config.json → container spec.
+ * The CLI (apps/ct) only parses flags, calls one of these functions and prints the result.
+ */
+export { createContext, type GlobalOptions, type RuntimeContext } from './context.js';
+export { containerState, listContainers, toContainerState, type ContainerState } from './container-state.js';
+export { deriveStatus, isInitAlive, type ContainerStatus, type StatusProbe } from './container-status.js';
+export { killContainer, type KillOptions } from './container-kill.js';
+export { deleteContainer, type DeleteOptions } from './container-delete.js';
+export { containerProcesses } from './container-ps.js';
+export { createContainer, type CreateOptions } from './container-create.js';
+export { startContainer } from './container-start.js';
+export { runContainer, type RunOptions } from './container-run.js';
+export {
+  RuntimeError, ContainerNotFoundError, ConfigError, errnoPhrase, type RuntimeErrorCode,
+} from './errors.js';
+export { featuresDocument, type FeaturesDocument } from './features.js';
+export { createLogger, formatLogLine, silentLogger, type Logger, type LogLevel, type LogOptions } from './log.js';
+export { ctVersion, specVersion, versionText } from './oci-version.js';
+export { parseProcStat, readProcStat, type ProcStat } from './proc-stat.js';
+export { currentIdentity, isInUserNamespace, isRootless, type ProcessIdentity, type RootlessMode } from './rootless.js';
+export { parseSignal } from './signals.js';
+export { resolveStateRoot, type StateRoot, type StateRootInputs } from './state-root.js';
+export { containerPaths, type ContainerPaths, type ContainerRecord } from './state-store.js';
+export { specTemplate, writeSpec, type SpecTemplateOptions } from './spec-template.js';
+export { parseMountOptions, supportedMountOptions, type MountOptions } from './config/mount-options.js';
+export { readBundleConfig, type BundleConfig } from './config/bundle-config.js';

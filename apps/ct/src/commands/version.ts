@@ -1,10 +1,11 @@
 import { Command } from '@oclif/core';
+import { versionText } from '@ct/runtime';
 
-/** `ct version`: prints the CLI's version (runc's `--version` line format comes with the runtime verbs). */
+/** `ct version`: the same lines as `ct --version` (runc's format: "ct version X", "commit: C", "spec: S"). */
 export default class Version extends Command {
   static override description = 'print the version of ct';
 
   async run(): Promise<void> {
-    this.log(`ct version ${this.config.version}`);
+    process.stdout.write(versionText());
   }
 }

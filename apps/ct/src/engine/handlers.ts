@@ -1,0 +1,138 @@
+/**
+ * One handler per runc verb: builds typed options from the parsed command line, calls one @ct/runtime function
+ * and renders its result. Shared by the lean entry (bin/ct.js) and the oclif command classes. No logic beyond
+ * that: lifecycle, state and errors live in @ct/runtime.
+ */
+import type { ParsedCommand, FlagValue } from '../flags/parse-argv.js';
+import type { VerbName } from '../flags/definitions.js';
+import type * as Runtime from '@ct/runtime';
+
+/** Where a handler writes. */
+export interface Output {
+  /** Write to stdout. */
+  stdout(text: string): void;
+}
+
+type Handler = (rt: typeof Runtime, ctx: Runtime.RuntimeContext, cmd: ParsedCommand, out: Output) => Promise<number>;
+
+function str(flags: Readonly<Record<string, FlagValue>>, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+function bool(flags: Readonly<Record<string, FlagValue>>, name: string): boolean {
+  return flags[name] === true;
+}
+function int(flags: Readonly<Record<string, FlagValue>>, name: string): number | undefined {
+  const v = flags[name];
+  return typeof v === 'number' ? v : undefined;
+}
+function id(cmd: ParsedCommand): string {
+  return cmd.args[0] ?? '';
+}
+function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+function createOptions(f: Readonly<Record<string, FlagValue>>): Runtime.CreateOptions {
+  return {
+    bundle: str(f, 'bundle'), pidFile: str(f, 'pid-file'), consoleSocket: str(f, 'console-socket'),
+    noPivot: bool(f, 'no-pivot'), noNewKeyring: bool(f, 'no-new-keyring'), preserveFds: int(f, 'preserve-fds'),
+  };
+}
+
+function listTable(states: readonly Runtime.ContainerState[]): string {
+  const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
+    ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('')).join('\n') + '\n';
+}
+
+function notYet(verb: string): Handler {
+  return async (rt) => {
+    throw new rt.RuntimeError('EUSAGE', `${verb}: not implemented yet`);
+  };
+}
+
+const handlers: Readonly<Record<VerbName, Handler>> = {
+  async create(rt, ctx, cmd) {
+    await rt.createContainer(ctx, id(cmd), createOptions(cmd.flags));
+    return 0;
+  },
+  async start(rt, ctx, cmd) {
+    await rt.startContainer(ctx, id(cmd));
+    return 0;
+  },
+  async run(rt, ctx, cmd) {
+    return rt.runContainer(ctx, id(cmd), { ...createOptions(cmd.flags), detach: bool(cmd.flags, 'detach'), keep: bool(cmd.flags, 'keep') });
+  },
+  async state(rt, ctx, cmd, out) {
+    out.stdout(json(rt.containerState(ctx, id(cmd))));
+    return 0;
+  },
+  async kill(rt, ctx, cmd) {
+    await rt.killContainer(ctx, id(cmd), cmd.args[1] ?? 'SIGTERM', { all: bool(cmd.flags, 'all') });
+    return 0;
+  },
+  async delete(rt, ctx, cmd) {
+    await rt.deleteContainer(ctx, id(cmd), { force: bool(cmd.flags, 'force') });
+    return 0;
+  },
+  async list(rt, ctx, cmd, out) {
+    const states = rt.listContainers(ctx);
+    if (bool(cmd.flags, 'quiet')) out.stdout(states.map((s) => s.id + '\n').join(''));
+    else if (str(cmd.flags, 'format') === 'json') out.stdout(JSON.stringify(states) + '\n');
+    else out.stdout(listTable(states));
+    return 0;
+  },
+  async spec(rt, ctx, cmd) {
+    rt.writeSpec(str(cmd.flags, 'bundle') ?? '.', { rootless: bool(cmd.flags, 'rootless') });
+    void ctx;
+    return 0;
+  },
+  async features(rt, _ctx, _cmd, out) {
+    out.stdout(json(rt.featuresDocument()));
+    return 0;
+  },
+  async ps(rt, ctx, cmd, out) {
+    const pids = rt.containerProcesses(ctx, id(cmd));
+    if (str(cmd.flags, 'format') === 'json') out.stdout(JSON.stringify(pids) + '\n');
+    else out.stdout(['PID', ...pids.map(String)].join('\n') + '\n');
+    return 0;
+  },
+  async checkpoint(rt) {
+    throw new rt.RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');
+  },
+  exec: notYet('exec'),
+  pause: notYet('pause'),
+  resume: notYet('resume'),
+  update: notYet('update'),
+  events: notYet('events'),
+};
+
+/** The global flags as @ct/runtime's GlobalOptions. */
+export function globalOptions(g: Readonly<Record<string, FlagValue>>): Runtime.GlobalOptions {
+  const format = str(g, 'log-format');
+  const rootless = str(g, 'rootless');
+  return {
+    root: str(g, 'root'), log: str(g, 'log'), debug: bool(g, 'debug'), systemdCgroup: bool(g, 'systemd-cgroup'),
+    logFormat: format === 'json' ? 'json' : format === 'text' ? 'text' : undefined,
+    rootless: rootless === 'true' || rootless === 'false' || rootless === 'auto' ? rootless : undefined,
+  };
+}
+
+/**
+ * Run a parsed verb: build the runtime context from the global flags, call the handler, and turn an error into
+ * a log line (`--log`, `--log-format`) plus the message on stderr, exit code 1 (runc's `fatal`).
+ */
+export async function runVerb(cmd: ParsedCommand, out: Output): Promise<number> {
+  const rt = await import('@ct/runtime');
+  const ctx = rt.createContext(globalOptions(cmd.globals));
+  try {
+    return await handlers[cmd.verb](rt, ctx, cmd, out);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    ctx.logger.log('error', msg);
+    if (!ctx.logger.toStderr) process.stderr.write(msg + '\n');
+    return 1;
+  }
+}

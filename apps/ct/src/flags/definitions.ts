@@ -1,0 +1,160 @@
+/**
+ * The flags and arguments of runc's command line, as plain data: defined once, read by the lean argv parser
+ * (bin/ct.js path, no oclif) and turned into oclif flags for `ct --help` and the command classes.
+ * Names, short forms and defaults follow runc (shared/RUNTIME-CLI.md, b.2).
+ */
+
+/** The kind of value a flag takes. */
+export type FlagKind = 'boolean' | 'string' | 'integer' | 'strings';
+
+/** One flag. */
+export interface FlagDefinition {
+  /** Long name without dashes. */
+  readonly name: string;
+  /** One-letter short form. */
+  readonly char?: string;
+  /** Value kind; `strings` may be repeated. */
+  readonly kind: FlagKind;
+  /** Help text. */
+  readonly description: string;
+  /** Allowed values (string flags). */
+  readonly options?: readonly string[];
+  /** Hidden from help (deprecated in runc, still sent by engines). */
+  readonly hidden?: boolean;
+}
+
+/** One positional argument. */
+export interface ArgDefinition {
+  /** Name shown in help. */
+  readonly name: string;
+  /** Must be given. */
+  readonly required: boolean;
+  /** Help text. */
+  readonly description: string;
+}
+
+/** The verbs whose command line is runc's. */
+export type VerbName =
+  | 'create' | 'start' | 'run' | 'state' | 'kill' | 'delete' | 'list' | 'spec' | 'features'
+  | 'exec' | 'ps' | 'pause' | 'resume' | 'update' | 'events' | 'checkpoint';
+
+/** One verb. */
+export interface VerbDefinition {
+  /** Summary for help. */
+  readonly description: string;
+  /** Positional arguments in order. */
+  readonly args: readonly ArgDefinition[];
+  /** Extra positionals after `args` are allowed (exec's command). */
+  readonly variadic?: boolean;
+  /** Flag parsing stops at the first positional after this many (exec: after the id). */
+  readonly stopAfterArgs?: number;
+  /** The verb's flags. */
+  readonly flags: readonly FlagDefinition[];
+}
+
+/** Global flags (before the verb, as runc). */
+export const globalFlags: readonly FlagDefinition[] = [
+  { name: 'root', kind: 'string', description: 'root directory for storage of container state (default /run/ct, or $XDG_RUNTIME_DIR/ct when rootless)' },
+  { name: 'log', kind: 'string', description: 'file to write the runtime log to (default stderr)' },
+  { name: 'log-format', kind: 'string', options: ['text', 'json'], description: 'log format: text or json' },
+  { name: 'debug', kind: 'boolean', description: 'write debug messages to the log' },
+  { name: 'systemd-cgroup', kind: 'boolean', description: 'use systemd cgroups (accepted; ct has no systemd driver yet)' },
+  { name: 'rootless', kind: 'string', options: ['true', 'false', 'auto'], description: 'rootless mode: true, false or auto' },
+  { name: 'criu', kind: 'string', hidden: true, description: 'deprecated and ignored, as in runc' },
+];
+
+const bundle: FlagDefinition = { name: 'bundle', char: 'b', kind: 'string', description: 'path to the bundle directory (default: the current directory)' };
+const consoleSocket: FlagDefinition = { name: 'console-socket', kind: 'string', description: 'AF_UNIX socket that receives the pty master (process.terminal)' };
+const pidfdSocket: FlagDefinition = { name: 'pidfd-socket', kind: 'string', description: 'AF_UNIX socket that receives a pidfd of the init' };
+const pidFile: FlagDefinition = { name: 'pid-file', kind: 'string', description: 'file to write the process id to' };
+const noPivot: FlagDefinition = { name: 'no-pivot', kind: 'boolean', description: 'use chroot instead of pivot_root' };
+const noNewKeyring: FlagDefinition = { name: 'no-new-keyring', kind: 'boolean', description: 'do not create a new session keyring' };
+const preserveFds: FlagDefinition = { name: 'preserve-fds', kind: 'integer', description: 'pass N extra fds (3..3+N-1) to the container' };
+const detach: FlagDefinition = { name: 'detach', char: 'd', kind: 'boolean', description: 'detach from the container process' };
+const format: FlagDefinition = { name: 'format', char: 'f', kind: 'string', options: ['table', 'json'], description: 'output format: table or json' };
+const id: ArgDefinition = { name: 'container-id', required: true, description: 'the container id' };
+
+/** The verbs, runc's names and flags. */
+export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
+  create: {
+    description: 'create a container (everything but the user process, which waits for start)',
+    args: [id],
+    flags: [bundle, consoleSocket, pidfdSocket, pidFile, noPivot, noNewKeyring, preserveFds],
+  },
+  start: { description: 'start the user process of a created container', args: [id], flags: [] },
+  run: {
+    description: 'create and start a container',
+    args: [id],
+    stopAfterArgs: 1,
+    flags: [
+      bundle, consoleSocket, pidfdSocket, pidFile, noPivot, noNewKeyring, preserveFds, detach,
+      { name: 'keep', kind: 'boolean', description: 'keep the container state after it exits' },
+      { name: 'no-subreaper', kind: 'boolean', description: 'accepted for compatibility; ct never becomes a subreaper' },
+    ],
+  },
+  state: { description: 'print the state of a container as JSON', args: [id], flags: [] },
+  kill: {
+    description: 'send a signal (default SIGTERM) to the container init',
+    args: [id, { name: 'signal', required: false, description: 'signal name or number (default SIGTERM)' }],
+    flags: [{ name: 'all', char: 'a', kind: 'boolean', hidden: true, description: 'signal all processes of the container' }],
+  },
+  delete: {
+    description: 'delete a container and its state',
+    args: [id],
+    flags: [{ name: 'force', char: 'f', kind: 'boolean', description: 'kill the container first if it is running' }],
+  },
+  list: {
+    description: 'list the containers under the state root',
+    args: [],
+    flags: [format, { name: 'quiet', char: 'q', kind: 'boolean', description: 'print only container ids' }],
+  },
+  spec: {
+    description: 'write a default config.json',
+    args: [],
+    flags: [bundle, { name: 'rootless', kind: 'boolean', description: 'the rootless form (user namespace, no network namespace)' }],
+  },
+  features: { description: 'print the runtime-spec features document of ct', args: [], flags: [] },
+  exec: {
+    description: 'run a process in a running container (not yet implemented: issue 9)',
+    args: [id],
+    variadic: true,
+    stopAfterArgs: 1,
+    flags: [
+      consoleSocket, pidfdSocket, pidFile, detach, preserveFds,
+      { name: 'cwd', kind: 'string', description: 'working directory in the container' },
+      { name: 'env', char: 'e', kind: 'strings', description: 'set an environment variable' },
+      { name: 'tty', char: 't', kind: 'boolean', description: 'allocate a pseudo-terminal' },
+      { name: 'user', char: 'u', kind: 'string', description: 'uid[:gid]' },
+      { name: 'additional-gids', char: 'g', kind: 'strings', description: 'additional gids' },
+      { name: 'process', char: 'p', kind: 'string', description: 'path to a process.json' },
+      { name: 'process-label', kind: 'string', description: 'SELinux label' },
+      { name: 'apparmor', kind: 'string', description: 'AppArmor profile' },
+      { name: 'no-new-privs', kind: 'boolean', description: 'set no_new_privs' },
+      { name: 'cap', char: 'c', kind: 'strings', description: 'add a capability' },
+      { name: 'cgroup', kind: 'strings', description: 'sub-cgroup to run in' },
+      { name: 'ignore-paused', kind: 'boolean', description: 'allow exec in a paused container' },
+    ],
+  },
+  ps: { description: "list the host pids of a container's processes", args: [id], variadic: true, flags: [format] },
+  pause: { description: 'freeze a container (not yet implemented: issue 9)', args: [id], flags: [] },
+  resume: { description: 'thaw a container (not yet implemented: issue 9)', args: [id], flags: [] },
+  update: {
+    description: 'update resource limits (not yet implemented: issue 9)',
+    args: [id],
+    flags: [{ name: 'resources', char: 'r', kind: 'string', description: 'LinuxResources JSON file, or - for stdin' }],
+  },
+  events: {
+    description: 'container events and stats (not yet implemented: issue 9)',
+    args: [id],
+    flags: [
+      { name: 'stats', kind: 'boolean', description: 'print stats once' },
+      { name: 'interval', kind: 'string', description: 'stats interval' },
+    ],
+  },
+  checkpoint: { description: 'checkpoint a container (not supported: always fails, so engines see it is absent)', args: [id], flags: [] },
+};
+
+/** True when `name` is one of runc's verbs. */
+export function isVerb(name: string): name is VerbName {
+  return Object.hasOwn(verbs, name);
+}

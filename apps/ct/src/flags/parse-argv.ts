@@ -1,0 +1,135 @@
+/**
+ * The lean argv parser: recognises runc's verbs before oclif is loaded (shared/DESIGN.md, engine path speed) and
+ * parses their flags from the shared definitions. It accepts what urfave/cli accepts: single-dash long flags
+ * (`-no-subreaper`, which go-runc sends), `--flag=value` and `--flag value`, global flags before the verb, and
+ * `--version`/`-v`. Flag parsing stops at the first positional after the id for exec/run, and at `--`.
+ */
+import { globalFlags, isVerb, verbs, type FlagDefinition, type VerbName } from './definitions.js';
+
+/** A parsed flag value. */
+export type FlagValue = boolean | string | number | readonly string[];
+
+/** A verb invocation. */
+export interface ParsedCommand {
+  /** The verb. */
+  readonly verb: VerbName;
+  /** Global flags by long name. */
+  readonly globals: Readonly<Record<string, FlagValue>>;
+  /** The verb's flags by long name. */
+  readonly flags: Readonly<Record<string, FlagValue>>;
+  /** Positional arguments. */
+  readonly args: readonly string[];
+}
+
+/** What the lean entry does with an argv. */
+export type ParsedArgv =
+  | { readonly kind: 'verb'; readonly command: ParsedCommand }
+  | { readonly kind: 'version' }
+  /** `<verb> --help` for a verb: checkpoint must fail, others go to oclif's help. */
+  | { readonly kind: 'help'; readonly verb: VerbName }
+  /** Not a runc verb: oclif handles it (topics, help, plugins). */
+  | { readonly kind: 'other' };
+
+/** A command-line error (exit code 1, as runc's usage errors). */
+export class UsageError extends Error {
+  /** Stable code. */
+  readonly code = 'EUSAGE';
+  /** @param message - what is wrong */
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+interface FlagToken {
+  readonly name: string;
+  readonly inline: string | undefined;
+}
+
+/** Split `--name=v`, `-name=v`, `-n` into name and inline value; undefined when the token is not a flag. */
+function flagToken(token: string, defs: readonly FlagDefinition[]): FlagToken | undefined {
+  if (!token.startsWith('-') || token === '-' ) return undefined;
+  const body = token.startsWith('--') ? token.slice(2) : token.slice(1);
+  const eq = body.indexOf('=');
+  const raw = eq < 0 ? body : body.slice(0, eq);
+  const inline = eq < 0 ? undefined : body.slice(eq + 1);
+  if (!token.startsWith('--') && raw.length === 1) {
+    const def = defs.find((d) => d.char === raw);
+    return { name: def?.name ?? raw, inline };
+  }
+  return { name: raw, inline };
+}
+
+function readValue(def: FlagDefinition, tok: FlagToken, next: () => string | undefined): FlagValue {
+  if (def.kind === 'boolean') {
+    if (tok.inline === undefined) return true;
+    if (tok.inline === 'true') return true;
+    if (tok.inline === 'false') return false;
+    throw new UsageError(`invalid boolean value ${JSON.stringify(tok.inline)} for flag --${def.name}`);
+  }
+  const value = tok.inline ?? next();
+  if (value === undefined) throw new UsageError(`flag needs an argument: --${def.name}`);
+  if (def.options !== undefined && !def.options.includes(value)) {
+    throw new UsageError(`invalid value ${JSON.stringify(value)} for flag --${def.name}: expected ${def.options.join('|')}`);
+  }
+  if (def.kind === 'integer') {
+    if (!/^\d+$/.test(value)) throw new UsageError(`invalid value ${JSON.stringify(value)} for flag --${def.name}: not a number`);
+    return Number(value);
+  }
+  return value;
+}
+
+function setFlag(out: Record<string, FlagValue>, def: FlagDefinition, value: FlagValue): void {
+  if (def.kind === 'strings') {
+    const prev = out[def.name];
+    out[def.name] = [...(Array.isArray(prev) ? (prev as string[]) : []), String(value)];
+  } else {
+    out[def.name] = value;
+  }
+}
+
+/** Parse a command line (without node and the script). Throws UsageError on bad flags or arguments. */
+export function parseArgv(argv: readonly string[]): ParsedArgv {
+  const globals: Record<string, FlagValue> = {};
+  let i = 0;
+  const next = (): string | undefined => argv[++i];
+  for (; i < argv.length; i++) {
+    const token = argv[i] ?? '';
+    if (token === '--version' || token === '-v' || token === '-version') return { kind: 'version' };
+    if (token === '--help' || token === '-h' || token === '-help') return { kind: 'other' };
+    const tok = flagToken(token, globalFlags);
+    if (tok === undefined) break;
+    const def = globalFlags.find((d) => d.name === tok.name);
+    if (def === undefined) throw new UsageError(`flag provided but not defined: -${tok.name}`);
+    setFlag(globals, def, readValue(def, tok, next));
+  }
+  const verb = argv[i];
+  if (verb === undefined || !isVerb(verb)) return { kind: 'other' };
+  const spec = verbs[verb];
+  const flags: Record<string, FlagValue> = {};
+  const args: string[] = [];
+  let stopped = false;
+  for (i++; i < argv.length; i++) {
+    const token = argv[i] ?? '';
+    if (stopped) { args.push(token); continue; }
+    if (token === '--') { stopped = true; continue; }
+    if (token === '--help' || token === '-h' || token === '-help') return { kind: 'help', verb };
+    const tok = flagToken(token, spec.flags);
+    if (tok === undefined) {
+      args.push(token);
+      if (spec.stopAfterArgs !== undefined && args.length > spec.stopAfterArgs) stopped = true;
+      continue;
+    }
+    const own = spec.flags.find((d) => d.name === tok.name);
+    const def = own ?? globalFlags.find((d) => d.name === tok.name);
+    if (def === undefined) throw new UsageError(`flag provided but not defined: -${tok.name}`);
+    setFlag(own !== undefined ? flags : globals, def, readValue(def, tok, next));
+  }
+  const required = spec.args.filter((a) => a.required).length;
+  const max = spec.variadic === true ? Infinity : spec.args.length;
+  if (args.length < required || args.length > max) {
+    const want = required === spec.args.length && max !== Infinity ? `exactly ${required}` : `at least ${required}`;
+    throw new UsageError(`${JSON.stringify(verb)} requires ${want} argument(s)`);
+  }
+  return { kind: 'verb', command: { verb, globals, flags, args } };
+}

@@ -1,0 +1,122 @@
+/**
+ * config.json `linux`: namespaces (new, or joined by path; duplicates refused), uid/gid mappings (ranges checked
+ * against the 32-bit id space), devices, masked and read-only paths.
+ *
+ * Man pages: namespaces(7), user_namespaces(7), mknod(2).
+ */
+import { ConfigError } from '../errors.js';
+import { checkContainerPath } from './container-path.js';
+import { asInteger, asObject, maxId, optArray, optString, optStrings, reqString, type JsonObject } from './json-fields.js';
+
+/** The namespace types of the runtime-spec. */
+export type OciNamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
+
+const namespaceTypes: ReadonlySet<string> = new Set(['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time']);
+
+/** A namespace to create (no path) or join (path). */
+export interface ConfigNamespace {
+  readonly type: OciNamespaceType;
+  readonly path: string | undefined;
+}
+
+/** One id mapping line. */
+export interface ConfigIdMapping {
+  readonly containerID: number;
+  readonly hostID: number;
+  readonly size: number;
+}
+
+/** A device node to create in the container's /dev. */
+export interface ConfigDevice {
+  /** Absolute path in the container. */
+  readonly path: string;
+  /** c (char), b (block), u (unbuffered char), p (FIFO). */
+  readonly type: 'c' | 'b' | 'u' | 'p';
+  readonly major: number;
+  readonly minor: number;
+  /** Permission bits (default 0o666). */
+  readonly fileMode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** The `linux` object, typed. */
+export interface ConfigLinux {
+  readonly namespaces: readonly ConfigNamespace[];
+  readonly uidMappings: readonly ConfigIdMapping[];
+  readonly gidMappings: readonly ConfigIdMapping[];
+  readonly devices: readonly ConfigDevice[];
+  readonly maskedPaths: readonly string[];
+  readonly readonlyPaths: readonly string[];
+  readonly rootfsPropagation: string | undefined;
+}
+
+function readMappings(o: JsonObject, key: string): ConfigIdMapping[] {
+  return optArray(o, key, 'linux').map((v, i) => {
+    const path = `linux.${key}[${i}]`;
+    const m = asObject(v, path);
+    const containerID = asInteger(m['containerID'], `${path}.containerID`, 0n, maxId);
+    const hostID = asInteger(m['hostID'], `${path}.hostID`, 0n, maxId);
+    const size = asInteger(m['size'], `${path}.size`, 1n, maxId + 1n);
+    if (containerID + size > maxId + 1n) throw new ConfigError(`${path}.size`, `containerID ${containerID} + size ${size} passes 2^32 - 1`);
+    if (hostID + size > maxId + 1n) throw new ConfigError(`${path}.size`, `hostID ${hostID} + size ${size} passes 2^32 - 1`);
+    return { containerID: Number(containerID), hostID: Number(hostID), size: Number(size) };
+  });
+}
+
+function readNamespaces(o: JsonObject): ConfigNamespace[] {
+  const seen = new Set<string>();
+  return optArray(o, 'namespaces', 'linux').map((v, i) => {
+    const path = `linux.namespaces[${i}]`;
+    const n = asObject(v, path);
+    const type = reqString(n, 'type', path);
+    if (!namespaceTypes.has(type)) throw new ConfigError(`${path}.type`, `unknown namespace type ${JSON.stringify(type)}`);
+    if (seen.has(type)) throw new ConfigError(`${path}.type`, `namespace ${type} given twice`);
+    seen.add(type);
+    const nsPath = optString(n, 'path', path);
+    if (nsPath !== undefined && !nsPath.startsWith('/')) throw new ConfigError(`${path}.path`, 'must be an absolute path');
+    return { type: type as OciNamespaceType, path: nsPath === '' ? undefined : nsPath };
+  });
+}
+
+function readDevices(o: JsonObject): ConfigDevice[] {
+  return optArray(o, 'devices', 'linux').map((v, i) => {
+    const path = `linux.devices[${i}]`;
+    const d = asObject(v, path);
+    const devPath = checkContainerPath(reqString(d, 'path', path), `${path}.path`);
+    const type = reqString(d, 'type', path);
+    if (type !== 'c' && type !== 'b' && type !== 'u' && type !== 'p') throw new ConfigError(`${path}.type`, `unknown device type ${JSON.stringify(type)}`);
+    const num = (key: string, dflt: bigint, max: bigint): number =>
+      Number(d[key] === undefined ? dflt : asInteger(d[key], `${path}.${key}`, 0n, max));
+    const needsNumbers = type !== 'p';
+    if (needsNumbers && (d['major'] === undefined || d['minor'] === undefined)) {
+      throw new ConfigError(path, `device type ${type} needs major and minor`);
+    }
+    return {
+      path: devPath, type,
+      major: num('major', 0n, 0xfffn), minor: num('minor', 0n, 0xfffffn),
+      fileMode: num('fileMode', 0o666n, 0o7777n), uid: num('uid', 0n, maxId), gid: num('gid', 0n, maxId),
+    };
+  });
+}
+
+/** Read `linux` (absent means all defaults). */
+export function readLinux(o: JsonObject | undefined): ConfigLinux {
+  const l: JsonObject = o ?? {};
+  const paths = (key: string): string[] =>
+    optStrings(l, key, 'linux').map((p, i) => checkContainerPath(p, `linux.${key}[${i}]`));
+  return {
+    namespaces: readNamespaces(l),
+    uidMappings: readMappings(l, 'uidMappings'),
+    gidMappings: readMappings(l, 'gidMappings'),
+    devices: readDevices(l),
+    maskedPaths: paths('maskedPaths'),
+    readonlyPaths: paths('readonlyPaths'),
+    rootfsPropagation: optString(l, 'rootfsPropagation', 'linux'),
+  };
+}
+
+/** True when `id` falls inside one of the mappings' container ranges. */
+export function isMapped(id: number, mappings: readonly ConfigIdMapping[]): boolean {
+  return mappings.some((m) => id >= m.containerID && id < m.containerID + m.size);
+}

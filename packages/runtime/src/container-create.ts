@@ -1,0 +1,110 @@
+/**
+ * `create <id>`: applies config.json except the user process and returns, leaving the init blocked before exec
+ * on the exec FIFO in the state directory. The init is not kept as ct's child in any way that matters: ct exits
+ * and the init is re-parented to the caller's subreaper (shim, conmon); it holds only the stdio the caller passed.
+ * A failure leaves nothing behind (state directory removed, init killed), as the runtime-spec asks.
+ *
+ * Man pages: mkfifo(3), mknod(2), fifo(7).
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AT, mknodat, S } from '@ct/syscalls';
+import { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
+import { ConfigError, RuntimeError, errnoCode, systemError } from './errors.js';
+import type { RuntimeContext } from './context.js';
+import { launchInit, type LaunchedInit } from './container-launch.js';
+import { withLock } from './lock.js';
+import { userName } from './owner.js';
+import { readProcStat } from './proc-stat.js';
+import {
+  containerPaths, ensureStateRoot, removeContainerDir, writeFileAtomic, writeRecord, type ContainerPaths, type ContainerRecord,
+} from './state-store.js';
+
+/** Options of `create` (runc's flags). */
+export interface CreateOptions {
+  /** --bundle (default: the current directory). */
+  readonly bundle?: string | undefined;
+  /** --pid-file: written atomically with the init's pid. */
+  readonly pidFile?: string | undefined;
+  /** --console-socket (issue 9: refused for now unless process.terminal is false, where runc ignores it). */
+  readonly consoleSocket?: string | undefined;
+  /** --no-pivot. */
+  readonly noPivot?: boolean | undefined;
+  /** --no-new-keyring (accepted: ct does not create session keyrings). */
+  readonly noNewKeyring?: boolean | undefined;
+  /** --preserve-fds N: fds 3..3+N-1 go to the container. */
+  readonly preserveFds?: number | undefined;
+  /** The environment to read LISTEN_FDS from (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A created container: its record and, in the creating process, the init handle (used by `run`). */
+export interface CreatedContainer {
+  readonly record: ContainerRecord;
+  readonly init: LaunchedInit;
+}
+
+function checkProcess(config: BundleConfig, options: CreateOptions): void {
+  if (config.process === undefined) throw new ConfigError('process', 'missing: create needs a process to run');
+  if (config.process.args.length === 0) throw new ConfigError('process.args', 'empty');
+  if (config.process.terminal && options.consoleSocket === undefined) {
+    throw new RuntimeError('EUSAGE', 'cannot allocate tty if ct will detach without setting console socket');
+  }
+  if (config.process.terminal) throw new RuntimeError('ESETUP', 'create: process.terminal: console sockets are not supported yet');
+}
+
+function makeStateDir(paths: ContainerPaths, id: string): void {
+  try {
+    mkdirSync(paths.dir, { mode: 0o711 });
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') throw new RuntimeError('ECONTAINEREXISTS', `container with id ${id} already exists`, { cause: err });
+    throw systemError('create state dir', paths.dir, err);
+  }
+}
+
+function extraFdCount(options: CreateOptions): number {
+  const listen = Number((options.env ?? process.env)['LISTEN_FDS'] ?? '0');
+  return (options.preserveFds ?? 0) + (Number.isInteger(listen) && listen > 0 ? listen : 0);
+}
+
+/** Create container `id` from the bundle; returns once the init waits on the exec FIFO. */
+export async function createContainer(ctx: RuntimeContext, id: string, options: CreateOptions = {}): Promise<CreatedContainer> {
+  const paths = containerPaths(ctx.stateRoot.path, id);
+  const config = readBundleConfig(options.bundle ?? process.cwd());
+  checkProcess(config, options);
+  ensureStateRoot(ctx.stateRoot.path);
+  makeStateDir(paths, id);
+  let init: LaunchedInit | undefined;
+  try {
+    return await withLock(paths.lock, async () => {
+      const base: ContainerRecord = {
+        ociVersion: config.ociVersion, id, pid: 0, initStartTime: '0', bundle: config.bundle, rootfs: config.rootfs,
+        created: new Date().toISOString(), owner: userName(ctx.identity.euid), annotations: config.annotations,
+        creating: true, rootless: ctx.rootless,
+      };
+      writeRecord(paths, base);
+      writeFileAtomic(paths.config, config.text);
+      try {
+        mknodat(AT.FDCWD, paths.execFifo, S.IFIFO | 0o622);
+      } catch (err) {
+        throw systemError('create exec fifo', paths.execFifo, err);
+      }
+      init = await launchInit(config, {
+        execFifo: paths.execFifo, stdio: [0, 1, 2], extraFds: extraFdCount(options), rootless: ctx.rootless,
+        noPivot: options.noPivot ?? false,
+      });
+      const stat = readProcStat(init.pid);
+      if (stat === undefined) throw new RuntimeError('ESETUP', `create: init ${init.pid} exited before exec`);
+      const { creating: _creating, ...rest } = base;
+      const record: ContainerRecord = { ...rest, pid: init.pid, initStartTime: String(stat.startTime) };
+      writeRecord(paths, record);
+      if (options.pidFile !== undefined) writeFileAtomic(resolve(options.pidFile), String(init.pid), 0o644);
+      ctx.logger.log('debug', `created ${id}: init ${init.pid}`);
+      return { record, init };
+    });
+  } catch (err) {
+    init?.kill(9);
+    removeContainerDir(paths);
+    throw err;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * `delete <id>` (`--force`): removes a stopped container's state; a created one is killed first (runc and crun
+ * allow it and containerd's shim relies on it); a running or paused one only with --force.
+ *
+ * Man pages: kill(2).
+ */
+import type { RuntimeContext } from './context.js';
+import { deriveStatus } from './container-status.js';
+import { RuntimeError } from './errors.js';
+import { withLock } from './lock.js';
+import { signalAll, waitForExit } from './process-signal.js';
+import { containerPaths, readRecord, removeContainerDir } from './state-store.js';
+
+/** Options of `delete`. */
+export interface DeleteOptions {
+  /** Kill a running container first. */
+  readonly force?: boolean;
+}
+
+/** Delete a container: kill it if allowed, wait for its init to die, remove its state directory. */
+export async function deleteContainer(ctx: RuntimeContext, id: string, options: DeleteOptions = {}): Promise<void> {
+  const paths = containerPaths(ctx.stateRoot.path, id);
+  readRecord(paths, id);
+  await withLock(paths.lock, async () => {
+    const record = readRecord(paths, id);
+    const status = deriveStatus(record, paths);
+    if ((status === 'running' || status === 'paused') && options.force !== true) {
+      throw new RuntimeError('EBADSTATE', `cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    if (status !== 'stopped' && record.pid > 0) {
+      const init = { pid: record.pid, startTime: record.initStartTime };
+      try {
+        signalAll(init, 9);
+      } catch (err) {
+        if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err;
+      }
+      if (!(await waitForExit(init))) {
+        throw new RuntimeError('EBADSTATE', `delete: container ${id}: init ${record.pid} did not die after SIGKILL`);
+      }
+    }
+    removeContainerDir(paths);
+  });
+}

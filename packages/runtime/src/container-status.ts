@@ -1,0 +1,37 @@
+/**
+ * A container's status, derived live (never trusted from disk): the init is alive when its pid exists, is not a
+ * zombie and has the start time recorded at create; an alive init that still has the exec FIFO is `created`
+ * (blocked before exec), otherwise `running`; a dead one is `stopped`. `creating` is recorded while `create` runs.
+ *
+ * Man pages: proc_pid_stat(5), fifo(7).
+ */
+import { existsSync } from 'node:fs';
+import { readProcStat } from './proc-stat.js';
+import type { ContainerPaths, ContainerRecord } from './state-store.js';
+
+/** The statuses runc reports (`paused` comes with the freezer, issue 9). */
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
+
+/** Seams for tests: where /proc is and how a path's existence is checked. */
+export interface StatusProbe {
+  /** /proc (tests give a temp dir with fake PID/stat files). */
+  readonly procRoot?: string;
+  /** existsSync by default. */
+  readonly exists?: (path: string) => boolean;
+}
+
+/** True when the record's init is alive: pid present, not a zombie, start time unchanged. */
+export function isInitAlive(record: ContainerRecord, probe: StatusProbe = {}): boolean {
+  if (record.pid <= 0) return false;
+  const stat = readProcStat(record.pid, probe.procRoot);
+  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return false;
+  return String(stat.startTime) === record.initStartTime;
+}
+
+/** The live status of a recorded container. */
+export function deriveStatus(record: ContainerRecord, paths: ContainerPaths, probe: StatusProbe = {}): ContainerStatus {
+  if (record.creating === true) return 'creating';
+  if (!isInitAlive(record, probe)) return 'stopped';
+  const exists = probe.exists ?? existsSync;
+  return exists(paths.execFifo) ? 'created' : 'running';
+}

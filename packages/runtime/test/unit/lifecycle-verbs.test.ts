@@ -1,0 +1,113 @@
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createContext } from '../../src/context.js';
+import { containerState, listContainers } from '../../src/container-state.js';
+import { killContainer } from '../../src/container-kill.js';
+import { deleteContainer } from '../../src/container-delete.js';
+import { RuntimeError } from '../../src/errors.js';
+import { acquireLock } from '../../src/lock.js';
+import { readProcStat } from '../../src/proc-stat.js';
+import { containerPaths, writeRecord, type ContainerRecord } from '../../src/state-store.js';
+
+// The verbs that only read state and signal (state, list, kill, delete) on a recorded ordinary process: no
+// namespaces are needed to check their rules.
+describe('lifecycle verbs on a recorded process', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ct-root-'));
+  const ctx = createContext({ root, log: join(root, 'log.json'), logFormat: 'json' });
+  const children: ChildProcess[] = [];
+  after(() => { for (const c of children) c.kill('SIGKILL'); });
+
+  function record(id: string, opts: { fifo: boolean }): { rec: ContainerRecord; child: ChildProcess } {
+    const child = spawn('sleep', ['100'], { stdio: 'ignore' });
+    children.push(child);
+    const pid = child.pid ?? 0;
+    const paths = containerPaths(root, id);
+    mkdirSync(paths.dir, { recursive: true });
+    if (opts.fifo) writeFileSync(paths.execFifo, '');
+    const rec: ContainerRecord = {
+      ociVersion: '1.2.0', id, pid, initStartTime: String(readProcStat(pid)?.startTime), bundle: '/b', rootfs: '/b/rootfs',
+      created: new Date().toISOString(), owner: 'me', annotations: { a: 'b' }, rootless: false,
+    };
+    writeRecord(paths, rec);
+    return { rec, child };
+  }
+  const code = (c: string) => (e: unknown) => e instanceof RuntimeError && e.code === c;
+  const exited = (c: ChildProcess) => new Promise((r) => c.once('exit', r));
+
+  it('containerState, a live process without FIFO is running, with runc\'s fields', () => {
+    const { rec } = record('run1', { fifo: false });
+    const s = containerState(ctx, 'run1');
+    assert.deepEqual(Object.keys(s), ['ociVersion', 'id', 'pid', 'status', 'bundle', 'rootfs', 'created', 'owner', 'annotations']);
+    assert.equal(s.status, 'running');
+    assert.equal(s.pid, rec.pid);
+  });
+  it('containerState, a missing id is ENOCONTAINER saying "does not exist"', () => {
+    assert.throws(() => containerState(ctx, 'nope'), (e: unknown) => code('ENOCONTAINER')(e) && /container nope does not exist/.test((e as Error).message));
+  });
+  it('killContainer, signals the init; the container is then stopped with pid 0', async () => {
+    const { child } = record('kill1', { fifo: false });
+    const gone = exited(child);
+    await killContainer(ctx, 'kill1', 'KILL');
+    await gone;
+    const s = containerState(ctx, 'kill1');
+    assert.equal(s.status, 'stopped');
+    assert.equal(s.pid, 0);
+  });
+  it('killContainer, a stopped container is ENOTRUNNING ("container not running")', async () => {
+    await assert.rejects(killContainer(ctx, 'kill1', '9'), (e: unknown) => code('ENOTRUNNING')(e) && /container not running/.test((e as Error).message));
+  });
+  it('killContainer, a recycled pid (start time changed) is never signalled', async () => {
+    const { rec, child } = record('recycled', { fifo: false });
+    writeRecord(containerPaths(root, 'recycled'), { ...rec, initStartTime: '1' });
+    await assert.rejects(killContainer(ctx, 'recycled', 'KILL'), code('ENOTRUNNING'));
+    assert.equal(child.exitCode, null);
+    assert.equal(readProcStat(rec.pid)?.state !== undefined, true);
+  });
+  it('deleteContainer, a running container needs --force (EBADSTATE)', async () => {
+    record('del1', { fifo: false });
+    await assert.rejects(deleteContainer(ctx, 'del1'), code('EBADSTATE'));
+    assert.equal(existsSync(join(root, 'del1')), true);
+  });
+  it('deleteContainer, --force kills and removes the state', async () => {
+    const { child } = record('del2', { fifo: false });
+    const gone = exited(child);
+    await deleteContainer(ctx, 'del2', { force: true });
+    await gone;
+    assert.equal(existsSync(join(root, 'del2')), false);
+  });
+  it('deleteContainer, a created container (FIFO present) is deleted without --force', async () => {
+    const { child } = record('created1', { fifo: true });
+    assert.equal(containerState(ctx, 'created1').status, 'created');
+    const gone = exited(child);
+    await deleteContainer(ctx, 'created1');
+    await gone;
+    assert.equal(existsSync(join(root, 'created1')), false);
+  });
+  it('listContainers, lists every container with its live status', () => {
+    const ids = listContainers(ctx).map((s) => `${s.id}:${s.status}`);
+    assert.ok(ids.includes('run1:running'));
+    assert.ok(ids.includes('kill1:stopped'));
+  });
+  it('logger, an error line in json has level, msg and time', () => {
+    ctx.logger.log('error', 'container x does not exist');
+    const lines = readFileSync(join(root, 'log.json'), 'utf8').trim().split('\n');
+    const last = JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>;
+    assert.deepEqual(Object.keys(last), ['level', 'msg', 'time']);
+    assert.equal(last['level'], 'error');
+    assert.match(String(last['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+  it('acquireLock, a second taker waits until the first releases', async () => {
+    const path = join(root, 'lockfile');
+    const first = await acquireLock(path);
+    let secondHeld = false;
+    const second = acquireLock(path).then((l) => { secondHeld = true; return l; });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(secondHeld, false);
+    first.release();
+    (await second).release();
+    assert.equal(secondHeld, true);
+  });
+});
