@@ -23,7 +23,7 @@ if [ "$(id -u)" != 0 ]; then
   echo "test-all: run as root (it creates the unprivileged test user and runs a pass as each)" >&2
   exit 2
 fi
-[ "$setup" = 1 ] && { bash tools/dev/setup.sh || { echo "0 passed, 1 failed"; exit 1; }; }
+[ "$setup" = 1 ] && { bash tools/dev/setup.sh --keep-going || { echo "0 passed, 1 failed"; exit 1; }; }
 
 user=$(bash tools/dev/ci-user.sh ctci)
 uid=$(id -u "$user"); gid=$(id -g "$user")
@@ -31,21 +31,28 @@ work=/var/tmp/ct-test-$uid
 rm -rf "$work"; install -d -m 0755 -o "$uid" -g "$gid" "$work"
 summary=$work/summary.jsonl
 install -m 0666 /dev/null "$summary"
+# Every workspace package with a test script: packages/*, apps/*, tools/* (e.g. @ct/images-tools).
 packages=$(node -e '
   const fs=require("fs"),path=require("path");
-  for (const d of ["packages","apps"]) for (const p of fs.readdirSync(d)) {
+  for (const d of ["packages","apps","tools"]) for (const p of fs.readdirSync(d)) {
     const f=path.join(d,p,"package.json"); if (!fs.existsSync(f)) continue;
     const j=JSON.parse(fs.readFileSync(f)); if (j.scripts && j.scripts.test) console.log(j.name);
   }')
 
-run_pass() { # pass-name, then the command prefix to run turbo with
-  local pass=$1; shift
+# turbo's run summary (.turbo/runs/*.json, --summarize) gives each test task's exit status: a package whose
+# mocha reported no failure but exited non-zero (a crash after the run, a hook that threw) still counts as failed.
+run_pass() { # pass-name, tree, then the command prefix to run turbo with
+  local pass=$1 tree=$2; shift 2
   printf '\n\033[1m==> tests: %s pass\033[0m\n' "$pass"
-  "$@" pnpm exec turbo run test --concurrency=1 --continue --output-logs=full
+  rm -rf "$tree/.turbo/runs"
+  (cd "$tree" && "$@" pnpm exec turbo run test --concurrency=1 --continue --output-logs=full --summarize)
+  local run_summary
+  run_summary=$(ls -t "$tree"/.turbo/runs/*.json 2>/dev/null | head -n 1)
+  if [ -n "$run_summary" ]; then cp "$run_summary" "$work/turbo-$pass.json"; else echo '{}' >"$work/turbo-$pass.json"; fi
 }
 
 if [[ " $passes " == *" root "* ]]; then
-  CT_TEST_SUMMARY=$summary CT_TEST_PASS=root run_pass root env
+  CT_TEST_SUMMARY=$summary CT_TEST_PASS=root run_pass root "$top" env
 fi
 
 if [[ " $passes " == *" unprivileged "* ]]; then
@@ -53,23 +60,34 @@ if [[ " $passes " == *" unprivileged "* ]]; then
   mkdir -p "$tree" "$work/tmp"
   tar -C "$top" --exclude=./.git --exclude=./.turbo -cf - . | tar -C "$tree" -xf -
   chown -R "$uid:$gid" "$tree" "$work/tmp"
-  (cd "$tree" && CT_TEST_SUMMARY=$summary CT_TEST_PASS=unprivileged run_pass unprivileged \
+  run_pass unprivileged "$tree" \
     runuser -u "$user" -- env -i PATH="$PATH" HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" \
       LOGNAME="$user" TMPDIR="$work/tmp" XDG_RUNTIME_DIR="/run/user/$uid" CI="${CI:-}" \
-      TURBO_TELEMETRY_DISABLED=1 CT_TEST_EXCLUDE_ROOT=1 CT_TEST_SUMMARY="$summary" CT_TEST_PASS=unprivileged)
+      TURBO_TELEMETRY_DISABLED=1 CT_TEST_EXCLUDE_ROOT=1 CT_TEST_SUMMARY="$summary" CT_TEST_PASS=unprivileged
 fi
 
-# Add up both passes; a package whose mocha never reported (a crash, a load error) counts as one failure.
-node - "$summary" "$passes" $packages <<'JS'
+# Add up both passes; a package whose mocha never reported (a crash, a load error, a failed build) or whose test
+# task exited non-zero without a reported failure counts as one failure.
+node - "$summary" "$passes" "$work" $packages <<'JS'
 const fs = require('fs');
-const [file, passes, ...pkgs] = process.argv.slice(2);
+const [file, passes, work, ...pkgs] = process.argv.slice(2);
 const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 let passed = 0, failed = 0, skipped = 0;
 for (const r of rows) { passed += r.passed; failed += r.failed; skipped += r.skipped; }
-for (const pass of passes.split(' ')) for (const p of pkgs) {
-  if (!rows.some((r) => r.pass === pass && r.package === p)) {
-    console.error(`test-all: ${p} (${pass} pass) reported no result: counted as 1 failure`);
-    failed += 1;
+for (const pass of passes.split(' ')) {
+  let tasks = [];
+  try { tasks = JSON.parse(fs.readFileSync(`${work}/turbo-${pass}.json`, 'utf8')).tasks || []; } catch {}
+  for (const p of pkgs) {
+    const mine = rows.filter((r) => r.pass === pass && r.package === p);
+    const task = tasks.find((t) => t.package === p && t.task === 'test');
+    const exit = task && task.execution ? task.execution.exitCode : undefined;
+    if (mine.length === 0) {
+      console.error(`test-all: ${p} (${pass} pass) reported no result${exit ? ` (exit ${exit})` : ''}: counted as 1 failure`);
+      failed += 1;
+    } else if (exit && mine.every((r) => r.failed === 0)) {
+      console.error(`test-all: ${p} (${pass} pass) exited ${exit} with no failed test: counted as 1 failure`);
+      failed += 1;
+    }
   }
 }
 console.log('');
