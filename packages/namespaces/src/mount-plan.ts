@@ -8,7 +8,7 @@
  *
  * Man pages: mount(2), mount_namespaces(7), pivot_root(2), proc(5), sysfs(5), tmpfs(5).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HOST_DEVICES, planDev } from './dev-plan.js';
 import { MS, mountFlagBits } from './internal/mount-flags.js';
 import { bindFile, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
@@ -47,7 +47,7 @@ function planUserMount(ctx: PathContext, mount: Mount, isDirectory: (source: str
       const flags = MS.BIND | (recursive ? MS.REC : 0n);
       const steps = isDirectory(mount.source)
         ? [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, `bind ${mount.source}`, { source: mount.source, flags })]
-        : bindFile(ctx, mount.source, mount.target, `bind ${mount.source}`, flags);
+        : [mkdirAt(ctx, dirname(mount.target), 0o755), ...bindFile(ctx, mount.source, mount.target, `bind ${mount.source}`, flags)];
       if (mount.readOnly === true) steps.push(remountAt(ctx, mount.target, 'remount read-only', MS.RDONLY, recursive));
       return steps;
     }
@@ -97,7 +97,7 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
   const rootDir = ctx.rootDir;
   const confined = spec.root.kind === 'rootfs';
   // A rootfs comes from an image: resolve paths inside it by fd so its symlinks cannot redirect our mounts.
-  const at: PathContext['at'] = (inside) => (confined ? { path: inside, inRoot: rootDir } : { path: join(rootDir, inside) });
+  const at: PathContext['at'] = (inside) => (confined ? { path: inside, inRoot: rootDir } : { path: inside === '/' ? rootDir : join(rootDir, inside) });
   const pathCtx: PathContext = { at };
   const steps: PlannedStep[] = [
     planned({ op: 'propagation', target: '/', flags: MS.REC | MS.PRIVATE }, 'make / private', '/'),

@@ -94,7 +94,7 @@ export interface FdPassing {
 
 /** A complete container description. Only `command` is required; `withDefaults` fills the rest. */
 export interface ContainerSpec {
-  /** The root file system (default an empty tmpfs). */
+  /** The root file system (default an empty tmpfs; the host's when there is no new mnt namespace). */
   readonly root?: RootSpec;
   /** User mounts in order, after /proc, /sys and /dev. */
   readonly mounts?: readonly Mount[];
@@ -221,7 +221,8 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   }
   const namespaces = resolveNamespaces(spec.namespaces ?? NAMESPACES);
   const isNew = (kind: NamespaceKind): boolean => namespaces.some((n) => n.kind === kind && n.path === undefined);
-  const root = spec.root ?? { kind: 'tmpfs' };
+  // Without a new mnt namespace Guix skips mounting altogether: the root is the host's.
+  const root: RootSpec = spec.root ?? (isNew('mnt') ? { kind: 'tmpfs' } : { kind: 'host' });
   if (root.kind === 'rootfs') checkAbsolute('root.path', root.path);
   if (root.kind === 'tmpfs' && root.dir !== undefined) checkAbsolute('root.dir', root.dir);
   if (root.kind !== 'host' && !isNew('mnt')) {

@@ -66,7 +66,8 @@ describe('mountFileSystems', () => {
     assert.deepEqual(steps[i - 1]?.step, { op: 'mkdir', path: '/tmp/r/a', mode: 0o755 });
     assert.deepEqual(steps[i]?.step, { op: 'mount', target: '/tmp/r/a', source: '/src', flags: MS.BIND | MS.REC });
     assert.deepEqual(steps[i + 1]?.step, { op: 'remount', target: '/tmp/r/a', flags: MS.RDONLY, recursive: true });
-    assert.deepEqual(steps[i + 2]?.step, { op: 'touch', path: '/tmp/r/b.txt', mode: 0o644 });
+    assert.deepEqual(steps[i + 2]?.step, { op: 'mkdir', path: '/tmp/r', mode: 0o755 });
+    assert.deepEqual(steps[i + 3]?.step, { op: 'touch', path: '/tmp/r/b.txt', mode: 0o644 });
     const tmp = find(steps, 'mount tmpfs').step;
     assert.deepEqual(tmp, { op: 'mount', target: '/tmp/r/tmp', source: 'tmpfs', fstype: 'tmpfs',
       flags: MS.NOSUID | MS.NODEV, data: 'mode=1777,size=10%' });

@@ -30,6 +30,9 @@ describe('withDefaults', () => {
   it('withDefaults, lock mounts only with new user and mnt namespaces', () => {
     assert.equal(withDefaults({ command: cmd, namespaces: ['user'], root: { kind: 'host' } }).lockMounts, false);
   });
+  it('withDefaults, no mnt namespace means the host root, as Guix', () => {
+    assert.deepEqual(withDefaults({ command: cmd, namespaces: ['user'] }).root, { kind: 'host' });
+  });
   it('withDefaults, childIsPid1 false means init', () => {
     assert.equal(withDefaults({ command: cmd, childIsPid1: false }).init, true);
   });
@@ -45,6 +48,6 @@ describe('withDefaults', () => {
     assert.equal(fieldOf(() => withDefaults({ command: cmd, namespaces: ['user'], hostname: 'x', root: { kind: 'host' } })), 'hostname');
     assert.equal(fieldOf(() => withDefaults({ command: cmd, init: true, childIsPid1: true })), 'init');
     assert.equal(fieldOf(() => withDefaults({ command: cmd, guestUid: -1 })), 'guestUid');
-    assert.equal(fieldOf(() => withDefaults({ command: cmd, namespaces: ['user'] })), 'root');
+    assert.equal(fieldOf(() => withDefaults({ command: cmd, namespaces: ['user'], root: { kind: 'tmpfs' } })), 'root');
   });
 });
