@@ -9,7 +9,15 @@
         "native/locks.cc",
         "native/process.cc",
         "native/socket.cc",
-        "native/spawn.cc"
+        "native/spawn.cc",
+        "native/pidfd_watch.cc",
+        "native/child_main.cc",
+        "native/child_fs.cc",
+        "native/child_mount.cc",
+        "native/child_creds.cc",
+        "native/child_ns.cc",
+        "native/child_tty.cc",
+        "native/child_exec.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -8,6 +8,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ct::InitProcess(env, exports);
   ct::InitSocket(env, exports);
   ct::InitSpawn(env, exports);
+  ct::InitPidfdWatch(env, exports);
   return exports;
 }
 NODE_API_MODULE(syscalls, Init)

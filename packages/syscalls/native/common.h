@@ -36,6 +36,7 @@ void InitLocks(Napi::Env env, Napi::Object exports);
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitPidfdWatch(Napi::Env env, Napi::Object exports);
 
 }  // namespace ct
 

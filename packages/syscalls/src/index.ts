@@ -13,3 +13,5 @@ export * from './process.js';
 export * from './socket.js';
 export * from './open-in-root.js';
 export type * from './plan.js';
+export { spawn } from './spawn.js';
+export * from './enter.js';

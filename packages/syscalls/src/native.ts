@@ -56,6 +56,13 @@ export interface NativeBinding {
   unixConnect(path: CStr, type: number): number;
   sendmsg(fd: number, data: Buffer, fds: readonly number[], flags: number): number;
   recvmsg(fd: number, buf: Buffer, fdsOut: Int32Array, flags: number): [number, number, number] | number;
+  // spawn.cc
+  /** Clones with a flat plan (src/internal/plan-encode.ts): [pid, pidfd, syncFd] or -errno. */
+  spawn(plan: Buffer): [number, number, number] | number;
+  planLayout(): { header: number; record: number; ops: string[]; syscalls: string[] };
+  // pidfd_watch.cc
+  /** Watches a pidfd on the event loop; cb(code, null) on exit, (null, signal) when killed, (-errno, null). */
+  watchPidfd(pidfd: number, cb: (code: number | null, signal: number | null) => void, unref?: boolean): number;
 }
 
 const require = createRequire(import.meta.url);

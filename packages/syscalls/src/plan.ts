@@ -192,6 +192,13 @@ export interface SpawnPlan {
   readonly forceLegacyClone?: boolean;
   /** Force the O_NOFOLLOW component walk instead of openat2 RESOLVE_IN_ROOT for `inRoot` paths. */
   readonly forceNoOpenat2?: boolean;
+  /**
+   * (Added by @ct/syscalls.) Make the child dumpable while it is paused at a `wait` step, and non-dumpable again
+   * when released. An unprivileged parent needs this to write /proc/PID/{setgroups,uid_map,gid_map}: the /proc
+   * files of a non-dumpable process belong to root. Default: true when `namespaces` has CLONE_NEWUSER and the
+   * caller is not root (euid != 0), false otherwise. Outside pauses the child stays non-dumpable until exec.
+   */
+  readonly dumpableWhilePaused?: boolean;
 }
 
 /** What the child reports, in order, until it execs or fails. */

@@ -1,0 +1,48 @@
+// Child-side exec: execve(2) of the plan's program with the argv/envp arrays the parent built before the clone.
+// With `search`, PATH (taken from the plan's env by the parent, default "/bin:/usr/bin" as glibc's) is walked
+// as execvp does, building each candidate in a stack buffer: ENOENT/ENOTDIR/ESTALE/ENODEV/ETIMEDOUT move on,
+// EACCES is remembered and reported when nothing else is found, any other error stops the search.
+//
+// Calls made here (async-signal-safe): execve.
+#include <unistd.h>
+
+#include "child.h"
+
+namespace ct {
+
+int StepExec(ChildCtx& c, StepRecord& r) {
+  const char* file = Str(c, r, 0);
+  bool hasSlash = false;
+  for (const char* p = file; *p; p++) hasSlash = hasSlash || *p == '/';
+  if (!r.a[2] || hasSlash || !*file) {
+    execve(file, c.argv, c.envp);
+    return Fail(c, kScExecve);
+  }
+  const char* path = Str(c, r, 3);
+  if (!path) path = "/bin:/usr/bin";
+  size_t flen = StrLen(file);
+  char buf[4096 + 256];
+  bool sawEacces = false;
+  for (const char* p = path;; p++) {
+    const char* start = p;
+    while (*p && *p != ':') p++;
+    size_t dlen = static_cast<size_t>(p - start);
+    if (dlen + flen + 2 <= sizeof buf) {
+      size_t o = 0;
+      if (dlen == 0) buf[o++] = '.';  // an empty PATH entry means the current directory
+      for (size_t i = 0; i < dlen; i++) buf[o++] = start[i];
+      buf[o++] = '/';
+      for (size_t i = 0; i <= flen; i++) buf[o++] = file[i];
+      execve(buf, c.argv, c.envp);
+      switch (errno) {
+        case EACCES: sawEacces = true; break;
+        case ENOENT: case ENOTDIR: case ESTALE: case ENODEV: case ETIMEDOUT: break;
+        default: return Fail(c, kScExecve);
+      }
+    }
+    if (!*p) break;
+  }
+  return FailWith(c, kScExecve, sawEacces ? EACCES : ENOENT);
+}
+
+}  // namespace ct

@@ -1,0 +1,192 @@
+// The cloned child's main loop: signal reset, fd placement, the enter() namespace join and second fork, and the
+// closed switch over the plan's steps. A failure sends one fixed SyncRecord {error, step, errno, syscall} on
+// the close-on-exec sync socket and _exits; a successful execve closes the socket (EOF = exec).
+//
+// Calls made here (all async-signal-safe, see signal-safety(7)): prctl, sigaction, sigprocmask, sigfillset,
+// sigemptyset, sigwaitinfo, fcntl, dup2, close, syscall(SYS_close_range), read, write, setns, syscall(SYS_clone), wait4, kill, getpid,
+// getppid, _exit. Step families are in child_fs.cc, child_mount.cc, child_creds.cc, child_ns.cc, child_tty.cc,
+// child_exec.cc; each lists its own calls.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+
+namespace ct {
+namespace {
+
+void ResetSignals() {
+  struct sigaction sa;
+  for (size_t i = 0; i < sizeof sa; i++) reinterpret_cast<char*>(&sa)[i] = 0;
+  sa.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++) {
+    if (s == SIGKILL || s == SIGSTOP) continue;
+    sigaction(s, &sa, nullptr);  // EINVAL for glibc's reserved signals: nothing to reset there
+  }
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, nullptr);
+}
+
+[[noreturn]] void Report(ChildCtx& c, int step) {
+  SyncRecord rec = {kSyncError, step, c.err, c.sc};
+  WriteAll(c.syncFd, &rec, sizeof rec);
+  _exit(1);
+}
+
+// Closes every fd >= 3 the child was not given (fd map targets) and does not need (sync socket, step fds,
+// enter's target): the Node process's own fds must not stay open in a child paused for long (runc's
+// create/start split), nor reach the program if one lacks CLOEXEC.
+int CloseOthers(ChildCtx& c) {
+  int keep[kMaxSteps + kMaxFdMap + 2];
+  uint32_t n = 0;
+  keep[n++] = c.syncFd;
+  if (c.h->targetFd >= 0) keep[n++] = c.h->targetFd;
+  for (uint32_t i = 0; i < c.h->nsteps; i++)
+    if (c.steps[i].fd >= 0) keep[n++] = c.steps[i].fd;
+  for (uint32_t i = 0; i < c.h->nfds; i++) keep[n++] = c.fdmap[i].to;
+  for (uint32_t i = 1; i < n; i++)  // insertion sort: a handful of entries in practice
+    for (uint32_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  unsigned lo = 3;
+  for (uint32_t i = 0; i < n; i++) {
+    if (keep[i] < static_cast<int>(lo)) continue;
+    unsigned k = static_cast<unsigned>(keep[i]);
+    if (k > lo && syscall(SYS_close_range, lo, k - 1, 0) < 0) return Fail(c, kScCloseRange);
+    lo = k + 1;
+  }
+  if (syscall(SYS_close_range, lo, ~0U, 0) < 0) return Fail(c, kScCloseRange);
+  return 0;
+}
+
+// Moves every fd the child needs above the highest target of the fd map, then dup2s the map into place, so a
+// mapping can never clobber the sync socket or a step's fd.
+int PlaceFds(ChildCtx& c) {
+  int hi = 3;
+  for (uint32_t i = 0; i < c.h->nfds; i++)
+    if (c.fdmap[i].to + 1 > hi) hi = c.fdmap[i].to + 1;
+  auto lift = [&](int* fd) -> int {
+    if (*fd < 0 || *fd >= hi) return 0;
+    int n = fcntl(*fd, F_DUPFD_CLOEXEC, hi);
+    if (n < 0) return Fail(c, kScFcntl);
+    *fd = n;
+    return 0;
+  };
+  if (lift(&c.syncFd) < 0) return -1;
+  int targetFd = c.h->targetFd;
+  if (lift(&targetFd) < 0) return -1;
+  const_cast<PlanHeader*>(c.h)->targetFd = targetFd;
+  for (uint32_t i = 0; i < c.h->nsteps; i++)
+    if (lift(&c.steps[i].fd) < 0) return -1;
+  int lifted[kMaxFdMap];
+  for (uint32_t i = 0; i < c.h->nfds; i++) {
+    lifted[i] = fcntl(c.fdmap[i].from, F_DUPFD_CLOEXEC, hi);
+    if (lifted[i] < 0) return Fail(c, kScFcntl);
+  }
+  for (uint32_t i = 0; i < c.h->nfds; i++) {
+    if (dup2(lifted[i], c.fdmap[i].to) < 0) return Fail(c, kScDup2);
+    close(lifted[i]);
+  }
+  return CloseOthers(c);
+}
+
+// enter(): the middle process relays signals to the grandchild and exits with its status (code, or
+// 128 + signal), so the caller's pidfd/wait see the entered program's outcome.
+[[noreturn]] void RelayAndExit(pid_t child, int syncFd) {
+  close(syncFd);
+  sigset_t all;
+  sigfillset(&all);
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(&all, &si);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      kill(child, sig);
+      continue;
+    }
+    int status;
+    pid_t r = static_cast<pid_t>(wait4(child, &status, WNOHANG, nullptr));
+    if (r != child) continue;
+    if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+  }
+}
+
+int EnterNamespaces(ChildCtx& c) {
+  if (c.h->targetFd < 0) return 0;
+  if (c.h->namespaces != 0 && setns(c.h->targetFd, static_cast<int>(c.h->namespaces)) < 0) return Fail(c, kScSetns);
+  close(c.h->targetFd);
+  if (!(c.h->flags & kFlagEnterFork)) return 0;
+  // A pid (or time) namespace applies to children only: fork once more. Block signals first so none sent to
+  // the middle between fork and sigwaitinfo is lost.
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
+  long pid = syscall(SYS_clone, SIGCHLD, 0, nullptr, nullptr, 0);
+  if (pid < 0) return Fail(c, kScFork);
+  if (pid > 0) RelayAndExit(static_cast<pid_t>(pid), c.syncFd);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  // The grandchild dies with the middle process (which only exits after it, or when SIGKILLed).
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  return 0;
+}
+
+int StepWait(ChildCtx& c, int index) {
+  bool dumpable = c.h->flags & kFlagDumpableWhilePaused;
+  // An unprivileged parent can only open /proc/PID/{uid_map,gid_map,setgroups} of a dumpable child (the files
+  // of a non-dumpable one belong to root). The pause is the only window where it is dumpable.
+  if (dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return Fail(c, kScPrctl);
+  SyncRecord rec = {kSyncPaused, index, 0, 0};
+  if (WriteAll(c.syncFd, &rec, sizeof rec) < 0) return Fail(c, kScWrite);
+  char b;
+  ssize_t n;
+  do n = read(c.syncFd, &b, 1); while (n < 0 && errno == EINTR);
+  if (n <= 0) _exit(2);  // the parent closed the channel or died: nobody to release or report to
+  if (dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return Fail(c, kScPrctl);
+  return 0;
+}
+
+int RunStep(ChildCtx& c, StepRecord& r, int index) {
+  switch (r.op) {
+    case kOpWait: return StepWait(c, index);
+    case kOpMkdir: case kOpTouch: case kOpSymlink: case kOpChmod: case kOpWriteFile: case kOpMknod:
+    case kOpRmdir:
+      return StepFs(c, r);
+    case kOpMount: case kOpRemount: case kOpMountSetattr: case kOpPropagation: case kOpUmount: case kOpChdir:
+    case kOpChroot: case kOpPivotRoot:
+      return StepMount(c, r);
+    case kOpSetgroups: case kOpSetresgid: case kOpSetresuid: case kOpCapabilities: case kOpKeepCaps:
+    case kOpNoNewPrivs: case kOpPdeathsig: case kOpRlimit: case kOpOomScoreAdj: case kOpUmask:
+    case kOpPersonality: case kOpSeccomp:
+      return StepCreds(c, r);
+    case kOpUnshare: case kOpSetns: case kOpSethostname: case kOpSetdomainname: case kOpLoopbackUp:
+    case kOpWriteProcSelf:
+      return StepNs(c, r);
+    case kOpSetsid: case kOpConsole: case kOpDup2: case kOpCloseFrom: case kOpWaitFifo:
+      return StepTty(c, r);
+    case kOpExec: return StepExec(c, r);
+    default: return FailWith(c, kScNone, EINVAL);
+  }
+}
+
+}  // namespace
+
+[[noreturn]] void ChildMain(ChildCtx& c) {
+  // A copy of the Node process (heap, environment, tokens): no core dumps, no ptrace by the same uid, no
+  // /proc/PID/{mem,environ} for others, until execve replaces the image.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ResetSignals();
+  if (PlaceFds(c) < 0 || EnterNamespaces(c) < 0) Report(c, -1);
+  for (uint32_t i = 0; i < c.h->nsteps; i++)
+    if (RunStep(c, c.steps[i], static_cast<int>(i)) < 0) Report(c, static_cast<int>(i));
+  _exit(0);  // unreachable for validated plans, which end with exec
+}
+
+}  // namespace ct

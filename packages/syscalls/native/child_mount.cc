@@ -1,0 +1,157 @@
+// Child-side mount steps: mount, remount (keeping the locked flags), mount_setattr, propagation, umount, chdir,
+// chroot and pivot_root (both forms). A target with `inRoot` is opened inside the root (see child_fs.cc) and
+// acted on through /proc/self/fd/N or mount_setattr(fd, "", AT_EMPTY_PATH), never by a path string the
+// container could swap.
+//
+// Calls made here (async-signal-safe): mount, umount2, syscall(SYS_mount_setattr), syscall(SYS_pivot_root),
+// statfs, open, close, fchdir, chdir, chroot, mkdir, rmdir; plus ResolveStepPath's calls (child_fs.cc).
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "child.h"
+
+namespace ct {
+namespace {
+
+// The target as a path the syscalls can take: /proc/self/fd/N of the resolved fd, or the plain string.
+struct Target {
+  int fd = -1;
+  char proc[32];
+  const char* path = nullptr;
+};
+
+int OpenTarget(ChildCtx& c, const StepRecord& r, int slot, Target& t) {
+  const char* p = Str(c, r, slot);
+  if (!Str(c, r, kSlotInRoot)) {
+    t.path = p;
+    return 0;
+  }
+  t.fd = ResolveStepPath(c, r, p, O_PATH, 0);
+  if (t.fd < 0) return -1;
+  ProcFdPath(t.proc, t.fd);
+  t.path = t.proc;
+  return 0;
+}
+
+int Done(ChildCtx& c, Target& t, int rc, uint32_t sc) {
+  if (rc < 0) Fail(c, sc);
+  if (t.fd >= 0) close(t.fd);
+  return rc < 0 ? -1 : 0;
+}
+
+// statfs f_flags (ST_*) -> the MS_* flags a bind remount must keep or the kernel refuses it in a user ns.
+unsigned long LockedFlags(const struct statfs& sf) {
+  unsigned long f = sf.f_flags, ms = 0;
+  if (f & ST_RDONLY) ms |= MS_RDONLY;
+  if (f & ST_NOSUID) ms |= MS_NOSUID;
+  if (f & ST_NODEV) ms |= MS_NODEV;
+  if (f & ST_NOEXEC) ms |= MS_NOEXEC;
+  if (f & ST_NOATIME) ms |= MS_NOATIME;
+  if (f & ST_NODIRATIME) ms |= MS_NODIRATIME;
+  if (f & ST_RELATIME) ms |= MS_RELATIME;
+  return ms;
+}
+
+uint64_t MsToAttr(uint64_t ms) {
+  uint64_t a = 0;
+  if (ms & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+  if (ms & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+  if (ms & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+  if (ms & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+  if (ms & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
+  if (ms & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
+  if (ms & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+  return a;
+}
+
+int SetAttr(int fd, const char* path, bool recursive, uint64_t set, uint64_t clr, uint64_t propagation) {
+  struct mount_attr attr = {};
+  attr.attr_set = set;
+  attr.attr_clr = clr;
+  attr.propagation = propagation;
+  int dirfd = fd >= 0 ? fd : AT_FDCWD;
+  const char* p = fd >= 0 ? "" : path;
+  unsigned flags = (fd >= 0 ? AT_EMPTY_PATH : 0) | (recursive ? AT_RECURSIVE : 0);
+  return static_cast<int>(syscall(SYS_mount_setattr, dirfd, p, flags, &attr, sizeof attr));
+}
+
+int Remount(ChildCtx& c, const StepRecord& r) {
+  Target t;
+  if (OpenTarget(c, r, 1, t) < 0) return -1;
+  uint64_t flags = r.b[0];
+  if (r.a[0]) {
+    uint64_t set = MsToAttr(flags);
+    uint64_t clr = (set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME)) ? MOUNT_ATTR__ATIME : 0;
+    return Done(c, t, SetAttr(t.fd, t.path, true, set, clr, 0), kScMountSetattr);
+  }
+  struct statfs sf;
+  if (statfs(t.path, &sf) < 0) return Done(c, t, -1, kScFstatfs);
+  unsigned long ms = MS_REMOUNT | MS_BIND | LockedFlags(sf) | static_cast<unsigned long>(flags);
+  if (flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {  // an explicit atime mode replaces the old one
+    ms &= ~static_cast<unsigned long>(MS_NOATIME | MS_STRICTATIME | MS_RELATIME);
+    ms |= static_cast<unsigned long>(flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME));
+  }
+  return Done(c, t, mount(nullptr, t.path, nullptr, ms, nullptr), kScMount);
+}
+
+int PivotRoot(ChildCtx& c, const StepRecord& r) {
+  const char* newRoot = Str(c, r, 0);
+  const char* putOld = Str(c, r, 1);
+  if (chdir(newRoot) < 0) return Fail(c, kScChdir);
+  if (!putOld) {
+    // pivot_root(".", ".") stacks the old root on the new one; detach it after making it a slave so the
+    // unmount cannot propagate back to the host's mounts.
+    int oldRoot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (oldRoot < 0) return Fail(c, kScOpen);
+    if (syscall(SYS_pivot_root, ".", ".") < 0) { CloseKeep(oldRoot); return Fail(c, kScPivotRoot); }
+    if (fchdir(oldRoot) < 0) { CloseKeep(oldRoot); return Fail(c, kScChdir); }
+    close(oldRoot);
+    if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return Fail(c, kScMount);
+    if (umount2(".", MNT_DETACH) < 0) return Fail(c, kScUmount2);
+    if (chdir("/") < 0) return Fail(c, kScChdir);
+    return 0;
+  }
+  if (mkdir(putOld, 0700) < 0 && errno != EEXIST) return Fail(c, kScMkdirat);
+  if (syscall(SYS_pivot_root, ".", putOld) < 0) return Fail(c, kScPivotRoot);
+  if (chdir("/") < 0) return Fail(c, kScChdir);
+  // putOld is relative to the new root, and the cwd is now "/": the same string names it.
+  if (mount(nullptr, putOld, nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return Fail(c, kScMount);
+  if (umount2(putOld, MNT_DETACH) < 0) return Fail(c, kScUmount2);
+  if (rmdir(putOld) < 0) return Fail(c, kScUnlinkat);
+  return 0;
+}
+
+}  // namespace
+
+int StepMount(ChildCtx& c, StepRecord& r) {
+  Target t;
+  switch (r.op) {
+    case kOpMount:
+      if (OpenTarget(c, r, 1, t) < 0) return -1;
+      return Done(c, t,
+                  mount(Str(c, r, 0), t.path, Str(c, r, 2), static_cast<unsigned long>(r.b[0]), Str(c, r, 3)),
+                  kScMount);
+    case kOpRemount: return Remount(c, r);
+    case kOpMountSetattr:
+      if (OpenTarget(c, r, 1, t) < 0) return -1;
+      return Done(c, t, SetAttr(t.fd, t.path, r.a[0] != 0, r.b[0], r.b[1], r.b[2]), kScMountSetattr);
+    case kOpPropagation:
+      if (OpenTarget(c, r, 1, t) < 0) return -1;
+      return Done(c, t, mount(nullptr, t.path, nullptr, static_cast<unsigned long>(r.b[0]), nullptr), kScMount);
+    case kOpUmount:
+      if (OpenTarget(c, r, 0, t) < 0) return -1;
+      return Done(c, t, umount2(t.path, r.a[0]), kScUmount2);
+    case kOpChdir: return chdir(Str(c, r, 0)) < 0 ? Fail(c, kScChdir) : 0;
+    case kOpChroot: return chroot(Str(c, r, 0)) < 0 ? Fail(c, kScChroot) : 0;
+    case kOpPivotRoot: return PivotRoot(c, r);
+    default: return FailWith(c, kScNone, EINVAL);
+  }
+}
+
+}  // namespace ct

@@ -1,0 +1,71 @@
+/**
+ * enter(target, namespaces, plan): run a plan inside a running process's namespaces (runc exec, nsenter, Guix's
+ * container-excursion). A forked child joins them all at once with setns(pidfd, flags) (Linux 5.8; the kernel
+ * orders user first and mnt last and applies them atomically), skipping the ones the caller already shares
+ * (setns into one's own user ns is EINVAL). A pid or time namespace only applies to children, so the child then
+ * forks again: the middle process relays signals to the grandchild and exits with its exit code, or 128 + the
+ * signal that killed it; the handle's pid, wait() and kill() are the middle process's.
+ *
+ * Man pages: setns(2), pidfd_open(2), pid_namespaces(7), time_namespaces(7).
+ */
+import { readFileSync, statSync, closeSync } from 'node:fs';
+import type { ChildHandle, SpawnPlan } from './plan.js';
+import { CtError } from './errors.js';
+import { pidfdOpen } from './process.js';
+import { launch } from './spawn.js';
+import { checkNamespaces } from './internal/plan-encode.js';
+import { FLAG_ENTER_FORK } from './internal/plan-layout.js';
+
+/** The process to enter: an open pidfd (not closed by enter) or a pid (a pidfd is opened and closed). */
+export type EnterTarget = { readonly pidfd: number } | { readonly pid: number };
+
+/** What enter() runs: a spawn plan whose namespaces come from the target. */
+export type EnterPlan = Omit<SpawnPlan, 'namespaces'>;
+
+const NS_FILES: readonly [number, string][] = [
+  [0x10000000, 'user'], [0x20000, 'mnt'], [0x20000000, 'pid'], [0x40000000, 'net'], [0x4000000, 'uts'],
+  [0x8000000, 'ipc'], [0x2000000, 'cgroup'], [0x80, 'time'],
+];
+const CHILD_ONLY = 0x20000000 | 0x80;
+
+function pidOfPidfd(pidfd: number): number {
+  const m = /^Pid:\s*(-?\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${pidfd}`, 'utf8'));
+  const pid = m ? Number(m[1]) : NaN;
+  if (!(pid > 0)) throw new CtError('ESRCH', `enter: pidfd ${pidfd}: process gone or not a pidfd`);
+  return pid;
+}
+
+function sameNamespace(pid: number, name: string): boolean {
+  try {
+    const a = statSync(`/proc/${pid}/ns/${name}`);
+    const b = statSync(`/proc/self/ns/${name}`);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;  // cannot tell (no such ns kind, or no access): let setns decide
+  }
+}
+
+/** Namespace flags of `namespaces` that `pid` does not share with the caller. */
+export function namespacesToJoin(pid: number, namespaces: number): number {
+  let out = 0;
+  for (const [flag, name] of NS_FILES) if (namespaces & flag && !sameNamespace(pid, name)) out |= flag;
+  return out;
+}
+
+/**
+ * Forks a child that joins the target's `namespaces` (CLONE_NEW* mask) and runs `plan`. Errors as spawn();
+ * a failed setns is a SyscallError with step -1 and stepOp 'setup'.
+ */
+export function enter(target: EnterTarget, namespaces: number, plan: EnterPlan): ChildHandle {
+  checkNamespaces(namespaces);
+  const ownPidfd = 'pid' in target;
+  const pidfd = 'pid' in target ? pidfdOpen(target.pid) : target.pidfd;
+  try {
+    const pid = 'pid' in target ? target.pid : pidOfPidfd(pidfd);
+    const join = namespacesToJoin(pid, namespaces);
+    const flags = join & CHILD_ONLY ? FLAG_ENTER_FORK : 0;
+    return launch(plan, { namespaces: join, flags, targetFd: pidfd }, 'clone3');
+  } finally {
+    if (ownPidfd) closeSync(pidfd);
+  }
+}
