@@ -28,12 +28,14 @@ export interface CreateOptions {
   readonly pidFile?: string | undefined;
   /** --console-socket (issue 9: refused for now unless process.terminal is false, where runc ignores it). */
   readonly consoleSocket?: string | undefined;
-  /** --no-pivot. */
+  /** --no-pivot (accepted; ct always uses pivot_root for now). */
   readonly noPivot?: boolean | undefined;
   /** --no-new-keyring (accepted: ct does not create session keyrings). */
   readonly noNewKeyring?: boolean | undefined;
   /** --preserve-fds N: fds 3..3+N-1 go to the container. */
   readonly preserveFds?: number | undefined;
+  /** Relay the caller's signals to the init (`run` in the foreground). */
+  readonly relaySignals?: boolean | undefined;
   /** The environment to read LISTEN_FDS from (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -90,8 +92,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
         throw systemError('create exec fifo', paths.execFifo, err);
       }
       init = await launchInit(config, {
-        execFifo: paths.execFifo, stdio: [0, 1, 2], extraFds: extraFdCount(options), rootless: ctx.rootless,
-        noPivot: options.noPivot ?? false,
+        execFifo: paths.execFifo, extraFds: extraFdCount(options), rootless: ctx.rootless,
+        relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('warning', msg),
       });
       const stat = readProcStat(init.pid);
       if (stat === undefined) throw new RuntimeError('ESETUP', `create: init ${init.pid} exited before exec`);

@@ -18,9 +18,10 @@ export interface RunOptions extends CreateOptions {
 
 /** Run container `id`; resolves with the exit status to exit with. */
 export async function runContainer(ctx: RuntimeContext, id: string, options: RunOptions = {}): Promise<number> {
-  const { init } = await createContainer(ctx, id, options);
+  const { init } = await createContainer(ctx, id, { ...options, relaySignals: options.detach !== true });
   try {
     await startContainer(ctx, id);
+    await init.execed();
   } catch (err) {
     await deleteContainer(ctx, id, { force: true });
     throw err;

@@ -1,0 +1,74 @@
+/**
+ * The parts of an OCI config that @ct/namespaces' ContainerSpec has no field for yet, as child steps run after
+ * pivot_root (the spec's `populate` list, paths inside the new root): masked paths (/dev/null over a file, a
+ * read-only tmpfs over a directory), read-only paths (a recursive bind onto itself, remounted read-only), extra
+ * devices (mknod as real root; a bind of the host's node otherwise), domainname, umask, rlimits and
+ * no_new_privs. TODO(NEEDS.md): move into ContainerSpec fields when @ct/namespaces has them.
+ *
+ * Man pages: mount(2), mknod(2), setdomainname(2), umask(2), prlimit(2), prctl(2) (PR_SET_NO_NEW_PRIVS).
+ */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { MS, RLIMIT, S } from '@ct/syscalls';
+import type { Step } from '@ct/syscalls';
+import { ConfigError } from '../errors.js';
+import type { BundleConfig } from './bundle-config.js';
+import type { ConfigDevice } from './config-linux.js';
+
+/** Where a path inside the container can be looked at before the container exists. */
+function probeKind(config: BundleConfig, path: string): 'dir' | 'file' | undefined {
+  // /proc and /sys are the kernel's, the same inside as on the host; everything else comes from the rootfs
+  const host = path.startsWith('/proc/') || path.startsWith('/sys/') ? path : join(config.rootfs, path);
+  try {
+    const st = lstatSync(host);
+    return st.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
+function maskSteps(config: BundleConfig): Step[] {
+  const steps: Step[] = [];
+  for (const path of config.linux.maskedPaths) {
+    const kind = probeKind(config, path);
+    if (kind === 'dir') steps.push({ op: 'mount', source: 'tmpfs', target: path, fstype: 'tmpfs', flags: MS.RDONLY, data: 'size=0' });
+    else if (kind === 'file') steps.push({ op: 'mount', source: '/dev/null', target: path, flags: MS.BIND });
+  }
+  for (const path of config.linux.readonlyPaths) {
+    if (probeKind(config, path) === undefined) continue;
+    steps.push(
+      { op: 'mount', source: path, target: path, flags: MS.BIND | MS.REC },
+      { op: 'remount', target: path, flags: MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, recursive: true },
+    );
+  }
+  return steps;
+}
+
+function deviceSteps(devices: readonly ConfigDevice[], mknod: boolean): Step[] {
+  const typeBits = { c: S.IFCHR, u: S.IFCHR, b: S.IFBLK, p: S.IFIFO } as const;
+  return devices.flatMap((d): Step[] => mknod
+    ? [{ op: 'mknod', path: d.path, mode: typeBits[d.type] | d.fileMode, major: d.major, minor: d.minor }]
+    : [{ op: 'touch', path: d.path, mode: 0o644 }, { op: 'mount', source: d.path, target: d.path, flags: MS.BIND }]);
+}
+
+function rlimitSteps(config: BundleConfig): Step[] {
+  const table = RLIMIT as Readonly<Record<string, number>>;
+  return (config.process?.rlimits ?? []).map((r, i) => {
+    const resource = table[r.type.replace(/^RLIMIT_/, '')];
+    if (resource === undefined) throw new ConfigError(`process.rlimits[${i}].type`, `unknown rlimit ${JSON.stringify(r.type)}`);
+    return { op: 'rlimit', resource, soft: r.soft, hard: r.hard };
+  });
+}
+
+/**
+ * The populate steps for `config`. `mknod` says whether device nodes can be made (real root, no new user
+ * namespace); otherwise the host's nodes are bound.
+ */
+export function populateSteps(config: BundleConfig, mknod: boolean): Step[] {
+  const steps: Step[] = [...deviceSteps(config.linux.devices, mknod), ...maskSteps(config)];
+  if (config.domainname !== undefined) steps.push({ op: 'setdomainname', name: config.domainname });
+  steps.push(...rlimitSteps(config));
+  if (config.process?.umask !== undefined) steps.push({ op: 'umask', mask: config.process.umask });
+  if (config.process?.noNewPrivileges === true) steps.push({ op: 'noNewPrivs' });
+  return steps;
+}

@@ -1,0 +1,138 @@
+/**
+ * config.json (checked, typed: bundle-config.ts) → @ct/namespaces' `ContainerSpec`.
+ *
+ * The namespaces mount plan builds /proc, /sys and /dev (devices, devpts, shm, mqueue, the /proc/self/fd links) the
+ * way Guix does, so the OCI mounts of those destinations are taken from it rather than mounted twice; their
+ * options are not applied one by one yet (TODO(NEEDS.md)). cgroup mounts wait for cgroup support (issue 9) and are
+ * skipped with a warning. What ContainerSpec has no field for goes into `populate` (populate-steps.ts).
+ *
+ * Man pages: namespaces(7), user_namespaces(7), mount(2).
+ */
+import { MOUNT_ATTR, MS } from '@ct/syscalls';
+import type { ContainerSpec, FileSystemMount, Mount, MountFlag, NamespaceKind, NamespaceSpec } from '@ct/namespaces';
+import { ConfigError } from '../errors.js';
+import type { BundleConfig, ConfigProcess } from './bundle-config.js';
+import type { OciNamespaceType } from './config-linux.js';
+import type { ConfigMount } from './config-mounts.js';
+import { populateSteps } from './populate-steps.js';
+
+/** What the conversion needs beyond the config. */
+export interface ConversionContext {
+  /** Rootless (euid != 0, or 0 in a foreign user namespace). */
+  readonly rootless: boolean;
+  /** Our effective uid. */
+  readonly euid: number;
+  /** Extra fds passed at 3.. (--preserve-fds + LISTEN_FDS). */
+  readonly extraFds: number;
+  /** Relay the default signals to the container (run in the foreground); create relays none. */
+  readonly relaySignals: boolean;
+  /** Where warnings go. */
+  readonly warn: (message: string) => void;
+}
+
+const kinds: Readonly<Record<OciNamespaceType, NamespaceKind>> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+
+/** Destinations the namespaces mount plan provides itself. */
+const plannedDestinations: ReadonlySet<string> = new Set(['/proc', '/sys', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue']);
+
+const flagBits: readonly (readonly [MountFlag, bigint])[] = [
+  ['ro', MS.RDONLY], ['nosuid', MS.NOSUID], ['nodev', MS.NODEV], ['noexec', MS.NOEXEC], ['sync', MS.SYNCHRONOUS],
+  ['dirsync', MS.DIRSYNC], ['noatime', MS.NOATIME], ['nodiratime', MS.NODIRATIME], ['relatime', MS.RELATIME],
+  ['strictatime', MS.STRICTATIME],
+];
+
+function mountFlags(bits: bigint): MountFlag[] {
+  return flagBits.filter(([, bit]) => (bits & bit) !== 0n).map(([name]) => name);
+}
+
+function convertMount(m: ConfigMount, warn: (message: string) => void): Mount | undefined {
+  if (m.type === 'cgroup' || m.type === 'cgroup2') {
+    warn(`mount ${m.destination}: cgroup mounts are not supported yet, skipped`);
+    return undefined;
+  }
+  if (m.options.bind !== 'none') {
+    const readOnly = (m.options.flags & MS.RDONLY) !== 0n || (m.options.recursiveSet & MOUNT_ATTR.RDONLY) !== 0n;
+    return { type: 'bind', source: m.source, target: m.destination, readOnly, recursive: m.options.bind === 'rbind' };
+  }
+  if (m.type === 'tmpfs') {
+    const mode = m.options.data.find((d) => d.startsWith('mode='));
+    const size = m.options.data.find((d) => d.startsWith('size='));
+    return {
+      type: 'tmpfs', target: m.destination, flags: mountFlags(m.options.flags),
+      ...(mode !== undefined ? { mode: parseInt(mode.slice(5), 8) } : {}),
+      ...(size !== undefined ? { size: size.slice(5) } : {}),
+    };
+  }
+  const fs: FileSystemMount = {
+    type: 'filesystem', fstype: m.type ?? 'none', source: m.source, target: m.destination, flags: mountFlags(m.options.flags),
+    ...(m.options.data.length > 0 ? { data: m.options.data.join(',') } : {}),
+  };
+  return fs;
+}
+
+function environment(process: ConfigProcess): Record<string, string> {
+  const env: Record<string, string> = {};
+  process.env.forEach((entry, i) => {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`process.env[${i}]`, `${JSON.stringify(entry)} is not NAME=VALUE`);
+    env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  });
+  return env;
+}
+
+function namespaces(config: BundleConfig, ctx: ConversionContext): NamespaceSpec[] {
+  const list = config.linux.namespaces.map((n): NamespaceSpec => (n.path === undefined ? kinds[n.type] : { kind: kinds[n.type], path: n.path }));
+  const isNew = (kind: NamespaceKind): boolean => list.includes(kind);
+  if (!isNew('mnt')) throw new ConfigError('linux.namespaces', 'a new mount namespace is required');
+  if (ctx.rootless && ctx.euid !== 0 && !list.some((n) => n === 'user' || (typeof n !== 'string' && n.kind === 'user'))) {
+    throw new ConfigError('linux.namespaces', 'rootless containers need a user namespace');
+  }
+  if (config.hostname !== undefined && config.hostname !== '' && !isNew('uts')) {
+    throw new ConfigError('hostname', 'setting a hostname needs a new uts namespace');
+  }
+  return list;
+}
+
+/** Convert a checked config into the ContainerSpec @ct/namespaces runs. */
+export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): ContainerSpec {
+  const process = config.process;
+  if (process === undefined) throw new ConfigError('process', 'missing');
+  const ns = namespaces(config, ctx);
+  const newUser = ns.includes('user');
+  if (process.additionalGids.length > 0) ctx.warn('process.user.additionalGids: not applied yet');
+  const mounts = config.mounts
+    .filter((m) => !plannedDestinations.has(m.destination))
+    .map((m) => convertMount(m, ctx.warn))
+    .filter((m): m is Mount => m !== undefined);
+  const maps = newUser && config.linux.uidMappings.length > 0
+    ? {
+      uidMap: config.linux.uidMappings.map((m) => ({ inside: m.containerID, outside: m.hostID, count: m.size })),
+      gidMap: config.linux.gidMappings.map((m) => ({ inside: m.containerID, outside: m.hostID, count: m.size })),
+    }
+    : {};
+  return {
+    root: { kind: 'rootfs', path: config.rootfs },
+    mounts,
+    namespaces: ns,
+    command: { argv: process.args, env: environment(process), cwd: process.cwd },
+    guestUid: process.uid,
+    guestGid: process.gid,
+    ...maps,
+    // without explicit mappings, an unprivileged caller gets its /etc/subuid ranges through newuidmap (as crun)
+    useSubordinateIds: !('uidMap' in maps),
+    writableRoot: !config.rootReadonly,
+    lockMounts: false,
+    loopbackNetwork: true,
+    childIsPid1: true,
+    ...(config.hostname !== undefined && config.hostname !== '' ? { hostname: config.hostname } : {}),
+    populate: populateSteps(config, !ctx.rootless && !newUser),
+    ...(ctx.relaySignals ? {} : { relayedSignals: [] }),
+    killOnParentDeath: false,
+    consoleTty: null,
+    stdio: [0, 1, 2],
+    extraFds: Array.from({ length: ctx.extraFds }, (_, i) => ({ from: 3 + i, to: 3 + i })),
+    writeEtcHosts: false,
+  };
+}
