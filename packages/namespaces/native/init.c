@@ -3,6 +3,7 @@
  * so the forked Node image is never what runs in the container).
  *
  * Usage: ct-init -- PROGRAM [ARG...]
+ *        ct-init --noop   (exits 0: the exec that ends a short helper plan, e.g. the mount-locking helper)
  * It forks PROGRAM (searched in PATH), relays SIGINT SIGTERM SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH to it
  * (PID 1 ignores default-action signals, so a plain `sleep` as PID 1 never sees a relayed SIGTERM), reaps every
  * orphan re-parented to it, and exits with PROGRAM's status: its exit code, or 128 + the signal that killed it.
@@ -30,6 +31,7 @@ static int exit_status(int status) {
 
 int main(int argc, char **argv) {
   int first = 1;
+  if (argc == 2 && strcmp(argv[1], "--noop") == 0) return 0;
   if (argc > 1 && strcmp(argv[1], "--") == 0) first = 2;
   if (first >= argc) {
     fputs("ct-init: usage: ct-init -- PROGRAM [ARG...]\n", stderr);

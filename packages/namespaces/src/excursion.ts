@@ -56,7 +56,6 @@ export async function containerExcursion(pid: number, command: CommandLike, opti
   ];
   const [in0, out1, err2] = options.stdio ?? [0, 1, 2];
   const child = await sys.enter(pid, differingNamespaces(pid, options.procRoot), {
-    namespaces: 0,
     steps: described.map((d) => d.step),
     fds: [{ from: in0, to: 0 }, { from: out1, to: 1 }, { from: err2, to: 2 }],
   });

@@ -11,6 +11,7 @@
 import { CLONE } from '@ct/syscalls';
 import { NamespaceSetupError } from './errors.js';
 import { formatIdMap, type IdMapPlan, planInnerIdMaps } from './id-map.js';
+import { initProgramPath } from './init-program.js';
 import type { ChildHandle, Syscalls } from './internal/syscalls-port.js';
 
 /** A helper paused in the container's outer user namespace. */
@@ -27,11 +28,12 @@ const HELPER_WAIT = 'inner-maps';
 export async function startLockHelper(sys: Syscalls, pid: number, outer: IdMapPlan, procRoot: string): Promise<LockHelper> {
   const inner = planInnerIdMaps(outer);
   const helper: ChildHandle = await sys.enter(pid, CLONE.NEWUSER, {
-    namespaces: 0,
     steps: [
       { op: 'wait', label: HELPER_WAIT },
       { op: 'writeFile', path: `${procRoot}/${pid}/uid_map`, data: formatIdMap(inner.uidMap), mode: 0o644 },
       { op: 'writeFile', path: `${procRoot}/${pid}/gid_map`, data: formatIdMap(inner.gidMap), mode: 0o644 },
+      // A plan ends with an exec: our init's no-op mode (the helper is still in the host's mount namespace).
+      { op: 'exec', path: initProgramPath(), argv: ['ct-init', '--noop'], env: [], search: false },
     ],
   });
   const fail = (error: unknown): NamespaceSetupError =>
@@ -44,10 +46,13 @@ export async function startLockHelper(sys: Syscalls, pid: number, outer: IdMapPl
   return {
     async writeInnerMaps() {
       helper.release();
-      const failure = helper.nextEvent().then(() => undefined, (error: unknown) => error);
+      try {
+        await helper.nextEvent();
+      } catch (error) {
+        await helper.wait().catch(() => undefined);
+        throw fail(error);
+      }
       const status = await helper.wait();
-      const error = await Promise.race([failure, new Promise((r) => { setTimeout(r, 50, undefined); })]);
-      if (error !== undefined) throw fail(error);
       if (status.status !== 0) throw fail(new Error(`helper exited with status ${status.status}`));
     },
     abort() {

@@ -21,5 +21,5 @@ export interface Syscalls {
    * Fork a child that joins the namespaces `namespaces` (CLONE_NEW* flags) of process `target` (user first,
    * mnt last, forking again for a pid ns) and runs `plan.steps` (@ct/syscalls `enter`).
    */
-  enter(target: number, namespaces: number, plan: SpawnPlan): ChildHandle | Promise<ChildHandle>;
+  enter(target: number, namespaces: number, plan: Omit<SpawnPlan, 'namespaces'>): ChildHandle | Promise<ChildHandle>;
 }

@@ -25,8 +25,8 @@ export class FakeSyscalls implements Syscalls {
     return this.child('spawn', plan);
   }
 
-  enter(target: number, namespaces: number, plan: SpawnPlan): ChildHandle {
-    return this.child('enter', plan, target, namespaces);
+  enter(target: number, namespaces: number, plan: Omit<SpawnPlan, 'namespaces'>): ChildHandle {
+    return this.child('enter', { ...plan, namespaces: 0 }, target, namespaces);
   }
 
   private child(kind: 'spawn' | 'enter', plan: SpawnPlan, target?: number, namespaces?: number): ChildHandle {
@@ -61,7 +61,7 @@ export class FakeSyscalls implements Syscalls {
           }
         }
         log.push(`${pid}:exec`);
-        if (kind === 'enter' && !plan.steps.some((s) => s.op === 'exec')) resolveExit({ code: 0, signal: null, status: 0 });
+        if (kind === 'enter') resolveExit({ code: 0, signal: null, status: 0 });
         return { kind: 'exec' };
       },
       release() {

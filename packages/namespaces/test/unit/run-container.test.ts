@@ -62,7 +62,7 @@ describe('runContainer (fake kernel)', () => {
     assert.equal(helper?.kind, 'enter');
     assert.equal(helper.target, 1000);
     assert.equal(helper.namespaces, CLONE.NEWUSER);
-    assert.deepEqual(helper.plan.steps.slice(1).map((s) => s.op === 'writeFile' && [s.path, s.data]), [
+    assert.deepEqual(helper.plan.steps.slice(1, 3).map((s) => s.op === 'writeFile' && [s.path, s.data]), [
       [`${procRoot}/1000/uid_map`, '0 0 1\n'], [`${procRoot}/1000/gid_map`, '0 0 1\n'],
     ]);
     const log = options.syscalls.log;
