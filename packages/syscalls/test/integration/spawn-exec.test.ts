@@ -1,0 +1,170 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, openSync, closeSync, readdirSync } from 'node:fs';
+import { CLONE, CtError, SyscallError, spawn, MS } from '../../src/index.js';
+import { runCaptured, sh, spawnCaptured, BUSYBOX } from './spawn-helpers.js';
+
+function exec(path: string, argv: string[], search = false, env: string[] = []): { op: 'exec'; path: string; argv: string[]; env: string[]; search: boolean } {
+  return { op: 'exec', path, argv, env, search };
+}
+
+/** Asserts that nextEvent rejects with a SyscallError of this step/op/code/syscall. */
+async function expectStepError(p: Promise<unknown>, step: number, stepOp: string, code: string, syscall?: string): Promise<SyscallError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof SyscallError, String(e));
+    assert.equal(e.step, step);
+    assert.equal(e.stepOp, stepOp);
+    assert.equal(e.code, code);
+    if (syscall !== undefined) assert.equal(e.syscall, syscall);
+    return e;
+  }
+  assert.fail('expected the step to fail');
+}
+
+describe('spawn, exec and step errors', () => {
+  it('spawn, exec /bin/true reports exec then exit 0', async () => {
+    const c = spawn({ namespaces: 0, steps: [exec('/bin/true', ['true'])] });
+    assert.deepEqual(await c.nextEvent(), { kind: 'exec' });
+    assert.deepEqual(await c.wait(), { code: 0, signal: null, status: 0 });
+  });
+
+  it('spawn, a missing program is ENOENT from step exec', async () => {
+    const c = spawn({ namespaces: 0, steps: [{ op: 'umask', mask: 0o22 }, exec('/nonexistent/prog', ['prog'])] });
+    const e = await expectStepError(c.nextEvent(), 1, 'exec', 'ENOENT', 'execve');
+    assert.equal(e.path, '/nonexistent/prog');
+    assert.equal((await c.wait()).status, 1);
+  });
+
+  it('spawn, a program exiting 127 is an exec followed by status 127', async () => {
+    const c = spawn({ namespaces: 0, steps: [sh('exit 127')] });
+    assert.deepEqual(await c.nextEvent(), { kind: 'exec' });
+    assert.equal((await c.wait()).code, 127);
+  });
+
+  it('spawn, PATH search finds a program by name', async () => {
+    const { output, status } = await runCaptured({ namespaces: 0, steps: [exec('busybox', ['echo', 'found'], true, ['PATH=/nope:/bin'])] });
+    assert.equal(status.status, 0);
+    assert.equal(output, 'found\n');
+  });
+
+  it('spawn, PATH search for a missing name is ENOENT', async () => {
+    const c = spawn({ namespaces: 0, steps: [exec('no-such-program-ct', ['x'], true, ['PATH=/bin:/usr/bin'])] });
+    await expectStepError(c.nextEvent(), 0, 'exec', 'ENOENT', 'execve');
+    await c.wait();
+  });
+
+  it('spawn, a failing chdir names its step and errno', async () => {
+    const c = spawn({ namespaces: 0, steps: [{ op: 'umask', mask: 0 }, { op: 'chdir', path: '/nonexistent-ct' }, sh('true')] });
+    const e = await expectStepError(c.nextEvent(), 1, 'chdir', 'ENOENT', 'chdir');
+    assert.equal(e.path, '/nonexistent-ct');
+    await c.wait();
+  });
+
+  it('spawn, an invalid setns type is EINVAL at its step', async () => {
+    const c = spawn({ namespaces: 0, steps: [{ op: 'setns', path: '/proc/self/ns/uts', nstype: CLONE.NEWNET }, sh('true')] });
+    await expectStepError(c.nextEvent(), 0, 'setns', 'EINVAL', 'setns');
+    await c.wait();
+  });
+
+  it('spawn, mount without privilege is EPERM at its step', async function () {
+    if (process.geteuid!() === 0) this.skip();
+    const c = spawn({ namespaces: 0, steps: [{ op: 'mount', source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: 0n }, sh('true')] });
+    await expectStepError(c.nextEvent(), 0, 'mount', 'EPERM', 'mount');
+    await c.wait();
+  });
+
+  it('spawn, a parent-side open failure is reported before the clone', () => {
+    assert.throws(() => spawn({ namespaces: 0, steps: [{ op: 'setns', path: '/nonexistent-ns', nstype: 0 }, sh('true')] }),
+      (e: unknown) => e instanceof SyscallError && e.code === 'ENOENT' && e.step === 0 && e.stepOp === 'setns');
+  });
+
+  it('spawn, pause and release at a wait step', async () => {
+    const c = spawn({ namespaces: 0, steps: [{ op: 'wait', label: 'first' }, { op: 'wait', label: 'second' }, sh('true')] });
+    assert.throws(() => { c.release(); c.release(); }, (e: unknown) => e instanceof CtError && e.code === 'ENOTPAUSED');
+    const e1 = await c.nextEvent();
+    assert.deepEqual(e1, { kind: 'paused', label: 'first', step: 0 });
+    c.release();
+    assert.deepEqual(await c.nextEvent(), { kind: 'paused', label: 'second', step: 1 });
+    c.release();
+    assert.deepEqual(await c.nextEvent(), { kind: 'exec' });
+    await assert.rejects(c.nextEvent(), (e: unknown) => e instanceof CtError && e.code === 'ECHILDDONE');
+    assert.equal((await c.wait()).status, 0);
+  });
+
+  it('spawn, kill through the pidfd while paused', async () => {
+    const c = spawn({ namespaces: 0, steps: [{ op: 'wait', label: 'hold' }, sh('true')] });
+    await c.nextEvent();
+    c.kill('SIGTERM');
+    assert.deepEqual(await c.wait(), { code: null, signal: 15, status: 143 });
+    c.kill('SIGTERM');  // after the exit: ignored
+  });
+
+  it('spawn, no zombie and no pidfd left after wait', async () => {
+    const c = spawn({ namespaces: 0, steps: [sh('exit 3')] });
+    await c.wait();
+    assert.equal(existsSync(`/proc/${c.pid}`), false, 'reaped');
+    assert.throws(() => closeSync(c.pidfd), { code: 'EBADF' });
+  });
+
+  it('spawn, only the mapped fds reach the program', async () => {
+    const extra = openSync('/dev/null', 'r');
+    const unrelated = openSync('/dev/null', 'r');  // not in the fd map: must not reach the program
+    try {
+      const { output } = await runCaptured({
+        namespaces: 0, fds: [{ from: extra, to: 0 }], steps: [exec(BUSYBOX, ['ls', '/proc/self/fd'])],
+      });
+      // 0 (mapped), 1 and 2 (captured), and the fd ls opens for the listing (3).
+      assert.deepEqual(output.trim().split('\n').sort(), ['0', '1', '2', '3']);
+    } finally {
+      closeSync(extra);
+      closeSync(unrelated);
+    }
+  });
+
+  it('spawn, fd map moves a parent fd onto a child number', async () => {
+    const fd = openSync('/proc/self/cmdline', 'r');  // the parent's own cmdline, read through fd 7
+    try {
+      const { output } = await runCaptured({ namespaces: 0, fds: [{ from: fd, to: 7 }], steps: [sh('cat <&7')] });
+      assert.ok(output.includes('node'), output);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('spawn, the parent stays responsive while a child waits', async () => {
+    const c = spawn({ namespaces: 0, steps: [sh('sleep 0.3')] });
+    const started = Date.now();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    await c.wait();
+    clearInterval(timer);
+    assert.ok(ticks >= 10, `event loop ran ${ticks} ticks in ${Date.now() - started} ms`);
+  });
+
+  it('spawn, the child is not dumpable before exec', async () => {
+    const c = spawn({ namespaces: 0, steps: [{ op: 'wait', label: 'look' }, sh('true')] });
+    await c.nextEvent();
+    // /proc/PID/environ of a non-dumpable process is root-owned: EACCES for others, and its owner is uid 0.
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(`/proc/${c.pid}/environ`).uid, 0);
+    c.release();
+    await c.nextEvent();
+    await c.wait();
+  });
+
+  it('spawn, mount flags above bit 31 stay bigint', () => {
+    assert.equal(typeof MS.LAZYTIME, 'bigint');
+  });
+
+  it('spawn, leaves no fds behind in the parent', async () => {
+    const before = readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 5; i++) {
+      const { child, output } = spawnCaptured({ namespaces: 0, steps: [sh('true')] });
+      await child.nextEvent();
+      await Promise.all([child.wait(), output]);
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.equal(readdirSync('/proc/self/fd').length, before);
+  });
+});
