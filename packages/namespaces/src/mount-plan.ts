@@ -126,7 +126,12 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
         'write', '/etc/hosts'),
     );
   }
-  if (spec.root.kind === 'tmpfs') steps.push(planned({ op: 'chmod', path: '/', mode: 0o755 }, 'chmod', '/'));
+  // The tmpfs root is created mode 755 already; Guix's chmod repairs what the populate hook may have changed.
+  // The engine's chmod goes through /proc/self/fd (an O_PATH fd cannot be fchmod'ed), so it needs our /proc:
+  // without a new pid namespace the tmpfs mode stands (NEEDS-FROM-SYSCALLS.md, item 7).
+  if (spec.root.kind === 'tmpfs' && isNewNamespace(spec, 'pid')) {
+    steps.push(planned({ op: 'chmod', path: '/', mode: 0o755 }, 'chmod', '/'));
+  }
   if (!spec.writableRoot) {
     steps.push(planned({ op: 'remount', target: '/', flags: MS.RDONLY, recursive: false }, 'remount read-only', '/'));
   }

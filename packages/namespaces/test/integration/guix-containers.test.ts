@@ -1,0 +1,102 @@
+/**
+ * Twins of Guix's tests/containers.scm (GUIX.md §2), numbered as there. Guix's thunks become busybox or ct-probe
+ * commands; "the exit value is EINVAL" becomes the probe printing EINVAL.
+ */
+import assert from 'node:assert/strict';
+import { readlinkSync } from 'node:fs';
+import {
+  callWithContainer, containerExcursion, containerExcursionValue, runContainer, type ContainerHandle,
+} from '../../src/index.js';
+import { BUSYBOX, guardContainers, probe, runCaptured, sh, toolMounts, toolSpec } from './helpers.js';
+
+const NS = ['user', 'ipc', 'uts', 'net', 'pid', 'mnt'] as const;
+
+describe('containers.scm twins', function () {
+  before(function () { guardContainers(this); });
+
+  it('callWithContainer, exit with 0 when there is no error (1)', async () => {
+    assert.equal(await callWithContainer([], [BUSYBOX, 'true'], { namespaces: ['user'], consoleTty: null }), 0);
+  });
+  it('callWithContainer, user namespace (2)', async () => {
+    const r = await runCaptured({ command: { argv: [BUSYBOX, 'sh', '-c', `${BUSYBOX} id -u; ${BUSYBOX} id -g`] }, namespaces: ['user'] });
+    assert.equal(r.stdout, '0\n0\n');
+  });
+  it('callWithContainer, user namespace, guest UID/GID (3)', async () => {
+    const r = await runCaptured({ command: { argv: [BUSYBOX, 'sh', '-c', `${BUSYBOX} id -u; ${BUSYBOX} id -g`] },
+      namespaces: ['user'], guestUid: 42, guestGid: 77 });
+    assert.equal(r.stdout, '42\n77\n');
+  });
+  it('callWithContainer, uts namespace (4)', async () => {
+    const r = await runCaptured({ command: { argv: [BUSYBOX, 'sh', '-c', `${BUSYBOX} hostname test-container && ${BUSYBOX} hostname`] },
+      namespaces: ['user', 'uts'] });
+    assert.deepEqual(r, { status: 0, stdout: 'test-container\n' });
+  });
+  it('callWithContainer, pid namespace (5)', async () => {
+    const r = await runCaptured({ command: { argv: [BUSYBOX, 'sh', '-c', `${BUSYBOX} sh -c 'echo $$'; true`] }, namespaces: ['user', 'pid'] });
+    assert.equal(r.stdout, '2\n');
+  });
+  it('callWithContainer, mnt namespace (6)', async () => {
+    const r = await runCaptured(toolSpec(sh('stat -f -c %T /testing'), {
+      namespaces: ['user', 'mnt'], mounts: [{ type: 'tmpfs', target: '/testing' }] }));
+    assert.deepEqual(r, { status: 0, stdout: 'tmpfs\n' });
+  });
+  it('callWithContainer, mnt namespace, locked mounts (7)', async () => {
+    const r = await runCaptured(toolSpec(probe('umount', '/testing'), {
+      namespaces: ['user', 'mnt'], mounts: [{ type: 'tmpfs', target: '/testing' }] }));
+    assert.deepEqual(r, { status: 1, stdout: 'EINVAL\n' });
+  });
+  it('callWithContainer, mnt namespace, wrong bind mount (8)', async () => {
+    await assert.rejects(callWithContainer([{ type: 'bind', source: '/does-not-exist', target: '/foo' }], [BUSYBOX, 'true'],
+      { namespaces: ['user', 'mnt'] }), (e: unknown) => (e as { code?: string }).code === 'ENOENT'
+      && (e as { path?: string }).path === '/does-not-exist');
+  });
+  it('callWithContainer, all namespaces (9)', async () => {
+    assert.equal(await callWithContainer(toolMounts(), [BUSYBOX, 'true'], { consoleTty: null }), 0);
+  });
+  it('callWithContainer, mnt namespace, root permissions (10)', async () => {
+    const r = await runCaptured(toolSpec(sh('stat -c %a /'), { namespaces: ['user', 'mnt'] }));
+    assert.equal(r.stdout, '755\n');
+  });
+  it('callWithContainer, mnt namespace, read-only root (11)', async () => {
+    const r = await runCaptured(toolSpec(sh('test -d /witness && /bin/ct-probe mkdir /whatever'), {
+      namespaces: ['user', 'mnt'], populate: [{ op: 'mkdir', path: '/witness', mode: 0o755 }] }));
+    assert.deepEqual(r, { status: 1, stdout: 'EROFS\n' });
+  });
+  it('callWithContainer, mnt namespace, writable root (12)', async () => {
+    const r = await runCaptured(toolSpec(probe('mkdir', '/whatever'), { namespaces: ['user', 'mnt'], writableRoot: true }));
+    assert.deepEqual(r, { status: 0, stdout: 'ok\n' });
+  });
+
+  describe('excursions', () => {
+    let container: ContainerHandle | undefined;
+    afterEach(async () => {
+      container?.kill('SIGKILL');
+      await container?.wait();
+      container = undefined;
+    });
+    const hostLinks = (pid: number): string => NS.map((n) => `${readlinkSync(`/proc/${pid}/ns/${n}`)}\n`).join('');
+
+    it('containerExcursion (13)', async () => {
+      container = await runContainer(toolSpec(sh('sleep 100'), { lockMounts: false }));
+      const script = NS.map((n) => `readlink /proc/self/ns/${n}`).join('; ');
+      assert.equal(await containerExcursionValue(container.pid, sh(script)), hostLinks(container.pid));
+      assert.equal(await containerExcursion(container.pid, sh(script)), 0);
+    });
+    it('containerExcursion, same namespaces (14)', async () => {
+      assert.equal(await containerExcursion(process.pid, [BUSYBOX, 'sh', '-c', 'exit 42']), 42);
+    });
+    it('containerExcursionValue (15)', async () => {
+      container = await runContainer(toolSpec(sh('sleep 100')));
+      const script = NS.map((n) => `readlink /proc/1/ns/${n}`).join('; ');
+      assert.equal(await containerExcursionValue(container.pid, sh(script)), hostLinks(container.pid));
+    });
+    it('containerExcursionValue, same namespaces (16)', async () => {
+      assert.equal(await containerExcursionValue(process.pid, [BUSYBOX, 'sh', '-c', 'echo $((6 * 7))']), '42\n');
+    });
+    it('containerExcursionValue, /proc (17)', async () => {
+      container = await runContainer(toolSpec(sh('sleep 100')));
+      const out = await containerExcursionValue(container.pid, probe('ls', '/proc'));
+      assert.deepEqual(out?.split('\n').filter((e) => /^\d+$/.test(e)).sort(), ['1', '2']);
+    });
+  });
+});
