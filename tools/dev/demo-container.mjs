@@ -3,12 +3,13 @@
 // layer into a root file system and runs a shell in it, through the lowest ct layer that can do it today:
 //   1. @ct/namespaces callWithContainer (Guix's call-with-container: user, mnt, pid, uts, ipc, net namespaces)
 //   2. @ct/syscalls spawn (a hand-written child plan: user+mnt+uts+pid namespaces, uid/gid maps written here,
-//      bind the rootfs, pivot_root, exec)
+//      bind the rootfs, mount proc, pivot_root, exec)
 // A layer that is missing (not built, not exported yet) is passed over; one that fails is reported and the next is
 // tried. Exit 0 when a layer ran the container and it exited 0, 1 otherwise.
 // (`ct container run`, the layer above these, is tried by demo.sh itself before this script.)
 //
-// Usage: node tools/dev/demo-container.mjs WORKDIR   (as the unprivileged user; WORKDIR is writable)
+// Usage: node tools/dev/demo-container.mjs WORKDIR [namespaces|syscalls]
+//   (as the unprivileged user; WORKDIR is writable; naming a layer tries only that one)
 // Relies on: user_namespaces(7) (uid_map, gid_map, setgroups), pivot_root(2), tar(1) to unpack the layer.
 
 import { spawnSync } from 'node:child_process';
@@ -98,6 +99,8 @@ async function viaSyscalls(rootfs) {
       { op: 'wait', label: 'id-maps' },
       { op: 'propagation', target: '/', flags: (MS.REC ?? 0n) | (MS.PRIVATE ?? 0n) },
       { op: 'mount', source: rootfs, target: rootfs, flags: (MS.BIND ?? 0n) | (MS.REC ?? 0n) },
+      // proc before pivot_root: a user namespace may mount proc only while a full proc is visible (the host's)
+      { op: 'mount', source: 'proc', target: `${rootfs}/proc`, fstype: 'proc', flags: (MS.NOSUID ?? 0n) | (MS.NODEV ?? 0n) | (MS.NOEXEC ?? 0n) },
       { op: 'sethostname', name: HOSTNAME },
       { op: 'pivotRoot', newRoot: rootfs },
       { op: 'chdir', path: '/' },
@@ -123,15 +126,17 @@ async function viaSyscalls(rootfs) {
 }
 
 async function main() {
-  const work = process.argv[2];
-  if (!work) {
-    process.stderr.write('usage: node tools/dev/demo-container.mjs WORKDIR\n');
+  const [work, only] = process.argv.slice(2);
+  /** @type {Array<[string, (rootfs: string) => Promise<number|undefined>]>} */
+  const layers = [['@ct/namespaces', viaNamespaces], ['@ct/syscalls', viaSyscalls]];
+  if (!work || (only !== undefined && !layers.some(([name]) => name === `@ct/${only}`))) {
+    process.stderr.write('usage: node tools/dev/demo-container.mjs WORKDIR [namespaces|syscalls]\n');
     process.exit(2);
   }
   const rootfs = join(resolve(work), 'rootfs');
   say(`unpacking ${LAYOUT} into ${rootfs}`);
   unpackBusybox(rootfs);
-  for (const [name, layer] of /** @type {const} */ ([['@ct/namespaces', viaNamespaces], ['@ct/syscalls', viaSyscalls]])) {
+  for (const [name, layer] of layers.filter(([n]) => only === undefined || n === `@ct/${only}`)) {
     try {
       const status = await layer(rootfs);
       if (status === undefined) continue;

@@ -43,7 +43,7 @@ as_user() {
 message="hello from busybox in a ct container"
 layout="$work/tree/test-images/build/busybox"
 cli="$work/tree/apps/ct/bin/ct.js"
-if [ -f "$cli" ] && as_user node "$cli" container run --help >/dev/null 2>&1; then
+if [ -f "$work/tree/apps/ct/dist/commands/container/run.js" ] && as_user node "$cli" container run --help >/dev/null 2>&1; then
   say "running through the CLI: ct container run busybox echo ... (as $user)"
   # The image reference form follows the CLI's `container run` (an OCI layout path with its tag).
   if as_user node "$cli" container run "oci:$layout:latest" busybox echo "$message"; then
