@@ -31,16 +31,19 @@ export interface HostOptions {
   readonly egid?: number;
 }
 
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The first executable `name` in PATH, or undefined. */
 export function findProgram(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
+    if (isExecutable(join(dir, name))) return join(dir, name);
   }
   return undefined;
 }
@@ -51,7 +54,8 @@ export function gatherIdMapContext(options: HostOptions, useSubordinateIds: bool
   const egid = options.egid ?? process.getegid?.() ?? 0;
   const newuidmap = options.newuidmap ?? findProgram('newuidmap');
   const newgidmap = options.newgidmap ?? findProgram('newgidmap');
-  const available = newuidmap !== undefined && newgidmap !== undefined;
+  const available = newuidmap !== undefined && newgidmap !== undefined && isExecutable(newuidmap)
+    && isExecutable(newgidmap);
   if (euid === 0 || !useSubordinateIds || !available) {
     return { euid, egid, subuid: [], subgid: [], newidmapAvailable: available };
   }
