@@ -7,13 +7,14 @@
  * Man pages: tar(5).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, writeSync, constants as fsc } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, constants as fsc } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream, rmSync } from 'node:fs';
 import { OciLayoutError, displayName } from './errors.js';
 import { TarScanner, TarScanError, type RawEntry } from './tar-scan.js';
 import { feedTar, newExtract } from './internal/tar-feed.js';
+import { writeAll } from './internal/fd-write.js';
 
 /** A regular member of the archive as stored. */
 export interface ArchiveFile {
@@ -47,9 +48,6 @@ export function cleanArchiveName(name: string): string | undefined {
   return out.length === 0 ? undefined : out.join('/');
 }
 
-function writeAll(fd: number, b: Buffer): void {
-  for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
-}
 
 /**
  * Read the archive at `file` into a new temporary directory under `tmpRoot` (default os.tmpdir()).

@@ -10,9 +10,10 @@
  * Man pages: tar(5), openat2(2), mkdirat(2), mknodat(2), symlinkat(2), linkat(2), fchownat(2), fchmodat(2),
  * utimensat(2), xattr(7).
  */
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { O, S, SyscallError } from '@ct/syscalls';
 import { LayerUnpackError } from './errors.js';
+import { writeAll } from './internal/fd-write.js';
 import { cleanEntryPath, joinComponents, pathKey } from './entry-path.js';
 import type { FsOps, UnpackWarning } from './fs-ops.js';
 import type { RawEntry } from './tar-scan.js';
@@ -35,9 +36,6 @@ interface DirFixup {
 const T = { FILE: 0x30, NUL: 0, LINK: 0x31, SYMLINK: 0x32, CHAR: 0x33, BLOCK: 0x34, DIR: 0x35, FIFO: 0x36, CONTIG: 0x37 } as const;
 const XATTR_PREFIX = 'SCHILY.xattr.';
 
-function writeAll(fd: number, b: Buffer): void {
-  for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
-}
 
 /** Applies the entries of one layer, in order, to the root open at `rootFd`. Call {@link finish} at the end. */
 export class LayerApplier {
