@@ -67,9 +67,20 @@ export async function unpackLayer(source: ImageSource, layer: ResolvedLayer, roo
     applier.finish();
   } catch (err) {
     feed.abort(err as Error);
+    // A corrupt blob usually breaks gunzip or the tar reader before its digest can be checked: report the blob.
+    if (!(err instanceof OciLayoutError)) await verifyBlob(source, layer, err);
     throw toLayerError(err, digest);
   }
   return { entries: applier.entries, bytes: applier.bytes };
+}
+
+/** Read the whole blob through its verifier; throws its OciLayoutError (with `cause`) when it does not verify. */
+async function verifyBlob(source: ImageSource, layer: ResolvedLayer, cause: unknown): Promise<void> {
+  try {
+    for await (const _chunk of source.openBlob(layer.descriptor)) { /* hashing only */ }
+  } catch (e) {
+    if (e instanceof OciLayoutError) throw new OciLayoutError(e.code, e.message, { digest: layer.descriptor.digest, mediaType: layer.descriptor.mediaType }, { cause });
+  }
 }
 
 function toLayerError(err: unknown, digest: string): Error {

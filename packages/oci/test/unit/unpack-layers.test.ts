@@ -148,6 +148,18 @@ describe('unpack, layer semantics', () => {
       assert.deepEqual(listParent(bundle), []);
     });
 
+    it('unpack, a corrupted gzip layer is reported as a digest mismatch of the blob, not a gunzip error', async () => {
+      const img = image([[{ type: 'file', path: 'a', content: 'a'.repeat(50000) }]], {}, 'gzip');
+      const idx = JSON.parse(readFileSync(join(img, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+      const manifest = JSON.parse(readFileSync(join(img, 'blobs/sha256', idx.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }> };
+      const layerDigest = manifest.layers[0]!.digest;
+      const blob = join(img, 'blobs/sha256', layerDigest.slice(7));
+      const bytes = readFileSync(blob);
+      bytes.fill(0x55, 20, 60);
+      writeFileSync(blob, bytes);
+      await assert.rejects(unpackImage(`${img}:latest`, join(tmp.dir, 'bad-gz')), (e: unknown) => e instanceof OciLayoutError && e.code === 'OCI_DIGEST_MISMATCH' && e.digest === layerDigest && e.cause !== undefined);
+    });
+
     it('unpack, a diff_id mismatch fails and leaves no bundle', async () => {
       const dir = join(tmp.dir, 'diffid');
       const good = lib.createLayer([{ type: 'file', path: 'a', content: 'a' }], { compression: 'gzip' });
