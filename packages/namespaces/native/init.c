@@ -23,6 +23,10 @@
 static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 #define NRELAYED (sizeof relayed / sizeof relayed[0])
 
+/* Never called: the signals are blocked and taken with sigwaitinfo. A handler must exist anyway, because the
+   kernel drops a signal sent to a pid namespace's init when its disposition is SIG_DFL, blocked or not. */
+static void noop(int sig) { (void)sig; }
+
 static int exit_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -38,7 +42,8 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  /* Block the relayed signals and SIGCHLD before the fork so none is lost; the child unblocks them. */
+  /* Block the relayed signals and SIGCHLD before the fork so none is lost; the child unblocks them (and execve
+     resets the handlers to SIG_DFL). */
   sigset_t set, old;
   sigemptyset(&set);
   for (size_t i = 0; i < NRELAYED; i++) sigaddset(&set, relayed[i]);
@@ -47,6 +52,11 @@ int main(int argc, char **argv) {
     perror("ct-init: sigprocmask");
     return 1;
   }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = noop;
+  for (size_t i = 0; i < NRELAYED; i++) sigaction(relayed[i], &sa, NULL);
+  sigaction(SIGCHLD, &sa, NULL);
 
   pid_t child = fork();
   if (child < 0) {
@@ -54,6 +64,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (child == 0) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (size_t i = 0; i < NRELAYED; i++) sigaction(relayed[i], &dfl, NULL);
+    sigaction(SIGCHLD, &dfl, NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
     execvp(argv[first], argv + first);
     int err = errno;
