@@ -18,6 +18,19 @@ import { parseJson, type JsonValue } from './spec/lossless-json.js';
 /** Largest JSON document (index, manifest, config) read from an image. */
 export const MAX_JSON_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Open a file for reading only if it is a regular file: O_NONBLOCK so a FIFO planted as a blob cannot block the
+ * open, and a device (/dev/zero) or FIFO is refused before anything is read from it.
+ */
+function openRegular(path: string): number {
+  const fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw Object.assign(new Error(`${path}: not a regular file`), { code: 'EINVAL' });
+  }
+  return fd;
+}
+
 /** Where the files of a layout are: a directory, or files extracted from an archive (plus synthesized documents). */
 export interface LayoutFiles {
   /** The real path of a layout file (`index.json`, `blobs/sha256/…`), or a buffer, or undefined when absent. */
@@ -72,7 +85,7 @@ export class ImageSource {
     if (where === undefined || Buffer.isBuffer(where)) return where;
     let fd: number;
     try {
-      fd = openSync(where, fsc.O_RDONLY);
+      fd = openRegular(where);
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new OciLayoutError('OCI_LAYOUT_INVALID', `open image: ${this.location}/${rel}: ${(cause as Error).message}`, {}, { cause });
@@ -101,7 +114,7 @@ export class ImageSource {
     if (where === undefined) return false;
     if (Buffer.isBuffer(where)) return true;
     try {
-      closeSync(openSync(where, fsc.O_RDONLY));
+      closeSync(openRegular(where));
       return true;
     } catch {
       return false;
@@ -118,7 +131,7 @@ export class ImageSource {
     else {
       let fd: number;
       try {
-        fd = openSync(where, fsc.O_RDONLY);
+        fd = openRegular(where);
       } catch (cause) {
         if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw this.missing(desc);
         throw new OciLayoutError('OCI_BLOB_MISSING', `read blob: ${desc.digest}: ${(cause as Error).message}`, { digest: desc.digest }, { cause });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { unpackImage, LayerUnpackError, OciLayoutError, type UnpackProgress } from '../../src/index.js';
@@ -187,6 +187,21 @@ describe('unpack, layer semantics', () => {
       idx.manifests[0]!.mediaType = 'application/vnd.docker.distribution.manifest.v2+json';
       writeFileSync(idxPath, JSON.stringify(idx));
       await assert.rejects(unpackImage(`${dir}:latest`, join(tmp.dir, 'b')), { code: 'OCI_MEDIA_TYPE_MISMATCH' });
+    });
+
+    it('unpack, a blob that is a FIFO or a device is refused without reading it', async () => {
+      const img = image([[{ type: 'file', path: 'a', content: 'a' }]]);
+      const idx = JSON.parse(readFileSync(join(img, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+      const manifestBlob = join(img, 'blobs/sha256', idx.manifests[0]!.digest.slice(7));
+      const manifest = JSON.parse(readFileSync(manifestBlob, 'utf8')) as { layers: Array<{ digest: string }>; config: { digest: string } };
+      const layerBlob = join(img, 'blobs/sha256', manifest.layers[0]!.digest.slice(7));
+      rmSync(layerBlob);
+      execFileSync('mkfifo', [layerBlob]);
+      await assert.rejects(unpackImage(`${img}:latest`, join(tmp.dir, 'fifo')), { code: 'OCI_BLOB_MISSING' });
+      const configBlob = join(img, 'blobs/sha256', manifest.config.digest.slice(7));
+      rmSync(configBlob);
+      symlinkSync('/dev/zero', configBlob);
+      await assert.rejects(unpackImage(`${img}:latest`, join(tmp.dir, 'zero')), { code: 'OCI_LAYOUT_INVALID' });
     });
 
     it('unpack, an unknown tag is not found', async () => {
