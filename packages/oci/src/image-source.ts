@@ -139,6 +139,8 @@ export class ImageSource {
       source = createReadStream('', { fd, highWaterMark: 256 * 1024 });
     }
     source.on('error', (e) => verifier.destroy(e));
+    // When a later stage fails and the chain is torn down, close the file too.
+    verifier.on('close', () => source.destroy());
     return source.pipe(verifier);
   }
 
