@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
 import { unpackImage } from '../../src/index.js';
-import { diffTrees, ociFixtures, snapshotTree, tempDir } from '../helpers/fixtures.js';
+import { diffTrees, imagesLib, ociFixtures, snapshotTree, tempDir } from '../helpers/fixtures.js';
 
 function hasCommand(cmd: string): boolean {
   try {
@@ -105,6 +105,15 @@ describe('unpack as root @root', function () {
     const t = snapshotTree(join(tmp.dir, 'b/rootfs'));
     assert.deepEqual([t.get('home/foo')?.uid, t.get('home/foo')?.gid, t.get('home/foo/.profile')?.uid], [1000, 1000, 1000]);
     assert.deepEqual([t.get('srv')?.gid, t.get('srv')?.mode], [50, 0o2775]);
+  });
+
+  it('unpack, the owner of a symlink entry is set on the link, not its target', async () => {
+    const lib = await imagesLib();
+    const layout = join(tmp.dir, 'own');
+    lib.writeImage(layout, { layers: [lib.createLayer([{ type: 'file', path: 'target', content: 't', uid: 7, gid: 8 }, { type: 'symlink', path: 'l', target: 'target', uid: 1234, gid: 4321 }])], refName: 'latest' });
+    await unpackImage(`${layout}:latest`, join(tmp.dir, 'own-b'));
+    const t = snapshotTree(join(tmp.dir, 'own-b/rootfs'));
+    assert.deepEqual([t.get('target')?.uid, t.get('target')?.gid, t.get('l')?.uid, t.get('l')?.gid], [7, 8, 1234, 4321]);
   });
 
   it('unpack, the image User resolves to the passwd entry of the rootfs', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { unpackImage, LayerUnpackError, OciLayoutError, type UnpackProgress } from '../../src/index.js';
+import { unpackImage, LayerUnpackError, OciLayoutError, rootlessFsOps, type FsOps, type UnpackProgress } from '../../src/index.js';
 import { imagesLib, tempDir, type ImagesLib, type LayerEntry } from '../helpers/fixtures.js';
 
 describe('unpack, layer semantics', () => {
@@ -107,6 +107,36 @@ describe('unpack, layer semantics', () => {
     assert.ok(lstatSync(join(root, 'p')).isFIFO());
     assert.equal(readFileSync(join(root, 'real'), 'utf8'), 'keep');
     assert.ok(lstatSync(join(root, 's')).isFile());
+  });
+
+  it('unpack, times of a symlink entry are set on the link, not its target', async () => {
+    const root = await unpackEntries([[{ type: 'file', path: 'target', content: 't', mtime: 1000 }, { type: 'symlink', path: 'l', target: 'target', mtime: 5000 }]]);
+    assert.equal(lstatSync(join(root, 'target')).mtimeMs, 1000 * 1000);
+    assert.equal(lstatSync(join(root, 'l')).mtimeMs, 5000 * 1000);
+  });
+
+  it('unpack, a directory replaced later in its layer does not get the directory mode', async () => {
+    const root = await unpackEntries([[{ type: 'dir', path: 'd', mode: 0o711 }, { type: 'file', path: 'd', content: 'f', mode: 0o640 }]]);
+    assert.ok(lstatSync(join(root, 'd')).isFile());
+    assert.equal(lstatSync(join(root, 'd')).mode & 0o7777, 0o640);
+  });
+
+  it('unpack, a hard link to a missing file fails naming the entry, with the syscall cause', async () => {
+    await assert.rejects(unpackEntries([[{ type: 'dir', path: 'x' }, { type: 'hardlink', path: 'x/h', target: 'x/missing' }]]), (e: unknown) => {
+      assert.ok(e instanceof LayerUnpackError);
+      assert.equal(e.code, 'OCI_ENTRY_FAILED');
+      assert.equal(e.entryPath, 'x/h');
+      return true;
+    });
+  });
+
+  it('unpack, forceWalk sends every root-confined lookup through the O_NOFOLLOW walk', async () => {
+    const seen = new Set<boolean>();
+    const fsOps: FsOps = { ...rootlessFsOps, kind: 'rootless', openInRoot: (r, p, f, walk) => { seen.add(walk); return rootlessFsOps.openInRoot(r, p, f, walk); } };
+    const bundle = join(tmp.dir, `walk${n++}`);
+    await unpackImage(`${image([[{ type: 'dir', path: 'a' }, { type: 'file', path: 'a/b', content: 'b' }, { type: 'symlink', path: 's', target: '/a' }, { type: 'file', path: 's/c', content: 'c' }]])}:latest`, bundle, { fsOps, forceWalk: true, rootless: true });
+    assert.deepEqual([...seen], [true]);
+    assert.equal(readFileSync(join(bundle, 'rootfs/a/c'), 'utf8'), 'c');
   });
 
   it('unpack, User is resolved through the rootfs passwd by fd (a symlinked passwd resolves inside the root)', async () => {
