@@ -58,6 +58,8 @@ fi
 if [[ " $passes " == *" unprivileged "* ]]; then
   tree=$work/tree
   mkdir -p "$tree" "$work/tmp"
+  # pnpm records absolute paths in node_modules, so the first `pnpm exec` in the copy re-links node_modules as the
+  # user (from the user's own pnpm store, rebuilding the addon): this pass runs what the user itself built.
   tar -C "$top" --exclude=./.git --exclude=./.turbo -cf - . | tar -C "$tree" -xf -
   chown -R "$uid:$gid" "$tree" "$work/tmp"
   run_pass unprivileged "$tree" \
