@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <uv.h>
 
+#include <unordered_map>
+
 #include "common.h"
 
 #ifndef P_PIDFD
@@ -23,6 +25,9 @@ struct Watch {
   int pidfd;
 };
 
+// Live watches by pidfd (unique while open), for unrefWatch(). Main thread only.
+std::unordered_map<int, Watch*> watches;
+
 void OnClose(uv_handle_t* h) { delete reinterpret_cast<Watch*>(h->data); }
 
 void OnReadable(uv_poll_t* handle, int status, int) {
@@ -34,6 +39,7 @@ void OnReadable(uv_poll_t* handle, int status, int) {
   int err = status < 0 ? EIO : errno;
   if (rc == 0 && si.si_pid == 0) return;  // spurious wakeup: not exited yet
   uv_poll_stop(handle);
+  watches.erase(w->pidfd);
   Napi::Env env(w->env);
   Napi::HandleScope scope(env);
   std::vector<napi_value> args;
@@ -70,11 +76,23 @@ Napi::Value WatchPidfd(const Napi::CallbackInfo& info) {
     return Napi::Number::New(env, rc);
   }
   if (info.Length() > 2 && info[2].ToBoolean().Value()) uv_unref(reinterpret_cast<uv_handle_t*>(&w->poll));
+  watches[w->pidfd] = w;
   return Napi::Number::New(env, 0);
+}
+
+// unrefWatch(pidfd) -> 0 | -ENOENT: the watch no longer keeps the event loop alive (a detached container).
+Napi::Value UnrefWatch(const Napi::CallbackInfo& info) {
+  auto it = watches.find(IntArg(info, 0));
+  if (it == watches.end()) return Napi::Number::New(info.Env(), -ENOENT);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&it->second->poll));
+  return Napi::Number::New(info.Env(), 0);
 }
 
 }  // namespace
 
-void InitPidfdWatch(Napi::Env env, Napi::Object exports) { CT_EXPORT("watchPidfd", WatchPidfd); }
+void InitPidfdWatch(Napi::Env env, Napi::Object exports) {
+  CT_EXPORT("watchPidfd", WatchPidfd);
+  CT_EXPORT("unrefWatch", UnrefWatch);
+}
 
 }  // namespace ct

@@ -38,7 +38,7 @@ export class Child implements ChildHandle {
   readonly #waiters: Waiter[] = [];
   readonly #exit: Promise<ExitStatus>;
   #pending = Buffer.alloc(0);
-  #failure: SyscallError | undefined;
+  #failure: CtError | undefined;
   #eof = false;
   #paused = false;
   #exited = false;
@@ -56,7 +56,8 @@ export class Child implements ChildHandle {
       const r = native.watchPidfd(pidfd, (code, signal) => {
         this.#exited = true;
         closeSync(pidfd);
-        this.#socket.destroy();
+        // The sync socket is left to reach EOF by itself: a record still in flight (a step's error) must be
+        // read before the EOF is interpreted.
         if (code !== null && code < 0) {
           reject(new SyscallError('waitid', -code));
           return;
@@ -94,9 +95,15 @@ export class Child implements ChildHandle {
   #onEof(): void {
     if (this.#eof) return;
     this.#eof = true;
-    // EOF with no error record: the socket closed on execve (CLOEXEC). A child killed before exec looks the
-    // same here; wait() then reports the signal.
-    if (this.#failure === undefined) this.#push({ kind: 'exec' });
+    if (this.#failure !== undefined) return;
+    // A child paused at a wait step cannot have exec'd: it died there (killed, or its parent side vanished).
+    if (this.#paused) {
+      this.#fail(new CtError('ECHILDEXITED', `child ${this.pid}: exited while paused, before exec`));
+      return;
+    }
+    // EOF with no error record: the socket closed on execve (CLOEXEC). A child killed between steps looks
+    // the same here; wait() then reports the signal.
+    this.#push({ kind: 'exec' });
   }
 
   #push(e: ChildEvent): void {
@@ -105,12 +112,15 @@ export class Child implements ChildHandle {
     else this.#events.push(e);
   }
 
-  #fail(e: SyscallError): void {
+  #fail(e: CtError): void {
     this.#failure = e;
     for (const w of this.#waiters.splice(0)) w.reject(e);
   }
 
-  /** See ChildHandle.nextEvent. After `exec` or a failure, further calls reject (CtError 'ECHILDDONE' or the failure). */
+  /**
+   * See ChildHandle.nextEvent. After `exec` or a failure, further calls reject (CtError 'ECHILDDONE' or the
+   * failure). A child that dies while paused rejects with CtError 'ECHILDEXITED'.
+   */
   nextEvent(): Promise<ChildEvent> {
     const e = this.#events.shift();
     if (e !== undefined) return Promise.resolve(e);
@@ -129,6 +139,12 @@ export class Child implements ChildHandle {
   /** See ChildHandle.wait. The pidfd is closed once the exit is collected. */
   wait(): Promise<ExitStatus> {
     return this.#exit;
+  }
+
+  /** See ChildHandle.unref. */
+  unref(): void {
+    this.#socket.unref();
+    if (!this.#exited) native.unrefWatch(this.pidfd);
   }
 
   /** See ChildHandle.kill. A no-op once the exit was collected. */

@@ -63,6 +63,8 @@ export interface NativeBinding {
   // pidfd_watch.cc
   /** Watches a pidfd on the event loop; cb(code, null) on exit, (null, signal) when killed, (-errno, null). */
   watchPidfd(pidfd: number, cb: (code: number | null, signal: number | null) => void, unref?: boolean): number;
+  /** Lets a watch stop keeping the event loop alive: 0 or -ENOENT. */
+  unrefWatch(pidfd: number): number;
 }
 
 const require = createRequire(import.meta.url);

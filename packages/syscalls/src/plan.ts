@@ -236,4 +236,10 @@ export interface ChildHandle {
   wait(): Promise<ExitStatus>;
   /** Send a signal through the pidfd (pidfd_send_signal); ESRCH after exit is ignored. */
   kill(signal: number | NodeJS.Signals): void;
+  /**
+   * (Added by @ct/syscalls.) Stop keeping the event loop alive for this child (pidfd watch and sync socket),
+   * as `ChildProcess.unref()` does, so a `create` command can exit while the container runs. Events and the
+   * exit are still delivered while the loop runs for other reasons.
+   */
+  unref?(): void;
 }

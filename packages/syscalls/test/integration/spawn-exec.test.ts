@@ -1,7 +1,38 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, openSync, closeSync, readdirSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { CLONE, CtError, SyscallError, spawn, MS } from '../../src/index.js';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runCaptured, sh, spawnCaptured, BUSYBOX } from './spawn-helpers.js';
+
+const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+
+/** Runs a script in a separate Node (with tsx) that spawns a detached sleeper; returns the sleeper's pid. */
+function spawnInOtherNode(pdeathsig: boolean): { pid: number; ms: number } {
+  const steps = [
+    ...(pdeathsig ? [{ op: 'pdeathsig', signal: 9 }] : []),
+    { op: 'exec', path: '/bin/busybox', argv: ['sleep', '30'], env: [], search: false },
+  ];
+  const script = `import { spawn } from ${JSON.stringify(INDEX)};
+const c = spawn({ namespaces: 0, steps: ${JSON.stringify(steps)} });
+await c.nextEvent();
+c.unref();
+console.log(c.pid);`;
+  const t0 = Date.now();
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8', timeout: 20000,
+  });
+  return { pid: Number(out.trim()), ms: Date.now() - t0 };
+}
+
+/** Whether pid is alive (not gone, not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 function exec(path: string, argv: string[], search = false, env: string[] = []): { op: 'exec'; path: string; argv: string[]; env: string[]; search: boolean } {
   return { op: 'exec', path, argv, env, search };
@@ -67,10 +98,17 @@ describe('spawn, exec and step errors', () => {
     await c.wait();
   });
 
-  it('spawn, mount without privilege is EPERM at its step', async function () {
-    if (process.geteuid!() === 0) this.skip();
-    const c = spawn({ namespaces: 0, steps: [{ op: 'mount', source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: 0n }, sh('true')] });
-    await expectStepError(c.nextEvent(), 0, 'mount', 'EPERM', 'mount');
+  it('spawn, a failing mount is reported at its step (EPERM unprivileged, ENODEV as root)', async () => {
+    const root = process.geteuid!() === 0;
+    const c = spawn({
+      namespaces: root ? CLONE.NEWNS : 0,
+      steps: [
+        { op: 'propagation', target: '/', flags: MS.PRIVATE | MS.REC },
+        { op: 'mount', source: 'none', target: '/tmp', fstype: root ? 'no-such-fs-ct' : 'tmpfs', flags: 0n },
+        sh('true'),
+      ],
+    });
+    await expectStepError(c.nextEvent(), root ? 1 : 0, root ? 'mount' : 'propagation', root ? 'ENODEV' : 'EPERM', 'mount');
     await c.wait();
   });
 
@@ -97,6 +135,7 @@ describe('spawn, exec and step errors', () => {
     await c.nextEvent();
     c.kill('SIGTERM');
     assert.deepEqual(await c.wait(), { code: null, signal: 15, status: 143 });
+    await assert.rejects(c.nextEvent(), (e: unknown) => e instanceof CtError && e.code === 'ECHILDEXITED');
     c.kill('SIGTERM');  // after the exit: ignored
   });
 
@@ -166,5 +205,21 @@ describe('spawn, exec and step errors', () => {
     }
     await new Promise((r) => setImmediate(r));
     assert.equal(readdirSync('/proc/self/fd').length, before);
+  });
+
+  it('spawn, unref lets the parent exit while the child runs', () => {
+    const { pid, ms } = spawnInOtherNode(false);
+    try {
+      assert.ok(ms < 15000, `the parent exited after ${ms} ms`);
+      assert.equal(alive(pid), true, 'the detached child outlives its parent');
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('spawn, pdeathsig kills the child when the parent exits', async () => {
+    const { pid } = spawnInOtherNode(true);
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(alive(pid), false);
   });
 });
