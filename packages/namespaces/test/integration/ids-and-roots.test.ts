@@ -1,0 +1,75 @@
+/** Id-map variants, a rootfs directory as root, and the caller dying. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isRoot } from '@ct/test-utils';
+import { BUSYBOX, guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+describe('containers, id maps and roots', function () {
+  before(function () { guardContainers(this); });
+
+  it('runContainer, a single id when ranges are not wanted', async () => {
+    const r = await runCaptured(toolSpec(sh('cat /proc/self/uid_map; id -u'),
+      { useSubordinateIds: false, hostUids: 1, lockMounts: false }));
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 2, r.stdout);
+    assert.deepEqual(lines[0]?.trim().split(/\s+/), ['0', String(process.geteuid?.()), '1']);
+    assert.equal(lines[1], '0');
+  });
+  it('runContainer, a rootfs directory as the root', async () => {
+    const rootfs = mkdtempSync(join(tmpdir(), 'ct-rootfs-'));
+    try {
+      mkdirSync(join(rootfs, 'bin'));
+      copyFileSync(BUSYBOX, join(rootfs, 'bin', 'busybox'));
+      mkdirSync(join(rootfs, 'etc'));
+      const r = await runCaptured({
+        root: { kind: 'rootfs', path: rootfs },
+        command: { argv: ['/bin/busybox', 'sh', '-c', '/bin/busybox ls /; /bin/busybox mkdir /x 2>&1'] },
+      });
+      assert.equal(r.stdout.split('\n').slice(0, 5).join(' '), 'bin dev etc proc sys');
+      assert.match(r.stdout, /Read-only file system/);
+      assert.equal(existsSync(join(rootfs, 'etc', 'hosts')), false, 'no /etc/hosts written into a rootfs');
+    } finally {
+      rmSync(rootfs, { recursive: true, force: true });
+    }
+  });
+  it('callWithContainer, the container dies with its caller', async function () {
+    this.timeout(30000);
+    const caller = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'fixtures', 'parent-dies.mts')],
+      { cwd: join(here, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      caller.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      caller.once('exit', (code) => reject(new Error(`caller exited ${code} before printing a pid`)));
+    });
+    assert.ok(existsSync(`/proc/${pid}`));
+    caller.kill('SIGKILL');
+    const deadline = Date.now() + 5000;
+    while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => { setTimeout(r, 50); });
+    assert.equal(existsSync(`/proc/${pid}`), false, `container ${pid} outlived its caller`);
+  });
+});
+
+describe('containers, root id range @root', function () {
+  before(function () {
+    guardContainers(this);
+    assert.ok(isRoot(), 'a @root suite run unprivileged (the unprivileged pass leaves @root out)');
+  });
+
+  it('runContainer, 65536 ids from a host base, container root owns the tmpfs root', async () => {
+    const r = await runCaptured(toolSpec(sh('cat /proc/self/uid_map; /bin/ct-probe id; stat -c %u /'),
+      { hostIdBase: 200000, lockMounts: false }));
+    const [map, id, owner] = r.stdout.trim().split('\n');
+    assert.deepEqual(map?.trim().split(/\s+/), ['0', '200000', '65536']);
+    assert.match(id ?? '', /^uid=0 gid=0 /);
+    assert.equal(owner, '0');
+  });
+  it('runContainer, locked mounts with a 65536-id range (Guix fails here: guix#4788)', async () => {
+    const r = await runCaptured(toolSpec(probe('umount', '/bin/busybox'), { hostIdBase: 200000 }));
+    assert.deepEqual(r, { status: 1, stdout: 'EINVAL\n' });
+  });
+});
