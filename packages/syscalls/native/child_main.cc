@@ -3,9 +3,9 @@
 // the close-on-exec sync socket and _exits; a successful execve closes the socket (EOF = exec).
 //
 // Calls made here (all async-signal-safe, see signal-safety(7)): prctl, sigaction, sigprocmask, sigfillset,
-// sigemptyset, sigwaitinfo, fcntl, dup2, close, syscall(SYS_close_range), read, write, setns, syscall(SYS_clone), wait4, kill, getpid,
-// getppid, _exit. Step families are in child_fs.cc, child_mount.cc, child_creds.cc, child_ns.cc, child_tty.cc,
-// child_exec.cc; each lists its own calls.
+// sigemptyset, sigwaitinfo, fcntl, dup2, close, syscall(SYS_close_range), read, write, setns,
+// syscall(SYS_clone), wait4, kill, _exit. Step families are in child_fs.cc, child_mount.cc, child_creds.cc,
+// child_ns.cc, child_tty.cc, child_exec.cc; each lists its own calls.
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -99,8 +99,9 @@ int PlaceFds(ChildCtx& c) {
 
 // enter(): the middle process relays signals to the grandchild and exits with its status (code, or
 // 128 + signal), so the caller's pidfd/wait see the entered program's outcome.
-[[noreturn]] void RelayAndExit(pid_t child, int syncFd) {
-  close(syncFd);
+// It holds no fd: the sync socket and the program's stdio stay with the grandchild alone.
+[[noreturn]] void RelayAndExit(pid_t child) {
+  syscall(SYS_close_range, 0U, ~0U, 0);
   sigset_t all;
   sigfillset(&all);
   for (;;) {
@@ -121,7 +122,10 @@ int PlaceFds(ChildCtx& c) {
 
 int EnterNamespaces(ChildCtx& c) {
   if (c.h->targetFd < 0) return 0;
-  if (c.h->namespaces != 0 && setns(c.h->targetFd, static_cast<int>(c.h->namespaces)) < 0) return Fail(c, kScSetns);
+  // One setns on the pidfd joins every namespace at once; the kernel installs the user namespace first and the
+  // mount namespace last (and root/cwd become the target's), so no ordering is left to get wrong here.
+  if (c.h->namespaces != 0 && setns(c.h->targetFd, static_cast<int>(c.h->namespaces)) < 0)
+    return Fail(c, kScSetns);
   close(c.h->targetFd);
   if (!(c.h->flags & kFlagEnterFork)) return 0;
   // A pid (or time) namespace applies to children only: fork once more. Block signals first so none sent to
@@ -131,7 +135,7 @@ int EnterNamespaces(ChildCtx& c) {
   sigprocmask(SIG_BLOCK, &all, &old);
   long pid = syscall(SYS_clone, SIGCHLD, 0, nullptr, nullptr, 0);
   if (pid < 0) return Fail(c, kScFork);
-  if (pid > 0) RelayAndExit(static_cast<pid_t>(pid), c.syncFd);
+  if (pid > 0) RelayAndExit(static_cast<pid_t>(pid));
   sigprocmask(SIG_SETMASK, &old, nullptr);
   // The grandchild dies with the middle process (which only exits after it, or when SIGKILLed).
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

@@ -38,7 +38,9 @@ export interface NativeBinding {
   lremovexattr(path: CStr, name: CStr): number;
   statx(dirfd: number, path: CStr, flags: number, mask: number, out: Buffer): number;
   // locks.cc
-  fcntlLock(fd: number, cmd: number, type: number, whence: number, start: number, len: number): number | [number, number];
+  fcntlLock(
+    fd: number, cmd: number, type: number, whence: number, start: number, len: number,
+  ): number | [number, number];
   flock(fd: number, op: number): number;
   flockAsync(fd: number, op: number): Promise<number>;
   ofdSetlkwAsync(fd: number, type: number, whence: number, start: number, len: number): Promise<number>;

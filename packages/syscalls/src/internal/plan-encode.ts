@@ -43,7 +43,9 @@ function bytesOf(v: unknown, step: number, field: string, cstring: boolean): Buf
   if (typeof v === 'string') b = Buffer.from(v, 'utf8');
   else if (v instanceof Uint8Array) b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   else throw new InvalidPlanError(`plan: step ${step}: ${field}: not a string`, step);
-  if (b.length > MAX_STRING) throw new InvalidPlanError(`plan: step ${step}: ${field}: longer than ${MAX_STRING} bytes`, step);
+  if (b.length > MAX_STRING) {
+    throw new InvalidPlanError(`plan: step ${step}: ${field}: longer than ${MAX_STRING} bytes`, step);
+  }
   if (cstring && b.includes(0)) throw new InvalidPlanError(`plan: step ${step}: ${field}: contains a NUL byte`, step);
   return b;
 }
@@ -70,7 +72,8 @@ interface StepRec {
 }
 
 function newRecord(op: number): StepRec {
-  return { op, fd: -1, a: [0, 0, 0, 0, 0, 0], b: [0n, 0n, 0n, 0n, 0n, 0n], s: Array.from({ length: 6 }, () => [NONE, 0]) };
+  const s = Array.from({ length: 6 }, (): [number, number] => [NONE, 0]);
+  return { op, fd: -1, a: [0, 0, 0, 0, 0, 0], b: [0n, 0n, 0n, 0n, 0n, 0n], s };
 }
 
 function encodeField(rec: StepRec, arena: Arena, spec: FieldSpec, v: unknown, i: number, name: string): void {
@@ -158,9 +161,13 @@ function validateStep(step: unknown, i: number, last: boolean): Step {
   }
   const fields = STEP_FIELDS[op as Step['op']];
   for (const key of Object.keys(step)) {
-    if (key !== 'op' && !Object.hasOwn(fields, key)) throw new InvalidPlanError(`plan: step ${i}: ${op}: unknown field ${key}`, i);
+    if (key !== 'op' && !Object.hasOwn(fields, key)) {
+      throw new InvalidPlanError(`plan: step ${i}: ${op}: unknown field ${key}`, i);
+    }
   }
-  if ((op === 'exec') !== last) throw new InvalidPlanError(`plan: step ${i}: exec must be the last step, and only there`, i);
+  if ((op === 'exec') !== last) {
+    throw new InvalidPlanError(`plan: step ${i}: exec must be the last step, and only there`, i);
+  }
   return step as Step;
 }
 
@@ -184,7 +191,9 @@ export function encodePlan(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeO
     throw new InvalidPlanError(`plan: steps: need 1..${MAX_STEPS} steps`);
   }
   const fds = plan.fds ?? [];
-  if (!Array.isArray(fds) || fds.length > MAX_FD_MAP) throw new InvalidPlanError(`plan: fds: at most ${MAX_FD_MAP} entries`);
+  if (!Array.isArray(fds) || fds.length > MAX_FD_MAP) {
+    throw new InvalidPlanError(`plan: fds: at most ${MAX_FD_MAP} entries`);
+  }
   for (const [k, m] of fds.entries()) {
     const ok = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 1 << 20;
     if (!ok(m.from) || !ok(m.to)) throw new InvalidPlanError(`plan: fds[${k}]: from/to must be fd numbers`);

@@ -50,13 +50,16 @@ export type FieldSpec =
   | { readonly kind: 'bytes'; readonly s: number }
   | { readonly kind: 'strings'; readonly s: number; readonly count: number }
   | { readonly kind: 'gids'; readonly s: number; readonly count: number }
-  | { readonly kind: 'int'; readonly a: number; readonly min: number; readonly max: number; readonly optional?: boolean }
+  | {
+    readonly kind: 'int'; readonly a: number; readonly min: number; readonly max: number; readonly optional?: boolean;
+  }
   | { readonly kind: 'bool'; readonly a: number }
   | { readonly kind: 'u64'; readonly b: number };
 
 const path = (s: number, optional = false): FieldSpec => ({ kind: 'path', s, optional });
 const text = (s: number, optional = false): FieldSpec => ({ kind: 'text', s, optional });
-const int = (a: number, min: number, max: number, optional = false): FieldSpec => ({ kind: 'int', a, min, max, optional });
+const int = (a: number, min: number, max: number, optional = false): FieldSpec =>
+  ({ kind: 'int', a, min, max, optional });
 const u64 = (b: number): FieldSpec => ({ kind: 'u64', b });
 const bool = (a: number): FieldSpec => ({ kind: 'bool', a });
 const inRoot = { inRoot: path(SLOT_IN_ROOT, true) };
@@ -70,7 +73,9 @@ export const STEP_FIELDS: { readonly [K in StepOp]: Readonly<Record<string, Fiel
   wait: { label: text(0) },
   unshare: { flags: int(0, 0, I32) },
   setns: { path: path(0), nstype: int(0, 0, I32) },
-  mount: { source: path(0, true), target: path(1), fstype: text(2, true), flags: u64(0), data: text(3, true), ...inRoot },
+  mount: {
+    source: path(0, true), target: path(1), fstype: text(2, true), flags: u64(0), data: text(3, true), ...inRoot,
+  },
   remount: { target: path(1), flags: u64(0), recursive: bool(0), ...inRoot },
   mountSetattr: {
     target: path(1), attrSet: u64(0), attrClr: u64(1), propagation: u64(2), recursive: bool(0), ...inRoot,
