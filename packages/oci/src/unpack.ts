@@ -112,6 +112,7 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
   const warnings: UnpackWarning[] = [];
   const onWarning = (w: UnpackWarning): void => { warnings.push(w); o.onWarning(w); };
   o.onProgress({ kind: 'resolved', manifestDigest, layerCount: image.layers.length });
+  mkdirSync(dirname(bundle), { recursive: true, mode: 0o755 });
   const staging = mkdtempSync(join(dirname(bundle), `.${basename(bundle)}.ct-unpack-`));
   try {
     mkdirSync(join(staging, 'rootfs'), { mode: 0o755 });

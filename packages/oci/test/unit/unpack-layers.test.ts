@@ -241,6 +241,20 @@ describe('unpack, layer semantics', () => {
       await assert.rejects(unpackImage(`${image([[]])}:nope`, join(tmp.dir, 'b')), { code: 'OCI_REF_NOT_FOUND' });
     });
 
+    it('unpack, missing parents of the bundle are made; the bundle is 0700 like umoci', async () => {
+      const bundle = join(tmp.dir, 'a/b/bundle');
+      await unpackImage(`${image([[{ type: 'file', path: 'f', content: 'f' }]])}:latest`, bundle);
+      assert.equal(statSync(bundle).mode & 0o777, 0o700);
+      assert.equal(statSync(join(bundle, 'rootfs')).mode & 0o777, 0o755);
+    });
+
+    it('unpack, an empty existing bundle directory is used', async () => {
+      const bundle = join(tmp.dir, 'empty');
+      mkdirSync(bundle);
+      await unpackImage(`${image([[{ type: 'file', path: 'f', content: 'f' }]])}:latest`, bundle);
+      assert.equal(readFileSync(join(bundle, 'rootfs/f'), 'utf8'), 'f');
+    });
+
     it('unpack, a non-empty bundle directory is refused', async () => {
       const bundle = join(tmp.dir, 'full');
       mkdirSync(bundle);
