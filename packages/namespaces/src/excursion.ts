@@ -7,15 +7,14 @@
  *
  * Man pages: setns(2), namespaces(7), pid_namespaces(7).
  */
-import { closeSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCommandSpec, type CommandLike } from './call-with-container.js';
 import { purifyEnvironment } from './environment.js';
 import { defaultSyscalls } from './internal/default-syscalls.js';
 import type { Syscalls } from './internal/syscalls-port.js';
-import { CLONE_FLAGS, type NamespaceKind } from './namespaces.js';
+import { type NamespaceKind, namespacesToBitMask } from './namespaces.js';
 import { describeChildFailure } from './run-container.js';
 import { planned } from './planned-step.js';
 
@@ -26,21 +25,8 @@ const EXCURSION_NAMESPACES: readonly NamespaceKind[] = ['user', 'ipc', 'uts', 'n
 export interface ExcursionOptions {
   /** The kernel interface (default @ct/syscalls). */
   readonly syscalls?: Syscalls;
-  /** The proc file system's root (default /proc). */
-  readonly procRoot?: string;
   /** Host fds for the command's 0, 1, 2 (default the caller's). */
   readonly stdio?: readonly [number, number, number];
-}
-
-/** The CLONE_NEW* flags of the namespaces of `pid` that differ from the caller's. */
-export function differingNamespaces(pid: number, procRoot = '/proc'): number {
-  let flags = 0;
-  for (const kind of EXCURSION_NAMESPACES) {
-    const theirs = readlinkSync(join(procRoot, String(pid), 'ns', kind));
-    const ours = readlinkSync(join(procRoot, 'self', 'ns', kind));
-    if (theirs !== ours) flags |= CLONE_FLAGS[kind];
-  }
-  return flags;
 }
 
 /** Run `command` in the namespaces of `pid`; resolves with its status (code, or 128 + signal). */
@@ -55,7 +41,8 @@ export async function containerExcursion(pid: number, command: CommandLike, opti
       'exec', program),
   ];
   const [in0, out1, err2] = options.stdio ?? [0, 1, 2];
-  const child = await sys.enter(pid, differingNamespaces(pid, options.procRoot), {
+  // enter() skips the namespaces the caller already shares with `pid` (no setns at all for its own pid).
+  const child = await sys.enter(pid, namespacesToBitMask(EXCURSION_NAMESPACES), {
     steps: described.map((d) => d.step),
     fds: [{ from: in0, to: 0 }, { from: out1, to: 1 }, { from: err2, to: 2 }],
   });

@@ -38,7 +38,7 @@ export {
   callWithContainer, runContainerGuix, toCommandSpec, type CommandLike, type GuixContainerOptions,
 } from './call-with-container.js';
 export {
-  containerExcursion, containerExcursionValue, differingNamespaces, type ExcursionOptions,
+  containerExcursion, containerExcursionValue, type ExcursionOptions,
 } from './excursion.js';
 export {
   ContainerEvalError, ContainerExitError, evalInContainer, nodeRuntimePaths, type EvalOptions, type EvalTarget,

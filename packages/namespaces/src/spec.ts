@@ -203,6 +203,23 @@ function checkExtraFds(fds: readonly FdPassing[]): readonly FdPassing[] {
   return fds;
 }
 
+/**
+ * New namespaces are made by the clone, joined ones by setns in the child afterwards. So a joined namespace
+ * cannot be combined with a new user namespace (the child has no capabilities over the joined one's owner), and
+ * a joined user namespace cannot own new namespaces (they already belong to the caller's).
+ */
+function checkJoinable(namespaces: readonly ResolvedNamespace[]): void {
+  const joined = namespaces.filter((n) => n.path !== undefined);
+  if (joined.length === 0) return;
+  const fresh = namespaces.filter((n) => n.path === undefined);
+  if (fresh.some((n) => n.kind === 'user')) {
+    throw new ContainerSpecError('namespaces', `cannot join ${joined[0]?.kind} from inside a new user namespace`);
+  }
+  if (joined.some((n) => n.kind === 'user') && fresh.length > 0) {
+    throw new ContainerSpecError('namespaces', `new ${fresh[0]?.kind} namespace would not belong to the joined user namespace`);
+  }
+}
+
 function resolveNamespaces(list: readonly NamespaceSpec[]): ResolvedNamespace[] {
   const seen = new Set<NamespaceKind>();
   return list.map((entry, i) => {
@@ -221,6 +238,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   }
   const namespaces = resolveNamespaces(spec.namespaces ?? NAMESPACES);
   const isNew = (kind: NamespaceKind): boolean => namespaces.some((n) => n.kind === kind && n.path === undefined);
+  checkJoinable(namespaces);
   // Without a new mnt namespace Guix skips mounting altogether: the root is the host's.
   const root: RootSpec = spec.root ?? (isNew('mnt') ? { kind: 'tmpfs' } : { kind: 'host' });
   if (root.kind === 'rootfs') checkAbsolute('root.path', root.path);

@@ -1,11 +1,12 @@
 /** Id-map variants, a rootfs directory as root, and the caller dying. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoot } from '@ct/test-utils';
+import { runContainer } from '../../src/index.js';
 import { BUSYBOX, guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -67,6 +68,17 @@ describe('containers, root id range @root', function () {
     assert.deepEqual(map?.trim().split(/\s+/), ['0', '200000', '65536']);
     assert.match(id ?? '', /^uid=0 gid=0 /);
     assert.equal(owner, '0');
+  });
+  it('runContainer, a net namespace joined by path', async () => {
+    const first = await runContainer(toolSpec(sh('sleep 100')));
+    try {
+      const r = await runCaptured(toolSpec(sh('readlink /proc/self/ns/net'),
+        { namespaces: ['mnt', 'pid', 'uts', { kind: 'net', path: `/proc/${first.pid}/ns/net` }] }));
+      assert.equal(r.stdout, `${readlinkSync(`/proc/${first.pid}/ns/net`)}\n`);
+    } finally {
+      first.kill('SIGKILL');
+      await first.wait();
+    }
   });
   it('runContainer, locked mounts with a 65536-id range (Guix fails here: guix#4788)', async () => {
     const r = await runCaptured(toolSpec(probe('umount', '/bin/busybox'), { hostIdBase: 200000 }));

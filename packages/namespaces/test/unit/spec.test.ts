@@ -37,9 +37,13 @@ describe('withDefaults', () => {
     assert.equal(withDefaults({ command: cmd, childIsPid1: false }).init, true);
   });
   it('withDefaults, joined namespace by path', () => {
-    const s = withDefaults({ command: cmd, namespaces: ['user', 'mnt', { kind: 'net', path: '/proc/1/ns/net' }] });
+    const s = withDefaults({ command: cmd, namespaces: ['mnt', 'pid', { kind: 'net', path: '/proc/1/ns/net' }] });
     assert.deepEqual(s.namespaces[2], { kind: 'net', path: '/proc/1/ns/net' });
     assert.equal(s.writeEtcHosts, false);
+  });
+  it('withDefaults, a joined namespace with a new user namespace is refused', () => {
+    assert.equal(fieldOf(() => withDefaults({ command: cmd, namespaces: ['user', 'mnt', { kind: 'net', path: '/proc/1/ns/net' }] })), 'namespaces');
+    assert.equal(fieldOf(() => withDefaults({ command: cmd, namespaces: [{ kind: 'user', path: '/proc/1/ns/user' }, 'mnt'] })), 'namespaces');
   });
   it('withDefaults, errors name the field', () => {
     assert.equal(fieldOf(() => withDefaults({ command: { argv: [] } })), 'command.argv');
