@@ -2,15 +2,15 @@
  * The tree ct unpacks equals what `umoci unpack` makes (names, types, modes, owners, link targets, contents,
  * device numbers) for every non-hostile fixture image, with both resolvers; archives are compared with umoci's
  * unpack of the same image as a layout; the zstd image, which umoci 0.4.7 cannot read, with GNU tar's extraction of
- * its layers. umoci 0.4.7 also cannot descend into nested indexes ("tag is ambiguous"): that fixture is checked in
- * formats.test.ts by content.
+ * its layers. umoci 0.4.7 also cannot descend into nested indexes ("tag is ambiguous"): for that fixture umoci gets
+ * a copy of the layout whose index.json names the manifest ct selected.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
-import { unpackImage } from '../../src/index.js';
+import { openImage, resolveImage, stringifyJson, unpackImage } from '../../src/index.js';
 import { diffTrees, imagesLib, ociFixtures, snapshotTree, tempDir } from '../helpers/fixtures.js';
 
 function hasCommand(cmd: string): boolean {
@@ -65,6 +65,23 @@ describe('unpack compared with umoci and GNU tar @root', function () {
       assert.deepEqual(diffTrees(umociTree, snapshotTree(join(bundle, 'rootfs'))), []);
     });
   }
+
+  it('unpack, multi-platform equals umoci given the selected manifest directly (umoci cannot descend nested indexes)', async () => {
+    const copy = join(tmp.dir, 'mp-layout');
+    cpSync(join(fixtures, 'multi-platform'), copy, { recursive: true });
+    const source = await openImage(copy);
+    let manifest;
+    try {
+      manifest = resolveImage(source, { path: copy, tag: 'multi' }).manifestDescriptor;
+    } finally {
+      await source.close();
+    }
+    writeFileSync(join(copy, 'index.json'), stringifyJson({ schemaVersion: 2, manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'direct' } }] }));
+    execFileSync('umoci', ['unpack', '--image', `${copy}:direct`, join(tmp.dir, 'mp-umoci')], { stdio: 'ignore' });
+    await unpackImage(`${join(fixtures, 'multi-platform')}:multi`, join(tmp.dir, 'mp-ct'));
+    assert.deepEqual(diffTrees(snapshotTree(join(tmp.dir, 'mp-umoci/rootfs')), snapshotTree(join(tmp.dir, 'mp-ct/rootfs'))), []);
+    assert.ok(snapshotTree(join(tmp.dir, 'mp-ct/rootfs')).has('platform'));
+  });
 
   it('unpack, the zstd image equals GNU tar --zstd extracting its layers in order', async function () {
     requireFeature(this, hasCommand('zstd'), 'zstd is not installed');
