@@ -31,8 +31,9 @@ const SIGKILL = 9;
 export interface ChildPlanContext extends Omit<MountPlanContext, 'pauseBeforePivotRoot'> {
   /** The planned maps (undefined without a new user namespace). */
   readonly idMaps: IdMapPlan | undefined;
-  /** The caller's effective uid and gid. */
+  /** The caller's effective uid. */
   readonly euid: number;
+  /** The caller's effective gid. */
   readonly egid: number;
   /** Pause after the id maps even without a user namespace (a lifecycle hook wants it). */
   readonly pauseAfterIdMaps: boolean;

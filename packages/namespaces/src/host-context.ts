@@ -26,8 +26,9 @@ export interface HostOptions {
   readonly newuidmap?: string;
   /** The newgidmap program (default: found in PATH). */
   readonly newgidmap?: string;
-  /** The caller's effective uid and gid (default: this process's). */
+  /** The caller's effective uid (default: this process's). */
   readonly euid?: number;
+  /** The caller's effective gid (default: this process's). */
   readonly egid?: number;
 }
 

@@ -15,11 +15,13 @@ import { ContainerSpecError } from './errors.js';
 
 /** What a map needs from the host. */
 export interface IdMapContext {
-  /** The caller's effective uid and gid. */
+  /** The caller's effective uid. */
   readonly euid: number;
+  /** The caller's effective gid. */
   readonly egid: number;
-  /** The caller's ranges from /etc/subuid and /etc/subgid (empty when none or not wanted). */
+  /** The caller's ranges from /etc/subuid (empty when none or not wanted). */
   readonly subuid: readonly SubordinateRange[];
+  /** The caller's ranges from /etc/subgid (empty when none or not wanted). */
   readonly subgid: readonly SubordinateRange[];
   /** Whether newuidmap and newgidmap can be run. */
   readonly newidmapAvailable: boolean;
@@ -27,7 +29,9 @@ export interface IdMapContext {
 
 /** The planned maps and how to write them. */
 export interface IdMapPlan {
+  /** The uid_map lines. */
   readonly uidMap: readonly IdMapEntry[];
+  /** The gid_map lines. */
   readonly gidMap: readonly IdMapEntry[];
   /** 'write': the parent writes /proc/PID/{uid,gid}_map itself; 'newidmap': through newuidmap/newgidmap. */
   readonly method: 'write' | 'newidmap';

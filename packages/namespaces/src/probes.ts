@@ -17,6 +17,7 @@ export interface ProbeOptions {
 
 /** The verdict of the unprivileged user namespace probe, with the reason when unsupported. */
 export interface UserNamespaceVerdict {
+  /** Whether an unprivileged user namespace can be created. */
   readonly supported: boolean;
   /** Why not (the file and value that forbids it); undefined when supported. */
   readonly reason: string | undefined;

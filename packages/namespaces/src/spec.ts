@@ -68,8 +68,11 @@ export type NamespaceSpec = NamespaceKind | { readonly kind: NamespaceKind; read
 
 /** One line of a uid_map/gid_map: `count` ids from `outside` (parent ns) appear as `inside`. */
 export interface IdMapEntry {
+  /** First id inside the namespace. */
   readonly inside: number;
+  /** First id in the parent namespace. */
   readonly outside: number;
+  /** How many consecutive ids. */
   readonly count: number;
 }
 
@@ -88,7 +91,9 @@ export type StdioSpec = readonly [number, number, number];
 
 /** A host fd (`from`) that the container gets as fd `to`. */
 export interface FdPassing {
+  /** The caller's fd. */
   readonly from: number;
+  /** Its number in the container. */
   readonly to: number;
 }
 
@@ -149,12 +154,13 @@ export interface ContainerSpec {
 
 /** A namespace after defaults: new, or joined by path. */
 export interface ResolvedNamespace {
+  /** Which namespace. */
   readonly kind: NamespaceKind;
   /** The namespace file to join; undefined for a new namespace. */
   readonly path: string | undefined;
 }
 
-/** A `ContainerSpec` with every default filled in. */
+/** A `ContainerSpec` with every default filled in (each field means what the ContainerSpec field says). */
 export interface ResolvedContainerSpec {
   readonly root: RootSpec;
   readonly mounts: readonly Mount[];

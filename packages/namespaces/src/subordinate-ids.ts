@@ -9,7 +9,9 @@ import { IdMapError } from './errors.js';
 
 /** One subordinate id range. */
 export interface SubordinateRange {
+  /** First host id of the range. */
   readonly start: number;
+  /** Number of ids. */
   readonly count: number;
 }
 
