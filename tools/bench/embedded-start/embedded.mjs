@@ -1,0 +1,98 @@
+// The measured process of the embedded-start benchmark (run.mjs starts it): ONE Node process that runs containers
+// through @ct/namespaces' runContainer, converting the bundle's config.json the way `ct run` does (@ct/runtime's
+// readBundleConfig + toContainerSpec), and in the same loop runs `crun run` and `runc run` of the same bundle
+// through runstat, rotating the order each round. After the compared rounds it goes on alone to `--total`
+// containers and records its memory at both points (after a forced GC when run with --expose-gc).
+// Prints one JSON document on stdout.
+// Man pages: clone3(2), namespaces(7), getrusage(2).
+
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../lib/bundle.mjs';
+import { Progress } from '../lib/progress.mjs';
+import { runSequence } from '../lib/runstat.mjs';
+import { summarize } from '../lib/stats.mjs';
+
+const { values } = parseArgs({
+  options: {
+    bundle: { type: 'string' }, compared: { type: 'string', default: '100' }, total: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '5' }, peers: { type: 'string', default: 'crun,runc' }, state: { type: 'string' },
+    progress: { type: 'boolean', default: false },
+  },
+});
+const bundle = values.bundle ?? '';
+const compared = Number(values.compared);
+const total = Math.max(compared, Number(values.total));
+const warmup = Number(values.warmup);
+const peerNames = (values.peers ?? '').split(',').filter(Boolean);
+const stateRoot = values.state ?? '/tmp';
+const progress = new Progress(values.progress === true);
+
+// @ct/runtime does not export toContainerSpec (engines do not need it); the bench uses the built module itself so
+// the spec is exactly what `ct run` would run.
+const dist = (/** @type {string} */ p) => pathToFileURL(join(repoRoot, p)).href;
+const { readBundleConfig } = await import(dist('packages/runtime/dist/index.js'));
+const { toContainerSpec } = await import(dist('packages/runtime/dist/config/to-container-spec.js'));
+const { runContainer } = await import(dist('packages/namespaces/dist/index.js'));
+
+const rootless = process.geteuid?.() !== 0;
+/** @type {string[]} */
+const warnings = [];
+const config = readBundleConfig(bundle);
+const spec = toContainerSpec(config, {
+  rootless, euid: process.geteuid?.() ?? 0, extraFds: 0, relaySignals: false, warn: (/** @type {string} */ m) => warnings.push(m),
+});
+
+/** One container through runContainer; returns its wall time in ms (start to exit collected). */
+async function runEmbedded() {
+  const t0 = process.hrtime.bigint();
+  const handle = await runContainer(spec);
+  const exit = await handle.wait();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (exit.status !== 0) throw new Error(`embedded container: exit status ${exit.status}`);
+  return ms;
+}
+
+/** @param {string} name @param {number} i */
+function runPeer(name, i) {
+  const r = runSequence([[name, '--root', join(stateRoot, name), 'run', '--bundle', bundle, `emb-${process.pid}-${i}`]], { cwd: bundle });
+  if (!r.ok) throw new Error(`${name} run: exit ${r.steps[0]?.status}: ${r.stderr.trim()}`);
+  return r.steps[0]?.wallMs ?? Number.NaN;
+}
+
+const memory = () => {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20 };
+};
+
+/** @type {Record<string, number[]>} */
+const samples = { embedded: [], ...Object.fromEntries(peerNames.map((n) => [n, []])) };
+const order = ['embedded', ...peerNames];
+const cpu0 = process.cpuUsage();
+for (let round = 0; round < warmup + compared; round++) {
+  progress.update(`embedded-start: ${round < warmup ? 'warm-up' : 'round'} ${round < warmup ? round + 1 : round - warmup + 1}/${round < warmup ? warmup : compared}`);
+  for (let k = 0; k < order.length; k++) {
+    const name = order[(round + k) % order.length] ?? 'embedded';
+    const ms = name === 'embedded' ? await runEmbedded() : runPeer(name, round);
+    if (round >= warmup) samples[name]?.push(ms);
+  }
+}
+const after100 = { containers: warmup + compared, ...memory() };
+/** @type {number[]} */
+const later = [];
+for (let i = warmup + compared; i < warmup + total; i++) {
+  if (i % 10 === 0) progress.update(`embedded-start: alone ${i - warmup}/${total} (memory growth)`);
+  later.push(await runEmbedded());
+}
+const afterTotal = { containers: warmup + total, ...memory() };
+const cpu = process.cpuUsage(cpu0);
+progress.clear();
+console.log(JSON.stringify({
+  compared: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)])),
+  embeddedAlone: summarize(later),
+  memory: { after: after100, afterTotal, growthMB: afterTotal.rssMB - after100.rssMB, gcForced: typeof globalThis.gc === 'function' },
+  nodeProcessCpuMs: (cpu.user + cpu.system) / 1000,
+  warnings: [...new Set(warnings)],
+}));

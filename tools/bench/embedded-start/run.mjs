@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Benchmark (issue 5): a Node program that embeds @ct/namespaces starts containers without starting a runtime
+// binary each time. 100 sequential containers (/bin/true; namespaces, mounts and root from the same runc-spec
+// bundle the runtime-verbs benchmark uses, converted as `ct run` converts it) through runContainer in ONE Node
+// process, interleaved with `crun run` and `runc run` of the same bundle; then the process goes on to 1000
+// containers and its RSS is compared with the RSS after 100. Target: embedded median <= 0.5x crun's.
+//
+//   node tools/bench/embedded-start/run.mjs [--runs 100] [--total 1000] [--warmup 5] [--json] [--rootless-user ctci]
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeBundle, testImage } from '../lib/bundle.mjs';
+import { parseBenchArgs } from '../lib/cli.mjs';
+import { hasCommand, isRoot, reexecWithCgroupV1Mounts, rerunAsUser, unmountedCgroupV1Controllers } from '../lib/host.mjs';
+import { Progress } from '../lib/progress.mjs';
+import { describeMachine, printRows } from '../lib/report.mjs';
+import { workDir } from '../lib/runstat.mjs';
+import { ratio } from '../lib/stats.mjs';
+
+const { values, runs, warmup, json } = parseBenchArgs(
+  'node tools/bench/embedded-start/run.mjs [options]: runContainer in one process vs crun run and runc run',
+  {
+    total: { type: 'string', default: '1000', description: 'containers the embedded process runs in all (memory growth)' },
+    'rootless-user': { type: 'string', description: 'also run the benchmark as this unprivileged user (rootless bundle)' },
+    'no-root': { type: 'boolean', default: false, description: 'skip the run as the current user (with --rootless-user)' },
+  },
+  { runs: 100, warmup: 5 },
+);
+const say = (/** @type {string} */ t) => (json ? process.stderr.write(`${t}\n`) : console.log(t));
+reexecWithCgroupV1Mounts(unmountedCgroupV1Controllers(), say);
+const progress = new Progress(!json && process.stderr.isTTY === true);
+const embedded = join(dirname(fileURLToPath(import.meta.url)), 'embedded.mjs');
+
+function benchHere() {
+  const rootless = !isRoot();
+  const base = join(workDir(), 'embedded-start');
+  mkdirSync(base, { recursive: true });
+  progress.update('embedded-start: unpacking the bundle');
+  const bundle = makeBundle(join(base, 'bundle'), { image: testImage('busybox'), args: ['/bin/true'], rootless });
+  progress.clear();
+  const peers = ['crun', 'runc'].filter(hasCommand);
+  const r = spawnSync(process.execPath, ['--expose-gc', embedded, '--bundle', bundle, '--compared', String(runs),
+    '--total', String(values.total), '--warmup', String(warmup), '--peers', peers.join(','), '--state', join(base, 'state'),
+    ...(progress.enabled ? ['--progress'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: bundle, maxBuffer: 2 ** 24 });
+  if (r.status !== 0) throw new Error(`embedded-start: the measured process failed (exit ${r.status})`);
+  const out = JSON.parse(r.stdout);
+  return {
+    mode: rootless ? 'rootless' : 'root', bundle, ...out,
+    ratios: Object.fromEntries(peers.map((p) => [`embedded/${p}`, {
+      median: ratio(out.compared.embedded.median, out.compared[p].median), p99: ratio(out.compared.embedded.p99, out.compared[p].p99),
+    }])),
+  };
+}
+
+const machine = describeMachine(['runc', 'crun']);
+/** @type {any[]} */
+const modes = [];
+if (!values['no-root']) modes.push(benchHere());
+const user = values['rootless-user'];
+if (typeof user === 'string' && user !== '') {
+  if (!isRoot()) throw new Error('--rootless-user: needs root (runuser)');
+  const args = ['--json', '--runs', String(runs), '--warmup', String(warmup), '--total', String(values.total)];
+  modes.push(...JSON.parse(rerunAsUser(user, args)).modes);
+}
+
+if (json) {
+  console.log(JSON.stringify({ bench: 'embedded-start', machine, runs, warmup, total: Number(values.total), target: { 'embedded/crun': 0.5 }, modes }, null, 2));
+} else {
+  const f = (/** @type {number} */ n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+  console.log(`embedded-start: ${machine.date}, ${machine.cpus} cpus, load ${machine.loadavg1}`);
+  for (const m of modes) {
+    console.log(`\n== ${m.mode}: ${runs} sequential /bin/true containers each, interleaved (bundle ${m.bundle})`);
+    const rows = [['peer', 'n', 'median ms', 'p90', 'p99', 'mean', 'min']];
+    for (const [name, s] of Object.entries(m.compared)) {
+      const label = name === 'embedded' ? 'runContainer (one Node process)' : `${name} run`;
+      rows.push([label, String(s.n), f(s.median), f(s.p90), f(s.p99), f(s.mean), f(s.min)]);
+    }
+    const a = m.embeddedAlone;
+    rows.push([`runContainer, containers ${runs + warmup + 1}..${m.memory.afterTotal.containers} alone`, String(a.n), f(a.median), f(a.p90), f(a.p99), f(a.mean), f(a.min)]);
+    printRows(rows);
+    for (const [what, q] of Object.entries(m.ratios)) {
+      const target = what === 'embedded/crun' ? `  target <= 0.5x: ${q.median <= 0.5 ? 'met' : 'MISSED'}` : '';
+      console.log(`  ${what}: median ${f(q.median, 2)}x, p99 ${f(q.p99, 2)}x${target}`);
+    }
+    const mem = m.memory;
+    console.log(`  RSS after ${mem.after.containers} containers ${f(mem.after.rssMB)} MB, after ${mem.afterTotal.containers} ${f(mem.afterTotal.rssMB)} MB: growth ${f(mem.growthMB, 2)} MB (heap ${f(mem.after.heapUsedMB, 2)} → ${f(mem.afterTotal.heapUsedMB, 2)} MB${mem.gcForced ? ', after a forced GC' : ''})`);
+    if (m.warnings.length > 0) console.log(`  not applied by ct (as in ct run): ${m.warnings.join('; ')}`);
+  }
+}
