@@ -62,6 +62,14 @@ int WriteAll(int fd, const void* buf, size_t len);
  */
 int ResolveStepPath(ChildCtx& c, const StepRecord& r, const char* path, int flags, unsigned mode);
 
+/** Size of the buffer OpenParentDir needs (the parent's path and the last component). */
+constexpr size_t kSplitBuf = 2 * 4096;
+/**
+ * Opens the parent directory of `path` (O_PATH, resolved like ResolveStepPath) and points *base at the last
+ * component (stored in buf). Returns the fd, or -1 with c.err/c.sc set.
+ */
+int OpenParentDir(ChildCtx& c, const StepRecord& r, const char* path, char* buf, const char** base);
+
 // Step families: each returns 0 or -1 with c.err/c.sc set.
 int StepFs(ChildCtx& c, StepRecord& r);      // mkdir touch symlink chmod writeFile mknod rmdir
 int StepMount(ChildCtx& c, StepRecord& r);   // mount remount mountSetattr propagation umount chdir chroot pivotRoot

@@ -3,7 +3,11 @@
 // as execvp does, building each candidate in a stack buffer: ENOENT/ENOTDIR/ESTALE/ENODEV/ETIMEDOUT move on,
 // EACCES is remembered and reported when nothing else is found, any other error stops the search.
 //
-// Calls made here (async-signal-safe): execve.
+// With `preopen`, the fd the parent opened is exec'd with execveat(fd, "", AT_EMPTY_PATH).
+//
+// Calls made here (async-signal-safe): execve, syscall(SYS_execveat).
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -11,6 +15,10 @@
 namespace ct {
 
 int StepExec(ChildCtx& c, StepRecord& r) {
+  if (r.a[3] && r.fd >= 0) {  // preopen: the parent's O_PATH fd of the program
+    syscall(SYS_execveat, r.fd, "", c.argv, c.envp, AT_EMPTY_PATH);
+    return Fail(c, kScExecveat);
+  }
   const char* file = Str(c, r, 0);
   bool hasSlash = false;
   for (const char* p = file; *p; p++) hasSlash = hasSlash || *p == '/';

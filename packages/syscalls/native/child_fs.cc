@@ -171,16 +171,9 @@ const char* SplitParent(const char* path, char* dir) {
   return base;
 }
 
-// Opens the parent directory of `path` (O_PATH) and points *base at the last component.
-int OpenParent(ChildCtx& c, const StepRecord& r, const char* path, char* buf, const char** base) {
-  *base = SplitParent(path, buf);
-  if (!*base) return FailWith(c, kScOpenat, ENAMETOOLONG);
-  return ResolveStepPath(c, r, buf, O_PATH | O_DIRECTORY, 0);
-}
-
 int MkdirP(ChildCtx& c, const StepRecord& r, const char* path, unsigned mode) {
   char prefix[kPathBuf];
-  char split[2 * kPathBuf];
+  char split[kSplitBuf];
   size_t n = StrLen(path);
   if (n >= kPathBuf) return FailWith(c, kScMkdirat, ENAMETOOLONG);
   for (size_t i = 0; i <= n; i++) {
@@ -192,7 +185,7 @@ int MkdirP(ChildCtx& c, const StepRecord& r, const char* path, unsigned mode) {
     if (fd >= 0) { close(fd); continue; }
     if (c.err != ENOENT) return -1;
     const char* base;
-    int parent = OpenParent(c, r, prefix, split, &base);
+    int parent = OpenParentDir(c, r, prefix, split, &base);
     if (parent < 0) return -1;
     int rc = mkdirat(parent, base, mode);
     if (rc < 0 && errno != EEXIST) { CloseKeep(parent); return Fail(c, kScMkdirat); }
@@ -204,9 +197,9 @@ int MkdirP(ChildCtx& c, const StepRecord& r, const char* path, unsigned mode) {
 int SymlinkStep(ChildCtx& c, const StepRecord& r) {
   const char* path = Str(c, r, 0);
   const char* target = Str(c, r, 1);
-  char split[2 * kPathBuf];
+  char split[kSplitBuf];
   const char* base;
-  int parent = OpenParent(c, r, path, split, &base);
+  int parent = OpenParentDir(c, r, path, split, &base);
   if (parent < 0) return -1;
   int rc = symlinkat(target, parent, base);
   if (rc < 0 && errno == EEXIST) {  // keep an identical link
@@ -239,9 +232,9 @@ int WriteFileStep(ChildCtx& c, const StepRecord& r) {
 }
 
 int AtParent(ChildCtx& c, const StepRecord& r, int op) {
-  char split[2 * kPathBuf];
+  char split[kSplitBuf];
   const char* base;
-  int parent = OpenParent(c, r, Str(c, r, 0), split, &base);
+  int parent = OpenParentDir(c, r, Str(c, r, 0), split, &base);
   if (parent < 0) return -1;
   int rc;
   uint32_t sc;
@@ -259,6 +252,12 @@ int AtParent(ChildCtx& c, const StepRecord& r, int op) {
 }
 
 }  // namespace
+
+int OpenParentDir(ChildCtx& c, const StepRecord& r, const char* path, char* buf, const char** base) {
+  *base = SplitParent(path, buf);
+  if (!*base) return FailWith(c, kScOpenat, ENAMETOOLONG);
+  return ResolveStepPath(c, r, buf, O_PATH | O_DIRECTORY, 0);
+}
 
 int ResolveStepPath(ChildCtx& c, const StepRecord& r, const char* path, int flags, unsigned mode) {
   const char* inRoot = Str(c, r, kSlotInRoot);

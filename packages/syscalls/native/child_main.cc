@@ -164,7 +164,7 @@ int RunStep(ChildCtx& c, StepRecord& r, int index) {
     case kOpRmdir:
       return StepFs(c, r);
     case kOpMount: case kOpRemount: case kOpMountSetattr: case kOpPropagation: case kOpUmount: case kOpChdir:
-    case kOpChroot: case kOpPivotRoot:
+    case kOpChroot: case kOpPivotRoot: case kOpBindTree:
       return StepMount(c, r);
     case kOpSetgroups: case kOpSetresgid: case kOpSetresuid: case kOpCapabilities: case kOpKeepCaps:
     case kOpNoNewPrivs: case kOpPdeathsig: case kOpRlimit: case kOpOomScoreAdj: case kOpUmask:

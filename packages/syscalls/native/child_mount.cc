@@ -1,9 +1,10 @@
 // Child-side mount steps: mount, remount (keeping the locked flags), mount_setattr, propagation, umount, chdir,
-// chroot and pivot_root (both forms). A target with `inRoot` is opened inside the root (see child_fs.cc) and
-// acted on through /proc/self/fd/N or mount_setattr(fd, "", AT_EMPTY_PATH), never by a path string the
-// container could swap.
+// chroot, pivot_root (both forms) and bindTree (open_tree + mount_setattr + move_mount, for idmapped binds).
+// A target with `inRoot` is opened inside the root (see child_fs.cc) and acted on through /proc/self/fd/N,
+// mount_setattr(fd, "", AT_EMPTY_PATH) or move_mount onto the fd, never by a path string the container could swap.
 //
-// Calls made here (async-signal-safe): mount, umount2, syscall(SYS_mount_setattr), syscall(SYS_pivot_root),
+// Calls made here (async-signal-safe): mount, umount2, syscall(SYS_mount_setattr, SYS_pivot_root, SYS_open_tree,
+// SYS_move_mount),
 // statfs, open, close, fchdir, chdir, chroot, mkdir, rmdir; plus ResolveStepPath's calls (child_fs.cc).
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -100,6 +101,51 @@ int Remount(ChildCtx& c, const StepRecord& r) {
   return Done(c, t, mount(nullptr, t.path, nullptr, ms, nullptr), kScMount);
 }
 
+// open_tree(OPEN_TREE_CLONE) -> mount_setattr on the detached tree (idmap) -> move_mount onto the target.
+int BindTree(ChildCtx& c, const StepRecord& r) {
+  bool recursive = r.a[0] != 0;
+  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, Str(c, r, 0),
+                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)));
+  if (tree < 0) return Fail(c, kScOpenTree);
+  if (r.b[0] || r.b[1] || r.fd >= 0) {
+    struct mount_attr attr = {};
+    attr.attr_set = r.b[0];
+    attr.attr_clr = r.b[1];
+    attr.userns_fd = r.fd >= 0 ? static_cast<uint64_t>(r.fd) : 0;
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0) {
+      CloseKeep(tree);
+      return Fail(c, kScMountSetattr);
+    }
+  }
+  Target t;
+  if (OpenTarget(c, r, 1, t) < 0) { CloseKeep(tree); return -1; }
+  long rc = t.fd >= 0 ? syscall(SYS_move_mount, tree, "", t.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+                      : syscall(SYS_move_mount, tree, "", AT_FDCWD, t.path, MOVE_MOUNT_F_EMPTY_PATH);
+  CloseKeep(tree);
+  return Done(c, t, static_cast<int>(rc), kScMoveMount);
+}
+
+// An fd on the mount would pin it (EBUSY): unmount "/proc/self/fd/<parent>/<name>" instead, not following a
+// symlink planted at <name>.
+int Umount(ChildCtx& c, const StepRecord& r) {
+  const char* path = Str(c, r, 0);
+  if (!Str(c, r, kSlotInRoot)) return umount2(path, r.a[0]) < 0 ? Fail(c, kScUmount2) : 0;
+  char split[kSplitBuf];
+  const char* base;
+  int parent = OpenParentDir(c, r, path, split, &base);
+  if (parent < 0) return -1;
+  char full[32 + 256];
+  ProcFdPath(full, parent);
+  size_t n = StrLen(full), bl = StrLen(base);
+  if (n + 1 + bl >= sizeof full) { close(parent); return FailWith(c, kScUmount2, ENAMETOOLONG); }
+  full[n] = '/';
+  for (size_t i = 0; i <= bl; i++) full[n + 1 + i] = base[i];
+  int rc = umount2(full, r.a[0] | UMOUNT_NOFOLLOW);
+  if (rc < 0) { CloseKeep(parent); return Fail(c, kScUmount2); }
+  close(parent);
+  return 0;
+}
+
 int PivotRoot(ChildCtx& c, const StepRecord& r) {
   const char* newRoot = Str(c, r, 0);
   const char* putOld = Str(c, r, 1);
@@ -144,12 +190,11 @@ int StepMount(ChildCtx& c, StepRecord& r) {
     case kOpPropagation:
       if (OpenTarget(c, r, 1, t) < 0) return -1;
       return Done(c, t, mount(nullptr, t.path, nullptr, static_cast<unsigned long>(r.b[0]), nullptr), kScMount);
-    case kOpUmount:
-      if (OpenTarget(c, r, 0, t) < 0) return -1;
-      return Done(c, t, umount2(t.path, r.a[0]), kScUmount2);
+    case kOpUmount: return Umount(c, r);
     case kOpChdir: return chdir(Str(c, r, 0)) < 0 ? Fail(c, kScChdir) : 0;
     case kOpChroot: return chroot(Str(c, r, 0)) < 0 ? Fail(c, kScChroot) : 0;
     case kOpPivotRoot: return PivotRoot(c, r);
+    case kOpBindTree: return BindTree(c, r);
     default: return FailWith(c, kScNone, EINVAL);
   }
 }

@@ -163,6 +163,31 @@ export interface ExecStep {
   readonly argv: readonly string[];
   readonly env: readonly string[];
   readonly search: boolean;
+  /**
+   * (Added by @ct/syscalls.) Open `path` in the parent before the clone (O_PATH, host view) and execveat(2) that fd
+   * with AT_EMPTY_PATH: a program outside the container's root (ct's init) can then be exec'd after pivot_root.
+   * `search` does not apply. Only binaries: a script's interpreter cannot reopen the close-on-exec fd (ENOENT).
+   */
+  readonly preopen?: boolean;
+}
+
+/**
+ * (Added by @ct/syscalls.) A bind mount made with the new mount API, with attributes applied to the detached tree
+ * before it is attached: open_tree(source, OPEN_TREE_CLONE [| AT_RECURSIVE]), mount_setattr(attrSet, attrClr, and
+ * MOUNT_ATTR_IDMAP with the user namespace at `usernsPath`, opened by the parent before the clone), then
+ * move_mount onto `target` (confined with `inRoot` like other targets). This is how idmapped mounts are made.
+ */
+export interface BindTreeStep extends InRoot {
+  readonly op: 'bindTree';
+  /** Host-side source path. */
+  readonly source: string;
+  readonly target: string;
+  readonly recursive: boolean;
+  /** MOUNT_ATTR_* to set (MOUNT_ATTR_IDMAP needs `usernsPath`). */
+  readonly attrSet?: bigint;
+  readonly attrClr?: bigint;
+  /** A user namespace file (e.g. /proc/PID/ns/user) whose id mapping the mount takes. */
+  readonly usernsPath?: string;
 }
 
 /** One child step. The list is closed: anything else is refused before the clone. */
@@ -172,7 +197,8 @@ export type Step =
   | ChdirStep | ChrootStep | PivotRootStep | SethostnameStep | SetdomainnameStep | LoopbackUpStep
   | SetgroupsStep | SetresgidStep | SetresuidStep | CapabilitiesStep | KeepCapsStep | NoNewPrivsStep
   | PdeathsigStep | RlimitStep | OomScoreAdjStep | UmaskStep | SetsidStep | ConsoleStep | Dup2Step
-  | CloseFromStep | SeccompStep | WaitFifoStep | PersonalityStep | WriteProcSelfStep | ExecStep;
+  | CloseFromStep | SeccompStep | WaitFifoStep | PersonalityStep | WriteProcSelfStep | ExecStep
+  | BindTreeStep;
 
 /** The `op` names, for validation. */
 export type StepOp = Step['op'];

@@ -8,6 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import type { SpawnPlan, Step } from '../plan.js';
 import { InvalidPlanError, SyscallError } from '../errors.js';
 import { unixConnect } from '../socket.js';
+import { openat } from '../fs-at.js';
 import {
   FLAG_DUMPABLE_WHILE_PAUSED, FLAG_LEGACY_CLONE, FLAG_NO_OPENAT2, HEADER_SIZE, MAX_ARENA, MAX_FD_MAP, MAX_LIST,
   MAX_STEPS, MAX_STRING, NONE, OP_NAMES, PLAN_MAGIC, PLAN_VERSION, RECORD_SIZE, STEP_FIELDS, type FieldSpec,
@@ -15,6 +16,10 @@ import {
 
 const CLONE_NEW_ALL = 0x80 | 0x20000 | 0x2000000 | 0x4000000 | 0x8000000 | 0x10000000 | 0x20000000 | 0x40000000;
 const CLONE_NEWTIME = 0x80;
+const AT_FDCWD = -100;
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+const MOUNT_ATTR_IDMAP = 0x100000n;
 const U64_MAX = 0xffffffffffffffffn;
 
 /** Extra header settings: enter()'s target and flags. */
@@ -114,10 +119,12 @@ function encodeField(rec: StepRec, arena: Arena, spec: FieldSpec, v: unknown, i:
       rec.a[spec.a] = (v as number) | 0;
       return;
     case 'bool':
+      if (v === undefined && spec.optional) return;
       if (typeof v !== 'boolean') bad('not a boolean');
       rec.a[spec.a] = v ? 1 : 0;
       return;
     case 'u64':
+      if (v === undefined && spec.optional) return;
       if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) bad(`not a 64-bit unsigned bigint: ${String(v)}`);
       rec.b[spec.b] = v as bigint;
   }
@@ -144,6 +151,11 @@ function encodeDerived(rec: StepRec, arena: Arena, step: Step, i: number): void 
       rec.a[1] = n;
       return;
     }
+    case 'bindTree':
+      if ((step.attrSet ?? 0n) & MOUNT_ATTR_IDMAP && step.usernsPath === undefined) {
+        throw new InvalidPlanError(`plan: step ${i}: attrSet: MOUNT_ATTR_IDMAP needs usernsPath`, i);
+      }
+      return;
     case 'exec': {
       const entry = step.env.find((e) => e.startsWith('PATH='));
       if (entry !== undefined) rec.s[3] = arena.add(Buffer.from(entry.slice(5)));
@@ -171,16 +183,29 @@ function validateStep(step: unknown, i: number, last: boolean): Step {
   return step as Step;
 }
 
-/** Opens the fds a step needs in the parent (setns target, console socket); returns the fd or -1. */
+/** The host path a step needs opened in the parent, and how: [path, syscall name, open function]. */
+function parentOpen(step: Step): [string, string, (p: string) => number] | undefined {
+  switch (step.op) {
+    case 'setns': return [step.path, 'open', (p) => openSync(p, 'r')];
+    case 'console': return [step.socketPath, 'connect', (p) => unixConnect(p)];
+    case 'bindTree':
+      return step.usernsPath === undefined ? undefined : [step.usernsPath, 'open', (p) => openSync(p, 'r')];
+    case 'exec':
+      return step.preopen ? [step.path, 'openat', (p) => openat(AT_FDCWD, p, O_PATH | O_CLOEXEC)] : undefined;
+    default: return undefined;
+  }
+}
+
+/** Opens the fd a step needs in the parent (setns target, console socket, ...); returns the fd or -1. */
 function openStepFd(step: Step, i: number): number {
-  if (step.op !== 'setns' && step.op !== 'console') return -1;
-  const path = step.op === 'setns' ? step.path : step.socketPath;
+  const how = parentOpen(step);
+  if (how === undefined) return -1;
+  const [path, syscall, open] = how;
   try {
-    return step.op === 'setns' ? openSync(path, 'r') : unixConnect(path);
+    return open(path);
   } catch (e) {
     const errno = e instanceof SyscallError ? e.errno : -((e as { errno?: number }).errno ?? -22);
-    throw new SyscallError(step.op === 'setns' ? 'open' : 'connect', errno, { step: i, stepOp: step.op, path },
-      { cause: e });
+    throw new SyscallError(syscall, errno, { step: i, stepOp: step.op, path }, { cause: e });
   }
 }
 

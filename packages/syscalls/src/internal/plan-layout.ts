@@ -32,7 +32,7 @@ export const OP_NAMES = [
   'chmod', 'writeFile', 'mknod', 'umount', 'rmdir', 'chdir', 'chroot', 'pivotRoot', 'sethostname',
   'setdomainname', 'loopbackUp', 'setgroups', 'setresgid', 'setresuid', 'capabilities', 'keepCaps', 'noNewPrivs',
   'pdeathsig', 'rlimit', 'oomScoreAdj', 'umask', 'setsid', 'console', 'dup2', 'closeFrom', 'seccomp', 'waitFifo',
-  'personality', 'writeProcSelf', 'exec',
+  'personality', 'writeProcSelf', 'exec', 'bindTree',
 ] as const satisfies readonly StepOp[];
 
 /** Syscall names by the child's SyscallId (the order of CT_SYSCALLS). */
@@ -41,7 +41,8 @@ export const SYSCALL_NAMES = [
   'write', 'mknodat', 'unlinkat', 'chdir', 'chroot', 'pivot_root', 'sethostname', 'setdomainname', 'socket',
   'ioctl', 'setgroups', 'setresgid', 'setresuid', 'prctl', 'capset', 'prlimit64', 'setsid', 'dup2',
   'close_range', 'seccomp', 'open', 'personality', 'execve', 'unshare', 'setns', 'read', 'fcntl', 'sendmsg',
-  'readlinkat', 'fstat', 'ftruncate', 'fork', 'wait4', 'getppid', 'rt_sigaction',
+  'readlinkat', 'fstat', 'ftruncate', 'fork', 'wait4', 'getppid', 'rt_sigaction', 'open_tree', 'move_mount',
+  'execveat',
 ] as const;
 
 /** How one field is checked and where it goes. */
@@ -53,14 +54,14 @@ export type FieldSpec =
   | {
     readonly kind: 'int'; readonly a: number; readonly min: number; readonly max: number; readonly optional?: boolean;
   }
-  | { readonly kind: 'bool'; readonly a: number }
-  | { readonly kind: 'u64'; readonly b: number };
+  | { readonly kind: 'bool'; readonly a: number; readonly optional?: boolean }
+  | { readonly kind: 'u64'; readonly b: number; readonly optional?: boolean };
 
 const path = (s: number, optional = false): FieldSpec => ({ kind: 'path', s, optional });
 const text = (s: number, optional = false): FieldSpec => ({ kind: 'text', s, optional });
 const int = (a: number, min: number, max: number, optional = false): FieldSpec =>
   ({ kind: 'int', a, min, max, optional });
-const u64 = (b: number): FieldSpec => ({ kind: 'u64', b });
+const u64 = (b: number, optional = false): FieldSpec => ({ kind: 'u64', b, optional });
 const bool = (a: number): FieldSpec => ({ kind: 'bool', a });
 const inRoot = { inRoot: path(SLOT_IN_ROOT, true) };
 const MODE = int(0, 0, 0o7777);
@@ -115,6 +116,10 @@ export const STEP_FIELDS: { readonly [K in StepOp]: Readonly<Record<string, Fiel
   writeProcSelf: { file: path(0), data: { kind: 'bytes', s: 1 } },
   exec: {
     path: path(0), argv: { kind: 'strings', s: 1, count: 0 }, env: { kind: 'strings', s: 2, count: 1 },
-    search: bool(2),
+    search: bool(2), preopen: { kind: 'bool', a: 3, optional: true },
+  },
+  bindTree: {
+    source: path(0), target: path(1), recursive: bool(0), attrSet: u64(0, true), attrClr: u64(1, true),
+    usernsPath: path(2, true), ...inRoot,
   },
 };
