@@ -4,7 +4,7 @@
  * and entry, or confined inside the root; the host path an escape would touch is checked every time.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openat2Supported } from '@ct/syscalls';
 import { requireFeature } from '@ct/test-utils';
@@ -16,6 +16,7 @@ const VICTIM_DIR = '/tmp/ct-escape-wh-link';
 describe('unpack, hostile images', function () {
   let fixtures: string;
   let cases: Record<string, HostileCase>;
+  let createdVictim = false;
   before(async function () {
     fixtures = await ociFixtures();
     cases = await hostileCases();
@@ -23,7 +24,11 @@ describe('unpack, hostile images', function () {
     if (!existsSync(join(VICTIM_DIR, 'victim'))) {
       mkdirSync(VICTIM_DIR, { recursive: true });
       writeFileSync(join(VICTIM_DIR, 'victim'), 'host file\n');
+      createdVictim = true;
     }
+  });
+  after(() => {
+    if (createdVictim) rmSync(VICTIM_DIR, { recursive: true, force: true });
   });
 
   const names = [
