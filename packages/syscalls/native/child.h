@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <sys/prctl.h>
+
 #include "plan_layout.h"
 
 namespace ct {
@@ -40,6 +42,20 @@ inline int FailWith(ChildCtx& c, uint32_t sc, int err) {
 /** A string slot of a record, or nullptr when absent. */
 inline const char* Str(const ChildCtx& c, const StepRecord& r, int slot) {
   return r.soff[slot] == kNone ? nullptr : c.arena + r.soff[slot];
+}
+
+/**
+ * Runs fn with the child dumpable, then non-dumpable again: the /proc/self files of a non-dumpable process belong
+ * to root, so an unprivileged child could not write its own oom_score_adj or timens_offsets otherwise.
+ */
+template <typename Fn>
+int WithDumpable(ChildCtx& c, Fn fn) {
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return Fail(c, kScPrctl);
+  int rc = fn();
+  int e = errno;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return Fail(c, kScPrctl);
+  errno = e;
+  return rc;
 }
 
 /** Runs the plan and never returns (execve or _exit). */

@@ -66,11 +66,13 @@ int Seccomp(ChildCtx& c, const StepRecord& r) {
 }
 
 int OomScoreAdj(ChildCtx& c, const StepRecord& r) {
-  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return Fail(c, kScOpen);
-  if (WriteAll(fd, Str(c, r, 0), r.slen[0]) < 0) { CloseKeep(fd); return Fail(c, kScWrite); }
-  close(fd);
-  return 0;
+  return WithDumpable(c, [&]() {
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Fail(c, kScOpen);
+    if (WriteAll(fd, Str(c, r, 0), r.slen[0]) < 0) { CloseKeep(fd); return Fail(c, kScWrite); }
+    close(fd);
+    return 0;
+  });
 }
 
 }  // namespace

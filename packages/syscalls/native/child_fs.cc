@@ -5,7 +5,7 @@
 // src/open-in-root.ts). The resulting fd is then used through *at(fd, name) or /proc/self/fd/N.
 //
 // Calls made here (async-signal-safe): open, openat, syscall(SYS_openat2), fstat, readlinkat, close, mkdirat,
-// symlinkat, fchmodat, fchmod, ftruncate, fstatfs, write, mknodat, unlinkat.
+// symlinkat, fchmodat, fchmod, ftruncate, fstatfs, write, mknodat, unlinkat, prctl (WithDumpable in child.h).
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -308,7 +308,13 @@ int StepFs(ChildCtx& c, StepRecord& r) {
       close(fd);
       return 0;
     }
-    case kOpWriteFile: return WriteFileStep(c, r);
+    case kOpWriteFile: {
+      // A file under /proc (a nested uid_map, a /proc/self knob) needs the WithDumpable window too.
+      const char* p = Str(c, r, 0);
+      bool proc = p[0] == '/' && p[1] == 'p' && p[2] == 'r' && p[3] == 'o' && p[4] == 'c' && p[5] == '/';
+      if (proc && !Str(c, r, kSlotInRoot)) return WithDumpable(c, [&]() { return WriteFileStep(c, r); });
+      return WriteFileStep(c, r);
+    }
     case kOpMknod: case kOpRmdir: return AtParent(c, r, static_cast<int>(r.op));
     default: return FailWith(c, kScNone, EINVAL);
   }

@@ -2,7 +2,7 @@
 // setdomainname, bringing `lo` up, and writing a /proc/self file (timens_offsets, uid_map of a nested ns).
 //
 // Calls made here (async-signal-safe): unshare, setns, sethostname, setdomainname, socket, ioctl, open, write,
-// close.
+// close, prctl (WithDumpable in child.h).
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -30,11 +30,13 @@ int LoopbackUp(ChildCtx& c) {
 }
 
 int WriteProcSelf(ChildCtx& c, const StepRecord& r) {
-  int fd = open(Str(c, r, 0), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return Fail(c, kScOpen);
-  if (WriteAll(fd, Str(c, r, 1), r.slen[1]) < 0) { CloseKeep(fd); return Fail(c, kScWrite); }
-  close(fd);
-  return 0;
+  return WithDumpable(c, [&]() {
+    int fd = open(Str(c, r, 0), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Fail(c, kScOpen);
+    if (WriteAll(fd, Str(c, r, 1), r.slen[1]) < 0) { CloseKeep(fd); return Fail(c, kScWrite); }
+    close(fd);
+    return 0;
+  });
 }
 
 }  // namespace
