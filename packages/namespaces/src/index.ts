@@ -25,7 +25,7 @@ export {
   initializeUserNamespace, writeIdMaps, type IdMapWriteOptions, type InitializeUserNamespaceOptions,
 } from './id-map-write.js';
 export { parseSubordinateIds, readSubordinateIds, type SubordinateRange } from './subordinate-ids.js';
-export { BEFORE_PIVOT_ROOT, mountFileSystems, type MountPlanContext } from './mount-plan.js';
+export { BEFORE_PIVOT_ROOT, mountFileSystems, WRITABLE_TMP, type MountPlanContext } from './mount-plan.js';
 export { HOST_DEVICES, INIT_PATH_INSIDE } from './dev-plan.js';
 export { buildChildPlan, WAIT_LABELS, type ChildPlan, type ChildPlanContext } from './child-plan.js';
 export type { PlannedStep } from './planned-step.js';

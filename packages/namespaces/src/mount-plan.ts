@@ -13,7 +13,7 @@ import { HOST_DEVICES, planDev } from './dev-plan.js';
 import { MS, mountFlagBits } from './internal/mount-flags.js';
 import { bindFile, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
 import { planned, type PlannedStep } from './planned-step.js';
-import { isNewNamespace, type Mount, type ResolvedContainerSpec } from './spec.js';
+import { isNewNamespace, type Mount, type ResolvedContainerSpec, type TmpfsMount } from './spec.js';
 
 /** What the mount plan needs to know about the host (gathered by the caller, injectable in tests). */
 export interface MountPlanContext {
@@ -30,6 +30,11 @@ export interface MountPlanContext {
   /** Pause (a `wait` step labelled 'before-pivot-root') before pivot_root. */
   readonly pauseBeforePivotRoot?: boolean;
 }
+
+/** Guix's `%writable-/tmp`: a tmpfs on /tmp (mode 755, 10% of RAM, nosuid, nodev) that stays writable. */
+export const WRITABLE_TMP: TmpfsMount = Object.freeze({
+  type: 'tmpfs', target: '/tmp', mode: 0o755, size: '10%', flags: ['nosuid', 'nodev'],
+} as const);
 
 /** The `wait` label before pivot_root. */
 export const BEFORE_PIVOT_ROOT = 'before-pivot-root';

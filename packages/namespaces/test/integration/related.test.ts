@@ -4,9 +4,9 @@
  * lifecycle pauses and error reporting on the real kernel.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import {
-  callWithContainer, type ContainerHandle, NamespaceSetupError, runContainer,
+  callWithContainer, type ContainerHandle, NAMESPACES, NamespaceSetupError, runContainer, WRITABLE_TMP,
 } from '../../src/index.js';
 import { guardContainers, probe, runCaptured, sh, toolMounts, toolSpec } from './helpers.js';
 
@@ -52,7 +52,7 @@ describe('containers, related cases', function () {
   });
   it('runContainer, read-only root gives EROFS, /tmp stays writable', async () => {
     const r = await runCaptured(toolSpec(sh('/bin/ct-probe mkdir /x; /bin/ct-probe mkdir /tmp/x'),
-      { mounts: [{ type: 'tmpfs', target: '/tmp', mode: 0o1777 }] }));
+      { mounts: [WRITABLE_TMP] }));
     assert.equal(r.stdout, 'EROFS\nok\n');
   });
   it('runContainer, /proc lists only the container pids', async () => {
@@ -86,6 +86,11 @@ describe('containers, related cases', function () {
     await settle(200);
     process.kill(process.pid, 'SIGUSR2');
     assert.equal((await container.wait()).status, 7);
+  });
+  it('runContainer, a time namespace when asked', async () => {
+    const r = await runCaptured(toolSpec(sh('readlink /proc/self/ns/time'), { namespaces: [...NAMESPACES, 'time'] }));
+    assert.match(r.stdout, /^time:\[\d+\]\n$/);
+    assert.notEqual(r.stdout, `${readlinkSync('/proc/self/ns/time')}\n`);
   });
   it('runContainer, hostname', async () => {
     assert.equal((await runCaptured(toolSpec(probe('hostname'), { hostname: 'box' }))).stdout, 'box\n');
