@@ -133,6 +133,13 @@ function encodeField(rec: StepRec, arena: Arena, spec: FieldSpec, v: unknown, i:
 /** Fields computed from others: the /proc/self path, the decimal oom score, PATH for exec, BPF length. */
 function encodeDerived(rec: StepRec, arena: Arena, step: Step, i: number): void {
   switch (step.op) {
+    case 'unshare': case 'setns': {
+      const flags = step.op === 'unshare' ? step.flags : step.nstype;
+      if (flags & ~CLONE_NEW_ALL) {
+        throw new InvalidPlanError(`plan: step ${i}: ${step.op}: not a mask of CLONE_NEW* flags: ${flags}`, i);
+      }
+      return;
+    }
     case 'oomScoreAdj':
       rec.s[0] = arena.add(Buffer.from(String(step.value)));
       return;

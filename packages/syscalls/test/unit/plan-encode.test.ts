@@ -39,6 +39,8 @@ describe('plan encoding', () => {
     refused({ namespaces: 0, steps: [{ op: 'writeProcSelf', file: '../1/uid_map', data: 'x' }, exec] }, 0));
   it('spawn, time namespace with the legacy clone refused', () =>
     refused({ namespaces: CLONE.NEWTIME, forceLegacyClone: true, steps: [exec] }));
+  it('spawn, unshare flags outside CLONE_NEW* refused', () =>
+    refused({ namespaces: 0, steps: [{ op: 'unshare', flags: 0x100 }, exec] }, 0));
   it('spawn, bad fd map refused', () => refused({ namespaces: 0, fds: [{ from: -1, to: 0 }], steps: [exec] }));
 
   it('encodePlan, strings land NUL-terminated in the arena', () => {
