@@ -27,7 +27,9 @@ const HELPER_WAIT = 'inner-maps';
 /** Enter the outer user namespace of `pid` (paused before the unshare) with a helper that will write the maps. */
 export async function startLockHelper(sys: Syscalls, pid: number, outer: IdMapPlan, procRoot: string): Promise<LockHelper> {
   const inner = planInnerIdMaps(outer);
-  const helper: ChildHandle = await sys.enter(pid, CLONE.NEWUSER, {
+  const fail = (error: unknown): NamespaceSetupError =>
+    new NamespaceSetupError('lock mounts: write inner id maps', pid, error as Error, `${procRoot}/${pid}`);
+  const plan = {
     steps: [
       { op: 'wait', label: HELPER_WAIT },
       { op: 'writeFile', path: `${procRoot}/${pid}/uid_map`, data: formatIdMap(inner.uidMap), mode: 0o644 },
@@ -35,9 +37,13 @@ export async function startLockHelper(sys: Syscalls, pid: number, outer: IdMapPl
       // A plan ends with an exec: our init's no-op mode (the helper is still in the host's mount namespace).
       { op: 'exec', path: initProgramPath(), argv: ['ct-init', '--noop'], env: [], search: false },
     ],
-  });
-  const fail = (error: unknown): NamespaceSetupError =>
-    new NamespaceSetupError('lock mounts: write inner id maps', pid, error as Error, `${procRoot}/${pid}`);
+  } as const;
+  let helper: ChildHandle;
+  try {
+    helper = await sys.enter(pid, CLONE.NEWUSER, plan);
+  } catch (error) {
+    throw fail(error);
+  }
   try {
     await helper.nextEvent();
   } catch (error) {

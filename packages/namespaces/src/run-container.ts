@@ -160,7 +160,11 @@ export async function runContainer(
       pauseBeforeExec: lifecycle.beforeExec !== undefined,
     });
     relay = installSignalRelay(s.relayedSignals);
-    child = await sys.spawn(plan);
+    try {
+      child = await sys.spawn(plan);
+    } catch (error) {
+      throw new NamespaceSetupError('clone', undefined, error instanceof Error ? error : new Error(String(error)));
+    }
     relay.attach(child);
     await driveChild({ sys, child, described, lifecycle, idMaps, options });
   } catch (error) {

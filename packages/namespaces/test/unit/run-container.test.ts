@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLONE } from '@ct/syscalls';
+import { CLONE, SyscallError } from '@ct/syscalls';
 import { runContainer, type RunOptions } from '../../src/run-container.js';
 import { NamespaceSetupError } from '../../src/errors.js';
 import { callWithContainer } from '../../src/call-with-container.js';
@@ -91,5 +91,15 @@ describe('runContainer (fake kernel)', () => {
     assert.equal(await pending, 42);
     const steps = options.syscalls.calls[0]?.plan.steps ?? [];
     assert.deepEqual(steps[0], { op: 'pdeathsig', signal: 9 });
+  });
+});
+
+describe('runContainer (fake kernel), clone failures', () => {
+  it('runContainer, a failed clone is a NamespaceSetupError at step clone', async () => {
+    const syscalls = new FakeSyscalls();
+    syscalls.spawn = () => { throw new SyscallError('clone3', 1); };
+    await assert.rejects(runContainer({ command: { argv: ['/bin/true'] }, consoleTty: null }, {},
+      { syscalls, euid: 1001, egid: 1001, newuidmap: '/nonexistent', newgidmap: '/nonexistent' }),
+    (e: unknown) => e instanceof NamespaceSetupError && e.step === 'clone' && (e.cause as SyscallError).code === 'EPERM');
   });
 });
