@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Benchmark (issue 7): unpacking an image into a bundle. @ct/oci (ct-unpack.mjs: Node start-up included) beside
+// `umoci unpack` and `tar -xzf` of the same layer blobs in order (tar applies no whiteouts and writes no
+// config.json, so it is the floor for the file writing alone), interleaved, same disk:
+//   large  a few hundred MB made offline from this machine's /usr (large-image.mjs; built once, cached)
+//   small  the busybox test image (start-up dominates)
+// Reported: wall time, CPU time and peak RSS (the largest process of each sequence), as root and, with
+// --rootless-user, as that user (ct: @ct/oci's rootless file operations; umoci --rootless; tar without chown).
+// Targets: large: ct wall < tar's, ct peak RSS < 100 MB; small: ct within 1.5x umoci's time.
+//
+//   node tools/bench/unpack/run.mjs [--runs 3] [--warmup 1] [--small-runs 20] [--json] [--rootless-user ctci]
+
+import { readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measurePeers } from '../lib/bench-loop.mjs';
+import { testImage } from '../lib/bundle.mjs';
+import { parseBenchArgs } from '../lib/cli.mjs';
+import { hasCommand, isRoot, rerunAsUser } from '../lib/host.mjs';
+import { Progress } from '../lib/progress.mjs';
+import { computeRatios, describeMachine, printSection } from '../lib/report.mjs';
+import { workDir } from '../lib/runstat.mjs';
+import { ensureLargeImage } from './large-image.mjs';
+
+const { values, runs, warmup, json } = parseBenchArgs(
+  'node tools/bench/unpack/run.mjs [options]: @ct/oci unpack vs umoci unpack and tar -xzf',
+  {
+    'small-runs': { type: 'string', default: '20', description: 'measured runs per peer for the small image' },
+    'rootless-user': { type: 'string', description: 'also run the benchmark as this unprivileged user' },
+    'no-root': { type: 'boolean', default: false, description: 'skip the run as the current user (with --rootless-user)' },
+    'no-large': { type: 'boolean', default: false, description: 'only the small image' },
+  },
+  { runs: 3, warmup: 1 },
+);
+const progress = new Progress(!json && process.stderr.isTTY === true);
+const ctUnpack = join(dirname(fileURLToPath(import.meta.url)), 'ct-unpack.mjs');
+
+/** The blobs of an OCI layout's "latest" manifest's layers, in order. @param {string} layout */
+function layerBlobs(layout) {
+  const blob = (/** @type {string} */ d) => join(layout, 'blobs', d.replace(':', '/'));
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
+  return manifest.layers.map((/** @type {{digest: string}} */ l) => blob(l.digest));
+}
+
+/**
+ * The three peers unpacking `layout` into their own directory under `base`.
+ * @param {string} layout @param {string} base @param {boolean} rootless
+ * @returns {import('../lib/bench-loop.mjs').Peer[]}
+ */
+function peers(layout, base, rootless) {
+  const dest = (/** @type {string} */ name) => join(base, name);
+  const clean = (/** @type {string} */ name) => () => {
+    rmSync(dest(name), { recursive: true, force: true });
+    spawnSync('sync'); // the previous peer's dirty pages are not written back on this one's time
+  };
+  const list = [
+    { name: 'ct', before: clean('ct'), commands: () => [[process.execPath, ctUnpack, `${layout}:latest`, dest('ct')]] },
+    {
+      name: 'umoci', before: clean('umoci'),
+      commands: () => [['umoci', 'unpack', ...(rootless ? ['--rootless'] : []), '--image', `${layout}:latest`, dest('umoci')]],
+    },
+    {
+      name: 'tar -xzf', before: clean('tar'),
+      commands: () => [['mkdir', '-p', join(dest('tar'), 'rootfs')], ...layerBlobs(layout).map((b) => ['tar', '-xzf', b, '-C', join(dest('tar'), 'rootfs')])],
+    },
+  ];
+  return list.filter((p) => p.name !== 'umoci' || hasCommand('umoci'));
+}
+
+const specs = [
+  { what: 'ct/tar', subject: 'ct', baseline: 'tar -xzf' },
+  { what: 'ct/umoci', subject: 'ct', baseline: 'umoci' },
+];
+
+function benchHere() {
+  const rootless = !isRoot();
+  const base = join(workDir(), 'unpack');
+  mkdirSync(base, { recursive: true });
+  const label = rootless ? 'rootless' : 'root';
+  const scenarios = [];
+  if (!values['no-large']) {
+    const large = ensureLargeImage((t) => progress.update(t));
+    const results = measurePeers(peers(large.dir, base, rootless), { runs, warmup, label: `${label} large`, progress });
+    scenarios.push({
+      name: `large image (${large.layers.length} gzip layers, ${mb(sum(large.layers, 'size'))} MB compressed, ${mb(sum(large.layers, 'tarBytes'))} MB of file data, ${sum(large.layers, 'entries')} entries)`,
+      results, ratios: computeRatios(results, [{ ...specs[0], target: 1 }, /** @type {any} */ (specs[1])]),
+      peakRssTargetMB: 100,
+    });
+  }
+  const smallRuns = Number(values['small-runs']);
+  const small = measurePeers(peers(testImage('busybox'), base, rootless), { runs: smallRuns, warmup: 2, label: `${label} small`, progress });
+  scenarios.push({ name: 'small image (busybox test image), start-up included', results: small, ratios: computeRatios(small, [specs[0], { ...specs[1], target: 1.5 }]) });
+  rmSync(base, { recursive: true, force: true });
+  return { mode: label, scenarios };
+}
+
+/** @param {{[k: string]: any}[]} list @param {string} key */
+function sum(list, key) { return list.reduce((a, l) => a + Number(l[key]), 0); }
+/** @param {number} bytes */
+function mb(bytes) { return (bytes / 2 ** 20).toFixed(0); }
+
+const machine = describeMachine(['umoci', 'tar']);
+/** @type {any[]} */
+const modes = [];
+if (!values['no-root']) modes.push(benchHere());
+const user = values['rootless-user'];
+if (typeof user === 'string' && user !== '') {
+  if (!isRoot()) throw new Error('--rootless-user: needs root (runuser)');
+  if (!values['no-large']) ensureLargeImage((t) => progress.update(t)); // built by root into the shared cache
+  const args = ['--json', '--runs', String(runs), '--warmup', String(warmup), '--small-runs', String(values['small-runs']),
+    ...(values['no-large'] ? ['--no-large'] : [])];
+  modes.push(...JSON.parse(rerunAsUser(user, args)).modes);
+}
+
+if (json) {
+  console.log(JSON.stringify({ bench: 'unpack', machine, runs, warmup, modes }, null, 2));
+} else {
+  console.log(`unpack: ${machine.date}, ${machine.cpus} cpus, load ${machine.loadavg1}, ${runs} runs + ${warmup} warm-up (large)`);
+  for (const m of modes) {
+    for (const s of m.scenarios) {
+      printSection(`${m.mode}: ${s.name}`, s.results, s.ratios);
+      const ct = s.results.find((/** @type {any} */ r) => r.name === 'ct');
+      if (s.peakRssTargetMB && ct && !ct.failure) {
+        const peak = ct.maxRssKb.max / 1024;
+        console.log(`  ct peak RSS ${peak.toFixed(1)} MB: target < ${s.peakRssTargetMB} MB: ${peak < s.peakRssTargetMB ? 'met' : 'MISSED'}`);
+      }
+    }
+  }
+}
