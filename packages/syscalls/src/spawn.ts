@@ -6,9 +6,10 @@
  * Man pages: clone(2), pidfd_open(2), execve(2), user_namespaces(7), prctl(2) (PR_SET_DUMPABLE).
  */
 import { closeSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import type { ChildHandle, SpawnPlan } from './plan.js';
 import { native } from './native.js';
-import { SyscallError } from './errors.js';
+import { CtError, SyscallError } from './errors.js';
 import { Child } from './child-handle.js';
 import { checkNamespaces, encodePlan, type EncodeOptions } from './internal/plan-encode.js';
 
@@ -16,6 +17,8 @@ const CLONE_NEWUSER = 0x10000000;
 
 /** Runs an encoded plan through the addon and wraps the result. */
 export function launch(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeOptions, syscall: string): ChildHandle {
+  // PR_SET_PDEATHSIG fires when the thread that cloned exits: a worker thread's end would kill the child.
+  if (!isMainThread) throw new CtError('ENOTMAINTHREAD', 'spawn: must be called on the main thread, not a worker');
   const { buffer, ownedFds } = encodePlan(plan, options);
   let r: [number, number, number] | number;
   try {
@@ -34,7 +37,7 @@ export function launch(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeOptio
  * Clones a child into `plan.namespaces` and runs `plan.steps` in it. Returns once the child exists; follow it
  * with `nextEvent()` (pauses, then `exec`, or a SyscallError naming the failing step) and `wait()`.
  * Throws InvalidPlanError ('EINVALIDPLAN') for a plan refused before the clone, SyscallError for a failed
- * clone3/clone or a parent-side open (setns path, console socket).
+ * clone3/clone or a parent-side open (setns path, console socket), CtError 'ENOTMAINTHREAD' off the main thread.
  */
 export function spawn(plan: SpawnPlan): ChildHandle {
   const namespaces = checkNamespaces(plan.namespaces);

@@ -222,4 +222,12 @@ describe('spawn, exec and step errors', () => {
     for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(alive(pid), false);
   });
+
+  it('spawn, refused on a worker thread', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(new URL('../fixtures/spawn-in-worker.mjs', import.meta.url));
+    const msg = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+    await w.terminate();
+    assert.equal(msg, 'ENOTMAINTHREAD');
+  });
 });
