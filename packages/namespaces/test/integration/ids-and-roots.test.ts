@@ -22,6 +22,14 @@ describe('containers, id maps and roots', function () {
     assert.deepEqual(lines[0]?.trim().split(/\s+/), ['0', String(process.geteuid?.()), '1']);
     assert.equal(lines[1], '0');
   });
+  it('runContainer, a single id with locked mounts', async () => {
+    const r = await runCaptured(toolSpec(sh('/bin/ct-probe id; /bin/ct-probe umount /bin/busybox; cat /proc/self/uid_map'),
+      { useSubordinateIds: false, hostUids: 1 }));
+    const [id, umount, inner] = r.stdout.trim().split('\n');
+    assert.match(id ?? '', /^uid=0 gid=0 /);
+    assert.equal(umount, 'EINVAL');
+    assert.deepEqual(inner?.trim().split(/\s+/), ['0', '0', '1']);
+  });
   it('runContainer, a rootfs directory as the root', async () => {
     const rootfs = mkdtempSync(join(tmpdir(), 'ct-rootfs-'));
     try {
