@@ -89,6 +89,7 @@ export const RLIMIT = {
   CPU: 0, FSIZE: 1, DATA: 2, STACK: 3, CORE: 4, RSS: 5, NPROC: 6, NOFILE: 7, MEMLOCK: 8, AS: 9, LOCKS: 10,
   SIGPENDING: 11, MSGQUEUE: 12, NICE: 13, RTPRIO: 14, RTTIME: 15,
 } as const;
+/** The "no limit" rlimit value. */
 export const RLIM_INFINITY = 0xffffffffffffffffn;
 
 /** flock(2) operations. */
@@ -113,8 +114,9 @@ export const STATX = {
 /** utimensat(2) special nanosecond values. */
 export const UTIME = { NOW: 1073741823, OMIT: 1073741822 } as const;
 
-/** Socket types and message flags used by the unix-socket wrappers. */
+/** Socket types (and SOCK_NONBLOCK) for socketpair/unixConnect. */
 export const SOCK = { STREAM: 1, DGRAM: 2, SEQPACKET: 5, NONBLOCK: 0o4000 } as const;
+/** sendmsg/recvmsg flags. */
 export const MSG = { PEEK: 0x2, CTRUNC: 0x8, TRUNC: 0x20, DONTWAIT: 0x40 } as const;
 
 /** seccomp(2) SECCOMP_SET_MODE_FILTER flags. */

@@ -5,12 +5,19 @@
  */
 import type { StepOp } from '../plan.js';
 
+/** "CTPL", the header's first word. */
 export const PLAN_MAGIC = 0x4c504354;
+/** The format version the addon accepts. */
 export const PLAN_VERSION = 1;
+/** Bytes in the header. */
 export const HEADER_SIZE = 64;
+/** Bytes in one step record. */
 export const RECORD_SIZE = 128;
+/** The offset of an absent string slot. */
 export const NONE = 0xffffffff;
+/** The most steps a plan may have. */
 export const MAX_STEPS = 4096;
+/** The most fd map entries a plan may have. */
 export const MAX_FD_MAP = 256;
 /** The largest single string or byte field. */
 export const MAX_STRING = 64 * 1024;
@@ -21,9 +28,13 @@ export const MAX_ARENA = 64 * 1024 * 1024;
 /** String slot 5 holds every step's `inRoot`. */
 export const SLOT_IN_ROOT = 5;
 
+/** Header flag: clone(2) + pidfd_open instead of clone3. */
 export const FLAG_LEGACY_CLONE = 1;
+/** Header flag: the O_NOFOLLOW walk instead of openat2 for `inRoot`. */
 export const FLAG_NO_OPENAT2 = 2;
+/** Header flag: dumpable while paused at a wait step. */
 export const FLAG_DUMPABLE_WHILE_PAUSED = 4;
+/** Header flag (enter): fork again after setns. */
 export const FLAG_ENTER_FORK = 8;
 
 /** Op codes: index + 1 in this list (the order of CT_STEP_OPS). */
