@@ -230,4 +230,11 @@ describe('spawn, exec and step errors', () => {
     await w.terminate();
     assert.equal(msg, 'ENOTMAINTHREAD');
   });
+
+  it('spawn, a bad fd in the fd map fails in setup (step -1)', async () => {
+    const c = spawn({ namespaces: 0, fds: [{ from: 999_999, to: 5 }], steps: [sh('true')] });
+    const e = await expectStepError(c.nextEvent(), -1, 'setup', 'EBADF', 'fcntl');
+    assert.equal(e.path, undefined);
+    assert.equal((await c.wait()).status, 1);
+  });
 });
