@@ -93,7 +93,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       }
       init = await launchInit(config, {
         execFifo: paths.execFifo, extraFds: extraFdCount(options), rootless: ctx.rootless,
-        relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('warning', msg),
+        relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg),
       });
       const stat = readProcStat(init.pid);
       if (stat === undefined) throw new RuntimeError('ESETUP', `create: init ${init.pid} exited before exec`);

@@ -26,7 +26,7 @@ export interface ConversionContext {
   readonly extraFds: number;
   /** Relay the default signals to the container (run in the foreground); create relays none. */
   readonly relaySignals: boolean;
-  /** Where warnings go. */
+  /** Where notes on what is not applied go (debug level: engines parse our log, so no noise on success). */
   readonly warn: (message: string) => void;
 }
 

@@ -1,0 +1,181 @@
+/**
+ * ct beside runc: the same create/start/state/kill/delete sequences on the same bundle, comparing exit codes,
+ * states and the error phrases engines match. Once as root (@root), once unprivileged (@rootless: directly when
+ * the tests run unprivileged, through runuser as ctci when they run as root).
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRoot, requireFeature } from '@ct/test-utils';
+import { ciUser, makeBundleDir, Runtime, writeConfig, type Run } from './runtime-harness.js';
+
+const runcPresent = spawnSync('runc', ['--version']).status === 0;
+
+function defineSuite(title: string, rootless: boolean): void {
+  describe(title, function () {
+    const user = rootless && isRoot() ? ciUser() : undefined;
+    const base = rootless && isRoot() ? '/tmp/ct-runc-compat' : join(tmpdir(), 'ct-runc-compat');
+    const stateBase = user !== undefined ? `${user.runtimeDir}/ct-test` : join(base, `state-${process.pid}`);
+    const runtimes = [new Runtime('runc', `${stateBase}-runc`, user), new Runtime('ct', `${stateBase}-ct`, user)];
+    let bundle = '';
+    const ids: string[] = [];
+
+    before(async function () {
+      requireFeature(this, runcPresent, 'runc is not installed');
+      if (rootless && isRoot()) requireFeature(this, user !== undefined, 'the unprivileged user ctci does not exist');
+      if (!rootless) requireFeature(this, isRoot(), 'needs root');
+      bundle = await makeBundleDir(base, user);
+    });
+    after(() => {
+      for (const rt of runtimes) rt.cleanup(ids);
+    });
+
+    /** Write the bundle's config with `args` from `runc spec` (the reference's own default). */
+    function configure(args: readonly string[]): void {
+      spawnSync('rm', ['-f', join(bundle, 'config.json')]);
+      const r = runtimes[0]!.run(['spec', ...(rootless ? ['--rootless'] : []), '--bundle', bundle]);
+      assert.equal(r.status, 0, r.stderr);
+      const spec = JSON.parse(spawnSync('cat', [join(bundle, 'config.json')], { encoding: 'utf8' }).stdout) as Record<string, unknown>;
+      spawnSync('rm', ['-f', join(bundle, 'config.json')]);
+      writeConfig(bundle, args, spec);
+    }
+    function both(fn: (rt: Runtime) => Run): [Run, Run] {
+      return [fn(runtimes[0]!), fn(runtimes[1]!)];
+    }
+    function id(name: string): string {
+      const full = `${name}-${process.pid}`;
+      ids.push(full);
+      return full;
+    }
+
+    it('create/start/state/kill/delete, same exit codes and statuses as runc', async () => {
+      configure(['sleep', '60']);
+      const c = id('seq');
+      const steps: string[][] = [];
+      for (const rt of runtimes) {
+        const trace: string[] = [];
+        const created = rt.run(['create', '--bundle', bundle, c]);
+        trace.push(`create:${created.status}`, `state:${String(rt.state(c)?.['status'])}`);
+        trace.push(`start:${rt.run(['start', c]).status}`, `state:${String(rt.state(c)?.['status'])}`);
+        trace.push(`start-again:${rt.run(['start', c]).status === 0 ? 0 : 'error'}`);
+        trace.push(`kill:${rt.run(['kill', c, 'KILL']).status}`, `state:${String(await rt.waitStatus(c, 'stopped'))}`);
+        trace.push(`kill-stopped:${rt.run(['kill', c, '9']).status}`);
+        trace.push(`delete:${rt.run(['delete', c]).status}`, `state-deleted:${rt.run(['state', c]).status}`);
+        steps.push(trace);
+      }
+      assert.deepEqual(steps[1], steps[0]);
+      assert.deepEqual(steps[0], ['create:0', 'state:created', 'start:0', 'state:running', 'start-again:error',
+        'kill:0', 'state:stopped', 'kill-stopped:1', 'delete:0', 'state-deleted:1']);
+    });
+
+    it('state, same fields and values as runc for a created container', () => {
+      configure(['sleep', '60']);
+      const c = id('fields');
+      const states = runtimes.map((rt) => {
+        assert.equal(rt.run(['create', '--bundle', bundle, c]).status, 0);
+        const s = rt.state(c) ?? {};
+        rt.run(['delete', '--force', c]);
+        return s;
+      });
+      const [runc, ct] = states as [Record<string, unknown>, Record<string, unknown>];
+      for (const key of ['id', 'status', 'bundle', 'rootfs']) assert.equal(ct[key], runc[key], key);
+      for (const key of ['ociVersion', 'pid', 'created', 'owner']) assert.equal(typeof ct[key], typeof runc[key], key);
+      assert.ok(Number(ct['pid']) > 0);
+      assert.ok(!Number.isNaN(Date.parse(String(ct['created']))));
+    });
+
+    it('error phrases engines match: does not exist, container not running', async () => {
+      configure(['true']);
+      const c = id('errors');
+      const missing = both((rt) => rt.run(['state', 'no-such-container']));
+      const delMissing = both((rt) => rt.run(['delete', 'no-such-container']));
+      for (const r of [...missing, ...delMissing]) {
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /does not exist/);
+      }
+      for (const rt of runtimes) {
+        assert.equal(rt.run(['run', '--detach', '--bundle', bundle, c]).status, 0);
+        await rt.waitStatus(c, 'stopped');
+      }
+      const kills = both((rt) => rt.run(['kill', c, 'TERM']));
+      for (const r of kills) {
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /container not running/);
+      }
+      both((rt) => rt.run(['delete', c]));
+    });
+
+    it('delete of a created container works without --force, as in runc', () => {
+      configure(['sleep', '60']);
+      const c = id('delcreated');
+      const codes = both((rt) => {
+        rt.run(['create', '--bundle', bundle, c]);
+        return rt.run(['delete', c]);
+      }).map((r) => r.status);
+      assert.deepEqual(codes, [0, 0]);
+    });
+
+    it('delete of a running container fails without --force and works with it', () => {
+      configure(['sleep', '60']);
+      const c = id('delrunning');
+      const codes = both((rt) => {
+        rt.run(['run', '-d', '--bundle', bundle, c]);
+        const plain = rt.run(['delete', c]).status;
+        const state = String(rt.state(c)?.['status']);
+        const forced = rt.run(['delete', '--force', c]).status;
+        return { status: null, stdout: `${plain} ${state} ${forced}`, stderr: '' };
+      }).map((r) => r.stdout);
+      assert.deepEqual(codes, ['1 running 0', '1 running 0']);
+    });
+
+    it('run, the exit status of the container process is run\'s exit status', () => {
+      configure(['sh', '-c', 'exit 7']);
+      const c = id('exit');
+      assert.deepEqual(both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => r.status), [7, 7]);
+    });
+
+    it('create, an id that exists already fails', () => {
+      configure(['sleep', '60']);
+      const c = id('dup');
+      const codes = both((rt) => {
+        rt.run(['create', '--bundle', bundle, c]);
+        const again = rt.run(['create', '--bundle', bundle, c]);
+        rt.run(['delete', '--force', c]);
+        return again;
+      }).map((r) => r.status);
+      assert.deepEqual(codes, [1, 1]);
+    });
+
+    it('kill, signals by number and name reach the init', async () => {
+      configure(['sleep', '60']);
+      for (const sig of ['9', 'SIGKILL', 'KILL']) {
+        const c = id(`sig${sig}`);
+        for (const rt of runtimes) {
+          rt.run(['run', '-d', '--bundle', bundle, c]);
+          assert.equal(rt.run(['kill', c, sig]).status, 0, `${rt.name} kill ${sig}`);
+          assert.equal(await rt.waitStatus(c, 'stopped'), 'stopped', `${rt.name} after kill ${sig}`);
+          rt.run(['delete', c]);
+        }
+      }
+    });
+
+    it('--log with --log-format json: the error is one {level,msg,time} line', () => {
+      const lines = runtimes.map((rt) => {
+        const log = join(rt.asUser !== undefined ? '/tmp' : tmpdir(), `ct-log-${rt.name}-${process.pid}.json`);
+        spawnSync('rm', ['-f', log]);
+        assert.equal(rt.run(['--log', log, '--log-format', 'json', 'state', 'no-such-container']).status, 1);
+        const text = spawnSync('cat', [log], { encoding: 'utf8' }).stdout.trim().split('\n');
+        return JSON.parse(text[text.length - 1] ?? '{}') as Record<string, unknown>;
+      });
+      for (const l of lines) {
+        assert.deepEqual(Object.keys(l).sort(), ['level', 'msg', 'time']);
+        assert.equal(l['level'], 'error');
+        assert.match(String(l['msg']), /does not exist/);
+      }
+    });
+  });
+}
+
+defineSuite('ct and runc, same sequences @root', false);
+defineSuite('ct and runc, same sequences unprivileged @rootless', true);
