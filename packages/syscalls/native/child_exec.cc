@@ -5,7 +5,7 @@
 //
 // With `preopen`, the fd the parent opened is exec'd with execveat(fd, "", AT_EMPTY_PATH).
 //
-// Calls made here (async-signal-safe): execve, syscall(SYS_execveat).
+// Calls made here (async-signal-safe): write, execve, syscall(SYS_execveat).
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,6 +15,8 @@
 namespace ct {
 
 int StepExec(ChildCtx& c, StepRecord& r) {
+  SyncRecord rec = {kSyncExecing, -1, 0, 0};
+  if (WriteAll(c.syncFd, &rec, sizeof rec) < 0) return Fail(c, kScWrite);
   if (r.a[3] && r.fd >= 0) {  // preopen: the parent's O_PATH fd of the program
     syscall(SYS_execveat, r.fd, "", c.argv, c.envp, AT_EMPTY_PATH);
     return Fail(c, kScExecveat);

@@ -94,7 +94,9 @@ enum SyscallId : uint32_t {
 };
 
 // Child -> parent record (16 bytes). Parent -> child: one release byte per pause.
-enum SyncKind : uint32_t { kSyncPaused = 1, kSyncError = 2 };
+// kSyncExecing is sent once right before execve: EOF after it (and no error) means the exec succeeded, EOF
+// without it means the child died before reaching exec.
+enum SyncKind : uint32_t { kSyncPaused = 1, kSyncError = 2, kSyncExecing = 3 };
 struct SyncRecord {
   uint32_t kind;
   int32_t step;  // -1: before the first step (fd setup)

@@ -15,6 +15,7 @@ import { SYSCALL_NAMES } from './internal/plan-layout.js';
 
 const SYNC_PAUSED = 1;
 const SYNC_ERROR = 2;
+const SYNC_EXECING = 3;
 const RECORD = 16;
 const ESRCH = 3;
 
@@ -41,6 +42,7 @@ export class Child implements ChildHandle {
   #failure: CtError | undefined;
   #eof = false;
   #paused = false;
+  #execing = false;
   #exited = false;
 
   constructor(pid: number, pidfd: number, syncFd: number, steps: readonly Step[]) {
@@ -82,6 +84,8 @@ export class Child implements ChildHandle {
         const s = this.#steps[step];
         this.#paused = true;
         this.#push({ kind: 'paused', label: s?.op === 'wait' ? s.label : '', step });
+      } else if (kind === SYNC_EXECING) {
+        this.#execing = true;
       } else if (kind === SYNC_ERROR) {
         const s = this.#steps[step];
         const path = stepPath(s);
@@ -96,13 +100,13 @@ export class Child implements ChildHandle {
     if (this.#eof) return;
     this.#eof = true;
     if (this.#failure !== undefined) return;
-    // A child paused at a wait step cannot have exec'd: it died there (killed, or its parent side vanished).
-    if (this.#paused) {
-      this.#fail(new CtError('ECHILDEXITED', `child ${this.pid}: exited while paused, before exec`));
+    // The child announces execve just before calling it; a failed execve sends an error record after that.
+    // So EOF after the announcement (and no error) is a successful exec (the socket is close-on-exec), and EOF
+    // without it is a child that died before reaching exec (killed, or its parent side vanished).
+    if (!this.#execing) {
+      this.#fail(new CtError('ECHILDEXITED', `child ${this.pid}: exited before exec`));
       return;
     }
-    // EOF with no error record: the socket closed on execve (CLOEXEC). A child killed between steps looks
-    // the same here; wait() then reports the signal.
     this.#push({ kind: 'exec' });
   }
 
@@ -119,7 +123,7 @@ export class Child implements ChildHandle {
 
   /**
    * See ChildHandle.nextEvent. After `exec` or a failure, further calls reject (CtError 'ECHILDDONE' or the
-   * failure). A child that dies while paused rejects with CtError 'ECHILDEXITED'.
+   * failure). A child that dies before exec without a step error (killed) rejects with CtError 'ECHILDEXITED'.
    */
   nextEvent(): Promise<ChildEvent> {
     const e = this.#events.shift();

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
-import { CLONE, CtError, SyscallError, spawn, MS } from '../../src/index.js';
+import { AT, CLONE, CtError, S, SyscallError, mknodat, spawn, MS } from '../../src/index.js';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runCaptured, sh, spawnCaptured, BUSYBOX } from './spawn-helpers.js';
+import { runCaptured, scratch, sh, spawnCaptured, BUSYBOX } from './spawn-helpers.js';
 
 const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
@@ -236,5 +237,20 @@ describe('spawn, exec and step errors', () => {
     const e = await expectStepError(c.nextEvent(), -1, 'setup', 'EBADF', 'fcntl');
     assert.equal(e.path, undefined);
     assert.equal((await c.wait()).status, 1);
+  });
+
+  it('spawn, a child killed while blocked in a step (not paused) is ECHILDEXITED, not exec', async () => {
+    const { dir, cleanup } = scratch('ct-fifo-');
+    try {
+      const fifo = join(dir, 'fifo');
+      mknodat(AT.FDCWD, fifo, S.IFIFO | 0o600);
+      const c = spawn({ namespaces: 0, steps: [{ op: 'waitFifo', path: fifo }, sh('true')] });
+      await new Promise((r) => setTimeout(r, 100));
+      c.kill('SIGKILL');
+      await assert.rejects(c.nextEvent(), (e: unknown) => e instanceof CtError && e.code === 'ECHILDEXITED');
+      assert.equal((await c.wait()).signal, 9);
+    } finally {
+      cleanup();
+    }
   });
 });
