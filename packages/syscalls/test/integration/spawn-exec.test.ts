@@ -220,7 +220,7 @@ describe('spawn, exec and step errors', () => {
 
   it('spawn, pdeathsig kills the child when the parent exits', async () => {
     const { pid } = spawnInOtherNode(true);
-    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(alive(pid), false);
   });
 
