@@ -48,7 +48,7 @@ export function measurePeers(peers, options) {
       if (!r.ok) {
         peer.onFailure?.(i);
         const at = r.steps.length - 1;
-        d.failure = `${(commands[at] ?? []).join(' ')}: exit ${r.steps[at]?.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+        d.failure = `${(commands[at] ?? []).join(' ')}: exit ${r.steps[at]?.status}: ${errorLines(r.stderr)}`;
         options.progress.note(`${options.label}: ${peer.name} dropped: ${d.failure}`);
         continue;
       }
@@ -80,4 +80,11 @@ export function measurePeers(peers, options) {
 function stepName(argv) {
   const verbs = ['create', 'start', 'state', 'delete', 'run', 'kill', 'unpack'];
   return argv.find((a) => verbs.includes(a)) ?? (argv[0] ?? '?').split('/').pop() ?? '?';
+}
+
+/** The lines of a failed command's stderr that say what went wrong (a Node stack's Error line, else the last ones). @param {string} stderr */
+function errorLines(stderr) {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at '));
+  const errors = lines.filter((l) => /error|denied|refuse|fail/i.test(l));
+  return (errors.length > 0 ? errors.slice(0, 2) : lines.slice(-3)).join(' | ');
 }

@@ -4,7 +4,7 @@
 // Man pages: wait4(2), getrusage(2).
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,8 @@ export function runstatPath() {
  */
 export function runSequence(commands, options = {}) {
   const dir = workDir();
-  const files = { out: join(dir, 'cmd.out'), err: join(dir, 'cmd.err'), stats: join(dir, 'runstat.out') };
+  const tag = process.pid;
+  const files = { out: join(dir, `cmd-${tag}.out`), err: join(dir, `cmd-${tag}.err`), stats: join(dir, `runstat-${tag}.out`) };
   const outFd = openSync(files.out, 'w');
   const errFd = openSync(files.err, 'w');
   const args = commands.flatMap((c, i) => (i === 0 ? [...c] : ['---', ...c]));
@@ -75,5 +76,7 @@ export function runSequence(commands, options = {}) {
     return { status: status ?? -1, wallMs: (wallNs ?? 0) / 1e6, cpuMs: ((userUs ?? 0) + (sysUs ?? 0)) / 1e3, maxRssKb: rss ?? 0 };
   });
   const ok = steps.length === commands.length && steps.every((s) => s.status === 0);
-  return { ok, steps, stdout: readFileSync(files.out, 'utf8'), stderr: readFileSync(files.err, 'utf8') };
+  const result = { ok, steps, stdout: readFileSync(files.out, 'utf8'), stderr: readFileSync(files.err, 'utf8') };
+  for (const f of Object.values(files)) rmSync(f, { force: true });
+  return result;
 }
