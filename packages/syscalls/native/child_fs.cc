@@ -4,8 +4,8 @@
 // that reads each symlink into a stack buffer and clamps ".." at the root (the same rules as
 // src/open-in-root.ts). The resulting fd is then used through *at(fd, name) or /proc/self/fd/N.
 //
-// Calls made here (async-signal-safe): open, openat, syscall(SYS_openat2), fstat, readlinkat, close, mkdirat,
-// symlinkat, fchmodat, fchmod, ftruncate, fstatfs, write, mknodat, unlinkat, prctl (WithDumpable in child.h).
+// Calls made here (async-signal-safe): open, openat, syscall(SYS_openat2), syscall(SYS_fchmodat2), fstat,
+// readlinkat, close, mkdirat, symlinkat, fchmodat, fchmod, ftruncate, fstatfs, write, mknodat, unlinkat, prctl (WithDumpable in child.h).
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -18,6 +18,12 @@
 #include "child.h"
 
 namespace ct {
+
+#ifdef SYS_fchmodat2
+constexpr long kSysFchmodat2 = SYS_fchmodat2;
+#else
+constexpr long kSysFchmodat2 = 452;  // x86_64, aarch64 and the generic table
+#endif
 
 size_t StrLen(const char* s) {
   size_t n = 0;
@@ -301,9 +307,14 @@ int StepFs(ChildCtx& c, StepRecord& r) {
     case kOpChmod: {
       int fd = ResolveStepPath(c, r, Str(c, r, 0), O_PATH | O_NOFOLLOW, 0);
       if (fd < 0) return -1;
-      char proc[32];
-      ProcFdPath(proc, fd);
-      int rc = fchmodat(AT_FDCWD, proc, static_cast<mode_t>(r.a[0]), 0);
+      // fchmodat2(fd, "", AT_EMPTY_PATH) (Linux 6.6) chmods the O_PATH fd itself and needs no /proc (a
+      // container without a new pid ns has none after pivot_root); older kernels go through /proc/self/fd/N.
+      long rc = syscall(kSysFchmodat2, fd, "", static_cast<mode_t>(r.a[0]), AT_EMPTY_PATH);
+      if (rc < 0 && errno == ENOSYS) {
+        char proc[32];
+        ProcFdPath(proc, fd);
+        rc = fchmodat(AT_FDCWD, proc, static_cast<mode_t>(r.a[0]), 0);
+      }
       if (rc < 0) { CloseKeep(fd); return Fail(c, kScFchmod); }
       close(fd);
       return 0;

@@ -48,6 +48,21 @@ describe('spawn, mounts and roots', () => {
     });
   }
 
+  it('spawn, chmod after pivot_root needs no /proc', async () => {
+    const { output, status } = await runCaptured({
+      namespaces: NS,
+      steps: [
+        idmapWait, ...tmpfsRootSteps(dir),
+        { op: 'pivotRoot', newRoot: dir },
+        { op: 'chdir', path: '/' },
+        { op: 'chmod', path: '/', mode: 0o711 },
+        sh('ls /proc 2>&1 | head -1; stat -c %a /'),
+      ],
+    }, answerIdmap);
+    assert.equal(status.status, 0, output);
+    assert.match(output, /No such file or directory\n711\n$/);
+  });
+
   it('spawn, remount read-only keeps the locked flags', async () => {
     const { output, status } = await runCaptured({
       namespaces: NS,
