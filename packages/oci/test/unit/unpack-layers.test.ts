@@ -195,6 +195,16 @@ describe('unpack, layer semantics', () => {
       await assert.rejects(unpackImage(`${img}:latest`, join(tmp.dir, 'bad-gz')), (e: unknown) => e instanceof OciLayoutError && e.code === 'OCI_DIGEST_MISMATCH' && e.digest === layerDigest);
     });
 
+    it('unpack, a blob that verifies but is not gzip fails as a decompression error of that layer', async () => {
+      const dir = join(tmp.dir, 'notgz');
+      const good = lib.createLayer([{ type: 'file', path: 'a', content: 'a' }], { compression: 'gzip' });
+      const broken = Buffer.from(good.blob);
+      broken[10] = 0xff;
+      lib.writeImage(dir, { layers: [{ ...good, blob: broken }], refName: 'latest' });
+      await assert.rejects(unpackImage(`${dir}:latest`, join(tmp.dir, 'b-notgz')), (e: unknown) =>
+        e instanceof LayerUnpackError && e.code === 'OCI_DECOMPRESS_FAILED' && /^sha256:/.test(e.layerDigest) && e.layerDigest !== good.digest);
+    });
+
     it('unpack, a diff_id mismatch fails and leaves no bundle', async () => {
       const dir = join(tmp.dir, 'diffid');
       const good = lib.createLayer([{ type: 'file', path: 'a', content: 'a' }], { compression: 'gzip' });
