@@ -11,7 +11,7 @@
  *
  * Man pages: fifo(7), open(2) (O_PATH), proc(5) (/proc/self/fd), user_namespaces(7).
  */
-import { accessSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, SpawnPlan, Step } from '@ct/syscalls';
@@ -80,12 +80,23 @@ function idMapsFor(s: ResolvedContainerSpec): ReturnType<typeof planIdMaps> | un
   const egid = process.getegid?.() ?? 0;
   const wantRanges = euid !== 0 && s.useSubordinateIds;
   const user = wantRanges ? userName(euid) : undefined;
-  return planIdMaps(s, {
+  const plan = planIdMaps(s, {
     euid, egid,
     subuid: wantRanges ? readSubordinateIds('/etc/subuid', user, euid) : [],
     subgid: wantRanges ? readSubordinateIds('/etc/subgid', user, euid) : [],
     newidmapAvailable: onPath('newuidmap') && onPath('newgidmap'),
   });
+  // euid 0 in a user namespace whose creator denied setgroups (unshare --map-root-user, rootless engines): the
+  // nested namespace inherits the denial, so the plan must not call setgroups (TODO(NEEDS.md): in planIdMaps).
+  return setgroupsDenied() ? { ...plan, denySetgroups: true } : plan;
+}
+
+function setgroupsDenied(): boolean {
+  try {
+    return readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny';
+  } catch {
+    return false;
+  }
 }
 
 /** The plan of `s` with the created pause, the FIFO wait and the fd's close-on-exec inserted before exec. */
