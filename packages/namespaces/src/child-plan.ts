@@ -1,8 +1,11 @@
 /**
  * The whole child plan of a container (GUIX.md §1d, child side): pause for the id maps, become container root when
- * the caller's ids are not mapped, hostname, the mount plan, mount locking (a second user+mnt namespace whose
- * maps the parent writes at a second pause), cwd, the guest ids, the parent-death signal, and exec of the command
- * or of our init. Each step carries its description for errors.
+ * the caller's ids are not mapped, the cgroup pause and deferred cgroup/time namespaces, hostname and domainname,
+ * the mount plan, masked and read-only paths, mount locking (a second user+mnt namespace whose maps the parent
+ * writes at a second pause), oom_score_adj/rlimits/umask, cwd, seccomp (here when there is no no_new_privs),
+ * capabilities around the switch to the guest ids (runc's finalizeNamespace order), the parent-death signal,
+ * no_new_privs, the exec FIFO, seccomp (with no_new_privs: last), and exec of the command or of our init.
+ * Each step carries its description for errors.
  *
  * Man pages: clone(2), unshare(2), user_namespaces(7), mount_namespaces(7) ("locked mounts"), prctl(2),
  * setresuid(2), execve(2).
@@ -15,6 +18,15 @@ import { CLONE_FLAGS, namespacesToBitMask } from './namespaces.js';
 import { planned, type PlannedStep } from './planned-step.js';
 import { isNewNamespace, type ResolvedContainerSpec } from './spec.js';
 import { purifyEnvironment } from './environment.js';
+import { planCapabilities } from './capabilities.js';
+import {
+  cgroupNsDeferred, pathKindContext, planEarlySteps, planExecFifo, planProcessAttributes, planRootSteps, seccompStep,
+  timeNsDeferred,
+} from './confinement-plan.js';
+import { ContainerSpecError } from './errors.js';
+import { hostPathKind, type PathKind } from './masked-paths.js';
+import type { Rlimit } from './rlimits.js';
+import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
 
 /** Labels of the child's `wait` steps, in order; the parent acts at each. */
 export const WAIT_LABELS = Object.freeze({
@@ -41,6 +53,16 @@ export interface ChildPlanContext extends Omit<MountPlanContext, 'pauseBeforePiv
   readonly pauseBeforePivotRoot: boolean;
   /** Pause before exec. */
   readonly pauseBeforeExec: boolean;
+  /** Pause (label 'cgroup') for the cgroup placement (default: when the spec has a cgroup). */
+  readonly pauseForCgroup?: boolean;
+  /** The rlimits after clamping (default the spec's). */
+  readonly rlimits?: readonly Rlimit[];
+  /** What a container path is, for masked/read-only paths (default looked up on the host: `hostPathKind`). */
+  readonly pathKind?: (inside: string) => PathKind;
+  /** The compiled seccomp filter (default compiled here from the spec's profile). */
+  readonly seccomp?: CompiledSeccomp;
+  /** The caller's fd of the exec FIFO (O_PATH), needed with `execFifo`. */
+  readonly execFifoFd?: number;
 }
 
 /** A plan and the description of each of its steps (same indices). */
@@ -49,9 +71,9 @@ export interface ChildPlan {
   readonly described: readonly PlannedStep[];
 }
 
-function switchIds(uid: number, gid: number, setgroups: boolean): PlannedStep[] {
+function switchIds(uid: number, gid: number, setgroups: boolean, groups: readonly number[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  if (setgroups) steps.push(planned({ op: 'setgroups', gids: [] }, 'setgroups'));
+  if (setgroups) steps.push(planned({ op: 'setgroups', gids: groups }, 'setgroups'));
   steps.push(
     planned({ op: 'setresgid', gid }, 'setresgid', String(gid)),
     planned({ op: 'setresuid', uid }, 'setresuid', String(uid)),
@@ -74,6 +96,7 @@ function execStep(spec: ResolvedContainerSpec, ctx: ChildPlanContext): PlannedSt
 /** Build the child plan of a container. */
 export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContext): ChildPlan {
   const newUser = isNewNamespace(spec, 'user');
+  const c = spec.confinement;
   const steps: PlannedStep[] = [];
   if (spec.killOnParentDeath) steps.push(planned({ op: 'pdeathsig', signal: SIGKILL }, 'set parent-death signal'));
   for (const ns of spec.namespaces) {
@@ -90,10 +113,13 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   if (newUser || ctx.pauseAfterIdMaps) steps.push(planned({ op: 'wait', label: WAIT_LABELS.idMaps }, 'wait for id maps'));
   const maps = ctx.idMaps;
   if (newUser && maps?.setupIds !== undefined) {
-    steps.push(...switchIds(maps.setupIds.uid, maps.setupIds.gid, setgroupsAllowed(maps)));
+    steps.push(...switchIds(maps.setupIds.uid, maps.setupIds.gid, setgroupsAllowed(maps), []));
   }
+  steps.push(...planEarlySteps(spec, ctx.pauseForCgroup ?? c.cgroup !== undefined));
   if (spec.hostname !== undefined) steps.push(planned({ op: 'sethostname', name: spec.hostname }, 'sethostname', spec.hostname));
   steps.push(...mountFileSystems(spec, { ...ctx, pauseBeforePivotRoot: ctx.pauseBeforePivotRoot }));
+  const kindCtx = pathKindContext(spec, ctx.rootDir);
+  steps.push(...planRootSteps(spec, ctx.pathKind ?? ((inside) => hostPathKind(inside, kindCtx))));
   if (spec.lockMounts) {
     // The inner namespace's maps can only be written by a process in the outer one with CAP_SETUID there (the
     // parent enters one at the first pause); Guix writes them from inside and fails with ranges or as root.
@@ -103,22 +129,39 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
       planned({ op: 'wait', label: WAIT_LABELS.lockMaps }, 'wait for inner id maps'),
     );
   }
+  steps.push(...planProcessAttributes(spec, ctx.rlimits ?? c.rlimits));
   steps.push(planned({ op: 'chdir', path: spec.command.cwd }, 'chdir', spec.command.cwd));
-  if (newUser || spec.guestUid !== ctx.euid || spec.guestGid !== ctx.egid) {
-    steps.push(...switchIds(spec.guestUid, spec.guestGid, maps === undefined ? ctx.euid === 0 : setgroupsAllowed(maps)));
+  const seccomp = c.seccomp === undefined ? undefined : ctx.seccomp ?? compileSeccomp(c.seccomp);
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
+  if (seccomp !== undefined && !c.noNewPrivileges) steps.push(seccompStep(seccomp));
+  const switchesIds = newUser || spec.guestUid !== ctx.euid || spec.guestGid !== ctx.egid;
+  const caps = planCapabilities(c.capabilities, spec.guestUid, switchesIds);
+  steps.push(...caps.before);
+  if (switchesIds || c.additionalGids.length > 0) {
+    const setgroups = maps === undefined ? ctx.euid === 0 : setgroupsAllowed(maps);
+    if (!setgroups && c.additionalGids.length > 0) {
+      throw new ContainerSpecError('additionalGids', 'setgroups is denied in this user namespace (a single-id map)');
+    }
+    steps.push(...switchIds(spec.guestUid, spec.guestGid, setgroups, c.additionalGids));
     // A change of credentials clears the parent-death signal: set it again.
     if (spec.killOnParentDeath) steps.push(planned({ op: 'pdeathsig', signal: SIGKILL }, 'set parent-death signal'));
   }
+  steps.push(...caps.after);
+  if (c.noNewPrivileges) steps.push(planned({ op: 'noNewPrivs' }, 'set no_new_privs'));
   if (ctx.pauseBeforeExec) steps.push(planned({ op: 'wait', label: WAIT_LABELS.beforeExec }, 'wait before exec'));
+  const fds = [{ from: spec.stdio[0], to: 0 }, { from: spec.stdio[1], to: 1 }, { from: spec.stdio[2], to: 2 }, ...spec.extraFds];
+  if (c.execFifo !== undefined) {
+    if (ctx.execFifoFd === undefined) throw new TypeError('buildChildPlan: execFifo without an execFifoFd');
+    const to = Math.max(...fds.map((f) => f.to)) + 1;
+    fds.push({ from: ctx.execFifoFd, to });
+    steps.push(...planExecFifo(to));
+  }
+  if (seccomp !== undefined && c.noNewPrivileges) steps.push(seccompStep(seccomp));
   steps.push(execStep(spec, ctx));
-  const newKinds = spec.namespaces.filter((ns) => ns.path === undefined).map((ns) => ns.kind);
-  const [in0, out1, err2] = spec.stdio;
+  const deferred = new Set([...(cgroupNsDeferred(spec) ? ['cgroup'] : []), ...(timeNsDeferred(spec) ? ['time'] : [])]);
+  const newKinds = spec.namespaces.filter((ns) => ns.path === undefined && !deferred.has(ns.kind)).map((ns) => ns.kind);
   return {
-    plan: {
-      namespaces: namespacesToBitMask(newKinds),
-      steps: steps.map((s) => s.step),
-      fds: [{ from: in0, to: 0 }, { from: out1, to: 1 }, { from: err2, to: 2 }, ...spec.extraFds],
-    },
+    plan: { namespaces: namespacesToBitMask(newKinds), steps: steps.map((s) => s.step), fds },
     described: steps,
   };
 }

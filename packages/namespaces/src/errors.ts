@@ -49,3 +49,16 @@ export class ContainerSpecError extends CtError {
     this.field = field;
   }
 }
+
+/** The container's cgroup could not be made, limited, joined or removed: `path` is the cgroupfs file or dir. */
+export class CgroupError extends CtError {
+  /** The cgroupfs path concerned. */
+  readonly path: string;
+
+  constructor(path: string, message: string, cause?: Error) {
+    const why = cause === undefined ? '' : `: ${(cause as NodeJS.ErrnoException).code ?? cause.message}`;
+    super('CGROUP', `cgroup: ${path}: ${message}${why}`, cause ? { cause } : {});
+    this.name = 'CgroupError';
+    this.path = path;
+  }
+}

@@ -46,3 +46,34 @@ export {
 export { installSignalRelay, type SignalRelay, type SignalTarget } from './signal-relay.js';
 export { ContainerSpecError, CtError, IdMapError, NamespaceSetupError, SyscallError } from './errors.js';
 export type { Syscalls } from './internal/syscalls-port.js';
+export {
+  type ClockOffset, type ConfinementSpec, type ResolvedConfinement, type TimeOffsets,
+} from './confinement-spec.js';
+export {
+  CAPABILITY_NAMES, DEFAULT_CAPABILITIES, capabilityBit, capabilityNames, planCapabilities, resolveCapabilities,
+  type CapabilityMasks, type CapabilityName, type CapabilitySets, type CapabilitySpec,
+} from './capabilities.js';
+export {
+  RLIM_INFINITY, RLIMIT_RESOURCES, clampRlimits, readRlimitHost, validateRlimits,
+  type Rlimit, type RlimitHost, type RlimitName,
+} from './rlimits.js';
+export {
+  DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, hostPathKind, type PathKind,
+} from './masked-paths.js';
+export {
+  type SeccompAction, type SeccompArch, type SeccompArg, type SeccompFlag, type SeccompOperator, type SeccompProfile,
+  type SeccompRule, validateSeccompProfile,
+} from './seccomp/profile.js';
+export { compileSeccomp, SECCOMP_RET, type CompiledSeccomp } from './seccomp/compile.js';
+export { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL } from './confinement-plan.js';
+export {
+  NODE_CGROUP_FS, readOwnCgroups, validateCgroupSpec,
+  type CgroupFs, type CgroupResources, type CgroupSpec, type ContainerCgroup,
+} from './cgroups/resources.js';
+export { createContainerCgroup, detectCgroupVersion, type CgroupOptions } from './cgroups/cgroup.js';
+export { createV1Cgroup } from './cgroups/v1.js';
+export { createV2Cgroup, ensureDelegated, sharesToWeight } from './cgroups/v2.js';
+export { CgroupError } from './errors.js';
+export {
+  callerTty, findProgram, gatherIdMapContext, presentHostDevices, statBindSources,
+} from './host-context.js';

@@ -4,11 +4,12 @@
  * as root without one); a tmpfs root or a rootfs dir bound onto itself; /proc with a new pid namespace; /sys
  * read-only (sysfs with a new net namespace, else a read-only rbind of the host's); /dev (dev-plan.ts); the user's
  * mounts in order (binds recursive, read-only as a remount keeping locked flags, a file gets a file mount point);
- * pivot_root with the old root detached; the populate hook; lo up and /etc/hosts; chmod / 0755; / read-only.
+ * pivot_root with the old root detached (or chroot with `noPivotRoot`); the populate hook; lo up and /etc/hosts; chmod / 0755; / read-only.
  *
  * Man pages: mount(2), mount_namespaces(7), pivot_root(2), proc(5), sysfs(5), tmpfs(5).
  */
 import { dirname, join } from 'node:path';
+import { planChrootRoot } from './confinement-plan.js';
 import { HOST_DEVICES, planDev } from './dev-plan.js';
 import { MS, mountFlagBits } from './internal/mount-flags.js';
 import { bindFile, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
@@ -121,7 +122,8 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
   ];
   for (const mount of spec.mounts) steps.push(...planUserMount(pathCtx, mount, ctx.sourceIsDirectory));
   if (ctx.pauseBeforePivotRoot === true) steps.push(planned({ op: 'wait', label: BEFORE_PIVOT_ROOT }, 'wait before pivot_root'));
-  steps.push(planned({ op: 'pivotRoot', newRoot: rootDir }, 'pivot_root', rootDir));
+  if (spec.confinement.noPivotRoot) steps.push(...planChrootRoot(rootDir));
+  else steps.push(planned({ op: 'pivotRoot', newRoot: rootDir }, 'pivot_root', rootDir));
   for (const step of spec.populate) steps.push(planned(step, 'populate', 'path' in step ? String(step.path) : undefined));
   if (spec.loopbackNetwork && isNewNamespace(spec, 'net')) steps.push(planned({ op: 'loopbackUp' }, 'bring lo up', 'lo'));
   if (spec.writeEtcHosts) {

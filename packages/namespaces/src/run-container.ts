@@ -7,7 +7,7 @@
  *
  * Man pages: clone3(2), user_namespaces(7), pidfd_open(2), waitid(2).
  */
-import { mkdtempSync, rmdirSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyscallError } from '@ct/syscalls';
@@ -25,6 +25,11 @@ import { type LockHelper, startLockHelper } from './lock-helper.js';
 import type { PlannedStep } from './planned-step.js';
 import { installSignalRelay } from './signal-relay.js';
 import { type ContainerSpec, isNewNamespace, withDefaults } from './spec.js';
+import { type CgroupOptions, createContainerCgroup } from './cgroups/cgroup.js';
+import type { ContainerCgroup } from './cgroups/resources.js';
+import { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL } from './confinement-plan.js';
+import { clampRlimits, readRlimitHost, type RlimitHost } from './rlimits.js';
+import { compileSeccomp } from './seccomp/compile.js';
 
 /** Points in the container's setup where a caller (a runtime) may act; the child waits meanwhile. */
 export interface ContainerLifecycle {
@@ -37,11 +42,22 @@ export interface ContainerLifecycle {
 }
 
 /** Where the container's parent-side work looks and which kernel interface it uses. */
-export interface RunOptions extends HostOptions {
+export interface RunOptions extends HostOptions, CgroupOptions {
   /** The kernel interface (default @ct/syscalls). */
   readonly syscalls?: Syscalls;
   /** Directory for a tmpfs root's mount point (default the OS temp dir). */
   readonly tmpDir?: string;
+  /** Where warnings go (a clamped rlimit, no cgroup for an unprivileged caller, ...); default process.emitWarning. */
+  readonly warn?: (message: string) => void;
+  /** The caller's hard limits and CAP_SYS_RESOURCE (default read from /proc/self). */
+  readonly rlimitHost?: RlimitHost;
+}
+
+/** O_PATH: an fd naming the exec FIFO without opening it (so it counts as neither reader nor writer). */
+const O_PATH = 0o10000000;
+
+function defaultWarn(message: string): void {
+  process.emitWarning(message, { code: 'CT_CONFINEMENT' });
 }
 
 /** A running container. */
@@ -56,6 +72,15 @@ export interface ContainerHandle {
   wait(): Promise<ExitStatus>;
   /** Send a signal to PID 1 (default SIGKILL). */
   kill(signal?: NodeJS.Signals | number): void;
+  /**
+   * Resolves once the command is exec'd: at once, unless the spec has an `execFifo` (then runContainer resolved
+   * at "created" and this waits for a reader of the FIFO); rejects with the failed step's NamespaceSetupError.
+   */
+  execed(): Promise<void>;
+  /** The container's cgroup, when one was made. */
+  readonly cgroup: ContainerCgroup | undefined;
+  /** Let the caller's event loop end while the container runs (`create`); the container is not affected. */
+  unref(): void;
 }
 
 /** Turn a child's failure into a NamespaceSetupError naming our step. */
@@ -83,10 +108,11 @@ interface ChildContext {
   readonly lifecycle: ContainerLifecycle;
   readonly idMaps: IdMapPlan | undefined;
   readonly options: RunOptions;
+  readonly cgroup: ContainerCgroup | undefined;
 }
 
-/** Answer the child's pauses until it has exec'd. */
-async function driveChild(ctx: ChildContext): Promise<void> {
+/** Answer the child's pauses until it has exec'd (true) or reached the "created" pause (false). */
+async function driveChild(ctx: ChildContext): Promise<boolean> {
   const { child, lifecycle } = ctx;
   const procRoot = ctx.options.procRoot ?? '/proc';
   let helper: LockHelper | undefined;
@@ -98,8 +124,14 @@ async function driveChild(ctx: ChildContext): Promise<void> {
       } catch (error) {
         throw describeChildFailure(error, ctx.described, child.pid);
       }
-      if (event.kind === 'exec') return;
+      if (event.kind === 'exec') return true;
       switch (event.label) {
+        case CGROUP_WAIT_LABEL:
+          ctx.cgroup?.place(child.pid);
+          break;
+        case CREATED_WAIT_LABEL:
+          child.release();
+          return false;
         case WAIT_LABELS.idMaps:
           if (ctx.idMaps !== undefined) await writeIdMaps(child.pid, ctx.idMaps, ctx.options);
           await lifecycle.afterIdMaps?.(child.pid);
@@ -129,23 +161,52 @@ async function driveChild(ctx: ChildContext): Promise<void> {
   }
 }
 
-/** Start a container from `spec`; resolves once its command is exec'd. */
+/** Open the exec FIFO O_PATH (the child reaches it as /proc/self/fd/N). */
+function openExecFifo(path: string | undefined): number | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return openSync(path, O_PATH);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new SyscallError('open', Math.abs(e.errno ?? 2), { path }, { cause: error });
+  }
+}
+
+/**
+ * Start a container from `spec`; resolves once its command is exec'd, or with an `execFifo` once the container
+ * is created (then `execed()` resolves after a reader opened the FIFO).
+ */
 export async function runContainer(
   spec: ContainerSpec, lifecycle: ContainerLifecycle = {}, options: RunOptions = {},
 ): Promise<ContainerHandle> {
   const s = withDefaults(spec);
   const sys = options.syscalls ?? defaultSyscalls();
+  const warn = options.warn ?? defaultWarn;
   const sourceKinds = statBindSources(s.mounts);
   const idContext = gatherIdMapContext(options, s.useSubordinateIds);
   const idMaps = isNewNamespace(s, 'user') ? planIdMaps(s, idContext) : undefined;
+  const c = s.confinement;
+  const rlimits = c.rlimits.length === 0 ? [] : clampRlimits(c.rlimits, options.rlimitHost ?? readRlimitHost(options.procRoot), warn);
+  const seccomp = c.seccomp === undefined ? undefined : compileSeccomp(c.seccomp);
+  if (seccomp !== undefined && seccomp.unknownNames.length > 0) warn(`seccomp: unknown syscalls skipped: ${seccomp.unknownNames.join(' ')}`);
   const root = makeRootDir(s.root, options.tmpDir ?? tmpdir());
-  const removeRoot = (): void => {
+  let cgroup: ContainerCgroup | undefined;
+  let fifoFd: number | undefined;
+  const cleanup = async (): Promise<void> => {
     // rmdir, never a recursive delete: the tmpfs lived in the container's mount namespace only.
     if (root.temporary && root.dir !== undefined) rmdirSync(root.dir);
+    if (cgroup !== undefined) {
+      cgroup.killAll();
+      await cgroup.remove();
+    }
   };
   let relay;
   let child: ChildHandle | undefined;
+  let execed: boolean;
+  let describedSteps: readonly PlannedStep[] = [];
   try {
+    cgroup = c.cgroup === undefined ? undefined : createContainerCgroup(c.cgroup, idContext.euid, warn, options);
+    fifoFd = openExecFifo(c.execFifo);
     const { plan, described } = buildChildPlan(s, {
       idMaps,
       euid: idContext.euid,
@@ -158,40 +219,61 @@ export async function runContainer(
       pauseAfterIdMaps: lifecycle.afterIdMaps !== undefined,
       pauseBeforePivotRoot: lifecycle.beforePivotRoot !== undefined,
       pauseBeforeExec: lifecycle.beforeExec !== undefined,
+      pauseForCgroup: cgroup !== undefined,
+      rlimits,
+      ...(seccomp === undefined ? {} : { seccomp }),
+      ...(fifoFd === undefined ? {} : { execFifoFd: fifoFd }),
     });
     relay = installSignalRelay(s.relayedSignals);
     try {
       child = await sys.spawn(plan);
     } catch (error) {
       throw new NamespaceSetupError('clone', undefined, error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      if (fifoFd !== undefined) closeSync(fifoFd);
     }
     relay.attach(child);
-    await driveChild({ sys, child, described, lifecycle, idMaps, options });
+    execed = await driveChild({ sys, child, described, lifecycle, idMaps, options, cgroup });
+    describedSteps = described;
   } catch (error) {
     if (child !== undefined) {
       child.kill('SIGKILL');
       await child.wait().catch(() => undefined);
     }
     relay?.remove();
-    removeRoot();
+    await cleanup().catch((cleanupError: unknown) => {
+      throw new AggregateError([error, cleanupError], (error as Error).message);
+    });
     throw error;
   }
   const running = child;
   const finalRelay = relay;
   let exited: Promise<ExitStatus> | undefined;
+  let execPromise: Promise<void> | undefined;
   return {
     pid: running.pid,
     pidfd: running.pidfd,
     rootDir: root.dir,
+    cgroup,
     wait() {
-      exited ??= running.wait().finally(() => {
+      exited ??= running.wait().finally(async () => {
         finalRelay.remove();
-        removeRoot();
+        await cleanup();
       });
       return exited;
     },
     kill(signal = 'SIGKILL') {
       running.kill(signal);
+    },
+    execed() {
+      execPromise ??= execed ? Promise.resolve() : running.nextEvent().then(
+        () => undefined,
+        (error: unknown) => { throw describeChildFailure(error, describedSteps, running.pid); },
+      );
+      return execPromise;
+    },
+    unref() {
+      running.unref?.();
     },
   };
 }

@@ -7,6 +7,7 @@
 import type { Step } from './internal/syscalls-port.js';
 import { NAMESPACES, type NamespaceKind } from './namespaces.js';
 import { ContainerSpecError } from './errors.js';
+import { type ConfinementSpec, type ResolvedConfinement, resolveConfinement } from './confinement-spec.js';
 
 /** A mount flag, as mount(8) names it; turned into MS_* bits by the mount planner. */
 export type MountFlag =
@@ -97,8 +98,11 @@ export interface FdPassing {
   readonly to: number;
 }
 
-/** A complete container description. Only `command` is required; `withDefaults` fills the rest. */
-export interface ContainerSpec {
+/**
+ * A complete container description. Only `command` is required; `withDefaults` fills the rest. The confinement
+ * fields (capabilities, seccomp, rlimits, cgroup, ...) are described in `ConfinementSpec`.
+ */
+export interface ContainerSpec extends ConfinementSpec {
   /** The root file system (default an empty tmpfs; the host's when there is no new mnt namespace). */
   readonly root?: RootSpec;
   /** User mounts in order, after /proc, /sys and /dev. */
@@ -185,6 +189,8 @@ export interface ResolvedContainerSpec {
   readonly stdio: StdioSpec;
   readonly extraFds: readonly FdPassing[];
   readonly writeEtcHosts: boolean;
+  /** The confinement fields, checked. */
+  readonly confinement: ResolvedConfinement;
 }
 
 /** The signals relayed by default (Guix relays INT and TERM; we add the rest a shell user sends). */
@@ -279,6 +285,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     throw new ContainerSpecError('hostname', 'setting a hostname needs a new uts namespace');
   }
   const loopbackNetwork = spec.loopbackNetwork ?? true;
+  const confinement = resolveConfinement(spec, isNew, root.kind !== 'host' && isNew('mnt'));
   return {
     root,
     mounts,
@@ -303,6 +310,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     stdio: spec.stdio ?? [0, 1, 2],
     extraFds: checkExtraFds(spec.extraFds ?? []),
     writeEtcHosts: spec.writeEtcHosts ?? (loopbackNetwork && root.kind === 'tmpfs' && isNew('net')),
+    confinement,
   };
 }
 

@@ -1,0 +1,58 @@
+/**
+ * Choosing and creating the container's cgroup: cgroup v2 when the root (default /sys/fs/cgroup) is a unified
+ * hierarchy (it has cgroup.controllers), else v1 controller hierarchies below it. An unprivileged caller without
+ * a delegated subtree gets no cgroup and one warning (the container still runs, unlimited); root gets an error.
+ *
+ * Man pages: cgroups(7).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { CgroupError } from '../errors.js';
+import { type CgroupFs, type CgroupSpec, type ContainerCgroup, NODE_CGROUP_FS, readOwnCgroups } from './resources.js';
+import { createV1Cgroup } from './v1.js';
+import { createV2Cgroup } from './v2.js';
+
+/** Where cgroups live and who asks, injectable for tests. */
+export interface CgroupOptions {
+  /** The cgroupfs root (default /sys/fs/cgroup). */
+  readonly cgroupRoot?: string;
+  /** Force a version instead of detecting it. */
+  readonly cgroupVersion?: 'v1' | 'v2';
+  /** The caller's cgroups (default read from /proc/self/cgroup). */
+  readonly ownCgroups?: Map<string, string>;
+  /** File operations (default node:fs). */
+  readonly cgroupFs?: CgroupFs;
+  /** The caller's /proc (default /proc). */
+  readonly procRoot?: string;
+}
+
+/** Which cgroup version `root` holds. */
+export function detectCgroupVersion(root: string, fs: CgroupFs = NODE_CGROUP_FS): 'v1' | 'v2' {
+  return fs.exists(join(root, 'cgroup.controllers')) ? 'v2' : 'v1';
+}
+
+/**
+ * Create the container's cgroup, or return undefined (after one `warn`) when an unprivileged caller may not.
+ * Throws a CgroupError for root, or for any caller when the limits cannot be written to a cgroup it could make.
+ */
+export function createContainerCgroup(
+  spec: CgroupSpec, euid: number, warn: (message: string) => void, options: CgroupOptions = {},
+): ContainerCgroup | undefined {
+  const fs = options.cgroupFs ?? NODE_CGROUP_FS;
+  const root = options.cgroupRoot ?? '/sys/fs/cgroup';
+  const version = options.cgroupVersion ?? detectCgroupVersion(root, fs);
+  const own = options.ownCgroups ?? readOwnCgroups(options.procRoot);
+  const name = spec.name ?? `ct-${randomBytes(6).toString('hex')}`;
+  const create = version === 'v2' ? createV2Cgroup : createV1Cgroup;
+  try {
+    return create({ root, name, resources: spec.resources, own, fs });
+  } catch (error) {
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    const refused = error instanceof CgroupError && (code === undefined || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT');
+    if (euid !== 0 && refused) {
+      warn(`cgroup: no resource limits: ${version === 'v1' ? 'cgroup v1 cannot be delegated to an unprivileged user' : 'no delegated cgroup v2 subtree'} (${(error as Error).message})`);
+      return undefined;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The cgroup part of a container: the limits (pids, memory, cpu) with their validation, the manager interface the
+ * v1 and v2 drivers implement, and the small file-system seam (`CgroupFs`) that lets tests drive a fake cgroupfs
+ * (a temp dir whose rmdir removes interface files too, as the kernel does).
+ *
+ * Man pages: cgroups(7), cgroup_namespaces(7); kernel docs admin-guide/cgroup-v1/{pids,memory}.rst,
+ * scheduler/sched-bwc.rst, admin-guide/cgroup-v2.rst.
+ */
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
+import { ContainerSpecError } from '../errors.js';
+
+/** Limits of the container's cgroup. */
+export interface CgroupResources {
+  /** Most tasks (processes and threads) at once (pids.max). */
+  readonly pids?: number;
+  /** Memory limit in bytes (memory.limit_in_bytes / memory.max). */
+  readonly memory?: bigint;
+  /** Memory plus swap in bytes, as OCI's `swap` (memory.memsw.limit_in_bytes; v2 memory.swap.max = swap - memory). */
+  readonly memorySwap?: bigint;
+  /** CPU bandwidth: `quota` µs of CPU time per `period` µs (cfs_quota_us/cfs_period_us; v2 cpu.max). */
+  readonly cpu?: { readonly quota: number; readonly period: number };
+  /** Relative weight (v1 cpu.shares, 2-262144; v2 cpu.weight converted as runc does). */
+  readonly cpuShares?: number;
+}
+
+/** Where and how the container's cgroup is made. */
+export interface CgroupSpec {
+  /** Name of the cgroup, created below the caller's own cgroup (default `ct-<random>`). One path component. */
+  readonly name?: string;
+  /** The limits. */
+  readonly resources: CgroupResources;
+}
+
+/** The container's cgroup once created. */
+export interface ContainerCgroup {
+  /** 'v1' or 'v2'. */
+  readonly version: 'v1' | 'v2';
+  /** The directories made (one per v1 controller, one for v2). */
+  readonly paths: readonly string[];
+  /** Move `pid` into the cgroup (cgroup.procs). */
+  place(pid: number): void;
+  /** Kill every process left in it (v2 cgroup.kill, else SIGKILL to each pid in cgroup.procs). */
+  killAll(): void;
+  /** Remove the directories (retrying while the last processes exit). */
+  remove(): Promise<void>;
+}
+
+/** File operations on cgroupfs (default node:fs). */
+export interface CgroupFs {
+  exists(path: string): boolean;
+  read(path: string): string;
+  write(path: string, data: string): void;
+  mkdir(path: string): void;
+  rmdir(path: string): void;
+}
+
+/** node:fs as a CgroupFs. */
+export const NODE_CGROUP_FS: CgroupFs = Object.freeze({
+  exists: (path: string) => existsSync(path),
+  read: (path: string) => readFileSync(path, 'utf8'),
+  write: (path: string, data: string) => writeFileSync(path, data),
+  mkdir: (path: string) => mkdirSync(path),
+  rmdir: (path: string) => rmdirSync(path),
+});
+
+/** Check the limits (fields named `cgroup.resources.x`). */
+export function validateCgroupSpec(spec: CgroupSpec, field = 'cgroup'): CgroupSpec {
+  if (spec.name !== undefined && (!/^[A-Za-z0-9_.:@-]+$/.test(spec.name) || spec.name === '.' || spec.name === '..')) {
+    throw new ContainerSpecError(`${field}.name`, `not a single path component: ${spec.name}`);
+  }
+  const r = spec.resources;
+  const at = `${field}.resources`;
+  if (r.pids !== undefined && (!Number.isInteger(r.pids) || r.pids < 1)) throw new ContainerSpecError(`${at}.pids`, `not a positive count: ${r.pids}`);
+  for (const key of ['memory', 'memorySwap'] as const) {
+    const v = r[key];
+    if (v !== undefined && (typeof v !== 'bigint' || v < 4096n)) throw new ContainerSpecError(`${at}.${key}`, `not a byte count (bigint ≥ 4096): ${String(v)}`);
+  }
+  if (r.memorySwap !== undefined && (r.memory === undefined || r.memorySwap < r.memory)) {
+    throw new ContainerSpecError(`${at}.memorySwap`, 'needs memory and must be at least memory');
+  }
+  if (r.cpu !== undefined) {
+    const { quota, period } = r.cpu;
+    if (!Number.isInteger(period) || period < 1000 || period > 1_000_000) throw new ContainerSpecError(`${at}.cpu.period`, `not 1000-1000000 µs: ${period}`);
+    if (!Number.isInteger(quota) || quota < 1000) throw new ContainerSpecError(`${at}.cpu.quota`, `not at least 1000 µs: ${quota}`);
+  }
+  if (r.cpuShares !== undefined && (!Number.isInteger(r.cpuShares) || r.cpuShares < 2 || r.cpuShares > 262144)) {
+    throw new ContainerSpecError(`${at}.cpuShares`, `not 2-262144: ${r.cpuShares}`);
+  }
+  return spec;
+}
+
+/** The caller's cgroup paths from /proc/self/cgroup: key = controller list ('pids', 'cpu,cpuacct') or '' for v2. */
+export function readOwnCgroups(procRoot = '/proc'): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of readFileSync(`${procRoot}/self/cgroup`, 'utf8').split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (m?.[1] === undefined || m[2] === undefined) continue;
+    map.set(m[1], m[2]);
+    for (const ctrl of m[1].split(',')) if (ctrl !== '') map.set(ctrl, m[2]);
+  }
+  return map;
+}
+
+/** rmdir, retried for up to ~2 s while the kernel still counts exiting tasks (EBUSY). */
+export async function removeWithRetry(fs: CgroupFs, path: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.rmdir(path);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || attempt >= 40) throw error;
+      await new Promise((resolve) => { setTimeout(resolve, 50); });
+    }
+  }
+}
+
+/** SIGKILL every pid listed in `procsFile` (ESRCH ignored). */
+export function killListed(fs: CgroupFs, procsFile: string): void {
+  if (!fs.exists(procsFile)) return;
+  for (const line of fs.read(procsFile).split('\n')) {
+    const pid = Number(line);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * cgroup v2 driver: one directory below the caller's own cgroup (the `0::` line of /proc/self/cgroup) in the
+ * unified hierarchy. Delegation is checked as the kernel enforces it: each needed controller must be listed in
+ * the parent's cgroup.controllers and enabled in its cgroup.subtree_control (we enable it when we may; the
+ * "no internal processes" rule makes that fail with EBUSY when the parent itself holds processes). Teardown
+ * writes cgroup.kill (Linux 5.14) before the rmdir. Placement is a cgroup.procs write while the child waits,
+ * before it unshares its cgroup namespace (CLONE_INTO_CGROUP would be @ct/syscalls' concern).
+ *
+ * Man pages: cgroups(7), cgroup_namespaces(7); kernel docs admin-guide/cgroup-v2.rst ("Delegation",
+ * "cgroup.kill", "pids", "memory.max", "cpu.max", "cpu.weight").
+ */
+import { join } from 'node:path';
+import { CgroupError } from '../errors.js';
+import {
+  type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, removeWithRetry,
+} from './resources.js';
+import { guard } from './v1.js';
+
+/** The v2 controllers a set of resources needs. */
+export function v2Controllers(r: CgroupResources): ('pids' | 'memory' | 'cpu')[] {
+  const list: ('pids' | 'memory' | 'cpu')[] = [];
+  if (r.pids !== undefined) list.push('pids');
+  if (r.memory !== undefined) list.push('memory');
+  if (r.cpu !== undefined || r.cpuShares !== undefined) list.push('cpu');
+  return list;
+}
+
+/** runc's cpu.shares → cpu.weight conversion (2..262144 → 1..10000). */
+export function sharesToWeight(shares: number): number {
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
+}
+
+/** The v2 interface files and values, in write order. */
+export function v2Settings(r: CgroupResources): [string, string][] {
+  const out: [string, string][] = [];
+  if (r.pids !== undefined) out.push(['pids.max', String(r.pids)]);
+  if (r.memory !== undefined) out.push(['memory.max', String(r.memory)]);
+  if (r.memorySwap !== undefined && r.memory !== undefined) out.push(['memory.swap.max', String(r.memorySwap - r.memory)]);
+  if (r.cpu !== undefined) out.push(['cpu.max', `${r.cpu.quota} ${r.cpu.period}`]);
+  if (r.cpuShares !== undefined) out.push(['cpu.weight', String(sharesToWeight(r.cpuShares))]);
+  return out;
+}
+
+const words = (text: string): string[] => text.split(/\s+/).filter((w) => w !== '');
+
+/**
+ * Check that the needed controllers are delegated to `parent` and enabled for its children; enable those
+ * available but not yet enabled. Throws a CgroupError naming the file that refuses.
+ */
+export function ensureDelegated(fs: CgroupFs, parent: string, needed: readonly string[]): void {
+  const controllersFile = join(parent, 'cgroup.controllers');
+  if (!fs.exists(controllersFile)) throw new CgroupError(parent, 'not a cgroup v2 directory (no cgroup.controllers)');
+  const available = new Set(words(fs.read(controllersFile)));
+  const missing = needed.filter((c) => !available.has(c));
+  if (missing.length > 0) throw new CgroupError(controllersFile, `controllers not delegated: ${missing.join(' ')}`);
+  const subtreeFile = join(parent, 'cgroup.subtree_control');
+  const enabled = new Set(words(fs.read(subtreeFile)));
+  const toEnable = needed.filter((c) => !enabled.has(c));
+  if (toEnable.length > 0) guard(subtreeFile, `enable ${toEnable.join(' ')}`, () => fs.write(subtreeFile, toEnable.map((c) => `+${c}`).join(' ')));
+}
+
+/** Create the v2 cgroup `name` below the caller's cgroup in the unified hierarchy at `root`. */
+export function createV2Cgroup(opts: {
+  readonly root: string;
+  readonly name: string;
+  readonly resources: CgroupResources;
+  readonly own: Map<string, string>;
+  readonly fs: CgroupFs;
+}): ContainerCgroup {
+  const { fs } = opts;
+  const parent = join(opts.root, opts.own.get('') ?? '/');
+  ensureDelegated(fs, parent, v2Controllers(opts.resources));
+  const dir = join(parent, opts.name);
+  guard(dir, 'mkdir', () => { if (!fs.exists(dir)) fs.mkdir(dir); });
+  try {
+    for (const [file, value] of v2Settings(opts.resources)) guard(join(dir, file), `write ${value}`, () => fs.write(join(dir, file), value));
+  } catch (error) {
+    fs.rmdir(dir);
+    throw error;
+  }
+  return {
+    version: 'v2',
+    paths: [dir],
+    place(pid) {
+      guard(join(dir, 'cgroup.procs'), `place ${pid}`, () => fs.write(join(dir, 'cgroup.procs'), String(pid)));
+    },
+    killAll() {
+      const killFile = join(dir, 'cgroup.kill');
+      if (fs.exists(killFile)) guard(killFile, 'kill', () => fs.write(killFile, '1'));
+      else killListed(fs, join(dir, 'cgroup.procs'));
+    },
+    async remove() {
+      await removeWithRetry(fs, dir);
+    },
+  };
+}

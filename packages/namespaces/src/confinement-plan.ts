@@ -1,0 +1,113 @@
+/**
+ * The child steps of the confinement fields, grouped by where child-plan.ts puts them (runc's order):
+ * early (cgroup placement pause and cgroup/time namespaces, right after the id maps), after the root is ready
+ * (masked and read-only paths, resolved inside the new root), process attributes before the id switch
+ * (oom_score_adj, rlimits, umask), then capabilities around the id switch, no_new_privs, the exec FIFO and
+ * seccomp last. Without no_new_privs the filter is loaded before capabilities are dropped, since loading it
+ * then needs CAP_SYS_ADMIN (seccomp(2)).
+ *
+ * Man pages: seccomp(2), cgroup_namespaces(7), time_namespaces(7), fifo(7), proc(5).
+ */
+import { MS } from './internal/mount-flags.js';
+import { planMaskedPaths, planReadonlyPaths, type PathKind } from './masked-paths.js';
+import { CLONE_FLAGS } from './namespaces.js';
+import { planned, type PlannedStep } from './planned-step.js';
+import { planRlimits, type Rlimit } from './rlimits.js';
+import type { CompiledSeccomp } from './seccomp/compile.js';
+import { isNewNamespace, type ResolvedContainerSpec } from './spec.js';
+import type { ClockOffset } from './confinement-spec.js';
+
+/** The wait label where the parent moves the child into its cgroup. */
+export const CGROUP_WAIT_LABEL = 'cgroup';
+/** The wait label of the create/start split, right before the exec FIFO. */
+export const CREATED_WAIT_LABEL = 'created';
+
+const offsetLine = (clock: string, o: ClockOffset | undefined): string => (o === undefined ? '' : `${clock} ${o.secs} ${o.nanosecs ?? 0}\n`);
+
+/**
+ * True when the cgroup namespace must be unshared after placement instead of made by the clone (a new cgroup
+ * namespace's root is the cgroup its creator is in at that moment).
+ */
+export function cgroupNsDeferred(spec: ResolvedContainerSpec): boolean {
+  return spec.confinement.cgroup !== undefined && isNewNamespace(spec, 'cgroup');
+}
+
+/** True when the time namespace is unshared in the child so that its offsets can still be written. */
+export function timeNsDeferred(spec: ResolvedContainerSpec): boolean {
+  return spec.confinement.timeOffsets !== undefined;
+}
+
+/** Right after the id maps: the cgroup pause and the deferred cgroup and time namespaces. */
+export function planEarlySteps(spec: ResolvedContainerSpec, cgroupPause: boolean): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  if (cgroupPause) steps.push(planned({ op: 'wait', label: CGROUP_WAIT_LABEL }, 'wait for cgroup placement'));
+  if (cgroupNsDeferred(spec)) steps.push(planned({ op: 'unshare', flags: CLONE_FLAGS.cgroup }, 'unshare cgroup namespace'));
+  const offsets = spec.confinement.timeOffsets;
+  if (offsets !== undefined) {
+    // Offsets can be written only before a process enters the namespace: unshare makes it the namespace of our
+    // future children, and execve moves us into it (Linux 6.0, "fs/exec: switch timens when a task gets a new mm").
+    steps.push(
+      planned({ op: 'unshare', flags: CLONE_FLAGS.time }, 'unshare time namespace'),
+      planned({ op: 'writeProcSelf', file: 'timens_offsets', data: offsetLine('monotonic', offsets.monotonic) + offsetLine('boottime', offsets.boottime) },
+        'write', '/proc/self/timens_offsets'),
+    );
+  }
+  if (spec.confinement.domainname !== undefined) {
+    steps.push(planned({ op: 'setdomainname', name: spec.confinement.domainname }, 'setdomainname', spec.confinement.domainname));
+  }
+  return steps;
+}
+
+/** After pivot_root (or chroot): masked paths, then read-only paths. */
+export function planRootSteps(spec: ResolvedContainerSpec, kindOf: (inside: string) => PathKind): PlannedStep[] {
+  return [
+    ...planMaskedPaths(spec.confinement.maskedPaths, kindOf),
+    ...planReadonlyPaths(spec.confinement.readonlyPaths, kindOf),
+  ];
+}
+
+/** Before the id switch: oom_score_adj, rlimits (clamped by the caller), umask. */
+export function planProcessAttributes(spec: ResolvedContainerSpec, rlimits: readonly Rlimit[]): PlannedStep[] {
+  const c = spec.confinement;
+  const steps: PlannedStep[] = [];
+  if (c.oomScoreAdj !== undefined) steps.push(planned({ op: 'oomScoreAdj', value: c.oomScoreAdj }, 'write', '/proc/self/oom_score_adj'));
+  steps.push(...planRlimits(rlimits));
+  if (c.umask !== undefined) steps.push(planned({ op: 'umask', mask: c.umask }, 'umask'));
+  return steps;
+}
+
+/** The seccomp step. */
+export function seccompStep(compiled: CompiledSeccomp): PlannedStep {
+  return planned({ op: 'seccomp', bpf: compiled.bpf, flags: compiled.flags }, 'load seccomp filter');
+}
+
+/** The create/start split: the "created" pause, the FIFO write, and the FIFO's fd closed on exec. */
+export function planExecFifo(fifoFdInChild: number): PlannedStep[] {
+  return [
+    planned({ op: 'wait', label: CREATED_WAIT_LABEL }, 'wait for create to finish'),
+    planned({ op: 'waitFifo', path: `/proc/self/fd/${fifoFdInChild}` }, 'wait for start', 'exec fifo'),
+    planned({ op: 'closeFrom', first: fifoFdInChild }, 'close exec fifo'),
+  ];
+}
+
+/** The pivot_root replacement for --no-pivot: move the root onto / and chroot into it (runc's msMoveRoot). */
+export function planChrootRoot(rootDir: string): PlannedStep[] {
+  return [
+    planned({ op: 'chdir', path: rootDir }, 'chdir', rootDir),
+    planned({ op: 'mount', source: rootDir, target: '/', flags: MS.MOVE }, 'move root', rootDir),
+    planned({ op: 'chroot', path: '.' }, 'chroot', rootDir),
+    planned({ op: 'chdir', path: '/' }, 'chdir', '/'),
+  ];
+}
+
+/** Default `PathKind` lookup context for the spec's root and binds. */
+export function pathKindContext(spec: ResolvedContainerSpec, rootDir: string): {
+  rootfs: string | undefined; procMounted: boolean; binds: { source: string; target: string }[];
+} {
+  return {
+    rootfs: spec.root.kind === 'rootfs' ? rootDir : undefined,
+    procMounted: isNewNamespace(spec, 'pid'),
+    binds: spec.mounts.flatMap((m) => (m.type === 'bind' ? [{ source: m.source, target: m.target }] : [])),
+  };
+}
+

@@ -1,0 +1,138 @@
+/**
+ * The confinement part of `ContainerSpec`, beyond Guix (which stops at namespaces): capabilities, no_new_privs,
+ * umask, supplementary groups, oom_score_adj, rlimits, domainname, time namespace offsets, seccomp, masked and
+ * read-only paths, the cgroup, and the OCI lifecycle's exec FIFO and --no-pivot. Each field is checked here once
+ * (ContainerSpecError naming the field) and resolved into typed values the child plan uses.
+ *
+ * Man pages: capabilities(7), prctl(2) (PR_SET_NO_NEW_PRIVS), umask(2), setgroups(2), proc(5) (oom_score_adj,
+ * timens_offsets), getrlimit(2), setdomainname(2), time_namespaces(7), seccomp(2), cgroups(7), fifo(7).
+ */
+import { type CapabilityMasks, type CapabilitySpec, resolveCapabilities } from './capabilities.js';
+import { type CgroupSpec, validateCgroupSpec } from './cgroups/resources.js';
+import { ContainerSpecError } from './errors.js';
+import { validateContainerPaths } from './masked-paths.js';
+import type { NamespaceKind } from './namespaces.js';
+import { type Rlimit, validateRlimits } from './rlimits.js';
+import { type SeccompProfile, validateSeccompProfile } from './seccomp/profile.js';
+
+/** A clock offset of a new time namespace (time_namespaces(7)). */
+export interface ClockOffset {
+  /** Seconds (may be negative). */
+  readonly secs: number;
+  /** Nanoseconds, 0 to 999999999. */
+  readonly nanosecs?: number;
+}
+
+/** Offsets of the container's time namespace clocks. */
+export interface TimeOffsets {
+  /** CLOCK_MONOTONIC offset. */
+  readonly monotonic?: ClockOffset;
+  /** CLOCK_BOOTTIME offset (what /proc/uptime shows). */
+  readonly boottime?: ClockOffset;
+}
+
+/** Confinement fields of a `ContainerSpec` (all optional; absent means Guix's behaviour: nothing done). */
+export interface ConfinementSpec {
+  /** Capabilities kept (default 'all': Guix drops none). `DEFAULT_CAPABILITIES` is runc's set. */
+  readonly capabilities?: CapabilitySpec;
+  /** PR_SET_NO_NEW_PRIVS before exec (default false). */
+  readonly noNewPrivileges?: boolean;
+  /** The command's umask (default: inherited). */
+  readonly umask?: number;
+  /** Supplementary groups of the command (ids inside the container; default none). */
+  readonly additionalGids?: readonly number[];
+  /** /proc/self/oom_score_adj, -1000 to 1000 (lowering it needs CAP_SYS_RESOURCE). */
+  readonly oomScoreAdj?: number;
+  /** Resource limits; a hard limit the caller cannot raise is lowered to the caller's with a warning. */
+  readonly rlimits?: readonly Rlimit[];
+  /** NIS domain name (with a new uts namespace). */
+  readonly domainname?: string;
+  /** Clock offsets of a new time namespace ('time' must be among the new namespaces). */
+  readonly timeOffsets?: TimeOffsets;
+  /** A seccomp profile, compiled to BPF before the clone and loaded last (or before the id switch without NNP). */
+  readonly seccomp?: SeccompProfile;
+  /** Paths hidden inside the container (/dev/null over files, a read-only empty tmpfs over directories). */
+  readonly maskedPaths?: readonly string[];
+  /** Paths made read-only inside the container. */
+  readonly readonlyPaths?: readonly string[];
+  /** A cgroup with limits (v1 or v2; unprivileged without delegation: no limits and one warning). */
+  readonly cgroup?: CgroupSpec;
+  /**
+   * The OCI create/start split: a FIFO (host path) the container's process opens for writing right before exec
+   * (after every other step); `runContainer` then resolves at "created" and `execed()` resolves once a reader
+   * (ct start) has opened the FIFO and the command was exec'd.
+   */
+  readonly execFifo?: string;
+  /** chroot into the root instead of pivot_root (runc --no-pivot; for a root on ramfs). */
+  readonly noPivotRoot?: boolean;
+}
+
+/** The confinement after checks. */
+export interface ResolvedConfinement {
+  readonly capabilities: CapabilityMasks | undefined;
+  readonly noNewPrivileges: boolean;
+  readonly umask: number | undefined;
+  readonly additionalGids: readonly number[];
+  readonly oomScoreAdj: number | undefined;
+  readonly rlimits: readonly Rlimit[];
+  readonly domainname: string | undefined;
+  readonly timeOffsets: TimeOffsets | undefined;
+  readonly seccomp: SeccompProfile | undefined;
+  readonly maskedPaths: readonly string[];
+  readonly readonlyPaths: readonly string[];
+  readonly cgroup: CgroupSpec | undefined;
+  readonly execFifo: string | undefined;
+  readonly noPivotRoot: boolean;
+}
+
+function checkOffset(field: string, offset: ClockOffset | undefined): void {
+  if (offset === undefined) return;
+  if (!Number.isSafeInteger(offset.secs)) throw new ContainerSpecError(`${field}.secs`, `not an integer: ${offset.secs}`);
+  const ns = offset.nanosecs ?? 0;
+  if (!Number.isInteger(ns) || ns < 0 || ns > 999_999_999) throw new ContainerSpecError(`${field}.nanosecs`, `not 0-999999999: ${ns}`);
+}
+
+/** Check the confinement fields of a spec; `isNew(kind)` says whether the container gets a new namespace. */
+export function resolveConfinement(spec: ConfinementSpec, isNew: (kind: NamespaceKind) => boolean, hasMnt: boolean): ResolvedConfinement {
+  if (spec.umask !== undefined && (!Number.isInteger(spec.umask) || spec.umask < 0 || spec.umask > 0o777)) {
+    throw new ContainerSpecError('umask', `not 0-0777: ${spec.umask}`);
+  }
+  (spec.additionalGids ?? []).forEach((gid, i) => {
+    if (!Number.isInteger(gid) || gid < 0 || gid > 0xfffffffe) throw new ContainerSpecError(`additionalGids[${i}]`, `not a valid id: ${gid}`);
+  });
+  if (spec.oomScoreAdj !== undefined && (!Number.isInteger(spec.oomScoreAdj) || spec.oomScoreAdj < -1000 || spec.oomScoreAdj > 1000)) {
+    throw new ContainerSpecError('oomScoreAdj', `not -1000 to 1000: ${spec.oomScoreAdj}`);
+  }
+  if (spec.domainname !== undefined) {
+    if (!isNew('uts')) throw new ContainerSpecError('domainname', 'setting a domainname needs a new uts namespace');
+    if (spec.domainname.length > 64 || spec.domainname.includes('\0')) throw new ContainerSpecError('domainname', 'longer than 64 bytes or has a NUL');
+  }
+  if (spec.timeOffsets !== undefined) {
+    if (!isNew('time')) throw new ContainerSpecError('timeOffsets', "clock offsets need a new 'time' namespace");
+    checkOffset('timeOffsets.monotonic', spec.timeOffsets.monotonic);
+    checkOffset('timeOffsets.boottime', spec.timeOffsets.boottime);
+  }
+  const masked = validateContainerPaths('maskedPaths', spec.maskedPaths ?? []);
+  const readonly = validateContainerPaths('readonlyPaths', spec.readonlyPaths ?? []);
+  if ((masked.length > 0 || readonly.length > 0) && !hasMnt) {
+    throw new ContainerSpecError(masked.length > 0 ? 'maskedPaths' : 'readonlyPaths', 'needs a new mnt namespace and a tmpfs or rootfs root');
+  }
+  if (spec.noPivotRoot === true && !hasMnt) throw new ContainerSpecError('noPivotRoot', 'needs a new mnt namespace and a root');
+  if (spec.execFifo !== undefined && !spec.execFifo.startsWith('/')) throw new ContainerSpecError('execFifo', `not an absolute path: ${spec.execFifo}`);
+  return {
+    capabilities: resolveCapabilities(spec.capabilities),
+    noNewPrivileges: spec.noNewPrivileges ?? false,
+    umask: spec.umask,
+    additionalGids: spec.additionalGids ?? [],
+    oomScoreAdj: spec.oomScoreAdj,
+    rlimits: validateRlimits(spec.rlimits ?? []),
+    domainname: spec.domainname,
+    timeOffsets: spec.timeOffsets,
+    seccomp: spec.seccomp === undefined ? undefined : validateSeccompProfile(spec.seccomp),
+    maskedPaths: masked,
+    readonlyPaths: readonly,
+    cgroup: spec.cgroup === undefined ? undefined : validateCgroupSpec(spec.cgroup),
+    execFifo: spec.execFifo,
+    noPivotRoot: spec.noPivotRoot ?? false,
+  };
+}
