@@ -18,6 +18,7 @@ export class OciLayoutError extends CtError {
   readonly mediaType?: string;
   constructor(code: string, message: string, where: { digest?: string; mediaType?: string } = {}, options?: { cause?: unknown }) {
     super(code, message, options);
+    this.name = 'OciLayoutError';
     if (where.digest !== undefined) this.digest = where.digest;
     if (where.mediaType !== undefined) this.mediaType = where.mediaType;
   }
@@ -40,6 +41,7 @@ export class LayerUnpackError extends CtError {
   constructor(code: string, layerDigest: string, entry: Buffer | undefined, why: string, options?: { cause?: unknown }) {
     const shown = entry === undefined ? undefined : displayName(entry);
     super(code, `unpack layer ${layerDigest}: ${shown === undefined ? '' : `${shown}: `}${why}`, options);
+    this.name = 'LayerUnpackError';
     this.layerDigest = layerDigest;
     if (entry !== undefined && shown !== undefined) {
       this.entryPath = shown;

@@ -10,6 +10,7 @@ export class SpecValidationError extends CtError {
   readonly jsonPath: string;
   constructor(code: string, jsonPath: string, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
+    this.name = 'SpecValidationError';
     this.jsonPath = jsonPath;
   }
 }
