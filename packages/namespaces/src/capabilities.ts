@@ -118,13 +118,14 @@ export interface CapabilityPlan {
 }
 
 /**
- * The capability steps for a guest uid. Root guests need one step before the id switch (it keeps its caps);
+ * The capability steps for a guest uid. Root guests need one step after the id switch (it keeps its caps);
  * a non-root guest keeps the permitted set across setresuid with PR_SET_KEEPCAPS and sets the final sets after.
  */
 export function planCapabilities(masks: CapabilityMasks | undefined, guestUid: number, switchesIds: boolean): CapabilityPlan {
   if (masks === undefined) return { before: [], after: [] };
   const final = { op: 'capabilities', ...masks } as const;
-  if (guestUid === 0 || !switchesIds) return { before: [planned(final, 'set capabilities')], after: [] };
+  // Root keeps its capabilities across setresuid(0): one step after the switch (which needs CAP_SETGID).
+  if (guestUid === 0 || !switchesIds) return { before: [], after: [planned(final, 'set capabilities')] };
   const keep = masks.permitted | SETUID_SETGID;
   return {
     before: [

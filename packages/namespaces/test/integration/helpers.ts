@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isRoot, probeBinary, requireFeature } from '@ct/test-utils';
 import type { Step } from '@ct/syscalls';
 import {
-  checkUnprivilegedUserNamespace, type CommandSpec, type ContainerSpec, type Mount, runContainer,
+  checkUnprivilegedUserNamespace, type CommandSpec, type RunOptions, type ContainerSpec, type Mount, runContainer,
   userNamespaceSupported,
 } from '../../src/index.js';
 
@@ -60,12 +60,12 @@ export function toolSpec(command: CommandSpec, extra: Partial<ContainerSpec> = {
 }
 
 /** Run a container to its end with stdout captured. */
-export async function runCaptured(spec: ContainerSpec): Promise<{ status: number; stdout: string }> {
+export async function runCaptured(spec: ContainerSpec, options: RunOptions = {}): Promise<{ status: number; stdout: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'ct-out-'));
   const out = openSync(join(dir, 'out'), 'w+', 0o600);
   const devnull = openSync('/dev/null', 'r');
   try {
-    const handle = await runContainer({ consoleTty: null, ...spec, stdio: [devnull, out, 2] });
+    const handle = await runContainer({ consoleTty: null, ...spec, stdio: [devnull, out, 2] }, {}, options);
     const { status } = await handle.wait();
     return { status, stdout: readFileSync(join(dir, 'out'), 'utf8') };
   } finally {
