@@ -1,15 +1,15 @@
 /**
  * Launching a container's init from a checked config: config.json → ContainerSpec (to-container-spec.ts) →
- * @ct/namespaces' child plan, with the create/start split added before exec: a `wait` labelled "created" (the
- * parent learns the setup is done, records the state and may exit), then `waitFifo` on the exec FIFO (opened by
- * the parent O_PATH and passed as an fd, reached as /proc/self/fd/N after pivot_root, as runc does), then the
- * FIFO's fd is marked close-on-exec and the user process is exec'd.
+ * @ct/namespaces' child plan, whose last step execs ct-exec-fifo (native/exec-fifo.c) instead of the user
+ * program: from a descriptor the parent opened (`preopen`, so it need not be inside the root), with an O_PATH
+ * descriptor of the exec FIFO. That program blocks until `ct start` opens the FIFO, then execs the user program.
+ * So the child has exec'd (and told its parent so) while `ct create` is still alive, and the process that waits is
+ * a tiny static program, never the forked Node image (STYLE.md; runc's "runc init" does the same job).
  *
- * This drives the child itself rather than calling `runContainer`, which resolves only at exec.
- * TODO(NEEDS.md): an `execFifo` field in ContainerSpec and a "created" resolution in runContainer would let this
- * file shrink to one call.
+ * The child's pauses are driven here rather than through `runContainer`, which cannot yet deny setgroups when
+ * an outer user namespace denied it (NEEDS.md).
  *
- * Man pages: fifo(7), open(2) (O_PATH), proc(5) (/proc/self/fd), user_namespaces(7).
+ * Man pages: fifo(7), open(2) (O_PATH), execveat(2), user_namespaces(7).
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -17,11 +17,12 @@ import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, SpawnPlan, Step } from '@ct/syscalls';
 import {
   buildChildPlan, describeChildFailure, HOST_DEVICES, installSignalRelay, isNewNamespace, planIdMaps, readSubordinateIds,
-  withDefaults, writeIdMaps, type PlannedStep, type ResolvedContainerSpec,
+  withDefaults, writeIdMaps, type ResolvedContainerSpec,
 } from '@ct/namespaces';
 import type { BundleConfig } from './config/bundle-config.js';
 import { toContainerSpec } from './config/to-container-spec.js';
 import { RuntimeError, systemError } from './errors.js';
+import { execFifoProgram } from './exec-fifo-program.js';
 import { userName } from './owner.js';
 
 /** How to launch the init. */
@@ -42,16 +43,12 @@ export interface LaunchOptions {
 export interface LaunchedInit {
   /** Host pid. */
   readonly pid: number;
-  /** Resolves once the user process is exec'd (after `start`); rejects with the step that failed. */
-  execed(): Promise<void>;
   /** Resolves with the shell-style exit status (code, or 128 + signal) when the init exits. */
   wait(): Promise<number>;
   /** Signal the init (through its pidfd). */
   kill(signal: number): void;
 }
 
-/** The label of the pause right before the FIFO wait. */
-const CREATED = 'created';
 /** O_PATH: an fd that names the FIFO without opening it for I/O (so it counts as neither reader nor writer). */
 const O_PATH = 0o10000000;
 
@@ -99,22 +96,17 @@ function setgroupsDenied(): boolean {
   }
 }
 
-/** The plan of `s` with the created pause, the FIFO wait and the fd's close-on-exec inserted before exec. */
-function withExecFifo(plan: SpawnPlan, described: readonly PlannedStep[], fifoFd: number, fifoTo: number) {
-  const execAt = plan.steps.length - 1;
-  const extra: PlannedStep[] = [
-    { step: { op: 'wait', label: CREATED }, what: 'wait for create to finish' },
-    { step: { op: 'waitFifo', path: `/proc/self/fd/${fifoTo}` }, what: 'wait for start', object: 'exec.fifo' },
-    { step: { op: 'closeFrom', first: fifoTo }, what: 'close exec.fifo' },
-  ];
-  const steps: Step[] = [...plan.steps.slice(0, execAt), ...extra.map((p) => p.step), ...plan.steps.slice(execAt)];
-  return {
-    plan: { ...plan, steps, fds: [...(plan.fds ?? []), { from: fifoFd, to: fifoTo }] },
-    described: [...described.slice(0, execAt), ...extra, ...described.slice(execAt)],
-  };
+/** The plan with its exec step replaced by ct-exec-fifo on the FIFO descriptor, which then execs the user program. */
+function throughExecFifo(plan: SpawnPlan, fifoFd: number, fifoTo: number): SpawnPlan {
+  const steps = plan.steps.map((step): Step => {
+    if (step.op !== 'exec') return step;
+    const argv = ['ct-exec-fifo', String(fifoTo), '--', ...step.argv];
+    return { op: 'exec', path: execFifoProgram(), argv, env: step.env, search: false, preopen: true };
+  });
+  return { ...plan, steps, fds: [...(plan.fds ?? []), { from: fifoFd, to: fifoTo }] };
 }
 
-/** Launch the init of `config`; resolves when it is set up and about to wait on the exec FIFO. */
+/** Launch the init of `config`; resolves when it is set up and waits on the exec FIFO. */
 export async function launchInit(config: BundleConfig, options: LaunchOptions): Promise<LaunchedInit> {
   const spec = toContainerSpec(config, {
     rootless: options.rootless, euid: process.geteuid?.() ?? 0, extraFds: options.extraFds,
@@ -140,7 +132,8 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   } catch (err) {
     throw systemError('create: open exec fifo', options.execFifo, err);
   }
-  const { plan, described } = withExecFifo(base.plan, base.described, fifoFd, 3 + options.extraFds);
+  const plan = throughExecFifo(base.plan, fifoFd, 3 + options.extraFds);
+  const described = base.described;
   let child: ChildHandle | undefined;
   try {
     child = await engine()(plan);
@@ -151,10 +144,9 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
       } catch (err) {
         throw describeChildFailure(err, described, child.pid);
       }
-      if (event.kind === 'exec') throw new RuntimeError('ESETUP', 'create: the init exec\'d before the exec fifo');
+      if (event.kind === 'exec') break;
       if (event.label === 'id-maps' && idMaps !== undefined) await writeIdMaps(child.pid, idMaps);
       child.release();
-      if (event.label === CREATED) break;
     }
   } catch (err) {
     if (child !== undefined) {
@@ -170,13 +162,6 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   relay?.attach(running);
   return {
     pid: running.pid,
-    async execed() {
-      try {
-        await running.nextEvent();
-      } catch (err) {
-        throw describeChildFailure(err, described, running.pid);
-      }
-    },
     async wait() {
       try {
         return (await running.wait()).status;

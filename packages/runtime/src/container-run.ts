@@ -21,7 +21,6 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
   const { init } = await createContainer(ctx, id, { ...options, relaySignals: options.detach !== true });
   try {
     await startContainer(ctx, id);
-    await init.execed();
   } catch (err) {
     await deleteContainer(ctx, id, { force: true });
     throw err;
