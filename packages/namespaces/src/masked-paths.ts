@@ -6,10 +6,13 @@
  *
  * Man pages: mount(2) (MS_BIND, MS_REMOUNT), proc(5), sysfs(5), tmpfs(5).
  */
-import { statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
+import { openInRoot } from '@ct/syscalls';
 import { ContainerSpecError } from './errors.js';
 import { MS } from './internal/mount-flags.js';
 import { planned, type PlannedStep } from './planned-step.js';
+
+const O_PATH = 0o10000000;
 
 /** `runc spec`'s masked paths. */
 export const DEFAULT_MASKED_PATHS: readonly string[] = Object.freeze([
@@ -50,13 +53,29 @@ export function hostPathKind(inside: string, where: {
   else {
     const bind = [...where.binds].reverse().find((b) => inside === b.target || inside.startsWith(`${b.target}/`));
     if (bind !== undefined) host = bind.source + inside.slice(bind.target.length);
-    else if (where.rootfs !== undefined) host = where.rootfs + inside;
+    else if (where.rootfs !== undefined) return kindInRoot(where.rootfs, inside);
   }
   if (host === undefined) return undefined;
   try {
     return statSync(host).isDirectory() ? 'directory' : 'file';
   } catch {
     return undefined;
+  }
+}
+
+/** The kind of `inside` resolved in `rootfs` as the child will (RESOLVE_IN_ROOT: an image's symlinks stay inside). */
+function kindInRoot(rootfs: string, inside: string): PathKind {
+  let rootFd: number | undefined;
+  let fd: number | undefined;
+  try {
+    rootFd = openSync(rootfs, O_PATH | constants.O_DIRECTORY);
+    fd = openInRoot(rootFd, inside, O_PATH);
+    return fstatSync(fd).isDirectory() ? 'directory' : 'file';
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    if (rootFd !== undefined) closeSync(rootFd);
   }
 }
 
