@@ -64,9 +64,14 @@ function makeStateDir(paths: ContainerPaths, id: string): void {
   }
 }
 
-function extraFdCount(options: CreateOptions): number {
-  const listen = Number((options.env ?? process.env)['LISTEN_FDS'] ?? '0');
-  return (options.preserveFds ?? 0) + (Number.isInteger(listen) && listen > 0 ? listen : 0);
+/**
+ * Socket-activation fds for us (systemd's protocol, as runc reads it): LISTEN_FDS counts them, and they are ours only
+ * when LISTEN_PID is our pid.
+ */
+function listenFdCount(env: Readonly<Record<string, string | undefined>>): number {
+  const count = Number(env['LISTEN_FDS'] ?? '0');
+  if (env['LISTEN_PID'] !== String(process.pid) || !Number.isInteger(count) || count <= 0) return 0;
+  return count;
 }
 
 /** Create container `id` from the bundle; returns once the init waits on the exec FIFO. */
@@ -91,8 +96,11 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       } catch (err) {
         throw systemError('create exec fifo', paths.execFifo, err);
       }
+      const listenFds = listenFdCount(options.env ?? process.env);
       init = await launchInit(config, {
-        execFifo: paths.execFifo, extraFds: extraFdCount(options), rootless: ctx.rootless,
+        execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
+        // the container sees its sockets as its own (runc does the same)
+        extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
         relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg),
       });
       const stat = readProcStat(init.pid);

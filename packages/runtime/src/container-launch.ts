@@ -31,6 +31,8 @@ export interface LaunchOptions {
   readonly execFifo: string;
   /** Extra fds passed at 3, 4, ... (--preserve-fds plus LISTEN_FDS). */
   readonly extraFds: number;
+  /** NAME=VALUE entries added to the process environment (LISTEN_FDS, LISTEN_PID). */
+  readonly extraEnv: readonly string[];
   /** Rootless: ct makes the user namespace (newuidmap for ranges). */
   readonly rootless: boolean;
   /** Relay the caller's signals to the init (`run` in the foreground). */
@@ -108,7 +110,9 @@ function throughExecFifo(plan: SpawnPlan, fifoFd: number, fifoTo: number): Spawn
 
 /** Launch the init of `config`; resolves when it is set up and waits on the exec FIFO. */
 export async function launchInit(config: BundleConfig, options: LaunchOptions): Promise<LaunchedInit> {
-  const spec = toContainerSpec(config, {
+  const withEnv: BundleConfig = config.process === undefined || options.extraEnv.length === 0
+    ? config : { ...config, process: { ...config.process, env: [...config.process.env, ...options.extraEnv] } };
+  const spec = toContainerSpec(withEnv, {
     rootless: options.rootless, euid: process.geteuid?.() ?? 0, extraFds: options.extraFds,
     relaySignals: options.relaySignals, warn: options.warn,
   });

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
@@ -157,6 +158,41 @@ function defineSuite(title: string, rootless: boolean): void {
           assert.equal(await rt.waitStatus(c, 'stopped'), 'stopped', `${rt.name} after kill ${sig}`);
           rt.run(['delete', c]);
         }
+      }
+    });
+
+    it('create --pid-file, the file holds the pid state reports', () => {
+      configure(['sleep', '60']);
+      const c = id('pidfile');
+      for (const rt of runtimes) {
+        const pidFile = join(bundle, `${rt.name}.pid`);
+        assert.equal(rt.run(['create', '--bundle', bundle, '--pid-file', pidFile, c]).status, 0);
+        const pid = spawnSync('cat', [pidFile], { encoding: 'utf8' }).stdout.trim();
+        assert.equal(pid, String(rt.state(c)?.['pid']), rt.name);
+        rt.run(['delete', '--force', c]);
+      }
+    });
+
+    it('--preserve-fds 1 and LISTEN_FDS=1, fd 3 reaches the container process', () => {
+      configure(['sh', '-c', 'echo through-fd-3 $LISTEN_FDS $LISTEN_PID >&3']);
+      for (const [how, args, listen, expected] of [
+        ['--preserve-fds', ['--preserve-fds', '1'], undefined, 'through-fd-3\n'],
+        ['LISTEN_FDS', [], 1, 'through-fd-3 1 1\n'],
+      ] as const) {
+        const outputs = runtimes.map((rt) => {
+          const file = join(bundle, `fd3-${rt.name}`);
+          spawnSync('rm', ['-f', file]);
+          const fd = openSync(file, 'w', 0o666);
+          try {
+            const r = rt.run(['run', ...args, '--bundle', bundle, id(`fd3${rt.name}${how.length}`)],
+              listen === undefined ? { fd3: fd } : { fd3: fd, listenFds: listen });
+            assert.equal(r.status, 0, `${rt.name} ${how}: ${r.stderr}`);
+          } finally {
+            closeSync(fd);
+          }
+          return readFileSync(file, 'utf8');
+        });
+        assert.deepEqual(outputs, [expected, expected], how);
       }
     });
 

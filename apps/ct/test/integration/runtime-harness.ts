@@ -95,9 +95,13 @@ export class Runtime {
   constructor(readonly name: 'ct' | 'runc', readonly root: string, readonly asUser?: { uid: number; runtimeDir: string }) {}
 
   /** Run `<runtime> --root ROOT ...args` and collect its output. */
-  run(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Run {
+  run(args: readonly string[], options: { cwd?: string; timeoutMs?: number; fd3?: number; listenFds?: number } = {}): Run {
     const argv = this.name === 'ct' ? [process.execPath, ctBin] : ['runc'];
-    const full = [...argv, '--root', this.root, ...args];
+    const runtime = [...argv, '--root', this.root, ...args];
+    // socket activation: LISTEN_PID must be the runtime's own pid, so a shell sets it and execs the runtime
+    const full = options.listenFds === undefined
+      ? runtime
+      : ['sh', '-c', `LISTEN_FDS=${options.listenFds} LISTEN_PID=$$ exec "$@"`, 'sh', ...runtime];
     const cmd = this.asUser === undefined
       ? full
       : ['runuser', '-u', 'ctci', '--', 'env', `XDG_RUNTIME_DIR=${this.asUser.runtimeDir}`, 'HOME=/tmp', 'TMPDIR=/tmp', ...full];
@@ -109,7 +113,8 @@ export class Runtime {
     const err = openSync(errFile, 'w+');
     try {
       const r = spawnSync(cmd[0] ?? '', cmd.slice(1), {
-        cwd: options.cwd ?? '/', timeout: options.timeoutMs ?? 30_000, stdio: ['ignore', out, err],
+        cwd: options.cwd ?? '/', timeout: options.timeoutMs ?? 30_000,
+        stdio: options.fd3 === undefined ? ['ignore', out, err] : ['ignore', out, err, options.fd3],
       });
       return { status: r.status, stdout: readFileSync(outFile, 'utf8'), stderr: readFileSync(errFile, 'utf8') };
     } finally {
