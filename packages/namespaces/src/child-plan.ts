@@ -84,6 +84,11 @@ function switchIds(uid: number, gid: number, setgroups: boolean, groups: readonl
 function execStep(spec: ResolvedContainerSpec, ctx: ChildPlanContext): PlannedStep {
   const env = purifyEnvironment(spec.command.env);
   const argv = spec.command.argv;
+  const wrapper = spec.confinement.execWrapper;
+  if (wrapper !== undefined) {
+    if (spec.init) throw new ContainerSpecError('execWrapper', 'cannot be combined with init');
+    return planned({ op: 'exec', path: wrapper.path, argv: [...wrapper.argv, ...argv], env, search: false, preopen: true }, 'exec', wrapper.path);
+  }
   if (spec.init) {
     if (ctx.initPath === undefined) throw new TypeError('buildChildPlan: init requested without an initPath');
     const inside = spec.root.kind === 'host' ? ctx.initPath : INIT_PATH_INSIDE;

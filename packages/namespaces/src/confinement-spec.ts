@@ -65,6 +65,13 @@ export interface ConfinementSpec {
   readonly execFifo?: string;
   /** chroot into the root instead of pivot_root (runc --no-pivot; for a root on ramfs). */
   readonly noPivotRoot?: boolean;
+  /**
+   * A host program exec'd instead of the command, with `argv` followed by the command's argv (e.g. ct's
+   * exec-fifo helper: `{path: '/usr/lib/ct/ct-exec-fifo', argv: ['ct-exec-fifo', '3', '--']}`). It is opened
+   * before the clone and exec'd by fd (execveat), so it need not exist inside the root; it must exec the command.
+   * Unlike `execFifo`, the wait then happens after our exec, so the container survives its creator's exit.
+   */
+  readonly execWrapper?: { readonly path: string; readonly argv: readonly string[] };
 }
 
 /** The confinement after checks. */
@@ -83,6 +90,7 @@ export interface ResolvedConfinement {
   readonly cgroup: CgroupSpec | undefined;
   readonly execFifo: string | undefined;
   readonly noPivotRoot: boolean;
+  readonly execWrapper: { readonly path: string; readonly argv: readonly string[] } | undefined;
 }
 
 function checkOffset(field: string, offset: ClockOffset | undefined): void {
@@ -119,6 +127,10 @@ export function resolveConfinement(spec: ConfinementSpec, isNew: (kind: Namespac
   }
   if (spec.noPivotRoot === true && !hasMnt) throw new ContainerSpecError('noPivotRoot', 'needs a new mnt namespace and a root');
   if (spec.execFifo !== undefined && !spec.execFifo.startsWith('/')) throw new ContainerSpecError('execFifo', `not an absolute path: ${spec.execFifo}`);
+  if (spec.execWrapper !== undefined) {
+    if (!spec.execWrapper.path.startsWith('/')) throw new ContainerSpecError('execWrapper.path', `not an absolute path: ${spec.execWrapper.path}`);
+    if (spec.execWrapper.argv.length === 0) throw new ContainerSpecError('execWrapper.argv', 'empty (argv[0] is needed)');
+  }
   return {
     capabilities: resolveCapabilities(spec.capabilities),
     noNewPrivileges: spec.noNewPrivileges ?? false,
@@ -134,5 +146,6 @@ export function resolveConfinement(spec: ConfinementSpec, isNew: (kind: Namespac
     cgroup: spec.cgroup === undefined ? undefined : validateCgroupSpec(spec.cgroup),
     execFifo: spec.execFifo,
     noPivotRoot: spec.noPivotRoot ?? false,
+    execWrapper: spec.execWrapper,
   };
 }

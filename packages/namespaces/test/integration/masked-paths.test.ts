@@ -98,6 +98,14 @@ describe('root switch, exec fifo and fd hygiene', function () {
     }
   });
 
+  it('runContainer, execWrapper: a host program exec\'d by fd runs first and execs the command', async () => {
+    const r = await runCaptured(toolSpec(probe('pid'), {
+      execWrapper: { path: '/usr/bin/busybox', // not inside the container: /usr is absent there
+      argv: ['sh', '-c', 'echo wrapped; exec "$@"', 'wrap'] },
+    }));
+    assert.equal(r.stdout, 'wrapped\n1\n');
+  });
+
   it('runContainer, execFifo that does not exist fails before any clone with ENOENT', async () => {
     await assert.rejects(runContainer(toolSpec(sh('true'), { execFifo: '/nonexistent/fifo' })), (e: unknown) => (e as { code?: string }).code === 'ENOENT');
   });
