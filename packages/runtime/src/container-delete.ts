@@ -39,5 +39,9 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
       }
     }
     removeContainerDir(paths);
+    // a bundle `ct container run --keep` unpacked goes with its container (loaded only then: @ct/oci is heavy)
+    if (record.bundle.startsWith(`${ctx.stateRoot.path}/.bundles/`)) {
+      await (await import('./image-run.js')).removeImageBundle(ctx, id, record.bundle);
+    }
   });
 }

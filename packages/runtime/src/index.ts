@@ -12,6 +12,7 @@ export { containerProcesses } from './container-ps.js';
 export { createContainer, type CreateOptions } from './container-create.js';
 export { startContainer } from './container-start.js';
 export { runContainer, type RunOptions } from './container-run.js';
+export { imageBundleDir, runImage, type ImageRunOptions } from './image-run.js';
 export {
   RuntimeError, ContainerNotFoundError, ConfigError, errnoPhrase, type RuntimeErrorCode,
 } from './errors.js';

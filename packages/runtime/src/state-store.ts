@@ -9,8 +9,8 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { join } from 'node:path';
 import { ContainerNotFoundError, RuntimeError, errnoCode, systemError } from './errors.js';
 
-/** Container ids: what runc accepts (a letter or digit first, then letters, digits, `_+-.`; no path parts). */
-const idPattern = /^[\w+\-.]+$/;
+/** Container ids: letters, digits and `_+-.`, not starting with a dot (`.bundles` and the like are ours). */
+const idPattern = /^[\w+\-][\w+\-.]*$/;
 
 /** What ct records about a container (state.json). The public state (`ct state`) is derived from it. */
 export interface ContainerRecord {
@@ -54,7 +54,7 @@ export interface ContainerPaths {
 
 /** Refuse ids that are not plain names (a `/` or `..` would leave the state root). */
 export function checkContainerId(id: string): void {
-  if (id === '' || id === '.' || id === '..' || !idPattern.test(id)) {
+  if (!idPattern.test(id)) {
     throw new RuntimeError('EUSAGE', `invalid container id ${JSON.stringify(id)}: use letters, digits and _+-.`);
   }
 }

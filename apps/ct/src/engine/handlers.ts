@@ -99,6 +99,12 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     else out.stdout(['PID', ...pids.map(String)].join('\n') + '\n');
     return 0;
   },
+  async 'container run'(rt, ctx, cmd) {
+    return rt.runImage(ctx, {
+      image: cmd.args[0] ?? '', command: cmd.args.slice(1), name: str(cmd.flags, 'name'),
+      detach: bool(cmd.flags, 'detach'), keep: bool(cmd.flags, 'keep'),
+    });
+  },
   async checkpoint(rt) {
     throw new rt.RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');
   },

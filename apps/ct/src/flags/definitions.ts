@@ -36,7 +36,9 @@ export interface ArgDefinition {
 /** The verbs whose command line is runc's. */
 export type VerbName =
   | 'create' | 'start' | 'run' | 'state' | 'kill' | 'delete' | 'list' | 'spec' | 'features'
-  | 'exec' | 'ps' | 'pause' | 'resume' | 'update' | 'events' | 'checkpoint';
+  | 'exec' | 'ps' | 'pause' | 'resume' | 'update' | 'events' | 'checkpoint'
+  /** `ct container run IMAGE [CMD...]`, also on the lean path. */
+  | 'container run';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -151,10 +153,21 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'interval', kind: 'string', description: 'stats interval' },
     ],
   },
+  'container run': {
+    description: 'run an image (an OCI layout or archive path, with :TAG or @DIGEST): unpack, run, clean up',
+    args: [{ name: 'image', required: true, description: 'the image reference' }],
+    variadic: true,
+    stopAfterArgs: 0,
+    flags: [
+      { name: 'name', kind: 'string', description: 'container id (default: a random one)' },
+      detach,
+      { name: 'keep', kind: 'boolean', description: 'keep the stopped container and its bundle' },
+    ],
+  },
   checkpoint: { description: 'checkpoint a container (not supported: always fails, so engines see it is absent)', args: [id], flags: [] },
 };
 
-/** True when `name` is one of runc's verbs. */
+/** True when `name` is one of the verbs the lean entry handles. */
 export function isVerb(name: string): name is VerbName {
   return Object.hasOwn(verbs, name);
 }

@@ -103,7 +103,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     if (def === undefined) throw new UsageError(`flag provided but not defined: -${tok.name}`);
     setFlag(globals, def, readValue(def, tok, next));
   }
-  const verb = argv[i];
+  let verb = argv[i];
+  if (verb === 'container' && argv[i + 1] === 'run') verb = `container ${argv[++i] ?? ''}`;
   if (verb === undefined || !isVerb(verb)) return { kind: 'other' };
   const spec = verbs[verb];
   const flags: Record<string, FlagValue> = {};

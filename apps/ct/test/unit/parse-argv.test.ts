@@ -33,6 +33,13 @@ describe('parseArgv', () => {
     assert.equal(c.flags['tty'], true);
     assert.deepEqual(c.args, ['id1', 'sh', '-c', 'echo hi', '--env', 'X']);
   });
+  it('parseArgv, container run is on the lean path and stops at the image', () => {
+    const c = command(['--root', '/r', 'container', 'run', '-d', '--name', 'web', 'img:latest', 'sh', '-c', 'x', '--keep']);
+    assert.equal(c.verb, 'container run');
+    assert.deepEqual(c.flags, { detach: true, name: 'web' });
+    assert.deepEqual(c.args, ['img:latest', 'sh', '-c', 'x', '--keep']);
+    assert.deepEqual(parseArgv(['container', 'ls']), { kind: 'other' });
+  });
   it('parseArgv, repeated string flags accumulate', () => {
     const c = command(['exec', '-e', 'A=1', '--env=B=2', 'id1', 'true']);
     assert.deepEqual(c.flags['env'], ['A=1', 'B=2']);
