@@ -122,7 +122,9 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   }
   steps.push(...planEarlySteps(spec, ctx.pauseForCgroup ?? c.cgroup !== undefined));
   if (spec.hostname !== undefined) steps.push(planned({ op: 'sethostname', name: spec.hostname }, 'sethostname', spec.hostname));
-  steps.push(...mountFileSystems(spec, { ...ctx, pauseBeforePivotRoot: ctx.pauseBeforePivotRoot }));
+  steps.push(...mountFileSystems(spec, {
+    ...ctx, pauseBeforePivotRoot: ctx.pauseBeforePivotRoot, mknodDevices: ctx.mknodDevices ?? (!newUser && ctx.euid === 0),
+  }));
   const kindCtx = pathKindContext(spec, ctx.rootDir);
   steps.push(...planRootSteps(spec, ctx.pathKind ?? ((inside) => hostPathKind(inside, kindCtx))));
   if (spec.lockMounts) {

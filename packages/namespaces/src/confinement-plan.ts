@@ -102,11 +102,14 @@ export function planChrootRoot(rootDir: string): PlannedStep[] {
 
 /** Default `PathKind` lookup context for the spec's root and binds. */
 export function pathKindContext(spec: ResolvedContainerSpec, rootDir: string): {
-  rootfs: string | undefined; procMounted: boolean; binds: { source: string; target: string }[];
+  rootfs: string | undefined; procMounted: boolean; sysMounted: boolean; binds: { source: string; target: string }[];
 } {
+  const has = (fstype: string, target: string): boolean => spec.mounts.some((m) => (m.type === 'filesystem' && m.fstype === fstype && m.target === target)
+    || (m.type === 'bind' && m.target === target));
   return {
     rootfs: spec.root.kind === 'rootfs' ? rootDir : undefined,
-    procMounted: isNewNamespace(spec, 'pid'),
+    procMounted: spec.defaultFileSystems ? isNewNamespace(spec, 'pid') : has('proc', '/proc'),
+    sysMounted: spec.defaultFileSystems || has('sysfs', '/sys'),
     binds: spec.mounts.flatMap((m) => (m.type === 'bind' ? [{ source: m.source, target: m.target }] : [])),
   };
 }

@@ -65,6 +65,13 @@ export function planDev(ctx: DevPlanContext): PlannedStep[] {
     linkAt(ctx, '/dev/stdout', '/proc/self/fd/1'),
     linkAt(ctx, '/dev/stderr', '/proc/self/fd/2'),
   );
+  steps.push(...planConsoleAndInit(ctx));
+  return steps;
+}
+
+/** The caller's tty on /dev/console and the init program at INIT_PATH_INSIDE (also under an OCI /dev). */
+export function planConsoleAndInit(ctx: Pick<DevPlanContext, 'at' | 'consoleTty' | 'initPath'>): PlannedStep[] {
+  const steps: PlannedStep[] = [];
   if (ctx.consoleTty !== undefined) steps.push(...bindFile(ctx, ctx.consoleTty, '/dev/console', 'bind console'));
   if (ctx.initPath !== undefined) {
     steps.push(

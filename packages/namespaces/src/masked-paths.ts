@@ -45,11 +45,12 @@ export function validateContainerPaths(field: string, paths: readonly string[]):
 export function hostPathKind(inside: string, where: {
   readonly rootfs: string | undefined;
   readonly procMounted: boolean;
+  readonly sysMounted: boolean;
   readonly binds: readonly { readonly source: string; readonly target: string }[];
 }): PathKind {
   let host: string | undefined;
   if (inside === '/proc' || inside.startsWith('/proc/')) host = where.procMounted ? inside : undefined;
-  else if (inside === '/sys' || inside.startsWith('/sys/')) host = inside;
+  else if (inside === '/sys' || inside.startsWith('/sys/')) host = where.sysMounted ? inside : undefined;
   else {
     const bind = [...where.binds].reverse().find((b) => inside === b.target || inside.startsWith(`${b.target}/`));
     if (bind !== undefined) host = bind.source + inside.slice(bind.target.length);

@@ -10,11 +10,15 @@
  */
 import { dirname, join } from 'node:path';
 import { planChrootRoot } from './confinement-plan.js';
-import { HOST_DEVICES, planDev } from './dev-plan.js';
-import { MS, mountFlagBits } from './internal/mount-flags.js';
+import { HOST_DEVICES, planConsoleAndInit, planDev } from './dev-plan.js';
+import { DEFAULT_DEVICES, planDevices, planDevLinks } from './device-plan.js';
+import { ContainerSpecError } from './errors.js';
+import { MOUNT_ATTR, MS, mountFlagBits } from './internal/mount-flags.js';
 import { bindFile, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
 import { planned, type PlannedStep } from './planned-step.js';
-import { isNewNamespace, type Mount, type ResolvedContainerSpec, type TmpfsMount } from './spec.js';
+import {
+  type BindMount, isNewNamespace, type Mount, type Propagation, type ResolvedContainerSpec, type TmpfsMount,
+} from './spec.js';
 
 /** What the mount plan needs to know about the host (gathered by the caller, injectable in tests). */
 export interface MountPlanContext {
@@ -30,6 +34,8 @@ export interface MountPlanContext {
   readonly initPath?: string | undefined;
   /** Pause (a `wait` step labelled 'before-pivot-root') before pivot_root. */
   readonly pauseBeforePivotRoot?: boolean;
+  /** Create device nodes with mknod (real root, no new user namespace) rather than binding the host's. */
+  readonly mknodDevices?: boolean;
 }
 
 /** Guix's `%writable-/tmp`: a tmpfs on /tmp (mode 755, 10% of RAM, nosuid, nodev) that stays writable. */
@@ -46,17 +52,41 @@ function tmpfsData(mode: number | undefined, size: number | string | undefined):
   return parts.join(',');
 }
 
+const PROPAGATION_BITS: Readonly<Record<Propagation, bigint>> = {
+  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+/** A propagation change at a container path. */
+function propagationAt(ctx: PathContext, inside: string, propagation: Propagation): PlannedStep {
+  const { path, ...inRoot } = ctx.at(inside);
+  const flags = PROPAGATION_BITS[propagation];
+  if (flags === undefined) throw new ContainerSpecError('propagation', `unknown propagation: ${String(propagation)}`);
+  return planned({ op: 'propagation', target: path, flags, ...inRoot }, `make ${propagation}`, inside);
+}
+
+function planBind(ctx: PathContext, mount: BindMount, isDirectory: (source: string) => boolean): PlannedStep[] {
+  const recursive = mount.recursive ?? true;
+  const flags = MS.BIND | (recursive ? MS.REC : 0n);
+  const steps = isDirectory(mount.source)
+    ? [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, `bind ${mount.source}`, { source: mount.source, flags })]
+    : [mkdirAt(ctx, dirname(mount.target), 0o755), ...bindFile(ctx, mount.source, mount.target, `bind ${mount.source}`, flags)];
+  // A bind ignores MS_RDONLY/NOSUID/...: they take a remount (which keeps the source's locked flags).
+  const remount = mountFlagBits(mount.flags ?? []) | (mount.readOnly === true ? MS.RDONLY : 0n);
+  if (remount !== 0n) steps.push(remountAt(ctx, mount.target, remount === MS.RDONLY ? 'remount read-only' : 'remount', remount, recursive));
+  if (mount.recursiveReadOnly === true) {
+    const { path, ...inRoot } = ctx.at(mount.target);
+    steps.push(planned({ op: 'mountSetattr', target: path, attrSet: MOUNT_ATTR.RDONLY, attrClr: 0n, propagation: 0n, recursive: true, ...inRoot },
+      'make recursively read-only', mount.target));
+  }
+  if (mount.propagation !== undefined) steps.push(propagationAt(ctx, mount.target, mount.propagation));
+  return steps;
+}
+
 function planUserMount(ctx: PathContext, mount: Mount, isDirectory: (source: string) => boolean): PlannedStep[] {
   switch (mount.type) {
-    case 'bind': {
-      const recursive = mount.recursive ?? true;
-      const flags = MS.BIND | (recursive ? MS.REC : 0n);
-      const steps = isDirectory(mount.source)
-        ? [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, `bind ${mount.source}`, { source: mount.source, flags })]
-        : [mkdirAt(ctx, dirname(mount.target), 0o755), ...bindFile(ctx, mount.source, mount.target, `bind ${mount.source}`, flags)];
-      if (mount.readOnly === true) steps.push(remountAt(ctx, mount.target, 'remount read-only', MS.RDONLY, recursive));
-      return steps;
-    }
+    case 'bind':
+      return planBind(ctx, mount, isDirectory);
     case 'tmpfs':
       return [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, 'mount tmpfs', {
         source: 'tmpfs', fstype: 'tmpfs', flags: mountFlagBits(mount.flags ?? ['nosuid', 'nodev']),
@@ -66,7 +96,7 @@ function planUserMount(ctx: PathContext, mount: Mount, isDirectory: (source: str
       return [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, `mount ${mount.fstype}`, {
         source: mount.source, fstype: mount.fstype, flags: mountFlagBits(mount.flags ?? []),
         ...(mount.data === undefined ? {} : { data: mount.data }),
-      })];
+      }), ...(mount.propagation === undefined ? [] : [propagationAt(ctx, mount.target, mount.propagation)])];
   }
 }
 
@@ -111,16 +141,24 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
       ? planned({ op: 'mount', source: 'none', target: rootDir, fstype: 'tmpfs', flags: 0n, data: 'mode=755' },
         'mount root tmpfs', rootDir)
       : planned({ op: 'mount', source: rootDir, target: rootDir, flags: MS.BIND | MS.REC }, 'bind root', rootDir),
-    ...planProcSys(spec, pathCtx),
-    ...planDev({
-      at,
-      hostDevices: ctx.hostDevices ?? HOST_DEVICES,
-      newIpc: isNewNamespace(spec, 'ipc'),
-      consoleTty: ctx.consoleTty ?? undefined,
-      initPath: ctx.initPath,
-    }),
   ];
+  if (spec.rootPropagation !== undefined) {
+    steps.push(planned({ op: 'propagation', target: rootDir, flags: PROPAGATION_BITS[spec.rootPropagation] }, `make ${spec.rootPropagation}`, '/'));
+  }
+  const devContext = { at, consoleTty: ctx.consoleTty ?? undefined, initPath: ctx.initPath };
+  if (spec.defaultFileSystems) {
+    steps.push(...planProcSys(spec, pathCtx), ...planDev({
+      ...devContext, hostDevices: ctx.hostDevices ?? HOST_DEVICES, newIpc: isNewNamespace(spec, 'ipc'),
+    }));
+  }
   for (const mount of spec.mounts) steps.push(...planUserMount(pathCtx, mount, ctx.sourceIsDirectory));
+  const mknod = ctx.mknodDevices ?? false;
+  if (!spec.defaultFileSystems) {
+    // An OCI /dev: the config's mounts made it; the devices, links, console and init go in after them.
+    if (spec.defaultDevices) steps.push(...planDevices(pathCtx, DEFAULT_DEVICES, mknod), ...planDevLinks(pathCtx));
+    steps.push(...planConsoleAndInit(devContext));
+  }
+  steps.push(...planDevices(pathCtx, spec.devices, mknod));
   if (ctx.pauseBeforePivotRoot === true) steps.push(planned({ op: 'wait', label: BEFORE_PIVOT_ROOT }, 'wait before pivot_root'));
   if (spec.confinement.noPivotRoot) steps.push(...planChrootRoot(rootDir));
   else steps.push(planned({ op: 'pivotRoot', newRoot: rootDir }, 'pivot_root', rootDir));

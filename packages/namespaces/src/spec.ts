@@ -7,6 +7,7 @@
 import type { Step } from './internal/syscalls-port.js';
 import { NAMESPACES, type NamespaceKind } from './namespaces.js';
 import { ContainerSpecError } from './errors.js';
+import { type DeviceNode, validateDevices } from './device-plan.js';
 import { type ConfinementSpec, type ResolvedConfinement, resolveConfinement } from './confinement-spec.js';
 
 /** A mount flag, as mount(8) names it; turned into MS_* bits by the mount planner. */
@@ -14,9 +15,18 @@ export type MountFlag =
   | 'ro' | 'nosuid' | 'nodev' | 'noexec' | 'sync' | 'dirsync' | 'noatime' | 'nodiratime' | 'relatime'
   | 'strictatime';
 
+/** Mount propagation (mount(8) names; the r- forms apply to the whole subtree). */
+export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave' | 'unbindable' | 'runbindable';
+
 /** A bind mount of a host path (Guix's `file-system-mapping`). Always recursive unless `recursive: false`. */
 export interface BindMount {
   readonly type: 'bind';
+  /** Flags applied by a remount after the bind (nosuid, nodev, noexec, ro, ...), keeping locked flags. */
+  readonly flags?: readonly MountFlag[];
+  /** Propagation of the new mount. */
+  readonly propagation?: Propagation;
+  /** Read-only for every mount below too (mount_setattr AT_RECURSIVE MOUNT_ATTR_RDONLY: OCI's `rro`). */
+  readonly recursiveReadOnly?: boolean;
   /** The host path (file or directory); a missing source fails in the caller with ENOENT. */
   readonly source: string;
   /** Absolute path inside the container. */
@@ -53,6 +63,8 @@ export interface FileSystemMount {
   readonly flags?: readonly MountFlag[];
   /** The file-system-specific data string (the only string option left: it belongs to the file system). */
   readonly data?: string;
+  /** Propagation of the new mount. */
+  readonly propagation?: Propagation;
 }
 
 /** One user mount, applied in order after /dev (later mounts cover earlier ones). */
@@ -154,6 +166,17 @@ export interface ContainerSpec extends ConfinementSpec {
   readonly extraFds?: readonly FdPassing[];
   /** Write /etc/hosts (default: when lo is brought up and the root is a tmpfs, never into a rootfs dir). */
   readonly writeEtcHosts?: boolean;
+  /**
+   * Build Guix's /proc, /sys and /dev (default true). False: the spec's `mounts` are the only file systems, in
+   * order (an OCI config lists its own proc, sysfs, /dev tmpfs, devpts, ...), and the devices go into that /dev.
+   */
+  readonly defaultFileSystems?: boolean;
+  /** With `defaultFileSystems: false`: add runc's default devices and /dev links (default true). */
+  readonly defaultDevices?: boolean;
+  /** More device nodes (mknod as real root, else bound from the host's same path). */
+  readonly devices?: readonly DeviceNode[];
+  /** Propagation of the root mount (OCI linux.rootfsPropagation); default private. */
+  readonly rootPropagation?: Propagation;
 }
 
 /** A namespace after defaults: new, or joined by path. */
@@ -191,6 +214,10 @@ export interface ResolvedContainerSpec {
   readonly writeEtcHosts: boolean;
   /** The confinement fields, checked. */
   readonly confinement: ResolvedConfinement;
+  readonly defaultFileSystems: boolean;
+  readonly defaultDevices: boolean;
+  readonly devices: readonly DeviceNode[];
+  readonly rootPropagation: Propagation | undefined;
 }
 
 /** The signals relayed by default (Guix relays INT and TERM; we add the rest a shell user sends). */
@@ -311,6 +338,10 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     extraFds: checkExtraFds(spec.extraFds ?? []),
     writeEtcHosts: spec.writeEtcHosts ?? (loopbackNetwork && root.kind === 'tmpfs' && isNew('net')),
     confinement,
+    defaultFileSystems: spec.defaultFileSystems ?? true,
+    defaultDevices: spec.defaultDevices ?? true,
+    devices: validateDevices(spec.devices ?? []),
+    rootPropagation: spec.rootPropagation,
   };
 }
 

@@ -4,10 +4,10 @@
  *
  * Man pages: mount(2), mount(8) (flag names).
  */
-import { MS } from '@ct/syscalls';
+import { MOUNT_ATTR, MS } from '@ct/syscalls';
 import type { MountFlag } from '../spec.js';
 
-export { MS };
+export { MOUNT_ATTR, MS };
 
 const FLAG_BITS: Readonly<Record<MountFlag, bigint>> = {
   ro: MS.RDONLY,
