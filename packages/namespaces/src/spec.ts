@@ -225,6 +225,10 @@ export const DEFAULT_RELAYED_SIGNALS: readonly NodeJS.Signals[] = Object.freeze(
   'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH',
 ] as const);
 
+const PROPAGATIONS: ReadonlySet<string> = new Set<Propagation>([
+  'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable',
+]);
+
 function checkAbsolute(field: string, path: string): void {
   if (!path.startsWith('/')) throw new ContainerSpecError(field, `not an absolute path: ${path}`);
   if (path.includes('\0')) throw new ContainerSpecError(field, 'contains a NUL byte');
@@ -289,7 +293,16 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   mounts.forEach((m, i) => {
     checkAbsolute(`mounts[${i}].target`, m.target);
     if (m.type === 'bind') checkAbsolute(`mounts[${i}].source`, m.source);
+    if (m.type !== 'tmpfs' && m.propagation !== undefined && !PROPAGATIONS.has(m.propagation)) {
+      throw new ContainerSpecError(`mounts[${i}].propagation`, `unknown propagation: ${m.propagation}`);
+    }
   });
+  if (spec.rootPropagation !== undefined && !PROPAGATIONS.has(spec.rootPropagation)) {
+    throw new ContainerSpecError('rootPropagation', `unknown propagation: ${spec.rootPropagation}`);
+  }
+  if ((spec.devices ?? []).length > 0 && (root.kind === 'host' || !isNew('mnt'))) {
+    throw new ContainerSpecError('devices', 'devices need a new mnt namespace and a tmpfs or rootfs root');
+  }
   if (mounts.length > 0 && (root.kind === 'host' || !isNew('mnt'))) {
     throw new ContainerSpecError('mounts', 'mounts need a new mnt namespace and a tmpfs or rootfs root');
   }

@@ -107,6 +107,12 @@ describe('confinement in the child plan', () => {
       ['seccomp.syscalls[0].action', { seccomp: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_NOTIFY' as 'SCMP_ACT_LOG' }] } }],
       ['execFifo', { execFifo: 'relative' }],
       ['noPivotRoot', { noPivotRoot: true, namespaces: ['user'] }],
+      ['execWrapper.path', { execWrapper: { path: 'x', argv: ['x'] } }],
+      ['mounts[0].propagation', { mounts: [{ type: 'bind', source: '/a', target: '/b', propagation: 'bogus' as 'shared' }] }],
+      ['rootPropagation', { rootPropagation: 'bogus' as 'shared' }],
+      ['devices', { namespaces: ['user'], devices: [{ path: '/dev/x', type: 'c', major: 1, minor: 1 }] }],
+      ['devices[0].type', { devices: [{ path: '/dev/x', type: 'x' as 'c', major: 1, minor: 1 }] }],
+      ['devices[0].path', { devices: [{ path: 'dev/x', type: 'c', major: 1, minor: 1 }] }],
     ];
     for (const [field, extra] of bad) {
       it(`withDefaults, ${field}`, () => {
