@@ -5,7 +5,7 @@
  * Man pages: tar(5); RFC 1952 (gzip), RFC 8878 (zstd).
  */
 import { createGunzip } from 'node:zlib';
-import type { Transform } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { DigestVerifier } from './digest.js';
 import { LayerUnpackError, OciLayoutError } from './errors.js';
 import type { FsOps, UnpackWarning } from './fs-ops.js';
@@ -27,6 +27,38 @@ export interface LayerUnpackOptions {
   readonly fsOps: FsOps;
   readonly forceWalk: boolean;
   readonly onWarning: (w: UnpackWarning) => void;
+  /** Refuse the layer once its uncompressed stream passes this many bytes (a decompression bomb). */
+  readonly maxUncompressedBytes?: number;
+  /** Called now and then while the layer is applied (uncompressed bytes so far, entries so far). */
+  readonly onProgress?: (stats: LayerStats) => void;
+}
+
+/** A layer blob to read: `open()` gives a verified stream; `verify(cause)` reads it whole and throws its mismatch. */
+export interface LayerBlob {
+  open(): Readable;
+  verify(cause: unknown): Promise<void>;
+}
+
+/** Counts the uncompressed bytes and fails past `max` with OCI_LAYER_TOO_LARGE (memory and disk stay bounded). */
+class SizeLimit extends Transform {
+  private seen = 0;
+  constructor(private readonly max: number, private readonly layerDigest: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.max) {
+      cb(new LayerUnpackError('OCI_LAYER_TOO_LARGE', this.layerDigest, undefined, `uncompressed size exceeds the limit of ${this.max} bytes`));
+      return;
+    }
+    cb(null, chunk);
+  }
+}
+
+/** The blob of `layer` in `source`. */
+export function sourceBlob(source: ImageSource, layer: ResolvedLayer): LayerBlob {
+  return { open: () => source.openBlob(layer.descriptor), verify: (cause) => verifyBlob(source, layer, cause) };
 }
 
 const TYPES: Readonly<Record<string, readonly number[]>> = {
@@ -44,17 +76,26 @@ function sameMember(type: string | null, size: number, raw: RawEntry): boolean {
  * Apply `layer` of `source` to the root open at `rootFd`.
  * @throws LayerUnpackError (bad tar, refused or failed entry) or OciLayoutError (blob or diff_id mismatch).
  */
-export async function unpackLayer(source: ImageSource, layer: ResolvedLayer, rootFd: number, options: LayerUnpackOptions): Promise<LayerStats> {
+export function unpackLayer(source: ImageSource, layer: ResolvedLayer, rootFd: number, options: LayerUnpackOptions): Promise<LayerStats> {
+  return applyLayer(sourceBlob(source, layer), layer, new LayerApplier(options.fsOps, rootFd, layer.descriptor.digest, options), options);
+}
+
+/**
+ * Stream `blob` (the blob of `layer`) through decompression, the diff_id check and the tar reader into `applier`.
+ * @throws LayerUnpackError (bad tar, refused or failed entry, too large) or OciLayoutError (blob or diff_id mismatch).
+ */
+export async function applyLayer(blob: LayerBlob, layer: ResolvedLayer, applier: LayerApplier, options: LayerUnpackOptions): Promise<LayerStats> {
   const digest = layer.descriptor.digest;
   const raws: RawEntry[] = [];
   const stages: Transform[] = [];
-  if (layer.compression === 'gzip') stages.push(createGunzip());
+  if (layer.compression === 'gzip') stages.push(createGunzip({ chunkSize: 256 * 1024 }));
   if (layer.compression === 'zstd') stages.push(new ZstdDecompressStream());
+  if (options.maxUncompressedBytes !== undefined) stages.push(new SizeLimit(options.maxUncompressedBytes, digest));
   stages.push(new DigestVerifier({ digest: layer.diffId, mismatchCode: 'OCI_DIFF_ID_MISMATCH', what: `layer ${digest} diff_id` }));
   stages.push(new TarScanner((e) => raws.push(e)));
   const extract = newExtract();
-  const applier = new LayerApplier(options.fsOps, rootFd, digest, { forceWalk: options.forceWalk, onWarning: options.onWarning });
-  const feed = feedTar(source.openBlob(layer.descriptor), stages, extract);
+  const feed = feedTar(blob.open(), stages, extract);
+  let reported = 0;
   try {
     for await (const entry of extract) {
       const raw = raws.shift();
@@ -62,20 +103,27 @@ export async function unpackLayer(source: ImageSource, layer: ResolvedLayer, roo
         throw new LayerUnpackError('OCI_TAR_INVALID', digest, raw?.name, 'tar readers disagree on this member');
       }
       await applier.apply(raw, entry as unknown as AsyncIterable<Buffer> & { resume(): unknown });
+      if (options.onProgress !== undefined && applier.bytes - reported >= PROGRESS_BYTES) {
+        reported = applier.bytes;
+        options.onProgress({ entries: applier.entries, bytes: applier.bytes });
+      }
     }
     await feed.done;
     applier.finish();
   } catch (err) {
     feed.abort(err as Error);
     // A corrupt blob usually breaks gunzip or the tar reader before its digest can be checked: report the blob.
-    if (!(err instanceof OciLayoutError)) await verifyBlob(source, layer, err);
+    if (!(err instanceof OciLayoutError)) await blob.verify(err);
     throw toLayerError(err, digest);
   }
   return { entries: applier.entries, bytes: applier.bytes };
 }
 
+/** Progress is reported every this many bytes written. */
+const PROGRESS_BYTES = 4 * 1024 * 1024;
+
 /** Read the whole blob through its verifier; throws its OciLayoutError (with `cause`) when it does not verify. */
-async function verifyBlob(source: ImageSource, layer: ResolvedLayer, cause: unknown): Promise<void> {
+export async function verifyBlob(source: ImageSource, layer: ResolvedLayer, cause: unknown): Promise<void> {
   try {
     for await (const _chunk of source.openBlob(layer.descriptor)) { /* hashing only */ }
   } catch (e) {

@@ -9,6 +9,13 @@ import type { ImageConfig } from './spec/image-spec.js';
 import type { RuntimeMount, RuntimeSpec } from './spec/runtime-spec.js';
 import type { ExecUser } from './passwd.js';
 
+/** One line of a runtime-spec uid/gid mapping. */
+export interface IdMapping {
+  readonly containerID: number;
+  readonly hostID: number;
+  readonly size: number;
+}
+
 const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'];
 const CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
@@ -24,8 +31,16 @@ const MOUNTS: readonly RuntimeMount[] = [
 
 /** Options of {@link buildRuntimeConfig}. */
 export interface RuntimeConfigOptions {
-  /** For an unprivileged caller: a user namespace mapping root to the caller, no cgroup mount, no gid=5 on devpts. */
-  readonly rootless?: { readonly uid: number; readonly gid: number };
+  /**
+   * For an unprivileged caller: a user namespace mapping root to the caller (or the given maps, e.g. the caller
+   * plus its subuid range the rootfs was unpacked with), no cgroup mount, no gid=5 on devpts.
+   */
+  readonly rootless?: {
+    readonly uid: number;
+    readonly gid: number;
+    readonly uidMappings?: readonly IdMapping[];
+    readonly gidMappings?: readonly IdMapping[];
+  };
   /** Hostname (default "ct"). */
   readonly hostname?: string;
 }
@@ -79,8 +94,8 @@ export function buildRuntimeConfig(image: ImageConfig, user: ExecUser, options: 
     linux: {
       namespaces,
       ...(rootless !== undefined ? {
-        uidMappings: [{ containerID: 0, hostID: rootless.uid, size: 1 }],
-        gidMappings: [{ containerID: 0, hostID: rootless.gid, size: 1 }],
+        uidMappings: [...(rootless.uidMappings ?? [{ containerID: 0, hostID: rootless.uid, size: 1 }])],
+        gidMappings: [...(rootless.gidMappings ?? [{ containerID: 0, hostID: rootless.gid, size: 1 }])],
       } : {}),
       maskedPaths: ['/proc/kcore', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'],
       readonlyPaths: ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],

@@ -16,8 +16,9 @@ import { LayerUnpackError } from './errors.js';
 import { writeAll } from './internal/fd-write.js';
 import { cleanEntryPath, joinComponents, pathKey } from './entry-path.js';
 import type { FsOps, UnpackWarning } from './fs-ops.js';
+import { ROOTLESS_XATTR } from './rootless-owner.js';
 import type { RawEntry } from './tar-scan.js';
-import { applyOpaque, classifyWhiteout, removeTree } from './whiteout.js';
+import { applyOpaque, classifyWhiteout, removeEntry } from './whiteout.js';
 
 /** Options of a {@link LayerApplier}. */
 export interface ApplyOptions {
@@ -126,7 +127,7 @@ export class LayerApplier {
   }
 
   private applyRootDir(raw: RawEntry): void {
-    this.fs.chownat(this.rootFd, Buffer.from('.'), raw.uid, raw.gid);
+    this.checkOwner(this.fs.chownat(this.rootFd, Buffer.from('.'), raw.uid, raw.gid), raw);
     const st = this.fs.fstat(this.rootFd);
     this.noteDir([], st.ino, raw.mtimeSec * 1_000_000_000n + BigInt(raw.mtimeNsec), raw.mode & 0o7777);
   }
@@ -144,7 +145,7 @@ export class LayerApplier {
       const pst = this.fs.fstat(dirFd);
       this.noteDir(parent, pst.ino, pst.mtimeNs);
       if (wh.kind === 'remove') {
-        removeTree(this.fs, dirFd, wh.target);
+        removeEntry(this.fs, dirFd, wh.target);
         return;
       }
       if (wh.kind === 'opaque') {
@@ -166,7 +167,7 @@ export class LayerApplier {
     const st = this.fs.lstatat(dirFd, base);
     if (st === undefined) return false;
     if (keepDir && (st.mode & S.IFMT) === S.IFDIR) return true;
-    removeTree(this.fs, dirFd, base);
+    removeEntry(this.fs, dirFd, base);
     return false;
   }
 
@@ -177,7 +178,7 @@ export class LayerApplier {
       case T.DIR: {
         data.resume();
         if (!this.replaceExisting(dirFd, base, true)) this.fs.mkdirat(dirFd, base, 0o700);
-        this.fs.chownat(dirFd, base, raw.uid, raw.gid);
+        this.checkOwner(this.fs.chownat(dirFd, base, raw.uid, raw.gid), raw);
         this.setXattrs(raw, () => this.fs.openat(dirFd, base, O.RDONLY | O.DIRECTORY, 0));
         this.noteDir(comps, this.fs.lstatat(dirFd, base)!.ino, mtimeNs, mode);
         return;
@@ -190,7 +191,7 @@ export class LayerApplier {
             writeAll(fd, chunk);
             this.bytes += chunk.length;
           }
-          this.fs.fchown(fd, raw.uid, raw.gid);
+          this.checkOwner(this.fs.fchown(fd, raw.uid, raw.gid), raw);
           this.fs.fchmod(fd, mode);
           this.setXattrs(raw, () => fd, false);
           this.fs.setTimes(fd, null, mtimeNs);
@@ -204,7 +205,7 @@ export class LayerApplier {
         if (raw.linkname === null) throw this.fail('OCI_ENTRY_INVALID', raw.name, 'symlink without a target');
         this.replaceExisting(dirFd, base, false);
         this.fs.symlinkat(raw.linkname, dirFd, base);
-        this.fs.chownat(dirFd, base, raw.uid, raw.gid);
+        this.checkOwner(this.fs.chownat(dirFd, base, raw.uid, raw.gid), raw);
         if ([...raw.pax.keys()].some((k) => k.startsWith(XATTR_PREFIX))) this.warn('XATTR_SKIPPED', raw.name, 'xattrs on a symlink are not applied');
         this.fs.setTimes(dirFd, base, mtimeNs);
         return;
@@ -221,7 +222,7 @@ export class LayerApplier {
           this.warn('DEVICE_SKIPPED', raw.name, `device ${raw.devmajor}:${raw.devminor} not made without privileges`);
           return;
         }
-        this.fs.chownat(dirFd, base, raw.uid, raw.gid);
+        this.checkOwner(this.fs.chownat(dirFd, base, raw.uid, raw.gid), raw);
         this.fs.chmodat(dirFd, base, mode);
         this.fs.setTimes(dirFd, base, mtimeNs);
         return;
@@ -260,11 +261,20 @@ export class LayerApplier {
         if (!k.startsWith(XATTR_PREFIX)) continue;
         fd ??= open();
         const name = k.slice(XATTR_PREFIX.length);
+        if (name === ROOTLESS_XATTR) {
+          // It would tell rootless readers a false owner (umoci drops it too).
+          this.warn('XATTR_SKIPPED', raw.name, `xattr ${name} from the layer is not applied`);
+          continue;
+        }
         if (!this.fs.fsetxattr(fd, name, v)) this.warn('XATTR_SKIPPED', raw.name, `xattr ${name} not set without privileges`);
       }
     } finally {
       if (close && fd !== undefined) closeSync(fd);
     }
+  }
+
+  private checkOwner(applied: boolean, raw: RawEntry): void {
+    if (!applied) this.warn('OWNER_IGNORED', raw.name, `owner ${raw.uid}:${raw.gid} neither applied nor recorded`);
   }
 
   private warn(code: UnpackWarning['code'], name: Buffer, message: string): void {

@@ -3,40 +3,51 @@
  * it, and `unpackImage(ref, bundleDir)` for the CLI (`ct image unpack`). Everything is built in a staging directory
  * beside the bundle (`.NAME.ct-unpack-XXXXXX`) and renamed into place only after every layer verified, so nothing
  * half-unpacked ever looks like a bundle; on failure the staging directory is removed.
- * Man pages: rename(2), openat2(2).
+ * Three ways, chosen once: root unpacks in this process with every owner and device; an unprivileged caller
+ * unpacks from a worker inside a user namespace with its subuid range (userns-unpack.ts), or, when user namespaces
+ * are unavailable or not wanted, in this process recording owners in user.rootlesscontainers.
+ * Man pages: rename(2), openat2(2), user_namespaces(7).
  */
-import { closeSync, mkdtempSync, readdirSync, renameSync, rmdirSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, readdirSync, renameSync, rmdirSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AT, O, openat } from '@ct/syscalls';
+import { unprivilegedUserNamespaceSupported } from '@ct/namespaces';
+import { buildBundle, type LayerProgress } from './bundle-build.js';
 import { OciLayoutError } from './errors.js';
 import { defaultFsOps, rootlessFsOps, type FsOps, type UnpackWarning } from './fs-ops.js';
 import { openImage } from './image-open.js';
 import { resolveImage, type ResolvedImage } from './image-resolve.js';
-import { unpackLayer } from './layer-unpack.js';
-import { readRootFile, resolveExecUser } from './passwd.js';
+import { sourceBlob } from './layer-unpack.js';
 import { parseImageRef } from './reference.js';
-import { buildRuntimeConfig } from './runtime-config.js';
 import type { Platform } from './spec/image-spec.js';
-import { parseJson, stringifyJson } from './spec/lossless-json.js';
-import { validateRuntimeSpec } from './spec/runtime-spec.js';
-import { removeTree } from './whiteout.js';
+import { removeTree } from './tree-remove.js';
+import { buildBundleInUserNamespace } from './userns-unpack.js';
+import { removeEntry } from './whiteout.js';
 
 /** Progress of an unpack, for a CLI to show. */
 export type UnpackProgress =
   | { readonly kind: 'resolved'; readonly manifestDigest: string; readonly layerCount: number }
-  | { readonly kind: 'layer-start'; readonly index: number; readonly count: number; readonly digest: string; readonly size: bigint }
-  | { readonly kind: 'layer-done'; readonly index: number; readonly count: number; readonly digest: string; readonly entries: number; readonly bytes: number }
+  | LayerProgress
   | { readonly kind: 'config-written'; readonly path: string }
   | { readonly kind: 'done'; readonly bundle: string };
 
 /** Options of {@link unpack} and {@link unpackImage}. */
 export interface UnpackOptions {
-  /** Unprivileged mode (owners and device nodes not applied); default: true unless running as root. */
+  /** Unprivileged mode (owners and device nodes as the caller may); default: true unless running as root. */
   readonly rootless?: boolean;
-  /** The file operations strategy; default from `rootless`. */
+  /**
+   * Rootless only: unpack from a worker inside a user namespace mapping the caller and its subuid range, so files
+   * get the owners the container sees (default: when unprivileged user namespaces work).
+   */
+  readonly userNamespace?: boolean;
+  /** With `userNamespace`: map the caller's /etc/subuid and /etc/subgid ranges (default true); false = single id. */
+  readonly subordinateIds?: boolean;
+  /** The file operations strategy of an in-process unpack; default from `rootless`. */
   readonly fsOps?: FsOps;
   /** Resolve paths with the O_NOFOLLOW walk instead of openat2 RESOLVE_IN_ROOT (both are confined). */
   readonly forceWalk?: boolean;
+  /** Refuse a layer whose uncompressed tar stream is larger than this (OCI_LAYER_TOO_LARGE); default no limit. */
+  readonly maxUncompressedBytes?: number;
   /** Platform to choose from an index (default: the host's). */
   readonly platform?: Platform;
   /** Called with progress events. */
@@ -50,8 +61,11 @@ export interface UnpackOptions {
 /** {@link UnpackOptions} with every default filled in (umoci's `fill()`). */
 export interface ResolvedUnpackOptions {
   readonly rootless: boolean;
+  readonly userNamespace: boolean;
+  readonly subordinateIds: boolean;
   readonly fsOps: FsOps;
   readonly forceWalk: boolean;
+  readonly maxUncompressedBytes?: number;
   readonly platform?: Platform;
   readonly onProgress: (event: UnpackProgress) => void;
   readonly onWarning: (warning: UnpackWarning) => void;
@@ -61,12 +75,16 @@ export interface ResolvedUnpackOptions {
 /** Fill in the defaults of {@link UnpackOptions}. */
 export function withDefaults(o: UnpackOptions = {}): ResolvedUnpackOptions {
   const rootless = o.rootless ?? process.geteuid?.() !== 0;
+  const userNamespace = rootless && o.fsOps === undefined && (o.userNamespace ?? unprivilegedUserNamespaceSupported());
   return {
     rootless,
+    userNamespace,
+    subordinateIds: o.subordinateIds ?? true,
     fsOps: o.fsOps ?? (rootless ? rootlessFsOps : defaultFsOps),
     forceWalk: o.forceWalk ?? false,
     onProgress: o.onProgress ?? (() => {}),
     onWarning: o.onWarning ?? (() => {}),
+    ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}),
     ...(o.platform !== undefined ? { platform: o.platform } : {}),
     ...(o.tmpDir !== undefined ? { tmpDir: o.tmpDir } : {}),
   };
@@ -76,6 +94,8 @@ export function withDefaults(o: UnpackOptions = {}): ResolvedUnpackOptions {
 export interface UnpackResult {
   readonly bundle: string;
   readonly manifestDigest: string;
+  /** How it was made: 'root', 'userns' (worker in a user namespace) or 'rootless' (in process, owners recorded). */
+  readonly mode: 'root' | 'userns' | 'rootless';
   readonly warnings: readonly UnpackWarning[];
 }
 
@@ -91,10 +111,14 @@ function checkBundleFree(bundle: string, manifestDigest: string): boolean {
   }
 }
 
-function removeStaging(fs: FsOps, staging: string): void {
+async function removeStaging(o: ResolvedUnpackOptions, staging: string): Promise<void> {
+  if (o.userNamespace) {
+    await removeTree(staging, { userNamespace: true, subordinateIds: o.subordinateIds });
+    return;
+  }
   const parent = openat(AT.FDCWD, dirname(staging), O.PATH | O.DIRECTORY | O.CLOEXEC);
   try {
-    removeTree(fs, parent, Buffer.from(basename(staging)));
+    removeEntry(o.fsOps, parent, Buffer.from(basename(staging)));
   } finally {
     closeSync(parent);
   }
@@ -102,7 +126,8 @@ function removeStaging(fs: FsOps, staging: string): void {
 
 /**
  * Unpack a resolved image into the bundle directory `bundleDir` (which must not exist or be empty).
- * @throws OciLayoutError (OCI_BUNDLE_EXISTS, blob or diff_id mismatch), LayerUnpackError, SyscallError.
+ * @throws OciLayoutError (OCI_BUNDLE_EXISTS, blob or diff_id mismatch), LayerUnpackError (OCI_LAYER_TOO_LARGE, a
+ * refused or failed entry), SyscallError; unprivileged: NamespaceSetupError, CtError OCI_WORKER_FAILED.
  */
 export async function unpack(image: ResolvedImage, bundleDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
   const o = withDefaults(options);
@@ -114,47 +139,36 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
   o.onProgress({ kind: 'resolved', manifestDigest, layerCount: image.layers.length });
   mkdirSync(dirname(bundle), { recursive: true, mode: 0o755 });
   const staging = mkdtempSync(join(dirname(bundle), `.${basename(bundle)}.ct-unpack-`));
+  const common = { forceWalk: o.forceWalk, onProgress: o.onProgress, onWarning,
+    ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}) };
   try {
-    mkdirSync(join(staging, 'rootfs'), { mode: 0o755 });
-    const rootFd = openat(AT.FDCWD, join(staging, 'rootfs'), O.PATH | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC);
-    try {
-      o.fsOps.chmodat(rootFd, Buffer.from('.'), 0o755);
-      const count = image.layers.length;
-      for (const [index, layer] of image.layers.entries()) {
-        const { digest, size } = layer.descriptor;
-        o.onProgress({ kind: 'layer-start', index, count, digest, size });
-        const stats = await unpackLayer(image.source, layer, rootFd, { fsOps: o.fsOps, forceWalk: o.forceWalk, onWarning });
-        o.onProgress({ kind: 'layer-done', index, count, digest, ...stats });
-      }
-      const user = resolveExecUser(image.config.config?.User ?? '',
-        readRootFile(o.fsOps, rootFd, 'etc/passwd', o.forceWalk), readRootFile(o.fsOps, rootFd, 'etc/group', o.forceWalk));
+    if (o.userNamespace) {
+      await buildBundleInUserNamespace(staging, image, { ...common, subordinateIds: o.subordinateIds });
+    } else {
       const ids = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
-      const spec = buildRuntimeConfig(image.config, user, o.rootless ? { rootless: ids } : {});
-      const text = stringifyJson(spec, 2);
-      validateRuntimeSpec(parseJson(text, 'config.json'));
-      writeFileSync(join(staging, 'config.json'), `${text}\n`, { mode: 0o644 });
-      o.onProgress({ kind: 'config-written', path: join(bundle, 'config.json') });
-    } finally {
-      closeSync(rootFd);
+      await buildBundle(staging, {
+        layers: image.layers, config: image.config, blob: (i) => sourceBlob(image.source, image.layers[i]!),
+      }, { ...common, fsOps: o.fsOps, ...(o.rootless ? { rootless: ids } : {}) });
     }
+    o.onProgress({ kind: 'config-written', path: join(bundle, 'config.json') });
     if (existed) rmdirSync(bundle);
     renameSync(staging, bundle);
   } catch (err) {
     try {
-      removeStaging(o.fsOps, staging);
+      await removeStaging(o, staging);
     } catch (cleanup) {
       throw new AggregateError([err, cleanup], `unpack: ${bundle}: failed, and removing ${staging} failed too`);
     }
     throw err;
   }
   o.onProgress({ kind: 'done', bundle });
-  return { bundle, manifestDigest, warnings };
+  return { bundle, manifestDigest, mode: o.userNamespace ? 'userns' : o.rootless ? 'rootless' : 'root', warnings };
 }
 
 /**
  * Open `ref` (`PATH`, `PATH:TAG` or `PATH@DIGEST`; a layout directory, oci-archive or docker save archive), pick
  * the platform, and unpack it into `bundleDir`. The single entry `ct image unpack` calls.
- * @throws OciLayoutError, LayerUnpackError, SpecValidationError, SyscallError.
+ * @throws OciLayoutError, LayerUnpackError, SpecValidationError, SyscallError (and see {@link unpack}).
  */
 export async function unpackImage(ref: string, bundleDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
   const parsed = parseImageRef(ref);

@@ -46,7 +46,7 @@ function openDirForRemoval(fs: FsOps, dirFd: number, name: Uint8Array): number {
  * Remove `name` in `dirFd` and, for a directory, everything below it. `keep` decides for each child (by its path
  * relative to `name`'s parent) whether it stays; a kept directory is descended into. Absent names are fine.
  */
-export function removeTree(fs: FsOps, dirFd: number, name: Buffer, keep?: (path: Buffer[]) => boolean, path: Buffer[] = [name]): void {
+export function removeEntry(fs: FsOps, dirFd: number, name: Buffer, keep?: (path: Buffer[]) => boolean, path: Buffer[] = [name]): void {
   const st = fs.lstatat(dirFd, name);
   if (st === undefined) return;
   const isDir = (st.mode & S.IFMT) === S.IFDIR;
@@ -55,7 +55,7 @@ export function removeTree(fs: FsOps, dirFd: number, name: Buffer, keep?: (path:
   if (isDir) {
     const fd = openDirForRemoval(fs, dirFd, name);
     try {
-      for (const child of fs.readdir(fd)) removeTree(fs, fd, child, keep, [...path, child]);
+      for (const child of fs.readdir(fd)) removeEntry(fs, fd, child, keep, [...path, child]);
     } finally {
       closeSync(fd);
     }
@@ -68,5 +68,5 @@ export function removeTree(fs: FsOps, dirFd: number, name: Buffer, keep?: (path:
  * applied made it (or made something below it).
  */
 export function applyOpaque(fs: FsOps, dirFd: number, keep: (path: Buffer[]) => boolean): void {
-  for (const child of fs.readdir(dirFd)) removeTree(fs, dirFd, child, keep, [child]);
+  for (const child of fs.readdir(dirFd)) removeEntry(fs, dirFd, child, keep, [child]);
 }

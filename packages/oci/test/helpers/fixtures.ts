@@ -2,12 +2,12 @@
  * Test helpers: the fixture images (built by tools/images/oci-fixtures when missing), the deterministic layout
  * writer of tools/images/lib for in-memory layers, temp dirs, and a tree snapshot for comparing unpacked roots.
  */
-import { createHash } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '@ct/test-utils';
+import { snapshotEntries, type NodeInfo } from './snapshot-tree.mjs';
 
 /** A tar entry as tools/images/lib takes it. */
 export interface LayerEntry {
@@ -61,29 +61,11 @@ export function tempDir(prefix = 'ct-oci-test-'): { dir: string; cleanup: () => 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** One node of a tree snapshot. */
-export interface NodeInfo { type: string; mode: number; uid: number; gid: number; link?: string; sha?: string; rdev?: number }
+export type { NodeInfo } from './snapshot-tree.mjs';
 
 /** Walk `root` without following symlinks: path (latin1 of the bytes) → type, mode, owners, link target, content. */
 export function snapshotTree(root: string): Map<string, NodeInfo> {
-  const out = new Map<string, NodeInfo>();
-  const walk = (rel: Buffer): void => {
-    const abs = Buffer.concat([Buffer.from(root + '/'), rel]);
-    const st = lstatSync(abs);
-    const key = rel.length === 0 ? '.' : rel.toString('latin1');
-    const type = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : st.isFIFO() ? 'fifo'
-      : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : 'other';
-    const info: NodeInfo = { type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-    if (type === 'symlink') info.link = (readlinkSync(abs, { encoding: 'buffer' })).toString('latin1');
-    if (type === 'file') info.sha = createHash('sha256').update(readFileSync(abs)).digest('hex');
-    if (type === 'char' || type === 'block') info.rdev = st.rdev;
-    out.set(key, info);
-    if (type === 'dir') {
-      for (const name of readdirSync(abs, { encoding: 'buffer' })) walk(rel.length === 0 ? name : Buffer.concat([rel, Buffer.from('/'), name]));
-    }
-  };
-  walk(Buffer.alloc(0));
-  return out;
+  return new Map(snapshotEntries(root));
 }
 
 /** Differences between two snapshots, as readable lines (empty when equal). */

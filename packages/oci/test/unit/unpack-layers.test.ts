@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { unpackImage, LayerUnpackError, OciLayoutError, rootlessFsOps, type FsOps, type UnpackProgress } from '../../src/index.js';
+import { removeTree, unpackImage, LayerUnpackError, OciLayoutError, rootlessFsOps, type FsOps, type UnpackProgress } from '../../src/index.js';
 import { imagesLib, tempDir, type ImagesLib, type LayerEntry } from '../helpers/fixtures.js';
 
 describe('unpack, layer semantics', () => {
@@ -11,10 +11,9 @@ describe('unpack, layer semantics', () => {
   let n = 0;
   before(async () => { lib = await imagesLib(); });
   beforeEach(() => { tmp = tempDir(); });
-  afterEach(() => {
-    // Mode 0000 directories (left by some tests) must not stop the cleanup when not root.
-    try { execFileSync('chmod', ['-R', 'u+rwx', tmp.dir]); } catch { /* best effort */ }
-    tmp.cleanup();
+  afterEach(async () => {
+    // Subuid owners and mode 0000 directories (left by some tests) must not stop the cleanup when not root.
+    await removeTree(tmp.dir);
   });
 
   function image(layers: LayerEntry[][], config: Record<string, unknown> = {}, compression: 'gzip' | 'none' = 'gzip'): string {

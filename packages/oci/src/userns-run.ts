@@ -1,0 +1,43 @@
+/**
+ * Running a host program inside a user namespace that maps the caller to 0 and its /etc/subuid and /etc/subgid
+ * ranges to 1..N through newuidmap/newgidmap, as rootless podman does (only the caller when it has no ranges):
+ * the host's file system as it is (no mount namespace), namespace root owning everything of the caller's. Used
+ * for the unpack worker and for removing what it wrote (removeTree).
+ * Man pages: user_namespaces(7), newuidmap(1), subuid(5).
+ */
+import {
+  gatherIdMapContext, planIdMaps, runContainer, withDefaults as containerDefaults, type ContainerHandle, type ContainerSpec,
+} from '@ct/namespaces';
+import type { IdMapping } from './runtime-config.js';
+
+/** Options of {@link runInUserNamespace}. */
+export interface UserNamespaceOptions {
+  /** Map the caller's subuid/subgid ranges too (default true); false maps the caller alone (single-id mode). */
+  readonly subordinateIds?: boolean;
+}
+
+function spec(argv: readonly string[], extraFds: ContainerSpec['extraFds'], o: UserNamespaceOptions): ContainerSpec {
+  return {
+    namespaces: ['user'],
+    command: { argv, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
+    useSubordinateIds: o.subordinateIds ?? true,
+    stdio: [0, 2, 2],
+    extraFds: extraFds ?? [],
+    consoleTty: null,
+    killOnParentDeath: true,
+    relayedSignals: [],
+  };
+}
+
+/** The uid and gid mappings (runtime-spec form) such a namespace gets for this caller. */
+export function userNamespaceMappings(o: UserNamespaceOptions = {}): { uidMappings: IdMapping[]; gidMappings: IdMapping[] } {
+  const s = containerDefaults(spec(['true'], [], o));
+  const plan = planIdMaps(s, gatherIdMapContext({}, s.useSubordinateIds));
+  const conv = (m: typeof plan.uidMap): IdMapping[] => m.map((e) => ({ containerID: e.inside, hostID: e.outside, size: e.count }));
+  return { uidMappings: conv(plan.uidMap), gidMappings: conv(plan.gidMap) };
+}
+
+/** Start `argv` in such a user namespace; `extraFds` pass host fds in. Resolves once it is exec'd. */
+export function runInUserNamespace(argv: readonly string[], extraFds: ContainerSpec['extraFds'], o: UserNamespaceOptions = {}): Promise<ContainerHandle> {
+  return runContainer(spec(argv, extraFds, o));
+}
