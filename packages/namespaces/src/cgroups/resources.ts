@@ -63,6 +63,15 @@ export const NODE_CGROUP_FS: CgroupFs = Object.freeze({
   rmdir: (path: string) => rmdirSync(path),
 });
 
+/** The controllers a set of resources needs (the same names in v1 and v2). */
+export function neededControllers(r: CgroupResources): ('pids' | 'memory' | 'cpu')[] {
+  const list: ('pids' | 'memory' | 'cpu')[] = [];
+  if (r.pids !== undefined) list.push('pids');
+  if (r.memory !== undefined) list.push('memory');
+  if (r.cpu !== undefined || r.cpuShares !== undefined) list.push('cpu');
+  return list;
+}
+
 /** Check the limits (fields named `cgroup.resources.x`). */
 export function validateCgroupSpec(spec: CgroupSpec, field = 'cgroup'): CgroupSpec {
   if (spec.name !== undefined && (!/^[A-Za-z0-9_.:@-]+$/.test(spec.name) || spec.name === '.' || spec.name === '..')) {

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { CgroupError } from '../errors.js';
 import {
-  type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, removeWithRetry,
+  type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, neededControllers, removeWithRetry,
 } from './resources.js';
 
 /** Run a cgroupfs operation, turning its failure into a CgroupError naming `path`. */
@@ -19,15 +19,6 @@ export function guard(path: string, what: string, op: () => void): void {
     if (error instanceof CgroupError) throw error;
     throw new CgroupError(path, what, error instanceof Error ? error : new Error(String(error)));
   }
-}
-
-/** The controllers a set of resources needs. */
-export function v1Controllers(r: CgroupResources): ('pids' | 'memory' | 'cpu')[] {
-  const list: ('pids' | 'memory' | 'cpu')[] = [];
-  if (r.pids !== undefined) list.push('pids');
-  if (r.memory !== undefined) list.push('memory');
-  if (r.cpu !== undefined || r.cpuShares !== undefined) list.push('cpu');
-  return list;
 }
 
 /** The interface files and values for `ctrl`, in the order they must be written. */
@@ -59,7 +50,7 @@ export function createV1Cgroup(opts: {
   const { fs } = opts;
   const paths: string[] = [];
   try {
-    for (const ctrl of v1Controllers(opts.resources)) {
+    for (const ctrl of neededControllers(opts.resources)) {
       const hierarchy = join(opts.root, ctrl);
       if (!fs.exists(join(hierarchy, 'cgroup.procs'))) throw new CgroupError(hierarchy, `no ${ctrl} hierarchy mounted`);
       const dir = join(hierarchy, opts.own.get(ctrl) ?? '/', opts.name);

@@ -12,18 +12,9 @@
 import { join } from 'node:path';
 import { CgroupError } from '../errors.js';
 import {
-  type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, removeWithRetry,
+  type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, neededControllers, removeWithRetry,
 } from './resources.js';
 import { guard } from './v1.js';
-
-/** The v2 controllers a set of resources needs. */
-export function v2Controllers(r: CgroupResources): ('pids' | 'memory' | 'cpu')[] {
-  const list: ('pids' | 'memory' | 'cpu')[] = [];
-  if (r.pids !== undefined) list.push('pids');
-  if (r.memory !== undefined) list.push('memory');
-  if (r.cpu !== undefined || r.cpuShares !== undefined) list.push('cpu');
-  return list;
-}
 
 /** runc's cpu.shares → cpu.weight conversion (2..262144 → 1..10000). */
 export function sharesToWeight(shares: number): number {
@@ -69,7 +60,7 @@ export function createV2Cgroup(opts: {
 }): ContainerCgroup {
   const { fs } = opts;
   const parent = join(opts.root, opts.own.get('') ?? '/');
-  ensureDelegated(fs, parent, v2Controllers(opts.resources));
+  ensureDelegated(fs, parent, neededControllers(opts.resources));
   const dir = join(parent, opts.name);
   guard(dir, 'mkdir', () => { if (!fs.exists(dir)) fs.mkdir(dir); });
   try {

@@ -24,7 +24,7 @@ describe('README', function () {
           else resolve(out);
         });
       });
-      assert.match(stdout, /^status 42\npid \d+ ready\nbox\nexit 0\n$/);
+      assert.match(stdout, /^status 42\npid \d+ ready\nbox\nexit 0\nrefused\n256\nexit 0\n$/);
     } finally {
       rmSync(file, { force: true });
     }
