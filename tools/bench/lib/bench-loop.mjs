@@ -56,8 +56,9 @@ export function measurePeers(peers, options) {
       d.wall.push(r.steps.reduce((a, s) => a + s.wallMs, 0));
       d.cpu.push(r.steps.reduce((a, s) => a + s.cpuMs, 0));
       d.rss.push(Math.max(...r.steps.map((s) => s.maxRssKb)));
+      const names = stepNames(commands);
       r.steps.forEach((s, j) => {
-        const key = stepName(commands[j] ?? []);
+        const key = names[j] ?? '?';
         d.steps.set(key, [...(d.steps.get(key) ?? []), s.wallMs]);
       });
     }
@@ -76,10 +77,21 @@ export function measurePeers(peers, options) {
   });
 }
 
-/** "create", "start", ... : the first argument that is a known verb, else the program's name. @param {readonly string[]} argv */
-function stepName(argv) {
+/**
+ * A name per command: the first argument that is a known verb ("create", "start", ...), else the program's name;
+ * repeated names get "#2", "#3" (three `tar -xzf` of three layers stay apart).
+ * @param {readonly (readonly string[])[]} commands
+ */
+function stepNames(commands) {
   const verbs = ['create', 'start', 'state', 'delete', 'run', 'kill', 'unpack'];
-  return argv.find((a) => verbs.includes(a)) ?? (argv[0] ?? '?').split('/').pop() ?? '?';
+  /** @type {Map<string, number>} */
+  const seen = new Map();
+  return commands.map((argv) => {
+    const base = argv.find((a) => verbs.includes(a)) ?? (argv[0] ?? '?').split('/').pop() ?? '?';
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}#${n}`;
+  });
 }
 
 /** The lines of a failed command's stderr that say what went wrong (a Node stack's Error line, else the last ones). @param {string} stderr */

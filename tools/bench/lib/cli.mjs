@@ -16,7 +16,8 @@ export function parseBenchArgs(usage, own, defaults) {
     help: { type: /** @type {const} */ ('boolean'), default: false, description: 'this text' },
   };
   const options = { ...common, ...own };
-  const { values } = parseArgs({ options, strict: true, allowPositionals: false });
+  const parsed = parseArgs({ options, strict: true, allowPositionals: false });
+  const values = /** @type {Record<string, string | boolean | undefined>} */ (parsed.values);
   if (values.help) {
     console.log(usage);
     for (const [name, o] of Object.entries(options)) {

@@ -82,6 +82,10 @@ export function printSection(title, results, ratios) {
   console.log(`\n== ${title}`);
   printRows(rows);
   for (const r of results) if (r.failure) console.log(`  ${r.name} failed: ${r.failure}`);
+  for (const r of results) {
+    const steps = Object.entries(r.stepMedianWallMs);
+    if (steps.length > 1 && !r.failure) console.log(`  ${r.name} step medians (ms): ${steps.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+  }
   for (const q of ratios) {
     const verdict = q.target === undefined ? '' : `  target <= ${q.target}x: ${q.met ? 'met' : 'MISSED'}`;
     console.log(`  ${q.what}: wall ${fmt(q.wallMedian, 2)}x (p99 ${fmt(q.wallP99, 2)}x), cpu ${fmt(q.cpuMedian, 2)}x${verdict}`);

@@ -53,7 +53,7 @@ function runtimes(base) {
   return all;
 }
 
-/** @param {string[]} prefix @param {string} bundle @param {string} tag */
+/** @param {string} name @param {string[]} prefix @param {string} bundle @param {string} tag */
 function lifecyclePeer(name, prefix, bundle, tag) {
   const id = (/** @type {number} */ i) => `bench-${tag}-${i}`;
   return {

@@ -40,7 +40,7 @@ export function ensureLargeImage(report) {
       ]);
     report(`large image: layer ${n + 1}/${LARGE_IMAGE_LAYERS.length}: tar + gzip of ${entries.length} entries`);
     const layer = createLayer(entries, { compression: 'gzip' });
-    const tarBytes = entries.reduce((a, e) => a + (e.content ? Buffer.byteLength(e.content) : 0), 0);
+    const tarBytes = entries.reduce((a, e) => a + ('content' in e && e.content ? Buffer.byteLength(e.content) : 0), 0);
     layers.push(layer);
     built.push({ digest: layer.digest, size: layer.size, tarBytes, entries: entries.length });
   }

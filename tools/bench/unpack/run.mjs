@@ -63,16 +63,16 @@ function peers(layout, base, rootless) {
     },
     {
       name: 'tar -xzf', before: clean('tar'),
-      commands: () => [['mkdir', '-p', join(dest('tar'), 'rootfs')], ...layerBlobs(layout).map((b) => ['tar', '-xzf', b, '-C', join(dest('tar'), 'rootfs')])],
+      commands: () => [['mkdir', '-p', join(dest('tar'), 'rootfs')], ...layerBlobs(layout).map((/** @type {string} */ b) => ['tar', '-xzf', b, '-C', join(dest('tar'), 'rootfs')])],
     },
   ];
   return list.filter((p) => p.name !== 'umoci' || hasCommand('umoci'));
 }
 
-const specs = [
-  { what: 'ct/tar', subject: 'ct', baseline: 'tar -xzf' },
-  { what: 'ct/umoci', subject: 'ct', baseline: 'umoci' },
-];
+/** @type {import('../lib/report.mjs').RatioSpec} */
+const ctTar = { what: 'ct/tar', subject: 'ct', baseline: 'tar -xzf' };
+/** @type {import('../lib/report.mjs').RatioSpec} */
+const ctUmoci = { what: 'ct/umoci', subject: 'ct', baseline: 'umoci' };
 
 function benchHere() {
   const rootless = !isRoot();
@@ -85,13 +85,13 @@ function benchHere() {
     const results = measurePeers(peers(large.dir, base, rootless), { runs, warmup, label: `${label} large`, progress });
     scenarios.push({
       name: `large image (${large.layers.length} gzip layers, ${mb(sum(large.layers, 'size'))} MB compressed, ${mb(sum(large.layers, 'tarBytes'))} MB of file data, ${sum(large.layers, 'entries')} entries)`,
-      results, ratios: computeRatios(results, [{ ...specs[0], target: 1 }, /** @type {any} */ (specs[1])]),
+      results, ratios: computeRatios(results, [{ ...ctTar, target: 1 }, ctUmoci]),
       peakRssTargetMB: 100,
     });
   }
   const smallRuns = Number(values['small-runs']);
   const small = measurePeers(peers(testImage('busybox'), base, rootless), { runs: smallRuns, warmup: 2, label: `${label} small`, progress });
-  scenarios.push({ name: 'small image (busybox test image), start-up included', results: small, ratios: computeRatios(small, [specs[0], { ...specs[1], target: 1.5 }]) });
+  scenarios.push({ name: 'small image (busybox test image), start-up included', results: small, ratios: computeRatios(small, [ctTar, { ...ctUmoci, target: 1.5 }]) });
   rmSync(base, { recursive: true, force: true });
   return { mode: label, scenarios };
 }
