@@ -11,6 +11,7 @@ export { hostPlatform, parsePlatform, formatPlatform, selectPlatform } from './p
 export { unpackLayer, type LayerBlob, type LayerStats, type LayerUnpackOptions } from './layer-unpack.js';
 export type { LayerProgress } from './bundle-build.js';
 export { removeTree, type RemoveTreeOptions } from './tree-remove.js';
+export { describeProgress } from './progress-text.js';
 export type { UserNamespaceOptions } from './userns-run.js';
 export { decodeRootlessOwner, encodeRootlessOwner, ROOTLESS_XATTR } from './rootless-owner.js';
 export { defaultFsOps, rootlessFsOps, usernsFsOps, type FsOps, type UnpackWarning } from './fs-ops.js';
