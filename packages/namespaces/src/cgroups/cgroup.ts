@@ -53,6 +53,12 @@ export function createContainerCgroup(
       warn(`cgroup: no resource limits: ${version === 'v1' ? 'cgroup v1 cannot be delegated to an unprivileged user' : 'no delegated cgroup v2 subtree'} (${(error as Error).message})`);
       return undefined;
     }
+    if (euid !== 0 && error instanceof CgroupError && code === 'EBUSY') {
+      // cgroup v2's "no internal processes" rule: our own cgroup holds processes (this one), so its controllers
+      // cannot be enabled for a child. A leaf of its own (systemd-run --user --scope) is the fix.
+      warn(`cgroup: no resource limits: the caller's cgroup holds processes, run it in a leaf cgroup of its own (${error.message})`);
+      return undefined;
+    }
     throw error;
   }
 }

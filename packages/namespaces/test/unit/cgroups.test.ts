@@ -80,6 +80,21 @@ describe('cgroups (fake cgroupfs)', () => {
     assert.match(warnings[0] ?? '', /no delegated cgroup v2 subtree/);
   });
 
+  it('createContainerCgroup v2, unprivileged in a cgroup with processes (EBUSY): one warning naming the fix', () => {
+    const root = fakeV2('pids');
+    roots.push(root);
+    const busy: CgroupFs = { ...FAKE_FS, write: (path, data) => {
+      if (path.endsWith('cgroup.subtree_control')) throw Object.assign(new Error('busy'), { code: 'EBUSY' });
+      NODE_CGROUP_FS.write(path, data);
+    } };
+    const warnings: string[] = [];
+    assert.equal(createContainerCgroup({ resources: { pids: 2 } }, 1000, (m) => warnings.push(m), { cgroupRoot: root, ownCgroups: own, cgroupFs: busy }), undefined);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /leaf cgroup/);
+    assert.throws(() => createContainerCgroup({ resources: { pids: 2 } }, 0, () => undefined, { cgroupRoot: root, ownCgroups: own, cgroupFs: busy }),
+      (e: unknown) => e instanceof CgroupError && (e.cause as { code?: string }).code === 'EBUSY');
+  });
+
   it('ContainerCgroup v2, killAll writes cgroup.kill and remove deletes the directory', async () => {
     const root = fakeV2('pids', 'pids');
     roots.push(root);
