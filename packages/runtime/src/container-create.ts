@@ -12,7 +12,7 @@ import { AT, mknodat, S } from '@ct/syscalls';
 import { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
 import { ConfigError, RuntimeError, errnoCode, systemError } from './errors.js';
 import type { RuntimeContext } from './context.js';
-import { launchInit, type LaunchedInit } from './container-launch.js';
+import type { LaunchedInit } from './container-launch.js';
 import { withLock } from './lock.js';
 import { userName } from './owner.js';
 import { readProcStat } from './proc-stat.js';
@@ -97,6 +97,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
         throw systemError('create exec fifo', paths.execFifo, err);
       }
       const listenFds = listenFdCount(options.env ?? process.env);
+      // @ct/namespaces is loaded only by the verbs that launch: state, kill and delete stay light
+      const { launchInit } = await import('./container-launch.js');
       init = await launchInit(config, {
         execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
         // the container sees its sockets as its own (runc does the same)

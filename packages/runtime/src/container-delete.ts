@@ -30,7 +30,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
     if (status !== 'stopped' && record.pid > 0) {
       const init = { pid: record.pid, startTime: record.initStartTime };
       try {
-        signalAll(init, 9);
+        await signalAll(init, 9);
       } catch (err) {
         if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err;
       }

@@ -23,14 +23,14 @@ export async function killContainer(ctx: RuntimeContext, id: string, signal = 'S
   const signo = parseSignal(signal);
   const paths = containerPaths(ctx.stateRoot.path, id);
   readRecord(paths, id); // "does not exist" before anything else
-  await withLock(paths.lock, () => {
+  await withLock(paths.lock, async () => {
     const record = readRecord(paths, id);
     const status = deriveStatus(record, paths);
     if (status !== 'created' && status !== 'running' && status !== 'paused') {
       throw new RuntimeError('ENOTRUNNING', 'container not running');
     }
     const init = { pid: record.pid, startTime: record.initStartTime };
-    if (options.all === true) signalAll(init, signo);
-    else signalProcess(init, signo);
+    if (options.all === true) await signalAll(init, signo);
+    else await signalProcess(init, signo);
   });
 }

@@ -5,7 +5,7 @@
  * "permission denied" and "no such file or directory" (shared/RUNTIME-CLI.md, b.4 and b.5), so the messages of
  * the errors below keep those phrases; programs branch on `code` only.
  */
-import { CtError } from '@ct/syscalls';
+import { CtError } from '@ct/syscalls/errors';
 
 /** The stable codes of runtime errors. */
 export type RuntimeErrorCode =

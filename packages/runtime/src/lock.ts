@@ -2,11 +2,11 @@
  * The per-container lock: commands on one id are serialised (issue 8). An exclusive flock(2) on the `lock` file
  * of the container's state directory, taken on a libuv worker thread (@ct/syscalls' `flock`), so a second `ct`
  * waits without blocking its event loop; the kernel drops the lock when the holder dies (a shim's Pdeathsig).
+ * @ct/syscalls (the addon) is loaded here on first use, so `state` and `list`, which take no lock, never load it.
  *
  * Man pages: flock(2).
  */
 import { closeSync, openSync } from 'node:fs';
-import { flock, LOCK } from '@ct/syscalls';
 import { systemError } from './errors.js';
 
 /** A held lock. */
@@ -24,6 +24,7 @@ export async function acquireLock(path: string): Promise<ContainerLock> {
     throw systemError('lock', path, err);
   }
   try {
+    const { flock, LOCK } = await import('@ct/syscalls');
     await flock(fd, LOCK.EX);
   } catch (err) {
     closeSync(fd);

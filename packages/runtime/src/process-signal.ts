@@ -1,12 +1,12 @@
 /**
  * Signalling a recorded process safely: a pidfd is opened first, then the pid's start time is checked against
  * the recorded one, then the signal goes through the pidfd. The pidfd pins the process the check saw, so a
- * recycled pid is never hit. `--all` finds the container's other processes by their pid namespace.
+ * recycled pid is never hit. `--all` finds the container's other processes by their pid namespace. The addon
+ * (@ct/syscalls) is loaded on first use, keeping `state` and `list` light.
  *
  * Man pages: kill(2), pidfd_send_signal(2), pid_namespaces(7), proc_pid_stat(5).
  */
 import { closeSync, readdirSync, readlinkSync } from 'node:fs';
-import { pidfdOpen, pidfdSendSignal } from '@ct/syscalls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError, errnoCode, systemError } from './errors.js';
 import { readProcStat } from './proc-stat.js';
@@ -29,7 +29,8 @@ export function isSameProcess(proc: RecordedProcess, procRoot = '/proc'): boolea
  * Signal `pid` through a pidfd, after `check` (run with the pidfd open) confirms it is the expected process.
  * Returns false when the process is gone (ESRCH) or fails the check.
  */
-function signalThroughPidfd(pid: number, signal: number, check: () => boolean): boolean {
+async function signalThroughPidfd(pid: number, signal: number, check: () => boolean): Promise<boolean> {
+  const { pidfdOpen, pidfdSendSignal } = await import('@ct/syscalls');
   let pidfd: number;
   try {
     pidfd = pidfdOpen(pid);
@@ -50,8 +51,8 @@ function signalThroughPidfd(pid: number, signal: number, check: () => boolean): 
 }
 
 /** Send `signal` to a recorded process; `ENOTRUNNING` ("container not running") when it is gone. */
-export function signalProcess(proc: RecordedProcess, signal: number): void {
-  if (!signalThroughPidfd(proc.pid, signal, () => isSameProcess(proc))) {
+export async function signalProcess(proc: RecordedProcess, signal: number): Promise<void> {
+  if (!(await signalThroughPidfd(proc.pid, signal, () => isSameProcess(proc)))) {
     throw new RuntimeError('ENOTRUNNING', 'container not running');
   }
 }
@@ -81,10 +82,10 @@ export function containerPids(init: RecordedProcess, procRoot = '/proc'): number
 }
 
 /** Signal every process of the container (the `--all` of `kill`); a process that vanished meanwhile is skipped. */
-export function signalAll(init: RecordedProcess, signal: number): void {
+export async function signalAll(init: RecordedProcess, signal: number): Promise<void> {
   const pids = containerPids(init);
-  signalProcess(init, signal);
-  for (const pid of pids.slice(1)) signalThroughPidfd(pid, signal, () => true);
+  await signalProcess(init, signal);
+  for (const pid of pids.slice(1)) await signalThroughPidfd(pid, signal, () => true);
 }
 
 /** Wait until the recorded process is gone or a zombie (it is not our child: no waitpid). */

@@ -7,13 +7,17 @@ import type { ParsedCommand, FlagValue } from '../flags/parse-argv.js';
 import type { VerbName } from '../flags/definitions.js';
 import type * as Runtime from '@ct/runtime';
 
+/** The light entry (state, list, kill, delete, start, ps, spec) and the full one (create, run, features). */
+const light = (): Promise<typeof import('@ct/runtime/verbs')> => import('@ct/runtime/verbs');
+const full = (): Promise<typeof Runtime> => import('@ct/runtime');
+
 /** Where a handler writes. */
 export interface Output {
   /** Write to stdout. */
   stdout(text: string): void;
 }
 
-type Handler = (rt: typeof Runtime, ctx: Runtime.RuntimeContext, cmd: ParsedCommand, out: Output) => Promise<number>;
+type Handler = (ctx: Runtime.RuntimeContext, cmd: ParsedCommand, out: Output) => Promise<number>;
 
 function str(flags: Readonly<Record<string, FlagValue>>, name: string): string | undefined {
   const v = flags[name];
@@ -48,65 +52,65 @@ function listTable(states: readonly Runtime.ContainerState[]): string {
 }
 
 function notYet(verb: string): Handler {
-  return async (rt) => {
-    throw new rt.RuntimeError('EUSAGE', `${verb}: not implemented yet`);
+  return async () => {
+    throw new (await light()).RuntimeError('EUSAGE', `${verb}: not implemented yet`);
   };
 }
 
 const handlers: Readonly<Record<VerbName, Handler>> = {
-  async create(rt, ctx, cmd) {
-    await rt.createContainer(ctx, id(cmd), createOptions(cmd.flags));
+  async create(ctx, cmd) {
+    await (await full()).createContainer(ctx, id(cmd), createOptions(cmd.flags));
     return 0;
   },
-  async start(rt, ctx, cmd) {
-    await rt.startContainer(ctx, id(cmd));
+  async start(ctx, cmd) {
+    await (await light()).startContainer(ctx, id(cmd));
     return 0;
   },
-  async run(rt, ctx, cmd) {
-    return rt.runContainer(ctx, id(cmd), { ...createOptions(cmd.flags), detach: bool(cmd.flags, 'detach'), keep: bool(cmd.flags, 'keep') });
+  async run(ctx, cmd) {
+    const options = { ...createOptions(cmd.flags), detach: bool(cmd.flags, 'detach'), keep: bool(cmd.flags, 'keep') };
+    return (await full()).runContainer(ctx, id(cmd), options);
   },
-  async state(rt, ctx, cmd, out) {
-    out.stdout(json(rt.containerState(ctx, id(cmd))));
+  async state(ctx, cmd, out) {
+    out.stdout(json((await light()).containerState(ctx, id(cmd))));
     return 0;
   },
-  async kill(rt, ctx, cmd) {
-    await rt.killContainer(ctx, id(cmd), cmd.args[1] ?? 'SIGTERM', { all: bool(cmd.flags, 'all') });
+  async kill(ctx, cmd) {
+    await (await light()).killContainer(ctx, id(cmd), cmd.args[1] ?? 'SIGTERM', { all: bool(cmd.flags, 'all') });
     return 0;
   },
-  async delete(rt, ctx, cmd) {
-    await rt.deleteContainer(ctx, id(cmd), { force: bool(cmd.flags, 'force') });
+  async delete(ctx, cmd) {
+    await (await light()).deleteContainer(ctx, id(cmd), { force: bool(cmd.flags, 'force') });
     return 0;
   },
-  async list(rt, ctx, cmd, out) {
-    const states = rt.listContainers(ctx);
+  async list(ctx, cmd, out) {
+    const states = (await light()).listContainers(ctx);
     if (bool(cmd.flags, 'quiet')) out.stdout(states.map((s) => s.id + '\n').join(''));
     else if (str(cmd.flags, 'format') === 'json') out.stdout(JSON.stringify(states) + '\n');
     else out.stdout(listTable(states));
     return 0;
   },
-  async spec(rt, ctx, cmd) {
-    rt.writeSpec(str(cmd.flags, 'bundle') ?? '.', { rootless: bool(cmd.flags, 'rootless') });
-    void ctx;
+  async spec(_ctx, cmd) {
+    (await light()).writeSpec(str(cmd.flags, 'bundle') ?? '.', { rootless: bool(cmd.flags, 'rootless') });
     return 0;
   },
-  async features(rt, _ctx, _cmd, out) {
-    out.stdout(json(rt.featuresDocument()));
+  async features(_ctx, _cmd, out) {
+    out.stdout(json((await full()).featuresDocument()));
     return 0;
   },
-  async ps(rt, ctx, cmd, out) {
-    const pids = rt.containerProcesses(ctx, id(cmd));
+  async ps(ctx, cmd, out) {
+    const pids = (await light()).containerProcesses(ctx, id(cmd));
     if (str(cmd.flags, 'format') === 'json') out.stdout(JSON.stringify(pids) + '\n');
     else out.stdout(['PID', ...pids.map(String)].join('\n') + '\n');
     return 0;
   },
-  async 'container run'(rt, ctx, cmd) {
-    return rt.runImage(ctx, {
+  async 'container run'(ctx, cmd) {
+    return (await full()).runImage(ctx, {
       image: cmd.args[0] ?? '', command: cmd.args.slice(1), name: str(cmd.flags, 'name'),
       detach: bool(cmd.flags, 'detach'), keep: bool(cmd.flags, 'keep'),
     });
   },
-  async checkpoint(rt) {
-    throw new rt.RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');
+  async checkpoint() {
+    throw new (await light()).RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');
   },
   exec: notYet('exec'),
   pause: notYet('pause'),
@@ -131,10 +135,9 @@ export function globalOptions(g: Readonly<Record<string, FlagValue>>): Runtime.G
  * a log line (`--log`, `--log-format`) plus the message on stderr, exit code 1 (runc's `fatal`).
  */
 export async function runVerb(cmd: ParsedCommand, out: Output): Promise<number> {
-  const rt = await import('@ct/runtime');
-  const ctx = rt.createContext(globalOptions(cmd.globals));
+  const ctx = (await light()).createContext(globalOptions(cmd.globals));
   try {
-    return await handlers[cmd.verb](rt, ctx, cmd, out);
+    return await handlers[cmd.verb](ctx, cmd, out);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     ctx.logger.log('error', msg);

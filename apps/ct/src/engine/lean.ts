@@ -19,7 +19,7 @@ export async function leanMain(argv: readonly string[]): Promise<number | undefi
   }
   switch (parsed.kind) {
     case 'version': {
-      const { versionText } = await import('@ct/runtime');
+      const { versionText } = await import('@ct/runtime/verbs');
       process.stdout.write(versionText());
       return 0;
     }
