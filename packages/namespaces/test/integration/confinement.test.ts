@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import {
-  capabilityBit, capabilityNames, DEFAULT_CAPABILITIES, NAMESPACES, NamespaceSetupError, RLIM_INFINITY, type Rlimit,
+  capabilityBit, capabilityNames, DEFAULT_CAPABILITIES, NAMESPACES, NamespaceSetupError, readRlimitHost, RLIM_INFINITY,
+  type Rlimit,
 } from '../../src/index.js';
 import { guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
 
@@ -117,6 +118,16 @@ describe('confinement, from inside the container', function () {
       assert.equal(r.stdout, '4096 8192\n');
       assert.equal(warnings.length, 1);
       assert.match(warnings[0] ?? '', /RLIMIT_NOFILE/);
+    });
+
+    it('runContainer, an unlimited NOFILE hard limit becomes the caller\'s own without CAP_SYS_RESOURCE', async () => {
+      const host = readRlimitHost();
+      const warnings: string[] = [];
+      const r = await runCaptured(toolSpec(probe('rlimit', 'NOFILE'), { rlimits: [{ type: 'RLIMIT_NOFILE', soft: 512n, hard: RLIM_INFINITY }] }),
+        { warn: (m) => warnings.push(m) });
+      const hard = host.canRaise ? 'unlimited' : String(host.hardLimit('RLIMIT_NOFILE'));
+      assert.equal(r.stdout, `512 ${hard}\n`);
+      assert.equal(warnings.length, host.canRaise ? 0 : 1);
     });
 
     it('runContainer, a raise the kernel refuses fails at its step with EPERM', async () => {
