@@ -82,9 +82,12 @@ for (let round = 0; round < warmup + compared; round++) {
 const after100 = { containers: warmup + compared, ...memory() };
 /** @type {number[]} */
 const later = [];
+/** RSS every 100 containers: a leak grows linearly, a warming allocator levels off. */
+const samplesMB = [{ containers: after100.containers, rssMB: after100.rssMB }];
 for (let i = warmup + compared; i < warmup + total; i++) {
   if (i % 10 === 0) progress.update(`embedded-start: alone ${i - warmup}/${total} (memory growth)`);
   later.push(await runEmbedded());
+  if ((i + 1 - warmup) % 100 === 0 && i + 1 < warmup + total) samplesMB.push({ containers: i + 1, rssMB: memory().rssMB });
 }
 const afterTotal = { containers: warmup + total, ...memory() };
 const cpu = process.cpuUsage(cpu0);
@@ -92,7 +95,10 @@ progress.clear();
 console.log(JSON.stringify({
   compared: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)])),
   embeddedAlone: summarize(later),
-  memory: { after: after100, afterTotal, growthMB: afterTotal.rssMB - after100.rssMB, gcForced: typeof globalThis.gc === 'function' },
+  memory: {
+    after: after100, afterTotal, growthMB: afterTotal.rssMB - after100.rssMB, gcForced: typeof globalThis.gc === 'function',
+    samplesMB: [...samplesMB, { containers: afterTotal.containers, rssMB: afterTotal.rssMB }],
+  },
   nodeProcessCpuMs: (cpu.user + cpu.system) / 1000,
   warnings: [...new Set(warnings)],
 }));

@@ -86,6 +86,7 @@ if (json) {
     }
     const mem = m.memory;
     console.log(`  RSS after ${mem.after.containers} containers ${f(mem.after.rssMB)} MB, after ${mem.afterTotal.containers} ${f(mem.afterTotal.rssMB)} MB: growth ${f(mem.growthMB, 2)} MB (heap ${f(mem.after.heapUsedMB, 2)} → ${f(mem.afterTotal.heapUsedMB, 2)} MB${mem.gcForced ? ', after a forced GC' : ''})`);
+    if (mem.samplesMB) console.log(`  RSS (MB) every 100 containers: ${mem.samplesMB.map((/** @type {{rssMB: number}} */ x) => f(x.rssMB)).join(' ')}`);
     if (m.warnings.length > 0) console.log(`  not applied by ct (as in ct run): ${m.warnings.join('; ')}`);
   }
 }
