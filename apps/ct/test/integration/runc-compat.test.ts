@@ -196,6 +196,25 @@ function defineSuite(title: string, rootless: boolean): void {
       }
     });
 
+    // runc finds the processes through the cgroup, which an unprivileged runc on cgroup v1 cannot use: root only
+    if (!rootless) it('ps --format json and kill --all: every process of the container, as runc', async () => {
+      configure(['sh', '-c', 'sleep 100 & sleep 100 & wait']);
+      const c = id('all');
+      for (const rt of runtimes) {
+        assert.equal(rt.run(['run', '-d', '--bundle', bundle, c]).status, 0);
+        let pids: number[] = [];
+        for (let i = 0; i < 50 && pids.length < 3; i++) {
+          pids = JSON.parse(rt.run(['ps', '--format', 'json', c]).stdout) as number[];
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(pids.length, 3, `${rt.name} ps: ${JSON.stringify(pids)}`);
+        assert.equal(pids[0], rt.state(c)?.['pid']);
+        assert.equal(rt.run(['kill', '--all', c, 'TERM']).status, 0, rt.name);
+        assert.equal(await rt.waitStatus(c, 'stopped'), 'stopped', `${rt.name}: sh returns from wait once its children die`);
+        rt.run(['delete', c]);
+      }
+    });
+
     it('--log with --log-format json: the error is one {level,msg,time} line', () => {
       const lines = runtimes.map((rt) => {
         const log = join(rt.asUser !== undefined ? '/tmp' : tmpdir(), `ct-log-${rt.name}-${process.pid}.json`);

@@ -142,6 +142,15 @@ describe('hostile bundles @root', function () {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /process\.user\.uid/);
   });
+  it('ct create, a failure in the container setup leaves no state behind', () => {
+    const spec = specOf(ct, bundle, false);
+    (spec['mounts'] as Json[]).push({ destination: '/data', source: '/nonexistent/ct-test-source', options: ['rbind'] });
+    writeConfig(bundle, ['true'], spec);
+    const r = ct.run(['create', '--bundle', bundle, `setupfail-${process.pid}`]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no such file or directory/i);
+    assert.equal(ct.run(['list', '-q']).stdout, '');
+  });
   it('ct run, a symlinked rootfs is refused', async () => {
     const other = await makeBundleDir(join(tmpdir(), 'ct-hostile'));
     rmSync(join(other, 'rootfs'), { recursive: true });
