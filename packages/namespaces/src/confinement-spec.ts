@@ -74,7 +74,7 @@ export interface ConfinementSpec {
   readonly execWrapper?: { readonly path: string; readonly argv: readonly string[] };
 }
 
-/** The confinement after checks. */
+/** The confinement after checks (each field means what the ConfinementSpec field says; `capabilities` undefined = all). */
 export interface ResolvedConfinement {
   readonly capabilities: CapabilityMasks | undefined;
   readonly noNewPrivileges: boolean;

@@ -230,12 +230,15 @@ export async function runContainer(
     } catch (error) {
       throw new NamespaceSetupError('clone', undefined, error instanceof Error ? error : new Error(String(error)));
     } finally {
+      // The child has its own copy now (or never will).
       if (fifoFd !== undefined) closeSync(fifoFd);
+      fifoFd = undefined;
     }
     relay.attach(child);
     execed = await driveChild({ sys, child, described, lifecycle, idMaps, options, cgroup });
     describedSteps = described;
   } catch (error) {
+    if (fifoFd !== undefined) closeSync(fifoFd);
     if (child !== undefined) {
       child.kill('SIGKILL');
       await child.wait().catch(() => undefined);

@@ -47,10 +47,15 @@ export interface ContainerCgroup {
 
 /** File operations on cgroupfs (default node:fs). */
 export interface CgroupFs {
+  /** Whether a file or directory exists. */
   exists(path: string): boolean;
+  /** Read an interface file. */
   read(path: string): string;
+  /** Write an interface file (one write(2): cgroupfs takes one value per write). */
   write(path: string, data: string): void;
+  /** Make a cgroup directory (the kernel fills in its interface files). */
   mkdir(path: string): void;
+  /** Remove a cgroup directory (EBUSY while it has tasks). */
   rmdir(path: string): void;
 }
 
