@@ -49,10 +49,12 @@ export interface CreatedContainer {
 function checkProcess(config: BundleConfig, options: CreateOptions): void {
   if (config.process === undefined) throw new ConfigError('process', 'missing: create needs a process to run');
   if (config.process.args.length === 0) throw new ConfigError('process.args', 'empty');
-  if (config.process.terminal && options.consoleSocket === undefined) {
+  if (!config.process.terminal) return;
+  // runc's wording for the detached case; a foreground `run` would allocate a pty itself, which ct cannot yet
+  if (options.consoleSocket === undefined && options.relaySignals !== true) {
     throw new RuntimeError('EUSAGE', 'cannot allocate tty if ct will detach without setting console socket');
   }
-  if (config.process.terminal) throw new RuntimeError('ESETUP', 'create: process.terminal: console sockets are not supported yet');
+  throw new RuntimeError('ESETUP', 'create: process.terminal: terminals are not supported yet (set it to false)');
 }
 
 function makeStateDir(paths: ContainerPaths, id: string): void {

@@ -1,5 +1,6 @@
+/** `ct version`: the version lines, through oclif (the lean entry answers `ct --version` itself). */
 import { Command } from '@oclif/core';
-import { versionText } from '@ct/runtime';
+import { versionText } from '@ct/runtime/verbs';
 
 /** `ct version`: the same lines as `ct --version` (runc's format: "ct version X", "commit: C", "spec: S"). */
 export default class Version extends Command {
