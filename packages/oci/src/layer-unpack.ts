@@ -14,7 +14,6 @@ import type { ResolvedLayer } from './image-resolve.js';
 import { feedTar, newExtract } from './internal/tar-feed.js';
 import { LayerApplier } from './tar-extract.js';
 import { TarScanError, TarScanner, type RawEntry } from './tar-scan.js';
-import { ZstdDecompressStream } from './zstd-stream.js';
 
 /** Counts of one applied layer. */
 export interface LayerStats {
@@ -89,7 +88,8 @@ export async function applyLayer(blob: LayerBlob, layer: ResolvedLayer, applier:
   const raws: RawEntry[] = [];
   const stages: Transform[] = [];
   if (layer.compression === 'gzip') stages.push(createGunzip({ chunkSize: 256 * 1024 }));
-  if (layer.compression === 'zstd') stages.push(new ZstdDecompressStream());
+  // fzstd is loaded only for zstd layers (it costs start-up time otherwise).
+  if (layer.compression === 'zstd') stages.push(new (await import('./zstd-stream.js')).ZstdDecompressStream());
   if (options.maxUncompressedBytes !== undefined) stages.push(new SizeLimit(options.maxUncompressedBytes, digest));
   stages.push(new DigestVerifier({ digest: layer.diffId, mismatchCode: 'OCI_DIFF_ID_MISMATCH', what: `layer ${digest} diff_id` }));
   stages.push(new TarScanner((e) => raws.push(e)));

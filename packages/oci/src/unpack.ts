@@ -11,7 +11,6 @@
 import { closeSync, mkdtempSync, readdirSync, renameSync, rmdirSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AT, O, openat } from '@ct/syscalls';
-import { unprivilegedUserNamespaceSupported } from '@ct/namespaces';
 import { buildBundle, type LayerProgress } from './bundle-build.js';
 import { OciLayoutError } from './errors.js';
 import { defaultFsOps, rootlessFsOps, type FsOps, type UnpackWarning } from './fs-ops.js';
@@ -22,6 +21,7 @@ import { parseImageRef } from './reference.js';
 import type { Platform } from './spec/image-spec.js';
 import { removeTree } from './tree-remove.js';
 import { buildBundleInUserNamespace } from './userns-unpack.js';
+import { userNamespaceAvailable } from './userns-run.js';
 import { removeEntry } from './whiteout.js';
 
 /** Progress of an unpack, for a CLI to show. */
@@ -61,7 +61,8 @@ export interface UnpackOptions {
 /** {@link UnpackOptions} with every default filled in (umoci's `fill()`). */
 export interface ResolvedUnpackOptions {
   readonly rootless: boolean;
-  readonly userNamespace: boolean;
+  /** 'auto': when the probe of @ct/namespaces says unprivileged user namespaces work (checked by unpack). */
+  readonly userNamespace: boolean | 'auto';
   readonly subordinateIds: boolean;
   readonly fsOps: FsOps;
   readonly forceWalk: boolean;
@@ -75,7 +76,7 @@ export interface ResolvedUnpackOptions {
 /** Fill in the defaults of {@link UnpackOptions}. */
 export function withDefaults(o: UnpackOptions = {}): ResolvedUnpackOptions {
   const rootless = o.rootless ?? process.geteuid?.() !== 0;
-  const userNamespace = rootless && o.fsOps === undefined && (o.userNamespace ?? unprivilegedUserNamespaceSupported());
+  const userNamespace = rootless && o.fsOps === undefined && (o.userNamespace ?? 'auto');
   return {
     rootless,
     userNamespace,
@@ -111,7 +112,7 @@ function checkBundleFree(bundle: string, manifestDigest: string): boolean {
   }
 }
 
-async function removeStaging(o: ResolvedUnpackOptions, staging: string): Promise<void> {
+async function removeStaging(o: ResolvedUnpackOptions & { userNamespace: boolean }, staging: string): Promise<void> {
   if (o.userNamespace) {
     await removeTree(staging, { userNamespace: true, subordinateIds: o.subordinateIds });
     return;
@@ -130,7 +131,8 @@ async function removeStaging(o: ResolvedUnpackOptions, staging: string): Promise
  * refused or failed entry), SyscallError; unprivileged: NamespaceSetupError, CtError OCI_WORKER_FAILED.
  */
 export async function unpack(image: ResolvedImage, bundleDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
-  const o = withDefaults(options);
+  const filled = withDefaults(options);
+  const o = { ...filled, userNamespace: filled.userNamespace === 'auto' ? await userNamespaceAvailable() : filled.userNamespace };
   const bundle = resolve(bundleDir);
   const manifestDigest = image.manifestDescriptor.digest;
   const existed = checkBundleFree(bundle, manifestDigest);

@@ -2,12 +2,11 @@
  * Running a host program inside a user namespace that maps the caller to 0 and its /etc/subuid and /etc/subgid
  * ranges to 1..N through newuidmap/newgidmap, as rootless podman does (only the caller when it has no ranges):
  * the host's file system as it is (no mount namespace), namespace root owning everything of the caller's. Used
- * for the unpack worker and for removing what it wrote (removeTree).
+ * for the unpack worker and for removing what it wrote (removeTree). @ct/namespaces is loaded only when needed, so
+ * a root unpack does not pay for it at start-up.
  * Man pages: user_namespaces(7), newuidmap(1), subuid(5).
  */
-import {
-  gatherIdMapContext, planIdMaps, runContainer, withDefaults as containerDefaults, type ContainerHandle, type ContainerSpec,
-} from '@ct/namespaces';
+import type { ContainerHandle, ContainerSpec } from '@ct/namespaces';
 import type { IdMapping } from './runtime-config.js';
 
 /** Options of {@link runInUserNamespace}. */
@@ -30,14 +29,21 @@ function spec(argv: readonly string[], extraFds: ContainerSpec['extraFds'], o: U
 }
 
 /** The uid and gid mappings (runtime-spec form) such a namespace gets for this caller. */
-export function userNamespaceMappings(o: UserNamespaceOptions = {}): { uidMappings: IdMapping[]; gidMappings: IdMapping[] } {
-  const s = containerDefaults(spec(['true'], [], o));
-  const plan = planIdMaps(s, gatherIdMapContext({}, s.useSubordinateIds));
+export async function userNamespaceMappings(o: UserNamespaceOptions = {}): Promise<{ uidMappings: IdMapping[]; gidMappings: IdMapping[] }> {
+  const ns = await import('@ct/namespaces');
+  const s = ns.withDefaults(spec(['true'], [], o));
+  const plan = ns.planIdMaps(s, ns.gatherIdMapContext({}, s.useSubordinateIds));
   const conv = (m: typeof plan.uidMap): IdMapping[] => m.map((e) => ({ containerID: e.inside, hostID: e.outside, size: e.count }));
   return { uidMappings: conv(plan.uidMap), gidMappings: conv(plan.gidMap) };
 }
 
 /** Start `argv` in such a user namespace; `extraFds` pass host fds in. Resolves once it is exec'd. */
-export function runInUserNamespace(argv: readonly string[], extraFds: ContainerSpec['extraFds'], o: UserNamespaceOptions = {}): Promise<ContainerHandle> {
-  return runContainer(spec(argv, extraFds, o));
+export async function runInUserNamespace(argv: readonly string[], extraFds: ContainerSpec['extraFds'], o: UserNamespaceOptions = {}): Promise<ContainerHandle> {
+  const ns = await import('@ct/namespaces');
+  return ns.runContainer(spec(argv, extraFds, o));
+}
+
+/** True when this caller can make a user namespace (the probe of @ct/namespaces). */
+export async function userNamespaceAvailable(): Promise<boolean> {
+  return (await import('@ct/namespaces')).unprivilegedUserNamespaceSupported();
 }

@@ -39,7 +39,7 @@ export function workerPath(): string {
   return built;
 }
 
-function jobOf(staging: string, image: ResolvedImage, o: UserNamespaceBuildOptions): WorkerJob {
+async function jobOf(staging: string, image: ResolvedImage, o: UserNamespaceBuildOptions): Promise<WorkerJob> {
   return {
     staging,
     layers: image.layers.map((l) => ({
@@ -49,7 +49,7 @@ function jobOf(staging: string, image: ResolvedImage, o: UserNamespaceBuildOptio
     configJson: stringifyJson(image.config),
     forceWalk: o.forceWalk,
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}),
-    rootless: { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0, ...userNamespaceMappings(o) },
+    rootless: { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0, ...await userNamespaceMappings(o) },
   };
 }
 
@@ -94,7 +94,7 @@ function readMessages(sock: Socket, o: UserNamespaceBuildOptions): Promise<void>
  * report; CtError OCI_WORKER_FAILED when the worker dies without one; NamespaceSetupError when it cannot start.
  */
 export async function buildBundleInUserNamespace(staging: string, image: ResolvedImage, o: UserNamespaceBuildOptions): Promise<void> {
-  const job = Buffer.from(JSON.stringify(jobOf(staging, image, o)));
+  const job = Buffer.from(JSON.stringify(await jobOf(staging, image, o)));
   const [mine, theirs] = socketpair(SOCK.STREAM);
   let worker: ContainerHandle;
   try {
