@@ -28,6 +28,8 @@ export interface CreateOptions {
   readonly pidFile?: string | undefined;
   /** --console-socket (issue 9: refused for now unless process.terminal is false, where runc ignores it). */
   readonly consoleSocket?: string | undefined;
+  /** --pidfd-socket: refused for now (a caller would wait on the socket for a pidfd that never comes). */
+  readonly pidfdSocket?: string | undefined;
   /** --no-pivot (accepted; ct always uses pivot_root for now). */
   readonly noPivot?: boolean | undefined;
   /** --no-new-keyring (accepted: ct does not create session keyrings). */
@@ -79,6 +81,7 @@ function listenFdCount(env: Readonly<Record<string, string | undefined>>): numbe
 /** Create container `id` from the bundle; returns once the init waits on the exec FIFO. */
 export async function createContainer(ctx: RuntimeContext, id: string, options: CreateOptions = {}): Promise<CreatedContainer> {
   const paths = containerPaths(ctx.stateRoot.path, id);
+  if (options.pidfdSocket !== undefined) throw new RuntimeError('EUSAGE', 'create: --pidfd-socket is not supported yet');
   const config = readBundleConfig(options.bundle ?? process.cwd());
   checkProcess(config, options);
   ensureStateRoot(ctx.stateRoot.path);

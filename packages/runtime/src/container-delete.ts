@@ -4,6 +4,7 @@
  *
  * Man pages: kill(2).
  */
+import { existsSync } from 'node:fs';
 import type { RuntimeContext } from './context.js';
 import { deriveStatus } from './container-status.js';
 import { RuntimeError } from './errors.js';
@@ -20,7 +21,16 @@ export interface DeleteOptions {
 /** Delete a container: kill it if allowed, wait for its init to die, remove its state directory. */
 export async function deleteContainer(ctx: RuntimeContext, id: string, options: DeleteOptions = {}): Promise<void> {
   const paths = containerPaths(ctx.stateRoot.path, id);
-  readRecord(paths, id);
+  try {
+    readRecord(paths, id);
+  } catch (err) {
+    // a create killed before it wrote state.json leaves a bare directory: --force clears it
+    if (options.force === true && err instanceof RuntimeError && err.code === 'ENOCONTAINER' && existsSync(paths.dir)) {
+      removeContainerDir(paths);
+      return;
+    }
+    throw err;
+  }
   await withLock(paths.lock, async () => {
     const record = readRecord(paths, id);
     const status = deriveStatus(record, paths);

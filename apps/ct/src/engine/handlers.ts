@@ -39,6 +39,7 @@ function json(value: unknown): string {
 
 function createOptions(f: Readonly<Record<string, FlagValue>>): Runtime.CreateOptions {
   return {
+    pidfdSocket: str(f, 'pidfd-socket'),
     bundle: str(f, 'bundle'), pidFile: str(f, 'pid-file'), consoleSocket: str(f, 'console-socket'),
     noPivot: bool(f, 'no-pivot'), noNewKeyring: bool(f, 'no-new-keyring'), preserveFds: int(f, 'preserve-fds'),
   };

@@ -86,6 +86,12 @@ describe('lifecycle verbs on a recorded process', () => {
     await gone;
     assert.equal(existsSync(join(root, 'created1')), false);
   });
+  it('deleteContainer, --force clears a directory a killed create left without state.json', async () => {
+    mkdirSync(join(root, 'half'), { recursive: true });
+    await assert.rejects(deleteContainer(ctx, 'half'), code('ENOCONTAINER'));
+    await deleteContainer(ctx, 'half', { force: true });
+    assert.equal(existsSync(join(root, 'half')), false);
+  });
   it('listContainers, lists every container with its live status', () => {
     const ids = listContainers(ctx).map((s) => `${s.id}:${s.status}`);
     assert.ok(ids.includes('run1:running'));
