@@ -63,7 +63,7 @@ function makeStateDir(paths: ContainerPaths, id: string): void {
   try {
     mkdirSync(paths.dir, { mode: 0o711 });
   } catch (err) {
-    if (errnoCode(err) === 'EEXIST') throw new RuntimeError('ECONTAINEREXISTS', `container with id ${id} already exists`, { cause: err });
+    if (errnoCode(err) === 'EEXIST') throw new RuntimeError('ECONTAINEREXISTS', 'container with given ID already exists', { cause: err });
     throw systemError('create state dir', paths.dir, err);
   }
 }

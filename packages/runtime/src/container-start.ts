@@ -40,6 +40,7 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     const record = readRecord(paths, id);
     const status = deriveStatus(record, paths);
     if (status === 'stopped') throw new RuntimeError('EBADSTATE', 'cannot start a container that has stopped');
+    if (status === 'running') throw new RuntimeError('EBADSTATE', 'cannot start an already running container');
     if (status !== 'created') throw new RuntimeError('EBADSTATE', `cannot start a container in the ${status} state`);
     let fd: number;
     try {

@@ -13,7 +13,7 @@ export function parseSignal(text: string): number {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
     if (n >= 1 && n <= 64) return n;
-    throw new RuntimeError('EUSAGE', `kill: invalid signal ${text}`);
+    throw new RuntimeError('EUSAGE', `unknown signal ${JSON.stringify(text)}`);
   }
   let name = text.toUpperCase();
   if (!name.startsWith('SIG')) name = `SIG${name}`;
@@ -24,6 +24,6 @@ export function parseSignal(text: string): number {
     if (n >= 34 && n <= 64) return n;
   }
   const n = byName[name];
-  if (n === undefined) throw new RuntimeError('EUSAGE', `kill: unknown signal ${JSON.stringify(text)}`);
+  if (n === undefined) throw new RuntimeError('EUSAGE', `unknown signal ${JSON.stringify(text)}`);
   return n;
 }

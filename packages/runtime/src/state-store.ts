@@ -55,7 +55,7 @@ export interface ContainerPaths {
 /** Refuse ids that are not plain names (a `/` or `..` would leave the state root). */
 export function checkContainerId(id: string): void {
   if (!idPattern.test(id)) {
-    throw new RuntimeError('EUSAGE', `invalid container id ${JSON.stringify(id)}: use letters, digits and _+-.`);
+    throw new RuntimeError('EUSAGE', `invalid container ID format: ${JSON.stringify(id)}`);
   }
 }
 

@@ -107,6 +107,27 @@ function defineSuite(title: string, rootless: boolean): void {
       both((rt) => rt.run(['delete', c]));
     });
 
+    it('error messages match runc\'s word for word: duplicate id, start twice, start stopped, delete running, bad signal, bad id', async () => {
+      configure(['sleep', '60']);
+      const c = id('msgs');
+      const msg = (r: Run): string => /msg="((?:[^"\\]|\\.)*)"/.exec(r.stderr.trim().split('\n').pop() ?? '')?.[1] ?? r.stderr;
+      const traces = [];
+      for (const rt of runtimes) {
+        rt.run(['create', '--bundle', bundle, c]);
+        const trace = [msg(rt.run(['create', '--bundle', bundle, c])).replace(/^runc create failed: /, '')];
+        rt.run(['start', c]);
+        trace.push(msg(rt.run(['start', c])), msg(rt.run(['delete', c])), msg(rt.run(['kill', c, 'FOO'])));
+        rt.run(['kill', c, 'KILL']);
+        await rt.waitStatus(c, 'stopped');
+        trace.push(msg(rt.run(['start', c])), msg(rt.run(['kill', c])));
+        rt.run(['delete', c]);
+        traces.push(trace);
+      }
+      assert.deepEqual(traces[1], traces[0]);
+      assert.equal(traces[0]?.[2], `cannot delete container ${c} that is not stopped: running`);
+      assert.match(msg(runtimes[1]!.run(['state', 'bad/id'])), /^invalid container ID format/);
+    });
+
     it('delete of a created container works without --force, as in runc', () => {
       configure(['sleep', '60']);
       const c = id('delcreated');
