@@ -1,8 +1,8 @@
 /**
  * The child steps of the confinement fields, grouped by where child-plan.ts puts them (runc's order):
- * early (cgroup placement pause and cgroup/time namespaces, right after the id maps), after the root is ready
- * (masked and read-only paths, resolved inside the new root), process attributes before the id switch
- * (oom_score_adj, rlimits, umask), then capabilities around the id switch, no_new_privs, the exec FIFO and
+ * early (cgroup placement pause, cgroup/time namespaces, oom_score_adj through the host's /proc, domainname,
+ * right after the id maps), after the root is ready (masked and read-only paths, resolved inside the new root),
+ * process attributes before the id switch (rlimits, umask), then capabilities around the id switch, no_new_privs, the exec FIFO and
  * seccomp last. Without no_new_privs the filter is loaded before capabilities are dropped, since loading it
  * then needs CAP_SYS_ADMIN (seccomp(2)).
  *
@@ -52,6 +52,9 @@ export function planEarlySteps(spec: ResolvedContainerSpec, cgroupPause: boolean
         'write', '/proc/self/timens_offsets'),
     );
   }
+  // Written while the host's /proc is still mounted: the container may have none.
+  const oom = spec.confinement.oomScoreAdj;
+  if (oom !== undefined) steps.push(planned({ op: 'oomScoreAdj', value: oom }, 'write', '/proc/self/oom_score_adj'));
   if (spec.confinement.domainname !== undefined) {
     steps.push(planned({ op: 'setdomainname', name: spec.confinement.domainname }, 'setdomainname', spec.confinement.domainname));
   }
@@ -66,11 +69,10 @@ export function planRootSteps(spec: ResolvedContainerSpec, kindOf: (inside: stri
   ];
 }
 
-/** Before the id switch: oom_score_adj, rlimits (clamped by the caller), umask. */
+/** Before the id switch: rlimits (clamped by the caller), umask. */
 export function planProcessAttributes(spec: ResolvedContainerSpec, rlimits: readonly Rlimit[]): PlannedStep[] {
   const c = spec.confinement;
   const steps: PlannedStep[] = [];
-  if (c.oomScoreAdj !== undefined) steps.push(planned({ op: 'oomScoreAdj', value: c.oomScoreAdj }, 'write', '/proc/self/oom_score_adj'));
   steps.push(...planRlimits(rlimits));
   if (c.umask !== undefined) steps.push(planned({ op: 'umask', mask: c.umask }, 'umask'));
   return steps;

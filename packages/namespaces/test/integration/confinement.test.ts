@@ -4,9 +4,10 @@
  * (clamped with a warning), hostname and domainname, time namespace offsets. Runs as root and unprivileged.
  */
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import {
   capabilityBit, capabilityNames, DEFAULT_CAPABILITIES, NAMESPACES, NamespaceSetupError, readRlimitHost, RLIM_INFINITY,
-  type Rlimit,
+  runContainer, type Rlimit,
 } from '../../src/index.js';
 import { guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
 
@@ -102,6 +103,18 @@ describe('confinement, from inside the container', function () {
   it('runContainer, oom_score_adj 500', async () => {
     const r = await runCaptured(toolSpec(probe('cat', '/proc/self/oom_score_adj'), { oomScoreAdj: 500 }));
     assert.equal(r.stdout, '500\n');
+  });
+
+  it('runContainer, oom_score_adj is set even when the container has no /proc (no pid namespace)', async () => {
+    const handle = await runContainer(toolSpec(probe('sleep', '10'), {
+      namespaces: NAMESPACES.filter((n) => n !== 'pid'), oomScoreAdj: 300,
+    }));
+    try {
+      assert.equal(readFileSync(`/proc/${handle.pid}/oom_score_adj`, 'utf8'), '300\n');
+    } finally {
+      handle.kill();
+      await handle.wait();
+    }
   });
 
   describe('rlimits', () => {

@@ -25,7 +25,7 @@ const ops = (spec: ReturnType<typeof base>, over: Partial<ChildPlanContext> = {}
 const SECCOMP = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] } as const;
 
 describe('confinement in the child plan', () => {
-  it('buildChildPlan, runc order: masks after pivot_root, attributes, caps after the id switch, nnp, fifo, seccomp, exec', () => {
+  it('buildChildPlan, runc order: oom_score_adj first, masks after pivot_root, attributes, caps after the id switch, nnp, fifo, seccomp, exec', () => {
     const steps = ops(base({
       maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'], oomScoreAdj: 1, umask: 0o22,
       rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1n, hard: 1n }], capabilities: ['CAP_KILL'], noNewPrivileges: true,
@@ -36,9 +36,10 @@ describe('confinement in the child plan', () => {
       assert.ok(i >= 0, op);
       return i;
     };
-    const order = ['pivotRoot', 'mount', 'oomScoreAdj', 'rlimit', 'umask', 'chdir', 'setresuid', 'capabilities', 'noNewPrivs',
+    const order = ['oomScoreAdj', 'pivotRoot', 'mount', 'rlimit', 'umask', 'chdir', 'setresuid', 'capabilities', 'noNewPrivs',
       'wait:created', 'waitFifo', 'closeFrom', 'seccomp', 'exec'];
     const positions = order.map((op) => (op === 'mount' ? steps.indexOf('mount', at('pivotRoot')) : at(op)));
+    assert.ok(at('oomScoreAdj') < steps.indexOf('mount'), 'oom_score_adj through the host /proc, before any mount');
     assert.deepEqual([...positions].sort((a, b) => a - b), positions, steps.join(' '));
     assert.equal(steps.at(-2), 'seccomp');
   });
