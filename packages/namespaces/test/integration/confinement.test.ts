@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import {
   capabilityBit, capabilityNames, DEFAULT_CAPABILITIES, NAMESPACES, NamespaceSetupError, readRlimitHost, RLIM_INFINITY,
-  runContainer, type Rlimit,
+  runContainer, type CapabilityName, type Rlimit,
 } from '../../src/index.js';
 import { guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
 
@@ -61,6 +61,16 @@ describe('confinement, from inside the container', function () {
         populate: [{ op: 'symlink', target: '/bin/busybox', path: '/bin/chown' }],
       }));
       assert.match(r.stdout, /rc=1/);
+    });
+
+    it('runContainer, CAP_NET_RAW kept: ping works; dropped: ping is refused', async () => {
+      // Without mount locking: the locking user namespace does not own the net namespace, so no capability
+      // there would reach it (a raw socket needs CAP_NET_RAW over the net namespace's owner).
+      const ping = (capabilities: CapabilityName[]) => runCaptured(toolSpec(sh('ping -c1 -W1 127.0.0.1 >/dev/null 2>&1; echo rc=$?'), {
+        lockMounts: false, capabilities, populate: [{ op: 'symlink', target: '/bin/busybox', path: '/bin/ping' }],
+      }));
+      assert.equal((await ping(['CAP_NET_RAW'])).stdout, 'rc=0\n');
+      assert.equal((await ping(['CAP_KILL'])).stdout, 'rc=1\n');
     });
 
     it('runContainer, a non-root guest keeps only its ambient capabilities across exec', async () => {
