@@ -1,6 +1,7 @@
 /**
- * Building a bundle's contents in a staging directory: every layer applied onto `rootfs/`, then `config.json` from
- * the image config with the user resolved in the new rootfs. The same code runs in the caller (root, or rootless
+ * Building a bundle's contents in a staging directory: every layer applied onto `rootfs/` (or, in overlay form,
+ * each into `layers/N/` with an empty `rootfs/` to mount them on), then `config.json` from the image config with
+ * the user resolved in the new root. The same code runs in the caller (root, or rootless
  * without a user namespace) and in the unpack worker inside a user namespace (unpack-worker.ts); what differs is
  * the FsOps strategy and where the layer blobs come from.
  * Man pages: openat2(2), fchmodat(2).
@@ -17,6 +18,7 @@ import type { ImageConfig } from './spec/image-spec.js';
 import { parseJson, stringifyJson } from './spec/lossless-json.js';
 import { validateRuntimeSpec } from './spec/runtime-spec.js';
 import { LayerApplier } from './tar-extract.js';
+import { opaqueXattrsFor, readMergedFile, type OverlayContext } from './overlay-layer.js';
 
 /** Progress of the layers of an unpack (the events of a bundle build). */
 export type LayerProgress =
@@ -32,9 +34,13 @@ export interface BundleInput {
   blob(index: number): LayerBlob;
 }
 
+/** The on-disk form: one merged `rootfs/`, or each layer in `layers/N/` in overlayfs form (and an empty rootfs/). */
+export type BundleFormat = 'rootfs' | 'overlay';
+
 /** How to build. */
 export interface BuildOptions {
   readonly fsOps: FsOps;
+  readonly format: BundleFormat;
   readonly forceWalk: boolean;
   readonly maxUncompressedBytes?: number;
   /** Set for an unprivileged caller: the user namespace config.json asks for. */
@@ -43,29 +49,47 @@ export interface BuildOptions {
   readonly onWarning: (warning: UnpackWarning) => void;
 }
 
-/** Apply every layer of `input` to `staging/rootfs` (made here) and write `staging/config.json`. */
+/** Apply every layer of `input` into `staging` in the chosen {@link BundleFormat} and write `staging/config.json`. */
 export async function buildBundle(staging: string, input: BundleInput, o: BuildOptions): Promise<void> {
   mkdirSync(join(staging, 'rootfs'), { mode: 0o755 });
-  const rootFd = openat(AT.FDCWD, join(staging, 'rootfs'), O.PATH | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC);
+  if (o.format === 'overlay') mkdirSync(join(staging, 'layers'), { mode: 0o755 });
+  const roots: number[] = [];
+  const openRoot = (dir: string): number => {
+    const fd = openat(AT.FDCWD, dir, O.PATH | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC);
+    roots.push(fd);
+    o.fsOps.chmodat(fd, Buffer.from('.'), 0o755);
+    return fd;
+  };
   try {
-    o.fsOps.chmodat(rootFd, Buffer.from('.'), 0o755);
+    const rootFd = openRoot(join(staging, 'rootfs'));
+    const opaqueXattrs = opaqueXattrsFor(o.fsOps);
     const count = input.layers.length;
     for (const [index, layer] of input.layers.entries()) {
       const { digest, size } = layer.descriptor;
       o.onProgress({ kind: 'layer-start', index, count, digest, size });
       const onProgress = (s: LayerStats): void => o.onProgress({ kind: 'layer-progress', index, count, digest, ...s });
+      let target = rootFd;
+      let overlay: OverlayContext | undefined;
+      if (o.format === 'overlay') {
+        overlay = { lowerRoots: roots.slice(1), opaqueXattrs };
+        mkdirSync(join(staging, 'layers', String(index)), { mode: 0o755 });
+        target = openRoot(join(staging, 'layers', String(index)));
+      }
       const options = { fsOps: o.fsOps, forceWalk: o.forceWalk, onWarning: o.onWarning, onProgress,
+        ...(overlay !== undefined ? { overlay } : {}),
         ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}) };
-      const stats = await applyLayer(input.blob(index), layer, new LayerApplier(o.fsOps, rootFd, digest, options), options);
+      const stats = await applyLayer(input.blob(index), layer, new LayerApplier(o.fsOps, target, digest, options), options);
       o.onProgress({ kind: 'layer-done', index, count, digest, ...stats });
     }
-    const user = resolveExecUser(input.config.config?.User ?? '',
-      readRootFile(o.fsOps, rootFd, 'etc/passwd', o.forceWalk), readRootFile(o.fsOps, rootFd, 'etc/group', o.forceWalk));
+    const read = (path: string): string => (o.format === 'overlay'
+      ? readMergedFile(o.fsOps, { lowerRoots: roots.slice(1), opaqueXattrs }, path)
+      : readRootFile(o.fsOps, rootFd, path, o.forceWalk));
+    const user = resolveExecUser(input.config.config?.User ?? '', read('etc/passwd'), read('etc/group'));
     const spec = buildRuntimeConfig(input.config, user, o.rootless !== undefined ? { rootless: o.rootless } : {});
     const text = stringifyJson(spec, 2);
     validateRuntimeSpec(parseJson(text, 'config.json'));
     writeFileSync(join(staging, 'config.json'), `${text}\n`, { mode: 0o644 });
   } finally {
-    closeSync(rootFd);
+    for (const fd of roots) closeSync(fd);
   }
 }

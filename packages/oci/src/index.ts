@@ -9,7 +9,7 @@ export { resolveImage, type ResolvedImage, type ResolvedLayer } from './image-re
 export { parseImageRef, type ImageRef } from './reference.js';
 export { hostPlatform, parsePlatform, formatPlatform, selectPlatform } from './platform.js';
 export { unpackLayer, type LayerBlob, type LayerStats, type LayerUnpackOptions } from './layer-unpack.js';
-export type { LayerProgress } from './bundle-build.js';
+export type { BundleFormat, LayerProgress } from './bundle-build.js';
 export { removeTree, type RemoveTreeOptions } from './tree-remove.js';
 export { describeProgress } from './progress-text.js';
 export type { UserNamespaceOptions } from './userns-run.js';

@@ -19,7 +19,8 @@ export interface ExecUser {
 interface PasswdEntry { readonly name: string; readonly uid: number; readonly gid: number; readonly home: string }
 interface GroupEntry { readonly name: string; readonly gid: number; readonly members: readonly string[] }
 
-const MAX_DB_BYTES = 4 * 1024 * 1024;
+/** Largest /etc/passwd or /etc/group read. */
+export const MAX_DB_BYTES = 4 * 1024 * 1024;
 const ID = /^[0-9]{1,10}$/;
 
 function toId(s: string): number | undefined {
@@ -63,13 +64,18 @@ export function readRootFile(fs: FsOps, rootFd: number, path: string, forceWalk:
     throw e;
   }
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return '';
-    if (st.size > MAX_DB_BYTES) throw new CtError('OCI_USER_INVALID', `resolve user: ${path}: ${st.size} bytes exceeds the limit of ${MAX_DB_BYTES}`);
-    return readFileSync(fd, 'utf8');
+    return readDbFd(fd, path);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The text of a passwd/group file open at `fd` ('' when not a regular file), size-limited. */
+export function readDbFd(fd: number, path: string): string {
+  const st = fstatSync(fd);
+  if (!st.isFile()) return '';
+  if (st.size > MAX_DB_BYTES) throw new CtError('OCI_USER_INVALID', `resolve user: ${path}: ${st.size} bytes exceeds the limit of ${MAX_DB_BYTES}`);
+  return readFileSync(fd, 'utf8');
 }
 
 /**

@@ -11,7 +11,7 @@
  * utimensat(2), xattr(7).
  */
 import { closeSync } from 'node:fs';
-import { O, S, SyscallError } from '@ct/syscalls';
+import { O, S, SyscallError, readlinkat } from '@ct/syscalls';
 import { LayerUnpackError } from './errors.js';
 import { writeAll } from './internal/fd-write.js';
 import { cleanEntryPath, joinComponents, pathKey } from './entry-path.js';
@@ -19,12 +19,17 @@ import type { FsOps, UnpackWarning } from './fs-ops.js';
 import { ROOTLESS_XATTR } from './rootless-owner.js';
 import type { RawEntry } from './tar-scan.js';
 import { applyOpaque, classifyWhiteout, removeEntry } from './whiteout.js';
+import {
+  copyUpDir, copyUpFile, copyUpSymlink, escapeXattrName, resolveMerged, isWhiteout, lookupLower, makeWhiteout, markOpaque, type LowerNode, type OverlayContext,
+} from './overlay-layer.js';
 
 /** Options of a {@link LayerApplier}. */
 export interface ApplyOptions {
   /** Resolve with the O_NOFOLLOW walk instead of openat2. */
   readonly forceWalk: boolean;
   readonly onWarning: (w: UnpackWarning) => void;
+  /** Set to write the layer in overlayfs form into its own directory (overlay-layer.ts). */
+  readonly overlay?: OverlayContext;
 }
 
 interface DirFixup {
@@ -75,10 +80,7 @@ export class LayerApplier {
     try {
       for (let i = 0; i < comps.length; i++) {
         const st = this.fs.lstatat(fd, comps[i]!);
-        if (st === undefined) {
-          this.fs.mkdirat(fd, comps[i]!, 0o755);
-          this.fs.chmodat(fd, comps[i]!, 0o755);
-        }
+        if (st === undefined) this.makeImpliedDir(fd, comps.slice(0, i + 1));
         closeSync(fd);
         fd = -1;
         fd = this.openInRoot(comps.slice(0, i + 1), flags);
@@ -88,6 +90,41 @@ export class LayerApplier {
       if (fd >= 0) closeSync(fd);
       throw e;
     }
+  }
+
+  /** A directory only implied by an entry below it: 0755 as `mkdir -p`, or copied up from the lower layers. */
+  private makeImpliedDir(parentFd: number, comps: Buffer[]): void {
+    const name = comps.at(-1)!;
+    const lower = this.lower(comps);
+    try {
+      if (lower !== undefined && (lower.st.mode & S.IFMT) === S.IFDIR) {
+        copyUpDir(this.fs, parentFd, name, lower);
+        this.fs.setTimes(parentFd, name, lower.st.mtimeNs);
+        return;
+      }
+    } finally {
+      if (lower !== undefined) closeSync(lower.fd);
+    }
+    this.fs.mkdirat(parentFd, name, 0o755);
+    this.fs.chmodat(parentFd, name, 0o755);
+  }
+
+  /** The lower layers' node at `comps` (overlay form only); the caller closes its fd. */
+  private lower(comps: Buffer[]): LowerNode | undefined {
+    return this.options.overlay === undefined ? undefined : lookupLower(this.fs, this.options.overlay, comps);
+  }
+
+  /** True when the lower layers have something at `comps` (a directory when `dir`). */
+  private inLower(comps: Buffer[], dir: boolean): boolean {
+    const lower = this.lower(comps);
+    if (lower === undefined) return false;
+    closeSync(lower.fd);
+    return !dir || (lower.st.mode & S.IFMT) === S.IFDIR;
+  }
+
+  private upper(comps: Buffer[]): boolean {
+    const k = pathKey(comps);
+    return this.created.has(k) || this.prefixes.has(k);
   }
 
   private noteCreated(comps: Buffer[]): void {
@@ -134,26 +171,32 @@ export class LayerApplier {
 
   private async applyEntry(raw: RawEntry, comps: Buffer[], data: AsyncIterable<Buffer> & { resume(): unknown }): Promise<void> {
     const base = comps.at(-1)!;
-    const parent = comps.slice(0, -1);
+    let parent = comps.slice(0, -1);
     const wh = classifyWhiteout(base);
     if (wh.kind !== 'none') data.resume();
     if (wh.kind === 'invalid') throw this.fail('OCI_ENTRY_INVALID', raw.name, 'whiteout names no file');
     if (wh.kind === 'ignore') return;
-    const dirFd = this.openDir(parent, wh.kind === 'none');
+    const ov = this.options.overlay;
+    if (ov !== undefined) {
+      parent = this.resolveOverlayParent(parent);
+      comps = [...parent, base];
+    }
+    // In overlay form a whiteout below a directory of a lower layer needs that directory in this layer.
+    const dirFd = this.openDir(parent, wh.kind === 'none' || (ov !== undefined && this.inLower(parent, true)));
     if (dirFd === undefined) return; // a whiteout below a directory that is not there: nothing to hide
     try {
       const pst = this.fs.fstat(dirFd);
       this.noteDir(parent, pst.ino, pst.mtimeNs);
+      // Whiteouts hide the lower layers only: what this layer made (before or after the marker) stays.
+      const keep = (rel: Buffer[]): boolean => this.upper([...parent, ...rel]);
       if (wh.kind === 'remove') {
-        removeEntry(this.fs, dirFd, wh.target);
+        if (ov !== undefined) this.overlayWhiteout(dirFd, [...parent, wh.target], ov);
+        else removeEntry(this.fs, dirFd, wh.target, keep);
         return;
       }
       if (wh.kind === 'opaque') {
-        const dirKey = pathKey(parent);
-        applyOpaque(this.fs, dirFd, (rel) => {
-          const k = dirKey === '' ? pathKey(rel) : `${dirKey}/${pathKey(rel)}`;
-          return this.created.has(k) || this.prefixes.has(k);
-        });
+        if (ov !== undefined) markOpaque(this.fs, dirFd, null, ov);
+        else applyOpaque(this.fs, dirFd, keep);
         return;
       }
       this.noteCreated(comps);
@@ -161,6 +204,46 @@ export class LayerApplier {
     } finally {
       closeSync(dirFd);
     }
+  }
+
+  /** Overlay form: a parent this layer lacks is resolved through the merged view (symlinks of lower layers). */
+  private resolveOverlayParent(parent: Buffer[]): Buffer[] {
+    if (parent.length === 0) return parent;
+    const fd = this.openDir(parent, false);
+    if (fd !== undefined) {
+      closeSync(fd);
+      return parent;
+    }
+    return resolveMerged(parent, (here) => {
+      const dir = this.openDir(here.slice(0, -1), false);
+      if (dir !== undefined) {
+        try {
+          const st = this.fs.lstatat(dir, here.at(-1)!);
+          if (st !== undefined) {
+            const target = (st.mode & S.IFMT) === S.IFLNK ? readlinkat(dir, here.at(-1)!) : Buffer.alloc(0);
+            return { st, readlink: () => target };
+          }
+        } finally {
+          closeSync(dir);
+        }
+      }
+      const lower = this.lower(here);
+      if (lower === undefined) return undefined;
+      const target = (lower.st.mode & S.IFMT) === S.IFLNK ? readlinkat(lower.fd, '') : Buffer.alloc(0);
+      closeSync(lower.fd);
+      return { st: lower.st, readlink: () => target };
+    });
+  }
+
+  /** `.wh.NAME` in overlay form: a whiteout device, or an opaque mark on a directory this layer made. */
+  private overlayWhiteout(dirFd: number, comps: Buffer[], ov: OverlayContext): void {
+    const name = comps.at(-1)!;
+    const st = this.fs.lstatat(dirFd, name);
+    if (st !== undefined) {
+      if ((st.mode & S.IFMT) === S.IFDIR && this.upper(comps)) markOpaque(this.fs, dirFd, name, ov);
+      return;
+    }
+    if (this.inLower(comps, false)) makeWhiteout(this.fs, dirFd, name);
   }
 
   private replaceExisting(dirFd: number, base: Buffer, keepDir: boolean): boolean {
@@ -177,7 +260,10 @@ export class LayerApplier {
     switch (raw.typeflag) {
       case T.DIR: {
         data.resume();
+        const replacesWhiteout = this.options.overlay !== undefined && isWhiteout(this.fs.lstatat(dirFd, base));
         if (!this.replaceExisting(dirFd, base, true)) this.fs.mkdirat(dirFd, base, 0o700);
+        // A directory made after its own whiteout in this layer must not show the lower one's children.
+        if (replacesWhiteout) markOpaque(this.fs, dirFd, base, this.options.overlay!);
         this.checkOwner(this.fs.chownat(dirFd, base, raw.uid, raw.gid), raw);
         this.setXattrs(raw, () => this.fs.openat(dirFd, base, O.RDONLY | O.DIRECTORY, 0));
         this.noteDir(comps, this.fs.lstatat(dirFd, base)!.ino, mtimeNs, mode);
@@ -238,10 +324,11 @@ export class LayerApplier {
     const target = cleanEntryPath(raw.linkname);
     if (target === 'climbs' || target.length === 0) throw this.fail('OCI_ENTRY_UNSAFE', raw.name, 'hard link target climbs out of the root');
     if (pathKey(target) === pathKey(comps)) return;
-    const tdir = this.openDir(target.slice(0, -1), false);
+    const tdir = this.openDir(target.slice(0, -1), this.options.overlay !== undefined && this.inLower(target, false));
     if (tdir === undefined) throw this.fail('OCI_ENTRY_FAILED', raw.name, 'hard link target directory does not exist');
     try {
       const tbase = target.at(-1)!;
+      if (this.options.overlay !== undefined && this.fs.lstatat(tdir, tbase) === undefined) this.copyUpLinkTarget(tdir, target);
       const tst = this.fs.lstatat(tdir, tbase);
       if (tst === undefined) throw this.fail('OCI_ENTRY_FAILED', raw.name, 'hard link target does not exist');
       if ((tst.mode & S.IFMT) === S.IFDIR) throw this.fail('OCI_ENTRY_INVALID', raw.name, 'hard link to a directory');
@@ -254,13 +341,27 @@ export class LayerApplier {
     }
   }
 
+  /** Overlay form: a hard link to a lower layer's file links a copy in this layer, as overlayfs copies up. */
+  private copyUpLinkTarget(tdir: number, target: Buffer[]): void {
+    const lower = this.lower(target);
+    if (lower === undefined) return;
+    try {
+      const type = lower.st.mode & S.IFMT;
+      if (type === S.IFREG) copyUpFile(this.fs, tdir, target.at(-1)!, lower);
+      else if (type === S.IFLNK) copyUpSymlink(this.fs, tdir, target.at(-1)!, lower);
+    } finally {
+      closeSync(lower.fd);
+    }
+  }
+
   private setXattrs(raw: RawEntry, open: () => number, close = true): void {
     let fd: number | undefined;
     try {
       for (const [k, v] of raw.pax) {
         if (!k.startsWith(XATTR_PREFIX)) continue;
         fd ??= open();
-        const name = k.slice(XATTR_PREFIX.length);
+        const image = k.slice(XATTR_PREFIX.length);
+        const name = this.options.overlay !== undefined ? escapeXattrName(image) : image;
         if (name === ROOTLESS_XATTR) {
           // It would tell rootless readers a false owner (umoci drops it too).
           this.warn('XATTR_SKIPPED', raw.name, `xattr ${name} from the layer is not applied`);

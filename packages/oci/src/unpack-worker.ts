@@ -50,6 +50,7 @@ async function run(): Promise<void> {
     },
   }, {
     fsOps: usernsFsOps,
+    format: job.format,
     forceWalk: job.forceWalk,
     ...(job.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: job.maxUncompressedBytes } : {}),
     rootless: job.rootless,

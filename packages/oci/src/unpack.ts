@@ -11,7 +11,7 @@
 import { closeSync, mkdtempSync, readdirSync, renameSync, rmdirSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AT, O, openat } from '@ct/syscalls';
-import { buildBundle, type LayerProgress } from './bundle-build.js';
+import { buildBundle, type BundleFormat, type LayerProgress } from './bundle-build.js';
 import { OciLayoutError } from './errors.js';
 import { defaultFsOps, rootlessFsOps, type FsOps, type UnpackWarning } from './fs-ops.js';
 import { openImage } from './image-open.js';
@@ -46,6 +46,11 @@ export interface UnpackOptions {
   readonly fsOps?: FsOps;
   /** Resolve paths with the O_NOFOLLOW walk instead of openat2 RESOLVE_IN_ROOT (both are confined). */
   readonly forceWalk?: boolean;
+  /**
+   * 'rootfs' (default): one merged rootfs/. 'overlay': each layer in layers/N/ in overlayfs form (whiteout devices,
+   * opaque xattrs) with an empty rootfs/ to mount `lowerdir=layers/N:...:layers/0` on (see `layerDirs`).
+   */
+  readonly format?: BundleFormat;
   /** Refuse a layer whose uncompressed tar stream is larger than this (OCI_LAYER_TOO_LARGE); default no limit. */
   readonly maxUncompressedBytes?: number;
   /** Platform to choose from an index (default: the host's). */
@@ -66,6 +71,7 @@ export interface ResolvedUnpackOptions {
   readonly subordinateIds: boolean;
   readonly fsOps: FsOps;
   readonly forceWalk: boolean;
+  readonly format: BundleFormat;
   readonly maxUncompressedBytes?: number;
   readonly platform?: Platform;
   readonly onProgress: (event: UnpackProgress) => void;
@@ -83,6 +89,7 @@ export function withDefaults(o: UnpackOptions = {}): ResolvedUnpackOptions {
     subordinateIds: o.subordinateIds ?? true,
     fsOps: o.fsOps ?? (rootless ? rootlessFsOps : defaultFsOps),
     forceWalk: o.forceWalk ?? false,
+    format: o.format ?? 'rootfs',
     onProgress: o.onProgress ?? (() => {}),
     onWarning: o.onWarning ?? (() => {}),
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}),
@@ -97,6 +104,8 @@ export interface UnpackResult {
   readonly manifestDigest: string;
   /** How it was made: 'root', 'userns' (worker in a user namespace) or 'rootless' (in process, owners recorded). */
   readonly mode: 'root' | 'userns' | 'rootless';
+  /** Overlay form: the layer directories, bottom first (overlayfs wants `lowerdir` top first). */
+  readonly layerDirs?: readonly string[];
   readonly warnings: readonly UnpackWarning[];
 }
 
@@ -141,7 +150,7 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
   o.onProgress({ kind: 'resolved', manifestDigest, layerCount: image.layers.length });
   mkdirSync(dirname(bundle), { recursive: true, mode: 0o755 });
   const staging = mkdtempSync(join(dirname(bundle), `.${basename(bundle)}.ct-unpack-`));
-  const common = { forceWalk: o.forceWalk, onProgress: o.onProgress, onWarning,
+  const common = { format: o.format, forceWalk: o.forceWalk, onProgress: o.onProgress, onWarning,
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}) };
   try {
     if (o.userNamespace) {
@@ -164,7 +173,8 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
     throw err;
   }
   o.onProgress({ kind: 'done', bundle });
-  return { bundle, manifestDigest, mode: o.userNamespace ? 'userns' : o.rootless ? 'rootless' : 'root', warnings };
+  const layerDirs = o.format === 'overlay' ? { layerDirs: image.layers.map((_, i) => join(bundle, 'layers', String(i))) } : {};
+  return { bundle, manifestDigest, mode: o.userNamespace ? 'userns' : o.rootless ? 'rootless' : 'root', ...layerDirs, warnings };
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { SOCK, socketpair } from '@ct/syscalls';
 import type { ContainerHandle } from '@ct/namespaces';
-import type { LayerProgress } from './bundle-build.js';
+import type { BundleFormat, LayerProgress } from './bundle-build.js';
 import { LayerUnpackError, OciLayoutError } from './errors.js';
 import type { UnpackWarning } from './fs-ops.js';
 import type { ResolvedImage } from './image-resolve.js';
@@ -25,6 +25,7 @@ import { runInUserNamespace, userNamespaceMappings, type UserNamespaceOptions } 
 
 /** Options of {@link buildBundleInUserNamespace}. */
 export interface UserNamespaceBuildOptions extends UserNamespaceOptions {
+  readonly format: BundleFormat;
   readonly forceWalk: boolean;
   readonly maxUncompressedBytes?: number;
   readonly onProgress: (event: LayerProgress) => void;
@@ -47,6 +48,7 @@ async function jobOf(staging: string, image: ResolvedImage, o: UserNamespaceBuil
       compression: l.compression,
     })),
     configJson: stringifyJson(image.config),
+    format: o.format,
     forceWalk: o.forceWalk,
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}),
     rootless: { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0, ...await userNamespaceMappings(o) },

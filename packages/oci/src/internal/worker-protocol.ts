@@ -9,7 +9,7 @@
  */
 import { OciLayoutError, LayerUnpackError } from '../errors.js';
 import { SpecValidationError } from '../spec/spec-error.js';
-import type { LayerProgress } from '../bundle-build.js';
+import type { BundleFormat, LayerProgress } from '../bundle-build.js';
 import type { UnpackWarning } from '../fs-ops.js';
 import type { IdMapping } from '../runtime-config.js';
 import { CtError, SyscallError } from './ct-error.js';
@@ -30,6 +30,7 @@ export interface WorkerJob {
   readonly layers: readonly WorkerLayer[];
   /** The image config, as lossless JSON text. */
   readonly configJson: string;
+  readonly format: BundleFormat;
   readonly forceWalk: boolean;
   readonly maxUncompressedBytes?: number;
   readonly rootless: { readonly uid: number; readonly gid: number; readonly uidMappings: IdMapping[]; readonly gidMappings: IdMapping[] };
