@@ -160,18 +160,22 @@ describe('hostile bundles @root', function () {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /root\.path/);
   });
-  it('ct run, an image whose /proc is a symlink to the host\'s /etc cannot mount over the host /etc', () => {
-    const proc = join(bundle, 'rootfs', 'proc');
-    rmSync(proc, { recursive: true, force: true });
-    symlinkSync('/etc', proc);
-    try {
-      runWith(() => {});
-      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]);
-      assert.ok(!mounts.includes('/etc'), 'host /etc must not become a mount point');
-      assert.ok(existsSync('/etc/passwd'));
-    } finally {
-      rmSync(proc, { force: true });
-      mkdirSync(proc);
-    }
-  });
+  for (const dir of ['proc', 'dev']) {
+    it(`ct run, an image whose /${dir} is a symlink to the host's /etc cannot mount over the host /etc`, () => {
+      const link = join(bundle, 'rootfs', dir);
+      rmSync(link, { recursive: true, force: true });
+      symlinkSync('/etc', link);
+      try {
+        runWith(() => {});
+        const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]);
+        assert.ok(!mounts.includes('/etc'), 'host /etc must not become a mount point');
+        assert.ok(existsSync('/etc/passwd'));
+        // what the /dev plan creates (mount points, device files) must land in the image, not in the host's /etc
+        for (const made of ['pts', 'shm', 'null', 'ptmx', 'fd']) assert.ok(!existsSync(`/etc/${made}`), `host /etc/${made}`);
+      } finally {
+        rmSync(link, { force: true });
+        mkdirSync(link);
+      }
+    });
+  }
 });
