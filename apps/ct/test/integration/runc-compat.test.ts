@@ -9,7 +9,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
-import { ciUser, makeBundleDir, Runtime, writeConfig, type Run } from './runtime-harness.js';
+import { ciUser, makeBundleDir, removeBundle, Runtime, writeConfig, type Run } from './runtime-harness.js';
 
 const runcPresent = spawnSync('runc', ['--version']).status === 0;
 
@@ -30,6 +30,7 @@ function defineSuite(title: string, rootless: boolean): void {
     });
     after(() => {
       for (const rt of runtimes) rt.cleanup(ids);
+      removeBundle(bundle);
     });
 
     /** Write the bundle's config with `args` from `runc spec` (the reference's own default). */

@@ -72,6 +72,13 @@ export async function makeBundleDir(base: string, owner?: { uid: number; gid: nu
   return dir;
 }
 
+/** Remove a bundle made by makeBundleDir (best effort: an unprivileged unpack can leave read-only dirs). */
+export function removeBundle(dir: string): void {
+  if (dir === '') return;
+  spawnSync('chmod', ['-R', 'u+w', dir]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** Write config.json from `<runtime> spec [--rootless]`, then set terminal false and the given args. */
 export function writeConfig(dir: string, args: readonly string[], spec: Record<string, unknown>): void {
   const c = spec as { process: { terminal: boolean; args: readonly string[] } };

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
-import { ciUser, ctBin, makeBundleDir, readConfig, Runtime, writeConfig } from './runtime-harness.js';
+import { ciUser, ctBin, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
 
 type Json = Record<string, unknown>;
 const runcPresent = spawnSync('runc', ['--version']).status === 0;
@@ -48,7 +48,10 @@ function defineSuite(title: string, rootless: boolean): void {
       if (!rootless) requireFeature(this, isRoot(), 'needs root');
       bundle = await makeBundleDir(base, user);
     });
-    after(() => ct.cleanup([]));
+    after(() => {
+      ct.cleanup([]);
+      removeBundle(bundle);
+    });
 
     it('ct spec, same shapes as runc spec', function () {
       requireFeature(this, runcPresent, 'runc is not installed');
@@ -102,6 +105,7 @@ describe('ct run as euid 0 in a user namespace made by someone else @rootless', 
     const env = ['env', `XDG_RUNTIME_DIR=${runtimeDir}`, 'USER=ctci', 'HOME=/tmp', 'TMPDIR=/tmp', 'unshare', '--user', '--map-root-user', 'sh', '-c', script];
     const cmd = user !== undefined ? ['runuser', '-u', 'ctci', '--', ...env] : env;
     const r = spawnSync(cmd[0] ?? '', cmd.slice(1), { encoding: 'utf8', timeout: 60_000 });
+    removeBundle(bundle);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines[0], '0');
@@ -117,7 +121,11 @@ describe('hostile bundles @root', function () {
     requireFeature(this, isRoot(), 'needs root');
     bundle = await makeBundleDir(join(tmpdir(), 'ct-hostile'));
   });
-  after(() => ct.cleanup([]));
+  const extra: string[] = [];
+  after(() => {
+    ct.cleanup([]);
+    for (const dir of [bundle, ...extra]) removeBundle(dir);
+  });
   function runWith(edit: (c: Json) => void): { status: number | null; stderr: string } {
     const spec = specOf(ct, bundle, false);
     writeConfig(bundle, ['true'], spec);
@@ -153,6 +161,7 @@ describe('hostile bundles @root', function () {
   });
   it('ct run, a symlinked rootfs is refused', async () => {
     const other = await makeBundleDir(join(tmpdir(), 'ct-hostile'));
+    extra.push(other);
     rmSync(join(other, 'rootfs'), { recursive: true });
     symlinkSync(join(bundle, 'rootfs'), join(other, 'rootfs'));
     writeFileSync(join(other, 'config.json'), readFileSync(join(bundle, 'config.json')));
