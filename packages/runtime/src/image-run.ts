@@ -25,6 +25,8 @@ export interface ImageRunOptions {
   readonly detach?: boolean | undefined;
   /** Keep the stopped container and its bundle. */
   readonly keep?: boolean | undefined;
+  /** `none` (default): a network namespace of its own with only lo; `host`: the caller's network. */
+  readonly network?: 'none' | 'host' | undefined;
 }
 
 /** The bundle directory `container run` uses for `id`. */
@@ -55,7 +57,13 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   const keepBundle = options.detach === true || options.keep === true;
   try {
     const file = join(bundle, 'config.json');
-    const config = oci.parseJson(readFileSync(file), file) as { process?: { args?: readonly string[]; terminal?: boolean } };
+    const config = oci.parseJson(readFileSync(file), file) as {
+      process?: { args?: readonly string[]; terminal?: boolean };
+      linux?: { namespaces?: readonly { type: string }[] };
+    };
+    if (options.network === 'host' && config.linux?.namespaces !== undefined) {
+      config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
+    }
     if (config.process !== undefined) {
       // no console sockets yet (issue 9): the container shares our stdio
       config.process.terminal = false;

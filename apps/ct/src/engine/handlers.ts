@@ -107,7 +107,8 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   async 'container run'(ctx, cmd) {
     return (await full()).runImage(ctx, {
       image: cmd.args[0] ?? '', command: cmd.args.slice(1), name: str(cmd.flags, 'name'),
-      detach: bool(cmd.flags, 'detach'), keep: bool(cmd.flags, 'keep'),
+      detach: bool(cmd.flags, 'detach'), keep: bool(cmd.flags, 'keep') && !bool(cmd.flags, 'rm'),
+      network: str(cmd.flags, 'network') === 'host' ? 'host' : 'none',
     });
   },
   async checkpoint() {

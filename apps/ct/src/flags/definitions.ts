@@ -162,6 +162,8 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'name', kind: 'string', description: 'container id (default: a random one)' },
       detach,
       { name: 'keep', kind: 'boolean', description: 'keep the stopped container and its bundle' },
+      { name: 'rm', kind: 'boolean', description: 'remove the container when it exits (the default unless --keep)' },
+      { name: 'network', kind: 'string', options: ['none', 'host'], description: 'none (own namespace, lo only; default) or host' },
     ],
   },
   checkpoint: { description: 'checkpoint a container (not supported: always fails, so engines see it is absent)', args: [id], flags: [] },

@@ -1,5 +1,6 @@
 /** `ct container run IMAGE [CMD...]` on the busybox test image, as root and unprivileged. */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,16 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(r.stdout, 'from-image\n');
       assert.equal(ct.run(['state', `img-${process.pid}`]).status, 1);
       if (user === undefined) assert.deepEqual(readdirSync(join(root, '.bundles')), []);
+    });
+    it('container run --rm --network, own network namespace by default, the host\'s with host', () => {
+      const hostNet = spawnSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).stdout.trim();
+      const nets = ['none', 'host'].map((network) => {
+        const r = ct.run(['container', 'run', '--rm', '--network', network, testImage('busybox'), 'readlink', '/proc/self/ns/net']);
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout.trim();
+      });
+      assert.notEqual(nets[0], hostNet);
+      assert.equal(nets[1], hostNet);
     });
     it('container run --keep, the stopped container stays for ct delete', () => {
       const id = `imgkeep-${process.pid}`;
