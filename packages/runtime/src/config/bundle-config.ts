@@ -14,7 +14,7 @@ import { readMount, type ConfigMount } from './config-mounts.js';
 import {
   asInteger, asObject, maxId, optArray, optBool, optObject, optString, optStrings, reqId, reqString, type JsonObject,
 } from './json-fields.js';
-import { JsonSyntaxError, parseJsonLossless } from './json-lossless.js';
+import { parseJson } from '@ct/oci/spec';
 
 /** An rlimit (64-bit values as bigint). */
 export interface ConfigRlimit {
@@ -117,10 +117,10 @@ export function readBundleConfig(bundleDir: string): BundleConfig {
   }
   let json;
   try {
-    json = parseJsonLossless(text);
+    // lossless (64-bit integers as bigint), duplicate keys refused, size and depth bounded
+    json = parseJson(text, file);
   } catch (err) {
-    const where = err instanceof JsonSyntaxError ? err.message : String(err);
-    throw new ConfigError('$', `invalid json: ${where}`, { cause: err });
+    throw new ConfigError('$', `invalid json: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const o = asObject(json, '$');
   const root = optObject(o, 'root', '$');

@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { checkContainerPath } from './container-path.js';
 import { asObject, optString, optStrings, reqString, type JsonObject } from './json-fields.js';
-import type { JsonValue } from './json-lossless.js';
+import type { JsonValue } from '@ct/oci/spec';
 import { parseMountOptions, type MountOptions } from './mount-options.js';
 
 /** One mount of config.json, typed. */

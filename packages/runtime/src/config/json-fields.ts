@@ -1,10 +1,10 @@
 /**
- * Typed field access on parsed config.json, every failure a ConfigError naming the JSON path. Small on purpose:
- * the runtime reads only what it applies (TODO(NEEDS.md): @ct/oci/spec's validators once they cover devices,
- * domainname and the rest).
+ * Typed field access on config.json as parsed by @ct/oci/spec's lossless parser, every failure a ConfigError naming
+ * the JSON path. Small on purpose: the runtime reads only what it applies (TODO(NEEDS.md): @ct/oci/spec's
+ * validators once they cover devices, domainname and the rest).
  */
 import { ConfigError } from '../errors.js';
-import type { JsonValue } from './json-lossless.js';
+import type { JsonValue } from '@ct/oci/spec';
 
 /** A JSON object. */
 export type JsonObject = { readonly [key: string]: JsonValue };

@@ -96,6 +96,14 @@ describe('bundle config', () => {
     assert.equal(r?.hard, 18446744073709551615n);
     assert.equal(r?.soft, 9007199254740993n);
   });
+  it('readBundleConfig, invalid JSON and duplicate keys are ECONFIG at $', () => {
+    for (const text of ['{"ociVersion": "1.2.0",}', '{"ociVersion":"1","ociVersion":"2"}']) {
+      const dir = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
+      mkdirSync(join(dir, 'rootfs'));
+      writeFileSync(join(dir, 'config.json'), text);
+      assert.throws(() => readBundleConfig(dir), configError('$'));
+    }
+  });
   it('readBundleConfig, a missing config.json is ECONFIG with the errno phrase', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
     assert.throws(() => readBundleConfig(dir), (e: unknown) => e instanceof RuntimeError && e.code === 'ECONFIG' && /no such file or directory/.test(e.message));
