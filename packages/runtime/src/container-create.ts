@@ -92,7 +92,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       const base: ContainerRecord = {
         ociVersion: config.ociVersion, id, pid: 0, initStartTime: '0', bundle: config.bundle, rootfs: config.rootfs,
         created: new Date().toISOString(), owner: userName(ctx.identity.euid), annotations: config.annotations,
-        creating: true, rootless: ctx.rootless,
+        creating: true, creator: { pid: process.pid, startTime: String(readProcStat(process.pid)?.startTime ?? 0n) },
+        rootless: ctx.rootless,
       };
       writeRecord(paths, base);
       writeFileAtomic(paths.config, config.text);
@@ -112,7 +113,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       });
       const stat = readProcStat(init.pid);
       if (stat === undefined) throw new RuntimeError('ESETUP', `create: init ${init.pid} exited before exec`);
-      const { creating: _creating, ...rest } = base;
+      const { creating: _creating, creator: _creator, ...rest } = base;
       const record: ContainerRecord = { ...rest, pid: init.pid, initStartTime: String(stat.startTime) };
       writeRecord(paths, record);
       if (options.pidFile !== undefined) writeFileAtomic(resolve(options.pidFile), String(init.pid), 0o644);

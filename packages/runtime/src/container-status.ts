@@ -1,7 +1,8 @@
 /**
  * A container's status, derived live (never trusted from disk): the init is alive when its pid exists, is not a
  * zombie and has the start time recorded at create; an alive init that still has the exec FIFO is `created`
- * (blocked before exec), otherwise `running`; a dead one is `stopped`. `creating` is recorded while `create` runs.
+ * (blocked before exec), otherwise `running`; a dead one is `stopped`. `creating` is recorded while `create` runs
+ * and holds only while that `ct create` process lives.
  *
  * Man pages: proc_pid_stat(5), fifo(7).
  */
@@ -30,7 +31,12 @@ export function isInitAlive(record: ContainerRecord, probe: StatusProbe = {}): b
 
 /** The live status of a recorded container. */
 export function deriveStatus(record: ContainerRecord, paths: ContainerPaths, probe: StatusProbe = {}): ContainerStatus {
-  if (record.creating === true) return 'creating';
+  if (record.creating === true) {
+    // a `ct create` that was killed half-way leaves this record: once its creator is gone it is stopped
+    const creator = record.creator;
+    const stat = creator === undefined ? undefined : readProcStat(creator.pid, probe.procRoot);
+    return stat !== undefined && stat.state !== 'Z' && String(stat.startTime) === creator?.startTime ? 'creating' : 'stopped';
+  }
   if (!isInitAlive(record, probe)) return 'stopped';
   const exists = probe.exists ?? existsSync;
   return exists(paths.execFifo) ? 'created' : 'running';

@@ -34,6 +34,8 @@ export interface ContainerRecord {
   readonly annotations: Readonly<Record<string, string>>;
   /** Set while `create` runs; cleared once the init waits on the FIFO. */
   readonly creating?: boolean;
+  /** While creating: the `ct create` process (pid and start time), so a create that died is seen as stopped. */
+  readonly creator?: { readonly pid: number; readonly startTime: string };
   /** Whether the container was created rootless. */
   readonly rootless: boolean;
 }

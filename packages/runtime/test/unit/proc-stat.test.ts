@@ -51,7 +51,11 @@ describe('proc stat and status', () => {
     fake('Z', '777');
     assert.equal(deriveStatus(record, paths, { procRoot, exists: () => false }), 'stopped');
   });
-  it('deriveStatus, creating is reported while create runs', () => {
-    assert.equal(deriveStatus({ ...record, creating: true }, paths, { procRoot }), 'creating');
+  it('deriveStatus, creating is reported while its creator lives, stopped once it died', () => {
+    fake('S', '777');
+    const creating = { ...record, pid: 0, creating: true, creator: { pid: 4242, startTime: '777' } };
+    assert.equal(deriveStatus(creating, paths, { procRoot }), 'creating');
+    fake('Z', '777');
+    assert.equal(deriveStatus(creating, paths, { procRoot }), 'stopped');
   });
 });
