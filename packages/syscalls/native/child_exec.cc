@@ -5,8 +5,9 @@
 //
 // With `preopen`, the fd the parent opened is exec'd with execveat(fd, "", AT_EMPTY_PATH).
 //
-// Calls made here (async-signal-safe): write, execve, syscall(SYS_execveat).
+// Calls made here (async-signal-safe): send, execve, syscall(SYS_execveat).
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,8 +16,12 @@
 namespace ct {
 
 int StepExec(ChildCtx& c, StepRecord& r) {
+  // The creator may have exited already (ct create returns while the container waits on its FIFO): the
+  // announcement then meets EPIPE, which must neither raise SIGPIPE nor stop the exec.
   SyncRecord rec = {kSyncExecing, -1, 0, 0};
-  if (WriteAll(c.syncFd, &rec, sizeof rec) < 0) return Fail(c, kScWrite);
+  ssize_t n;
+  do n = send(c.syncFd, &rec, sizeof rec, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  if (n < 0 && errno != EPIPE && errno != ECONNRESET) return Fail(c, kScWrite);
   if (r.a[3] && r.fd >= 0) {  // preopen: the parent's O_PATH fd of the program
     syscall(SYS_execveat, r.fd, "", c.argv, c.envp, AT_EMPTY_PATH);
     return Fail(c, kScExecveat);

@@ -1,11 +1,11 @@
-// Child-side path resolution and file steps: mkdir (-p), touch, symlink, chmod, writeFile, mknod, rmdir.
+// Child-side path resolution and file steps: mkdir (-p), touch, symlink, chmod, chown, writeFile, mknod, rmdir.
 // A step with `inRoot` resolves its path inside that directory by fd: openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS), or, when openat2 is missing or forced off, a component walk with O_PATH|O_NOFOLLOW
 // that reads each symlink into a stack buffer and clamps ".." at the root (the same rules as
 // src/open-in-root.ts). The resulting fd is then used through *at(fd, name) or /proc/self/fd/N.
 //
 // Calls made here (async-signal-safe): open, openat, syscall(SYS_openat2), syscall(SYS_fchmodat2), fstat,
-// readlinkat, close, mkdirat, symlinkat, fchmodat, fchmod, ftruncate, fstatfs, write, mknodat, unlinkat, prctl (WithDumpable in child.h).
+// readlinkat, close, mkdirat, symlinkat, fchmodat, fchownat, fchmod, ftruncate, fstatfs, write, mknodat, unlinkat, prctl (WithDumpable in child.h).
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -316,6 +316,16 @@ int StepFs(ChildCtx& c, StepRecord& r) {
         rc = fchmodat(AT_FDCWD, proc, static_cast<mode_t>(r.a[0]), 0);
       }
       if (rc < 0) { CloseKeep(fd); return Fail(c, kScFchmod); }
+      close(fd);
+      return 0;
+    }
+    case kOpChown: {
+      int fd = ResolveStepPath(c, r, Str(c, r, 0), O_PATH | O_NOFOLLOW, 0);
+      if (fd < 0) return -1;
+      if (fchownat(fd, "", static_cast<uid_t>(r.a[0]), static_cast<gid_t>(r.a[1]), AT_EMPTY_PATH) < 0) {
+        CloseKeep(fd);
+        return Fail(c, kScFchownat);
+      }
       close(fd);
       return 0;
     }

@@ -160,7 +160,7 @@ int StepWait(ChildCtx& c, int index) {
 int RunStep(ChildCtx& c, StepRecord& r, int index) {
   switch (r.op) {
     case kOpWait: return StepWait(c, index);
-    case kOpMkdir: case kOpTouch: case kOpSymlink: case kOpChmod: case kOpWriteFile: case kOpMknod:
+    case kOpMkdir: case kOpTouch: case kOpSymlink: case kOpChmod: case kOpChown: case kOpWriteFile: case kOpMknod:
     case kOpRmdir:
       return StepFs(c, r);
     case kOpMount: case kOpRemount: case kOpMountSetattr: case kOpPropagation: case kOpUmount: case kOpChdir:

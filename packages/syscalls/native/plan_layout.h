@@ -61,7 +61,7 @@ constexpr int kSlotInRoot = 5;
   X(Pdeathsig, "pdeathsig") X(Rlimit, "rlimit") X(OomScoreAdj, "oomScoreAdj") X(Umask, "umask")               \
   X(Setsid, "setsid") X(Console, "console") X(Dup2, "dup2") X(CloseFrom, "closeFrom") X(Seccomp, "seccomp")   \
   X(WaitFifo, "waitFifo") X(Personality, "personality") X(WriteProcSelf, "writeProcSelf") X(Exec, "exec")     \
-  X(BindTree, "bindTree")
+  X(BindTree, "bindTree") X(Chown, "chown")
 
 enum StepOp : uint32_t {
   kOpInvalid = 0,
@@ -84,7 +84,7 @@ enum StepOp : uint32_t {
   X(Unshare, "unshare") X(Setns, "setns") X(Read, "read") X(Fcntl, "fcntl") X(Sendmsg, "sendmsg")           \
   X(Readlinkat, "readlinkat") X(Fstat, "fstat") X(Ftruncate, "ftruncate") X(Fork, "fork")                  \
   X(Wait4, "wait4") X(Getppid, "getppid") X(Sigaction, "rt_sigaction") X(OpenTree, "open_tree")               \
-  X(MoveMount, "move_mount") X(Execveat, "execveat")
+  X(MoveMount, "move_mount") X(Execveat, "execveat") X(Fchownat, "fchownat")
 
 enum SyscallId : uint32_t {
 #define CT_ENUM(name, str) kSc##name,

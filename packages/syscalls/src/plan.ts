@@ -69,6 +69,13 @@ export interface TouchStep extends InRoot { readonly op: 'touch'; readonly path:
 export interface SymlinkStep extends InRoot { readonly op: 'symlink'; readonly target: string; readonly path: string }
 /** chmod, never following a final symlink. */
 export interface ChmodStep extends InRoot { readonly op: 'chmod'; readonly path: string; readonly mode: number }
+/** chown (fchownat AT_EMPTY_PATH on the resolved O_PATH fd), never following a final symlink. */
+export interface ChownStep extends InRoot {
+  readonly op: 'chown';
+  readonly path: string;
+  readonly uid: number;
+  readonly gid: number;
+}
 /** Write a small file (created or truncated) with a mode: /etc/hosts, a uid_map of our own, ... */
 export interface WriteFileStep extends InRoot {
   readonly op: 'writeFile';
@@ -193,7 +200,7 @@ export interface BindTreeStep extends InRoot {
 /** One child step. The list is closed: anything else is refused before the clone. */
 export type Step =
   | WaitStep | UnshareStep | SetnsStep | MountStep | RemountStep | MountSetattrStep | PropagationStep
-  | MkdirStep | TouchStep | SymlinkStep | ChmodStep | WriteFileStep | MknodStep | UmountStep | RmdirStep
+  | MkdirStep | TouchStep | SymlinkStep | ChmodStep | ChownStep | WriteFileStep | MknodStep | UmountStep | RmdirStep
   | ChdirStep | ChrootStep | PivotRootStep | SethostnameStep | SetdomainnameStep | LoopbackUpStep
   | SetgroupsStep | SetresgidStep | SetresuidStep | CapabilitiesStep | KeepCapsStep | NoNewPrivsStep
   | PdeathsigStep | RlimitStep | OomScoreAdjStep | UmaskStep | SetsidStep | ConsoleStep | Dup2Step

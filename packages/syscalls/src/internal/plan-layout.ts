@@ -43,7 +43,7 @@ export const OP_NAMES = [
   'chmod', 'writeFile', 'mknod', 'umount', 'rmdir', 'chdir', 'chroot', 'pivotRoot', 'sethostname',
   'setdomainname', 'loopbackUp', 'setgroups', 'setresgid', 'setresuid', 'capabilities', 'keepCaps', 'noNewPrivs',
   'pdeathsig', 'rlimit', 'oomScoreAdj', 'umask', 'setsid', 'console', 'dup2', 'closeFrom', 'seccomp', 'waitFifo',
-  'personality', 'writeProcSelf', 'exec', 'bindTree',
+  'personality', 'writeProcSelf', 'exec', 'bindTree', 'chown',
 ] as const satisfies readonly StepOp[];
 
 /** Syscall names by the child's SyscallId (the order of CT_SYSCALLS). */
@@ -53,7 +53,7 @@ export const SYSCALL_NAMES = [
   'ioctl', 'setgroups', 'setresgid', 'setresuid', 'prctl', 'capset', 'prlimit64', 'setsid', 'dup2',
   'close_range', 'seccomp', 'open', 'personality', 'execve', 'unshare', 'setns', 'read', 'fcntl', 'sendmsg',
   'readlinkat', 'fstat', 'ftruncate', 'fork', 'wait4', 'getppid', 'rt_sigaction', 'open_tree', 'move_mount',
-  'execveat',
+  'execveat', 'fchownat',
 ] as const;
 
 /** How one field is checked and where it goes. */
@@ -97,6 +97,7 @@ export const STEP_FIELDS: { readonly [K in StepOp]: Readonly<Record<string, Fiel
   touch: { path: path(0), mode: MODE, ...inRoot },
   symlink: { target: path(1), path: path(0), ...inRoot },
   chmod: { path: path(0), mode: MODE, ...inRoot },
+  chown: { path: path(0), uid: int(0, 0, U32 - 1), gid: int(1, 0, U32 - 1), ...inRoot },
   writeFile: { path: path(0), data: { kind: 'bytes', s: 1 }, mode: MODE, ...inRoot },
   mknod: { path: path(0), mode: int(0, 0, 0o177777), major: int(1, 0, 0xfff), minor: int(2, 0, 0xfffff), ...inRoot },
   umount: { path: path(0), flags: int(0, 0, 15), ...inRoot },
