@@ -1,14 +1,17 @@
 /**
- * `start <id>`: releases a created container's init from the exec FIFO. The FIFO is opened for reading without
- * blocking (the init's blocking open for writing then returns), unlinked (from now on the status is `running`),
- * and read until the init writes its byte or closes the FIFO by exec (O_CLOEXEC) or by dying.
+ * `start <id>`: releases a created container from the exec FIFO. ct-exec-fifo, the container's program until now,
+ * opens the FIFO for writing (blocking until there is a reader), writes "0" and execs the user program. start
+ * opens the FIFO read-write without blocking: being a reader lets the writer's open return whenever it comes (even
+ * if ct-exec-fifo has not reached its open yet), and being a writer too means the read never ends in an early
+ * EOF. The FIFO is unlinked (from then on the status is `running`) and start waits for the byte, checking that the
+ * init is still alive.
  *
  * Man pages: fifo(7), open(2) (O_NONBLOCK on FIFOs).
  */
 import { constants, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { RuntimeContext } from './context.js';
-import { deriveStatus } from './container-status.js';
+import { deriveStatus, isInitAlive } from './container-status.js';
 import { RuntimeError, systemError } from './errors.js';
 import { withLock } from './lock.js';
 import { containerPaths, readRecord } from './state-store.js';
@@ -16,18 +19,21 @@ import { containerPaths, readRecord } from './state-store.js';
 /** How long start waits for the init to take the FIFO handshake. */
 const handshakeTimeoutMs = 10_000;
 
-function awaitHandshake(fd: number): Promise<void> {
+function awaitHandshake(fd: number, alive: () => boolean): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const sock = new Socket({ fd, readable: true, writable: false });
+    const started = Date.now();
     const done = (err?: Error): void => {
-      clearTimeout(timer);
+      clearInterval(timer);
       sock.destroy();
       if (err === undefined) resolvePromise();
       else reject(err);
     };
-    const timer = setTimeout(() => done(new RuntimeError('ESETUP', 'start: exec fifo: the init did not answer')), handshakeTimeoutMs);
+    const timer = setInterval(() => {
+      if (!alive()) done(new RuntimeError('ENOTRUNNING', 'start: the container init exited before it was started'));
+      else if (Date.now() - started > handshakeTimeoutMs) done(new RuntimeError('ESETUP', 'start: exec fifo: the init did not answer'));
+    }, 20);
     sock.once('data', () => done());
-    sock.once('end', () => done());
     sock.once('error', (err) => done(err));
   });
 }
@@ -44,12 +50,12 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     if (status !== 'created') throw new RuntimeError('EBADSTATE', `cannot start a container in the ${status} state`);
     let fd: number;
     try {
-      fd = openSync(paths.execFifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      fd = openSync(paths.execFifo, constants.O_RDWR | constants.O_NONBLOCK);
     } catch (err) {
       throw systemError('start: open exec fifo', paths.execFifo, err);
     }
     rmSync(paths.execFifo, { force: true });
-    await awaitHandshake(fd);
+    await awaitHandshake(fd, () => isInitAlive(record));
     ctx.logger.log('debug', `started ${id}: init ${record.pid}`);
   });
 }

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { createContext } from '../../src/context.js';
 import { containerState, listContainers } from '../../src/container-state.js';
 import { killContainer } from '../../src/container-kill.js';
 import { deleteContainer } from '../../src/container-delete.js';
+import { startContainer } from '../../src/container-start.js';
 import { RuntimeError } from '../../src/errors.js';
 import { acquireLock } from '../../src/lock.js';
 import { readProcStat } from '../../src/proc-stat.js';
@@ -35,7 +36,7 @@ describe('lifecycle verbs on a recorded process', () => {
     return { rec, child };
   }
   const code = (c: string) => (e: unknown) => e instanceof RuntimeError && e.code === c;
-  const exited = (c: ChildProcess) => new Promise((r) => c.once('exit', r));
+  const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.once('exit', (status) => r(status)));
 
   it('containerState, a live process without FIFO is running, with runc\'s fields', () => {
     const { rec } = record('run1', { fifo: false });
@@ -91,6 +92,30 @@ describe('lifecycle verbs on a recorded process', () => {
     await assert.rejects(deleteContainer(ctx, 'half'), code('ENOCONTAINER'));
     await deleteContainer(ctx, 'half', { force: true });
     assert.equal(existsSync(join(root, 'half')), false);
+  });
+  it('startContainer, a writer that reaches the FIFO only after start opened it is still released', async () => {
+    const { child } = record('late', { fifo: false });
+    const paths = containerPaths(root, 'late');
+    spawnSync('mkfifo', [paths.execFifo]);
+    // the stand-in for ct-exec-fifo: holds an O_PATH descriptor of the FIFO (the path is unlinked by start), and
+    // opens it for writing through /proc/self/fd only 300 ms after start opened it, then writes the byte
+    const script = `const fs=require('fs');const fd=fs.openSync(process.argv[1],0o10000000);process.stdout.write('ready');` +
+      `setTimeout(()=>{const w=fs.openSync('/proc/self/fd/'+fd,'w');fs.writeSync(w,'0');},300)`;
+    const writer = spawn(process.execPath, ['-e', script, paths.execFifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(writer);
+    const writerDone = exited(writer);
+    await new Promise((r) => writer.stdout?.once('data', r));
+    await startContainer(ctx, 'late');
+    assert.equal(containerState(ctx, 'late').status, 'running');
+    assert.equal(await writerDone, 0);
+    child.kill('SIGKILL');
+  });
+  it('startContainer, an init that dies before the handshake is ENOTRUNNING, not a hang', async () => {
+    const { child } = record('dies', { fifo: false });
+    const paths = containerPaths(root, 'dies');
+    spawnSync('mkfifo', [paths.execFifo]);
+    setTimeout(() => child.kill('SIGKILL'), 200);
+    await assert.rejects(startContainer(ctx, 'dies'), code('ENOTRUNNING'));
   });
   it('listContainers, lists every container with its live status', () => {
     const ids = listContainers(ctx).map((s) => `${s.id}:${s.status}`);
