@@ -12,6 +12,7 @@ import type { FsOps, UnpackWarning } from './fs-ops.js';
 import type { ImageSource } from './image-source.js';
 import type { ResolvedLayer } from './image-resolve.js';
 import { feedTar, newExtract } from './internal/tar-feed.js';
+import { collectYoungGarbage } from './internal/young-gc.js';
 import { LayerApplier } from './tar-extract.js';
 import { TarScanError, TarScanner, type RawEntry } from './tar-scan.js';
 
@@ -87,7 +88,7 @@ export async function applyLayer(blob: LayerBlob, layer: ResolvedLayer, applier:
   const digest = layer.descriptor.digest;
   const raws: RawEntry[] = [];
   const stages: Transform[] = [];
-  if (layer.compression === 'gzip') stages.push(createGunzip({ chunkSize: 256 * 1024 }));
+  if (layer.compression === 'gzip') stages.push(createGunzip({ chunkSize: 64 * 1024 }));
   // fzstd is loaded only for zstd layers (it costs start-up time otherwise).
   if (layer.compression === 'zstd') stages.push(new (await import('./zstd-stream.js')).ZstdDecompressStream());
   if (options.maxUncompressedBytes !== undefined) stages.push(new SizeLimit(options.maxUncompressedBytes, digest));
@@ -103,14 +104,16 @@ export async function applyLayer(blob: LayerBlob, layer: ResolvedLayer, applier:
         throw new LayerUnpackError('OCI_TAR_INVALID', digest, raw?.name, 'tar readers disagree on this member');
       }
       await applier.apply(raw, entry as unknown as AsyncIterable<Buffer> & { resume(): unknown });
-      if (options.onProgress !== undefined && applier.bytes - reported >= PROGRESS_BYTES) {
+      if (applier.bytes - reported >= PROGRESS_BYTES) {
         reported = applier.bytes;
-        options.onProgress({ entries: applier.entries, bytes: applier.bytes });
+        collectYoungGarbage();
+        options.onProgress?.({ entries: applier.entries, bytes: applier.bytes });
       }
     }
     await feed.done;
     applier.finish();
   } catch (err) {
+    applier.dispose();
     feed.abort(err as Error);
     // A corrupt blob usually breaks gunzip or the tar reader before its digest can be checked: report the blob.
     if (!(err instanceof OciLayoutError)) await blob.verify(err);
@@ -119,7 +122,7 @@ export async function applyLayer(blob: LayerBlob, layer: ResolvedLayer, applier:
   return { entries: applier.entries, bytes: applier.bytes };
 }
 
-/** Progress is reported every this many bytes written. */
+/** Progress is reported (and dead chunk buffers collected, internal/young-gc.ts) every this many bytes written. */
 const PROGRESS_BYTES = 4 * 1024 * 1024;
 
 /** Read the whole blob through its verifier; throws its OciLayoutError (with `cause`) when it does not verify. */
