@@ -51,6 +51,12 @@ export interface LaunchedInit {
   kill(signal: number): void;
 }
 
+/**
+ * The runtime-spec's default devices that the plan binds from the host (ptmx comes from devpts). Guix also binds
+ * /dev/fuse; an OCI container gets it only when config.json lists it in linux.devices.
+ */
+const ociDefaultDevices: ReadonlySet<string> = new Set(['null', 'zero', 'full', 'random', 'urandom', 'tty']);
+
 /** O_PATH: an fd that names the FIFO without opening it for I/O (so it counts as neither reader nor writer). */
 const O_PATH = 0o10000000;
 
@@ -127,7 +133,8 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   };
   const base = buildChildPlan(s, {
     idMaps, euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0, rootDir: config.rootfs, sourceIsDirectory,
-    hostDevices: HOST_DEVICES.filter((name) => existsSync(`/dev/${name}`)), consoleTty: undefined, initPath: undefined,
+    hostDevices: HOST_DEVICES.filter((name) => ociDefaultDevices.has(name) && existsSync(`/dev/${name}`)),
+    consoleTty: undefined, initPath: undefined,
     pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false,
   });
   let fifoFd: number;

@@ -158,6 +158,14 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.deepEqual(both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => r.status), [7, 7]);
     });
 
+    it('the container\'s /dev has the same entries as runc\'s (default devices, no /dev/fuse)', () => {
+      configure(['ls', '-a', '/dev']);
+      const c = id('dev');
+      const lists = both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => r.stdout.split('\n').filter((n) => n !== '').sort());
+      assert.deepEqual(lists[1], lists[0]);
+      assert.ok(lists[0]?.includes('null') && !lists[0].includes('fuse'));
+    });
+
     it('create, an id that exists already fails', () => {
       configure(['sleep', '60']);
       const c = id('dup');
