@@ -166,6 +166,14 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.ok(lists[0]?.includes('null') && !lists[0].includes('fuse'));
     });
 
+    it('maskedPaths and readonlyPaths have the same effect as in runc', () => {
+      configure(['sh', '-c', 'wc -c < /proc/keys; ls /sys/firmware | wc -l; (echo x > /proc/sys/kernel/domainname) 2>/dev/null && echo writable || echo read-only']);
+      const c = id('masked');
+      const outs = both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => r.stdout.split(/\s+/).filter((w) => w !== ''));
+      assert.deepEqual(outs[1], outs[0]);
+      assert.deepEqual(outs[0], ['0', '0', 'read-only']);
+    });
+
     it('create, an id that exists already fails', () => {
       configure(['sleep', '60']);
       const c = id('dup');
