@@ -6,7 +6,7 @@
  *
  * Man pages: mkfifo(3), mknod(2), fifo(7).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AT, mknodat, S } from '@ct/syscalls';
 import { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
@@ -99,6 +99,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       writeFileAtomic(paths.config, config.text);
       try {
         mknodat(AT.FDCWD, paths.execFifo, S.IFIFO | 0o622);
+        // not masked by our umask: the container's user (any uid) must be able to open it for writing
+        chmodSync(paths.execFifo, 0o622);
       } catch (err) {
         throw systemError('create exec fifo', paths.execFifo, err);
       }

@@ -5,13 +5,19 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
 import { ciUser, makeBundleDir, removeBundle, Runtime, writeConfig, type Run } from './runtime-harness.js';
 
 const runcPresent = spawnSync('runc', ['--version']).status === 0;
+
+/** The config.json fields these tests edit. */
+interface EditableConfig {
+  hostname?: string;
+  process: { cwd: string; env: string[]; user: Record<string, number>; rlimits: Record<string, unknown>[] };
+}
 
 function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
@@ -41,6 +47,13 @@ function defineSuite(title: string, rootless: boolean): void {
       const spec = JSON.parse(spawnSync('cat', [join(bundle, 'config.json')], { encoding: 'utf8' }).stdout) as Record<string, unknown>;
       spawnSync('rm', ['-f', join(bundle, 'config.json')]);
       writeConfig(bundle, args, spec);
+    }
+    /** Edit the bundle's config.json in place. */
+    function edit(fn: (c: EditableConfig) => void): void {
+      const file = join(bundle, 'config.json');
+      const c = JSON.parse(readFileSync(file, 'utf8')) as EditableConfig;
+      fn(c);
+      writeFileSync(file, JSON.stringify(c));
     }
     function both(fn: (rt: Runtime) => Run): [Run, Run] {
       return [fn(runtimes[0]!), fn(runtimes[1]!)];
@@ -172,6 +185,22 @@ function defineSuite(title: string, rootless: boolean): void {
       const outs = both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => r.stdout.split(/\s+/).filter((w) => w !== ''));
       assert.deepEqual(outs[1], outs[0]);
       assert.deepEqual(outs[0], ['0', '0', 'read-only']);
+    });
+
+    it('process fields: hostname, user, cwd, env, umask, rlimits, noNewPrivileges as in runc', () => {
+      configure(['sh', '-c', 'hostname; id -u; id -g; pwd; echo $FOO; umask; ulimit -n; grep NoNewPrivs /proc/self/status']);
+      edit((c) => {
+        c.hostname = 'compare-me';
+        c.process.cwd = '/tmp';
+        c.process.env = [...c.process.env, 'FOO=bar baz'];
+        c.process.user = rootless ? { uid: 0, gid: 0, umask: 0o27 } : { uid: 1000, gid: 1001, umask: 0o27 };
+        c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 777, hard: 888 }];
+      });
+      const c = id('process');
+      const outs = both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => `${r.status} ${r.stdout}`);
+      assert.equal(outs[1], outs[0]);
+      assert.match(outs[0] ?? '', /^0 compare-me\n/);
+      assert.match(outs[0] ?? '', /\n\/tmp\nbar baz\n0027\n777\nNoNewPrivs:\s+1\n$/);
     });
 
     it('create, an id that exists already fails', () => {
