@@ -17,6 +17,7 @@ const runcPresent = spawnSync('runc', ['--version']).status === 0;
 interface EditableConfig {
   hostname?: string;
   process: { cwd: string; env: string[]; user: Record<string, number>; rlimits: Record<string, unknown>[] };
+  mounts: Record<string, unknown>[];
 }
 
 function defineSuite(title: string, rootless: boolean): void {
@@ -201,6 +202,27 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(outs[1], outs[0]);
       assert.match(outs[0] ?? '', /^0 compare-me\n/);
       assert.match(outs[0] ?? '', /\n\/tmp\nbar baz\n0027\n777\nNoNewPrivs:\s+1\n$/);
+    });
+
+    it('mounts: a read-only bind, a writable bind and a tmpfs behave as in runc', () => {
+      configure(['sh', '-c', 'cat /ro/file; (echo x > /ro/new) 2>/dev/null && echo ro-writable || echo ro-refused; ' +
+        '(echo x > /rw/new) 2>/dev/null && echo rw-writable || echo rw-refused; rm -f /rw/new; ' +
+        'grep " /scratch " /proc/mounts | cut -d" " -f3; (echo x > /scratch/f) && echo scratch-writable']);
+      const host = join(bundle, 'host-dir');
+      spawnSync('mkdir', ['-p', host]);
+      writeFileSync(join(host, 'file'), 'from-host\n');
+      if (user !== undefined) spawnSync('chown', ['-R', `${user.uid}`, host]);
+      edit((c) => {
+        c.mounts.push(
+          { destination: '/ro', type: 'bind', source: host, options: ['rbind', 'ro'] },
+          { destination: '/rw', type: 'bind', source: host, options: ['rbind'] },
+          { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=1m'] },
+        );
+      });
+      const c = id('mounts');
+      const outs = both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => `${r.status} ${r.stdout}`);
+      assert.equal(outs[1], outs[0]);
+      assert.equal(outs[0], '0 from-host\nro-refused\nrw-writable\ntmpfs\nscratch-writable\n');
     });
 
     it('create, an id that exists already fails', () => {
