@@ -204,10 +204,11 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.match(outs[0] ?? '', /\n\/tmp\nbar baz\n0027\n777\nNoNewPrivs:\s+1\n$/);
     });
 
-    it('mounts: a read-only bind, a writable bind and a tmpfs behave as in runc', () => {
+    it('mounts: read-only, writable and nosuid/nodev/noexec binds and a tmpfs behave as in runc', () => {
       configure(['sh', '-c', 'cat /ro/file; (echo x > /ro/new) 2>/dev/null && echo ro-writable || echo ro-refused; ' +
         '(echo x > /rw/new) 2>/dev/null && echo rw-writable || echo rw-refused; rm -f /rw/new; ' +
-        'grep " /scratch " /proc/mounts | cut -d" " -f3; (echo x > /scratch/f) && echo scratch-writable']);
+        'grep " /scratch " /proc/mounts | cut -d" " -f3; (echo x > /scratch/f) && echo scratch-writable; ' +
+        'grep " /nx " /proc/mounts | cut -d" " -f4 | tr , "\\n" | grep -E "^(nosuid|nodev|noexec|ro)$" | sort | tr "\\n" " "; echo']);
       const host = join(bundle, 'host-dir');
       spawnSync('mkdir', ['-p', host]);
       writeFileSync(join(host, 'file'), 'from-host\n');
@@ -217,12 +218,13 @@ function defineSuite(title: string, rootless: boolean): void {
           { destination: '/ro', type: 'bind', source: host, options: ['rbind', 'ro'] },
           { destination: '/rw', type: 'bind', source: host, options: ['rbind'] },
           { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=1m'] },
+          { destination: '/nx', type: 'bind', source: host, options: ['bind', 'nosuid', 'noexec', 'nodev'] },
         );
       });
       const c = id('mounts');
       const outs = both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => `${r.status} ${r.stdout}`);
       assert.equal(outs[1], outs[0]);
-      assert.equal(outs[0], '0 from-host\nro-refused\nrw-writable\ntmpfs\nscratch-writable\n');
+      assert.equal(outs[0], '0 from-host\nro-refused\nrw-writable\ntmpfs\nscratch-writable\nnodev noexec nosuid \n');
     });
 
     it('create, an id that exists already fails', () => {

@@ -1,11 +1,12 @@
 /**
  * The parts of an OCI config that @ct/namespaces' ContainerSpec has no field for yet, as child steps run after
- * pivot_root (the spec's `populate` list, paths inside the new root): masked paths (/dev/null over a file, a
+ * pivot_root (the spec's `populate` list, paths inside the new root): the flags of bind mounts (nosuid, nodev,
+ * noexec as a remount keeping the locked flags; `r*` options through mount_setattr; propagation), masked paths (/dev/null over a file, a
  * read-only tmpfs over a directory), read-only paths (a recursive bind onto itself, remounted read-only), extra
  * devices (mknod as real root; a bind of the host's node otherwise), domainname, umask, rlimits and
  * no_new_privs. TODO(NEEDS.md): move into ContainerSpec fields when @ct/namespaces has them.
  *
- * Man pages: mount(2), mknod(2), setdomainname(2), umask(2), prlimit(2), prctl(2) (PR_SET_NO_NEW_PRIVS).
+ * Man pages: mount(2), mount_setattr(2), mknod(2), setdomainname(2), umask(2), prlimit(2), prctl(2) (PR_SET_NO_NEW_PRIVS).
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +45,28 @@ function maskSteps(config: BundleConfig): Step[] {
   return steps;
 }
 
+/** Bind-mount options ContainerSpec's BindMount cannot carry (it has readOnly and recursive only). */
+function bindOptionSteps(config: BundleConfig): Step[] {
+  const steps: Step[] = [];
+  const extra = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+  for (const m of config.mounts) {
+    if (m.options.bind === 'none') continue;
+    const recursive = m.options.bind === 'rbind';
+    const flags = m.options.flags & extra;
+    if (flags !== 0n) {
+      steps.push({ op: 'remount', target: m.destination, flags: flags | (m.options.flags & MS.RDONLY), recursive });
+    }
+    if (m.options.recursiveSet !== 0n || m.options.recursiveClear !== 0n) {
+      steps.push({
+        op: 'mountSetattr', target: m.destination, attrSet: m.options.recursiveSet, attrClr: m.options.recursiveClear,
+        propagation: 0n, recursive: true,
+      });
+    }
+    for (const propagation of m.options.propagation) steps.push({ op: 'propagation', target: m.destination, flags: propagation });
+  }
+  return steps;
+}
+
 function deviceSteps(devices: readonly ConfigDevice[], mknod: boolean): Step[] {
   const typeBits = { c: S.IFCHR, u: S.IFCHR, b: S.IFBLK, p: S.IFIFO } as const;
   return devices.flatMap((d): Step[] => mknod
@@ -65,7 +88,7 @@ function rlimitSteps(config: BundleConfig): Step[] {
  * namespace); otherwise the host's nodes are bound.
  */
 export function populateSteps(config: BundleConfig, mknod: boolean): Step[] {
-  const steps: Step[] = [...deviceSteps(config.linux.devices, mknod), ...maskSteps(config)];
+  const steps: Step[] = [...bindOptionSteps(config), ...deviceSteps(config.linux.devices, mknod), ...maskSteps(config)];
   if (config.domainname !== undefined) steps.push({ op: 'setdomainname', name: config.domainname });
   steps.push(...rlimitSteps(config));
   if (config.process?.umask !== undefined) steps.push({ op: 'umask', mask: config.process.umask });

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MOUNT_ATTR, MS } from '@ct/syscalls';
 import { readBundleConfig } from '../../src/config/bundle-config.js';
 import { toContainerSpec, type ConversionContext } from '../../src/config/to-container-spec.js';
 import { ConfigError } from '../../src/errors.js';
@@ -80,6 +81,17 @@ describe('config to ContainerSpec', () => {
     assert.ok(ops.includes('remount:/proc/sys'));
     assert.ok(ops.includes('rlimit:'));
     assert.ok(ops.includes('noNewPrivs:'));
+  });
+  it('toContainerSpec, bind flags, r* attributes and propagation become populate steps on the destination', () => {
+    const s = toContainerSpec(config(false, (c) => {
+      (c['mounts'] as Json[]).push({ destination: '/data', source: '/srv', options: ['rbind', 'nosuid', 'ro', 'rnoexec', 'rslave'] });
+    }), ctx());
+    const onData = (s.populate ?? []).filter((p) => 'target' in p && p.target === '/data');
+    assert.deepEqual(onData, [
+      { op: 'remount', target: '/data', flags: MS.NOSUID | MS.RDONLY, recursive: true },
+      { op: 'mountSetattr', target: '/data', attrSet: MOUNT_ATTR.NOEXEC, attrClr: 0n, propagation: 0n, recursive: true },
+      { op: 'propagation', target: '/data', flags: MS.SLAVE | MS.REC },
+    ]);
   });
   it('toContainerSpec, an env entry without = is ECONFIG', () => {
     const c = config(false, (j) => { (j['process'] as Json)['env'] = ['PATH=/bin', 'BROKEN']; });
