@@ -104,9 +104,15 @@ function setgroupsDenied(): boolean {
   }
 }
 
-/** The plan with its exec step replaced by ct-exec-fifo on the FIFO descriptor, which then execs the user program. */
-function throughExecFifo(plan: SpawnPlan, fifoFd: number, fifoTo: number): SpawnPlan {
-  const steps = plan.steps.map((step): Step => {
+/**
+ * The plan's finishing touches: the exec step replaced by ct-exec-fifo on the FIFO descriptor (which then execs the
+ * user program), and process.user.additionalGids given to the guest's setgroups (the last one in the plan; there is
+ * none when setgroups is denied, as with a one-id rootless map).
+ */
+function finishPlan(plan: SpawnPlan, fifoFd: number, fifoTo: number, additionalGids: readonly number[]): SpawnPlan {
+  const lastSetgroups = plan.steps.map((step) => step.op).lastIndexOf('setgroups');
+  const steps = plan.steps.map((step, i): Step => {
+    if (i === lastSetgroups && additionalGids.length > 0) return { op: 'setgroups', gids: additionalGids };
     if (step.op !== 'exec') return step;
     const argv = ['ct-exec-fifo', String(fifoTo), '--', ...step.argv];
     return { op: 'exec', path: execFifoProgram(), argv, env: step.env, search: false, preopen: true };
@@ -143,7 +149,11 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   } catch (err) {
     throw systemError('create: open exec fifo', options.execFifo, err);
   }
-  const plan = throughExecFifo(base.plan, fifoFd, 3 + options.extraFds);
+  const additionalGids = config.process?.additionalGids ?? [];
+  if (additionalGids.length > 0 && !base.plan.steps.some((step) => step.op === 'setgroups')) {
+    options.warn('process.user.additionalGids: not applied (setgroups is denied in this user namespace)');
+  }
+  const plan = finishPlan(base.plan, fifoFd, 3 + options.extraFds, additionalGids);
   const described = base.described;
   let child: ChildHandle | undefined;
   try {

@@ -16,7 +16,7 @@ const runcPresent = spawnSync('runc', ['--version']).status === 0;
 /** The config.json fields these tests edit. */
 interface EditableConfig {
   hostname?: string;
-  process: { cwd: string; env: string[]; user: Record<string, number>; rlimits: Record<string, unknown>[] };
+  process: { cwd: string; env: string[]; user: Record<string, unknown>; rlimits: Record<string, unknown>[] };
   mounts: Record<string, unknown>[];
 }
 
@@ -188,20 +188,21 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.deepEqual(outs[0], ['0', '0', 'read-only']);
     });
 
-    it('process fields: hostname, user, cwd, env, umask, rlimits, noNewPrivileges as in runc', () => {
-      configure(['sh', '-c', 'hostname; id -u; id -g; pwd; echo $FOO; umask; ulimit -n; grep NoNewPrivs /proc/self/status']);
+    it('process fields: hostname, user, additionalGids, cwd, env, umask, rlimits, noNewPrivileges as in runc', () => {
+      configure(['sh', '-c', 'hostname; id -u; id -g; pwd; echo $FOO; umask; ulimit -n; grep NoNewPrivs /proc/self/status; id -G']);
       edit((c) => {
         c.hostname = 'compare-me';
         c.process.cwd = '/tmp';
         c.process.env = [...c.process.env, 'FOO=bar baz'];
-        c.process.user = rootless ? { uid: 0, gid: 0, umask: 0o27 } : { uid: 1000, gid: 1001, umask: 0o27 };
+        c.process.user = rootless ? { uid: 0, gid: 0, umask: 0o27 } : { uid: 1000, gid: 1001, umask: 0o27, additionalGids: [5, 100] };
         c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 777, hard: 888 }];
       });
       const c = id('process');
       const outs = both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => `${r.status} ${r.stdout}`);
       assert.equal(outs[1], outs[0]);
       assert.match(outs[0] ?? '', /^0 compare-me\n/);
-      assert.match(outs[0] ?? '', /\n\/tmp\nbar baz\n0027\n777\nNoNewPrivs:\s+1\n$/);
+      assert.match(outs[0] ?? '', /\n\/tmp\nbar baz\n0027\n777\nNoNewPrivs:\s+1\n/);
+      if (!rootless) assert.match(outs[0] ?? '', /\n1001 5 100\n$/);
     });
 
     it('mounts: read-only, writable and nosuid/nodev/noexec binds and a tmpfs behave as in runc', () => {

@@ -101,7 +101,6 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
   if (process === undefined) throw new ConfigError('process', 'missing');
   const ns = namespaces(config, ctx);
   const newUser = ns.includes('user');
-  if (process.additionalGids.length > 0) ctx.warn('process.user.additionalGids: not applied yet');
   const mounts = config.mounts
     .filter((m) => !plannedDestinations.has(m.destination))
     .map((m) => convertMount(m, ctx.warn))
