@@ -77,3 +77,14 @@ export { CgroupError } from './errors.js';
 export {
   callerTty, findProgram, gatherIdMapContext, presentHostDevices, statBindSources,
 } from './host-context.js';
+// --- ct doctor (issue 14): set-up checks and the explanation of set-up failures ---
+export {
+  CHECK_IDS, type CheckId, type CheckResult, type CheckStatus, type DoctorReport, type DoctorTrials,
+  type DoctorUser, type SetupCause, type TrialOutcome,
+} from './doctor/types.js';
+export { resolveDoctorEnvironment, type DoctorEnvironment, type DoctorOptions } from './doctor/environment.js';
+export { formatDoctorReport, runDoctor } from './doctor/run-doctor.js';
+export { explainSetupError, type SetupExplanation } from './doctor/explain.js';
+export { capabilityGrants } from './doctor/check-ids.js';
+export { realTrials } from './doctor/trials.js';
+// --- end ct doctor ---
