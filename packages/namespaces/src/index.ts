@@ -82,7 +82,9 @@ export {
   CHECK_IDS, type CheckId, type CheckResult, type CheckStatus, type DoctorReport, type DoctorTrials,
   type DoctorUser, type SetupCause, type TrialOutcome,
 } from './doctor/types.js';
-export { resolveDoctorEnvironment, type DoctorEnvironment, type DoctorOptions } from './doctor/environment.js';
+export {
+  loginEnvironment, resolveDoctorEnvironment, type DoctorEnvironment, type DoctorOptions, type LoginEnvironment,
+} from './doctor/environment.js';
 export { formatDoctorReport, runDoctor } from './doctor/run-doctor.js';
 export { explainSetupError, type SetupExplanation } from './doctor/explain.js';
 export { capabilityGrants } from './doctor/check-ids.js';

@@ -5,7 +5,8 @@
  *
  * Man pages: passwd(5), proc(5), environ(7).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { CtError } from '../errors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DoctorTrials } from './types.js';
@@ -101,4 +102,35 @@ export function installCommand(env: DoctorEnvironment, pkgs: { debian: string; f
   if (names.some((n) => n === 'fedora' || n === 'rhel' || n === 'centos')) return `sudo dnf install ${pkgs.fedora}`;
   if (names.includes('arch') && pkgs.arch !== undefined) return `sudo pacman -S ${pkgs.arch}`;
   return `sudo apt-get install ${pkgs.debian}`;
+}
+
+/** A user's passwd entry and the environment a login session would give it (for `ct doctor --user`). */
+export interface LoginEnvironment {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  /** HOME, USER, LOGNAME, and XDG_RUNTIME_DIR when /run/user/UID exists and is the user's (as pam_systemd sets). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * The login environment of user `name` from `etcRoot`/passwd (default /etc). Throws CtError 'DOCTOR_USER' when
+ * there is no such user.
+ */
+export function loginEnvironment(name: string, options: { readonly etcRoot?: string } = {}): LoginEnvironment {
+  const file = join(options.etcRoot ?? '/etc', 'passwd');
+  const fields = readOptional(file).split('\n').map((l) => l.split(':')).find((f) => f[0] === name && f.length >= 7);
+  if (fields === undefined) throw new CtError('DOCTOR_USER', `doctor: --user ${name}: no such user in ${file}`);
+  const uid = Number(fields[2]);
+  const gid = Number(fields[3]);
+  const runUser = `/run/user/${uid}`;
+  let ours = false;
+  try {
+    ours = statSync(runUser).uid === uid;
+  } catch {
+    ours = false;
+  }
+  const env: Record<string, string> = { HOME: fields[5] ?? '/', USER: name, LOGNAME: name };
+  if (ours) env.XDG_RUNTIME_DIR = runUser;
+  return { name, uid, gid, env };
 }
