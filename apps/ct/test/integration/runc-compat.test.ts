@@ -18,6 +18,7 @@ interface EditableConfig {
   hostname?: string;
   process: { cwd: string; env: string[]; user: Record<string, unknown>; rlimits: Record<string, unknown>[] };
   mounts: Record<string, unknown>[];
+  linux: Record<string, unknown>;
 }
 
 function defineSuite(title: string, rootless: boolean): void {
@@ -226,6 +227,19 @@ function defineSuite(title: string, rootless: boolean): void {
       const outs = both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => `${r.status} ${r.stdout}`);
       assert.equal(outs[1], outs[0]);
       assert.equal(outs[0], '0 from-host\nro-refused\nrw-writable\ntmpfs\nscratch-writable\nnodev noexec nosuid \n');
+    });
+
+    it('linux.devices: an extra device node appears as in runc', () => {
+      configure(['sh', '-c', 'ls -l /dev/fuse | tr -s " " | cut -d" " -f1,5,6']);
+      edit((c) => {
+        c.linux['devices'] = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }];
+      });
+      const c = id('devices');
+      const outs = both((rt) => rt.run(['run', '--bundle', bundle, c])).map((r) => `${r.status} ${r.stdout}`);
+      assert.equal(outs[1], outs[0]);
+      // as root the node is made with fileMode; rootless it is the host's node bound in, with the host's mode
+      if (rootless) assert.match(outs[0] ?? '', /^0 c\S+ 10, 229\n$/);
+      else assert.equal(outs[0], '0 crw-rw-rw- 10, 229\n');
     });
 
     it('create, an id that exists already fails', () => {

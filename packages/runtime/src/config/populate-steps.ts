@@ -3,7 +3,7 @@
  * pivot_root (the spec's `populate` list, paths inside the new root): the flags of bind mounts (nosuid, nodev,
  * noexec as a remount keeping the locked flags; `r*` options through mount_setattr; propagation), masked paths (/dev/null over a file, a
  * read-only tmpfs over a directory), read-only paths (a recursive bind onto itself, remounted read-only), extra
- * devices (mknod as real root; a bind of the host's node otherwise), domainname, umask, rlimits and
+ * devices (mknod as real root), domainname, umask, rlimits and
  * no_new_privs. TODO(NEEDS.md): move into ContainerSpec fields when @ct/namespaces has them.
  *
  * Man pages: mount(2), mount_setattr(2), mknod(2), setdomainname(2), umask(2), prlimit(2), prctl(2) (PR_SET_NO_NEW_PRIVS).
@@ -67,11 +67,14 @@ function bindOptionSteps(config: BundleConfig): Step[] {
   return steps;
 }
 
-function deviceSteps(devices: readonly ConfigDevice[], mknod: boolean): Step[] {
+/** Device nodes made with mknod (real root only; a user namespace cannot), then given their exact mode. */
+function deviceSteps(devices: readonly ConfigDevice[]): Step[] {
   const typeBits = { c: S.IFCHR, u: S.IFCHR, b: S.IFBLK, p: S.IFIFO } as const;
-  return devices.flatMap((d): Step[] => mknod
-    ? [{ op: 'mknod', path: d.path, mode: typeBits[d.type] | d.fileMode, major: d.major, minor: d.minor }]
-    : [{ op: 'touch', path: d.path, mode: 0o644 }, { op: 'mount', source: d.path, target: d.path, flags: MS.BIND }]);
+  return devices.flatMap((d): Step[] => [
+    { op: 'mknod', path: d.path, mode: typeBits[d.type] | d.fileMode, major: d.major, minor: d.minor },
+    // mknod's mode went through the umask
+    { op: 'chmod', path: d.path, mode: d.fileMode },
+  ]);
 }
 
 function rlimitSteps(config: BundleConfig): Step[] {
@@ -85,10 +88,11 @@ function rlimitSteps(config: BundleConfig): Step[] {
 
 /**
  * The populate steps for `config`. `mknod` says whether device nodes can be made (real root, no new user
- * namespace); otherwise the host's nodes are bound.
+ * namespace); otherwise the host's nodes are bound, which must happen before pivot_root (to-container-spec.ts
+ * makes them bind mounts).
  */
 export function populateSteps(config: BundleConfig, mknod: boolean): Step[] {
-  const steps: Step[] = [...bindOptionSteps(config), ...deviceSteps(config.linux.devices, mknod), ...maskSteps(config)];
+  const steps: Step[] = [...bindOptionSteps(config), ...(mknod ? deviceSteps(config.linux.devices) : []), ...maskSteps(config)];
   if (config.domainname !== undefined) steps.push({ op: 'setdomainname', name: config.domainname });
   steps.push(...rlimitSteps(config));
   if (config.process?.umask !== undefined) steps.push({ op: 'umask', mask: config.process.umask });

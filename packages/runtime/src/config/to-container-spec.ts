@@ -101,10 +101,16 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
   if (process === undefined) throw new ConfigError('process', 'missing');
   const ns = namespaces(config, ctx);
   const newUser = ns.includes('user');
+  const mknod = !ctx.rootless && !newUser;
   const mounts = config.mounts
     .filter((m) => !plannedDestinations.has(m.destination))
     .map((m) => convertMount(m, ctx.warn))
     .filter((m): m is Mount => m !== undefined);
+  // without mknod, devices are the host's nodes bound in (as runc does rootless); binds of host paths go before
+  // pivot_root, so they are mounts here, not populate steps
+  if (!mknod) {
+    for (const d of config.linux.devices) mounts.push({ type: 'bind', source: d.path, target: d.path, recursive: false });
+  }
   const maps = newUser && config.linux.uidMappings.length > 0
     ? {
       uidMap: config.linux.uidMappings.map((m) => ({ inside: m.containerID, outside: m.hostID, count: m.size })),
@@ -126,7 +132,7 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
     loopbackNetwork: true,
     childIsPid1: true,
     ...(config.hostname !== undefined && config.hostname !== '' ? { hostname: config.hostname } : {}),
-    populate: populateSteps(config, !ctx.rootless && !newUser),
+    populate: populateSteps(config, mknod),
     ...(ctx.relaySignals ? {} : { relayedSignals: [] }),
     killOnParentDeath: false,
     consoleTty: null,
