@@ -8,7 +8,7 @@
 //   node tools/bench/embedded-start/run.mjs [--runs 100] [--total 1000] [--warmup 5] [--json] [--rootless-user ctci]
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeBundle, testImage } from '../lib/bundle.mjs';
@@ -16,7 +16,7 @@ import { parseBenchArgs } from '../lib/cli.mjs';
 import { hasCommand, isRoot, reexecWithCgroupV1Mounts, rerunAsUser, unmountedCgroupV1Controllers } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
 import { describeMachine, printRows } from '../lib/report.mjs';
-import { workDir } from '../lib/runstat.mjs';
+import { runDir } from '../lib/runstat.mjs';
 import { ratio } from '../lib/stats.mjs';
 
 const { values, runs, warmup, json } = parseBenchArgs(
@@ -35,8 +35,7 @@ const embedded = join(dirname(fileURLToPath(import.meta.url)), 'embedded.mjs');
 
 function benchHere() {
   const rootless = !isRoot();
-  const base = join(workDir(), 'embedded-start');
-  mkdirSync(base, { recursive: true });
+  const base = runDir('embedded-start');
   progress.update('embedded-start: unpacking the bundle');
   const bundle = makeBundle(join(base, 'bundle'), { image: testImage('busybox'), args: ['/bin/true'], rootless });
   progress.clear();
@@ -44,6 +43,7 @@ function benchHere() {
   const r = spawnSync(process.execPath, ['--expose-gc', embedded, '--bundle', bundle, '--compared', String(runs),
     '--total', String(values.total), '--warmup', String(warmup), '--peers', peers.join(','), '--state', join(base, 'state'),
     ...(progress.enabled ? ['--progress'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: bundle, maxBuffer: 2 ** 24 });
+  rmSync(base, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`embedded-start: the measured process failed (exit ${r.status})`);
   const out = JSON.parse(r.stdout);
   return {

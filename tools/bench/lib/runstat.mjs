@@ -4,7 +4,7 @@
 // Man pages: wait4(2), getrusage(2).
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,15 @@ export function workDir() {
   const dir = join(tmpdir(), `ct-bench-${process.getuid?.() ?? 'u'}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
+}
+
+/**
+ * A fresh directory for one run of a benchmark (under workDir(), named by `name`), so that two runs at the same
+ * time (two sessions benchmarking) never share bundles, state roots or unpack targets. The caller removes it.
+ * @param {string} name
+ */
+export function runDir(name) {
+  return mkdtempSync(join(workDir(), `${name}-`));
 }
 
 /**

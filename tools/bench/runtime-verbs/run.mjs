@@ -9,7 +9,7 @@
 //
 //   node tools/bench/runtime-verbs/run.mjs [--runs 20] [--warmup 3] [--json] [--rootless-user ctci] [--no-root]
 
-import { mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { measurePeers } from '../lib/bench-loop.mjs';
 import { makeBundle, repoRoot, testImage } from '../lib/bundle.mjs';
@@ -17,7 +17,7 @@ import { parseBenchArgs } from '../lib/cli.mjs';
 import { hasCommand, isRoot, reexecWithCgroupV1Mounts, rerunAsUser, unmountedCgroupV1Controllers } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
 import { computeRatios, describeMachine, printSection } from '../lib/report.mjs';
-import { runSequence, workDir } from '../lib/runstat.mjs';
+import { runDir, runSequence } from '../lib/runstat.mjs';
 
 const { values, runs, warmup, json } = parseBenchArgs(
   'node tools/bench/runtime-verbs/run.mjs [options]: runc, crun, ct and a Node floor on the same bundle',
@@ -83,8 +83,7 @@ function runPeer(name, prefix, bundle, tag) {
 /** One full benchmark as the current user. */
 function benchHere() {
   const rootless = !isRoot();
-  const base = join(workDir(), 'runtime-verbs');
-  mkdirSync(base, { recursive: true });
+  const base = runDir('runtime-verbs');
   progress.update('runtime-verbs: unpacking the bundle');
   const bundle = makeBundle(join(base, 'bundle'), { image: testImage('busybox'), args: ['/bin/true'], rootless });
   const prefixes = runtimes(join(base, 'state'));
@@ -97,6 +96,7 @@ function benchHere() {
     Object.entries(prefixes).map(([n, p]) => runPeer(n, p, bundle, `${tag}-r-${n}`)),
     { runs, warmup, label: `${rootless ? 'rootless' : 'root'} run`, progress },
   );
+  rmSync(base, { recursive: true, force: true });
   const specs = [
     { what: 'ct/node-floor', subject: 'ct', baseline: 'node-floor', target: 1.3 },
     { what: 'ct/runc', subject: 'ct', baseline: 'runc' },

@@ -11,7 +11,7 @@
 //
 //   node tools/bench/unpack/run.mjs [--runs 3] [--warmup 1] [--small-runs 20] [--json] [--rootless-user ctci]
 
-import { readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { parseBenchArgs } from '../lib/cli.mjs';
 import { hasCommand, isRoot, rerunAsUser } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
 import { computeRatios, describeMachine, printSection } from '../lib/report.mjs';
-import { workDir } from '../lib/runstat.mjs';
+import { runDir } from '../lib/runstat.mjs';
 import { ensureLargeImage } from './large-image.mjs';
 
 const { values, runs, warmup, json } = parseBenchArgs(
@@ -77,8 +77,7 @@ const ctUmoci = { what: 'ct/umoci', subject: 'ct', baseline: 'umoci' };
 
 function benchHere() {
   const rootless = !isRoot();
-  const base = join(workDir(), 'unpack');
-  mkdirSync(base, { recursive: true });
+  const base = runDir('unpack');
   const label = rootless ? 'rootless' : 'root';
   const scenarios = [];
   if (!values['no-large']) {
