@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Benchmark (issue 7): unpacking an image into a bundle. @ct/oci (ct-unpack.mjs: Node start-up included) beside
-// `umoci unpack` and `tar -xzf` of the same layer blobs in order (tar applies no whiteouts and writes no
-// config.json, so it is the floor for the file writing alone), interleaved, same disk:
+// Benchmark (issue 7): unpacking an image into a bundle. @ct/oci (ct-unpack.mjs: Node start-up included; and
+// `ct image unpack`, the CLI, when apps/ct has it) beside `umoci unpack` and `tar -xzf` of the same layer blobs
+// in order (tar applies no whiteouts and writes no config.json, so it is the floor for the file writing alone),
+// interleaved, same disk:
 //   large  a few hundred MB made offline from this machine's /usr (large-image.mjs; built once, cached)
 //   small  the busybox test image (start-up dominates)
 // Reported: wall time, CPU time and peak RSS (the largest process of each sequence), as root and, with
@@ -11,12 +12,12 @@
 //
 //   node tools/bench/unpack/run.mjs [--runs 3] [--warmup 1] [--small-runs 20] [--json] [--rootless-user ctci]
 
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measurePeers } from '../lib/bench-loop.mjs';
-import { testImage } from '../lib/bundle.mjs';
+import { repoRoot, testImage } from '../lib/bundle.mjs';
 import { parseBenchArgs } from '../lib/cli.mjs';
 import { hasCommand, isRoot, rerunAsUser } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
@@ -36,6 +37,14 @@ const { values, runs, warmup, json } = parseBenchArgs(
 );
 const progress = new Progress(!json && process.stderr.isTTY === true);
 const ctUnpack = join(dirname(fileURLToPath(import.meta.url)), 'ct-unpack.mjs');
+
+const ctBin = join(repoRoot, 'apps/ct/bin/ct.js');
+
+/** Whether apps/ct has `image unpack` (its oclif manifest lists it): then the CLI is measured beside the library. */
+function hasCliUnpack() {
+  const file = join(repoRoot, 'apps/ct/oclif.manifest.json');
+  return existsSync(file) && Object.hasOwn(JSON.parse(readFileSync(file, 'utf8')).commands ?? {}, 'image:unpack');
+}
 
 /** The blobs of an OCI layout's "latest" manifest's layers, in order. @param {string} layout */
 function layerBlobs(layout) {
@@ -67,6 +76,12 @@ function peers(layout, base, rootless) {
       commands: () => [['mkdir', '-p', join(dest('tar'), 'rootfs')], ...layerBlobs(layout).map((/** @type {string} */ b) => ['tar', '-xzf', b, '-C', join(dest('tar'), 'rootfs')])],
     },
   ];
+  if (hasCliUnpack()) {
+    list.splice(1, 0, {
+      name: 'ct image unpack', before: clean('ct-cli'),
+      commands: () => [[process.execPath, ctBin, 'image', 'unpack', `${layout}:latest`, dest('ct-cli')]],
+    });
+  }
   return list.filter((p) => p.name !== 'umoci' || hasCommand('umoci'));
 }
 
@@ -74,6 +89,10 @@ function peers(layout, base, rootless) {
 const ctTar = { what: 'ct/tar', subject: 'ct', baseline: 'tar -xzf' };
 /** @type {import('../lib/report.mjs').RatioSpec} */
 const ctUmoci = { what: 'ct/umoci', subject: 'ct', baseline: 'umoci' };
+/** @type {import('../lib/report.mjs').RatioSpec} */
+const cliUmoci = { what: 'ct image unpack/umoci', subject: 'ct image unpack', baseline: 'umoci' };
+/** @type {import('../lib/report.mjs').RatioSpec} */
+const cliTar = { what: 'ct image unpack/tar', subject: 'ct image unpack', baseline: 'tar -xzf' };
 
 function benchHere() {
   const rootless = !isRoot();
@@ -85,13 +104,13 @@ function benchHere() {
     const results = measurePeers(peers(large.dir, base, rootless), { runs, warmup, label: `${label} large`, progress });
     scenarios.push({
       name: `large image (${large.layers.length} gzip layers, ${mb(sum(large.layers, 'size'))} MB compressed, ${mb(sum(large.layers, 'tarBytes'))} MB of file data, ${sum(large.layers, 'entries')} entries)`,
-      results, ratios: computeRatios(results, [{ ...ctTar, target: 1 }, ctUmoci]),
+      results, ratios: computeRatios(results, [{ ...ctTar, target: 1 }, ctUmoci, { ...cliTar, target: 1 }, cliUmoci]),
       peakRssTargetMB: 100,
     });
   }
   const smallRuns = Number(values['small-runs']);
   const small = measurePeers(peers(testImage('busybox'), base, rootless), { runs: smallRuns, warmup: 2, label: `${label} small`, progress });
-  scenarios.push({ name: 'small image (busybox test image), start-up included', results: small, ratios: computeRatios(small, [ctTar, { ...ctUmoci, target: 1.5 }]) });
+  scenarios.push({ name: 'small image (busybox test image), start-up included', results: small, ratios: computeRatios(small, [ctTar, { ...ctUmoci, target: 1.5 }, { ...cliUmoci, target: 1.5 }]) });
   rmSync(base, { recursive: true, force: true });
   return { mode: label, scenarios };
 }
@@ -121,10 +140,10 @@ if (json) {
   for (const m of modes) {
     for (const s of m.scenarios) {
       printSection(`${m.mode}: ${s.name}`, s.results, s.ratios);
-      const ct = s.results.find((/** @type {any} */ r) => r.name === 'ct');
-      if (s.peakRssTargetMB && ct && !ct.failure) {
+      for (const ct of s.results.filter((/** @type {any} */ r) => r.name.startsWith('ct') && !r.failure)) {
+        if (!s.peakRssTargetMB) continue;
         const peak = ct.maxRssKb.max / 1024;
-        console.log(`  ct peak RSS ${peak.toFixed(1)} MB: target < ${s.peakRssTargetMB} MB: ${peak < s.peakRssTargetMB ? 'met' : 'MISSED'}`);
+        console.log(`  ${ct.name} peak RSS ${peak.toFixed(1)} MB: target < ${s.peakRssTargetMB} MB: ${peak < s.peakRssTargetMB ? 'met' : 'MISSED'}`);
       }
     }
   }
