@@ -79,7 +79,7 @@ export function checkCgroups(env: DoctorEnvironment): CheckResult {
 /** Check: where ct keeps container state for this user, and whether it can be made there. */
 export function checkRuntimeDir(env: DoctorEnvironment): CheckResult {
   if (env.uid === 0) return ok('runtime-dir', 'state in /run/ct (root)', STATE_AFFECTS);
-  const runUser = `/run/user/${env.uid}`;
+  const runUser = env.runUserDir;
   const runUserOurs = statOrUndefined(runUser)?.uid === env.uid;
   const makeRunUser = `sudo install -d -o ${userLabel(env)} -g ${env.gid} -m 0700 ${runUser} && export XDG_RUNTIME_DIR=${runUser}`;
   const xdg = env.xdgRuntimeDir;

@@ -30,22 +30,35 @@ export interface DoctorOptions {
   readonly xdgRuntimeDir?: string | null;
   /** TMPDIR for the state-dir fallback and the trial directories (default `os.tmpdir()`). */
   readonly tmpDir?: string;
+  /** The directory holding `user/UID`, the login runtime dirs (default `/run`). */
+  readonly runRoot?: string;
   /** The real trials (default: clones and mounts through @ct/syscalls; a fake in unit tests). */
   readonly trials?: DoctorTrials;
 }
 
 /** The options with every default filled. */
 export interface DoctorEnvironment {
+  /** See `DoctorOptions.procRoot`. */
   readonly procRoot: string;
+  /** See `DoctorOptions.sysRoot`. */
   readonly sysRoot: string;
+  /** See `DoctorOptions.etcRoot`. */
   readonly etcRoot: string;
+  /** See `DoctorOptions.path`. */
   readonly path: string;
+  /** See `DoctorOptions.uid`. */
   readonly uid: number;
+  /** See `DoctorOptions.gid`. */
   readonly gid: number;
   /** The login name of `uid` in `etcRoot`/passwd, if any. */
   readonly userName: string | undefined;
+  /** XDG_RUNTIME_DIR, undefined when unset or empty. */
   readonly xdgRuntimeDir: string | undefined;
+  /** See `DoctorOptions.tmpDir`. */
   readonly tmpDir: string;
+  /** The user's login runtime dir: `runRoot`/user/UID. */
+  readonly runUserDir: string;
+  /** See `DoctorOptions.trials`. */
   readonly trials: DoctorTrials;
 }
 
@@ -81,6 +94,7 @@ export function resolveDoctorEnvironment(options: DoctorOptions = {}): DoctorEnv
     userName: userNameOf(readOptional(join(etcRoot, 'passwd')), uid),
     xdgRuntimeDir: xdg === null || xdg === '' ? undefined : xdg,
     tmpDir: options.tmpDir ?? tmpdir(),
+    runUserDir: join(options.runRoot ?? '/run', 'user', String(uid)),
     trials: options.trials ?? realTrials(),
   };
 }

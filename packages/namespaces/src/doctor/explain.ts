@@ -48,7 +48,7 @@ function explainUserNamespace(env: DoctorEnvironment, failure: SyscallError): Se
 }
 
 function underStateDir(env: DoctorEnvironment, path: string): boolean {
-  const roots = [env.xdgRuntimeDir, `/run/user/${env.uid}`, env.tmpDir].filter((r): r is string => r !== undefined);
+  const roots = [env.xdgRuntimeDir, env.runUserDir, env.tmpDir].filter((r): r is string => r !== undefined);
   return roots.some((r) => path === r || path.startsWith(`${r}/`));
 }
 
