@@ -1,6 +1,6 @@
 /**
  * The parts of an OCI config that @ct/namespaces' ContainerSpec has no field for yet, as child steps run after
- * pivot_root (the spec's `populate` list, paths inside the new root): the flags of bind mounts (nosuid, nodev,
+ * pivot_root (the spec's `populate` list, paths inside the new root): rootfsPropagation, the flags of bind mounts (nosuid, nodev,
  * noexec as a remount keeping the locked flags; `r*` options through mount_setattr; propagation), masked paths (/dev/null over a file, a
  * read-only tmpfs over a directory), read-only paths (a recursive bind onto itself, remounted read-only), extra
  * devices (mknod as real root), domainname, umask, rlimits and
@@ -86,13 +86,30 @@ function rlimitSteps(config: BundleConfig): Step[] {
   });
 }
 
+const rootPropagation: Readonly<Record<string, bigint>> = {
+  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC,
+  shared: MS.SHARED, rshared: MS.SHARED | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+/** linux.rootfsPropagation, applied to the container's / after pivot_root (the plan made everything private). */
+function rootPropagationSteps(config: BundleConfig): Step[] {
+  const name = config.linux.rootfsPropagation;
+  if (name === undefined || name === '') return [];
+  const flags = rootPropagation[name];
+  if (flags === undefined) throw new ConfigError('linux.rootfsPropagation', `unknown propagation ${JSON.stringify(name)}`);
+  return [{ op: 'propagation', target: '/', flags }];
+}
+
 /**
  * The populate steps for `config`. `mknod` says whether device nodes can be made (real root, no new user
  * namespace); otherwise the host's nodes are bound, which must happen before pivot_root (to-container-spec.ts
  * makes them bind mounts).
  */
 export function populateSteps(config: BundleConfig, mknod: boolean): Step[] {
-  const steps: Step[] = [...bindOptionSteps(config), ...(mknod ? deviceSteps(config.linux.devices) : []), ...maskSteps(config)];
+  const steps: Step[] = [
+    ...rootPropagationSteps(config), ...bindOptionSteps(config), ...(mknod ? deviceSteps(config.linux.devices) : []),
+    ...maskSteps(config),
+  ];
   if (config.domainname !== undefined) steps.push({ op: 'setdomainname', name: config.domainname });
   steps.push(...rlimitSteps(config));
   if (config.process?.umask !== undefined) steps.push({ op: 'umask', mask: config.process.umask });

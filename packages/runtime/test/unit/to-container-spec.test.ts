@@ -93,6 +93,12 @@ describe('config to ContainerSpec', () => {
       { op: 'propagation', target: '/data', flags: MS.SLAVE | MS.REC },
     ]);
   });
+  it('toContainerSpec, rootfsPropagation becomes a propagation step on /; an unknown one is ECONFIG', () => {
+    const s = toContainerSpec(config(false, (c) => { (c['linux'] as Json)['rootfsPropagation'] = 'rslave'; }), ctx());
+    assert.deepEqual(s.populate?.[0], { op: 'propagation', target: '/', flags: MS.SLAVE | MS.REC });
+    const bad = config(false, (c) => { (c['linux'] as Json)['rootfsPropagation'] = 'sideways'; });
+    assert.throws(() => toContainerSpec(bad, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.rootfsPropagation');
+  });
   it('toContainerSpec, an env entry without = is ECONFIG', () => {
     const c = config(false, (j) => { (j['process'] as Json)['env'] = ['PATH=/bin', 'BROKEN']; });
     assert.throws(() => toContainerSpec(c, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'process.env[1]');
