@@ -9,7 +9,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SyscallError } from '@ct/syscalls';
-import { CgroupError, IdMapError, NamespaceSetupError } from '../../src/errors.js';
+import { CgroupError, ContainerSpecError, IdMapError, NamespaceSetupError } from '../../src/errors.js';
 import type { DoctorOptions } from '../../src/doctor/environment.js';
 import { explainSetupError } from '../../src/doctor/explain.js';
 import { capabilityGrants } from '../../src/doctor/check-ids.js';
@@ -272,6 +272,18 @@ describe('doctor (injected /proc, /sys, /etc)', () => {
     it('explainSetupError, mkdir of the state dir in another user\'s XDG_RUNTIME_DIR', async () => {
       const err = Object.assign(new Error('EACCES'), { code: 'EACCES', syscall: 'mkdir', path: join(root, 'run-user/ct') });
       await same(err, 'runtime-dir', { uid: uid + 1 });
+    });
+    it('explainSetupError, hostUids > 1 without /etc/subuid ranges: the usermod fix', async () => {
+      put('etc/subuid', '');
+      put('etc/subgid', '');
+      await same(new ContainerSpecError('hostUids', 'an unprivileged caller without /etc/subuid ranges maps one id'), 'subordinate-ids');
+    });
+    it('explainSetupError, an overlay mount refused in the child', () => {
+      const cause = new SyscallError('mount', 22, { path: '/x/merged', step: 9, stepOp: 'mount' });
+      const e = explainSetupError(new NamespaceSetupError('mount overlay', 1, cause, '/x/merged'), options());
+      assert.equal(e?.check, 'overlay');
+      assert.equal(e?.cause, 'overlay-refused');
+      assert.match(e?.message ?? '', /mount: EINVAL/);
     });
     it('explainSetupError, a failure that is not a set-up cause', () => {
       assert.equal(explainSetupError(new NamespaceSetupError('exec', 1, new SyscallError('execve', 2)), options()), undefined);
