@@ -4,12 +4,12 @@
  * the tests run unprivileged, through runuser as ctci when they run as root).
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
-import { ciUser, makeBundleDir, removeBundle, Runtime, writeConfig, type Run } from './runtime-harness.js';
+import { ciUser, ctBin, makeBundleDir, removeBundle, Runtime, writeConfig, type Run } from './runtime-harness.js';
 
 const runcPresent = spawnSync('runc', ['--version']).status === 0;
 
@@ -240,6 +240,22 @@ function defineSuite(title: string, rootless: boolean): void {
       // as root the node is made with fileMode; rootless it is the host's node bound in, with the host's mode
       if (rootless) assert.match(outs[0] ?? '', /^0 c\S+ 10, 229\n$/);
       else assert.equal(outs[0], '0 crw-rw-rw- 10, 229\n');
+    });
+
+    // not through runuser (it would be the one signalled): unprivileged, this runs in the unprivileged pass
+    if (user === undefined) it('run in the foreground relays SIGTERM to the container, as runc', async () => {
+      configure(['sh', '-c', 'trap "exit 7" TERM; sleep 100 & wait']);
+      const c = id('relay');
+      const statuses: (number | null)[] = [];
+      for (const rt of runtimes) {
+        const argv = rt.name === 'ct' ? [process.execPath, ctBin] : ['runc'];
+        const child = spawn(argv[0] ?? '', [...argv.slice(1), '--root', rt.root, 'run', '--bundle', bundle, c], { stdio: 'ignore' });
+        await rt.waitStatus(c, 'running');
+        await new Promise((r) => setTimeout(r, 200));
+        child.kill('SIGTERM');
+        statuses.push(await new Promise<number | null>((r) => child.once('exit', (code) => r(code))));
+      }
+      assert.deepEqual(statuses, [7, 7]);
     });
 
     it('create, an id that exists already fails', () => {
