@@ -21,3 +21,6 @@ export { DigestVerifier, digestOf, type VerifyTarget } from './digest.js';
 export { OciLayoutError, LayerUnpackError } from './errors.js';
 export { MAX_LONG_HEADER } from './tar-scan.js';
 export * from './spec/index.js';
+
+// The image store (issue 10): per-user storage of images, layers in overlay form, container roots.
+export * from './store/index.js';

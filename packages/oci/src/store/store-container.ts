@@ -1,0 +1,65 @@
+/**
+ * A container's root from the store: `containers/<id>/` with `upper/` and `work/` for an overlay of the image's
+ * layer dirs (mounted by the container's own child, inside its mount namespace: see the runtime's image run) and
+ * `merged/`, the mount point, plus `container.json`, which keeps the layers from being pruned while it exists.
+ * Where overlay is refused, `merged/` is filled with a copy of the layers instead (`copyLayers`).
+ * Man pages: overlayfs (Documentation/filesystems/overlayfs.rst).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CtError } from '../internal/ct-error.js';
+import { removeTree } from '../tree-remove.js';
+import { withStoreLock } from './store-lock.js';
+import { digestHex, storePaths, type StoreOptions } from './store-paths.js';
+import { findImageLocked } from './store-query.js';
+import { layerDiffDir, writeJsonAtomic, type ContainerRecord, type ImageRecord } from './store-records.js';
+
+/** What a container run needs from the store. */
+export interface ContainerRoot {
+  readonly image: ImageRecord;
+  readonly dir: string;
+  readonly upper: string;
+  readonly work: string;
+  readonly merged: string;
+  /** The layer dirs, TOP first (overlayfs lowerdir order). */
+  readonly lowerDirs: readonly string[];
+  /** The image's runtime config template (config.json text). */
+  readonly runtimeConfig: string;
+}
+
+/** The container dir of `id`. */
+export function containerDir(id: string, options: StoreOptions = {}): string {
+  return join(storePaths(options).containers, id);
+}
+
+/**
+ * Make `containers/<id>/` for an overlay of image `nameOrDigest` (under the shared store lock, so a concurrent
+ * prune cannot take the layers away between the lookup and the record).
+ * @throws CtError STORE_IMAGE_NOT_FOUND, STORE_LAYER_MISSING, STORE_CONTAINER_EXISTS.
+ */
+export async function createContainerRoot(nameOrDigest: string, id: string, options: StoreOptions = {}): Promise<ContainerRoot> {
+  const paths = storePaths(options);
+  return withStoreLock(paths, 'shared', () => {
+    const image = findImageLocked(paths, nameOrDigest);
+    const dir = join(paths.containers, id);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw new CtError('STORE_CONTAINER_EXISTS', `create container root: ${dir}: exists`, { cause });
+      throw cause;
+    }
+    for (const sub of ['upper', 'work', 'merged']) mkdirSync(join(dir, sub), { mode: 0o755 });
+    const record: ContainerRecord = { id, image: image.digest, layers: image.layers, created: new Date().toISOString(), rootfs: 'overlay' };
+    writeJsonAtomic(join(dir, 'container.json'), record);
+    const runtimeConfig = readFileSync(join(paths.images, `${digestHex(image.digest)}.runtime.json`), 'utf8');
+    return {
+      image, dir, upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged'),
+      lowerDirs: [...image.layers].reverse().map((l) => layerDiffDir(paths, l)), runtimeConfig,
+    };
+  });
+}
+
+/** Remove `containers/<id>/` (the upper dir may hold files of subuids: removeTree). */
+export async function removeContainerRoot(id: string, options: StoreOptions = {}): Promise<void> {
+  await removeTree(containerDir(id, options));
+}

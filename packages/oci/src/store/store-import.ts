@@ -1,0 +1,136 @@
+/**
+ * `importImage(ref)`: bring an image (OCI layout, oci-archive, docker-archive; `PATH[:TAG|@DIGEST]`) into the
+ * store. The image is unpacked in overlay form (each layer in its own dir, overlay-layer.ts) into a staging dir
+ * `tmp/<name>` guarded by the flock of `tmp/<name>.lock`; then, under the exclusive store lock, each layer not in
+ * the store yet gets its completion record (`layer.json`, written last) and its staging dir is renamed to
+ * `layers/<chainid>`, the manifest and config blobs are stored verified, and the image record is written. A killed
+ * import leaves only a staging dir whose lock is free, which the next import removes; a layer directory exists
+ * only complete. Layers already in the store are kept as they are (the staged copy is dropped).
+ * Man pages: rename(2), flock(2).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { openImage } from '../image-open.js';
+import { resolveImage, type ResolvedImage } from '../image-resolve.js';
+import { parseImageRef } from '../reference.js';
+import { removeTree } from '../tree-remove.js';
+import { unpack, type UnpackProgress } from '../unpack.js';
+import type { Descriptor } from '../spec/image-spec.js';
+import { clearStaleStaging, ensureStore, lockFile, withStoreLock } from './store-lock.js';
+import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
+import { imageRecordPath, layerComplete, layerDir, readImageRecords, writeJsonAtomic, type ImageRecord, type LayerRecord } from './store-records.js';
+
+/** Options of {@link importImage}. */
+export interface ImportOptions extends StoreOptions {
+  /** The name to give (default: the reference's tag, or the file name, with `:latest`). */
+  readonly name?: string | undefined;
+  /** Unpack progress, for a CLI to show. */
+  readonly onProgress?: (event: UnpackProgress) => void;
+  /** Test hook: called after the layers are staged, before anything is committed. */
+  readonly afterStaging?: () => Promise<void> | void;
+}
+
+/** What an import did. */
+export interface ImportResult {
+  readonly image: ImageRecord;
+  /** Chain ids of the layers this import added (the others were in the store already). */
+  readonly addedLayers: readonly string[];
+}
+
+/** The chain ids of `diffIds` (image-spec config.md, "Layer ChainID"). */
+export function chainIds(diffIds: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) {
+    const prev = out[out.length - 1];
+    out.push(prev === undefined ? d : `sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}`);
+  }
+  return out;
+}
+
+/** The default name of an imported image: its tag, else the file name without extension; `:latest` if untagged. */
+export function defaultImageName(ref: string): string {
+  const parsed = parseImageRef(ref);
+  const base = parsed.tag ?? basename(parsed.path).replace(/\.(tar|tar\.gz|tgz|oci)$/, '');
+  const lastSlash = base.lastIndexOf('/');
+  return base.slice(lastSlash + 1).includes(':') ? base : `${base}:latest`;
+}
+
+async function storeBlob(paths: StorePaths, image: ResolvedImage, desc: Descriptor, staging: string): Promise<void> {
+  const file = join(paths.blobs, digestHex(desc.digest));
+  if (existsSync(file)) return;
+  const tmp = join(staging, `blob-${digestHex(desc.digest)}`);
+  await pipeline(image.source.openBlob(desc), createWriteStream(tmp, { mode: 0o644 }));
+  renameSync(tmp, file);
+}
+
+async function commit(paths: StorePaths, image: ResolvedImage, staging: string, name: string): Promise<ImportResult> {
+  const diffIds = image.layers.map((l) => l.diffId);
+  const chains = chainIds(diffIds);
+  const added: string[] = [];
+  for (const [i, chainId] of chains.entries()) {
+    if (layerComplete(paths, chainId)) continue;
+    // A leftover without its record (cannot happen through rename, but a hand-made one): replace it.
+    if (existsSync(layerDir(paths, chainId))) await removeTree(layerDir(paths, chainId));
+    const dir = join(staging, `layer-${i}`);
+    mkdirSync(dir, { mode: 0o755 });
+    renameSync(join(staging, 'bundle', 'layers', String(i)), join(dir, 'diff'));
+    const record: LayerRecord = { chainId, diffId: diffIds[i]!, digest: image.layers[i]!.descriptor.digest, completed: new Date().toISOString() };
+    writeJsonAtomic(join(dir, 'layer.json'), record);
+    renameSync(dir, layerDir(paths, chainId));
+    added.push(chainId);
+  }
+  await storeBlob(paths, image, image.manifestDescriptor, staging);
+  await storeBlob(paths, image, image.manifest.config, staging);
+  // The runtime config template (user resolved in the merged layers) is kept beside the image record.
+  const digest = image.manifestDescriptor.digest;
+  renameSync(join(staging, 'bundle', 'config.json'), join(paths.images, `${digestHex(digest)}.runtime.json`));
+  for (const other of readImageRecords(paths)) {
+    if (other.digest !== digest && other.names.includes(name)) {
+      writeJsonAtomic(imageRecordPath(paths, other.digest), { ...other, names: other.names.filter((n) => n !== name) });
+    }
+  }
+  const previous = readImageRecords(paths).find((r) => r.digest === digest);
+  const record: ImageRecord = {
+    digest, names: [...new Set([...(previous?.names ?? []), name])], configDigest: image.manifest.config.digest,
+    layers: chains, diffIds, platform: `${image.config.os}/${image.config.architecture}`,
+    imported: new Date().toISOString(),
+    size: image.layers.reduce((n, l) => n + Number(l.descriptor.size), 0),
+  };
+  writeJsonAtomic(imageRecordPath(paths, digest), record);
+  return { image: record, addedLayers: added };
+}
+
+/**
+ * Import `ref` into the store under `options.name` (an existing name moves to this image).
+ * @throws OciLayoutError, LayerUnpackError (see unpack), SyscallError; CtError STORE_CORRUPT for an unreadable record.
+ */
+export async function importImage(ref: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const paths = storePaths(options);
+  ensureStore(paths);
+  const name = options.name ?? defaultImageName(ref);
+  const parsed = parseImageRef(ref);
+  const stagingName = `import-${randomBytes(6).toString('hex')}`;
+  const staging = join(paths.tmp, stagingName);
+  const stagingLock = await lockFile(join(paths.tmp, `${stagingName}.lock`), 'exclusive');
+  let source: Awaited<ReturnType<typeof openImage>> | undefined;
+  try {
+    mkdirSync(staging, { mode: 0o700 });
+    await withStoreLock(paths, 'exclusive', () => clearStaleStaging(paths));
+    // An archive is extracted inside the staging dir, so a killed import's extract goes with it.
+    source = await openImage(parsed.path, { tmpDir: staging });
+    const image = resolveImage(source, parsed);
+    await unpack(image, join(staging, 'bundle'), { format: 'overlay', ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) });
+    await options.afterStaging?.();
+    return await withStoreLock(paths, 'exclusive', () => commit(paths, image, staging, name));
+  } finally {
+    try {
+      await source?.close();
+      if (existsSync(staging)) await removeTree(staging);
+      rmSync(join(paths.tmp, `${stagingName}.lock`), { force: true });
+    } finally {
+      stagingLock.release();
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Removing from the store: `removeImage` drops a name (and the image when no name is left), `pruneStore` removes
+ * what nothing refers to any more (nameless images no container uses, layers and blobs of no image and no
+ * container, staging dirs of dead imports). All under the exclusive store lock; the trees go with removeTree,
+ * which runs `rm` inside a user namespace when unprivileged (files owned by the caller's subuids).
+ * Man pages: flock(2), user_namespaces(7).
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CtError } from '../internal/ct-error.js';
+import { removeTree } from '../tree-remove.js';
+import { clearStaleStaging, withStoreLock } from './store-lock.js';
+import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
+import { findImageLocked } from './store-query.js';
+import { imageRecordPath, readContainerRecords, readImageRecords, writeJsonAtomic } from './store-records.js';
+
+/** Options of {@link removeImage}. */
+export interface RemoveImageOptions extends StoreOptions {
+  /** Remove the image even when containers use it (their roots stay until they are removed). */
+  readonly force?: boolean | undefined;
+}
+
+/** What a removal or prune took away. */
+export interface RemovedItems {
+  readonly images: readonly string[];
+  readonly layers: readonly string[];
+  readonly blobs: readonly string[];
+  readonly staging: readonly string[];
+}
+
+async function collect(paths: StorePaths): Promise<Omit<RemovedItems, 'images' | 'staging'>> {
+  const images = readImageRecords(paths);
+  const containers = readContainerRecords(paths);
+  const liveLayers = new Set([...images.flatMap((r) => r.layers), ...containers.flatMap((c) => c.layers)].map(digestHex));
+  const liveBlobs = new Set(images.flatMap((r) => [r.digest, r.configDigest]).map(digestHex));
+  const layers: string[] = [];
+  for (const hex of readdirSync(paths.layers)) {
+    if (liveLayers.has(hex)) continue;
+    await removeTree(join(paths.layers, hex));
+    layers.push(`sha256:${hex}`);
+  }
+  const blobs: string[] = [];
+  for (const hex of readdirSync(paths.blobs)) {
+    if (liveBlobs.has(hex)) continue;
+    rmSync(join(paths.blobs, hex), { force: true });
+    blobs.push(`sha256:${hex}`);
+  }
+  return { layers, blobs };
+}
+
+function dropImage(paths: StorePaths, digest: string): void {
+  rmSync(imageRecordPath(paths, digest), { force: true });
+  rmSync(join(paths.images, `${digestHex(digest)}.runtime.json`), { force: true });
+}
+
+/**
+ * Remove the name `nameOrDigest` (a digest removes the image with all its names), then its layers and blobs when
+ * nothing else uses them.
+ * @throws CtError STORE_IMAGE_NOT_FOUND, STORE_IMAGE_AMBIGUOUS, STORE_IMAGE_IN_USE (a container uses it; see force).
+ */
+export async function removeImage(nameOrDigest: string, options: RemoveImageOptions = {}): Promise<RemovedItems> {
+  const paths = storePaths(options);
+  return withStoreLock(paths, 'exclusive', async () => {
+    const record = findImageLocked(paths, nameOrDigest);
+    const byName = record.names.filter((n) => n === nameOrDigest || n === `${nameOrDigest}:latest`);
+    const names = byName.length > 0 ? record.names.filter((n) => !byName.includes(n)) : [];
+    if (names.length > 0) {
+      writeJsonAtomic(imageRecordPath(paths, record.digest), { ...record, names });
+      return { images: [], layers: [], blobs: [], staging: [] };
+    }
+    const users = readContainerRecords(paths).filter((c) => c.image === record.digest);
+    if (users.length > 0 && options.force !== true) {
+      throw new CtError('STORE_IMAGE_IN_USE', `remove image: ${nameOrDigest}: used by container ${users.map((c) => c.id).join(', ')}`);
+    }
+    dropImage(paths, record.digest);
+    return { images: [record.digest], ...await collect(paths), staging: [] };
+  });
+}
+
+/**
+ * Remove nameless images no container uses, unused layers and blobs, and the staging dirs of dead imports.
+ * @throws SyscallError, CtError OCI_REMOVE_FAILED.
+ */
+export async function pruneStore(options: StoreOptions = {}): Promise<RemovedItems> {
+  const paths = storePaths(options);
+  return withStoreLock(paths, 'exclusive', async () => {
+    const used = new Set(readContainerRecords(paths).map((c) => c.image));
+    const images: string[] = [];
+    for (const r of readImageRecords(paths)) {
+      if (r.names.length > 0 || used.has(r.digest)) continue;
+      dropImage(paths, r.digest);
+      images.push(r.digest);
+    }
+    const staging = existsSync(paths.tmp) ? await clearStaleStaging(paths) : [];
+    return { images, ...await collect(paths), staging };
+  });
+}
