@@ -4,12 +4,12 @@
  * features ct uses; one line per check with what it affects and the command that fixes it. Exit status 0 when
  * rootless containers can run (warnings allowed), 1 otherwise. The checks are @ct/namespaces' runDoctor.
  * As root, `--user NAME` runs `ct doctor` again as that user through runuser(1), with the environment a login
- * would give it (HOME, USER, XDG_RUNTIME_DIR=/run/user/UID when that dir is the user's), so the trial clones run
- * with that user's credentials.
+ * would give it (HOME, USER, no TMPDIR, XDG_RUNTIME_DIR=/run/user/UID when that dir is the user's), so the trial
+ * clones run with that user's credentials.
  */
 import { spawnSync } from 'node:child_process';
 import { Command, Flags } from '@oclif/core';
-import { formatDoctorReport, loginEnvironment, runDoctor } from '@ct/namespaces';
+import { formatDoctorReport, loginEnvironment, runDoctor, type LoginEnvironment } from '@ct/namespaces';
 
 /** `ct doctor`. */
 export default class Doctor extends Command {
@@ -30,11 +30,14 @@ export default class Doctor extends Command {
     const { flags } = await this.parse(Doctor);
     if (flags.user !== undefined) {
       if (process.geteuid?.() !== 0) this.error('doctor: --user: only root can run the checks as another user', { exit: 2 });
-      const login = loginEnvironment(flags.user);
-      const env = { ...process.env, ...login.env };
-      if (login.env.XDG_RUNTIME_DIR === undefined) delete env.XDG_RUNTIME_DIR;
+      let login: LoginEnvironment;
+      try {
+        login = loginEnvironment(flags.user, { base: process.env });
+      } catch (err) {
+        this.error((err as Error).message, { exit: 2 });
+      }
       const argv = [process.execPath, process.argv[1] ?? 'ct', 'doctor', ...(flags.json ? ['--json'] : [])];
-      const r = spawnSync('runuser', ['-u', login.name, '--', ...argv], { stdio: 'inherit', env });
+      const r = spawnSync('runuser', ['-u', login.name, '--', ...argv], { stdio: 'inherit', env: login.env });
       if (r.error !== undefined) this.error(`doctor: runuser: ${r.error.message}`, { exit: 1 });
       process.exitCode = r.status ?? 1;
       return;

@@ -68,6 +68,12 @@ describe('ct doctor, the test users through runuser @root', function () {
     assert.equal(find(r.report, 'runtime-dir').status, 'ok');
   });
 
+  it('ct doctor --user with an unknown user: exit 2 naming it', () => {
+    const r = doctor({ PATH: USER_PATH }, undefined, ['--user', 'ct-no-such-user']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /ct-no-such-user: no such user/);
+  });
+
   describe('a user without /etc/subuid entries', () => {
     before(function () {
       spawnSync('userdel', ['ctnosub']);

@@ -120,18 +120,29 @@ export function installCommand(env: DoctorEnvironment, pkgs: { debian: string; f
 
 /** A user's passwd entry and the environment a login session would give it (for `ct doctor --user`). */
 export interface LoginEnvironment {
+  /** The login name. */
   readonly name: string;
+  /** Its uid. */
   readonly uid: number;
+  /** Its primary gid. */
   readonly gid: number;
-  /** HOME, USER, LOGNAME, and XDG_RUNTIME_DIR when /run/user/UID exists and is the user's (as pam_systemd sets). */
+  /**
+   * The environment to run its commands with: `base` without the caller's per-user variables (HOME, USER,
+   * LOGNAME, TMPDIR, XDG_RUNTIME_DIR), plus the user's HOME, USER, LOGNAME, and XDG_RUNTIME_DIR when
+   * /run/user/UID exists and is the user's (as pam_systemd sets it).
+   */
   readonly env: Readonly<Record<string, string>>;
 }
 
+const PER_USER = new Set(['HOME', 'USER', 'LOGNAME', 'TMPDIR', 'XDG_RUNTIME_DIR']);
+
 /**
- * The login environment of user `name` from `etcRoot`/passwd (default /etc). Throws CtError 'DOCTOR_USER' when
- * there is no such user.
+ * The login environment of user `name` from `etcRoot`/passwd (default /etc), over `base` (default none).
+ * Throws CtError 'DOCTOR_USER' when there is no such user.
  */
-export function loginEnvironment(name: string, options: { readonly etcRoot?: string } = {}): LoginEnvironment {
+export function loginEnvironment(
+  name: string, options: { readonly etcRoot?: string; readonly base?: Readonly<Record<string, string | undefined>> } = {},
+): LoginEnvironment {
   const file = join(options.etcRoot ?? '/etc', 'passwd');
   const fields = readOptional(file).split('\n').map((l) => l.split(':')).find((f) => f[0] === name && f.length >= 7);
   if (fields === undefined) throw new CtError('DOCTOR_USER', `doctor: --user ${name}: no such user in ${file}`);
@@ -144,7 +155,9 @@ export function loginEnvironment(name: string, options: { readonly etcRoot?: str
   } catch {
     ours = false;
   }
-  const env: Record<string, string> = { HOME: fields[5] ?? '/', USER: name, LOGNAME: name };
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options.base ?? {})) if (v !== undefined && !PER_USER.has(k)) env[k] = v;
+  Object.assign(env, { HOME: fields[5] ?? '/', USER: name, LOGNAME: name });
   if (ours) env.XDG_RUNTIME_DIR = runUser;
   return { name, uid, gid, env };
 }

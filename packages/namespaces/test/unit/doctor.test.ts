@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SyscallError } from '@ct/syscalls';
 import { CgroupError, ContainerSpecError, IdMapError, NamespaceSetupError } from '../../src/errors.js';
-import type { DoctorOptions } from '../../src/doctor/environment.js';
+import { loginEnvironment, type DoctorOptions } from '../../src/doctor/environment.js';
 import { explainSetupError } from '../../src/doctor/explain.js';
 import { capabilityGrants } from '../../src/doctor/check-ids.js';
 import { formatDoctorReport, runDoctor } from '../../src/doctor/run-doctor.js';
@@ -243,6 +243,18 @@ describe('doctor (injected /proc, /sys, /etc)', () => {
     assert.equal(status.seccomp, 'warning');
     assert.equal(status.clone3, 'ok'); // Linux 6.18 has clone3 even when the time namespace trial fails
     assert.equal(report.canRunContainers, false);
+  });
+
+  it('loginEnvironment, the user\'s HOME and USER over a base without the caller\'s TMPDIR', () => {
+    const login = loginEnvironment('alice', { etcRoot: join(root, 'etc'), base: { PATH: '/bin', TMPDIR: '/root/tmp', HOME: '/root' } });
+    assert.equal(login.uid, uid);
+    assert.equal(login.env.HOME, '/home/alice');
+    assert.equal(login.env.USER, 'alice');
+    assert.equal(login.env.PATH, '/bin');
+    assert.equal(login.env.TMPDIR, undefined);
+  });
+  it('loginEnvironment, no such user', () => {
+    assert.throws(() => loginEnvironment('nobody-here', { etcRoot: join(root, 'etc') }), { code: 'DOCTOR_USER' });
   });
 
   describe('explainSetupError', () => {
