@@ -5,7 +5,7 @@
 //
 // With `preopen`, the fd the parent opened is exec'd with execveat(fd, "", AT_EMPTY_PATH).
 //
-// Calls made here (async-signal-safe): send, execve, syscall(SYS_execveat).
+// Calls made here (async-signal-safe): send, write, execve, syscall(SYS_execveat).
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -17,11 +17,14 @@ namespace ct {
 
 int StepExec(ChildCtx& c, StepRecord& r) {
   // The creator may have exited already (ct create returns while the container waits on its FIFO): the
-  // announcement then meets EPIPE, which must neither raise SIGPIPE nor stop the exec.
+  // announcement then meets EPIPE, which must neither raise SIGPIPE nor stop the exec. A seccomp profile
+  // installed just before this step may allow write(2) but not sendto(2): then fall back to write.
   SyncRecord rec = {kSyncExecing, -1, 0, 0};
   ssize_t n;
   do n = send(c.syncFd, &rec, sizeof rec, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0 && errno != EPIPE && errno != ECONNRESET) return Fail(c, kScWrite);
+  if (n < 0 && errno != EPIPE && errno != ECONNRESET && WriteAll(c.syncFd, &rec, sizeof rec) < 0) {
+    return Fail(c, kScWrite);
+  }
   if (r.a[3] && r.fd >= 0) {  // preopen: the parent's O_PATH fd of the program
     syscall(SYS_execveat, r.fd, "", c.argv, c.envp, AT_EMPTY_PATH);
     return Fail(c, kScExecveat);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scratch } from './spawn-helpers.js';
+import { runCaptured, scratch, sh } from './spawn-helpers.js';
 
 const entry = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
@@ -38,5 +38,23 @@ describe('spawn, the creator exits before the exec', () => {
       closeSync(fd);
     }
     assert.equal(readFileSync(out, 'utf8'), 'ran\n');
+  });
+
+  it('spawn, a seccomp filter that denies sendto(2) still lets the exec be announced (write fallback)', async () => {
+    // nr == sendto (44 on x86_64) → ERRNO(EPERM), else ALLOW.
+    const ins = (code: number, jt: number, jf: number, k: number): Buffer => {
+      const b = Buffer.alloc(8);
+      b.writeUInt16LE(code, 0); b.writeUInt8(jt, 2); b.writeUInt8(jf, 3); b.writeUInt32LE(k >>> 0, 4);
+      return b;
+    };
+    const bpf = Buffer.concat([
+      ins(0x20, 0, 0, 0), ins(0x15, 0, 1, 44), ins(0x06, 0, 0, 0x00050000 | 1), ins(0x06, 0, 0, 0x7fff0000),
+    ]);
+    const { output, status } = await runCaptured({
+      namespaces: 0,
+      steps: [{ op: 'noNewPrivs' }, { op: 'seccomp', bpf, flags: 0 }, sh('echo ran')],
+    });
+    assert.equal(status.status, 0, output);
+    assert.equal(output, 'ran\n');
   });
 });
