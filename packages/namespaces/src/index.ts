@@ -14,7 +14,7 @@ export {
 export {
   DEFAULT_RELAYED_SIGNALS, isNewNamespace, withDefaults,
   type BindMount, type CommandSpec, type ContainerSpec, type FdPassing, type FileSystemMount, type IdMapEntry,
-  type Mount, type MountFlag, type NamespaceSpec, type ResolvedContainerSpec, type ResolvedNamespace, type RootSpec,
+  type Mount, type MountFlag, type NamespaceSpec, type OverlayRootSpec, type ResolvedContainerSpec, type ResolvedNamespace, type RootSpec,
   type StdioSpec, type TmpfsMount,
 } from './spec.js';
 export {

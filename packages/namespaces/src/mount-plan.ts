@@ -17,7 +17,7 @@ import { MOUNT_ATTR, MS, mountFlagBits } from './internal/mount-flags.js';
 import { bindFile, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
 import { planned, type PlannedStep } from './planned-step.js';
 import {
-  type BindMount, isNewNamespace, type Mount, type Propagation, type ResolvedContainerSpec, type TmpfsMount,
+  type BindMount, isNewNamespace, type Mount, type OverlayRootSpec, type Propagation, type ResolvedContainerSpec, type TmpfsMount,
 } from './spec.js';
 
 /** What the mount plan needs to know about the host (gathered by the caller, injectable in tests). */
@@ -124,6 +124,11 @@ function planProcSys(spec: ResolvedContainerSpec, ctx: PathContext): PlannedStep
   return steps;
 }
 
+/** overlayfs mount data for a root (paths were checked for ',' and ':' by whoever built them). */
+function overlayData(o: OverlayRootSpec): string {
+  return [`lowerdir=${o.lowerDirs.join(':')}`, `upperdir=${o.upperDir}`, `workdir=${o.workDir}`, ...(o.userxattr ? ['userxattr'] : [])].join(',');
+}
+
 /**
  * The child steps that mount the container's file systems, from making / private to the read-only remount of
  * the new root. Empty when the root is the host's (namespaces-only mode, as Guix with root "/").
@@ -140,7 +145,10 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
     spec.root.kind === 'tmpfs'
       ? planned({ op: 'mount', source: 'none', target: rootDir, fstype: 'tmpfs', flags: 0n, data: 'mode=755' },
         'mount root tmpfs', rootDir)
-      : planned({ op: 'mount', source: rootDir, target: rootDir, flags: MS.BIND | MS.REC }, 'bind root', rootDir),
+      : spec.root.kind === 'rootfs' && spec.root.overlay !== undefined
+        ? planned({ op: 'mount', source: 'overlay', target: rootDir, fstype: 'overlay', flags: 0n, data: overlayData(spec.root.overlay) },
+          'mount root overlay', rootDir)
+        : planned({ op: 'mount', source: rootDir, target: rootDir, flags: MS.BIND | MS.REC }, 'bind root', rootDir),
   ];
   if (spec.rootPropagation !== undefined) {
     steps.push(planned({ op: 'propagation', target: rootDir, flags: PROPAGATION_BITS[spec.rootPropagation] }, `make ${spec.rootPropagation}`, '/'));

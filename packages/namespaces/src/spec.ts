@@ -13,10 +13,26 @@ import { type ConfinementSpec, type ResolvedConfinement, resolveConfinement } fr
 
 export type { BindMount, FileSystemMount, Mount, MountFlag, Propagation, TmpfsMount } from './mount-spec.js';
 
+/** An overlayfs root (Documentation/filesystems/overlayfs.rst): the layer dirs and the container's own upper and work dirs. */
+export interface OverlayRootSpec {
+  /** Lower dirs, TOP first (overlayfs' lowerdir order). */
+  readonly lowerDirs: readonly string[];
+  readonly upperDir: string;
+  readonly workDir: string;
+  /** Read `user.overlay.*` xattrs (the only overlay a user namespace may mount). */
+  readonly userxattr: boolean;
+}
+
 /** The container's root: an empty tmpfs (Guix), a root file system directory (OCI), or the host's / (no mounts). */
 export type RootSpec =
   | { readonly kind: 'tmpfs'; /** Mount point on the host; default a fresh temp dir, removed after exit. */ readonly dir?: string }
-  | { readonly kind: 'rootfs'; /** The directory to use as / (bound onto itself for pivot_root). */ readonly path: string }
+  | {
+    readonly kind: 'rootfs';
+    /** The directory to use as / (bound onto itself for pivot_root). */
+    readonly path: string;
+    /** Mount an overlay on `path` instead of binding it, inside the container's mount namespace (an image store's layers). */
+    readonly overlay?: OverlayRootSpec;
+  }
   | { readonly kind: 'host' };
 
 /** A namespace: new (`'net'`), or joined through a namespace file (`{kind: 'net', path: '/proc/42/ns/net'}`). */
