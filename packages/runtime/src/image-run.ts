@@ -1,32 +1,38 @@
 /**
- * `ct container run IMAGE [CMD...]`: what a person types (shared/DESIGN.md, command names). The image (an OCI
- * layout, oci-archive or docker-save archive path, with `:TAG` or `@DIGEST`) is unpacked by @ct/oci into a bundle
- * under the state root's `.bundles/<id>` (rootless when we are), CMD replaces the image's command, and the
- * bundle runs as `ct run` would; the bundle is removed afterwards unless the container is kept or detached.
- * @ct/oci is imported only here, so the engine verbs never load it.
+ * `ct container run IMAGE [CMD...]`: what a person types (shared/DESIGN.md, command names). IMAGE is a name or
+ * digest in the image store of @ct/oci, or a path (OCI layout, oci-archive, docker-archive, with :TAG or @DIGEST)
+ * imported into the store first. The container's root is an overlay of the image's layer dirs with its own upper
+ * and work dirs in the store's `containers/<id>/`, mounted by the container's child inside its own mount
+ * namespace (image-run-config.ts), so a second container from an image unpacks nothing. The bundle (config.json,
+ * hosts, resolv.conf, hostname, and `store.json` naming the store) lives under the state root's `.bundles/<id>`;
+ * the bundle and the container root are removed afterwards unless the container is kept or detached (then by
+ * `ct delete`). @ct/oci is imported only here, so the engine verbs never load it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
 import { systemError } from './errors.js';
+import { writeImageRunConfig, type ImageRunFlags } from './image-run-config.js';
 import { checkContainerId, ensureStateRoot } from './state-store.js';
 
+export type { ImageRunFlags } from './image-run-config.js';
+
 /** Options of `container run`. */
-export interface ImageRunOptions {
-  /** The image reference (a path, optionally with :TAG or @DIGEST). */
+export interface ImageRunOptions extends ImageRunFlags {
+  /** The image: a store name or digest, or a path (imported first). */
   readonly image: string;
-  /** Replaces the image's entrypoint and command when not empty. */
-  readonly command?: readonly string[];
   /** Container id (default: ct- and 12 random hex digits). */
   readonly name?: string | undefined;
-  /** Return once started; the bundle stays until `ct delete`. */
+  /** Return once started; the bundle and root stay until `ct delete`. */
   readonly detach?: boolean | undefined;
-  /** Keep the stopped container and its bundle. */
+  /** Keep the stopped container, its bundle and root. */
   readonly keep?: boolean | undefined;
-  /** `none` (default): a network namespace of its own with only lo; `host`: the caller's network. */
-  readonly network?: 'none' | 'host' | undefined;
+  /** The image store (default: the user's). */
+  readonly storageRoot?: string | undefined;
+  /** Where warnings go (default: stderr). */
+  readonly onWarning?: ((message: string) => void) | undefined;
 }
 
 /** The bundle directory `container run` uses for `id`. */
@@ -34,44 +40,59 @@ export function imageBundleDir(ctx: RuntimeContext, id: string): string {
   return join(ctx.stateRoot.path, '.bundles', id);
 }
 
-/** Remove the bundle `container run` made for a container (called by delete; a no-op for other bundles). */
+/** Remove the bundle and store root `container run` made for a container (called by delete; a no-op for others). */
 export async function removeImageBundle(ctx: RuntimeContext, id: string, bundle: string): Promise<void> {
   if (bundle !== imageBundleDir(ctx, id)) return;
   const oci = await import('@ct/oci');
+  const storeFile = join(bundle, 'store.json');
+  if (existsSync(storeFile)) {
+    const { storageRoot } = JSON.parse(readFileSync(storeFile, 'utf8')) as { storageRoot: string };
+    await oci.removeContainerRoot(id, { storageRoot });
+  }
   await oci.removeTree(bundle);
 }
 
-/** Unpack `image` and run it; resolves with the exit status (0 when detached). */
+/** The store record of `image`, importing it first when it is a path and not a store name. */
+async function resolveStoreImage(oci: typeof import('@ct/oci'), image: string, storageRoot: string): Promise<string> {
+  const known = oci.matchImage(await oci.listImages({ storageRoot }), image);
+  if (known !== undefined) return known.digest;
+  let isPath = false;
+  try {
+    isPath = existsSync(oci.parseImageRef(image).path);
+  } catch {
+    isPath = false;
+  }
+  if (!isPath) return image; // createContainerRoot reports STORE_IMAGE_NOT_FOUND
+  return (await oci.importImage(image, { storageRoot })).image.digest;
+}
+
+/** Run `options.image`; resolves with the container's exit status (0 when detached). */
 export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): Promise<number> {
   const id = options.name ?? `ct-${randomBytes(6).toString('hex')}`;
   checkContainerId(id);
   ensureStateRoot(ctx.stateRoot.path);
   const bundle = imageBundleDir(ctx, id);
+  const oci = await import('@ct/oci');
+  const storageRoot = options.storageRoot ?? oci.defaultStorageRoot();
+  const digest = await resolveStoreImage(oci, options.image, storageRoot);
   try {
-    mkdirSync(join(ctx.stateRoot.path, '.bundles'), { recursive: true, mode: 0o700 });
+    mkdirSync(bundle, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw systemError('container run: create bundle dir', bundle, err);
   }
-  const oci = await import('@ct/oci');
-  await oci.unpackImage(options.image, bundle, { rootless: ctx.rootless });
-  const keepBundle = options.detach === true || options.keep === true;
+  const keep = options.detach === true || options.keep === true;
+  let rootMade = false;
   try {
-    const file = join(bundle, 'config.json');
-    const config = oci.parseJson(readFileSync(file), file) as {
-      process?: { args?: readonly string[]; terminal?: boolean };
-      linux?: { namespaces?: readonly { type: string }[] };
-    };
-    if (options.network === 'host' && config.linux?.namespaces !== undefined) {
-      config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
-    }
-    if (config.process !== undefined) {
-      // no console sockets yet (issue 9): the container shares our stdio
-      config.process.terminal = false;
-      if (options.command !== undefined && options.command.length > 0) config.process.args = [...options.command];
-    }
-    writeFileSync(file, oci.stringifyJson(config, 2));
+    const root = await oci.createContainerRoot(digest, id, { storageRoot });
+    rootMade = true;
+    writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: digest }));
+    const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
+    writeImageRunConfig(bundle, root.runtimeConfig, root, ctx.rootless, id, root.entrypoint, options, warn);
     return await runContainer(ctx, id, { bundle, detach: options.detach, keep: options.keep });
   } finally {
-    if (!keepBundle) await oci.removeTree(bundle);
+    if (!keep) {
+      if (rootMade) await oci.removeContainerRoot(id, { storageRoot });
+      await oci.removeTree(bundle);
+    }
   }
 }

@@ -105,11 +105,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     return 0;
   },
   async 'container run'(ctx, cmd) {
-    return (await full()).runImage(ctx, {
-      image: cmd.args[0] ?? '', command: cmd.args.slice(1), name: str(cmd.flags, 'name'),
-      detach: bool(cmd.flags, 'detach'), keep: bool(cmd.flags, 'keep') && !bool(cmd.flags, 'rm'),
-      network: str(cmd.flags, 'network') === 'host' ? 'host' : 'none',
-    });
+    return (await full()).runImage(ctx, { ...(await import('./container-run-options.js')).imageRunOptions(cmd.args, cmd.flags) });
   },
   async checkpoint() {
     throw new (await light()).RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');

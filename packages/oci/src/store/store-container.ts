@@ -25,6 +25,14 @@ export interface ContainerRoot {
   readonly lowerDirs: readonly string[];
   /** The image's runtime config template (config.json text). */
   readonly runtimeConfig: string;
+  /** The image config's Entrypoint (the template's args are Entrypoint + Cmd). */
+  readonly entrypoint: readonly string[];
+}
+
+function readEntrypoint(file: string): string[] {
+  const config = JSON.parse(readFileSync(file, 'utf8')) as { config?: { Entrypoint?: unknown } };
+  const e = config.config?.Entrypoint;
+  return Array.isArray(e) ? e.filter((x): x is string => typeof x === 'string') : [];
 }
 
 /** The container dir of `id`. */
@@ -55,6 +63,7 @@ export async function createContainerRoot(nameOrDigest: string, id: string, opti
     return {
       image, dir, upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged'),
       lowerDirs: [...image.layers].reverse().map((l) => layerDiffDir(paths, l)), runtimeConfig,
+      entrypoint: readEntrypoint(join(paths.blobs, digestHex(image.configDigest))),
     };
   });
 }

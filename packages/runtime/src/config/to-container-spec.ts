@@ -15,6 +15,7 @@ import type { BundleConfig, ConfigProcess } from './bundle-config.js';
 import type { OciNamespaceType } from './config-linux.js';
 import type { ConfigMount } from './config-mounts.js';
 import { populateSteps } from './populate-steps.js';
+import { rootOverlay } from '../image-overlay-annotation.js';
 
 /** What the conversion needs beyond the config. */
 export interface ConversionContext {
@@ -118,7 +119,7 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
     }
     : {};
   return {
-    root: { kind: 'rootfs', path: config.rootfs },
+    root: { kind: 'rootfs', path: config.rootfs, ...rootOverlay(config.annotations) },
     mounts,
     namespaces: ns,
     command: { argv: process.args, env: environment(process), cwd: process.cwd },

@@ -1,0 +1,153 @@
+/**
+ * The config.json of a `ct container run`: the image's runtime config template from the store with the root
+ * an overlay of the layer dirs (image-overlay-annotation.ts: the child mounts it inside the container's mount
+ * namespace before /proc, /dev and pivot_root; `userxattr` when rootless, as the only overlay a user namespace
+ * may make reads `user.overlay.*`), and the run's flags applied: command, entrypoint, env, cwd,
+ * user, hostname, volumes, read-only root, network, limits; /etc/hosts, /etc/resolv.conf and /etc/hostname bound
+ * in from files written beside the bundle.
+ * Man pages: mount(2), overlayfs (Documentation/filesystems/overlayfs.rst), hosts(5), resolv.conf(5).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { RuntimeError } from './errors.js';
+import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotation.js';
+
+/** The flags of `container run` that shape the config. */
+export interface ImageRunFlags {
+  /** Replaces the image's command (Cmd) when not empty. */
+  readonly command?: readonly string[] | undefined;
+  /** Replaces the image's entrypoint ('' clears it). */
+  readonly entrypoint?: string | undefined;
+  /** `KEY=value` (or `KEY`, taken from our environment). */
+  readonly env?: readonly string[] | undefined;
+  /** `SRC:DST[:ro]` bind mounts. */
+  readonly volumes?: readonly string[] | undefined;
+  /** Working directory. */
+  readonly workdir?: string | undefined;
+  /** `UID[:GID]` (numeric). */
+  readonly user?: string | undefined;
+  /** Hostname (default: the container id's first 12 characters). */
+  readonly hostname?: string | undefined;
+  /** Mount the root read-only. */
+  readonly readOnly?: boolean | undefined;
+  /** none (own namespace, lo only), host (the caller's), private (own namespace; outbound through pasta/slirp4netns). */
+  readonly network?: 'none' | 'host' | 'private' | undefined;
+  /** Memory limit in bytes. */
+  readonly memory?: bigint | undefined;
+  /** Process count limit. */
+  readonly pidsLimit?: bigint | undefined;
+  /** CPUs (1.5 = one and a half). */
+  readonly cpus?: number | undefined;
+  /** Allocate a terminal for the process. */
+  readonly tty?: boolean | undefined;
+}
+
+/** Where the container's root comes from. */
+export interface OverlayRoot {
+  /** Layer dirs, top first. */
+  readonly lowerDirs: readonly string[];
+  readonly upper: string;
+  readonly work: string;
+  /** The mount point (root.path). */
+  readonly merged: string;
+}
+
+type Json = Record<string, unknown>;
+
+function overlayAnnotationFor(root: OverlayRoot, rootless: boolean): string {
+  const all = [...root.lowerDirs, root.upper, root.work];
+  const bad = all.find((p) => /[,:\\]/.test(p));
+  if (bad !== undefined) throw new RuntimeError('ECONFIG', `container run: overlay: ${bad}: a store path may not hold ',' ':' or '\\'`);
+  return overlayAnnotation({ lowerDirs: root.lowerDirs, upperDir: root.upper, workDir: root.work, userxattr: rootless });
+}
+
+function parseVolume(spec: string): Json {
+  const parts = spec.split(':');
+  const [src, dst, mode] = parts;
+  if (parts.length < 2 || parts.length > 3 || src === undefined || dst === undefined || src === '' || !dst.startsWith('/') || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+    throw new RuntimeError('EUSAGE', `container run: -v ${spec}: expected SRC:DST[:ro|rw] with an absolute DST`);
+  }
+  const source = isAbsolute(src) ? src : resolve(src);
+  if (!existsSync(source)) throw new RuntimeError('EUSAGE', `container run: -v ${spec}: ${source}: no such file or directory`);
+  return { destination: dst, type: 'bind', source, options: ['rbind', mode === 'ro' ? 'ro' : 'rw', 'nosuid', 'nodev'] };
+}
+
+function applyEnv(env: string[], entries: readonly string[]): string[] {
+  const out = [...env];
+  for (const e of entries) {
+    const eq = e.indexOf('=');
+    const entry = eq >= 0 ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : undefined;
+    if (entry === undefined) continue;
+    const key = entry.slice(0, entry.indexOf('='));
+    const at = out.findIndex((x) => x.startsWith(`${key}=`));
+    if (at >= 0) out[at] = entry;
+    else out.push(entry);
+  }
+  return out;
+}
+
+function parseUser(user: string): { uid: number; gid: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  if (m === null) throw new RuntimeError('EUSAGE', `container run: -u ${user}: expected UID[:GID] (numbers)`);
+  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
+}
+
+/** The process args from the image's entrypoint and command and the flags (Docker's rules). */
+function processArgs(image: readonly string[], imageEntrypoint: readonly string[], flags: ImageRunFlags): string[] {
+  const entrypoint = flags.entrypoint === undefined ? imageEntrypoint : flags.entrypoint === '' ? [] : [flags.entrypoint];
+  const cmd = flags.command !== undefined && flags.command.length > 0 ? flags.command : flags.entrypoint !== undefined ? [] : image.slice(imageEntrypoint.length);
+  const args = [...entrypoint, ...cmd];
+  if (args.length === 0) throw new RuntimeError('EUSAGE', 'container run: no command: the image has none and none was given');
+  return args;
+}
+
+/**
+ * Write `bundle/config.json` (and the hosts, resolv.conf and hostname files it binds) from the image's template.
+ * `imageEntrypoint` is the image config's Entrypoint (the template's args are Entrypoint + Cmd).
+ */
+export function writeImageRunConfig(bundle: string, template: string, root: OverlayRoot, rootless: boolean, id: string,
+  imageEntrypoint: readonly string[], flags: ImageRunFlags, warn: (msg: string) => void): void {
+  const config = JSON.parse(template) as Json;
+  const proc = (config['process'] ?? {}) as Json;
+  const linux = (config['linux'] ?? {}) as Json;
+  proc['terminal'] = flags.tty === true;
+  proc['args'] = processArgs((proc['args'] as string[] | undefined) ?? [], imageEntrypoint, flags);
+  if (flags.env !== undefined) proc['env'] = applyEnv((proc['env'] as string[] | undefined) ?? [], flags.env);
+  if (flags.workdir !== undefined) proc['cwd'] = flags.workdir;
+  if (flags.user !== undefined) proc['user'] = parseUser(flags.user);
+  const hostname = flags.hostname ?? id.slice(0, 12);
+  config['hostname'] = hostname;
+  config['root'] = { path: root.merged, readonly: flags.readOnly === true };
+  config['annotations'] = { ...(config['annotations'] as Json | undefined), [OVERLAY_ANNOTATION]: overlayAnnotationFor(root, rootless) };
+  writeFileSync(join(bundle, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`);
+  writeFileSync(join(bundle, 'hostname'), `${hostname}\n`);
+  const network = flags.network ?? 'none';
+  writeFileSync(join(bundle, 'resolv.conf'), network === 'none' ? '' : readHostResolvConf());
+  if (network === 'private') warn('container run: --network private: neither pasta nor slirp4netns is installed: the container has lo only');
+  const etc = (name: string): Json => ({ destination: `/etc/${name}`, type: 'bind', source: join(bundle, name), options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] });
+  const mounts = (config['mounts'] as Json[] | undefined) ?? [];
+  config['mounts'] = [
+    ...mounts, etc('hosts'), etc('hostname'), etc('resolv.conf'), ...(flags.volumes ?? []).map(parseVolume),
+  ];
+  if (network === 'host') linux['namespaces'] = ((linux['namespaces'] as Json[] | undefined) ?? []).filter((n) => n['type'] !== 'network');
+  const resources: Json = {};
+  if (flags.memory !== undefined) resources['memory'] = { limit: Number(flags.memory) };
+  if (flags.pidsLimit !== undefined) resources['pids'] = { limit: Number(flags.pidsLimit) };
+  if (flags.cpus !== undefined) resources['cpu'] = { quota: Math.round(flags.cpus * 100000), period: 100000 };
+  if (Object.keys(resources).length > 0) {
+    linux['resources'] = resources;
+    // The runtime's config conversion does not apply linux.resources yet (and this machine's cgroups are v1).
+    warn('container run: --memory/--pids-limit/--cpus: resource limits are not applied on this machine yet');
+  }
+  config['linux'] = linux;
+  config['process'] = proc;
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(config, null, 2));
+}
+
+function readHostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
