@@ -1,0 +1,50 @@
+/**
+ * What the `ct image` store commands share: the --storage-root and --json flags, the image table of `image ls`,
+ * and the one way they end in an error (message on stderr; with --json, `{error: {code, message}}` on stdout;
+ * exit code 1). Rendering only: the store is @ct/oci's.
+ */
+import { Flags } from '@oclif/core';
+import type { ImageRecord } from '@ct/oci';
+
+/** Flags every store command has. */
+export const storeFlags = {
+  'storage-root': Flags.string({ description: 'the image store (default $XDG_DATA_HOME/ct/storage, /var/lib/ct/storage as root)' }),
+  json: Flags.boolean({ description: 'print the result as JSON on stdout' }),
+};
+
+/** `{storageRoot}` when the flag was given. */
+export function storeOptions(flags: { 'storage-root'?: string | undefined }): { storageRoot?: string } {
+  return flags['storage-root'] !== undefined ? { storageRoot: flags['storage-root'] } : {};
+}
+
+/** Print `value` as JSON. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
+}
+
+/** Report `err` the store commands' way and set exit code 1. */
+export function reportError(err: unknown, json: boolean): void {
+  const e = err as Error & { code?: string };
+  if (json) printJson({ error: { code: e.code ?? 'EUNKNOWN', message: e.message } });
+  process.stderr.write(`${e.message}\n`);
+  process.exitCode = 1;
+}
+
+function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB'];
+  let n = bytes;
+  let u = 0;
+  while (n >= 1000 && u < units.length - 1) { n /= 1000; u++; }
+  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
+
+/** The `image ls` table: NAME, DIGEST (12 hex digits), LAYERS, SIZE, IMPORTED. */
+export function imageTable(images: readonly ImageRecord[]): string {
+  const rows = [['NAME', 'DIGEST', 'LAYERS', 'SIZE', 'IMPORTED']];
+  for (const i of images) {
+    const digest = i.digest.slice(7, 19);
+    for (const name of i.names.length > 0 ? i.names : ['<none>']) rows.push([name, digest, String(i.layers.length), humanSize(i.size), i.imported]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('')).join('\n') + '\n';
+}
