@@ -24,3 +24,6 @@ export * from './spec/index.js';
 
 // The image store (issue 10): per-user storage of images, layers in overlay form, container roots.
 export * from './store/index.js';
+
+// Registry pulls (issue 11): references as users write them, the distribution API, verified resumable downloads.
+export * from './registry/index.js';

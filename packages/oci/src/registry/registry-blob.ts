@@ -1,0 +1,107 @@
+/**
+ * Downloading one blob to a file, verified while it streams (DigestVerifier: size and digest) and resumable: bytes
+ * go to `FILE.partial`; after a lost connection (or in a later run) the download goes on with a `Range` request
+ * from the partial file's size, the kept bytes being hashed first so the whole blob is verified at the end. A
+ * server that ignores the Range (200) restarts the file. Only a verified blob is renamed to FILE.
+ * See RFC 9110 "Range requests" and distribution-spec "Pulling blobs".
+ */
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DigestVerifier } from '../digest.js';
+import { OciLayoutError } from '../errors.js';
+import type { Descriptor } from '../spec/image-spec.js';
+import type { RegistryClient } from './registry-client.js';
+import { RegistryError } from './registry-error.js';
+
+/** Progress of a blob download. */
+export interface BlobProgress {
+  readonly digest: string;
+  /** Bytes of the blob on disk so far. */
+  readonly bytes: bigint;
+  readonly total: bigint;
+}
+
+/** Options of {@link downloadBlob}. */
+export interface DownloadOptions {
+  /** Retries with a Range request after a lost connection (default 3). */
+  readonly retries?: number;
+  readonly onProgress?: (p: BlobProgress) => void;
+}
+
+/** Passes on only the bytes after the first `skip` (those already on disk). */
+function skipFirst(skip: bigint): Transform {
+  let left = skip;
+  return new Transform({
+    transform(chunk: Buffer, _e, cb: TransformCallback): void {
+      if (left >= BigInt(chunk.length)) { left -= BigInt(chunk.length); cb(); return; }
+      const rest = chunk.subarray(Number(left));
+      left = 0n;
+      cb(null, rest);
+    },
+  });
+}
+
+function partialSize(file: string): bigint {
+  return existsSync(file) ? BigInt(statSync(file).size) : 0n;
+}
+
+async function attempt(client: RegistryClient, desc: Descriptor, partial: string, options: DownloadOptions): Promise<void> {
+  let have = partialSize(partial);
+  if (have > desc.size) { rmSync(partial); have = 0n; }
+  const res = await client.get(`blobs/${desc.digest}`, have > 0n ? { range: `bytes=${have}-` } : {});
+  if (res.status === 404) {
+    res.body.resume();
+    throw new RegistryError('REGISTRY_NOT_FOUND', `get blob ${desc.digest}: not found in ${client.ref.repository}`, { url: res.url.href, status: 404 });
+  }
+  if (res.status === 416 && have === desc.size) {
+    res.body.resume(); // all there already; verified below
+  } else if (res.status === 200 || res.status === 206) {
+    if (res.status === 200 || !String(res.headers['content-range'] ?? '').startsWith(`bytes ${have}-`)) { rmSync(partial, { force: true }); have = 0n; }
+  } else {
+    res.body.resume();
+    throw new RegistryError('REGISTRY_HTTP', `get blob ${desc.digest}: status ${res.status}`, { url: res.url.href, status: res.status });
+  }
+  const verifier = new DigestVerifier({ digest: desc.digest, size: desc.size, mediaType: desc.mediaType });
+  let bytes = have;
+  const count = new Transform({
+    transform(chunk: Buffer, _e, cb: TransformCallback): void {
+      bytes += BigInt(chunk.length);
+      options.onProgress?.({ digest: desc.digest, bytes, total: desc.size });
+      cb(null, chunk);
+    },
+  });
+  const kept = have > 0n ? createReadStream(partial, { end: Number(have) - 1 }) : undefined;
+  const network = res.status === 416 ? undefined : res.body;
+  async function* source(): AsyncGenerator<Buffer> {
+    if (kept !== undefined) for await (const c of kept) yield c as Buffer;
+    if (network !== undefined) for await (const c of network) yield c as Buffer;
+  }
+  const sink = have === 0n && network !== undefined ? createWriteStream(partial, { flags: 'w', mode: 0o644 }) : createWriteStream(partial, { flags: 'a', mode: 0o644 });
+  try {
+    await pipeline(source, verifier, skipFirst(have), count, sink as Writable);
+  } catch (err) {
+    if (err instanceof OciLayoutError) { rmSync(partial, { force: true }); throw err; }
+    throw new RegistryError('REGISTRY_NETWORK', `get blob ${desc.digest}: ${(err as NodeJS.ErrnoException).code ?? String(err)} after ${bytes} of ${desc.size} bytes`, { url: res.url.href }, { cause: err });
+  }
+}
+
+/**
+ * Download `desc` to `file` (kept as is when it exists: callers write only verified blobs there).
+ * @throws OciLayoutError OCI_DIGEST_MISMATCH / OCI_SIZE_MISMATCH naming the blob (the partial file is removed);
+ *   RegistryError REGISTRY_NETWORK after the retries (the partial file is kept for a later resume), REGISTRY_NOT_FOUND.
+ */
+export async function downloadBlob(client: RegistryClient, desc: Descriptor, file: string, options: DownloadOptions = {}): Promise<void> {
+  if (existsSync(file)) return;
+  const partial = `${file}.partial`;
+  const retries = options.retries ?? 3;
+  for (let i = 0; ; i++) {
+    try {
+      await attempt(client, desc, partial, options);
+      renameSync(partial, file);
+      return;
+    } catch (err) {
+      if (!(err instanceof RegistryError) || err.code !== 'REGISTRY_NETWORK' || i >= retries) throw err;
+    }
+  }
+}
