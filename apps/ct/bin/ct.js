@@ -10,6 +10,8 @@ if (code !== undefined) {
   if (process.stdout.writableLength === 0) process.exit(code);
   process.stdout.once('drain', () => process.exit(code));
 } else {
+  // plugins ship compiled JavaScript: no ts-node lookup (and no warning for linked ESM plugins); PLUGINS.md
+  globalThis.oclif = { ...globalThis.oclif, enableAutoTranspile: false };
   const { execute } = await import('@oclif/core');
   await execute({ dir: import.meta.url });
 }

@@ -28,6 +28,10 @@ export async function leanMain(argv: readonly string[]): Promise<number | undefi
       process.stderr.write('ct: checkpoint is not supported (no CRIU)\n');
       return 1;
     case 'verb':
+      if (parsed.command.verb === 'container run') {
+        // plugin hooks (apps/ct/PLUGINS.md); oclif is imported only when a user plugin is installed
+        return (await import('../hooks/container-run-hooks.js')).runContainerWithHooks(parsed.command, stdoutOutput);
+      }
       return runVerb(parsed.command, stdoutOutput);
     default:
       return undefined;
