@@ -57,6 +57,9 @@ Napi::Value Llistxattr(const Napi::CallbackInfo& info) {
 Napi::Value Lremovexattr(const Napi::CallbackInfo& info) {
   return Ret(info.Env(), lremovexattr(PathArg(info, 0), PathArg(info, 1)));
 }
+Napi::Value Fremovexattr(const Napi::CallbackInfo& info) {
+  return Ret(info.Env(), fremovexattr(IntArg(info, 0), PathArg(info, 1)));
+}
 
 // statx(dirfd, path, flags, mask, out: Buffer(>= 256))
 Napi::Value Statx(const Napi::CallbackInfo& info) {
@@ -76,6 +79,7 @@ void InitMeta(Napi::Env env, Napi::Object exports) {
   CT_EXPORT("flistxattr", Flistxattr);
   CT_EXPORT("llistxattr", Llistxattr);
   CT_EXPORT("lremovexattr", Lremovexattr);
+  CT_EXPORT("fremovexattr", Fremovexattr);
   CT_EXPORT("statx", Statx);
 }
 

@@ -36,6 +36,7 @@ export interface NativeBinding {
   flistxattr(fd: number): Buffer | number;
   llistxattr(path: CStr): Buffer | number;
   lremovexattr(path: CStr, name: CStr): number;
+  fremovexattr(fd: number, name: CStr): number;
   statx(dirfd: number, path: CStr, flags: number, mask: number, out: Buffer): number;
   // locks.cc
   fcntlLock(

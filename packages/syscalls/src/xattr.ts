@@ -53,3 +53,8 @@ export function llistxattr(path: PathLike): Buffer[] {
 export function lremovexattr(path: PathLike, name: PathLike): void {
   check(native.lremovexattr(cPath(path), cPath(name)), 'lremovexattr', path);
 }
+
+/** fremovexattr(2) (ENODATA when absent). */
+export function fremovexattr(fd: number, name: PathLike): void {
+  check(native.fremovexattr(fd, cPath(name)), 'fremovexattr', name);
+}

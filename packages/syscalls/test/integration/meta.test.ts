@@ -3,7 +3,7 @@ import { closeSync, constants as fsConstants, mkdtempSync, openSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  F, LOCK, O, SyscallError, XATTR, flistxattr, flock, flockTry, fsetxattr, lgetxattr, llistxattr, lremovexattr,
+  F, LOCK, O, SyscallError, XATTR, flistxattr, flock, fremovexattr, flockTry, fsetxattr, lgetxattr, llistxattr, lremovexattr,
   lsetxattr, ofdGetLock, ofdLock, ofdLockTry, statx,
 } from '../../src/index.js';
 
@@ -39,6 +39,9 @@ describe('xattr, statx and locks', () => {
       throw e;
     }
     assert.deepEqual(flistxattr(fd).map(String).sort(), ['user.a', 'user.b']);
+    fremovexattr(fd, 'user.a');
+    assert.deepEqual(flistxattr(fd).map(String), ['user.b']);
+    assert.throws(() => fremovexattr(fd, 'user.a'), (e: unknown) => e instanceof SyscallError && e.code === 'ENODATA');
     closeSync(fd);
   });
   it('lgetxattr, a symlink is not followed', () => {
