@@ -1,0 +1,36 @@
+/** Store naming: chain ids, default names, finding an image by name or digest prefix, the default store root. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chainIds, defaultStorageRoot, matchImage, type ImageRecord } from '../../src/index.js';
+
+const rec = (hex: string, names: string[]): ImageRecord => ({
+  digest: `sha256:${hex.padEnd(64, '0')}`, names, configDigest: 'sha256:00', layers: [], diffIds: [], platform: 'linux/amd64', imported: '', size: 0,
+});
+
+describe('store names', function () {
+  it('chainIds, the first is the diff id, the next hashes "parent diffid"', () => {
+    const a = `sha256:${'a'.repeat(64)}`;
+    const b = `sha256:${'b'.repeat(64)}`;
+    const [c0, c1] = chainIds([a, b]);
+    assert.equal(c0, a);
+    assert.equal(c1, `sha256:${createHash('sha256').update(`${a} ${b}`).digest('hex')}`);
+  });
+  it('matchImage, a bare name means :latest; a tag must match exactly', () => {
+    const records = [rec('aa', ['busybox:latest']), rec('bb', ['busybox:1'])];
+    assert.equal(matchImage(records, 'busybox')?.digest, records[0]!.digest);
+    assert.equal(matchImage(records, 'busybox:1')?.digest, records[1]!.digest);
+    assert.equal(matchImage(records, 'busybox:2'), undefined);
+  });
+  it('matchImage, a digest or a hex prefix of 4 or more; an ambiguous prefix is an error', () => {
+    const records = [rec('abcd1', ['x']), rec('abcd2', ['y'])];
+    assert.equal(matchImage(records, 'abcd1')?.names[0], 'x');
+    assert.equal(matchImage(records, records[1]!.digest)?.names[0], 'y');
+    assert.equal(matchImage(records, 'abc'), undefined, 'shorter than 4 digits is not a prefix');
+    assert.throws(() => matchImage(records, 'abcd'), { code: 'STORE_IMAGE_AMBIGUOUS' });
+  });
+  it('defaultStorageRoot, root, XDG_DATA_HOME, then HOME', () => {
+    assert.equal(defaultStorageRoot({}, 0), '/var/lib/ct/storage');
+    assert.equal(defaultStorageRoot({ XDG_DATA_HOME: '/x' }, 1000), '/x/ct/storage');
+    assert.equal(defaultStorageRoot({ HOME: '/home/u' }, 1000), '/home/u/.local/share/ct/storage');
+  });
+});
