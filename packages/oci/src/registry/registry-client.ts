@@ -59,7 +59,9 @@ export class RegistryClient {
     try {
       res = await httpGet(new URL('/v2/', base), {}, this.options);
     } catch (err) {
-      if (!plainAllowed || !(err instanceof RegistryError) || err.code !== 'REGISTRY_NETWORK') throw err;
+      // Fall back only when the server does not speak TLS at all (docker does the same for loopback): a
+      // certificate that does not verify is an error, never a reason to go plain.
+      if (!plainAllowed || !(err instanceof RegistryError) || !speaksNoTls(err.cause)) throw err;
       base = new URL(`http://${this.ref.host}/`);
       try {
         res = await httpGet(new URL('/v2/', base), {}, this.options);
@@ -118,6 +120,13 @@ export class RegistryClient {
     }
     return token;
   }
+}
+
+const NO_TLS = new Set(['EPROTO', 'ECONNRESET', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+function speaksNoTls(cause: unknown): boolean {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return code !== undefined && NO_TLS.has(code);
 }
 
 function pickChallenge(header: string | undefined): AuthChallenge | undefined {

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { testImage, requireFeature } from '@ct/test-utils';
+import { OciLayoutError, RegistryError, pullImage, pullToLayout, listImages } from '../../src/index.js';
+import { startFakeRegistry } from '../fixtures/registry/fake-registry.js';
+import { makePki, registryToolsPresent, skopeoPush, startDistribution, startTokenService, type Distribution, type TestPki } from '../fixtures/registry/distribution.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const BUSYBOX = testImage('busybox');
+const MULTI = join(testImage('oci-fixtures'), 'multi-platform');
+const busyboxIndex = (): { manifests: { digest: string }[] } => JSON.parse(readFileSync(join(BUSYBOX, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+const busyboxManifest = (): { config: { digest: string }; layers: { digest: string; size: number }[] } =>
+  JSON.parse(readFileSync(join(BUSYBOX, 'blobs', 'sha256', busyboxIndex().manifests[0]!.digest.slice(7)), 'utf8')) as { config: { digest: string }; layers: { digest: string; size: number }[] };
+const blobFile = (layout: string, digest: string): string => join(layout, 'blobs', ...digest.split(':'));
+const isCode = (code: string) => (e: unknown): boolean => (e instanceof RegistryError || e instanceof OciLayoutError) && e.code === code;
+
+describe('registry pull, Debian docker-registry on loopback', () => {
+  let tmp: { dir: string; cleanup: () => void };
+  let plain: Distribution;
+  const extra: Distribution[] = [];
+  let pki: TestPki;
+
+  before(async function () {
+    requireFeature(this, registryToolsPresent(), 'docker-registry, openssl and skopeo are needed (apt-get install docker-registry openssl skopeo)');
+    requireFeature(this, existsSync(join(BUSYBOX, 'index.json')) && existsSync(join(MULTI, 'index.json')), 'test images: run node tools/images/build.mjs');
+    this.timeout(120_000);
+    tmp = tempDir('ct-registry-');
+    plain = await startDistribution(join(tmp.dir, 'plain'), { storage: join(tmp.dir, 'storage') });
+    skopeoPush(BUSYBOX, `${plain.host}/busybox:latest`);
+    skopeoPush(`${MULTI}:multi`, `${plain.host}/multi:latest`, ['--all']);
+    pki = makePki(join(tmp.dir, 'pki'));
+  });
+  after(async () => {
+    await Promise.all([plain?.stop(), ...extra.map((d) => d.stop())]);
+    tmp?.cleanup();
+  });
+
+  it('pullToLayout, plain http on loopback: every blob verified and the manifest recorded under the full name', async () => {
+    const layout = join(tmp.dir, 'out-plain');
+    const pulled = await pullToLayout(`${plain.host}/busybox`, layout);
+    assert.equal(pulled.manifest.digest, busyboxIndex().manifests[0]!.digest);
+    const m = busyboxManifest();
+    for (const d of [m.config.digest, ...m.layers.map((l) => l.digest)]) {
+      assert.deepEqual(readFileSync(blobFile(layout, d)), readFileSync(blobFile(BUSYBOX, d)), d);
+    }
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: { annotations: Record<string, string> }[] };
+    assert.equal(index.manifests[0]!.annotations['org.opencontainers.image.ref.name'], `${plain.host}/busybox:latest`);
+    assert.deepEqual(readdirSync(join(layout, 'blobs', 'sha256')).filter((f) => f.includes('.')), []);
+  });
+
+  it('pullImage, into the image store under the full reference', async () => {
+    const storageRoot = join(tmp.dir, 'store');
+    const events: bigint[] = [];
+    const result = await pullImage(`${plain.host}/busybox:latest`, { storageRoot, onProgress: (p) => events.push(p.bytes) });
+    assert.equal(result.image.digest, busyboxIndex().manifests[0]!.digest);
+    const listed = await listImages({ storageRoot });
+    assert.ok(listed.some((r) => r.names.includes(`${plain.host}/busybox:latest`)));
+    assert.ok(events.length > 0 && events.at(-1)! > 0n);
+  });
+
+  it('pullToLayout, a multi-arch index: the wanted platform is chosen', async () => {
+    const arm = await pullToLayout(`${plain.host}/multi`, join(tmp.dir, 'out-arm'), { platform: { os: 'linux', architecture: 'arm64' } });
+    assert.equal(arm.manifest.digest, 'sha256:3a731ef9f623d714ce9975b0b522cf622f7f1d8ecab7c93b345c0c516aa05fc4');
+    assert.equal(arm.indexDigest, 'sha256:f60c6fa5dc1b21b7a3541221128970c8476344559dc4f3ba4c326e58154913e2');
+    const amd = await pullToLayout(`${plain.host}/multi`, join(tmp.dir, 'out-amd'), { platform: { os: 'linux', architecture: 'amd64' } });
+    assert.equal(amd.manifest.digest, 'sha256:9e06383838f55a2d97c343082f94b220f84be891612086e21406c413755343e4');
+    await assert.rejects(pullToLayout(`${plain.host}/multi`, join(tmp.dir, 'out-none'), { platform: { os: 'linux', architecture: 's390x' } }), isCode('OCI_NO_MATCHING_PLATFORM'));
+  });
+
+  it('pullToLayout, by digest; a missing tag is not found', async () => {
+    const digest = busyboxIndex().manifests[0]!.digest;
+    const pulled = await pullToLayout(`${plain.host}/busybox@${digest}`, join(tmp.dir, 'out-digest'));
+    assert.equal(pulled.manifest.digest, digest);
+    await assert.rejects(pullToLayout(`${plain.host}/busybox:nope`, join(tmp.dir, 'out-nope')), isCode('REGISTRY_NOT_FOUND'));
+  });
+
+  it('pullToLayout, TLS with a CA made by openssl: trusted with --ca-file, refused without', async () => {
+    const tls = await startDistribution(join(tmp.dir, 'tls'), { storage: join(tmp.dir, 'storage'), tls: pki });
+    extra.push(tls);
+    const pulled = await pullToLayout(`${tls.host}/busybox`, join(tmp.dir, 'out-tls'), { caFile: pki.caCert });
+    assert.equal(pulled.manifest.digest, busyboxIndex().manifests[0]!.digest);
+    await assert.rejects(pullToLayout(`${tls.host}/busybox`, join(tmp.dir, 'out-tls-untrusted')), isCode('REGISTRY_NETWORK'));
+  });
+
+  it('pullToLayout, token auth: the challenge is answered with a pull-scoped token from the auth file credentials', async () => {
+    const service = 'ct-test-registry';
+    const tokens = await startTokenService({ key: join(tmp.dir, 'pki', 'ca.key'), cert: pki.caCert }, 'ct-test-issuer', service, 'alice:secret');
+    try {
+      const reg = await startDistribution(join(tmp.dir, 'token'), { storage: join(tmp.dir, 'storage'), token: { realm: tokens.realm, service, issuer: 'ct-test-issuer', rootCert: pki.caCert } });
+      extra.push(reg);
+      const authFile = join(tmp.dir, 'auth.json');
+      writeFileSync(authFile, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:secret').toString('base64') } } }));
+      const pulled = await pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out-token'), { authFile });
+      assert.equal(pulled.manifest.digest, busyboxIndex().manifests[0]!.digest);
+      assert.ok(tokens.requests.some((r) => r.query.get('scope') === 'repository:busybox:pull' && r.query.get('service') === service));
+      writeFileSync(authFile, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:wrong').toString('base64') } } }));
+      await assert.rejects(pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out-token-bad'), { authFile }), isCode('REGISTRY_UNAUTHORIZED'));
+    } finally {
+      await tokens.close();
+    }
+  });
+});
+
+describe('registry pull, misbehaving servers on loopback', () => {
+  let tmp: { dir: string; cleanup: () => void };
+  beforeEach(function () {
+    requireFeature(this, existsSync(join(BUSYBOX, 'index.json')), 'test images: run node tools/images/build.mjs');
+    tmp = tempDir('ct-registry-');
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('pullToLayout, a blob redirect to another host does not carry the Authorization header', async () => {
+    const reg = await startFakeRegistry(BUSYBOX, { basicAuth: 'bob:pw', redirectBlobs: true });
+    try {
+      await pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out'), { credentials: { username: 'bob', password: 'pw' } });
+      const atBlobs = reg.requests.filter((r) => r.server === 'blobs');
+      assert.equal(atBlobs.length, 2);
+      for (const r of atBlobs) assert.equal(r.headers.authorization, undefined, r.url);
+      assert.ok(reg.requests.some((r) => r.server === 'registry' && r.url.includes('/blobs/') && r.headers.authorization?.startsWith('Basic ') === true));
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('pullToLayout, a tampered layer is refused naming the blob and nothing of it is kept', async () => {
+    const layer = busyboxManifest().layers[0]!.digest;
+    const reg = await startFakeRegistry(BUSYBOX, { tamper: layer });
+    const layout = join(tmp.dir, 'out');
+    try {
+      await assert.rejects(pullToLayout(`${reg.host}/busybox`, layout), (e: unknown) => e instanceof OciLayoutError && e.code === 'OCI_DIGEST_MISMATCH' && e.digest === layer);
+      assert.equal(existsSync(blobFile(layout, layer)), false);
+      assert.equal(existsSync(`${blobFile(layout, layer)}.partial`), false);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('pullToLayout, a connection cut midway is resumed with a Range request', async () => {
+    const layer = busyboxManifest().layers[0]!;
+    const reg = await startFakeRegistry(BUSYBOX, { cut: { digest: layer.digest, after: 300_000 } });
+    const layout = join(tmp.dir, 'out');
+    try {
+      await pullToLayout(`${reg.host}/busybox`, layout);
+      const ranged = reg.requests.filter((r) => r.url.endsWith(layer.digest) && r.headers.range !== undefined);
+      assert.equal(ranged.length, 1);
+      const from = Number(/^bytes=([0-9]+)-$/.exec(ranged[0]!.headers.range!)?.[1]);
+      assert.ok(from > 0 && from <= 300_000, String(from));
+      assert.deepEqual(readFileSync(blobFile(layout, layer.digest)), readFileSync(blobFile(BUSYBOX, layer.digest)));
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('pullToLayout, a pull killed midway keeps its partial blob and the next pull resumes it', async () => {
+    const layer = busyboxManifest().layers[0]!;
+    const reg = await startFakeRegistry(BUSYBOX, { cut: { digest: layer.digest, after: 500_000 } });
+    const layout = join(tmp.dir, 'out');
+    try {
+      await assert.rejects(pullToLayout(`${reg.host}/busybox`, layout, { retries: 0 }), isCode('REGISTRY_NETWORK'));
+      const kept = statSync(`${blobFile(layout, layer.digest)}.partial`).size;
+      assert.ok(kept > 0 && kept <= 500_000, String(kept));
+      await pullToLayout(`${reg.host}/busybox`, layout);
+      const ranged = reg.requests.filter((r) => r.url.endsWith(layer.digest) && r.headers.range !== undefined);
+      assert.deepEqual(ranged.map((r) => r.headers.range), [`bytes=${kept}-`]);
+      assert.deepEqual(readFileSync(blobFile(layout, layer.digest)), readFileSync(blobFile(BUSYBOX, layer.digest)));
+      assert.equal(existsSync(`${blobFile(layout, layer.digest)}.partial`), false);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('pullToLayout, plain http to a non-loopback host is refused without --insecure-http', async () => {
+    await assert.rejects(pullToLayout('10.255.255.1:5000/x', join(tmp.dir, 'out'), { timeoutMs: 2000 }), isCode('REGISTRY_NETWORK'));
+  });
+});
