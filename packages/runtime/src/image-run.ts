@@ -6,7 +6,8 @@
  * namespace (image-run-config.ts), so a second container from an image unpacks nothing. The bundle (config.json,
  * hosts, resolv.conf, hostname, and `store.json` naming the store) lives under the state root's `.bundles/<id>`;
  * the bundle and the container root are removed afterwards unless the container is kept or detached (then by
- * `ct delete`). @ct/oci is imported only here, so the engine verbs never load it.
+ * `ct delete` or `ct container rm`). A detached container runs under a monitor process (container-run-monitor/)
+ * that writes its log and exit status into the bundle. @ct/oci is imported only here, so the engine verbs never load it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,8 @@ export interface ImageRunOptions extends ImageRunFlags {
   readonly keep?: boolean | undefined;
   /** The image store (default: the user's). */
   readonly storageRoot?: string | undefined;
+  /** Called with the id once a detached container runs. */
+  readonly onDetached?: ((id: string) => void) | undefined;
   /** Where warnings go (default: stderr). */
   readonly onWarning?: ((message: string) => void) | undefined;
 }
@@ -38,6 +41,16 @@ export interface ImageRunOptions extends ImageRunFlags {
 /** The bundle directory `container run` uses for `id`. */
 export function imageBundleDir(ctx: RuntimeContext, id: string): string {
   return join(ctx.stateRoot.path, '.bundles', id);
+}
+
+/** The log of a detached container (its stdout and stderr). */
+export function imageLogFile(ctx: RuntimeContext, id: string): string {
+  return join(imageBundleDir(ctx, id), 'container.log');
+}
+
+/** Where the monitor of a detached container records its exit status. */
+export function imageExitFile(ctx: RuntimeContext, id: string): string {
+  return join(imageBundleDir(ctx, id), 'exit.json');
 }
 
 /** Remove the bundle and store root `container run` made for a container (called by delete; a no-op for others). */
@@ -88,7 +101,18 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: digest }));
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     writeImageRunConfig(bundle, root.runtimeConfig, root, ctx.rootless, id, root.entrypoint, options, warn);
-    return await runContainer(ctx, id, { bundle, detach: options.detach, keep: options.keep });
+    if (options.detach === true) {
+      const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
+      try {
+        await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id));
+      } catch (err) {
+        await removeImageBundle(ctx, id, bundle);
+        throw err;
+      }
+      options.onDetached?.(id);
+      return 0;
+    }
+    return await runContainer(ctx, id, { bundle, keep: options.keep });
   } finally {
     if (!keep) {
       if (rootMade) await oci.removeContainerRoot(id, { storageRoot });

@@ -14,6 +14,9 @@ export { startContainer } from './container-start.js';
 export { runContainer, type RunOptions } from './container-run.js';
 export { imageBundleDir, runImage, type ImageRunOptions } from './image-run.js';
 export {
+  listImageContainers, imageContainerLog, stopImageContainer, removeImageContainer, type ImageContainer,
+} from './image-containers.js';
+export {
   RuntimeError, ContainerNotFoundError, ConfigError, errnoPhrase, type RuntimeErrorCode,
 } from './errors.js';
 export { featuresDocument, type FeaturesDocument } from './features.js';

@@ -104,8 +104,28 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     else out.stdout(['PID', ...pids.map(String)].join('\n') + '\n');
     return 0;
   },
-  async 'container run'(ctx, cmd) {
-    return (await full()).runImage(ctx, { ...(await import('./container-run-options.js')).imageRunOptions(cmd.args, cmd.flags) });
+  async 'container run'(ctx, cmd, out) {
+    const options = (await import('./container-run-options.js')).imageRunOptions(cmd.args, cmd.flags);
+    return (await full()).runImage(ctx, { ...options, onDetached: (cid) => out.stdout(`${cid}\n`) });
+  },
+  async 'container ps'(ctx, cmd, out) {
+    const list = (await full()).listImageContainers(ctx, { all: bool(cmd.flags, 'all') });
+    out.stdout(bool(cmd.flags, 'json') ? json(list) : (await import('./container-output.js')).containerTable(list));
+    return 0;
+  },
+  async 'container logs'(ctx, cmd) {
+    process.stdout.write((await full()).imageContainerLog(ctx, id(cmd)));
+    return 0;
+  },
+  async 'container stop'(ctx, cmd, out) {
+    await (await full()).stopImageContainer(ctx, id(cmd), int(cmd.flags, 'time'));
+    out.stdout(`${id(cmd)}\n`);
+    return 0;
+  },
+  async 'container rm'(ctx, cmd, out) {
+    await (await full()).removeImageContainer(ctx, id(cmd), { force: bool(cmd.flags, 'force') });
+    out.stdout(`${id(cmd)}\n`);
+    return 0;
   },
   async checkpoint() {
     throw new (await light()).RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');

@@ -38,7 +38,9 @@ export type VerbName =
   | 'create' | 'start' | 'run' | 'state' | 'kill' | 'delete' | 'list' | 'spec' | 'features'
   | 'exec' | 'ps' | 'pause' | 'resume' | 'update' | 'events' | 'checkpoint'
   /** `ct container run IMAGE [CMD...]`, also on the lean path. */
-  | 'container run';
+  | 'container run'
+  /** The containers of `container run`: list, log, stop, remove. */
+  | 'container ps' | 'container logs' | 'container stop' | 'container rm';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -176,6 +178,25 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'cpus', kind: 'string', description: 'CPU limit (1.5 = one and a half CPUs)' },
       { name: 'storage-root', kind: 'string', description: 'the image store (default $XDG_DATA_HOME/ct/storage, /var/lib/ct/storage as root)' },
     ],
+  },
+  'container ps': {
+    description: 'list the containers of ct container run (running ones; --all for every one)',
+    args: [],
+    flags: [
+      { name: 'all', char: 'a', kind: 'boolean', description: 'also the stopped ones, with their exit status' },
+      { name: 'json', kind: 'boolean', description: 'print JSON' },
+    ],
+  },
+  'container logs': { description: 'print the log (stdout and stderr) of a detached container', args: [id], flags: [] },
+  'container stop': {
+    description: 'stop a container: SIGTERM, then SIGKILL after the timeout',
+    args: [id],
+    flags: [{ name: 'time', char: 't', kind: 'integer', description: 'seconds to wait before SIGKILL (default 10)' }],
+  },
+  'container rm': {
+    description: 'remove a stopped container with its root and bundle',
+    args: [id],
+    flags: [{ name: 'force', char: 'f', kind: 'boolean', description: 'kill it first if it runs' }],
   },
   checkpoint: { description: 'checkpoint a container (not supported: always fails, so engines see it is absent)', args: [id], flags: [] },
 };

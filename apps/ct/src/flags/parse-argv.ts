@@ -104,7 +104,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     setFlag(globals, def, readValue(def, tok, next));
   }
   let verb = argv[i];
-  if (verb === 'container' && argv[i + 1] === 'run') verb = `container ${argv[++i] ?? ''}`;
+  if (verb === 'container' && isVerb(`container ${argv[i + 1] ?? ''}`)) verb = `container ${argv[++i] ?? ''}`;
   if (verb === undefined || !isVerb(verb)) return { kind: 'other' };
   const spec = verbs[verb];
   const flags: Record<string, FlagValue> = {};

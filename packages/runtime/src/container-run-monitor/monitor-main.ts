@@ -1,0 +1,52 @@
+/**
+ * The monitor of a detached `ct container run -d`: a small Node process of its own session that the caller starts
+ * and leaves behind. It creates and starts the container from the prepared bundle with its own stdout and stderr
+ * (the container log, opened by the caller) as the container's stdio, tells the caller through fd 3 that it is
+ * running (`ok`) or why it is not (`error` and the message), then waits for the init (its child: watched through
+ * the pidfd) and records the exit status in `exit.json` beside the log. The container is kept (stopped) for
+ * `ct container ps --all`, `logs` and `rm`.
+ * Usage: node monitor-main.js JSON (MonitorArgs). Man pages: setsid(2), pidfd_open(2).
+ */
+import { closeSync, writeSync } from 'node:fs';
+import { createContext, type GlobalOptions } from '../context.js';
+import { createContainer } from '../container-create.js';
+import { deleteContainer } from '../container-delete.js';
+import { startContainer } from '../container-start.js';
+import { writeFileAtomic } from '../state-store.js';
+import type { MonitorArgs } from './monitor-spawn.js';
+
+const READY_FD = 3;
+
+function tell(line: string): void {
+  try {
+    writeSync(READY_FD, `${line}\n`);
+    closeSync(READY_FD);
+  } catch {
+    // the caller is gone: nothing to tell
+  }
+}
+
+async function main(): Promise<number> {
+  const args = JSON.parse(process.argv[2] ?? '{}') as MonitorArgs;
+  const global: GlobalOptions = { root: args.root, rootless: args.rootless ? 'true' : 'false' };
+  const ctx = createContext(global);
+  let init;
+  try {
+    ({ init } = await createContainer(ctx, args.id, { bundle: args.bundle, relaySignals: false }));
+    try {
+      await startContainer(ctx, args.id);
+    } catch (err) {
+      await deleteContainer(ctx, args.id, { force: true });
+      throw err;
+    }
+  } catch (err) {
+    tell(`error ${JSON.stringify({ message: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code })}`);
+    return 1;
+  }
+  tell('ok');
+  const status = await init.wait();
+  writeFileAtomic(args.exitFile, JSON.stringify({ status, finished: new Date().toISOString() }), 0o644);
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,96 @@
+/**
+ * `ct container ps|logs|stop|rm`: the containers `ct container run` made (those whose bundle is under the state
+ * root's `.bundles/`), with their image (the bundle's store.json), command, status and, once a detached one has
+ * exited, the exit status its monitor recorded.
+ * Man pages: kill(2).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RuntimeContext } from './context.js';
+import { deleteContainer } from './container-delete.js';
+import { killContainer } from './container-kill.js';
+import { containerState, listContainers, type ContainerState } from './container-state.js';
+import { RuntimeError } from './errors.js';
+import { imageBundleDir, imageExitFile, imageLogFile } from './image-run.js';
+
+/** One container of `container ps`. */
+export interface ImageContainer {
+  readonly id: string;
+  /** The image's digest in the store. */
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly status: ContainerState['status'];
+  readonly created: string;
+  readonly pid: number;
+  /** The exit status, once known (detached containers). */
+  readonly exitStatus?: number;
+}
+
+function readJsonFile<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(ctx: RuntimeContext, s: ContainerState): ImageContainer {
+  const bundle = imageBundleDir(ctx, s.id);
+  const store = readJsonFile<{ image: string }>(join(bundle, 'store.json'));
+  const config = readJsonFile<{ process?: { args?: string[] } }>(join(bundle, 'config.json'));
+  const exit = readJsonFile<{ status: number }>(imageExitFile(ctx, s.id));
+  return {
+    id: s.id, image: store?.image ?? '', command: config?.process?.args ?? [], status: s.status, created: s.created, pid: s.pid,
+    ...(exit !== undefined ? { exitStatus: exit.status } : {}),
+  };
+}
+
+/** The containers of `container run`; only the running ones unless `all`. */
+export function listImageContainers(ctx: RuntimeContext, options: { all?: boolean } = {}): ImageContainer[] {
+  return listContainers(ctx)
+    .filter((s) => s.bundle === imageBundleDir(ctx, s.id))
+    .filter((s) => options.all === true || s.status === 'running' || s.status === 'created')
+    .map((s) => describe(ctx, s));
+}
+
+function checkImageContainer(ctx: RuntimeContext, id: string): ContainerState {
+  const s = containerState(ctx, id);
+  if (s.bundle !== imageBundleDir(ctx, id)) throw new RuntimeError('EUSAGE', `container ${id}: not made by ct container run`);
+  return s;
+}
+
+/**
+ * The log of detached container `id` (its stdout and stderr).
+ * @throws RuntimeError ENOCONTAINER, EUSAGE (not a container run one, or not detached: no log).
+ */
+export function imageContainerLog(ctx: RuntimeContext, id: string): Buffer {
+  checkImageContainer(ctx, id);
+  const file = imageLogFile(ctx, id);
+  if (!existsSync(file)) throw new RuntimeError('EUSAGE', `container ${id}: no log (it was not run detached)`);
+  return readFileSync(file);
+}
+
+/**
+ * Stop container `id`: SIGTERM, then SIGKILL after `timeoutSeconds` (default 10). Resolves when it has stopped.
+ * @throws RuntimeError ENOCONTAINER.
+ */
+export async function stopImageContainer(ctx: RuntimeContext, id: string, timeoutSeconds = 10): Promise<void> {
+  const running = (): boolean => { const s = checkImageContainer(ctx, id).status; return s === 'running' || s === 'created' || s === 'paused'; };
+  if (!running()) return;
+  await killContainer(ctx, id, 'SIGTERM', { all: false }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (running()) {
+    await killContainer(ctx, id, 'SIGKILL', { all: true }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
+    while (running()) await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Remove container `id` with its bundle and store root; a running one only with `force` (killed first).
+ * @throws RuntimeError ENOCONTAINER, EBADSTATE (running without force).
+ */
+export async function removeImageContainer(ctx: RuntimeContext, id: string, options: { force?: boolean } = {}): Promise<void> {
+  checkImageContainer(ctx, id);
+  await deleteContainer(ctx, id, { force: options.force === true });
+}
