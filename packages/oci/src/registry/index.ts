@@ -6,3 +6,4 @@ export type { TransportOptions } from './registry-http.js';
 export { RegistryClient, type RegistryClientOptions } from './registry-client.js';
 export { downloadBlob, type BlobProgress, type DownloadOptions } from './registry-blob.js';
 export { pullToLayout, pullImage, type PullOptions, type PullImageOptions, type PulledImage } from './registry-pull.js';
+export { PullProgressLine } from './pull-progress.js';

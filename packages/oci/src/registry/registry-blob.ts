@@ -82,7 +82,7 @@ async function attempt(client: RegistryClient, desc: Descriptor, partial: string
     await pipeline(source, verifier, skipFirst(have), count, sink as Writable);
   } catch (err) {
     // The file stream may still be flushing: let it close so the partial file is settled before anyone looks.
-    if (!sink.closed) await new Promise((resolve) => sink.once('close', resolve));
+    if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
     if (err instanceof OciLayoutError) { rmSync(partial, { force: true }); throw err; }
     throw new RegistryError('REGISTRY_NETWORK', `get blob ${desc.digest}: ${(err as NodeJS.ErrnoException).code ?? String(err)} after ${bytes} of ${desc.size} bytes`, { url: res.url.href }, { cause: err });
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { testImage, requireFeature } from '@ct/test-utils';
 import { OciLayoutError, RegistryError, pullImage, pullToLayout, listImages } from '../../src/index.js';
@@ -170,7 +171,18 @@ describe('registry pull, misbehaving servers on loopback', () => {
     }
   });
 
-  it('pullToLayout, plain http to a non-loopback host is refused without --insecure-http', async () => {
-    await assert.rejects(pullToLayout('10.255.255.1:5000/x', join(tmp.dir, 'out'), { timeoutMs: 2000 }), isCode('REGISTRY_NETWORK'));
+  it('pullToLayout, plain http to a non-loopback host only with --insecure-http', async function () {
+    const address = Object.values(networkInterfaces()).flat().find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+    requireFeature(this, address !== undefined, 'a non-loopback IPv4 address on this machine');
+    const reg = await startFakeRegistry(BUSYBOX, { address: address! });
+    try {
+      // HTTPS is tried and fails (the server speaks plain HTTP); no fallback to plain HTTP for this host.
+      await assert.rejects(pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'refused')), isCode('REGISTRY_NETWORK'));
+      assert.equal(reg.requests.length, 0);
+      const pulled = await pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out'), { insecureHttp: true });
+      assert.equal(pulled.manifest.digest, busyboxIndex().manifests[0]!.digest);
+    } finally {
+      await reg.close();
+    }
   });
 });

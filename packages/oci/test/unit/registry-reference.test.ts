@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findCredentials, formatRegistryRef, isLoopbackHost, parseAuthChallenges, parseRegistryRef, RegistryError } from '../../src/index.js';
+import { PullProgressLine, findCredentials, formatRegistryRef, isLoopbackHost, parseAuthChallenges, parseRegistryRef, RegistryError } from '../../src/index.js';
 
 const D = `sha256:${'ab'.repeat(32)}`;
 
@@ -93,5 +93,13 @@ describe('registry auth', () => {
       writeFileSync(join(dir, 'auth.json'), '{');
       assert.throws(() => findCredentials('r.example', { authFile: join(dir, 'auth.json'), env: { HOME: dir } }), (e: unknown) => e instanceof RegistryError && e.code === 'REGISTRY_AUTH_FILE_INVALID');
     });
+  });
+});
+
+describe('registry pull progress', () => {
+  it('PullProgressLine, folds blobs into one bar', () => {
+    const line = new PullProgressLine();
+    assert.equal(line.update({ digest: 'a', bytes: 500n, total: 1000n }, 10), '[#####-----] 500 B / 1.0 kB, 0/1 blobs');
+    assert.equal(line.update({ digest: 'b', bytes: 1000n, total: 1000n }, 10), '[#######---] 1.5 kB / 2.0 kB, 1/2 blobs');
   });
 });
