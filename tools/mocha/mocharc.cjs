@@ -1,5 +1,8 @@
-// Shared mocha settings for every package: TS through tsx, spec output plus a summary line per run,
-// and the root-only suites (titles tagged @root) left out when CT_TEST_EXCLUDE_ROOT=1 (the unprivileged pass).
+// Shared mocha settings for every package: TS through tsx, spec output plus a summary line per run, and the
+// suites a pass cannot run left out by tag in their title (not skipped at run time):
+// - the unprivileged pass (CT_TEST_EXCLUDE_ROOT=1, or any non-root run) leaves out root-only suites (@root);
+// - a run as root leaves out the suites that only a non-root caller can run (@nonroot). Suites tagged
+//   @rootless test the unprivileged path and run in both passes (as root they switch to the test user).
 'use strict';
 const path = require('node:path');
 const config = {
@@ -10,9 +13,8 @@ const config = {
   timeout: 60000,
   exit: true,
 };
-if (process.env.CT_TEST_EXCLUDE_ROOT === '1') {
-  // \b: a title tagged @rootless must stay in (mocha turns the string into a RegExp as is).
-  config.grep = '@root\\b';
-  config.invert = true;
-}
+const isRoot = typeof process.geteuid === 'function' && process.geteuid() === 0;
+// \b: "@root" must not match "@rootless" (mocha turns the string into a RegExp as is).
+config.grep = isRoot && process.env.CT_TEST_EXCLUDE_ROOT !== '1' ? '@nonroot\\b' : '@root\\b';
+config.invert = true;
 module.exports = config;

@@ -144,7 +144,7 @@ describe('ct doctor, the test users through runuser @root', function () {
   });
 });
 
-describe('ct doctor, as an unprivileged user @rootless', function () {
+describe('ct doctor, as an unprivileged user @rootless @nonroot', function () {
   const env = (extra: Record<string, string> = {}): Record<string, string> => {
     const out: Record<string, string> = { PATH: process.env.PATH ?? USER_PATH, ...extra };
     for (const k of ['HOME', 'USER', 'TMPDIR', 'XDG_RUNTIME_DIR']) {

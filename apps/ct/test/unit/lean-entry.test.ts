@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { requireFeature } from '@ct/test-utils';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -31,7 +32,7 @@ function importGraph(entry: string): { files: Set<string>; bare: Set<string>; la
 
 describe('lean entry', () => {
   before(function () {
-    if (!existsSync(`${dist}engine/lean.js`)) this.skip();
+    requireFeature(this, existsSync(`${dist}engine/lean.js`), 'apps/ct is built (dist/engine/lean.js)');
   });
   it('lean entry, nothing reachable from dist/engine/lean.js loads @oclif/core eagerly', () => {
     const { files, bare, lazy } = importGraph(`${dist}engine/lean.js`);

@@ -66,7 +66,7 @@ describe('cgroups v1 @root', function () {
   });
 });
 
-describe('cgroups, unprivileged without delegation @rootless', function () {
+describe('cgroups, unprivileged without delegation @rootless @nonroot', function () {
   before(function () {
     guardContainers(this);
     requireFeature(this, !isRoot() && v1Ready(), 'an unprivileged caller on cgroup v1');

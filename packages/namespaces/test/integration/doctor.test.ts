@@ -40,7 +40,7 @@ describe('doctor, this machine', function () {
   });
 });
 
-describe('doctor, an unprivileged user\'s broken set-up @rootless', function () {
+describe('doctor, an unprivileged user\'s broken set-up @rootless @nonroot', function () {
   let dir: string;
   before(function () {
     if (isRoot()) this.skip(); // these are an unprivileged user's situations; the @root CLI suite makes them via runuser

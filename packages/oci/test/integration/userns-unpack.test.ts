@@ -33,7 +33,7 @@ function userExists(user: string): boolean {
   }
 }
 
-describe('unpack in a user namespace @rootless', function () {
+describe('unpack in a user namespace @rootless @nonroot', function () {
   let fixtures: string;
   let tmp: { dir: string; cleanup: () => void };
   before(async function () {

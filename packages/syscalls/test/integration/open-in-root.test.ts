@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireFeature } from '@ct/test-utils';
 import { O, SyscallError, openInRoot, openat2Supported } from '../../src/index.js';
 
 /** Reads a whole fd as text. */
@@ -20,7 +21,7 @@ for (const forceWalk of [false, true]) {
     let root: string;
     let rootFd: number;
     before(function () {
-      if (!forceWalk && !openat2Supported()) this.skip();
+      if (!forceWalk) requireFeature(this, openat2Supported(), 'openat2');
     });
     beforeEach(() => {
       host = mkdtempSync(join(tmpdir(), 'ct-oir-'));
