@@ -1,47 +1,189 @@
-/** `ct container run IMAGE [CMD...]` on the busybox test image, as root and unprivileged. */
+/**
+ * `ct container run IMAGE [CMD...]` on the image store, with the busybox test image, as root and unprivileged:
+ * each flag's effect seen from inside the container, a second run that writes no layer, detached containers
+ * (monitor, log, exit status, stop, rm) outliving their caller.
+ */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature, testImage } from '@ct/test-utils';
-import { ciUser, Runtime } from './runtime-harness.js';
+import { ciUser, ctBin, Runtime } from './runtime-harness.js';
+
+/** `ct image ...` (an oclif topic: no global --root before it), as the harness's user. */
+function imageCommand(user: { runtimeDir: string } | undefined, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const full = [process.execPath, ctBin, 'image', ...args];
+  const cmd = user === undefined ? full : ['runuser', '-u', 'ctci', '--', 'env', `XDG_RUNTIME_DIR=${user.runtimeDir}`, 'HOME=/tmp', 'TMPDIR=/tmp', ...full];
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', cwd: '/', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
+    this.timeout(120_000);
     const user = rootless && isRoot() ? ciUser() : undefined;
-    const root = user !== undefined ? `${user.runtimeDir}/ct-image-test` : join(tmpdir(), `ct-image-test-${process.pid}`);
+    const base = user !== undefined ? `${user.runtimeDir}/ct-crun-test` : join(tmpdir(), `ct-crun-test-${process.pid}`);
+    const root = join(base, 'state');
+    const store = join(base, 'storage');
     const ct = new Runtime('ct', root, user);
+    const image = (args: readonly string[]): ReturnType<typeof imageCommand> => imageCommand(user, [...args, '--storage-root', store]);
+    const run = (args: readonly string[]): ReturnType<Runtime['run']> => ct.run(['container', 'run', '--storage-root', store, ...args]);
+    let shared: string;
+    /** The bundles left under the state root, with their command (for the failure message). */
+    const leftovers = (): string[] => readdirSync(join(root, '.bundles')).map((id) => {
+      try {
+        return `${id}: ${JSON.stringify((JSON.parse(readFileSync(join(root, '.bundles', id, 'config.json'), 'utf8')) as { process: { args: string[] } }).process.args)}`;
+      } catch {
+        return id;
+      }
+    });
     before(function () {
       if (rootless && isRoot()) requireFeature(this, user !== undefined, 'the unprivileged user ctci does not exist');
       if (!rootless) requireFeature(this, isRoot(), 'needs root');
       requireFeature(this, existsSync(join(testImage('busybox'), 'index.json')), 'tools/images has not built the busybox image');
+      // a directory both the test and the container's user can write (volumes)
+      shared = mkdtempSync(join(tmpdir(), 'ct-crun-vol-'));
+      chmodSync(shared, 0o777);
+      const imported = image(['import', testImage('busybox')]);
+      assert.equal(imported.status, 0, imported.stderr);
     });
-    after(() => ct.cleanup([]));
+    after(() => {
+      image(['rm', '--force', 'busybox']);
+      ct.cleanup([]);
+      if (user === undefined) rmSync(base, { recursive: true, force: true });
+      else spawnSync('runuser', ['-u', 'ctci', '--', 'rm', '-rf', base]);
+      rmSync(shared, { recursive: true, force: true });
+    });
 
     it('container run, CMD replaces the image command; exit status and output come back; nothing is left', () => {
-      const r = ct.run(['container', 'run', '--name', `img-${process.pid}`, testImage('busybox'), 'sh', '-c', 'echo from-image; exit 6']);
+      const r = run(['--name', `img-${process.pid}`, 'busybox', 'sh', '-c', 'echo from-image; exit 6']);
       assert.equal(r.status, 6, r.stderr);
       assert.equal(r.stdout, 'from-image\n');
       assert.equal(ct.run(['state', `img-${process.pid}`]).status, 1);
-      if (user === undefined) assert.deepEqual(readdirSync(join(root, '.bundles')), []);
+      assert.deepEqual(leftovers(), []);
+      assert.deepEqual(readdirSync(join(store, 'containers')), []);
     });
-    it('container run --rm --network, own network namespace by default, the host\'s with host', () => {
+    it('container run, the root is an overlay of the store\'s layer dirs', () => {
+      const r = run(['busybox', 'sh', '-c', 'grep "^overlay / overlay" /proc/mounts']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`lowerdir=${join(store, 'layers')}/[0-9a-f]{64}/diff`));
+      if (rootless) assert.match(r.stdout, /userxattr/);
+    });
+    it('container run, a second run writes no layer and does not see the first one\'s files', () => {
+      const layers = join(store, 'layers');
+      const before = { mtime: statSync(layers).mtimeMs, entries: readdirSync(layers).sort() };
+      const first = run(['busybox', 'sh', '-c', 'echo x > /written-by-first && cat /written-by-first']);
+      assert.equal(first.stdout, 'x\n', first.stderr);
+      const second = run(['busybox', 'sh', '-c', 'test ! -e /written-by-first && echo clean']);
+      assert.equal(second.stdout, 'clean\n', second.stderr);
+      assert.equal(statSync(layers).mtimeMs, before.mtime);
+      assert.deepEqual(readdirSync(layers).sort(), before.entries);
+    });
+    it('container run, a path not in the store is imported first', () => {
+      const r = run(['--rm', `${testImage('busybox')}`, 'true']);
+      assert.equal(r.status, 0, r.stderr);
+      const ls = image(['ls', '--json']);
+      assert.equal((JSON.parse(ls.stdout) as unknown[]).length, 1, 'the same image: no second record');
+    });
+    it('container run -e, variables set and taken from the caller', () => {
+      const r = run(['-e', 'ONE=1', '--env', 'PATH=/bin:/usr/bin', 'busybox', 'sh', '-c', 'echo "$ONE $PATH"']);
+      assert.equal(r.stdout, '1 /bin:/usr/bin\n', r.stderr);
+    });
+    it('container run -v, a read-write and a read-only volume', () => {
+      const r = run(['-v', `${shared}:/rw`, '-v', `${shared}:/ro:ro`, 'busybox', 'sh', '-c', 'echo hi > /rw/f; echo no > /ro/g || echo refused']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /refused/);
+      assert.equal(readFileSync(join(shared, 'f'), 'utf8'), 'hi\n');
+      assert.equal(existsSync(join(shared, 'g')), false);
+    });
+    it('container run -v, a missing source is a usage error', () => {
+      const r = run(['-v', '/nonexistent-ct-src:/x', 'busybox', 'true']);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /-v \/nonexistent-ct-src:\/x/);
+    });
+    it('container run -w and -u, cwd and ids', () => {
+      const r = run(['-w', '/tmp', '-u', '1000:1001', 'busybox', 'sh', '-c', 'pwd; id -u; id -g']);
+      assert.equal(r.stdout, '/tmp\n1000\n1001\n', r.stderr);
+    });
+    it('container run --hostname, the hostname, /etc/hosts and /etc/hostname; /etc/resolv.conf exists', () => {
+      const r = run(['--hostname', 'box1', 'busybox', 'sh', '-c', 'hostname; cat /etc/hostname; grep -c box1 /etc/hosts; test -e /etc/resolv.conf && echo resolv']);
+      assert.equal(r.stdout, 'box1\nbox1\n1\nresolv\n', r.stderr);
+    });
+    it('container run --entrypoint, replaces the entrypoint; CMD becomes its arguments', () => {
+      const r = run(['--entrypoint', 'echo', 'busybox', 'a', 'b']);
+      assert.equal(r.stdout, 'a b\n', r.stderr);
+    });
+    it('container run --read-only, the root refuses writes', () => {
+      const r = run(['--read-only', 'busybox', 'sh', '-c', 'touch /x 2>/dev/null && echo wrote || echo refused']);
+      assert.equal(r.stdout, 'refused\n', r.stderr);
+    });
+    it('container run --network, own namespace by default, the host\'s with host, own with a warning for private', () => {
       const hostNet = spawnSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).stdout.trim();
-      const nets = ['none', 'host'].map((network) => {
-        const r = ct.run(['container', 'run', '--rm', '--network', network, testImage('busybox'), 'readlink', '/proc/self/ns/net']);
+      const nets = ['none', 'host', 'private'].map((network) => {
+        const r = run(['--rm', '--network', network, 'busybox', 'readlink', '/proc/self/ns/net']);
         assert.equal(r.status, 0, r.stderr);
-        return r.stdout.trim();
+        return { net: r.stdout.trim(), stderr: r.stderr };
       });
-      assert.notEqual(nets[0], hostNet);
-      assert.equal(nets[1], hostNet);
+      assert.notEqual(nets[0]!.net, hostNet);
+      assert.equal(nets[1]!.net, hostNet);
+      assert.notEqual(nets[2]!.net, hostNet);
+      assert.match(nets[2]!.stderr, /pasta|slirp4netns/);
     });
-    it('container run --keep, the stopped container stays for ct delete', () => {
+    it('container run --memory --pids-limit --cpus, one warning where limits cannot be applied', () => {
+      const r = run(['--memory', '64m', '--pids-limit', '50', '--cpus', '0.5', 'busybox', 'true']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr.split('\n').filter((l) => /warning/.test(l)).length, 1, r.stderr);
+    });
+    it('container run --keep, the stopped container stays for ct delete, which removes its root', () => {
       const id = `imgkeep-${process.pid}`;
-      assert.equal(ct.run(['container', 'run', '--keep', '--name', id, testImage('busybox'), 'true']).status, 0);
+      assert.equal(run(['--keep', '--name', id, 'busybox', 'true']).status, 0);
       assert.equal(ct.state(id)?.['status'], 'stopped');
+      assert.ok(existsSync(join(store, 'containers', id)));
       assert.equal(ct.run(['delete', id]).status, 0);
-      if (user === undefined) assert.deepEqual(readdirSync(join(root, '.bundles')), [], 'delete removes the unpacked bundle');
+      assert.deepEqual(leftovers(), [], 'delete removes the bundle');
+      assert.deepEqual(readdirSync(join(store, 'containers')), [], 'and the container root');
+    });
+    it('container run -d, outlives its caller; ps, logs, exit status, stop and rm', async () => {
+      const d = run(['-d', 'busybox', 'sh', '-c', 'echo out; echo err >&2; sleep 1; exit 4']);
+      assert.equal(d.status, 0, d.stderr);
+      const id = d.stdout.trim();
+      assert.match(id, /^ct-[0-9a-f]{12}$/);
+      // the caller has exited: the container runs on
+      assert.match(ct.run(['container', 'ps']).stdout, new RegExp(`${id}.*running`));
+      for (let i = 0; i < 100 && !/exited/.test(ct.run(['container', 'ps', '--all']).stdout); i++) await new Promise((r) => setTimeout(r, 100));
+      const ps = JSON.parse(ct.run(['container', 'ps', '--all', '--json']).stdout) as { id: string; exitStatus?: number; status: string }[];
+      const mine = ps.find((c) => c.id === id);
+      assert.equal(mine?.exitStatus, 4);
+      assert.equal(mine?.status, 'stopped');
+      assert.equal(ct.run(['container', 'logs', id]).stdout, 'out\nerr\n');
+      assert.equal(ct.run(['container', 'rm', id]).status, 0);
+      assert.equal(ct.run(['container', 'ps', '--all', '--json']).stdout.includes(id), false);
+      assert.deepEqual(readdirSync(join(store, 'containers')), []);
+    });
+    it('container stop, SIGTERM reaches the process; rm -f removes a running one', () => {
+      const a = run(['-d', 'busybox', 'sh', '-c', 'trap "echo term; exit 3" TERM; while true; do sleep 0.1; done']).stdout.trim();
+      const b = run(['-d', 'busybox', 'sleep', '60']).stdout.trim();
+      assert.equal(ct.run(['container', 'stop', '-t', '5', a]).status, 0);
+      const ps = JSON.parse(ct.run(['container', 'ps', '--all', '--json']).stdout) as { id: string; exitStatus?: number }[];
+      assert.equal(ps.find((c) => c.id === a)?.exitStatus, 3);
+      assert.equal(ct.run(['container', 'rm', b]).status, 1, 'a running container needs -f');
+      assert.equal(ct.run(['container', 'rm', '-f', b]).status, 0);
+      assert.equal(ct.run(['container', 'rm', a]).status, 0);
+      assert.deepEqual(readdirSync(join(store, 'containers')), []);
+    });
+    it('image inspect, ls, rm --json; rm refused while a container uses the image', () => {
+      const inspect = JSON.parse(image(['inspect', 'busybox']).stdout) as { names: string[]; layerDirs: string[] };
+      assert.deepEqual(inspect.names, ['busybox:latest']);
+      assert.ok(inspect.layerDirs.every((d) => existsSync(d)));
+      const id = `imguse-${process.pid}`;
+      assert.equal(run(['--keep', '--name', id, 'busybox', 'true']).status, 0);
+      const rm = image(['rm', '--json', 'busybox']);
+      assert.equal(rm.status, 1);
+      assert.equal((JSON.parse(rm.stdout) as { error: { code: string } }).error.code, 'STORE_IMAGE_IN_USE');
+      assert.equal(ct.run(['delete', id]).status, 0);
+      const ls = JSON.parse(image(['ls', '--json']).stdout) as { names: string[] }[];
+      assert.deepEqual(ls.map((i) => i.names), [['busybox:latest']]);
     });
   });
 }
