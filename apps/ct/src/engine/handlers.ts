@@ -149,6 +149,21 @@ export function globalOptions(g: Readonly<Record<string, FlagValue>>): Runtime.G
 }
 
 /**
+ * The doctor's cause and fix for a set-up failure (user namespaces, newuidmap, the state dir, cgroups, overlay),
+ * as extra lines for the error message; '' when the error is not one it knows. @ct/namespaces is loaded only here,
+ * on failure, so the light verbs stay light.
+ */
+async function setupHint(err: unknown): Promise<string> {
+  try {
+    const { explainSetupError } = await import('@ct/namespaces');
+    const why = explainSetupError(err);
+    return why === undefined ? '' : `\ncause: ${why.message} (${why.cause})\nfix: ${why.fix}`;
+  } catch {
+    return ''; // the hint is a courtesy: never hide the original error behind a failure to explain it
+  }
+}
+
+/**
  * Run a parsed verb: build the runtime context from the global flags, call the handler, and turn an error into
  * a log line (`--log`, `--log-format`) plus the message on stderr, exit code 1 (runc's `fatal`).
  */
@@ -157,7 +172,8 @@ export async function runVerb(cmd: ParsedCommand, out: Output): Promise<number> 
   try {
     return await handlers[cmd.verb](ctx, cmd, out);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
+    let msg = err instanceof Error ? err.message : String(err);
+    msg += await setupHint(err);
     ctx.logger.log('error', msg);
     if (!ctx.logger.toStderr) process.stderr.write(msg + '\n');
     return 1;
