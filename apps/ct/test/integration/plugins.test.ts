@@ -1,0 +1,105 @@
+/**
+ * Plugins: `ct plugins link` of examples/ct-plugin-example (data, config and cache dirs in a temp dir), its command
+ * in `ct --help` and run, its hooks firing around a `ct container run` of the busybox test image, and
+ * `ct plugins uninstall` removing it. Runs in both passes: as root, and unprivileged (rootless container run).
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, requireFeature, testImage } from '@ct/test-utils';
+import { ctBin } from './runtime-harness.js';
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+describe('ct plugins, the example plugin', function () {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-plugins-'));
+  const events = join(dir, 'events.log');
+  const plugin = join(repoRoot(), 'examples', 'ct-plugin-example');
+  const image = testImage('busybox');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache'),
+    CT_PLUGIN_EXAMPLE_LOG: events,
+  };
+  delete env['CT_DATA_DIR'];
+  const ct = (args: readonly string[]): Run => {
+    const r = spawnSync(process.execPath, [ctBin, ...args], { env, encoding: 'utf8', timeout: 60000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const loggedEvents = (): { event: string; fields: Record<string, unknown> }[] =>
+    !existsSync(events) ? [] : readFileSync(events, 'utf8').trim().split('\n').map((line) => {
+      const space = line.indexOf(' ');
+      return { event: line.slice(0, space), fields: JSON.parse(line.slice(space + 1)) as Record<string, unknown> };
+    });
+  const containerRun = (name: string, ref = image): Run =>
+    ct(['container', 'run', '--root', join(dir, 'state'), '--storage-root', join(dir, 'store'), '--name', name,
+      ref, 'sh', '-c', 'echo in-container; exit 7']);
+  const imageReady = (ctx: Mocha.Context): void =>
+    requireFeature(ctx, existsSync(join(image, 'index.json')), 'tools/images has not built the busybox image');
+
+  after(() => {
+    spawnSync('chmod', ['-R', 'u+w', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('plugins link --no-install, the command shows in ct --help and ct plugins lists the link', () => {
+    assert.doesNotMatch(ct(['--help']).stdout, /hello-container/, 'not there before the link');
+    const link = ct(['plugins', 'link', '--no-install', plugin]);
+    assert.equal(link.status, 0, link.stderr);
+    const help = ct(['--help']);
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^\s+hello-container\s+Describe an image/m);
+    assert.equal(help.stderr, '', 'no ts-node warning for a linked ESM plugin');
+    const list = ct(['plugins']);
+    assert.match(list.stdout, /ct-plugin-example .*\(link\)/);
+    const data = JSON.parse(readFileSync(join(dir, 'data', 'ct', 'package.json'), 'utf8')) as { oclif: { plugins: { root: string }[] } };
+    assert.deepEqual(data.oclif.plugins.map((p) => p.root), [plugin]);
+  });
+
+  it('hello-container, describes the image through the host\'s @ct/oci', function () {
+    imageReady(this);
+    const r = ct(['hello-container', `${image}:latest`]);
+    assert.equal(r.status, 0, r.stderr);
+    const index = JSON.parse(readFileSync(join(image, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    assert.match(r.stdout, new RegExp(`manifest ${index.manifests[0]!.digest}, 1 layer\\(s\\), command \\["sh"\\]`));
+    assert.notEqual(ct(['hello-container']).status, 0, 'IMAGE is required');
+  });
+
+  it('container run, ct:image-imported, ct:container-prerun and ct:container-exited fire in order with their payloads', function () {
+    imageReady(this);
+    const name = `plug-${process.pid}`;
+    const r = containerRun(name);
+    assert.equal(r.status, 7, r.stderr);
+    assert.equal(r.stdout, 'in-container\n');
+    const log = loggedEvents();
+    assert.deepEqual(log.map((e) => e.event), ['ct:image-imported', 'ct:container-prerun', 'ct:container-exited']);
+    assert.match(String(log[0]!.fields['digest']), /^sha256:[0-9a-f]{64}$/);
+    assert.equal(log[0]!.fields['source'], image);
+    assert.deepEqual(log[1]!.fields, { id: name, image, argv: ['sh', '-c', 'echo in-container; exit 7'], bundle: join(dir, 'state', '.bundles', name) });
+    assert.deepEqual(log[2]!.fields, { id: name, status: 7 });
+    // by digest, the image is in the store already: nothing is imported, so no ct:image-imported
+    rmSync(events);
+    const digest = String(log[0]!.fields['digest']);
+    assert.equal(containerRun(`${name}-2`, digest).status, 7);
+    assert.deepEqual(loggedEvents().map((e) => e.event), ['ct:container-prerun', 'ct:container-exited']);
+    assert.equal(loggedEvents()[0]!.fields['image'], digest);
+  });
+
+  it('plugins uninstall, the command is gone from help and container run fires no hook', function () {
+    const r = ct(['plugins', 'uninstall', 'ct-plugin-example']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(ct(['--help']).stdout, /hello-container/);
+    assert.notEqual(ct(['hello-container', image]).status, 0, 'the command no longer exists');
+    assert.ok(existsSync(join(plugin, 'package.json')), 'unlinking leaves the plugin folder alone');
+    imageReady(this);
+    rmSync(events, { force: true });
+    assert.equal(containerRun(`plug-${process.pid}-3`).status, 7);
+    assert.deepEqual(loggedEvents(), []);
+  });
+});
