@@ -16,7 +16,7 @@ import { delimiter, join } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, SpawnPlan, Step } from '@ct/syscalls';
 import {
-  buildChildPlan, describeChildFailure, HOST_DEVICES, installSignalRelay, isNewNamespace, planIdMaps, readSubordinateIds,
+  buildChildPlan, clampRlimits, describeChildFailure, readRlimitHost, HOST_DEVICES, installSignalRelay, isNewNamespace, planIdMaps, readSubordinateIds,
   withDefaults, writeIdMaps, type ResolvedContainerSpec,
 } from '@ct/namespaces';
 import type { BundleConfig } from './config/bundle-config.js';
@@ -141,6 +141,8 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     idMaps, euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0, rootDir: config.rootfs, sourceIsDirectory,
     hostDevices: HOST_DEVICES.filter((name) => ociDefaultDevices.has(name) && existsSync(`/dev/${name}`)),
     consoleTty: undefined, initPath: undefined,
+    // a hard limit we cannot raise (no CAP_SYS_RESOURCE) is lowered to ours with a warning rather than failing
+    rlimits: s.confinement.rlimits.length === 0 ? [] : clampRlimits(s.confinement.rlimits, readRlimitHost(), options.warn),
     pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false,
   });
   let fifoFd: number;

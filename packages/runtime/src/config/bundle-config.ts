@@ -11,6 +11,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, RuntimeError, errnoPhrase, errnoCode } from '../errors.js';
 import { isMapped, readLinux, type ConfigLinux } from './config-linux.js';
 import { readMount, type ConfigMount } from './config-mounts.js';
+import { readConfinement, type ConfigConfinement } from './config-confinement.js';
 import {
   asInteger, asObject, maxId, optArray, optBool, optObject, optString, optStrings, reqId, reqString, type JsonObject,
 } from './json-fields.js';
@@ -52,6 +53,8 @@ export interface BundleConfig {
   readonly mounts: readonly ConfigMount[];
   readonly annotations: Readonly<Record<string, string>>;
   readonly linux: ConfigLinux;
+  /** Capabilities, seccomp, resources, sysctl and the other confinement fields (config-confinement.ts). */
+  readonly confinement: ConfigConfinement;
   /** The config.json text as read (snapshotted into the state dir). */
   readonly text: string;
 }
@@ -151,6 +154,7 @@ export function readBundleConfig(bundleDir: string): BundleConfig {
     mounts,
     annotations,
     linux,
+    confinement: readConfinement(o),
     text,
   };
 }

@@ -3,14 +3,14 @@
  * pivot_root (the spec's `populate` list, paths inside the new root): rootfsPropagation, the flags of bind mounts (nosuid, nodev,
  * noexec as a remount keeping the locked flags; `r*` options through mount_setattr; propagation), masked paths (/dev/null over a file, a
  * read-only tmpfs over a directory), read-only paths (a recursive bind onto itself, remounted read-only), extra
- * devices (mknod as real root), domainname, umask, rlimits and
- * no_new_privs. TODO(NEEDS.md): move into ContainerSpec fields when @ct/namespaces has them.
+ * devices (mknod as real root), domainname, umask and linux.sysctl (rlimits, no_new_privs and the other
+ * confinement fields are ContainerSpec fields now: to-container-spec.ts). TODO(NEEDS.md): move into ContainerSpec fields when @ct/namespaces has them.
  *
  * Man pages: mount(2), mount_setattr(2), mknod(2), setdomainname(2), umask(2), prlimit(2), prctl(2) (PR_SET_NO_NEW_PRIVS).
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { MS, RLIMIT, S } from '@ct/syscalls';
+import { MS, S } from '@ct/syscalls';
 import type { Step } from '@ct/syscalls';
 import { ConfigError } from '../errors.js';
 import type { BundleConfig } from './bundle-config.js';
@@ -77,13 +77,10 @@ function deviceSteps(devices: readonly ConfigDevice[]): Step[] {
   ]);
 }
 
-function rlimitSteps(config: BundleConfig): Step[] {
-  const table = RLIMIT as Readonly<Record<string, number>>;
-  return (config.process?.rlimits ?? []).map((r, i) => {
-    const resource = table[r.type.replace(/^RLIMIT_/, '')];
-    if (resource === undefined) throw new ConfigError(`process.rlimits[${i}].type`, `unknown rlimit ${JSON.stringify(r.type)}`);
-    return { op: 'rlimit', resource, soft: r.soft, hard: r.hard };
-  });
+/** linux.sysctl (namespaced keys only, checked in config-confinement.ts), written before /proc/sys turns read-only. */
+function sysctlSteps(config: BundleConfig): Step[] {
+  return Object.entries(config.confinement.sysctl).map(([key, value]): Step =>
+    ({ op: 'writeFile', path: `/proc/sys/${key.replace(/\./g, '/')}`, data: value, mode: 0o644 }));
 }
 
 const rootPropagation: Readonly<Record<string, bigint>> = {
@@ -108,11 +105,9 @@ function rootPropagationSteps(config: BundleConfig): Step[] {
 export function populateSteps(config: BundleConfig, mknod: boolean): Step[] {
   const steps: Step[] = [
     ...rootPropagationSteps(config), ...bindOptionSteps(config), ...(mknod ? deviceSteps(config.linux.devices) : []),
-    ...maskSteps(config),
+    ...sysctlSteps(config), ...maskSteps(config),
   ];
   if (config.domainname !== undefined) steps.push({ op: 'setdomainname', name: config.domainname });
-  steps.push(...rlimitSteps(config));
   if (config.process?.umask !== undefined) steps.push({ op: 'umask', mask: config.process.umask });
-  if (config.process?.noNewPrivileges === true) steps.push({ op: 'noNewPrivs' });
   return steps;
 }

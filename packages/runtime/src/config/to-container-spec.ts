@@ -8,8 +8,9 @@
  *
  * Man pages: namespaces(7), user_namespaces(7), mount(2).
  */
-import { MOUNT_ATTR, MS } from '@ct/syscalls';
-import type { ContainerSpec, FileSystemMount, Mount, MountFlag, NamespaceKind, NamespaceSpec } from '@ct/namespaces';
+import { MOUNT_ATTR, MS, type Step } from '@ct/syscalls';
+import { RLIMIT_RESOURCES } from '@ct/namespaces';
+import type { ContainerSpec, FileSystemMount, Mount, MountFlag, NamespaceKind, NamespaceSpec, Rlimit, RlimitName } from '@ct/namespaces';
 import { ConfigError } from '../errors.js';
 import type { BundleConfig, ConfigProcess } from './bundle-config.js';
 import type { OciNamespaceType } from './config-linux.js';
@@ -83,6 +84,32 @@ function environment(process: ConfigProcess): Record<string, string> {
   return env;
 }
 
+function rlimits(process: ConfigProcess): Rlimit[] {
+  return process.rlimits.map((r, i) => {
+    const type = r.type.startsWith('RLIMIT_') ? r.type : `RLIMIT_${r.type}`;
+    if (!(type in RLIMIT_RESOURCES)) throw new ConfigError(`process.rlimits[${i}].type`, `unknown rlimit ${JSON.stringify(r.type)}`);
+    return { type: type as RlimitName, soft: r.soft, hard: r.hard };
+  });
+}
+
+/**
+ * The confinement fields: capabilities (all five sets; an absent field keeps none, as runc), rlimits, no_new_privs,
+ * oom_score_adj, seccomp, time offsets, personality (a populate step) and the cgroup with its limits.
+ */
+function confinement(config: BundleConfig, process: ConfigProcess, ctx: ConversionContext): Partial<ContainerSpec> {
+  const c = config.confinement;
+  for (const note of c.notes) ctx.warn(note);
+  const none = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
+  return {
+    capabilities: c.capabilities ?? none,
+    rlimits: rlimits(process),
+    noNewPrivileges: process.noNewPrivileges,
+    ...(c.oomScoreAdj === undefined ? {} : { oomScoreAdj: c.oomScoreAdj }),
+    ...(c.seccomp === undefined ? {} : { seccomp: c.seccomp }),
+    ...(c.timeOffsets === undefined ? {} : { timeOffsets: c.timeOffsets }),
+  };
+}
+
 function namespaces(config: BundleConfig, ctx: ConversionContext): NamespaceSpec[] {
   const list = config.linux.namespaces.map((n): NamespaceSpec => (n.path === undefined ? kinds[n.type] : { kind: kinds[n.type], path: n.path }));
   const isNew = (kind: NamespaceKind): boolean => list.includes(kind);
@@ -94,6 +121,11 @@ function namespaces(config: BundleConfig, ctx: ConversionContext): NamespaceSpec
     throw new ConfigError('hostname', 'setting a hostname needs a new uts namespace');
   }
   return list;
+}
+
+function personalityStep(config: BundleConfig): Step[] {
+  const persona = config.confinement.personality;
+  return persona === undefined ? [] : [{ op: 'personality', persona }];
 }
 
 /** Convert a checked config into the ContainerSpec @ct/namespaces runs. */
@@ -133,12 +165,13 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
     loopbackNetwork: true,
     childIsPid1: true,
     ...(config.hostname !== undefined && config.hostname !== '' ? { hostname: config.hostname } : {}),
-    populate: populateSteps(config, mknod),
+    populate: [...populateSteps(config, mknod), ...personalityStep(config)],
     ...(ctx.relaySignals ? {} : { relayedSignals: [] }),
     killOnParentDeath: false,
     consoleTty: null,
     stdio: [0, 1, 2],
     extraFds: Array.from({ length: ctx.extraFds }, (_, i) => ({ from: 3 + i, to: 3 + i })),
     writeEtcHosts: false,
+    ...confinement(config, process, ctx),
   };
 }

@@ -74,13 +74,53 @@ describe('config to ContainerSpec', () => {
     assert.throws(() => toContainerSpec(config(false), ctx({ rootless: true, euid: 1000 })),
       (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.namespaces');
   });
-  it('toContainerSpec, masked and read-only paths, rlimits, noNewPrivileges become populate steps', () => {
+  it('toContainerSpec, masked and read-only paths become populate steps; rlimits, noNewPrivileges, capabilities are fields', () => {
     const s = toContainerSpec(config(false), ctx());
     const ops = (s.populate ?? []).map((p) => `${p.op}:${'target' in p ? p.target : ''}`);
     assert.ok(ops.includes('mount:/proc/keys'), ops.join(' '));
     assert.ok(ops.includes('remount:/proc/sys'));
-    assert.ok(ops.includes('rlimit:'));
-    assert.ok(ops.includes('noNewPrivs:'));
+    assert.deepEqual(s.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 1024n, hard: 1024n }]);
+    assert.equal(s.noNewPrivileges, true);
+    const caps = s.capabilities as { bounding: string[]; ambient: string[] };
+    assert.ok(caps.bounding.includes('CAP_KILL') && !caps.bounding.includes('CAP_SYS_ADMIN'), caps.bounding.join(' '));
+  });
+  it('toContainerSpec, no process.capabilities keeps none (as runc); an unknown rlimit is ECONFIG', () => {
+    const s = toContainerSpec(config(false, (c) => { delete (c['process'] as Json)['capabilities']; }), ctx());
+    assert.deepEqual(s.capabilities, { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] });
+    const bad = config(false, (c) => { (c['process'] as Json)['rlimits'] = [{ type: 'RLIMIT_FROB', soft: 1, hard: 1 }]; });
+    assert.throws(() => toContainerSpec(bad, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'process.rlimits[0].type');
+  });
+  it('toContainerSpec, seccomp (64-bit values as bigint), oomScoreAdj, timeOffsets, personality', () => {
+    const s = toContainerSpec(config(false, (c) => {
+      (c['process'] as Json)['oomScoreAdj'] = 500;
+      const l = c['linux'] as Json;
+      l['seccomp'] = {
+        defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'],
+        syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] }],
+      };
+      l['timeOffsets'] = { monotonic: { secs: 10 } };
+      l['personality'] = { domain: 'LINUX32' };
+    }), ctx());
+    assert.equal(s.oomScoreAdj, 500);
+    assert.deepEqual(s.seccomp?.architectures, ['SCMP_ARCH_X86_64']);
+    assert.deepEqual(s.seccomp?.syscalls?.[0]?.args, [{ index: 0, value: 1n, op: 'SCMP_CMP_EQ' }]);
+    assert.deepEqual(s.timeOffsets, { monotonic: { secs: 10, nanosecs: 0 } });
+    assert.deepEqual((s.populate ?? []).filter((p) => p.op === 'personality'), [{ op: 'personality', persona: 8 }]);
+  });
+  it('toContainerSpec, a namespaced sysctl is a write under /proc/sys before it turns read-only; others are ECONFIG', () => {
+    const s = toContainerSpec(config(false, (c) => { (c['linux'] as Json)['sysctl'] = { 'net.ipv4.ip_forward': '1' }; }), ctx());
+    const ops = (s.populate ?? []).map((p) => (p.op === 'writeFile' ? `write:${p.path}` : `${p.op}:${'target' in p ? p.target : ''}`));
+    const w = ops.indexOf('write:/proc/sys/net/ipv4/ip_forward');
+    assert.ok(w >= 0 && w < ops.indexOf('remount:/proc/sys'), ops.join(' '));
+    assert.throws(() => config(false, (c) => { (c['linux'] as Json)['sysctl'] = { 'vm.swappiness': '1' }; }),
+      (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.sysctl.vm.swappiness');
+  });
+  it('toContainerSpec, apparmor and selinux are accepted with a note; intelRdt is ECONFIG', () => {
+    warnings.length = 0;
+    toContainerSpec(config(false, (c) => { (c['process'] as Json)['apparmorProfile'] = 'docker-default'; }), ctx());
+    assert.ok(warnings.some((w) => w.startsWith('process.apparmorProfile')), warnings.join('|'));
+    assert.throws(() => config(false, (c) => { (c['linux'] as Json)['intelRdt'] = { closID: 'x' }; }),
+      (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.intelRdt');
   });
   it('toContainerSpec, bind flags, r* attributes and propagation become populate steps on the destination', () => {
     const s = toContainerSpec(config(false, (c) => {

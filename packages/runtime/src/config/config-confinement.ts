@@ -1,0 +1,211 @@
+/**
+ * config.json's confinement fields, typed for @ct/namespaces' ContainerSpec: process.capabilities (the five sets),
+ * process.oomScoreAdj, linux.seccomp (the runtime-spec profile, values as bigint), linux.resources (memory, cpu,
+ * pids; the others noted as not applied), linux.cgroupsPath, linux.sysctl, linux.personality, linux.timeOffsets,
+ * and the fields ct accepts with a note (apparmorProfile, selinuxLabel, mountLabel: this kernel has neither LSM)
+ * or refuses (intelRdt, a personality other than LINUX/LINUX32). Every problem is a ConfigError naming the field.
+ *
+ * Man pages: capabilities(7), seccomp(2), cgroups(7), sysctl(8), personality(2), time_namespaces(7).
+ */
+import type {
+  CapabilityName, CapabilitySets, CgroupResources, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompProfile,
+  TimeOffsets,
+} from '@ct/namespaces';
+import { ConfigError } from '../errors.js';
+import { asInteger, asObject, optArray, optObject, optString, optStrings, reqString, type JsonObject } from './json-fields.js';
+import type { JsonValue } from '@ct/oci/spec';
+
+/** The confinement part of a config, typed. */
+export interface ConfigConfinement {
+  /** The five capability sets (undefined: the field was absent, so none are kept, as runc). */
+  readonly capabilities: CapabilitySets | undefined;
+  readonly oomScoreAdj: number | undefined;
+  readonly seccomp: SeccompProfile | undefined;
+  /** Limits ct applies (memory, swap, cpu quota/period/shares, pids). */
+  readonly resources: CgroupResources | undefined;
+  /** linux.cgroupsPath as written. */
+  readonly cgroupsPath: string | undefined;
+  /** linux.sysctl, checked to be namespaced keys. */
+  readonly sysctl: Readonly<Record<string, string>>;
+  /** PER_LINUX32 (0x0008) or PER_LINUX (0). */
+  readonly personality: number | undefined;
+  readonly timeOffsets: TimeOffsets | undefined;
+  /** Fields accepted but not applied, one note each (for the log). */
+  readonly notes: readonly string[];
+}
+
+const capabilitySets = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
+
+function readCapabilities(p: JsonObject | undefined): CapabilitySets | undefined {
+  const caps = p === undefined ? undefined : optObject(p, 'capabilities', 'process');
+  if (caps === undefined) return undefined;
+  const set = (name: (typeof capabilitySets)[number]): CapabilityName[] =>
+    // names are checked by @ct/namespaces (an unknown one is a ContainerSpecError naming capabilities.<set>[i])
+    optStrings(caps, name, 'process.capabilities') as CapabilityName[];
+  return {
+    bounding: set('bounding'), effective: set('effective'), permitted: set('permitted'),
+    inheritable: set('inheritable'), ambient: set('ambient'),
+  };
+}
+
+const u64 = (1n << 64n) - 1n;
+
+function readSeccomp(l: JsonObject): SeccompProfile | undefined {
+  const s = optObject(l, 'seccomp', 'linux');
+  if (s === undefined) return undefined;
+  const path = 'linux.seccomp';
+  const errno = (o: JsonObject, key: string, at: string): number | undefined =>
+    o[key] === undefined || o[key] === null ? undefined : Number(asInteger(o[key], `${at}.${key}`, 0n, 4095n));
+  if (optString(s, 'listenerPath', path) !== undefined) throw new ConfigError(`${path}.listenerPath`, 'seccomp notify listeners are not supported');
+  const syscalls = optArray(s, 'syscalls', path).map((v, i) => {
+    const at = `${path}.syscalls[${i}]`;
+    const r = asObject(v, at);
+    const args = optArray(r, 'args', at).map((a, j) => {
+      const aat = `${at}.args[${j}]`;
+      const arg = asObject(a, aat);
+      const valueTwo = arg['valueTwo'] === undefined ? undefined : asInteger(arg['valueTwo'], `${aat}.valueTwo`, 0n, u64);
+      return {
+        index: Number(asInteger(arg['index'], `${aat}.index`, 0n, 5n)),
+        value: asInteger(arg['value'], `${aat}.value`, 0n, u64),
+        ...(valueTwo === undefined ? {} : { valueTwo }),
+        // names are checked by @ct/namespaces' validateSeccompProfile
+        op: reqString(arg, 'op', aat) as SeccompOperator,
+      };
+    });
+    const errnoRet = errno(r, 'errnoRet', at);
+    return {
+      names: optStrings(r, 'names', at), action: reqString(r, 'action', at) as SeccompAction,
+      ...(errnoRet === undefined ? {} : { errnoRet }), args,
+    };
+  });
+  const defaultErrnoRet = errno(s, 'defaultErrnoRet', path);
+  const architectures = optStrings(s, 'architectures', path);
+  const flags = optStrings(s, 'flags', path);
+  return {
+    defaultAction: reqString(s, 'defaultAction', path) as SeccompAction,
+    ...(defaultErrnoRet === undefined ? {} : { defaultErrnoRet }),
+    // ABIs this machine never runs are dropped rather than refused (engines list arm and others too)
+    ...(architectures.length === 0 ? {} : { architectures: architectures.filter((a) => /^SCMP_ARCH_X(86_64|86|32)$/.test(a)) as SeccompArch[] }),
+    ...(flags.length === 0 ? {} : { flags: flags as SeccompFlag[] }),
+    syscalls,
+  };
+}
+
+function readResources(l: JsonObject, notes: string[]): CgroupResources | undefined {
+  const r = optObject(l, 'resources', 'linux');
+  if (r === undefined) return undefined;
+  const path = 'linux.resources';
+  const out: { -readonly [K in keyof CgroupResources]: CgroupResources[K] } = {};
+  const mem = optObject(r, 'memory', path);
+  if (mem !== undefined) {
+    // -1 means unlimited: leave the limit unset
+    const bytes = (key: string): bigint | undefined => {
+      const v = mem[key];
+      if (v === undefined || v === null) return undefined;
+      const n = asInteger(v, `${path}.memory.${key}`, -1n, u64);
+      return n < 0n ? undefined : n;
+    };
+    const limit = bytes('limit');
+    const swap = bytes('swap');
+    if (limit !== undefined) out.memory = limit;
+    if (swap !== undefined) out.memorySwap = swap;
+    for (const k of Object.keys(mem)) if (k !== 'limit' && k !== 'swap') notes.push(`${path}.memory.${k}: not applied`);
+  }
+  const cpu = optObject(r, 'cpu', path);
+  if (cpu !== undefined) {
+    const quota = cpu['quota'] === undefined ? undefined : asInteger(cpu['quota'], `${path}.cpu.quota`, -1n, u64);
+    const period = cpu['period'] === undefined ? undefined : asInteger(cpu['period'], `${path}.cpu.period`, 0n, u64);
+    if (quota !== undefined && quota > 0n) out.cpu = { quota: Number(quota), period: Number(period ?? 100_000n) };
+    if (cpu['shares'] !== undefined) out.cpuShares = Number(asInteger(cpu['shares'], `${path}.cpu.shares`, 0n, 262_144n));
+    for (const k of Object.keys(cpu)) if (!['quota', 'period', 'shares'].includes(k)) notes.push(`${path}.cpu.${k}: not applied`);
+  }
+  const pids = optObject(r, 'pids', path);
+  if (pids !== undefined && pids['limit'] !== undefined) {
+    const n = asInteger(pids['limit'], `${path}.pids.limit`, -1n, u64);
+    if (n > 0n) out.pids = Number(n);
+  }
+  for (const k of Object.keys(r)) {
+    if (!['memory', 'cpu', 'pids', 'devices'].includes(k)) notes.push(`${path}.${k}: not applied`);
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** sysctl keys that belong to a namespace (runc's validator: ipc, uts, net), and the namespace each needs. */
+export function sysctlNamespace(key: string): 'ipc' | 'uts' | 'network' | undefined {
+  if (/^(kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced))$/.test(key) || key.startsWith('fs.mqueue.')) return 'ipc';
+  if (key === 'kernel.hostname' || key === 'kernel.domainname') return 'uts';
+  if (key.startsWith('net.')) return 'network';
+  return undefined;
+}
+
+function readSysctl(l: JsonObject): Record<string, string> {
+  const s = optObject(l, 'sysctl', 'linux') ?? {};
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(s)) {
+    if (typeof v !== 'string') throw new ConfigError(`linux.sysctl.${key}`, 'must be a string');
+    if (key.includes('/') || key.includes('..') || sysctlNamespace(key) === undefined) {
+      throw new ConfigError(`linux.sysctl.${key}`, 'not a namespaced sysctl (only ipc, uts and net ones may be set)');
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+function readTimeOffsets(l: JsonObject): TimeOffsets | undefined {
+  const t = optObject(l, 'timeOffsets', 'linux');
+  if (t === undefined) return undefined;
+  const clock = (name: 'monotonic' | 'boottime'): { secs: number; nanosecs: number } | undefined => {
+    const c = optObject(t, name, 'linux.timeOffsets');
+    if (c === undefined) return undefined;
+    const at = `linux.timeOffsets.${name}`;
+    return {
+      secs: Number(asInteger(c['secs'] ?? 0, `${at}.secs`, -(1n << 53n), 1n << 53n)),
+      nanosecs: Number(asInteger(c['nanosecs'] ?? 0, `${at}.nanosecs`, 0n, 999_999_999n)),
+    };
+  };
+  const monotonic = clock('monotonic');
+  const boottime = clock('boottime');
+  for (const k of Object.keys(t)) if (k !== 'monotonic' && k !== 'boottime') throw new ConfigError(`linux.timeOffsets.${k}`, 'unknown clock');
+  return { ...(monotonic === undefined ? {} : { monotonic }), ...(boottime === undefined ? {} : { boottime }) };
+}
+
+function readPersonality(l: JsonObject): number | undefined {
+  const p = optObject(l, 'personality', 'linux');
+  if (p === undefined) return undefined;
+  const domain = reqString(p, 'domain', 'linux.personality');
+  if (optArray(p, 'flags', 'linux.personality').length > 0) throw new ConfigError('linux.personality.flags', 'personality flags are not supported');
+  if (domain === 'LINUX') return 0;
+  if (domain === 'LINUX32') return 0x0008;
+  throw new ConfigError('linux.personality.domain', `${JSON.stringify(domain)} is not LINUX or LINUX32`);
+}
+
+/** Read the confinement fields of config.json (`o` is its top-level object). */
+export function readConfinement(o: JsonObject): ConfigConfinement {
+  const p = optObject(o, 'process', '$');
+  const l: JsonObject = optObject(o, 'linux', '$') ?? {};
+  const notes: string[] = [];
+  const note = (obj: JsonObject | undefined, key: string, at: string, why: string): void => {
+    const v: JsonValue | undefined = obj?.[key];
+    if (v !== undefined && v !== null && v !== '') notes.push(`${at}.${key}: accepted, not applied (${why})`);
+  };
+  note(p, 'apparmorProfile', 'process', 'no AppArmor on this kernel');
+  note(p, 'selinuxLabel', 'process', 'no SELinux on this kernel');
+  note(l, 'mountLabel', 'linux', 'no SELinux on this kernel');
+  note(p, 'ioPriority', 'process', 'not supported yet');
+  note(p, 'scheduler', 'process', 'not supported yet');
+  note(p, 'execCPUAffinity', 'process', 'not supported yet');
+  note(l, 'memoryPolicy', 'linux', 'not supported yet');
+  if (optObject(l, 'intelRdt', 'linux') !== undefined) throw new ConfigError('linux.intelRdt', 'Intel RDT is not supported');
+  const oom = p?.['oomScoreAdj'];
+  return {
+    capabilities: readCapabilities(p),
+    oomScoreAdj: oom === undefined || oom === null ? undefined : Number(asInteger(oom, 'process.oomScoreAdj', -1000n, 1000n)),
+    seccomp: readSeccomp(l),
+    resources: readResources(l, notes),
+    cgroupsPath: optString(l, 'cgroupsPath', 'linux'),
+    sysctl: readSysctl(l),
+    personality: readPersonality(l),
+    timeOffsets: readTimeOffsets(l),
+    notes,
+  };
+}
