@@ -56,7 +56,14 @@ async function loadConfig(): Promise<Config> {
  */
 export async function runCtHook<K extends CtHookName>(name: K, payload: CtHookPayloads[K]): Promise<void> {
   if (!userPluginsInstalled()) return;
-  const config = await (loaded ??= loadConfig());
+  await runCtHookIn(await (loaded ??= loadConfig()), name, payload);
+}
+
+/**
+ * Fire hook `name` through an oclif Config already loaded (an oclif command's `this.config`). A plugin hook that
+ * throws is reported on stderr as a warning; the command goes on.
+ */
+export async function runCtHookIn<K extends CtHookName>(config: Config, name: K, payload: CtHookPayloads[K]): Promise<void> {
   const result = await config.runHook<K, CtOclifHooks & Hooks>(name, payload, undefined, true);
   for (const failure of result.failures) {
     process.stderr.write(`ct: warning: hook ${name}: plugin ${failure.plugin.name}: ${failure.error.message}\n`);

@@ -91,6 +91,18 @@ describe('ct plugins, the example plugin', function () {
     assert.equal(loggedEvents()[0]!.fields['image'], digest);
   });
 
+  it('image import, ct:image-imported fires with the stored names and digest (oclif path)', function () {
+    imageReady(this);
+    rmSync(events, { force: true });
+    const r = ct(['image', 'import', '--storage-root', join(dir, 'store'), '--name', 'hooked:v1', image]);
+    assert.equal(r.status, 0, r.stderr);
+    const log = loggedEvents();
+    assert.deepEqual(log.map((e) => e.event), ['ct:image-imported']);
+    assert.ok((log[0]!.fields['names'] as string[]).includes('hooked:v1'), JSON.stringify(log[0]));
+    assert.match(r.stdout, new RegExp(String(log[0]!.fields['digest'])));
+    assert.equal(log[0]!.fields['source'], image);
+  });
+
   it('plugins uninstall, the command is gone from help and container run fires no hook', function () {
     const r = ct(['plugins', 'uninstall', 'ct-plugin-example']);
     assert.equal(r.status, 0, r.stderr);

@@ -4,8 +4,9 @@
  * line on stderr when it is a terminal; prints the image's name and digest, or the record with --json.
  */
 import { Args, Command, Flags } from '@oclif/core';
-import { describeProgress, importImage } from '@ct/oci';
+import { defaultStorageRoot, describeProgress, importImage } from '@ct/oci';
 import { printJson, reportError, storeFlags, storeOptions } from '../../engine/image-output.js';
+import { runCtHookIn } from '../../hooks/run-hook.js';
 
 /** `ct image import`. */
 export default class ImageImport extends Command {
@@ -36,6 +37,9 @@ export default class ImageImport extends Command {
       if (tty) process.stderr.write('\r\x1b[K');
       if (flags.json) printJson(result);
       else process.stdout.write(`${result.image.names.join(', ')} ${result.image.digest}\n`);
+      await runCtHookIn(this.config, 'ct:image-imported', {
+        names: result.image.names, digest: result.image.digest, source: args.image, storageRoot: storeOptions(flags).storageRoot ?? defaultStorageRoot(),
+      });
     } catch (err) {
       if (tty) process.stderr.write('\r\x1b[K');
       reportError(err, flags.json);
