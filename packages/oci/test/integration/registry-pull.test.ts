@@ -69,6 +69,15 @@ describe('registry pull, Debian docker-registry on loopback', () => {
     await assert.rejects(pullToLayout(`${plain.host}/multi`, join(tmp.dir, 'out-none'), { platform: { os: 'linux', architecture: 's390x' } }), isCode('OCI_NO_MATCHING_PLATFORM'));
   });
 
+  it('pullImage, a Docker schema 2 manifest (skopeo --format v2s2) is pulled and imported', async () => {
+    skopeoPush(BUSYBOX, `${plain.host}/busybox-v2s2:latest`, ['--format', 'v2s2']);
+    const pulled = await pullToLayout(`${plain.host}/busybox-v2s2`, join(tmp.dir, 'out-v2s2'));
+    assert.equal(pulled.manifest.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    const result = await pullImage(`${plain.host}/busybox-v2s2`, { storageRoot: join(tmp.dir, 'store-v2s2') });
+    assert.equal(result.image.digest, pulled.manifest.digest);
+    assert.equal(result.image.layers.length, 1);
+  });
+
   it('pullToLayout, by digest; a missing tag is not found', async () => {
     const digest = busyboxIndex().manifests[0]!.digest;
     const pulled = await pullToLayout(`${plain.host}/busybox@${digest}`, join(tmp.dir, 'out-digest'));
