@@ -1,6 +1,7 @@
 /**
  * Where the example's hooks write: one line per event, `EVENT JSON`, appended to the file named by
- * $CT_PLUGIN_EXAMPLE_LOG (nothing is written when it is unset).
+ * $CT_PLUGIN_EXAMPLE_LOG (nothing is written when it is unset). When $CT_PLUGIN_EXAMPLE_FAIL names the event, the
+ * hook throws after writing its line instead (to show that a failing hook does not fail ct).
  */
 import { appendFileSync } from 'node:fs';
 
@@ -13,4 +14,5 @@ export function logEvent(event, fields) {
   const file = process.env.CT_PLUGIN_EXAMPLE_LOG;
   if (!file) return;
   appendFileSync(file, `${event} ${JSON.stringify(fields)}\n`);
+  if (process.env.CT_PLUGIN_EXAMPLE_FAIL === event) throw new Error(`${event}: failing as CT_PLUGIN_EXAMPLE_FAIL asks`);
 }

@@ -5,17 +5,59 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { repoRoot, requireFeature, testImage } from '@ct/test-utils';
+import { pluginDataDir, userPluginsInstalled } from '../../src/hooks/run-hook.js';
 import { ctBin } from './runtime-harness.js';
+
+const appRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Run {
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
 }
+
+describe('pluginDataDir, where ct plugins records plugins', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of ['CT_DATA_DIR', 'XDG_DATA_HOME', 'HOME']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+  it('pluginDataDir, the same directory as @oclif/core\'s Config.dataDir for each environment', async () => {
+    const { Config } = await import('@oclif/core');
+    const envs: NodeJS.ProcessEnv[] = [
+      { CT_DATA_DIR: '/x/data', XDG_DATA_HOME: '/y', HOME: '/h' }, { XDG_DATA_HOME: '/y', HOME: '/h' }, { HOME: '/h' },
+    ];
+    for (const e of envs) {
+      for (const k of ['CT_DATA_DIR', 'XDG_DATA_HOME']) delete process.env[k];
+      Object.assign(process.env, e);
+      const config = await Config.load({ root: appRoot });
+      assert.equal(pluginDataDir(e), config.dataDir, JSON.stringify(e));
+    }
+    assert.equal(pluginDataDir({ HOME: '/h' }), '/h/.local/share/ct');
+  });
+  it('userPluginsInstalled, only a package.json listing a plugin counts', () => {
+    const d = mkdtempSync(join(tmpdir(), 'ct-plugdata-'));
+    try {
+      const env = { CT_DATA_DIR: d };
+      assert.equal(userPluginsInstalled(env), false, 'no file');
+      writeFileSync(join(d, 'package.json'), JSON.stringify({ oclif: { plugins: [], schema: 1 } }));
+      assert.equal(userPluginsInstalled(env), false, 'empty list (after uninstalling the last plugin)');
+      writeFileSync(join(d, 'package.json'), JSON.stringify({ oclif: { plugins: [{ name: 'p', type: 'link', root: '/p' }] } }));
+      assert.equal(userPluginsInstalled(env), true);
+      writeFileSync(join(d, 'package.json'), '{not json');
+      assert.equal(userPluginsInstalled(env), true, 'unreadable: oclif loads it and reports the problem');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('ct plugins, the example plugin', function () {
   const dir = mkdtempSync(join(tmpdir(), 'ct-plugins-'));
@@ -28,8 +70,8 @@ describe('ct plugins, the example plugin', function () {
     CT_PLUGIN_EXAMPLE_LOG: events,
   };
   delete env['CT_DATA_DIR'];
-  const ct = (args: readonly string[]): Run => {
-    const r = spawnSync(process.execPath, [ctBin, ...args], { env, encoding: 'utf8', timeout: 60000 });
+  const ct = (args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Run => {
+    const r = spawnSync(process.execPath, [ctBin, ...args], { env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 60000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const loggedEvents = (): { event: string; fields: Record<string, unknown> }[] =>
@@ -37,9 +79,9 @@ describe('ct plugins, the example plugin', function () {
       const space = line.indexOf(' ');
       return { event: line.slice(0, space), fields: JSON.parse(line.slice(space + 1)) as Record<string, unknown> };
     });
-  const containerRun = (name: string, ref = image): Run =>
+  const containerRun = (name: string, ref = image, extraEnv: NodeJS.ProcessEnv = {}): Run =>
     ct(['container', 'run', '--root', join(dir, 'state'), '--storage-root', join(dir, 'store'), '--name', name,
-      ref, 'sh', '-c', 'echo in-container; exit 7']);
+      ref, 'sh', '-c', 'echo in-container; exit 7'], extraEnv);
   const imageReady = (ctx: Mocha.Context): void =>
     requireFeature(ctx, existsSync(join(image, 'index.json')), 'tools/images has not built the busybox image');
 
@@ -89,6 +131,16 @@ describe('ct plugins, the example plugin', function () {
     assert.equal(containerRun(`${name}-2`, digest).status, 7);
     assert.deepEqual(loggedEvents().map((e) => e.event), ['ct:container-prerun', 'ct:container-exited']);
     assert.equal(loggedEvents()[0]!.fields['image'], digest);
+  });
+
+  it('container run, a hook that throws is a warning on stderr; the container runs and its status stands', function () {
+    imageReady(this);
+    rmSync(events, { force: true });
+    const r = containerRun(`plug-${process.pid}-fail`, image, { CT_PLUGIN_EXAMPLE_FAIL: 'ct:container-prerun' });
+    assert.equal(r.status, 7, r.stderr);
+    assert.equal(r.stdout, 'in-container\n');
+    assert.match(r.stderr, /^ct: warning: hook ct:container-prerun: plugin ct-plugin-example: /m);
+    assert.deepEqual(loggedEvents().map((e) => e.event), ['ct:image-imported', 'ct:container-prerun', 'ct:container-exited']);
   });
 
   it('image import, ct:image-imported fires with the stored names and digest (oclif path)', function () {
