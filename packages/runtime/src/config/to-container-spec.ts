@@ -10,12 +10,13 @@
  */
 import { MOUNT_ATTR, MS, type Step } from '@ct/syscalls';
 import { RLIMIT_RESOURCES } from '@ct/namespaces';
-import type { ContainerSpec, FileSystemMount, Mount, MountFlag, NamespaceKind, NamespaceSpec, Rlimit, RlimitName } from '@ct/namespaces';
+import type { CapabilitySets, ContainerSpec, FileSystemMount, Mount, MountFlag, NamespaceKind, NamespaceSpec, Rlimit, RlimitName } from '@ct/namespaces';
 import { ConfigError } from '../errors.js';
 import type { BundleConfig, ConfigProcess } from './bundle-config.js';
 import type { OciNamespaceType } from './config-linux.js';
 import type { ConfigMount } from './config-mounts.js';
 import { populateSteps } from './populate-steps.js';
+import { sysctlNamespace } from './config-confinement.js';
 import { rootOverlay } from '../image-overlay-annotation.js';
 
 /** What the conversion needs beyond the config. */
@@ -93,6 +94,19 @@ function rlimits(process: ConfigProcess): Rlimit[] {
 }
 
 /**
+ * The ambient set without what the kernel refuses to raise (not both permitted and inheritable), each dropped with a
+ * warning, as runc does (its default spec lists ambient capabilities without inheritable ones).
+ */
+function raisableAmbient(caps: CapabilitySets, warn: (message: string) => void): CapabilitySets {
+  const ambient = caps.ambient.filter((name) => {
+    const ok = caps.permitted.includes(name) && caps.inheritable.includes(name);
+    if (!ok) warn(`process.capabilities.ambient: ${name} not raised (not both permitted and inheritable)`);
+    return ok;
+  });
+  return { ...caps, ambient };
+}
+
+/**
  * The confinement fields: capabilities (all five sets; an absent field keeps none, as runc), rlimits, no_new_privs,
  * oom_score_adj, seccomp, time offsets, personality (a populate step) and the cgroup with its limits.
  */
@@ -101,7 +115,7 @@ function confinement(config: BundleConfig, process: ConfigProcess, ctx: Conversi
   for (const note of c.notes) ctx.warn(note);
   const none = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
   return {
-    capabilities: c.capabilities ?? none,
+    capabilities: c.capabilities === undefined ? none : raisableAmbient(c.capabilities, ctx.warn),
     rlimits: rlimits(process),
     noNewPrivileges: process.noNewPrivileges,
     ...(c.oomScoreAdj === undefined ? {} : { oomScoreAdj: c.oomScoreAdj }),
@@ -116,6 +130,12 @@ function namespaces(config: BundleConfig, ctx: ConversionContext): NamespaceSpec
   if (!isNew('mnt')) throw new ConfigError('linux.namespaces', 'a new mount namespace is required');
   if (ctx.rootless && ctx.euid !== 0 && !list.some((n) => n === 'user' || (typeof n !== 'string' && n.kind === 'user'))) {
     throw new ConfigError('linux.namespaces', 'rootless containers need a user namespace');
+  }
+  for (const key of Object.keys(config.confinement.sysctl)) {
+    const kind = sysctlNamespace(key);
+    if (kind !== undefined && !isNew(kinds[kind])) {
+      throw new ConfigError(`linux.sysctl.${key}`, `needs a new ${kind} namespace (not allowed in the host's)`);
+    }
   }
   if (config.hostname !== undefined && config.hostname !== '' && !isNew('uts')) {
     throw new ConfigError('hostname', 'setting a hostname needs a new uts namespace');

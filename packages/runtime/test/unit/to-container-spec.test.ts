@@ -39,7 +39,8 @@ describe('config to ContainerSpec', () => {
     warnings.length = 0;
     const s = toContainerSpec(config(false), ctx());
     assert.deepEqual(s.mounts, []);
-    assert.equal(warnings.length, 1);
+    assert.equal(warnings.filter((w) => w.startsWith('mount ')).length, 1, warnings.join('|'));
+    assert.equal(warnings.filter((w) => w.startsWith('process.capabilities.ambient')).length, 3, 'runc\'s ambient set without inheritable');
   });
   it('toContainerSpec, rootless spec: user namespace with the one-id maps', () => {
     const s = toContainerSpec(config(true), ctx({ rootless: true, euid: 1000 }));
@@ -81,7 +82,7 @@ describe('config to ContainerSpec', () => {
     assert.ok(ops.includes('remount:/proc/sys'));
     assert.deepEqual(s.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 1024n, hard: 1024n }]);
     assert.equal(s.noNewPrivileges, true);
-    const caps = s.capabilities as { bounding: string[]; ambient: string[] };
+    const caps = s.capabilities as unknown as { bounding: string[]; ambient: string[] };
     assert.ok(caps.bounding.includes('CAP_KILL') && !caps.bounding.includes('CAP_SYS_ADMIN'), caps.bounding.join(' '));
   });
   it('toContainerSpec, no process.capabilities keeps none (as runc); an unknown rlimit is ECONFIG', () => {
@@ -112,6 +113,11 @@ describe('config to ContainerSpec', () => {
     const ops = (s.populate ?? []).map((p) => (p.op === 'writeFile' ? `write:${p.path}` : `${p.op}:${'target' in p ? p.target : ''}`));
     const w = ops.indexOf('write:/proc/sys/net/ipv4/ip_forward');
     assert.ok(w >= 0 && w < ops.indexOf('remount:/proc/sys'), ops.join(' '));
+    const hostNet = config(false, (c) => {
+      (c['linux'] as Json)['sysctl'] = { 'net.ipv4.ip_forward': '1' };
+      (c['linux'] as Json)['namespaces'] = [{ type: 'mount' }, { type: 'uts' }];
+    });
+    assert.throws(() => toContainerSpec(hostNet, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.sysctl.net.ipv4.ip_forward');
     assert.throws(() => config(false, (c) => { (c['linux'] as Json)['sysctl'] = { 'vm.swappiness': '1' }; }),
       (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.sysctl.vm.swappiness');
   });
