@@ -13,6 +13,7 @@ import { OciLayoutError } from '../errors.js';
 import type { Descriptor } from '../spec/image-spec.js';
 import type { RegistryClient } from './registry-client.js';
 import { RegistryError } from './registry-error.js';
+import { lockFile } from '../store/store-lock.js';
 
 /** Progress of a blob download. */
 export interface BlobProgress {
@@ -95,15 +96,24 @@ async function attempt(client: RegistryClient, desc: Descriptor, partial: string
  */
 export async function downloadBlob(client: RegistryClient, desc: Descriptor, file: string, options: DownloadOptions = {}): Promise<void> {
   if (existsSync(file)) return;
-  const partial = `${file}.partial`;
-  const retries = options.retries ?? 3;
-  for (let i = 0; ; i++) {
-    try {
-      await attempt(client, desc, partial, options);
-      renameSync(partial, file);
-      return;
-    } catch (err) {
-      if (!(err instanceof RegistryError) || err.code !== 'REGISTRY_NETWORK' || i >= retries) throw err;
+  // Two pulls of the same blob into one layout take turns on FILE.lock; the second finds the blob there. The lock
+  // file is unlinked once the blob is in place: every holder checks for the blob again after locking.
+  const lock = await lockFile(`${file}.lock`, 'exclusive');
+  try {
+    if (existsSync(file)) return;
+    const partial = `${file}.partial`;
+    const retries = options.retries ?? 3;
+    for (let i = 0; ; i++) {
+      try {
+        await attempt(client, desc, partial, options);
+        renameSync(partial, file);
+        rmSync(`${file}.lock`, { force: true });
+        return;
+      } catch (err) {
+        if (!(err instanceof RegistryError) || err.code !== 'REGISTRY_NETWORK' || i >= retries) throw err;
+      }
     }
+  } finally {
+    lock.release();
   }
 }

@@ -7,7 +7,8 @@
  * `<storageRoot>/downloads/<repository key>/`, an OCI layout, so a killed pull resumes its partial blobs.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { LOCK, flockTry } from '@ct/syscalls';
 import { join } from 'node:path';
 import { digestOf } from '../digest.js';
 import { OciLayoutError } from '../errors.js';
@@ -17,6 +18,7 @@ import { ANNOTATION_REF_NAME, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, 
 import { validateImageIndex, validateImageManifest, type Descriptor, type ImageIndex, type Platform } from '../spec/image-spec.js';
 import { importImage, type ImportResult } from '../store/store-import.js';
 import { storePaths, type StoreOptions } from '../store/store-paths.js';
+import { lockFile } from '../store/store-lock.js';
 import { downloadBlob, type BlobProgress } from './registry-blob.js';
 import { RegistryClient, type RegistryClientOptions } from './registry-client.js';
 import { RegistryError } from './registry-error.js';
@@ -150,8 +152,26 @@ export async function pullToLayout(ref: string | RegistryRef, layout: string, op
     retries: options.retries ?? 3, ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   }));
   await runPool(jobs, options.parallel ?? 3);
-  recordInIndex(layout, top.desc, formatRegistryRef(parsed));
+  const indexLock = await lockFile(join(layout, 'index.json.lock'), 'exclusive');
+  try {
+    recordInIndex(layout, top.desc, formatRegistryRef(parsed));
+  } finally {
+    indexLock.release();
+  }
   return { ref: parsed, layout, manifest: top.desc, ...(indexDigest !== undefined ? { indexDigest } : {}) };
+}
+
+/** Remove the layer blobs of `manifestDigest` from `layout` unless another pull holds the layout. */
+function dropLayers(layout: string, manifestDigest: string): void {
+  const fd = openSync(join(layout, 'use.lock'), 'a', 0o600);
+  try {
+    if (!flockTry(fd, LOCK.EX)) return;
+    // Layers now live unpacked in the store; the compressed copies go (manifests and configs are small).
+    const manifest = validateImageManifest(parseJson(readFileSync(join(layout, 'blobs', ...manifestDigest.split(':'))), 'manifest'), 'manifest');
+    for (const l of manifest.layers) rmSync(join(layout, 'blobs', ...l.digest.split(':')), { force: true });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Options of {@link pullImage}. */
@@ -171,15 +191,21 @@ export async function pullImage(ref: string, options: PullImageOptions = {}): Pr
   const paths = storePaths(options);
   const key = createHash('sha256').update(`${parsed.registry}/${parsed.repository}`).digest('hex').slice(0, 32);
   const layout = join(paths.root, 'downloads', key);
-  const pulled = await pullToLayout(parsed, layout, options);
-  const result = await importImage(`${layout}@${pulled.manifest.digest}`, {
-    ...(options.storageRoot !== undefined ? { storageRoot: options.storageRoot } : {}),
-    name: options.name ?? formatRegistryRef(parsed),
-  });
-  if (options.keepDownloads !== true) {
-    // Layers now live unpacked in the store; the compressed copies are dropped (manifests and configs are small).
-    const manifest = validateImageManifest(parseJson(readFileSync(join(layout, 'blobs', ...pulled.manifest.digest.split(':'))), 'manifest'), 'manifest');
-    for (const l of manifest.layers) rmSync(join(layout, 'blobs', ...l.digest.split(':')), { force: true });
+  mkdirSync(layout, { recursive: true, mode: 0o700 });
+  // Pulls of one repository share its download layout: each holds a shared lock while it downloads and imports,
+  // and the compressed layers are dropped only by a pull that then finds no other one running.
+  const useLock = await lockFile(join(layout, 'use.lock'), 'shared');
+  let pulled: PulledImage;
+  let result: ImportResult;
+  try {
+    pulled = await pullToLayout(parsed, layout, options);
+    result = await importImage(`${layout}@${pulled.manifest.digest}`, {
+      ...(options.storageRoot !== undefined ? { storageRoot: options.storageRoot } : {}),
+      name: options.name ?? formatRegistryRef(parsed),
+    });
+  } finally {
+    useLock.release();
   }
+  if (options.keepDownloads !== true) dropLayers(layout, pulled.manifest.digest);
   return { ...result, pulled };
 }

@@ -60,6 +60,14 @@ describe('registry pull, Debian docker-registry on loopback', () => {
     assert.ok(events.length > 0 && events.at(-1)! > 0n);
   });
 
+  it('pullImage, two pulls of one image at once share the downloads and both land', async () => {
+    const storageRoot = join(tmp.dir, 'store-twice');
+    const [a, b] = await Promise.all([pullImage(`${plain.host}/busybox`, { storageRoot }), pullImage(`${plain.host}/busybox`, { storageRoot, name: 'other:1' })]);
+    assert.equal(a.image.digest, b.image.digest);
+    const names = (await listImages({ storageRoot })).flatMap((r) => r.names).sort();
+    assert.deepEqual(names, [`${plain.host}/busybox:latest`, 'other:1'].sort());
+  });
+
   it('pullToLayout, a multi-arch index: the wanted platform is chosen', async () => {
     const arm = await pullToLayout(`${plain.host}/multi`, join(tmp.dir, 'out-arm'), { platform: { os: 'linux', architecture: 'arm64' } });
     assert.equal(arm.manifest.digest, 'sha256:3a731ef9f623d714ce9975b0b522cf622f7f1d8ecab7c93b345c0c516aa05fc4');
