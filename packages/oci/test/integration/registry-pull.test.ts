@@ -154,6 +154,25 @@ describe('registry pull, misbehaving servers on loopback', () => {
     }
   });
 
+  it('pullToLayout, a blob longer than its descriptor is refused as a size mismatch naming the blob', async () => {
+    const config = busyboxManifest().config.digest;
+    const reg = await startFakeRegistry(BUSYBOX, { pad: { digest: config, bytes: 10 } });
+    try {
+      await assert.rejects(pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out')), (e: unknown) => e instanceof OciLayoutError && e.code === 'OCI_SIZE_MISMATCH' && e.digest === config);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('pullToLayout, a token realm over plain http to a non-loopback host is refused', async () => {
+    const reg = await startFakeRegistry(BUSYBOX, { bearerRealm: 'http://192.0.2.200:9/token' });
+    try {
+      await assert.rejects(pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out')), isCode('REGISTRY_INSECURE'));
+    } finally {
+      await reg.close();
+    }
+  });
+
   it('pullToLayout, a connection cut midway is resumed with a Range request', async () => {
     const layer = busyboxManifest().layers[0]!;
     const reg = await startFakeRegistry(BUSYBOX, { cut: { digest: layer.digest, after: 300_000 } });
