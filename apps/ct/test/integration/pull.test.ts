@@ -57,6 +57,14 @@ describe('ct pull', function () {
     assert.deepEqual(out.image.names, ['mine:v1']);
   });
 
+  it('ct pull, draws a progress bar on a terminal (a pty made by script(1))', function () {
+    requireFeature(this, existsSync('/usr/bin/script'), 'script(1) from util-linux');
+    const cmd = [process.execPath, bin, 'pull', `${reg.host}/busybox`, '--storage-root', join(tmp, 'store-tty')].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('/usr/bin/script', ['-qefc', cmd, '/dev/null'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /\[#+-*\] [0-9.]+ [kM]?B \/ [0-9.]+ [kM]?B, [0-9]+\/2 blobs/);
+  });
+
   it('ct pull, a missing tag exits 1 with REGISTRY_NOT_FOUND', () => {
     const r = ct('pull', `${reg.host}/busybox:nope`, '--storage-root', join(tmp, 'store3'), '--json');
     assert.equal(r.status, 1);
