@@ -108,7 +108,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       // @ct/namespaces is loaded only by the verbs that launch: state, kill and delete stay light
       const { launchInit } = await import('./container-launch.js');
       init = await launchInit(config, {
-        execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
+        id, execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
         // the container sees its sockets as its own (runc does the same)
         extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
         relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg),
@@ -116,7 +116,10 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       const stat = readProcStat(init.pid);
       if (stat === undefined) throw new RuntimeError('ESETUP', `create: init ${init.pid} exited before exec`);
       const { creating: _creating, creator: _creator, ...rest } = base;
-      const record: ContainerRecord = { ...rest, pid: init.pid, initStartTime: String(stat.startTime) };
+      const record: ContainerRecord = {
+        ...rest, pid: init.pid, initStartTime: String(stat.startTime),
+        ...(init.cgroupPaths.length > 0 ? { cgroupPaths: init.cgroupPaths } : {}),
+      };
       writeRecord(paths, record);
       if (options.pidFile !== undefined) writeFileAtomic(resolve(options.pidFile), String(init.pid), 0o644);
       ctx.logger.log('debug', `created ${id}: init ${init.pid}`);

@@ -4,10 +4,10 @@
  *
  * Man pages: kill(2).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import type { RuntimeContext } from './context.js';
 import { deriveStatus } from './container-status.js';
-import { RuntimeError } from './errors.js';
+import { RuntimeError, errnoCode, systemError } from './errors.js';
 import { withLock } from './lock.js';
 import { signalAll, waitForExit } from './process-signal.js';
 import { containerPaths, readRecord, removeContainerDir } from './state-store.js';
@@ -16,6 +16,23 @@ import { containerPaths, readRecord, removeContainerDir } from './state-store.js
 export interface DeleteOptions {
   /** Kill a running container first. */
   readonly force?: boolean;
+}
+
+/** Remove the container's cgroup directories, retrying while the last processes leave them (rmdir: EBUSY). */
+async function removeCgroups(dirs: readonly string[]): Promise<void> {
+  for (const dir of dirs) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (err) {
+        const code = errnoCode(err);
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || attempt >= 50) throw systemError('delete: remove cgroup', dir, err);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
 }
 
 /** Delete a container: kill it if allowed, wait for its init to die, remove its state directory. */
@@ -48,6 +65,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
         throw new RuntimeError('EBADSTATE', `delete: container ${id}: init ${record.pid} did not die after SIGKILL`);
       }
     }
+    await removeCgroups(record.cgroupPaths ?? []);
     removeContainerDir(paths);
     // a bundle `ct container run --keep` unpacked goes with its container (loaded only then: @ct/oci is heavy)
     if (record.bundle.startsWith(`${ctx.stateRoot.path}/.bundles/`)) {

@@ -17,7 +17,8 @@ import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, SpawnPlan, Step } from '@ct/syscalls';
 import {
   buildChildPlan, clampRlimits, describeChildFailure, readRlimitHost, HOST_DEVICES, installSignalRelay, isNewNamespace, planIdMaps, readSubordinateIds,
-  withDefaults, writeIdMaps, type ResolvedContainerSpec,
+  withDefaults, writeIdMaps, CGROUP_WAIT_LABEL, createContainerCgroup,
+  type ResolvedContainerSpec,
 } from '@ct/namespaces';
 import type { BundleConfig } from './config/bundle-config.js';
 import { toContainerSpec } from './config/to-container-spec.js';
@@ -39,6 +40,8 @@ export interface LaunchOptions {
   readonly relaySignals: boolean;
   /** Warnings (unsupported fields) go here. */
   readonly warn: (message: string) => void;
+  /** The container id (names its cgroup when config.json gives no cgroupsPath). */
+  readonly id: string;
 }
 
 /** The launched init. */
@@ -49,6 +52,19 @@ export interface LaunchedInit {
   wait(): Promise<number>;
   /** Signal the init (through its pidfd). */
   kill(signal: number): void;
+  /** The container's cgroup directories (one per v1 controller; none without linux.resources or when refused). */
+  readonly cgroupPaths: readonly string[];
+}
+
+/**
+ * The cgroup's name: linux.cgroupsPath made one path component (`/a/b` → `a-b`, systemd's `slice:prefix:name` →
+ * `prefix-name`), else `ct-<id>`; created below our own cgroup, as @ct/namespaces does.
+ */
+export function cgroupName(cgroupsPath: string | undefined, id: string): string {
+  if (cgroupsPath === undefined || cgroupsPath === '') return `ct-${id}`;
+  const parts = cgroupsPath.includes(':') ? cgroupsPath.split(':').slice(1) : cgroupsPath.split('/');
+  const name = parts.filter((p) => p !== '' && p !== '.' && p !== '..').join('-');
+  return name === '' ? `ct-${id}` : name;
 }
 
 /**
@@ -128,7 +144,11 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     rootless: options.rootless, euid: process.geteuid?.() ?? 0, extraFds: options.extraFds,
     relaySignals: options.relaySignals, warn: options.warn,
   });
-  const s = withDefaults(spec);
+  const resources = config.confinement.resources;
+  // the container's cgroup (linux.resources): the plan pauses for its placement and unshares a cgroup namespace after
+  const s = withDefaults(resources === undefined ? spec : { ...spec, cgroup: { name: cgroupName(config.confinement.cgroupsPath, options.id), resources } });
+  // made before the clone so a refused limit fails early; undefined (after a warning) when an unprivileged caller may not
+  const cgroup = s.confinement.cgroup === undefined ? undefined : createContainerCgroup(s.confinement.cgroup, process.geteuid?.() ?? 0, options.warn);
   const idMaps = idMapsFor(s);
   const sourceIsDirectory = (source: string): boolean => {
     try {
@@ -140,7 +160,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   const base = buildChildPlan(s, {
     idMaps, euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0, rootDir: config.rootfs, sourceIsDirectory,
     hostDevices: HOST_DEVICES.filter((name) => ociDefaultDevices.has(name) && existsSync(`/dev/${name}`)),
-    consoleTty: undefined, initPath: undefined,
+    consoleTty: undefined, initPath: undefined, pauseForCgroup: cgroup !== undefined,
     // a hard limit we cannot raise (no CAP_SYS_RESOURCE) is lowered to ours with a warning rather than failing
     rlimits: s.confinement.rlimits.length === 0 ? [] : clampRlimits(s.confinement.rlimits, readRlimitHost(), options.warn),
     pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false,
@@ -149,6 +169,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   try {
     fifoFd = openSync(options.execFifo, O_PATH);
   } catch (err) {
+    await cgroup?.remove().catch(() => undefined);
     throw systemError('create: open exec fifo', options.execFifo, err);
   }
   const additionalGids = config.process?.additionalGids ?? [];
@@ -169,6 +190,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
       }
       if (event.kind === 'exec') break;
       if (event.label === 'id-maps' && idMaps !== undefined) await writeIdMaps(child.pid, idMaps);
+      if (event.label === CGROUP_WAIT_LABEL) cgroup?.place(child.pid);
       child.release();
     }
   } catch (err) {
@@ -176,6 +198,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
       child.kill('SIGKILL');
       await child.wait().catch(() => undefined);
     }
+    await cgroup?.remove().catch(() => undefined);
     throw err;
   } finally {
     closeSync(fifoFd);
@@ -185,6 +208,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   relay?.attach(running);
   return {
     pid: running.pid,
+    cgroupPaths: cgroup?.paths ?? [],
     async wait() {
       try {
         return (await running.wait()).status;

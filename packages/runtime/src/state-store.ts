@@ -38,6 +38,8 @@ export interface ContainerRecord {
   readonly creator?: { readonly pid: number; readonly startTime: string };
   /** Whether the container was created rootless. */
   readonly rootless: boolean;
+  /** The container's cgroup directories (one per v1 controller), when linux.resources made one. */
+  readonly cgroupPaths?: readonly string[];
 }
 
 /** Paths of one container's state directory. */

@@ -1,0 +1,89 @@
+/**
+ * linux.resources and linux.cgroupsPath through `ct create`/`ct run` as root on cgroup v1: a pids limit felt from
+ * inside (fork fails), the memory limit in the container's cgroup, the cgroup named from cgroupsPath and removed
+ * by `delete`; unprivileged, the container runs without limits (one warning in the debug log).
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRoot, requireFeature } from '@ct/test-utils';
+import { specTemplate } from '@ct/runtime';
+import { ciUser, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
+
+type Json = Record<string, unknown>;
+
+const forkMany = 'i=0; while [ $i -lt 8 ]; do sleep 2 & i=$((i+1)); done; wait';
+
+async function bundleWith(args: string[], resources: Json, cgroupsPath: string, owner?: { uid: number; gid: number }): Promise<string> {
+  const bundle = await makeBundleDir(join(tmpdir(), 'ct-resources'), owner);
+  const ids = owner ?? { uid: 0, gid: 0 };
+  writeConfig(bundle, args, specTemplate({ rootless: owner !== undefined, uid: ids.uid, gid: ids.gid }) as Json);
+  const c = readConfig(bundle);
+  const l = c['linux'] as Json;
+  l['resources'] = resources;
+  l['cgroupsPath'] = cgroupsPath;
+  writeConfig(bundle, args, c);
+  return bundle;
+}
+
+/** The v1 cgroup of `pid` for `controller`, as a host path. */
+function cgroupDir(pid: number, controller: string): string {
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
+  assert.ok(line !== undefined, `no ${controller} line in /proc/${pid}/cgroup`);
+  return join('/sys/fs/cgroup', controller, line.split(':')[2] ?? '');
+}
+
+describe('ct resources on cgroup v1 @root', () => {
+  it('run, a pids limit: the ninth fork fails inside', async function () {
+    requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/pids/cgroup.procs'), 'needs root and the v1 pids hierarchy');
+    const bundle = await bundleWith(['sh', '-c', forkMany], { pids: { limit: 4 } }, `/ct-test/pids-${process.pid}`);
+    try {
+      const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+      const r = ct.run(['run', '--bundle', bundle, `pids-${process.pid}`]);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /can't fork/);
+    } finally {
+      removeBundle(bundle);
+    }
+  });
+  it('create, memory and pids limits in the cgroup named from cgroupsPath; delete removes it', async function () {
+    requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/memory/cgroup.procs'), 'needs root and the v1 memory hierarchy');
+    const id = `mem-${process.pid}`;
+    const bundle = await bundleWith(['sleep', '30'], { memory: { limit: 64 << 20 }, pids: { limit: 20 } }, `system.slice:ct:${id}`);
+    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+    try {
+      const r = ct.run(['create', '--bundle', bundle, id]);
+      assert.equal(r.status, 0, r.stderr);
+      const pid = ct.state(id)?.['pid'] as number;
+      const mem = cgroupDir(pid, 'memory');
+      const pids = cgroupDir(pid, 'pids');
+      assert.ok(mem.endsWith(`/ct-${id}`), mem);
+      assert.equal(readFileSync(join(mem, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 << 20));
+      assert.equal(readFileSync(join(pids, 'pids.max'), 'utf8').trim(), '20');
+      assert.equal(ct.run(['delete', '--force', id]).status, 0);
+      assert.equal(existsSync(mem), false, 'the memory cgroup is gone');
+      assert.equal(existsSync(pids), false, 'the pids cgroup is gone');
+    } finally {
+      ct.cleanup([id]);
+      removeBundle(bundle);
+    }
+  });
+});
+
+describe('ct resources unprivileged @rootless', () => {
+  it('run, limits cannot be applied without delegation: the container still runs', async function () {
+    const user = ciUser();
+    requireFeature(this, !isRoot() || user !== undefined, 'needs the ctci user');
+    const owner = isRoot() ? user : undefined;
+    const bundle = await bundleWith(['sh', '-c', 'echo ran'], { pids: { limit: 4 } }, '', owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    try {
+      const ct = isRoot() ? new Runtime('ct', `/tmp/ct-res-ctci-${process.pid}`, user) : new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+      const r = ct.run(['run', '--bundle', bundle, `res-${process.pid}`]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'ran\n');
+    } finally {
+      removeBundle(bundle);
+    }
+  });
+});
