@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { testImage, requireFeature } from '@ct/test-utils';
-import { OciLayoutError, RegistryError, pullImage, pullToLayout, listImages } from '../../src/index.js';
+import { OciLayoutError, RegistryError, pullImage, pullToLayout, listImages, inspectImage } from '../../src/index.js';
 import { startFakeRegistry } from '../fixtures/registry/fake-registry.js';
 import { makePki, registryToolsPresent, skopeoPush, startDistribution, startTokenService, type Distribution, type TestPki } from '../fixtures/registry/distribution.js';
 import { tempDir } from '../helpers/fixtures.js';
@@ -66,6 +66,14 @@ describe('registry pull, Debian docker-registry on loopback', () => {
     assert.equal(a.image.digest, b.image.digest);
     const names = (await listImages({ storageRoot })).flatMap((r) => r.names).sort();
     assert.deepEqual(names, [`${plain.host}/busybox:latest`, 'other:1'].sort());
+  });
+
+  it('pullImage, by digest: named by the digest reference and found by it', async () => {
+    const storageRoot = join(tmp.dir, 'store-digest');
+    const digest = busyboxIndex().manifests[0]!.digest;
+    const result = await pullImage(`${plain.host}/busybox@${digest}`, { storageRoot });
+    assert.deepEqual(result.image.names, [`${plain.host}/busybox@${digest}`]);
+    assert.equal((await inspectImage(`${plain.host}/busybox@${digest}`, { storageRoot })).digest, digest);
   });
 
   it('pullToLayout, a multi-arch index: the wanted platform is chosen', async () => {
