@@ -162,6 +162,17 @@ describe('registry pull, misbehaving servers on loopback', () => {
     }
   });
 
+  it('pullToLayout, a manifest that differs from its announced or requested digest is refused', async () => {
+    const digest = busyboxIndex().manifests[0]!.digest;
+    const reg = await startFakeRegistry(BUSYBOX, { tamper: digest });
+    try {
+      await assert.rejects(pullToLayout(`${reg.host}/busybox:latest`, join(tmp.dir, 'by-tag')), isCode('REGISTRY_MANIFEST_INVALID'));
+      await assert.rejects(pullToLayout(`${reg.host}/busybox@${digest}`, join(tmp.dir, 'by-digest')), isCode('REGISTRY_MANIFEST_INVALID'));
+    } finally {
+      await reg.close();
+    }
+  });
+
   it('pullToLayout, a blob longer than its descriptor is refused as a size mismatch naming the blob', async () => {
     const config = busyboxManifest().config.digest;
     const reg = await startFakeRegistry(BUSYBOX, { pad: { digest: config, bytes: 10 } });
