@@ -15,6 +15,10 @@ const config = {
 };
 const isRoot = typeof process.geteuid === 'function' && process.geteuid() === 0;
 // \b: "@root" must not match "@rootless" (mocha turns the string into a RegExp as is).
-config.grep = isRoot && process.env.CT_TEST_EXCLUDE_ROOT !== '1' ? '@nonroot\\b' : '@root\\b';
-config.invert = true;
+// A developer's own --grep/-g/--fgrep on the command line wins (mocha would otherwise keep `invert` from here).
+const ownGrep = process.argv.some((a) => /^(-g|--grep|--fgrep|-f)(=|$)/.test(a));
+if (!ownGrep) {
+  config.grep = isRoot && process.env.CT_TEST_EXCLUDE_ROOT !== '1' ? '@nonroot\\b' : '@root\\b';
+  config.invert = true;
+}
 module.exports = config;
