@@ -30,6 +30,10 @@ function int(flags: Readonly<Record<string, FlagValue>>, name: string): number |
   const v = flags[name];
   return typeof v === 'number' ? v : undefined;
 }
+function strs(flags: Readonly<Record<string, FlagValue>>, name: string): string[] {
+  const v = flags[name];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+}
 function id(cmd: ParsedCommand): string {
   return cmd.args[0] ?? '';
 }
@@ -130,7 +134,15 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   async checkpoint() {
     throw new (await light()).RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');
   },
-  exec: notYet('exec'),
+  async exec(ctx, cmd) {
+    const f = cmd.flags;
+    return (await full()).execContainer(ctx, id(cmd), {
+      args: cmd.args.slice(1), process: str(f, 'process'), detach: bool(f, 'detach'), pidFile: str(f, 'pid-file'),
+      tty: f['tty'] === true ? true : undefined, consoleSocket: str(f, 'console-socket'), cwd: str(f, 'cwd'),
+      env: strs(f, 'env'), user: str(f, 'user'), additionalGids: strs(f, 'additional-gids'), caps: strs(f, 'cap'),
+      noNewPrivs: bool(f, 'no-new-privs'), preserveFds: int(f, 'preserve-fds'),
+    });
+  },
   pause: notYet('pause'),
   resume: notYet('resume'),
   update: notYet('update'),

@@ -119,7 +119,7 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
   },
   features: { description: 'print the runtime-spec features document of ct', args: [], flags: [] },
   exec: {
-    description: 'run a process in a running container (not yet implemented: issue 9)',
+    description: 'run a process in a created or running container',
     args: [id],
     variadic: true,
     stopAfterArgs: 1,

@@ -59,7 +59,8 @@ export interface BundleConfig {
   readonly text: string;
 }
 
-function readProcess(o: JsonObject): ConfigProcess {
+/** Read and check a runtime-spec `process` object (config.json's, or `ct exec --process` file's). */
+export function readConfigProcess(o: JsonObject): ConfigProcess {
   const p = 'process';
   const user = optObject(o, 'user', p) ?? {};
   const cwd = reqString(o, 'cwd', p);
@@ -108,10 +109,13 @@ function checkRootfs(bundle: string, rootPath: string): string {
   return real;
 }
 
-/** Read `<bundle>/config.json` and check it (see the module comment). */
-export function readBundleConfig(bundleDir: string): BundleConfig {
+/**
+ * Read `<bundle>/config.json` and check it (see the module comment); `file` reads another copy (the snapshot in
+ * the state directory) with paths still relative to the bundle.
+ */
+export function readBundleConfig(bundleDir: string, configFile?: string): BundleConfig {
   const bundle = resolve(bundleDir);
-  const file = join(bundle, 'config.json');
+  const file = configFile ?? join(bundle, 'config.json');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -130,7 +134,7 @@ export function readBundleConfig(bundleDir: string): BundleConfig {
   if (root === undefined) throw new ConfigError('root', 'missing');
   const rootfs = checkRootfs(bundle, reqString(root, 'path', 'root'));
   const procObj = optObject(o, 'process', '$');
-  const process = procObj === undefined ? undefined : readProcess(procObj);
+  const process = procObj === undefined ? undefined : readConfigProcess(procObj);
   const linux = readLinux(optObject(o, 'linux', '$'));
   const mounts = optArray(o, 'mounts', '$').map((m, i) => readMount(m, i, bundle));
   if (process !== undefined && linux.uidMappings.length > 0) {

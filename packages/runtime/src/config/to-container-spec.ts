@@ -85,7 +85,8 @@ function environment(process: ConfigProcess): Record<string, string> {
   return env;
 }
 
-function rlimits(process: ConfigProcess): Rlimit[] {
+/** process.rlimits as @ct/namespaces rlimits (`NOFILE` or `RLIMIT_NOFILE`; an unknown name is ECONFIG). */
+export function rlimitsOf(process: ConfigProcess): Rlimit[] {
   return process.rlimits.map((r, i) => {
     const type = r.type.startsWith('RLIMIT_') ? r.type : `RLIMIT_${r.type}`;
     if (!(type in RLIMIT_RESOURCES)) throw new ConfigError(`process.rlimits[${i}].type`, `unknown rlimit ${JSON.stringify(r.type)}`);
@@ -97,7 +98,7 @@ function rlimits(process: ConfigProcess): Rlimit[] {
  * The ambient set without what the kernel refuses to raise (not both permitted and inheritable), each dropped with a
  * warning, as runc does (its default spec lists ambient capabilities without inheritable ones).
  */
-function raisableAmbient(caps: CapabilitySets, warn: (message: string) => void): CapabilitySets {
+export function raisableAmbient(caps: CapabilitySets, warn: (message: string) => void): CapabilitySets {
   const ambient = caps.ambient.filter((name) => {
     const ok = caps.permitted.includes(name) && caps.inheritable.includes(name);
     if (!ok) warn(`process.capabilities.ambient: ${name} not raised (not both permitted and inheritable)`);
@@ -116,7 +117,7 @@ function confinement(config: BundleConfig, process: ConfigProcess, ctx: Conversi
   const none = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
   return {
     capabilities: c.capabilities === undefined ? none : raisableAmbient(c.capabilities, ctx.warn),
-    rlimits: rlimits(process),
+    rlimits: rlimitsOf(process),
     noNewPrivileges: process.noNewPrivileges,
     ...(c.oomScoreAdj === undefined ? {} : { oomScoreAdj: c.oomScoreAdj }),
     ...(c.seccomp === undefined ? {} : { seccomp: c.seccomp }),
