@@ -29,7 +29,7 @@ function defineSuite(title: string, rootless: boolean): void {
     const ct = new Runtime('ct', root, user);
     const image = (args: readonly string[]): ReturnType<typeof imageCommand> => imageCommand(user, [...args, '--storage-root', store]);
     const run = (args: readonly string[]): ReturnType<Runtime['run']> => ct.run(['container', 'run', '--storage-root', store, ...args]);
-    let shared: string;
+    let shared: string | undefined;
     /** The bundles left under the state root, with their command (for the failure message). */
     const leftovers = (): string[] => readdirSync(join(root, '.bundles')).map((id) => {
       try {
@@ -53,7 +53,7 @@ function defineSuite(title: string, rootless: boolean): void {
       ct.cleanup([]);
       if (user === undefined) rmSync(base, { recursive: true, force: true });
       else spawnSync('runuser', ['-u', 'ctci', '--', 'rm', '-rf', base]);
-      rmSync(shared, { recursive: true, force: true });
+      if (shared !== undefined) rmSync(shared, { recursive: true, force: true });
     });
 
     it('container run, CMD replaces the image command; exit status and output come back; nothing is left', () => {
@@ -91,11 +91,12 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(r.stdout, '1 /bin:/usr/bin\n', r.stderr);
     });
     it('container run -v, a read-write and a read-only volume', () => {
-      const r = run(['-v', `${shared}:/rw`, '-v', `${shared}:/ro:ro`, 'busybox', 'sh', '-c', 'echo hi > /rw/f; echo no > /ro/g || echo refused']);
+      const vol = shared!;
+      const r = run(['-v', `${vol}:/rw`, '-v', `${vol}:/ro:ro`, 'busybox', 'sh', '-c', 'echo hi > /rw/f; echo no > /ro/g || echo refused']);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /refused/);
-      assert.equal(readFileSync(join(shared, 'f'), 'utf8'), 'hi\n');
-      assert.equal(existsSync(join(shared, 'g')), false);
+      assert.equal(readFileSync(join(vol, 'f'), 'utf8'), 'hi\n');
+      assert.equal(existsSync(join(vol, 'g')), false);
     });
     it('container run -v, a missing source is a usage error', () => {
       const r = run(['-v', '/nonexistent-ct-src:/x', 'busybox', 'true']);
