@@ -14,6 +14,9 @@ import { ConfigError, RuntimeError, errnoCode, systemError } from './errors.js';
 import type { RuntimeContext } from './context.js';
 import type { LaunchedInit } from './container-launch.js';
 import { withLock } from './lock.js';
+import { runHooks } from './hooks.js';
+import { toContainerState } from './container-state.js';
+import { removeCgroups } from './container-delete.js';
 import { userName } from './owner.js';
 import { readProcStat } from './proc-stat.js';
 import {
@@ -87,6 +90,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
   ensureStateRoot(ctx.stateRoot.path);
   makeStateDir(paths, id);
   let init: LaunchedInit | undefined;
+  let cgroupPaths: readonly string[] = [];
   try {
     return await withLock(paths.lock, async () => {
       const base: ContainerRecord = {
@@ -119,14 +123,22 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       const record: ContainerRecord = {
         ...rest, pid: init.pid, initStartTime: String(stat.startTime),
         ...(init.cgroupPaths.length > 0 ? { cgroupPaths: init.cgroupPaths } : {}),
+        ...(Object.keys(config.hooks).length > 0 ? { hooks: config.hooks } : {}),
       };
       writeRecord(paths, record);
+      cgroupPaths = init.cgroupPaths;
+      if (record.hooks !== undefined) {
+        // a failing hook stops and destroys the container (below), its error naming the hook
+        const state = toContainerState(record, 'created');
+        for (const kind of ['prestart', 'createRuntime', 'createContainer'] as const) await runHooks(record.hooks, kind, state, init.pid);
+      }
       if (options.pidFile !== undefined) writeFileAtomic(resolve(options.pidFile), String(init.pid), 0o644);
       ctx.logger.log('debug', `created ${id}: init ${init.pid}`);
       return { record, init };
     });
   } catch (err) {
     init?.kill(9);
+    if (cgroupPaths.length > 0) await removeCgroups(cgroupPaths).catch(() => undefined);
     removeContainerDir(paths);
     throw err;
   }

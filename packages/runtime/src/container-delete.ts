@@ -9,6 +9,7 @@ import type { RuntimeContext } from './context.js';
 import { deriveStatus } from './container-status.js';
 import { RuntimeError, errnoCode, systemError } from './errors.js';
 import { withLock } from './lock.js';
+import { toContainerState } from './container-state.js';
 import { signalAll, waitForExit } from './process-signal.js';
 import { containerPaths, readRecord, removeContainerDir } from './state-store.js';
 
@@ -19,7 +20,7 @@ export interface DeleteOptions {
 }
 
 /** Remove the container's cgroup directories, retrying while the last processes leave them (rmdir: EBUSY). */
-async function removeCgroups(dirs: readonly string[]): Promise<void> {
+export async function removeCgroups(dirs: readonly string[]): Promise<void> {
   for (const dir of dirs) {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -66,6 +67,12 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
       }
     }
     await removeCgroups(record.cgroupPaths ?? []);
+    if (record.hooks?.poststop !== undefined) {
+      // a failing poststop hook is a warning: the container is gone either way
+      const { runHooks } = await import('./hooks.js');
+      await runHooks(record.hooks, 'poststop', toContainerState(record, 'stopped'), 0)
+        .catch((err: unknown) => ctx.logger.log('warning', err instanceof Error ? err.message : String(err)));
+    }
     removeContainerDir(paths);
     // a bundle `ct container run --keep` unpacked goes with its container (loaded only then: @ct/oci is heavy)
     if (record.bundle.startsWith(`${ctx.stateRoot.path}/.bundles/`)) {

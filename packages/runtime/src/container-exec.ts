@@ -178,7 +178,7 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   const steps = execSteps(config, p, caps, record.pid, options, warn);
   const extra = options.preserveFds ?? 0;
   const fds = [0, 1, 2, ...Array.from({ length: extra }, (_, i) => 3 + i)].map((fd) => ({ from: fd, to: fd }));
-  const enter = (syscalls as unknown as { enter: Enter }).enter;
+  const enter: Enter = syscalls.enter;
   let child: ChildHandle;
   try {
     child = enter({ pid: record.pid }, ALL_NAMESPACES, { steps, fds });

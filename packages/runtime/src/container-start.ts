@@ -14,6 +14,8 @@ import type { RuntimeContext } from './context.js';
 import { deriveStatus, isInitAlive } from './container-status.js';
 import { RuntimeError, systemError } from './errors.js';
 import { withLock } from './lock.js';
+import { toContainerState } from './container-state.js';
+import { signalProcess } from './process-signal.js';
 import { containerPaths, readRecord } from './state-store.js';
 
 /** How long start waits for the init to take the FIFO handshake. */
@@ -48,6 +50,17 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     if (status === 'stopped') throw new RuntimeError('EBADSTATE', 'cannot start a container that has stopped');
     if (status === 'running') throw new RuntimeError('EBADSTATE', 'cannot start an already running container');
     if (status !== 'created') throw new RuntimeError('EBADSTATE', `cannot start a container in the ${status} state`);
+    const hooks = record.hooks;
+    const { runHooks } = hooks === undefined ? { runHooks: undefined } : await import('./hooks.js');
+    if (runHooks !== undefined) {
+      try {
+        await runHooks(hooks, 'startContainer', toContainerState(record, 'created'), record.pid);
+      } catch (err) {
+        // the program must not run after a failed startContainer hook (runc fails start the same way)
+        await signalProcess({ pid: record.pid, startTime: record.initStartTime }, 9).catch(() => undefined);
+        throw err;
+      }
+    }
     let fd: number;
     try {
       fd = openSync(paths.execFifo, constants.O_RDWR | constants.O_NONBLOCK);
@@ -57,5 +70,8 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     rmSync(paths.execFifo, { force: true });
     await awaitHandshake(fd, () => isInitAlive(record));
     ctx.logger.log('debug', `started ${id}: init ${record.pid}`);
+    // a failing poststart hook is a warning (runtime-spec); the container keeps running
+    await runHooks?.(hooks, 'poststart', toContainerState(record, 'running'), record.pid)
+      .catch((err: unknown) => ctx.logger.log('warning', err instanceof Error ? err.message : String(err)));
   });
 }

@@ -7,6 +7,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Hooks } from './hooks.js';
 import { ContainerNotFoundError, RuntimeError, errnoCode, systemError } from './errors.js';
 
 /** Container ids: letters, digits and `_+-.`, not starting with a dot (`.bundles` and the like are ours). */
@@ -40,6 +41,8 @@ export interface ContainerRecord {
   readonly rootless: boolean;
   /** The container's cgroup directories (one per v1 controller), when linux.resources made one. */
   readonly cgroupPaths?: readonly string[];
+  /** config.json's hooks, for start and delete (only when there are some). */
+  readonly hooks?: Hooks;
 }
 
 /** Paths of one container's state directory. */

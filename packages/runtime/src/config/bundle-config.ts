@@ -12,6 +12,7 @@ import { ConfigError, RuntimeError, errnoPhrase, errnoCode } from '../errors.js'
 import { isMapped, readLinux, type ConfigLinux } from './config-linux.js';
 import { readMount, type ConfigMount } from './config-mounts.js';
 import { readConfinement, type ConfigConfinement } from './config-confinement.js';
+import { readHooks, type Hooks } from '../hooks.js';
 import {
   asInteger, asObject, maxId, optArray, optBool, optObject, optString, optStrings, reqId, reqString, type JsonObject,
 } from './json-fields.js';
@@ -55,6 +56,8 @@ export interface BundleConfig {
   readonly linux: ConfigLinux;
   /** Capabilities, seccomp, resources, sysctl and the other confinement fields (config-confinement.ts). */
   readonly confinement: ConfigConfinement;
+  /** The OCI hooks by kind (hooks.ts). */
+  readonly hooks: Hooks;
   /** The config.json text as read (snapshotted into the state dir). */
   readonly text: string;
 }
@@ -159,6 +162,7 @@ export function readBundleConfig(bundleDir: string, configFile?: string): Bundle
     annotations,
     linux,
     confinement: readConfinement(o),
+    hooks: readHooks(o),
     text,
   };
 }

@@ -1,0 +1,143 @@
+/**
+ * OCI hooks (config.json `hooks`): reading them, and running one with the container's state JSON on its stdin,
+ * its own args and env (nothing inherited) and its timeout (SIGKILL when it passes).
+ *
+ * Where each kind runs here:
+ * - prestart, createRuntime: in ct's namespaces, by `create` once the init is set up and waits on the exec FIFO
+ *   (the spec puts createRuntime before pivot_root; ct's init has pivoted by then: network hooks that need the
+ *   container's net namespace, /proc/PID/ns/net, work);
+ * - createContainer: in the container's namespaces (entered with setns, the path resolved inside as runc does),
+ *   by `create` after the runtime hooks;
+ * - startContainer: in the container's namespaces, by `start` before the user program is released;
+ * - poststart: in ct's namespaces, by `start` after the release (a failure is a warning);
+ * - poststop: in ct's namespaces, by `delete` (a failure is a warning).
+ * A failing create-time hook stops and destroys the container (the caller's job); the error names the hook.
+ *
+ * Man pages: setns(2), execve(2).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, RuntimeError } from './errors.js';
+import { asInteger, asObject, optArray, optStrings, reqString, type JsonObject } from './config/json-fields.js';
+
+/** The hook kinds of the runtime-spec. */
+export const HOOK_KINDS = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
+
+/** A hook kind. */
+export type HookKind = (typeof HOOK_KINDS)[number];
+
+/** One hook. */
+export interface Hook {
+  /** Absolute path of the program. */
+  readonly path: string;
+  /** argv (argv[0] included); default [path]. */
+  readonly args: readonly string[];
+  /** The whole environment (NAME=VALUE). */
+  readonly env: readonly string[];
+  /** Seconds before it is killed (undefined: no limit). */
+  readonly timeout: number | undefined;
+}
+
+/** The hooks of a config, by kind (absent kinds left out). */
+export type Hooks = Readonly<Partial<Record<HookKind, readonly Hook[]>>>;
+
+/** Read config.json `hooks` (`o` is the top-level object). */
+export function readHooks(o: JsonObject): Hooks {
+  const h = o['hooks'];
+  if (h === undefined || h === null) return {};
+  const hooks = asObject(h, 'hooks');
+  const out: Partial<Record<HookKind, Hook[]>> = {};
+  for (const key of Object.keys(hooks)) {
+    if (!(HOOK_KINDS as readonly string[]).includes(key)) throw new ConfigError(`hooks.${key}`, 'unknown hook kind');
+    const list = optArray(hooks, key, 'hooks').map((v, i): Hook => {
+      const at = `hooks.${key}[${i}]`;
+      const x = asObject(v, at);
+      const path = reqString(x, 'path', at);
+      if (!path.startsWith('/')) throw new ConfigError(`${at}.path`, `${path} is not an absolute path`);
+      const args = optStrings(x, 'args', at);
+      const t = x['timeout'];
+      return {
+        path, args: args.length > 0 ? args : [path], env: optStrings(x, 'env', at),
+        timeout: t === undefined || t === null ? undefined : Number(asInteger(t, `${at}.timeout`, 1n, 86_400n)),
+      };
+    });
+    if (list.length > 0) out[key as HookKind] = list;
+  }
+  return out;
+}
+
+function hookError(kind: HookKind, index: number, hook: Hook, cause: string, err?: unknown): RuntimeError {
+  return new RuntimeError('ESETUP', `${kind} hook ${index}: ${hook.path}: ${cause}`, err === undefined ? undefined : { cause: err });
+}
+
+/** Run one hook in ct's namespaces; rejects with a RuntimeError naming it when it fails or times out. */
+function runHostHook(kind: HookKind, index: number, hook: Hook, state: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(hook.path, hook.args.slice(1), {
+      argv0: hook.args[0] ?? hook.path, env: Object.fromEntries(hook.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+      stdio: ['pipe', 'inherit', 'inherit'], cwd: '/',
+    });
+    let timedOut = false;
+    const timer = hook.timeout === undefined ? undefined : setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, hook.timeout * 1000);
+    child.stdin.on('error', () => undefined); // a hook that does not read its stdin
+    child.stdin.end(state);
+    child.once('error', (err) => {
+      if (timer !== undefined) clearTimeout(timer);
+      reject(hookError(kind, index, hook, err.message, err));
+    });
+    child.once('exit', (code, signal) => {
+      if (timer !== undefined) clearTimeout(timer);
+      if (timedOut) reject(hookError(kind, index, hook, `timed out after ${hook.timeout}s`));
+      else if (code === 0) resolvePromise();
+      else reject(hookError(kind, index, hook, signal !== null ? `killed by ${signal}` : `exit status ${code}`));
+    });
+  });
+}
+
+/** Run one hook inside the namespaces of `pid` (setns through @ct/syscalls' enter), its stdin a file of the state. */
+async function runContainerHook(kind: HookKind, index: number, hook: Hook, state: string, pid: number): Promise<void> {
+  const syscalls = await import('@ct/syscalls');
+  const dir = mkdtempSync(join(tmpdir(), 'ct-hook-'));
+  const stateFile = join(dir, 'state.json');
+  writeFileSync(stateFile, state, { mode: 0o600 });
+  const stdin = openSync(stateFile, 'r');
+  rmSync(dir, { recursive: true, force: true });
+  const all = 0x10000000 | 0x20000 | 0x20000000 | 0x40000000 | 0x4000000 | 0x8000000 | 0x2000000 | 0x80;
+  try {
+    const child = syscalls.enter({ pid }, all, {
+      steps: [{ op: 'exec', path: hook.path, argv: hook.args, env: hook.env, search: false }],
+      fds: [{ from: stdin, to: 0 }, { from: 1, to: 1 }, { from: 2, to: 2 }],
+    });
+    let timedOut = false;
+    const timer = hook.timeout === undefined ? undefined : setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, hook.timeout * 1000);
+    try {
+      await child.nextEvent();
+    } catch (err) {
+      if (timer !== undefined) clearTimeout(timer);
+      await child.wait().catch(() => undefined);
+      throw hookError(kind, index, hook, err instanceof Error ? err.message : String(err), err);
+    }
+    const { status } = await child.wait();
+    if (timer !== undefined) clearTimeout(timer);
+    if (timedOut) throw hookError(kind, index, hook, `timed out after ${hook.timeout}s`);
+    if (status !== 0) throw hookError(kind, index, hook, `exit status ${status}`);
+  } finally {
+    closeSync(stdin);
+  }
+}
+
+/**
+ * Run the hooks of `kind` in order with `state` (the state JSON) on stdin; the container kinds (createContainer,
+ * startContainer) in the namespaces of `pid`. Stops at the first failure (a RuntimeError naming the hook).
+ */
+export async function runHooks(hooks: Hooks | undefined, kind: HookKind, state: object, pid: number): Promise<void> {
+  const list = hooks?.[kind] ?? [];
+  const json = JSON.stringify(state);
+  const inContainer = kind === 'createContainer' || kind === 'startContainer';
+  for (const [i, hook] of list.entries()) {
+    if (inContainer) await runContainerHook(kind, i, hook, json, pid);
+    else await runHostHook(kind, i, hook, json);
+  }
+}
