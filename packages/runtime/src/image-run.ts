@@ -10,7 +10,7 @@
  * that writes its log and exit status into the bundle. @ct/oci is imported only here, so the engine verbs never load it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
@@ -62,7 +62,8 @@ export async function removeImageBundle(ctx: RuntimeContext, id: string, bundle:
     const { storageRoot } = JSON.parse(readFileSync(storeFile, 'utf8')) as { storageRoot: string };
     await oci.removeContainerRoot(id, { storageRoot });
   }
-  await oci.removeTree(bundle);
+  // the bundle holds only files this process wrote (config.json, hosts, the log)
+  rmSync(bundle, { recursive: true, force: true });
 }
 
 /** The store record of `image`, importing it first when it is a path and not a store name. */
@@ -115,8 +116,9 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     return await runContainer(ctx, id, { bundle, keep: options.keep });
   } finally {
     if (!keep) {
-      if (rootMade) await oci.removeContainerRoot(id, { storageRoot });
-      await oci.removeTree(bundle);
+      // usually done already by the delete of runContainer (removeImageBundle)
+      if (rootMade && existsSync(oci.containerDir(id, { storageRoot }))) await oci.removeContainerRoot(id, { storageRoot });
+      rmSync(bundle, { recursive: true, force: true });
     }
   }
 }

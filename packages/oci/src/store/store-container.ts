@@ -5,7 +5,7 @@
  * Where overlay is refused, `merged/` is filled with a copy of the layers instead (`copyLayers`).
  * Man pages: overlayfs (Documentation/filesystems/overlayfs.rst).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CtError } from '../internal/ct-error.js';
 import { removeTree } from '../tree-remove.js';
@@ -68,7 +68,19 @@ export async function createContainerRoot(nameOrDigest: string, id: string, opti
   });
 }
 
-/** Remove `containers/<id>/` (the upper dir may hold files of subuids: removeTree). */
+/**
+ * Remove `containers/<id>/`. Most roots hold only the caller's files (a rootless container's root is the caller),
+ * so a plain removal is tried first; files of subuids (written by another user in the container) make it fail
+ * with EACCES or EPERM, and the rest goes with removeTree, inside a user namespace.
+ */
 export async function removeContainerRoot(id: string, options: StoreOptions = {}): Promise<void> {
-  await removeTree(containerDir(id, options));
+  const dir = containerDir(id, options);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw err;
+  }
+  await removeTree(dir);
 }
