@@ -55,11 +55,12 @@ function checkProcess(config: BundleConfig, options: CreateOptions): void {
   if (config.process === undefined) throw new ConfigError('process', 'missing: create needs a process to run');
   if (config.process.args.length === 0) throw new ConfigError('process.args', 'empty');
   if (!config.process.terminal) return;
+  if (options.consoleSocket !== undefined) return;
   // runc's wording for the detached case; a foreground `run` would allocate a pty itself, which ct cannot yet
-  if (options.consoleSocket === undefined && options.relaySignals !== true) {
+  if (options.relaySignals !== true) {
     throw new RuntimeError('EUSAGE', 'cannot allocate tty if ct will detach without setting console socket');
   }
-  throw new RuntimeError('ESETUP', 'create: process.terminal: terminals are not supported yet (set it to false)');
+  throw new RuntimeError('ESETUP', 'create: process.terminal without --console-socket: not supported yet (pass --console-socket)');
 }
 
 function makeStateDir(paths: ContainerPaths, id: string): void {
@@ -112,7 +113,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       // @ct/namespaces is loaded only by the verbs that launch: state, kill and delete stay light
       const { launchInit } = await import('./container-launch.js');
       init = await launchInit(config, {
-        id, execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
+        id, consoleSocket: config.process?.terminal === true ? options.consoleSocket : undefined,
+        execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
         // the container sees its sockets as its own (runc does the same)
         extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
         relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg),

@@ -130,7 +130,13 @@ function setgroupsAllowed(pid: number): boolean {
 /** The steps of the exec'd process, in runc's finalizeNamespace order. */
 function execSteps(config: BundleConfig, p: ConfigProcess, caps: CapabilitySets | undefined, initPid: number, o: ExecOptions, warn: (m: string) => void): Step[] {
   const steps: Step[] = [];
-  if (p.terminal) steps.push({ op: 'console', socketPath: resolve(o.consoleSocket ?? '') });
+  const size = p.consoleSize;
+  if (p.terminal) {
+    steps.push({
+      op: 'console', socketPath: resolve(o.consoleSocket ?? ''),
+      ...(size !== undefined && size.rows > 0 && size.cols > 0 ? { rows: size.rows, cols: size.cols } : {}),
+    });
+  }
   const limits = clampRlimits(rlimitsOf(p), readRlimitHost(), warn);
   for (const r of limits) steps.push({ op: 'rlimit', resource: syscalls.RLIMIT[r.type.slice(7) as keyof typeof syscalls.RLIMIT], soft: r.soft, hard: r.hard });
   const profile = config.confinement.seccomp;

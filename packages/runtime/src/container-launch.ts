@@ -12,7 +12,7 @@
  * Man pages: fifo(7), open(2) (O_PATH), execveat(2), user_namespaces(7).
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, SpawnPlan, Step } from '@ct/syscalls';
 import {
@@ -42,6 +42,8 @@ export interface LaunchOptions {
   readonly warn: (message: string) => void;
   /** The container id (names its cgroup when config.json gives no cgroupsPath). */
   readonly id: string;
+  /** process.terminal: the socket that receives the pty master (runc's --console-socket). */
+  readonly consoleSocket?: string | undefined;
 }
 
 /** The launched init. */
@@ -125,10 +127,14 @@ function setgroupsDenied(): boolean {
  * user program), and process.user.additionalGids given to the guest's setgroups (the last one in the plan; there is
  * none when setgroups is denied, as with a one-id rootless map).
  */
-function finishPlan(plan: SpawnPlan, fifoFd: number, fifoTo: number, additionalGids: readonly number[]): SpawnPlan {
+function finishPlan(plan: SpawnPlan, fifoFd: number, fifoTo: number, additionalGids: readonly number[], consoleStep: Step | undefined): SpawnPlan {
   const lastSetgroups = plan.steps.map((step) => step.op).lastIndexOf('setgroups');
-  const steps = plan.steps.map((step, i): Step => {
-    if (i === lastSetgroups && additionalGids.length > 0) return { op: 'setgroups', gids: additionalGids };
+  // the pty: made from the container's /dev/ptmx after pivot_root, before the ids, capabilities and seccomp change
+  const lastChdir = plan.steps.map((step) => step.op).lastIndexOf('chdir');
+  const withConsole = consoleStep === undefined ? plan.steps : [...plan.steps.slice(0, lastChdir), consoleStep, ...plan.steps.slice(lastChdir)];
+  const shift = consoleStep !== undefined && lastSetgroups >= lastChdir ? 1 : 0;
+  const steps = withConsole.map((step, i): Step => {
+    if (i === lastSetgroups + shift && additionalGids.length > 0 && step.op === 'setgroups') return { op: 'setgroups', gids: additionalGids };
     if (step.op !== 'exec') return step;
     const argv = ['ct-exec-fifo', String(fifoTo), '--', ...step.argv];
     return { op: 'exec', path: execFifoProgram(), argv, env: step.env, search: false, preopen: true };
@@ -176,7 +182,12 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   if (additionalGids.length > 0 && !base.plan.steps.some((step) => step.op === 'setgroups')) {
     options.warn('process.user.additionalGids: not applied (setgroups is denied in this user namespace)');
   }
-  const plan = finishPlan(base.plan, fifoFd, 3 + options.extraFds, additionalGids);
+  const size = config.process?.consoleSize;
+  const consoleStep: Step | undefined = options.consoleSocket === undefined ? undefined : {
+    op: 'console', socketPath: resolve(options.consoleSocket),
+    ...(size !== undefined && size.rows > 0 && size.cols > 0 ? { rows: size.rows, cols: size.cols } : {}),
+  };
+  const plan = finishPlan(base.plan, fifoFd, 3 + options.extraFds, additionalGids, consoleStep);
   const described = base.described;
   let child: ChildHandle | undefined;
   try {

@@ -38,6 +38,8 @@ export interface ConfigProcess {
   readonly additionalGids: readonly number[];
   readonly noNewPrivileges: boolean;
   readonly rlimits: readonly ConfigRlimit[];
+  /** process.consoleSize (with terminal). */
+  readonly consoleSize: { readonly rows: number; readonly cols: number } | undefined;
 }
 
 /** config.json, typed and checked. */
@@ -60,6 +62,15 @@ export interface BundleConfig {
   readonly hooks: Hooks;
   /** The config.json text as read (snapshotted into the state dir). */
   readonly text: string;
+}
+
+function consoleSize(o: JsonObject): { rows: number; cols: number } | undefined {
+  const c = optObject(o, 'consoleSize', 'process');
+  if (c === undefined) return undefined;
+  return {
+    rows: Number(asInteger(c['height'] ?? 0, 'process.consoleSize.height', 0n, 65_535n)),
+    cols: Number(asInteger(c['width'] ?? 0, 'process.consoleSize.width', 0n, 65_535n)),
+  };
 }
 
 /** Read and check a runtime-spec `process` object (config.json's, or `ct exec --process` file's). */
@@ -93,6 +104,7 @@ export function readConfigProcess(o: JsonObject): ConfigProcess {
       Number(asInteger(g, `process.user.additionalGids[${i}]`, 0n, maxId))),
     noNewPrivileges: optBool(o, 'noNewPrivileges', p) ?? false,
     rlimits,
+    consoleSize: consoleSize(o),
   };
 }
 

@@ -1,0 +1,109 @@
+/**
+ * process.terminal with --console-socket: ct sends the pty master over the socket by SCM_RIGHTS with the pty's
+ * name as the payload (as runc), the container's output comes through the master, and process.consoleSize is the
+ * pty's size (the probe's `tty` subcommand); `exec --tty` does the same for an exec'd process.
+ */
+import { strict as assert } from 'node:assert';
+import { closeSync, copyFileSync, chmodSync, existsSync, mkdtempSync, readSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { probeBinary, isRoot, requireFeature } from '@ct/test-utils';
+import { recvmsg } from '@ct/syscalls';
+import { specTemplate } from '@ct/runtime';
+import { makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
+
+type Json = Record<string, unknown>;
+
+/** A listening socket whose connections stay unread by libuv (so the SCM_RIGHTS message is ours to recvmsg). */
+function listen(path: string): Promise<{ server: Server; next: () => Promise<Socket> }> {
+  const queue: Socket[] = [];
+  const waiters: ((s: Socket) => void)[] = [];
+  const server = createServer({ pauseOnConnect: true }, (s) => {
+    const w = waiters.shift();
+    if (w !== undefined) w(s);
+    else queue.push(s);
+  });
+  return new Promise((resolve) => server.listen(path, () => resolve({
+    server,
+    next: () => new Promise((r) => { const s = queue.shift(); if (s !== undefined) r(s); else waiters.push(r); }),
+  })));
+}
+
+async function receiveMaster(sock: Socket): Promise<{ name: string; master: number }> {
+  const fd = (sock as unknown as { _handle: { fd: number } })._handle.fd;
+  for (let i = 0; i < 200; i++) {
+    try {
+      const m = recvmsg(fd);
+      assert.equal(m.fds.length, 1, 'one fd by SCM_RIGHTS');
+      return { name: m.data.toString('utf8'), master: m.fds[0]! };
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EAGAIN') throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error('no message on the console socket');
+}
+
+/** Read the master until `pattern` shows up (or 5 s pass). */
+async function readUntil(master: number, pattern: RegExp): Promise<string> {
+  let out = '';
+  const buf = Buffer.alloc(4096);
+  for (let i = 0; i < 200 && !pattern.test(out); i++) {
+    try {
+      const n = readSync(master, buf);
+      if (n === 0) break;
+      out += buf.subarray(0, n).toString('utf8');
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'EIO') break; // the slave side closed
+      if (code !== 'EAGAIN') throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  return out;
+}
+
+describe('ct terminal @root', () => {
+  it('create with process.terminal, the master by SCM_RIGHTS; output and consoleSize through it; exec --tty', async function () {
+    requireFeature(this, isRoot() && existsSync(probeBinary()), 'needs root and the probe (tools/images)');
+    const bundle = await makeBundleDir(join(tmpdir(), 'ct-tty'));
+    const dir = mkdtempSync(join(tmpdir(), 'ct-tty-sock-'));
+    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-')));
+    const id = `tty-${process.pid}`;
+    const { server, next } = await listen(join(dir, 'console.sock'));
+    try {
+      copyFileSync(probeBinary(), join(bundle, 'rootfs/bin/ct-probe'));
+      chmodSync(join(bundle, 'rootfs/bin/ct-probe'), 0o755);
+      const args = ['sh', '-c', 'ct-probe tty; echo hello-tty; sleep 30'];
+      writeConfig(bundle, args, specTemplate({}) as Json);
+      const c = readConfig(bundle);
+      // writeConfig sets terminal false: the config is written here with it true
+      const p = { ...(c['process'] as Json), terminal: true, consoleSize: { height: 33, width: 101 } };
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ...c, process: p }));
+      let r = ct.run(['create', '--console-socket', join(dir, 'console.sock'), '--bundle', bundle, id]);
+      assert.equal(r.status, 0, r.stderr);
+      const { name, master } = await receiveMaster(await next());
+      assert.match(name, /^\/dev\/pts\/\d+$/, 'the payload is the pty name');
+      assert.equal(ct.run(['start', id]).status, 0);
+      const out = await readUntil(master, /hello-tty/);
+      assert.match(out, /tty=1 rows=33 cols=101/, out);
+      assert.match(out, /hello-tty/);
+      closeSync(master);
+      r = ct.run(['exec', '--tty', '--console-socket', join(dir, 'console.sock'), '-d', id, 'sh', '-c', 'ct-probe tty; echo exec-tty; sleep 5']);
+      assert.equal(r.status, 0, r.stderr);
+      const e = await receiveMaster(await next());
+      const eout = await readUntil(e.master, /exec-tty/);
+      assert.match(eout, /tty=1/);
+      assert.match(eout, /exec-tty/);
+      closeSync(e.master);
+      r = ct.run(['create', '--bundle', bundle, `${id}-x`]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /console socket/);
+    } finally {
+      server.close();
+      ct.cleanup([id, `${id}-x`]);
+      removeBundle(bundle);
+    }
+  });
+});
