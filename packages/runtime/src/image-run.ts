@@ -56,7 +56,7 @@ export function imageExitFile(ctx: RuntimeContext, id: string): string {
 /** Remove the bundle and store root `container run` made for a container (called by delete; a no-op for others). */
 export async function removeImageBundle(ctx: RuntimeContext, id: string, bundle: string): Promise<void> {
   if (bundle !== imageBundleDir(ctx, id)) return;
-  const oci = await import('@ct/oci');
+  const oci = await import('@ct/oci/store');
   const storeFile = join(bundle, 'store.json');
   if (existsSync(storeFile)) {
     const { storageRoot } = JSON.parse(readFileSync(storeFile, 'utf8')) as { storageRoot: string };
@@ -67,7 +67,7 @@ export async function removeImageBundle(ctx: RuntimeContext, id: string, bundle:
 }
 
 /** The store record of `image`, importing it first when it is a path and not a store name. */
-async function resolveStoreImage(oci: typeof import('@ct/oci'), image: string, storageRoot: string): Promise<string> {
+async function resolveStoreImage(oci: typeof import('@ct/oci/store'), image: string, storageRoot: string): Promise<string> {
   const known = oci.matchImage(await oci.listImages({ storageRoot }), image);
   if (known !== undefined) return known.digest;
   let isPath = false;
@@ -77,7 +77,8 @@ async function resolveStoreImage(oci: typeof import('@ct/oci'), image: string, s
     isPath = false;
   }
   if (!isPath) return image; // createContainerRoot reports STORE_IMAGE_NOT_FOUND
-  return (await oci.importImage(image, { storageRoot })).image.digest;
+  // the import path (tar, unpack) is loaded only here: a run of a stored image never loads it
+  return (await (await import('@ct/oci')).importImage(image, { storageRoot })).image.digest;
 }
 
 /** Run `options.image`; resolves with the container's exit status (0 when detached). */
@@ -86,7 +87,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   checkContainerId(id);
   ensureStateRoot(ctx.stateRoot.path);
   const bundle = imageBundleDir(ctx, id);
-  const oci = await import('@ct/oci');
+  const oci = await import('@ct/oci/store');
   const storageRoot = options.storageRoot ?? oci.defaultStorageRoot();
   const digest = await resolveStoreImage(oci, options.image, storageRoot);
   try {
