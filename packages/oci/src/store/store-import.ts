@@ -49,12 +49,17 @@ export function chainIds(diffIds: readonly string[]): string[] {
   return out;
 }
 
-/** The default name of an imported image: its tag, else the file name without extension; `:latest` if untagged. */
-export function defaultImageName(ref: string): string {
-  const parsed = parseImageRef(ref);
-  const base = parsed.tag ?? basename(parsed.path).replace(/\.(tar|tar\.gz|tgz|oci)$/, '');
-  const lastSlash = base.lastIndexOf('/');
-  return base.slice(lastSlash + 1).includes(':') ? base : `${base}:latest`;
+/**
+ * The default name of an imported image: a tag that is a full reference (`busybox:1.36`, `docker.io/x/y:z`, as
+ * docker save writes them) as it is; else the file name without extension, with the tag (`busybox:latest` for
+ * `./busybox:latest`), or `:latest`.
+ */
+export function defaultImageName(ref: string, exists?: (path: string) => boolean): string {
+  const parsed = exists === undefined ? parseImageRef(ref) : parseImageRef(ref, exists);
+  const tag = parsed.tag;
+  if (tag !== undefined && (tag.includes(':') || tag.includes('/'))) return tag.slice(tag.lastIndexOf('/') + 1).includes(':') ? tag : `${tag}:latest`;
+  const base = basename(parsed.path).replace(/\.(tar|tar\.gz|tgz|oci|oci\.tar)$/, '');
+  return `${base}:${tag ?? 'latest'}`;
 }
 
 async function storeBlob(paths: StorePaths, image: ResolvedImage, desc: Descriptor, staging: string): Promise<void> {

@@ -1,7 +1,7 @@
 /** Store naming: chain ids, default names, finding an image by name or digest prefix, the default store root. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chainIds, defaultStorageRoot, matchImage, type ImageRecord } from '../../src/index.js';
+import { chainIds, defaultImageName, defaultStorageRoot, matchImage, type ImageRecord } from '../../src/index.js';
 
 const rec = (hex: string, names: string[]): ImageRecord => ({
   digest: `sha256:${hex.padEnd(64, '0')}`, names, configDigest: 'sha256:00', layers: [], diffIds: [], platform: 'linux/amd64', imported: '', size: 0,
@@ -27,6 +27,13 @@ describe('store names', function () {
     assert.equal(matchImage(records, records[1]!.digest)?.names[0], 'y');
     assert.equal(matchImage(records, 'abc'), undefined, 'shorter than 4 digits is not a prefix');
     assert.throws(() => matchImage(records, 'abcd'), { code: 'STORE_IMAGE_AMBIGUOUS' });
+  });
+  it('defaultImageName, file name and tag; a tag that is a full reference as it is', () => {
+    const exists = (p: string): boolean => ['/x/busybox', '/x/img.tar'].includes(p);
+    assert.equal(defaultImageName('/x/busybox', exists), 'busybox:latest');
+    assert.equal(defaultImageName('/x/busybox:1.36', exists), 'busybox:1.36');
+    assert.equal(defaultImageName('/x/img.tar:docker.io/library/alpine:3', exists), 'docker.io/library/alpine:3');
+    assert.equal(defaultImageName('/x/img.tar:my/app', exists), 'my/app:latest');
   });
   it('defaultStorageRoot, root, XDG_DATA_HOME, then HOME', () => {
     assert.equal(defaultStorageRoot({}, 0), '/var/lib/ct/storage');
