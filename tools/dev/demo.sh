@@ -44,9 +44,11 @@ message="hello from busybox in a ct container"
 layout="$work/tree/test-images/build/busybox"
 cli="$work/tree/apps/ct/bin/ct.js"
 if [ -f "$work/tree/apps/ct/dist/commands/container/run.js" ] && as_user node "$cli" container run --help >/dev/null 2>&1; then
-  say "running through the CLI: ct container run busybox echo ... (as $user)"
-  # The image reference form follows the CLI's `container run` (an OCI layout path with its tag).
-  if as_user node "$cli" container run "oci:$layout:latest" busybox echo "$message"; then
+  say "running through the CLI as $user: ct image import, ct container run (twice: the second unpacks nothing)"
+  # the user's image store ($XDG_DATA_HOME/ct/storage); the layout's tag `latest` names it busybox:latest
+  if as_user node "$cli" image import "$layout:latest" --name busybox:latest && as_user node "$cli" image ls \
+    && as_user node "$cli" container run --rm busybox sh -c "echo '$message:' \$(id -un) uid \$(id -u), hostname \$(hostname), pid \$\$" \
+    && as_user node "$cli" container run --rm --hostname demo busybox sh -c 'echo "second run, root an overlay of the stored layer:"; grep "^overlay / " /proc/mounts'; then
     say "demo done: the CLI ran the container"
     exit 0
   fi

@@ -26,7 +26,7 @@ export interface ImageRunFlags {
   readonly workdir?: string | undefined;
   /** `UID[:GID]` (numeric). */
   readonly user?: string | undefined;
-  /** Hostname (default: the container id's first 12 characters). */
+  /** Hostname (default: the container id). */
   readonly hostname?: string | undefined;
   /** Mount the root read-only. */
   readonly readOnly?: boolean | undefined;
@@ -115,7 +115,7 @@ export function writeImageRunConfig(bundle: string, template: string, root: Over
   if (flags.env !== undefined) proc['env'] = applyEnv((proc['env'] as string[] | undefined) ?? [], flags.env);
   if (flags.workdir !== undefined) proc['cwd'] = flags.workdir;
   if (flags.user !== undefined) proc['user'] = parseUser(flags.user);
-  const hostname = flags.hostname ?? id.slice(0, 12);
+  const hostname = flags.hostname ?? id.slice(0, 63);
   config['hostname'] = hostname;
   config['root'] = { path: root.merged, readonly: flags.readOnly === true };
   config['annotations'] = { ...(config['annotations'] as Json | undefined), [OVERLAY_ANNOTATION]: overlayAnnotationFor(root, rootless) };
