@@ -136,8 +136,6 @@ export function writeImageRunConfig(bundle: string, template: string, root: Over
   if (flags.cpus !== undefined) resources['cpu'] = { quota: Math.round(flags.cpus * 100000), period: 100000 };
   if (Object.keys(resources).length > 0) {
     linux['resources'] = resources;
-    // The runtime's config conversion does not apply linux.resources yet (and this machine's cgroups are v1).
-    warn('container run: --memory/--pids-limit/--cpus: resource limits are not applied on this machine yet');
   }
   config['linux'] = linux;
   config['process'] = proc;
