@@ -55,6 +55,8 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
     if ((status === 'running' || status === 'paused') && options.force !== true) {
       throw new RuntimeError('EBADSTATE', `cannot delete container ${id} that is not stopped: ${status}`);
     }
+    // frozen tasks do not die: thaw first
+    if (record.freezer !== undefined) await (await import('./container-pause.js')).thawFreezer(record.freezer).catch(() => undefined);
     if (status !== 'stopped' && record.pid > 0) {
       const init = { pid: record.pid, startTime: record.initStartTime };
       try {
@@ -66,7 +68,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
         throw new RuntimeError('EBADSTATE', `delete: container ${id}: init ${record.pid} did not die after SIGKILL`);
       }
     }
-    await removeCgroups(record.cgroupPaths ?? []);
+    await removeCgroups([...(record.cgroupPaths ?? []), ...(record.freezer === undefined ? [] : [record.freezer])]);
     if (record.hooks?.poststop !== undefined) {
       // a failing poststop hook is a warning: the container is gone either way
       const { runHooks } = await import('./hooks.js');

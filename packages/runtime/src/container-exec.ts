@@ -59,10 +59,10 @@ type Enter = (target: { pid: number }, namespaces: number, plan: Omit<syscalls.S
 /** The process to run: --process's, else config.json's with the argv and flags applied. */
 function execProcess(config: BundleConfig, options: ExecOptions): { process: ConfigProcess; caps: CapabilitySets | undefined } {
   if (options.process !== undefined) {
-    const file = options.process === '-' ? '/dev/stdin' : resolve(options.process);
+    const file = options.process === '-' ? '<stdin>' : resolve(options.process);
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readFileSync(options.process === '-' ? 0 : file, 'utf8');
     } catch (err) {
       throw new RuntimeError('EUSAGE', `exec: --process: ${file}: ${errnoPhrase(errnoCode(err))}`, { cause: err });
     }

@@ -136,6 +136,8 @@ export function writeImageRunConfig(bundle: string, template: string, root: Over
   if (flags.cpus !== undefined) resources['cpu'] = { quota: Math.round(flags.cpus * 100000), period: 100000 };
   if (Object.keys(resources).length > 0) {
     linux['resources'] = resources;
+    // the runtime applies linux.resources in a cgroup as root; an unprivileged caller gets none (only a debug line)
+    if (rootless) warn('container run: --memory/--pids-limit/--cpus: not applied: an unprivileged user gets no cgroup on this machine');
   }
   config['linux'] = linux;
   config['process'] = proc;

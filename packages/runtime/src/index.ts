@@ -11,6 +11,8 @@ export { deleteContainer, type DeleteOptions } from './container-delete.js';
 export { containerProcesses } from './container-ps.js';
 export { createContainer, type CreateOptions } from './container-create.js';
 export { startContainer } from './container-start.js';
+export { pauseContainer, resumeContainer } from './container-pause.js';
+export { containerStats, updateContainer, type ContainerStats, type UpdateOptions } from './container-update.js';
 export { execContainer, type ExecOptions } from './container-exec.js';
 export { runContainer, type RunOptions } from './container-run.js';
 export { imageBundleDir, runImage, type ImageRunOptions } from './image-run.js';

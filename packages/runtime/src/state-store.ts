@@ -41,6 +41,8 @@ export interface ContainerRecord {
   readonly rootless: boolean;
   /** The container's cgroup directories (one per v1 controller), when linux.resources made one. */
   readonly cgroupPaths?: readonly string[];
+  /** The v1 freezer cgroup `pause` made (container-pause.ts). */
+  readonly freezer?: string;
   /** config.json's hooks, for start and delete (only when there are some). */
   readonly hooks?: Hooks;
 }

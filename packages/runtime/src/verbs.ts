@@ -12,3 +12,4 @@ export { containerProcesses } from './container-ps.js';
 export { RuntimeError } from './errors.js';
 export { versionText } from './oci-version.js';
 export { writeSpec } from './spec-template.js';
+export { pauseContainer, resumeContainer } from './container-pause.js';

@@ -56,10 +56,12 @@ function listTable(states: readonly Runtime.ContainerState[]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('')).join('\n') + '\n';
 }
 
-function notYet(verb: string): Handler {
-  return async () => {
-    throw new (await light()).RuntimeError('EUSAGE', `${verb}: not implemented yet`);
-  };
+/** `--interval` as the Go durations runc takes (5s, 500ms, 1m) in ms; undefined when it is not one or not positive. */
+function intervalMs(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (m === null) return undefined;
+  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+  return n > 0 ? n : undefined;
 }
 
 const handlers: Readonly<Record<VerbName, Handler>> = {
@@ -143,10 +145,49 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
       noNewPrivs: bool(f, 'no-new-privs'), preserveFds: int(f, 'preserve-fds'),
     });
   },
-  pause: notYet('pause'),
-  resume: notYet('resume'),
-  update: notYet('update'),
-  events: notYet('events'),
+  async pause(ctx, cmd) {
+    await (await light()).pauseContainer(ctx, id(cmd));
+    return 0;
+  },
+  async resume(ctx, cmd) {
+    await (await light()).resumeContainer(ctx, id(cmd));
+    return 0;
+  },
+  async update(ctx, cmd) {
+    const f = cmd.flags;
+    const runtime = await full();
+    const bytes = (name: string): bigint | undefined => {
+      const v = str(f, name);
+      if (v === undefined) return undefined;
+      if (!/^\d+$/.test(v)) throw new runtime.RuntimeError('EUSAGE', `update: --${name}: ${JSON.stringify(v)} is not a number of bytes`);
+      return BigInt(v);
+    };
+    await runtime.updateContainer(ctx, id(cmd), {
+      resources: str(f, 'resources'), memory: bytes('memory'), memorySwap: bytes('memory-swap'), pidsLimit: int(f, 'pids-limit'),
+      cpuQuota: int(f, 'cpu-quota'), cpuPeriod: int(f, 'cpu-period'), cpuShares: int(f, 'cpu-shares'),
+    });
+    return 0;
+  },
+  async events(ctx, cmd, out) {
+    const runtime = await full();
+    const line = (): void => out.stdout(JSON.stringify({ type: 'stats', id: id(cmd), data: runtime.containerStats(ctx, id(cmd)) }) + '\n');
+    if (bool(cmd.flags, 'stats')) {
+      line();
+      return 0;
+    }
+    const ms = intervalMs(str(cmd.flags, 'interval') ?? '5s');
+    if (ms === undefined) throw new runtime.RuntimeError('EUSAGE', `events: --interval: ${JSON.stringify(str(cmd.flags, 'interval'))} is not a positive duration (5s, 500ms, 1m)`);
+    for (;;) {
+      try {
+        line();
+      } catch (err) {
+        // the container stopped: the stream ends (runc exits the same way)
+        if (err instanceof runtime.RuntimeError && (err.code === 'ENOTRUNNING' || err.code === 'ENOCONTAINER')) return 0;
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, ms));
+    }
+  },
 };
 
 /** The global flags as @ct/runtime's GlobalOptions. */

@@ -140,15 +140,23 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
     ],
   },
   ps: { description: "list the host pids of a container's processes", args: [id], variadic: true, flags: [format] },
-  pause: { description: 'freeze a container (not yet implemented: issue 9)', args: [id], flags: [] },
-  resume: { description: 'thaw a container (not yet implemented: issue 9)', args: [id], flags: [] },
+  pause: { description: 'freeze a container (cgroup v1 freezer, as root)', args: [id], flags: [] },
+  resume: { description: 'thaw a paused container', args: [id], flags: [] },
   update: {
-    description: 'update resource limits (not yet implemented: issue 9)',
+    description: "update a container's resource limits (its cgroups from linux.resources)",
     args: [id],
-    flags: [{ name: 'resources', char: 'r', kind: 'string', description: 'LinuxResources JSON file, or - for stdin' }],
+    flags: [
+      { name: 'resources', char: 'r', kind: 'string', description: 'LinuxResources JSON file, or - for stdin' },
+      { name: 'memory', kind: 'string', description: 'memory limit in bytes' },
+      { name: 'memory-swap', kind: 'string', description: 'memory plus swap limit in bytes' },
+      { name: 'pids-limit', kind: 'integer', description: 'maximum number of pids' },
+      { name: 'cpu-quota', kind: 'integer', description: 'CPU CFS quota in microseconds' },
+      { name: 'cpu-period', kind: 'integer', description: 'CPU CFS period in microseconds' },
+      { name: 'cpu-shares', kind: 'integer', description: 'CPU shares (relative weight)' },
+    ],
   },
   events: {
-    description: 'container events and stats (not yet implemented: issue 9)',
+    description: 'container stats as JSON lines (--stats once, else every --interval)',
     args: [id],
     flags: [
       { name: 'stats', kind: 'boolean', description: 'print stats once' },

@@ -91,7 +91,8 @@ function readSeccomp(l: JsonObject): SeccompProfile | undefined {
   };
 }
 
-function readResources(l: JsonObject, notes: string[]): CgroupResources | undefined {
+/** linux.resources (`l` holds it under `resources`) → the limits ct applies; what it does not apply goes to `notes`. */
+export function readResources(l: JsonObject, notes: string[]): CgroupResources | undefined {
   const r = optObject(l, 'resources', 'linux');
   if (r === undefined) return undefined;
   const path = 'linux.resources';
