@@ -131,10 +131,34 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.notEqual(nets[2]!.net, hostNet);
       assert.match(nets[2]!.stderr, /pasta|slirp4netns/);
     });
-    it('container run --memory --pids-limit --cpus, one warning where limits cannot be applied', () => {
-      const r = run(['--memory', '64m', '--pids-limit', '50', '--cpus', '0.5', 'busybox', 'true']);
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stderr.split('\n').filter((l) => /warning/.test(l)).length, 1, r.stderr);
+    it('container run --memory --pids-limit --cpus, applied in the container\'s cgroups as root; one warning unprivileged', async function () {
+      if (rootless) {
+        const r = run(['--memory', '64m', '--pids-limit', '50', '--cpus', '0.5', 'busybox', 'true']);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stderr.split('\n').filter((l) => /warning/.test(l)).length, 1, r.stderr);
+        return;
+      }
+      const d = run(['-d', '--memory', '64m', '--pids-limit', '50', '--cpus', '0.5', 'busybox', 'sleep', '30']);
+      assert.equal(d.status, 0, d.stderr);
+      const id = d.stdout.trim();
+      try {
+        const pid = (JSON.parse(ct.run(['container', 'ps', '--json']).stdout) as { id: string; pid: number }[]).find((c) => c.id === id)?.pid;
+        assert.ok(pid !== undefined && pid > 0);
+        const cgroups = new Map(readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((l) => {
+          const [, controllers, path] = l.split(':');
+          return [controllers!, path!] as const;
+        }));
+        const file = (controller: string, name: string): string => {
+          const entry = [...cgroups.entries()].find(([c]) => c.split(',').includes(controller));
+          assert.ok(entry !== undefined, `no ${controller} cgroup`);
+          return readFileSync(join('/sys/fs/cgroup', entry[0], entry[1], name), 'utf8').trim();
+        };
+        assert.equal(file('memory', 'memory.limit_in_bytes'), String(64 * 1024 * 1024));
+        assert.equal(file('pids', 'pids.max'), '50');
+        assert.equal(file('cpu', 'cpu.cfs_quota_us'), '50000');
+      } finally {
+        ct.run(['container', 'rm', '-f', id]);
+      }
     });
     it('container run --keep, the stopped container stays for ct delete, which removes its root', () => {
       const id = `imgkeep-${process.pid}`;
