@@ -138,6 +138,9 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   },
   async exec(ctx, cmd) {
     const f = cmd.flags;
+    for (const flag of ['pidfd-socket', 'cgroup']) {
+      if (f[flag] !== undefined) throw new (await light()).RuntimeError('EUSAGE', `exec: --${flag} is not supported yet`);
+    }
     return (await full()).execContainer(ctx, id(cmd), {
       args: cmd.args.slice(1), process: str(f, 'process'), detach: bool(f, 'detach'), pidFile: str(f, 'pid-file'),
       tty: f['tty'] === true ? true : undefined, consoleSocket: str(f, 'console-socket'), cwd: str(f, 'cwd'),
