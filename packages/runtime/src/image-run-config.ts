@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { RuntimeError } from './errors.js';
 import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotation.js';
+import { terminalSize } from './image-run-tty.js';
 
 /** The flags of `container run` that shape the config. */
 export interface ImageRunFlags {
@@ -111,6 +112,7 @@ export function writeImageRunConfig(bundle: string, template: string, root: Over
   const proc = (config['process'] ?? {}) as Json;
   const linux = (config['linux'] ?? {}) as Json;
   proc['terminal'] = flags.tty === true;
+  if (flags.tty === true) proc['consoleSize'] = terminalSize();
   proc['args'] = processArgs((proc['args'] as string[] | undefined) ?? [], imageEntrypoint, flags);
   if (flags.env !== undefined) proc['env'] = applyEnv((proc['env'] as string[] | undefined) ?? [], flags.env);
   if (flags.workdir !== undefined) proc['cwd'] = flags.workdir;

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
-import { systemError } from './errors.js';
+import { RuntimeError, systemError } from './errors.js';
 import { writeImageRunConfig, type ImageRunFlags } from './image-run-config.js';
 import { checkContainerId, ensureStateRoot } from './state-store.js';
 
@@ -81,10 +81,25 @@ async function resolveStoreImage(oci: typeof import('@ct/oci/store'), image: str
   return (await (await import('@ct/oci')).importImage(image, { storageRoot })).image.digest;
 }
 
+/** Run the prepared bundle with a pty (image-run-tty.ts): the master's output is our stdout, our stdin its input. */
+async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, keep: boolean | undefined): Promise<number> {
+  const tty = await import('./image-run-tty.js');
+  const listener = await tty.listenConsole(bundle);
+  try {
+    const status = runContainer(ctx, id, { bundle, keep, consoleSocket: listener.path });
+    const master = await Promise.race([listener.master(), status.then(() => undefined)]);
+    if (master !== undefined) await tty.relayTerminal(master, status);
+    return await status;
+  } finally {
+    listener.close();
+  }
+}
+
 /** Run `options.image`; resolves with the container's exit status (0 when detached). */
 export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): Promise<number> {
   const id = options.name ?? `ct-${randomBytes(6).toString('hex')}`;
   checkContainerId(id);
+  if (options.tty === true && options.detach === true) throw new RuntimeError('EUSAGE', 'container run: -t with -d: not supported yet');
   ensureStateRoot(ctx.stateRoot.path);
   const bundle = imageBundleDir(ctx, id);
   const oci = await import('@ct/oci/store');
@@ -114,6 +129,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
       options.onDetached?.(id);
       return 0;
     }
+    if (options.tty === true) return await runWithTerminal(ctx, id, bundle, options.keep);
     return await runContainer(ctx, id, { bundle, keep: options.keep });
   } finally {
     if (!keep) {

@@ -36,5 +36,6 @@ export function imageRunOptions(args: readonly string[], f: Flags): ImageRunOpti
     pidsLimit: typeof pids === 'number' ? BigInt(pids) : undefined,
     cpus: cpus !== undefined ? Number(cpus) : undefined,
     storageRoot: str(f, 'storage-root'),
+    tty: f['tty'] === true || f['it'] === true || f['ti'] === true,
   };
 }

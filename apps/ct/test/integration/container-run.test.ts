@@ -160,6 +160,21 @@ function defineSuite(title: string, rootless: boolean): void {
         ct.run(['container', 'rm', '-f', id]);
       }
     });
+    it('container run -it, a real pty with our window size; input reaches it; the exit code is the container\'s', function () {
+      requireFeature(this, spawnSync('script', ['--version']).status === 0, 'script (util-linux) is not installed');
+      const ctLine = [process.execPath, ctBin, '--root', root, 'container', 'run', '--storage-root', store, '-it', '--rm', 'busybox', 'sh']
+        .map((a) => `'${a}'`).join(' ');
+      const inner = `stty cols 91 rows 33; ${ctLine}`;
+      const env = ['env', 'TMPDIR=/tmp', 'HOME=/tmp', ...(user !== undefined ? [`XDG_RUNTIME_DIR=${user.runtimeDir}`] : [])];
+      const cmd = [...(user !== undefined ? ['runuser', '-u', 'ctci', '--'] : []), ...env, 'script', '-qec', inner, '/dev/null'];
+      const r = spawnSync(cmd[0]!, cmd.slice(1), {
+        input: 'tty; stty size; echo typed-$((40+2)); exit 5\n', encoding: 'utf8', timeout: 60_000, cwd: '/',
+      });
+      assert.equal(r.status, 5, r.stderr + r.stdout);
+      assert.match(r.stdout, /\/dev\/pts\/\d+/);
+      assert.match(r.stdout, /33 91/);
+      assert.match(r.stdout, /typed-42/);
+    });
     it('container run --keep, the stopped container stays for ct delete, which removes its root', () => {
       const id = `imgkeep-${process.pid}`;
       assert.equal(run(['--keep', '--name', id, 'busybox', 'true']).status, 0);

@@ -1,0 +1,94 @@
+/**
+ * `ct container run -t`: the container's process gets a pty (process.terminal, the runtime's --console-socket):
+ * we listen on a socket in the bundle, receive the pty master by SCM_RIGHTS, put our terminal in raw mode and
+ * copy our stdin to the master and the master to our stdout until the process exits. The window size at start
+ * is passed as process.consoleSize. Not done yet: passing later window size changes on (TIOCSWINSZ on the master).
+ * Man pages: pty(7), unix(7) (SCM_RIGHTS), termios(3).
+ */
+import { closeSync, createReadStream, writeSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { RuntimeError } from './errors.js';
+
+/** A console socket waiting for the pty master. */
+export interface ConsoleListener {
+  /** The socket's path (for create's consoleSocket). */
+  readonly path: string;
+  /** Resolves with the master fd once the container sends it. */
+  master(): Promise<number>;
+  close(): void;
+}
+
+/** The size to put in process.consoleSize: our terminal's, else 24x80. */
+export function terminalSize(): { height: number; width: number } {
+  return { height: process.stdout.rows ?? 24, width: process.stdout.columns ?? 80 };
+}
+
+async function receiveFd(sock: Socket): Promise<number> {
+  const { recvmsg } = await import('@ct/syscalls');
+  const fd = (sock as unknown as { _handle: { fd: number } })._handle.fd;
+  for (let i = 0; i < 400; i++) {
+    try {
+      const m = recvmsg(fd);
+      const master = m.fds[0];
+      if (master === undefined) throw new RuntimeError('ESETUP', 'container run: console socket: a message without the pty master');
+      return master;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EAGAIN') throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new RuntimeError('ESETUP', 'container run: console socket: no pty master came');
+}
+
+/** Listen on `bundle/console.sock`; connections stay unread by libuv so the SCM_RIGHTS message is ours. */
+export async function listenConsole(bundle: string): Promise<ConsoleListener> {
+  const path = join(bundle, 'console.sock');
+  let onConnect: (s: Socket) => void = () => {};
+  const connected = new Promise<Socket>((resolve) => { onConnect = resolve; });
+  const server: Server = createServer({ pauseOnConnect: true }, (s) => onConnect(s));
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, () => resolve()); });
+  let sock: Socket | undefined;
+  return {
+    path,
+    master: async () => { sock = await connected; return receiveFd(sock); },
+    close: () => { sock?.destroy(); server.close(); },
+  };
+}
+
+/**
+ * Copy between our stdio and `master` until the master reports the end (EIO once the container's side is closed).
+ * Returns a function that restores our terminal.
+ */
+export function relayTerminal(master: number, done: Promise<unknown>): Promise<void> {
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  const onInput = (chunk: Buffer): void => {
+    try {
+      writeSync(master, chunk);
+    } catch {
+      // the container's side is gone
+    }
+  };
+  stdin.on('data', onInput);
+  stdin.resume();
+  const output = createReadStream('', { fd: master, autoClose: false, highWaterMark: 16 * 1024 });
+  output.on('data', (chunk) => process.stdout.write(chunk));
+  const ended = new Promise<void>((resolve) => {
+    output.on('error', () => resolve()); // EIO: the last holder of the slave closed it
+    output.on('end', () => resolve());
+  });
+  return Promise.race([Promise.all([ended, done]).then(() => undefined), done.then(() => new Promise<void>((r) => setTimeout(r, 100)))])
+    .finally(() => {
+      stdin.off('data', onInput);
+      stdin.pause();
+      if (raw) stdin.setRawMode(false);
+      output.destroy();
+      try {
+        closeSync(master);
+      } catch {
+        // already closed
+      }
+    });
+}
