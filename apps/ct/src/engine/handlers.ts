@@ -119,6 +119,13 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     out.stdout(bool(cmd.flags, 'json') ? json(list) : (await import('./container-output.js')).containerTable(list));
     return 0;
   },
+  async 'container exec'(ctx, cmd) {
+    const f = cmd.flags;
+    if (cmd.args.length < 2) throw new (await light()).RuntimeError('EUSAGE', 'container exec: give the container id and a command');
+    return (await full()).execContainer(ctx, id(cmd), {
+      args: cmd.args.slice(1), env: strs(f, 'env'), cwd: str(f, 'workdir'), user: str(f, 'user'),
+    });
+  },
   async 'container logs'(ctx, cmd) {
     process.stdout.write((await full()).imageContainerLog(ctx, id(cmd)));
     return 0;

@@ -40,7 +40,7 @@ export type VerbName =
   /** `ct container run IMAGE [CMD...]`, also on the lean path. */
   | 'container run'
   /** The containers of `container run`: list, log, stop, remove. */
-  | 'container ps' | 'container logs' | 'container stop' | 'container rm';
+  | 'container ps' | 'container logs' | 'container stop' | 'container rm' | 'container exec';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -197,6 +197,17 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
     flags: [
       { name: 'all', char: 'a', kind: 'boolean', description: 'also the stopped ones, with their exit status' },
       { name: 'json', kind: 'boolean', description: 'print JSON' },
+    ],
+  },
+  'container exec': {
+    description: 'run a command in a running container of ct container run',
+    args: [id],
+    variadic: true,
+    stopAfterArgs: 1,
+    flags: [
+      { name: 'env', char: 'e', kind: 'strings', description: 'set an environment variable' },
+      { name: 'workdir', char: 'w', kind: 'string', description: 'working directory in the container' },
+      { name: 'user', char: 'u', kind: 'string', description: 'UID[:GID] to run as' },
     ],
   },
   'container logs': { description: 'print the log (stdout and stderr) of a detached container', args: [id], flags: [] },

@@ -201,6 +201,16 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(ct.run(['container', 'ps', '--all', '--json']).stdout.includes(id), false);
       assert.deepEqual(readdirSync(join(store, 'containers')), []);
     });
+    it('container exec, a command in the running container with -e and -w; its exit code comes back', () => {
+      const id = run(['-d', '--hostname', 'execbox', 'busybox', 'sleep', '60']).stdout.trim();
+      try {
+        const r = ct.run(['container', 'exec', '-e', 'X=1', '-w', '/tmp', id, 'sh', '-c', 'echo "$X $(pwd) $(hostname)"; exit 9']);
+        assert.equal(r.status, 9, r.stderr);
+        assert.equal(r.stdout, '1 /tmp execbox\n');
+      } finally {
+        ct.run(['container', 'rm', '-f', id]);
+      }
+    });
     it('container stop, SIGTERM reaches the process; rm -f removes a running one', () => {
       const a = run(['-d', 'busybox', 'sh', '-c', 'trap "echo term; exit 3" TERM; while true; do sleep 0.1; done']).stdout.trim();
       const b = run(['-d', 'busybox', 'sleep', '60']).stdout.trim();
