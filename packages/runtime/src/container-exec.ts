@@ -6,12 +6,13 @@
  * `--process FILE` replacing it and the flags overriding single fields, as runc does. The exit status is the
  * exec'd process's (code, or 128 + signal).
  *
- * Not done: joining the container's cgroup (the enter child runs in ct's), `--pidfd-socket`, `--cgroup`.
+ * The process joins the container's cgroups (those linux.resources made) at a pause before its steps. Not done:
+ * `--pidfd-socket`, `--cgroup` (refused by the CLI).
  *
  * Man pages: setns(2), pidfd_open(2), capabilities(7), seccomp(2), prctl(2) (PR_SET_NO_NEW_PRIVS), pty(7).
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, Step } from '@ct/syscalls';
 import {
@@ -169,6 +170,16 @@ function execedPid(pid: number): number {
   }
 }
 
+function joinCgroups(dirs: readonly string[], pid: number): void {
+  for (const dir of dirs) {
+    try {
+      writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+    } catch (err) {
+      throw systemError(`exec: join cgroup: place ${pid}`, dir, err);
+    }
+  }
+}
+
 /** Run a process in container `id`; resolves with its exit status (0 at once with `detach`). */
 export async function execContainer(ctx: RuntimeContext, id: string, options: ExecOptions): Promise<number> {
   const paths = containerPaths(ctx.stateRoot.path, id);
@@ -181,7 +192,9 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   if (p.terminal && options.consoleSocket === undefined) throw new RuntimeError('EUSAGE', 'exec: --tty needs --console-socket');
   if (p.args.length === 0) throw new ConfigError('process.args', 'empty');
   const warn = (m: string): void => ctx.logger.log('debug', m);
-  const steps = execSteps(config, p, caps, record.pid, options, warn);
+  // a pause first, where the process is moved into the container's cgroups (as runc exec does)
+  const cgroups = record.cgroupPaths ?? [];
+  const steps = [...(cgroups.length > 0 ? [{ op: 'wait', label: 'cgroup' } as const] : []), ...execSteps(config, p, caps, record.pid, options, warn)];
   const extra = options.preserveFds ?? 0;
   const fds = [0, 1, 2, ...Array.from({ length: extra }, (_, i) => 3 + i)].map((fd) => ({ from: fd, to: fd }));
   const enter: Enter = syscalls.enter;
@@ -195,6 +208,7 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
     for (;;) {
       const event = await child.nextEvent();
       if (event.kind === 'exec') break;
+      if (event.label === 'cgroup') joinCgroups(cgroups, execedPid(child.pid));
       child.release();
     }
   } catch (err) {
