@@ -113,6 +113,11 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       // @ct/namespaces is loaded only by the verbs that launch: state, kill and delete stay light
       const { launchInit } = await import('./container-launch.js');
       init = await launchInit(config, {
+        // prestart and createRuntime hooks: after the namespaces exist, before pivot_root (runtime-spec order)
+        beforePivotRoot: config.hooks.prestart === undefined && config.hooks.createRuntime === undefined ? undefined : async (pid) => {
+          const state = { ...toContainerState(base, 'creating'), pid };
+          for (const kind of ['prestart', 'createRuntime'] as const) await runHooks(config.hooks, kind, state, pid);
+        },
         id, consoleSocket: config.process?.terminal === true ? options.consoleSocket : undefined,
         execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
         // the container sees its sockets as its own (runc does the same)
@@ -132,7 +137,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       if (record.hooks !== undefined) {
         // a failing hook stops and destroys the container (below), its error naming the hook
         const state = toContainerState(record, 'created');
-        for (const kind of ['prestart', 'createRuntime', 'createContainer'] as const) await runHooks(record.hooks, kind, state, init.pid);
+        await runHooks(record.hooks, 'createContainer', state, init.pid);
       }
       if (options.pidFile !== undefined) writeFileAtomic(resolve(options.pidFile), String(init.pid), 0o644);
       ctx.logger.log('debug', `created ${id}: init ${init.pid}`);

@@ -17,7 +17,7 @@ import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, SpawnPlan, Step } from '@ct/syscalls';
 import {
   buildChildPlan, clampRlimits, describeChildFailure, readRlimitHost, HOST_DEVICES, installSignalRelay, isNewNamespace, planIdMaps, readSubordinateIds,
-  withDefaults, writeIdMaps, CGROUP_WAIT_LABEL, createContainerCgroup,
+  withDefaults, writeIdMaps, CGROUP_WAIT_LABEL, createContainerCgroup, WAIT_LABELS,
   type ResolvedContainerSpec,
 } from '@ct/namespaces';
 import type { BundleConfig } from './config/bundle-config.js';
@@ -42,6 +42,8 @@ export interface LaunchOptions {
   readonly warn: (message: string) => void;
   /** The container id (names its cgroup when config.json gives no cgroupsPath). */
   readonly id: string;
+  /** Called at a pause before pivot_root with the init's pid (createRuntime/prestart hooks); none: no pause. */
+  readonly beforePivotRoot?: ((pid: number) => Promise<void>) | undefined;
   /** process.terminal: the socket that receives the pty master (runc's --console-socket). */
   readonly consoleSocket?: string | undefined;
 }
@@ -169,7 +171,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     consoleTty: undefined, initPath: undefined, pauseForCgroup: cgroup !== undefined,
     // a hard limit we cannot raise (no CAP_SYS_RESOURCE) is lowered to ours with a warning rather than failing
     rlimits: s.confinement.rlimits.length === 0 ? [] : clampRlimits(s.confinement.rlimits, readRlimitHost(), options.warn),
-    pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false,
+    pauseAfterIdMaps: false, pauseBeforePivotRoot: options.beforePivotRoot !== undefined, pauseBeforeExec: false,
   });
   let fifoFd: number;
   try {
@@ -202,6 +204,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
       if (event.kind === 'exec') break;
       if (event.label === 'id-maps' && idMaps !== undefined) await writeIdMaps(child.pid, idMaps);
       if (event.label === CGROUP_WAIT_LABEL) cgroup?.place(child.pid);
+      if (event.label === WAIT_LABELS.beforePivotRoot) await options.beforePivotRoot?.(child.pid);
       child.release();
     }
   } catch (err) {

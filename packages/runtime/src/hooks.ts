@@ -3,9 +3,8 @@
  * its own args and env (nothing inherited) and its timeout (SIGKILL when it passes).
  *
  * Where each kind runs here:
- * - prestart, createRuntime: in ct's namespaces, by `create` once the init is set up and waits on the exec FIFO
- *   (the spec puts createRuntime before pivot_root; ct's init has pivoted by then: network hooks that need the
- *   container's net namespace, /proc/PID/ns/net, work);
+ * - prestart, createRuntime: in ct's namespaces, by `create` while the init pauses before pivot_root (its
+ *   namespaces exist: network hooks can use /proc/PID/ns/net; the state's status is `creating`);
  * - createContainer: in the container's namespaces (entered with setns, the path resolved inside as runc does),
  *   by `create` after the runtime hooks;
  * - startContainer: in the container's namespaces, by `start` before the user program is released;

@@ -46,7 +46,7 @@ describe('ct hooks @root', () => {
       };
       writeConfig(bundle, ['sleep', '30'], c);
       assert.equal(ct.run(['create', '--bundle', bundle, id]).status, 0);
-      assert.equal(readFileSync(log, 'utf8'), `prestart created ${id}\ncreateRuntime created ${id}\n`);
+      assert.equal(readFileSync(log, 'utf8'), `prestart creating ${id}\ncreateRuntime creating ${id}\n`);
       const created = JSON.parse(readFileSync(join(bundle, 'rootfs/tmp/createContainer.state'), 'utf8')) as Json;
       assert.equal(created['id'], id);
       assert.equal(created['bundle'], bundle);
