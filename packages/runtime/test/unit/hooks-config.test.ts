@@ -1,0 +1,33 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readHooks, runHooks } from '../../src/hooks.js';
+import { cgroupName } from '../../src/container-launch.js';
+import { ConfigError, RuntimeError } from '../../src/errors.js';
+
+describe('hooks and cgroup names', () => {
+  it('readHooks, args default to [path], timeout and env kept; an unknown kind or relative path is ECONFIG', () => {
+    const h = readHooks({ hooks: { poststop: [{ path: '/bin/true', env: ['A=1'], timeout: 3 }] } });
+    assert.deepEqual(h.poststop, [{ path: '/bin/true', args: ['/bin/true'], env: ['A=1'], timeout: 3 }]);
+    assert.throws(() => readHooks({ hooks: { prestop: [] } }), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'hooks.prestop');
+    assert.throws(() => readHooks({ hooks: { poststart: [{ path: 'true' }] } }),
+      (e: unknown) => e instanceof ConfigError && e.jsonPath === 'hooks.poststart[0].path');
+  });
+  it('runHooks, a host hook gets the state on stdin and only its own env; a failure names the hook', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-hook-unit-'));
+    const out = join(dir, 'out');
+    const hooks = readHooks({ hooks: { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${out}; echo "env=$A,$HOME" >> ${out}`], env: ['A=x'] }] } });
+    await runHooks(hooks, 'poststart', { id: 'c1', status: 'running' }, 0);
+    assert.equal(readFileSync(out, 'utf8'), '{"id":"c1","status":"running"}env=x,\n');
+    const failing = readHooks({ hooks: { poststop: [{ path: '/bin/true' }, { path: '/bin/sh', args: ['sh', '-c', 'exit 4'] }] } });
+    await assert.rejects(runHooks(failing, 'poststop', {}, 0),
+      (e: unknown) => e instanceof RuntimeError && e.code === 'ESETUP' && /poststop hook 1: \/bin\/sh: exit status 4/.test(e.message));
+  });
+  it('cgroupName, cgroupsPath made one component; default ct-<id>', () => {
+    assert.equal(cgroupName(undefined, 'c1'), 'ct-c1');
+    assert.equal(cgroupName('/machine/c1', 'c1'), 'machine-c1');
+    assert.equal(cgroupName('system.slice:crio:abc', 'c1'), 'crio-abc');
+    assert.equal(cgroupName('/../..', 'c1'), 'ct-c1');
+  });
+});
