@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { probeBinary, isRoot, requireFeature } from '@ct/test-utils';
 import { recvmsg } from '@ct/syscalls';
 import { specTemplate } from '@ct/runtime';
-import { makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
+import { ciUser, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
 
 type Json = Record<string, unknown>;
 
@@ -64,46 +64,67 @@ async function readUntil(master: number, pattern: RegExp): Promise<string> {
   return out;
 }
 
+async function check(ct: Runtime, owner: { uid: number; gid: number } | undefined): Promise<void> {
+  const bundle = await makeBundleDir(join(tmpdir(), 'ct-tty'), owner);
+  const dir = mkdtempSync(join(tmpdir(), 'ct-tty-sock-'));
+  chmodSync(dir, 0o755);
+  const sockPath = join(dir, 'console.sock');
+  const id = `tty-${process.pid}`;
+  const { server, next } = await listen(sockPath);
+  chmodSync(sockPath, 0o777); // the unprivileged runtime connects to it
+  try {
+    copyFileSync(probeBinary(), join(bundle, 'rootfs/bin/ct-probe'));
+    chmodSync(join(bundle, 'rootfs/bin/ct-probe'), 0o755);
+    const args = ['sh', '-c', 'ct-probe tty; echo hello-tty; sleep 30'];
+    const ids = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    writeConfig(bundle, args, specTemplate({ rootless: owner !== undefined || !isRoot(), uid: ids.uid, gid: ids.gid }) as Json);
+    const c = readConfig(bundle);
+    // writeConfig sets terminal false: the config is written here with it true
+    const p = { ...(c['process'] as Json), terminal: true, consoleSize: { height: 33, width: 101 } };
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ...c, process: p }));
+    chmodSync(join(bundle, 'config.json'), 0o644);
+    let r = ct.run(['create', '--console-socket', sockPath, '--bundle', bundle, id]);
+    assert.equal(r.status, 0, r.stderr);
+    const { name, master } = await receiveMaster(await next());
+    assert.match(name, /^\/dev\/pts\/\d+$/, 'the payload is the pty name');
+    assert.equal(ct.run(['start', id]).status, 0);
+    const out = await readUntil(master, /hello-tty/);
+    assert.match(out, /tty=1 rows=33 cols=101/, out);
+    assert.match(out, /hello-tty/);
+    closeSync(master);
+    r = ct.run(['exec', '--tty', '--console-socket', sockPath, '-d', id, 'sh', '-c', 'ct-probe tty; echo exec-tty; sleep 5']);
+    assert.equal(r.status, 0, r.stderr);
+    const e = await receiveMaster(await next());
+    const eout = await readUntil(e.master, /exec-tty/);
+    assert.match(eout, /tty=1/);
+    assert.match(eout, /exec-tty/);
+    closeSync(e.master);
+    r = ct.run(['create', '--bundle', bundle, `${id}-x`]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /console socket/);
+  } finally {
+    server.close();
+    ct.cleanup([id, `${id}-x`]);
+    removeBundle(bundle);
+  }
+}
+
 describe('ct terminal @root', () => {
   it('create with process.terminal, the master by SCM_RIGHTS; output and consoleSize through it; exec --tty', async function () {
     requireFeature(this, isRoot() && existsSync(probeBinary()), 'needs root and the probe (tools/images)');
-    const bundle = await makeBundleDir(join(tmpdir(), 'ct-tty'));
-    const dir = mkdtempSync(join(tmpdir(), 'ct-tty-sock-'));
-    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-')));
-    const id = `tty-${process.pid}`;
-    const { server, next } = await listen(join(dir, 'console.sock'));
-    try {
-      copyFileSync(probeBinary(), join(bundle, 'rootfs/bin/ct-probe'));
-      chmodSync(join(bundle, 'rootfs/bin/ct-probe'), 0o755);
-      const args = ['sh', '-c', 'ct-probe tty; echo hello-tty; sleep 30'];
-      writeConfig(bundle, args, specTemplate({}) as Json);
-      const c = readConfig(bundle);
-      // writeConfig sets terminal false: the config is written here with it true
-      const p = { ...(c['process'] as Json), terminal: true, consoleSize: { height: 33, width: 101 } };
-      writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ...c, process: p }));
-      let r = ct.run(['create', '--console-socket', join(dir, 'console.sock'), '--bundle', bundle, id]);
-      assert.equal(r.status, 0, r.stderr);
-      const { name, master } = await receiveMaster(await next());
-      assert.match(name, /^\/dev\/pts\/\d+$/, 'the payload is the pty name');
-      assert.equal(ct.run(['start', id]).status, 0);
-      const out = await readUntil(master, /hello-tty/);
-      assert.match(out, /tty=1 rows=33 cols=101/, out);
-      assert.match(out, /hello-tty/);
-      closeSync(master);
-      r = ct.run(['exec', '--tty', '--console-socket', join(dir, 'console.sock'), '-d', id, 'sh', '-c', 'ct-probe tty; echo exec-tty; sleep 5']);
-      assert.equal(r.status, 0, r.stderr);
-      const e = await receiveMaster(await next());
-      const eout = await readUntil(e.master, /exec-tty/);
-      assert.match(eout, /tty=1/);
-      assert.match(eout, /exec-tty/);
-      closeSync(e.master);
-      r = ct.run(['create', '--bundle', bundle, `${id}-x`]);
-      assert.equal(r.status, 1);
-      assert.match(r.stderr, /console socket/);
-    } finally {
-      server.close();
-      ct.cleanup([id, `${id}-x`]);
-      removeBundle(bundle);
+    await check(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-'))), undefined);
+  });
+});
+
+describe('ct terminal unprivileged @rootless', () => {
+  it('create with process.terminal, the master by SCM_RIGHTS; output and consoleSize through it; exec --tty', async function () {
+    requireFeature(this, existsSync(probeBinary()), 'needs the probe (tools/images)');
+    const user = ciUser();
+    if (isRoot()) {
+      requireFeature(this, user !== undefined, 'needs the ctci user');
+      await check(new Runtime('ct', `/tmp/ct-tty-ctci-${process.pid}`, user), user);
+    } else {
+      await check(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-'))), undefined);
     }
   });
 });
