@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
 import { specTemplate } from '@ct/runtime';
-import { makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
+import { ciUser, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
 
 type Json = Record<string, unknown>;
 
@@ -28,39 +28,44 @@ function containerHook(kind: string): Json {
   return { path: '/bin/sh', args: ['sh', '-c', `cat > /tmp/${kind}.state; hostname > /tmp/${kind}.host`], env: ['PATH=/bin'] };
 }
 
+async function allKinds(ct: Runtime, owner: { uid: number; gid: number } | undefined): Promise<void> {
+  const bundle = await makeBundleDir(join(tmpdir(), 'ct-hooks'), owner);
+  const log = join(bundle, 'hooks.log');
+  const id = `hooks-${process.pid}`;
+  try {
+    const ids = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    writeConfig(bundle, ['sleep', '30'], specTemplate({ rootless: owner !== undefined || !isRoot(), uid: ids.uid, gid: ids.gid }) as Json);
+    const c = readConfig(bundle);
+    (c['root'] as Json)['readonly'] = false;
+    c['hooks'] = {
+      prestart: [hostHook('prestart', log)], createRuntime: [hostHook('createRuntime', log)],
+      createContainer: [containerHook('createContainer')], startContainer: [containerHook('startContainer')],
+      poststart: [hostHook('poststart', log)], poststop: [hostHook('poststop', log)],
+    };
+    writeConfig(bundle, ['sleep', '30'], c);
+    chmodSync(join(bundle, 'config.json'), 0o644);
+    assert.equal(ct.run(['create', '--bundle', bundle, id]).status, 0);
+    assert.equal(readFileSync(log, 'utf8'), `prestart creating ${id}\ncreateRuntime creating ${id}\n`);
+    const created = JSON.parse(readFileSync(join(bundle, 'rootfs/tmp/createContainer.state'), 'utf8')) as Json;
+    assert.equal(created['id'], id);
+    assert.equal(created['bundle'], bundle);
+    assert.equal(readFileSync(join(bundle, 'rootfs/tmp/createContainer.host'), 'utf8'), 'ct\n', 'in the container\'s uts namespace');
+    assert.equal(existsSync(join(bundle, 'rootfs/tmp/startContainer.state')), false, 'not before start');
+    assert.equal(ct.run(['start', id]).status, 0);
+    assert.equal(readFileSync(join(bundle, 'rootfs/tmp/startContainer.host'), 'utf8'), 'ct\n');
+    assert.match(readFileSync(log, 'utf8'), new RegExp(`poststart running ${id}\\n$`));
+    assert.equal(ct.run(['delete', '--force', id]).status, 0);
+    assert.match(readFileSync(log, 'utf8'), new RegExp(`poststop stopped ${id}\\n$`));
+  } finally {
+    ct.cleanup([id]);
+    removeBundle(bundle);
+  }
+}
+
 describe('ct hooks @root', () => {
   it('hooks, all six kinds in order with the state on stdin; container kinds inside the container', async function () {
     requireFeature(this, isRoot(), 'needs root');
-    const bundle = await makeBundleDir(join(tmpdir(), 'ct-hooks'));
-    const log = join(bundle, 'hooks.log');
-    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-hooks-')));
-    const id = `hooks-${process.pid}`;
-    try {
-      writeConfig(bundle, ['sleep', '30'], specTemplate({}) as Json);
-      const c = readConfig(bundle);
-      (c['root'] as Json)['readonly'] = false;
-      c['hooks'] = {
-        prestart: [hostHook('prestart', log)], createRuntime: [hostHook('createRuntime', log)],
-        createContainer: [containerHook('createContainer')], startContainer: [containerHook('startContainer')],
-        poststart: [hostHook('poststart', log)], poststop: [hostHook('poststop', log)],
-      };
-      writeConfig(bundle, ['sleep', '30'], c);
-      assert.equal(ct.run(['create', '--bundle', bundle, id]).status, 0);
-      assert.equal(readFileSync(log, 'utf8'), `prestart creating ${id}\ncreateRuntime creating ${id}\n`);
-      const created = JSON.parse(readFileSync(join(bundle, 'rootfs/tmp/createContainer.state'), 'utf8')) as Json;
-      assert.equal(created['id'], id);
-      assert.equal(created['bundle'], bundle);
-      assert.equal(readFileSync(join(bundle, 'rootfs/tmp/createContainer.host'), 'utf8'), 'ct\n', 'in the container\'s uts namespace');
-      assert.equal(existsSync(join(bundle, 'rootfs/tmp/startContainer.state')), false, 'not before start');
-      assert.equal(ct.run(['start', id]).status, 0);
-      assert.equal(readFileSync(join(bundle, 'rootfs/tmp/startContainer.host'), 'utf8'), 'ct\n');
-      assert.match(readFileSync(log, 'utf8'), new RegExp(`poststart running ${id}\\n$`));
-      assert.equal(ct.run(['delete', '--force', id]).status, 0);
-      assert.match(readFileSync(log, 'utf8'), new RegExp(`poststop stopped ${id}\\n$`));
-    } finally {
-      ct.cleanup([id]);
-      removeBundle(bundle);
-    }
+    await allKinds(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-hooks-'))), undefined);
   });
   it('hooks, a failing createRuntime hook destroys the container; a timeout kills; a failing poststop is a warning', async function () {
     requireFeature(this, isRoot(), 'needs root');
@@ -96,6 +101,18 @@ describe('ct hooks @root', () => {
     } finally {
       ct.cleanup([id]);
       removeBundle(bundle);
+    }
+  });
+});
+
+describe('ct hooks unprivileged @rootless', () => {
+  it('hooks, all six kinds in order with the state on stdin; container kinds inside the container', async function () {
+    const user = ciUser();
+    if (isRoot()) {
+      requireFeature(this, user !== undefined, 'needs the ctci user');
+      await allKinds(new Runtime('ct', `/tmp/ct-hooks-ctci-${process.pid}`, user), user);
+    } else {
+      await allKinds(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-hooks-'))), undefined);
     }
   });
 });
