@@ -4,7 +4,7 @@
  * a namespaced sysctl; as root and as the unprivileged user.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
@@ -71,6 +71,32 @@ describe('ct run confinement fields @root', () => {
     requireFeature(this, isRoot(), 'needs root');
     const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-conf-root-')));
     await check(ct, undefined, false);
+  });
+});
+
+describe('ct run time offsets and personality @root', () => {
+  it('run, linux.timeOffsets moves /proc/uptime; personality LINUX32 makes uname -m report i686', async function () {
+    requireFeature(this, isRoot() && existsSync('/proc/self/ns/time'), 'needs root and time namespaces');
+    const bundle = await makeBundleDir(join(tmpdir(), 'ct-confinement'));
+    try {
+      const args = ['sh', '-c', 'echo up=$(cut -d. -f1 /proc/uptime); echo arch=$(uname -m)'];
+      writeConfig(bundle, args, specTemplate({}) as Json);
+      const c = readConfig(bundle);
+      const l = c['linux'] as Json;
+      (l['namespaces'] as Json[]).push({ type: 'time' });
+      l['timeOffsets'] = { boottime: { secs: 864000 }, monotonic: { secs: 864000 } };
+      l['personality'] = { domain: 'LINUX32' };
+      writeConfig(bundle, args, c);
+      const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-conf-root-')));
+      const r = ct.run(['run', '--bundle', bundle, `time-${process.pid}`]);
+      assert.equal(r.status, 0, r.stderr);
+      const up = Number(field(r.stdout, 'up'));
+      const hostUp = Number(readFileSync('/proc/uptime', 'utf8').split('.')[0]);
+      assert.ok(up >= hostUp + 864000 - 5, `uptime ${up} is the host's ${hostUp} + 10 days`);
+      assert.equal(field(r.stdout, 'arch'), 'i686');
+    } finally {
+      removeBundle(bundle);
+    }
   });
 });
 
