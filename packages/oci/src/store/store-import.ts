@@ -114,7 +114,6 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
 export async function importImage(ref: string, options: ImportOptions = {}): Promise<ImportResult> {
   const paths = storePaths(options);
   ensureStore(paths);
-  const name = options.name ?? defaultImageName(ref);
   const parsed = parseImageRef(ref);
   const stagingName = `import-${randomBytes(6).toString('hex')}`;
   const staging = join(paths.tmp, stagingName);
@@ -126,6 +125,9 @@ export async function importImage(ref: string, options: ImportOptions = {}): Pro
     // An archive is extracted inside the staging dir, so a killed import's extract goes with it.
     source = await openImage(parsed.path, { tmpDir: staging });
     const image = resolveImage(source, parsed);
+    // a docker archive names its image by a full reference (RepoTags): that is the default name then
+    const refName = image.manifestDescriptor.annotations?.['org.opencontainers.image.ref.name'];
+    const name = options.name ?? (parsed.tag === undefined && refName !== undefined && /[:/]/.test(refName) ? refName : defaultImageName(ref));
     await unpack(image, join(staging, 'bundle'), { format: 'overlay', ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) });
     await options.afterStaging?.();
     return await withStoreLock(paths, 'exclusive', () => commit(paths, image, staging, name));

@@ -19,10 +19,21 @@ export interface ImageDetails extends ImageRecord {
   readonly layerDirs: readonly string[];
 }
 
+/** A name without Docker Hub's implied parts: `docker.io/library/busybox:1` and `busybox:1` are one name. */
+function shortName(name: string): string {
+  return name.replace(/^docker\.io\//, '').replace(/^library\//, '');
+}
+
+/** True when the stored `name` is what `query` means (`busybox` is `busybox:latest`, `docker.io/library/` implied). */
+export function nameMatches(name: string, query: string): boolean {
+  const lastPart = query.slice(query.lastIndexOf('/') + 1);
+  const wanted = (lastPart.includes(':') ? [query] : [query, `${query}:latest`]).map(shortName);
+  return wanted.includes(shortName(name));
+}
+
 /** The record of `nameOrDigest` among `records`, or undefined. */
 export function matchImage(records: readonly ImageRecord[], nameOrDigest: string): ImageRecord | undefined {
-  const wanted = nameOrDigest.includes(':') && !nameOrDigest.startsWith('sha256:') ? [nameOrDigest] : [nameOrDigest, `${nameOrDigest}:latest`];
-  const byName = records.find((r) => r.names.some((n) => wanted.includes(n)));
+  const byName = nameOrDigest.startsWith('sha256:') ? undefined : records.find((r) => r.names.some((n) => nameMatches(n, nameOrDigest)));
   if (byName !== undefined) return byName;
   const hex = nameOrDigest.startsWith('sha256:') ? nameOrDigest.slice(7) : nameOrDigest;
   if (!/^[0-9a-f]{4,64}$/.test(hex)) return undefined;

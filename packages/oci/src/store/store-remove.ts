@@ -11,7 +11,7 @@ import { CtError } from '../internal/ct-error.js';
 import { removeTree } from '../tree-remove.js';
 import { clearStaleStaging, withStoreLock } from './store-lock.js';
 import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
-import { findImageLocked } from './store-query.js';
+import { findImageLocked, nameMatches } from './store-query.js';
 import { imageRecordPath, readContainerRecords, readImageRecords, writeJsonAtomic } from './store-records.js';
 
 /** Options of {@link removeImage}. */
@@ -62,7 +62,7 @@ export async function removeImage(nameOrDigest: string, options: RemoveImageOpti
   const paths = storePaths(options);
   return withStoreLock(paths, 'exclusive', async () => {
     const record = findImageLocked(paths, nameOrDigest);
-    const byName = record.names.filter((n) => n === nameOrDigest || n === `${nameOrDigest}:latest`);
+    const byName = record.names.filter((n) => nameMatches(n, nameOrDigest));
     const names = byName.length > 0 ? record.names.filter((n) => !byName.includes(n)) : [];
     if (names.length > 0) {
       writeJsonAtomic(imageRecordPath(paths, record.digest), { ...record, names });

@@ -21,6 +21,12 @@ describe('store names', function () {
     assert.equal(matchImage(records, 'busybox:1')?.digest, records[1]!.digest);
     assert.equal(matchImage(records, 'busybox:2'), undefined);
   });
+  it('matchImage, Docker Hub\'s implied docker.io/ and library/ do not matter; a registry port is not a tag', () => {
+    const records = [rec('aa', ['docker.io/example/bb:1.0']), rec('bb', ['docker.io/library/alpine:latest']), rec('cc', ['localhost:5000/app:latest'])];
+    assert.equal(matchImage(records, 'example/bb:1.0')?.digest, records[0]!.digest);
+    assert.equal(matchImage(records, 'alpine')?.digest, records[1]!.digest);
+    assert.equal(matchImage(records, 'localhost:5000/app')?.digest, records[2]!.digest);
+  });
   it('matchImage, a digest or a hex prefix of 4 or more; an ambiguous prefix is an error', () => {
     const records = [rec('abcd1', ['x']), rec('abcd2', ['y'])];
     assert.equal(matchImage(records, 'abcd1')?.names[0], 'x');
