@@ -123,7 +123,9 @@ describe('root switch, exec fifo and fd hygiene', function () {
     await assert.rejects(runContainer(toolSpec(probe('x'), { command: { argv: ['/nope'] } })), NamespaceSetupError);
     // Sockets of the last child close on a later tick: give them a moment; a leak would stay.
     for (let i = 0; i < 20 && fds() > before.fds; i++) await new Promise((r) => { setTimeout(r, 50); });
-    assert.equal(fds(), before.fds);
+    // At most as many as before: an earlier suite's socket may close during the loop (seen under CI), a leak of
+    // ours would add one per container.
+    assert.ok(fds() <= before.fds, `fds: ${fds()} after, ${before.fds} before`);
     assert.equal(roots(), before.roots);
   });
 });
