@@ -57,10 +57,20 @@ describe('podman engine, ct as OCI runtime @root', function () {
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
-  /** `podman run --rm` with the flags this machine needs (see ENGINES.md). */
+  /** The `podman run` flags this machine needs (see ENGINES.md). */
+  const runFlags = ['--network', 'none', '--ulimit', 'nofile=4096:4096', '--ulimit', 'nproc=4096:4096',
+    '--security-opt', 'seccomp=unconfined'];
+
+  /** `podman run --rm` with this machine's flags. */
   function run(command: string[]): PodmanRun {
-    return podman(['run', '--rm', '--network', 'none', '--ulimit', 'nofile=4096:4096', '--ulimit', 'nproc=4096:4096',
-      '--security-opt', 'seccomp=unconfined', imageRef, ...command]);
+    return podman(['run', '--rm', ...runFlags, imageRef, ...command]);
+  }
+
+  /** The container's state as podman reports it (running, paused, exited...). */
+  function status(name: string): string {
+    const r = podman(['inspect', '--format', '{{.State.Status}}', name]);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
   }
 
   before(function () {
@@ -98,6 +108,36 @@ describe('podman engine, ct as OCI runtime @root', function () {
     const r = run(['sh', '-c', 'echo out; exit 3']);
     assert.equal(r.status, 3, r.stderr);
     assert.equal(r.stdout, 'out\n');
+  });
+
+  it('podman run -d, ps, logs, pause, unpause, kill and rm drive the container', function () {
+    const command = ['sh', '-c', 'echo ready; exec sleep 100'];
+    const started = podman(['run', '-d', '--name', 'lifecycle', ...runFlags, imageRef, ...command]);
+    assert.equal(started.status, 0, started.stderr);
+    try {
+      assert.equal(status('lifecycle'), 'running');
+      const listed = podman(['ps', '--format', '{{.Names}}']);
+      assert.equal(listed.stdout.trim(), 'lifecycle', listed.stderr);
+      const logs = podman(['logs', 'lifecycle']);
+      assert.equal(logs.stdout, 'ready\n', logs.stderr);
+      assert.equal(podman(['pause', 'lifecycle']).status, 0);
+      assert.equal(status('lifecycle'), 'paused');
+      assert.equal(podman(['unpause', 'lifecycle']).status, 0);
+      assert.equal(status('lifecycle'), 'running');
+      const killed = podman(['kill', 'lifecycle']);
+      assert.equal(killed.status, 0, killed.stderr);
+      assert.equal(podman(['wait', 'lifecycle']).stdout.trim(), '137');
+      assert.equal(status('lifecycle'), 'exited');
+    } finally {
+      const removed = podman(['rm', '-f', 'lifecycle']);
+      assert.equal(removed.status, 0, removed.stderr);
+    }
+  });
+
+  it('podman run -t, the command sees a terminal', function () {
+    const r = podman(['run', '--rm', '-t', ...runFlags, imageRef, 'sh', '-c', 'test -t 0 && test -t 1 && echo tty']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'tty\r\n');
   });
 
   it('podman run, leaves no container behind with --rm', function () {
