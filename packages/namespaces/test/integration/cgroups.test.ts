@@ -41,7 +41,8 @@ describe('cgroups v1 @root', function () {
 
   it('runContainer, limits are written, the process placed, the cgroup ns rooted there, then removed', async () => {
     const devnull = openSync('/dev/null', 'w');
-    const handle = await runContainer(toolSpec(probe('exit', '0'), {
+    // A process that stays (the check of cgroup.procs would race with a quick exit), killed once checked.
+    const handle = await runContainer(toolSpec(probe('sleep', '30'), {
       consoleTty: null, stdio: [devnull, devnull, 2],
       cgroup: { name: `ct-test-${process.pid}`, resources: { pids: 50, memory: 64n << 20n, cpu: { quota: 50000, period: 100000 }, cpuShares: 512 } },
     }), { beforeExec: () => undefined });
@@ -54,6 +55,7 @@ describe('cgroups v1 @root', function () {
     assert.equal(readFileSync(`${dir('cpu')}/cpu.cfs_quota_us`, 'utf8').trim(), '50000');
     assert.equal(readFileSync(`${dir('cpu')}/cpu.shares`, 'utf8').trim(), '512');
     assert.ok(readFileSync(`${dir('pids')}/cgroup.procs`, 'utf8').split('\n').includes(String(handle.pid)));
+    handle.kill('SIGKILL');
     await handle.wait();
     closeSync(devnull);
     for (const path of cg.paths) assert.equal(existsSync(path), false, path);
