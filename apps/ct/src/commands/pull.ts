@@ -4,9 +4,8 @@
  * on stderr when it is a terminal, nothing in pipes; prints the image's name and digest, or the record with --json.
  */
 import { Args, Command, Flags } from '@oclif/core';
-import { PullProgressLine, defaultStorageRoot, parsePlatform, pullImage } from '@ct/oci';
-import { printJson, reportError, storeFlags, storeOptions } from '../engine/image-output.js';
-import { runCtHookIn } from '../hooks/run-hook.js';
+import { PullProgressLine, parsePlatform, pullImage } from '@ct/oci';
+import { reportError, reportImported, storeFlags, storeOptions } from '../engine/image-output.js';
 
 /** `ct pull`. */
 export default class Pull extends Command {
@@ -45,12 +44,7 @@ export default class Pull extends Command {
         parallel: flags.parallel,
         ...(tty ? { onProgress: (p) => process.stderr.write(`\r\x1b[K${bar.update(p)}`) } : {}),
       });
-      if (tty) process.stderr.write('\r\x1b[K');
-      if (flags.json) printJson(result);
-      else process.stdout.write(`${result.image.names.join(', ')} ${result.image.digest}\n`);
-      await runCtHookIn(this.config, 'ct:image-imported', {
-        names: result.image.names, digest: result.image.digest, source: args.image, storageRoot: storeOptions(flags).storageRoot ?? defaultStorageRoot(),
-      });
+      await reportImported(this.config, result, args.image, flags, tty);
     } catch (err) {
       if (tty) process.stderr.write('\r\x1b[K');
       reportError(err, flags.json);

@@ -3,8 +3,9 @@
  * and the one way they end in an error (message on stderr; with --json, `{error: {code, message}}` on stdout;
  * exit code 1). Rendering only: the store is @ct/oci's.
  */
-import { Flags } from '@oclif/core';
-import type { ImageRecord } from '@ct/oci';
+import { Flags, type Config } from '@oclif/core';
+import { defaultStorageRoot, type ImageRecord } from '@ct/oci';
+import { runCtHookIn } from '../hooks/run-hook.js';
 
 /** Flags every store command has. */
 export const storeFlags = {
@@ -20,6 +21,23 @@ export function storeOptions(flags: { 'storage-root'?: string | undefined }): { 
 /** Print `value` as JSON. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
+}
+
+/**
+ * The end of a successful `image import` or `pull`: clear the progress line (on a terminal), print the image's
+ * names and digest (its whole record with --json), and fire the plugins' `ct:image-imported` hook.
+ */
+export async function reportImported(
+  config: Config, result: { readonly image: ImageRecord }, source: string,
+  flags: { readonly json: boolean; readonly 'storage-root'?: string | undefined }, tty: boolean,
+): Promise<void> {
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (flags.json) printJson(result);
+  else process.stdout.write(`${result.image.names.join(', ')} ${result.image.digest}\n`);
+  await runCtHookIn(config, 'ct:image-imported', {
+    names: result.image.names, digest: result.image.digest, source,
+    storageRoot: storeOptions(flags).storageRoot ?? defaultStorageRoot(),
+  });
 }
 
 /** Report `err` the store commands' way and set exit code 1. */

@@ -4,9 +4,8 @@
  * line on stderr when it is a terminal; prints the image's name and digest, or the record with --json.
  */
 import { Args, Command, Flags } from '@oclif/core';
-import { defaultStorageRoot, describeProgress, importImage } from '@ct/oci';
-import { printJson, reportError, storeFlags, storeOptions } from '../../engine/image-output.js';
-import { runCtHookIn } from '../../hooks/run-hook.js';
+import { describeProgress, importImage } from '@ct/oci';
+import { reportError, reportImported, storeFlags, storeOptions } from '../../engine/image-output.js';
 
 /** `ct image import`. */
 export default class ImageImport extends Command {
@@ -34,12 +33,7 @@ export default class ImageImport extends Command {
         ...storeOptions(flags), ...(flags.name !== undefined ? { name: flags.name } : {}),
         ...(tty ? { onProgress: (e) => { const line = describeProgress(e); if (line !== undefined) process.stderr.write(`\r\x1b[K${line}`); } } : {}),
       });
-      if (tty) process.stderr.write('\r\x1b[K');
-      if (flags.json) printJson(result);
-      else process.stdout.write(`${result.image.names.join(', ')} ${result.image.digest}\n`);
-      await runCtHookIn(this.config, 'ct:image-imported', {
-        names: result.image.names, digest: result.image.digest, source: args.image, storageRoot: storeOptions(flags).storageRoot ?? defaultStorageRoot(),
-      });
+      await reportImported(this.config, result, args.image, flags, tty);
     } catch (err) {
       if (tty) process.stderr.write('\r\x1b[K');
       reportError(err, flags.json);
