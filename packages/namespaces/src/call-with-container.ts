@@ -3,6 +3,9 @@
  * 128 + signal, and kills the container when its caller dies) and `runContainerGuix` (Guix's positional
  * `run-container root mounts namespaces host-uids thunk`, returning the running container).
  *
+ * Both keep every capability unless `options.capabilities` says otherwise, as Guix does (it has no capability
+ * support; its tests need CAP_SYS_ADMIN for sethostname), where `runContainer` defaults to runc's set.
+ *
  * Man pages: wait(2), prctl(2) (PR_SET_PDEATHSIG).
  */
 import type { NamespaceKind } from './namespaces.js';
@@ -28,7 +31,10 @@ export async function callWithContainer(
   mounts: readonly Mount[], command: CommandLike, options: GuixContainerOptions = {}, run: RunOptions = {},
 ): Promise<number> {
   const handle = await runContainer(
-    { ...options, mounts, command: toCommandSpec(command), killOnParentDeath: options.killOnParentDeath ?? true },
+    {
+      ...options, mounts, command: toCommandSpec(command), killOnParentDeath: options.killOnParentDeath ?? true,
+      capabilities: options.capabilities ?? 'all',
+    },
     {}, run,
   );
   const killOnExit = (): void => handle.kill('SIGKILL');
@@ -55,5 +61,6 @@ export function runContainerGuix(
     namespaces,
     hostUids,
     command: toCommandSpec(command),
+    capabilities: options.capabilities ?? 'all',
   }, lifecycle, run);
 }

@@ -31,6 +31,16 @@ export const DEFAULT_CAPABILITIES: readonly CapabilityName[] = Object.freeze([
   'CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE',
 ] as const);
 
+/**
+ * The spec API's default (`ContainerSpec.capabilities` absent): runc's set in all five sets, as `runc spec` wrote
+ * it before 1.1 (a non-root guest keeps them effective through ambient); every other capability is dropped,
+ * from the bounding set too. The Guix-shaped wrappers pass 'all' instead.
+ */
+export const DEFAULT_CAPABILITY_SETS: CapabilitySets = Object.freeze({
+  bounding: DEFAULT_CAPABILITIES, effective: DEFAULT_CAPABILITIES, permitted: DEFAULT_CAPABILITIES,
+  inheritable: DEFAULT_CAPABILITIES, ambient: DEFAULT_CAPABILITIES,
+});
+
 /** The five capability sets of the container's process (capabilities(7), "Thread capability sets"). */
 export interface CapabilitySets {
   /** Capabilities the process (and its children across execve) can ever gain; the rest are dropped. */
@@ -75,7 +85,7 @@ function maskOf(field: string, names: readonly string[]): bigint {
   return names.reduce((mask, name, i) => mask | capabilityBit(`${field}[${i}]`, name), 0n);
 }
 
-/** Check a capability spec and turn it into masks; undefined for 'all' (nothing is dropped). */
+/** Check a capability spec and turn it into masks; undefined for 'all' or undefined (nothing is dropped). */
 export function resolveCapabilities(spec: CapabilitySpec | undefined, field = 'capabilities'): CapabilityMasks | undefined {
   if (spec === undefined || spec === 'all') return undefined;
   if (Array.isArray(spec)) {

@@ -7,7 +7,7 @@
  * Man pages: capabilities(7), prctl(2) (PR_SET_NO_NEW_PRIVS), umask(2), setgroups(2), proc(5) (oom_score_adj,
  * timens_offsets), getrlimit(2), setdomainname(2), time_namespaces(7), seccomp(2), cgroups(7), fifo(7).
  */
-import { type CapabilityMasks, type CapabilitySpec, resolveCapabilities } from './capabilities.js';
+import { type CapabilityMasks, type CapabilitySpec, DEFAULT_CAPABILITY_SETS, resolveCapabilities } from './capabilities.js';
 import { type CgroupSpec, validateCgroupSpec } from './cgroups/resources.js';
 import { ContainerSpecError } from './errors.js';
 import { validateContainerPaths } from './masked-paths.js';
@@ -31,9 +31,13 @@ export interface TimeOffsets {
   readonly boottime?: ClockOffset;
 }
 
-/** Confinement fields of a `ContainerSpec` (all optional; absent means Guix's behaviour: nothing done). */
+/** Confinement fields of a `ContainerSpec` (all optional; absent means nothing done, but for `capabilities`: runc's set). */
 export interface ConfinementSpec {
-  /** Capabilities kept (default 'all': Guix drops none). `DEFAULT_CAPABILITIES` is runc's set. */
+  /**
+   * Capabilities kept. Default `DEFAULT_CAPABILITY_SETS`: runc's set (`DEFAULT_CAPABILITIES`: audit_write, kill,
+   * net_bind_service) in all five sets, every other one dropped, bounding set included. 'all' drops none (Guix's
+   * behaviour, the default of the Guix-shaped wrappers `callWithContainer`, `runContainerGuix`, `evalInContainer`).
+   */
   readonly capabilities?: CapabilitySpec;
   /** PR_SET_NO_NEW_PRIVS before exec (default false). */
   readonly noNewPrivileges?: boolean;
@@ -74,7 +78,7 @@ export interface ConfinementSpec {
   readonly execWrapper?: { readonly path: string; readonly argv: readonly string[] };
 }
 
-/** The confinement after checks (each field means what the ConfinementSpec field says; `capabilities` undefined = all). */
+/** The confinement after checks (each field means what the ConfinementSpec field says; `capabilities` undefined = 'all'). */
 export interface ResolvedConfinement {
   readonly capabilities: CapabilityMasks | undefined;
   readonly noNewPrivileges: boolean;
@@ -132,7 +136,7 @@ export function resolveConfinement(spec: ConfinementSpec, isNew: (kind: Namespac
     if (spec.execWrapper.argv.length === 0) throw new ContainerSpecError('execWrapper.argv', 'empty (argv[0] is needed)');
   }
   return {
-    capabilities: resolveCapabilities(spec.capabilities),
+    capabilities: resolveCapabilities(spec.capabilities ?? DEFAULT_CAPABILITY_SETS),
     noNewPrivileges: spec.noNewPrivileges ?? false,
     umask: spec.umask,
     additionalGids: spec.additionalGids ?? [],

@@ -50,7 +50,7 @@ export {
   type ClockOffset, type ConfinementSpec, type ResolvedConfinement, type TimeOffsets,
 } from './confinement-spec.js';
 export {
-  CAPABILITY_NAMES, DEFAULT_CAPABILITIES, capabilityBit, capabilityNames, planCapabilities, resolveCapabilities,
+  CAPABILITY_NAMES, DEFAULT_CAPABILITIES, DEFAULT_CAPABILITY_SETS, capabilityBit, capabilityNames, planCapabilities, resolveCapabilities,
   type CapabilityMasks, type CapabilityName, type CapabilitySets, type CapabilitySpec,
 } from './capabilities.js';
 export {

@@ -4,9 +4,11 @@
  * (clamped with a warning), hostname and domainname, time namespace offsets. Runs as root and unprivileged.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
-  capabilityBit, capabilityNames, DEFAULT_CAPABILITIES, NAMESPACES, NamespaceSetupError, readRlimitHost, RLIM_INFINITY,
+  callWithContainer, capabilityBit, capabilityNames, DEFAULT_CAPABILITIES, NAMESPACES, NamespaceSetupError, readRlimitHost, RLIM_INFINITY,
   runContainer, type CapabilityName, type Rlimit,
 } from '../../src/index.js';
 import { guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
@@ -34,10 +36,49 @@ describe('confinement, from inside the container', function () {
       assert.equal(caps['CapAmb'], 0n);
     });
 
-    it('runContainer, without capabilities the container root keeps them all', async () => {
+    it('runContainer, without capabilities runc\'s set in all five sets (bounding included)', async () => {
       const r = await runCaptured(toolSpec(probe('caps')));
+      assert.equal(r.status, 0, r.stdout);
+      const caps = capsOf(r.stdout);
+      for (const set of ['CapBnd', 'CapEff', 'CapPrm', 'CapInh', 'CapAmb']) assert.equal(caps[set], runcMask, set);
+    });
+
+    it('runContainer, without capabilities sethostname is refused (CAP_SYS_ADMIN dropped)', async () => {
+      // Without mount locking: after it the process has no capability over the uts namespace's owner anyway.
+      const r = await runCaptured(toolSpec(sh('hostname other 2>/dev/null; echo rc=$?; hostname'), {
+        hostname: 'before', lockMounts: false,
+      }));
+      assert.equal(r.stdout, 'rc=1\nbefore\n');
+    });
+
+    it('runContainer, a non-root guest without capabilities keeps runc\'s set effective (ambient)', async () => {
+      const r = await runCaptured(toolSpec(probe('caps'), { guestUid: 1000, guestGid: 1000 }));
+      assert.equal(r.status, 0, r.stdout);
+      const caps = capsOf(r.stdout);
+      for (const set of ['CapBnd', 'CapEff', 'CapPrm', 'CapAmb']) assert.equal(caps[set], runcMask, set);
+    });
+
+    it('runContainer, capabilities \'all\': the container root keeps them all', async () => {
+      const r = await runCaptured(toolSpec(probe('caps'), { capabilities: 'all' }));
       const caps = capsOf(r.stdout);
       assert.ok(((caps['CapEff'] ?? 0n) & capabilityBit('', 'CAP_SYS_ADMIN')) !== 0n);
+      assert.ok(((caps['CapBnd'] ?? 0n) & capabilityBit('', 'CAP_SYS_ADMIN')) !== 0n);
+    });
+
+    it('callWithContainer, without capabilities keeps them all (Guix): sethostname works', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ct-caps-'));
+      const out = openSync(join(dir, 'out'), 'w+', 0o600);
+      try {
+        const spec = toolSpec(sh('hostname other; echo rc=$?; hostname'));
+        const status = await callWithContainer(spec.mounts ?? [], spec.command, {
+          hostname: 'before', lockMounts: false, consoleTty: null, populate: spec.populate ?? [], stdio: [0, out, 2],
+        });
+        assert.equal(status, 0);
+        assert.equal(readFileSync(join(dir, 'out'), 'utf8'), 'rc=0\nother\n');
+      } finally {
+        closeSync(out);
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('runContainer, CAP_SYS_ADMIN dropped: umount fails with EPERM', async () => {

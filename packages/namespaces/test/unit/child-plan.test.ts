@@ -42,7 +42,7 @@ describe('buildChildPlan', () => {
     assert.deepEqual(steps.slice(0, 4), ['wait:id-maps', 'setgroups', 'setresgid', 'setresuid']);
   });
   it('buildChildPlan, guest ids set last, parent-death signal set again after them', () => {
-    const spec = base({ killOnParentDeath: true, guestUid: 42, guestGid: 77 });
+    const spec = base({ killOnParentDeath: true, guestUid: 42, guestGid: 77, capabilities: 'all' });
     const steps = ops(spec);
     assert.equal(steps[0], 'pdeathsig');
     assert.deepEqual(steps.slice(-5), ['setgroups', 'setresgid', 'setresuid', 'pdeathsig', 'exec']);
