@@ -68,11 +68,17 @@ export { compileSeccomp, SECCOMP_RET, type CompiledSeccomp } from './seccomp/com
 export { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL } from './confinement-plan.js';
 export {
   NODE_CGROUP_FS, readOwnCgroups, validateCgroupSpec,
-  type CgroupFs, type CgroupResources, type CgroupSpec, type ContainerCgroup,
+  type CgroupDirs, type CgroupFs, type CgroupResources, type CgroupSpec, type ContainerCgroup,
 } from './cgroups/resources.js';
-export { createContainerCgroup, detectCgroupVersion, type CgroupOptions } from './cgroups/cgroup.js';
-export { createV1Cgroup } from './cgroups/v1.js';
-export { createV2Cgroup, ensureDelegated, sharesToWeight } from './cgroups/v2.js';
+export { createContainerCgroup, detectCgroupVersion, openContainerCgroup, type CgroupOptions } from './cgroups/cgroup.js';
+export {
+  createV1Cgroup, hierarchyControllers, mountedV1Hierarchies, v1Settings, writeV1Resources, type V1CreateOptions,
+} from './cgroups/v1.js';
+export { createV2Cgroup, ensureDelegated, sharesToWeight, v2Settings, writeV2Resources } from './cgroups/v2.js';
+export {
+  cgroupFreezeState, freezeCgroup, readCgroupStats, readOomKills, thawCgroup, updateCgroup,
+  type CgroupStats, type FreezeOptions, type FreezeState,
+} from './cgroups/state.js';
 export { CgroupError } from './errors.js';
 export {
   callerTty, findProgram, gatherIdMapContext, presentHostDevices, statBindSources,

@@ -6,11 +6,11 @@
  * Man pages: cgroups(7).
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CgroupError } from '../errors.js';
 import { type CgroupFs, type CgroupSpec, type ContainerCgroup, NODE_CGROUP_FS, readOwnCgroups } from './resources.js';
-import { createV1Cgroup } from './v1.js';
-import { createV2Cgroup } from './v2.js';
+import { createV1Cgroup, v1Handle } from './v1.js';
+import { createV2Cgroup, v2Handle } from './v2.js';
 
 /** Where cgroups live and who asks, injectable for tests. */
 export interface CgroupOptions {
@@ -43,9 +43,10 @@ export function createContainerCgroup(
   const version = options.cgroupVersion ?? detectCgroupVersion(root, fs);
   const own = options.ownCgroups ?? readOwnCgroups(options.procRoot);
   const name = spec.name ?? `ct-${randomBytes(6).toString('hex')}`;
-  const create = version === 'v2' ? createV2Cgroup : createV1Cgroup;
   try {
-    return create({ root, name, resources: spec.resources, own, fs });
+    const base = { root, name, resources: spec.resources, own, fs };
+    return version === 'v2' ? createV2Cgroup(base)
+      : createV1Cgroup({ ...base, freezer: spec.freezer ?? false, allControllers: spec.allControllers ?? false });
   } catch (error) {
     const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
     const refused = error instanceof CgroupError && (code === undefined || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT');
@@ -61,4 +62,22 @@ export function createContainerCgroup(
     }
     throw error;
   }
+}
+
+/**
+ * A handle on a container's existing cgroup from the paths `createContainerCgroup` returned (`ContainerCgroup.paths`,
+ * as a runtime records them), for pause, update, stats and delete in a later process. The version is detected at
+ * `cgroupRoot` (or forced); v1 paths must lie below it (their first component names the hierarchy).
+ */
+export function openContainerCgroup(paths: readonly string[], options: CgroupOptions = {}): ContainerCgroup {
+  const fs = options.cgroupFs ?? NODE_CGROUP_FS;
+  const root = options.cgroupRoot ?? '/sys/fs/cgroup';
+  const version = options.cgroupVersion ?? detectCgroupVersion(root, fs);
+  const outside = paths.find((p) => relative(root, p).startsWith('..') || relative(root, p) === '');
+  if (outside !== undefined) throw new CgroupError(outside, `not below the cgroupfs root ${root}`);
+  if (version === 'v2') {
+    if (paths.length !== 1 || paths[0] === undefined) throw new CgroupError(root, `a v2 cgroup is one directory, got ${paths.length}`);
+    return v2Handle(paths[0], fs);
+  }
+  return v1Handle(root, paths, fs);
 }

@@ -6,7 +6,7 @@
  * Man pages: cgroups(7), cgroup_namespaces(7); kernel docs admin-guide/cgroup-v1/{pids,memory}.rst,
  * scheduler/sched-bwc.rst, admin-guide/cgroup-v2.rst.
  */
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { ContainerSpecError } from '../errors.js';
 
 /** Limits of the container's cgroup. */
@@ -29,17 +29,38 @@ export interface CgroupSpec {
   readonly name?: string;
   /** The limits. */
   readonly resources: CgroupResources;
+  /**
+   * Make the container freezable (`freezeCgroup`): v1 also creates its directory in the freezer hierarchy; v2 needs
+   * nothing more (cgroup.freeze is in every non-root cgroup). Default false.
+   */
+  readonly freezer?: boolean;
+  /**
+   * v1: create the container's directory in every mounted v1 hierarchy, not only those the limits need (runc does;
+   * a later `update` of another controller, or podman's `update --cpu-shares`, then finds it). v2: no effect.
+   */
+  readonly allControllers?: boolean;
 }
 
-/** The container's cgroup once created. */
-export interface ContainerCgroup {
+/** The container's cgroup directories, by version: what the state functions (freeze, stats, update) work on. */
+export interface CgroupDirs {
   /** 'v1' or 'v2'. */
   readonly version: 'v1' | 'v2';
-  /** The directories made (one per v1 controller, one for v2). */
+  /** The directories (one per v1 hierarchy, one for v2). */
   readonly paths: readonly string[];
+  /**
+   * The directory holding `controller`'s files ('pids', 'memory', 'cpu', 'cpuacct', 'freezer', ...): v1 the one of
+   * its hierarchy, v2 the cgroup's; undefined when the container has no cgroup in that v1 hierarchy.
+   */
+  dirOf(controller: string): string | undefined;
+  /** The file operations used on it. */
+  readonly fs: CgroupFs;
+}
+
+/** The container's cgroup once created (or reopened from its paths with `openContainerCgroup`). */
+export interface ContainerCgroup extends CgroupDirs {
   /** Move `pid` into the cgroup (cgroup.procs). */
   place(pid: number): void;
-  /** Kill every process left in it (v2 cgroup.kill, else SIGKILL to each pid in cgroup.procs). */
+  /** Kill every process left in it (v2 cgroup.kill, else SIGKILL to each pid in cgroup.procs, then a v1 thaw). */
   killAll(): void;
   /** Remove the directories (retrying while the last processes exit). */
   remove(): Promise<void>;
@@ -57,6 +78,8 @@ export interface CgroupFs {
   mkdir(path: string): void;
   /** Remove a cgroup directory (EBUSY while it has tasks). */
   rmdir(path: string): void;
+  /** The sub-directories of `path`, symlinks left out (v1 hierarchies; default readdir). */
+  listDirs?(path: string): string[];
 }
 
 /** node:fs as a CgroupFs. */
@@ -66,6 +89,7 @@ export const NODE_CGROUP_FS: CgroupFs = Object.freeze({
   write: (path: string, data: string) => writeFileSync(path, data),
   mkdir: (path: string) => mkdirSync(path),
   rmdir: (path: string) => rmdirSync(path),
+  listDirs: (path: string) => readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name),
 });
 
 /** The controllers a set of resources needs (the same names in v1 and v2). */
@@ -82,7 +106,11 @@ export function validateCgroupSpec(spec: CgroupSpec, field = 'cgroup'): CgroupSp
   if (spec.name !== undefined && (!/^[A-Za-z0-9_.:@-]+$/.test(spec.name) || spec.name === '.' || spec.name === '..')) {
     throw new ContainerSpecError(`${field}.name`, `not a single path component: ${spec.name}`);
   }
+  for (const key of ['freezer', 'allControllers'] as const) {
+    if (spec[key] !== undefined && typeof spec[key] !== 'boolean') throw new ContainerSpecError(`${field}.${key}`, `not a boolean: ${String(spec[key])}`);
+  }
   const r = spec.resources;
+  if (typeof r !== 'object' || r === null) throw new ContainerSpecError(`${field}.resources`, 'not an object');
   const at = `${field}.resources`;
   if (r.pids !== undefined && (!Number.isInteger(r.pids) || r.pids < 1)) throw new ContainerSpecError(`${at}.pids`, `not a positive count: ${r.pids}`);
   for (const key of ['memory', 'memorySwap'] as const) {

@@ -1,14 +1,15 @@
 /**
- * cgroup v1 driver: one directory per controller hierarchy (/sys/fs/cgroup/{pids,memory,cpu}), each below the
- * caller's own cgroup in that hierarchy (read from /proc/self/cgroup), with the limits written before the
- * container is placed in it.
+ * cgroup v1 driver: one directory per controller hierarchy (/sys/fs/cgroup/{pids,memory,cpu}, plus freezer when
+ * asked, or every mounted hierarchy as runc makes them), each below the caller's own cgroup in that hierarchy
+ * (read from /proc/self/cgroup), with the limits written before the container is placed in it. A new cpuset
+ * cgroup gets its parent's cpus and mems.
  *
  * Man pages: cgroups(7); kernel docs admin-guide/cgroup-v1/{pids,memory,cgroups}.rst, scheduler/sched-bwc.rst.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CgroupError } from '../errors.js';
 import {
-  type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, neededControllers, removeWithRetry,
+  type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, neededControllers, NODE_CGROUP_FS, removeWithRetry,
 } from './resources.js';
 
 /** Run a cgroupfs operation, turning its failure into a CgroupError naming `path`. */
@@ -39,37 +40,112 @@ export function v1Settings(ctrl: 'pids' | 'memory' | 'cpu', r: CgroupResources):
   }
 }
 
-/** Create the v1 cgroups of `name` under `root` for the given resources (a directory already there is reused). */
-export function createV1Cgroup(opts: {
+/** The mounted v1 hierarchies under `root` (directories with cgroup.procs and no cgroup.controllers: not v2). */
+export function mountedV1Hierarchies(root: string, fs: CgroupFs): string[] {
+  const list = fs.listDirs?.(root) ?? NODE_CGROUP_FS.listDirs?.(root) ?? [];
+  return list.filter((d) => fs.exists(join(root, d, 'cgroup.procs')) && !fs.exists(join(root, d, 'cgroup.controllers'))).sort();
+}
+
+/** The controllers a v1 hierarchy directory holds ('cpu,cpuacct' → cpu, cpuacct; 'systemd' → none). */
+export function hierarchyControllers(hierarchy: string): string[] {
+  return hierarchy.split(',').filter((c) => c !== '' && !c.startsWith('name='));
+}
+
+/** A v1 handle's directory lookup: the path whose hierarchy (first component below `root`) holds `controller`. */
+export function v1DirOf(root: string, paths: readonly string[]): (controller: string) => string | undefined {
+  return (controller) => paths.find((p) => {
+    const rel = relative(root, p);
+    return !rel.startsWith('..') && hierarchyControllers(rel.split('/')[0] ?? '').includes(controller);
+  });
+}
+
+/** The caller's cgroup in a v1 hierarchy (/proc/self/cgroup names named hierarchies `name=x`). */
+function ownPath(own: Map<string, string>, hierarchy: string): string {
+  return own.get(hierarchy) ?? own.get(`name=${hierarchy}`) ?? hierarchyControllers(hierarchy).map((c) => own.get(c)).find((p) => p !== undefined) ?? '/';
+}
+
+/** A new cpuset cgroup has no cpus and mems (placing a task fails with ENOSPC): copy the parent's, as runc does. */
+function inheritCpuset(fs: CgroupFs, dir: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    const path = join(dir, file);
+    if (fs.exists(path) && fs.read(path).trim() === '') guard(path, 'copy from parent', () => fs.write(path, fs.read(join(dir, '..', file))));
+  }
+}
+
+/** The hierarchies to make directories in: the limits' controllers (and freezer), or every mounted one. */
+function chooseHierarchies(opts: V1CreateOptions): string[] {
+  const { fs, root } = opts;
+  const needed: string[] = neededControllers(opts.resources);
+  if (opts.freezer === true) needed.push('freezer');
+  const chosen = opts.allControllers === true ? mountedV1Hierarchies(root, fs) : needed;
+  for (const ctrl of needed) {
+    const hierarchy = chosen.find((h) => hierarchyControllers(h).includes(ctrl));
+    if (hierarchy === undefined || !fs.exists(join(root, hierarchy, 'cgroup.procs'))) throw new CgroupError(join(root, ctrl), `no ${ctrl} hierarchy mounted`);
+  }
+  return chosen;
+}
+
+/** What `createV1Cgroup` needs. */
+export interface V1CreateOptions {
   readonly root: string;
   readonly name: string;
   readonly resources: CgroupResources;
   readonly own: Map<string, string>;
   readonly fs: CgroupFs;
-}): ContainerCgroup {
+  readonly freezer?: boolean;
+  readonly allControllers?: boolean;
+}
+
+/** Create the v1 cgroups of `name` under `root` for the given resources (a directory already there is reused). */
+export function createV1Cgroup(opts: V1CreateOptions): ContainerCgroup {
   const { fs } = opts;
   const paths: string[] = [];
   try {
-    for (const ctrl of neededControllers(opts.resources)) {
-      const hierarchy = join(opts.root, ctrl);
-      if (!fs.exists(join(hierarchy, 'cgroup.procs'))) throw new CgroupError(hierarchy, `no ${ctrl} hierarchy mounted`);
-      const dir = join(hierarchy, opts.own.get(ctrl) ?? '/', opts.name);
+    for (const hierarchy of chooseHierarchies(opts)) {
+      const dir = join(opts.root, hierarchy, ownPath(opts.own, hierarchy), opts.name);
       guard(dir, 'mkdir', () => { if (!fs.exists(dir)) fs.mkdir(dir); });
       paths.push(dir);
-      for (const [file, value] of v1Settings(ctrl, opts.resources)) guard(join(dir, file), `write ${value}`, () => fs.write(join(dir, file), value));
+      if (hierarchyControllers(hierarchy).includes('cpuset')) inheritCpuset(fs, dir);
     }
+    writeV1Resources(opts.resources, v1DirOf(opts.root, paths), fs);
   } catch (error) {
-    for (const dir of paths.reverse()) fs.rmdir(dir);
+    for (const dir of [...paths].reverse()) fs.rmdir(dir);
     throw error;
   }
+  return v1Handle(opts.root, paths, fs);
+}
+
+/** Write the limits into the directories of their controllers (a CgroupError when the container has none for one). */
+export function writeV1Resources(r: CgroupResources, dirOf: (controller: string) => string | undefined, fs: CgroupFs): void {
+  for (const ctrl of neededControllers(r)) {
+    const dir = dirOf(ctrl);
+    if (dir === undefined) throw new CgroupError(ctrl, `the container has no ${ctrl} cgroup`);
+    let settings = v1Settings(ctrl, r);
+    // Raising memory above the current memory+swap limit is refused (EINVAL): write memsw first then.
+    if (ctrl === 'memory' && r.memorySwap !== undefined && fs.exists(join(dir, 'memory.memsw.limit_in_bytes'))
+      && BigInt(fs.read(join(dir, 'memory.memsw.limit_in_bytes')).trim() || '0') < (r.memory ?? 0n)) {
+      settings = [...settings].reverse();
+    }
+    for (const [file, value] of settings) guard(join(dir, file), `write ${value}`, () => fs.write(join(dir, file), value));
+  }
+}
+
+/** A handle on v1 cgroup directories under `root` (made by createV1Cgroup or recorded earlier). */
+export function v1Handle(root: string, paths: readonly string[], fs: CgroupFs): ContainerCgroup {
+  const dirOf = v1DirOf(root, paths);
   return {
     version: 'v1',
     paths,
+    fs,
+    dirOf,
     place(pid) {
       for (const dir of paths) guard(join(dir, 'cgroup.procs'), `place ${pid}`, () => fs.write(join(dir, 'cgroup.procs'), String(pid)));
     },
     killAll() {
       for (const dir of paths) killListed(fs, join(dir, 'cgroup.procs'));
+      // Frozen tasks keep a pending SIGKILL until thawed.
+      const freezer = dirOf('freezer');
+      if (freezer !== undefined && fs.exists(join(freezer, 'freezer.state'))) guard(join(freezer, 'freezer.state'), 'thaw', () => fs.write(join(freezer, 'freezer.state'), 'THAWED'));
     },
     async remove() {
       for (const dir of paths) await removeWithRetry(fs, dir);

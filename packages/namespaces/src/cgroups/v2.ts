@@ -64,14 +64,26 @@ export function createV2Cgroup(opts: {
   const dir = join(parent, opts.name);
   guard(dir, 'mkdir', () => { if (!fs.exists(dir)) fs.mkdir(dir); });
   try {
-    for (const [file, value] of v2Settings(opts.resources)) guard(join(dir, file), `write ${value}`, () => fs.write(join(dir, file), value));
+    writeV2Resources(opts.resources, dir, fs);
   } catch (error) {
     fs.rmdir(dir);
     throw error;
   }
+  return v2Handle(dir, fs);
+}
+
+/** Write the limits into a v2 cgroup directory. */
+export function writeV2Resources(r: CgroupResources, dir: string, fs: CgroupFs): void {
+  for (const [file, value] of v2Settings(r)) guard(join(dir, file), `write ${value}`, () => fs.write(join(dir, file), value));
+}
+
+/** A handle on a v2 cgroup directory (made by createV2Cgroup or recorded earlier). */
+export function v2Handle(dir: string, fs: CgroupFs): ContainerCgroup {
   return {
     version: 'v2',
     paths: [dir],
+    fs,
+    dirOf: () => dir,
     place(pid) {
       guard(join(dir, 'cgroup.procs'), `place ${pid}`, () => fs.write(join(dir, 'cgroup.procs'), String(pid)));
     },

@@ -4,9 +4,14 @@
  * delegation: no limits, one warning.
  */
 import { strict as assert } from 'node:assert';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
-import { detectCgroupVersion, runContainer } from '../../src/index.js';
+import {
+  type CgroupSpec, cgroupFreezeState, type ContainerHandle, type ContainerSpec, detectCgroupVersion, freezeCgroup, mountedV1Hierarchies,
+  NODE_CGROUP_FS, openContainerCgroup, readCgroupStats, readOomKills, runContainer, thawCgroup, updateCgroup,
+} from '../../src/index.js';
 import { guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
 
 const v1Ready = (): boolean => detectCgroupVersion('/sys/fs/cgroup') === 'v1'
@@ -65,6 +70,119 @@ describe('cgroups v1 @root', function () {
     const r = await runCaptured(toolSpec(probe('cat', '/proc/self/cgroup'), { cgroup: { resources: { pids: 20 } } }));
     const pids = r.stdout.split('\n').find((l) => /:pids:/.test(l));
     assert.equal(pids?.split(':')[2], '/');
+  });
+});
+
+describe('cgroups v1, freezer, stats, OOM kills, every hierarchy @root', function () {
+  before(function () {
+    guardContainers(this);
+    requireFeature(this, isRoot() && v1Ready() && existsSync('/sys/fs/cgroup/freezer/cgroup.procs'), 'root and cgroup v1 with a freezer hierarchy');
+  });
+  const dirs: string[] = [];
+  after(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+
+  /** Start `script` with stdout in a host file; returns the handle and a reader of that file. */
+  async function started(script: string, cgroup: CgroupSpec, extra: Partial<ContainerSpec> = {}): Promise<{ handle: ContainerHandle; output: () => string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-cgv1-'));
+    dirs.push(dir);
+    const out = openSync(join(dir, 'out'), 'w+', 0o600);
+    try {
+      const handle = await runContainer(toolSpec(sh(script), { ...extra, consoleTty: null, stdio: [0, out, 2], cgroup }));
+      return { handle, output: () => readFileSync(join(dir, 'out'), 'utf8') };
+    } finally {
+      closeSync(out);
+    }
+  }
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+  it('freezeCgroup, a frozen container makes no progress until thawed (freezer: true, reopened from its paths)', async function () {
+    this.timeout(20000);
+    const { handle, output } = await started('while :; do echo x; sleep 0.02; done', { resources: { pids: 20 }, freezer: true });
+    try {
+      assert.ok(handle.cgroup?.dirOf('freezer') !== undefined);
+      const cg = openContainerCgroup(handle.cgroup.paths);
+      await sleep(200);
+      await freezeCgroup(cg);
+      assert.equal(cgroupFreezeState(cg), 'frozen');
+      assert.equal(readFileSync(join(cg.dirOf('freezer') ?? '', 'freezer.state'), 'utf8').trim(), 'FROZEN');
+      const atFreeze = output().length;
+      await sleep(300);
+      assert.equal(output().length, atFreeze, 'no output while frozen');
+      await thawCgroup(cg);
+      await sleep(300);
+      assert.ok(output().length > atFreeze, 'output again once thawed');
+    } finally {
+      handle.kill('SIGKILL');
+      await handle.wait();
+    }
+  });
+
+  it('killAll, a frozen container still dies and its cgroups go', async function () {
+    this.timeout(20000);
+    const { handle } = await started('sleep 30', { resources: {}, freezer: true });
+    const cg = handle.cgroup;
+    assert.ok(cg !== undefined);
+    await freezeCgroup(cg);
+    handle.kill('SIGKILL');
+    cg.killAll();
+    assert.equal((await handle.wait()).status, 137);
+    for (const path of cg.paths) assert.equal(existsSync(path), false, path);
+  });
+
+  it('readCgroupStats, pids, memory and cpu of a running container', async function () {
+    this.timeout(20000);
+    const { handle } = await started('i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 30',
+      // Every hierarchy: cpuacct is a hierarchy of its own here, apart from cpu.
+      { resources: { pids: 30, memory: 64n << 20n, cpu: { quota: 100000, period: 100000 } }, allControllers: true });
+    try {
+      await sleep(500);
+      const stats = readCgroupStats(openContainerCgroup(handle.cgroup?.paths ?? []));
+      assert.equal(stats.pids?.limit, 30n);
+      assert.ok((stats.pids?.current ?? 0n) >= 1n);
+      assert.equal(stats.memory?.limit, 64n << 20n);
+      assert.ok((stats.memory?.usage ?? 0n) > 0n);
+      assert.ok((stats.cpu?.usageNs ?? 0n) > 1_000_000n, `cpu ${stats.cpu?.usageNs}`);
+    } finally {
+      handle.kill('SIGKILL');
+      await handle.wait();
+    }
+  });
+
+  it('readOomKills, counts the OOM kill of a subshell past a 32 MiB limit', async function () {
+    this.timeout(60000);
+    const { handle, output } = await started('(x=$(tr "\\0" x < /dev/zero)); echo done $?; sleep 30', {
+      resources: { memory: 32n << 20n, memorySwap: 32n << 20n },
+    }, { populate: [{ op: 'symlink', target: '/bin/busybox', path: '/bin/tr' }] });
+    try {
+      const cg = openContainerCgroup(handle.cgroup?.paths ?? []);
+      assert.equal(readOomKills(cg), 0n, 'none yet (or the kernel counts none: Linux < 4.13)');
+      for (let i = 0; i < 200 && !output().startsWith('done'); i++) await sleep(100);
+      assert.match(output(), /^done 137/);
+      assert.ok((readOomKills(cg) ?? 0n) >= 1n);
+    } finally {
+      handle.kill('SIGKILL');
+      await handle.wait();
+    }
+  });
+
+  it('allControllers, a directory in every mounted hierarchy (cpuset usable), the process in each; updateCgroup after', async function () {
+    this.timeout(20000);
+    const { handle } = await started('sleep 30', { resources: { pids: 10 }, allControllers: true });
+    try {
+      const cg = handle.cgroup;
+      assert.ok(cg !== undefined);
+      const hierarchies = mountedV1Hierarchies('/sys/fs/cgroup', NODE_CGROUP_FS);
+      assert.deepEqual(cg.paths.map((p) => p.split('/')[4]), hierarchies);
+      for (const path of cg.paths) {
+        assert.ok(readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').includes(String(handle.pid)), path);
+      }
+      updateCgroup(openContainerCgroup(cg.paths), { cpuShares: 256, pids: 12 });
+      assert.equal(readFileSync(join(cg.dirOf('cpu') ?? '', 'cpu.shares'), 'utf8').trim(), '256');
+      assert.equal(readFileSync(join(cg.dirOf('pids') ?? '', 'pids.max'), 'utf8').trim(), '12');
+    } finally {
+      handle.kill('SIGKILL');
+      await handle.wait();
+    }
   });
 });
 
