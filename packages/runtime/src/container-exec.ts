@@ -180,6 +180,20 @@ function joinCgroups(dirs: readonly string[], pid: number): void {
   }
 }
 
+/**
+ * `--detach`: leave nothing of ct between the caller and the exec'd process (runc's double fork). When enter()
+ * forked again for the pid namespace, `child` is the middle process relaying to `pid`: it is killed (SIGKILL, it
+ * relays every other signal) and reaped, so `pid` is re-parented to the caller's subreaper (conmon, the shim), which
+ * can then wait for it; otherwise `pid` is our own child and is re-parented when ct exits.
+ */
+async function detachFrom(child: ChildHandle, pid: number): Promise<void> {
+  if (pid !== child.pid) {
+    child.kill('SIGKILL');
+    await child.wait().catch(() => undefined);
+  }
+  child.unref?.();
+}
+
 /** Run a process in container `id`; resolves with its exit status (0 at once with `detach`). */
 export async function execContainer(ctx: RuntimeContext, id: string, options: ExecOptions): Promise<number> {
   const paths = containerPaths(ctx.stateRoot.path, id);
@@ -194,7 +208,12 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   const warn = (m: string): void => ctx.logger.log('debug', m);
   // a pause first, where the process is moved into the container's cgroups (as runc exec does)
   const cgroups = record.cgroupPaths ?? [];
-  const steps = [...(cgroups.length > 0 ? [{ op: 'wait', label: 'cgroup' } as const] : []), ...execSteps(config, p, caps, record.pid, options, warn)];
+  // detached: the exec'd process must outlive the middle process enter() keeps for a pid namespace (below), so it
+  // drops the parent-death signal tied to that process first
+  const detachSteps: Step[] = options.detach === true ? [{ op: 'pdeathsig', signal: 0 }] : [];
+  const steps: Step[] = [
+    ...detachSteps, ...(cgroups.length > 0 ? [{ op: 'wait', label: 'cgroup' } as const] : []), ...execSteps(config, p, caps, record.pid, options, warn),
+  ];
   const extra = options.preserveFds ?? 0;
   const fds = [0, 1, 2, ...Array.from({ length: extra }, (_, i) => 3 + i)].map((fd) => ({ from: fd, to: fd }));
   const enter: Enter = syscalls.enter;
@@ -215,15 +234,16 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
     await child.wait().catch(() => undefined);
     throw new RuntimeError('ESETUP', `exec: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  const pid = execedPid(child.pid);
   if (options.pidFile !== undefined) {
     try {
-      writeFileAtomic(resolve(options.pidFile), String(execedPid(child.pid)), 0o644);
+      writeFileAtomic(resolve(options.pidFile), String(pid), 0o644);
     } catch (err) {
       throw systemError('exec: write pid file', options.pidFile, err);
     }
   }
   if (options.detach === true) {
-    child.unref?.();
+    await detachFrom(child, pid);
     return 0;
   }
   const relay = options.relaySignals === false ? undefined : installSignalRelay(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGWINCH']);

@@ -69,10 +69,16 @@ async function checks(ct: Runtime, owner: { uid: number; gid: number } | undefin
     assert.equal(field(r.stdout, 'via'), 'process');
     // --detach --pid-file: returns at once, the pid is a live process of the container
     const pidFile = join(bundle, 'exec.pid');
+    const started = Date.now();
     r = ct.run(['exec', '-d', '--pid-file', pidFile, id, 'sleep', '30']);
     assert.equal(r.status, 0, r.stderr);
+    assert.ok(Date.now() - started < 10_000, 'returns while the process runs');
     const pid = Number(readFileSync(pidFile, 'utf8'));
     assert.ok(pid > 0 && existsSync(`/proc/${pid}`), `pid ${pid} runs`);
+    // nothing of ct stays between the caller's subreaper and the process (conmon waits for it)
+    const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+    const parent = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0').join(' ');
+    assert.doesNotMatch(parent, /ct\.js/, `the parent ${ppid} of ${pid} is not a ct process: ${parent}`);
     r = ct.run(['ps', '--format', 'json', id]);
     assert.ok((JSON.parse(r.stdout) as number[]).includes(pid), `ps lists the exec'd pid ${pid}: ${r.stdout}`);
     // a missing program is an error naming it
