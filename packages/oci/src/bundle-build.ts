@@ -3,7 +3,8 @@
  * each into `layers/N/` with an empty `rootfs/` to mount them on), then `config.json` from the image config with
  * the user resolved in the new root. The same code runs in the caller (root, or rootless
  * without a user namespace) and in the unpack worker inside a user namespace (unpack-worker.ts); what differs is
- * the FsOps strategy and where the layer blobs come from.
+ * the FsOps strategy and where the layer blobs come from. In overlay form the first layers may come ready-made
+ * (`lowerDirs`: layers the image store holds already), so only the layers above them are applied.
  * Man pages: openat2(2), fchmodat(2).
  */
 import { closeSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,9 @@ import { opaqueXattrsFor, readMergedFile, type OverlayContext } from './overlay-
 export type LayerProgress =
   | { readonly kind: 'layer-start'; readonly index: number; readonly count: number; readonly digest: string; readonly size: bigint }
   | { readonly kind: 'layer-progress'; readonly index: number; readonly count: number; readonly digest: string; readonly entries: number; readonly bytes: number }
-  | { readonly kind: 'layer-done'; readonly index: number; readonly count: number; readonly digest: string; readonly entries: number; readonly bytes: number };
+  | { readonly kind: 'layer-done'; readonly index: number; readonly count: number; readonly digest: string; readonly entries: number; readonly bytes: number }
+  /** Overlay form with `lowerDirs`: the layer is already unpacked there and is not applied again. */
+  | { readonly kind: 'layer-reused'; readonly index: number; readonly count: number; readonly digest: string };
 
 /** The image as a bundle build needs it. */
 export interface BundleInput {
@@ -43,6 +46,11 @@ export interface BuildOptions {
   readonly format: BundleFormat;
   readonly forceWalk: boolean;
   readonly maxUncompressedBytes?: number;
+  /**
+   * Overlay form only: directories that hold the first N layers in overlay form already (bottom first, e.g. the
+   * image store's): they are the lower layers of the others, are not applied again and their blobs are not read.
+   */
+  readonly lowerDirs?: readonly string[];
   /** Set for an unprivileged caller: the user namespace config.json asks for. */
   readonly rootless?: RuntimeConfigOptions['rootless'];
   readonly onProgress: (event: LayerProgress) => void;
@@ -60,12 +68,21 @@ export async function buildBundle(staging: string, input: BundleInput, o: BuildO
     o.fsOps.chmodat(fd, Buffer.from('.'), 0o755);
     return fd;
   };
+  const reused = o.lowerDirs ?? [];
+  if (reused.length > 0 && o.format !== 'overlay') throw new RangeError('buildBundle: lowerDirs needs the overlay format');
+  if (reused.length > input.layers.length) throw new RangeError(`buildBundle: ${reused.length} lower dirs for ${input.layers.length} layers`);
   try {
     const rootFd = openRoot(join(staging, 'rootfs'));
+    // Not openRoot: a reused layer is only read, never chmod'ed.
+    for (const dir of reused) roots.push(openat(AT.FDCWD, dir, O.PATH | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC));
     const opaqueXattrs = opaqueXattrsFor(o.fsOps);
     const count = input.layers.length;
     for (const [index, layer] of input.layers.entries()) {
       const { digest, size } = layer.descriptor;
+      if (index < reused.length) {
+        o.onProgress({ kind: 'layer-reused', index, count, digest });
+        continue;
+      }
       o.onProgress({ kind: 'layer-start', index, count, digest, size });
       const onProgress = (s: LayerStats): void => o.onProgress({ kind: 'layer-progress', index, count, digest, ...s });
       let target = rootFd;

@@ -15,6 +15,8 @@ export function describeProgress(event: UnpackProgress): string | undefined {
     case 'layer-progress':
     case 'layer-done':
       return `layer ${event.index + 1}/${event.count} ${event.digest.slice(0, 19)}: ${mb(event.bytes)}, ${event.entries} entries${event.kind === 'layer-done' ? ', done' : ''}`;
+    case 'layer-reused':
+      return `layer ${event.index + 1}/${event.count} ${event.digest.slice(0, 19)}: already in the store`;
     case 'config-written':
       return 'config.json written';
     default:

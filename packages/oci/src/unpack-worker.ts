@@ -34,7 +34,7 @@ async function run(): Promise<void> {
     diffId: l.diffId,
   }));
   const config = validateImageConfig(parseJson(job.configJson, 'image config'), 'image config');
-  let next = 0;
+  let next = job.lowerDirs?.length ?? 0;
   await buildBundle(job.staging, {
     layers,
     config,
@@ -52,6 +52,7 @@ async function run(): Promise<void> {
     fsOps: usernsFsOps,
     format: job.format,
     forceWalk: job.forceWalk,
+    ...(job.lowerDirs !== undefined ? { lowerDirs: job.lowerDirs } : {}),
     ...(job.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: job.maxUncompressedBytes } : {}),
     rootless: job.rootless,
     onProgress: (event) => send({ t: 'progress', event: event.kind === 'layer-start' ? { ...event, size: String(event.size) } : event }),

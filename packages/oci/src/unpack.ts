@@ -51,6 +51,12 @@ export interface UnpackOptions {
    * opaque xattrs) with an empty rootfs/ to mount `lowerdir=layers/N:...:layers/0` on (see `layerDirs`).
    */
   readonly format?: BundleFormat;
+  /**
+   * Overlay format only: directories holding the image's first N layers in overlay form already (bottom first;
+   * the image store's `layers/<chainid>/diff`). They serve as the lower layers, are not unpacked again and their
+   * blobs are not read; the bundle's `layers/` holds only layers N and up.
+   */
+  readonly lowerLayers?: readonly string[];
   /** Refuse a layer whose uncompressed tar stream is larger than this (OCI_LAYER_TOO_LARGE); default no limit. */
   readonly maxUncompressedBytes?: number;
   /** Platform to choose from an index (default: the host's). */
@@ -72,6 +78,7 @@ export interface ResolvedUnpackOptions {
   readonly fsOps: FsOps;
   readonly forceWalk: boolean;
   readonly format: BundleFormat;
+  readonly lowerLayers: readonly string[];
   readonly maxUncompressedBytes?: number;
   readonly platform?: Platform;
   readonly onProgress: (event: UnpackProgress) => void;
@@ -90,6 +97,7 @@ export function withDefaults(o: UnpackOptions = {}): ResolvedUnpackOptions {
     fsOps: o.fsOps ?? (rootless ? rootlessFsOps : defaultFsOps),
     forceWalk: o.forceWalk ?? false,
     format: o.format ?? 'rootfs',
+    lowerLayers: o.lowerLayers ?? [],
     onProgress: o.onProgress ?? (() => {}),
     onWarning: o.onWarning ?? (() => {}),
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}),
@@ -104,7 +112,7 @@ export interface UnpackResult {
   readonly manifestDigest: string;
   /** How it was made: 'root', 'userns' (worker in a user namespace) or 'rootless' (in process, owners recorded). */
   readonly mode: 'root' | 'userns' | 'rootless';
-  /** Overlay form: the layer directories, bottom first (overlayfs wants `lowerdir` top first). */
+  /** Overlay form: the layer directories, bottom first (overlayfs wants `lowerdir` top first); reused ones as given. */
   readonly layerDirs?: readonly string[];
   readonly warnings: readonly UnpackWarning[];
 }
@@ -151,6 +159,7 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
   mkdirSync(dirname(bundle), { recursive: true, mode: 0o755 });
   const staging = mkdtempSync(join(dirname(bundle), `.${basename(bundle)}.ct-unpack-`));
   const common = { format: o.format, forceWalk: o.forceWalk, onProgress: o.onProgress, onWarning,
+    ...(o.lowerLayers.length > 0 ? { lowerDirs: o.lowerLayers.map((d) => resolve(d)) } : {}),
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}) };
   try {
     if (o.userNamespace) {
@@ -173,7 +182,9 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
     throw err;
   }
   o.onProgress({ kind: 'done', bundle });
-  const layerDirs = o.format === 'overlay' ? { layerDirs: image.layers.map((_, i) => join(bundle, 'layers', String(i))) } : {};
+  const layerDirs = o.format === 'overlay'
+    ? { layerDirs: image.layers.map((_, i) => (i < o.lowerLayers.length ? resolve(o.lowerLayers[i]!) : join(bundle, 'layers', String(i)))) }
+    : {};
   return { bundle, manifestDigest, mode: o.userNamespace ? 'userns' : o.rootless ? 'rootless' : 'root', ...layerDirs, warnings };
 }
 

@@ -25,6 +25,9 @@ function spec(argv: readonly string[], extraFds: ContainerSpec['extraFds'], o: U
     consoleTty: null,
     killOnParentDeath: true,
     relayedSignals: [],
+    // The worker is namespace root doing what an unpacker does (chown, mknod, xattrs): it keeps every capability
+    // (runContainer's default is runc's smaller set).
+    capabilities: 'all',
   };
 }
 

@@ -28,6 +28,8 @@ export interface UserNamespaceBuildOptions extends UserNamespaceOptions {
   readonly format: BundleFormat;
   readonly forceWalk: boolean;
   readonly maxUncompressedBytes?: number;
+  /** Layers already unpacked in overlay form (bottom first): not sent, not applied (see BuildOptions.lowerDirs). */
+  readonly lowerDirs?: readonly string[];
   readonly onProgress: (event: LayerProgress) => void;
   readonly onWarning: (warning: UnpackWarning) => void;
 }
@@ -50,6 +52,7 @@ async function jobOf(staging: string, image: ResolvedImage, o: UserNamespaceBuil
     configJson: stringifyJson(image.config),
     format: o.format,
     forceWalk: o.forceWalk,
+    ...(o.lowerDirs !== undefined ? { lowerDirs: o.lowerDirs } : {}),
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}),
     rootless: { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0, ...await userNamespaceMappings(o) },
   };
@@ -109,13 +112,14 @@ export async function buildBundleInUserNamespace(staging: string, image: Resolve
   }
   const sock = new Socket({ fd: mine, readable: true, writable: true, allowHalfOpen: true });
   let current: Readable | undefined;
-  let sendingIndex = 0;
+  let sendingIndex = o.lowerDirs?.length ?? 0;
   const result = readMessages(sock, o);
   const sent = (async () => {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(job.length, 0);
     await write(sock, Buffer.concat([head, job]));
     for (const [i, layer] of image.layers.entries()) {
+      if (i < (o.lowerDirs?.length ?? 0)) continue;
       sendingIndex = i;
       current = image.source.openBlob(layer.descriptor);
       for await (const chunk of current) await write(sock, chunk as Buffer);

@@ -33,6 +33,8 @@ export interface WorkerJob {
   readonly format: BundleFormat;
   readonly forceWalk: boolean;
   readonly maxUncompressedBytes?: number;
+  /** Layers already unpacked in overlay form, bottom first: their blobs are not sent. */
+  readonly lowerDirs?: readonly string[];
   readonly rootless: { readonly uid: number; readonly gid: number; readonly uidMappings: IdMapping[]; readonly gidMappings: IdMapping[] };
 }
 

@@ -4,7 +4,8 @@
  * schema 2 manifests and indexes; an index is resolved to the manifest for the wanted platform (platform.ts); the
  * manifest's digest is checked against the reference's digest or Docker-Content-Digest; config and layers are
  * downloaded by a small pool, each verified while it streams and resumable (registry-blob.ts). Downloads live in
- * `<storageRoot>/downloads/<repository key>/`, an OCI layout, so a killed pull resumes its partial blobs.
+ * `<storageRoot>/downloads/<repository key>/`, an OCI layout, so a killed pull resumes its partial blobs. A layer
+ * already unpacked in the store (by chain id, from the config's diff_ids) is not downloaded: the import reuses it.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +16,9 @@ import { OciLayoutError } from '../errors.js';
 import { hostPlatform, formatPlatform, selectPlatform } from '../platform.js';
 import { parseJson, stringifyJson, type JsonValue } from '../spec/lossless-json.js';
 import { ANNOTATION_REF_NAME, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, mediaKind } from '../spec/media-types.js';
-import { validateImageIndex, validateImageManifest, type Descriptor, type ImageIndex, type Platform } from '../spec/image-spec.js';
-import { importImage, type ImportResult } from '../store/store-import.js';
+import { validateImageConfig, validateImageIndex, validateImageManifest, type Descriptor, type ImageIndex, type Platform } from '../spec/image-spec.js';
+import { chainIds, importImage, type ImportResult } from '../store/store-import.js';
+import { layerComplete } from '../store/store-records.js';
 import { storePaths, type StoreOptions } from '../store/store-paths.js';
 import { lockFile } from '../store/store-lock.js';
 import { downloadBlob, type BlobProgress } from './registry-blob.js';
@@ -35,6 +37,11 @@ export interface PullOptions extends RegistryClientOptions {
   readonly retries?: number | undefined;
   /** Progress of each blob. */
   readonly onProgress?: ((p: BlobProgress) => void) | undefined;
+  /**
+   * True when the layer with this chain id is unpacked already (in the image store): its blob is not downloaded.
+   * The config is then fetched first, for its diff_ids.
+   */
+  readonly layerPresent?: ((chainId: string) => boolean) | undefined;
 }
 
 /** What {@link pullToLayout} fetched. */
@@ -46,6 +53,8 @@ export interface PulledImage {
   readonly manifest: Descriptor;
   /** The index's digest when the reference named a multi-arch index. */
   readonly indexDigest?: string;
+  /** Digests of the layer blobs not downloaded because `layerPresent` said their layer is unpacked already. */
+  readonly skippedLayers: readonly string[];
 }
 
 const ACCEPT = [OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_MANIFEST_LIST].join(', ');
@@ -84,8 +93,13 @@ async function fetchManifest(client: RegistryClient, reference: string, expected
   return { body, desc: { mediaType, digest, size: BigInt(body.length) } };
 }
 
+/** Where blob `digest` lives in `layout`. */
+function blobPath(layout: string, digest: string): string {
+  return join(layout, 'blobs', ...digest.split(':'));
+}
+
 function writeBlob(layout: string, digest: string, body: Buffer): void {
-  const file = join(layout, 'blobs', ...digest.split(':'));
+  const file = blobPath(layout, digest);
   if (existsSync(file)) return;
   writeFileSync(`${file}.tmp`, body, { mode: 0o644 });
   renameSync(`${file}.tmp`, file);
@@ -147,18 +161,32 @@ export async function pullToLayout(ref: string | RegistryRef, layout: string, op
   }
   const manifest = validateImageManifest(parseJson(top.body, top.desc.digest), `manifest ${top.desc.digest}`);
   writeBlob(layout, top.desc.digest, top.body);
-  const blobs = [manifest.config, ...manifest.layers];
-  const jobs = blobs.map((d) => () => downloadBlob(client, d, join(layout, 'blobs', ...d.digest.split(':')), {
+  const download = (d: Descriptor): Promise<void> => downloadBlob(client, d, blobPath(layout, d.digest), {
     retries: options.retries ?? 3, ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-  }));
-  await runPool(jobs, options.parallel ?? 3);
+  });
+  let layers = manifest.layers;
+  const skipped: string[] = [];
+  if (options.layerPresent !== undefined) {
+    await download(manifest.config);
+    const config = validateImageConfig(parseJson(readFileSync(blobPath(layout, manifest.config.digest)), manifest.config.digest), manifest.config.digest);
+    const chains = chainIds(config.rootfs.diff_ids);
+    const present = options.layerPresent;
+    layers = manifest.layers.filter((d, i) => {
+      // A layer blob already in the layout is verified (only verified blobs get there): no need to skip it.
+      const skip = chains[i] !== undefined && !existsSync(blobPath(layout, d.digest)) && present(chains[i]);
+      if (skip) skipped.push(d.digest);
+      return !skip;
+    });
+  }
+  const blobs = options.layerPresent !== undefined ? layers : [manifest.config, ...layers];
+  await runPool(blobs.map((d) => () => download(d)), options.parallel ?? 3);
   const indexLock = await lockFile(join(layout, 'index.json.lock'), 'exclusive');
   try {
     recordInIndex(layout, top.desc, formatRegistryRef(parsed));
   } finally {
     indexLock.release();
   }
-  return { ref: parsed, layout, manifest: top.desc, ...(indexDigest !== undefined ? { indexDigest } : {}) };
+  return { ref: parsed, layout, manifest: top.desc, ...(indexDigest !== undefined ? { indexDigest } : {}), skippedLayers: skipped };
 }
 
 /** Remove the layer blobs of `manifestDigest` from `layout` unless another pull holds the layout. */
@@ -167,8 +195,8 @@ function dropLayers(layout: string, manifestDigest: string): void {
   try {
     if (!flockTry(fd, LOCK.EX)) return;
     // Layers now live unpacked in the store; the compressed copies go (manifests and configs are small).
-    const manifest = validateImageManifest(parseJson(readFileSync(join(layout, 'blobs', ...manifestDigest.split(':'))), 'manifest'), 'manifest');
-    for (const l of manifest.layers) rmSync(join(layout, 'blobs', ...l.digest.split(':')), { force: true });
+    const manifest = validateImageManifest(parseJson(readFileSync(blobPath(layout, manifestDigest)), 'manifest'), 'manifest');
+    for (const l of manifest.layers) rmSync(blobPath(layout, l.digest), { force: true });
   } finally {
     closeSync(fd);
   }
@@ -197,12 +225,17 @@ export async function pullImage(ref: string, options: PullImageOptions = {}): Pr
   const useLock = await lockFile(join(layout, 'use.lock'), 'shared');
   let pulled: PulledImage;
   let result: ImportResult;
+  const importOptions = { ...(options.storageRoot !== undefined ? { storageRoot: options.storageRoot } : {}), name: options.name ?? formatRegistryRef(parsed) };
   try {
-    pulled = await pullToLayout(parsed, layout, options);
-    result = await importImage(`${layout}@${pulled.manifest.digest}`, {
-      ...(options.storageRoot !== undefined ? { storageRoot: options.storageRoot } : {}),
-      name: options.name ?? formatRegistryRef(parsed),
-    });
+    pulled = await pullToLayout(parsed, layout, { ...options, layerPresent: (chainId) => layerComplete(paths, chainId) });
+    try {
+      result = await importImage(`${layout}@${pulled.manifest.digest}`, importOptions);
+    } catch (err) {
+      // A layer skipped as present was removed before the import locked it: fetch everything and import again.
+      if (!(err instanceof OciLayoutError && err.code === 'OCI_BLOB_MISSING' && pulled.skippedLayers.includes(err.digest ?? ''))) throw err;
+      pulled = await pullToLayout(parsed, layout, options);
+      result = await importImage(`${layout}@${pulled.manifest.digest}`, importOptions);
+    }
   } finally {
     useLock.release();
   }

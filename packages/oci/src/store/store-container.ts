@@ -12,7 +12,7 @@ import { removeTree } from '../tree-remove.js';
 import { withStoreLock } from './store-lock.js';
 import { digestHex, storePaths, type StoreOptions } from './store-paths.js';
 import { findImageLocked } from './store-query.js';
-import { layerDiffDir, writeJsonAtomic, type ContainerRecord, type ImageRecord } from './store-records.js';
+import { layerDiffDir, runtimeConfigPath, writeJsonAtomic, type ContainerRecord, type ImageRecord } from './store-records.js';
 
 /** What a container run needs from the store. */
 export interface ContainerRoot {
@@ -59,7 +59,7 @@ export async function createContainerRoot(nameOrDigest: string, id: string, opti
     for (const sub of ['upper', 'work', 'merged']) mkdirSync(join(dir, sub), { mode: 0o755 });
     const record: ContainerRecord = { id, image: image.digest, layers: image.layers, created: new Date().toISOString(), rootfs: 'overlay' };
     writeJsonAtomic(join(dir, 'container.json'), record);
-    const runtimeConfig = readFileSync(join(paths.images, `${digestHex(image.digest)}.runtime.json`), 'utf8');
+    const runtimeConfig = readFileSync(runtimeConfigPath(paths, image.digest), 'utf8');
     return {
       image, dir, upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged'),
       lowerDirs: [...image.layers].reverse().map((l) => layerDiffDir(paths, l)), runtimeConfig,

@@ -1,11 +1,14 @@
 /**
  * `importImage(ref)`: bring an image (OCI layout, oci-archive, docker-archive; `PATH[:TAG|@DIGEST]`) into the
- * store. The image is unpacked in overlay form (each layer in its own dir, overlay-layer.ts) into a staging dir
- * `tmp/<name>` guarded by the flock of `tmp/<name>.lock`; then, under the exclusive store lock, each layer not in
- * the store yet gets its completion record (`layer.json`, written last) and its staging dir is renamed to
- * `layers/<chainid>`, the manifest and config blobs are stored verified, and the image record is written. A killed
- * import leaves only a staging dir whose lock is free, which the next import removes; a layer directory exists
- * only complete. Layers already in the store are kept as they are (the staged copy is dropped).
+ * store. Each layer is keyed by its chain id and locked (store-lock.ts `lockLayers`): layers already complete in
+ * the store are held shared and reused as they are (their blobs are not even read), a missing one is held
+ * exclusive while this import makes it, so a concurrent import of an image sharing it waits and then reuses it.
+ * The layers from the first missing one up are unpacked in overlay form (each in its own dir, overlay-layer.ts) on
+ * top of the stored ones, into a staging dir `tmp/<name>` guarded by the flock of `tmp/<name>.lock`; then, under
+ * the exclusive store lock, each new layer gets its completion record (`layer.json`, written last) and its
+ * staging dir is renamed to `layers/<chainid>`, the manifest and config blobs are stored verified, and the image
+ * record is written. A killed import leaves only a staging dir whose lock is free, which the next import
+ * removes; a layer directory exists only complete.
  * Man pages: rename(2), flock(2).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,9 +21,11 @@ import { parseImageRef } from '../reference.js';
 import { removeTree } from '../tree-remove.js';
 import { unpack, type UnpackProgress } from '../unpack.js';
 import type { Descriptor } from '../spec/image-spec.js';
-import { clearStaleStaging, ensureStore, lockFile, withStoreLock } from './store-lock.js';
+import { clearStaleStaging, ensureStore, lockFile, lockLayers, withStoreLock } from './store-lock.js';
 import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
-import { imageRecordPath, layerComplete, layerDir, readImageRecords, writeJsonAtomic, type ImageRecord, type LayerRecord } from './store-records.js';
+import {
+  imageRecordPath, layerComplete, layerDiffDir, layerDir, readImageRecords, runtimeConfigPath, writeJsonAtomic, type ImageRecord, type LayerRecord,
+} from './store-records.js';
 
 /** Options of {@link importImage}. */
 export interface ImportOptions extends StoreOptions {
@@ -37,6 +42,8 @@ export interface ImportResult {
   readonly image: ImageRecord;
   /** Chain ids of the layers this import added (the others were in the store already). */
   readonly addedLayers: readonly string[];
+  /** Chain ids of the layers found in the store and not unpacked again. */
+  readonly reusedLayers: readonly string[];
 }
 
 /** The chain ids of `diffIds` (image-spec config.md, "Layer ChainID"). */
@@ -70,12 +77,12 @@ async function storeBlob(paths: StorePaths, image: ResolvedImage, desc: Descript
   renameSync(tmp, file);
 }
 
-async function commit(paths: StorePaths, image: ResolvedImage, staging: string, name: string): Promise<ImportResult> {
+async function commit(paths: StorePaths, image: ResolvedImage, staging: string, name: string, reused: number): Promise<ImportResult> {
   const diffIds = image.layers.map((l) => l.diffId);
   const chains = chainIds(diffIds);
   const added: string[] = [];
   for (const [i, chainId] of chains.entries()) {
-    if (layerComplete(paths, chainId)) continue;
+    if (i < reused || layerComplete(paths, chainId)) continue;
     // A leftover without its record (cannot happen through rename, but a hand-made one): replace it.
     if (existsSync(layerDir(paths, chainId))) await removeTree(layerDir(paths, chainId));
     const dir = join(staging, `layer-${i}`);
@@ -90,7 +97,7 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
   await storeBlob(paths, image, image.manifest.config, staging);
   // The runtime config template (user resolved in the merged layers) is kept beside the image record.
   const digest = image.manifestDescriptor.digest;
-  renameSync(join(staging, 'bundle', 'config.json'), join(paths.images, `${digestHex(digest)}.runtime.json`));
+  if (existsSync(join(staging, 'bundle', 'config.json'))) renameSync(join(staging, 'bundle', 'config.json'), runtimeConfigPath(paths, digest));
   for (const other of readImageRecords(paths)) {
     if (other.digest !== digest && other.names.includes(name)) {
       writeJsonAtomic(imageRecordPath(paths, other.digest), { ...other, names: other.names.filter((n) => n !== name) });
@@ -104,7 +111,7 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
     size: image.layers.reduce((n, l) => n + Number(l.descriptor.size), 0),
   };
   writeJsonAtomic(imageRecordPath(paths, digest), record);
-  return { image: record, addedLayers: added };
+  return { image: record, addedLayers: added, reusedLayers: chains.slice(0, reused) };
 }
 
 /**
@@ -128,9 +135,25 @@ export async function importImage(ref: string, options: ImportOptions = {}): Pro
     // a docker archive names its image by a full reference (RepoTags): that is the default name then
     const refName = image.manifestDescriptor.annotations?.['org.opencontainers.image.ref.name'];
     const name = options.name ?? (parsed.tag === undefined && refName !== undefined && /[:/]/.test(refName) ? refName : defaultImageName(ref));
-    await unpack(image, join(staging, 'bundle'), { format: 'overlay', ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) });
-    await options.afterStaging?.();
-    return await withStoreLock(paths, 'exclusive', () => commit(paths, image, staging, name));
+    const chains = chainIds(image.layers.map((l) => l.diffId));
+    const layerLocks = await lockLayers(paths, chains, (c) => layerComplete(paths, c));
+    try {
+      // Layers from the first missing one up are unpacked (a complete one above it, which only a partial removal
+      // can leave, is unpacked again and its staged copy dropped at commit).
+      const missing = layerLocks.complete.indexOf(false);
+      const reused = missing < 0 ? chains.length : missing;
+      // The same image again: nothing to unpack, its runtime config template is there already.
+      if (reused < chains.length || !existsSync(runtimeConfigPath(paths, image.manifestDescriptor.digest))) {
+        await unpack(image, join(staging, 'bundle'), {
+          format: 'overlay', lowerLayers: chains.slice(0, reused).map((c) => layerDiffDir(paths, c)),
+          ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+        });
+      }
+      await options.afterStaging?.();
+      return await withStoreLock(paths, 'exclusive', () => commit(paths, image, staging, name, reused));
+    } finally {
+      layerLocks.release();
+    }
   } finally {
     try {
       await source?.close();

@@ -1,11 +1,13 @@
 /**
  * Store locks: one flock(2) on `store.lock` (shared to read records and start containers, exclusive to commit an
- * import, remove or prune), and one exclusive flock per staging dir (`tmp/<name>.lock`), held for the whole import
- * so a later import can tell a live staging dir from one a killed import left (its lock is free) and clear it.
- * The kernel drops a dead holder's locks, so a SIGKILL never leaves the store locked.
- * Man pages: flock(2).
+ * import, remove or prune), one exclusive flock per staging dir (`tmp/<name>.lock`), held for the whole import
+ * so a later import can tell a live staging dir from one a killed import left (its lock is free) and clear it,
+ * and one flock per layer (`locks/<chainid hex>.lock`): exclusive while an import unpacks that layer, shared while
+ * an import builds on it as a lower layer (see {@link lockLayers}). The kernel drops a dead holder's locks, so a
+ * SIGKILL never leaves the store locked.
+ * Man pages: flock(2), fstat(2).
  */
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK, flock, flockTry } from '@ct/syscalls';
 import { removeTree } from '../tree-remove.js';
@@ -13,13 +15,15 @@ import type { StorePaths } from './store-paths.js';
 
 /** A held lock; `release` closes its fd (idempotent). */
 export interface HeldLock {
+  /** The locked file's descriptor (valid until release). */
+  readonly fd: number;
   release(): void;
 }
 
 /** Create the store's directories (mode 0700 for the root: layers hold files of the caller's subuids). */
 export function ensureStore(paths: StorePaths): void {
   mkdirSync(paths.root, { recursive: true, mode: 0o700 });
-  for (const dir of [paths.blobs, paths.layers, paths.images, paths.containers, paths.tmp]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [paths.blobs, paths.layers, paths.images, paths.containers, paths.tmp, paths.locks]) mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 /** Take a flock on `file` (created if missing), waiting on a worker thread. */
@@ -32,7 +36,30 @@ export async function lockFile(file: string, mode: 'shared' | 'exclusive'): Prom
     throw err;
   }
   let held = true;
-  return { release() { if (held) { held = false; closeSync(fd); } } };
+  return { fd, release() { if (held) { held = false; closeSync(fd); } } };
+}
+
+/** True when `fd` is still the file at `file` (a lock file may have been unlinked while we waited on it). */
+function stillLinked(fd: number, file: string): boolean {
+  try {
+    const a = fstatSync(fd);
+    const b = statSync(file);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Take a flock on a lock file that its holder may unlink (a layer's): after the lock is granted, check that the
+ * path still names the locked file, else lock the new one.
+ */
+export async function lockUnlinkable(file: string, mode: 'shared' | 'exclusive'): Promise<HeldLock> {
+  for (;;) {
+    const lock = await lockFile(file, mode);
+    if (stillLinked(lock.fd, file)) return lock;
+    lock.release();
+  }
 }
 
 /** Run `fn` holding the store lock in `mode`. */
@@ -77,4 +104,56 @@ export async function clearStaleStaging(paths: StorePaths): Promise<string[]> {
     }
   }
   return removed;
+}
+
+/** Try to take an exclusive flock on `file` (created if missing) without waiting; undefined when it is held. */
+export function tryLockFile(file: string): HeldLock | undefined {
+  const fd = openSync(file, 'a', 0o600);
+  if (!flockTry(fd, LOCK.EX) || !stillLinked(fd, file)) {
+    closeSync(fd);
+    return undefined;
+  }
+  let held = true;
+  return { fd, release() { if (held) { held = false; closeSync(fd); } } };
+}
+
+/** The lock file of layer `chainId`. */
+export function layerLockPath(paths: StorePaths, chainId: string): string {
+  return join(paths.locks, `${chainId.slice(chainId.indexOf(':') + 1)}.lock`);
+}
+
+/** The layer locks an import holds, bottom first. */
+export interface LayerLocks {
+  /** Per layer: true when it is complete in the store (held shared: built upon), false when it is to be made (held exclusive). */
+  readonly complete: readonly boolean[];
+  release(): void;
+}
+
+/**
+ * Lock the layers `chainIds` (bottom first) for an import: a complete layer shared, so it is not removed while the
+ * import builds on it; a missing one exclusive, so one import makes it while the others wait and then find it
+ * complete. Every import locks bottom first, and two images share a layer only with every layer below it (a chain
+ * id covers the layers beneath), so two imports never wait on each other in a cycle.
+ */
+export async function lockLayers(paths: StorePaths, chainIds: readonly string[], isComplete: (chainId: string) => boolean): Promise<LayerLocks> {
+  const held: HeldLock[] = [];
+  const complete: boolean[] = [];
+  const releaseAll = (): void => { for (const l of held.splice(0)) l.release(); };
+  try {
+    for (const chainId of chainIds) {
+      const file = layerLockPath(paths, chainId);
+      for (;;) {
+        const shared = await lockUnlinkable(file, 'shared');
+        if (isComplete(chainId)) { held.push(shared); complete.push(true); break; }
+        shared.release();
+        const exclusive = await lockUnlinkable(file, 'exclusive');
+        if (!isComplete(chainId)) { held.push(exclusive); complete.push(false); break; }
+        exclusive.release(); // made meanwhile by another import: take it shared
+      }
+    }
+  } catch (err) {
+    releaseAll();
+    throw err;
+  }
+  return { complete, release: releaseAll };
 }

@@ -4,7 +4,8 @@
  * `storageRoot` option. Inside: `blobs/sha256/<hex>` (manifests and configs, verified), `layers/<chainid>/`
  * (`diff/` in overlayfs form and `layer.json`, the completion record written before the directory is renamed into
  * place), `images/<hex>.json` (one record per manifest digest, with its names), `containers/<id>/` (upper, work,
- * merged), `tmp/` (staging dirs, each guarded by a held flock on `tmp/<name>.lock`), `store.lock`.
+ * merged), `tmp/` (staging dirs, each guarded by a held flock on `tmp/<name>.lock`), `locks/<chainid hex>.lock`
+ * (one per layer: see store-lock.ts), `store.lock`.
  * Layers are keyed by chain id, not diff id: a layer in overlay form carries copy-ups from the layers below it
  * (overlay-layer.ts), so the same diff on another base is a different directory.
  * Man pages: rename(2), flock(2).
@@ -26,6 +27,8 @@ export interface StorePaths {
   readonly images: string;
   readonly containers: string;
   readonly tmp: string;
+  /** The per-layer lock files. */
+  readonly locks: string;
   readonly lock: string;
 }
 
@@ -46,6 +49,7 @@ export function storePaths(options: StoreOptions = {}): StorePaths {
     images: join(root, 'images'),
     containers: join(root, 'containers'),
     tmp: join(root, 'tmp'),
+    locks: join(root, 'locks'),
     lock: join(root, 'store.lock'),
   };
 }

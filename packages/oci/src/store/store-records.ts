@@ -67,6 +67,11 @@ export function imageRecordPath(paths: StorePaths, digest: string): string {
   return join(paths.images, `${digestHex(digest)}.json`);
 }
 
+/** The runtime config template of image `digest` (config.json with the user resolved in its layers). */
+export function runtimeConfigPath(paths: StorePaths, digest: string): string {
+  return join(paths.images, `${digestHex(digest)}.runtime.json`);
+}
+
 /** Every image record. */
 export function readImageRecords(paths: StorePaths): ImageRecord[] {
   if (!existsSync(paths.images)) return [];

@@ -1,7 +1,8 @@
 /**
  * Removing from the store: `removeImage` drops a name (and the image when no name is left), `pruneStore` removes
  * what nothing refers to any more (nameless images no container uses, layers and blobs of no image and no
- * container, staging dirs of dead imports). All under the exclusive store lock; the trees go with removeTree,
+ * container, staging dirs of dead imports). All under the exclusive store lock; a layer some import holds the lock
+ * of (it builds on it) is left for a later prune. The trees go with removeTree,
  * which runs `rm` inside a user namespace when unprivileged (files owned by the caller's subuids).
  * Man pages: flock(2), user_namespaces(7).
  */
@@ -9,10 +10,10 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CtError } from '../internal/ct-error.js';
 import { removeTree } from '../tree-remove.js';
-import { clearStaleStaging, withStoreLock } from './store-lock.js';
+import { clearStaleStaging, layerLockPath, tryLockFile, withStoreLock } from './store-lock.js';
 import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
 import { findImageLocked, nameMatches } from './store-query.js';
-import { imageRecordPath, readContainerRecords, readImageRecords, writeJsonAtomic } from './store-records.js';
+import { imageRecordPath, readContainerRecords, runtimeConfigPath, readImageRecords, writeJsonAtomic } from './store-records.js';
 
 /** Options of {@link removeImage}. */
 export interface RemoveImageOptions extends StoreOptions {
@@ -36,8 +37,24 @@ async function collect(paths: StorePaths): Promise<Omit<RemovedItems, 'images' |
   const layers: string[] = [];
   for (const hex of readdirSync(paths.layers)) {
     if (liveLayers.has(hex)) continue;
-    await removeTree(join(paths.layers, hex));
+    // A running import holds the layer's lock while it builds on it: such a layer waits for a later prune.
+    const lock = tryLockFile(layerLockPath(paths, hex));
+    if (lock === undefined) continue;
+    try {
+      await removeTree(join(paths.layers, hex));
+      rmSync(layerLockPath(paths, hex), { force: true });
+    } finally {
+      lock.release();
+    }
     layers.push(`sha256:${hex}`);
+  }
+  // Lock files of layers not in the store that nobody holds (importers check the path after locking).
+  for (const name of existsSync(paths.locks) ? readdirSync(paths.locks) : []) {
+    if (existsSync(join(paths.layers, name.replace(/\.lock$/, '')))) continue;
+    const lock = tryLockFile(join(paths.locks, name));
+    if (lock === undefined) continue;
+    rmSync(join(paths.locks, name), { force: true });
+    lock.release();
   }
   const blobs: string[] = [];
   for (const hex of readdirSync(paths.blobs)) {
@@ -50,7 +67,7 @@ async function collect(paths: StorePaths): Promise<Omit<RemovedItems, 'images' |
 
 function dropImage(paths: StorePaths, digest: string): void {
   rmSync(imageRecordPath(paths, digest), { force: true });
-  rmSync(join(paths.images, `${digestHex(digest)}.runtime.json`), { force: true });
+  rmSync(runtimeConfigPath(paths, digest), { force: true });
 }
 
 /**

@@ -6,7 +6,7 @@ import { testImage, requireFeature } from '@ct/test-utils';
 import { OciLayoutError, RegistryError, pullImage, pullToLayout, listImages, inspectImage } from '../../src/index.js';
 import { startFakeRegistry } from '../fixtures/registry/fake-registry.js';
 import { makePki, registryToolsPresent, skopeoPush, startDistribution, startTokenService, type Distribution, type TestPki } from '../fixtures/registry/distribution.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { imagesLib, tempDir } from '../helpers/fixtures.js';
 
 const BUSYBOX = testImage('busybox');
 const MULTI = join(testImage('oci-fixtures'), 'multi-platform');
@@ -135,6 +135,35 @@ describe('registry pull, misbehaving servers on loopback', () => {
     tmp = tempDir('ct-registry-');
   });
   afterEach(() => tmp.cleanup());
+
+  it('pullImage, a layer already in the store is not downloaded again', async () => {
+    const lib = await imagesLib();
+    const base = lib.createLayer([{ type: 'file', path: 'base', content: 'x'.repeat(5000) }]);
+    const topA = lib.createLayer([{ type: 'file', path: 'a', content: 'A' }]);
+    const topB = lib.createLayer([{ type: 'file', path: 'b', content: 'B' }]);
+    const layout = join(tmp.dir, 'images');
+    lib.writeImage(layout, { layers: [base, topA], refName: 'a' });
+    lib.writeImage(layout, { layers: [base, topB], refName: 'b' });
+    const reg = await startFakeRegistry(layout);
+    const storageRoot = join(tmp.dir, 'store');
+    const fetched = (): string[] => reg.requests.filter((r) => r.url.includes('/blobs/')).map((r) => r.url.slice(r.url.lastIndexOf('/') + 1));
+    const layerBlobs = [base.digest, topA.digest, topB.digest];
+    try {
+      await pullImage(`${reg.host}/img:a`, { storageRoot });
+      assert.deepEqual(fetched().filter((d) => layerBlobs.includes(d)).sort(), [base.digest, topA.digest].sort());
+      reg.requests.length = 0;
+      const b = await pullImage(`${reg.host}/img:b`, { storageRoot });
+      assert.deepEqual(fetched().filter((d) => layerBlobs.includes(d)), [topB.digest], 'the shared base is not downloaded');
+      assert.deepEqual(b.pulled.skippedLayers, [base.digest]);
+      assert.deepEqual(b.reusedLayers, [b.image.layers[0]]);
+      reg.requests.length = 0;
+      const again = await pullImage(`${reg.host}/img:a`, { storageRoot, name: 'again:1' });
+      assert.deepEqual(fetched().filter((d) => layerBlobs.includes(d)), [], 'no layer of a stored image is downloaded');
+      assert.equal(again.reusedLayers.length, 2);
+    } finally {
+      await reg.close();
+    }
+  });
 
   it('pullToLayout, a blob redirect to another host does not carry the Authorization header', async () => {
     const reg = await startFakeRegistry(BUSYBOX, { basicAuth: 'bob:pw', redirectBlobs: true });

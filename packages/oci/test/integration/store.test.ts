@@ -85,7 +85,7 @@ describe('image store', function () {
   it('importImage, a SIGKILLed import leaves nothing complete and the next import clears its staging', async () => {
     const script = `const oci = await import(${JSON.stringify(ociDist)});
       await oci.importImage(${JSON.stringify(imageA)}, { storageRoot: ${JSON.stringify(storageRoot)},
-        afterStaging: () => { process.stdout.write('staged\\n'); return new Promise(() => {}); } });`;
+        afterStaging: () => { process.stdout.write('staged\\n'); setInterval(() => {}, 60_000); return new Promise(() => {}); } });`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('staged')) resolve(); });
