@@ -24,6 +24,7 @@ struct ChildCtx {
   char* const* envp;
   int err;             // errno of the failure
   uint32_t sc;         // SyscallId of the failure
+  int step;            // index of the step running (for warnings)
 };
 
 /** Records errno and the failing syscall; returns -1 so a step can `return Fail(c, kScMount);`. */
@@ -38,6 +39,12 @@ inline int FailWith(ChildCtx& c, uint32_t sc, int err) {
   c.sc = sc;
   return -1;
 }
+
+/**
+ * Reports a failure the step may ignore (kSyncWarning with errno and the syscall) and returns 0: the child goes
+ * on. A failed write is ignored too (the parent may be gone; the step's outcome does not depend on it).
+ */
+int Warn(ChildCtx& c, uint32_t sc);
 
 /** A string slot of a record, or nullptr when absent. */
 inline const char* Str(const ChildCtx& c, const StepRecord& r, int slot) {
@@ -92,6 +99,7 @@ int StepMount(ChildCtx& c, StepRecord& r);   // mount remount mountSetattr propa
 int StepCreds(ChildCtx& c, StepRecord& r);   // setgroups setres*id capabilities keepCaps noNewPrivs pdeathsig
                                              // rlimit oomScoreAdj umask personality seccomp
 int StepNs(ChildCtx& c, StepRecord& r);      // unshare setns sethostname setdomainname loopbackUp writeProcSelf
+                                             // sessionKeyring
 int StepTty(ChildCtx& c, StepRecord& r);     // setsid console dup2 closeFrom waitFifo
 int StepExec(ChildCtx& c, StepRecord& r);    // exec (returns only on failure)
 

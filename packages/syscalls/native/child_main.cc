@@ -3,7 +3,7 @@
 // the close-on-exec sync socket and _exits; a successful execve closes the socket (EOF = exec).
 //
 // Calls made here (all async-signal-safe, see signal-safety(7)): prctl, sigaction, sigprocmask, sigfillset,
-// sigemptyset, sigwaitinfo, fcntl, dup2, close, syscall(SYS_close_range), read, write, setns,
+// sigemptyset, sigwaitinfo, fcntl, dup2, close, syscall(SYS_close_range), read, write, setns, pipe2,
 // syscall(SYS_clone), wait4, kill, _exit. Step families are in child_fs.cc, child_mount.cc, child_creds.cc,
 // child_ns.cc, child_tty.cc, child_exec.cc; each lists its own calls.
 #include <fcntl.h>
@@ -31,6 +31,16 @@ void ResetSignals() {
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, nullptr);
 }
+
+}  // namespace
+
+int Warn(ChildCtx& c, uint32_t sc) {
+  SyncRecord rec = {kSyncWarning, c.step, errno, sc};
+  WriteAll(c.syncFd, &rec, sizeof rec);
+  return 0;
+}
+
+namespace {
 
 [[noreturn]] void Report(ChildCtx& c, int step) {
   SyncRecord rec = {kSyncError, step, c.err, c.sc};
@@ -130,12 +140,28 @@ int EnterNamespaces(ChildCtx& c) {
   if (!(c.h->flags & kFlagEnterFork)) return 0;
   // A pid (or time) namespace applies to children only: fork once more. Block signals first so none sent to
   // the middle between fork and sigwaitinfo is lost.
+  // The gate holds the grandchild until the middle has sent its pid, so the parent knows it before any of the
+  // grandchild's records.
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC) < 0) return Fail(c, kScPipe2);
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &old);
   long pid = syscall(SYS_clone, SIGCHLD, 0, nullptr, nullptr, 0);
   if (pid < 0) return Fail(c, kScFork);
-  if (pid > 0) RelayAndExit(static_cast<pid_t>(pid));
+  if (pid > 0) {
+    SyncRecord rec = {kSyncInnerPid, -1, static_cast<int32_t>(pid), 0};
+    WriteAll(c.syncFd, &rec, sizeof rec);
+    char one = 1;
+    WriteAll(gate[1], &one, 1);
+    RelayAndExit(static_cast<pid_t>(pid));
+  }
+  close(gate[1]);
+  char b;
+  ssize_t n;
+  do n = read(gate[0], &b, 1); while (n < 0 && errno == EINTR);
+  close(gate[0]);
+  if (n != 1) _exit(2);  // the middle died before opening the gate: nobody relays or reports for us
   sigprocmask(SIG_SETMASK, &old, nullptr);
   // The grandchild dies with the middle process (which only exits after it, or when SIGKILLed).
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -171,7 +197,7 @@ int RunStep(ChildCtx& c, StepRecord& r, int index) {
     case kOpPersonality: case kOpSeccomp:
       return StepCreds(c, r);
     case kOpUnshare: case kOpSetns: case kOpSethostname: case kOpSetdomainname: case kOpLoopbackUp:
-    case kOpWriteProcSelf:
+    case kOpWriteProcSelf: case kOpSessionKeyring:
       return StepNs(c, r);
     case kOpSetsid: case kOpConsole: case kOpDup2: case kOpCloseFrom: case kOpWaitFifo:
       return StepTty(c, r);
@@ -188,8 +214,10 @@ int RunStep(ChildCtx& c, StepRecord& r, int index) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ResetSignals();
   if (PlaceFds(c) < 0 || EnterNamespaces(c) < 0) Report(c, -1);
-  for (uint32_t i = 0; i < c.h->nsteps; i++)
+  for (uint32_t i = 0; i < c.h->nsteps; i++) {
+    c.step = static_cast<int>(i);
     if (RunStep(c, c.steps[i], static_cast<int>(i)) < 0) Report(c, static_cast<int>(i));
+  }
   _exit(0);  // unreachable for validated plans, which end with exec
 }
 

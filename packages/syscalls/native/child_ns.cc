@@ -1,13 +1,15 @@
 // Child-side namespace and identity steps: unshare, setns (on an fd the parent opened), sethostname,
-// setdomainname, bringing `lo` up, and writing a /proc/self file (timens_offsets, uid_map of a nested ns).
+// setdomainname, bringing `lo` up, writing a /proc/self file (timens_offsets, uid_map of a nested ns), and
+// joining a new session keyring (runc's default; keyrings(7), keyctl(2) KEYCTL_JOIN_SESSION_KEYRING/SETPERM).
 //
 // Calls made here (async-signal-safe): unshare, setns, sethostname, setdomainname, socket, ioctl, open, write,
-// close, prctl (WithDumpable in child.h).
+// close, prctl (WithDumpable in child.h), syscall(SYS_keyctl).
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -39,6 +41,22 @@ int WriteProcSelf(ChildCtx& c, const StepRecord& r) {
   });
 }
 
+// keyctl(2) constants (linux/keyctl.h; not every libc ships keyutils.h).
+constexpr long kKeyctlJoinSessionKeyring = 1;
+constexpr long kKeyctlSetperm = 5;
+constexpr long kKeySpecSessionKeyring = -3;
+
+// A new session keyring (named, or "_ses" when the name is absent), then its permissions when a[0] is non-zero
+// (runc: possessor all, user view/read/link/search). A kernel without keyrings (ENOSYS) or a full key quota
+// (EDQUOT) is a warning: the container keeps its parent's session keyring, as runc then does.
+int SessionKeyring(ChildCtx& c, const StepRecord& r) {
+  long serial = syscall(SYS_keyctl, kKeyctlJoinSessionKeyring, Str(c, r, 0), 0L, 0L, 0L);
+  if (serial < 0) return errno == ENOSYS || errno == EDQUOT ? Warn(c, kScKeyctl) : Fail(c, kScKeyctl);
+  if (r.a[0] != 0 && syscall(SYS_keyctl, kKeyctlSetperm, kKeySpecSessionKeyring, static_cast<unsigned long>(static_cast<uint32_t>(r.a[0])), 0L, 0L) < 0)
+    return Fail(c, kScKeyctl);
+  return 0;
+}
+
 }  // namespace
 
 int StepNs(ChildCtx& c, StepRecord& r) {
@@ -53,6 +71,7 @@ int StepNs(ChildCtx& c, StepRecord& r) {
     case kOpSetdomainname: return setdomainname(Str(c, r, 0), r.slen[0]) < 0 ? Fail(c, kScSetdomainname) : 0;
     case kOpLoopbackUp: return LoopbackUp(c);
     case kOpWriteProcSelf: return WriteProcSelf(c, r);
+    case kOpSessionKeyring: return SessionKeyring(c, r);
     default: return FailWith(c, kScNone, EINVAL);
   }
 }

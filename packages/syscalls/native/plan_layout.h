@@ -61,7 +61,7 @@ constexpr int kSlotInRoot = 5;
   X(Pdeathsig, "pdeathsig") X(Rlimit, "rlimit") X(OomScoreAdj, "oomScoreAdj") X(Umask, "umask")               \
   X(Setsid, "setsid") X(Console, "console") X(Dup2, "dup2") X(CloseFrom, "closeFrom") X(Seccomp, "seccomp")   \
   X(WaitFifo, "waitFifo") X(Personality, "personality") X(WriteProcSelf, "writeProcSelf") X(Exec, "exec")     \
-  X(BindTree, "bindTree") X(Chown, "chown")
+  X(BindTree, "bindTree") X(Chown, "chown") X(SessionKeyring, "sessionKeyring")
 
 enum StepOp : uint32_t {
   kOpInvalid = 0,
@@ -84,7 +84,8 @@ enum StepOp : uint32_t {
   X(Unshare, "unshare") X(Setns, "setns") X(Read, "read") X(Fcntl, "fcntl") X(Sendmsg, "sendmsg")           \
   X(Readlinkat, "readlinkat") X(Fstat, "fstat") X(Ftruncate, "ftruncate") X(Fork, "fork")                  \
   X(Wait4, "wait4") X(Getppid, "getppid") X(Sigaction, "rt_sigaction") X(OpenTree, "open_tree")               \
-  X(MoveMount, "move_mount") X(Execveat, "execveat") X(Fchownat, "fchownat")
+  X(MoveMount, "move_mount") X(Execveat, "execveat") X(Fchownat, "fchownat") X(Keyctl, "keyctl")           \
+  X(Pipe2, "pipe2")
 
 enum SyscallId : uint32_t {
 #define CT_ENUM(name, str) kSc##name,
@@ -95,8 +96,10 @@ enum SyscallId : uint32_t {
 
 // Child -> parent record (16 bytes). Parent -> child: one release byte per pause.
 // kSyncExecing is sent once right before execve: EOF after it (and no error) means the exec succeeded, EOF
-// without it means the child died before reaching exec.
-enum SyncKind : uint32_t { kSyncPaused = 1, kSyncError = 2, kSyncExecing = 3 };
+// without it means the child died before reaching exec. kSyncWarning: a step failed with an errno it may ignore
+// (the child goes on; the parent records it). kSyncInnerPid (enter with a second fork): the middle process sends
+// the grandchild's pid (in the caller's pid namespace) in `err`, before the grandchild runs any step.
+enum SyncKind : uint32_t { kSyncPaused = 1, kSyncError = 2, kSyncExecing = 3, kSyncWarning = 4, kSyncInnerPid = 5 };
 struct SyncRecord {
   uint32_t kind;
   int32_t step;  // -1: before the first step (fd setup)

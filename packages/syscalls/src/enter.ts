@@ -4,7 +4,8 @@
  * orders user first and mnt last and applies them atomically), skipping the ones the caller already shares
  * (setns into one's own user ns is EINVAL). A pid or time namespace only applies to children, so the child then
  * forks again: the middle process relays signals to the grandchild and exits with its exit code, or 128 + the
- * signal that killed it; the handle's pid, wait() and kill() are the middle process's.
+ * signal that killed it; the handle's pid, wait() and kill() are the middle process's, and its `innerPid` the
+ * grandchild's (sent by the middle before the grandchild runs any step).
  *
  * Man pages: setns(2), pidfd_open(2), pid_namespaces(7), time_namespaces(7).
  */

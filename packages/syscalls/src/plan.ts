@@ -11,8 +11,9 @@
  * O_NOFOLLOW walk when forced), so that a symlink planted in a container image cannot redirect it.
  *
  * Man pages: clone3(2), unshare(2), setns(2), mount(2), mount_setattr(2), move_mount(2), pivot_root(2),
- * capabilities(7), seccomp(2), prctl(2), prlimit(2), execve(2), execveat(2).
+ * capabilities(7), seccomp(2), prctl(2), prlimit(2), execve(2), execveat(2), keyctl(2).
  */
+import type { SyscallError } from './errors.js';
 
 /** Where a step's path is resolved. */
 export interface InRoot {
@@ -158,6 +159,13 @@ export interface SeccompStep { readonly op: 'seccomp'; readonly bpf: Uint8Array;
 export interface WaitFifoStep { readonly op: 'waitFifo'; readonly path: string }
 /** personality(2). */
 export interface PersonalityStep { readonly op: 'personality'; readonly persona: number }
+/**
+ * Join a new session keyring (keyctl KEYCTL_JOIN_SESSION_KEYRING; runc's default): named `name`, or "_ses" when
+ * absent (a keyring of that name the process may join is joined instead of made). `perm` (KEYCTL_SETPERM, e.g.
+ * runc's 0x3f1b0000) is set on it when given. ENOSYS (no keyrings) and EDQUOT (key quota full) are warnings
+ * (`ChildHandle.warnings`), not failures: the process keeps its parent's session keyring.
+ */
+export interface SessionKeyringStep { readonly op: 'sessionKeyring'; readonly name?: string; readonly perm?: number }
 /** Write a file under /proc/self (e.g. timens_offsets after unshare(CLONE_NEWTIME)). */
 export interface WriteProcSelfStep { readonly op: 'writeProcSelf'; readonly file: string; readonly data: string }
 /**
@@ -205,7 +213,7 @@ export type Step =
   | SetgroupsStep | SetresgidStep | SetresuidStep | CapabilitiesStep | KeepCapsStep | NoNewPrivsStep
   | PdeathsigStep | RlimitStep | OomScoreAdjStep | UmaskStep | SetsidStep | ConsoleStep | Dup2Step
   | CloseFromStep | SeccompStep | WaitFifoStep | PersonalityStep | WriteProcSelfStep | ExecStep
-  | BindTreeStep;
+  | BindTreeStep | SessionKeyringStep;
 
 /** The `op` names, for validation. */
 export type StepOp = Step['op'];
@@ -269,6 +277,18 @@ export interface ChildHandle {
   wait(): Promise<ExitStatus>;
   /** Send a signal through the pidfd (pidfd_send_signal); ESRCH after exit is ignored. */
   kill(signal: number | NodeJS.Signals): void;
+  /**
+   * (Added by @ct/syscalls.) enter() with a pid or time namespace forks twice: `pid` is then the middle process
+   * (it relays signals and exits with the program's status) and `innerPid` the process that runs the plan and
+   * execs, in the caller's pid namespace (for --pid-file and cgroup placement). Known once the first event
+   * resolved (the middle reports it before the inner process runs any step); undefined without a second fork.
+   */
+  readonly innerPid?: number | undefined;
+  /**
+   * (Added by @ct/syscalls.) Step failures the child went on after (a `sessionKeyring` step's ENOSYS or EDQUOT),
+   * as SyscallErrors naming the step, in the order they came; complete once `exec` was seen.
+   */
+  readonly warnings?: readonly SyscallError[];
   /**
    * (Added by @ct/syscalls.) Stop keeping the event loop alive for this child (pidfd watch and sync socket),
    * as `ChildProcess.unref()` does, so a `create` command can exit while the container runs. Events and the

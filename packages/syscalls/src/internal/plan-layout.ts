@@ -43,7 +43,7 @@ export const OP_NAMES = [
   'chmod', 'writeFile', 'mknod', 'umount', 'rmdir', 'chdir', 'chroot', 'pivotRoot', 'sethostname',
   'setdomainname', 'loopbackUp', 'setgroups', 'setresgid', 'setresuid', 'capabilities', 'keepCaps', 'noNewPrivs',
   'pdeathsig', 'rlimit', 'oomScoreAdj', 'umask', 'setsid', 'console', 'dup2', 'closeFrom', 'seccomp', 'waitFifo',
-  'personality', 'writeProcSelf', 'exec', 'bindTree', 'chown',
+  'personality', 'writeProcSelf', 'exec', 'bindTree', 'chown', 'sessionKeyring',
 ] as const satisfies readonly StepOp[];
 
 /** Syscall names by the child's SyscallId (the order of CT_SYSCALLS). */
@@ -53,7 +53,7 @@ export const SYSCALL_NAMES = [
   'ioctl', 'setgroups', 'setresgid', 'setresuid', 'prctl', 'capset', 'prlimit64', 'setsid', 'dup2',
   'close_range', 'seccomp', 'open', 'personality', 'execve', 'unshare', 'setns', 'read', 'fcntl', 'sendmsg',
   'readlinkat', 'fstat', 'ftruncate', 'fork', 'wait4', 'getppid', 'rt_sigaction', 'open_tree', 'move_mount',
-  'execveat', 'fchownat',
+  'execveat', 'fchownat', 'keyctl', 'pipe2',
 ] as const;
 
 /** How one field is checked and where it goes. */
@@ -126,6 +126,7 @@ export const STEP_FIELDS: { readonly [K in StepOp]: Readonly<Record<string, Fiel
   waitFifo: { path: path(0) },
   personality: { persona: int(0, 0, U32) },
   writeProcSelf: { file: path(0), data: { kind: 'bytes', s: 1 } },
+  sessionKeyring: { name: text(0, true), perm: int(0, 0, U32, true) },
   exec: {
     path: path(0), argv: { kind: 'strings', s: 1, count: 0 }, env: { kind: 'strings', s: 2, count: 1 },
     search: bool(2), preopen: { kind: 'bool', a: 3, optional: true },

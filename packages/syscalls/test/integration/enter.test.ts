@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import { requireFeature } from '@ct/test-utils';
 import { CLONE, SyscallError, enter, namespacesToJoin, pidfdOpen, spawn, type ChildHandle, socketpair } from '../../src/index.js';
 import { answerIdmap, idmapWait, sh, userNamespacesWork } from './spawn-helpers.js';
@@ -77,6 +77,29 @@ describe('enter', () => {
     await new Promise((r) => setTimeout(r, 100));
     h.kill('SIGTERM');
     assert.equal((await h.wait()).status, 128 + 15);
+  });
+
+  it('enter, innerPid: the exec\'d grandchild in the container\'s pid namespace, child of the middle process', async () => {
+    const h = enter({ pid: c.pid }, NS, { steps: [sh('sleep 10')] });
+    try {
+      assert.deepEqual(await h.nextEvent(), { kind: 'exec' });
+      const inner = h.innerPid;
+      assert.ok(inner !== undefined && inner > 0 && inner !== h.pid, `innerPid ${String(inner)}`);
+      const status = readFileSync(`/proc/${inner}/status`, 'utf8');
+      assert.equal(/^PPid:\s*(\d+)$/m.exec(status)?.[1], String(h.pid));
+      assert.equal(/^NSpid:\s*(\d+)/m.exec(status)?.[1], String(inner), 'NSpid starts with the pid in our namespace');
+      assert.equal(readlinkSync(`/proc/${inner}/ns/pid`), readlinkSync(`/proc/${c.pid}/ns/pid`));
+    } finally {
+      h.kill('SIGKILL');
+      await h.wait();
+    }
+  });
+
+  it('enter, innerPid undefined without a second fork (no pid or time namespace)', async () => {
+    const h = enter({ pid: c.pid }, CLONE.NEWUSER | CLONE.NEWUTS, { steps: [sh('exit 0')] });
+    assert.deepEqual(await h.nextEvent(), { kind: 'exec' });
+    assert.equal((await h.wait()).status, 0);
+    assert.equal(h.innerPid, undefined);
   });
 
   it('enter, namespaces already shared are skipped', () => {
