@@ -41,25 +41,48 @@ export interface ImageRunFlags {
   readonly cpus?: number | undefined;
   /** Allocate a terminal for the process. */
   readonly tty?: boolean | undefined;
+  /** Run ct's init (@ct/namespaces' ct-init) as PID 1: it forks the command, relays signals, reaps orphans. */
+  readonly init?: boolean | undefined;
 }
 
-/** Where the container's root comes from. */
-export interface OverlayRoot {
-  /** Layer dirs, top first. */
-  readonly lowerDirs: readonly string[];
-  readonly upper: string;
-  readonly work: string;
-  /** The mount point (root.path). */
+/** Where `--init` puts ct-init inside the container (bound read-only from the host, as podman's /run/podman-init). */
+export const INIT_PATH_IN_CONTAINER = '/run/ct-init';
+
+/** Where the container's root comes from: an overlay of the layer dirs on `merged`, or (copy) `merged` itself. */
+export interface RunRoot {
+  /** The mount point of the overlay, or the copy of the layers (root.path). */
   readonly merged: string;
+  /** The overlay's dirs; undefined when `merged` holds a copy of the layers (image-run-copy.ts). */
+  readonly overlay?: {
+    /** Layer dirs, top first. */
+    readonly lowerDirs: readonly string[];
+    readonly upper: string;
+    readonly work: string;
+  } | undefined;
+}
+
+/** What writeImageRunConfig takes besides the flags. */
+export interface RunConfigContext {
+  readonly bundle: string;
+  /** The image's runtime config template (config.json text). */
+  readonly template: string;
+  readonly root: RunRoot;
+  readonly rootless: boolean;
+  readonly id: string;
+  /** The image config's Entrypoint (the template's args are Entrypoint + Cmd). */
+  readonly imageEntrypoint: readonly string[];
+  /** The host path of ct-init (needed with flags.init). */
+  readonly initPath?: string | undefined;
+  readonly warn: (msg: string) => void;
 }
 
 type Json = Record<string, unknown>;
 
-function overlayAnnotationFor(root: OverlayRoot, rootless: boolean): string {
-  const all = [...root.lowerDirs, root.upper, root.work];
+function overlayAnnotationFor(overlay: NonNullable<RunRoot['overlay']>, rootless: boolean): string {
+  const all = [...overlay.lowerDirs, overlay.upper, overlay.work];
   const bad = all.find((p) => /[,:\\]/.test(p));
   if (bad !== undefined) throw new RuntimeError('ECONFIG', `container run: overlay: ${bad}: a store path may not hold ',' ':' or '\\'`);
-  return overlayAnnotation({ lowerDirs: root.lowerDirs, upperDir: root.upper, workDir: root.work, userxattr: rootless });
+  return overlayAnnotation({ lowerDirs: overlay.lowerDirs, upperDir: overlay.upper, workDir: overlay.work, userxattr: rootless });
 }
 
 function parseVolume(spec: string): Json {
@@ -102,25 +125,26 @@ function processArgs(image: readonly string[], imageEntrypoint: readonly string[
   return args;
 }
 
-/**
- * Write `bundle/config.json` (and the hosts, resolv.conf and hostname files it binds) from the image's template.
- * `imageEntrypoint` is the image config's Entrypoint (the template's args are Entrypoint + Cmd).
- */
-export function writeImageRunConfig(bundle: string, template: string, root: OverlayRoot, rootless: boolean, id: string,
-  imageEntrypoint: readonly string[], flags: ImageRunFlags, warn: (msg: string) => void): void {
-  const config = JSON.parse(template) as Json;
+/** Write `bundle/config.json` (and the hosts, resolv.conf and hostname files it binds) from the image's template. */
+export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): void {
+  const { bundle, root, rootless, id, warn } = c;
+  const config = JSON.parse(c.template) as Json;
   const proc = (config['process'] ?? {}) as Json;
   const linux = (config['linux'] ?? {}) as Json;
   proc['terminal'] = flags.tty === true;
   if (flags.tty === true) proc['consoleSize'] = terminalSize();
-  proc['args'] = processArgs((proc['args'] as string[] | undefined) ?? [], imageEntrypoint, flags);
+  const args = processArgs((proc['args'] as string[] | undefined) ?? [], c.imageEntrypoint, flags);
+  proc['args'] = flags.init === true ? [INIT_PATH_IN_CONTAINER, '--', ...args] : args;
   if (flags.env !== undefined) proc['env'] = applyEnv((proc['env'] as string[] | undefined) ?? [], flags.env);
   if (flags.workdir !== undefined) proc['cwd'] = flags.workdir;
   if (flags.user !== undefined) proc['user'] = parseUser(flags.user);
   const hostname = flags.hostname ?? id.slice(0, 63);
   config['hostname'] = hostname;
   config['root'] = { path: root.merged, readonly: flags.readOnly === true };
-  config['annotations'] = { ...(config['annotations'] as Json | undefined), [OVERLAY_ANNOTATION]: overlayAnnotationFor(root, rootless) };
+  const annotations = { ...(config['annotations'] as Record<string, string> | undefined) };
+  delete annotations[OVERLAY_ANNOTATION];
+  if (root.overlay !== undefined) annotations[OVERLAY_ANNOTATION] = overlayAnnotationFor(root.overlay, rootless);
+  config['annotations'] = annotations;
   writeFileSync(join(bundle, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`);
   writeFileSync(join(bundle, 'hostname'), `${hostname}\n`);
   const network = flags.network ?? 'none';
@@ -129,7 +153,7 @@ export function writeImageRunConfig(bundle: string, template: string, root: Over
   const etc = (name: string): Json => ({ destination: `/etc/${name}`, type: 'bind', source: join(bundle, name), options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] });
   const mounts = (config['mounts'] as Json[] | undefined) ?? [];
   config['mounts'] = [
-    ...mounts, etc('hosts'), etc('hostname'), etc('resolv.conf'), ...(flags.volumes ?? []).map(parseVolume),
+    ...mounts, etc('hosts'), etc('hostname'), etc('resolv.conf'), ...(flags.volumes ?? []).map(parseVolume), ...initMount(c, flags),
   ];
   if (network === 'host') linux['namespaces'] = ((linux['namespaces'] as Json[] | undefined) ?? []).filter((n) => n['type'] !== 'network');
   const resources: Json = {};
@@ -144,6 +168,13 @@ export function writeImageRunConfig(bundle: string, template: string, root: Over
   config['linux'] = linux;
   config['process'] = proc;
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(config, null, 2));
+}
+
+/** The read-only bind of ct-init for --init (executable: no noexec). */
+function initMount(c: RunConfigContext, flags: ImageRunFlags): Json[] {
+  if (flags.init !== true) return [];
+  if (c.initPath === undefined) throw new TypeError('writeImageRunConfig: --init without the init program\'s path');
+  return [{ destination: INIT_PATH_IN_CONTAINER, type: 'bind', source: c.initPath, options: ['bind', 'ro', 'nosuid', 'nodev'] }];
 }
 
 function readHostResolvConf(): string {

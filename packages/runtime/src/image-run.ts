@@ -15,10 +15,12 @@ import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
 import { RuntimeError, systemError } from './errors.js';
-import { writeImageRunConfig, type ImageRunFlags } from './image-run-config.js';
+import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
+import { writeImageRunConfig, type ImageRunFlags, type RunRoot } from './image-run-config.js';
 import { checkContainerId, ensureStateRoot } from './state-store.js';
 
 export type { ImageRunFlags } from './image-run-config.js';
+export type { StorageDriver } from './image-run-copy.js';
 
 /** Options of `container run`. */
 export interface ImageRunOptions extends ImageRunFlags {
@@ -36,6 +38,11 @@ export interface ImageRunOptions extends ImageRunFlags {
   readonly onDetached?: ((id: string) => void) | undefined;
   /** Where warnings go (default: stderr). */
   readonly onWarning?: ((message: string) => void) | undefined;
+  /**
+   * The root: `overlay` (default; a copy after one warning where the kernel refuses the overlay) or `copy` (a copy
+   * of the layers, as podman's vfs driver).
+   */
+  readonly storageDriver?: StorageDriver | undefined;
 }
 
 /** The bundle directory `container run` uses for `id`. */
@@ -95,6 +102,18 @@ async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, 
   }
 }
 
+/** Start the container of the prepared bundle: detached under a monitor, with a pty, or plainly. */
+async function startPrepared(ctx: RuntimeContext, id: string, bundle: string, options: ImageRunOptions): Promise<number> {
+  if (options.detach === true) {
+    const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
+    await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id));
+    options.onDetached?.(id);
+    return 0;
+  }
+  if (options.tty === true) return runWithTerminal(ctx, id, bundle, options.keep);
+  return runContainer(ctx, id, { bundle, keep: options.keep });
+}
+
 /** Run `options.image`; resolves with the container's exit status (0 when detached). */
 export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): Promise<number> {
   const id = options.name ?? `ct-${randomBytes(6).toString('hex')}`;
@@ -117,20 +136,29 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     rootMade = true;
     writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: digest }));
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
-    writeImageRunConfig(bundle, root.runtimeConfig, root, ctx.rootless, id, root.entrypoint, options, warn);
-    if (options.detach === true) {
-      const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
-      try {
-        await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id));
-      } catch (err) {
-        await removeImageBundle(ctx, id, bundle);
-        throw err;
-      }
-      options.onDetached?.(id);
-      return 0;
+    const initPath = options.init === true ? (await import('@ct/namespaces')).initProgramPath() : undefined;
+    const writeConfig = (runRoot: RunRoot): void => writeImageRunConfig({
+      bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, imageEntrypoint: root.entrypoint, initPath, warn,
+    }, options);
+    const useCopy = async (): Promise<void> => {
+      await copyImageRoot(root.lowerDirs, root.merged, ctx.rootless);
+      writeConfig({ merged: root.merged });
+    };
+    if (options.storageDriver === 'copy') await useCopy();
+    else writeConfig({ merged: root.merged, overlay: { lowerDirs: root.lowerDirs, upper: root.upper, work: root.work } });
+    try {
+      return await startPrepared(ctx, id, bundle, options);
+    } catch (err) {
+      const errno = options.storageDriver === 'copy' ? undefined : overlayRefusal(err);
+      if (errno === undefined) throw err;
+      warn(`container run: mount overlay: ${root.merged}: ${errno}: the root is a copy of the image's layers instead (as --storage-driver copy)`);
+      await useCopy();
+      return await startPrepared(ctx, id, bundle, options);
     }
-    if (options.tty === true) return await runWithTerminal(ctx, id, bundle, options.keep);
-    return await runContainer(ctx, id, { bundle, keep: options.keep });
+  } catch (err) {
+    // a detached container that never ran has no monitor to leave its bundle to
+    if (options.detach === true && rootMade) await removeImageBundle(ctx, id, bundle);
+    throw err;
   } finally {
     if (!keep) {
       // usually done already by the delete of runContainer (removeImageBundle)

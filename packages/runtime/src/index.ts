@@ -15,7 +15,7 @@ export { pauseContainer, resumeContainer } from './container-pause.js';
 export { containerStats, updateContainer, type ContainerStats, type UpdateOptions } from './container-update.js';
 export { execContainer, type ExecOptions } from './container-exec.js';
 export { runContainer, type RunOptions } from './container-run.js';
-export { imageBundleDir, runImage, type ImageRunOptions } from './image-run.js';
+export { imageBundleDir, runImage, type ImageRunOptions, type StorageDriver } from './image-run.js';
 export {
   listImageContainers, imageContainerLog, stopImageContainer, removeImageContainer, type ImageContainer,
 } from './image-containers.js';

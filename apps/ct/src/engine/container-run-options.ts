@@ -1,10 +1,10 @@
 /**
  * `ct container run`'s command line as @ct/runtime's ImageRunOptions (the lean entry and the oclif class share
- * it). Only parsing: sizes (`512m`), CPU counts, the network mode.
+ * it). Only parsing: sizes (`512m`), CPU counts, the network mode, the storage driver (flag, else $CT_STORAGE_DRIVER).
  */
 import type { FlagValue } from '../flags/parse-argv.js';
 import { UsageError } from '../flags/parse-argv.js';
-import type { ImageRunOptions } from '@ct/runtime';
+import type { ImageRunOptions, StorageDriver } from '@ct/runtime';
 
 type Flags = Readonly<Record<string, FlagValue>>;
 
@@ -19,8 +19,14 @@ export function parseSize(text: string): bigint {
   return BigInt(m[1]!) * unit;
 }
 
-/** The options of a parsed `container run` command line. */
-export function imageRunOptions(args: readonly string[], f: Flags): ImageRunOptions {
+function storageDriver(text: string | undefined): StorageDriver | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (text !== 'overlay' && text !== 'copy') throw new UsageError(`invalid value ${JSON.stringify(text)} for --storage-driver (or CT_STORAGE_DRIVER): expected overlay or copy`);
+  return text;
+}
+
+/** The options of a parsed `container run` command line (`env`: where CT_STORAGE_DRIVER is read). */
+export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.ProcessEnv = process.env): ImageRunOptions {
   const memory = str(f, 'memory');
   const cpus = str(f, 'cpus');
   if (cpus !== undefined && !(Number(cpus) > 0)) throw new UsageError(`invalid value ${JSON.stringify(cpus)} for flag --cpus: expected a positive number`);
@@ -36,6 +42,8 @@ export function imageRunOptions(args: readonly string[], f: Flags): ImageRunOpti
     pidsLimit: typeof pids === 'number' ? BigInt(pids) : undefined,
     cpus: cpus !== undefined ? Number(cpus) : undefined,
     storageRoot: str(f, 'storage-root'),
+    storageDriver: storageDriver(str(f, 'storage-driver') ?? env['CT_STORAGE_DRIVER']),
+    init: f['init'] === true,
     tty: f['tty'] === true || f['it'] === true || f['ti'] === true,
   };
 }

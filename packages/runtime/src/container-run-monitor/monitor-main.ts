@@ -2,7 +2,7 @@
  * The monitor of a detached `ct container run -d`: a small Node process of its own session that the caller starts
  * and leaves behind. It creates and starts the container from the prepared bundle with its own stdout and stderr
  * (the container log, opened by the caller) as the container's stdio, tells the caller through fd 3 that it is
- * running (`ok`) or why it is not (`error` and the message), then waits for the init (its child: watched through
+ * running (`ok`) or why it is not (`error` and the message, with the errno of a refused overlay root), then waits for the init (its child: watched through
  * the pidfd) and records the exit status in `exit.json` beside the log. The container is kept (stopped) for
  * `ct container ps --all`, `logs` and `rm`.
  * Usage: node monitor-main.js JSON (MonitorArgs). Man pages: setsid(2), pidfd_open(2).
@@ -12,6 +12,7 @@ import { createContext, type GlobalOptions } from '../context.js';
 import { createContainer } from '../container-create.js';
 import { deleteContainer } from '../container-delete.js';
 import { startContainer } from '../container-start.js';
+import { overlayRefusal } from '../image-run-copy.js';
 import { writeFileAtomic } from '../state-store.js';
 import type { MonitorArgs } from './monitor-spawn.js';
 
@@ -40,7 +41,8 @@ async function main(): Promise<number> {
       throw err;
     }
   } catch (err) {
-    tell(`error ${JSON.stringify({ message: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code })}`);
+    const overlay = overlayRefusal(err);
+    tell(`error ${JSON.stringify({ message: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code, overlay })}`);
     return 1;
   }
   tell('ok');

@@ -9,6 +9,7 @@ import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RuntimeContext } from '../context.js';
 import { RuntimeError } from '../errors.js';
+import { overlayRefusalCause } from '../image-run-copy.js';
 
 /** What the monitor gets (as JSON on its command line). */
 export interface MonitorArgs {
@@ -42,8 +43,8 @@ export async function spawnMonitor(ctx: RuntimeContext, id: string, bundle: stri
   const line = text.trim();
   if (line === 'ok') return;
   if (line.startsWith('error ')) {
-    const e = JSON.parse(line.slice(6)) as { message: string };
-    throw new RuntimeError('ESETUP', e.message);
+    const e = JSON.parse(line.slice(6)) as { message: string; overlay?: string };
+    throw new RuntimeError('ESETUP', e.message, e.overlay === undefined ? {} : { cause: overlayRefusalCause(e.overlay) });
   }
   throw new RuntimeError('ESETUP', `container run: monitor of ${id} exited before the container ran (see ${logFile})`);
 }
