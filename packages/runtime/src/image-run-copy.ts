@@ -119,6 +119,8 @@ export async function copyImageRoot(lowerDirs: readonly string[], merged: string
     namespaces: ['user'],
     command: { argv: [process.execPath, worker, JSON.stringify({ layers, merged })], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
     useSubordinateIds: true,
+    // namespace root must read and own every layer file (runContainer's default is runc's small set)
+    capabilities: 'all',
     stdio: [0, 2, 2],
     extraFds: [],
     consoleTty: null,

@@ -9,15 +9,8 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature, testImage } from '@ct/test-utils';
+import { imageCommand } from './container-run-harness.js';
 import { ciUser, ctBin, Runtime } from './runtime-harness.js';
-
-/** `ct image ...` (an oclif topic: no global --root before it), as the harness's user. */
-function imageCommand(user: { runtimeDir: string } | undefined, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const full = [process.execPath, ctBin, 'image', ...args];
-  const cmd = user === undefined ? full : ['runuser', '-u', 'ctci', '--', 'env', `XDG_RUNTIME_DIR=${user.runtimeDir}`, 'HOME=/tmp', 'TMPDIR=/tmp', ...full];
-  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', cwd: '/', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
