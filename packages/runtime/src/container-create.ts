@@ -17,6 +17,7 @@ import { withLock } from './lock.js';
 import { runHooks } from './hooks.js';
 import { toContainerState } from './container-state.js';
 import { removeCgroups } from './container-delete.js';
+import { cgroupRootFromEnv, DEFAULT_CGROUP_ROOT, recordCgroup } from './container-cgroup.js';
 import { userName } from './owner.js';
 import { readProcStat } from './proc-stat.js';
 import {
@@ -35,13 +36,13 @@ export interface CreateOptions {
   readonly pidfdSocket?: string | undefined;
   /** --no-pivot (accepted; ct always uses pivot_root for now). */
   readonly noPivot?: boolean | undefined;
-  /** --no-new-keyring (accepted: ct does not create session keyrings). */
+  /** --no-new-keyring: the container keeps the caller's session keyring instead of a new one. */
   readonly noNewKeyring?: boolean | undefined;
   /** --preserve-fds N: fds 3..3+N-1 go to the container. */
   readonly preserveFds?: number | undefined;
   /** Relay the caller's signals to the init (`run` in the foreground). */
   readonly relaySignals?: boolean | undefined;
-  /** The environment to read LISTEN_FDS from (default process.env). */
+  /** The environment to read LISTEN_FDS and CT_CGROUP_ROOT from (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -109,7 +110,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       } catch (err) {
         throw systemError('create exec fifo', paths.execFifo, err);
       }
-      const listenFds = listenFdCount(options.env ?? process.env);
+      const env = options.env ?? process.env;
+      const listenFds = listenFdCount(env);
       // @ct/namespaces is loaded only by the verbs that launch: state, kill and delete stay light
       const { launchInit } = await import('./container-launch.js');
       init = await launchInit(config, {
@@ -122,18 +124,18 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
         execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
         // the container sees its sockets as its own (runc does the same)
         extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
-        relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg),
+        relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg), cgroupRoot: cgroupRootFromEnv(env),
       });
       const stat = readProcStat(init.pid);
       if (stat === undefined) throw new RuntimeError('ESETUP', `create: init ${init.pid} exited before exec`);
       const { creating: _creating, creator: _creator, ...rest } = base;
       const record: ContainerRecord = {
         ...rest, pid: init.pid, initStartTime: String(stat.startTime),
-        ...(init.cgroupPaths.length > 0 ? { cgroupPaths: init.cgroupPaths } : {}),
+        ...recordCgroup(init.cgroup, cgroupRootFromEnv(env)),
         ...(Object.keys(config.hooks).length > 0 ? { hooks: config.hooks } : {}),
       };
       writeRecord(paths, record);
-      cgroupPaths = init.cgroupPaths;
+      cgroupPaths = init.cgroup?.paths ?? [];
       if (record.hooks !== undefined) {
         // a failing hook stops and destroys the container (below), its error naming the hook
         const state = toContainerState(record, 'created');
@@ -145,7 +147,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
     });
   } catch (err) {
     init?.kill(9);
-    if (cgroupPaths.length > 0) await removeCgroups(cgroupPaths).catch(() => undefined);
+    if (cgroupPaths.length > 0) await removeCgroups(cgroupPaths, cgroupRootFromEnv(options.env ?? process.env) !== DEFAULT_CGROUP_ROOT).catch(() => undefined);
     removeContainerDir(paths);
     throw err;
   }

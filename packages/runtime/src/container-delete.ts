@@ -4,12 +4,13 @@
  *
  * Man pages: kill(2).
  */
-import { existsSync, rmdirSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import type { RuntimeContext } from './context.js';
 import { deriveStatus } from './container-status.js';
 import { RuntimeError, errnoCode, systemError } from './errors.js';
 import { withLock } from './lock.js';
 import { toContainerState } from './container-state.js';
+import { isCgroupFrozen, signalCgroup, thawRecorded } from './container-cgroup.js';
 import { signalAll, waitForExit } from './process-signal.js';
 import { containerPaths, readRecord, removeContainerDir } from './state-store.js';
 
@@ -19,12 +20,16 @@ export interface DeleteOptions {
   readonly force?: boolean;
 }
 
-/** Remove the container's cgroup directories, retrying while the last processes leave them (rmdir: EBUSY). */
-export async function removeCgroups(dirs: readonly string[]): Promise<void> {
+/**
+ * Remove the container's cgroup directories, retrying while the last processes leave them (rmdir: EBUSY). A fake
+ * cgroupfs (`fake`: CT_CGROUP_ROOT, tests) is plain directories whose interface files must go with them.
+ */
+export async function removeCgroups(dirs: readonly string[], fake = false): Promise<void> {
   for (const dir of dirs) {
     for (let attempt = 0; ; attempt++) {
       try {
-        rmdirSync(dir);
+        if (fake) rmSync(dir, { recursive: true, force: true });
+        else rmdirSync(dir);
         break;
       } catch (err) {
         const code = errnoCode(err);
@@ -56,7 +61,9 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
       throw new RuntimeError('EBADSTATE', `cannot delete container ${id} that is not stopped: ${status}`);
     }
     // frozen tasks do not die: thaw first
-    if (record.freezer !== undefined) await (await import('./container-pause.js')).thawFreezer(record.freezer).catch(() => undefined);
+    if (isCgroupFrozen(record)) thawRecorded(record);
+    // what is left in its cgroup goes too (exec'd processes outlive the init when the pid namespace is shared)
+    signalCgroup(record, 9);
     if (status !== 'stopped' && record.pid > 0) {
       const init = { pid: record.pid, startTime: record.initStartTime };
       try {
@@ -68,7 +75,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
         throw new RuntimeError('EBADSTATE', `delete: container ${id}: init ${record.pid} did not die after SIGKILL`);
       }
     }
-    await removeCgroups([...(record.cgroupPaths ?? []), ...(record.freezer === undefined ? [] : [record.freezer])]);
+    await removeCgroups(record.cgroupPaths ?? [], record.cgroupRoot !== undefined);
     if (record.hooks?.poststop !== undefined) {
       // a failing poststop hook is a warning: the container is gone either way
       const { runHooks } = await import('./hooks.js');

@@ -1,10 +1,11 @@
 /**
- * `kill <id> [signal]` (default SIGTERM; names and numbers; `--all`): only a created or running (or paused)
+ * `kill <id> [signal]` (default SIGTERM; names and numbers; `--all`: the init's pid namespace and its cgroup): only a created or running (or paused)
  * container can be signalled, anything else is "container not running" as engines expect.
  *
  * Man pages: kill(2), signal(7).
  */
 import type { RuntimeContext } from './context.js';
+import { signalCgroup } from './container-cgroup.js';
 import { deriveStatus } from './container-status.js';
 import { RuntimeError } from './errors.js';
 import { withLock } from './lock.js';
@@ -30,7 +31,10 @@ export async function killContainer(ctx: RuntimeContext, id: string, signal = 'S
       throw new RuntimeError('ENOTRUNNING', 'container not running');
     }
     const init = { pid: record.pid, startTime: record.initStartTime };
-    if (options.all === true) await signalAll(init, signo);
+    if (options.all === true) {
+      await signalAll(init, signo);
+      signalCgroup(record, signo);
+    }
     else await signalProcess(init, signo);
   });
 }

@@ -46,6 +46,8 @@ export interface LaunchOptions {
   readonly beforePivotRoot?: ((pid: number) => Promise<void>) | undefined;
   /** process.terminal: the socket that receives the pty master (runc's --console-socket). */
   readonly consoleSocket?: string | undefined;
+  /** The cgroupfs root (container-cgroup.ts: /sys/fs/cgroup, or CT_CGROUP_ROOT in tests). */
+  readonly cgroupRoot: string;
 }
 
 /** The launched init. */
@@ -56,8 +58,8 @@ export interface LaunchedInit {
   wait(): Promise<number>;
   /** Signal the init (through its pidfd). */
   kill(signal: number): void;
-  /** The container's cgroup directories (one per v1 controller; none without linux.resources or when refused). */
-  readonly cgroupPaths: readonly string[];
+  /** The container's cgroup (none when rootless without linux.resources, or refused); see container-cgroup.ts. */
+  readonly cgroup: { readonly version: 'v1' | 'v2'; readonly paths: readonly string[] } | undefined;
 }
 
 /**
@@ -153,10 +155,22 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     relaySignals: options.relaySignals, warn: options.warn,
   });
   const resources = config.confinement.resources;
-  // the container's cgroup (linux.resources): the plan pauses for its placement and unshares a cgroup namespace after
-  const s = withDefaults(resources === undefined ? spec : { ...spec, cgroup: { name: cgroupName(config.confinement.cgroupsPath, options.id), resources } });
-  // made before the clone so a refused limit fails early; undefined (after a warning) when an unprivileged caller may not
-  const cgroup = s.confinement.cgroup === undefined ? undefined : createContainerCgroup(s.confinement.cgroup, process.geteuid?.() ?? 0, options.warn);
+  // the container's cgroup: always as real root (in every v1 hierarchy with the freezer, as runc, so update and pause
+  // work whatever linux.resources held), rootless only for linux.resources; the plan pauses for its placement
+  const euid = process.geteuid?.() ?? 0;
+  const root = options.cgroupRoot;
+  const want = resources !== undefined || !options.rootless;
+  const s = withDefaults(!want ? spec : {
+    ...spec,
+    cgroup: {
+      name: cgroupName(config.confinement.cgroupsPath, options.id), resources: resources ?? {},
+      freezer: !options.rootless && existsSync(join(root, 'freezer', 'cgroup.procs')), allControllers: !options.rootless,
+    },
+  });
+  // made before the clone so a refused limit fails early; undefined (after a warning) when an unprivileged caller may
+  // not. Rootless as euid 0 (inside an engine's user namespace) counts as unprivileged here: a refusal is not fatal.
+  const cgroupEuid = options.rootless && euid === 0 ? 65534 : euid;
+  const cgroup = s.confinement.cgroup === undefined ? undefined : createContainerCgroup(s.confinement.cgroup, cgroupEuid, options.warn, { cgroupRoot: root });
   const idMaps = idMapsFor(s);
   const sourceIsDirectory = (source: string): boolean => {
     try {
@@ -166,7 +180,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     }
   };
   const base = buildChildPlan(s, {
-    idMaps, euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0, rootDir: config.rootfs, sourceIsDirectory,
+    idMaps, euid, egid: process.getegid?.() ?? 0, rootDir: config.rootfs, sourceIsDirectory,
     hostDevices: HOST_DEVICES.filter((name) => ociDefaultDevices.has(name) && existsSync(`/dev/${name}`)),
     consoleTty: undefined, initPath: undefined, pauseForCgroup: cgroup !== undefined,
     // a hard limit we cannot raise (no CAP_SYS_RESOURCE) is lowered to ours with a warning rather than failing
@@ -222,7 +236,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   relay?.attach(running);
   return {
     pid: running.pid,
-    cgroupPaths: cgroup?.paths ?? [],
+    cgroup: cgroup === undefined ? undefined : { version: cgroup.version, paths: cgroup.paths },
     async wait() {
       try {
         return (await running.wait()).status;

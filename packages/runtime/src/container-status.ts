@@ -6,11 +6,12 @@
  *
  * Man pages: proc_pid_stat(5), fifo(7).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { isCgroupFrozen } from './container-cgroup.js';
 import { readProcStat } from './proc-stat.js';
 import type { ContainerPaths, ContainerRecord } from './state-store.js';
 
-/** The statuses runc reports (`paused` comes with the freezer, issue 9). */
+/** The statuses runc reports (`paused`: the container's cgroup is frozen). */
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
 
 /** Seams for tests: where /proc is and how a path's existence is checked. */
@@ -29,15 +30,6 @@ export function isInitAlive(record: ContainerRecord, probe: StatusProbe = {}): b
   return String(stat.startTime) === record.initStartTime;
 }
 
-function isFrozen(dir: string): boolean {
-  try {
-    const state = readFileSync(`${dir}/freezer.state`, 'utf8').trim();
-    return state === 'FROZEN' || state === 'FREEZING';
-  } catch {
-    return false;
-  }
-}
-
 /** The live status of a recorded container. */
 export function deriveStatus(record: ContainerRecord, paths: ContainerPaths, probe: StatusProbe = {}): ContainerStatus {
   if (record.creating === true) {
@@ -47,7 +39,7 @@ export function deriveStatus(record: ContainerRecord, paths: ContainerPaths, pro
     return stat !== undefined && stat.state !== 'Z' && String(stat.startTime) === creator?.startTime ? 'creating' : 'stopped';
   }
   if (!isInitAlive(record, probe)) return 'stopped';
-  if (record.freezer !== undefined && isFrozen(record.freezer)) return 'paused';
+  if (isCgroupFrozen(record)) return 'paused';
   const exists = probe.exists ?? existsSync;
   return exists(paths.execFifo) ? 'created' : 'running';
 }

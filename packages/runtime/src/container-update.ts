@@ -1,22 +1,23 @@
 /**
- * `update <id>` (`--resources FILE|-` and per-field flags) and the cgroup statistics of `events`: the limits are
- * written into the container's own v1 cgroups (the ones linux.resources made at create; a limit for a controller
- * the container has no cgroup for is an error naming it). Statistics: memory usage and limit, pids current and
- * limit, cpu usage; a container without cgroups reports its process count only.
+ * `update <id>` (`--resources FILE|-` and per-field flags): the new limits are written into the container's cgroup
+ * through @ct/namespaces' updateCgroup (v1: each into its hierarchy's directory, which create made in every mounted
+ * one; v2: the cgroup's files, after enabling their controllers in the parent). What CgroupResources cannot say is
+ * written here: "no pids limit" (max), and a new cpu period that keeps the current quota.
  *
- * Man pages: cgroups(7); the kernel's cgroup-v1 memory.rst, pids.rst, sched-bwc.rst.
+ * Man pages: cgroups(7); the kernel's cgroup-v1 memory.rst, pids.rst, sched-bwc.rst, cgroup-v2.rst.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ContainerCgroup } from '@ct/namespaces';
 import { parseJson } from '@ct/oci/spec';
 import type { RuntimeContext } from './context.js';
+import { openRecordedCgroup } from './container-cgroup.js';
 import { deriveStatus } from './container-status.js';
 import { readResources } from './config/config-confinement.js';
 import { asObject, type JsonObject } from './config/json-fields.js';
 import { RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';
 import { withLock } from './lock.js';
-import { containerPids } from './process-signal.js';
-import { containerPaths, readRecord, type ContainerRecord } from './state-store.js';
+import { containerPaths, readRecord } from './state-store.js';
 
 /** Per-field flags of `update` (runc's names), applied over the --resources file. */
 export interface UpdateOptions {
@@ -30,19 +31,38 @@ export interface UpdateOptions {
   readonly cpuShares?: number | undefined;
 }
 
-/** The v1 controller directory of a recorded cgroup path (`/sys/fs/cgroup/<ctrl>/...`). */
-function controllerDir(record: ContainerRecord, ctrl: string): string | undefined {
-  return (record.cgroupPaths ?? []).find((p) => p.split('/')[4]?.split(',').includes(ctrl));
-}
-
-function writeLimit(record: ContainerRecord, ctrl: string, file: string, value: string): void {
-  const dir = controllerDir(record, ctrl);
-  if (dir === undefined) throw new RuntimeError('EUSAGE', `update: container ${record.id} has no ${ctrl} cgroup (created without linux.resources for it)`);
+/** Write one interface file of the container's `controller` directory. */
+function writeCgroupFile(cg: ContainerCgroup, controller: string, file: string, value: string): void {
+  const dir = cg.dirOf(controller);
+  if (dir === undefined) throw new RuntimeError('EUSAGE', `update: the container has no ${controller} cgroup`);
   try {
-    writeFileSync(join(dir, file), value);
+    cg.fs.write(join(dir, file), value);
   } catch (err) {
     throw systemError(`update: write ${value}`, join(dir, file), err);
   }
+}
+
+/** The cpu bandwidth now: quota (-1 or 'max' when unlimited) and period. */
+function currentCpuMax(cg: ContainerCgroup): { quota: string; period: number } {
+  const dir = cg.dirOf('cpu');
+  const read = (file: string, fallback: string): string => {
+    try {
+      return dir === undefined ? fallback : cg.fs.read(join(dir, file)).trim();
+    } catch {
+      return fallback;
+    }
+  };
+  if (cg.version === 'v1') return { quota: read('cpu.cfs_quota_us', '-1'), period: Number(read('cpu.cfs_period_us', '100000')) };
+  const [quota = 'max', period = '100000'] = read('cpu.max', 'max 100000').split(/\s+/);
+  return { quota, period: Number(period) };
+}
+
+/** v2: enable the controllers of the files about to be written in the parent's cgroup.subtree_control. */
+async function enableV2Controllers(cg: ContainerCgroup, files: readonly string[]): Promise<void> {
+  const dir = cg.paths[0];
+  if (cg.version !== 'v2' || dir === undefined || files.length === 0) return;
+  const { ensureDelegated } = await import('@ct/namespaces');
+  ensureDelegated(cg.fs, dirname(dir), [...new Set(files.map((f) => f.split('.')[0] ?? ''))]);
 }
 
 function readResourcesFile(file: string): JsonObject {
@@ -74,54 +94,30 @@ export async function updateContainer(ctx: RuntimeContext, id: string, options: 
       ...(options.pidsLimit === undefined ? {} : { pids: options.pidsLimit }),
       ...(options.cpuShares === undefined ? {} : { cpuShares: options.cpuShares }),
     };
-    if (r.pids !== undefined) writeLimit(record, 'pids', 'pids.max', r.pids > 0 ? String(r.pids) : 'max');
-    if (r.memory !== undefined) writeLimit(record, 'memory', 'memory.limit_in_bytes', String(r.memory));
-    if (r.memorySwap !== undefined) writeLimit(record, 'memory', 'memory.memsw.limit_in_bytes', String(r.memorySwap));
-    const quota = options.cpuQuota ?? r.cpu?.quota;
-    const period = options.cpuPeriod ?? (options.cpuQuota === undefined ? r.cpu?.period : undefined);
-    if (period !== undefined) writeLimit(record, 'cpu', 'cpu.cfs_period_us', String(period));
-    if (quota !== undefined) writeLimit(record, 'cpu', 'cpu.cfs_quota_us', String(quota));
-    if (r.cpuShares !== undefined) writeLimit(record, 'cpu', 'cpu.shares', String(r.cpuShares));
+    const cg = await openRecordedCgroup(record, 'update');
+    const { updateCgroup, v2Settings } = await import('@ct/namespaces');
+    const { pids, cpu: fileCpu, ...rest } = r;
+    const quota = options.cpuQuota ?? fileCpu?.quota;
+    const current = currentCpuMax(cg);
+    const cpu = quota === undefined ? undefined : { quota, period: options.cpuPeriod ?? fileCpu?.period ?? current.period };
+    // pids.limit 0 or -1 is "no limit" ('max'), which CgroupResources cannot say: written here
+    const unlimitedPids = pids !== undefined && pids <= 0;
+    // a negative quota is "no limit": v1 takes -1 itself, v2 wants 'max' (written here)
+    const v2NoQuota = cg.version === 'v2' && cpu !== undefined && cpu.quota < 0;
+    const resources = { ...rest, ...(pids !== undefined && !unlimitedPids ? { pids } : {}), ...(cpu === undefined || v2NoQuota ? {} : { cpu }) };
+    try {
+      await enableV2Controllers(cg, [...v2Settings(resources).map(([f]) => f), ...(unlimitedPids ? ['pids.max'] : []), ...(v2NoQuota ? ['cpu.max'] : [])]);
+      updateCgroup(cg, resources);
+      if (unlimitedPids) writeCgroupFile(cg, 'pids', 'pids.max', 'max');
+      if (v2NoQuota) writeCgroupFile(cg, 'cpu', 'cpu.max', `max ${cpu.period}`);
+      if (cpu === undefined && options.cpuPeriod !== undefined) {
+        // a new period alone keeps the quota
+        if (cg.version === 'v1') writeCgroupFile(cg, 'cpu', 'cpu.cfs_period_us', String(options.cpuPeriod));
+        else writeCgroupFile(cg, 'cpu', 'cpu.max', `${current.quota} ${options.cpuPeriod}`);
+      }
+    } catch (err) {
+      if (err instanceof RuntimeError) throw err;
+      throw new RuntimeError('ESYSTEM', `update: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
   });
-}
-
-function readNumber(file: string): number | undefined {
-  try {
-    const v = readFileSync(file, 'utf8').trim();
-    return v === 'max' ? undefined : Number(v);
-  } catch {
-    return undefined;
-  }
-}
-
-/** runc's events `stats` data, the parts ct reads. */
-export interface ContainerStats {
-  readonly cpu?: { readonly usage: { readonly total: number } };
-  readonly memory?: { readonly usage: { readonly usage: number; readonly limit: number; readonly max: number } };
-  readonly pids: { readonly current: number; readonly limit?: number };
-}
-
-/** The container's statistics from its cgroups (pids from its pid namespace when it has no pids cgroup). */
-export function containerStats(ctx: RuntimeContext, id: string): ContainerStats {
-  const paths = containerPaths(ctx.stateRoot.path, id);
-  const record = readRecord(paths, id);
-  if (deriveStatus(record, paths) === 'stopped') throw new RuntimeError('ENOTRUNNING', 'container not running');
-  const mem = controllerDir(record, 'memory');
-  const pids = controllerDir(record, 'pids');
-  const cpuDir = controllerDir(record, 'cpu');
-  const cpu = cpuDir !== undefined && existsSync(join(cpuDir, 'cpuacct.usage')) ? cpuDir : undefined;
-  const current = pids === undefined ? containerPids({ pid: record.pid, startTime: record.initStartTime }).length : readNumber(join(pids, 'pids.current')) ?? 0;
-  const limit = pids === undefined ? undefined : readNumber(join(pids, 'pids.max'));
-  return {
-    ...(cpu === undefined ? {} : { cpu: { usage: { total: readNumber(join(cpu, 'cpuacct.usage')) ?? 0 } } }),
-    ...(mem === undefined ? {} : {
-      memory: {
-        usage: {
-          usage: readNumber(join(mem, 'memory.usage_in_bytes')) ?? 0, limit: readNumber(join(mem, 'memory.limit_in_bytes')) ?? 0,
-          max: readNumber(join(mem, 'memory.max_usage_in_bytes')) ?? 0,
-        },
-      },
-    }),
-    pids: { current, ...(limit === undefined ? {} : { limit }) },
-  };
 }

@@ -2,10 +2,14 @@
  * `ct container run -t`: the container's process gets a pty (process.terminal, the runtime's --console-socket):
  * we listen on a socket in the bundle, receive the pty master by SCM_RIGHTS, put our terminal in raw mode and
  * copy our stdin to the master and the master to our stdout until the process exits. The window size at start
- * is passed as process.consoleSize. Not done yet: passing later window size changes on (TIOCSWINSZ on the master).
- * Man pages: pty(7), unix(7) (SCM_RIGHTS), termios(3).
+ * is passed as process.consoleSize; later changes of our terminal (SIGWINCH: Node's 'resize' on stdout) are set on
+ * the master (TIOCSWINSZ, which the kernel passes on to the container's foreground process group as SIGWINCH).
+ * The ioctl is made by stty(1) with the master as its stdin, as @ct/syscalls has no in-process TIOCSWINSZ wrapper
+ * yet: one short process per resize.
+ * Man pages: pty(7), unix(7) (SCM_RIGHTS), termios(3), ioctl_tty(2) (TIOCSWINSZ), stty(1).
  */
 import { closeSync, createReadStream, writeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { RuntimeError } from './errors.js';
@@ -56,6 +60,16 @@ export async function listenConsole(bundle: string): Promise<ConsoleListener> {
   };
 }
 
+/** Set the window size of the pty of `master` (TIOCSWINSZ through stty, its stdin the master). */
+export function setWindowSize(master: number, size: { height: number; width: number }): Promise<void> {
+  return new Promise((resolve) => {
+    const stty = spawn('stty', ['rows', String(size.height), 'cols', String(size.width)], { stdio: [master, 'ignore', 'ignore'] });
+    // a failed resize (the container just exited, no stty) is not worth failing the run for
+    stty.on('error', () => resolve());
+    stty.on('close', () => resolve());
+  });
+}
+
 /**
  * Copy between our stdio and `master` until the master reports the end (EIO once the container's side is closed).
  * Returns a function that restores our terminal.
@@ -73,6 +87,9 @@ export function relayTerminal(master: number, done: Promise<unknown>): Promise<v
   };
   stdin.on('data', onInput);
   stdin.resume();
+  const stdout = process.stdout;
+  const onResize = (): void => void setWindowSize(master, terminalSize());
+  if (stdout.isTTY) stdout.on('resize', onResize);
   const output = createReadStream('', { fd: master, autoClose: false, highWaterMark: 16 * 1024 });
   output.on('data', (chunk) => process.stdout.write(chunk));
   const ended = new Promise<void>((resolve) => {
@@ -82,6 +99,7 @@ export function relayTerminal(master: number, done: Promise<unknown>): Promise<v
   return Promise.race([Promise.all([ended, done]).then(() => undefined), done.then(() => new Promise<void>((r) => setTimeout(r, 100)))])
     .finally(() => {
       stdin.off('data', onInput);
+      stdout.off('resize', onResize);
       stdin.pause();
       if (raw) stdin.setRawMode(false);
       output.destroy();

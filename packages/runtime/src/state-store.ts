@@ -39,10 +39,12 @@ export interface ContainerRecord {
   readonly creator?: { readonly pid: number; readonly startTime: string };
   /** Whether the container was created rootless. */
   readonly rootless: boolean;
-  /** The container's cgroup directories (one per v1 controller), when linux.resources made one. */
+  /** The container's cgroup directories (one per v1 hierarchy, one for v2), when create made one. */
   readonly cgroupPaths?: readonly string[];
-  /** The v1 freezer cgroup `pause` made (container-pause.ts). */
-  readonly freezer?: string;
+  /** 'v2' when cgroupPaths is in a unified hierarchy (absent: v1). */
+  readonly cgroupVersion?: 'v1' | 'v2';
+  /** The cgroupfs root when it was not /sys/fs/cgroup at create (CT_CGROUP_ROOT, tests only). */
+  readonly cgroupRoot?: string;
   /** config.json's hooks, for start and delete (only when there are some). */
   readonly hooks?: Hooks;
 }

@@ -180,22 +180,38 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   },
   async events(ctx, cmd, out) {
     const runtime = await full();
-    const line = (): void => out.stdout(JSON.stringify({ type: 'stats', id: id(cmd), data: runtime.containerStats(ctx, id(cmd)) }) + '\n');
+    const cid = id(cmd);
+    const line = async (): Promise<void> => out.stdout(JSON.stringify({ type: 'stats', id: cid, data: await runtime.containerStats(ctx, cid) }) + '\n');
     if (bool(cmd.flags, 'stats')) {
-      line();
+      await line();
       return 0;
     }
     const ms = intervalMs(str(cmd.flags, 'interval') ?? '5s');
     if (ms === undefined) throw new runtime.RuntimeError('EUSAGE', `events: --interval: ${JSON.stringify(str(cmd.flags, 'interval'))} is not a positive duration (5s, 500ms, 1m)`);
-    for (;;) {
+    // runc's stream: a stats line per interval, and an "oom" line whenever the cgroup's OOM-kill count rises
+    // (looked at every 200 ms at most, and once more after the container stopped)
+    let kills = await runtime.containerOomKills(ctx, cid);
+    const oom = async (): Promise<void> => {
+      const now = await runtime.containerOomKills(ctx, cid);
+      if (now !== undefined && now > (kills ?? 0n)) out.stdout(JSON.stringify({ type: 'oom', id: cid }) + '\n');
+      kills = now ?? kills;
+    };
+    const step = Math.min(ms, 200);
+    for (let next = Date.now(); ; await new Promise((r) => setTimeout(r, step))) {
       try {
-        line();
+        await oom();
+        if (Date.now() >= next) {
+          await line();
+          next += ms;
+        }
       } catch (err) {
         // the container stopped: the stream ends (runc exits the same way)
-        if (err instanceof runtime.RuntimeError && (err.code === 'ENOTRUNNING' || err.code === 'ENOCONTAINER')) return 0;
+        if (err instanceof runtime.RuntimeError && (err.code === 'ENOTRUNNING' || err.code === 'ENOCONTAINER')) {
+          if (err.code === 'ENOTRUNNING') await oom();
+          return 0;
+        }
         throw err;
       }
-      await new Promise((r) => setTimeout(r, ms));
     }
   },
 };

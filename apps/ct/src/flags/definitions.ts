@@ -21,6 +21,8 @@ export interface FlagDefinition {
   readonly options?: readonly string[];
   /** Hidden from help (deprecated in runc, still sent by engines). */
   readonly hidden?: boolean;
+  /** Integer flags: negative values allowed (runc's int64 limits, where -1 means no limit). */
+  readonly signed?: boolean;
 }
 
 /** One positional argument. */
@@ -149,8 +151,8 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'resources', char: 'r', kind: 'string', description: 'LinuxResources JSON file, or - for stdin' },
       { name: 'memory', kind: 'string', description: 'memory limit in bytes' },
       { name: 'memory-swap', kind: 'string', description: 'memory plus swap limit in bytes' },
-      { name: 'pids-limit', kind: 'integer', description: 'maximum number of pids' },
-      { name: 'cpu-quota', kind: 'integer', description: 'CPU CFS quota in microseconds' },
+      { name: 'pids-limit', kind: 'integer', signed: true, description: 'maximum number of pids (-1: no limit)' },
+      { name: 'cpu-quota', kind: 'integer', signed: true, description: 'CPU CFS quota in microseconds (-1: no limit)' },
       { name: 'cpu-period', kind: 'integer', description: 'CPU CFS period in microseconds' },
       { name: 'cpu-shares', kind: 'integer', description: 'CPU shares (relative weight)' },
     ],

@@ -73,7 +73,7 @@ function readValue(def: FlagDefinition, tok: FlagToken, next: () => string | und
     throw new UsageError(`invalid value ${JSON.stringify(value)} for flag --${def.name}: expected ${def.options.join('|')}`);
   }
   if (def.kind === 'integer') {
-    if (!/^\d+$/.test(value)) throw new UsageError(`invalid value ${JSON.stringify(value)} for flag --${def.name}: not a number`);
+    if (!(def.signed === true ? /^-?\d+$/ : /^\d+$/).test(value)) throw new UsageError(`invalid value ${JSON.stringify(value)} for flag --${def.name}: not a number`);
     return Number(value);
   }
   return value;

@@ -18,6 +18,9 @@ import type { ConfigDevice } from './config-linux.js';
 
 /** Where a path inside the container can be looked at before the container exists. */
 function probeKind(config: BundleConfig, path: string): 'dir' | 'file' | undefined {
+  // the plan mounts /proc only with a new pid namespace (a shared one leaves the rootfs's empty /proc)
+  const newPid = config.linux.namespaces.some((n) => n.type === 'pid' && n.path === undefined);
+  if ((path === '/proc' || path.startsWith('/proc/')) && !newPid) return undefined;
   // /proc and /sys are the kernel's, the same inside as on the host; everything else comes from the rootfs
   const host = path.startsWith('/proc/') || path.startsWith('/sys/') ? path : join(config.rootfs, path);
   try {

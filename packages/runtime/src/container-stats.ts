@@ -1,0 +1,60 @@
+/**
+ * What `events` reports: the container's statistics (runc's `stats` data: cpu usage, memory usage/limit/peak/failcnt,
+ * pids current/limit) read from its cgroup through @ct/namespaces' readCgroupStats, v1 or v2; and the OOM-kill count
+ * (v1 memory.oom_control, v2 memory.events `oom_kill`) whose rise is runc's `oom` event. A container without a cgroup
+ * (rootless) reports its process count from its pid namespace only.
+ *
+ * Man pages: cgroups(7); the kernel's cgroup-v1 memory.rst, pids.rst, cpuacct.rst, cgroup-v2.rst.
+ */
+import type { RuntimeContext } from './context.js';
+import { openRecordedCgroup } from './container-cgroup.js';
+import { deriveStatus } from './container-status.js';
+import { RuntimeError } from './errors.js';
+import { containerPids } from './process-signal.js';
+import { containerPaths, readRecord, type ContainerRecord } from './state-store.js';
+
+/** runc's events `stats` data, the parts ct reads (numbers: JSON has no bigint; 0 for "no limit"). */
+export interface ContainerStats {
+  readonly cpu?: { readonly usage: { readonly total: number } };
+  readonly memory?: { readonly usage: { readonly usage: number; readonly limit: number; readonly max: number; readonly failcnt: number } };
+  readonly pids: { readonly current: number; readonly limit?: number };
+}
+
+function liveRecord(ctx: RuntimeContext, id: string): ContainerRecord {
+  const paths = containerPaths(ctx.stateRoot.path, id);
+  const record = readRecord(paths, id);
+  if (deriveStatus(record, paths) === 'stopped') throw new RuntimeError('ENOTRUNNING', 'container not running');
+  return record;
+}
+
+/** The container's statistics from its cgroup (pids from its pid namespace when it has no cgroup). */
+export async function containerStats(ctx: RuntimeContext, id: string): Promise<ContainerStats> {
+  const record = liveRecord(ctx, id);
+  const namespacePids = (): { current: number } => ({ current: containerPids({ pid: record.pid, startTime: record.initStartTime }).length });
+  if ((record.cgroupPaths ?? []).length === 0) return { pids: namespacePids() };
+  const { readCgroupStats } = await import('@ct/namespaces');
+  const s = readCgroupStats(await openRecordedCgroup(record, 'events'));
+  const n = (v: bigint | undefined): number => Number(v ?? 0n);
+  return {
+    ...(s.cpu === undefined ? {} : { cpu: { usage: { total: n(s.cpu.usageNs) } } }),
+    ...(s.memory === undefined ? {} : {
+      memory: { usage: { usage: n(s.memory.usage), limit: n(s.memory.limit), max: n(s.memory.maxUsage), failcnt: n(s.memory.failcnt) } },
+    }),
+    pids: s.pids === undefined ? namespacePids() : { current: n(s.pids.current), ...(s.pids.limit === undefined ? {} : { limit: n(s.pids.limit) }) },
+  };
+}
+
+/**
+ * Processes the OOM killer has killed in the container's cgroup so far; undefined when it has no memory cgroup or
+ * the kernel does not count them. Readable after the container stopped, until it is deleted.
+ */
+export async function containerOomKills(ctx: RuntimeContext, id: string): Promise<bigint | undefined> {
+  const record = readRecord(containerPaths(ctx.stateRoot.path, id), id);
+  if ((record.cgroupPaths ?? []).length === 0) return undefined;
+  const { readOomKills } = await import('@ct/namespaces');
+  try {
+    return readOomKills(await openRecordedCgroup(record, 'events'));
+  } catch {
+    return undefined; // the cgroup went with a concurrent delete
+  }
+}
