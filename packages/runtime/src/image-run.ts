@@ -1,7 +1,8 @@
 /**
  * `ct container run IMAGE [CMD...]`: what a person types (shared/DESIGN.md, command names). IMAGE is a name or
  * digest in the image store of @ct/oci, or a path (OCI layout, oci-archive, docker-archive, with :TAG or @DIGEST)
- * imported into the store first. The container's root is an overlay of the image's layer dirs with its own upper
+ * imported into the store first, or else a registry reference pulled into the store (--pull missing|always|never,
+ * podman's policy; @ct/oci pullImage with its progress line on a terminal). The container's root is an overlay of the image's layer dirs with its own upper
  * and work dirs in the store's `containers/<id>/`, mounted by the container's child inside its own mount
  * namespace (image-run-config.ts), so a second container from an image unpacks nothing. The bundle (config.json,
  * hosts, resolv.conf, hostname, and `store.json` naming the store) lives under the state root's `.bundles/<id>`;
@@ -43,7 +44,17 @@ export interface ImageRunOptions extends ImageRunFlags {
    * of the layers, as podman's vfs driver).
    */
   readonly storageDriver?: StorageDriver | undefined;
+  /**
+   * When to pull IMAGE from its registry (podman's --pull): `missing` (default: when the store has no such name),
+   * `always` (then the store's copy is refreshed), `never` (a missing image is STORE_IMAGE_NOT_FOUND).
+   */
+  readonly pull?: PullPolicy | undefined;
+  /** Draw the pull's progress line on stderr (a terminal); nothing is drawn otherwise. */
+  readonly showPullProgress?: boolean | undefined;
 }
+
+/** When `container run` pulls its image. */
+export type PullPolicy = 'missing' | 'always' | 'never';
 
 /** The bundle directory `container run` uses for `id`. */
 export function imageBundleDir(ctx: RuntimeContext, id: string): string {
@@ -73,19 +84,42 @@ export async function removeImageBundle(ctx: RuntimeContext, id: string, bundle:
   rmSync(bundle, { recursive: true, force: true });
 }
 
-/** The store record of `image`, importing it first when it is a path and not a store name. */
-async function resolveStoreImage(oci: typeof import('@ct/oci/store'), image: string, storageRoot: string): Promise<string> {
-  const known = oci.matchImage(await oci.listImages({ storageRoot }), image);
-  if (known !== undefined) return known.digest;
-  let isPath = false;
+/** True when `image` names an existing path (an OCI layout or archive, with :TAG or @DIGEST): imported, not pulled. */
+function isImagePath(oci: typeof import('@ct/oci/store'), image: string): boolean {
   try {
-    isPath = existsSync(oci.parseImageRef(image).path);
+    return existsSync(oci.parseImageRef(image).path);
   } catch {
-    isPath = false;
+    return false;
   }
-  if (!isPath) return image; // createContainerRoot reports STORE_IMAGE_NOT_FOUND
-  // the import path (tar, unpack) is loaded only here: a run of a stored image never loads it
-  return (await (await import('@ct/oci')).importImage(image, { storageRoot })).image.digest;
+}
+
+/** Pull `image` into the store through @ct/oci's pullImage (the registry code is loaded only here). */
+async function pullStoreImage(image: string, storageRoot: string, showProgress: boolean): Promise<string> {
+  const oci = await import('@ct/oci');
+  const bar = showProgress ? new oci.PullProgressLine() : undefined;
+  try {
+    const result = await oci.pullImage(image, {
+      storageRoot, ...(bar !== undefined ? { onProgress: (p) => process.stderr.write(`\r\x1b[K${bar.update(p)}`) } : {}),
+    });
+    return result.image.digest;
+  } finally {
+    if (bar !== undefined) process.stderr.write('\r\x1b[K');
+  }
+}
+
+/** The store digest of `image`: a store name or digest, a path (imported first), else pulled as `pull` says. */
+async function resolveStoreImage(oci: typeof import('@ct/oci/store'), image: string, storageRoot: string, options: ImageRunOptions): Promise<string> {
+  const pull = options.pull ?? 'missing';
+  if (pull !== 'always') {
+    const known = oci.matchImage(await oci.listImages({ storageRoot }), image);
+    if (known !== undefined) return known.digest;
+  }
+  if (isImagePath(oci, image)) {
+    // the import path (tar, unpack) is loaded only here: a run of a stored image never loads it
+    return (await (await import('@ct/oci')).importImage(image, { storageRoot })).image.digest;
+  }
+  if (pull === 'never') return image; // createContainerRoot reports STORE_IMAGE_NOT_FOUND
+  return pullStoreImage(image, storageRoot, options.showPullProgress === true);
 }
 
 /** Run the prepared bundle with a pty (image-run-tty.ts): the master's output is our stdout, our stdin its input. */
@@ -123,7 +157,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   const bundle = imageBundleDir(ctx, id);
   const oci = await import('@ct/oci/store');
   const storageRoot = options.storageRoot ?? oci.defaultStorageRoot();
-  const digest = await resolveStoreImage(oci, options.image, storageRoot);
+  const digest = await resolveStoreImage(oci, options.image, storageRoot, options);
   try {
     mkdirSync(bundle, { recursive: true, mode: 0o700 });
   } catch (err) {

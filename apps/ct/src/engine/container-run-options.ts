@@ -4,7 +4,7 @@
  */
 import type { FlagValue } from '../flags/parse-argv.js';
 import { UsageError } from '../flags/parse-argv.js';
-import type { ImageRunOptions, StorageDriver } from '@ct/runtime';
+import type { ImageRunOptions, PullPolicy, StorageDriver } from '@ct/runtime';
 
 type Flags = Readonly<Record<string, FlagValue>>;
 
@@ -22,6 +22,12 @@ export function parseSize(text: string): bigint {
 function storageDriver(text: string | undefined): StorageDriver | undefined {
   if (text === undefined || text === '') return undefined;
   if (text !== 'overlay' && text !== 'copy') throw new UsageError(`invalid value ${JSON.stringify(text)} for --storage-driver (or CT_STORAGE_DRIVER): expected overlay or copy`);
+  return text;
+}
+
+function pullPolicy(text: string | undefined): PullPolicy | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'missing' && text !== 'always' && text !== 'never') throw new UsageError(`invalid value ${JSON.stringify(text)} for --pull: expected missing, always or never`);
   return text;
 }
 
@@ -44,6 +50,8 @@ export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.P
     storageRoot: str(f, 'storage-root'),
     storageDriver: storageDriver(str(f, 'storage-driver') ?? env['CT_STORAGE_DRIVER']),
     init: f['init'] === true,
+    pull: pullPolicy(str(f, 'pull')),
+    showPullProgress: process.stderr.isTTY === true,
     tty: f['tty'] === true || f['it'] === true || f['ti'] === true,
   };
 }

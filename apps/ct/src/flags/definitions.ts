@@ -188,6 +188,7 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'cpus', kind: 'string', description: 'CPU limit (1.5 = one and a half CPUs)' },
       { name: 'storage-root', kind: 'string', description: 'the image store (default $XDG_DATA_HOME/ct/storage, /var/lib/ct/storage as root)' },
       { name: 'storage-driver', kind: 'string', options: ['overlay', 'copy'], description: 'the root: overlay of the layers (default; a copy where the kernel refuses it) or copy (default $CT_STORAGE_DRIVER)' },
+      { name: 'pull', kind: 'string', options: ['missing', 'always', 'never'], description: 'pull the image from its registry: missing (default: when the store has none of that name), always, or never' },
       { name: 'init', kind: 'boolean', description: 'run ct-init as PID 1 (at /run/ct-init): it relays signals and reaps orphans' },
       { name: 'tty', char: 't', kind: 'boolean', description: 'give the process a pty (our terminal in raw mode relays to it)' },
       { name: 'interactive', char: 'i', kind: 'boolean', description: 'keep stdin open (the process always shares our stdin)' },
