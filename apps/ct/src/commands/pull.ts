@@ -1,6 +1,7 @@
 /**
  * `ct pull REF`: pull an image from a registry into the image store (@ct/oci pullImage: the distribution API,
- * bearer or basic auth from the usual auth files, every blob verified while it streams, resumable). A progress bar
+ * bearer or basic auth from the usual auth files and their credential helpers (`--authfile` as podman spells it),
+ * every blob verified while it streams, resumable; layers the store holds are not downloaded). A progress bar
  * on stderr when it is a terminal, nothing in pipes; prints the image's name and digest, or the record with --json.
  */
 import { Args, Command, Flags } from '@oclif/core';
@@ -26,7 +27,10 @@ export default class Pull extends Command {
     platform: Flags.string({ description: 'os/arch[/variant] to pick from a multi-arch index (default: this host)' }),
     'ca-file': Flags.string({ description: 'PEM file of CA certificates trusted besides the system ones' }),
     'insecure-http': Flags.boolean({ description: 'allow plain HTTP to a non-loopback registry' }),
-    'auth-file': Flags.string({ description: 'auth file searched before $XDG_RUNTIME_DIR/containers/auth.json and ~/.docker/config.json' }),
+    'auth-file': Flags.string({
+      aliases: ['authfile'],
+      description: 'auth file used instead of $REGISTRY_AUTH_FILE, or else $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json and ~/.docker/config.json (credHelpers, credsStore and auths are read, as podman and docker do)',
+    }),
     parallel: Flags.integer({ description: 'parallel blob downloads', default: 3, min: 1, max: 16 }),
     ...storeFlags,
   };

@@ -2,21 +2,25 @@
  * A distribution-spec client for one repository: the /v2/ ping (which also tells whether HTTPS or, for loopback
  * and --insecure-http, plain HTTP is spoken), Docker token authentication (a 401 with a `Bearer` challenge: GET the
  * realm with service and `repository:NAME:pull` scope, Basic credentials attached when known, then retry with the
- * token) and Basic authentication, and authenticated GETs of manifests and blobs.
- * See distribution-spec spec.md ("Pull"), and docker's token authentication specification.
+ * token; with an identity token, POST the OAuth2 refresh-token grant to the realm instead) and Basic
+ * authentication, and authenticated GETs of manifests and blobs. Credentials are looked up (auth files, credential
+ * helpers) only when the registry asks for authentication.
+ * See distribution-spec spec.md ("Pull"), docker's token authentication specification and its "oauth.md".
  */
 import { parseJson } from '../spec/lossless-json.js';
 import { basicAuthorization, findCredentials, parseAuthChallenges, type AuthChallenge, type Credentials } from './registry-auth.js';
 import { RegistryError } from './registry-error.js';
-import { httpGet, readBody, type HttpResponse, type TransportOptions } from './registry-http.js';
+import { httpGet, httpPostForm, readBody, type HttpResponse, type TransportOptions } from './registry-http.js';
 import { isLoopbackHost, type RegistryRef } from './registry-reference.js';
 
 /** Options of a {@link RegistryClient}. */
 export interface RegistryClientOptions extends TransportOptions {
   /** Credentials; by default looked up in the auth files (registry-auth.ts). */
   readonly credentials?: Credentials | undefined;
-  /** An auth file to search first. */
+  /** An auth file to use instead of the default ones (`--authfile`). */
   readonly authFile?: string | undefined;
+  /** The environment auth files are found by and credential helpers run with (default process.env). */
+  readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** Authenticated access to one repository of a registry. */
@@ -24,10 +28,19 @@ export class RegistryClient {
   private base: URL | undefined;
   private authorization: string | undefined;
   private challenge: AuthChallenge | undefined;
-  private readonly credentials: Credentials | undefined;
+  private credentials: Promise<Credentials | undefined> | undefined;
+  private haveCredentials = false;
 
-  constructor(readonly ref: RegistryRef, private readonly options: RegistryClientOptions = {}) {
-    this.credentials = options.credentials ?? findCredentials(ref.registry, { authFile: options.authFile });
+  constructor(readonly ref: RegistryRef, private readonly options: RegistryClientOptions = {}) {}
+
+  /** The credentials for this registry, looked up once. */
+  private async creds(): Promise<Credentials | undefined> {
+    this.credentials ??= this.options.credentials !== undefined
+      ? Promise.resolve(this.options.credentials)
+      : findCredentials(this.ref.registry, { authFile: this.options.authFile, ...(this.options.env !== undefined ? { env: this.options.env } : {}) });
+    const c = await this.credentials;
+    this.haveCredentials = c !== undefined;
+    return c;
   }
 
   /** GET `/v2/<repository>/<path>` with auth; 401 triggers (re)authentication once. */
@@ -39,7 +52,7 @@ export class RegistryClient {
       if (res.status !== 401 || attempt > 0) {
         if (res.status === 401 || res.status === 403) {
           res.body.resume();
-          throw new RegistryError('REGISTRY_UNAUTHORIZED', `get ${url.href}: ${res.status} ${this.credentials === undefined ? '(no credentials for ' + this.ref.registry + ')' : '(credentials refused)'}`, { url: url.href, status: res.status });
+          throw new RegistryError('REGISTRY_UNAUTHORIZED', `get ${url.href}: ${res.status} ${this.haveCredentials ? '(credentials refused)' : '(no credentials for ' + this.ref.registry + ')'}`, { url: url.href, status: res.status });
         }
         return res;
       }
@@ -86,26 +99,36 @@ export class RegistryClient {
     if (c === undefined) {
       throw new RegistryError('REGISTRY_UNAUTHORIZED', `get ${url.href}: 401 without a usable WWW-Authenticate challenge`, { url: url.href, status: 401 });
     }
+    const creds = await this.creds();
     if (c.scheme === 'basic') {
-      if (this.credentials === undefined) throw new RegistryError('REGISTRY_UNAUTHORIZED', `get ${url.href}: basic auth asked and no credentials for ${this.ref.registry}`, { url: url.href, status: 401 });
-      this.authorization = basicAuthorization(this.credentials);
+      if (creds === undefined) throw new RegistryError('REGISTRY_UNAUTHORIZED', `get ${url.href}: basic auth asked and no credentials for ${this.ref.registry}`, { url: url.href, status: 401 });
+      // An identity token is a bearer token to a registry that does its own auth (docker credential helpers' use).
+      this.authorization = creds.identityToken !== undefined ? `Bearer ${creds.identityToken}` : basicAuthorization(creds);
       return;
     }
-    this.authorization = `Bearer ${await this.fetchToken(c)}`;
+    this.authorization = `Bearer ${await this.fetchToken(c, creds)}`;
   }
 
-  private async fetchToken(c: AuthChallenge): Promise<string> {
+  private async fetchToken(c: AuthChallenge, creds: Credentials | undefined): Promise<string> {
     const realm = c.params['realm'];
     if (realm === undefined) throw new RegistryError('REGISTRY_AUTH_FAILED', `authenticate ${this.ref.host}: bearer challenge without a realm`);
     const tokenUrl = new URL(realm);
-    if (c.params['service'] !== undefined) tokenUrl.searchParams.set('service', c.params['service']);
-    tokenUrl.searchParams.set('scope', `repository:${this.ref.repository}:pull`);
-    const headers = this.credentials !== undefined ? { authorization: basicAuthorization(this.credentials) } : {};
-    const res = await httpGet(tokenUrl, headers, this.options);
+    const scope = `repository:${this.ref.repository}:pull`;
+    let res: HttpResponse;
+    if (creds?.identityToken !== undefined) {
+      // OAuth2 refresh-token grant (docker's token spec, oauth.md): the identity token is the refresh token.
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'ct', scope });
+      if (c.params['service'] !== undefined) form.set('service', c.params['service']);
+      res = await httpPostForm(tokenUrl, form, this.options);
+    } else {
+      if (c.params['service'] !== undefined) tokenUrl.searchParams.set('service', c.params['service']);
+      tokenUrl.searchParams.set('scope', scope);
+      res = await httpGet(tokenUrl, creds !== undefined ? { authorization: basicAuthorization(creds) } : {}, this.options);
+    }
     const body = await readBody(res, 1024 * 1024);
     if (res.status !== 200) {
       throw new RegistryError(res.status === 401 || res.status === 403 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_AUTH_FAILED',
-        `get token ${tokenUrl.origin}${tokenUrl.pathname}: status ${res.status}`, { url: tokenUrl.href, status: res.status });
+        `get token ${tokenUrl.origin}${tokenUrl.pathname}${creds?.identityToken !== undefined ? ' (identity token)' : ''}: status ${res.status}`, { url: tokenUrl.href, status: res.status });
     }
     let doc;
     try {

@@ -11,7 +11,8 @@ import { CtError } from '../internal/ct-error.js';
  * REGISTRY_UNAUTHORIZED (401/403 after authenticating), REGISTRY_AUTH_FAILED (token service refused or answered
  * badly), REGISTRY_NETWORK (connection, TLS or premature end), REGISTRY_INSECURE (plain HTTP to a non-loopback host
  * without --insecure-http), REGISTRY_REDIRECT (too many or bad redirects), REGISTRY_MANIFEST_INVALID,
- * REGISTRY_AUTH_FILE_INVALID.
+ * REGISTRY_AUTH_FILE_INVALID, REGISTRY_CRED_HELPER_MISSING (a credential helper not on PATH),
+ * REGISTRY_CRED_HELPER_FAILED (it failed or answered badly).
  */
 export class RegistryError extends CtError {
   /** The URL concerned, when there is one. */

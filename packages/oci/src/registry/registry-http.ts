@@ -1,5 +1,5 @@
 /**
- * HTTP(S) GETs for the registry client on node:http/node:https: the system's CAs plus an optional CA file, plain
+ * HTTP(S) GETs (and the token POST) for the registry client on node:http/node:https: the system's CAs plus an optional CA file, plain
  * HTTP only to loopback hosts or when asked, and redirects followed by hand so that the Authorization header is
  * dropped when a redirect leaves the origin it was meant for (a blob host such as a CDN or S3 must not see the
  * registry token), and an https→http downgrade is refused like any plain HTTP.
@@ -57,19 +57,20 @@ export function checkScheme(url: URL, options: TransportOptions): void {
   }
 }
 
-function once(url: URL, headers: Readonly<Record<string, string>>, options: TransportOptions): Promise<IncomingMessage> {
+function once(url: URL, headers: Readonly<Record<string, string>>, options: TransportOptions, body?: Buffer): Promise<IncomingMessage> {
   checkScheme(url, options);
+  const method = body === undefined ? 'GET' : 'POST';
   return new Promise((resolve, reject) => {
-    const common = { method: 'GET', headers: { 'user-agent': 'ct', ...headers } };
+    const common = { method, headers: { 'user-agent': 'ct', ...headers, ...(body !== undefined ? { 'content-length': String(body.length) } : {}) } };
     const req = url.protocol === 'https:'
       ? httpsRequest(url, { ...common, ...(options.caFile !== undefined ? { ca: trustedCas(options.caFile) } : {}) })
       : httpRequest(url, common);
     req.setTimeout(options.timeoutMs ?? 60_000, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     req.on('response', resolve);
     req.on('error', (err: NodeJS.ErrnoException) => {
-      reject(new RegistryError('REGISTRY_NETWORK', `get ${url.href}: ${err.code ?? err.message}`, { url: url.href }, { cause: err }));
+      reject(new RegistryError('REGISTRY_NETWORK', `${method.toLowerCase()} ${url.href}: ${err.code ?? err.message}`, { url: url.href }, { cause: err }));
     });
-    req.end();
+    req.end(body);
   });
 }
 
@@ -96,6 +97,15 @@ export async function httpGet(url: URL, headers: Readonly<Record<string, string>
     current = next;
   }
   throw new RegistryError('REGISTRY_REDIRECT', `get ${url.href}: more than ${MAX_REDIRECTS} redirects`, { url: url.href });
+}
+
+/**
+ * POST an `application/x-www-form-urlencoded` form to `url` (the OAuth2 token request); redirects are not followed.
+ * @throws RegistryError REGISTRY_NETWORK, REGISTRY_INSECURE.
+ */
+export async function httpPostForm(url: URL, form: URLSearchParams, options: TransportOptions = {}): Promise<HttpResponse> {
+  const res = await once(url, { 'content-type': 'application/x-www-form-urlencoded' }, options, Buffer.from(form.toString()));
+  return { status: res.statusCode ?? 0, headers: res.headers, body: res, url };
 }
 
 /**

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { testImage, requireFeature } from '@ct/test-utils';
 import { OciLayoutError, RegistryError, pullImage, pullToLayout, listImages, inspectImage } from '../../src/index.js';
+import { helperCalls, writeCredentialHelper } from '../fixtures/registry/cred-helper.js';
 import { startFakeRegistry } from '../fixtures/registry/fake-registry.js';
 import { makePki, registryToolsPresent, skopeoPush, startDistribution, startTokenService, type Distribution, type TestPki } from '../fixtures/registry/distribution.js';
 import { imagesLib, tempDir } from '../helpers/fixtures.js';
@@ -109,6 +110,41 @@ describe('registry pull, Debian docker-registry on loopback', () => {
     await assert.rejects(pullToLayout(`${tls.host}/busybox`, join(tmp.dir, 'out-tls-untrusted')), isCode('REGISTRY_NETWORK'));
   });
 
+  it('pullToLayout, token auth with credentials from a credential helper, and an identity token as OAuth2 refresh token', async () => {
+    const service = 'ct-test-registry';
+    const tokens = await startTokenService({ key: join(tmp.dir, 'pki', 'ca.key'), cert: pki.caCert }, 'ct-test-issuer', service, 'carol:pw', 'refresh-xyz');
+    try {
+      const reg = await startDistribution(join(tmp.dir, 'token-helper'), { storage: join(tmp.dir, 'storage'), token: { realm: tokens.realm, service, issuer: 'ct-test-issuer', rootCert: pki.caCert } });
+      extra.push(reg);
+      const bin = join(tmp.dir, 'helper-bin');
+      mkdirSync(bin, { recursive: true });
+      const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: join(tmp.dir, 'helper-home') };
+      const authFile = join(tmp.dir, 'helper-auth.json');
+      writeFileSync(authFile, JSON.stringify({ credHelpers: { [reg.host]: 'pw' } }));
+      writeCredentialHelper(bin, 'pw', { answers: { [reg.host]: { username: 'carol', secret: 'pw' } } });
+      const pulled = await pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out-helper'), { authFile, env });
+      assert.equal(pulled.manifest.digest, busyboxIndex().manifests[0]!.digest);
+      assert.deepEqual(helperCalls(bin, 'pw'), [reg.host]);
+      assert.ok(tokens.requests.some((r) => r.method === 'GET' && r.authorization === `Basic ${Buffer.from('carol:pw').toString('base64')}`));
+
+      writeFileSync(authFile, JSON.stringify({ credsStore: 'tok' }));
+      writeCredentialHelper(bin, 'tok', { answers: { [reg.host]: { username: '<token>', secret: 'refresh-xyz' } } });
+      tokens.requests.length = 0;
+      await pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out-identity'), { authFile, env });
+      const posted = tokens.requests.filter((r) => r.method === 'POST');
+      assert.equal(posted.length > 0 && posted.every((r) => r.query.get('grant_type') === 'refresh_token' && r.query.get('refresh_token') === 'refresh-xyz'
+        && r.query.get('service') === service && r.query.get('scope') === 'repository:busybox:pull' && r.authorization === undefined), true);
+      assert.equal(tokens.requests.some((r) => r.method === 'GET'), false, 'no password flow with an identity token');
+
+      writeCredentialHelper(bin, 'tok', { answers: { [reg.host]: { username: '<token>', secret: 'revoked' } } });
+      await assert.rejects(pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out-revoked'), { authFile, env }), isCode('REGISTRY_UNAUTHORIZED'));
+      writeFileSync(authFile, JSON.stringify({ credsStore: 'absent' }));
+      await assert.rejects(pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out-absent'), { authFile, env }), isCode('REGISTRY_CRED_HELPER_MISSING'));
+    } finally {
+      await tokens.close();
+    }
+  });
+
   it('pullToLayout, token auth: the challenge is answered with a pull-scoped token from the auth file credentials', async () => {
     const service = 'ct-test-registry';
     const tokens = await startTokenService({ key: join(tmp.dir, 'pki', 'ca.key'), cert: pki.caCert }, 'ct-test-issuer', service, 'alice:secret');
@@ -160,6 +196,22 @@ describe('registry pull, misbehaving servers on loopback', () => {
       const again = await pullImage(`${reg.host}/img:a`, { storageRoot, name: 'again:1' });
       assert.deepEqual(fetched().filter((d) => layerBlobs.includes(d)), [], 'no layer of a stored image is downloaded');
       assert.equal(again.reusedLayers.length, 2);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('pullToLayout, basic auth with credentials from the credsStore helper', async () => {
+    const reg = await startFakeRegistry(BUSYBOX, { basicAuth: 'dave:pw2' });
+    try {
+      const bin = join(tmp.dir, 'bin');
+      mkdirSync(bin);
+      writeCredentialHelper(bin, 'store', { answers: { [reg.host]: { username: 'dave', secret: 'pw2' } } });
+      const authFile = join(tmp.dir, 'auth.json');
+      writeFileSync(authFile, JSON.stringify({ credsStore: 'store' }));
+      const pulled = await pullToLayout(`${reg.host}/busybox`, join(tmp.dir, 'out'), { authFile, env: { PATH: `${bin}:/usr/bin:/bin` } });
+      assert.equal(pulled.manifest.digest, busyboxIndex().manifests[0]!.digest);
+      assert.deepEqual(helperCalls(bin, 'store'), [reg.host], 'asked once per pull');
     } finally {
       await reg.close();
     }

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PullProgressLine, findCredentials, formatRegistryRef, isLoopbackHost, parseAuthChallenges, parseRegistryRef, RegistryError } from '../../src/index.js';
+import { PullProgressLine, formatRegistryRef, isLoopbackHost, parseAuthChallenges, parseRegistryRef, RegistryError } from '../../src/index.js';
 
 const D = `sha256:${'ab'.repeat(32)}`;
 
@@ -64,35 +61,6 @@ describe('registry auth', () => {
   it('parseAuthChallenges, unquoted values and case', () => {
     const c = parseAuthChallenges('BASIC Realm=reg');
     assert.deepEqual(c, [{ scheme: 'basic', params: { realm: 'reg' } }]);
-  });
-
-  describe('findCredentials', () => {
-    let dir: string;
-    beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'ct-auth-')); });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
-    const b64 = (s: string): string => Buffer.from(s).toString('base64');
-
-    it('findCredentials, containers auth.json before docker config', () => {
-      mkdirSync(join(dir, 'run', 'containers'), { recursive: true });
-      mkdirSync(join(dir, 'home', '.docker'), { recursive: true });
-      writeFileSync(join(dir, 'run', 'containers', 'auth.json'), JSON.stringify({ auths: { 'localhost:5000': { auth: b64('alice:pa:ss') } } }));
-      writeFileSync(join(dir, 'home', '.docker', 'config.json'), JSON.stringify({ auths: { 'localhost:5000': { auth: b64('bob:x') }, 'https://index.docker.io/v1/': { auth: b64('hub:y') } } }));
-      const env = { XDG_RUNTIME_DIR: join(dir, 'run'), HOME: join(dir, 'home') };
-      assert.deepEqual(findCredentials('localhost:5000', { env }), { username: 'alice', password: 'pa:ss' });
-      assert.deepEqual(findCredentials('docker.io', { env }), { username: 'hub', password: 'y' });
-      assert.equal(findCredentials('quay.io', { env }), undefined);
-    });
-
-    it('findCredentials, malformed entry', () => {
-      mkdirSync(join(dir, 'home', '.docker'), { recursive: true });
-      writeFileSync(join(dir, 'home', '.docker', 'config.json'), JSON.stringify({ auths: { 'r.example': { auth: b64('nocolon') } } }));
-      assert.throws(() => findCredentials('r.example', { env: { HOME: join(dir, 'home') } }), (e: unknown) => e instanceof RegistryError && e.code === 'REGISTRY_AUTH_FILE_INVALID');
-    });
-
-    it('findCredentials, not JSON', () => {
-      writeFileSync(join(dir, 'auth.json'), '{');
-      assert.throws(() => findCredentials('r.example', { authFile: join(dir, 'auth.json'), env: { HOME: dir } }), (e: unknown) => e instanceof RegistryError && e.code === 'REGISTRY_AUTH_FILE_INVALID');
-    });
   });
 });
 
