@@ -42,6 +42,11 @@ export interface CreateOptions {
   readonly preserveFds?: number | undefined;
   /** Relay the caller's signals to the init (`run` in the foreground). */
   readonly relaySignals?: boolean | undefined;
+  /**
+   * Foreground `run`: process.terminal without --console-socket makes ct hold the pty (as runc): called for the path
+   * of a socket ct listens on, to which the child sends the master. Without it, such a config is refused.
+   */
+  readonly ownTerminal?: (() => Promise<string>) | undefined;
   /** The environment to read LISTEN_FDS and CT_CGROUP_ROOT from (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -56,12 +61,9 @@ function checkProcess(config: BundleConfig, options: CreateOptions): void {
   if (config.process === undefined) throw new ConfigError('process', 'missing: create needs a process to run');
   if (config.process.args.length === 0) throw new ConfigError('process.args', 'empty');
   if (!config.process.terminal) return;
-  if (options.consoleSocket !== undefined) return;
-  // runc's wording for the detached case; a foreground `run` would allocate a pty itself, which ct cannot yet
-  if (options.relaySignals !== true) {
-    throw new RuntimeError('EUSAGE', 'cannot allocate tty if ct will detach without setting console socket');
-  }
-  throw new RuntimeError('ESETUP', 'create: process.terminal without --console-socket: not supported yet (pass --console-socket)');
+  if (options.consoleSocket !== undefined || options.ownTerminal !== undefined) return;
+  // runc's words: only a foreground run can hold the pty itself
+  throw new RuntimeError('EUSAGE', 'cannot allocate tty if ct will detach without setting console socket');
 }
 
 function makeStateDir(paths: ContainerPaths, id: string): void {
@@ -120,7 +122,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
           const state = { ...toContainerState(base, 'creating'), pid };
           for (const kind of ['prestart', 'createRuntime'] as const) await runHooks(config.hooks, kind, state, pid);
         },
-        id, consoleSocket: config.process?.terminal === true ? options.consoleSocket : undefined,
+        id, consoleSocket: config.process?.terminal === true ? options.consoleSocket ?? await options.ownTerminal?.() : undefined,
         execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
         // the container sees its sockets as its own (runc does the same)
         extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],

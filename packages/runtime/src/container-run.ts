@@ -1,12 +1,21 @@
 /**
  * `run <id>`: create + start, then (unless --detach) wait for the init and return its exit status (code, or
  * 128 + signal), deleting the state unless --keep. The init is ct's own child here, so its exit is watched
- * through its pidfd on the event loop.
+ * through its pidfd on the event loop. With process.terminal and no --console-socket, a foreground run holds the
+ * pty itself, as runc does: the child sends the master to a socket ct listens on (in a private temp dir), and ct
+ * copies its stdin to the master and the master to its stdout (raw mode when stdin is a terminal; the window size
+ * follows ours unless process.consoleSize is set; image-run-tty.ts).
+ *
+ * Man pages: pty(7), unix(7) (SCM_RIGHTS).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { createContainer, type CreateOptions } from './container-create.js';
 import { deleteContainer } from './container-delete.js';
 import { startContainer } from './container-start.js';
+import type { ConsoleListener } from './image-run-tty.js';
 
 /** Options of `run`: create's plus detach and keep. */
 export interface RunOptions extends CreateOptions {
@@ -18,15 +27,35 @@ export interface RunOptions extends CreateOptions {
 
 /** Run container `id`; resolves with the exit status to exit with. */
 export async function runContainer(ctx: RuntimeContext, id: string, options: RunOptions = {}): Promise<number> {
-  const { init } = await createContainer(ctx, id, { ...options, relaySignals: options.detach !== true });
+  const foreground = options.detach !== true;
+  let listener: ConsoleListener | undefined;
+  let dir: string | undefined;
+  const ownTerminal = foreground && options.consoleSocket === undefined ? async (): Promise<string> => {
+    dir = mkdtempSync(join(tmpdir(), 'ct-tty-'));
+    listener = await (await import('./image-run-tty.js')).listenConsole(dir);
+    return listener.path;
+  } : undefined;
   try {
-    await startContainer(ctx, id);
-  } catch (err) {
-    await deleteContainer(ctx, id, { force: true });
-    throw err;
+    const { init } = await createContainer(ctx, id, { ...options, relaySignals: foreground, ownTerminal });
+    // the console step ran before create returned: the master is on its way (or here)
+    const master = listener === undefined ? undefined : await listener.master();
+    const tty = master === undefined ? undefined : await import('./image-run-tty.js');
+    // runc's initial resize, before the process starts: the pty takes our terminal's size (changes follow in relayTerminal)
+    if (master !== undefined && process.stdout.isTTY) await tty?.setWindowSize(master, tty.terminalSize());
+    try {
+      await startContainer(ctx, id);
+    } catch (err) {
+      await deleteContainer(ctx, id, { force: true });
+      throw err;
+    }
+    if (!foreground) return 0;
+    const exited = init.wait();
+    if (master !== undefined) await tty?.relayTerminal(master, exited);
+    const status = await exited;
+    if (options.keep !== true) await deleteContainer(ctx, id, { force: true });
+    return status;
+  } finally {
+    listener?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
-  if (options.detach === true) return 0;
-  const status = await init.wait();
-  if (options.keep !== true) await deleteContainer(ctx, id, { force: true });
-  return status;
 }

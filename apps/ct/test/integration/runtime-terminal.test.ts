@@ -4,6 +4,7 @@
  * pty's size (the probe's `tty` subcommand); `exec --tty` does the same for an exec'd process.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, chmodSync, existsSync, mkdtempSync, readSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { probeBinary, isRoot, requireFeature } from '@ct/test-utils';
 import { recvmsg } from '@ct/syscalls';
 import { specTemplate } from '@ct/runtime';
-import { ciUser, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
+import { ciUser, ctBin, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
 
 type Json = Record<string, unknown>;
 
@@ -109,7 +110,46 @@ async function check(ct: Runtime, owner: { uid: number; gid: number } | undefine
   }
 }
 
+/**
+ * A foreground `run` with process.terminal and no --console-socket: ct holds the pty (runc's way). The test gives ct
+ * a terminal of its own (script(1), 33x91): the container sees a tty of that size, reads a line typed on ct's
+ * terminal, and its exit status is run's.
+ */
+async function checkForegroundRun(ct: Runtime, owner: { uid: number; gid: number } | undefined, user: { runtimeDir: string } | undefined): Promise<void> {
+  const bundle = await makeBundleDir(join(tmpdir(), 'ct-tty'), owner);
+  const id = `ttyrun-${process.pid}`;
+  try {
+    copyFileSync(probeBinary(), join(bundle, 'rootfs/bin/ct-probe'));
+    chmodSync(join(bundle, 'rootfs/bin/ct-probe'), 0o755);
+    const ids = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const args = ['sh', '-c', 'ct-probe tty; read line; echo got=$line; exit 3'];
+    writeConfig(bundle, args, specTemplate({ rootless: owner !== undefined || !isRoot(), uid: ids.uid, gid: ids.gid }) as Json);
+    const c = readConfig(bundle);
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ...c, process: { ...(c['process'] as Json), terminal: true } }));
+    chmodSync(join(bundle, 'config.json'), 0o644);
+    const ctLine = [process.execPath, ctBin, '--root', ct.root, 'run', '--bundle', bundle, id].map((a) => `'${a}'`).join(' ');
+    const env = ['env', 'TMPDIR=/tmp', 'HOME=/tmp', ...(user !== undefined ? [`XDG_RUNTIME_DIR=${user.runtimeDir}`] : [])];
+    const cmd = [...(user !== undefined ? ['runuser', '-u', 'ctci', '--'] : []), ...env, 'script', '-qec', `stty cols 91 rows 33; ${ctLine}`, '/dev/null'];
+    const r = spawnSync(cmd[0]!, cmd.slice(1), { input: 'typed-line\n', encoding: 'utf8', timeout: 60_000, cwd: '/' });
+    assert.equal(r.status, 3, r.stderr + r.stdout);
+    assert.match(r.stdout, /tty=1 rows=33 cols=91/, r.stdout);
+    assert.match(r.stdout, /got=typed-line/, r.stdout);
+    // without a terminal to hold (create returns at once), runc's refusal
+    const x = ct.run(['create', '--bundle', bundle, `${id}-x`]);
+    assert.equal(x.status, 1);
+    assert.match(x.stderr, /cannot allocate tty if .* will detach without setting console socket/);
+  } finally {
+    ct.cleanup([id, `${id}-x`]);
+    removeBundle(bundle);
+  }
+}
+
 describe('ct terminal @root', () => {
+  it('run in the foreground with process.terminal and no console socket: ct holds the pty', async function () {
+    requireFeature(this, isRoot() && existsSync(probeBinary()), 'needs root and the probe (tools/images)');
+    requireFeature(this, spawnSync('script', ['--version']).status === 0, 'script (util-linux) is not installed');
+    await checkForegroundRun(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-'))), undefined, undefined);
+  });
   it('create with process.terminal, the master by SCM_RIGHTS; output and consoleSize through it; exec --tty', async function () {
     requireFeature(this, isRoot() && existsSync(probeBinary()), 'needs root and the probe (tools/images)');
     await check(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-'))), undefined);
@@ -117,6 +157,17 @@ describe('ct terminal @root', () => {
 });
 
 describe('ct terminal unprivileged @rootless', () => {
+  it('run in the foreground with process.terminal and no console socket: ct holds the pty', async function () {
+    requireFeature(this, existsSync(probeBinary()), 'needs the probe (tools/images)');
+    requireFeature(this, spawnSync('script', ['--version']).status === 0, 'script (util-linux) is not installed');
+    const user = ciUser();
+    if (isRoot()) {
+      requireFeature(this, user !== undefined, 'needs the ctci user');
+      await checkForegroundRun(new Runtime('ct', `/tmp/ct-ttyrun-ctci-${process.pid}`, user), user, user);
+    } else {
+      await checkForegroundRun(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-'))), undefined, undefined);
+    }
+  });
   it('create with process.terminal, the master by SCM_RIGHTS; output and consoleSize through it; exec --tty', async function () {
     requireFeature(this, existsSync(probeBinary()), 'needs the probe (tools/images)');
     const user = ciUser();
