@@ -11,7 +11,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { RuntimeError } from './errors.js';
 import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotation.js';
-import { terminalSize } from './image-run-tty.js';
 
 /** The flags of `container run` that shape the config. */
 export interface ImageRunFlags {
@@ -43,6 +42,11 @@ export interface ImageRunFlags {
   readonly tty?: boolean | undefined;
   /** Run ct's init (@ct/namespaces' ct-init) as PID 1: it forks the command, relays signals, reaps orphans. */
   readonly init?: boolean | undefined;
+}
+
+/** The size to put in process.consoleSize: our terminal's, else 24x80. */
+export function terminalSize(): { height: number; width: number } {
+  return { height: process.stdout.rows ?? 24, width: process.stdout.columns ?? 80 };
 }
 
 /** Where `--init` puts ct-init inside the container (bound read-only from the host, as podman's /run/podman-init). */

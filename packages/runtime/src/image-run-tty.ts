@@ -13,6 +13,9 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { RuntimeError } from './errors.js';
+import { terminalSize } from './image-run-config.js';
+
+export { terminalSize };
 
 /** A console socket waiting for the pty master. */
 export interface ConsoleListener {
@@ -23,10 +26,6 @@ export interface ConsoleListener {
   close(): void;
 }
 
-/** The size to put in process.consoleSize: our terminal's, else 24x80. */
-export function terminalSize(): { height: number; width: number } {
-  return { height: process.stdout.rows ?? 24, width: process.stdout.columns ?? 80 };
-}
 
 async function receiveFd(sock: Socket): Promise<number> {
   const { recvmsg } = await import('@ct/syscalls');

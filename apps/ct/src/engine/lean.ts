@@ -28,7 +28,7 @@ export async function leanMain(argv: readonly string[]): Promise<number | undefi
       process.stderr.write('ct: checkpoint is not supported (no CRIU)\n');
       return 1;
     case 'verb':
-      if (parsed.command.verb === 'container run') {
+      if (parsed.command.verb === 'container run' && (await import('../hooks/run-hook.js')).userPluginsInstalled()) {
         // plugin hooks (apps/ct/PLUGINS.md); oclif is imported only when a user plugin is installed
         return (await import('../hooks/container-run-hooks.js')).runContainerWithHooks(parsed.command, stdoutOutput);
       }
