@@ -4,13 +4,18 @@
  * up through a map, so no name, symlink or hardlink in the archive can place a file anywhere (skopeo extracts to a
  * temporary directory too, but by name). Symlinks and hardlinks between members (docker save links identical
  * layers) are resolved lexically inside the archive. Headers go through the same {@link TarScanner} limits as layers.
- * Man pages: tar(5).
+ * The archive itself may be gzip- or zstd-compressed (`image.tar.gz`, as `docker save | gzip` makes), told by its
+ * magic bytes, not its name; other compressions (bzip2, xz, lz4, lzip, compress, zip) are refused naming the file
+ * and the magic.
+ * Man pages: tar(5); RFC 1952 (gzip), RFC 8878 (zstd).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, constants as fsc } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, constants as fsc } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream, rmSync } from 'node:fs';
+import type { Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { OciLayoutError, displayName } from './errors.js';
 import { TarScanner, TarScanError, type RawEntry } from './tar-scan.js';
 import { feedTar, newExtract } from './internal/tar-feed.js';
@@ -49,11 +54,60 @@ export function cleanArchiveName(name: string): string | undefined {
 }
 
 
+/** Compressions an archive is read through, and those refused, by their magic bytes (longest first). */
+const MAGICS: readonly { readonly name: string; readonly magic: readonly number[]; readonly read: boolean }[] = [
+  { name: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], read: false },
+  { name: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], read: true },
+  { name: 'lz4', magic: [0x04, 0x22, 0x4d, 0x18], read: false },
+  { name: 'lzip', magic: [0x4c, 0x5a, 0x49, 0x50], read: false },
+  { name: 'zip', magic: [0x50, 0x4b, 0x03, 0x04], read: false },
+  { name: 'bzip2', magic: [0x42, 0x5a, 0x68], read: false },
+  { name: 'gzip', magic: [0x1f, 0x8b], read: true },
+  { name: 'compress (.Z)', magic: [0x1f, 0x9d], read: false },
+];
+
+/** A compression told by its magic bytes. */
+export interface ArchiveCompression {
+  readonly name: string;
+  /** The magic bytes in hex, space-separated. */
+  readonly magic: string;
+  /** True when archives compressed so are read (gzip, zstd). */
+  readonly read: boolean;
+}
+
+/** The compression of `file` by its first bytes; undefined for anything else (a tar, or what the tar reader refuses). */
+export function archiveCompression(file: string): ArchiveCompression | undefined {
+  const head = Buffer.alloc(6);
+  const fd = openSync(file, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const found = MAGICS.find((m) => n >= m.magic.length && m.magic.every((b, i) => head[i] === b));
+  if (found === undefined) return undefined;
+  return { name: found.name, magic: found.magic.map((b) => b.toString(16).padStart(2, '0')).join(' '), read: found.read };
+}
+
+/** The decompression stage for `file`, if it is compressed. @throws OciLayoutError OCI_ARCHIVE_COMPRESSION. */
+async function decompressor(file: string): Promise<Transform[]> {
+  const c = archiveCompression(file);
+  if (c === undefined) return [];
+  if (!c.read) {
+    throw new OciLayoutError('OCI_ARCHIVE_COMPRESSION', `read archive: ${file}: compressed with ${c.name} (magic bytes ${c.magic}), which is not read: decompress it first (gzip and zstd archives are read)`);
+  }
+  if (c.name === 'gzip') return [createGunzip({ chunkSize: 64 * 1024 })];
+  return [new (await import('./zstd-stream.js')).ZstdDecompressStream()];
+}
+
 /**
  * Read the archive at `file` into a new temporary directory under `tmpRoot` (default os.tmpdir()).
- * @throws OciLayoutError OCI_ARCHIVE_INVALID (malformed tar, oversized header, duplicate member).
+ * @throws OciLayoutError OCI_ARCHIVE_INVALID (malformed tar or compressed stream, oversized header, duplicate member),
+ *   OCI_ARCHIVE_COMPRESSION (a compression that is not read).
  */
 export async function readArchive(file: string, tmpRoot = tmpdir()): Promise<ArchiveContents> {
+  const stages = await decompressor(file);
   const tmpDir = mkdtempSync(join(tmpRoot, 'ct-archive-'));
   const files = new Map<string, ArchiveFile>();
   const links = new Map<string, { target: string; hard: boolean }>();
@@ -63,7 +117,7 @@ export async function readArchive(file: string, tmpRoot = tmpdir()): Promise<Arc
   let n = 0;
   const fail = (why: string, cause?: unknown): OciLayoutError =>
     new OciLayoutError('OCI_ARCHIVE_INVALID', `read archive: ${file}: ${why}`, {}, cause === undefined ? undefined : { cause });
-  const feed = feedTar(createReadStream(file), [scanner], extract);
+  const feed = feedTar(createReadStream(file), [...stages, scanner], extract);
   try {
     for await (const entry of extract) {
       const raw = raws.shift();

@@ -9,7 +9,8 @@ import { CtError } from './internal/ct-error.js';
  * failing size/digest verification. `digest` names the blob when there is one.
  * Codes: OCI_LAYOUT_INVALID, OCI_BLOB_MISSING, OCI_SIZE_MISMATCH, OCI_DIGEST_MISMATCH, OCI_DIFF_ID_MISMATCH,
  * OCI_MEDIA_TYPE_UNKNOWN, OCI_MEDIA_TYPE_MISMATCH, OCI_REF_NOT_FOUND, OCI_REF_AMBIGUOUS, OCI_REF_INVALID,
- * OCI_NO_MATCHING_PLATFORM, OCI_ARCHIVE_INVALID, OCI_BUNDLE_EXISTS.
+ * OCI_NO_MATCHING_PLATFORM, OCI_ARCHIVE_INVALID,
+ * OCI_ARCHIVE_COMPRESSION (an archive compressed in a way that is not read), OCI_BUNDLE_EXISTS.
  */
 export class OciLayoutError extends CtError {
   /** The blob concerned, when there is one. */
