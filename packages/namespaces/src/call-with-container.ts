@@ -3,8 +3,9 @@
  * 128 + signal, and kills the container when its caller dies) and `runContainerGuix` (Guix's positional
  * `run-container root mounts namespaces host-uids thunk`, returning the running container).
  *
- * Both keep every capability unless `options.capabilities` says otherwise, as Guix does (it has no capability
- * support; its tests need CAP_SYS_ADMIN for sethostname), where `runContainer` defaults to runc's set.
+ * Both keep every capability and the caller's session keyring unless `options` says otherwise, as Guix does (it
+ * has no capability support; its tests need CAP_SYS_ADMIN for sethostname), where `runContainer` defaults to
+ * runc's capability set and a new session keyring.
  *
  * Man pages: wait(2), prctl(2) (PR_SET_PDEATHSIG).
  */
@@ -33,7 +34,7 @@ export async function callWithContainer(
   const handle = await runContainer(
     {
       ...options, mounts, command: toCommandSpec(command), killOnParentDeath: options.killOnParentDeath ?? true,
-      capabilities: options.capabilities ?? 'all',
+      capabilities: options.capabilities ?? 'all', sessionKeyring: options.sessionKeyring ?? false,
     },
     {}, run,
   );
@@ -62,5 +63,6 @@ export function runContainerGuix(
     hostUids,
     command: toCommandSpec(command),
     capabilities: options.capabilities ?? 'all',
+    sessionKeyring: options.sessionKeyring ?? false,
   }, lifecycle, run);
 }

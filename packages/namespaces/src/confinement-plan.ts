@@ -1,12 +1,12 @@
 /**
  * The child steps of the confinement fields, grouped by where child-plan.ts puts them (runc's order):
- * early (cgroup placement pause, cgroup/time namespaces, oom_score_adj through the host's /proc, domainname,
+ * early (cgroup placement pause, cgroup/time namespaces, the session keyring, oom_score_adj through the host's /proc, domainname,
  * right after the id maps), after the root is ready (masked and read-only paths, resolved inside the new root),
  * process attributes before the id switch (rlimits, umask), then capabilities around the id switch, no_new_privs, the exec FIFO and
  * seccomp last. Without no_new_privs the filter is loaded before capabilities are dropped, since loading it
  * then needs CAP_SYS_ADMIN (seccomp(2)).
  *
- * Man pages: seccomp(2), cgroup_namespaces(7), time_namespaces(7), fifo(7), proc(5).
+ * Man pages: seccomp(2), cgroup_namespaces(7), time_namespaces(7), fifo(7), proc(5), keyrings(7), keyctl(2).
  */
 import { MS } from './internal/mount-flags.js';
 import { planMaskedPaths, planReadonlyPaths, type PathKind } from './masked-paths.js';
@@ -16,6 +16,15 @@ import { planRlimits, type Rlimit } from './rlimits.js';
 import type { CompiledSeccomp } from './seccomp/compile.js';
 import { isNewNamespace, type ResolvedContainerSpec } from './spec.js';
 import type { ClockOffset } from './confinement-spec.js';
+
+/**
+ * Permissions of the container's session keyring as runc leaves them: the kernel's default for a joined keyring
+ * (possessor all; user view, read, link: 0x3f130000) plus, with a new user namespace, "other" search (0x8), else
+ * user search (0x80000) (runc's getSessionRingParams and ModKeyringPerm).
+ */
+export function sessionKeyringPerm(newUserNamespace: boolean): number {
+  return 0x3f130000 | (newUserNamespace ? 0x8 : 0x80000);
+}
 
 /** The wait label where the parent moves the child into its cgroup. */
 export const CGROUP_WAIT_LABEL = 'cgroup';
@@ -51,6 +60,13 @@ export function planEarlySteps(spec: ResolvedContainerSpec, cgroupPause: boolean
       planned({ op: 'writeProcSelf', file: 'timens_offsets', data: offsetLine('monotonic', offsets.monotonic) + offsetLine('boottime', offsets.boottime) },
         'write', '/proc/self/timens_offsets'),
     );
+  }
+  // runc's init joins its new session keyring first thing; ours right after the id maps and cgroup placement.
+  const keyring = spec.confinement.sessionKeyring;
+  if (keyring !== undefined) {
+    const perm = sessionKeyringPerm(isNewNamespace(spec, 'user'));
+    steps.push(planned({ op: 'sessionKeyring', ...(keyring === '' ? {} : { name: keyring }), perm },
+      'join session keyring', keyring === '' ? '_ses' : keyring));
   }
   // Written while the host's /proc is still mounted: the container may have none.
   const oom = spec.confinement.oomScoreAdj;

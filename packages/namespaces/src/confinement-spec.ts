@@ -39,6 +39,13 @@ export interface ConfinementSpec {
    * behaviour, the default of the Guix-shaped wrappers `callWithContainer`, `runContainerGuix`, `evalInContainer`).
    */
   readonly capabilities?: CapabilitySpec;
+  /**
+   * The session keyring (keyrings(7)): by default a new anonymous one ("_ses", runc's default of a new keyring per
+   * container); a name makes a new keyring of that name (runc names it after the container id; an existing one
+   * of that name the process may join is joined); false keeps the caller's (runc --no-new-keyring, Guix). A
+   * kernel without keyrings (ENOSYS) or a full key quota (EDQUOT) gives a warning, not a failure.
+   */
+  readonly sessionKeyring?: string | false;
   /** PR_SET_NO_NEW_PRIVS before exec (default false). */
   readonly noNewPrivileges?: boolean;
   /** The command's umask (default: inherited). */
@@ -81,6 +88,8 @@ export interface ConfinementSpec {
 /** The confinement after checks (each field means what the ConfinementSpec field says; `capabilities` undefined = 'all'). */
 export interface ResolvedConfinement {
   readonly capabilities: CapabilityMasks | undefined;
+  /** undefined: none (keep the caller's); '' a new anonymous keyring; else its name. */
+  readonly sessionKeyring: string | undefined;
   readonly noNewPrivileges: boolean;
   readonly umask: number | undefined;
   readonly additionalGids: readonly number[];
@@ -135,8 +144,13 @@ export function resolveConfinement(spec: ConfinementSpec, isNew: (kind: Namespac
     if (!spec.execWrapper.path.startsWith('/')) throw new ContainerSpecError('execWrapper.path', `not an absolute path: ${spec.execWrapper.path}`);
     if (spec.execWrapper.argv.length === 0) throw new ContainerSpecError('execWrapper.argv', 'empty (argv[0] is needed)');
   }
+  const keyring = spec.sessionKeyring;
+  if (keyring !== undefined && keyring !== false && (typeof keyring !== 'string' || keyring === '' || keyring.includes('\0') || keyring.length > 4095)) {
+    throw new ContainerSpecError('sessionKeyring', 'not false or a non-empty name without NUL (at most 4095 bytes)');
+  }
   return {
     capabilities: resolveCapabilities(spec.capabilities ?? DEFAULT_CAPABILITY_SETS),
+    sessionKeyring: keyring === false ? undefined : keyring ?? '',
     noNewPrivileges: spec.noNewPrivileges ?? false,
     umask: spec.umask,
     additionalGids: spec.additionalGids ?? [],

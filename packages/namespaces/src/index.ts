@@ -65,7 +65,7 @@ export {
   type SeccompRule, validateSeccompProfile,
 } from './seccomp/profile.js';
 export { compileSeccomp, SECCOMP_RET, type CompiledSeccomp } from './seccomp/compile.js';
-export { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL } from './confinement-plan.js';
+export { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL, sessionKeyringPerm } from './confinement-plan.js';
 export {
   NODE_CGROUP_FS, readOwnCgroups, validateCgroupSpec,
   type CgroupDirs, type CgroupFs, type CgroupResources, type CgroupSpec, type ContainerCgroup,

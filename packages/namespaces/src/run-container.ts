@@ -237,6 +237,8 @@ export async function runContainer(
     relay.attach(child);
     execed = await driveChild({ sys, child, described, lifecycle, idMaps, options, cgroup });
     describedSteps = described;
+    // Steps the child went on after (a session keyring the kernel has none of, or over quota).
+    for (const w of child.warnings ?? []) warn(`${describeChildFailure(w, described, child.pid).message} (ignored)`);
   } catch (error) {
     if (fifoFd !== undefined) closeSync(fifoFd);
     if (child !== undefined) {

@@ -36,12 +36,19 @@ describe('confinement in the child plan', () => {
       assert.ok(i >= 0, op);
       return i;
     };
-    const order = ['oomScoreAdj', 'pivotRoot', 'mount', 'rlimit', 'umask', 'chdir', 'setresuid', 'capabilities', 'noNewPrivs',
+    const order = ['wait:id-maps', 'sessionKeyring', 'oomScoreAdj', 'pivotRoot', 'mount', 'rlimit', 'umask', 'chdir', 'setresuid', 'capabilities', 'noNewPrivs',
       'wait:created', 'waitFifo', 'closeFrom', 'seccomp', 'exec'];
     const positions = order.map((op) => (op === 'mount' ? steps.indexOf('mount', at('pivotRoot')) : at(op)));
     assert.ok(at('oomScoreAdj') < steps.indexOf('mount'), 'oom_score_adj through the host /proc, before any mount');
     assert.deepEqual([...positions].sort((a, b) => a - b), positions, steps.join(' '));
     assert.equal(steps.at(-2), 'seccomp');
+  });
+
+  it('buildChildPlan, session keyring: a new anonymous one by default, named, or none with false', () => {
+    const keyringSteps = (spec: ReturnType<typeof base>) => buildChildPlan(spec, ctx(spec)).plan.steps.filter((s) => s.op === 'sessionKeyring');
+    assert.deepEqual(keyringSteps(base({})), [{ op: 'sessionKeyring', perm: 0x3f130008 }]);
+    assert.deepEqual(keyringSteps(base({ sessionKeyring: '_ses.box', namespaces: ['mnt', 'pid'] })), [{ op: 'sessionKeyring', name: '_ses.box', perm: 0x3f1b0000 }]);
+    assert.deepEqual(keyringSteps(base({ sessionKeyring: false })), []);
   });
 
   it('buildChildPlan, without no_new_privs seccomp is loaded before the capabilities are dropped', () => {
