@@ -127,6 +127,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
         // the container sees its sockets as its own (runc does the same)
         extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
         relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg), cgroupRoot: cgroupRootFromEnv(env),
+        noNewKeyring: options.noNewKeyring === true,
       });
       const stat = readProcStat(init.pid);
       if (stat === undefined) throw new RuntimeError('ESETUP', `create: init ${init.pid} exited before exec`);
@@ -134,6 +135,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       const record: ContainerRecord = {
         ...rest, pid: init.pid, initStartTime: String(stat.startTime),
         ...recordCgroup(init.cgroup, cgroupRootFromEnv(env)),
+        ...(options.noNewKeyring === true ? { noNewKeyring: true as const } : {}),
         ...(Object.keys(config.hooks).length > 0 ? { hooks: config.hooks } : {}),
       };
       writeRecord(paths, record);

@@ -26,6 +26,7 @@ import { readConfinement } from './config/config-confinement.js';
 import { asObject } from './config/json-fields.js';
 import { raisableAmbient, rlimitsOf } from './config/to-container-spec.js';
 import { deriveStatus } from './container-status.js';
+import { sessionKeyringName } from './container-launch.js';
 import { ConfigError, RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';
 import { containerPaths, readRecord, writeFileAtomic } from './state-store.js';
 
@@ -158,16 +159,11 @@ function execSteps(config: BundleConfig, p: ConfigProcess, caps: CapabilitySets 
 }
 
 /**
- * The exec'd process's host pid: enter() forks again to join a pid namespace, and its handle is the middle process
- * (it relays signals and the exit status), so the program is that process's one child (runc writes that pid too).
+ * The exec'd process's host pid: enter() forks again to join a pid namespace, and its handle is then the middle
+ * process (it relays signals and the exit status); `innerPid` is the program's (runc writes that pid too).
  */
-function execedPid(pid: number): number {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((x) => x !== '');
-    return children.length === 1 ? Number(children[0]) : pid;
-  } catch {
-    return pid;
-  }
+function execedPid(child: ChildHandle): number {
+  return child.innerPid ?? child.pid;
 }
 
 function joinCgroups(dirs: readonly string[], pid: number): void {
@@ -211,8 +207,11 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   // detached: the exec'd process must outlive the middle process enter() keeps for a pid namespace (below), so it
   // drops the parent-death signal tied to that process first
   const detachSteps: Step[] = options.detach === true ? [{ op: 'pdeathsig', signal: 0 }] : [];
+  // the container's session keyring, as runc's setns init joins it (made by the init unless --no-new-keyring)
+  const keyring: Step[] = record.noNewKeyring === true ? [] : [{ op: 'sessionKeyring', name: sessionKeyringName(id) }];
   const steps: Step[] = [
-    ...detachSteps, ...(cgroups.length > 0 ? [{ op: 'wait', label: 'cgroup' } as const] : []), ...execSteps(config, p, caps, record.pid, options, warn),
+    ...detachSteps, ...(cgroups.length > 0 ? [{ op: 'wait', label: 'cgroup' } as const] : []), ...keyring,
+    ...execSteps(config, p, caps, record.pid, options, warn),
   ];
   const extra = options.preserveFds ?? 0;
   const fds = [0, 1, 2, ...Array.from({ length: extra }, (_, i) => 3 + i)].map((fd) => ({ from: fd, to: fd }));
@@ -227,14 +226,14 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
     for (;;) {
       const event = await child.nextEvent();
       if (event.kind === 'exec') break;
-      if (event.label === 'cgroup') joinCgroups(cgroups, execedPid(child.pid));
+      if (event.label === 'cgroup') joinCgroups(cgroups, execedPid(child));
       child.release();
     }
   } catch (err) {
     await child.wait().catch(() => undefined);
     throw new RuntimeError('ESETUP', `exec: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const pid = execedPid(child.pid);
+  const pid = execedPid(child);
   if (options.pidFile !== undefined) {
     try {
       writeFileAtomic(resolve(options.pidFile), String(pid), 0o644);

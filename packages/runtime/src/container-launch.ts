@@ -48,6 +48,8 @@ export interface LaunchOptions {
   readonly consoleSocket?: string | undefined;
   /** The cgroupfs root (container-cgroup.ts: /sys/fs/cgroup, or CT_CGROUP_ROOT in tests). */
   readonly cgroupRoot: string;
+  /** --no-new-keyring: keep the caller's session keyring instead of joining `_ses.<id>`. */
+  readonly noNewKeyring: boolean;
 }
 
 /** The launched init. */
@@ -71,6 +73,11 @@ export function cgroupName(cgroupsPath: string | undefined, id: string): string 
   const parts = cgroupsPath.includes(':') ? cgroupsPath.split(':').slice(1) : cgroupsPath.split('/');
   const name = parts.filter((p) => p !== '' && p !== '.' && p !== '..').join('-');
   return name === '' ? `ct-${id}` : name;
+}
+
+/** runc's session keyring name for a container (made by the init, joined by exec'd processes). */
+export function sessionKeyringName(id: string): string {
+  return `_ses.${id}`;
 }
 
 /**
@@ -152,7 +159,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     ? config : { ...config, process: { ...config.process, env: [...config.process.env, ...options.extraEnv] } };
   const spec = toContainerSpec(withEnv, {
     rootless: options.rootless, euid: process.geteuid?.() ?? 0, extraFds: options.extraFds,
-    relaySignals: options.relaySignals, warn: options.warn,
+    relaySignals: options.relaySignals, warn: options.warn, sessionKeyring: options.noNewKeyring ? false : sessionKeyringName(options.id),
   });
   const resources = config.confinement.resources;
   // the container's cgroup: always as real root (in every v1 hierarchy with the freezer, as runc, so update and pause

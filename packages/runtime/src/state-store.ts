@@ -45,6 +45,8 @@ export interface ContainerRecord {
   readonly cgroupVersion?: 'v1' | 'v2';
   /** The cgroupfs root when it was not /sys/fs/cgroup at create (CT_CGROUP_ROOT, tests only). */
   readonly cgroupRoot?: string;
+  /** Created with --no-new-keyring: exec'd processes keep the caller's session keyring too. */
+  readonly noNewKeyring?: true;
   /** config.json's hooks, for start and delete (only when there are some). */
   readonly hooks?: Hooks;
 }

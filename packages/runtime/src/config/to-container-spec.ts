@@ -31,6 +31,11 @@ export interface ConversionContext {
   readonly relaySignals: boolean;
   /** Where notes on what is not applied go (debug level: engines parse our log, so no noise on success). */
   readonly warn: (message: string) => void;
+  /**
+   * The session keyring the container joins: runc's `_ses.<id>` (a new one, made by its first joiner), or false
+   * to keep the caller's (`--no-new-keyring`). Absent: false.
+   */
+  readonly sessionKeyring?: string | false;
 }
 
 const kinds: Readonly<Record<OciNamespaceType, NamespaceKind>> = {
@@ -193,6 +198,7 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
     stdio: [0, 1, 2],
     extraFds: Array.from({ length: ctx.extraFds }, (_, i) => ({ from: 3 + i, to: 3 + i })),
     writeEtcHosts: false,
+    sessionKeyring: ctx.sessionKeyring ?? false,
     ...confinement(config, process, ctx),
   };
 }
