@@ -6,25 +6,15 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireFeature } from '@ct/test-utils';
+import { repoRoot, requireFeature } from '@ct/test-utils';
 import { callWithContainer, ContainerSpecError, runContainer } from '../../src/index.js';
 import { guardContainers, runCaptured, toolSpec } from './helpers.js';
 
-const KEYPROBE_C = `#include <stdio.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-int main(void) {
-  char d[256] = "?";
-  long id = syscall(SYS_keyctl, 0L /* GET_KEYRING_ID */, -3L /* session */, 0L);
-  long n = syscall(SYS_keyctl, 6L /* DESCRIBE */, -3L, d, (long)sizeof d - 1);
-  if (n > 0 && n < (long)sizeof d) d[n] = 0;
-  printf("%ld %s\\n", id, d);
-  return 0;
-}
-`;
+/** The keyring probe's C source (shared with the other keyring suites). */
+const KEYPROBE_C = join(repoRoot(), 'packages/syscalls/test/fixtures/keyprobe.c');
 const INSIDE = '/bin/keyprobe';
 
 describe('session keyring, from inside the container', function () {
@@ -34,9 +24,8 @@ describe('session keyring, from inside the container', function () {
     guardContainers(this);
     requireFeature(this, existsSync('/usr/bin/gcc'), 'gcc (to build the keyring probe)');
     dir = mkdtempSync(join(tmpdir(), 'ct-keyring-'));
-    writeFileSync(join(dir, 'keyprobe.c'), KEYPROBE_C);
-    probe = join(dir, 'keyprobe');
-    execFileSync('gcc', ['-static', '-O1', '-o', probe, join(dir, 'keyprobe.c')]);
+        probe = join(dir, 'keyprobe');
+    execFileSync('gcc', ['-static', '-O1', '-o', probe, KEYPROBE_C]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

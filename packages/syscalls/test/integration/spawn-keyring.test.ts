@@ -6,24 +6,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireFeature } from '@ct/test-utils';
+import { repoRoot, requireFeature } from '@ct/test-utils';
 import { SyscallError, type Step } from '../../src/index.js';
 import { runCaptured, scratch, spawnCaptured } from './spawn-helpers.js';
 
-const KEYPROBE_C = `#include <stdio.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-int main(void) {
-  char d[256] = "?";
-  long id = syscall(SYS_keyctl, 0L /* GET_KEYRING_ID */, -3L /* session */, 0L);
-  long n = syscall(SYS_keyctl, 6L /* DESCRIBE */, -3L, d, (long)sizeof d - 1);
-  if (n > 0 && n < (long)sizeof d) d[n] = 0;
-  printf("%ld %s\\n", id, d);
-  return 0;
-}
-`;
+/** The keyring probe's C source (shared with the other keyring suites). */
+const KEYPROBE_C = join(repoRoot(), 'packages/syscalls/test/fixtures/keyprobe.c');
 
 const SYS_KEYCTL_X86_64 = 250;
 /** A seccomp filter (x86_64) failing keyctl with `errno`, allowing everything else. */
@@ -51,9 +41,8 @@ describe('spawn, session keyring', function () {
   before(function () {
     requireFeature(this, existsSync('/usr/bin/gcc'), 'gcc (to build the keyring probe)');
     ({ dir, cleanup } = scratch('ct-keyring-'));
-    writeFileSync(join(dir, 'keyprobe.c'), KEYPROBE_C);
-    probe = join(dir, 'keyprobe');
-    execFileSync('gcc', ['-O1', '-o', probe, join(dir, 'keyprobe.c')]);
+        probe = join(dir, 'keyprobe');
+    execFileSync('gcc', ['-O1', '-o', probe, KEYPROBE_C]);
   });
   after(() => cleanup());
   const exec = (): Step => ({ op: 'exec', path: probe, argv: ['keyprobe'], env: [], search: false });
