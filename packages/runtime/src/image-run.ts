@@ -18,6 +18,7 @@ import { RuntimeError, systemError } from './errors.js';
 import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
 import { writeImageRunConfig, type ImageRunFlags, type RunRoot } from './image-run-config.js';
 import { checkContainerId, ensureStateRoot } from './state-store.js';
+import type { ContainerRoot } from '@ct/oci/store';
 
 export type { ImageRunFlags } from './image-run-config.js';
 export type { StorageDriver } from './image-run-copy.js';
@@ -106,19 +107,30 @@ async function pullStoreImage(image: string, storageRoot: string, showProgress: 
   }
 }
 
-/** The store digest of `image`: a store name or digest, a path (imported first), else pulled as `pull` says. */
-async function resolveStoreImage(oci: typeof import('@ct/oci/store'), image: string, storageRoot: string, options: ImageRunOptions): Promise<string> {
-  const pull = options.pull ?? 'missing';
-  if (pull !== 'always') {
-    const known = oci.matchImage(await oci.listImages({ storageRoot }), image);
-    if (known !== undefined) return known.digest;
-  }
+/** The store digest of `image` once it is a path (imported) or pulled as `pull` says; else `image` as it is. */
+async function obtainImage(image: string, storageRoot: string, options: ImageRunOptions): Promise<string> {
+  const oci = await import('@ct/oci/store');
   if (isImagePath(oci, image)) {
     // the import path (tar, unpack) is loaded only here: a run of a stored image never loads it
     return (await (await import('@ct/oci')).importImage(image, { storageRoot })).image.digest;
   }
-  if (pull === 'never') return image; // createContainerRoot reports STORE_IMAGE_NOT_FOUND
+  if (options.pull === 'never') return image; // createContainerRoot reports STORE_IMAGE_NOT_FOUND
   return pullStoreImage(image, storageRoot, options.showPullProgress === true);
+}
+
+/**
+ * The container root of `id` from `options.image`. A stored image (the warm path) costs one store lookup, made
+ * by createContainerRoot itself; only when the store has no such image is it imported or pulled.
+ */
+async function imageRoot(oci: typeof import('@ct/oci/store'), id: string, storageRoot: string, options: ImageRunOptions): Promise<ContainerRoot> {
+  if (options.pull !== 'always') {
+    try {
+      return await oci.createContainerRoot(options.image, id, { storageRoot });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'STORE_IMAGE_NOT_FOUND') throw err;
+    }
+  }
+  return oci.createContainerRoot(await obtainImage(options.image, storageRoot, options), id, { storageRoot });
 }
 
 /** Run the prepared bundle with a pty (image-run-tty.ts): the master's output is our stdout, our stdin its input. */
@@ -128,7 +140,11 @@ async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, 
   try {
     const status = runContainer(ctx, id, { bundle, keep, consoleSocket: listener.path });
     const master = await Promise.race([listener.master(), status.then(() => undefined)]);
-    if (master !== undefined) await tty.relayTerminal(master, status);
+    if (master !== undefined) {
+      // our terminal may have been resized since its size went into config.json (process.consoleSize)
+      if (process.stdout.isTTY) await tty.setWindowSize(master, tty.terminalSize());
+      await tty.relayTerminal(master, status);
+    }
     return await status;
   } finally {
     listener.close();
@@ -168,18 +184,15 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   const bundle = imageBundleDir(ctx, id);
   const oci = await import('@ct/oci/store');
   const storageRoot = options.storageRoot ?? oci.defaultStorageRoot();
-  const digest = await resolveStoreImage(oci, options.image, storageRoot, options);
-  try {
-    mkdirSync(bundle, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw systemError('container run: create bundle dir', bundle, err);
-  }
+  const root = await imageRoot(oci, id, storageRoot, options);
   const keep = options.detach === true || options.keep === true;
-  let rootMade = false;
   try {
-    const root = await oci.createContainerRoot(digest, id, { storageRoot });
-    rootMade = true;
-    writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: digest }));
+    try {
+      mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw systemError('container run: create bundle dir', bundle, err);
+    }
+    writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: root.image.digest }));
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     const initPath = options.init === true ? (await import('@ct/namespaces')).initProgramPath() : undefined;
     const writeConfig = (runRoot: RunRoot): void => writeImageRunConfig({
@@ -202,12 +215,15 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     }
   } catch (err) {
     // a detached container that never ran has no monitor to leave its bundle to
-    if (options.detach === true && rootMade) await removeImageBundle(ctx, id, bundle);
+    if (options.detach === true) {
+      await oci.removeContainerRoot(id, { storageRoot });
+      rmSync(bundle, { recursive: true, force: true });
+    }
     throw err;
   } finally {
     if (!keep) {
       // usually done already by the delete of runContainer (removeImageBundle)
-      if (rootMade && existsSync(oci.containerDir(id, { storageRoot }))) await oci.removeContainerRoot(id, { storageRoot });
+      if (existsSync(oci.containerDir(id, { storageRoot }))) await oci.removeContainerRoot(id, { storageRoot });
       rmSync(bundle, { recursive: true, force: true });
     }
   }

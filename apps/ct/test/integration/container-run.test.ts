@@ -178,7 +178,8 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.deepEqual(readdirSync(join(store, 'containers')), [], 'and the container root');
     });
     it('container run -d, outlives its caller; ps, logs, exit status, stop and rm', async () => {
-      const d = run(['-d', 'busybox', 'sh', '-c', 'echo out; echo err >&2; sleep 1; exit 4']);
+      // long enough to be seen running by a `ps` started after `run -d` returns, on a loaded machine too
+      const d = run(['-d', 'busybox', 'sh', '-c', 'echo out; echo err >&2; sleep 4; exit 4']);
       assert.equal(d.status, 0, d.stderr);
       const id = d.stdout.trim();
       assert.match(id, /^ct-[0-9a-f]{12}$/);

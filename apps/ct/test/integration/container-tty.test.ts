@@ -5,6 +5,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { requireFeature } from '@ct/test-utils';
 import { useImageSuite } from './container-run-harness.js';
 import { ctBin } from './runtime-harness.js';
@@ -16,13 +19,17 @@ function defineSuite(title: string, rootless: boolean): void {
 
     it('container run -it, a window size change of our terminal reaches the container\'s pty', function () {
       requireFeature(this, spawnSync('script', ['--version']).status === 0, 'script (util-linux) is not installed');
-      const ctLine = [process.execPath, ctBin, '--root', s.root, 'container', 'run', '--storage-root', s.store, '-it', '--rm', 'busybox',
-        'sh', '-c', 'stty size; trap "echo winch" WINCH; sleep 3; stty size'].map((a) => `'${a}'`).join(' ');
-      // the pty of script(1) is ours: start at 33x91, resize it to 50x120 while the container sleeps
-      const inner = `stty cols 91 rows 33; (sleep 1.5; stty cols 120 rows 50 < /dev/tty) & ${ctLine}`;
+      // the container says when its trap is set (a file in a shared dir); only then is the pty resized
+      const sync = mkdtempSync(join(tmpdir(), 'ct-tty-sync-'));
+      chmodSync(sync, 0o777);
+      const ctLine = [process.execPath, ctBin, '--root', s.root, 'container', 'run', '--storage-root', s.store, '-it', '--rm', '-v', `${sync}:/sync`,
+        'busybox', 'sh', '-c', 'trap "echo winch" WINCH; stty size; touch /sync/ready; sleep 3; stty size'].map((a) => `'${a}'`).join(' ');
+      // the pty of script(1) is ours: start at 33x91, resize it to 50x120 once the container is ready
+      const inner = `stty cols 91 rows 33; (while [ ! -e ${sync}/ready ]; do sleep 0.1; done; stty cols 120 rows 50 < /dev/tty) & ${ctLine}`;
       const env = ['env', 'TMPDIR=/tmp', 'HOME=/tmp', ...(s.user !== undefined ? [`XDG_RUNTIME_DIR=${s.user.runtimeDir}`] : [])];
       const cmd = [...(s.user !== undefined ? ['runuser', '-u', 'ctci', '--'] : []), ...env, 'script', '-qec', inner, '/dev/null'];
       const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000, cwd: '/' });
+      rmSync(sync, { recursive: true, force: true });
       assert.equal(r.status, 0, r.stderr + r.stdout);
       // script(1) passes its stdin's EOF (/dev/null) as a byte ct relays: the container's pty echoes it as ^@
       const lines = r.stdout.replace(/\r|\^@/g, '').split('\n').filter((l) => l !== '');
