@@ -1,7 +1,8 @@
 /**
  * Argument comparisons of seccomp rules in classic BPF: each OCI comparison (EQ, NE, LT, LE, GT, GE, MASKED_EQ,
- * unsigned 64-bit) as checks on the two 32-bit halves of `seccomp_data.args[i]`, high word first. On a 32-bit ABI
- * (i386) only the low words are compared (the kernel zero-extends 32-bit arguments; libseccomp does the same).
+ * unsigned 64-bit) as checks on the two 32-bit halves of `seccomp_data.args[i]`, high word first. On the 32-bit
+ * ABIs (i386, and x32 whose longs and pointers are 32 bits) only the low words are compared, operands truncated,
+ * as libseccomp does.
  *
  * Man pages: seccomp(2) (struct seccomp_data), seccomp_rule_add(3) (the comparison operators).
  */
@@ -16,14 +17,15 @@ const hi = (v: bigint): number => Number((v >> 32n) & 0xffffffffn);
 
 /**
  * Emit one comparison at the current position: falls through when it holds, jumps to `fail` otherwise.
- * `wide`: compare 64 bits (x86_64, x32); else the low 32 bits only (i386). Leaves A clobbered.
+ * `wide`: compare 64 bits (x86_64); else the low 32 bits only (i386, x32). Leaves A clobbered.
  */
 export function emitArg(p: BpfProgram, arg: SeccompArg, fail: number, wide: boolean): void {
   const loOff = OFFSET_ARGS + 8 * arg.index; // little-endian: the low word first
   const hiOff = loOff + 4;
   const v = arg.value;
   if (arg.op === 'SCMP_CMP_MASKED_EQ') {
-    const want = arg.valueTwo ?? 0n;
+    // (arg & mask) == (valueTwo & mask): valueTwo's bits outside the mask are ignored, as libseccomp does
+    const want = (arg.valueTwo ?? 0n) & v;
     if (wide) p.load(hiOff).and(hi(v)).jump(BPF.JEQ_K, hi(want), 0, fail);
     p.load(loOff).and(lo(v)).jump(BPF.JEQ_K, lo(want), 0, fail);
     return;

@@ -20,7 +20,7 @@ import { BPF, BpfProgram } from './bpf.js';
 import {
   SECCOMP_FLAG_BITS, type SeccompAction, type SeccompArch, type SeccompProfile,
 } from './profile.js';
-import { type Outcome, type Outcomes, resolveRules } from './rules.js';
+import { type AbiTable, type Outcome, type Outcomes, resolveRules } from './rules.js';
 import { I386_SYSCALLS, X32_SYSCALLS, X86_64_SYSCALLS } from './syscall-table.generated.js';
 import { type Interval, partition, TreeEmitter } from './tree.js';
 
@@ -60,8 +60,9 @@ export function actionValue(action: SeccompAction, errnoRet: number | undefined)
   }
 }
 
-const TABLES: readonly (readonly [SeccompArch, Readonly<Record<string, number>>])[] = [
-  ['SCMP_ARCH_X86_64', X86_64_SYSCALLS], ['SCMP_ARCH_X86', I386_SYSCALLS], ['SCMP_ARCH_X32', X32_SYSCALLS],
+const TABLES: readonly (readonly [SeccompArch, AbiTable])[] = [
+  ['SCMP_ARCH_X86_64', { table: X86_64_SYSCALLS, wide: true }], ['SCMP_ARCH_X86', { table: I386_SYSCALLS, wide: false }],
+  ['SCMP_ARCH_X32', { table: X32_SYSCALLS, wide: false }],
 ];
 const CACHE_SIZE = 8;
 const cache = new Map<string, CompiledSeccomp>();
@@ -119,11 +120,11 @@ function compileUncached(profile: SeccompProfile): CompiledSeccomp {
       { start: X32_SYSCALL_BIT, outcome: arches.has('SCMP_ARCH_X32') ? dflt : kill },
     ];
     p.label(x86).load(OFFSET_NR);
-    trees.emit(partition(base, entries), true);
+    trees.emit(partition(base, entries));
   }
   if (i386 !== undefined) {
     p.label(i386).load(OFFSET_NR);
-    trees.emit(partition([{ start: 0, outcome: dflt }], of('SCMP_ARCH_X86')), false);
+    trees.emit(partition([{ start: 0, outcome: dflt }], of('SCMP_ARCH_X86')));
   }
   for (const [value, label] of rets) p.label(label).ret(value);
   const flags = (profile.flags ?? []).reduce((bits, flag) => bits | SECCOMP_FLAG_BITS[flag], 0);

@@ -12,7 +12,10 @@ export type SeccompAction =
   | 'SCMP_ACT_KILL' | 'SCMP_ACT_KILL_THREAD' | 'SCMP_ACT_KILL_PROCESS' | 'SCMP_ACT_TRAP' | 'SCMP_ACT_ERRNO'
   | 'SCMP_ACT_TRACE' | 'SCMP_ACT_LOG' | 'SCMP_ACT_ALLOW';
 
-/** Argument comparisons (unsigned 64-bit; MASKED_EQ: `(arg & value) == valueTwo`). */
+/**
+ * Argument comparisons, unsigned 64-bit (32-bit on i386 and x32, as libseccomp); MASKED_EQ:
+ * `(arg & value) == (valueTwo & value)` (libseccomp ignores valueTwo's bits outside the mask).
+ */
 export type SeccompOperator =
   | 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_EQ' | 'SCMP_CMP_GE' | 'SCMP_CMP_GT'
   | 'SCMP_CMP_MASKED_EQ';

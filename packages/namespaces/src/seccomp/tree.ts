@@ -50,11 +50,11 @@ export class TreeEmitter {
     private readonly deflt: number,
   ) {}
 
-  /** At the current position with A = the syscall number: decide among `intervals` (a partition). `wide`: 64-bit args. */
-  emit(intervals: readonly Interval[], wide: boolean): void {
+  /** At the current position with A = the syscall number: decide among `intervals` (a partition). */
+  emit(intervals: readonly Interval[]): void {
     const only = intervals.length === 1 ? intervals[0] : undefined;
     if (only?.outcome.kind === 'ret') this.p.ret(only.outcome.value);
-    else this.range(intervals, 0, intervals.length - 1, wide);
+    else this.range(intervals, 0, intervals.length - 1);
   }
 
   /** Where a jump to the subtree of intervals lo..hi goes: a shared ret, or `inline` (code to be emitted). */
@@ -64,12 +64,12 @@ export class TreeEmitter {
     return undefined;
   }
 
-  private range(intervals: readonly Interval[], lo: number, hi: number, wide: boolean): void {
+  private range(intervals: readonly Interval[], lo: number, hi: number): void {
     if (lo === hi) {
       const iv = intervals[lo];
       if (iv === undefined) throw new Error('seccomp: empty interval range');
       if (iv.outcome.kind === 'ret') this.p.ja(this.retLabel(iv.outcome.value));
-      else this.rules(iv.outcome.rules, wide);
+      else this.rules(iv.outcome);
       return;
     }
     const mid = (lo + hi + 1) >> 1;
@@ -77,15 +77,15 @@ export class TreeEmitter {
     const right = this.target(intervals, mid, hi);
     const rightLabel = right ?? this.p.newLabel();
     this.p.jump(BPF.JGE_K, intervals[mid]?.start ?? 0, rightLabel, left ?? 0);
-    if (left === undefined) this.range(intervals, lo, mid - 1, wide);
+    if (left === undefined) this.range(intervals, lo, mid - 1);
     if (right === undefined) {
       this.p.label(rightLabel);
-      this.range(intervals, mid, hi, wide);
+      this.range(intervals, mid, hi);
     }
   }
 
   /** The argument rules of one number in order, each falling to the next when a check fails, then the default. */
-  private rules(rules: Extract<Outcome, { kind: 'args' }>['rules'], wide: boolean): void {
+  private rules({ rules, wide }: Extract<Outcome, { kind: 'args' }>): void {
     for (const rule of rules) {
       const next = this.p.newLabel();
       for (const arg of rule.args) emitArg(this.p, arg, next, wide);

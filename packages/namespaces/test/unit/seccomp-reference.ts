@@ -62,7 +62,7 @@ function holds(arg: SeccompArg, raw: bigint, wide: boolean): boolean {
     case 'SCMP_CMP_LE': return a <= v;
     case 'SCMP_CMP_GT': return a > v;
     case 'SCMP_CMP_GE': return a >= v;
-    case 'SCMP_CMP_MASKED_EQ': return (a & v) === ((arg.valueTwo ?? 0n) & m);
+    case 'SCMP_CMP_MASKED_EQ': return (a & v) === ((arg.valueTwo ?? 0n) & v); // libseccomp masks valueTwo too
   }
 }
 
@@ -74,13 +74,14 @@ export function referenceDecision(profile: SeccompProfile, d: SeccompData): numb
   if (abi === undefined || !listed.includes(abi.arch)) return SECCOMP_RET.KILL_PROCESS;
   const deflt = retWord(profile.defaultAction, profile.defaultErrnoRet);
   const names = namesOf(abi).get(nr) ?? new Set<string>();
+  const wide = abi.arch === 'SCMP_ARCH_X86_64'; // i386 and x32: the low words (libseccomp's reading)
+  const alwaysHolds = (a: SeccompArg): boolean => a.op === 'SCMP_CMP_MASKED_EQ' && (a.value & (wide ? M64 : M32)) === 0n;
   const rules = (profile.syscalls ?? [])
     .filter((r) => r.names.some((n) => names.has(n)))
-    .map((r) => ({ args: r.args ?? [], value: retWord(r.action, r.errnoRet) }))
+    .map((r) => ({ args: (r.args ?? []).filter((a) => !alwaysHolds(a)), value: retWord(r.action, r.errnoRet) }))
     .filter((r) => r.value !== deflt);
   const unconditional = rules.find((r) => r.args.length === 0);
   if (unconditional !== undefined) return unconditional.value;
-  const wide = abi.arch !== 'SCMP_ARCH_X86';
   const match = rules.find((r) => r.args.every((a) => holds(a, d.args?.[a.index] ?? 0n, wide)));
   return match?.value ?? deflt;
 }
