@@ -8,7 +8,7 @@
  *
  * Man pages: fifo(7), open(2) (O_NONBLOCK on FIFOs).
  */
-import { constants, openSync, rmSync } from 'node:fs';
+import { constants, openSync, readSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { RuntimeContext } from './context.js';
 import { deriveStatus, isInitAlive } from './container-status.js';
@@ -21,6 +21,15 @@ import { containerPaths, readRecord } from './state-store.js';
 /** How long start waits for the init to take the FIFO handshake. */
 const handshakeTimeoutMs = 10_000;
 
+/** Whether the init's byte is in the FIFO (a non-blocking read; the socket has not consumed it yet). */
+function byteWaiting(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1)) === 1;
+  } catch {
+    return false; // EAGAIN: nothing written
+  }
+}
+
 function awaitHandshake(fd: number, alive: () => boolean): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const sock = new Socket({ fd, readable: true, writable: false });
@@ -32,7 +41,8 @@ function awaitHandshake(fd: number, alive: () => boolean): Promise<void> {
       else reject(err);
     };
     const timer = setInterval(() => {
-      if (!alive()) done(new RuntimeError('ENOTRUNNING', 'start: the container init exited before it was started'));
+      // a quick program may have taken the handshake and exited before the byte's 'data' event came: read it here
+      if (!alive()) done(byteWaiting(fd) ? undefined : new RuntimeError('ENOTRUNNING', 'start: the container init exited before it was started'));
       else if (Date.now() - started > handshakeTimeoutMs) done(new RuntimeError('ESETUP', 'start: exec fifo: the init did not answer'));
     }, 20);
     sock.once('data', () => done());

@@ -35,12 +35,12 @@ function fakeCgroupfs(): { root: string; parent: string } {
   return { root, parent };
 }
 
-function ctAsync(root: string, args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function ctAsync(root: string, args: readonly string[], onOutput?: () => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [ctBin, '--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); onOutput?.(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
@@ -122,8 +122,11 @@ describe('ct on cgroup v2 (fake cgroupfs) @root', () => {
         pids: { current: 3, limit: 5 },
       });
       // an oom event when oom_kill rises; the stream ends when the container stops
-      const events = ctAsync(stateRoot, ['events', '--interval', '10s', id]);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // the first stats line comes after events read the count it compares with
+      let firstLine: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => { firstLine = resolve; });
+      const events = ctAsync(stateRoot, ['events', '--interval', '10s', id], () => firstLine());
+      await started;
       writeFileSync(join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
       await new Promise((resolve) => setTimeout(resolve, 800));
       assert.equal(ct.run(['kill', id, 'KILL']).status, 0);

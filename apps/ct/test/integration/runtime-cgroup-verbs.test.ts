@@ -95,7 +95,8 @@ describe('ct pause, resume, update, events, ps @root', () => {
     const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-cgverbs-')));
     const id = `ev-${process.pid}`;
     try {
-      writeConfig(bundle, ['sleep', '1'], specTemplate({}) as Json);
+      // long enough for events to start on a loaded machine, short enough to end the stream soon
+      writeConfig(bundle, ['sleep', '3'], specTemplate({}) as Json);
       assert.equal(ct.run(['run', '-d', '--keep', '--bundle', bundle, id]).status, 0);
       const r = ct.run(['events', '--interval', '200ms', id]);
       assert.equal(r.status, 0, r.stderr);
