@@ -4,9 +4,13 @@
  * and answers `{"ServerURL": …, "Username": …, "Secret": …}` on stdout; a Username of `<token>` means Secret is
  * an identity token (an OAuth2 refresh token), not a password. A helper that has nothing for the server exits
  * non-zero saying "credentials not found in native keychain": that is no credentials, not an error.
- * Man pages: execve(2) (PATH search by the spawner).
+ * The program is looked up on PATH here (an executable regular file), so a missing helper is told apart from one
+ * that cannot run, whatever unreadable directories PATH holds.
+ * Man pages: execve(2), access(2).
  */
 import { spawn } from 'node:child_process';
+import { accessSync, statSync, constants as fsc } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { RegistryError } from './registry-error.js';
 
 /** What a helper said for a server: a user name and password, or an identity token. */
@@ -31,6 +35,23 @@ function checkName(name: string, origin: HelperOrigin): string {
     throw new RegistryError('REGISTRY_AUTH_FILE_INVALID', `read auth file: ${origin.file}: ${origin.field}: ${JSON.stringify(name)} is not a credential helper name`);
   }
   return `docker-credential-${name}`;
+}
+
+/** The first executable regular file `program` in the directories of `path` (relative entries are skipped). */
+function findOnPath(program: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '').split(':')) {
+    if (dir === '' || !isAbsolute(dir)) continue;
+    const file = join(dir, program);
+    try {
+      if (statSync(file).isFile()) {
+        accessSync(file, fsc.X_OK);
+        return file;
+      }
+    } catch {
+      // absent, or a directory we may not search: go on
+    }
+  }
+  return undefined;
 }
 
 interface Outcome { readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly stdout: string; readonly stderr: string }
@@ -73,14 +94,15 @@ function firstLine(text: string): string {
 export async function credentialsFromHelper(name: string, serverUrl: string, origin: HelperOrigin, env: NodeJS.ProcessEnv = process.env): Promise<HelperCredentials | undefined> {
   const program = checkName(name, origin);
   const where = `${origin.field} in ${origin.file}`;
+  const file = findOnPath(program, env['PATH']);
+  if (file === undefined) {
+    throw new RegistryError('REGISTRY_CRED_HELPER_MISSING', `get credentials for ${serverUrl}: ${program}: no executable of this name on PATH (named by ${where})`);
+  }
   let outcome: Outcome;
   try {
-    outcome = await run(program, serverUrl, env);
+    outcome = await run(file, serverUrl, env);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new RegistryError('REGISTRY_CRED_HELPER_MISSING', `get credentials for ${serverUrl}: ${program}: not found on PATH (named by ${where})`, {}, { cause });
-    }
     throw new RegistryError('REGISTRY_CRED_HELPER_FAILED', `get credentials for ${serverUrl}: ${program} get: ${code ?? String(cause)}`, {}, { cause });
   }
   const { code, signal, stdout, stderr } = outcome;
