@@ -233,6 +233,7 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
     await child.wait().catch(() => undefined);
     throw new RuntimeError('ESETUP', `exec: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  for (const w of child.warnings ?? []) warn(`exec: ${w.message} (ignored)`);
   const pid = execedPid(child);
   if (options.pidFile !== undefined) {
     try {

@@ -239,6 +239,8 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     closeSync(fifoFd);
   }
   const running = child;
+  // steps the child went on after (a session keyring the kernel refused: ENOSYS, EDQUOT)
+  for (const w of running.warnings ?? []) options.warn(`${describeChildFailure(w, described, running.pid).message} (ignored)`);
   const relay = options.relaySignals ? installSignalRelay(s.relayedSignals) : undefined;
   relay?.attach(running);
   return {

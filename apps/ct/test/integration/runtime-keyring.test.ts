@@ -5,27 +5,17 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, requireFeature } from '@ct/test-utils';
+import { isRoot, repoRoot, requireFeature } from '@ct/test-utils';
 import { specTemplate } from '@ct/runtime';
 import { ciUser, makeBundleDir, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
 
 type Json = Record<string, unknown>;
 
-const KEYPROBE_C = `#include <stdio.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-int main(void) {
-  char d[256] = "?";
-  long id = syscall(SYS_keyctl, 0L /* GET_KEYRING_ID */, -3L /* session */, 0L);
-  long n = syscall(SYS_keyctl, 6L /* DESCRIBE */, -3L, d, (long)sizeof d - 1);
-  if (n > 0 && n < (long)sizeof d) d[n] = 0;
-  printf("%ld %s\\n", id, d);
-  return 0;
-}
-`;
+/** The keyctl probe's source, shared with the syscalls and namespaces keyring tests. */
+const KEYPROBE_C = join(repoRoot(), 'packages/syscalls/test/fixtures/keyprobe.c');
 
 /** "serial type;uid;gid;perm;name" → serial and name. */
 function parse(line: string): { serial: string; name: string } {
@@ -72,9 +62,8 @@ describe('ct session keyring', function () {
     requireFeature(this, existsSync('/usr/bin/gcc'), 'gcc (to build the keyring probe)');
     dir = mkdtempSync(join(tmpdir(), 'ct-keyprobe-'));
     chmodSync(dir, 0o755);
-    writeFileSync(join(dir, 'keyprobe.c'), KEYPROBE_C);
     probe = join(dir, 'keyprobe');
-    execFileSync('gcc', ['-static', '-O1', '-o', probe, join(dir, 'keyprobe.c')]);
+    execFileSync('gcc', ['-static', '-O1', '-o', probe, KEYPROBE_C]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
