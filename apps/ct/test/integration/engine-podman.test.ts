@@ -8,53 +8,23 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, requireFeature, testImage } from '@ct/test-utils';
-import { ctBin } from './runtime-harness.js';
+import { mountsUnder, processesUnder, runBounded, writeCtWrapper, type EngineRun } from './engine-harness.js';
 
 const podmanPresent = spawnSync('podman', ['--version']).status === 0;
 const imageRef = 'localhost/ct-test/busybox:latest';
-
-/** Result of one podman call. */
-interface PodmanRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Pids whose command line mentions `dir` (conmon and ct keep the temp dir in their arguments). */
-function processesUnder(dir: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) found.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
-}
-
-/** Mount points under `dir`, from /proc/self/mountinfo. */
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .filter((point) => point.startsWith(dir));
-}
 
 describe('podman engine, ct as OCI runtime @root', function () {
   this.timeout(120_000);
   let dir = '';
 
   /** podman on the private store, with ct (through a wrapper giving it a private state root) as runtime. */
-  function podman(args: string[]): PodmanRun {
+  function podman(args: string[]): EngineRun {
     const global = ['--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--tmpdir', join(dir, 'tmp'),
       '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', join(dir, 'ct')];
-    const r = spawnSync('podman', [...global, ...args], { encoding: 'utf8', timeout: 90_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    return runBounded('podman', [...global, ...args], { timeoutMs: 90_000 });
   }
 
   /** The `podman run` flags this machine needs (see ENGINES.md). */
@@ -62,7 +32,7 @@ describe('podman engine, ct as OCI runtime @root', function () {
     '--security-opt', 'seccomp=unconfined'];
 
   /** `podman run --rm` with this machine's flags. */
-  function run(command: string[]): PodmanRun {
+  function run(command: string[]): EngineRun {
     return podman(['run', '--rm', ...runFlags, imageRef, ...command]);
   }
 
@@ -79,8 +49,7 @@ describe('podman engine, ct as OCI runtime @root', function () {
     const image = testImage('busybox');
     requireFeature(this, existsSync(join(image, 'index.json')), 'busybox test image not built');
     dir = mkdtempSync('/tmp/ct-podman-');
-    writeFileSync(join(dir, 'ct'), `#!/bin/sh\nexec node ${ctBin} --root ${join(dir, 'ct-state')} "$@"\n`);
-    chmodSync(join(dir, 'ct'), 0o755);
+    writeCtWrapper(dir, join(dir, 'ct-state'));
     const pulled = podman(['pull', '-q', `oci:${image}:latest`]);
     assert.equal(pulled.status, 0, `podman pull: ${pulled.stderr}`);
     const tagged = podman(['tag', pulled.stdout.trim(), imageRef]);
