@@ -25,20 +25,33 @@ const sameRet = (a: Outcome, b: Outcome): boolean => a.kind === 'ret' && b.kind 
  * names; each key of `entries` (already biased, e.g. x32 numbers with __X32_SYSCALL_BIT) is its own number.
  */
 export function partition(base: readonly Interval[], entries: ReadonlyMap<number, Outcome>): Interval[] {
-  const points = new Set<number>(base.map((b) => b.start));
-  for (const nr of entries.keys()) {
-    points.add(nr);
-    if (nr < 0xffffffff) points.add(nr + 1);
-  }
   const out: Interval[] = [];
-  let b = 0;
-  for (const start of Float64Array.from(points).sort()) {
-    while (b + 1 < base.length && (base[b + 1]?.start ?? Infinity) <= start) b += 1;
-    const outcome = entries.get(start) ?? base[b]?.outcome;
-    if (outcome === undefined) throw new Error('seccomp: partition without a base interval at 0');
-    const last = out.at(-1);
+  const push = (start: number, outcome: Outcome): void => {
+    const last = out[out.length - 1];
     if (last === undefined || !sameRet(last.outcome, outcome)) out.push({ start, outcome });
+  };
+  let b = 0; // the base interval holding the numbers being filled
+  /** Numbers [from, to) take the base outcomes. */
+  const fill = (from: number, to: number): void => {
+    if (from >= to) return;
+    while (b + 1 < base.length && (base[b + 1]?.start ?? Infinity) <= from) b += 1;
+    const first = base[b];
+    if (first === undefined) throw new Error('seccomp: partition without a base interval at 0');
+    push(from, first.outcome);
+    for (let j = b + 1; j < base.length; j++) {
+      const next = base[j];
+      if (next === undefined || next.start >= to) break;
+      push(next.start, next.outcome);
+    }
+  };
+  let cursor = 0;
+  for (const nr of Float64Array.from(entries.keys()).sort()) {
+    fill(cursor, nr);
+    const outcome = entries.get(nr);
+    if (outcome !== undefined) push(nr, outcome);
+    cursor = nr + 1;
   }
+  fill(cursor, 0x100000000);
   return out;
 }
 
