@@ -9,8 +9,9 @@
  * Man pages: cgroups(7); kernel docs admin-guide/cgroup-v1/freezer-subsystem.rst, admin-guide/cgroup-v2.rst.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { ContainerCgroup } from '@ct/namespaces';
+import { extraResourceWrites, type ExtraResources } from './config/config-resources-extra.js';
 import { RuntimeError, systemError } from './errors.js';
 import type { ContainerRecord } from './state-store.js';
 
@@ -125,6 +126,31 @@ export function signalCgroup(record: RecordedCgroup, signal: number): void {
       } catch {
         // exited meanwhile
       }
+    }
+  }
+}
+
+/** v2 controllers (the files' prefixes that name one; `cgroup.*` and the like need no enabling). */
+const V2_CONTROLLERS: ReadonlySet<string> = new Set(['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids', 'rdma', 'misc']);
+
+/**
+ * Write linux.resources' cpuset, blockIO, hugepageLimits and unified into the container's cgroup (create, update):
+ * each file into its controller's directory (an error naming the field's controller when the container has none);
+ * of alternatives (blkio.weight or blkio.bfq.weight, ...) the first that exists; v2 controllers enabled first.
+ */
+export async function applyExtraResources(cg: ContainerCgroup, x: ExtraResources, verb: string): Promise<void> {
+  const writes = extraResourceWrites(x, cg.version);
+  const { ensureDelegated } = await import('@ct/namespaces');
+  const dir = cg.paths[0];
+  if (cg.version === 'v2' && dir !== undefined) ensureDelegated(cg.fs, dirname(dir), [...new Set(writes.map((w) => w.controller))].filter((c) => V2_CONTROLLERS.has(c)));
+  for (const w of writes) {
+    const at = cg.dirOf(w.controller);
+    if (at === undefined) throw new RuntimeError('ESETUP', `${verb}: linux.resources: the container has no ${w.controller} cgroup`);
+    const [file, value] = w.candidates.find(([f]) => cg.fs.exists(join(at, f))) ?? w.candidates[0] ?? ['', ''];
+    try {
+      cg.fs.write(join(at, file), value);
+    } catch (err) {
+      throw systemError(`${verb}: write ${value}`, join(at, file), err);
     }
   }
 }

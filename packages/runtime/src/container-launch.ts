@@ -22,6 +22,7 @@ import {
 } from '@ct/namespaces';
 import type { BundleConfig } from './config/bundle-config.js';
 import { toContainerSpec } from './config/to-container-spec.js';
+import { applyExtraResources } from './container-cgroup.js';
 import { RuntimeError, systemError } from './errors.js';
 import { execFifoProgram } from './exec-fifo-program.js';
 import { userName } from './owner.js';
@@ -166,7 +167,8 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   // work whatever linux.resources held), rootless only for linux.resources; the plan pauses for its placement
   const euid = process.geteuid?.() ?? 0;
   const root = options.cgroupRoot;
-  const want = resources !== undefined || !options.rootless;
+  const extra = config.confinement.resourcesExtra;
+  const want = resources !== undefined || extra !== undefined || !options.rootless;
   const s = withDefaults(!want ? spec : {
     ...spec,
     cgroup: {
@@ -178,6 +180,14 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   // not. Rootless as euid 0 (inside an engine's user namespace) counts as unprivileged here: a refusal is not fatal.
   const cgroupEuid = options.rootless && euid === 0 ? 65534 : euid;
   const cgroup = s.confinement.cgroup === undefined ? undefined : createContainerCgroup(s.confinement.cgroup, cgroupEuid, options.warn, { cgroupRoot: root });
+  if (cgroup !== undefined && extra !== undefined) {
+    try {
+      await applyExtraResources(cgroup, extra, 'create');
+    } catch (err) {
+      await cgroup.remove().catch(() => undefined);
+      throw err;
+    }
+  }
   const idMaps = idMapsFor(s);
   const sourceIsDirectory = (source: string): boolean => {
     try {

@@ -11,9 +11,10 @@ import { dirname, join } from 'node:path';
 import type { ContainerCgroup } from '@ct/namespaces';
 import { parseJson } from '@ct/oci/spec';
 import type { RuntimeContext } from './context.js';
-import { openRecordedCgroup } from './container-cgroup.js';
+import { applyExtraResources, openRecordedCgroup } from './container-cgroup.js';
 import { deriveStatus } from './container-status.js';
 import { readResources } from './config/config-confinement.js';
+import { readExtraResources } from './config/config-resources-extra.js';
 import { asObject, type JsonObject } from './config/json-fields.js';
 import { RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';
 import { withLock } from './lock.js';
@@ -85,7 +86,9 @@ export async function updateContainer(ctx: RuntimeContext, id: string, options: 
     const record = readRecord(paths, id);
     if (deriveStatus(record, paths) === 'stopped') throw new RuntimeError('ENOTRUNNING', 'container not running');
     const notes: string[] = [];
-    const fromFile = options.resources === undefined ? {} : readResources({ resources: readResourcesFile(options.resources) }, notes) ?? {};
+    const file = options.resources === undefined ? undefined : { resources: readResourcesFile(options.resources) };
+    const fromFile = file === undefined ? {} : readResources(file, notes) ?? {};
+    const extra = file === undefined ? undefined : readExtraResources(file);
     for (const n of notes) ctx.logger.log('warning', n);
     const r = {
       ...fromFile,
@@ -108,6 +111,7 @@ export async function updateContainer(ctx: RuntimeContext, id: string, options: 
     try {
       await enableV2Controllers(cg, [...v2Settings(resources).map(([f]) => f), ...(unlimitedPids ? ['pids.max'] : []), ...(v2NoQuota ? ['cpu.max'] : [])]);
       updateCgroup(cg, resources);
+      if (extra !== undefined) await applyExtraResources(cg, extra, 'update');
       if (unlimitedPids) writeCgroupFile(cg, 'pids', 'pids.max', 'max');
       if (v2NoQuota) writeCgroupFile(cg, 'cpu', 'cpu.max', `max ${cpu.period}`);
       if (cpu === undefined && options.cpuPeriod !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * The runtime on cgroup v2, against a fake cgroupfs the test builds (this machine's cgroups are v1): CT_CGROUP_ROOT
  * (test-only) points every verb at a directory laid out like a delegated unified hierarchy. Checked there: the
- * limits of linux.resources as v2 files, the controllers enabled in the parent, the init placed; `ps` from
+ * limits of linux.resources as v2 files (memory, swap, pids, cpu, cpuset, io.max, hugetlb, unified), the controllers enabled in the parent, the init placed; `ps` from
  * cgroup.procs; `update` (flags, -1 as max); `pause`/`resume` through cgroup.freeze, with the test playing the
  * kernel's part (cgroup.events `frozen`); `events --stats` from the v2 stat files; an `oom` event when memory.events'
  * oom_kill rises; `delete` removes the cgroup. The processes themselves are not limited (the files are plain files).
@@ -28,7 +28,7 @@ function fakeCgroupfs(): { root: string; parent: string } {
   const parent = join(root, ownV2Path());
   mkdirSync(parent, { recursive: true });
   for (const dir of new Set([root, parent])) {
-    writeFileSync(join(dir, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
+    writeFileSync(join(dir, 'cgroup.controllers'), 'cpuset cpu io memory hugetlb pids\n');
     writeFileSync(join(dir, 'cgroup.subtree_control'), '');
     writeFileSync(join(dir, 'cgroup.procs'), '');
   }
@@ -73,7 +73,9 @@ describe('ct on cgroup v2 (fake cgroupfs) @root', () => {
       writeConfig(bundle, ['sleep', '60'], specTemplate({}) as Json);
       const c = readConfig(bundle);
       (c['linux'] as Json)['resources'] = {
-        memory: { limit: 64 << 20, swap: 96 << 20 }, pids: { limit: 20 }, cpu: { quota: 50000, period: 100000, shares: 1024 },
+        memory: { limit: 64 << 20, swap: 96 << 20 }, pids: { limit: 20 }, cpu: { quota: 50000, period: 100000, shares: 1024, cpus: '0', mems: '0' },
+        blockIO: { throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1 << 20 }], throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: 100 }] },
+        hugepageLimits: [{ pageSize: '2MB', limit: 1 << 22 }], unified: { 'memory.high': String(48 << 20) },
       };
       writeConfig(bundle, ['sleep', '60'], c);
       let r = ct.run(['run', '-d', '--bundle', bundle, id]);
@@ -86,7 +88,13 @@ describe('ct on cgroup v2 (fake cgroupfs) @root', () => {
       assert.equal(read(dir, 'pids.max'), '20');
       assert.equal(read(dir, 'cpu.max'), '50000 100000');
       assert.equal(read(dir, 'cpu.weight'), '39', 'runc\'s shares → weight conversion of 1024');
-      assert.match(read(fake.parent, 'cgroup.subtree_control'), /\+memory/);
+      // cpuset, blockIO (io.max, one write per rule: the kernel merges them), hugepageLimits, unified
+      assert.equal(read(dir, 'cpuset.cpus'), '0');
+      assert.equal(read(dir, 'cpuset.mems'), '0');
+      assert.equal(read(dir, 'io.max'), '8:0 wiops=100', 'the last io.max write');
+      assert.equal(read(dir, 'hugetlb.2MB.max'), String(1 << 22));
+      assert.equal(read(dir, 'memory.high'), String(48 << 20));
+      assert.match(read(fake.parent, 'cgroup.subtree_control'), /\+io/);
       assert.equal(read(dir, 'cgroup.procs'), String(init));
       assert.deepEqual(JSON.parse(ct.run(['ps', '--format', 'json', id]).stdout), [init], 'ps reads cgroup.procs');
       // update: flags, and -1 as max

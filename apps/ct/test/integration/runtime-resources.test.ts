@@ -76,6 +76,52 @@ describe('ct resources on cgroup v1 @root', () => {
   });
 });
 
+/** The major:minor of the first disk in /proc/partitions (a real device for blkio rules). */
+function firstDisk(): { major: number; minor: number } | undefined {
+  const m = /^\s*(\d+)\s+(\d+)\s+\d+\s+\S+$/m.exec(readFileSync('/proc/partitions', 'utf8'));
+  return m === null ? undefined : { major: Number(m[1]), minor: Number(m[2]) };
+}
+
+describe('ct resources beyond memory, cpu and pids on cgroup v1 @root', () => {
+  it('run, cpuset cpus seen inside, a blkio throttle in the cgroup; hugepageLimits without hugetlb and unified refused', async function () {
+    const disk = firstDisk();
+    requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/cpuset/cgroup.procs') && existsSync('/sys/fs/cgroup/blkio/cgroup.procs') && disk !== undefined,
+      'needs root, the v1 cpuset and blkio hierarchies and a disk');
+    const id = `xres-${process.pid}`;
+    const cpu = readFileSync('/sys/fs/cgroup/cpuset/cpuset.effective_cpus', 'utf8').trim().split(/[-,]/).pop() ?? '0';
+    const rule = { major: disk?.major ?? 0, minor: disk?.minor ?? 0, rate: 1 << 20 };
+    const bundle = await bundleWith(['sh', '-c', 'grep Cpus_allowed_list /proc/self/status; cat /proc/self/cgroup'],
+      { cpu: { cpus: cpu }, blockIO: { throttleReadBpsDevice: [rule] } }, '');
+    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+    try {
+      let r = ct.run(['run', '--keep', '--bundle', bundle, id]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Cpus_allowed_list:\\s+${cpu}$`, 'm'), r.stdout);
+      const blkio = /^\d+:blkio:(.*)$/m.exec(r.stdout)?.[1] ?? '';
+      assert.match(readFileSync(join('/sys/fs/cgroup/blkio', blkio, 'blkio.throttle.read_bps_device'), 'utf8'), new RegExp(`^${rule.major}:${rule.minor} ${rule.rate}$`, 'm'));
+      assert.equal(ct.run(['delete', id]).status, 0);
+      const c = readConfig(bundle);
+      const resources = (c['linux'] as Json)['resources'] as Json;
+      // no hugetlb hierarchy mounted here: refused, naming the controller (and nothing left behind)
+      const hugetlb = existsSync('/sys/fs/cgroup/hugetlb/cgroup.procs');
+      writeConfig(bundle, ['true'], { ...c, linux: { ...(c['linux'] as Json), resources: { ...resources, hugepageLimits: [{ pageSize: '2MB', limit: 1 << 21 }] } } });
+      r = ct.run(['run', '--bundle', bundle, id]);
+      if (!hugetlb) {
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /hugetlb/);
+        assert.equal(existsSync(`/sys/fs/cgroup/cpuset/ct-${id}`), false, 'the cgroup is removed');
+      }
+      writeConfig(bundle, ['true'], { ...c, linux: { ...(c['linux'] as Json), resources: { ...resources, unified: { 'memory.high': '1000000' } } } });
+      r = ct.run(['run', '--bundle', bundle, id]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /linux\.resources\.unified/);
+    } finally {
+      ct.cleanup([id]);
+      removeBundle(bundle);
+    }
+  });
+});
+
 describe('ct resources unprivileged @rootless', () => {
   it('run, limits cannot be applied without delegation: the container still runs', async function () {
     const user = ciUser();

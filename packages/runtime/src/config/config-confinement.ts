@@ -1,7 +1,7 @@
 /**
  * config.json's confinement fields, typed for @ct/namespaces' ContainerSpec: process.capabilities (the five sets),
  * process.oomScoreAdj, linux.seccomp (the runtime-spec profile, values as bigint), linux.resources (memory, cpu,
- * pids; the others noted as not applied), linux.cgroupsPath, linux.sysctl, linux.personality, linux.timeOffsets,
+ * pids; cpuset, blockIO, hugepageLimits and unified in config-resources-extra.ts; the others noted as not applied), linux.cgroupsPath, linux.sysctl, linux.personality, linux.timeOffsets,
  * and the fields ct accepts with a note (apparmorProfile, selinuxLabel, mountLabel: this kernel has neither LSM)
  * or refuses (intelRdt, a personality other than LINUX/LINUX32). Every problem is a ConfigError naming the field.
  *
@@ -12,6 +12,7 @@ import type {
   TimeOffsets,
 } from '@ct/namespaces';
 import { ConfigError } from '../errors.js';
+import { readExtraResources, type ExtraResources } from './config-resources-extra.js';
 import { asInteger, asObject, optArray, optObject, optString, optStrings, reqString, type JsonObject } from './json-fields.js';
 import type { JsonValue } from '@ct/oci/spec';
 
@@ -23,6 +24,8 @@ export interface ConfigConfinement {
   readonly seccomp: SeccompProfile | undefined;
   /** Limits ct applies (memory, swap, cpu quota/period/shares, pids). */
   readonly resources: CgroupResources | undefined;
+  /** The other limits ct applies as raw cgroup files (cpuset, blockIO, hugepageLimits, unified). */
+  readonly resourcesExtra: ExtraResources | undefined;
   /** linux.cgroupsPath as written. */
   readonly cgroupsPath: string | undefined;
   /** linux.sysctl, checked to be namespaced keys. */
@@ -118,7 +121,7 @@ export function readResources(l: JsonObject, notes: string[]): CgroupResources |
     const period = cpu['period'] === undefined ? undefined : asInteger(cpu['period'], `${path}.cpu.period`, 0n, u64);
     if (quota !== undefined && quota > 0n) out.cpu = { quota: Number(quota), period: Number(period ?? 100_000n) };
     if (cpu['shares'] !== undefined) out.cpuShares = Number(asInteger(cpu['shares'], `${path}.cpu.shares`, 0n, 262_144n));
-    for (const k of Object.keys(cpu)) if (!['quota', 'period', 'shares'].includes(k)) notes.push(`${path}.cpu.${k}: not applied`);
+    for (const k of Object.keys(cpu)) if (!['quota', 'period', 'shares', 'cpus', 'mems'].includes(k)) notes.push(`${path}.cpu.${k}: not applied`);
   }
   const pids = optObject(r, 'pids', path);
   if (pids !== undefined && pids['limit'] !== undefined) {
@@ -126,7 +129,7 @@ export function readResources(l: JsonObject, notes: string[]): CgroupResources |
     if (n > 0n) out.pids = Number(n);
   }
   for (const k of Object.keys(r)) {
-    if (!['memory', 'cpu', 'pids', 'devices'].includes(k)) notes.push(`${path}.${k}: not applied`);
+    if (!['memory', 'cpu', 'pids', 'devices', 'blockIO', 'hugepageLimits', 'unified'].includes(k)) notes.push(`${path}.${k}: not applied`);
   }
   return Object.keys(out).length === 0 ? undefined : out;
 }
@@ -203,6 +206,7 @@ export function readConfinement(o: JsonObject): ConfigConfinement {
     oomScoreAdj: oom === undefined || oom === null ? undefined : Number(asInteger(oom, 'process.oomScoreAdj', -1000n, 1000n)),
     seccomp: readSeccomp(l),
     resources: readResources(l, notes),
+    resourcesExtra: readExtraResources(l),
     cgroupsPath: optString(l, 'cgroupsPath', 'linux'),
     sysctl: readSysctl(l),
     personality: readPersonality(l),
