@@ -43,8 +43,9 @@ export function featuresDocument(): FeaturesDocument {
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...CAPABILITY_NAMES],
-      // v1: resources, freezer (pause), update, stats as root; v2 only against a delegated subtree, not tested here
-      cgroup: { v1: true, v2: false, systemd: false, systemdUser: false, rdma: false },
+      // resources, freezer (pause), update, stats, OOM counts: v1 for real as root; v2 (a delegated subtree) tested
+      // against a fake cgroupfs (CT_CGROUP_ROOT) on this v1 machine. No systemd driver.
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: {
         enabled: true,
         actions: ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'],
