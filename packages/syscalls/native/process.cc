@@ -1,7 +1,7 @@
 // In-process wrappers that touch mounts and processes: mount(2), umount2(2), pidfd_open(2),
 // pidfd_send_signal(2), and the id getters. Mounting from the multithreaded Node process is fine (the mount
 // namespace is shared by all threads); unshare/setns are deliberately absent (see README).
-// Man pages: mount(2), umount(2), pidfd_open(2), pidfd_send_signal(2), getuid(2), getgid(2).
+// Man pages: mount(2), umount(2), pidfd_open(2), pidfd_send_signal(2), getuid(2), getgid(2), gettid(2).
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -36,6 +36,12 @@ Napi::Value GetEuid(const Napi::CallbackInfo& info) { return Napi::Number::New(i
 Napi::Value GetGid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), getgid()); }
 Napi::Value GetEgid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), getegid()); }
 
+// True on the process's main thread (its tid is the pid), where Node runs the main JS thread; a worker is not.
+// Cheaper than loading node:worker_threads for its isMainThread.
+Napi::Value IsMainThread(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), syscall(SYS_gettid) == getpid());
+}
+
 }  // namespace
 
 void InitProcess(Napi::Env env, Napi::Object exports) {
@@ -47,6 +53,7 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   CT_EXPORT("geteuid", GetEuid);
   CT_EXPORT("getgid", GetGid);
   CT_EXPORT("getegid", GetEgid);
+  CT_EXPORT("isMainThread", IsMainThread);
 }
 
 }  // namespace ct

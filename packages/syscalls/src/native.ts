@@ -54,6 +54,8 @@ export interface NativeBinding {
   geteuid(): number;
   getgid(): number;
   getegid(): number;
+  /** True on the process's main thread (gettid() == getpid()). */
+  isMainThread(): boolean;
   // socket.cc
   socketpair(type: number): [number, number] | number;
   unixConnect(path: CStr, type: number): number;

@@ -6,7 +6,6 @@
  * Man pages: clone(2), pidfd_open(2), execve(2), user_namespaces(7), prctl(2) (PR_SET_DUMPABLE).
  */
 import { closeSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 import type { ChildHandle, SpawnPlan } from './plan.js';
 import { native } from './native.js';
 import { CtError, SyscallError } from './errors.js';
@@ -18,7 +17,7 @@ const CLONE_NEWUSER = 0x10000000;
 /** Runs an encoded plan through the addon and wraps the result. */
 export function launch(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeOptions, syscall: string): ChildHandle {
   // PR_SET_PDEATHSIG fires when the thread that cloned exits: a worker thread's end would kill the child.
-  if (!isMainThread) throw new CtError('ENOTMAINTHREAD', 'spawn: must be called on the main thread, not a worker');
+  if (!native.isMainThread()) throw new CtError('ENOTMAINTHREAD', 'spawn: must be called on the main thread, not a worker');
   const { buffer, ownedFds } = encodePlan(plan, options);
   let r: [number, number, number] | number;
   try {

@@ -5,7 +5,6 @@
  *
  * Man pages: cgroups(7).
  */
-import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { CgroupError } from '../errors.js';
 import { type CgroupFs, type CgroupSpec, type ContainerCgroup, NODE_CGROUP_FS, readOwnCgroups } from './resources.js';
@@ -26,6 +25,15 @@ export interface CgroupOptions {
   readonly procRoot?: string;
 }
 
+/**
+ * A fresh cgroup name: `ct-<pid>-<random>` (unique among this host's containers; node:crypto is not loaded for it,
+ * which costs a short-lived `ct run` more than the name is worth).
+ */
+function defaultName(): string {
+  const random = Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, '0');
+  return `ct-${process.pid.toString(16)}-${random}`;
+}
+
 /** Which cgroup version `root` holds. */
 export function detectCgroupVersion(root: string, fs: CgroupFs = NODE_CGROUP_FS): 'v1' | 'v2' {
   return fs.exists(join(root, 'cgroup.controllers')) ? 'v2' : 'v1';
@@ -42,7 +50,7 @@ export function createContainerCgroup(
   const root = options.cgroupRoot ?? '/sys/fs/cgroup';
   const version = options.cgroupVersion ?? detectCgroupVersion(root, fs);
   const own = options.ownCgroups ?? readOwnCgroups(options.procRoot);
-  const name = spec.name ?? `ct-${randomBytes(6).toString('hex')}`;
+  const name = spec.name ?? defaultName();
   try {
     const base = { root, name, resources: spec.resources, own, fs };
     return version === 'v2' ? createV2Cgroup(base)

@@ -1,0 +1,73 @@
+/**
+ * @ct/namespaces/engine: what a runtime needs to build and start containers (the spec, the child plan, id maps,
+ * runContainer, capabilities, rlimits, seccomp, cgroups, host helpers), without the Guix-shaped wrappers
+ * (callWithContainer, excursions, evalInContainer), the user-namespace probes and `ct doctor`, whose modules a
+ * short-lived `ct create`/`ct run` would load for nothing. The package index re-exports all of it.
+ *
+ * Man pages: namespaces(7), user_namespaces(7), cgroups(7).
+ */
+export { NAMESPACES, CLONE_FLAGS, namespacesToBitMask, type NamespaceKind } from './namespaces.js';
+export { purifyEnvironment } from './environment.js';
+export {
+  DEFAULT_RELAYED_SIGNALS, isNewNamespace, withDefaults,
+  type BindMount, type CommandSpec, type ContainerSpec, type FdPassing, type FileSystemMount, type IdMapEntry,
+  type Mount, type MountFlag, type NamespaceSpec, type OverlayRootSpec, type ResolvedContainerSpec, type ResolvedNamespace, type RootSpec,
+  type StdioSpec, type TmpfsMount,
+} from './spec.js';
+export {
+  formatIdMap, layoutRanges, planIdMaps, planInnerIdMaps, ROOT_DEFAULT_HOST_UIDS,
+  type IdMapContext, type IdMapPlan,
+} from './id-map.js';
+export {
+  initializeUserNamespace, writeIdMaps, type IdMapWriteOptions, type InitializeUserNamespaceOptions,
+} from './id-map-write.js';
+export { parseSubordinateIds, readSubordinateIds, type SubordinateRange } from './subordinate-ids.js';
+export { BEFORE_PIVOT_ROOT, mountFileSystems, WRITABLE_TMP, type MountPlanContext } from './mount-plan.js';
+export { HOST_DEVICES, INIT_PATH_INSIDE } from './dev-plan.js';
+export { buildChildPlan, WAIT_LABELS, type ChildPlan, type ChildPlanContext } from './child-plan.js';
+export type { PlannedStep } from './planned-step.js';
+export { initProgramPath } from './init-program.js';
+export {
+  describeChildFailure, runContainer, type ContainerHandle, type ContainerLifecycle, type RunOptions,
+} from './run-container.js';
+export type { HostOptions } from './host-context.js';
+export { installSignalRelay, type SignalRelay, type SignalTarget } from './signal-relay.js';
+export { ContainerSpecError, CtError, IdMapError, NamespaceSetupError, SyscallError } from './errors.js';
+export type { Syscalls } from './internal/syscalls-port.js';
+export {
+  type ClockOffset, type ConfinementSpec, type ResolvedConfinement, type TimeOffsets,
+} from './confinement-spec.js';
+export {
+  CAPABILITY_NAMES, DEFAULT_CAPABILITIES, DEFAULT_CAPABILITY_SETS, capabilityBit, capabilityNames, planCapabilities, resolveCapabilities,
+  type CapabilityMasks, type CapabilityName, type CapabilitySets, type CapabilitySpec,
+} from './capabilities.js';
+export {
+  RLIM_INFINITY, RLIMIT_RESOURCES, clampRlimits, readRlimitHost, validateRlimits,
+  type Rlimit, type RlimitHost, type RlimitName,
+} from './rlimits.js';
+export {
+  DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, hostPathKind, type PathKind,
+} from './masked-paths.js';
+export {
+  type SeccompAction, type SeccompArch, type SeccompArg, type SeccompFlag, type SeccompOperator, type SeccompProfile,
+  type SeccompRule, validateSeccompProfile,
+} from './seccomp/profile.js';
+export { compileSeccomp, SECCOMP_RET, type CompiledSeccomp } from './seccomp/compile.js';
+export { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL, sessionKeyringPerm } from './confinement-plan.js';
+export {
+  NODE_CGROUP_FS, readOwnCgroups, validateCgroupSpec,
+  type CgroupDirs, type CgroupFs, type CgroupResources, type CgroupSpec, type ContainerCgroup,
+} from './cgroups/resources.js';
+export { createContainerCgroup, detectCgroupVersion, openContainerCgroup, type CgroupOptions } from './cgroups/cgroup.js';
+export {
+  createV1Cgroup, hierarchyControllers, mountedV1Hierarchies, v1Settings, writeV1Resources, type V1CreateOptions,
+} from './cgroups/v1.js';
+export { createV2Cgroup, ensureDelegated, sharesToWeight, v2Settings, writeV2Resources } from './cgroups/v2.js';
+export {
+  cgroupFreezeState, freezeCgroup, readCgroupStats, readOomKills, thawCgroup, updateCgroup,
+  type CgroupStats, type FreezeOptions, type FreezeState,
+} from './cgroups/state.js';
+export { CgroupError } from './errors.js';
+export {
+  callerTty, findProgram, gatherIdMapContext, presentHostDevices, statBindSources,
+} from './host-context.js';
