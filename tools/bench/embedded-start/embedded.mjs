@@ -2,7 +2,8 @@
 // through @ct/namespaces' runContainer, converting the bundle's config.json the way `ct run` does (@ct/runtime's
 // readBundleConfig + toContainerSpec), and in the same loop runs `crun run` and `runc run` of the same bundle
 // through runstat, rotating the order each round. After the compared rounds it goes on alone to `--total`
-// containers and records its memory at both points (after a forced GC when run with --expose-gc).
+// containers and records its memory at both points (after a forced GC when run with --expose-gc). As root, each
+// embedded container gets a cgroup as `ct run` makes it (every v1 hierarchy, the bundle's linux.resources).
 // Prints one JSON document on stdout.
 // Man pages: clone3(2), namespaces(7), getrusage(2).
 
@@ -18,7 +19,7 @@ const { values } = parseArgs({
   options: {
     bundle: { type: 'string' }, compared: { type: 'string', default: '100' }, total: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '5' }, peers: { type: 'string', default: 'crun,runc' }, state: { type: 'string' },
-    progress: { type: 'boolean', default: false },
+    progress: { type: 'boolean', default: false }, cgroups: { type: 'boolean', default: true },
   },
 });
 const bundle = values.bundle ?? '';
@@ -40,9 +41,16 @@ const rootless = process.geteuid?.() !== 0;
 /** @type {string[]} */
 const warnings = [];
 const config = readBundleConfig(bundle);
-const spec = toContainerSpec(config, {
+const converted = toContainerSpec(config, {
   rootless, euid: process.geteuid?.() ?? 0, extraFds: 0, relaySignals: false, warn: (/** @type {string} */ m) => warnings.push(m),
 });
+// One cgroup per container, as `ct run` makes it as root (container-launch.ts) and as runc and crun do: a directory
+// in every mounted v1 hierarchy (freezer included), linux.resources written, removed after the exit. Rootless on
+// v1 there is none (runContainer would only warn), as for runc and crun.
+const cgroups = values.cgroups === true && !rootless;
+const spec = !cgroups ? converted : {
+  ...converted, cgroup: { resources: config.confinement.resources ?? {}, freezer: true, allControllers: true },
+};
 
 /** One container through runContainer; returns its wall time in ms (start to exit collected). */
 async function runEmbedded() {
@@ -100,5 +108,6 @@ console.log(JSON.stringify({
     samplesMB: [...samplesMB, { containers: afterTotal.containers, rssMB: afterTotal.rssMB }],
   },
   nodeProcessCpuMs: (cpu.user + cpu.system) / 1000,
+  cgroups: cgroups ? { resources: config.confinement.resources ?? {}, freezer: true, allControllers: true } : false,
   warnings: [...new Set(warnings)],
-}));
+}, (_key, v) => (typeof v === 'bigint' ? String(v) : v)));

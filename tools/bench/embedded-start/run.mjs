@@ -3,12 +3,14 @@
 // binary each time. 100 sequential containers (/bin/true; namespaces, mounts and root from the same runc-spec
 // bundle the runtime-verbs benchmark uses, converted as `ct run` converts it) through runContainer in ONE Node
 // process, interleaved with `crun run` and `runc run` of the same bundle; then the process goes on to 1000
-// containers and its RSS is compared with the RSS after 100. Target: embedded median <= 0.5x crun's.
+// containers and its RSS is compared with the RSS after 100. Target: embedded median <= 0.5x crun's. As root the
+// bundle carries linux.resources (pids, memory, cpu) and every runtime makes one cgroup per container in every
+// v1 hierarchy (runContainer as `ct run` does: allControllers + freezer); --no-cgroups for the old comparison.
 //
 //   node tools/bench/embedded-start/run.mjs [--runs 100] [--total 1000] [--warmup 5] [--json] [--rootless-user ctci]
 
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeBundle, testImage } from '../lib/bundle.mjs';
@@ -25,6 +27,7 @@ const { values, runs, warmup, json } = parseBenchArgs(
     total: { type: 'string', default: '1000', description: 'containers the embedded process runs in all (memory growth)' },
     'rootless-user': { type: 'string', description: 'also run the benchmark as this unprivileged user (rootless bundle)' },
     'no-root': { type: 'boolean', default: false, description: 'skip the run as the current user (with --rootless-user)' },
+    'no-cgroups': { type: 'boolean', default: false, description: 'no linux.resources in the bundle and no cgroup for runContainer' },
   },
   { runs: 100, warmup: 5 },
 );
@@ -33,15 +36,28 @@ reexecWithCgroupV1Mounts(unmountedCgroupV1Controllers(), say);
 const progress = new Progress(!json && process.stderr.isTTY === true);
 const embedded = join(dirname(fileURLToPath(import.meta.url)), 'embedded.mjs');
 
+/** The same limits for every runtime (v1 pids, memory, cpu), so each writes them into its own cgroup per container. */
+const RESOURCES = { pids: { limit: 100 }, memory: { limit: 256 * 2 ** 20 }, cpu: { shares: 1024, quota: 100000, period: 100000 } };
+
+/** Add RESOURCES to the bundle's linux.resources (runc spec's device rule kept). */
+function addResources(/** @type {string} */ bundle) {
+  const file = join(bundle, 'config.json');
+  const config = JSON.parse(readFileSync(file, 'utf8'));
+  config.linux.resources = { ...config.linux.resources, ...RESOURCES };
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+}
+
 function benchHere() {
   const rootless = !isRoot();
   const base = runDir('embedded-start');
   progress.update('embedded-start: unpacking the bundle');
   const bundle = makeBundle(join(base, 'bundle'), { image: testImage('busybox'), args: ['/bin/true'], rootless });
+  if (!rootless && !values['no-cgroups']) addResources(bundle);
   progress.clear();
   const peers = ['crun', 'runc'].filter(hasCommand);
   const r = spawnSync(process.execPath, ['--expose-gc', embedded, '--bundle', bundle, '--compared', String(runs),
     '--total', String(values.total), '--warmup', String(warmup), '--peers', peers.join(','), '--state', join(base, 'state'),
+    ...(values['no-cgroups'] ? ['--no-cgroups'] : []),
     ...(progress.enabled ? ['--progress'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: bundle, maxBuffer: 2 ** 24 });
   rmSync(base, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`embedded-start: the measured process failed (exit ${r.status})`);
@@ -61,7 +77,7 @@ if (!values['no-root']) modes.push(benchHere());
 const user = values['rootless-user'];
 if (typeof user === 'string' && user !== '') {
   if (!isRoot()) throw new Error('--rootless-user: needs root (runuser)');
-  const args = ['--json', '--runs', String(runs), '--warmup', String(warmup), '--total', String(values.total)];
+  const args = ['--json', '--runs', String(runs), '--warmup', String(warmup), '--total', String(values.total), ...(values['no-cgroups'] ? ['--no-cgroups'] : [])];
   modes.push(...JSON.parse(rerunAsUser(user, args)).modes);
 }
 
@@ -87,6 +103,7 @@ if (json) {
     const mem = m.memory;
     console.log(`  RSS after ${mem.after.containers} containers ${f(mem.after.rssMB)} MB, after ${mem.afterTotal.containers} ${f(mem.afterTotal.rssMB)} MB: growth ${f(mem.growthMB, 2)} MB (heap ${f(mem.after.heapUsedMB, 2)} → ${f(mem.afterTotal.heapUsedMB, 2)} MB${mem.gcForced ? ', after a forced GC' : ''})`);
     if (mem.samplesMB) console.log(`  RSS (MB) every 100 containers: ${mem.samplesMB.map((/** @type {{rssMB: number}} */ x) => f(x.rssMB)).join(' ')}`);
+    console.log(`  cgroups for runContainer: ${m.cgroups === false ? 'none' : `one per container, every v1 hierarchy, resources ${JSON.stringify(m.cgroups.resources)}`}`);
     if (m.warnings.length > 0) console.log(`  not applied by ct (as in ct run): ${m.warnings.join('; ')}`);
   }
 }
