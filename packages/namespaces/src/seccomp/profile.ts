@@ -52,7 +52,7 @@ export interface SeccompRule {
   readonly args?: readonly SeccompArg[];
 }
 
-/** A seccomp profile. Rules are tried in order for a syscall; the first that matches decides. */
+/** A seccomp profile. Which rule decides a syscall follows libseccomp (see seccomp/rules.ts): an unconditional rule first, then argument rules in order. */
 export interface SeccompProfile {
   /** The action of every syscall no rule matches. */
   readonly defaultAction: SeccompAction;
