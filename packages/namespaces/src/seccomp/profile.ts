@@ -52,7 +52,10 @@ export interface SeccompRule {
   readonly args?: readonly SeccompArg[];
 }
 
-/** A seccomp profile. Which rule decides a syscall follows libseccomp (see seccomp/rules.ts): an unconditional rule first, then argument rules in order. */
+/**
+ * A seccomp profile. Which rule decides a syscall follows libseccomp (seccomp/rules.ts): an unconditional rule
+ * first, then the argument rules in profile order, then the default.
+ */
 export interface SeccompProfile {
   /** The action of every syscall no rule matches. */
   readonly defaultAction: SeccompAction;
