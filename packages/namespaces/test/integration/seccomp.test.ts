@@ -3,7 +3,7 @@
  * profile lets the program run, an argument rule matches only its value, and an unknown action kills.
  */
 import { strict as assert } from 'node:assert';
-import type { SeccompProfile } from '../../src/index.js';
+import { compileSeccomp, type SeccompProfile } from '../../src/index.js';
 import { guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
 
 const allowAllBut = (rules: SeccompProfile['syscalls']): SeccompProfile => ({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: rules ?? [] });
@@ -75,6 +75,22 @@ describe('seccomp, from inside the container', function () {
     }]);
     const hit = await runCaptured(toolSpec(probe('mkdir', '/tmp/d'), { mounts: [tmp], seccomp: masked }));
     assert.match(hit.stdout, /EACCES/);
+  });
+
+  it('runContainer, a filter with jump trampolines loads and decides (150 argument rules before the match)', async () => {
+    // mode checks that never match 0755 make a long argument block; the kernel checks every jump of the result
+    // mkdir(2) has the mode in args[1], mkdirat(2) in args[2]
+    const mode = (value: bigint, errnoRet: number): NonNullable<SeccompProfile['syscalls']> => [
+      { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet, args: [{ index: 1, value, op: 'SCMP_CMP_EQ' }] },
+      { names: ['mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet, args: [{ index: 2, value, op: 'SCMP_CMP_EQ' }] },
+    ];
+    const misses = Array.from({ length: 150 }, (_, i) => mode((BigInt(i) << 20n) | 1n, 1)).flat();
+    const hit = mode(0o755n, 13);
+    const padding = ['getpid', 'getppid', 'reboot', 'swapon', 'acct'].map((name) => ({ names: [name], action: 'SCMP_ACT_ERRNO' as const, errnoRet: 2 }));
+    const seccomp = allowAllBut([...misses, ...hit, ...padding]);
+    assert.ok(compileSeccomp(seccomp).bpf.some((byte, i) => i % 8 === 0 && byte === 0x05), 'the filter has a ja trampoline');
+    const r = await runCaptured(toolSpec(probe('mkdir', '/tmp/d'), { mounts: [tmp], seccomp }));
+    assert.match(r.stdout, /EACCES/);
   });
 
   it('runContainer, SCMP_ACT_KILL_PROCESS kills with SIGSYS (159)', async () => {
