@@ -41,7 +41,7 @@ export const SECCOMP_RET = Object.freeze({
 export interface CompiledSeccomp {
   /** struct sock_filter records, 8 bytes each. */
   readonly bpf: Uint8Array;
-  /** SECCOMP_FILTER_FLAG_* bits for seccomp(2). */
+  /** SECCOMP_FILTER_FLAG_* bits for seccomp(2) (WAIT_KILLABLE_RECV left out: it needs a listener). */
   readonly flags: number;
   /** Rule names no listed architecture knows (skipped). */
   readonly unknownNames: readonly string[];
@@ -127,6 +127,9 @@ function compileUncached(profile: SeccompProfile): CompiledSeccomp {
     trees.emit(partition([{ start: 0, outcome: dflt }], of('SCMP_ARCH_X86')));
   }
   for (const [value, label] of rets) p.label(label).ret(value);
-  const flags = (profile.flags ?? []).reduce((bits, flag) => bits | SECCOMP_FLAG_BITS[flag], 0);
+  // WAIT_KILLABLE_RECV only qualifies a listener (NEW_LISTENER, never made here); seccomp(2) refuses it alone
+  // with EINVAL, so it is dropped as libseccomp does when no notify rule creates a listener
+  const flags = (profile.flags ?? []).filter((flag) => flag !== 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV')
+    .reduce((bits, flag) => bits | SECCOMP_FLAG_BITS[flag], 0);
   return { bpf: p.assemble(), flags, unknownNames };
 }

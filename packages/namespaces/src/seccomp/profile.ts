@@ -23,7 +23,10 @@ export type SeccompOperator =
 /** Architectures a filter accepts (x86_64 machines run the three ABIs). */
 export type SeccompArch = 'SCMP_ARCH_X86_64' | 'SCMP_ARCH_X86' | 'SCMP_ARCH_X32';
 
-/** seccomp(2) SECCOMP_SET_MODE_FILTER flags (SECCOMP_FILTER_FLAG_NEW_LISTENER is not supported). */
+/**
+ * seccomp(2) SECCOMP_SET_MODE_FILTER flags (SECCOMP_FILTER_FLAG_NEW_LISTENER is not supported, so
+ * WAIT_KILLABLE_RECV, which only qualifies a listener, is accepted and not passed on, as libseccomp does).
+ */
 export type SeccompFlag =
   | 'SECCOMP_FILTER_FLAG_TSYNC' | 'SECCOMP_FILTER_FLAG_LOG' | 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'
   | 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV';

@@ -93,6 +93,15 @@ describe('seccomp, from inside the container', function () {
     assert.match(r.stdout, /EACCES/);
   });
 
+  it('runContainer, a profile with every accepted flag loads (WAIT_KILLABLE_RECV without a listener too)', async () => {
+    const seccomp: SeccompProfile = {
+      ...allowAllBut([{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }]),
+      flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+    };
+    const r = await runCaptured(toolSpec(probe('mkdir', '/tmp/d'), { mounts: [tmp], seccomp }));
+    assert.match(r.stdout, /EPERM/);
+  });
+
   it('runContainer, SCMP_ACT_KILL_PROCESS kills with SIGSYS (159)', async () => {
     const r = await runCaptured(toolSpec(probe('mkdir', '/tmp/d'), {
       mounts: [tmp], seccomp: allowAllBut([{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_KILL_PROCESS' }]),

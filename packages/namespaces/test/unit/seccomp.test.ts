@@ -82,6 +82,11 @@ describe('seccomp compiler', () => {
     assert.equal(c.flags, 6);
   });
 
+  it('compileSeccomp, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is accepted and not passed on (no listener to qualify)', () => {
+    const c = compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', 'SECCOMP_FILTER_FLAG_LOG'] });
+    assert.equal(c.flags, 2);
+  });
+
   it('compileSeccomp, many rules with argument checks assemble (far jumps through ja) and still decide right', () => {
     const names = ['read', 'write', 'open', 'close', 'mkdir', 'rmdir', 'getpid', 'socket', 'connect', 'clone'];
     const syscalls = Array.from({ length: 30 }, (_, i) => ({
