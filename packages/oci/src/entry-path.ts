@@ -35,7 +35,9 @@ export function joinComponents(comps: readonly Buffer[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A map key for a path (latin1 keeps every byte distinct). */
+/** A map key for a path (latin1 keeps every byte distinct): the latin1 text of {@link joinComponents}, made without it. */
 export function pathKey(comps: readonly Buffer[]): string {
-  return joinComponents(comps).toString('latin1');
+  let key = '';
+  for (let i = 0; i < comps.length; i++) key += (i > 0 ? '/' : '') + comps[i]!.toString('latin1');
+  return key;
 }

@@ -13,5 +13,6 @@ if (ref === undefined || bundle === undefined) {
   process.stderr.write('usage: ct-unpack.mjs LAYOUT:TAG BUNDLE\n');
   process.exit(2);
 }
-const { unpackImage } = await import(pathToFileURL(join(repoRoot, 'packages/oci/dist/index.js')).href);
+// The light entry (@ct/oci/unpack): no registry client, spec or store re-exports to load.
+const { unpackImage } = await import(pathToFileURL(join(repoRoot, 'packages/oci/dist/unpack-entry.js')).href);
 await unpackImage(ref, bundle);

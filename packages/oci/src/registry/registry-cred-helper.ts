@@ -8,7 +8,6 @@
  * that cannot run, whatever unreadable directories PATH holds.
  * Man pages: execve(2), access(2).
  */
-import { spawn } from 'node:child_process';
 import { accessSync, statSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { RegistryError } from './registry-error.js';
@@ -56,7 +55,8 @@ function findOnPath(program: string, path: string | undefined): string | undefin
 
 interface Outcome { readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly stdout: string; readonly stderr: string }
 
-function run(program: string, input: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
+async function run(program: string, input: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     // Not spawn's `timeout`: its timer outlives a spawn that failed (ENOENT) and keeps the process up.

@@ -5,9 +5,7 @@
  * registry token), and an https→http downgrade is refused like any plain HTTP.
  */
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { RegistryError } from './registry-error.js';
 import { isLoopbackHost } from './registry-reference.js';
 
@@ -33,7 +31,14 @@ export interface HttpResponse {
 const MAX_REDIRECTS = 10;
 const caCache = new Map<string, string[]>();
 
-function trustedCas(caFile: string): string[] {
+/** node:http, node:https and node:tls, loaded on the first request (not by everything that imports @ct/oci). */
+let transport: Promise<{ http: typeof import('node:http'); https: typeof import('node:https'); tls: typeof import('node:tls') }> | undefined;
+function loadTransport(): NonNullable<typeof transport> {
+  transport ??= Promise.all([import('node:http'), import('node:https'), import('node:tls')]).then(([http, https, tls]) => ({ http, https, tls }));
+  return transport;
+}
+
+function trustedCas(caFile: string, rootCertificates: readonly string[]): string[] {
   let cas = caCache.get(caFile);
   if (cas === undefined) {
     let pem: string;
@@ -57,14 +62,15 @@ export function checkScheme(url: URL, options: TransportOptions): void {
   }
 }
 
-function once(url: URL, headers: Readonly<Record<string, string>>, options: TransportOptions, body?: Buffer): Promise<IncomingMessage> {
+async function once(url: URL, headers: Readonly<Record<string, string>>, options: TransportOptions, body?: Buffer): Promise<IncomingMessage> {
   checkScheme(url, options);
   const method = body === undefined ? 'GET' : 'POST';
+  const { http, https, tls } = await loadTransport();
   return new Promise((resolve, reject) => {
     const common = { method, headers: { 'user-agent': 'ct', ...headers, ...(body !== undefined ? { 'content-length': String(body.length) } : {}) } };
     const req = url.protocol === 'https:'
-      ? httpsRequest(url, { ...common, ...(options.caFile !== undefined ? { ca: trustedCas(options.caFile) } : {}) })
-      : httpRequest(url, common);
+      ? https.request(url, { ...common, ...(options.caFile !== undefined ? { ca: trustedCas(options.caFile, tls.rootCertificates) } : {}) })
+      : http.request(url, common);
     req.setTimeout(options.timeoutMs ?? 60_000, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     req.on('response', resolve);
     req.on('error', (err: NodeJS.ErrnoException) => {

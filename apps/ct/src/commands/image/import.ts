@@ -4,7 +4,7 @@
  * line on stderr when it is a terminal; prints the image's name and digest, or the record with --json.
  */
 import { Args, Command, Flags } from '@oclif/core';
-import { describeProgress, importImage } from '@ct/oci';
+import { describeProgress, importImage } from '@ct/oci/unpack';
 import { reportError, reportImported, storeFlags, storeOptions } from '../../engine/image-output.js';
 
 /** `ct image import`. */

@@ -1,6 +1,6 @@
 /** `ct image inspect NAME`: an image's record, config and layer dirs as JSON (always JSON; --json is accepted). */
 import { Args, Command } from '@oclif/core';
-import { inspectImage } from '@ct/oci';
+import { inspectImage } from '@ct/oci/store';
 import { printJson, reportError, storeFlags, storeOptions } from '../../engine/image-output.js';
 
 /** `ct image inspect`. */

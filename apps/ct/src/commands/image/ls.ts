@@ -1,6 +1,6 @@
 /** `ct image ls`: the images of the store, as a table or (--json) an array of image records. */
 import { Command } from '@oclif/core';
-import { listImages } from '@ct/oci';
+import { listImages } from '@ct/oci/store';
 import { imageTable, printJson, reportError, storeFlags, storeOptions } from '../../engine/image-output.js';
 
 /** `ct image ls`. */

@@ -3,7 +3,7 @@
  * staging dirs of killed imports). Prints what went, or the lists with --json.
  */
 import { Command } from '@oclif/core';
-import { pruneStore } from '@ct/oci';
+import { pruneStore } from '@ct/oci/store';
 import { printJson, reportError, storeFlags, storeOptions } from '../../engine/image-output.js';
 
 /** `ct image prune`. */

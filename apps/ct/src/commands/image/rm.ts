@@ -4,7 +4,7 @@
  * unless --force.
  */
 import { Args, Command, Flags } from '@oclif/core';
-import { removeImage, type RemovedItems } from '@ct/oci';
+import { removeImage, type RemovedItems } from '@ct/oci/store';
 import { printJson, reportError, storeFlags, storeOptions } from '../../engine/image-output.js';
 
 /** `ct image rm`. */

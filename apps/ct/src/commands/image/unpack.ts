@@ -5,7 +5,7 @@
  * `--json` prints the result (or the error) as JSON on stdout. Errors: message on stderr, exit code 1.
  */
 import { Args, Command, Flags } from '@oclif/core';
-import { describeProgress, parsePlatform, unpackImage, type UnpackOptions } from '@ct/oci';
+import { describeProgress, parsePlatform, unpackImage, type UnpackOptions } from '@ct/oci/unpack';
 
 /** `ct image unpack`. */
 export default class ImageUnpack extends Command {
