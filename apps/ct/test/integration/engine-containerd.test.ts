@@ -77,6 +77,12 @@ describe('containerd engine, ct as the runc binary @root', function () {
     return path;
   }
 
+  /** Containers in ct's state root (the shim passes `--root <runc-root>/<namespace>`, after the wrapper's). */
+  function ctState(): string[] {
+    const root = join(dir, 'runc-root', namespace);
+    return existsSync(root) ? readdirSync(root) : [];
+  }
+
   /** The task's status as `ctr task ls` shows it (RUNNING, STOPPED...), '' when there is none. */
   function taskStatus(id: string): string {
     const r = ctr(['task', 'ls']);
@@ -126,7 +132,7 @@ describe('containerd engine, ct as the runc binary @root', function () {
     for (const id of listed) ctr(['task', 'kill', '-s', 'KILL', id]);
     for (const id of listed) waitFor(() => ctr(['task', 'delete', id]).status === 0, 10_000);
     for (const id of ctr(['containers', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['containers', 'rm', id]);
-    const leftState = existsSync(join(dir, 'ct-state')) ? readdirSync(join(dir, 'ct-state')) : [];
+    const leftState = ctState();
     if (daemon !== undefined && daemon.exitCode === null) {
       daemon.kill('SIGTERM');
       waitFor(() => daemon?.exitCode !== null || daemon.signalCode !== null, 20_000);
@@ -160,6 +166,7 @@ describe('containerd engine, ct as the runc binary @root', function () {
     assert.equal(started.status, 0, started.stderr);
     try {
       assert.equal(taskStatus('life'), 'RUNNING');
+      assert.deepEqual(ctState(), ['life'], 'ct keeps the container in the state root the shim gives');
       // The exec'd process outlives ct exec here; a process that ends at once is the next test's case.
       const exec = ctr(['task', 'exec', '--fifo-dir', join(dir, 'fifo'), '--exec-id', 'e1', 'life',
         'sh', '-c', 'sleep 1; echo in-exec; exit 4']);
@@ -177,7 +184,7 @@ describe('containerd engine, ct as the runc binary @root', function () {
       const deleted = ctr(['task', 'delete', 'life']);
       assert.equal(deleted.status, 0, deleted.stderr);
       assert.equal(taskStatus('life'), '');
-      assert.deepEqual(readdirSync(join(dir, 'ct-state')), [], 'ct still knows the container after delete');
+      assert.deepEqual(ctState(), [], 'ct still knows the container after delete');
     } finally {
       ctr(['task', 'kill', '-s', 'KILL', 'life']);
       ctr(['task', 'delete', 'life']);
