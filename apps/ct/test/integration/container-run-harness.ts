@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeTree } from '@ct/oci';
 import { isRoot, requireFeature, testImage } from '@ct/test-utils';
 import { ciUser, ctBin, Runtime, type Run } from './runtime-harness.js';
 
@@ -55,10 +56,11 @@ export function useImageSuite(tag: string, rootless: boolean): ImageSuite {
     const imported = image(['import', testImage('busybox')]);
     assert.equal(imported.status, 0, imported.stderr);
   });
-  after(() => {
+  after(async () => {
     ct.cleanup([]);
-    // as root also when the suite ran as ctci: its copies hold files of subuid owners that ctci cannot remove
-    rmSync(base, { recursive: true, force: true });
+    // copies hold files of subuid owners: root removes them (also after a suite run as ctci), a user in a user namespace
+    if (isRoot()) rmSync(base, { recursive: true, force: true });
+    else await removeTree(base);
   });
   return {
     rootless, user, root, store, ct, image,
