@@ -2,11 +2,11 @@
  * Running a host program inside a user namespace that maps the caller to 0 and its /etc/subuid and /etc/subgid
  * ranges to 1..N through newuidmap/newgidmap, as rootless podman does (only the caller when it has no ranges):
  * the host's file system as it is (no mount namespace), namespace root owning everything of the caller's. Used
- * for the unpack worker and for removing what it wrote (removeTree). @ct/namespaces is loaded only when needed, so
- * a root unpack does not pay for it at start-up.
+ * for the unpack worker and for removing what it wrote (removeTree). @ct/namespaces (its light `engine` entry) is
+ * loaded only when needed, so a root unpack does not pay for it at start-up.
  * Man pages: user_namespaces(7), newuidmap(1), subuid(5).
  */
-import type { ContainerHandle, ContainerSpec } from '@ct/namespaces';
+import type { ContainerHandle, ContainerSpec } from '@ct/namespaces/engine';
 import type { IdMapping } from './runtime-config.js';
 
 /** Options of {@link runInUserNamespace}. */
@@ -33,7 +33,7 @@ function spec(argv: readonly string[], extraFds: ContainerSpec['extraFds'], o: U
 
 /** The uid and gid mappings (runtime-spec form) such a namespace gets for this caller. */
 export async function userNamespaceMappings(o: UserNamespaceOptions = {}): Promise<{ uidMappings: IdMapping[]; gidMappings: IdMapping[] }> {
-  const ns = await import('@ct/namespaces');
+  const ns = await import('@ct/namespaces/engine');
   const s = ns.withDefaults(spec(['true'], [], o));
   const plan = ns.planIdMaps(s, ns.gatherIdMapContext({}, s.useSubordinateIds));
   const conv = (m: typeof plan.uidMap): IdMapping[] => m.map((e) => ({ containerID: e.inside, hostID: e.outside, size: e.count }));
@@ -42,7 +42,7 @@ export async function userNamespaceMappings(o: UserNamespaceOptions = {}): Promi
 
 /** Start `argv` in such a user namespace; `extraFds` pass host fds in. Resolves once it is exec'd. */
 export async function runInUserNamespace(argv: readonly string[], extraFds: ContainerSpec['extraFds'], o: UserNamespaceOptions = {}): Promise<ContainerHandle> {
-  const ns = await import('@ct/namespaces');
+  const ns = await import('@ct/namespaces/engine');
   return ns.runContainer(spec(argv, extraFds, o));
 }
 
