@@ -182,6 +182,9 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   if (options.tty === true && options.detach === true) throw new RuntimeError('EUSAGE', 'container run: -t with -d: not supported yet');
   ensureStateRoot(ctx.stateRoot.path);
   const bundle = imageBundleDir(ctx, id);
+  // start loading the launch path (@ct/namespaces, the largest graph) now, beside the store's work: container
+  // create imports it again and gets it from the module cache (its errors surface there)
+  import('./container-launch.js').catch(() => undefined);
   const oci = await import('@ct/oci/store');
   const storageRoot = options.storageRoot ?? oci.defaultStorageRoot();
   const root = await imageRoot(oci, id, storageRoot, options);
