@@ -160,9 +160,7 @@ describe('ct features, the seccomp actions, operators, archs and flags listed ar
     assert.equal(r.stdout, 'ran\nmkdir=1\n');
   });
 
-  // Fails today (request "to H2 from H5" in /tmp/ct-requests.md): ct lists SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV as
-  // supported, but seccomp(2) refuses it (EINVAL) without SECCOMP_FILTER_FLAG_NEW_LISTENER, which ct does not
-  // support; libseccomp (so runc) sets it only when a notify rule makes a listener.
+  // WAIT_KILLABLE_RECV alone (no listener) is refused by seccomp(2); ct leaves the bit out as libseccomp does.
   it('ct run, each supported seccomp flag is accepted', () => {
     const { seccomp } = (features() as Json & Features).linux;
     const refused = seccomp.supportedFlags.filter((flag, i) => {
