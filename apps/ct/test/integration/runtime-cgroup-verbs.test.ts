@@ -135,6 +135,30 @@ describe('ct ps and events by cgroup @root', () => {
       removeBundle(bundle);
     }
   });
+  it('ps in a container sharing the host pid namespace: its cgroup\'s processes, not the host\'s; /proc from config.json', async function () {
+    requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/pids/cgroup.procs'), 'needs root and the v1 pids hierarchy');
+    const bundle = await makeBundleDir(join(tmpdir(), 'ct-cgverbs'));
+    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-cgverbs-')));
+    const id = `psh-${process.pid}`;
+    try {
+      const c = specTemplate({}) as Json;
+      const l = c['linux'] as { namespaces: { type: string }[] };
+      l.namespaces = l.namespaces.filter((n) => n.type !== 'pid');
+      writeConfig(bundle, ['sh', '-c', 'sleep 60 & sleep 60 & wait'], c);
+      const r = ct.run(['run', '-d', '--bundle', bundle, id]);
+      assert.equal(r.status, 0, r.stderr);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const pids = JSON.parse(ct.run(['ps', '--format', 'json', id]).stdout) as number[];
+      assert.equal(pids.length, 3, `sh and two sleeps, not the host's processes: ${JSON.stringify(pids)}`);
+      assert.ok(pids.includes(ct.state(id)?.['pid'] as number), 'the init is listed');
+      // the host's pid namespace seen inside: our own pid is there
+      const e = ct.run(['exec', id, 'sh', '-c', `test -d /proc/${process.pid} && echo host-pids`]);
+      assert.equal(e.stdout.trim(), 'host-pids', e.stderr);
+    } finally {
+      ct.cleanup([id]);
+      removeBundle(bundle);
+    }
+  });
   it('events reports an oom event when the memory limit kills a process', async function () {
     requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/memory/cgroup.procs'), 'needs root and the v1 memory hierarchy');
     const bundle = await makeBundleDir(join(tmpdir(), 'ct-cgverbs'));

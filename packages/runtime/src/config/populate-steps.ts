@@ -17,10 +17,20 @@ import type { BundleConfig } from './bundle-config.js';
 import type { ConfigDevice } from './config-linux.js';
 
 /** Where a path inside the container can be looked at before the container exists. */
-function probeKind(config: BundleConfig, path: string): 'dir' | 'file' | undefined {
-  // the plan mounts /proc only with a new pid namespace (a shared one leaves the rootfs's empty /proc)
+/**
+ * Whether config.json's own /proc mount is used: the namespaces plan mounts /proc only with a new pid namespace, so
+ * without one the config's proc mount is kept (it shows the host's or the joined pid namespace, as under runc; it
+ * needs the privilege over that namespace: real root for the host's).
+ */
+export function procFromConfig(config: BundleConfig): boolean {
   const newPid = config.linux.namespaces.some((n) => n.type === 'pid' && n.path === undefined);
-  if ((path === '/proc' || path.startsWith('/proc/')) && !newPid) return undefined;
+  return !newPid && config.mounts.some((m) => m.destination === '/proc' && m.type === 'proc');
+}
+
+function probeKind(config: BundleConfig, path: string): 'dir' | 'file' | undefined {
+  // no /proc at all: no new pid namespace and no proc mount in config.json (the rootfs's /proc stays empty)
+  const newPid = config.linux.namespaces.some((n) => n.type === 'pid' && n.path === undefined);
+  if ((path === '/proc' || path.startsWith('/proc/')) && !newPid && !procFromConfig(config)) return undefined;
   // /proc and /sys are the kernel's, the same inside as on the host; everything else comes from the rootfs
   const host = path.startsWith('/proc/') || path.startsWith('/sys/') ? path : join(config.rootfs, path);
   try {

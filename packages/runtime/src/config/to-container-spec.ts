@@ -15,7 +15,7 @@ import { ConfigError } from '../errors.js';
 import type { BundleConfig, ConfigProcess } from './bundle-config.js';
 import type { OciNamespaceType } from './config-linux.js';
 import type { ConfigMount } from './config-mounts.js';
-import { populateSteps } from './populate-steps.js';
+import { populateSteps, procFromConfig } from './populate-steps.js';
 import { sysctlNamespace } from './config-confinement.js';
 import { rootOverlay } from '../image-overlay-annotation.js';
 
@@ -162,7 +162,7 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
   const newUser = ns.includes('user');
   const mknod = !ctx.rootless && !newUser;
   const mounts = config.mounts
-    .filter((m) => !plannedDestinations.has(m.destination))
+    .filter((m) => !plannedDestinations.has(m.destination) || (m.destination === '/proc' && procFromConfig(config)))
     .map((m) => convertMount(m, ctx.warn))
     .filter((m): m is Mount => m !== undefined);
   // without mknod, devices are the host's nodes bound in (as runc does rootless); binds of host paths go before

@@ -85,6 +85,17 @@ describe('config to ContainerSpec', () => {
     const caps = s.capabilities as unknown as { bounding: string[]; ambient: string[] };
     assert.ok(caps.bounding.includes('CAP_KILL') && !caps.bounding.includes('CAP_SYS_ADMIN'), caps.bounding.join(' '));
   });
+  it('toContainerSpec, without a new pid namespace config.json\'s /proc mount is kept (the plan mounts none); with one it is the plan\'s', () => {
+    const procMounts = (s: ReturnType<typeof toContainerSpec>): unknown[] => (s.mounts ?? []).filter((m) => m.target === '/proc');
+    assert.deepEqual(procMounts(toContainerSpec(config(false), ctx())), []);
+    const hostPid = toContainerSpec(config(false, (c) => {
+      const l = c['linux'] as { namespaces: { type: string }[] };
+      l.namespaces = l.namespaces.filter((n) => n.type !== 'pid');
+    }), ctx());
+    assert.deepEqual(procMounts(hostPid).map((m) => (m as { fstype?: string }).fstype), ['proc']);
+    const ops = (hostPid.populate ?? []).map((p) => `${p.op}:${'target' in p ? p.target : ''}`);
+    assert.ok(ops.includes('mount:/proc/keys'), 'masked paths apply to that /proc');
+  });
   it('toContainerSpec, no process.capabilities keeps none (as runc); an unknown rlimit is ECONFIG', () => {
     const s = toContainerSpec(config(false, (c) => { delete (c['process'] as Json)['capabilities']; }), ctx());
     assert.deepEqual(s.capabilities, { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] });
