@@ -57,7 +57,9 @@ export function useImageSuite(tag: string, rootless: boolean): ImageSuite {
     assert.equal(imported.status, 0, imported.stderr);
   });
   after(async () => {
-    ct.cleanup([]);
+    // a failed test may leave a container (and, as root, its cgroups): delete whatever the state root still holds
+    const listed = ct.run(['list', '--format', 'json']);
+    ct.cleanup(listed.status === 0 ? (JSON.parse(listed.stdout || '[]') as { id: string }[] | null ?? []).map((c) => c.id) : []);
     // copies hold files of subuid owners: root removes them (also after a suite run as ctci), a user in a user namespace
     if (isRoot()) rmSync(base, { recursive: true, force: true });
     else await removeTree(base);
