@@ -6,7 +6,7 @@
  * A runtime-spec mount on "/" cannot do this: the default file systems are mounted before the config's mounts.
  * Man pages: overlayfs (Documentation/filesystems/overlayfs.rst).
  */
-import type { OverlayRootSpec } from '@ct/namespaces';
+import type { OverlayRootSpec } from '@ct/namespaces/engine';
 import { ConfigError } from './errors.js';
 
 /** The annotation's key. */

@@ -113,7 +113,7 @@ export async function copyImageRoot(lowerDirs: readonly string[], merged: string
     copyLayers(layers, merged, (path, name) => lgetxattr(path, name));
     return;
   }
-  const ns = await import('@ct/namespaces');
+  const ns = await import('@ct/namespaces/engine');
   const worker = fileURLToPath(new URL('./image-run-copy-worker.js', import.meta.url));
   const handle = await ns.runContainer({
     namespaces: ['user'],

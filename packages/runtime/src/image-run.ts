@@ -197,7 +197,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     }
     writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: root.image.digest }));
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
-    const initPath = options.init === true ? (await import('@ct/namespaces')).initProgramPath() : undefined;
+    const initPath = options.init === true ? (await import('@ct/namespaces/engine')).initProgramPath() : undefined;
     const writeConfig = (runRoot: RunRoot): void => writeImageRunConfig({
       bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, imageEntrypoint: root.entrypoint, initPath, warn,
     }, options);
