@@ -7,7 +7,7 @@
  * namespaces(7), seccomp(2), cgroups(7).
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
@@ -115,18 +115,22 @@ describe('ct features, the runtime-spec features document', () => {
 
 describe('ct features, the seccomp actions, operators, archs and flags listed are applied @root', function () {
   this.timeout(60_000);
+  let base = '';
   let bundle = '';
   let ct: Runtime | undefined;
 
   beforeEach(async function () {
     requireFeature(this, isRoot(), 'needs root');
-    bundle = await makeBundleDir(join(tmpdir(), 'ct-features'));
-    ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-features-state-')));
+    base = mkdtempSync(join(tmpdir(), 'ct-features-'));
+    bundle = await makeBundleDir(join(base, 'bundles'));
+    ct = new Runtime('ct', join(base, 'state'));
   });
 
   afterEach(() => {
     removeBundle(bundle);
+    if (base !== '') rmSync(base, { recursive: true, force: true });
     bundle = '';
+    base = '';
   });
 
   /** Run `sh -c script` under `seccomp` in a fresh container. */
