@@ -12,7 +12,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, requireFeature, testImage } from '@ct/test-utils';
-import { mountsUnder, processesUnder, runBounded, waitFor, writeCtWrapper, type EngineRun } from './engine-harness.js';
+import { mountsUnder, processEnded, processesUnder, runBounded, waitFor, writeCtWrapper, type EngineRun } from './engine-harness.js';
 
 const present = (cmd: string): boolean => spawnSync(cmd, ['--version']).status === 0;
 /** containerd namespace of this run (ct names the cgroups `<namespace>-<id>`, so they are this run's own). */
@@ -133,9 +133,10 @@ describe('containerd engine, ct as the runc binary @root', function () {
     for (const id of listed) waitFor(() => ctr(['task', 'delete', id]).status === 0, 10_000);
     for (const id of ctr(['containers', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['containers', 'rm', id]);
     const leftState = ctState();
-    if (daemon !== undefined && daemon.exitCode === null) {
-      daemon.kill('SIGTERM');
-      waitFor(() => daemon?.exitCode !== null || daemon.signalCode !== null, 20_000);
+    const pid = daemon?.pid;
+    if (pid !== undefined && !processEnded(pid)) {
+      daemon?.kill('SIGTERM');
+      waitFor(() => processEnded(pid), 20_000);
     }
     const leftProcesses = waitFor(() => processesUnder(dir).length === 0, 10_000) ? [] : processesUnder(dir);
     const leftMounts = mountsUnder(dir);

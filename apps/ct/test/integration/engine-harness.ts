@@ -60,7 +60,19 @@ export function mountsUnder(dir: string): string[] {
     .filter((point) => point.startsWith(dir));
 }
 
-/** Wait (polling, at most `ms`) until `done()` holds; returns whether it did. */
+/**
+ * Whether process `pid` has ended (gone, or a zombie its parent has not reaped: a child of ours stays one while
+ * waitFor blocks the event loop).
+ */
+export function processEnded(pid: number): boolean {
+  try {
+    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** Wait (polling, at most `ms`, blocking the event loop) until `done()` holds; returns whether it did. */
 export function waitFor(done: () => boolean, ms: number): boolean {
   const end = Date.now() + ms;
   while (Date.now() < end) {

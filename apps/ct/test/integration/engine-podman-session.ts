@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { mountsUnder, processesUnder, runBounded, waitFor, writeCtWrapper, type EngineRun } from './engine-harness.js';
+import { mountsUnder, processEnded, processesUnder, runBounded, waitFor, writeCtWrapper, type EngineRun } from './engine-harness.js';
 
 /** The image name the suites run (tagged from the pulled OCI layout). */
 export const podmanImage = 'localhost/ct-test/busybox:latest';
@@ -70,19 +70,11 @@ export class PodmanSession {
     let pauseProcess = false;
     if (pause > 0 && existsSync(`/proc/${pause}`)) {
       process.kill(pause, 'SIGKILL');
-      pauseProcess = !waitFor(() => !existsSync(`/proc/${pause}`) || /^State:\s+Z/m.test(readProcStatus(pause)), 5_000);
+      pauseProcess = !waitFor(() => processEnded(pause), 5_000);
     }
     const processes = waitFor(() => processesUnder(this.dir).length === 0, 5_000) ? [] : processesUnder(this.dir);
     const mounts = mountsUnder(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
     return { processes, mounts, pauseProcess };
-  }
-}
-
-function readProcStatus(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return '';
   }
 }
