@@ -3,9 +3,9 @@
 // image (the busybox test image's OCI layout), interleaved per round, each engine with its own store:
 //   cold  the image is not in the store: import it, then run (first output counted from the import's start)
 //   warm  the image is in the store (and unpacked): run only
-// podman with --rm and no network; ct's `container run` removes its container by itself. Until ct has an image
-// store, its every run unpacks the layout (warm = cold), and the output says so. Target: warm ct at most 0.5x
-// podman's. podman is installed with apt-get when missing and the bench runs as root (--no-install refuses).
+// podman with --rm and no network; ct's `container run` removes its container by itself. ct's image store is its
+// default one (`ct image import`, then `container run NAME`); a ct without the store commands would unpack the layout
+// on every run (warm = cold), and the output would say so. Target: warm ct at most 0.5x podman's. podman is installed with apt-get when missing and the bench runs as root (--no-install refuses).
 //
 //   node tools/bench/container-run/run.mjs [--runs 10] [--warmup 1] [--json] [--rootless-user ctci]
 
