@@ -114,8 +114,14 @@ async function obtainImage(image: string, storageRoot: string, options: ImageRun
     // the import path (tar, unpack) is loaded only here: a run of a stored image never loads it
     return (await (await import('@ct/oci')).importImage(image, { storageRoot })).image.digest;
   }
-  if (options.pull === 'never') return image; // createContainerRoot reports STORE_IMAGE_NOT_FOUND
-  return pullStoreImage(image, storageRoot, options.showPullProgress === true);
+  // an image id is never pulled (as podman); createContainerRoot reports STORE_IMAGE_NOT_FOUND
+  if (options.pull === 'never' || /^sha256:[0-9a-f]+$/.test(image)) return image;
+  try {
+    return await pullStoreImage(image, storageRoot, options.showPullProgress === true);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new RuntimeError('ESETUP', `container run: pull ${image}: not in the store, and the pull failed: ${why}`, { cause: err });
+  }
 }
 
 /**

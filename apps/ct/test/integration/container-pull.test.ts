@@ -49,6 +49,17 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.match(r.stderr, /no such image/);
       assert.equal(imageCommand(user, ['ls', '--json', '--storage-root', store]).stdout.includes(ref), false);
     });
+    it('container run, an image id (sha256:...) not in the store is not pulled', () => {
+      const r = run([`sha256:${'0'.repeat(64)}`, 'true']);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /no such image/);
+      assert.doesNotMatch(r.stderr, /the pull failed/);
+    });
+    it('container run, a failed pull names the image and the registry\'s error', () => {
+      const r = run([`${reg!.host}/tools/absent:v1`, 'true']);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, new RegExp(`container run: pull ${reg!.host.replace(/\./g, '\\.')}/tools/absent:v1: not in the store, and the pull failed`));
+    });
     it('container run, a missing image is pulled (nothing drawn in a pipe) and run', () => {
       const r = run(['--rm', ref, 'sh', '-c', 'echo pulled-and-ran']);
       assert.equal(r.status, 0, r.stderr);
