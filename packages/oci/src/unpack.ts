@@ -20,6 +20,7 @@ import { sourceBlob } from './layer-unpack.js';
 import { parseImageRef } from './reference.js';
 import type { Platform } from './spec/image-spec.js';
 import { removeTree } from './tree-remove.js';
+import { buildBundleInUserNamespace } from './userns-unpack.js';
 import { userNamespaceAvailable } from './userns-run.js';
 import { removeEntry } from './whiteout.js';
 
@@ -162,8 +163,6 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}) };
   try {
     if (o.userNamespace) {
-      // Loaded only here: the worker's parent side (sockets, the protocol) is not needed by a root unpack.
-      const { buildBundleInUserNamespace } = await import('./userns-unpack.js');
       await buildBundleInUserNamespace(staging, image, { ...common, subordinateIds: o.subordinateIds });
     } else {
       const ids = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
