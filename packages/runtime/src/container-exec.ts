@@ -190,6 +190,18 @@ async function detachFrom(child: ChildHandle, pid: number): Promise<void> {
   child.unref?.();
 }
 
+/** The detached exec's last pause, before execve. */
+const RELEASE_LABEL = 'release';
+
+function writePidFile(file: string | undefined, pid: number): void {
+  if (file === undefined) return;
+  try {
+    writeFileAtomic(resolve(file), String(pid), 0o644);
+  } catch (err) {
+    throw systemError('exec: write pid file', file, err);
+  }
+}
+
 /** Run a process in container `id`; resolves with its exit status (0 at once with `detach`). */
 export async function execContainer(ctx: RuntimeContext, id: string, options: ExecOptions): Promise<number> {
   const paths = containerPaths(ctx.stateRoot.path, id);
@@ -209,9 +221,13 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   const detachSteps: Step[] = options.detach === true ? [{ op: 'pdeathsig', signal: 0 }] : [];
   // the container's session keyring, as runc's setns init joins it (made by the init unless --no-new-keyring)
   const keyring: Step[] = record.noNewKeyring === true ? [] : [{ op: 'sessionKeyring', name: sessionKeyringName(id) }];
+  const own = execSteps(config, p, caps, record.pid, options, warn);
+  // detached: a last pause before execve, where ct writes the pid file and removes the middle process; it releases
+  // the process as its very last act, so the caller (containerd's shim, conmon) knows the pid before it can exit
+  const release: Step[] = options.detach === true ? [{ op: 'wait', label: RELEASE_LABEL }] : [];
   const steps: Step[] = [
     ...detachSteps, ...(cgroups.length > 0 ? [{ op: 'wait', label: 'cgroup' } as const] : []), ...keyring,
-    ...execSteps(config, p, caps, record.pid, options, warn),
+    ...own.slice(0, -1), ...release, ...own.slice(-1),
   ];
   const extra = options.preserveFds ?? 0;
   const fds = [0, 1, 2, ...Array.from({ length: extra }, (_, i) => 3 + i)].map((fd) => ({ from: fd, to: fd }));
@@ -227,25 +243,24 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
       const event = await child.nextEvent();
       if (event.kind === 'exec') break;
       if (event.label === 'cgroup') joinCgroups(cgroups, execedPid(child));
+      if (event.label === RELEASE_LABEL) {
+        for (const w of child.warnings ?? []) warn(`exec: ${w.message} (ignored)`);
+        writePidFile(options.pidFile, execedPid(child));
+        await detachFrom(child, execedPid(child));
+        // not waiting for the exec: an execve failure (a missing program) is then only the process's exit status 1
+        child.release();
+        return 0;
+      }
       child.release();
     }
   } catch (err) {
+    child.kill('SIGKILL');
     await child.wait().catch(() => undefined);
+    if (err instanceof RuntimeError) throw err;
     throw new RuntimeError('ESETUP', `exec: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   for (const w of child.warnings ?? []) warn(`exec: ${w.message} (ignored)`);
-  const pid = execedPid(child);
-  if (options.pidFile !== undefined) {
-    try {
-      writeFileAtomic(resolve(options.pidFile), String(pid), 0o644);
-    } catch (err) {
-      throw systemError('exec: write pid file', options.pidFile, err);
-    }
-  }
-  if (options.detach === true) {
-    await detachFrom(child, pid);
-    return 0;
-  }
+  writePidFile(options.pidFile, execedPid(child));
   const relay = options.relaySignals === false ? undefined : installSignalRelay(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGWINCH']);
   relay?.attach(child);
   try {

@@ -4,7 +4,7 @@
  * --pid-file, flags after the command left to it, refusals for a stopped container; beside runc where practical.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
@@ -93,7 +93,39 @@ async function checks(ct: Runtime, owner: { uid: number; gid: number } | undefin
   });
 }
 
+/**
+ * exec --detach, a process that ends at once: its pid file is written before it runs (containerd's shim and conmon
+ * read the pid only after ct exits, and must not miss the exit of a quick process). The process lists a directory
+ * bound from the host that holds the pid file.
+ */
+async function quickDetached(ct: Runtime, owner: { uid: number; gid: number } | undefined): Promise<void> {
+  const bundle = await makeBundleDir(join(tmpdir(), 'ct-exec'), owner);
+  const id = `execq-${process.pid}`;
+  const shared = join(bundle, 'shared');
+  try {
+    mkdirSync(shared, { mode: 0o777 });
+    chmodSync(shared, 0o777);
+    const ids = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const c = specTemplate({ rootless: owner !== undefined || !isRoot(), uid: ids.uid, gid: ids.gid }) as Json;
+    (c['mounts'] as Json[]).push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] });
+    writeConfig(bundle, ['sleep', '60'], c);
+    assert.equal(ct.run(['run', '-d', '--bundle', bundle, id]).status, 0);
+    const pidFile = join(shared, 'exec.pid');
+    const r = ct.run(['exec', '-d', '--pid-file', pidFile, id, 'sh', '-c', 'ls /shared > /shared/seen; exit 5']);
+    assert.equal(r.status, 0, r.stderr);
+    for (let i = 0; i < 100 && !existsSync(join(shared, 'seen')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(readFileSync(join(shared, 'seen'), 'utf8'), /^exec\.pid$/m, 'the pid file was there when the process ran');
+  } finally {
+    ct.cleanup([id]);
+    removeBundle(bundle);
+  }
+}
+
 describe('ct exec @root', () => {
+  it('exec --detach, a quick process runs only once its pid file is written', async function () {
+    requireFeature(this, isRoot(), 'needs root');
+    await quickDetached(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-exec-root-'))), undefined);
+  });
   it('exec, exit code, namespaces, config process settings, flags, --process, --detach, stopped', async function () {
     requireFeature(this, isRoot(), 'needs root');
     await checks(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-exec-root-'))), undefined);
@@ -120,6 +152,15 @@ describe('ct exec @root', () => {
 });
 
 describe('ct exec unprivileged @rootless', () => {
+  it('exec --detach, a quick process runs only once its pid file is written', async function () {
+    const user = ciUser();
+    if (isRoot()) {
+      requireFeature(this, user !== undefined, 'needs the ctci user');
+      await quickDetached(new Runtime('ct', `/tmp/ct-execq-ctci-${process.pid}`, user), user);
+    } else {
+      await quickDetached(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-exec-'))), undefined);
+    }
+  });
   it('exec, exit code, namespaces, config process settings, flags, --process, --detach, stopped', async function () {
     const user = ciUser();
     if (isRoot()) {
