@@ -46,7 +46,8 @@ export interface ImageRunFlags {
 
 /** The size to put in process.consoleSize: our terminal's, else 24x80. */
 export function terminalSize(): { height: number; width: number } {
-  return { height: process.stdout.rows ?? 24, width: process.stdout.columns ?? 80 };
+  // 0x0 (a pty nobody sized, e.g. script(1) without a terminal) is no size: the default then
+  return { height: process.stdout.rows || 24, width: process.stdout.columns || 80 };
 }
 
 /** Where `--init` puts ct-init inside the container (bound read-only from the host, as podman's /run/podman-init). */
