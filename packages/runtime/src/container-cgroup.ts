@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { ContainerCgroup } from '@ct/namespaces';
+import type { ContainerCgroup } from '@ct/namespaces/engine';
 import { extraResourceWrites, type ExtraResources } from './config/config-resources-extra.js';
 import { RuntimeError, systemError } from './errors.js';
 import type { ContainerRecord } from './state-store.js';
@@ -140,7 +140,7 @@ const V2_CONTROLLERS: ReadonlySet<string> = new Set(['cpuset', 'cpu', 'io', 'mem
  */
 export async function applyExtraResources(cg: ContainerCgroup, x: ExtraResources, verb: string): Promise<void> {
   const writes = extraResourceWrites(x, cg.version);
-  const { ensureDelegated } = await import('@ct/namespaces');
+  const { ensureDelegated } = await import('@ct/namespaces/engine');
   const dir = cg.paths[0];
   if (cg.version === 'v2' && dir !== undefined) ensureDelegated(cg.fs, dirname(dir), [...new Set(writes.map((w) => w.controller))].filter((c) => V2_CONTROLLERS.has(c)));
   for (const w of writes) {
@@ -161,6 +161,6 @@ export async function openRecordedCgroup(record: ContainerRecord, verb: string):
   if (paths.length === 0) {
     throw new RuntimeError('EUSAGE', `${verb}: container ${record.id} has no cgroup (rootless: cgroup v1 cannot be delegated, and cgroup v2 needs a delegated subtree)`);
   }
-  const { openContainerCgroup } = await import('@ct/namespaces');
+  const { openContainerCgroup } = await import('@ct/namespaces/engine');
   return openContainerCgroup(paths, { cgroupRoot: rootOf(record), cgroupVersion: record.cgroupVersion ?? 'v1' });
 }

@@ -18,7 +18,7 @@ import type { ChildHandle, Step } from '@ct/syscalls';
 import {
   CAPABILITY_NAMES, clampRlimits, compileSeccomp, installSignalRelay, planCapabilities, readRlimitHost, resolveCapabilities,
   type CapabilityName, type CapabilitySets,
-} from '@ct/namespaces';
+} from '@ct/namespaces/engine';
 import { parseJson } from '@ct/oci/spec';
 import type { RuntimeContext } from './context.js';
 import { readBundleConfig, readConfigProcess, type BundleConfig, type ConfigProcess } from './config/bundle-config.js';

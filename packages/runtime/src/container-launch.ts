@@ -19,7 +19,7 @@ import {
   buildChildPlan, clampRlimits, describeChildFailure, readRlimitHost, HOST_DEVICES, installSignalRelay, isNewNamespace, planIdMaps, readSubordinateIds,
   withDefaults, writeIdMaps, CGROUP_WAIT_LABEL, createContainerCgroup, WAIT_LABELS,
   type ResolvedContainerSpec,
-} from '@ct/namespaces';
+} from '@ct/namespaces/engine';
 import type { BundleConfig } from './config/bundle-config.js';
 import { toContainerSpec } from './config/to-container-spec.js';
 import { applyExtraResources } from './container-cgroup.js';

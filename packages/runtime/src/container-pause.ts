@@ -22,7 +22,7 @@ async function setFrozen(ctx: RuntimeContext, id: string, frozen: boolean): Prom
     const status = deriveStatus(record, paths);
     if (status !== (frozen ? 'running' : 'paused')) throw new RuntimeError('EBADSTATE', `cannot ${verb} a container that is ${status}`);
     const cg = await openRecordedCgroup(record, verb);
-    const { freezeCgroup, thawCgroup } = await import('@ct/namespaces');
+    const { freezeCgroup, thawCgroup } = await import('@ct/namespaces/engine');
     try {
       await (frozen ? freezeCgroup(cg) : thawCgroup(cg));
     } catch (err) {

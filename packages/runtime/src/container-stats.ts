@@ -32,7 +32,7 @@ export async function containerStats(ctx: RuntimeContext, id: string): Promise<C
   const record = liveRecord(ctx, id);
   const namespacePids = (): { current: number } => ({ current: containerPids({ pid: record.pid, startTime: record.initStartTime }).length });
   if ((record.cgroupPaths ?? []).length === 0) return { pids: namespacePids() };
-  const { readCgroupStats } = await import('@ct/namespaces');
+  const { readCgroupStats } = await import('@ct/namespaces/engine');
   const s = readCgroupStats(await openRecordedCgroup(record, 'events'));
   const n = (v: bigint | undefined): number => Number(v ?? 0n);
   return {
@@ -51,7 +51,7 @@ export async function containerStats(ctx: RuntimeContext, id: string): Promise<C
 export async function containerOomKills(ctx: RuntimeContext, id: string): Promise<bigint | undefined> {
   const record = readRecord(containerPaths(ctx.stateRoot.path, id), id);
   if ((record.cgroupPaths ?? []).length === 0) return undefined;
-  const { readOomKills } = await import('@ct/namespaces');
+  const { readOomKills } = await import('@ct/namespaces/engine');
   try {
     return readOomKills(await openRecordedCgroup(record, 'events'));
   } catch {

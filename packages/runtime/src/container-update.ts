@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ContainerCgroup } from '@ct/namespaces';
+import type { ContainerCgroup } from '@ct/namespaces/engine';
 import { parseJson } from '@ct/oci/spec';
 import type { RuntimeContext } from './context.js';
 import { applyExtraResources, openRecordedCgroup } from './container-cgroup.js';
@@ -62,7 +62,7 @@ function currentCpuMax(cg: ContainerCgroup): { quota: string; period: number } {
 async function enableV2Controllers(cg: ContainerCgroup, files: readonly string[]): Promise<void> {
   const dir = cg.paths[0];
   if (cg.version !== 'v2' || dir === undefined || files.length === 0) return;
-  const { ensureDelegated } = await import('@ct/namespaces');
+  const { ensureDelegated } = await import('@ct/namespaces/engine');
   ensureDelegated(cg.fs, dirname(dir), [...new Set(files.map((f) => f.split('.')[0] ?? ''))]);
 }
 
@@ -98,7 +98,7 @@ export async function updateContainer(ctx: RuntimeContext, id: string, options: 
       ...(options.cpuShares === undefined ? {} : { cpuShares: options.cpuShares }),
     };
     const cg = await openRecordedCgroup(record, 'update');
-    const { updateCgroup, v2Settings } = await import('@ct/namespaces');
+    const { updateCgroup, v2Settings } = await import('@ct/namespaces/engine');
     const { pids, cpu: fileCpu, ...rest } = r;
     const quota = options.cpuQuota ?? fileCpu?.quota;
     const current = currentCpuMax(cg);

@@ -5,7 +5,7 @@
 import { supportedMountOptions } from './config/mount-options.js';
 import { specVersion } from './oci-version.js';
 import { HOOK_KINDS } from './hooks.js';
-import { CAPABILITY_NAMES } from '@ct/namespaces';
+import { CAPABILITY_NAMES } from '@ct/namespaces/engine';
 
 /** The features document (the fields ct fills). */
 export interface FeaturesDocument {

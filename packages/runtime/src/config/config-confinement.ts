@@ -10,7 +10,7 @@
 import type {
   CapabilityName, CapabilitySets, CgroupResources, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompProfile,
   TimeOffsets,
-} from '@ct/namespaces';
+} from '@ct/namespaces/engine';
 import { ConfigError } from '../errors.js';
 import { readExtraResources, type ExtraResources } from './config-resources-extra.js';
 import { asInteger, asObject, optArray, optObject, optString, optStrings, reqString, type JsonObject } from './json-fields.js';

@@ -9,8 +9,8 @@
  * Man pages: namespaces(7), user_namespaces(7), mount(2).
  */
 import { MOUNT_ATTR, MS, type Step } from '@ct/syscalls';
-import { RLIMIT_RESOURCES } from '@ct/namespaces';
-import type { CapabilitySets, ContainerSpec, FileSystemMount, Mount, MountFlag, NamespaceKind, NamespaceSpec, Rlimit, RlimitName } from '@ct/namespaces';
+import { RLIMIT_RESOURCES } from '@ct/namespaces/engine';
+import type { CapabilitySets, ContainerSpec, FileSystemMount, Mount, MountFlag, NamespaceKind, NamespaceSpec, Rlimit, RlimitName } from '@ct/namespaces/engine';
 import { ConfigError } from '../errors.js';
 import type { BundleConfig, ConfigProcess } from './bundle-config.js';
 import type { OciNamespaceType } from './config-linux.js';
