@@ -18,7 +18,7 @@ import type { ChildHandle, SpawnPlan, Step } from '@ct/syscalls';
 import {
   buildChildPlan, clampRlimits, describeChildFailure, readRlimitHost, HOST_DEVICES, installSignalRelay, isNewNamespace, planIdMaps, readSubordinateIds,
   withDefaults, writeIdMaps, CGROUP_WAIT_LABEL, createContainerCgroup, WAIT_LABELS,
-  type ResolvedContainerSpec,
+  type CgroupSpec, type ContainerCgroup, type ResolvedContainerSpec,
 } from '@ct/namespaces/engine';
 import type { BundleConfig } from './config/bundle-config.js';
 import { toContainerSpec } from './config/to-container-spec.js';
@@ -154,6 +154,20 @@ function finishPlan(plan: SpawnPlan, fifoFd: number, fifoTo: number, additionalG
   return { ...plan, steps, fds: [...(plan.fds ?? []), { from: fifoFd, to: fifoTo }] };
 }
 
+/**
+ * The container's cgroup; one made only for runc's sake (no linux.resources: for pause, update, stats) is not worth
+ * failing the container for (a read-only cgroupfs, a missing hierarchy): a warning, and no cgroup.
+ */
+function makeCgroup(spec: CgroupSpec, euid: number, root: string, limits: boolean, warn: (message: string) => void): ContainerCgroup | undefined {
+  try {
+    return createContainerCgroup(spec, euid, warn, { cgroupRoot: root });
+  } catch (err) {
+    if (limits) throw err;
+    warn(`cgroup: none for the container (pause, update and stats will refuse): ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
 /** Launch the init of `config`; resolves when it is set up and waits on the exec FIFO. */
 export async function launchInit(config: BundleConfig, options: LaunchOptions): Promise<LaunchedInit> {
   const withEnv: BundleConfig = config.process === undefined || options.extraEnv.length === 0
@@ -179,7 +193,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   // made before the clone so a refused limit fails early; undefined (after a warning) when an unprivileged caller may
   // not. Rootless as euid 0 (inside an engine's user namespace) counts as unprivileged here: a refusal is not fatal.
   const cgroupEuid = options.rootless && euid === 0 ? 65534 : euid;
-  const cgroup = s.confinement.cgroup === undefined ? undefined : createContainerCgroup(s.confinement.cgroup, cgroupEuid, options.warn, { cgroupRoot: root });
+  const cgroup = s.confinement.cgroup === undefined ? undefined : makeCgroup(s.confinement.cgroup, cgroupEuid, root, resources !== undefined || extra !== undefined, options.warn);
   if (cgroup !== undefined && extra !== undefined) {
     try {
       await applyExtraResources(cgroup, extra, 'create');

@@ -4,7 +4,7 @@
  * by `delete`; unprivileged, the container runs without limits (one warning in the debug log).
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
@@ -118,6 +118,43 @@ describe('ct resources beyond memory, cpu and pids on cgroup v1 @root', () => {
     } finally {
       ct.cleanup([id]);
       removeBundle(bundle);
+    }
+  });
+});
+
+describe('ct cgroup that cannot be made @root', () => {
+  it('without linux.resources the container runs without one; with them create fails', async function () {
+    requireFeature(this, isRoot(), 'needs root');
+    // a fake v1 cgroupfs (CT_CGROUP_ROOT, test-only) whose pids directory for the container is a dangling symlink
+    const root = mkdtempSync(join(tmpdir(), 'ct-fake-cgroup1-'));
+    const own = /^\d+:pids:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
+    const id = `nocg-${process.pid}`;
+    mkdirSync(join(root, 'pids', own), { recursive: true });
+    writeFileSync(join(root, 'pids', 'cgroup.procs'), '');
+    symlinkSync('/nonexistent', join(root, 'pids', own, `ct-${id}`));
+    const saved = process.env['CT_CGROUP_ROOT'];
+    process.env['CT_CGROUP_ROOT'] = root;
+    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+    let bundle = await bundleWith(['sh', '-c', 'echo ran'], {}, '');
+    try {
+      const c = readConfig(bundle);
+      delete (c['linux'] as Json)['resources'];
+      writeConfig(bundle, ['sh', '-c', 'echo ran'], c);
+      let r = ct.run(['--debug', 'run', '--bundle', bundle, id]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'ran\n');
+      assert.match(r.stderr, /cgroup: none for the container/);
+      removeBundle(bundle);
+      bundle = await bundleWith(['sh', '-c', 'echo ran'], { pids: { limit: 10 } }, '');
+      r = ct.run(['run', '--bundle', bundle, id]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, new RegExp(`ct-${id}`), 'the error names the cgroup');
+    } finally {
+      if (saved === undefined) delete process.env['CT_CGROUP_ROOT'];
+      else process.env['CT_CGROUP_ROOT'] = saved;
+      ct.cleanup([id]);
+      removeBundle(bundle);
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
