@@ -142,7 +142,10 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
   if (seccomp !== undefined && !c.noNewPrivileges) steps.push(seccompStep(seccomp));
   const switchesIds = newUser || spec.guestUid !== ctx.euid || spec.guestGid !== ctx.egid;
-  const caps = planCapabilities(c.capabilities, spec.guestUid, switchesIds);
+  // An unprivileged caller without a new user namespace has no capabilities to keep and may not drop the
+  // bounding set (CAP_SETPCAP): the default set means nothing there; an explicit one still fails at its step.
+  const capsDefaultMoot = c.capabilitiesDefaulted && !newUser && ctx.euid !== 0;
+  const caps = planCapabilities(capsDefaultMoot ? undefined : c.capabilities, spec.guestUid, switchesIds);
   steps.push(...caps.before);
   if (switchesIds || c.additionalGids.length > 0) {
     const setgroups = maps === undefined ? ctx.euid === 0 : setgroupsAllowed(maps);

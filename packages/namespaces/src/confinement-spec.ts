@@ -88,6 +88,8 @@ export interface ConfinementSpec {
 /** The confinement after checks (each field means what the ConfinementSpec field says; `capabilities` undefined = 'all'). */
 export interface ResolvedConfinement {
   readonly capabilities: CapabilityMasks | undefined;
+  /** True when `capabilities` is the default (runc's set), not the spec's. */
+  readonly capabilitiesDefaulted: boolean;
   /** undefined: none (keep the caller's); '' a new anonymous keyring; else its name. */
   readonly sessionKeyring: string | undefined;
   readonly noNewPrivileges: boolean;
@@ -150,6 +152,7 @@ export function resolveConfinement(spec: ConfinementSpec, isNew: (kind: Namespac
   }
   return {
     capabilities: resolveCapabilities(spec.capabilities ?? DEFAULT_CAPABILITY_SETS),
+    capabilitiesDefaulted: spec.capabilities === undefined,
     sessionKeyring: keyring === false ? undefined : keyring ?? '',
     noNewPrivileges: spec.noNewPrivileges ?? false,
     umask: spec.umask,

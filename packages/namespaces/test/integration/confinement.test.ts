@@ -221,3 +221,19 @@ describe('confinement, from inside the container', function () {
     assert.ok(uptime - host >= year - 5 && uptime - host <= year + 5);
   });
 });
+
+describe('confinement, an unprivileged caller without a user namespace @nonroot', function () {
+  before(function () { guardContainers(this); });
+
+  it('runContainer, the default capabilities are moot there: it runs (no bounding-set drop it could not make)', async () => {
+    const uid = process.geteuid?.() ?? 0;
+    const gid = process.getegid?.() ?? 0;
+    const r = await runCaptured({
+      namespaces: [], root: { kind: 'host' }, guestUid: uid, guestGid: gid, command: { argv: ['/bin/busybox', 'id', '-u'], env: {} },
+    });
+    assert.deepEqual(r, { status: 0, stdout: `${uid}\n` });
+    await assert.rejects(runCaptured({
+      namespaces: [], root: { kind: 'host' }, guestUid: uid, guestGid: gid, capabilities: ['CAP_KILL'], command: { argv: ['/bin/busybox', 'true'], env: {} },
+    }), (e: unknown) => e instanceof NamespaceSetupError && e.step === 'set capabilities');
+  });
+});

@@ -44,6 +44,16 @@ describe('confinement in the child plan', () => {
     assert.equal(steps.at(-2), 'seccomp');
   });
 
+  it('buildChildPlan, default capabilities: dropped by root or in a new user namespace, moot for an unprivileged caller without one', () => {
+    const capsOps = (spec: ReturnType<typeof base>, euid: number) =>
+      buildChildPlan(spec, ctx(spec, { euid, egid: euid, idMaps: undefined })).plan.steps.filter((s) => s.op === 'capabilities').length;
+    const noUserNs = { namespaces: [], root: { kind: 'host' } } as const;
+    assert.equal(capsOps(base({ ...noUserNs, guestUid: 1000, guestGid: 1000 }), 1000), 0);
+    assert.equal(capsOps(base({ ...noUserNs, guestUid: 1000, guestGid: 1000, capabilities: ['CAP_KILL'] }), 1000), 1, 'explicit: kept (and refused by the kernel)');
+    assert.equal(capsOps(base(noUserNs), 0), 1, 'root drops them');
+    assert.equal(capsOps(base({}), 0), 1);
+  });
+
   it('buildChildPlan, session keyring: a new anonymous one by default, named, or none with false', () => {
     const keyringSteps = (spec: ReturnType<typeof base>) => buildChildPlan(spec, ctx(spec)).plan.steps.filter((s) => s.op === 'sessionKeyring');
     assert.deepEqual(keyringSteps(base({})), [{ op: 'sessionKeyring', perm: 0x3f130008 }]);
