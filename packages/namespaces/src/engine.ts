@@ -1,11 +1,15 @@
 /**
  * @ct/namespaces/engine: what a runtime needs to build and start containers (the spec, the child plan, id maps,
- * runContainer, capabilities, rlimits, seccomp, cgroups, host helpers), without the Guix-shaped wrappers
- * (callWithContainer, excursions, evalInContainer), the user-namespace probes and `ct doctor`, whose modules a
+ * runContainer, capabilities, rlimits, seccomp, cgroups, host helpers, the user-namespace probes), without the
+ * Guix-shaped wrappers (callWithContainer, excursions, evalInContainer) and `ct doctor`, whose modules a
  * short-lived `ct create`/`ct run` would load for nothing. The package index re-exports all of it.
  *
  * Man pages: namespaces(7), user_namespaces(7), cgroups(7).
  */
+export {
+  checkUnprivilegedUserNamespace, setgroupsSupported, unprivilegedUserNamespaceSupported, userNamespaceSupported,
+  type ProbeOptions, type UserNamespaceVerdict,
+} from './probes.js';
 export { NAMESPACES, CLONE_FLAGS, namespacesToBitMask, type NamespaceKind } from './namespaces.js';
 export { purifyEnvironment } from './environment.js';
 export {

@@ -7,10 +7,6 @@
  */
 export * from './engine.js';
 export {
-  checkUnprivilegedUserNamespace, setgroupsSupported, unprivilegedUserNamespaceSupported, userNamespaceSupported,
-  type ProbeOptions, type UserNamespaceVerdict,
-} from './probes.js';
-export {
   callWithContainer, runContainerGuix, toCommandSpec, type CommandLike, type GuixContainerOptions,
 } from './call-with-container.js';
 export {

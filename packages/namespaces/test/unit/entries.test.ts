@@ -1,6 +1,6 @@
 /**
- * The package's two entries: `@ct/namespaces/engine` (what a runtime needs, without the Guix wrappers, probes
- * and doctor) and the index (all of it). The engine's module graph must not reach the doctor's modules.
+ * The package's two entries: `@ct/namespaces/engine` (what a runtime needs, without the Guix wrappers and the
+ * doctor) and the index (all of it). The engine's module graph must not reach the doctor's modules.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ function graph(entry: string, seen = new Set<string>()): Set<string> {
 
 describe('package entries', () => {
   it('engine, exports the runtime\'s functions; the index re-exports them and adds the Guix wrappers and doctor', () => {
-    for (const name of ['runContainer', 'withDefaults', 'buildChildPlan', 'createContainerCgroup', 'freezeCgroup', 'compileSeccomp']) {
+    for (const name of ['runContainer', 'withDefaults', 'buildChildPlan', 'createContainerCgroup', 'freezeCgroup', 'compileSeccomp', 'unprivilegedUserNamespaceSupported']) {
       assert.equal(typeof (engine as Record<string, unknown>)[name], 'function', name);
       assert.equal((index as Record<string, unknown>)[name], (engine as Record<string, unknown>)[name], name);
     }
@@ -35,9 +35,9 @@ describe('package entries', () => {
     }
   });
 
-  it('engine, its module graph leaves out doctor/, the Guix wrappers and the probes', () => {
+  it('engine, its module graph leaves out doctor/ and the Guix wrappers', () => {
     const modules = [...graph('engine.ts')];
-    const left = ['doctor/', 'call-with-container.ts', 'eval-in-container.ts', 'excursion.ts', 'probes.ts'];
+    const left = ['doctor/', 'call-with-container.ts', 'eval-in-container.ts', 'excursion.ts'];
     assert.deepEqual(modules.filter((m) => left.some((l) => m.startsWith(l))), []);
     assert.ok(graph('index.ts').size > modules.length);
   });
