@@ -193,8 +193,8 @@ describe('containerd engine, ct as the runc binary @root', function () {
     }
   });
 
-  // Fails today (request "to H3 from H5" in /tmp/ct-requests.md): a process that ends before `ct exec --detach`
-  // itself exits is reaped by the shim before it knows the pid (containerd 1.6 drops that exit), so ctr waits forever.
+  // The shim (containerd 1.6) drops the exit of a pid it does not know yet, and learns the pid only once
+  // `ct exec --detach` has exited: ct holds the process before execve until then (else ctr waited forever).
   it('ctr task exec, the status of a process that ends at once comes back', function () {
     const started = ctr(['run', '-d', ...runtimeArgs, imageRef, 'quick', 'sh', '-c', 'exec sleep 100']);
     assert.equal(started.status, 0, started.stderr);
@@ -207,6 +207,22 @@ describe('containerd engine, ct as the runc binary @root', function () {
       ctr(['task', 'kill', '-s', 'KILL', 'quick']);
       waitFor(() => ctr(['task', 'delete', 'quick']).status === 0, 10_000);
       ctr(['containers', 'rm', 'quick']);
+    }
+  });
+
+  // Fails until the lead's request "exec --detach with a missing program" to H3 is done (ct exec --detach returns 0
+  // and the process exits 1; runc looks the program up first, and the shim reports its failure).
+  it('ctr task exec, a missing program gives OCI runtime exec failed naming it', function () {
+    const started = ctr(['run', '-d', ...runtimeArgs, imageRef, 'noexec', 'sleep', '100']);
+    assert.equal(started.status, 0, started.stderr);
+    try {
+      const exec = ctr(['task', 'exec', '--fifo-dir', join(dir, 'fifo'), '--exec-id', 'n1', 'noexec', 'nosuchbin'], 20_000);
+      assert.notEqual(exec.status, 0);
+      assert.match(exec.stderr, /OCI runtime exec failed: .*nosuchbin/);
+    } finally {
+      ctr(['task', 'kill', '-s', 'KILL', 'noexec']);
+      waitFor(() => ctr(['task', 'delete', 'noexec']).status === 0, 10_000);
+      ctr(['containers', 'rm', 'noexec']);
     }
   });
 

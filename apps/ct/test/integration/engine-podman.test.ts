@@ -117,8 +117,8 @@ describe('podman engine, ct as OCI runtime @root', function () {
     }
   });
 
-  // Fails today (request "to H3 from H5" in /tmp/ct-requests.md): conmon learns the pid from `ct exec --detach`'s
-  // pid file only after ct exits; a process that has ended by then is reaped unknown and podman reports 255.
+  // conmon learns the pid from `ct exec --detach`'s pid file only after ct exits: ct holds the process before execve
+  // until then (a process that ended earlier was reaped unknown and podman reported 255).
   it('podman exec, the status of a process that ends at once comes back', function () {
     const started = podman(['run', '-d', '--name', 'quick', ...podmanRunFlags, podmanImage, 'sleep', '100']);
     assert.equal(started.status, 0, started.stderr);
@@ -128,6 +128,20 @@ describe('podman engine, ct as OCI runtime @root', function () {
       assert.equal(exec.stdout, 'fast\n');
     } finally {
       podman(['rm', '-f', '-t', '0', 'quick']);
+    }
+  });
+
+  // Fails until the lead's request "exec --detach with a missing program" to H3 is done: ct exec --detach returns 0
+  // and the process exits 1; runc looks the program up first and fails, which podman reports as 127.
+  it('podman exec, a missing program gives exit 127 and names it', function () {
+    const started = podman(['run', '-d', '--name', 'missing', ...podmanRunFlags, podmanImage, 'sleep', '100']);
+    assert.equal(started.status, 0, started.stderr);
+    try {
+      const exec = podman(['exec', 'missing', 'nosuchbin']);
+      assert.equal(exec.status, 127, exec.stderr);
+      assert.match(exec.stdout + exec.stderr, /nosuchbin/);
+    } finally {
+      podman(['rm', '-f', '-t', '0', 'missing']);
     }
   });
 
