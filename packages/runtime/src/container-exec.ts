@@ -11,7 +11,7 @@
  *
  * Man pages: setns(2), pidfd_open(2), capabilities(7), seccomp(2), prctl(2) (PR_SET_NO_NEW_PRIVS), pty(7).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, Step } from '@ct/syscalls';
@@ -190,6 +190,26 @@ async function detachFrom(child: ChildHandle, pid: number): Promise<void> {
   child.unref?.();
 }
 
+/**
+ * Whether `program` is surely absent from the container (seen through the init's /proc/PID/root, PATH from the
+ * process's env): no entry at all (lstat, so an absolute symlink counts as present) in any PATH directory. Anything
+ * that cannot be looked at (permissions) counts as present: the check only refuses what is certainly missing.
+ */
+function programMissing(initPid: number, program: string, env: readonly string[], cwd: string): boolean {
+  const root = `/proc/${initPid}/root`;
+  const present = (path: string): boolean => {
+    try {
+      lstatSync(join(root, path));
+      return true;
+    } catch (err) {
+      return errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR';
+    }
+  };
+  if (program.includes('/')) return !present(program.startsWith('/') ? program : join(cwd, program));
+  const path = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  return !path.split(':').filter((d) => d.startsWith('/')).some((dir) => present(join(dir, program)));
+}
+
 /** The detached exec's last pause, before execve. */
 const RELEASE_LABEL = 'release';
 
@@ -213,6 +233,12 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   const { process: p, caps } = withFlags(chosen.process, chosen.caps, options);
   if (p.terminal && options.consoleSocket === undefined) throw new RuntimeError('EUSAGE', 'exec: --tty needs --console-socket');
   if (p.args.length === 0) throw new ConfigError('process.args', 'empty');
+  // detached, ct does not wait for execve (below): a program that is surely missing is refused first, in runc's
+  // words (podman turns them into its exit 127)
+  const program = p.args[0] ?? '';
+  if (options.detach === true && programMissing(record.pid, program, p.env, p.cwd)) {
+    throw new RuntimeError('ESETUP', `exec failed: unable to start container process: exec: ${JSON.stringify(program)}: executable file not found in $PATH`);
+  }
   const warn = (m: string): void => ctx.logger.log('debug', m);
   // a pause first, where the process is moved into the container's cgroups (as runc exec does)
   const cgroups = record.cgroupPaths ?? [];

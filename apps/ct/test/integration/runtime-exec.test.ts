@@ -81,10 +81,13 @@ async function checks(ct: Runtime, owner: { uid: number; gid: number } | undefin
     assert.doesNotMatch(parent, /ct\.js/, `the parent ${ppid} of ${pid} is not a ct process: ${parent}`);
     r = ct.run(['ps', '--format', 'json', id]);
     assert.ok((JSON.parse(r.stdout) as number[]).includes(pid), `ps lists the exec'd pid ${pid}: ${r.stdout}`);
-    // a missing program is an error naming it
+    // a missing program is an error naming it; detached too (runc's words, which podman turns into 127)
     r = ct.run(['exec', id, 'no-such-program']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /no-such-program/);
+    r = ct.run(['exec', '-d', id, 'no-such-program']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /exec: \\?"no-such-program\\?": executable file not found in \$PATH/);
     assert.equal(ct.run(['kill', id, 'KILL']).status, 0);
     await ct.waitStatus(id, 'stopped');
     r = ct.run(['exec', id, 'true']);
