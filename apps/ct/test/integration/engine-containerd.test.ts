@@ -210,8 +210,7 @@ describe('containerd engine, ct as the runc binary @root', function () {
     }
   });
 
-  // Fails until the lead's request "exec --detach with a missing program" to H3 is done (ct exec --detach returns 0
-  // and the process exits 1; runc looks the program up first, and the shim reports its failure).
+  // ct exec --detach looks the program up in the container first (as runc), so the shim reports exec's failure.
   it('ctr task exec, a missing program gives OCI runtime exec failed naming it', function () {
     const started = ctr(['run', '-d', ...runtimeArgs, imageRef, 'noexec', 'sleep', '100']);
     assert.equal(started.status, 0, started.stderr);

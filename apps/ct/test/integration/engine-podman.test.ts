@@ -131,8 +131,8 @@ describe('podman engine, ct as OCI runtime @root', function () {
     }
   });
 
-  // Fails until the lead's request "exec --detach with a missing program" to H3 is done: ct exec --detach returns 0
-  // and the process exits 1; runc looks the program up first and fails, which podman reports as 127.
+  // ct exec --detach looks the program up in the container before it hands the pid over (as runc), so the failure is
+  // exec's own and podman reports 127.
   it('podman exec, a missing program gives exit 127 and names it', function () {
     const started = podman(['run', '-d', '--name', 'missing', ...podmanRunFlags, podmanImage, 'sleep', '100']);
     assert.equal(started.status, 0, started.stderr);
