@@ -3,8 +3,9 @@
  * unprivileged pass, as ctci), podman makes a user namespace from the user's /etc/subuid range (newuidmap) and
  * runs ct in it, where ct is euid 0. Private store (vfs), run root, tmp dir, XDG_RUNTIME_DIR and ct state root
  * under one temp dir (engine-podman-session.ts). Checked: run, run -t, a non-zero exit, a missing binary (127),
- * run -d with ps, logs, exec, stop, kill and rm, and podman's default seccomp profile. No cgroups here (pause,
- * unpause and update are in the root suite). Afterwards nothing may be left, podman's pause process included.
+ * run -d with ps, logs, exec (a missing program: 127), stop, kill and rm, and podman's default seccomp profile.
+ * No cgroups here (pause, unpause and update are in the root suite). Afterwards nothing may be left, podman's pause
+ * process included.
  * Man pages: podman(1), podman-run(1), newuidmap(1), subuid(5), user_namespaces(7).
  */
 import { strict as assert } from 'node:assert';
@@ -99,6 +100,9 @@ describe('podman engine rootless, ct as OCI runtime in podman\'s user namespace 
       const exec = podman(['exec', 'rl', 'sh', '-c', 'echo in-exec; exit 4']);
       assert.equal(exec.status, 4, exec.stderr);
       assert.equal(exec.stdout, 'in-exec\n');
+      const missing = podman(['exec', 'rl', 'nosuchbin']);
+      assert.equal(missing.status, 127, missing.stderr);
+      assert.match(missing.stdout + missing.stderr, /nosuchbin/);
       const stopped = podman(['stop', '-t', '10', 'rl']);
       assert.equal(stopped.status, 0, stopped.stderr);
       assert.equal(podman(['inspect', '--format', '{{.State.ExitCode}}', 'rl']).stdout.trim(), '7');
