@@ -10,8 +10,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, requireFeature, testImage } from '@ct/test-utils';
+import { isRoot, repoRoot, requireFeature, testImage } from '@ct/test-utils';
 import { mountsUnder, processEnded, processesUnder, runBounded, waitFor, writeCtWrapper, type EngineRun } from './engine-harness.js';
 
 const present = (cmd: string): boolean => spawnSync(cmd, ['--version']).status === 0;
@@ -260,4 +261,50 @@ describe('containerd engine, ct as the runc binary @root', function () {
     assert.match(r.stderr, /OCI runtime create failed: createRuntime hook 0: \/bin\/false: exit status 1/);
     assert.equal(taskStatus('badhook'), '');
   });
+});
+
+/**
+ * The containerd config README.md and ENGINES.md give for Kubernetes (CRI) is read by this containerd as meant:
+ * `containerd config dump` decodes it into the CRI plugin's config, where runtimes.ct must have the runc v2 shim as
+ * its type and ct as BinaryName (a misspelt key would be dropped silently). No daemon, no CRI client: pods
+ * themselves are not testable here.
+ */
+describe('containerd config for Kubernetes, the documented runtimes.ct entry', function () {
+  const docs = ['README.md', 'apps/ct/ENGINES.md'];
+
+  /** The ```toml blocks of `file` (relative to the repository) that set BinaryName (TOML ignores indentation). */
+  function tomlBlocks(file: string): string[] {
+    const text = readFileSync(join(repoRoot(), file), 'utf8');
+    return [...text.matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').filter((b) => b.includes('BinaryName'));
+  }
+
+  /** The key lines of TOML table `name` in a dump (up to the next table header). */
+  function section(dump: string, name: string): string[] {
+    const lines = dump.split('\n').map((line) => line.trim());
+    const start = lines.indexOf(`[${name}]`);
+    if (start < 0) return [];
+    const end = lines.findIndex((line, i) => i > start && line.startsWith('['));
+    return lines.slice(start + 1, end < 0 ? undefined : end);
+  }
+
+  for (const file of docs) {
+    it(`containerd config dump, ${file}'s runtimes.ct entry gives the runc v2 shim and ct as BinaryName`, function () {
+      requireFeature(this, present('containerd'), 'containerd is not installed');
+      const blocks = tomlBlocks(file);
+      assert.equal(blocks.length, 1, `${file}: one toml block with BinaryName`);
+      const dir = mkdtempSync(join(tmpdir(), 'ct-containerd-config-'));
+      try {
+        const config = join(dir, 'config.toml');
+        const body = blocks[0] ?? '';
+        writeFileSync(config, body.includes('version = 2') ? body : `version = 2\n${body}`);
+        const r = runBounded('containerd', ['--config', config, 'config', 'dump']);
+        assert.equal(r.status, 0, r.stderr);
+        const table = 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ct';
+        assert.ok(section(r.stdout, table).includes('runtime_type = "io.containerd.runc.v2"'), r.stdout);
+        assert.ok(section(r.stdout, `${table}.options`).includes('BinaryName = "/usr/local/bin/ct"'), r.stdout);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
