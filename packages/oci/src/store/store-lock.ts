@@ -4,12 +4,12 @@
  * so a later import can tell a live staging dir from one a killed import left (its lock is free) and clear it,
  * and one flock per layer (`locks/<chainid hex>.lock`): exclusive while an import unpacks that layer, shared while
  * an import builds on it as a lower layer (see {@link lockLayers}). The kernel drops a dead holder's locks, so a
- * SIGKILL never leaves the store locked.
+ * SIGKILL never leaves the store locked. Waiting is by polling (see {@link lockFile}).
  * Man pages: flock(2), fstat(2).
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCK, flock, flockTry } from '@ct/syscalls';
+import { LOCK, flockTry } from '@ct/syscalls';
 import { removeTree } from '../tree-remove.js';
 import type { StorePaths } from './store-paths.js';
 
@@ -26,11 +26,21 @@ export function ensureStore(paths: StorePaths): void {
   for (const dir of [paths.blobs, paths.layers, paths.images, paths.containers, paths.tmp, paths.locks]) mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
-/** Take a flock on `file` (created if missing), waiting on a worker thread. */
+const POLL_FIRST_MS = 5;
+const POLL_MAX_MS = 100;
+
+/**
+ * Take a flock on `file` (created if missing). A busy lock is polled (LOCK_NB, 5 ms doubling to 100 ms) rather than
+ * waited for in a blocking flock(2): that would hold one of libuv's four pool threads per waiter, and a few
+ * imports waiting in one process would leave none for the holder's file I/O (a deadlock).
+ */
 export async function lockFile(file: string, mode: 'shared' | 'exclusive'): Promise<HeldLock> {
   const fd = openSync(file, 'a', 0o600);
   try {
-    await flock(fd, mode === 'shared' ? LOCK.SH : LOCK.EX);
+    const op = mode === 'shared' ? LOCK.SH : LOCK.EX;
+    for (let delay = POLL_FIRST_MS; !flockTry(fd, op); delay = Math.min(delay * 2, POLL_MAX_MS)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   } catch (err) {
     closeSync(fd);
     throw err;

@@ -106,6 +106,17 @@ describe('image store, shared layers', function () {
     assert.deepEqual(readdirSync(join(storageRoot, 'tmp')), []);
   });
 
+  it('importImage, eight concurrent imports in one process (more waiters than libuv has pool threads) all land', async () => {
+    const lib = await imagesLib();
+    const many = join(tmp.dir, 'many');
+    for (let i = 0; i < 8; i++) lib.writeImage(many, { layers: [base, lib.createLayer([{ type: 'file', path: `top${i}`, content: String(i) }])], refName: `t${i}` });
+    const events: UnpackProgress[] = [];
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => importImage(`${many}:t${i}`, { storageRoot, name: `t${i}`, onProgress: (e) => events.push(e) })));
+    assert.equal(startedLayers(events).filter((d) => d === base.digest).length, 1, 'the shared layer is unpacked once');
+    assert.equal(results.filter((r) => r.reusedLayers.length === 1).length, 7);
+    assert.equal(readdirSync(join(storageRoot, 'layers')).length, 9);
+  });
+
   it('importImage, waits on a layer a killed import was making, then makes it itself', async () => {
     const script = `const oci = await import(${JSON.stringify(ociDist)});
       await oci.importImage(${JSON.stringify(`${layout}:a`)}, { storageRoot: ${JSON.stringify(storageRoot)},
