@@ -48,5 +48,5 @@ export async function runInUserNamespace(argv: readonly string[], extraFds: Cont
 
 /** True when this caller can make a user namespace (the probe of @ct/namespaces). */
 export async function userNamespaceAvailable(): Promise<boolean> {
-  return (await import('@ct/namespaces')).unprivilegedUserNamespaceSupported();
+  return (await import('@ct/namespaces/engine')).unprivilegedUserNamespaceSupported();
 }

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { SOCK, socketpair } from '@ct/syscalls';
-import type { ContainerHandle } from '@ct/namespaces';
+import type { ContainerHandle } from '@ct/namespaces/engine';
 import type { BundleFormat, LayerProgress } from './bundle-build.js';
 import { LayerUnpackError, OciLayoutError } from './errors.js';
 import type { UnpackWarning } from './fs-ops.js';
