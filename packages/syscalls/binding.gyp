@@ -11,6 +11,7 @@
         "native/socket.cc",
         "native/spawn.cc",
         "native/pidfd_watch.cc",
+        "native/tty.cc",
         "native/child_main.cc",
         "native/child_fs.cc",
         "native/child_mount.cc",

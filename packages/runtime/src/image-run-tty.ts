@@ -3,13 +3,12 @@
  * we listen on a socket in the bundle, receive the pty master by SCM_RIGHTS, put our terminal in raw mode and
  * copy our stdin to the master and the master to our stdout until the process exits. The window size at start
  * is passed as process.consoleSize; later changes of our terminal (SIGWINCH: Node's 'resize' on stdout) are set on
- * the master (TIOCSWINSZ, which the kernel passes on to the container's foreground process group as SIGWINCH).
- * The ioctl is made by stty(1) with the master as its stdin, as @ct/syscalls has no in-process TIOCSWINSZ wrapper
- * yet: one short process per resize.
- * Man pages: pty(7), unix(7) (SCM_RIGHTS), termios(3), ioctl_tty(2) (TIOCSWINSZ), stty(1).
+ * the master (TIOCSWINSZ through @ct/syscalls' setWindowSize, in process; the kernel passes it on to the container's
+ * foreground process group as SIGWINCH).
+ * Man pages: pty(7), unix(7) (SCM_RIGHTS), termios(3), ioctl_tty(2) (TIOCSWINSZ).
  */
 import { closeSync, createReadStream, writeSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { SyscallError, recvmsg, setWindowSize as ioctlSetWindowSize } from '@ct/syscalls';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { RuntimeError } from './errors.js';
@@ -28,7 +27,6 @@ export interface ConsoleListener {
 
 
 async function receiveFd(sock: Socket): Promise<number> {
-  const { recvmsg } = await import('@ct/syscalls');
   const fd = (sock as unknown as { _handle: { fd: number } })._handle.fd;
   for (let i = 0; i < 400; i++) {
     try {
@@ -59,14 +57,18 @@ export async function listenConsole(bundle: string): Promise<ConsoleListener> {
   };
 }
 
-/** Set the window size of the pty of `master` (TIOCSWINSZ through stty, its stdin the master). */
-export function setWindowSize(master: number, size: { height: number; width: number }): Promise<void> {
-  return new Promise((resolve) => {
-    const stty = spawn('stty', ['rows', String(size.height), 'cols', String(size.width)], { stdio: [master, 'ignore', 'ignore'] });
-    // a failed resize (the container just exited, no stty) is not worth failing the run for
-    stty.on('error', () => resolve());
-    stty.on('close', () => resolve());
-  });
+/**
+ * Set the window size of the pty of `master` (ioctl TIOCSWINSZ). A failed resize (the master already closed as
+ * the container exited) is not worth failing the run for: it is ignored, and false is returned.
+ */
+export function setWindowSize(master: number, size: { height: number; width: number }): boolean {
+  try {
+    ioctlSetWindowSize(master, { rows: size.height, cols: size.width });
+    return true;
+  } catch (err) {
+    if (err instanceof SyscallError) return false;
+    throw err;
+  }
 }
 
 /**

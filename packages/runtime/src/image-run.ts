@@ -148,7 +148,7 @@ async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, 
     const master = await Promise.race([listener.master(), status.then(() => undefined)]);
     if (master !== undefined) {
       // our terminal may have been resized since its size went into config.json (process.consoleSize)
-      if (process.stdout.isTTY) await tty.setWindowSize(master, tty.terminalSize());
+      if (process.stdout.isTTY) tty.setWindowSize(master, tty.terminalSize());
       await tty.relayTerminal(master, status);
     }
     return await status;

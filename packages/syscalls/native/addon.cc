@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ct::InitSocket(env, exports);
   ct::InitSpawn(env, exports);
   ct::InitPidfdWatch(env, exports);
+  ct::InitTty(env, exports);
   return exports;
 }
 NODE_API_MODULE(syscalls, Init)

@@ -70,6 +70,11 @@ export interface NativeBinding {
   watchPidfd(pidfd: number, cb: (code: number | null, signal: number | null) => void, unref?: boolean): number;
   /** Lets a watch stop keeping the event loop alive: 0 or -ENOENT. */
   unrefWatch(pidfd: number): number;
+  // tty.cc
+  /** TIOCGWINSZ into out = [rows, cols, xpixel, ypixel]: 0 or -errno. */
+  getWindowSize(fd: number, out: Int32Array): number;
+  /** TIOCSWINSZ: 0 or -errno. */
+  setWindowSize(fd: number, rows: number, cols: number, xpixel: number, ypixel: number): number;
 }
 
 const require = createRequire(import.meta.url);

@@ -1,0 +1,49 @@
+/**
+ * Terminal window size on a tty or pty master fd: TIOCGWINSZ and TIOCSWINSZ. Setting it on a pty master (or
+ * slave) changes the pair's size, and the kernel sends SIGWINCH to the slave's foreground process group, which
+ * is how a terminal relay passes its own resizes on to a container.
+ *
+ * Man pages: ioctl_tty(2) ("Get and set window size"), pty(7), termios(3).
+ */
+import { native } from './native.js';
+import { check } from './internal/c-path.js';
+import { CtError } from './errors.js';
+
+/** `struct winsize`: character rows and columns; the pixel sizes are unused by most programs (0). */
+export interface WindowSize {
+  readonly rows: number;
+  readonly cols: number;
+  readonly xpixel?: number;
+  readonly ypixel?: number;
+}
+
+/**
+ * ioctl(fd, TIOCGWINSZ): the window size of the terminal behind `fd` (pixel sizes always present).
+ * Throws a SyscallError `{syscall: 'ioctl', code: 'ENOTTY'}` when `fd` is not a terminal, `EBADF` when closed.
+ */
+export function getWindowSize(fd: number): Required<WindowSize> {
+  const out = new Int32Array(4);
+  check(native.getWindowSize(fd, out), 'ioctl');
+  return { rows: out[0] ?? 0, cols: out[1] ?? 0, xpixel: out[2] ?? 0, ypixel: out[3] ?? 0 };
+}
+
+function u16(size: WindowSize, field: keyof WindowSize): number {
+  const v = size[field] ?? 0;
+  if (!Number.isInteger(v) || v < 0 || v > 0xffff) {
+    throw new CtError('EINVAL', `ioctl TIOCSWINSZ: ${field}: ${String(v)}: not an integer in 0..65535`);
+  }
+  return v;
+}
+
+/**
+ * ioctl(fd, TIOCSWINSZ): set the window size of the terminal behind `fd` (`xpixel`/`ypixel` default to 0).
+ * Values outside 0..65535 are refused before the call (CtError `EINVAL`); a non-terminal fd gives a SyscallError
+ * `{syscall: 'ioctl', code: 'ENOTTY'}`.
+ */
+export function setWindowSize(fd: number, size: WindowSize): void {
+  const rows = u16(size, 'rows');
+  const cols = u16(size, 'cols');
+  const xpixel = u16(size, 'xpixel');
+  const ypixel = u16(size, 'ypixel');
+  check(native.setWindowSize(fd, rows, cols, xpixel, ypixel), 'ioctl');
+}
