@@ -161,7 +161,7 @@ async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, 
 async function startPrepared(ctx: RuntimeContext, id: string, bundle: string, options: ImageRunOptions): Promise<number> {
   if (options.detach === true) {
     const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
-    await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id));
+    await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id), options.tty === true);
     options.onDetached?.(id);
     return 0;
   }
@@ -185,7 +185,6 @@ function randomId(): string {
 export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): Promise<number> {
   const id = options.name ?? randomId();
   checkContainerId(id);
-  if (options.tty === true && options.detach === true) throw new RuntimeError('EUSAGE', 'container run: -t with -d: not supported yet');
   ensureStateRoot(ctx.stateRoot.path);
   const bundle = imageBundleDir(ctx, id);
   // start loading the launch path (@ct/namespaces, the largest graph) now, beside the store's work: container

@@ -4,7 +4,9 @@
  * (the container log, opened by the caller) as the container's stdio, tells the caller through fd 3 that it is
  * running (`ok`) or why it is not (`error` and the message, with the errno of a refused overlay root), then waits for the init (its child: watched through
  * the pidfd) and records the exit status in `exit.json` beside the log. The container is kept (stopped) for
- * `ct container ps --all`, `logs` and `rm`.
+ * `ct container ps --all`, `logs` and `rm`. With `tty` (`-dt`) the container's process gets a pty: the monitor
+ * receives its master on a console socket in the bundle and holds it until the container exits, writing what it
+ * prints to the log (monitor-tty.ts).
  * Usage: node monitor-main.js JSON (MonitorArgs). Man pages: setsid(2), pidfd_open(2).
  */
 import { closeSync, writeSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { deleteContainer } from '../container-delete.js';
 import { startContainer } from '../container-start.js';
 import { overlayRefusal } from '../image-run-copy.js';
 import { writeFileAtomic } from '../state-store.js';
+import { listenConsole, type ConsoleListener } from '../image-run-tty.js';
+import { holdTerminal } from './monitor-tty.js';
 import type { MonitorArgs } from './monitor-spawn.js';
 
 const READY_FD = 3;
@@ -32,9 +36,14 @@ async function main(): Promise<number> {
   const global: GlobalOptions = { root: args.root, rootless: args.rootless ? 'true' : 'false' };
   const ctx = createContext(global);
   let init;
+  let listener: ConsoleListener | undefined;
+  let master: number | undefined;
   try {
-    ({ init } = await createContainer(ctx, args.id, { bundle: args.bundle, relaySignals: false }));
+    listener = args.tty === true ? await listenConsole(args.bundle) : undefined;
+    ({ init } = await createContainer(ctx, args.id, { bundle: args.bundle, relaySignals: false, consoleSocket: listener?.path }));
     try {
+      // the console step ran before create returned: the master is on its way (or here)
+      master = await listener?.master();
       await startContainer(ctx, args.id);
     } catch (err) {
       await deleteContainer(ctx, args.id, { force: true });
@@ -43,10 +52,15 @@ async function main(): Promise<number> {
   } catch (err) {
     const overlay = overlayRefusal(err);
     tell(`error ${JSON.stringify({ message: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code, overlay })}`);
+    if (master !== undefined) closeSync(master);
     return 1;
+  } finally {
+    listener?.close();
   }
   tell('ok');
-  const status = await init.wait();
+  const exited = init.wait();
+  if (master !== undefined) await holdTerminal(master, exited);
+  const status = await exited;
   writeFileAtomic(args.exitFile, JSON.stringify({ status, finished: new Date().toISOString() }), 0o644);
   return 0;
 }

@@ -1,7 +1,8 @@
 /**
  * Starting the monitor of a detached `ct container run -d` (monitor-main.ts): a detached Node process (its own
  * session, stdin /dev/null, stdout and stderr appended to the container log) with a pipe on fd 3 that says when
- * the container runs or why it does not. The caller returns after that and the monitor outlives it.
+ * the container runs or why it does not. The caller returns after that and the monitor outlives it. With `-t`
+ * (podman run -dt) the monitor also holds the container's pty master (monitor-main.ts).
  * Man pages: setsid(2), pipe(7).
  */
 import { spawn } from 'node:child_process';
@@ -18,11 +19,15 @@ export interface MonitorArgs {
   readonly id: string;
   readonly bundle: string;
   readonly exitFile: string;
+  /** `-t`: the container gets a pty whose master the monitor holds, copying its output to the log. */
+  readonly tty?: boolean;
 }
 
 /** Start the monitor for container `id` of `bundle`; resolves once the container runs. */
-export async function spawnMonitor(ctx: RuntimeContext, id: string, bundle: string, logFile: string, exitFile: string): Promise<void> {
-  const args: MonitorArgs = { root: ctx.stateRoot.path, rootless: ctx.rootless, id, bundle, exitFile };
+export async function spawnMonitor(
+  ctx: RuntimeContext, id: string, bundle: string, logFile: string, exitFile: string, tty = false,
+): Promise<void> {
+  const args: MonitorArgs = { root: ctx.stateRoot.path, rootless: ctx.rootless, id, bundle, exitFile, tty };
   const log = openSync(logFile, 'a', 0o600);
   let child;
   try {

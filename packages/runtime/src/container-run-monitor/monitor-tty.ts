@@ -1,0 +1,36 @@
+/**
+ * The pty of a detached `ct container run -dt` (podman run -dt): the monitor receives the container's pty master
+ * on a console socket in the bundle (image-run-tty.ts), copies everything the container prints on it to its own
+ * stdout (the container log), and keeps the master open until the container's init has exited, so the
+ * container's terminal never sees a hangup while it runs. Nothing writes to the master: like podman without -i,
+ * the container's stdin is a terminal nobody types on.
+ * Man pages: pty(7) (EIO on the master once every slave fd is closed), ioctl_tty(2).
+ */
+import { closeSync, createReadStream } from 'node:fs';
+
+/** How long output may still come once the init exited (a background process holding the slave does not keep us). */
+const DRAIN_AFTER_EXIT_MS = 200;
+
+/**
+ * Copy the output of `master` to our stdout until the last slave fd is closed (EIO) or, at the latest, shortly
+ * after `exited` settles; then close the master.
+ */
+export async function holdTerminal(master: number, exited: Promise<unknown>): Promise<void> {
+  const output = createReadStream('', { fd: master, autoClose: false, highWaterMark: 16 * 1024 });
+  output.on('data', (chunk) => process.stdout.write(chunk));
+  const ended = new Promise<void>((resolve) => {
+    output.on('error', () => resolve()); // EIO: the container's side is closed
+    output.on('end', () => resolve());
+  });
+  const afterExit = exited.then(() => new Promise<void>((r) => setTimeout(r, DRAIN_AFTER_EXIT_MS)), () => undefined);
+  try {
+    await Promise.race([Promise.all([ended, exited]), afterExit]);
+  } finally {
+    output.destroy();
+    try {
+      closeSync(master);
+    } catch {
+      // already closed
+    }
+  }
+}
