@@ -67,6 +67,7 @@ export {
   createV1Cgroup, hierarchyControllers, mountedV1Hierarchies, v1Settings, writeV1Resources, type V1CreateOptions,
 } from './cgroups/v1.js';
 export { createV2Cgroup, ensureDelegated, sharesToWeight, v2Settings, writeV2Resources } from './cgroups/v2.js';
+export { cgroupPathComponents } from './cgroups/nesting.js';
 export {
   cgroupFreezeState, freezeCgroup, readCgroupStats, readOomKills, thawCgroup, updateCgroup,
   type CgroupStats, type FreezeOptions, type FreezeState,

@@ -23,6 +23,8 @@ export interface CgroupOptions {
   readonly cgroupFs?: CgroupFs;
   /** The caller's /proc (default /proc). */
   readonly procRoot?: string;
+  /** `openContainerCgroup` only: the parents made for a `CgroupSpec.path` (`ContainerCgroup.parents`, as recorded). */
+  readonly parents?: readonly string[];
 }
 
 /**
@@ -52,7 +54,7 @@ export function createContainerCgroup(
   const own = options.ownCgroups ?? readOwnCgroups(options.procRoot);
   const name = spec.name ?? defaultName();
   try {
-    const base = { root, name, resources: spec.resources, own, fs };
+    const base = { root, name, resources: spec.resources, own, fs, ...(spec.path === undefined ? {} : { path: spec.path }) };
     return version === 'v2' ? createV2Cgroup(base)
       : createV1Cgroup({ ...base, freezer: spec.freezer ?? false, allControllers: spec.allControllers ?? false });
   } catch (error) {
@@ -75,17 +77,19 @@ export function createContainerCgroup(
 /**
  * A handle on a container's existing cgroup from the paths `createContainerCgroup` returned (`ContainerCgroup.paths`,
  * as a runtime records them), for pause, update, stats and delete in a later process. The version is detected at
- * `cgroupRoot` (or forced); v1 paths must lie below it (their first component names the hierarchy).
+ * `cgroupRoot` (or forced); v1 paths must lie below it (their first component names the hierarchy). `parents` (the
+ * recorded `ContainerCgroup.parents`) are removed by `remove` after the paths when empty.
  */
 export function openContainerCgroup(paths: readonly string[], options: CgroupOptions = {}): ContainerCgroup {
   const fs = options.cgroupFs ?? NODE_CGROUP_FS;
   const root = options.cgroupRoot ?? '/sys/fs/cgroup';
   const version = options.cgroupVersion ?? detectCgroupVersion(root, fs);
-  const outside = paths.find((p) => relative(root, p).startsWith('..') || relative(root, p) === '');
+  const parents = options.parents ?? [];
+  const outside = [...paths, ...parents].find((p) => relative(root, p).startsWith('..') || relative(root, p) === '');
   if (outside !== undefined) throw new CgroupError(outside, `not below the cgroupfs root ${root}`);
   if (version === 'v2') {
     if (paths.length !== 1 || paths[0] === undefined) throw new CgroupError(root, `a v2 cgroup is one directory, got ${paths.length}`);
-    return v2Handle(paths[0], fs);
+    return v2Handle(paths[0], fs, parents);
   }
-  return v1Handle(root, paths, fs);
+  return v1Handle(root, paths, fs, parents);
 }

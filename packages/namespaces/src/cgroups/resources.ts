@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { ContainerSpecError } from '../errors.js';
+import { cgroupPathComponents } from './nesting.js';
 
 /** Limits of the container's cgroup. */
 export interface CgroupResources {
@@ -27,6 +28,12 @@ export interface CgroupResources {
 export interface CgroupSpec {
   /** Name of the cgroup, created below the caller's own cgroup (default `ct-<random>`). One path component. */
   readonly name?: string;
+  /**
+   * Instead of `name`, a nested path as the runtime-spec's `linux.cgroupsPath`: absolute (`/a/b`) from each
+   * hierarchy's root, relative (`a/b`) below the caller's own cgroup. Missing parents are made (v1 cpuset: cpus and
+   * mems copied down; v2: the needed controllers enabled at each level) and removed with the cgroup when empty.
+   */
+  readonly path?: string;
   /** The limits. */
   readonly resources: CgroupResources;
   /**
@@ -62,8 +69,13 @@ export interface ContainerCgroup extends CgroupDirs {
   place(pid: number): void;
   /** Kill every process left in it (v2 cgroup.kill, else SIGKILL to each pid in cgroup.procs, then a v1 thaw). */
   killAll(): void;
-  /** Remove the directories (retrying while the last processes exit). */
+  /** Remove the directories (retrying while the last processes exit), then the made `parents` that are empty. */
   remove(): Promise<void>;
+  /**
+   * The directories made above `paths` for a `CgroupSpec.path` (deepest first, every hierarchy), removed by `remove`
+   * when nothing else is below them; a runtime records them beside `paths`. Empty for a `name` cgroup.
+   */
+  readonly parents: readonly string[];
 }
 
 /** File operations on cgroupfs (default node:fs). */
@@ -105,6 +117,11 @@ export function neededControllers(r: CgroupResources): ('pids' | 'memory' | 'cpu
 export function validateCgroupSpec(spec: CgroupSpec, field = 'cgroup'): CgroupSpec {
   if (spec.name !== undefined && (!/^[A-Za-z0-9_.:@-]+$/.test(spec.name) || spec.name === '.' || spec.name === '..')) {
     throw new ContainerSpecError(`${field}.name`, `not a single path component: ${spec.name}`);
+  }
+  if (spec.path !== undefined) {
+    if (typeof spec.path !== 'string') throw new ContainerSpecError(`${field}.path`, `not a string: ${String(spec.path)}`);
+    if (spec.name !== undefined) throw new ContainerSpecError(`${field}.path`, 'give name or path, not both');
+    cgroupPathComponents(spec.path, `${field}.path`);
   }
   for (const key of ['freezer', 'allControllers'] as const) {
     if (spec[key] !== undefined && typeof spec[key] !== 'boolean') throw new ContainerSpecError(`${field}.${key}`, `not a boolean: ${String(spec[key])}`);

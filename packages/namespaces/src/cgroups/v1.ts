@@ -2,7 +2,8 @@
  * cgroup v1 driver: one directory per controller hierarchy (/sys/fs/cgroup/{pids,memory,cpu}, plus freezer when
  * asked, or every mounted hierarchy as runc makes them), each below the caller's own cgroup in that hierarchy
  * (read from /proc/self/cgroup), with the limits written before the container is placed in it. A new cpuset
- * cgroup gets its parent's cpus and mems.
+ * cgroup gets its parent's cpus and mems. A nested `path` (runtime-spec cgroupsPath) starts at each hierarchy's root
+ * when absolute, with missing parents made (nesting.ts).
  *
  * Man pages: cgroups(7); kernel docs admin-guide/cgroup-v1/{pids,memory,cgroups}.rst, scheduler/sched-bwc.rst.
  */
@@ -11,6 +12,7 @@ import { CgroupError } from '../errors.js';
 import {
   type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, neededControllers, NODE_CGROUP_FS, removeWithRetry,
 } from './resources.js';
+import { cgroupPathComponents, mkdirNested, removeMadeParents } from './nesting.js';
 
 /** Run a cgroupfs operation, turning its failure into a CgroupError naming `path`. */
 export function guard(path: string, what: string, op: () => void): void {
@@ -88,7 +90,10 @@ function chooseHierarchies(opts: V1CreateOptions): string[] {
 /** What `createV1Cgroup` needs. */
 export interface V1CreateOptions {
   readonly root: string;
+  /** One component below the caller's cgroup (ignored when `path` is given). */
   readonly name: string;
+  /** A nested path (CgroupSpec.path): absolute from each hierarchy's root, relative below the caller's cgroup. */
+  readonly path?: string;
   readonly resources: CgroupResources;
   readonly own: Map<string, string>;
   readonly fs: CgroupFs;
@@ -96,23 +101,31 @@ export interface V1CreateOptions {
   readonly allControllers?: boolean;
 }
 
-/** Create the v1 cgroups of `name` under `root` for the given resources (a directory already there is reused). */
+/**
+ * Create the v1 cgroups of `name` (or `path`) under `root` for the given resources (a directory already there is
+ * reused); parents missing on the way to a `path` are made, cpuset ones with their parent's cpus and mems.
+ */
 export function createV1Cgroup(opts: V1CreateOptions): ContainerCgroup {
   const { fs } = opts;
   const paths: string[] = [];
+  const parents: string[] = [];
+  const components = opts.path === undefined ? [opts.name] : cgroupPathComponents(opts.path);
   try {
     for (const hierarchy of chooseHierarchies(opts)) {
-      const dir = join(opts.root, hierarchy, ownPath(opts.own, hierarchy), opts.name);
-      guard(dir, 'mkdir', () => { if (!fs.exists(dir)) fs.mkdir(dir); });
+      const base = join(opts.root, hierarchy, opts.path?.startsWith('/') === true ? '/' : ownPath(opts.own, hierarchy));
+      const cpuset = hierarchyControllers(hierarchy).includes('cpuset');
+      const made = mkdirNested(fs, base, components, (dir) => { if (cpuset) inheritCpuset(fs, dir); });
+      const dir = join(base, ...components);
       paths.push(dir);
-      if (hierarchyControllers(hierarchy).includes('cpuset')) inheritCpuset(fs, dir);
+      parents.push(...made.filter((d) => d !== dir).reverse());
     }
     writeV1Resources(opts.resources, v1DirOf(opts.root, paths), fs);
   } catch (error) {
     for (const dir of [...paths].reverse()) fs.rmdir(dir);
+    removeMadeParents(fs, parents);
     throw error;
   }
-  return v1Handle(opts.root, paths, fs);
+  return v1Handle(opts.root, paths, fs, parents);
 }
 
 /** Write the limits into the directories of their controllers (a CgroupError when the container has none for one). */
@@ -130,12 +143,16 @@ export function writeV1Resources(r: CgroupResources, dirOf: (controller: string)
   }
 }
 
-/** A handle on v1 cgroup directories under `root` (made by createV1Cgroup or recorded earlier). */
-export function v1Handle(root: string, paths: readonly string[], fs: CgroupFs): ContainerCgroup {
+/**
+ * A handle on v1 cgroup directories under `root` (made by createV1Cgroup or recorded earlier), with the parents
+ * made for them (deepest first) that `remove` takes away when empty.
+ */
+export function v1Handle(root: string, paths: readonly string[], fs: CgroupFs, parents: readonly string[] = []): ContainerCgroup {
   const dirOf = v1DirOf(root, paths);
   return {
     version: 'v1',
     paths,
+    parents,
     fs,
     dirOf,
     place(pid) {
@@ -149,6 +166,7 @@ export function v1Handle(root: string, paths: readonly string[], fs: CgroupFs): 
     },
     async remove() {
       for (const dir of paths) await removeWithRetry(fs, dir);
+      removeMadeParents(fs, parents);
     },
   };
 }

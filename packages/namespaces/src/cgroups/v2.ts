@@ -14,6 +14,7 @@ import { CgroupError } from '../errors.js';
 import {
   type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, neededControllers, removeWithRetry,
 } from './resources.js';
+import { cgroupPathComponents, mkdirNested, removeMadeParents } from './nesting.js';
 import { guard } from './v1.js';
 
 /** runc's cpu.shares → cpu.weight conversion (2..262144 → 1..10000). */
@@ -50,26 +51,34 @@ export function ensureDelegated(fs: CgroupFs, parent: string, needed: readonly s
   if (toEnable.length > 0) guard(subtreeFile, `enable ${toEnable.join(' ')}`, () => fs.write(subtreeFile, toEnable.map((c) => `+${c}`).join(' ')));
 }
 
-/** Create the v2 cgroup `name` below the caller's cgroup in the unified hierarchy at `root`. */
+/**
+ * Create the v2 cgroup `name` below the caller's cgroup in the unified hierarchy at `root`, or the nested `path`
+ * (absolute: from `root`), each missing parent made with the needed controllers enabled for the level below.
+ */
 export function createV2Cgroup(opts: {
   readonly root: string;
   readonly name: string;
+  readonly path?: string;
   readonly resources: CgroupResources;
   readonly own: Map<string, string>;
   readonly fs: CgroupFs;
 }): ContainerCgroup {
   const { fs } = opts;
-  const parent = join(opts.root, opts.own.get('') ?? '/');
-  ensureDelegated(fs, parent, neededControllers(opts.resources));
-  const dir = join(parent, opts.name);
-  guard(dir, 'mkdir', () => { if (!fs.exists(dir)) fs.mkdir(dir); });
+  const needed = neededControllers(opts.resources);
+  const base = join(opts.root, opts.path?.startsWith('/') === true ? '/' : opts.own.get('') ?? '/');
+  const components = opts.path === undefined ? [opts.name] : cgroupPathComponents(opts.path);
+  ensureDelegated(fs, base, needed);
+  const made = mkdirNested(fs, base, components, (dir, leaf) => { if (!leaf) ensureDelegated(fs, dir, needed); });
+  const dir = join(base, ...components);
+  const parents = made.filter((d) => d !== dir).reverse();
   try {
     writeV2Resources(opts.resources, dir, fs);
   } catch (error) {
     fs.rmdir(dir);
+    removeMadeParents(fs, parents);
     throw error;
   }
-  return v2Handle(dir, fs);
+  return v2Handle(dir, fs, parents);
 }
 
 /** Write the limits into a v2 cgroup directory. */
@@ -77,11 +86,12 @@ export function writeV2Resources(r: CgroupResources, dir: string, fs: CgroupFs):
   for (const [file, value] of v2Settings(r)) guard(join(dir, file), `write ${value}`, () => fs.write(join(dir, file), value));
 }
 
-/** A handle on a v2 cgroup directory (made by createV2Cgroup or recorded earlier). */
-export function v2Handle(dir: string, fs: CgroupFs): ContainerCgroup {
+/** A handle on a v2 cgroup directory (made by createV2Cgroup or recorded earlier) and the parents made for it. */
+export function v2Handle(dir: string, fs: CgroupFs, parents: readonly string[] = []): ContainerCgroup {
   return {
     version: 'v2',
     paths: [dir],
+    parents,
     fs,
     dirOf: () => dir,
     place(pid) {
@@ -94,6 +104,7 @@ export function v2Handle(dir: string, fs: CgroupFs): ContainerCgroup {
     },
     async remove() {
       await removeWithRetry(fs, dir);
+      removeMadeParents(fs, parents);
     },
   };
 }
