@@ -4,7 +4,7 @@
  * exit code 1). Rendering only: the store is @ct/oci's.
  */
 import { Flags, type Config } from '@oclif/core';
-import { defaultStorageRoot, type ImageRecord } from '@ct/oci';
+import { defaultStorageRoot, type ImageRecord } from '@ct/oci/store';
 import { runCtHookIn } from '../hooks/run-hook.js';
 
 /** Flags every store command has. */
