@@ -111,3 +111,23 @@ export function relayTerminal(master: number, done: Promise<unknown>): Promise<v
       }
     });
 }
+
+/**
+ * Run a process with a pty relayed to our terminal: `start` gets the console socket (in `dir`) to hand to create
+ * or exec and resolves with the exit status; the master it receives gets our window size (ours may have changed
+ * since the process's consoleSize was chosen) and is relayed until the process exits.
+ */
+export async function runWithConsole(dir: string, start: (consoleSocket: string) => Promise<number>): Promise<number> {
+  const listener = await listenConsole(dir);
+  try {
+    const status = start(listener.path);
+    const master = await Promise.race([listener.master(), status.then(() => undefined)]);
+    if (master !== undefined) {
+      if (process.stdout.isTTY) setWindowSize(master, terminalSize());
+      await relayTerminal(master, status);
+    }
+    return await status;
+  } finally {
+    listener.close();
+  }
+}

@@ -22,6 +22,7 @@ import type { ContainerRoot } from '@ct/oci/store';
 
 export type { ImageRunFlags } from './image-run-config.js';
 export type { StorageDriver } from './image-run-copy.js';
+export { execInImageContainer, type ImageExecOptions } from './image-run-exec.js';
 
 /** Options of `container run`. */
 export interface ImageRunOptions extends ImageRunFlags {
@@ -142,19 +143,7 @@ async function imageRoot(oci: typeof import('@ct/oci/store'), id: string, storag
 /** Run the prepared bundle with a pty (image-run-tty.ts): the master's output is our stdout, our stdin its input. */
 async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, keep: boolean | undefined): Promise<number> {
   const tty = await import('./image-run-tty.js');
-  const listener = await tty.listenConsole(bundle);
-  try {
-    const status = runContainer(ctx, id, { bundle, keep, consoleSocket: listener.path });
-    const master = await Promise.race([listener.master(), status.then(() => undefined)]);
-    if (master !== undefined) {
-      // our terminal may have been resized since its size went into config.json (process.consoleSize)
-      if (process.stdout.isTTY) tty.setWindowSize(master, tty.terminalSize());
-      await tty.relayTerminal(master, status);
-    }
-    return await status;
-  } finally {
-    listener.close();
-  }
+  return tty.runWithConsole(bundle, (consoleSocket) => runContainer(ctx, id, { bundle, keep, consoleSocket }));
 }
 
 /** Start the container of the prepared bundle: detached under a monitor, with a pty, or plainly. */

@@ -123,8 +123,9 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   async 'container exec'(ctx, cmd) {
     const f = cmd.flags;
     if (cmd.args.length < 2) throw new (await light()).RuntimeError('EUSAGE', 'container exec: give the container id and a command');
-    return (await full()).execContainer(ctx, id(cmd), {
+    return (await import('@ct/runtime/image-run')).execInImageContainer(ctx, id(cmd), {
       args: cmd.args.slice(1), env: strs(f, 'env'), cwd: str(f, 'workdir'), user: str(f, 'user'),
+      tty: f['tty'] === true || f['it'] === true || f['ti'] === true,
     });
   },
   async 'container logs'(ctx, cmd) {
