@@ -31,6 +31,8 @@ export function cgroupRootFromEnv(env: Readonly<Record<string, string | undefine
 export interface RecordedCgroup {
   /** The directories (one per v1 hierarchy, one for v2). */
   readonly cgroupPaths?: readonly string[];
+  /** The parents made for a nested cgroupsPath (deepest first; absent when none), removed by delete when empty. */
+  readonly cgroupParents?: readonly string[];
   /** 'v2' when the cgroup is in a unified hierarchy (absent: v1). */
   readonly cgroupVersion?: 'v1' | 'v2';
   /** The cgroupfs root when it is not /sys/fs/cgroup (CT_CGROUP_ROOT at create). */
@@ -38,10 +40,11 @@ export interface RecordedCgroup {
 }
 
 /** The record fields for a created cgroup. */
-export function recordCgroup(cg: { version: 'v1' | 'v2'; paths: readonly string[] } | undefined, root: string): RecordedCgroup {
+export function recordCgroup(cg: { version: 'v1' | 'v2'; paths: readonly string[]; parents?: readonly string[] } | undefined, root: string): RecordedCgroup {
   if (cg === undefined || cg.paths.length === 0) return {};
   return {
     cgroupPaths: cg.paths,
+    ...(cg.parents === undefined || cg.parents.length === 0 ? {} : { cgroupParents: cg.parents }),
     ...(cg.version === 'v2' ? { cgroupVersion: 'v2' as const } : {}),
     ...(root === DEFAULT_CGROUP_ROOT ? {} : { cgroupRoot: root }),
   };

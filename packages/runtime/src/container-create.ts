@@ -95,6 +95,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
   makeStateDir(paths, id);
   let init: LaunchedInit | undefined;
   let cgroupPaths: readonly string[] = [];
+  let cgroupParents: readonly string[] = [];
   try {
     return await withLock(paths.lock, async () => {
       const base: ContainerRecord = {
@@ -140,6 +141,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       };
       writeRecord(paths, record);
       cgroupPaths = init.cgroup?.paths ?? [];
+      cgroupParents = init.cgroup?.parents ?? [];
       if (record.hooks !== undefined) {
         // a failing hook stops and destroys the container (below), its error naming the hook
         const state = toContainerState(record, 'created');
@@ -151,7 +153,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
     });
   } catch (err) {
     init?.kill(9);
-    if (cgroupPaths.length > 0) await removeCgroups(cgroupPaths, cgroupRootFromEnv(options.env ?? process.env) !== DEFAULT_CGROUP_ROOT).catch(() => undefined);
+    if (cgroupPaths.length > 0) await removeCgroups(cgroupPaths, cgroupRootFromEnv(options.env ?? process.env) !== DEFAULT_CGROUP_ROOT, cgroupParents).catch(() => undefined);
     removeContainerDir(paths);
     throw err;
   }

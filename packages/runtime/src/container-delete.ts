@@ -4,7 +4,7 @@
  *
  * Man pages: kill(2).
  */
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import type { RuntimeContext } from './context.js';
 import { deriveStatus } from './container-status.js';
 import { RuntimeError, errnoCode, systemError } from './errors.js';
@@ -21,10 +21,12 @@ export interface DeleteOptions {
 }
 
 /**
- * Remove the container's cgroup directories, retrying while the last processes leave them (rmdir: EBUSY). A fake
- * cgroupfs (`fake`: CT_CGROUP_ROOT, tests) is plain directories whose interface files must go with them.
+ * Remove the container's cgroup directories, retrying while the last processes leave them (rmdir: EBUSY), then the
+ * parents create made for a nested cgroupsPath (`parents`, deepest first) while they are empty: the first one still
+ * holding another cgroup (EBUSY, ENOTEMPTY) stops it. A fake cgroupfs (`fake`: CT_CGROUP_ROOT, tests) is plain
+ * directories whose interface files must go with them (a parent there only when no directory is left in it).
  */
-export async function removeCgroups(dirs: readonly string[], fake = false): Promise<void> {
+export async function removeCgroups(dirs: readonly string[], fake = false, parents: readonly string[] = []): Promise<void> {
   for (const dir of dirs) {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -37,6 +39,17 @@ export async function removeCgroups(dirs: readonly string[], fake = false): Prom
         if (code !== 'EBUSY' || attempt >= 50) throw systemError('delete: remove cgroup', dir, err);
         await new Promise((r) => setTimeout(r, 20));
       }
+    }
+  }
+  for (const dir of parents) {
+    try {
+      if (!fake) rmdirSync(dir);
+      else if (readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory())) return;
+      else rmSync(dir, { recursive: true });
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'EBUSY' || code === 'ENOTEMPTY') return;
+      if (code !== 'ENOENT') throw systemError('delete: remove cgroup parent', dir, err);
     }
   }
 }
@@ -75,7 +88,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
         throw new RuntimeError('EBADSTATE', `delete: container ${id}: init ${record.pid} did not die after SIGKILL`);
       }
     }
-    await removeCgroups(record.cgroupPaths ?? [], record.cgroupRoot !== undefined);
+    await removeCgroups(record.cgroupPaths ?? [], record.cgroupRoot !== undefined, record.cgroupParents);
     if (record.hooks?.poststop !== undefined) {
       // a failing poststop hook is a warning: the container is gone either way
       const { runHooks } = await import('./hooks.js');

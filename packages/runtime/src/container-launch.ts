@@ -12,7 +12,7 @@
  * Man pages: fifo(7), open(2) (O_PATH), execveat(2), user_namespaces(7).
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join, posix, resolve } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, SpawnPlan, Step } from '@ct/syscalls';
 import {
@@ -23,7 +23,7 @@ import {
 import type { BundleConfig } from './config/bundle-config.js';
 import { toContainerSpec } from './config/to-container-spec.js';
 import { applyExtraResources } from './container-cgroup.js';
-import { RuntimeError, systemError } from './errors.js';
+import { ConfigError, RuntimeError, systemError } from './errors.js';
 import { execFifoProgram } from './exec-fifo-program.js';
 import { userName } from './owner.js';
 
@@ -62,18 +62,26 @@ export interface LaunchedInit {
   /** Signal the init (through its pidfd). */
   kill(signal: number): void;
   /** The container's cgroup (none when rootless without linux.resources, or refused); see container-cgroup.ts. */
-  readonly cgroup: { readonly version: 'v1' | 'v2'; readonly paths: readonly string[] } | undefined;
+  readonly cgroup: { readonly version: 'v1' | 'v2'; readonly paths: readonly string[]; readonly parents: readonly string[] } | undefined;
 }
 
 /**
- * The cgroup's name: linux.cgroupsPath made one path component (`/a/b` → `a-b`, systemd's `slice:prefix:name` →
- * `prefix-name`), else `ct-<id>`; created below our own cgroup, as @ct/namespaces does.
+ * Where the container's cgroup goes, from linux.cgroupsPath, as runc's cgroupfs driver (libcontainer/cgroups/fs
+ * paths.go) places it: an absolute path (`/default/c1`, containerd's) nested from each hierarchy's root, a relative
+ * one (`a/b`) nested below our own cgroup, both cleaned lexically as runc does (`..` cannot climb above the start);
+ * none: `ct-<id>` below our own cgroup. systemd's `slice:prefix:name` form (ct has no systemd driver; runc's cgroupfs
+ * driver would take the string as one relative directory name) becomes `prefix-name` below our own cgroup. A path
+ * that cleans to nothing (`/`, `/..`) would be the root cgroup itself: a ConfigError naming linux.cgroupsPath.
  */
-export function cgroupName(cgroupsPath: string | undefined, id: string): string {
-  if (cgroupsPath === undefined || cgroupsPath === '') return `ct-${id}`;
-  const parts = cgroupsPath.includes(':') ? cgroupsPath.split(':').slice(1) : cgroupsPath.split('/');
-  const name = parts.filter((p) => p !== '' && p !== '.' && p !== '..').join('-');
-  return name === '' ? `ct-${id}` : name;
+export function cgroupPlacement(cgroupsPath: string | undefined, id: string): { readonly name: string } | { readonly path: string } {
+  if (cgroupsPath === undefined || cgroupsPath === '') return { name: `ct-${id}` };
+  if (cgroupsPath.includes(':')) {
+    const name = cgroupsPath.split(':').slice(1).filter((p) => p !== '' && p !== '.' && p !== '..' && !p.includes('/')).join('-');
+    return { name: name === '' ? `ct-${id}` : name };
+  }
+  const cleaned = posix.normalize(`/${cgroupsPath}`).replace(/\/+$/, '');
+  if (cleaned === '') throw new ConfigError('linux.cgroupsPath', `names the root cgroup, not one below it: ${JSON.stringify(cgroupsPath)}`);
+  return { path: cgroupsPath.startsWith('/') ? cleaned : cleaned.slice(1) };
 }
 
 /** runc's session keyring name for a container (made by the init, joined by exec'd processes). */
@@ -186,7 +194,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   const s = withDefaults(!want ? spec : {
     ...spec,
     cgroup: {
-      name: cgroupName(config.confinement.cgroupsPath, options.id), resources: resources ?? {},
+      ...cgroupPlacement(config.confinement.cgroupsPath, options.id), resources: resources ?? {},
       freezer: !options.rootless && existsSync(join(root, 'freezer', 'cgroup.procs')), allControllers: !options.rootless,
     },
   });
@@ -269,7 +277,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   relay?.attach(running);
   return {
     pid: running.pid,
-    cgroup: cgroup === undefined ? undefined : { version: cgroup.version, paths: cgroup.paths },
+    cgroup: cgroup === undefined ? undefined : { version: cgroup.version, paths: cgroup.paths, parents: cgroup.parents },
     async wait() {
       try {
         return (await running.wait()).status;

@@ -41,6 +41,8 @@ export interface ContainerRecord {
   readonly rootless: boolean;
   /** The container's cgroup directories (one per v1 hierarchy, one for v2), when create made one. */
   readonly cgroupPaths?: readonly string[];
+  /** The parents create made for a nested cgroupsPath (deepest first), removed by delete when empty. */
+  readonly cgroupParents?: readonly string[];
   /** 'v2' when cgroupPaths is in a unified hierarchy (absent: v1). */
   readonly cgroupVersion?: 'v1' | 'v2';
   /** The cgroupfs root when it was not /sys/fs/cgroup at create (CT_CGROUP_ROOT, tests only). */

@@ -1,10 +1,10 @@
 /**
  * linux.resources and linux.cgroupsPath through `ct create`/`ct run` as root on cgroup v1: a pids limit felt from
  * inside (fork fails), the memory limit in the container's cgroup, the cgroup named from cgroupsPath and removed
- * by `delete`; unprivileged, the container runs without limits (one warning in the debug log).
+ * by `delete`, an absolute cgroupsPath nested from each hierarchy's root with the parents ct made removed by delete; unprivileged, the container runs without limits (one warning in the debug log).
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
@@ -72,6 +72,47 @@ describe('ct resources on cgroup v1 @root', () => {
     } finally {
       ct.cleanup([id]);
       removeBundle(bundle);
+    }
+  });
+});
+
+describe('ct cgroupsPath nested on cgroup v1 @root', () => {
+  it('create, an absolute cgroupsPath from each hierarchy\'s root; delete removes the parents it made, not others', async function () {
+    requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/pids/cgroup.procs') && existsSync('/sys/fs/cgroup/memory/cgroup.procs'), 'needs root and the v1 pids and memory hierarchies');
+    const id = `nest-${process.pid}`;
+    const top = `cttest-${process.pid}`;
+    // made beforehand in the memory hierarchy: found, not made by ct, so delete leaves it
+    mkdirSync(`/sys/fs/cgroup/memory/${top}`);
+    const bundle = await bundleWith(['sleep', '30'], { pids: { limit: 12 } }, `/${top}/a/b`);
+    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+    try {
+      const r = ct.run(['create', '--bundle', bundle, id]);
+      assert.equal(r.status, 0, r.stderr);
+      const pid = ct.state(id)?.['pid'] as number;
+      assert.equal(cgroupDir(pid, 'pids'), `/sys/fs/cgroup/pids/${top}/a/b`);
+      assert.equal(cgroupDir(pid, 'memory'), `/sys/fs/cgroup/memory/${top}/a/b`);
+      assert.equal(readFileSync(`/sys/fs/cgroup/pids/${top}/a/b/pids.max`, 'utf8').trim(), '12');
+      if (existsSync('/sys/fs/cgroup/cpuset/cgroup.procs')) {
+        // the new cpuset parents got cpus and mems copied down (else placing the init fails with ENOSPC)
+        assert.equal(cgroupDir(pid, 'cpuset'), `/sys/fs/cgroup/cpuset/${top}/a/b`);
+        assert.notEqual(readFileSync(`/sys/fs/cgroup/cpuset/${top}/a/cpuset.cpus`, 'utf8').trim(), '');
+      }
+      assert.equal(ct.run(['delete', '--force', id]).status, 0);
+      assert.equal(existsSync(`/sys/fs/cgroup/pids/${top}`), false, 'the pids parents ct made are gone');
+      assert.equal(existsSync(`/sys/fs/cgroup/memory/${top}/a`), false, 'the memory parent ct made is gone');
+      assert.equal(existsSync(`/sys/fs/cgroup/memory/${top}`), true, 'the memory parent made before ct is kept');
+    } finally {
+      ct.cleanup([id]);
+      removeBundle(bundle);
+      for (const h of ['pids', 'memory', 'cpuset', 'freezer']) {
+        for (const d of [`${top}/a/b`, `${top}/a`, top]) {
+          try {
+            rmdirSync(`/sys/fs/cgroup/${h}/${d}`);
+          } catch {
+            // not there (the usual case)
+          }
+        }
+      }
     }
   });
 });

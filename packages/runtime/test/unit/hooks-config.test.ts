@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHooks, runHooks } from '../../src/hooks.js';
-import { cgroupName } from '../../src/container-launch.js';
+import { cgroupPlacement } from '../../src/container-launch.js';
 import { ConfigError, RuntimeError } from '../../src/errors.js';
 
 describe('hooks and cgroup names', () => {
@@ -24,10 +24,16 @@ describe('hooks and cgroup names', () => {
     await assert.rejects(runHooks(failing, 'poststop', {}, 0),
       (e: unknown) => e instanceof RuntimeError && e.code === 'ESETUP' && /poststop hook 1: \/bin\/sh: exit status 4/.test(e.message));
   });
-  it('cgroupName, cgroupsPath made one component; default ct-<id>', () => {
-    assert.equal(cgroupName(undefined, 'c1'), 'ct-c1');
-    assert.equal(cgroupName('/machine/c1', 'c1'), 'machine-c1');
-    assert.equal(cgroupName('system.slice:crio:abc', 'c1'), 'crio-abc');
-    assert.equal(cgroupName('/../..', 'c1'), 'ct-c1');
+  it('cgroupPlacement, absolute and relative cgroupsPath nested as runc; colon form and default one component', () => {
+    assert.deepEqual(cgroupPlacement(undefined, 'c1'), { name: 'ct-c1' });
+    assert.deepEqual(cgroupPlacement('/default/c1', 'c1'), { path: '/default/c1' });
+    assert.deepEqual(cgroupPlacement('//a/./b/', 'c1'), { path: '/a/b' });
+    assert.deepEqual(cgroupPlacement('/a/../../b', 'c1'), { path: '/b' });
+    assert.deepEqual(cgroupPlacement('pod/c1', 'c1'), { path: 'pod/c1' });
+    assert.deepEqual(cgroupPlacement('../../x', 'c1'), { path: 'x' });
+    assert.deepEqual(cgroupPlacement('system.slice:crio:abc', 'c1'), { name: 'crio-abc' });
+    for (const bad of ['/', '/../..', 'a/..']) {
+      assert.throws(() => cgroupPlacement(bad, 'c1'), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.cgroupsPath', bad);
+    }
   });
 });
