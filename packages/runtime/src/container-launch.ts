@@ -21,6 +21,7 @@ import {
   type CgroupSpec, type ContainerCgroup, type ResolvedContainerSpec,
 } from '@ct/namespaces/engine';
 import type { BundleConfig } from './config/bundle-config.js';
+import { cgroupMountParts, isCgroupMount } from './config/cgroup-mount.js';
 import { toContainerSpec } from './config/to-container-spec.js';
 import { applyExtraResources } from './container-cgroup.js';
 import { ConfigError, RuntimeError, systemError } from './errors.js';
@@ -176,6 +177,34 @@ function makeCgroup(spec: CgroupSpec, euid: number, root: string, limits: boolea
   }
 }
 
+/**
+ * config.json's cgroup mounts (tmpfs placeholders from toContainerSpec) filled with the container's cgroup: binds of
+ * its directories right after each placeholder, symlinks for combined v1 hierarchies in populate (cgroup-mount.ts).
+ */
+function withCgroupMounts(
+  s: ResolvedContainerSpec, config: BundleConfig, cgroup: ContainerCgroup | undefined, root: string, warn: (message: string) => void,
+): ResolvedContainerSpec {
+  const cgMounts = config.mounts.filter(isCgroupMount);
+  if (cgMounts.length === 0) return s;
+  if (cgroup === undefined) {
+    warn(`mount ${cgMounts.map((m) => m.destination).join(', ')}: the container has no cgroup, left an empty tmpfs`);
+    return s;
+  }
+  let mounts = [...s.mounts];
+  const symlinks: Step[] = [];
+  // each cgroup mount's own placeholder, in order (a config may list the same destination twice: the last one wins)
+  let from = 0;
+  for (const m of cgMounts) {
+    const parts = cgroupMountParts(m, cgroup, root);
+    const at = mounts.findIndex((x, i) => i >= from && x.type === 'tmpfs' && x.target === m.destination);
+    if (at < 0) continue;
+    mounts = [...mounts.slice(0, at + 1), ...parts.binds, ...mounts.slice(at + 1)];
+    from = at + 1 + parts.binds.length;
+    symlinks.push(...parts.symlinks);
+  }
+  return { ...s, mounts, populate: [...symlinks, ...s.populate] };
+}
+
 /** Launch the init of `config`; resolves when it is set up and waits on the exec FIFO. */
 export async function launchInit(config: BundleConfig, options: LaunchOptions): Promise<LaunchedInit> {
   const withEnv: BundleConfig = config.process === undefined || options.extraEnv.length === 0
@@ -211,6 +240,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     }
   }
   const idMaps = idMapsFor(s);
+  const planned = withCgroupMounts(s, config, cgroup, root, options.warn);
   const sourceIsDirectory = (source: string): boolean => {
     try {
       return statSync(source).isDirectory();
@@ -218,7 +248,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
       throw systemError('stat bind source', source, err);
     }
   };
-  const base = buildChildPlan(s, {
+  const base = buildChildPlan(planned, {
     idMaps, euid, egid: process.getegid?.() ?? 0, rootDir: config.rootfs, sourceIsDirectory,
     hostDevices: HOST_DEVICES.filter((name) => ociDefaultDevices.has(name) && existsSync(`/dev/${name}`)),
     consoleTty: undefined, initPath: undefined, pauseForCgroup: cgroup !== undefined,

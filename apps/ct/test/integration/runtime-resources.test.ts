@@ -117,6 +117,33 @@ describe('ct cgroupsPath nested on cgroup v1 @root', () => {
   });
 });
 
+describe('ct cgroup mount on cgroup v1 @root', () => {
+  it('run, a cgroup mount shows the container\'s own cgroups: pids.max is its limit, every hierarchy, read-only', async function () {
+    requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/pids/cgroup.procs'), 'needs root and the v1 pids hierarchy');
+    const script = 'cat /sys/fs/cgroup/pids/pids.max; cat /sys/fs/cgroup/pids/cgroup.procs; ls /sys/fs/cgroup; '
+      + 'echo 5 > /sys/fs/cgroup/pids/pids.max || echo refused';
+    const bundle = await bundleWith(['sh', '-c', script], { pids: { limit: 17 } }, '');
+    const c = readConfig(bundle);
+    // runc's spec template (ours too) has this mount already: replaced by one of our own
+    c['mounts'] = [...(c['mounts'] as Json[]).filter((m) => m['destination'] !== '/sys/fs/cgroup'), { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] }];
+    writeConfig(bundle, ['sh', '-c', script], c);
+    try {
+      const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+      const r = ct.run(['run', '--bundle', bundle, `cgmount-${process.pid}`]);
+      assert.equal(r.status, 0, r.stderr);
+      const lines = r.stdout.split('\n');
+      assert.equal(lines[0], '17', r.stdout + r.stderr);
+      assert.equal(lines[1], '1', 'only the container\'s init (pid 1 in its namespace) is in its pids cgroup');
+      assert.ok(lines.includes('pids') && lines.includes('memory'), r.stdout);
+      // a combined hierarchy (cpu,cpuacct on most hosts) also gets a link per controller (unit test: cgroupMountParts)
+      assert.ok(lines.includes('cpu') && lines.includes('cpuacct'), r.stdout);
+      assert.match(r.stdout, /refused\n$/, 'the cgroup directories are read-only');
+    } finally {
+      removeBundle(bundle);
+    }
+  });
+});
+
 /** The major:minor of the first disk in /proc/partitions (a real device for blkio rules). */
 function firstDisk(): { major: number; minor: number } | undefined {
   const m = /^\s*(\d+)\s+(\d+)\s+\d+\s+\S+$/m.exec(readFileSync('/proc/partitions', 'utf8'));

@@ -3,8 +3,8 @@
  *
  * The namespaces mount plan builds /proc, /sys and /dev (devices, devpts, shm, mqueue, the /proc/self/fd links) the
  * way Guix does, so the OCI mounts of those destinations are taken from it rather than mounted twice; their
- * options are not applied one by one yet (TODO(NEEDS.md)). cgroup mounts wait for cgroup support (issue 9) and are
- * skipped with a warning. What ContainerSpec has no field for goes into `populate` (populate-steps.ts).
+ * options are not applied one by one yet (TODO(NEEDS.md)). A cgroup mount becomes a tmpfs here; the container's
+ * cgroup directories go into it at launch (cgroup-mount.ts). What ContainerSpec has no field for goes into `populate` (populate-steps.ts).
  *
  * Man pages: namespaces(7), user_namespaces(7), mount(2).
  */
@@ -15,6 +15,7 @@ import { ConfigError } from '../errors.js';
 import type { BundleConfig, ConfigProcess } from './bundle-config.js';
 import type { OciNamespaceType } from './config-linux.js';
 import type { ConfigMount } from './config-mounts.js';
+import { cgroupMountTmpfs, isCgroupMount } from './cgroup-mount.js';
 import { populateSteps, procFromConfig } from './populate-steps.js';
 import { sysctlNamespace } from './config-confinement.js';
 import { rootOverlay } from '../image-overlay-annotation.js';
@@ -56,10 +57,8 @@ function mountFlags(bits: bigint): MountFlag[] {
 }
 
 function convertMount(m: ConfigMount, warn: (message: string) => void): Mount | undefined {
-  if (m.type === 'cgroup' || m.type === 'cgroup2') {
-    warn(`mount ${m.destination}: cgroup mounts are not supported yet, skipped`);
-    return undefined;
-  }
+  // the container's cgroup directories are bound into this tmpfs at launch, once made (cgroup-mount.ts)
+  if (isCgroupMount(m)) return cgroupMountTmpfs(m);
   if (m.options.bind !== 'none') {
     const readOnly = (m.options.flags & MS.RDONLY) !== 0n || (m.options.recursiveSet & MOUNT_ATTR.RDONLY) !== 0n;
     return { type: 'bind', source: m.source, target: m.destination, readOnly, recursive: m.options.bind === 'rbind' };

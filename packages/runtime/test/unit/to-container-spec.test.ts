@@ -35,11 +35,11 @@ describe('config to ContainerSpec', () => {
     assert.deepEqual(s.relayedSignals, []);
     assert.equal(s.lockMounts, false);
   });
-  it('toContainerSpec, /proc /dev /sys come from the namespaces plan, cgroup mounts are skipped with a warning', () => {
+  it('toContainerSpec, /proc /dev /sys come from the namespaces plan, a cgroup mount is a tmpfs filled at launch', () => {
     warnings.length = 0;
     const s = toContainerSpec(config(false), ctx());
-    assert.deepEqual(s.mounts, []);
-    assert.equal(warnings.filter((w) => w.startsWith('mount ')).length, 1, warnings.join('|'));
+    assert.deepEqual(s.mounts, [{ type: 'tmpfs', target: '/sys/fs/cgroup', flags: ['nosuid', 'nodev', 'noexec'], mode: 0o755 }]);
+    assert.equal(warnings.filter((w) => w.startsWith('mount ')).length, 0, warnings.join('|'));
     assert.equal(warnings.filter((w) => w.startsWith('process.capabilities.ambient')).length, 3, 'runc\'s ambient set without inheritable');
   });
   it('toContainerSpec, rootless spec: user namespace with the one-id maps', () => {
@@ -55,7 +55,7 @@ describe('config to ContainerSpec', () => {
         { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=1777', 'size=10m'] },
       );
     }), ctx());
-    assert.deepEqual(s.mounts, [
+    assert.deepEqual(s.mounts.slice(1), [
       { type: 'bind', source: '/srv', target: '/data', readOnly: true, recursive: true },
       { type: 'tmpfs', target: '/tmp', flags: ['nosuid'], mode: 0o1777, size: '10m' },
     ]);
