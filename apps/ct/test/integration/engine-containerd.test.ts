@@ -16,7 +16,7 @@ import { isRoot, repoRoot, requireFeature, testImage } from '@ct/test-utils';
 import { mountsUnder, processEnded, processesUnder, runBounded, waitFor, writeCtWrapper, type EngineRun } from './engine-harness.js';
 
 const present = (cmd: string): boolean => spawnSync(cmd, ['--version']).status === 0;
-/** containerd namespace of this run (ct names the cgroups `<namespace>-<id>`, so they are this run's own). */
+/** containerd namespace of this run (ct makes the cgroups `/<namespace>/<id>`, so they are this run's own). */
 const namespace = `cttest${process.pid}`;
 const imageRef = 'docker.io/ct-test/busybox:latest';
 
@@ -35,7 +35,7 @@ function unmountedHierarchies(): string[] {
     .filter((controllers) => controllers !== '' && !controllers.split(',').some((c) => mounted.includes(c)));
 }
 
-/** cgroup directories named for the test's containers (ct names them `<namespace>-<id>` from "/<namespace>/<id>"). */
+/** cgroup directories of the test's containers: `/<namespace>` (and its `<id>`s) from "/<namespace>/<id>" (older ct: `<namespace>-<id>`). */
 function containerCgroups(): string[] {
   const found: string[] = [];
   for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
@@ -47,7 +47,7 @@ function containerCgroups(): string[] {
         return;
       }
       for (const name of entries) {
-        if (name.startsWith(`${namespace}-`)) found.push(join(dir, name));
+        if (name === namespace || name.startsWith(`${namespace}-`)) found.push(join(dir, name));
         else if (depth < 3) walk(join(dir, name), depth + 1);
       }
     };
