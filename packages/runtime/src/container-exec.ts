@@ -40,6 +40,8 @@ export interface ExecOptions {
   readonly pidFile?: string | undefined;
   readonly tty?: boolean | undefined;
   readonly consoleSocket?: string | undefined;
+  /** The pty's size at creation (overrides the process's consoleSize; `ct container exec -it` passes its terminal's). */
+  readonly consoleSize?: { readonly rows: number; readonly cols: number } | undefined;
   readonly cwd?: string | undefined;
   /** NAME=VALUE entries added (replacing same-named ones). */
   readonly env?: readonly string[] | undefined;
@@ -132,7 +134,7 @@ function setgroupsAllowed(pid: number): boolean {
 /** The steps of the exec'd process, in runc's finalizeNamespace order. */
 function execSteps(config: BundleConfig, p: ConfigProcess, caps: CapabilitySets | undefined, initPid: number, o: ExecOptions, warn: (m: string) => void): Step[] {
   const steps: Step[] = [];
-  const size = p.consoleSize;
+  const size = o.consoleSize ?? p.consoleSize;
   if (p.terminal) {
     steps.push({
       op: 'console', socketPath: resolve(o.consoleSocket ?? ''),

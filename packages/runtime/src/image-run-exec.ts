@@ -32,8 +32,11 @@ export async function execInImageContainer(ctx: RuntimeContext, id: string, opti
   if (options.tty !== true) return execContainer(ctx, id, { ...base, tty: false });
   const dir = mkdtempSync(join(tmpdir(), 'ct-exec-tty-'));
   try {
-    const { runWithConsole } = await import('./image-run-tty.js');
-    return await runWithConsole(dir, (consoleSocket) => execContainer(ctx, id, { ...base, tty: true, consoleSocket }));
+    const [{ runWithConsole }, { terminalSize }] = await Promise.all([import('./image-run-tty.js'), import('./image-run-config.js')]);
+    const { height, width } = terminalSize();
+    // the pty is made at our size: a resize after the master arrives could come after the process's first output
+    const consoleSize = { rows: height, cols: width };
+    return await runWithConsole(dir, (consoleSocket) => execContainer(ctx, id, { ...base, tty: true, consoleSocket, consoleSize }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -20,7 +20,7 @@ export { terminalSize };
 export interface ConsoleListener {
   /** The socket's path (for create's consoleSocket). */
   readonly path: string;
-  /** Resolves with the master fd once the container sends it. */
+  /** Resolves with the master fd once the container sends it (the same promise on every call). */
   master(): Promise<number>;
   close(): void;
 }
@@ -50,9 +50,10 @@ export async function listenConsole(bundle: string): Promise<ConsoleListener> {
   const server: Server = createServer({ pauseOnConnect: true }, (s) => onConnect(s));
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, () => resolve()); });
   let sock: Socket | undefined;
+  let received: Promise<number> | undefined;
   return {
     path,
-    master: async () => { sock = await connected; return receiveFd(sock); },
+    master: () => (received ??= connected.then((s) => { sock = s; return receiveFd(s); })),
     close: () => { sock?.destroy(); server.close(); },
   };
 }
@@ -121,7 +122,10 @@ export async function runWithConsole(dir: string, start: (consoleSocket: string)
   const listener = await listenConsole(dir);
   try {
     const status = start(listener.path);
-    const master = await Promise.race([listener.master(), status.then(() => undefined)]);
+    // a quick process may exit before the master is read: it was sent before the exec, so it still waits in the
+    // socket (with its output in the pty) and is taken a little after the exit; none came if there was no console
+    const late = (): Promise<undefined> => new Promise((r) => setTimeout(r, 500, undefined));
+    const master = await Promise.race([listener.master(), status.then(() => Promise.race([listener.master(), late()]))]);
     if (master !== undefined) {
       if (process.stdout.isTTY) setWindowSize(master, terminalSize());
       await relayTerminal(master, status);

@@ -58,14 +58,15 @@ function defineSuite(title: string, rootless: boolean): void {
         assert.equal(stdout, stdin);
         assert.equal(own, 'not a tty', 'exec without -t overrides the container\'s process.terminal');
         // -it needs a terminal of ours: script(1) gives ct one
-        const ctLine = [process.execPath, ctBin, '--root', s.root, 'container', 'exec', '-it', id, 'sh', '-c', 'echo "$(tty) $(readlink /proc/1/fd/0)"; exit 6']
+        const ctLine = [process.execPath, ctBin, '--root', s.root, 'container', 'exec', '-it', id, 'sh', '-c', 'echo "$(tty) $(readlink /proc/1/fd/0) $(stty size)"; exit 6']
           .map((a) => `'${a}'`).join(' ');
         const env = ['env', 'TMPDIR=/tmp', 'HOME=/tmp', ...(s.user !== undefined ? [`XDG_RUNTIME_DIR=${s.user.runtimeDir}`] : [])];
-        const cmd = [...(s.user !== undefined ? ['runuser', '-u', 'ctci', '--'] : []), ...env, 'script', '-qec', ctLine, '/dev/null'];
+        const cmd = [...(s.user !== undefined ? ['runuser', '-u', 'ctci', '--'] : []), ...env, 'script', '-qec', `stty cols 91 rows 33; ${ctLine}`, '/dev/null'];
         const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000, cwd: '/' });
         assert.equal(r.status, 6, r.stderr + r.stdout);
-        const m = /(\/dev\/pts\/\d+) (\/dev\/pts\/\d+)/.exec(r.stdout);
+        const m = /(\/dev\/pts\/\d+) (\/dev\/pts\/\d+) (\d+ \d+)/.exec(r.stdout);
         assert.ok(m !== null, r.stdout);
+        assert.equal(m[3], '33 91', 'the exec\'d process\'s pty has our size from its start');
         assert.notEqual(m[1], m[2], 'the exec\'d process has a pty of its own');
         assert.equal(m[2], stdin);
       } finally {
