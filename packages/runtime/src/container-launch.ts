@@ -239,41 +239,50 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
       throw err;
     }
   }
-  const idMaps = idMapsFor(s);
-  const planned = withCgroupMounts(s, config, cgroup, root, options.warn);
-  const sourceIsDirectory = (source: string): boolean => {
+  // from here on a failure (a missing bind source while the plan is built, ...) must not leave the cgroup behind
+  const prepare = () => {
+    const idMaps = idMapsFor(s);
+    const planned = withCgroupMounts(s, config, cgroup, root, options.warn);
+    const sourceIsDirectory = (source: string): boolean => {
+      try {
+        return statSync(source).isDirectory();
+      } catch (err) {
+        throw systemError('stat bind source', source, err);
+      }
+    };
+    const base = buildChildPlan(planned, {
+      idMaps, euid, egid: process.getegid?.() ?? 0, rootDir: config.rootfs, sourceIsDirectory,
+      hostDevices: HOST_DEVICES.filter((name) => ociDefaultDevices.has(name) && existsSync(`/dev/${name}`)),
+      consoleTty: undefined, initPath: undefined, pauseForCgroup: cgroup !== undefined,
+      // a hard limit we cannot raise (no CAP_SYS_RESOURCE) is lowered to ours with a warning rather than failing
+      rlimits: s.confinement.rlimits.length === 0 ? [] : clampRlimits(s.confinement.rlimits, readRlimitHost(), options.warn),
+      pauseAfterIdMaps: false, pauseBeforePivotRoot: options.beforePivotRoot !== undefined, pauseBeforeExec: false,
+    });
+    let fifoFd: number;
     try {
-      return statSync(source).isDirectory();
+      fifoFd = openSync(options.execFifo, O_PATH);
     } catch (err) {
-      throw systemError('stat bind source', source, err);
+      throw systemError('create: open exec fifo', options.execFifo, err);
     }
+    const additionalGids = config.process?.additionalGids ?? [];
+    if (additionalGids.length > 0 && !base.plan.steps.some((step) => step.op === 'setgroups')) {
+      options.warn('process.user.additionalGids: not applied (setgroups is denied in this user namespace)');
+    }
+    const size = config.process?.consoleSize;
+    const consoleStep: Step | undefined = options.consoleSocket === undefined ? undefined : {
+      op: 'console', socketPath: resolve(options.consoleSocket),
+      ...(size !== undefined && size.rows > 0 && size.cols > 0 ? { rows: size.rows, cols: size.cols } : {}),
+    };
+    return { idMaps, fifoFd, plan: finishPlan(base.plan, fifoFd, 3 + options.extraFds, additionalGids, consoleStep), described: base.described };
   };
-  const base = buildChildPlan(planned, {
-    idMaps, euid, egid: process.getegid?.() ?? 0, rootDir: config.rootfs, sourceIsDirectory,
-    hostDevices: HOST_DEVICES.filter((name) => ociDefaultDevices.has(name) && existsSync(`/dev/${name}`)),
-    consoleTty: undefined, initPath: undefined, pauseForCgroup: cgroup !== undefined,
-    // a hard limit we cannot raise (no CAP_SYS_RESOURCE) is lowered to ours with a warning rather than failing
-    rlimits: s.confinement.rlimits.length === 0 ? [] : clampRlimits(s.confinement.rlimits, readRlimitHost(), options.warn),
-    pauseAfterIdMaps: false, pauseBeforePivotRoot: options.beforePivotRoot !== undefined, pauseBeforeExec: false,
-  });
-  let fifoFd: number;
+  let prepared: ReturnType<typeof prepare>;
   try {
-    fifoFd = openSync(options.execFifo, O_PATH);
+    prepared = prepare();
   } catch (err) {
     await cgroup?.remove().catch(() => undefined);
-    throw systemError('create: open exec fifo', options.execFifo, err);
+    throw err;
   }
-  const additionalGids = config.process?.additionalGids ?? [];
-  if (additionalGids.length > 0 && !base.plan.steps.some((step) => step.op === 'setgroups')) {
-    options.warn('process.user.additionalGids: not applied (setgroups is denied in this user namespace)');
-  }
-  const size = config.process?.consoleSize;
-  const consoleStep: Step | undefined = options.consoleSocket === undefined ? undefined : {
-    op: 'console', socketPath: resolve(options.consoleSocket),
-    ...(size !== undefined && size.rows > 0 && size.cols > 0 ? { rows: size.rows, cols: size.cols } : {}),
-  };
-  const plan = finishPlan(base.plan, fifoFd, 3 + options.extraFds, additionalGids, consoleStep);
-  const described = base.described;
+  const { idMaps, fifoFd, plan, described } = prepared;
   let child: ChildHandle | undefined;
   try {
     child = await engine()(plan);

@@ -158,6 +158,10 @@ describe('hostile bundles @root', function () {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /no such file or directory/i);
     assert.equal(ct.run(['list', '-q']).stdout, '');
+    // nor a cgroup (as root every container gets one, made before the plan that found the missing source)
+    const own = /^\d+:pids:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
+    const dir = join('/sys/fs/cgroup/pids', own, `ct-setupfail-${process.pid}`);
+    assert.equal(existsSync(dir), false, `${dir} was left behind`);
   });
   it('ct run, a symlinked rootfs is refused', async () => {
     const other = await makeBundleDir(join(tmpdir(), 'ct-hostile'));

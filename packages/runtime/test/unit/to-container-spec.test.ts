@@ -55,7 +55,7 @@ describe('config to ContainerSpec', () => {
         { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=1777', 'size=10m'] },
       );
     }), ctx());
-    assert.deepEqual(s.mounts.slice(1), [
+    assert.deepEqual(s.mounts?.slice(1), [
       { type: 'bind', source: '/srv', target: '/data', readOnly: true, recursive: true },
       { type: 'tmpfs', target: '/tmp', flags: ['nosuid'], mode: 0o1777, size: '10m' },
     ]);
