@@ -11,7 +11,7 @@
  *
  * Man pages: setns(2), pidfd_open(2), capabilities(7), seccomp(2), prctl(2) (PR_SET_NO_NEW_PRIVS), pty(7).
  */
-import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, Step } from '@ct/syscalls';
@@ -193,24 +193,41 @@ async function detachFrom(child: ChildHandle, pid: number): Promise<void> {
 }
 
 /**
- * Whether `program` is surely absent from the container (seen through the init's /proc/PID/root, PATH from the
- * process's env): no entry at all (lstat, so an absolute symlink counts as present) in any PATH directory. Anything
- * that cannot be looked at (permissions) counts as present: the check only refuses what is certainly missing.
+ * Whether `program` is surely absent from the container: no entry at all (O_PATH|O_NOFOLLOW, so a final symlink
+ * counts as present) in any PATH directory (PATH from the process's env), each path resolved inside the init's root
+ * by fd (@ct/syscalls openInRoot: an absolute symlink in the image, /bin -> /usr/bin, stays in the container rather
+ * than reaching the host's). Anything that cannot be looked at (permissions) counts as present: the check only
+ * refuses what is certainly missing.
  */
 function programMissing(initPid: number, program: string, env: readonly string[], cwd: string): boolean {
-  const root = `/proc/${initPid}/root`;
+  let rootFd: number;
+  try {
+    rootFd = openSync(`/proc/${initPid}/root`, O_PATH | O_DIRECTORY);
+  } catch {
+    return false; // the init is gone: the exec fails on its own
+  }
   const present = (path: string): boolean => {
     try {
-      lstatSync(join(root, path));
+      closeSync(syscalls.openInRoot(rootFd, path, O_PATH | O_NOFOLLOW));
       return true;
     } catch (err) {
-      return errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR';
+      return !(err instanceof syscalls.SyscallError) || (err.errno !== ENOENT && err.errno !== ENOTDIR);
     }
   };
-  if (program.includes('/')) return !present(program.startsWith('/') ? program : join(cwd, program));
-  const path = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-  return !path.split(':').filter((d) => d.startsWith('/')).some((dir) => present(join(dir, program)));
+  try {
+    if (program.includes('/')) return !present(program.startsWith('/') ? program : join(cwd, program));
+    const path = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+    return !path.split(':').filter((d) => d.startsWith('/')).some((dir) => present(join(dir, program)));
+  } finally {
+    closeSync(rootFd);
+  }
 }
+
+const O_PATH = 0o10000000;
+const O_DIRECTORY = 0o200000;
+const O_NOFOLLOW = 0o400000;
+const ENOENT = 2;
+const ENOTDIR = 20;
 
 /** The detached exec's last pause, before execve. */
 const RELEASE_LABEL = 'release';

@@ -4,7 +4,7 @@
  * --pid-file, flags after the command left to it, refusals for a stopped container; beside runc where practical.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature } from '@ct/test-utils';
@@ -88,6 +88,15 @@ async function checks(ct: Runtime, owner: { uid: number; gid: number } | undefin
     r = ct.run(['exec', '-d', id, 'no-such-program']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /exec: \\?"no-such-program\\?": executable file not found in \$PATH/);
+    // the lookup resolves inside the container: a PATH dir that is an absolute symlink in the image (as /bin ->
+    // /usr/bin) names the container's target, not the host's (which has no such directory)
+    const real = `ct-exec-real-${process.pid}`;
+    mkdirSync(join(bundle, 'rootfs', real));
+    writeFileSync(join(bundle, 'rootfs', real, 'ct-prog'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    symlinkSync(`/${real}`, join(bundle, 'rootfs', 'ct-exec-link'));
+    assert.equal(existsSync(`/${real}`), false);
+    r = ct.run(['exec', '-d', '--env', 'PATH=/ct-exec-link', id, 'ct-prog']);
+    assert.equal(r.status, 0, r.stderr);
     assert.equal(ct.run(['kill', id, 'KILL']).status, 0);
     await ct.waitStatus(id, 'stopped');
     r = ct.run(['exec', id, 'true']);
