@@ -3,20 +3,24 @@
 # then again as an unprivileged user on a copy of the tree that user owns (its own TMPDIR and XDG_RUNTIME_DIR),
 # leaving the suites tagged @root out. Ends with one line: "N passed, N failed[, N skipped]" over both passes.
 # Exit status: 0 only when every package ran and nothing failed.
-# Usage: bash tools/dev/test-all.sh [--no-setup] [--root-only|--unprivileged-only]
+# Usage: bash tools/dev/test-all.sh [--no-setup] [--root-only|--unprivileged-only] [--filter PKG]...
+#   --filter PKG  only this workspace package's tests (turbo's --filter; repeatable), e.g. --filter @ct/runtime
+#   CT_TEST_WORK  the work directory (default /var/tmp/ct-test-UID): give each concurrent run its own
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 export TURBO_TELEMETRY_DISABLED=1
 
-setup=1; passes="root unprivileged"
-for a in "$@"; do
-  case "$a" in
+setup=1; passes="root unprivileged"; filters=()
+while [ $# -gt 0 ]; do
+  case "$1" in
     --no-setup) setup=0 ;;
     --root-only) passes=root ;;
     --unprivileged-only) passes=unprivileged ;;
-    *) echo "test-all: unknown option $a" >&2; exit 2 ;;
+    --filter) [ $# -ge 2 ] || { echo "test-all: --filter needs a package name" >&2; exit 2; }; filters+=("--filter=$2"); shift ;;
+    *) echo "test-all: unknown option $1" >&2; exit 2 ;;
   esac
+  shift
 done
 
 if [ "$(id -u)" != 0 ]; then
@@ -27,17 +31,19 @@ fi
 
 user=$(bash tools/dev/ci-user.sh ctci)
 uid=$(id -u "$user"); gid=$(id -g "$user")
-work=/var/tmp/ct-test-$uid
+work=${CT_TEST_WORK:-/var/tmp/ct-test-$uid}
 rm -rf "$work"; install -d -m 0755 -o "$uid" -g "$gid" "$work"
 summary=$work/summary.jsonl
 install -m 0666 /dev/null "$summary"
 # Every workspace package with a test script: packages/*, apps/*, tools/* (e.g. @ct/images-tools).
 packages=$(node -e '
   const fs=require("fs"),path=require("path");
+  const only=process.argv.slice(1).map((f)=>f.replace(/^--filter=/,""));
   for (const d of ["packages","apps","tools"]) for (const p of fs.readdirSync(d)) {
     const f=path.join(d,p,"package.json"); if (!fs.existsSync(f)) continue;
-    const j=JSON.parse(fs.readFileSync(f)); if (j.scripts && j.scripts.test) console.log(j.name);
-  }')
+    const j=JSON.parse(fs.readFileSync(f));
+    if (j.scripts && j.scripts.test && (only.length===0 || only.includes(j.name))) console.log(j.name);
+  }' "${filters[@]}")
 
 # turbo's run summary (.turbo/runs/*.json, --summarize) gives each test task's exit status: a package whose
 # mocha reported no failure but exited non-zero (a crash after the run, a hook that threw) still counts as failed.
@@ -45,7 +51,7 @@ run_pass() { # pass-name, tree, then the command prefix to run turbo with
   local pass=$1 tree=$2; shift 2
   printf '\n\033[1m==> tests: %s pass\033[0m\n' "$pass"
   rm -rf "$tree/.turbo/runs"
-  (cd "$tree" && "$@" pnpm exec turbo run test --concurrency=1 --continue --output-logs=full --summarize)
+  (cd "$tree" && "$@" pnpm exec turbo run test --concurrency=1 --continue --output-logs=full --summarize "${filters[@]}")
   local run_summary
   run_summary=$(ls -t "$tree"/.turbo/runs/*.json 2>/dev/null | head -n 1)
   if [ -n "$run_summary" ]; then cp "$run_summary" "$work/turbo-$pass.json"; else echo '{}' >"$work/turbo-$pass.json"; fi
