@@ -60,7 +60,8 @@ export { compileSeccomp, SECCOMP_RET, type CompiledSeccomp } from './seccomp/com
 export { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL, sessionKeyringPerm } from './confinement-plan.js';
 export {
   NODE_CGROUP_FS, readOwnCgroups, validateCgroupSpec,
-  type CgroupDirs, type CgroupFs, type CgroupResources, type CgroupSpec, type ContainerCgroup,
+  type CgroupDirs, type CgroupFs, type CgroupResources, type CgroupSpec, type ContainerCgroup, type DeviceRule, type DeviceRuleType,
+  type InterfacePriority, type NetworkResources,
 } from './cgroups/resources.js';
 export { createContainerCgroup, detectCgroupVersion, openContainerCgroup, type CgroupOptions } from './cgroups/cgroup.js';
 export {
@@ -68,6 +69,7 @@ export {
 } from './cgroups/v1.js';
 export { createV2Cgroup, ensureDelegated, sharesToWeight, v2Settings, writeV2Resources } from './cgroups/v2.js';
 export { cgroupPathComponents } from './cgroups/nesting.js';
+export { DEFAULT_DEVICE_RULES, validateDeviceRules, withDefaultDeviceRules, type DefaultDeviceRule } from './cgroups/device-rules.js';
 export {
   cgroupFreezeState, freezeCgroup, readCgroupStats, readOomKills, thawCgroup, updateCgroup,
   type CgroupStats, type FreezeOptions, type FreezeState,

@@ -8,7 +8,43 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { ContainerSpecError } from '../errors.js';
+import { validateDeviceRules } from './device-rules.js';
 import { cgroupPathComponents } from './nesting.js';
+
+/** A device type in a device-cgroup rule: `a` every device, `c` character, `b` block. */
+export type DeviceRuleType = 'a' | 'c' | 'b';
+
+/**
+ * One device-cgroup rule (the runtime-spec's `linux.resources.devices[i]`, as the v1 `devices.allow`/`devices.deny`
+ * files take it). Rules apply in order, starting from "no device allowed": an `a` rule resets the whole list
+ * (allow: every device, deny: none), a `c`/`b` rule adds or removes an exception.
+ */
+export interface DeviceRule {
+  /** Allow (true) or deny (false) the access. */
+  readonly allow: boolean;
+  /** Device type; `a` ignores major, minor and access (it is every device, every access). */
+  readonly type: DeviceRuleType;
+  /** Major number; undefined or -1: any. */
+  readonly major?: number;
+  /** Minor number; undefined or -1: any. */
+  readonly minor?: number;
+  /** Access: a non-empty combination of r (read), w (write), m (mknod). */
+  readonly access: string;
+}
+
+/** One net_prio entry: traffic of the container on interface `name` gets `priority` (net_prio.ifpriomap). */
+export interface InterfacePriority {
+  readonly name: string;
+  readonly priority: number;
+}
+
+/** Network classification (cgroup v1 only: net_cls and net_prio have no v2 controller). */
+export interface NetworkResources {
+  /** Class identifier tagged on the container's packets (net_cls.classid, 0-0xffffffff). */
+  readonly classID?: number;
+  /** Per-interface priorities (net_prio.ifpriomap), written in order. */
+  readonly priorities?: readonly InterfacePriority[];
+}
 
 /** Limits of the container's cgroup. */
 export interface CgroupResources {
@@ -22,6 +58,30 @@ export interface CgroupResources {
   readonly cpu?: { readonly quota: number; readonly period: number };
   /** Relative weight (v1 cpu.shares, 2-262144; v2 cpu.weight converted as runc does). */
   readonly cpuShares?: number;
+  /** Soft limit in bytes, -1n for none (v1 memory.soft_limit_in_bytes; v2 memory.low, -1n as "max"). */
+  readonly memoryReservation?: bigint;
+  /** Swappiness 0-100 (v1 memory.swappiness; v2 has none: a warning, as runc). */
+  readonly memorySwappiness?: number;
+  /** true: tasks over the limit wait instead of being OOM-killed (v1 memory.oom_control; v2 has none: a warning). */
+  readonly disableOOMKiller?: boolean;
+  /** Kernel memory limit in bytes, -1n for none (v1 memory.kmem.limit_in_bytes where the kernel still has it). */
+  readonly kernelMemory?: bigint;
+  /** Kernel TCP buffer limit in bytes, -1n for none (v1 memory.kmem.tcp.limit_in_bytes where the kernel has it). */
+  readonly kernelTCPMemory?: bigint;
+  /** Hierarchical accounting (v1 memory.use_hierarchy; always on in v2 and in recent v1 kernels). */
+  readonly memoryUseHierarchy?: boolean;
+  /**
+   * Refuse a new memory (or memory+swap) limit at or below the current usage instead of letting the kernel reclaim
+   * or OOM-kill (runc: cgroup v2 only, checked before writing; v1 refuses such a limit itself with EBUSY).
+   */
+  readonly memoryCheckBeforeUpdate?: boolean;
+  /**
+   * The device cgroup, in order (v1 devices.deny/devices.allow; v2 a BPF_CGROUP_DEVICE program). undefined: not
+   * programmed (every device the parent allows); [] denies every device.
+   */
+  readonly devices?: readonly DeviceRule[];
+  /** net_cls/net_prio (v1; v2: a warning, as runc). */
+  readonly network?: NetworkResources;
 }
 
 /** Where and how the container's cgroup is made. */
@@ -145,7 +205,36 @@ export function validateCgroupSpec(spec: CgroupSpec, field = 'cgroup'): CgroupSp
   if (r.cpuShares !== undefined && (!Number.isInteger(r.cpuShares) || r.cpuShares < 2 || r.cpuShares > 262144)) {
     throw new ContainerSpecError(`${at}.cpuShares`, `not 2-262144: ${r.cpuShares}`);
   }
+  validateMemoryTuning(r, at);
+  if (r.devices !== undefined) validateDeviceRules(r.devices, `${at}.devices`);
+  if (r.network !== undefined) validateNetwork(r.network, `${at}.network`);
   return spec;
+}
+
+function validateMemoryTuning(r: CgroupResources, at: string): void {
+  for (const key of ['memoryReservation', 'kernelMemory', 'kernelTCPMemory'] as const) {
+    const v = r[key];
+    if (v !== undefined && (typeof v !== 'bigint' || v < -1n)) throw new ContainerSpecError(`${at}.${key}`, `not a byte count or -1 (bigint): ${String(v)}`);
+  }
+  const swappiness = r.memorySwappiness;
+  if (swappiness !== undefined && (!Number.isInteger(swappiness) || swappiness < 0 || swappiness > 100)) {
+    throw new ContainerSpecError(`${at}.memorySwappiness`, `not 0-100: ${swappiness}`);
+  }
+  for (const key of ['disableOOMKiller', 'memoryUseHierarchy', 'memoryCheckBeforeUpdate'] as const) {
+    if (r[key] !== undefined && typeof r[key] !== 'boolean') throw new ContainerSpecError(`${at}.${key}`, `not a boolean: ${String(r[key])}`);
+  }
+}
+
+const isU32 = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff;
+
+function validateNetwork(n: NetworkResources, at: string): void {
+  if (typeof n !== 'object' || n === null) throw new ContainerSpecError(at, 'not an object');
+  if (n.classID !== undefined && !isU32(n.classID)) throw new ContainerSpecError(`${at}.classID`, `not 0-4294967295: ${String(n.classID)}`);
+  (n.priorities ?? []).forEach((p, i) => {
+    // one "name priority" line per write: a name with blanks or a newline would smuggle in another entry
+    if (typeof p.name !== 'string' || !/^[^\s/]{1,15}$/.test(p.name)) throw new ContainerSpecError(`${at}.priorities[${i}].name`, `not an interface name: ${JSON.stringify(p.name)}`);
+    if (!isU32(p.priority)) throw new ContainerSpecError(`${at}.priorities[${i}].priority`, `not 0-4294967295: ${String(p.priority)}`);
+  });
 }
 
 /** The caller's cgroup paths from /proc/self/cgroup: key = controller list ('pids', 'cpu,cpuacct') or '' for v2. */
