@@ -132,13 +132,6 @@ describe('config to ContainerSpec', () => {
     assert.throws(() => config(false, (c) => { (c['linux'] as Json)['sysctl'] = { 'vm.swappiness': '1' }; }),
       (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.sysctl.vm.swappiness');
   });
-  it('toContainerSpec, apparmor and selinux are accepted with a note; intelRdt is ECONFIG', () => {
-    warnings.length = 0;
-    toContainerSpec(config(false, (c) => { (c['process'] as Json)['apparmorProfile'] = 'docker-default'; }), ctx());
-    assert.ok(warnings.some((w) => w.startsWith('process.apparmorProfile')), warnings.join('|'));
-    assert.throws(() => config(false, (c) => { (c['linux'] as Json)['intelRdt'] = { closID: 'x' }; }),
-      (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.intelRdt');
-  });
   it('toContainerSpec, bind flags, r* attributes and propagation become populate steps on the destination', () => {
     const s = toContainerSpec(config(false, (c) => {
       (c['mounts'] as Json[]).push({ destination: '/data', source: '/srv', options: ['rbind', 'nosuid', 'ro', 'rnoexec', 'rslave'] });
