@@ -54,12 +54,20 @@ function readCapabilities(p: JsonObject | undefined): CapabilitySets | undefined
 
 const u64 = (1n << 64n) - 1n;
 
+/**
+ * linux.seccomp. The optional fields default as runc's (Go's zero values): a missing `valueTwo`, `value` or `index`
+ * is 0 (MASKED_EQ without valueTwo compares against 0, as libseccomp does), a missing `errnoRet` is the spec's EPERM
+ * (left to @ct/namespaces), a rule with no names matches nothing and is dropped. errno values are 16 bits, as the
+ * kernel's SECCOMP_RET_DATA. Action, operator and flag names are checked by @ct/namespaces' validateSeccompProfile.
+ */
 function readSeccomp(l: JsonObject): SeccompProfile | undefined {
   const s = optObject(l, 'seccomp', 'linux');
   if (s === undefined) return undefined;
   const path = 'linux.seccomp';
   const errno = (o: JsonObject, key: string, at: string): number | undefined =>
-    o[key] === undefined || o[key] === null ? undefined : Number(asInteger(o[key], `${at}.${key}`, 0n, 4095n));
+    o[key] === undefined || o[key] === null ? undefined : Number(asInteger(o[key], `${at}.${key}`, 0n, 0xffffn));
+  const zeroOr = (o: JsonObject, key: string, at: string, max: bigint): bigint =>
+    o[key] === undefined || o[key] === null ? 0n : asInteger(o[key], `${at}.${key}`, 0n, max);
   if (optString(s, 'listenerPath', path) !== undefined) throw new ConfigError(`${path}.listenerPath`, 'seccomp notify listeners are not supported');
   const syscalls = optArray(s, 'syscalls', path).map((v, i) => {
     const at = `${path}.syscalls[${i}]`;
@@ -67,11 +75,10 @@ function readSeccomp(l: JsonObject): SeccompProfile | undefined {
     const args = optArray(r, 'args', at).map((a, j) => {
       const aat = `${at}.args[${j}]`;
       const arg = asObject(a, aat);
-      const valueTwo = arg['valueTwo'] === undefined ? undefined : asInteger(arg['valueTwo'], `${aat}.valueTwo`, 0n, u64);
       return {
-        index: Number(asInteger(arg['index'], `${aat}.index`, 0n, 5n)),
-        value: asInteger(arg['value'], `${aat}.value`, 0n, u64),
-        ...(valueTwo === undefined ? {} : { valueTwo }),
+        index: Number(zeroOr(arg, 'index', aat, 5n)),
+        value: zeroOr(arg, 'value', aat, u64),
+        valueTwo: zeroOr(arg, 'valueTwo', aat, u64),
         // names are checked by @ct/namespaces' validateSeccompProfile
         op: reqString(arg, 'op', aat) as SeccompOperator,
       };
@@ -81,7 +88,7 @@ function readSeccomp(l: JsonObject): SeccompProfile | undefined {
       names: optStrings(r, 'names', at), action: reqString(r, 'action', at) as SeccompAction,
       ...(errnoRet === undefined ? {} : { errnoRet }), args,
     };
-  });
+  }).filter((rule) => rule.names.length > 0);
   const defaultErrnoRet = errno(s, 'defaultErrnoRet', path);
   const architectures = optStrings(s, 'architectures', path);
   const flags = optStrings(s, 'flags', path);

@@ -115,7 +115,7 @@ describe('config to ContainerSpec', () => {
     }), ctx());
     assert.equal(s.oomScoreAdj, 500);
     assert.deepEqual(s.seccomp?.architectures, ['SCMP_ARCH_X86_64']);
-    assert.deepEqual(s.seccomp?.syscalls?.[0]?.args, [{ index: 0, value: 1n, op: 'SCMP_CMP_EQ' }]);
+    assert.deepEqual(s.seccomp?.syscalls?.[0]?.args, [{ index: 0, value: 1n, valueTwo: 0n, op: 'SCMP_CMP_EQ' }]);
     assert.deepEqual(s.timeOffsets, { monotonic: { secs: 10, nanosecs: 0 } });
     assert.deepEqual((s.populate ?? []).filter((p) => p.op === 'personality'), [{ op: 'personality', persona: 8 }]);
   });
