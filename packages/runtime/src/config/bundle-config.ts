@@ -1,46 +1,28 @@
 /**
  * A bundle's config.json, read once and checked: the typed view the runtime applies. Parsed without losing
  * 64-bit precision; every problem is a ConfigError naming the field. Safety checks made here, before anything
- * runs: the rootfs must be a real directory (not a symlink, not the host's /), mount and device destinations may
+ * runs: the file is a regular file no larger than 4 MiB (checked with fstat before it is read, and the read is
+ * bounded), the rootfs must be a real directory (not a symlink, not the host's /), mount and device destinations may
  * not contain `..`, process ids must be mapped when a user namespace has mappings, cwd must be absolute.
  *
- * Man pages: lstat(2), realpath(3).
+ * Man pages: open(2), fstat(2), lstat(2), realpath(3).
  */
-import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, RuntimeError, errnoPhrase, errnoCode } from '../errors.js';
+import { checkConfigVersion } from '../oci-version.js';
 import { isMapped, readLinux, type ConfigLinux } from './config-linux.js';
 import { readMount, type ConfigMount } from './config-mounts.js';
 import { readConfinement, type ConfigConfinement } from './config-confinement.js';
+import { readConfigProcess, type ConfigProcess } from './config-process.js';
 import { readHooks, type Hooks } from '../hooks.js';
-import {
-  asInteger, asObject, maxId, optArray, optBool, optObject, optString, optStrings, reqId, reqString, type JsonObject,
-} from './json-fields.js';
+import { asObject, optArray, optBool, optObject, optString, reqString } from './json-fields.js';
 import { parseJson } from '@ct/oci/spec';
 
-/** An rlimit (64-bit values as bigint). */
-export interface ConfigRlimit {
-  readonly type: string;
-  readonly soft: bigint;
-  readonly hard: bigint;
-}
+export { readConfigProcess, type ConfigProcess, type ConfigRlimit } from './config-process.js';
 
-/** The user process. */
-export interface ConfigProcess {
-  readonly terminal: boolean;
-  readonly args: readonly string[];
-  readonly env: readonly string[];
-  /** Absolute path in the container. */
-  readonly cwd: string;
-  readonly uid: number;
-  readonly gid: number;
-  readonly umask: number | undefined;
-  readonly additionalGids: readonly number[];
-  readonly noNewPrivileges: boolean;
-  readonly rlimits: readonly ConfigRlimit[];
-  /** process.consoleSize (with terminal). */
-  readonly consoleSize: { readonly rows: number; readonly cols: number } | undefined;
-}
+/** The largest config.json ct reads (as @ct/oci/spec's parser bounds any JSON document). */
+export const maxConfigBytes = 4 * 1024 * 1024;
 
 /** config.json, typed and checked. */
 export interface BundleConfig {
@@ -64,50 +46,6 @@ export interface BundleConfig {
   readonly text: string;
 }
 
-function consoleSize(o: JsonObject): { rows: number; cols: number } | undefined {
-  const c = optObject(o, 'consoleSize', 'process');
-  if (c === undefined) return undefined;
-  return {
-    rows: Number(asInteger(c['height'] ?? 0, 'process.consoleSize.height', 0n, 65_535n)),
-    cols: Number(asInteger(c['width'] ?? 0, 'process.consoleSize.width', 0n, 65_535n)),
-  };
-}
-
-/** Read and check a runtime-spec `process` object (config.json's, or `ct exec --process` file's). */
-export function readConfigProcess(o: JsonObject): ConfigProcess {
-  const p = 'process';
-  const user = optObject(o, 'user', p) ?? {};
-  const cwd = reqString(o, 'cwd', p);
-  if (!cwd.startsWith('/')) throw new ConfigError('process.cwd', `${JSON.stringify(cwd)} is not an absolute path`);
-  const args = optStrings(o, 'args', p);
-  const seen = new Set<string>();
-  const rlimits = optArray(o, 'rlimits', p).map((v, i) => {
-    const rp = `process.rlimits[${i}]`;
-    const r = asObject(v, rp);
-    const type = reqString(r, 'type', rp);
-    if (seen.has(type)) throw new ConfigError(`${rp}.type`, `${type} given twice`);
-    seen.add(type);
-    const max = (1n << 64n) - 1n;
-    return { type, soft: asInteger(r['soft'], `${rp}.soft`, 0n, max), hard: asInteger(r['hard'], `${rp}.hard`, 0n, max) };
-  });
-  const umask = user['umask'] === undefined || user['umask'] === null
-    ? undefined : Number(asInteger(user['umask'], 'process.user.umask', 0n, 0o777n));
-  return {
-    terminal: optBool(o, 'terminal', p) ?? false,
-    args,
-    env: optStrings(o, 'env', p),
-    cwd,
-    uid: user['uid'] === undefined ? 0 : reqId(user, 'uid', 'process.user'),
-    gid: user['gid'] === undefined ? 0 : reqId(user, 'gid', 'process.user'),
-    umask,
-    additionalGids: optArray(user, 'additionalGids', 'process.user').map((g, i) =>
-      Number(asInteger(g, `process.user.additionalGids[${i}]`, 0n, maxId))),
-    noNewPrivileges: optBool(o, 'noNewPrivileges', p) ?? false,
-    rlimits,
-    consoleSize: consoleSize(o),
-  };
-}
-
 /** Resolve and check root.path: a real directory, not a symlink, not the host's /. */
 function checkRootfs(bundle: string, rootPath: string): string {
   const path = isAbsolute(rootPath) ? rootPath : resolve(bundle, rootPath);
@@ -125,26 +63,54 @@ function checkRootfs(bundle: string, rootPath: string): string {
 }
 
 /**
+ * The bytes of a config file: opened without waiting on a FIFO (O_NONBLOCK; Node opens with O_CLOEXEC), refused unless it is a
+ * regular file of at most `maxConfigBytes` (fstat first: a huge file is never read), read with a bounded read.
+ */
+export function readConfigFile(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new RuntimeError('ECONFIG', `open config: ${file}: ${errnoPhrase(errnoCode(err))}`, { cause: err });
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new RuntimeError('ECONFIG', `read config: ${file}: not a regular file`);
+    if (st.size > maxConfigBytes) {
+      throw new RuntimeError('ECONFIG', `read config: ${file}: ${st.size} bytes is over the limit of ${maxConfigBytes} (4 MiB)`);
+    }
+    // one byte more than the limit tells a file that grew since fstat
+    const buf = Buffer.alloc(Math.min(Number(st.size), maxConfigBytes) + 1);
+    let got = 0;
+    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0;) got += n;
+    if (got > maxConfigBytes) throw new RuntimeError('ECONFIG', `read config: ${file}: over the limit of ${maxConfigBytes} bytes (4 MiB)`);
+    return buf.subarray(0, got);
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
+    throw new RuntimeError('ECONFIG', `read config: ${file}: ${errnoPhrase(errnoCode(err))}`, { cause: err });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Read `<bundle>/config.json` and check it (see the module comment); `file` reads another copy (the snapshot in
  * the state directory) with paths still relative to the bundle.
  */
 export function readBundleConfig(bundleDir: string, configFile?: string): BundleConfig {
   const bundle = resolve(bundleDir);
   const file = configFile ?? join(bundle, 'config.json');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new RuntimeError('ECONFIG', `open config: ${file}: ${errnoPhrase(errnoCode(err))}`, { cause: err });
-  }
+  const bytes = readConfigFile(file);
+  const text = bytes.toString('utf8');
   let json;
   try {
     // lossless (64-bit integers as bigint), duplicate keys refused, size and depth bounded
-    json = parseJson(text, file);
+    json = parseJson(bytes, file, { maxBytes: maxConfigBytes });
   } catch (err) {
     throw new ConfigError('$', `invalid json: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const o = asObject(json, '$');
+  const ociVersion = checkConfigVersion(o['ociVersion']);
   const root = optObject(o, 'root', '$');
   if (root === undefined) throw new ConfigError('root', 'missing');
   const rootfs = checkRootfs(bundle, reqString(root, 'path', 'root'));
@@ -163,7 +129,7 @@ export function readBundleConfig(bundleDir: string, configFile?: string): Bundle
     annotations[k] = v;
   }
   return {
-    ociVersion: reqString(o, 'ociVersion', '$'),
+    ociVersion,
     bundle,
     rootfs,
     rootReadonly: optBool(root, 'readonly', 'root') ?? false,

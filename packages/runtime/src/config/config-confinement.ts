@@ -1,9 +1,10 @@
 /**
  * config.json's confinement fields, typed for @ct/namespaces' ContainerSpec: process.capabilities (the five sets),
  * process.oomScoreAdj, linux.seccomp (the runtime-spec profile, values as bigint), linux.resources (memory, cpu,
- * pids; cpuset, blockIO, hugepageLimits and unified in config-resources-extra.ts; the others noted as not applied), linux.cgroupsPath, linux.sysctl, linux.personality, linux.timeOffsets,
- * and the fields ct accepts with a note (apparmorProfile, selinuxLabel, mountLabel: this kernel has neither LSM)
- * or refuses (intelRdt, a personality other than LINUX/LINUX32). Every problem is a ConfigError naming the field.
+ * pids; cpuset, blockIO, hugepageLimits and unified in config-resources-extra.ts; the others noted as not applied),
+ * linux.cgroupsPath, linux.sysctl, linux.personality, linux.timeOffsets, and the fields ct refuses naming them
+ * (linux.mountLabel, linux.memoryPolicy, linux.intelRdt, a personality other than LINUX/LINUX32). Every problem is a
+ * ConfigError naming the field.
  *
  * Man pages: capabilities(7), seccomp(2), cgroups(7), sysctl(8), personality(2), time_namespaces(7).
  */
@@ -14,7 +15,7 @@ import type {
 import { ConfigError } from '../errors.js';
 import { readExtraResources, type ExtraResources } from './config-resources-extra.js';
 import { asInteger, asObject, optArray, optObject, optString, optStrings, reqString, type JsonObject } from './json-fields.js';
-import type { JsonValue } from '@ct/oci/spec';
+import { selinuxEnabled, type LsmProbe } from './config-process.js';
 
 /** The confinement part of a config, typed. */
 export interface ConfigConfinement {
@@ -53,12 +54,20 @@ function readCapabilities(p: JsonObject | undefined): CapabilitySets | undefined
 
 const u64 = (1n << 64n) - 1n;
 
+/**
+ * linux.seccomp. The optional fields default as runc's (Go's zero values): a missing `valueTwo`, `value` or `index`
+ * is 0 (MASKED_EQ without valueTwo compares against 0, as libseccomp does), a missing `errnoRet` is the spec's EPERM
+ * (left to @ct/namespaces), a rule with no names matches nothing and is dropped. errno values are 16 bits, as the
+ * kernel's SECCOMP_RET_DATA. Action, operator and flag names are checked by @ct/namespaces' validateSeccompProfile.
+ */
 function readSeccomp(l: JsonObject): SeccompProfile | undefined {
   const s = optObject(l, 'seccomp', 'linux');
   if (s === undefined) return undefined;
   const path = 'linux.seccomp';
   const errno = (o: JsonObject, key: string, at: string): number | undefined =>
-    o[key] === undefined || o[key] === null ? undefined : Number(asInteger(o[key], `${at}.${key}`, 0n, 4095n));
+    o[key] === undefined || o[key] === null ? undefined : Number(asInteger(o[key], `${at}.${key}`, 0n, 0xffffn));
+  const zeroOr = (o: JsonObject, key: string, at: string, max: bigint): bigint =>
+    o[key] === undefined || o[key] === null ? 0n : asInteger(o[key], `${at}.${key}`, 0n, max);
   if (optString(s, 'listenerPath', path) !== undefined) throw new ConfigError(`${path}.listenerPath`, 'seccomp notify listeners are not supported');
   const syscalls = optArray(s, 'syscalls', path).map((v, i) => {
     const at = `${path}.syscalls[${i}]`;
@@ -66,11 +75,10 @@ function readSeccomp(l: JsonObject): SeccompProfile | undefined {
     const args = optArray(r, 'args', at).map((a, j) => {
       const aat = `${at}.args[${j}]`;
       const arg = asObject(a, aat);
-      const valueTwo = arg['valueTwo'] === undefined ? undefined : asInteger(arg['valueTwo'], `${aat}.valueTwo`, 0n, u64);
       return {
-        index: Number(asInteger(arg['index'], `${aat}.index`, 0n, 5n)),
-        value: asInteger(arg['value'], `${aat}.value`, 0n, u64),
-        ...(valueTwo === undefined ? {} : { valueTwo }),
+        index: Number(zeroOr(arg, 'index', aat, 5n)),
+        value: zeroOr(arg, 'value', aat, u64),
+        valueTwo: zeroOr(arg, 'valueTwo', aat, u64),
         // names are checked by @ct/namespaces' validateSeccompProfile
         op: reqString(arg, 'op', aat) as SeccompOperator,
       };
@@ -80,7 +88,7 @@ function readSeccomp(l: JsonObject): SeccompProfile | undefined {
       names: optStrings(r, 'names', at), action: reqString(r, 'action', at) as SeccompAction,
       ...(errnoRet === undefined ? {} : { errnoRet }), args,
     };
-  });
+  }).filter((rule) => rule.names.length > 0);
   const defaultErrnoRet = errno(s, 'defaultErrnoRet', path);
   const architectures = optStrings(s, 'architectures', path);
   const flags = optStrings(s, 'flags', path);
@@ -183,23 +191,28 @@ function readPersonality(l: JsonObject): number | undefined {
   throw new ConfigError('linux.personality.domain', `${JSON.stringify(domain)} is not LINUX or LINUX32`);
 }
 
+/**
+ * The linux fields ct cannot apply, refused naming the field rather than ignored: linux.mountLabel (runc passes it
+ * to every mount as `context=`, which fails without SELinux), linux.memoryPolicy (set_mempolicy(2) acts on the
+ * calling thread only, so it needs a step in the container's init that ct does not have; runc 1.3 applies it) and
+ * linux.intelRdt (no resctrl support).
+ */
+function refuseUnapplied(l: JsonObject, probe: LsmProbe): void {
+  const mountLabel = optString(l, 'mountLabel', 'linux');
+  if (mountLabel !== undefined && mountLabel !== '') {
+    throw new ConfigError('linux.mountLabel', selinuxEnabled(probe)
+      ? 'selinux mount labels are not supported by ct' : 'selinux label is specified in config, but selinux is disabled or not supported');
+  }
+  if (optObject(l, 'memoryPolicy', 'linux') !== undefined) throw new ConfigError('linux.memoryPolicy', 'not supported by ct (set_mempolicy)');
+  if (optObject(l, 'intelRdt', 'linux') !== undefined) throw new ConfigError('linux.intelRdt', 'Intel RDT is not supported');
+}
+
 /** Read the confinement fields of config.json (`o` is its top-level object). */
-export function readConfinement(o: JsonObject): ConfigConfinement {
+export function readConfinement(o: JsonObject, probe: LsmProbe = {}): ConfigConfinement {
   const p = optObject(o, 'process', '$');
   const l: JsonObject = optObject(o, 'linux', '$') ?? {};
   const notes: string[] = [];
-  const note = (obj: JsonObject | undefined, key: string, at: string, why: string): void => {
-    const v: JsonValue | undefined = obj?.[key];
-    if (v !== undefined && v !== null && v !== '') notes.push(`${at}.${key}: accepted, not applied (${why})`);
-  };
-  note(p, 'apparmorProfile', 'process', 'no AppArmor on this kernel');
-  note(p, 'selinuxLabel', 'process', 'no SELinux on this kernel');
-  note(l, 'mountLabel', 'linux', 'no SELinux on this kernel');
-  note(p, 'ioPriority', 'process', 'not supported yet');
-  note(p, 'scheduler', 'process', 'not supported yet');
-  note(p, 'execCPUAffinity', 'process', 'not supported yet');
-  note(l, 'memoryPolicy', 'linux', 'not supported yet');
-  if (optObject(l, 'intelRdt', 'linux') !== undefined) throw new ConfigError('linux.intelRdt', 'Intel RDT is not supported');
+  refuseUnapplied(l, probe);
   const oom = p?.['oomScoreAdj'];
   return {
     capabilities: readCapabilities(p),
