@@ -12,6 +12,7 @@
         "native/spawn.cc",
         "native/pidfd_watch.cc",
         "native/tty.cc",
+        "native/bpf.cc",
         "native/child_main.cc",
         "native/child_fs.cc",
         "native/child_mount.cc",

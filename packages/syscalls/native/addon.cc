@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ct::InitSpawn(env, exports);
   ct::InitPidfdWatch(env, exports);
   ct::InitTty(env, exports);
+  ct::InitBpf(env, exports);
   return exports;
 }
 NODE_API_MODULE(syscalls, Init)

@@ -12,6 +12,7 @@ export * from './mount.js';
 export * from './process.js';
 export * from './socket.js';
 export * from './tty.js';
+export * from './bpf.js';
 export * from './open-in-root.js';
 export type * from './plan.js';
 export { spawn } from './spawn.js';

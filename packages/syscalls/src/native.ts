@@ -75,6 +75,17 @@ export interface NativeBinding {
   getWindowSize(fd: number, out: Int32Array): number;
   /** TIOCSWINSZ: 0 or -errno. */
   setWindowSize(fd: number, rows: number, cols: number, xpixel: number, ypixel: number): number;
+  // bpf.cc
+  /** BPF_PROG_LOAD of `insns` (8 bytes each): the program fd or -errno; the verifier log goes to `log` when given. */
+  bpfProgLoad(progType: number, insns: Buffer, license: CStr, log: Buffer | null, expectedAttachType: number): number;
+  /** BPF_PROG_ATTACH: 0 or -errno. */
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): number;
+  /** BPF_PROG_DETACH: 0 or -errno. */
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): number;
+  /** BPF_PROG_QUERY into ids; out = [attach flags, program count]: 0 or -errno (ENOSPC: ids too small). */
+  bpfProgQuery(targetFd: number, attachType: number, ids: Uint32Array, out: Uint32Array): number;
+  /** BPF_PROG_GET_FD_BY_ID: the program fd or -errno. */
+  bpfProgGetFdById(id: number): number;
 }
 
 const require = createRequire(import.meta.url);
