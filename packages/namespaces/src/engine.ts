@@ -59,15 +59,19 @@ export {
 export { compileSeccomp, SECCOMP_RET, type CompiledSeccomp } from './seccomp/compile.js';
 export { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL, sessionKeyringPerm } from './confinement-plan.js';
 export {
-  NODE_CGROUP_FS, readOwnCgroups, validateCgroupSpec,
+  hasMemoryTuning, neededControllers, neededV2Controllers, NODE_CGROUP_FS, readOwnCgroups, validateCgroupSpec, type ResourceController,
   type CgroupDirs, type CgroupFs, type CgroupResources, type CgroupSpec, type ContainerCgroup, type DeviceRule, type DeviceRuleType,
   type InterfacePriority, type NetworkResources,
 } from './cgroups/resources.js';
 export { createContainerCgroup, detectCgroupVersion, openContainerCgroup, type CgroupOptions } from './cgroups/cgroup.js';
+export { createV1Cgroup, hierarchyControllers, mountedV1Hierarchies, type V1CreateOptions } from './cgroups/v1.js';
+export { v1Settings, writeV1Resources } from './cgroups/v1-resources.js';
 export {
-  createV1Cgroup, hierarchyControllers, mountedV1Hierarchies, v1Settings, writeV1Resources, type V1CreateOptions,
-} from './cgroups/v1.js';
-export { createV2Cgroup, ensureDelegated, sharesToWeight, v2Settings, writeV2Resources } from './cgroups/v2.js';
+  createV2Cgroup, ensureDelegated, sharesToWeight, v2Settings, v2Unsupported, writeV2Resources, type V2WriteOptions,
+} from './cgroups/v2.js';
+export { DeviceEmulator, deviceRuleString } from './cgroups/device-emulator.js';
+export { BPF_DEVCG_ACC, BPF_DEVCG_DEV, buildDeviceFilter } from './cgroups/device-filter.js';
+export { attachV2DeviceRules, writeV1DeviceRules } from './cgroups/devices-apply.js';
 export { cgroupPathComponents } from './cgroups/nesting.js';
 export { DEFAULT_DEVICE_RULES, validateDeviceRules, withDefaultDeviceRules, type DefaultDeviceRule } from './cgroups/device-rules.js';
 export {

@@ -54,7 +54,7 @@ export function createContainerCgroup(
   const own = options.ownCgroups ?? readOwnCgroups(options.procRoot);
   const name = spec.name ?? defaultName();
   try {
-    const base = { root, name, resources: spec.resources, own, fs, ...(spec.path === undefined ? {} : { path: spec.path }) };
+    const base = { root, name, resources: spec.resources, own, fs, warn, unprivileged: euid !== 0, ...(spec.path === undefined ? {} : { path: spec.path }) };
     return version === 'v2' ? createV2Cgroup(base)
       : createV1Cgroup({ ...base, freezer: spec.freezer ?? false, allControllers: spec.allControllers ?? false });
   } catch (error) {

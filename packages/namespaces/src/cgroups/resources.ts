@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { ContainerSpecError } from '../errors.js';
+import { attachDeviceFilter } from './device-filter-attach.js';
 import { validateDeviceRules } from './device-rules.js';
 import { cgroupPathComponents } from './nesting.js';
 
@@ -152,6 +153,11 @@ export interface CgroupFs {
   rmdir(path: string): void;
   /** The sub-directories of `path`, symlinks left out (v1 hierarchies; default readdir). */
   listDirs?(path: string): string[];
+  /**
+   * Load `program` (BPF_PROG_TYPE_CGROUP_DEVICE instructions) and attach it to the v2 cgroup `dir` with
+   * BPF_F_ALLOW_MULTI, taking off the device programs attached there before (default: bpf(2) through @ct/syscalls).
+   */
+  attachDeviceFilter?(dir: string, program: Uint8Array): void;
 }
 
 /** node:fs as a CgroupFs. */
@@ -162,13 +168,35 @@ export const NODE_CGROUP_FS: CgroupFs = Object.freeze({
   mkdir: (path: string) => mkdirSync(path),
   rmdir: (path: string) => rmdirSync(path),
   listDirs: (path: string) => readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name),
+  attachDeviceFilter,
 });
 
-/** The controllers a set of resources needs (the same names in v1 and v2). */
-export function neededControllers(r: CgroupResources): ('pids' | 'memory' | 'cpu')[] {
+/** The controllers CgroupResources can set (v1 hierarchy names; v2 has only pids, memory and cpu of them). */
+export type ResourceController = 'pids' | 'memory' | 'cpu' | 'devices' | 'net_cls' | 'net_prio';
+
+/** Whether any memory field other than the limits is set. */
+export function hasMemoryTuning(r: CgroupResources): boolean {
+  return r.memoryReservation !== undefined || r.memorySwappiness !== undefined || r.disableOOMKiller !== undefined
+    || r.kernelMemory !== undefined || r.kernelTCPMemory !== undefined || r.memoryUseHierarchy !== undefined;
+}
+
+/** The v1 controllers a set of resources needs, in the order their settings are written. */
+export function neededControllers(r: CgroupResources): ResourceController[] {
+  const list: ResourceController[] = [];
+  if (r.pids !== undefined) list.push('pids');
+  if (r.memory !== undefined || r.memorySwap !== undefined || hasMemoryTuning(r)) list.push('memory');
+  if (r.cpu !== undefined || r.cpuShares !== undefined) list.push('cpu');
+  if (r.devices !== undefined) list.push('devices');
+  if (r.network?.classID !== undefined) list.push('net_cls');
+  if ((r.network?.priorities?.length ?? 0) > 0) list.push('net_prio');
+  return list;
+}
+
+/** The v2 controllers a set of resources needs enabled (devices is a BPF program; net_cls, net_prio have none). */
+export function neededV2Controllers(r: CgroupResources): ('pids' | 'memory' | 'cpu')[] {
   const list: ('pids' | 'memory' | 'cpu')[] = [];
   if (r.pids !== undefined) list.push('pids');
-  if (r.memory !== undefined) list.push('memory');
+  if (r.memory !== undefined || r.memoryReservation !== undefined) list.push('memory');
   if (r.cpu !== undefined || r.cpuShares !== undefined) list.push('cpu');
   return list;
 }

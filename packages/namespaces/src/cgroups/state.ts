@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { CgroupError } from '../errors.js';
 import type { CgroupDirs, CgroupResources } from './resources.js';
-import { guard, writeV1Resources } from './v1.js';
+import { guard, writeV1Resources } from './v1-resources.js';
 import { writeV2Resources } from './v2.js';
 
 /** A cgroup's freezer state: 'frozen', 'thawed', or 'freezing' (v1 FREEZING, v2 cgroup.freeze 1 but not yet frozen). */
@@ -85,10 +85,13 @@ export async function thawCgroup(cg: CgroupDirs, options: FreezeOptions = {}): P
   await settle(cg, 'thawed', options);
 }
 
-/** Write new limits into the container's cgroup (v1: each into its controller's directory, which must exist). */
-export function updateCgroup(cg: CgroupDirs, resources: CgroupResources): void {
-  if (cg.version === 'v1') writeV1Resources(resources, cg.dirOf, cg.fs);
-  else writeV2Resources(resources, freezerDir(cg), cg.fs);
+/**
+ * Write new limits into the container's cgroup (v1: each into its controller's directory, which must exist); `warn`
+ * receives the fields the kernel or the cgroup version cannot apply.
+ */
+export function updateCgroup(cg: CgroupDirs, resources: CgroupResources, warn: (message: string) => void = () => undefined): void {
+  if (cg.version === 'v1') writeV1Resources(resources, cg.dirOf, cg.fs, warn);
+  else writeV2Resources(resources, freezerDir(cg), cg.fs, { warn, unprivileged: (process.geteuid?.() ?? 0) !== 0 });
 }
 
 /** Statistics of a container's cgroup (runc's `events --stats` parts); a part is absent without its controller. */

@@ -1,6 +1,6 @@
 /**
- * cgroup v1 driver: one directory per controller hierarchy (/sys/fs/cgroup/{pids,memory,cpu}, plus freezer when
- * asked, or every mounted hierarchy as runc makes them), each below the caller's own cgroup in that hierarchy
+ * cgroup v1 driver: one directory per controller hierarchy the limits need (/sys/fs/cgroup/{pids,memory,cpu,devices,
+ * net_cls,net_prio}), plus freezer when asked, or every mounted hierarchy as runc makes them, each below the caller's own cgroup in that hierarchy
  * (read from /proc/self/cgroup), with the limits written before the container is placed in it. A new cpuset
  * cgroup gets its parent's cpus and mems. A nested `path` (runtime-spec cgroupsPath) starts at each hierarchy's root
  * when absolute, with missing parents made (nesting.ts).
@@ -13,34 +13,7 @@ import {
   type CgroupFs, type CgroupResources, type ContainerCgroup, killListed, neededControllers, NODE_CGROUP_FS, removeWithRetry,
 } from './resources.js';
 import { cgroupPathComponents, mkdirNested, removeMadeParents } from './nesting.js';
-
-/** Run a cgroupfs operation, turning its failure into a CgroupError naming `path`. */
-export function guard(path: string, what: string, op: () => void): void {
-  try {
-    op();
-  } catch (error) {
-    if (error instanceof CgroupError) throw error;
-    throw new CgroupError(path, what, error instanceof Error ? error : new Error(String(error)));
-  }
-}
-
-/** The interface files and values for `ctrl`, in the order they must be written. */
-export function v1Settings(ctrl: 'pids' | 'memory' | 'cpu', r: CgroupResources): [string, string][] {
-  switch (ctrl) {
-    case 'pids': return [['pids.max', String(r.pids)]];
-    case 'memory': {
-      const out: [string, string][] = [['memory.limit_in_bytes', String(r.memory)]];
-      if (r.memorySwap !== undefined) out.push(['memory.memsw.limit_in_bytes', String(r.memorySwap)]);
-      return out;
-    }
-    case 'cpu': {
-      const out: [string, string][] = [];
-      if (r.cpu !== undefined) out.push(['cpu.cfs_period_us', String(r.cpu.period)], ['cpu.cfs_quota_us', String(r.cpu.quota)]);
-      if (r.cpuShares !== undefined) out.push(['cpu.shares', String(r.cpuShares)]);
-      return out;
-    }
-  }
-}
+import { guard, writeV1Resources } from './v1-resources.js';
 
 /** The mounted v1 hierarchies under `root` (directories with cgroup.procs and no cgroup.controllers: not v2). */
 export function mountedV1Hierarchies(root: string, fs: CgroupFs): string[] {
@@ -99,6 +72,8 @@ export interface V1CreateOptions {
   readonly fs: CgroupFs;
   readonly freezer?: boolean;
   readonly allControllers?: boolean;
+  /** Receives the fields this kernel does not honour (default: none reported). */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -119,28 +94,13 @@ export function createV1Cgroup(opts: V1CreateOptions): ContainerCgroup {
       paths.push(dir);
       parents.push(...made.filter((d) => d !== dir).reverse());
     }
-    writeV1Resources(opts.resources, v1DirOf(opts.root, paths), fs);
+    writeV1Resources(opts.resources, v1DirOf(opts.root, paths), fs, opts.warn);
   } catch (error) {
     for (const dir of [...paths].reverse()) fs.rmdir(dir);
     removeMadeParents(fs, parents);
     throw error;
   }
   return v1Handle(opts.root, paths, fs, parents);
-}
-
-/** Write the limits into the directories of their controllers (a CgroupError when the container has none for one). */
-export function writeV1Resources(r: CgroupResources, dirOf: (controller: string) => string | undefined, fs: CgroupFs): void {
-  for (const ctrl of neededControllers(r)) {
-    const dir = dirOf(ctrl);
-    if (dir === undefined) throw new CgroupError(ctrl, `the container has no ${ctrl} cgroup`);
-    let settings = v1Settings(ctrl, r);
-    // Raising memory above the current memory+swap limit is refused (EINVAL): write memsw first then.
-    if (ctrl === 'memory' && r.memorySwap !== undefined && fs.exists(join(dir, 'memory.memsw.limit_in_bytes'))
-      && BigInt(fs.read(join(dir, 'memory.memsw.limit_in_bytes')).trim() || '0') < (r.memory ?? 0n)) {
-      settings = [...settings].reverse();
-    }
-    for (const [file, value] of settings) guard(join(dir, file), `write ${value}`, () => fs.write(join(dir, file), value));
-  }
 }
 
 /**
