@@ -52,7 +52,9 @@ function chooseHierarchies(opts: V1CreateOptions): string[] {
   const { fs, root } = opts;
   const needed: string[] = neededControllers(opts.resources);
   if (opts.freezer === true) needed.push('freezer');
-  const chosen = opts.allControllers === true ? mountedV1Hierarchies(root, fs) : needed;
+  const mounted = mountedV1Hierarchies(root, fs);
+  // a controller's own hierarchy directory (`net_cls,net_prio`), not a symlink to it: one directory per hierarchy
+  const chosen = opts.allControllers === true ? mounted : [...new Set(needed.map((c) => mounted.find((h) => hierarchyControllers(h).includes(c)) ?? c))];
   for (const ctrl of needed) {
     const hierarchy = chosen.find((h) => hierarchyControllers(h).includes(ctrl));
     if (hierarchy === undefined || !fs.exists(join(root, hierarchy, 'cgroup.procs'))) throw new CgroupError(join(root, ctrl), `no ${ctrl} hierarchy mounted`);
