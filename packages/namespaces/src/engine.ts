@@ -64,15 +64,18 @@ export {
   type InterfacePriority, type NetworkResources,
 } from './cgroups/resources.js';
 export { createContainerCgroup, detectCgroupVersion, openContainerCgroup, type CgroupOptions } from './cgroups/cgroup.js';
-export { createV1Cgroup, hierarchyControllers, mountedV1Hierarchies, type V1CreateOptions } from './cgroups/v1.js';
+export { createV1Cgroup, hierarchyControllers, mountedV1Hierarchies, v1PlacementBase, type V1CreateOptions } from './cgroups/v1.js';
 export { v1Settings, writeV1Resources } from './cgroups/v1-resources.js';
 export {
-  createV2Cgroup, ensureDelegated, sharesToWeight, v2Settings, v2Unsupported, writeV2Resources, type V2WriteOptions,
+  createV2Cgroup, ensureDelegated, sharesToWeight, v2PlacementBase, v2Settings, v2Unsupported, writeV2Resources, type V2WriteOptions,
 } from './cgroups/v2.js';
 export { DeviceEmulator, deviceRuleString } from './cgroups/device-emulator.js';
 export { BPF_DEVCG_ACC, BPF_DEVCG_DEV, buildDeviceFilter } from './cgroups/device-filter.js';
 export { attachV2DeviceRules, writeV1DeviceRules } from './cgroups/devices-apply.js';
 export { cgroupPathComponents } from './cgroups/nesting.js';
+export {
+  findContainerCgroups, killCgroupProcesses, plannedCgroupDirs, removeContainerCgroups, type CgroupPlacement,
+} from './cgroups/cleanup.js';
 export { DEFAULT_DEVICE_RULES, validateDeviceRules, withDefaultDeviceRules, type DefaultDeviceRule } from './cgroups/device-rules.js';
 export {
   cgroupFreezeState, freezeCgroup, readCgroupStats, readOomKills, thawCgroup, updateCgroup,

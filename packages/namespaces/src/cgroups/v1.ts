@@ -39,6 +39,14 @@ function ownPath(own: Map<string, string>, hierarchy: string): string {
   return own.get(hierarchy) ?? own.get(`name=${hierarchy}`) ?? hierarchyControllers(hierarchy).map((c) => own.get(c)).find((p) => p !== undefined) ?? '/';
 }
 
+/**
+ * Where a container's cgroup goes in `hierarchy`: below the hierarchy's root for an absolute `path`, else below the
+ * caller's own cgroup there.
+ */
+export function v1PlacementBase(root: string, hierarchy: string, own: Map<string, string>, path?: string): string {
+  return join(root, hierarchy, path?.startsWith('/') === true ? '/' : ownPath(own, hierarchy));
+}
+
 /** A new cpuset cgroup has no cpus and mems (placing a task fails with ENOSPC): copy the parent's, as runc does. */
 function inheritCpuset(fs: CgroupFs, dir: string): void {
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
@@ -89,7 +97,7 @@ export function createV1Cgroup(opts: V1CreateOptions): ContainerCgroup {
   const components = opts.path === undefined ? [opts.name] : cgroupPathComponents(opts.path);
   try {
     for (const hierarchy of chooseHierarchies(opts)) {
-      const base = join(opts.root, hierarchy, opts.path?.startsWith('/') === true ? '/' : ownPath(opts.own, hierarchy));
+      const base = v1PlacementBase(opts.root, hierarchy, opts.own, opts.path);
       const cpuset = hierarchyControllers(hierarchy).includes('cpuset');
       const made = mkdirNested(fs, base, components, (dir) => { if (cpuset) inheritCpuset(fs, dir); });
       const dir = join(base, ...components);

@@ -89,6 +89,11 @@ export function ensureDelegated(fs: CgroupFs, parent: string, needed: readonly s
   if (toEnable.length > 0) guard(subtreeFile, `enable ${toEnable.join(' ')}`, () => fs.write(subtreeFile, toEnable.map((c) => `+${c}`).join(' ')));
 }
 
+/** Where a container's v2 cgroup goes: below `root` for an absolute `path`, else below the caller's own cgroup. */
+export function v2PlacementBase(root: string, own: Map<string, string>, path?: string): string {
+  return join(root, path?.startsWith('/') === true ? '/' : own.get('') ?? '/');
+}
+
 /**
  * Create the v2 cgroup `name` below the caller's cgroup in the unified hierarchy at `root`, or the nested `path`
  * (absolute: from `root`), each missing parent made with the needed controllers enabled for the level below.
@@ -103,7 +108,7 @@ export function createV2Cgroup(opts: {
 } & V2WriteOptions): ContainerCgroup {
   const { fs } = opts;
   const needed = neededV2Controllers(opts.resources);
-  const base = join(opts.root, opts.path?.startsWith('/') === true ? '/' : opts.own.get('') ?? '/');
+  const base = v2PlacementBase(opts.root, opts.own, opts.path);
   const components = opts.path === undefined ? [opts.name] : cgroupPathComponents(opts.path);
   ensureDelegated(fs, base, needed);
   const made = mkdirNested(fs, base, components, (dir, leaf) => { if (!leaf) ensureDelegated(fs, dir, needed); });

@@ -1,0 +1,84 @@
+/**
+ * Finding a container's cgroup by its placement alone, on fake trees: every v1 hierarchy (and a v2 mount beside
+ * them) for a name, a relative and an absolute path; the v2 root; only what exists found; removal of what was made
+ * (no process inside), the named empty parents with it, and nothing of a neighbour's.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type CgroupFs, createContainerCgroup, findContainerCgroups, NODE_CGROUP_FS, plannedCgroupDirs, removeContainerCgroups,
+} from '../../src/index.js';
+
+/** node:fs, with rmdir as cgroupfs's: the interface files go with the directory, a child cgroup makes it EBUSY. */
+const FAKE_FS: CgroupFs = {
+  ...NODE_CGROUP_FS,
+  rmdir(path) {
+    if (readdirSync(path, { withFileTypes: true }).some((e) => e.isDirectory())) throw Object.assign(new Error(`EBUSY: ${path}`), { code: 'EBUSY' });
+    rmSync(path, { recursive: true });
+  },
+};
+
+/** A v1 layout: pids, memory, freezer, a named systemd hierarchy and a v2 mount at unified; the caller in /outer. */
+function v1Tree(roots: string[]): string {
+  const root = mkdtempSync(join(tmpdir(), 'ct-cgclean-'));
+  roots.push(root);
+  for (const h of ['pids', 'memory', 'freezer', 'systemd', 'unified']) {
+    mkdirSync(join(root, h, 'outer'), { recursive: true });
+    writeFileSync(join(root, h, 'cgroup.procs'), '');
+  }
+  writeFileSync(join(root, 'unified', 'cgroup.controllers'), '');
+  writeFileSync(join(root, 'unified', 'outer', 'cgroup.controllers'), '');
+  writeFileSync(join(root, 'unified', 'outer', 'cgroup.subtree_control'), '');
+  return root;
+}
+const own = new Map([['pids', '/outer'], ['memory', '/outer'], ['freezer', '/outer'], ['name=systemd', '/outer'], ['', '/outer']]);
+
+describe('cgroup cleanup by placement (fake cgroupfs)', () => {
+  const roots: string[] = [];
+  afterEach(() => { for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true }); });
+
+  it('plannedCgroupDirs v1, a name: one directory per hierarchy below the caller\'s cgroup, the v2 mount included', () => {
+    const root = v1Tree(roots);
+    assert.deepEqual(plannedCgroupDirs({ name: 'ct-abc' }, { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS }),
+      ['freezer', 'memory', 'pids', 'systemd', 'unified'].map((h) => join(root, h, 'outer', 'ct-abc')));
+  });
+
+  it('plannedCgroupDirs v1, an absolute path starts at each hierarchy\'s root, a relative one below the caller', () => {
+    const root = v1Tree(roots);
+    const opts = { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS };
+    assert.equal(plannedCgroupDirs({ path: '/k8s/pod/c1' }, opts)[0], join(root, 'freezer/k8s/pod/c1'));
+    assert.equal(plannedCgroupDirs({ path: 'pod/c1' }, opts)[1], join(root, 'memory/outer/pod/c1'));
+  });
+
+  it('plannedCgroupDirs v2 root: the one directory', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ct-cgclean2-'));
+    roots.push(root);
+    writeFileSync(join(root, 'cgroup.controllers'), 'pids');
+    assert.deepEqual(plannedCgroupDirs({ name: 'ct-x' }, { cgroupRoot: root, ownCgroups: new Map([['', '/a/b']]), cgroupFs: FAKE_FS }), [join(root, 'a/b/ct-x')]);
+  });
+
+  it('plannedCgroupDirs, a name that is not one component is refused', () => {
+    const root = v1Tree(roots);
+    assert.throws(() => plannedCgroupDirs({ name: '../x' }, { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS }));
+    assert.throws(() => plannedCgroupDirs({ name: 'a/b' }, { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS }));
+  });
+
+  it('removeContainerCgroups, what createContainerCgroup made is found and removed, named empty parents too, a neighbour kept', async () => {
+    const root = v1Tree(roots);
+    const opts = { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS };
+    const made = createContainerCgroup({ path: 'pod/c1', resources: { pids: 10 }, allControllers: true }, 0, () => undefined, { ...opts, cgroupVersion: 'v1' });
+    assert.ok(made);
+    mkdirSync(join(root, 'pids/outer/pod/c2'));
+    writeFileSync(join(root, 'pids/outer/pod/c2/cgroup.procs'), '');
+    assert.deepEqual(findContainerCgroups({ path: 'pod/c1' }, opts), made.paths);
+    const removed = await removeContainerCgroups({ path: 'pod/c1' }, { ...opts, parents: made.parents });
+    assert.deepEqual(removed, made.paths);
+    for (const d of made.paths) assert.equal(existsSync(d), false, d);
+    assert.equal(existsSync(join(root, 'pids/outer/pod/c2')), true, 'the neighbour stays');
+    assert.equal(existsSync(join(root, 'pids/outer/pod')), true, 'its parent is still in use');
+    assert.equal(existsSync(join(root, 'memory/outer/pod')), false, 'an empty parent named is removed');
+    assert.deepEqual(await removeContainerCgroups({ path: 'pod/c1' }, opts), [], 'nothing left to find');
+  });
+});
