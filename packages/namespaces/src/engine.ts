@@ -74,7 +74,7 @@ export { BPF_DEVCG_ACC, BPF_DEVCG_DEV, buildDeviceFilter } from './cgroups/devic
 export { attachV2DeviceRules, writeV1DeviceRules } from './cgroups/devices-apply.js';
 export { cgroupPathComponents } from './cgroups/nesting.js';
 export {
-  findContainerCgroups, killCgroupProcesses, plannedCgroupDirs, removeContainerCgroups, type CgroupPlacement,
+  findContainerCgroups, killCgroupProcesses, plannedCgroupDirs, removeContainerCgroups, type CgroupPlacement, type PlannedCgroupDirs,
 } from './cgroups/cleanup.js';
 export { DEFAULT_DEVICE_RULES, validateDeviceRules, withDefaultDeviceRules, type DefaultDeviceRule } from './cgroups/device-rules.js';
 export {

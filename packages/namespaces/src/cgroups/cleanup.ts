@@ -29,28 +29,39 @@ function hierarchies(root: string, fs: CgroupFs): string[] {
   return list.filter((d) => fs.exists(join(root, d, 'cgroup.procs'))).sort();
 }
 
+/** What `createContainerCgroup` could make for a placement (see plannedCgroupDirs). */
+export interface PlannedCgroupDirs {
+  /** The container's directories: one per hierarchy (v1, and a v2 mount beside them) or the one v2 directory. */
+  readonly paths: readonly string[];
+  /** The parents a nested path needs that do not exist now, deepest first (what create would make and remove). */
+  readonly parents: readonly string[];
+}
+
 /**
  * Every directory `createContainerCgroup` could make for `placement` under the cgroupfs root, whether it exists or
- * not: one per hierarchy (v1, and a v2 mount beside them) or the one v2 directory.
+ * not, and the parents it would have to make: for a runtime to record before creating, and to find after a crash.
  */
-export function plannedCgroupDirs(placement: CgroupPlacement, options: CgroupOptions = {}): string[] {
+export function plannedCgroupDirs(placement: CgroupPlacement, options: CgroupOptions = {}): PlannedCgroupDirs {
   const fs = options.cgroupFs ?? NODE_CGROUP_FS;
   const root = options.cgroupRoot ?? '/sys/fs/cgroup';
   const own = options.ownCgroups ?? readOwnCgroups(options.procRoot);
   const components = placement.path === undefined ? cgroupPathComponents(placement.name, 'cgroup.name') : cgroupPathComponents(placement.path);
   if (placement.path === undefined && components.length !== 1) throw new CgroupError(placement.name, 'a cgroup name is one path component');
-  if ((options.cgroupVersion ?? detectCgroupVersion(root, fs)) === 'v2') return [join(v2PlacementBase(root, own, placement.path), ...components)];
-  return hierarchies(root, fs).map((h) => {
-    const v2 = fs.exists(join(root, h, 'cgroup.controllers'));
-    const base = v2 ? v2PlacementBase(join(root, h), own, placement.path) : v1PlacementBase(root, h, own, placement.path);
-    return join(base, ...components);
-  });
+  const bases = (options.cgroupVersion ?? detectCgroupVersion(root, fs)) === 'v2' ? [v2PlacementBase(root, own, placement.path)]
+    : hierarchies(root, fs).map((h) => (fs.exists(join(root, h, 'cgroup.controllers'))
+      ? v2PlacementBase(join(root, h), own, placement.path) : v1PlacementBase(root, h, own, placement.path)));
+  const parents: string[] = [];
+  for (const base of bases) {
+    const missing = components.slice(0, -1).map((_, i) => join(base, ...components.slice(0, i + 1))).filter((d) => !fs.exists(d));
+    parents.push(...missing.reverse());
+  }
+  return { paths: bases.map((base) => join(base, ...components)), parents };
 }
 
-/** The directories of `plannedCgroupDirs` that exist. */
+/** The directories of `plannedCgroupDirs` that exist now. */
 export function findContainerCgroups(placement: CgroupPlacement, options: CgroupOptions = {}): string[] {
   const fs = options.cgroupFs ?? NODE_CGROUP_FS;
-  return plannedCgroupDirs(placement, options).filter((d) => fs.exists(d));
+  return plannedCgroupDirs(placement, options).paths.filter((d) => fs.exists(d));
 }
 
 const listed = (fs: CgroupFs, dir: string): number[] => {

@@ -41,22 +41,41 @@ describe('cgroup cleanup by placement (fake cgroupfs)', () => {
 
   it('plannedCgroupDirs v1, a name: one directory per hierarchy below the caller\'s cgroup, the v2 mount included', () => {
     const root = v1Tree(roots);
-    assert.deepEqual(plannedCgroupDirs({ name: 'ct-abc' }, { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS }),
-      ['freezer', 'memory', 'pids', 'systemd', 'unified'].map((h) => join(root, h, 'outer', 'ct-abc')));
+    assert.deepEqual(plannedCgroupDirs({ name: 'ct-abc' }, { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS }), {
+      paths: ['freezer', 'memory', 'pids', 'systemd', 'unified'].map((h) => join(root, h, 'outer', 'ct-abc')), parents: [],
+    });
   });
 
   it('plannedCgroupDirs v1, an absolute path starts at each hierarchy\'s root, a relative one below the caller', () => {
     const root = v1Tree(roots);
     const opts = { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS };
-    assert.equal(plannedCgroupDirs({ path: '/k8s/pod/c1' }, opts)[0], join(root, 'freezer/k8s/pod/c1'));
-    assert.equal(plannedCgroupDirs({ path: 'pod/c1' }, opts)[1], join(root, 'memory/outer/pod/c1'));
+    assert.equal(plannedCgroupDirs({ path: '/k8s/pod/c1' }, opts).paths[0], join(root, 'freezer/k8s/pod/c1'));
+    assert.equal(plannedCgroupDirs({ path: 'pod/c1' }, opts).paths[1], join(root, 'memory/outer/pod/c1'));
+  });
+
+  it('plannedCgroupDirs v1, the missing parents of a nested path, deepest first; one that exists is not listed', () => {
+    const root = v1Tree(roots);
+    mkdirSync(join(root, 'pids/k8s'));
+    const { parents } = plannedCgroupDirs({ path: '/k8s/pod/c1' }, { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS });
+    assert.deepEqual(parents.filter((p) => p.includes('/pids/') || p.includes('/memory/')),
+      [join(root, 'memory/k8s/pod'), join(root, 'memory/k8s'), join(root, 'pids/k8s/pod')]);
+  });
+
+  it('plannedCgroupDirs, the plan made before create names exactly what create makes', () => {
+    const root = v1Tree(roots);
+    const opts = { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS };
+    const plan = plannedCgroupDirs({ path: 'a/b' }, opts);
+    const made = createContainerCgroup({ path: 'a/b', resources: {}, allControllers: true }, 0, () => undefined, { ...opts, cgroupVersion: 'v1' });
+    assert.ok(made);
+    assert.deepEqual(made.paths, plan.paths.filter((p) => !p.includes('/unified/')));
+    assert.deepEqual([...made.parents].sort(), plan.parents.filter((p) => !p.includes('/unified/')).sort());
   });
 
   it('plannedCgroupDirs v2 root: the one directory', () => {
     const root = mkdtempSync(join(tmpdir(), 'ct-cgclean2-'));
     roots.push(root);
     writeFileSync(join(root, 'cgroup.controllers'), 'pids');
-    assert.deepEqual(plannedCgroupDirs({ name: 'ct-x' }, { cgroupRoot: root, ownCgroups: new Map([['', '/a/b']]), cgroupFs: FAKE_FS }), [join(root, 'a/b/ct-x')]);
+    assert.deepEqual(plannedCgroupDirs({ name: 'ct-x' }, { cgroupRoot: root, ownCgroups: new Map([['', '/a/b']]), cgroupFs: FAKE_FS }).paths, [join(root, 'a/b/ct-x')]);
   });
 
   it('plannedCgroupDirs, a name that is not one component is refused', () => {
