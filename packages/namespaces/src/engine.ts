@@ -79,7 +79,7 @@ export {
 export { DEFAULT_DEVICE_RULES, validateDeviceRules, withDefaultDeviceRules, type DefaultDeviceRule } from './cgroups/device-rules.js';
 export {
   cgroupFreezeState, freezeCgroup, readCgroupStats, readOomKills, thawCgroup, updateCgroup,
-  type CgroupStats, type FreezeOptions, type FreezeState,
+  type CgroupStats, type FreezeOptions, type FreezeState, type MemoryEntryStats, type MemoryStats,
 } from './cgroups/state.js';
 export { CgroupError } from './errors.js';
 export {

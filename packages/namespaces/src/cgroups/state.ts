@@ -94,18 +94,34 @@ export function updateCgroup(cg: CgroupDirs, resources: CgroupResources, warn: (
   else writeV2Resources(resources, freezerDir(cg), cg.fs, { warn, unprivileged: (process.geteuid?.() ?? 0) !== 0 });
 }
 
+/** One memory counter set (runc's MemoryEntry). */
+export interface MemoryEntryStats {
+  /** Bytes in use. */
+  readonly usage: bigint;
+  /** The limit; undefined when unlimited ("max"). */
+  readonly limit: bigint | undefined;
+  /** Peak usage; undefined when not kept. */
+  readonly maxUsage: bigint | undefined;
+  /** Times the limit was hit. */
+  readonly failcnt: bigint;
+}
+
+/** The memory part of CgroupStats. */
+export type MemoryStats = MemoryEntryStats & {
+  /**
+   * Memory plus swap, as runc reports it on both versions (v1 memory.memsw.*; v2 memory.swap.current and
+   * memory.swap.max added to memory's); absent without swap accounting.
+   */
+  readonly swap?: MemoryEntryStats;
+  /** Kernel memory (v1 memory.kmem.*); absent on v2 and on kernels without the files. */
+  readonly kernel?: MemoryEntryStats;
+  /** Kernel TCP buffers (v1 memory.kmem.tcp.*); absent on v2 and on kernels without the files. */
+  readonly kernelTCP?: MemoryEntryStats;
+};
+
 /** Statistics of a container's cgroup (runc's `events --stats` parts); a part is absent without its controller. */
 export interface CgroupStats {
-  readonly memory?: {
-    /** Bytes in use (v1 memory.usage_in_bytes, v2 memory.current). */
-    readonly usage: bigint;
-    /** The limit (v1 memory.limit_in_bytes, v2 memory.max); undefined when unlimited ("max"). */
-    readonly limit: bigint | undefined;
-    /** Peak usage (v1 memory.max_usage_in_bytes, v2 memory.peak, Linux 5.19); undefined when not kept. */
-    readonly maxUsage: bigint | undefined;
-    /** Times the limit was hit (v1 memory.failcnt, v2 memory.events `max`). */
-    readonly failcnt: bigint;
-  };
+  readonly memory?: MemoryStats;
   readonly pids?: {
     /** Tasks now (pids.current). */
     readonly current: bigint;
@@ -124,18 +140,31 @@ function readValue(cg: CgroupDirs, file: string): bigint | undefined {
   return /^\d+$/.test(text) ? BigInt(text) : undefined;
 }
 
+/** A v1 memory counter set: `<prefix>.usage_in_bytes`, `.limit_in_bytes`, `.max_usage_in_bytes`, `.failcnt`. */
+function v1MemoryEntry(cg: CgroupDirs, dir: string, prefix: string): MemoryEntryStats | undefined {
+  const usage = readValue(cg, join(dir, `${prefix}.usage_in_bytes`));
+  if (usage === undefined) return undefined;
+  return {
+    usage, limit: readValue(cg, join(dir, `${prefix}.limit_in_bytes`)), maxUsage: readValue(cg, join(dir, `${prefix}.max_usage_in_bytes`)),
+    failcnt: readValue(cg, join(dir, `${prefix}.failcnt`)) ?? 0n,
+  };
+}
+
+function v1Memory(cg: CgroupDirs, mem: string): MemoryStats {
+  const usage = v1MemoryEntry(cg, mem, 'memory') ?? { usage: 0n, limit: undefined, maxUsage: undefined, failcnt: 0n };
+  const swap = v1MemoryEntry(cg, mem, 'memory.memsw');
+  const kernel = v1MemoryEntry(cg, mem, 'memory.kmem');
+  const kernelTCP = v1MemoryEntry(cg, mem, 'memory.kmem.tcp');
+  return { ...usage, ...(swap === undefined ? {} : { swap }), ...(kernel === undefined ? {} : { kernel }), ...(kernelTCP === undefined ? {} : { kernelTCP }) };
+}
+
 function v1Stats(cg: CgroupDirs): CgroupStats {
   const mem = cg.dirOf('memory');
   const pids = cg.dirOf('pids');
   const cpuacct = [cg.dirOf('cpuacct'), cg.dirOf('cpu')].find((d) => d !== undefined && cg.fs.exists(join(d, 'cpuacct.usage')));
   // v1 reports "no limit" as a huge page-rounded number; runc passes it on as is.
   return {
-    ...(mem === undefined ? {} : {
-      memory: {
-        usage: readValue(cg, join(mem, 'memory.usage_in_bytes')) ?? 0n, limit: readValue(cg, join(mem, 'memory.limit_in_bytes')),
-        maxUsage: readValue(cg, join(mem, 'memory.max_usage_in_bytes')), failcnt: readValue(cg, join(mem, 'memory.failcnt')) ?? 0n,
-      },
-    }),
+    ...(mem === undefined ? {} : { memory: v1Memory(cg, mem) }),
     ...(pids === undefined ? {} : { pids: { current: readValue(cg, join(pids, 'pids.current')) ?? 0n, limit: readValue(cg, join(pids, 'pids.max')) } }),
     ...(cpuacct === undefined ? {} : { cpu: { usageNs: readValue(cg, join(cpuacct, 'cpuacct.usage')) ?? 0n } }),
   };
@@ -145,13 +174,23 @@ function v2Stats(cg: CgroupDirs): CgroupStats {
   const dir = freezerDir(cg);
   const has = (file: string): boolean => cg.fs.exists(join(dir, file));
   const usec = readKeyed(cg, join(dir, 'cpu.stat')).get('usage_usec');
+  const memory = (): MemoryStats => {
+    const usage = readValue(cg, join(dir, 'memory.current')) ?? 0n;
+    const limit = readValue(cg, join(dir, 'memory.max'));
+    const swapUsage = readValue(cg, join(dir, 'memory.swap.current'));
+    const swapLimit = readValue(cg, join(dir, 'memory.swap.max'));
+    // runc reports v2 swap as memory+swap, as v1's memsw
+    const swap = swapUsage === undefined ? undefined : {
+      usage: swapUsage + usage, limit: swapLimit === undefined || limit === undefined ? undefined : swapLimit + limit,
+      maxUsage: readValue(cg, join(dir, 'memory.swap.peak')), failcnt: readKeyed(cg, join(dir, 'memory.swap.events')).get('max') ?? 0n,
+    };
+    return {
+      usage, limit, maxUsage: readValue(cg, join(dir, 'memory.peak')), failcnt: readKeyed(cg, join(dir, 'memory.events')).get('max') ?? 0n,
+      ...(swap === undefined ? {} : { swap }),
+    };
+  };
   return {
-    ...(!has('memory.current') ? {} : {
-      memory: {
-        usage: readValue(cg, join(dir, 'memory.current')) ?? 0n, limit: readValue(cg, join(dir, 'memory.max')),
-        maxUsage: readValue(cg, join(dir, 'memory.peak')), failcnt: readKeyed(cg, join(dir, 'memory.events')).get('max') ?? 0n,
-      },
-    }),
+    ...(!has('memory.current') ? {} : { memory: memory() }),
     ...(!has('pids.current') ? {} : { pids: { current: readValue(cg, join(dir, 'pids.current')) ?? 0n, limit: readValue(cg, join(dir, 'pids.max')) } }),
     ...(usec === undefined ? {} : { cpu: { usageNs: usec * 1000n } }),
   };

@@ -118,6 +118,31 @@ describe('cgroup state (fake cgroupfs)', () => {
     assert.equal(readOomKills(openContainerCgroup([join(root, 'cpu,cpuacct/c')], { cgroupRoot: root, cgroupVersion: 'v1' })), undefined);
   });
 
+  it('readCgroupStats v1, swap (memsw), kernel (kmem) and kernelTCP (kmem.tcp) as runc reports them', () => {
+    const entry = (prefix: string, usage: number): Record<string, string> => ({
+      [`memory/c/${prefix}.usage_in_bytes`]: `${usage}\n`, [`memory/c/${prefix}.limit_in_bytes`]: `${usage * 4}\n`,
+      [`memory/c/${prefix}.max_usage_in_bytes`]: `${usage * 2}\n`, [`memory/c/${prefix}.failcnt`]: '1\n',
+    });
+    const root = tree({
+      'memory/cgroup.procs': '', ...entry('memory', 4096), ...entry('memory.memsw', 8192), ...entry('memory.kmem', 512), ...entry('memory.kmem.tcp', 64),
+    });
+    roots.push(root);
+    const mem = readCgroupStats(openContainerCgroup([join(root, 'memory/c')], { cgroupRoot: root, cgroupVersion: 'v1' })).memory;
+    assert.deepEqual(mem?.swap, { usage: 8192n, limit: 32768n, maxUsage: 16384n, failcnt: 1n });
+    assert.deepEqual(mem?.kernel, { usage: 512n, limit: 2048n, maxUsage: 1024n, failcnt: 1n });
+    assert.deepEqual(mem?.kernelTCP, { usage: 64n, limit: 256n, maxUsage: 128n, failcnt: 1n });
+  });
+
+  it('readCgroupStats v2, swap reported as memory+swap (runc\'s v1-compatible sum)', () => {
+    const root = v2({
+      'box/memory.current': '1000\n', 'box/memory.max': '4000\n', 'box/memory.swap.current': '300\n', 'box/memory.swap.max': '2000\n',
+      'box/memory.swap.events': 'high 0\nmax 2\nfail 0\n',
+    });
+    const mem = readCgroupStats(openContainerCgroup([join(root, 'box')], { cgroupRoot: root })).memory;
+    assert.deepEqual(mem?.swap, { usage: 1300n, limit: 6000n, maxUsage: undefined, failcnt: 2n });
+    assert.equal(mem?.kernel, undefined);
+  });
+
   it('updateCgroup v1, writes each limit in its controller\'s directory; a controller without one is a CgroupError', () => {
     const root = tree({
       'pids/cgroup.procs': '', 'pids/c/pids.max': '10', 'memory/cgroup.procs': '', 'memory/c/memory.limit_in_bytes': '1',
