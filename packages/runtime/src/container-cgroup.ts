@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { ContainerCgroup } from '@ct/namespaces/engine';
+import type { CgroupFs, ContainerCgroup } from '@ct/namespaces/engine';
 import { extraResourceWrites, type ExtraResources } from './config/config-resources-extra.js';
 import { RuntimeError, systemError } from './errors.js';
 import type { ContainerRecord } from './state-store.js';
@@ -25,6 +25,19 @@ export const DEFAULT_CGROUP_ROOT = '/sys/fs/cgroup';
 export function cgroupRootFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const root = env['CT_CGROUP_ROOT'];
   return root === undefined || root === '' ? DEFAULT_CGROUP_ROOT : root;
+}
+
+/** The file a fake cgroupfs (CT_CGROUP_ROOT) gets instead of a device program attached: the program's bytes. */
+export const FAKE_DEVICE_PROGRAM_FILE = 'ct-test.devices.bpf';
+
+/**
+ * The cgroupfs operations for `root`: undefined (the default ones) for the real root; under a fake root
+ * (CT_CGROUP_ROOT, test-only) `base` except that a v2 device program, which only a real cgroup2 directory takes, is
+ * written to FAKE_DEVICE_PROGRAM_FILE in the container's directory for the test to run.
+ */
+export function cgroupFsFor(root: string, base: CgroupFs): CgroupFs | undefined {
+  if (root === DEFAULT_CGROUP_ROOT) return undefined;
+  return { ...base, attachDeviceFilter: (dir, program) => { writeFileSync(join(dir, FAKE_DEVICE_PROGRAM_FILE), program); } };
 }
 
 /** What state.json keeps of a container's cgroup. */

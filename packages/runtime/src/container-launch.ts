@@ -17,13 +17,13 @@ import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, SpawnPlan, Step } from '@ct/syscalls';
 import {
   buildChildPlan, clampRlimits, describeChildFailure, readRlimitHost, HOST_DEVICES, installSignalRelay, isNewNamespace, planIdMaps, readSubordinateIds,
-  withDefaults, writeIdMaps, CGROUP_WAIT_LABEL, createContainerCgroup, WAIT_LABELS,
+  withDefaults, writeIdMaps, CGROUP_WAIT_LABEL, createContainerCgroup, NODE_CGROUP_FS, WAIT_LABELS,
   type CgroupSpec, type ContainerCgroup, type ResolvedContainerSpec,
 } from '@ct/namespaces/engine';
 import type { BundleConfig } from './config/bundle-config.js';
 import { cgroupMountParts, isCgroupMount } from './config/cgroup-mount.js';
 import { toContainerSpec } from './config/to-container-spec.js';
-import { applyExtraResources } from './container-cgroup.js';
+import { applyExtraResources, cgroupFsFor } from './container-cgroup.js';
 import { ConfigError, RuntimeError, systemError } from './errors.js';
 import { execFifoProgram } from './exec-fifo-program.js';
 import { userName } from './owner.js';
@@ -169,7 +169,8 @@ function finishPlan(plan: SpawnPlan, fifoFd: number, fifoTo: number, additionalG
  */
 function makeCgroup(spec: CgroupSpec, euid: number, root: string, limits: boolean, warn: (message: string) => void): ContainerCgroup | undefined {
   try {
-    return createContainerCgroup(spec, euid, warn, { cgroupRoot: root });
+    const fs = cgroupFsFor(root, NODE_CGROUP_FS);
+    return createContainerCgroup(spec, euid, warn, { cgroupRoot: root, ...(fs === undefined ? {} : { cgroupFs: fs }) });
   } catch (err) {
     if (limits) throw err;
     warn(`cgroup: none for the container (pause, update and stats will refuse): ${err instanceof Error ? err.message : String(err)}`);

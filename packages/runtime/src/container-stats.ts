@@ -1,11 +1,13 @@
 /**
- * What `events` reports: the container's statistics (runc's `stats` data: cpu usage, memory usage/limit/peak/failcnt,
- * pids current/limit) read from its cgroup through @ct/namespaces' readCgroupStats, v1 or v2; and the OOM-kill count
- * (v1 memory.oom_control, v2 memory.events `oom_kill`) whose rise is runc's `oom` event. A container without a cgroup
+ * What `events` reports: the container's statistics (runc's `stats` data: cpu usage, memory usage/limit/peak/failcnt
+ * and the same for memory+swap, kernel and kernel TCP memory, pids current/limit) read from its cgroup through
+ * @ct/namespaces' readCgroupStats, v1 or v2; and the OOM-kill count (v1 memory.oom_control, v2 memory.events
+ * `oom_kill`) whose rise is runc's `oom` event. A container without a cgroup
  * (rootless) reports its process count from its pid namespace only.
  *
  * Man pages: cgroups(7); the kernel's cgroup-v1 memory.rst, pids.rst, cpuacct.rst, cgroup-v2.rst.
  */
+import type { MemoryEntryStats, MemoryStats } from '@ct/namespaces/engine';
 import type { RuntimeContext } from './context.js';
 import { openRecordedCgroup } from './container-cgroup.js';
 import { deriveStatus } from './container-status.js';
@@ -13,11 +15,34 @@ import { RuntimeError } from './errors.js';
 import { containerPids } from './process-signal.js';
 import { containerPaths, readRecord, type ContainerRecord } from './state-store.js';
 
-/** runc's events `stats` data, the parts ct reads (numbers: JSON has no bigint; 0 for "no limit"). */
+/** runc's MemoryEntry (numbers: JSON has no bigint; 0 for "no limit"). */
+export interface MemoryEntry {
+  readonly usage: number;
+  readonly limit: number;
+  readonly max: number;
+  readonly failcnt: number;
+}
+
+/** runc's events `stats` data, the parts ct reads. */
 export interface ContainerStats {
   readonly cpu?: { readonly usage: { readonly total: number } };
-  readonly memory?: { readonly usage: { readonly usage: number; readonly limit: number; readonly max: number; readonly failcnt: number } };
+  /** usage; swap (memory+swap), kernel and kernelTCP where the cgroup version and kernel keep them. */
+  readonly memory?: { readonly usage: MemoryEntry; readonly swap?: MemoryEntry; readonly kernel?: MemoryEntry; readonly kernelTCP?: MemoryEntry };
   readonly pids: { readonly current: number; readonly limit?: number };
+}
+
+const num = (v: bigint | undefined): number => Number(v ?? 0n);
+
+function memoryEntry(e: MemoryEntryStats): MemoryEntry {
+  return { usage: num(e.usage), limit: num(e.limit), max: num(e.maxUsage), failcnt: num(e.failcnt) };
+}
+
+function memoryStats(m: MemoryStats): NonNullable<ContainerStats['memory']> {
+  const entries = (['swap', 'kernel', 'kernelTCP'] as const).flatMap((k) => {
+    const e = m[k];
+    return e === undefined ? [] : [[k, memoryEntry(e)] as const];
+  });
+  return { usage: memoryEntry(m), ...Object.fromEntries(entries) };
 }
 
 function liveRecord(ctx: RuntimeContext, id: string): ContainerRecord {
@@ -34,13 +59,10 @@ export async function containerStats(ctx: RuntimeContext, id: string): Promise<C
   if ((record.cgroupPaths ?? []).length === 0) return { pids: namespacePids() };
   const { readCgroupStats } = await import('@ct/namespaces/engine');
   const s = readCgroupStats(await openRecordedCgroup(record, 'events'));
-  const n = (v: bigint | undefined): number => Number(v ?? 0n);
   return {
-    ...(s.cpu === undefined ? {} : { cpu: { usage: { total: n(s.cpu.usageNs) } } }),
-    ...(s.memory === undefined ? {} : {
-      memory: { usage: { usage: n(s.memory.usage), limit: n(s.memory.limit), max: n(s.memory.maxUsage), failcnt: n(s.memory.failcnt) } },
-    }),
-    pids: s.pids === undefined ? namespacePids() : { current: n(s.pids.current), ...(s.pids.limit === undefined ? {} : { limit: n(s.pids.limit) }) },
+    ...(s.cpu === undefined ? {} : { cpu: { usage: { total: num(s.cpu.usageNs) } } }),
+    ...(s.memory === undefined ? {} : { memory: memoryStats(s.memory) }),
+    pids: s.pids === undefined ? namespacePids() : { current: num(s.pids.current), ...(s.pids.limit === undefined ? {} : { limit: num(s.pids.limit) }) },
   };
 }
 

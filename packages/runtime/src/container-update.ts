@@ -1,7 +1,9 @@
 /**
  * `update <id>` (`--resources FILE|-` and per-field flags): the new limits are written into the container's cgroup
  * through @ct/namespaces' updateCgroup (v1: each into its hierarchy's directory, which create made in every mounted
- * one; v2: the cgroup's files, after enabling their controllers in the parent). What CgroupResources cannot say is
+ * one; v2: the cgroup's files, after enabling their controllers in the parent). As runc's update: memory limit,
+ * swap, reservation and checkBeforeUpdate, cpu, pids and the raw files; devices, network and the other memory
+ * fields stay as created (a warning each). What CgroupResources cannot say is
  * written here: "no pids limit" (max), and a new cpu period that keeps the current quota.
  *
  * Man pages: cgroups(7); the kernel's cgroup-v1 memory.rst, pids.rst, sched-bwc.rst, cgroup-v2.rst.
@@ -26,6 +28,8 @@ export interface UpdateOptions {
   readonly resources?: string | undefined;
   readonly memory?: bigint | undefined;
   readonly memorySwap?: bigint | undefined;
+  /** Soft limit in bytes, -1n for none (runc's --memory-reservation). */
+  readonly memoryReservation?: bigint | undefined;
   readonly pidsLimit?: number | undefined;
   readonly cpuQuota?: number | undefined;
   readonly cpuPeriod?: number | undefined;
@@ -66,6 +70,24 @@ async function enableV2Controllers(cg: ContainerCgroup, files: readonly string[]
   ensureDelegated(cg.fs, dirname(dir), [...new Set(files.map((f) => f.split('.')[0] ?? ''))]);
 }
 
+/**
+ * The linux.resources fields runc's `update` leaves as they were created (it copies only memory limit, reservation,
+ * swap and checkBeforeUpdate, cpu, blockIO weight, pids and unified, and skips the device cgroup): present in the
+ * file, each is a warning here (runc ignores them silently) and nothing is written for it.
+ */
+const NOT_UPDATED: readonly (readonly [string, string | undefined])[] = [
+  ['devices', undefined], ['network', undefined], ['memory', 'swappiness'], ['memory', 'disableOOMKiller'], ['memory', 'kernel'],
+  ['memory', 'kernelTCP'], ['memory', 'useHierarchy'],
+];
+
+function notUpdated(resources: JsonObject): string[] {
+  return NOT_UPDATED.flatMap(([key, sub]) => {
+    const v = resources[key];
+    const present = sub === undefined ? v !== undefined && v !== null : typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsonObject)[sub] !== undefined;
+    return present ? [`update: linux.resources.${key}${sub === undefined ? '' : `.${sub}`}: not changed by update (runc's update leaves it as created)`] : [];
+  });
+}
+
 function readResourcesFile(file: string): JsonObject {
   const path = file === '-' ? '<stdin>' : file;
   let text: string;
@@ -87,13 +109,20 @@ export async function updateContainer(ctx: RuntimeContext, id: string, options: 
     if (deriveStatus(record, paths) === 'stopped') throw new RuntimeError('ENOTRUNNING', 'container not running');
     const notes: string[] = [];
     const file = options.resources === undefined ? undefined : { resources: readResourcesFile(options.resources) };
-    const fromFile = file === undefined ? {} : readResources(file, notes) ?? {};
+    const parsed = file === undefined ? {} : readResources(file, notes) ?? {};
     const extra = file === undefined ? undefined : readExtraResources(file);
+    if (file !== undefined) notes.push(...notUpdated(file.resources as JsonObject));
     for (const n of notes) ctx.logger.log('warning', n);
+    // what update writes; the rest stays as created
+    const {
+      devices: _devices, network: _network, memorySwappiness: _swappiness, disableOOMKiller: _oom, kernelMemory: _kmem,
+      kernelTCPMemory: _tcp, memoryUseHierarchy: _hierarchy, ...fromFile
+    } = parsed;
     const r = {
       ...fromFile,
       ...(options.memory === undefined ? {} : { memory: options.memory }),
       ...(options.memorySwap === undefined ? {} : { memorySwap: options.memorySwap }),
+      ...(options.memoryReservation === undefined ? {} : { memoryReservation: options.memoryReservation }),
       ...(options.pidsLimit === undefined ? {} : { pids: options.pidsLimit }),
       ...(options.cpuShares === undefined ? {} : { cpuShares: options.cpuShares }),
     };
@@ -110,7 +139,7 @@ export async function updateContainer(ctx: RuntimeContext, id: string, options: 
     const resources = { ...rest, ...(pids !== undefined && !unlimitedPids ? { pids } : {}), ...(cpu === undefined || v2NoQuota ? {} : { cpu }) };
     try {
       await enableV2Controllers(cg, [...v2Settings(resources).map(([f]) => f), ...(unlimitedPids ? ['pids.max'] : []), ...(v2NoQuota ? ['cpu.max'] : [])]);
-      updateCgroup(cg, resources);
+      updateCgroup(cg, resources, (message) => ctx.logger.log('warning', `update: ${message}`));
       if (extra !== undefined) await applyExtraResources(cg, extra, 'update');
       if (unlimitedPids) writeCgroupFile(cg, 'pids', 'pids.max', 'max');
       if (v2NoQuota) writeCgroupFile(cg, 'cpu', 'cpu.max', `max ${cpu.period}`);
