@@ -2,6 +2,7 @@
  * Choosing and creating the container's cgroup: cgroup v2 when the root (default /sys/fs/cgroup) is a unified
  * hierarchy (it has cgroup.controllers), else v1 controller hierarchies below it. An unprivileged caller without
  * a delegated subtree gets no cgroup and one warning (the container still runs, unlimited); root gets an error.
+ * An unprivileged caller's device rules are dropped (runc and crun make no device cgroup for one either).
  *
  * Man pages: cgroups(7).
  */
@@ -51,10 +52,16 @@ export function createContainerCgroup(
   const fs = options.cgroupFs ?? NODE_CGROUP_FS;
   const root = options.cgroupRoot ?? '/sys/fs/cgroup';
   const version = options.cgroupVersion ?? detectCgroupVersion(root, fs);
+  // No device cgroup for an unprivileged caller: devices.allow and bpf(2) device programs need CAP_SYS_ADMIN in the
+  // initial namespaces, and runc and crun go on without one too (the container opens only what the user may). Device
+  // rules alone then ask for no cgroup at all.
+  const { devices, ...others } = spec.resources;
+  if (euid !== 0 && devices !== undefined && Object.keys(others).length === 0) return undefined;
+  const resources = euid === 0 ? spec.resources : others;
   const own = options.ownCgroups ?? readOwnCgroups(options.procRoot);
   const name = spec.name ?? defaultName();
   try {
-    const base = { root, name, resources: spec.resources, own, fs, warn, unprivileged: euid !== 0, ...(spec.path === undefined ? {} : { path: spec.path }) };
+    const base = { root, name, resources, own, fs, warn, unprivileged: euid !== 0, ...(spec.path === undefined ? {} : { path: spec.path }) };
     return version === 'v2' ? createV2Cgroup(base)
       : createV1Cgroup({ ...base, freezer: spec.freezer ?? false, allControllers: spec.allControllers ?? false });
   } catch (error) {

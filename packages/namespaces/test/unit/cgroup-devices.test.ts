@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import {
   BPF_DEVCG_ACC, BPF_DEVCG_DEV, buildDeviceFilter, CgroupError, type CgroupFs, ContainerSpecError, createContainerCgroup,
   DEFAULT_DEVICE_RULES, DeviceEmulator, deviceRuleString, type DeviceRule, NODE_CGROUP_FS, validateCgroupSpec,
-  withDefaultDeviceRules,
+  withDefaultDeviceRules, writeV2Resources,
 } from '../../src/index.js';
 import { runDeviceProgram } from './ebpf-run.js';
 import { withDevicesController } from './fake-devices-cgroup.js';
@@ -211,16 +211,27 @@ describe('device cgroup rules (fake cgroupfs, eBPF interpreter)', () => {
     assert.equal(asks(program, 'c', 'r', 0xffff_fff0, 1), false);
   });
 
-  it('createContainerCgroup v2, an unprivileged caller refused the program (EPERM): one warning, the cgroup kept', () => {
+  it('writeV2Resources, an unprivileged caller refused the program (EPERM): one warning, no error', () => {
     const root = v2Tree(roots);
+    mkdirSync(join(root, 'outer/box'));
     const warnings: string[] = [];
     const eperm: CgroupFs = { ...FAKE_FS, attachDeviceFilter: () => { throw Object.assign(new Error('bpf: EPERM'), { code: 'EPERM' }); } };
-    const cg = createContainerCgroup({ name: 'box', resources: { devices: [denyAll] } }, 1000, (m) => warnings.push(m), {
-      cgroupRoot: root, ownCgroups: new Map([['', '/outer']]), cgroupFs: eperm,
-    });
-    assert.ok(cg);
+    writeV2Resources({ devices: [denyAll] }, join(root, 'outer/box'), eperm, { warn: (m) => warnings.push(m), unprivileged: true });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] ?? '', /device rules not applied/);
+  });
+
+  it('createContainerCgroup, an unprivileged caller: device rules alone ask for no cgroup; with a limit, no program', () => {
+    const root = v2Tree(roots);
+    writeFileSync(join(root, 'outer/cgroup.controllers'), 'pids');
+    const attached: string[] = [];
+    const fs: CgroupFs = { ...FAKE_FS, attachDeviceFilter: (dir) => { attached.push(dir); } };
+    const opts = { cgroupRoot: root, ownCgroups: new Map([['', '/outer']]), cgroupFs: fs };
+    const fail = (m: string): never => assert.fail(`no warning expected: ${m}`);
+    assert.equal(createContainerCgroup({ name: 'a', resources: { devices: [denyAll] } }, 1000, fail, opts), undefined);
+    const cg = createContainerCgroup({ name: 'b', resources: { devices: [denyAll], pids: 5 } }, 1000, fail, opts);
+    assert.ok(cg);
+    assert.deepEqual(attached, []);
   });
 
   it('createContainerCgroup v2, root refused the program: a CgroupError, nothing left behind', () => {

@@ -9,11 +9,13 @@
  * Man pages: capabilities(7), seccomp(2), cgroups(7), sysctl(8), personality(2), time_namespaces(7).
  */
 import type {
-  CapabilityName, CapabilitySets, CgroupResources, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompProfile,
+  CapabilityName, CapabilitySets, CgroupResources, NetworkResources, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompProfile,
   TimeOffsets,
 } from '@ct/namespaces/engine';
 import { ConfigError } from '../errors.js';
-import { readExtraResources, type ExtraResources } from './config-resources-extra.js';
+import {
+  MEMORY_TUNING_KEYS, readDeviceRules, readExtraResources, readMemoryTuning, readNetwork, type ExtraResources,
+} from './config-resources-extra.js';
 import { asInteger, asObject, optArray, optObject, optString, optStrings, reqString, type JsonObject } from './json-fields.js';
 import { selinuxEnabled, type LsmProbe } from './config-process.js';
 
@@ -102,12 +104,19 @@ function readSeccomp(l: JsonObject): SeccompProfile | undefined {
   };
 }
 
+const optNetwork = (r: JsonObject): { network?: NetworkResources } => {
+  const network = readNetwork(r);
+  return network === undefined ? {} : { network };
+};
+
 /** linux.resources (`l` holds it under `resources`) → the limits ct applies; what it does not apply goes to `notes`. */
 export function readResources(l: JsonObject, notes: string[]): CgroupResources | undefined {
   const r = optObject(l, 'resources', 'linux');
-  if (r === undefined) return undefined;
+  // the device rules always: runc's defaults alone when the config has none (config-resources-extra.ts)
+  const devices = readDeviceRules(l);
+  if (r === undefined) return { devices };
   const path = 'linux.resources';
-  const out: { -readonly [K in keyof CgroupResources]: CgroupResources[K] } = {};
+  const out: { -readonly [K in keyof CgroupResources]: CgroupResources[K] } = { devices, ...optNetwork(r) };
   const mem = optObject(r, 'memory', path);
   if (mem !== undefined) {
     // -1 means unlimited: leave the limit unset
@@ -121,7 +130,8 @@ export function readResources(l: JsonObject, notes: string[]): CgroupResources |
     const swap = bytes('swap');
     if (limit !== undefined) out.memory = limit;
     if (swap !== undefined) out.memorySwap = swap;
-    for (const k of Object.keys(mem)) if (k !== 'limit' && k !== 'swap') notes.push(`${path}.memory.${k}: not applied`);
+    Object.assign(out, readMemoryTuning(mem));
+    for (const k of Object.keys(mem)) if (!['limit', 'swap', ...MEMORY_TUNING_KEYS].includes(k)) notes.push(`${path}.memory.${k}: not applied`);
   }
   const cpu = optObject(r, 'cpu', path);
   if (cpu !== undefined) {
@@ -137,7 +147,7 @@ export function readResources(l: JsonObject, notes: string[]): CgroupResources |
     if (n > 0n) out.pids = Number(n);
   }
   for (const k of Object.keys(r)) {
-    if (!['memory', 'cpu', 'pids', 'devices', 'blockIO', 'hugepageLimits', 'unified'].includes(k)) notes.push(`${path}.${k}: not applied`);
+    if (!['memory', 'cpu', 'pids', 'devices', 'network', 'blockIO', 'hugepageLimits', 'unified'].includes(k)) notes.push(`${path}.${k}: not applied`);
   }
   return Object.keys(out).length === 0 ? undefined : out;
 }
