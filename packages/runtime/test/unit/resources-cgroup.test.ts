@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { deviceRuleString } from '@ct/namespaces/engine';
 import { readResources } from '../../src/config/config-confinement.js';
 import { readDeviceRules, readMemoryTuning, readNetwork } from '../../src/config/config-resources-extra.js';
+import type { JsonObject } from '../../src/config/json-fields.js';
 import { ConfigError } from '../../src/errors.js';
 
 const at = (jsonPath: string) => (e: unknown): boolean => e instanceof ConfigError && e.code === 'ECONFIG' && e.jsonPath === jsonPath;
@@ -25,7 +26,7 @@ describe('linux.resources into CgroupResources: devices, network, memory tuning'
   });
 
   it('readDeviceRules, an empty access, a bad type or number: a ConfigError naming the rule\'s field', () => {
-    const dev = (d: object) => () => readDeviceRules({ resources: { devices: [{ allow: true, access: 'r' }, d] } });
+    const dev = (d: JsonObject) => () => readDeviceRules({ resources: { devices: [{ allow: true, access: 'r' }, d] } });
     assert.throws(dev({ allow: true, access: '' }), at('linux.resources.devices[1].access'));
     assert.throws(dev({ allow: true, type: 'u', access: 'r' }), at('linux.resources.devices[1].type'));
     assert.throws(dev({ allow: true, type: 'c', major: -2, access: 'r' }), at('linux.resources.devices[1].major'));
