@@ -14,7 +14,7 @@ export { startContainer } from './container-start.js';
 export { pauseContainer, resumeContainer } from './container-pause.js';
 export { updateContainer, type UpdateOptions } from './container-update.js';
 export { containerOomKills, containerStats, type ContainerStats } from './container-stats.js';
-export { cgroupRootFromEnv, DEFAULT_CGROUP_ROOT } from './container-cgroup.js';
+export { cgroupRootFromEnv, DEFAULT_CGROUP_ROOT, FAKE_DEVICE_PROGRAM_FILE } from './container-cgroup.js';
 export { execContainer, type ExecOptions } from './container-exec.js';
 export { runContainer, type RunOptions } from './container-run.js';
 export { imageBundleDir, runImage, type ImageRunOptions, type PullPolicy, type StorageDriver } from './image-run.js';

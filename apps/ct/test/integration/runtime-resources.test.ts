@@ -1,7 +1,9 @@
 /**
  * linux.resources and linux.cgroupsPath through `ct create`/`ct run` as root on cgroup v1: a pids limit felt from
  * inside (fork fails), the memory limit in the container's cgroup, the cgroup named from cgroupsPath and removed
- * by `delete`, an absolute cgroupsPath nested from each hierarchy's root with the parents ct made removed by delete; unprivileged, the container runs without limits (one warning in the debug log).
+ * by `delete`, an absolute cgroupsPath nested from each hierarchy's root with the parents ct made removed by delete; a
+ * cgroup that cannot be made fails create (every container needs its device cgroup); unprivileged, the container
+ * runs without limits (one warning in the debug log).
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -191,15 +193,18 @@ describe('ct resources beyond memory, cpu and pids on cgroup v1 @root', () => {
 });
 
 describe('ct cgroup that cannot be made @root', () => {
-  it('without linux.resources the container runs without one; with them create fails', async function () {
+  it('create fails, naming the cgroup: with limits, and without linux.resources too (the device cgroup, as runc)', async function () {
     requireFeature(this, isRoot(), 'needs root');
-    // a fake v1 cgroupfs (CT_CGROUP_ROOT, test-only) whose pids directory for the container is a dangling symlink
+    // a fake v1 cgroupfs (CT_CGROUP_ROOT, test-only) whose pids and devices directories for the container are
+    // dangling symlinks
     const root = mkdtempSync(join(tmpdir(), 'ct-fake-cgroup1-'));
-    const own = /^\d+:pids:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
     const id = `nocg-${process.pid}`;
-    mkdirSync(join(root, 'pids', own), { recursive: true });
-    writeFileSync(join(root, 'pids', 'cgroup.procs'), '');
-    symlinkSync('/nonexistent', join(root, 'pids', own, `ct-${id}`));
+    for (const h of ['pids', 'devices']) {
+      const own = new RegExp(`^\\d+:${h}:(.*)$`, 'm').exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
+      mkdirSync(join(root, h, own), { recursive: true });
+      writeFileSync(join(root, h, 'cgroup.procs'), '');
+      symlinkSync('/nonexistent', join(root, h, own, `ct-${id}`));
+    }
     const saved = process.env['CT_CGROUP_ROOT'];
     process.env['CT_CGROUP_ROOT'] = root;
     const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
@@ -208,10 +213,11 @@ describe('ct cgroup that cannot be made @root', () => {
       const c = readConfig(bundle);
       delete (c['linux'] as Json)['resources'];
       writeConfig(bundle, ['sh', '-c', 'echo ran'], c);
-      let r = ct.run(['--debug', 'run', '--bundle', bundle, id]);
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout, 'ran\n');
-      assert.match(r.stderr, /cgroup: none for the container/);
+      // every container gets a device cgroup (runc's default rules at least): no devices hierarchy, no container
+      let r = ct.run(['run', '--bundle', bundle, id]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, new RegExp(`ct-${id}`), 'the error names the cgroup');
       removeBundle(bundle);
       bundle = await bundleWith(['sh', '-c', 'echo ran'], { pids: { limit: 10 } }, '');
       r = ct.run(['run', '--bundle', bundle, id]);
