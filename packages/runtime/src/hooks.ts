@@ -127,16 +127,17 @@ async function runContainerHook(kind: HookKind, index: number, hook: Hook, state
   }
 }
 
+/** Run hook `index` of `kind` with `state` (the state JSON text) on stdin; the container kinds in the namespaces of `pid`. */
+export async function runHook(kind: HookKind, index: number, hook: Hook, state: string, pid: number): Promise<void> {
+  if (kind === 'createContainer' || kind === 'startContainer') await runContainerHook(kind, index, hook, state, pid);
+  else await runHostHook(kind, index, hook, state);
+}
+
 /**
  * Run the hooks of `kind` in order with `state` (the state JSON) on stdin; the container kinds (createContainer,
  * startContainer) in the namespaces of `pid`. Stops at the first failure (a RuntimeError naming the hook).
  */
 export async function runHooks(hooks: Hooks | undefined, kind: HookKind, state: object, pid: number): Promise<void> {
-  const list = hooks?.[kind] ?? [];
   const json = JSON.stringify(state);
-  const inContainer = kind === 'createContainer' || kind === 'startContainer';
-  for (const [i, hook] of list.entries()) {
-    if (inContainer) await runContainerHook(kind, i, hook, json, pid);
-    else await runHostHook(kind, i, hook, json);
-  }
+  for (const [i, hook] of (hooks?.[kind] ?? []).entries()) await runHook(kind, i, hook, json, pid);
 }
