@@ -21,6 +21,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AT, mknodat, S } from '@ct/syscalls';
 import { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
+import { withDeviceCgroup } from './config/config-resources.js';
 import { ConfigError, RuntimeError, errnoCode, systemError } from './errors.js';
 import type { RuntimeContext } from './context.js';
 import type { LaunchedInit } from './container-launch.js';
@@ -124,7 +125,7 @@ function checkProgram(config: BundleConfig, pid: number): void {
 export async function createContainer(ctx: RuntimeContext, id: string, options: CreateOptions = {}): Promise<CreatedContainer> {
   const paths = containerPaths(ctx.stateRoot.path, id);
   if (options.pidfdSocket !== undefined) throw new RuntimeError('EUSAGE', 'create: --pidfd-socket is not supported yet');
-  const config = readBundleConfig(options.bundle ?? process.cwd());
+  const config = withDeviceCgroup(readBundleConfig(options.bundle ?? process.cwd()), ctx.rootless, (m) => ctx.logger.log('debug', m));
   checkProcess(config, options);
   const env = options.env ?? process.env;
   const cgroupRoot = cgroupRootFromEnv(env);
