@@ -11,6 +11,7 @@
  * fault-injection tests.
  *
  * The order of the runtime-spec: the namespaces and mounts are made, then, at the launch's pause before pivot_root,
+ * process.scheduler and process.ioPriority are set on the init (process-scheduling.ts), then
  * the prestart, createRuntime (ct's namespaces) and createContainer hooks (the container's namespaces; the path
  * resolves in the mount namespace before pivot_root, as runc runs it), all with status `creating`; after the launch
  * the program is looked up in the container (runc's exec.LookPath: a missing one fails create, as with runc).
@@ -31,6 +32,7 @@ import { removeCreated } from './container-delete.js';
 import { cgroupRootFromEnv, DEFAULT_CGROUP_ROOT, recordCgroup } from './container-cgroup.js';
 import { cgroupCandidates } from './cgroup-candidates.js';
 import { lookupInProcessRoot } from './program-lookup.js';
+import { applyScheduling, hasScheduling } from './process-scheduling.js';
 import { userName } from './owner.js';
 import { readProcStat } from './proc-stat.js';
 import { stopForTest } from './test-stop.js';
@@ -75,9 +77,6 @@ function checkProcess(config: BundleConfig, options: CreateOptions): void {
   const p = config.process;
   if (p === undefined) throw new ConfigError('process', 'missing: create needs a process to run');
   if (p.args.length === 0) throw new ConfigError('process.args', 'empty');
-  // TODO: applied by runc's init before it drops privileges; ct has no child step for them yet (launch's)
-  if (p.scheduler !== undefined) throw new ConfigError('process.scheduler', 'not applied by ct yet');
-  if (p.ioPriority !== undefined) throw new ConfigError('process.ioPriority', 'not applied by ct yet');
   if (!p.terminal) return;
   if (options.consoleSocket !== undefined || options.ownTerminal !== undefined) return;
   // runc's words: only a foreground run can hold the pty itself
@@ -151,11 +150,13 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       stopForTest('after-record', env);
       const listenFds = listenFdCount(env);
       const createHooks = (['prestart', 'createRuntime', 'createContainer'] as const).filter((k) => (config.hooks[k] ?? []).length > 0);
-      const stopInLaunch = env['CT_TEST_STOP_AT'] === 'in-launch';
+      const pause = createHooks.length > 0 || hasScheduling(config.process) || env['CT_TEST_STOP_AT'] === 'in-launch';
       init = await launchInit(config, {
-        // the create-time hooks, at the pause after the namespaces and mounts exist, before pivot_root
-        beforePivotRoot: createHooks.length === 0 && !stopInLaunch ? undefined : async (pid) => {
+        // at the pause after the namespaces and mounts exist, before pivot_root (and before the init changes its ids):
+        // the scheduling attributes, then the create-time hooks
+        beforePivotRoot: !pause ? undefined : async (pid) => {
           stopForTest('in-launch', env);
+          if (config.process !== undefined) await applyScheduling(pid, config.process);
           for (const kind of createHooks) await runHooksFailing(config.hooks, kind, hookState(base, kind, pid), pid);
         },
         id, consoleSocket: config.process?.terminal === true ? options.consoleSocket ?? await options.ownTerminal?.() : undefined,

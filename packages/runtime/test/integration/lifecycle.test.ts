@@ -5,6 +5,7 @@
  * container. The comparisons with runc on the same input are apps/ct's runtime-lifecycle.test.ts.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -120,6 +121,33 @@ describe('runtime lifecycle on the kernel', function () {
     await createContainer(ctx, c, { bundle: makeBundle(['true']) });
     assert.equal(containerState(ctx, c).status, 'created');
     await deleteContainer(ctx, c);
+  });
+
+  it('process.scheduler and process.ioPriority are the init\'s before start and the program\'s after (proc stat, ionice)', async () => {
+    const c = id('sched');
+    await createContainer(ctx, c, { bundle: makeBundle(['sleep', '60'], (cfg) => {
+      (cfg['process'] as Json)['scheduler'] = { policy: 'SCHED_BATCH', nice: 5 };
+      (cfg['process'] as Json)['ioPriority'] = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+    }) });
+    const pid = containerState(ctx, c).pid;
+    const seen = (): [number, number, string] => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      const io = spawnSync('ionice', ['-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+      return [Number(fields[38]), Number(fields[16]), io];
+    };
+    const created = seen();
+    await startContainer(ctx, c);
+    assert.deepEqual([created, seen()], [[3, 5, 'best-effort: prio 6'], [3, 5, 'best-effort: prio 6']]);
+    await deleteContainer(ctx, c, { force: true });
+  });
+
+  it('process.scheduler: a policy the kernel refuses fails create naming the field, leaving nothing', async () => {
+    // SCHED_ISO is in the runtime-spec but not in Linux: EINVAL for root and unprivileged alike
+    const c = id('sched-refused');
+    await assert.rejects(createContainer(ctx, c, { bundle: makeBundle(['sleep', '60'], (cfg) => {
+      (cfg['process'] as Json)['scheduler'] = { policy: 'SCHED_ISO' };
+    }) }), (e: unknown) => e instanceof RuntimeError && e.code === 'ESETUP' && /^create: process\.scheduler: sched_setattr/.test(e.message));
+    assert.equal(existsSync(containerPaths(root, c).dir), false);
   });
 
   it('kill --all, a stopped container is accepted (runc 1.2, containerd\'s shim sends it after the init exited); kill without --all is not', async () => {
