@@ -28,9 +28,10 @@ export interface DeleteOptions {
  * Remove the container's cgroup directories, retrying while the last processes leave them (rmdir: EBUSY), then the
  * parents create made for a nested cgroupsPath (`parents`, deepest first) while they are empty: one still holding
  * another cgroup (EBUSY, ENOTEMPTY) is left. A fake cgroupfs (`fake`: CT_CGROUP_ROOT, tests) is plain directories
- * whose interface files must go with them (a parent there only when no directory is left in it).
+ * whose interface files must go with them (a parent there only when no directory is left in it). `planned`: the
+ * directories are only what a create may have made, so one we may not remove (EACCES, EPERM) is not ours and is left.
  */
-export async function removeCgroups(dirs: readonly string[], fake = false, parents: readonly string[] = []): Promise<void> {
+export async function removeCgroups(dirs: readonly string[], fake = false, parents: readonly string[] = [], planned = false): Promise<void> {
   for (const dir of dirs) {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -39,7 +40,7 @@ export async function removeCgroups(dirs: readonly string[], fake = false, paren
         break;
       } catch (err) {
         const code = errnoCode(err);
-        if (code === 'ENOENT') break;
+        if (code === 'ENOENT' || (planned && (code === 'EACCES' || code === 'EPERM'))) break;
         if (code !== 'EBUSY' || attempt >= 50) throw systemError('delete: remove cgroup', dir, err);
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -52,7 +53,7 @@ export async function removeCgroups(dirs: readonly string[], fake = false, paren
       else rmSync(dir, { recursive: true });
     } catch (err) {
       const code = errnoCode(err);
-      if (code === 'EBUSY' || code === 'ENOTEMPTY' || code === 'ENOENT') continue;
+      if (code === 'EBUSY' || code === 'ENOTEMPTY' || code === 'ENOENT' || (planned && (code === 'EACCES' || code === 'EPERM'))) continue;
       throw systemError('delete: remove cgroup parent', dir, err);
     }
   }
@@ -97,11 +98,12 @@ async function killCreateLeftovers(record: ContainerRecord, paths: ContainerPath
   }
 }
 
-/** The cgroup directories and parents a record names (planned ones too while it is a create's). */
-function recordedCgroups(record: ContainerRecord): { dirs: string[]; parents: string[] } {
+/** Remove the cgroup directories a record names, and those it planned while it is a create's. */
+async function removeRecordedCgroups(record: ContainerRecord): Promise<void> {
+  const fake = record.cgroupRoot !== undefined;
+  await removeCgroups(record.cgroupPaths ?? [], fake, record.cgroupParents);
   const planned = record.creating === true ? record.cgroupPlanned : undefined;
-  const union = (a: readonly string[] = [], b: readonly string[] = []): string[] => [...new Set([...a, ...b])];
-  return { dirs: union(record.cgroupPaths, planned?.paths), parents: union(record.cgroupParents, planned?.parents) };
+  if (planned !== undefined) await removeCgroups(planned.paths, fake, planned.parents, true);
 }
 
 /** Undo a create that failed or died (create's own cleanup): its leftover processes and cgroups; the record may be missing. */
@@ -114,8 +116,7 @@ export async function removeCreated(paths: ContainerPaths): Promise<void> {
   }
   await killCreateLeftovers(record, paths);
   signalCgroup(record, 9);
-  const { dirs, parents } = recordedCgroups(record);
-  await removeCgroups(dirs, record.cgroupRoot !== undefined, parents);
+  await removeRecordedCgroups(record);
 }
 
 /** Delete a container: kill it if allowed, wait for its init to die, remove its cgroups and state directory. */
@@ -153,8 +154,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
       }
     }
     await killCreateLeftovers(record, paths);
-    const { dirs, parents } = recordedCgroups(record);
-    await removeCgroups(dirs, record.cgroupRoot !== undefined, parents);
+    await removeRecordedCgroups(record);
     // a failing poststop hook is a warning: the container is gone either way, and the other poststop hooks still run
     await runHooksWarning(record.hooks, 'poststop', hookState(record, 'poststop', 0), 0, (m) => ctx.logger.log('warning', m));
     removeContainerDir(paths);
