@@ -5,11 +5,12 @@
  * Where each kind runs here:
  * - prestart, createRuntime: in ct's namespaces, by `create` while the init pauses before pivot_root (its
  *   namespaces exist: network hooks can use /proc/PID/ns/net; the state's status is `creating`);
- * - createContainer: in the container's namespaces (entered with setns, the path resolved inside as runc does),
- *   by `create` after the runtime hooks;
+ * - createContainer: in the container's namespaces (entered with setns), by `create` after the runtime hooks at
+ *   the same pause, so its path resolves in the mount namespace before pivot_root (the host's tree), as runc's;
  * - startContainer: in the container's namespaces, by `start` before the user program is released;
- * - poststart: in ct's namespaces, by `start` after the release (a failure is a warning);
- * - poststop: in ct's namespaces, by `delete` (a failure is a warning).
+ * - poststart: in ct's namespaces, by `start` after the release;
+ * - poststop: in ct's namespaces, by `delete`.
+ * The state each kind gets, and that poststart/poststop failures are warnings, are hook-state.ts'.
  * A failing create-time hook stops and destroys the container (the caller's job); the error names the hook.
  *
  * Man pages: setns(2), execve(2).
