@@ -8,6 +8,7 @@
         "native/meta.cc",
         "native/locks.cc",
         "native/process.cc",
+        "native/sched.cc",
         "native/socket.cc",
         "native/spawn.cc",
         "native/pidfd_watch.cc",

@@ -2,7 +2,19 @@
  * `create <id>`: applies config.json except the user process and returns, leaving the init blocked before exec
  * on the exec FIFO in the state directory. The init is not kept as ct's child in any way that matters: ct exits
  * and the init is re-parented to the caller's subreaper (shim, conmon); it holds only the stdio the caller passed.
- * A failure leaves nothing behind (state directory removed, init killed), as the runtime-spec asks.
+ * A failure leaves nothing behind (state directory removed, init killed, cgroup removed), as the runtime-spec asks.
+ *
+ * Crash safety (issue 24): every resource is named in the state record before it exists. The first record (written
+ * before anything else) holds the creator and the cgroup directories the launch may make (cgroup-candidates.ts), so
+ * `delete` of a create killed at any point finds them, and the init in them; the record naming the init's pid is
+ * written as soon as the launch returns. `CT_TEST_STOP_AT` (test-stop.ts) stops ct at each of these steps for the
+ * fault-injection tests.
+ *
+ * The order of the runtime-spec: the namespaces and mounts are made, then, at the launch's pause before pivot_root,
+ * process.scheduler and process.ioPriority are set on the init (process-scheduling.ts), then
+ * the prestart, createRuntime (ct's namespaces) and createContainer hooks (the container's namespaces; the path
+ * resolves in the mount namespace before pivot_root, as runc runs it), all with status `creating`; after the launch
+ * the program is looked up in the container (runc's exec.LookPath: a missing one fails create, as with runc).
  *
  * Man pages: mkfifo(3), mknod(2), fifo(7).
  */
@@ -10,16 +22,20 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AT, mknodat, S } from '@ct/syscalls';
 import { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
+import { withDeviceCgroup } from './config/config-resources.js';
 import { ConfigError, RuntimeError, errnoCode, systemError } from './errors.js';
 import type { RuntimeContext } from './context.js';
 import type { LaunchedInit } from './container-launch.js';
 import { withLock } from './lock.js';
-import { runHooks } from './hooks.js';
-import { toContainerState } from './container-state.js';
-import { removeCgroups } from './container-delete.js';
+import { hookState, runHooksFailing } from './hook-state.js';
+import { removeCreated } from './container-delete.js';
 import { cgroupRootFromEnv, DEFAULT_CGROUP_ROOT, recordCgroup } from './container-cgroup.js';
+import { cgroupCandidates } from './cgroup-candidates.js';
+import { lookupInProcessRoot } from './program-lookup.js';
+import { applyScheduling, hasScheduling } from './process-scheduling.js';
 import { userName } from './owner.js';
 import { readProcStat } from './proc-stat.js';
+import { stopForTest } from './test-stop.js';
 import {
   containerPaths, ensureStateRoot, removeContainerDir, writeFileAtomic, writeRecord, type ContainerPaths, type ContainerRecord,
 } from './state-store.js';
@@ -30,11 +46,11 @@ export interface CreateOptions {
   readonly bundle?: string | undefined;
   /** --pid-file: written atomically with the init's pid. */
   readonly pidFile?: string | undefined;
-  /** --console-socket (issue 9: refused for now unless process.terminal is false, where runc ignores it). */
+  /** --console-socket: receives the pty master when process.terminal is true (runc ignores it otherwise). */
   readonly consoleSocket?: string | undefined;
   /** --pidfd-socket: refused for now (a caller would wait on the socket for a pidfd that never comes). */
   readonly pidfdSocket?: string | undefined;
-  /** --no-pivot (accepted; ct always uses pivot_root for now). */
+  /** --no-pivot: accepted, not applied yet (ct always uses pivot_root; TODO: a LaunchOptions field, launch's). */
   readonly noPivot?: boolean | undefined;
   /** --no-new-keyring: the container keeps the caller's session keyring instead of a new one. */
   readonly noNewKeyring?: boolean | undefined;
@@ -47,7 +63,7 @@ export interface CreateOptions {
    * of a socket ct listens on, to which the child sends the master. Without it, such a config is refused.
    */
   readonly ownTerminal?: (() => Promise<string>) | undefined;
-  /** The environment to read LISTEN_FDS and CT_CGROUP_ROOT from (default process.env). */
+  /** The environment to read LISTEN_FDS, CT_CGROUP_ROOT and CT_TEST_STOP_AT from (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -58,20 +74,31 @@ export interface CreatedContainer {
 }
 
 function checkProcess(config: BundleConfig, options: CreateOptions): void {
-  if (config.process === undefined) throw new ConfigError('process', 'missing: create needs a process to run');
-  if (config.process.args.length === 0) throw new ConfigError('process.args', 'empty');
-  if (!config.process.terminal) return;
+  const p = config.process;
+  if (p === undefined) throw new ConfigError('process', 'missing: create needs a process to run');
+  if (p.args.length === 0) throw new ConfigError('process.args', 'empty');
+  if (!p.terminal) return;
   if (options.consoleSocket !== undefined || options.ownTerminal !== undefined) return;
   // runc's words: only a foreground run can hold the pty itself
   throw new RuntimeError('EUSAGE', 'cannot allocate tty if ct will detach without setting console socket');
 }
 
-function makeStateDir(paths: ContainerPaths, id: string): void {
+function makeStateDir(paths: ContainerPaths): void {
   try {
     mkdirSync(paths.dir, { mode: 0o711 });
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') throw new RuntimeError('ECONTAINEREXISTS', 'container with given ID already exists', { cause: err });
     throw systemError('create state dir', paths.dir, err);
+  }
+}
+
+function makeExecFifo(paths: ContainerPaths): void {
+  try {
+    mknodat(AT.FDCWD, paths.execFifo, S.IFIFO | 0o622);
+    // not masked by our umask: the container's user (any uid) must be able to open it for writing
+    chmodSync(paths.execFifo, 0o622);
+  } catch (err) {
+    throw systemError('create exec fifo', paths.execFifo, err);
   }
 }
 
@@ -85,75 +112,83 @@ function listenFdCount(env: Readonly<Record<string, string | undefined>>): numbe
   return count;
 }
 
+/** runc refuses at create a program the init would not find (exec.LookPath in the container), in its words. */
+function checkProgram(config: BundleConfig, pid: number): void {
+  const p = config.process;
+  if (p === undefined) return;
+  const lookup = lookupInProcessRoot(pid, p.args[0] ?? '', p.env, p.cwd);
+  if (lookup?.found === false) throw new RuntimeError('ESETUP', `unable to start container process: ${lookup.reason}`);
+}
+
 /** Create container `id` from the bundle; returns once the init waits on the exec FIFO. */
 export async function createContainer(ctx: RuntimeContext, id: string, options: CreateOptions = {}): Promise<CreatedContainer> {
   const paths = containerPaths(ctx.stateRoot.path, id);
   if (options.pidfdSocket !== undefined) throw new RuntimeError('EUSAGE', 'create: --pidfd-socket is not supported yet');
-  const config = readBundleConfig(options.bundle ?? process.cwd());
+  const config = withDeviceCgroup(readBundleConfig(options.bundle ?? process.cwd()), ctx.rootless, (m) => ctx.logger.log('debug', m));
   checkProcess(config, options);
+  const env = options.env ?? process.env;
+  const cgroupRoot = cgroupRootFromEnv(env);
   ensureStateRoot(ctx.stateRoot.path);
-  makeStateDir(paths, id);
+  makeStateDir(paths);
   let init: LaunchedInit | undefined;
-  let cgroupPaths: readonly string[] = [];
-  let cgroupParents: readonly string[] = [];
   try {
     return await withLock(paths.lock, async () => {
+      // @ct/namespaces is loaded only by the verbs that launch: state, kill and delete stay light
+      const { cgroupPlacement, launchInit } = await import('./container-launch.js');
       const base: ContainerRecord = {
         ociVersion: config.ociVersion, id, pid: 0, initStartTime: '0', bundle: config.bundle, rootfs: config.rootfs,
         created: new Date().toISOString(), owner: userName(ctx.identity.euid), annotations: config.annotations,
         creating: true, creator: { pid: process.pid, startTime: String(readProcStat(process.pid)?.startTime ?? 0n) },
         rootless: ctx.rootless,
+        // before the launch makes any: what it may make, for a delete after a crash
+        cgroupPlanned: cgroupCandidates(cgroupPlacement(config.confinement.cgroupsPath, id), cgroupRoot),
+        ...(cgroupRoot === DEFAULT_CGROUP_ROOT ? {} : { cgroupRoot }),
       };
       writeRecord(paths, base);
       writeFileAtomic(paths.config, config.text);
-      try {
-        mknodat(AT.FDCWD, paths.execFifo, S.IFIFO | 0o622);
-        // not masked by our umask: the container's user (any uid) must be able to open it for writing
-        chmodSync(paths.execFifo, 0o622);
-      } catch (err) {
-        throw systemError('create exec fifo', paths.execFifo, err);
-      }
-      const env = options.env ?? process.env;
+      makeExecFifo(paths);
+      stopForTest('after-record', env);
       const listenFds = listenFdCount(env);
-      // @ct/namespaces is loaded only by the verbs that launch: state, kill and delete stay light
-      const { launchInit } = await import('./container-launch.js');
+      const createHooks = (['prestart', 'createRuntime', 'createContainer'] as const).filter((k) => (config.hooks[k] ?? []).length > 0);
+      const pause = createHooks.length > 0 || hasScheduling(config.process) || env['CT_TEST_STOP_AT'] === 'in-launch';
       init = await launchInit(config, {
-        // prestart and createRuntime hooks: after the namespaces exist, before pivot_root (runtime-spec order)
-        beforePivotRoot: config.hooks.prestart === undefined && config.hooks.createRuntime === undefined ? undefined : async (pid) => {
-          const state = { ...toContainerState(base, 'creating'), pid };
-          for (const kind of ['prestart', 'createRuntime'] as const) await runHooks(config.hooks, kind, state, pid);
+        // at the pause after the namespaces and mounts exist, before pivot_root (and before the init changes its ids):
+        // the scheduling attributes, then the create-time hooks
+        beforePivotRoot: !pause ? undefined : async (pid) => {
+          stopForTest('in-launch', env);
+          if (config.process !== undefined) await applyScheduling(pid, config.process);
+          for (const kind of createHooks) await runHooksFailing(config.hooks, kind, hookState(base, kind, pid), pid);
         },
         id, consoleSocket: config.process?.terminal === true ? options.consoleSocket ?? await options.ownTerminal?.() : undefined,
         execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,
         // the container sees its sockets as its own (runc does the same)
         extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
-        relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg), cgroupRoot: cgroupRootFromEnv(env),
+        relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg), cgroupRoot,
         noNewKeyring: options.noNewKeyring === true,
       });
+      stopForTest('after-launch', env);
+      // TODO: written in LaunchOptions.onCreated (launch's) while the child still dies with us (PR_SET_PDEATHSIG)
       const stat = readProcStat(init.pid);
       if (stat === undefined) throw new RuntimeError('ESETUP', `create: init ${init.pid} exited before exec`);
-      const { creating: _creating, creator: _creator, ...rest } = base;
+      const { creating: _creating, creator: _creator, cgroupPlanned: _planned, ...rest } = base;
       const record: ContainerRecord = {
         ...rest, pid: init.pid, initStartTime: String(stat.startTime),
-        ...recordCgroup(init.cgroup, cgroupRootFromEnv(env)),
+        ...recordCgroup(init.cgroup, cgroupRoot),
         ...(options.noNewKeyring === true ? { noNewKeyring: true as const } : {}),
         ...(Object.keys(config.hooks).length > 0 ? { hooks: config.hooks } : {}),
       };
       writeRecord(paths, record);
-      cgroupPaths = init.cgroup?.paths ?? [];
-      cgroupParents = init.cgroup?.parents ?? [];
-      if (record.hooks !== undefined) {
-        // a failing hook stops and destroys the container (below), its error naming the hook
-        const state = toContainerState(record, 'created');
-        await runHooks(record.hooks, 'createContainer', state, init.pid);
-      }
+      stopForTest('after-record-pid', env);
+      checkProgram(config, init.pid);
       if (options.pidFile !== undefined) writeFileAtomic(resolve(options.pidFile), String(init.pid), 0o644);
       ctx.logger.log('debug', `created ${id}: init ${init.pid}`);
       return { record, init };
     });
   } catch (err) {
     init?.kill(9);
-    if (cgroupPaths.length > 0) await removeCgroups(cgroupPaths, cgroupRootFromEnv(options.env ?? process.env) !== DEFAULT_CGROUP_ROOT, cgroupParents).catch(() => undefined);
+    await removeCreated(paths).catch((cleanup: unknown) => {
+      ctx.logger.log('warning', `create: cleanup: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`);
+    });
     removeContainerDir(paths);
     throw err;
   }

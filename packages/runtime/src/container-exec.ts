@@ -11,7 +11,7 @@
  *
  * Man pages: setns(2), pidfd_open(2), capabilities(7), seccomp(2), prctl(2) (PR_SET_NO_NEW_PRIVS), pty(7).
  */
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import type { ChildHandle, Step } from '@ct/syscalls';
@@ -28,6 +28,7 @@ import { raisableAmbient, rlimitsOf } from './config/to-container-spec.js';
 import { deriveStatus } from './container-status.js';
 import { sessionKeyringName } from './container-launch.js';
 import { ConfigError, RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';
+import { lookupInProcessRoot } from './program-lookup.js';
 import { containerPaths, readRecord, writeFileAtomic } from './state-store.js';
 
 /** Options of `exec` (runc's flags). */
@@ -192,43 +193,6 @@ async function detachFrom(child: ChildHandle, pid: number): Promise<void> {
   child.unref?.();
 }
 
-/**
- * Whether `program` is surely absent from the container: no entry at all (O_PATH|O_NOFOLLOW, so a final symlink
- * counts as present) in any PATH directory (PATH from the process's env), each path resolved inside the init's root
- * by fd (@ct/syscalls openInRoot: an absolute symlink in the image, /bin -> /usr/bin, stays in the container rather
- * than reaching the host's). Anything that cannot be looked at (permissions) counts as present: the check only
- * refuses what is certainly missing.
- */
-function programMissing(initPid: number, program: string, env: readonly string[], cwd: string): boolean {
-  let rootFd: number;
-  try {
-    rootFd = openSync(`/proc/${initPid}/root`, O_PATH | O_DIRECTORY);
-  } catch {
-    return false; // the init is gone: the exec fails on its own
-  }
-  const present = (path: string): boolean => {
-    try {
-      closeSync(syscalls.openInRoot(rootFd, path, O_PATH | O_NOFOLLOW));
-      return true;
-    } catch (err) {
-      return !(err instanceof syscalls.SyscallError) || (err.errno !== ENOENT && err.errno !== ENOTDIR);
-    }
-  };
-  try {
-    if (program.includes('/')) return !present(program.startsWith('/') ? program : join(cwd, program));
-    const path = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-    return !path.split(':').filter((d) => d.startsWith('/')).some((dir) => present(join(dir, program)));
-  } finally {
-    closeSync(rootFd);
-  }
-}
-
-const O_PATH = 0o10000000;
-const O_DIRECTORY = 0o200000;
-const O_NOFOLLOW = 0o400000;
-const ENOENT = 2;
-const ENOTDIR = 20;
-
 /** The detached exec's last pause, before execve. */
 const RELEASE_LABEL = 'release';
 
@@ -255,9 +219,8 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   // detached, ct does not wait for execve (below): a program that is surely missing is refused first, in runc's
   // words (podman turns them into its exit 127)
   const program = p.args[0] ?? '';
-  if (options.detach === true && programMissing(record.pid, program, p.env, p.cwd)) {
-    throw new RuntimeError('ESETUP', `exec failed: unable to start container process: exec: ${JSON.stringify(program)}: executable file not found in $PATH`);
-  }
+  const lookup = options.detach === true ? lookupInProcessRoot(record.pid, program, p.env, p.cwd) : undefined;
+  if (lookup?.found === false) throw new RuntimeError('ESETUP', `exec failed: unable to start container process: ${lookup.reason}`);
   const warn = (m: string): void => ctx.logger.log('debug', m);
   // a pause first, where the process is moved into the container's cgroups (as runc exec does)
   const cgroups = record.cgroupPaths ?? [];

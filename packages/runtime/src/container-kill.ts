@@ -1,6 +1,9 @@
 /**
- * `kill <id> [signal]` (default SIGTERM; names and numbers; `--all`: the init's pid namespace and its cgroup): only a created or running (or paused)
- * container can be signalled, anything else is "container not running" as engines expect.
+ * `kill <id> [signal]` (default SIGTERM; names and numbers; `--all`: the init's pid namespace and its cgroup): only a
+ * created or running (or paused) container can be signalled, anything else is "container not running" as engines
+ * expect; except with `--all`, where a stopped container is not an error (runc 1.2 ignores "not running" with
+ * --all, and containerd's shim sends `kill --all` after the init exited): whatever is left in its cgroup (processes
+ * exec'd into a shared pid namespace outlive the init) is still signalled.
  *
  * Man pages: kill(2), signal(7).
  */
@@ -27,14 +30,14 @@ export async function killContainer(ctx: RuntimeContext, id: string, signal = 'S
   await withLock(paths.lock, async () => {
     const record = readRecord(paths, id);
     const status = deriveStatus(record, paths);
-    if (status !== 'created' && status !== 'running' && status !== 'paused') {
-      throw new RuntimeError('ENOTRUNNING', 'container not running');
-    }
+    const live = status === 'created' || status === 'running' || status === 'paused';
+    if (!live && options.all !== true) throw new RuntimeError('ENOTRUNNING', 'container not running');
     const init = { pid: record.pid, startTime: record.initStartTime };
-    if (options.all === true) {
-      await signalAll(init, signo);
+    if (options.all !== true) await signalProcess(init, signo);
+    else {
+      // the init may exit meanwhile: with --all that is not an error either
+      if (live) await signalAll(init, signo).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
       signalCgroup(record, signo);
     }
-    else await signalProcess(init, signo);
   });
 }

@@ -14,7 +14,7 @@ import type { RuntimeContext } from './context.js';
 import { deriveStatus, isInitAlive } from './container-status.js';
 import { RuntimeError, systemError } from './errors.js';
 import { withLock } from './lock.js';
-import { toContainerState } from './container-state.js';
+import { hookState, runHooksFailing, runHooksWarning } from './hook-state.js';
 import { signalProcess } from './process-signal.js';
 import { containerPaths, readRecord } from './state-store.js';
 
@@ -61,15 +61,12 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     if (status === 'running') throw new RuntimeError('EBADSTATE', 'cannot start an already running container');
     if (status !== 'created') throw new RuntimeError('EBADSTATE', `cannot start a container in the ${status} state`);
     const hooks = record.hooks;
-    const { runHooks } = hooks === undefined ? { runHooks: undefined } : await import('./hooks.js');
-    if (runHooks !== undefined) {
-      try {
-        await runHooks(hooks, 'startContainer', toContainerState(record, 'created'), record.pid);
-      } catch (err) {
-        // the program must not run after a failed startContainer hook (runc fails start the same way)
-        await signalProcess({ pid: record.pid, startTime: record.initStartTime }, 9).catch(() => undefined);
-        throw err;
-      }
+    try {
+      await runHooksFailing(hooks, 'startContainer', hookState(record, 'startContainer', record.pid), record.pid);
+    } catch (err) {
+      // the program must not run after a failed startContainer hook (runc fails start the same way)
+      await signalProcess({ pid: record.pid, startTime: record.initStartTime }, 9).catch(() => undefined);
+      throw err;
     }
     let fd: number;
     try {
@@ -80,8 +77,7 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     rmSync(paths.execFifo, { force: true });
     await awaitHandshake(fd, () => isInitAlive(record));
     ctx.logger.log('debug', `started ${id}: init ${record.pid}`);
-    // a failing poststart hook is a warning (runtime-spec); the container keeps running
-    await runHooks?.(hooks, 'poststart', toContainerState(record, 'running'), record.pid)
-      .catch((err: unknown) => ctx.logger.log('warning', err instanceof Error ? err.message : String(err)));
+    // a failing poststart hook is a warning (runtime-spec): the container keeps running, the other hooks still run
+    await runHooksWarning(hooks, 'poststart', hookState(record, 'poststart', record.pid), record.pid, (m) => ctx.logger.log('warning', m));
   });
 }

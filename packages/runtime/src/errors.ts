@@ -92,6 +92,7 @@ export function errnoPhrase(code: string | undefined): string {
     case 'ENOTDIR': return 'not a directory';
     case 'ESRCH': return 'no such process';
     case 'EINVAL': return 'invalid argument';
+    case 'ELOOP': return 'too many levels of symbolic links';
     default: return code === undefined ? 'unknown error' : code.toLowerCase();
   }
 }

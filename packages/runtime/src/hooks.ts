@@ -5,11 +5,12 @@
  * Where each kind runs here:
  * - prestart, createRuntime: in ct's namespaces, by `create` while the init pauses before pivot_root (its
  *   namespaces exist: network hooks can use /proc/PID/ns/net; the state's status is `creating`);
- * - createContainer: in the container's namespaces (entered with setns, the path resolved inside as runc does),
- *   by `create` after the runtime hooks;
+ * - createContainer: in the container's namespaces (entered with setns), by `create` after the runtime hooks at
+ *   the same pause, so its path resolves in the mount namespace before pivot_root (the host's tree), as runc's;
  * - startContainer: in the container's namespaces, by `start` before the user program is released;
- * - poststart: in ct's namespaces, by `start` after the release (a failure is a warning);
- * - poststop: in ct's namespaces, by `delete` (a failure is a warning).
+ * - poststart: in ct's namespaces, by `start` after the release;
+ * - poststop: in ct's namespaces, by `delete`.
+ * The state each kind gets, and that poststart/poststop failures are warnings, are hook-state.ts'.
  * A failing create-time hook stops and destroys the container (the caller's job); the error names the hook.
  *
  * Man pages: setns(2), execve(2).
@@ -127,16 +128,17 @@ async function runContainerHook(kind: HookKind, index: number, hook: Hook, state
   }
 }
 
+/** Run hook `index` of `kind` with `state` (the state JSON text) on stdin; the container kinds in the namespaces of `pid`. */
+export async function runHook(kind: HookKind, index: number, hook: Hook, state: string, pid: number): Promise<void> {
+  if (kind === 'createContainer' || kind === 'startContainer') await runContainerHook(kind, index, hook, state, pid);
+  else await runHostHook(kind, index, hook, state);
+}
+
 /**
  * Run the hooks of `kind` in order with `state` (the state JSON) on stdin; the container kinds (createContainer,
  * startContainer) in the namespaces of `pid`. Stops at the first failure (a RuntimeError naming the hook).
  */
 export async function runHooks(hooks: Hooks | undefined, kind: HookKind, state: object, pid: number): Promise<void> {
-  const list = hooks?.[kind] ?? [];
   const json = JSON.stringify(state);
-  const inContainer = kind === 'createContainer' || kind === 'startContainer';
-  for (const [i, hook] of list.entries()) {
-    if (inContainer) await runContainerHook(kind, i, hook, json, pid);
-    else await runHostHook(kind, i, hook, json);
-  }
+  for (const [i, hook] of (hooks?.[kind] ?? []).entries()) await runHook(kind, i, hook, json, pid);
 }

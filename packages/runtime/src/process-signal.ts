@@ -81,6 +81,14 @@ export function containerPids(init: RecordedProcess, procRoot = '/proc'): number
   return pids;
 }
 
+/**
+ * Signal `proc` when it is still the process recorded (pid and start time, checked with its pidfd open, so a
+ * recycled pid is never hit); false when it is gone.
+ */
+export async function signalIfSame(proc: RecordedProcess, signal: number): Promise<boolean> {
+  return signalThroughPidfd(proc.pid, signal, () => isSameProcess(proc));
+}
+
 /** Signal every process of the container (the `--all` of `kill`); a process that vanished meanwhile is skipped. */
 export async function signalAll(init: RecordedProcess, signal: number): Promise<void> {
   const pids = containerPids(init);

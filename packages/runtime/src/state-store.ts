@@ -39,6 +39,11 @@ export interface ContainerRecord {
   readonly creator?: { readonly pid: number; readonly startTime: string };
   /** Whether the container was created rootless. */
   readonly rootless: boolean;
+  /**
+   * While creating: the cgroup directories the launch may make (cgroup-candidates.ts), written before it makes any,
+   * so a delete after a crashed create removes them (and kills what is in them) though `cgroupPaths` was never written.
+   */
+  readonly cgroupPlanned?: { readonly paths: readonly string[]; readonly parents: readonly string[] };
   /** The container's cgroup directories (one per v1 hierarchy, one for v2), when create made one. */
   readonly cgroupPaths?: readonly string[];
   /** The parents create made for a nested cgroupsPath (deepest first), removed by delete when empty. */

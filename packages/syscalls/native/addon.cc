@@ -6,6 +6,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ct::InitMeta(env, exports);
   ct::InitLocks(env, exports);
   ct::InitProcess(env, exports);
+  ct::InitSched(env, exports);
   ct::InitSocket(env, exports);
   ct::InitSpawn(env, exports);
   ct::InitPidfdWatch(env, exports);

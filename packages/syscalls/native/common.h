@@ -34,6 +34,7 @@ void InitFsAt(Napi::Env env, Napi::Object exports);
 void InitMeta(Napi::Env env, Napi::Object exports);
 void InitLocks(Napi::Env env, Napi::Object exports);
 void InitProcess(Napi::Env env, Napi::Object exports);
+void InitSched(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitPidfdWatch(Napi::Env env, Napi::Object exports);

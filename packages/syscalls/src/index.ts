@@ -10,6 +10,7 @@ export * from './statx.js';
 export * from './locks.js';
 export * from './mount.js';
 export * from './process.js';
+export * from './sched.js';
 export * from './socket.js';
 export * from './tty.js';
 export * from './bpf.js';

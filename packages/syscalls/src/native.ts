@@ -56,6 +56,10 @@ export interface NativeBinding {
   getegid(): number;
   /** True on the process's main thread (gettid() == getpid()). */
   isMainThread(): boolean;
+  // sched.cc
+  ioprioSet(which: number, who: number, ioprio: number): number;
+  /** `attr` is a struct sched_attr (its size in its first u32). */
+  schedSetattr(pid: number, attr: Buffer, flags: number): number;
   // socket.cc
   socketpair(type: number): [number, number] | number;
   unixConnect(path: CStr, type: number): number;

@@ -153,3 +153,68 @@ export class Runtime {
     if (this.asUser === undefined && existsSync(this.root)) rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/**
+ * ct and runc side by side on one bundle, as root or as ctci (`rootless`): the runtimes with their own state roots,
+ * the bundle, and the config edits the comparison suites make (runtime-lifecycle.test.ts).
+ */
+export class CompatPair {
+  /** runc first (the reference), then ct. */
+  readonly runtimes: readonly [Runtime, Runtime];
+  /** The test user when running rootless as root. */
+  readonly user: { uid: number; gid: number; runtimeDir: string } | undefined;
+  private readonly base: string;
+  private readonly ids: string[] = [];
+  /** The bundle directory (after `setup`). */
+  bundle = '';
+
+  /** @param rootless - the unprivileged form (as ctci when we are root) */
+  constructor(readonly rootless: boolean, readonly name: string) {
+    const asRoot = process.geteuid?.() === 0;
+    this.user = rootless && asRoot ? ciUser() : undefined;
+    this.base = rootless && asRoot ? `/tmp/ct-${name}` : join(tmpdir(), `ct-${name}`);
+    const stateBase = this.user !== undefined ? `${this.user.runtimeDir}/ct-test-${name}` : join(this.base, `state-${process.pid}`);
+    this.runtimes = [new Runtime('runc', `${stateBase}-runc`, this.user), new Runtime('ct', `${stateBase}-ct`, this.user)];
+  }
+
+  /** Make the bundle (busybox rootfs, owned by the test user when rootless). */
+  async setup(): Promise<void> {
+    this.bundle = await makeBundleDir(this.base, this.user);
+  }
+
+  /** Delete what the tests left and remove the bundle. */
+  cleanup(): void {
+    for (const rt of this.runtimes) rt.cleanup(this.ids);
+    removeBundle(this.bundle);
+  }
+
+  /** A container id for this test process (deleted by `cleanup` if a test leaves it). */
+  id(name: string): string {
+    const full = `${name}-${process.pid}`;
+    this.ids.push(full);
+    return full;
+  }
+
+  /** Write config.json: `runc spec` (--rootless when rootless), no terminal, `args`, then `edit`. */
+  configure(args: readonly string[], edit: (c: Record<string, unknown>) => void = () => undefined): void {
+    const file = join(this.bundle, 'config.json');
+    spawnSync('rm', ['-f', file]);
+    const r = this.runtimes[0].run(['spec', ...(this.rootless ? ['--rootless'] : []), '--bundle', this.bundle]);
+    if (r.status !== 0) throw new Error(`runc spec: ${r.stderr}`);
+    const spec = JSON.parse(spawnSync('cat', [file], { encoding: 'utf8' }).stdout) as Record<string, unknown>;
+    spawnSync('rm', ['-f', file]);
+    edit(spec);
+    writeConfig(this.bundle, args, spec);
+    if (this.user !== undefined) chownSync(file, this.user.uid, this.user.gid);
+  }
+
+  /** Run `fn` with runc, then with ct. */
+  both<T>(fn: (rt: Runtime) => T): [T, T] {
+    return [fn(this.runtimes[0]), fn(this.runtimes[1])];
+  }
+}
+
+/** The `msg` of a runtime's last log line on stderr (runc's logrus text format, which ct writes too). */
+export function lastMessage(r: Run): string {
+  return /msg="((?:[^"\\]|\\.)*)"/.exec(r.stderr.trim().split('\n').pop() ?? '')?.[1]?.replace(/\\"/g, '"') ?? r.stderr;
+}

@@ -1,7 +1,7 @@
 /**
  * config.json's confinement fields, typed for @ct/namespaces' ContainerSpec: process.capabilities (the five sets),
- * process.oomScoreAdj, linux.seccomp (the runtime-spec profile, values as bigint), linux.resources (memory, cpu,
- * pids; cpuset, blockIO, hugepageLimits and unified in config-resources-extra.ts; the others noted as not applied),
+ * process.oomScoreAdj, linux.seccomp (the runtime-spec profile, values as bigint), linux.resources (config-resources.ts;
+ * cpuset, blockIO, hugepageLimits and unified in config-resources-extra.ts),
  * linux.cgroupsPath, linux.sysctl, linux.personality, linux.timeOffsets, and the fields ct refuses naming them
  * (linux.mountLabel, linux.memoryPolicy, linux.intelRdt, a personality other than LINUX/LINUX32). Every problem is a
  * ConfigError naming the field.
@@ -9,13 +9,14 @@
  * Man pages: capabilities(7), seccomp(2), cgroups(7), sysctl(8), personality(2), time_namespaces(7).
  */
 import type {
-  CapabilityName, CapabilitySets, CgroupResources, NetworkResources, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompProfile,
+  CapabilityName, CapabilitySets, CgroupResources, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompProfile,
   TimeOffsets,
 } from '@ct/namespaces/engine';
 import { ConfigError } from '../errors.js';
-import {
-  MEMORY_TUNING_KEYS, readDeviceRules, readExtraResources, readMemoryTuning, readNetwork, type ExtraResources,
-} from './config-resources-extra.js';
+import { readExtraResources, type ExtraResources } from './config-resources-extra.js';
+import { readResources } from './config-resources.js';
+
+export { readResources } from './config-resources.js';
 import { asInteger, asObject, optArray, optObject, optString, optStrings, reqString, type JsonObject } from './json-fields.js';
 import { selinuxEnabled, type LsmProbe } from './config-process.js';
 
@@ -25,7 +26,7 @@ export interface ConfigConfinement {
   readonly capabilities: CapabilitySets | undefined;
   readonly oomScoreAdj: number | undefined;
   readonly seccomp: SeccompProfile | undefined;
-  /** Limits ct applies (memory, swap, cpu quota/period/shares, pids). */
+  /** Limits ct applies (memory and its tuning, cpu quota/period/shares, pids, network, device rules: config-resources.ts). */
   readonly resources: CgroupResources | undefined;
   /** The other limits ct applies as raw cgroup files (cpuset, blockIO, hugepageLimits, unified). */
   readonly resourcesExtra: ExtraResources | undefined;
@@ -102,54 +103,6 @@ function readSeccomp(l: JsonObject): SeccompProfile | undefined {
     ...(flags.length === 0 ? {} : { flags: flags as SeccompFlag[] }),
     syscalls,
   };
-}
-
-const optNetwork = (r: JsonObject): { network?: NetworkResources } => {
-  const network = readNetwork(r);
-  return network === undefined ? {} : { network };
-};
-
-/** linux.resources (`l` holds it under `resources`) → the limits ct applies; what it does not apply goes to `notes`. */
-export function readResources(l: JsonObject, notes: string[]): CgroupResources | undefined {
-  const r = optObject(l, 'resources', 'linux');
-  // the device rules always: runc's defaults alone when the config has none (config-resources-extra.ts)
-  const devices = readDeviceRules(l);
-  if (r === undefined) return { devices };
-  const path = 'linux.resources';
-  const out: { -readonly [K in keyof CgroupResources]: CgroupResources[K] } = { devices, ...optNetwork(r) };
-  const mem = optObject(r, 'memory', path);
-  if (mem !== undefined) {
-    // -1 means unlimited: leave the limit unset
-    const bytes = (key: string): bigint | undefined => {
-      const v = mem[key];
-      if (v === undefined || v === null) return undefined;
-      const n = asInteger(v, `${path}.memory.${key}`, -1n, u64);
-      return n < 0n ? undefined : n;
-    };
-    const limit = bytes('limit');
-    const swap = bytes('swap');
-    if (limit !== undefined) out.memory = limit;
-    if (swap !== undefined) out.memorySwap = swap;
-    Object.assign(out, readMemoryTuning(mem));
-    for (const k of Object.keys(mem)) if (!['limit', 'swap', ...MEMORY_TUNING_KEYS].includes(k)) notes.push(`${path}.memory.${k}: not applied`);
-  }
-  const cpu = optObject(r, 'cpu', path);
-  if (cpu !== undefined) {
-    const quota = cpu['quota'] === undefined ? undefined : asInteger(cpu['quota'], `${path}.cpu.quota`, -1n, u64);
-    const period = cpu['period'] === undefined ? undefined : asInteger(cpu['period'], `${path}.cpu.period`, 0n, u64);
-    if (quota !== undefined && quota > 0n) out.cpu = { quota: Number(quota), period: Number(period ?? 100_000n) };
-    if (cpu['shares'] !== undefined) out.cpuShares = Number(asInteger(cpu['shares'], `${path}.cpu.shares`, 0n, 262_144n));
-    for (const k of Object.keys(cpu)) if (!['quota', 'period', 'shares', 'cpus', 'mems'].includes(k)) notes.push(`${path}.cpu.${k}: not applied`);
-  }
-  const pids = optObject(r, 'pids', path);
-  if (pids !== undefined && pids['limit'] !== undefined) {
-    const n = asInteger(pids['limit'], `${path}.pids.limit`, -1n, u64);
-    if (n > 0n) out.pids = Number(n);
-  }
-  for (const k of Object.keys(r)) {
-    if (!['memory', 'cpu', 'pids', 'devices', 'network', 'blockIO', 'hugepageLimits', 'unified'].includes(k)) notes.push(`${path}.${k}: not applied`);
-  }
-  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 /** sysctl keys that belong to a namespace (runc's validator: ipc, uts, net), and the namespace each needs. */

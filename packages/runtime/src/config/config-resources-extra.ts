@@ -1,9 +1,6 @@
 /**
- * linux.resources beyond the memory limits, cpu bandwidth and pids that config-confinement.ts reads. Into
- * @ct/namespaces' CgroupResources: the device rules (with runc's default rules after them), network (net_cls
- * classID, net_prio priorities) and the memory tuning fields (reservation, swappiness, disableOOMKiller, kernel,
- * kernelTCP, useHierarchy, checkBeforeUpdate), read as runc's specconv reads them. As raw interface-file writes for the
- * container's cgroup, v1 or v2, the fields CgroupResources has no field for: cpuset (cpu.cpus, cpu.mems), blockIO
+ * linux.resources beyond what config-resources.ts reads into @ct/namespaces' CgroupResources. As raw interface-file
+ * writes for the container's cgroup, v1 or v2, the fields CgroupResources has no field for: cpuset (cpu.cpus, cpu.mems), blockIO
  * (weight, weightDevice, the four throttle lists), hugepageLimits and unified, named as runc names them (v1 blkio.* /
  * hugetlb.<size>.limit_in_bytes; v2 io.max, io.bfq.weight or io.weight, hugetlb.<size>.max; `unified` keys are v2
  * file names and are refused on v1).
@@ -11,89 +8,10 @@
  * Man pages: cgroups(7); the kernel's cgroup-v1 blkio-controller.rst, cpusets.rst, hugetlb.rst, devices.rst,
  * net_cls.rst, net_prio.rst, memory.rst, cgroup-v2.rst.
  */
-import { withDefaultDeviceRules, type CgroupResources, type DeviceRule, type NetworkResources } from '@ct/namespaces/engine';
 import { ConfigError } from '../errors.js';
-import { asInteger, asObject, optArray, optBool, optObject, optString, type JsonObject } from './json-fields.js';
+import { asInteger, asObject, optArray, optObject, optString, type JsonObject } from './json-fields.js';
 
 const u64 = 0xffff_ffff_ffff_ffffn;
-const i64 = 0x7fff_ffff_ffff_ffffn;
-const u32 = 0xffff_ffffn;
-
-/**
- * linux.resources.devices (`l` is linux) as ordered rules, runc's specconv: a missing or empty type is `a`, a missing
- * major or minor any (-1), an empty access refused; then runc's default rules, those whose node linux.devices also
- * makes left out. Without linux.resources the container still gets the defaults alone: no other device.
- */
-export function readDeviceRules(l: JsonObject): DeviceRule[] {
-  const r = optObject(l, 'resources', 'linux');
-  const rules = (r === undefined ? [] : optArray(r, 'devices', 'linux.resources')).map((v, i): DeviceRule => {
-    const at = `linux.resources.devices[${i}]`;
-    const d = asObject(v, at);
-    const type = optString(d, 'type', at) ?? '';
-    if (!['', 'a', 'b', 'c'].includes(type)) throw new ConfigError(`${at}.type`, `invalid cgroup device type ${JSON.stringify(type)} (a, b or c)`);
-    const num = (key: string): number | undefined => (d[key] === undefined || d[key] === null ? undefined : Number(asInteger(d[key], `${at}.${key}`, -1n, u32)));
-    const access = optString(d, 'access', at) ?? '';
-    if (access === '') throw new ConfigError(`${at}.access`, 'cannot be empty');
-    if (!/^[rwm]+$/.test(access)) throw new ConfigError(`${at}.access`, `${JSON.stringify(access)} is not a combination of r, w and m`);
-    const major = num('major');
-    const minor = num('minor');
-    return {
-      allow: optBool(d, 'allow', at) ?? false, type: type === '' ? 'a' : type as DeviceRule['type'], access,
-      ...(major === undefined ? {} : { major }), ...(minor === undefined ? {} : { minor }),
-    };
-  });
-  const nodes = optArray(l, 'devices', 'linux').flatMap((v) => {
-    const path = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject)['path'] : undefined;
-    return typeof path === 'string' ? [path] : [];
-  });
-  return withDefaultDeviceRules(rules, nodes);
-}
-
-/** linux.resources.network (`r` is linux.resources): classID and priorities; undefined when absent or empty. */
-export function readNetwork(r: JsonObject): NetworkResources | undefined {
-  const n = optObject(r, 'network', 'linux.resources');
-  if (n === undefined) return undefined;
-  const at = 'linux.resources.network';
-  const classID = n['classID'] === undefined || n['classID'] === null ? undefined : Number(asInteger(n['classID'], `${at}.classID`, 0n, u32));
-  const priorities = optArray(n, 'priorities', at).map((v, i) => {
-    const p = asObject(v, `${at}.priorities[${i}]`);
-    const name = optString(p, 'name', `${at}.priorities[${i}]`) ?? '';
-    if (!/^[^\s/]{1,15}$/.test(name)) throw new ConfigError(`${at}.priorities[${i}].name`, `${JSON.stringify(name)} is not an interface name`);
-    return { name, priority: Number(asInteger(p['priority'], `${at}.priorities[${i}].priority`, 0n, u32)) };
-  });
-  const out = { ...(classID === undefined ? {} : { classID }), ...(priorities.length === 0 ? {} : { priorities }) };
-  return Object.keys(out).length === 0 ? undefined : out;
-}
-
-/** The memory fields readMemoryTuning reads. */
-export const MEMORY_TUNING_KEYS: readonly string[] = ['reservation', 'swappiness', 'disableOOMKiller', 'kernel', 'kernelTCP', 'useHierarchy', 'checkBeforeUpdate'];
-
-type MemoryTuning = Pick<CgroupResources, 'memoryReservation' | 'memorySwappiness' | 'disableOOMKiller' | 'kernelMemory' | 'kernelTCPMemory'
-  | 'memoryUseHierarchy' | 'memoryCheckBeforeUpdate'>;
-
-/**
- * linux.resources.memory's tuning fields (`mem` is linux.resources.memory), as runc reads them: a reservation of 0 is
- * none (-1: unlimited), swappiness 0-100 (runc refuses more at create), kernel and kernelTCP bytes or -1.
- */
-export function readMemoryTuning(mem: JsonObject): MemoryTuning {
-  const at = 'linux.resources.memory';
-  const bytes = (key: string): bigint | undefined => (mem[key] === undefined || mem[key] === null ? undefined : asInteger(mem[key], `${at}.${key}`, -1n, i64));
-  const reservation = bytes('reservation');
-  const kernel = bytes('kernel');
-  const kernelTCP = bytes('kernelTCP');
-  const swappiness = mem['swappiness'] === undefined || mem['swappiness'] === null ? undefined : Number(asInteger(mem['swappiness'], `${at}.swappiness`, 0n, 100n));
-  const flag = (key: string): boolean | undefined => optBool(mem, key, at);
-  const [oom, hierarchy, check] = [flag('disableOOMKiller'), flag('useHierarchy'), flag('checkBeforeUpdate')];
-  return {
-    ...(reservation === undefined || reservation === 0n ? {} : { memoryReservation: reservation }),
-    ...(swappiness === undefined ? {} : { memorySwappiness: swappiness }),
-    ...(oom === undefined ? {} : { disableOOMKiller: oom }),
-    ...(kernel === undefined ? {} : { kernelMemory: kernel }),
-    ...(kernelTCP === undefined ? {} : { kernelTCPMemory: kernelTCP }),
-    ...(hierarchy === undefined ? {} : { memoryUseHierarchy: hierarchy }),
-    ...(check === undefined ? {} : { memoryCheckBeforeUpdate: check }),
-  };
-}
 
 /** One per-device entry of blockIO (major:minor and its value). */
 export interface DeviceValue {

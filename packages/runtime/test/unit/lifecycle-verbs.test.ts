@@ -60,6 +60,21 @@ describe('lifecycle verbs on a recorded process', () => {
   it('killContainer, a stopped container is ENOTRUNNING ("container not running")', async () => {
     await assert.rejects(killContainer(ctx, 'kill1', '9'), (e: unknown) => code('ENOTRUNNING')(e) && /container not running/.test((e as Error).message));
   });
+  it('killContainer --all, a stopped container is accepted (runc 1.2) and what is left in its cgroup is signalled', async () => {
+    await killContainer(ctx, 'kill1', '9', { all: true });
+    // an exec'd process that outlived the init (shared pid namespace) in the container's (here: a fake) cgroup
+    const left = spawn('sleep', ['100'], { stdio: 'ignore' });
+    children.push(left);
+    const gone = exited(left);
+    const cgroup = mkdtempSync(join(tmpdir(), 'ct-fake-cgroup-'));
+    writeFileSync(join(cgroup, 'cgroup.procs'), `${left.pid}\n`);
+    const paths = containerPaths(root, 'kill1');
+    writeRecord(paths, { ...JSON.parse(readFileSync(paths.state, 'utf8')) as ContainerRecord, cgroupPaths: [cgroup], cgroupRoot: tmpdir() });
+    assert.equal(containerState(ctx, 'kill1').status, 'stopped');
+    await killContainer(ctx, 'kill1', 'KILL', { all: true });
+    assert.equal(await gone, null);
+    assert.equal(left.signalCode, 'SIGKILL');
+  });
   it('killContainer, a recycled pid (start time changed) is never signalled', async () => {
     const { rec, child } = record('recycled', { fifo: false });
     writeRecord(containerPaths(root, 'recycled'), { ...rec, initStartTime: '1' });

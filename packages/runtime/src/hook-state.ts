@@ -1,0 +1,72 @@
+/**
+ * What each OCI hook receives and what its failure means (the running is hooks.ts'). The state on a hook's stdin is
+ * the runtime-spec's State (ociVersion, id, status, pid, bundle, annotations; runc's own extra fields are not part
+ * of it), with the status at that point of the lifecycle:
+ * - prestart, createRuntime, createContainer: `creating` (during create, before pivot_root; runc gives the same;
+ *   crun and runtime-tools' hooks_stdin test say `created` for prestart);
+ * - startContainer: `created` (the user program has not run yet);
+ * - poststart: `running` (after the user program started: the spec's step 9; runc runs poststart already in create
+ *   and gives `created`, a divergence ct does not copy);
+ * - poststop: `stopped`, without a pid (runc's omitempty).
+ * The pid is the init's as the host sees it (runc gives the container's own view, 1, to the container kinds).
+ * A failing prestart, createRuntime, createContainer or startContainer hook fails the operation (the caller
+ * destroys the container); a failing poststart or poststop hook is a warning and the rest of its kind still run.
+ */
+import type { HookKind, Hooks } from './hooks.js';
+import type { ContainerRecord } from './state-store.js';
+
+/** The runtime-spec's State as a hook reads it. */
+export interface HookState {
+  readonly ociVersion: string;
+  readonly id: string;
+  readonly status: 'creating' | 'created' | 'running' | 'stopped';
+  /** Absent once stopped. */
+  readonly pid?: number;
+  readonly bundle: string;
+  /** Absent when config.json has none. */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** The status each hook kind is given. */
+export const HOOK_STATUS: Readonly<Record<HookKind, HookState['status']>> = {
+  prestart: 'creating', createRuntime: 'creating', createContainer: 'creating',
+  startContainer: 'created', poststart: 'running', poststop: 'stopped',
+};
+
+/** The state for the hooks of `kind` of the container `record` describes, its init being `pid`. */
+export function hookState(record: Pick<ContainerRecord, 'ociVersion' | 'id' | 'bundle' | 'annotations'>, kind: HookKind, pid: number): HookState {
+  const status = HOOK_STATUS[kind];
+  return {
+    ociVersion: record.ociVersion,
+    id: record.id,
+    status,
+    ...(status === 'stopped' || pid <= 0 ? {} : { pid }),
+    bundle: record.bundle,
+    ...(Object.keys(record.annotations).length > 0 ? { annotations: record.annotations } : {}),
+  };
+}
+
+/**
+ * Run the hooks of `kind` (hooks.ts loaded only when there are some): each one even when an earlier one failed,
+ * every failure passed to `warn` (poststart, poststop: a warning, as the runtime-spec says).
+ */
+export async function runHooksWarning(hooks: Hooks | undefined, kind: HookKind, state: HookState, pid: number, warn: (message: string) => void): Promise<void> {
+  const list = hooks?.[kind] ?? [];
+  if (list.length === 0) return;
+  const { runHook } = await import('./hooks.js');
+  const json = JSON.stringify(state);
+  for (const [i, hook] of list.entries()) {
+    try {
+      await runHook(kind, i, hook, json, pid);
+    } catch (err) {
+      warn(err instanceof Error ? err.message : String(err));
+    }
+  }
+}
+
+/** Run the hooks of `kind` in order, stopping at the first failure (rejects with the RuntimeError naming the hook). */
+export async function runHooksFailing(hooks: Hooks | undefined, kind: HookKind, state: HookState, pid: number): Promise<void> {
+  if ((hooks?.[kind] ?? []).length === 0) return;
+  const { runHooks } = await import('./hooks.js');
+  await runHooks(hooks, kind, state, pid);
+}
