@@ -9,3 +9,6 @@ export { listImages, inspectImage, matchImage, type ImageDetails } from './store
 export { removeImage, pruneStore, type RemoveImageOptions, type RemovedItems } from './store-remove.js';
 export { createContainerRoot, removeContainerRoot, containerDir, type ContainerRoot } from './store-container.js';
 export { parseImageRef, type ImageRef } from '../reference.js';
+export { resolveImageUser, resolveUserInRoot } from './image-user.js';
+export { chownVolume, type ChownVolumeOptions } from './volume-chown.js';
+export type { ExecUser } from '../passwd.js';
