@@ -4,11 +4,11 @@
  * every capability in this process's bounding set; `--cap-drop` then `--cap-add` (names with or without `CAP_`,
  * any case, `ALL`). Root gets the result in bounding, effective and permitted; another user gets it in bounding only,
  * with just the explicitly added capabilities in effective, permitted, inheritable and ambient.
- * Man pages: capabilities(7), proc(5) (/proc/PID/status CapBnd).
+ * Man pages: capabilities(7), user_namespaces(7), proc(5) (/proc/PID/status CapBnd, /proc/sys/kernel/cap_last_cap).
  */
 import { readFileSync } from 'node:fs';
 import { CtError } from '../internal/ct-error.js';
-import { capabilityNamesOf, isCapabilityName, type CapabilityName } from '../spec/capability-names.js';
+import { CAPABILITY_NAMES, capabilityNamesOf, isCapabilityName, type CapabilityName } from '../spec/capability-names.js';
 import type { RuntimeCapabilities } from '../spec/runtime-spec.js';
 
 /** containers.conf's `default_capabilities` of podman 4.3 (containers/common 0.50, pkg/config/default.go). */
@@ -31,10 +31,19 @@ export interface CapabilityRequest {
   readonly hostBounding?: readonly string[] | undefined;
 }
 
-/** This process's bounding set (the capabilities podman's `--privileged` and `--cap-add ALL` give). */
-export function processBoundingSet(statusFile = '/proc/self/status'): CapabilityName[] {
-  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync(statusFile, 'utf8'));
-  if (m === null) throw new CtError('OCI_OPTION_INVALID', `read bounding set: ${statusFile}: no CapBnd line`);
+/**
+ * The capabilities `--privileged` and `--cap-add ALL` stand for, as podman computes them (its own bounding set):
+ * as root, this process's bounding set (/proc/self/status CapBnd: root here lacks CAP_SYS_RESOURCE, and so do its
+ * containers); unprivileged, every capability up to /proc/sys/kernel/cap_last_cap, since a new user namespace
+ * starts with a full bounding set (the kernel's set_cred_user_ns) and rootless podman computes it inside one.
+ */
+export function processBoundingSet(proc = '/proc'): CapabilityName[] {
+  if (process.geteuid?.() !== 0) {
+    const last = Number(readFileSync(`${proc}/sys/kernel/cap_last_cap`, 'utf8').trim());
+    return CAPABILITY_NAMES.filter((_, bit) => bit <= last);
+  }
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync(`${proc}/self/status`, 'utf8'));
+  if (m === null) throw new CtError('OCI_OPTION_INVALID', `read bounding set: ${proc}/self/status: no CapBnd line`);
   return capabilityNamesOf(BigInt(`0x${m[1]}`));
 }
 
