@@ -5,5 +5,6 @@ export {
   type StoreOptions, type StorePaths, type ImageRecord, type LayerRecord, type ContainerRecord, type ImageDetails,
   type RemoveImageOptions, type RemovedItems, type ContainerRoot,
   resolveImageUser, resolveUserInRoot, chownVolume, type ChownVolumeOptions,
+  storeLeftovers, normalizeImageName, type StoreLeftovers, type Leftover,
 } from './light.js';
 export { importImage, chainIds, defaultImageName, type ImportOptions, type ImportResult } from './store-import.js';
