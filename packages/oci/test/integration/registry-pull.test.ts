@@ -317,6 +317,23 @@ describe('registry pull, misbehaving servers on loopback', () => {
     }
   });
 
+  it('pullToLayout, a corrupt partial blob costs no failed pull: the resumed blob fails to verify and is fetched again from byte 0', async () => {
+    const layer = busyboxManifest().layers[0]!;
+    const reg = await startFakeRegistry(BUSYBOX);
+    const layout = join(tmp.dir, 'out-corrupt-partial');
+    mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
+    writeFileSync(`${blobFile(layout, layer.digest)}.partial`, Buffer.alloc(100_000, 0xaa));
+    try {
+      await pullToLayout(`${reg.host}/busybox`, layout, { retries: 0 });
+      const gets = reg.requests.filter((r) => r.url.endsWith(layer.digest));
+      assert.deepEqual(gets.map((r) => r.headers.range ?? 'whole'), ['bytes=100000-', 'whole']);
+      assert.deepEqual(readFileSync(blobFile(layout, layer.digest)), readFileSync(blobFile(BUSYBOX, layer.digest)));
+      assert.equal(existsSync(`${blobFile(layout, layer.digest)}.partial`), false);
+    } finally {
+      await reg.close();
+    }
+  });
+
   it('pullToLayout, plain http to a non-loopback host only with --insecure-http', async function () {
     const address = Object.values(networkInterfaces()).flat().find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
     requireFeature(this, address !== undefined, 'a non-loopback IPv4 address on this machine');
