@@ -6,7 +6,7 @@
  */
 import { OciLayoutError } from './errors.js';
 import type { ImageSource } from './image-source.js';
-import { formatPlatform, hostPlatform, selectPlatform } from './platform.js';
+import { checkImagePlatform, formatPlatform, hostPlatform, selectPlatform } from './platform.js';
 import type { ImageRef } from './reference.js';
 import {
   validateImageConfig, validateImageIndex, validateImageManifest,
@@ -102,11 +102,14 @@ function chooseTop(source: ImageSource, ref: ImageRef, platform: Platform): Desc
 }
 
 /**
- * Resolve `ref` in `source` for `platform` (default: the host's).
+ * Resolve `ref` in `source` for `wanted` (default: the host's, and then an image of one other platform is taken
+ * as it is, as podman runs it). A platform asked for explicitly must be the image's: a single-platform image of
+ * another one is refused, naming both.
  * @throws OciLayoutError (OCI_REF_NOT_FOUND, OCI_REF_AMBIGUOUS, OCI_NO_MATCHING_PLATFORM, OCI_MEDIA_TYPE_*,
  *   OCI_BLOB_MISSING, OCI_DIGEST_MISMATCH, OCI_SIZE_MISMATCH, OCI_DIFF_IDS_COUNT) or SpecValidationError.
  */
-export function resolveImage(source: ImageSource, ref: ImageRef, platform: Platform = hostPlatform()): ResolvedImage {
+export function resolveImage(source: ImageSource, ref: ImageRef, wanted?: Platform): ResolvedImage {
+  const platform = wanted ?? hostPlatform();
   let desc = chooseTop(source, ref, platform);
   for (let depth = 0; mediaKind(desc.mediaType) === 'index'; depth++) {
     if (depth >= MAX_INDEX_DEPTH) throw new OciLayoutError('OCI_LAYOUT_INVALID', `resolve image: ${desc.digest}: indexes nested deeper than ${MAX_INDEX_DEPTH}`, { digest: desc.digest });
@@ -120,6 +123,7 @@ export function resolveImage(source: ImageSource, ref: ImageRef, platform: Platf
   }
   const manifest = validateImageManifest(readDocument(source, desc, ['manifest']), desc.digest);
   const config = validateImageConfig(readDocument(source, manifest.config, ['config']), manifest.config.digest);
+  if (wanted !== undefined) checkImagePlatform(config, wanted, `resolve image: ${desc.digest}`, desc.digest);
   if (config.rootfs.diff_ids.length !== manifest.layers.length) {
     throw new OciLayoutError('OCI_DIFF_IDS_COUNT', `resolve image: ${desc.digest}: ${manifest.layers.length} layers but ${config.rootfs.diff_ids.length} diff_ids in config ${manifest.config.digest}`, { digest: desc.digest });
   }

@@ -105,3 +105,16 @@ export function resolveExecUser(spec: string, passwdText: string, groupText: str
   }
   return { uid, gid, additionalGids, home: entry?.home || '/' };
 }
+
+/**
+ * Resolve `spec` as podman does for `run -u` / `exec -u` and an image's User (libpod's generateSpec): as
+ * {@link resolveExecUser} (a name must exist; a number need not: its group is then 0 and its home `/`), but a given
+ * user also gets its primary group among the additional ones, followed, when no group was named, by the groups
+ * that list it as a member.
+ * @throws CtError code OCI_USER_INVALID.
+ */
+export function resolveContainerUser(spec: string, passwdText: string, groupText: string): ExecUser {
+  const u = resolveExecUser(spec, passwdText, groupText);
+  if (spec === '') return u;
+  return { ...u, additionalGids: [...new Set([u.gid, ...u.additionalGids])] };
+}

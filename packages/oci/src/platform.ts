@@ -3,7 +3,8 @@
  * index for a wanted platform (image-spec image-index.md "platform"; containerd's platforms matcher: an exact
  * variant match wins, an arm64 manifest without a variant counts as v8).
  */
-import type { Descriptor, Platform } from './spec/image-spec.js';
+import { OciLayoutError } from './errors.js';
+import type { Descriptor, ImageConfig, Platform } from './spec/image-spec.js';
 
 const ARCH: Readonly<Record<string, string>> = {
   x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64',
@@ -64,4 +65,16 @@ export function selectPlatform(manifests: readonly Descriptor[], wanted: Platfor
     if (r !== undefined && r < bestRank) { best = d; bestRank = r; }
   }
   return best;
+}
+
+/**
+ * Refuse an image whose config is for another platform than `wanted` (a single-platform image asked for with
+ * another `--platform`): the message names both. `what` is the step and object ("resolve image: sha256:...").
+ * @throws OciLayoutError OCI_NO_MATCHING_PLATFORM.
+ */
+export function checkImagePlatform(config: Pick<ImageConfig, 'os' | 'architecture' | 'variant'>, wanted: Platform, what: string, digest: string): void {
+  const has: Platform = { os: config.os, architecture: config.architecture, ...(config.variant !== undefined ? { variant: config.variant } : {}) };
+  if (platformRank(has, wanted) === undefined) {
+    throw new OciLayoutError('OCI_NO_MATCHING_PLATFORM', `${what}: the image is for ${formatPlatform(has)}, not ${formatPlatform(wanted)}`, { digest });
+  }
 }

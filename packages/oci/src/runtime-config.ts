@@ -2,9 +2,12 @@
  * The runtime config.json of a bundle from an image config, as umoci's unpack makes it (oci/config/convert and
  * runtime-tools' default spec): Entrypoint + Cmd as args, the image Env merged over the defaults (replacing in
  * place), HOME from the user's passwd entry when unset, WorkingDir as cwd, User resolved in the rootfs, Labels as
- * annotations plus the org.opencontainers.image.* ones, StopSignal as the stopSignal annotation.
+ * annotations plus the org.opencontainers.image.* ones, StopSignal as the stopSignal annotation. The confinement is
+ * podman's (container/container-options.ts: its 11 capabilities, its seccomp profile, masked and read-only paths,
+ * no_new_privs off) and its mount options for /proc and /dev; the options add what `podman run` flags do.
  * See image-spec conversion.md and runtime-spec config.md.
  */
+import { applyContainerOptions, type ContainerOptions } from './container/container-options.js';
 import type { ImageConfig } from './spec/image-spec.js';
 import type { RuntimeMount, RuntimeSpec } from './spec/runtime-spec.js';
 import type { ExecUser } from './passwd.js';
@@ -17,11 +20,11 @@ export interface IdMapping {
 }
 
 const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'];
-const CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
+// podman's options for /proc and /dev (noexec on both)
 const MOUNTS: readonly RuntimeMount[] = [
-  { destination: '/proc', type: 'proc', source: 'proc' },
-  { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+  { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+  { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'strictatime', 'mode=755', 'size=65536k'] },
   { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
   { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
   { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
@@ -29,8 +32,11 @@ const MOUNTS: readonly RuntimeMount[] = [
   { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
 ];
 
-/** Options of {@link buildRuntimeConfig}. */
-export interface RuntimeConfigOptions {
+/**
+ * Options of {@link buildRuntimeConfig}: the container's (see {@link ContainerOptions}: capabilities, seccomp,
+ * privileged, no-new-privileges, read-only root, tmpfs and bind mounts, user) and the bundle's own.
+ */
+export interface RuntimeConfigOptions extends Omit<ContainerOptions, 'rootlessDevices'> {
   /**
    * For an unprivileged caller: a user namespace mapping root to the caller (or the given maps, e.g. the caller
    * plus its subuid range the rootfs was unpacked with), no cgroup mount, no gid=5 on devpts.
@@ -57,7 +63,11 @@ export function mergeEnv(base: readonly string[], extra: readonly string[]): str
   return out;
 }
 
-/** Build the runtime spec for `image` with the resolved `user`. */
+/**
+ * Build the runtime spec for `image` with the resolved `user` (umoci's resolution for an unpacked bundle;
+ * `options.user` overrides it with podman's, see resolveImageUser).
+ * @throws CtError OCI_OPTION_INVALID, SpecValidationError: see applyContainerOptions.
+ */
 export function buildRuntimeConfig(image: ImageConfig, user: ExecUser, options: RuntimeConfigOptions = {}): RuntimeSpec {
   const c = image.config ?? {};
   let env = mergeEnv(DEFAULT_ENV, c.Env ?? []);
@@ -75,7 +85,8 @@ export function buildRuntimeConfig(image: ImageConfig, user: ExecUser, options: 
     .filter((m) => rootless === undefined || m.type !== 'cgroup')
     .map((m) => (rootless !== undefined && m.type === 'devpts' ? { ...m, options: m.options!.filter((o) => o !== 'gid=5') } : m));
   const namespaces = ['pid', 'network', 'ipc', 'uts', 'mount', ...(rootless !== undefined ? ['user'] : [])].map((type) => ({ type }));
-  return {
+  const { rootless: _r, hostname: _h, ...container } = options;
+  return applyContainerOptions({
     ociVersion: '1.0.2',
     process: {
       terminal: true,
@@ -83,9 +94,7 @@ export function buildRuntimeConfig(image: ImageConfig, user: ExecUser, options: 
       args: args.length > 0 ? args : ['sh'],
       env,
       cwd: c.WorkingDir !== undefined && c.WorkingDir !== '' ? (c.WorkingDir.startsWith('/') ? c.WorkingDir : `/${c.WorkingDir}`) : '/',
-      capabilities: { bounding: CAPS, effective: CAPS, inheritable: CAPS, permitted: CAPS, ambient: CAPS },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024n, soft: 1024n }],
-      noNewPrivileges: true,
     },
     root: { path: 'rootfs' },
     hostname: options.hostname ?? 'ct',
@@ -97,8 +106,6 @@ export function buildRuntimeConfig(image: ImageConfig, user: ExecUser, options: 
         uidMappings: [...(rootless.uidMappings ?? [{ containerID: 0, hostID: rootless.uid, size: 1 }])],
         gidMappings: [...(rootless.gidMappings ?? [{ containerID: 0, hostID: rootless.gid, size: 1 }])],
       } : {}),
-      maskedPaths: ['/proc/kcore', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'],
-      readonlyPaths: ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
-  };
+  }, { ...container, imageEnv: c.Env ?? [], ...(rootless !== undefined ? { rootlessDevices: true } : {}) });
 }

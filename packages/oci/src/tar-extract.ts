@@ -12,6 +12,7 @@
  */
 import { closeSync } from 'node:fs';
 import { O, S, SyscallError, readlinkat } from '@ct/syscalls';
+import { entryProblem, TAR_TYPE } from './entry-checks.js';
 import { LayerUnpackError } from './errors.js';
 import { writeAll } from './internal/fd-write.js';
 import { cleanEntryPath, joinComponents, pathKey } from './entry-path.js';
@@ -39,7 +40,7 @@ interface DirFixup {
   readonly mtimeNs: bigint;
 }
 
-const T = { FILE: 0x30, NUL: 0, LINK: 0x31, SYMLINK: 0x32, CHAR: 0x33, BLOCK: 0x34, DIR: 0x35, FIFO: 0x36, CONTIG: 0x37 } as const;
+const T = TAR_TYPE;
 const XATTR_PREFIX = 'SCHILY.xattr.';
 
 
@@ -148,6 +149,8 @@ export class LayerApplier {
   async apply(raw: RawEntry, data: AsyncIterable<Buffer> & { resume(): unknown }): Promise<void> {
     const comps = cleanEntryPath(raw.name);
     if (comps === 'climbs') throw this.fail('OCI_ENTRY_UNSAFE', raw.name, 'name climbs out of the root');
+    const problem = entryProblem(raw);
+    if (problem !== undefined) throw this.fail('OCI_ENTRY_INVALID', raw.name, problem);
     this.entries++;
     try {
       if (comps.length === 0) {

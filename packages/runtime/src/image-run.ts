@@ -121,7 +121,9 @@ async function obtainImage(image: string, storageRoot: string, options: ImageRun
     return await pullStoreImage(image, storageRoot, options.showPullProgress === true);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new RuntimeError('ESETUP', `container run: pull ${image}: not in the store, and the pull failed: ${why}`, { cause: err });
+    // --pull always fails on the registry's error even when the store has the image, as podman does
+    const what = options.pull === 'always' ? '--pull always: the pull failed' : 'not in the store, and the pull failed';
+    throw new RuntimeError('ESETUP', `container run: pull ${image}: ${what}: ${why}`, { cause: err });
   }
 }
 

@@ -48,7 +48,8 @@ export function reportError(err: unknown, json: boolean): void {
   process.exitCode = 1;
 }
 
-function humanSize(bytes: number): string {
+/** `bytes` in kB, MB, GB (powers of 1000, as podman). */
+export function humanSize(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB'];
   let n = bytes;
   let u = 0;

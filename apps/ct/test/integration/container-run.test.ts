@@ -218,7 +218,7 @@ function defineSuite(title: string, rootless: boolean): void {
     });
     it('image inspect, ls, rm --json; rm refused while a container uses the image', () => {
       const inspect = JSON.parse(image(['inspect', 'busybox']).stdout) as { names: string[]; layerDirs: string[] };
-      assert.deepEqual(inspect.names, ['busybox:latest']);
+      assert.deepEqual(inspect.names, ['docker.io/library/busybox:latest']);
       assert.ok(inspect.layerDirs.every((d) => existsSync(d)));
       const id = `imguse-${process.pid}`;
       assert.equal(run(['--keep', '--name', id, 'busybox', 'true']).status, 0);
@@ -227,7 +227,7 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal((JSON.parse(rm.stdout) as { error: { code: string } }).error.code, 'STORE_IMAGE_IN_USE');
       assert.equal(ct.run(['delete', id]).status, 0);
       const ls = JSON.parse(image(['ls', '--json']).stdout) as { names: string[] }[];
-      assert.deepEqual(ls.map((i) => i.names), [['busybox:latest']]);
+      assert.deepEqual(ls.map((i) => i.names), [['docker.io/library/busybox:latest']]);
     });
   });
 }

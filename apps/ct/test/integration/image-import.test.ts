@@ -49,7 +49,7 @@ describe('ct image import', function () {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Imported;
     assert.equal(out.image.digest, digest);
-    assert.deepEqual(out.image.names, ['busybox:latest']);
+    assert.deepEqual(out.image.names, ['docker.io/library/busybox:latest']);
     assert.equal(out.addedLayers.length, 1);
   });
 

@@ -72,7 +72,7 @@ describe('ct pull', function () {
     const r = ct('pull', `${reg.host}/busybox:latest`, '--storage-root', join(tmp, 'store2'), '--name', 'mine:v1', '--json');
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { image: { names: string[]; digest: string } };
-    assert.deepEqual(out.image.names, ['mine:v1']);
+    assert.deepEqual(out.image.names, ['docker.io/library/mine:v1']);
   });
 
   it('ct pull, draws a progress bar on a terminal (a pty made by script(1))', function () {

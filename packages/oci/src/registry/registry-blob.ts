@@ -91,6 +91,7 @@ async function attempt(client: RegistryClient, desc: Descriptor, partial: string
 
 /**
  * Download `desc` to `file` (kept as is when it exists: callers write only verified blobs there).
+ * A resumed download whose bytes fail verification is started again from byte 0 once, in the same call.
  * @throws OciLayoutError OCI_DIGEST_MISMATCH / OCI_SIZE_MISMATCH naming the blob (the partial file is removed);
  *   RegistryError REGISTRY_NETWORK after the retries (the partial file is kept for a later resume), REGISTRY_NOT_FOUND.
  */
@@ -103,13 +104,18 @@ export async function downloadBlob(client: RegistryClient, desc: Descriptor, fil
     if (existsSync(file)) return;
     const partial = `${file}.partial`;
     const retries = options.retries ?? 3;
+    let restarted = false;
     for (let i = 0; ; i++) {
+      const resumed = partialSize(partial) > 0n;
       try {
         await attempt(client, desc, partial, options);
         renameSync(partial, file);
         rmSync(`${file}.lock`, { force: true });
         return;
       } catch (err) {
+        // Kept bytes that do not verify (a corrupt partial left by an earlier run) cost no failed pull: the partial
+        // is gone (attempt removed it), so this pull starts the blob again from byte 0, once.
+        if (err instanceof OciLayoutError && resumed && !restarted) { restarted = true; continue; }
         if (!(err instanceof RegistryError) || err.code !== 'REGISTRY_NETWORK' || i >= retries) throw err;
       }
     }

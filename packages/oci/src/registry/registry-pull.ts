@@ -13,14 +13,15 @@ import { LOCK, flockTry } from '@ct/syscalls';
 import { join } from 'node:path';
 import { digestOf } from '../digest.js';
 import { OciLayoutError } from '../errors.js';
-import { hostPlatform, formatPlatform, selectPlatform } from '../platform.js';
+import { checkImagePlatform, hostPlatform, formatPlatform, selectPlatform } from '../platform.js';
 import { parseJson, stringifyJson, type JsonValue } from '../spec/lossless-json.js';
 import { ANNOTATION_REF_NAME, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, mediaKind } from '../spec/media-types.js';
 import { validateImageConfig, validateImageIndex, validateImageManifest, type Descriptor, type ImageIndex, type Platform } from '../spec/image-spec.js';
 import { chainIds, importImage, type ImportResult } from '../store/store-import.js';
 import { layerComplete } from '../store/store-records.js';
 import { storePaths, type StoreOptions } from '../store/store-paths.js';
-import { lockFile } from '../store/store-lock.js';
+import { normalizeImageName } from '../store/image-names.js';
+import { lockFile, withStoreLock } from '../store/store-lock.js';
 import { downloadBlob, type BlobProgress } from './registry-blob.js';
 import { RegistryClient, type RegistryClientOptions } from './registry-client.js';
 import { RegistryError } from './registry-error.js';
@@ -166,11 +167,15 @@ export async function pullToLayout(ref: string | RegistryRef, layout: string, op
   });
   let layers = manifest.layers;
   const skipped: string[] = [];
-  if (options.layerPresent !== undefined) {
+  // The config first when it decides something: the platform asked for (a single-platform image has no index to
+  // choose from: it must be that platform), or which layers the store holds already.
+  const configFirst = options.layerPresent !== undefined || options.platform !== undefined;
+  if (configFirst) {
     await download(manifest.config);
     const config = validateImageConfig(parseJson(readFileSync(blobPath(layout, manifest.config.digest)), manifest.config.digest), manifest.config.digest);
+    if (options.platform !== undefined) checkImagePlatform(config, options.platform, `pull ${formatRegistryRef(parsed)}`, top.desc.digest);
     const chains = chainIds(config.rootfs.diff_ids);
-    const present = options.layerPresent;
+    const present = options.layerPresent ?? ((): boolean => false);
     layers = manifest.layers.filter((d, i) => {
       // A layer blob already in the layout is verified (only verified blobs get there): no need to skip it.
       const skip = chains[i] !== undefined && !existsSync(blobPath(layout, d.digest)) && present(chains[i]);
@@ -178,7 +183,7 @@ export async function pullToLayout(ref: string | RegistryRef, layout: string, op
       return !skip;
     });
   }
-  const blobs = options.layerPresent !== undefined ? layers : [manifest.config, ...layers];
+  const blobs = configFirst ? layers : [manifest.config, ...layers];
   await runPool(blobs.map((d) => () => download(d)), options.parallel ?? 3);
   const indexLock = await lockFile(join(layout, 'index.json.lock'), 'exclusive');
   try {
@@ -216,16 +221,20 @@ export interface PullImageOptions extends PullOptions, StoreOptions {
  */
 export async function pullImage(ref: string, options: PullImageOptions = {}): Promise<ImportResult & { pulled: PulledImage }> {
   const parsed = parseRegistryRef(ref);
+  const name = normalizeImageName(options.name ?? formatRegistryRef(parsed));
   const paths = storePaths(options);
   const key = createHash('sha256').update(`${parsed.registry}/${parsed.repository}`).digest('hex').slice(0, 32);
   const layout = join(paths.root, 'downloads', key);
-  mkdirSync(layout, { recursive: true, mode: 0o700 });
   // Pulls of one repository share its download layout: each holds a shared lock while it downloads and imports,
-  // and the compressed layers are dropped only by a pull that then finds no other one running.
-  const useLock = await lockFile(join(layout, 'use.lock'), 'shared');
+  // and the compressed layers are dropped only by a pull that then finds no other one running. The lock is taken
+  // under the shared store lock, so a prune (exclusive) never removes the layout between the mkdir and the lock.
+  const useLock = await withStoreLock(paths, 'shared', () => {
+    mkdirSync(layout, { recursive: true, mode: 0o700 });
+    return lockFile(join(layout, 'use.lock'), 'shared');
+  });
   let pulled: PulledImage;
   let result: ImportResult;
-  const importOptions = { ...(options.storageRoot !== undefined ? { storageRoot: options.storageRoot } : {}), name: options.name ?? formatRegistryRef(parsed) };
+  const importOptions = { ...(options.storageRoot !== undefined ? { storageRoot: options.storageRoot } : {}), name };
   try {
     pulled = await pullToLayout(parsed, layout, { ...options, layerPresent: (chainId) => layerComplete(paths, chainId) });
     try {

@@ -26,15 +26,17 @@ const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
-function invalid(ref: string, why: string): RegistryError {
+function refError(ref: string, why: string): Error {
   return new RegistryError('REGISTRY_REF_INVALID', `parse reference: ${JSON.stringify(ref)}: ${why}`);
 }
 
 /**
- * Parse a reference as `docker pull` takes it.
+ * Parse a reference as `docker pull` takes it. `makeError` builds the error for what is wrong (default:
+ * RegistryError REGISTRY_REF_INVALID; the image store names its own).
  * @throws RegistryError REGISTRY_REF_INVALID naming the part that is wrong.
  */
-export function parseRegistryRef(ref: string): RegistryRef {
+export function parseRegistryRef(ref: string, makeError: (ref: string, why: string) => Error = refError): RegistryRef {
+  const invalid = makeError;
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf('@');

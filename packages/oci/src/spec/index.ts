@@ -14,4 +14,10 @@ export {
 export {
   validateRuntimeSpec, type RuntimeSpec, type RuntimeProcess, type RuntimeUser, type RuntimeCapabilities,
   type RuntimeRlimit, type RuntimeMount, type RuntimeNamespace, type RuntimeIdMapping, type RuntimeLinux,
+  type RuntimeDevice, type RuntimeDeviceRule, type RuntimeResources,
 } from './runtime-spec.js';
+export {
+  validateRuntimeSeccomp, SECCOMP_ACTIONS, SECCOMP_OPERATORS, type RuntimeSeccomp, type RuntimeSeccompSyscall,
+  type RuntimeSeccompArg, type SeccompActionName, type SeccompOperatorName,
+} from './runtime-seccomp.js';
+export { CAPABILITY_NAMES, capabilityNamesOf, isCapabilityName, type CapabilityName } from './capability-names.js';

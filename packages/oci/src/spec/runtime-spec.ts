@@ -8,6 +8,7 @@ import {
   optUint32, reqString, type JsonObject,
 } from './json-reader.js';
 import type { JsonValue } from './lossless-json.js';
+import { validateRuntimeSeccomp, type RuntimeSeccomp } from './runtime-seccomp.js';
 
 /** process.user */
 export interface RuntimeUser {
@@ -48,11 +49,37 @@ export interface RuntimeMount {
 export interface RuntimeNamespace { readonly type: string; readonly path?: string }
 /** linux.uidMappings[] / gidMappings[] */
 export interface RuntimeIdMapping { readonly containerID: number; readonly hostID: number; readonly size: number }
+/** linux.devices[]: a device node made in the container's /dev. */
+export interface RuntimeDevice {
+  readonly path: string;
+  /** 'c', 'b', 'u' or 'p'. */
+  readonly type: string;
+  readonly major?: number;
+  readonly minor?: number;
+  readonly fileMode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+/** linux.resources.devices[]: a device cgroup rule. */
+export interface RuntimeDeviceRule {
+  readonly allow: boolean;
+  readonly type?: string;
+  readonly major?: number;
+  readonly minor?: number;
+  readonly access?: string;
+}
+/** linux.resources (the part ct's image configs write: the device rules). */
+export interface RuntimeResources {
+  readonly devices?: readonly RuntimeDeviceRule[];
+}
 /** linux (the part ct models) */
 export interface RuntimeLinux {
   readonly namespaces?: readonly RuntimeNamespace[];
   readonly uidMappings?: readonly RuntimeIdMapping[];
   readonly gidMappings?: readonly RuntimeIdMapping[];
+  readonly devices?: readonly RuntimeDevice[];
+  readonly resources?: RuntimeResources;
+  readonly seccomp?: RuntimeSeccomp;
   readonly maskedPaths?: readonly string[];
   readonly readonlyPaths?: readonly string[];
 }
@@ -153,8 +180,52 @@ function validateLinux(v: JsonValue | undefined, p: string): RuntimeLinux {
   }
   put(out, 'uidMappings', validateIdMappings(field(o, 'uidMappings'), `${p}.uidMappings`));
   put(out, 'gidMappings', validateIdMappings(field(o, 'gidMappings'), `${p}.gidMappings`));
+  const devices = field(o, 'devices');
+  if (devices !== undefined) put(out, 'devices', asArray(devices, W, `${p}.devices`).map((d, i) => validateDevice(d, `${p}.devices[${i}]`)));
+  const resources = field(o, 'resources');
+  if (resources !== undefined) put(out, 'resources', validateResources(resources, `${p}.resources`));
+  const seccomp = field(o, 'seccomp');
+  if (seccomp !== undefined) put(out, 'seccomp', validateRuntimeSeccomp(seccomp, W, `${p}.seccomp`));
   put(out, 'maskedPaths', optStringArray(o, 'maskedPaths', W, p));
   put(out, 'readonlyPaths', optStringArray(o, 'readonlyPaths', W, p));
+  return out;
+}
+
+function optInt(o: JsonObject, key: string, p: string, min: bigint, max: bigint): number | undefined {
+  const v = field(o, key);
+  return v === undefined ? undefined : Number(asInteger(v, W, `${p}.${key}`, min, max));
+}
+
+function validateDevice(v: JsonValue, p: string): RuntimeDevice {
+  const o = asObject(v, W, p);
+  const path = reqString(o, 'path', W, p);
+  if (!path.startsWith('/')) invalid(W, `${p}.path`, 'must be an absolute path');
+  const type = reqString(o, 'type', W, p);
+  if (!['c', 'b', 'u', 'p'].includes(type)) invalid(W, `${p}.type`, `unknown device type ${JSON.stringify(type)}`);
+  const out = { path, type };
+  for (const k of ['major', 'minor'] as const) put(out, k, optInt(o, k, p, 0n, 0xffffffffn));
+  put(out, 'fileMode', optInt(o, 'fileMode', p, 0n, 0o177777n));
+  put(out, 'uid', optUint32(o, 'uid', W, p));
+  put(out, 'gid', optUint32(o, 'gid', W, p));
+  return out;
+}
+
+function validateResources(v: JsonValue, p: string): RuntimeResources {
+  const o = asObject(v, W, p);
+  const out: RuntimeResources = {};
+  const rules = field(o, 'devices');
+  if (rules !== undefined) {
+    put(out, 'devices', asArray(rules, W, `${p}.devices`).map((r, i): RuntimeDeviceRule => {
+      const rp = `${p}.devices[${i}]`;
+      const ro = asObject(r, W, rp);
+      const rule = { allow: optBool(ro, 'allow', W, rp) ?? invalid(W, `${rp}.allow`, 'required') };
+      put(rule, 'type', optString(ro, 'type', W, rp));
+      // -1 is "any" in Go's runtime-spec structs
+      for (const k of ['major', 'minor'] as const) put(rule, k, optInt(ro, k, rp, -1n, 0xffffffffn));
+      put(rule, 'access', optString(ro, 'access', W, rp));
+      return rule;
+    }));
+  }
   return out;
 }
 

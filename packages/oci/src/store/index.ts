@@ -4,5 +4,7 @@ export {
   createContainerRoot, removeContainerRoot, containerDir,
   type StoreOptions, type StorePaths, type ImageRecord, type LayerRecord, type ContainerRecord, type ImageDetails,
   type RemoveImageOptions, type RemovedItems, type ContainerRoot,
+  resolveImageUser, resolveUserInRoot, chownVolume, type ChownVolumeOptions,
+  storeLeftovers, normalizeImageName, type StoreLeftovers, type Leftover,
 } from './light.js';
 export { importImage, chainIds, defaultImageName, type ImportOptions, type ImportResult } from './store-import.js';

@@ -21,6 +21,8 @@ import { parseImageRef } from '../reference.js';
 import { removeTree } from '../tree-remove.js';
 import { unpack, type UnpackProgress } from '../unpack.js';
 import type { Descriptor } from '../spec/image-spec.js';
+import { CtError } from '../internal/ct-error.js';
+import { normalizeImageName, tryNormalizeImageName, withEffectiveNames } from './image-names.js';
 import { clearStaleStaging, ensureStore, lockFile, lockLayers, withStoreLock } from './store-lock.js';
 import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
 import {
@@ -29,7 +31,10 @@ import {
 
 /** Options of {@link importImage}. */
 export interface ImportOptions extends StoreOptions {
-  /** The name to give (default: the reference's tag, or the file name, with `:latest`). */
+  /**
+   * The name to give, normalised (`busybox` is stored as `docker.io/library/busybox:latest`; default: the
+   * reference's tag, or the file name, with `:latest`).
+   */
   readonly name?: string | undefined;
   /** Unpack progress, for a CLI to show. */
   readonly onProgress?: (event: UnpackProgress) => void;
@@ -69,6 +74,15 @@ export function defaultImageName(ref: string, exists?: (path: string) => boolean
   return `${base}:${tag ?? 'latest'}`;
 }
 
+/** A default name normalised; one that is not a valid name asks for a name. */
+function defaultName(name: string): string {
+  const normal = tryNormalizeImageName(name);
+  if (normal === undefined) {
+    throw new CtError('STORE_NAME_INVALID', `import: the default name ${JSON.stringify(name)} (from the image's path or tag) is not a valid image name: give one (--name)`);
+  }
+  return normal;
+}
+
 async function storeBlob(paths: StorePaths, image: ResolvedImage, desc: Descriptor, staging: string): Promise<void> {
   const file = join(paths.blobs, digestHex(desc.digest));
   if (existsSync(file)) return;
@@ -98,12 +112,14 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
   // The runtime config template (user resolved in the merged layers) is kept beside the image record.
   const digest = image.manifestDescriptor.digest;
   if (existsSync(join(staging, 'bundle', 'config.json'))) renameSync(join(staging, 'bundle', 'config.json'), runtimeConfigPath(paths, digest));
-  for (const other of readImageRecords(paths)) {
+  // One image per name: the name moves here from any other image (names compared normalised).
+  const records = withEffectiveNames(readImageRecords(paths));
+  for (const other of records) {
     if (other.digest !== digest && other.names.includes(name)) {
       writeJsonAtomic(imageRecordPath(paths, other.digest), { ...other, names: other.names.filter((n) => n !== name) });
     }
   }
-  const previous = readImageRecords(paths).find((r) => r.digest === digest);
+  const previous = records.find((r) => r.digest === digest);
   const record: ImageRecord = {
     digest, names: [...new Set([...(previous?.names ?? []), name])], configDigest: image.manifest.config.digest,
     layers: chains, diffIds, platform: `${image.config.os}/${image.config.architecture}`,
@@ -115,10 +131,14 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
 }
 
 /**
- * Import `ref` into the store under `options.name` (an existing name moves to this image).
- * @throws OciLayoutError, LayerUnpackError (see unpack), SyscallError; CtError STORE_CORRUPT for an unreadable record.
+ * Import `ref` into the store under `options.name` (normalised: image-names.ts; an existing name moves to this
+ * image).
+ * @throws CtError STORE_NAME_INVALID (a bad name, or a default name from the path that is not one: give a name),
+ *   OciLayoutError, LayerUnpackError (see unpack), SyscallError; CtError STORE_CORRUPT for an unreadable record.
  */
 export async function importImage(ref: string, options: ImportOptions = {}): Promise<ImportResult> {
+  // a bad name is refused before anything is read or written
+  const givenName = options.name !== undefined ? normalizeImageName(options.name) : undefined;
   const paths = storePaths(options);
   ensureStore(paths);
   const parsed = parseImageRef(ref);
@@ -134,7 +154,7 @@ export async function importImage(ref: string, options: ImportOptions = {}): Pro
     const image = resolveImage(source, parsed);
     // a docker archive names its image by a full reference (RepoTags): that is the default name then
     const refName = image.manifestDescriptor.annotations?.['org.opencontainers.image.ref.name'];
-    const name = options.name ?? (parsed.tag === undefined && refName !== undefined && /[:/]/.test(refName) ? refName : defaultImageName(ref));
+    const name = givenName ?? defaultName(parsed.tag === undefined && refName !== undefined && /[:/]/.test(refName) ? refName : defaultImageName(ref));
     const chains = chainIds(image.layers.map((l) => l.diffId));
     const layerLocks = await lockLayers(paths, chains, (c) => layerComplete(paths, c));
     try {

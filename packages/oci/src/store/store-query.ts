@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CtError } from '../internal/ct-error.js';
 import { parseJson } from '../spec/lossless-json.js';
 import type { JsonValue } from '../spec/lossless-json.js';
+import { tryNormalizeImageName, withEffectiveNames } from './image-names.js';
 import { withStoreLock } from './store-lock.js';
 import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
 import { layerComplete, layerDiffDir, readImageRecords, type ImageRecord } from './store-records.js';
@@ -19,22 +20,21 @@ export interface ImageDetails extends ImageRecord {
   readonly layerDirs: readonly string[];
 }
 
-/** A name without Docker Hub's implied parts: `docker.io/library/busybox:1` and `busybox:1` are one name. */
-function shortName(name: string): string {
-  return name.replace(/^docker\.io\//, '').replace(/^library\//, '');
-}
-
-/** True when the stored `name` is what `query` means (`busybox` is `busybox:latest`, `docker.io/library/` implied). */
+/** True when the stored `name` is what `query` means (both normalised: `busybox` is `docker.io/library/busybox:latest`). */
 export function nameMatches(name: string, query: string): boolean {
-  const lastPart = query.slice(query.lastIndexOf('/') + 1);
-  const wanted = (lastPart.includes(':') ? [query] : [query, `${query}:latest`]).map(shortName);
-  return wanted.includes(shortName(name));
+  const q = tryNormalizeImageName(query);
+  return q !== undefined && (tryNormalizeImageName(name) ?? name) === q;
 }
 
-/** The record of `nameOrDigest` among `records`, or undefined. */
+/**
+ * The record of `nameOrDigest` among `records`, or undefined: a name (normalised; held by one image: see
+ * image-names.ts), else a digest or a hex prefix of 4 digits or more.
+ * @throws CtError STORE_IMAGE_AMBIGUOUS for a prefix of several digests.
+ */
 export function matchImage(records: readonly ImageRecord[], nameOrDigest: string): ImageRecord | undefined {
-  const byName = nameOrDigest.startsWith('sha256:') ? undefined : records.find((r) => r.names.some((n) => nameMatches(n, nameOrDigest)));
-  if (byName !== undefined) return byName;
+  const query = nameOrDigest.startsWith('sha256:') ? undefined : tryNormalizeImageName(nameOrDigest);
+  const byName = query === undefined ? undefined : withEffectiveNames(records).find((r) => r.names.includes(query));
+  if (byName !== undefined) return records.find((r) => r.digest === byName.digest);
   const hex = nameOrDigest.startsWith('sha256:') ? nameOrDigest.slice(7) : nameOrDigest;
   if (!/^[0-9a-f]{4,64}$/.test(hex)) return undefined;
   const hits = records.filter((r) => digestHex(r.digest).startsWith(hex));
@@ -47,17 +47,18 @@ export function matchImage(records: readonly ImageRecord[], nameOrDigest: string
  * @throws CtError STORE_IMAGE_NOT_FOUND, STORE_IMAGE_AMBIGUOUS, STORE_LAYER_MISSING (a layer dir is gone).
  */
 export function findImageLocked(paths: StorePaths, nameOrDigest: string): ImageRecord {
-  const record = matchImage(readImageRecords(paths), nameOrDigest);
+  const records = withEffectiveNames(readImageRecords(paths));
+  const record = matchImage(records, nameOrDigest);
   if (record === undefined) throw new CtError('STORE_IMAGE_NOT_FOUND', `find image: ${nameOrDigest}: no such image in ${paths.root}`);
   const missing = record.layers.find((l) => !layerComplete(paths, l));
   if (missing !== undefined) throw new CtError('STORE_LAYER_MISSING', `find image: ${nameOrDigest}: layer ${missing} is not in the store`);
   return record;
 }
 
-/** The images of the store, newest import first. */
+/** The images of the store, newest import first, their names normalised (one image per name). */
 export async function listImages(options: StoreOptions = {}): Promise<ImageRecord[]> {
   const paths = storePaths(options);
-  const records = await withStoreLock(paths, 'shared', () => readImageRecords(paths));
+  const records = await withStoreLock(paths, 'shared', () => withEffectiveNames(readImageRecords(paths)));
   return records.sort((a, b) => b.imported.localeCompare(a.imported));
 }
 

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { CtError } from '../internal/ct-error.js';
 import { removeTree } from '../tree-remove.js';
 import { clearStaleStaging, layerLockPath, tryLockFile, withStoreLock } from './store-lock.js';
+import { abandonedDownloads, abandonedStaging } from './store-leftovers.js';
 import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
+import { withEffectiveNames } from './image-names.js';
 import { findImageLocked, nameMatches } from './store-query.js';
 import { imageRecordPath, readContainerRecords, runtimeConfigPath, readImageRecords, writeJsonAtomic } from './store-records.js';
 
@@ -26,10 +28,15 @@ export interface RemovedItems {
   readonly images: readonly string[];
   readonly layers: readonly string[];
   readonly blobs: readonly string[];
+  /** Staging dirs of dead imports (`tmp/` names). */
   readonly staging: readonly string[];
+  /** Download layouts no pull used (`downloads/` names: partial blobs of killed pulls). */
+  readonly downloads: readonly string[];
+  /** The bytes the staging dirs and downloads took (what could be read of them). */
+  readonly leftoverBytes: number;
 }
 
-async function collect(paths: StorePaths): Promise<Omit<RemovedItems, 'images' | 'staging'>> {
+async function collect(paths: StorePaths): Promise<Pick<RemovedItems, 'layers' | 'blobs'>> {
   const images = readImageRecords(paths);
   const containers = readContainerRecords(paths);
   const liveLayers = new Set([...images.flatMap((r) => r.layers), ...containers.flatMap((c) => c.layers)].map(digestHex));
@@ -83,19 +90,20 @@ export async function removeImage(nameOrDigest: string, options: RemoveImageOpti
     const names = byName.length > 0 ? record.names.filter((n) => !byName.includes(n)) : [];
     if (names.length > 0) {
       writeJsonAtomic(imageRecordPath(paths, record.digest), { ...record, names });
-      return { images: [], layers: [], blobs: [], staging: [] };
+      return { images: [], layers: [], blobs: [], staging: [], downloads: [], leftoverBytes: 0 };
     }
     const users = readContainerRecords(paths).filter((c) => c.image === record.digest);
     if (users.length > 0 && options.force !== true) {
       throw new CtError('STORE_IMAGE_IN_USE', `remove image: ${nameOrDigest}: used by container ${users.map((c) => c.id).join(', ')}`);
     }
     dropImage(paths, record.digest);
-    return { images: [record.digest], ...await collect(paths), staging: [] };
+    return { images: [record.digest], ...await collect(paths), staging: [], downloads: [], leftoverBytes: 0 };
   });
 }
 
 /**
- * Remove nameless images no container uses, unused layers and blobs, and the staging dirs of dead imports.
+ * Remove nameless images (also those whose names a newer import took) no container uses, unused layers and
+ * blobs, the staging dirs of dead imports and the download layouts of no running pull (store-leftovers.ts).
  * @throws SyscallError, CtError OCI_REMOVE_FAILED.
  */
 export async function pruneStore(options: StoreOptions = {}): Promise<RemovedItems> {
@@ -103,12 +111,19 @@ export async function pruneStore(options: StoreOptions = {}): Promise<RemovedIte
   return withStoreLock(paths, 'exclusive', async () => {
     const used = new Set(readContainerRecords(paths).map((c) => c.image));
     const images: string[] = [];
-    for (const r of readImageRecords(paths)) {
+    for (const r of withEffectiveNames(readImageRecords(paths))) {
       if (r.names.length > 0 || used.has(r.digest)) continue;
       dropImage(paths, r.digest);
       images.push(r.digest);
     }
+    const leftovers = [...abandonedStaging(paths), ...abandonedDownloads(paths)];
+    const leftoverBytes = leftovers.reduce((n, l) => n + l.bytes, 0);
     const staging = existsSync(paths.tmp) ? await clearStaleStaging(paths) : [];
-    return { images, ...await collect(paths), staging };
+    const downloads: string[] = [];
+    for (const d of abandonedDownloads(paths)) {
+      await removeTree(join(paths.root, 'downloads', d.name));
+      downloads.push(d.name);
+    }
+    return { images, ...await collect(paths), staging, downloads, leftoverBytes };
   });
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@ct/test-utils';
 import { hostPlatform, openImage, resolveImage, unpackImage } from '../../src/index.js';
@@ -30,6 +30,26 @@ describe('image formats', function () {
 
   it('unpackImage, no manifest for the platform is an error', async () => {
     await assert.rejects(unpackImage(`${join(fixtures, 'multi-platform')}:multi`, join(tmp.dir, 'b'), { platform: { os: 'linux', architecture: 's390x' } }), { code: 'OCI_NO_MATCHING_PLATFORM' });
+  });
+
+  it('unpackImage, a single-platform image asked for another platform is refused naming both', async () => {
+    await assert.rejects(unpackImage(`${join(fixtures, 'multi-layer')}:latest`, join(tmp.dir, 'b'), { platform: { os: 'linux', architecture: 'arm64' } }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'OCI_NO_MATCHING_PLATFORM');
+      assert.match(e.message, /the image is for linux\/amd64, not linux\/arm64/);
+      return true;
+    });
+    assert.equal(existsSync(join(tmp.dir, 'b')), false);
+  });
+
+  it('resolveImage, a manifest named by digest is checked against an explicit platform, taken as it is without one', async () => {
+    const source = await openImage(join(fixtures, 'multi-platform'));
+    try {
+      const arm = resolveImage(source, { path: '', tag: 'multi' }, { os: 'linux', architecture: 'arm64' }).manifestDescriptor.digest;
+      assert.throws(() => resolveImage(source, { path: '', digest: arm }, { os: 'linux', architecture: 'amd64' }), { code: 'OCI_NO_MATCHING_PLATFORM' });
+      assert.equal(resolveImage(source, { path: '', digest: arm }, { os: 'linux', architecture: 'arm64', variant: 'v8' }).config.architecture, 'arm64');
+    } finally {
+      await source.close();
+    }
   });
 
   it('resolveImage, PATH@digest of a manifest inside a nested index', async () => {

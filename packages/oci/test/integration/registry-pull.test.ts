@@ -66,7 +66,7 @@ describe('registry pull, Debian docker-registry on loopback', () => {
     const [a, b] = await Promise.all([pullImage(`${plain.host}/busybox`, { storageRoot }), pullImage(`${plain.host}/busybox`, { storageRoot, name: 'other:1' })]);
     assert.equal(a.image.digest, b.image.digest);
     const names = (await listImages({ storageRoot })).flatMap((r) => r.names).sort();
-    assert.deepEqual(names, [`${plain.host}/busybox:latest`, 'other:1'].sort());
+    assert.deepEqual(names, [`${plain.host}/busybox:latest`, 'docker.io/library/other:1'].sort());
   });
 
   it('pullImage, by digest: named by the digest reference and found by it', async () => {
@@ -84,6 +84,16 @@ describe('registry pull, Debian docker-registry on loopback', () => {
     const amd = await pullToLayout(`${plain.host}/multi`, join(tmp.dir, 'out-amd'), { platform: { os: 'linux', architecture: 'amd64' } });
     assert.equal(amd.manifest.digest, 'sha256:9e06383838f55a2d97c343082f94b220f84be891612086e21406c413755343e4');
     await assert.rejects(pullToLayout(`${plain.host}/multi`, join(tmp.dir, 'out-none'), { platform: { os: 'linux', architecture: 's390x' } }), isCode('OCI_NO_MATCHING_PLATFORM'));
+  });
+
+  it('pullToLayout, a single-platform image asked for another platform is refused naming both, before its layers', async () => {
+    const out = join(tmp.dir, 'out-wrong-platform');
+    await assert.rejects(pullToLayout(`${plain.host}/busybox`, out, { platform: { os: 'linux', architecture: 'arm64' } }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'OCI_NO_MATCHING_PLATFORM');
+      assert.match(e.message, /the image is for linux\/amd64, not linux\/arm64/);
+      return true;
+    });
+    for (const l of busyboxManifest().layers) assert.equal(existsSync(join(out, 'blobs', 'sha256', l.digest.slice(7))), false, 'no layer downloaded');
   });
 
   it('pullImage, a Docker schema 2 manifest (skopeo --format v2s2) is pulled and imported', async () => {
@@ -300,6 +310,23 @@ describe('registry pull, misbehaving servers on loopback', () => {
       await pullToLayout(`${reg.host}/busybox`, layout);
       const ranged = reg.requests.filter((r) => r.url.endsWith(layer.digest) && r.headers.range !== undefined);
       assert.deepEqual(ranged.map((r) => r.headers.range), [`bytes=${kept}-`]);
+      assert.deepEqual(readFileSync(blobFile(layout, layer.digest)), readFileSync(blobFile(BUSYBOX, layer.digest)));
+      assert.equal(existsSync(`${blobFile(layout, layer.digest)}.partial`), false);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('pullToLayout, a corrupt partial blob costs no failed pull: the resumed blob fails to verify and is fetched again from byte 0', async () => {
+    const layer = busyboxManifest().layers[0]!;
+    const reg = await startFakeRegistry(BUSYBOX);
+    const layout = join(tmp.dir, 'out-corrupt-partial');
+    mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
+    writeFileSync(`${blobFile(layout, layer.digest)}.partial`, Buffer.alloc(100_000, 0xaa));
+    try {
+      await pullToLayout(`${reg.host}/busybox`, layout, { retries: 0 });
+      const gets = reg.requests.filter((r) => r.url.endsWith(layer.digest));
+      assert.deepEqual(gets.map((r) => r.headers.range ?? 'whole'), ['bytes=100000-', 'whole']);
       assert.deepEqual(readFileSync(blobFile(layout, layer.digest)), readFileSync(blobFile(BUSYBOX, layer.digest)));
       assert.equal(existsSync(`${blobFile(layout, layer.digest)}.partial`), false);
     } finally {

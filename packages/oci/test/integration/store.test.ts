@@ -6,12 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@ct/test-utils';
 import {
   createContainerRoot, importImage, inspectImage, listImages, pruneStore, removeContainerRoot, removeImage, removeTree,
+  storeLeftovers,
 } from '../../src/index.js';
+import { lockFile } from '../../src/store/store-lock.js';
 import { imagesLib, tempDir, type Layer } from '../helpers/fixtures.js';
 
 const ociDist = join(repoRoot(), 'packages/oci/dist/index.js');
@@ -48,7 +50,7 @@ describe('image store', function () {
     assert.equal(r.addedLayers[0], base.diffId, 'the bottom layer\'s chain id is its diff id');
     for (const l of r.image.layers) assert.ok(existsSync(join(storageRoot, 'layers', l.slice(7), 'layer.json')));
     assert.equal(readdirSync(join(storageRoot, 'layers', r.image.layers[1]!.slice(7), 'diff')).sort().join(','), 'a,closed');
-    assert.deepEqual((await listImages({ storageRoot })).map((i) => i.names), [['a:v1']]);
+    assert.deepEqual((await listImages({ storageRoot })).map((i) => i.names), [['docker.io/library/a:v1']]);
     const details = await inspectImage('a:v1', { storageRoot });
     assert.deepEqual((details.config as { config?: { Cmd?: string[] } }).config?.Cmd, ['/a']);
     assert.deepEqual(readdirSync(join(storageRoot, 'tmp')), [], 'no staging left');
@@ -62,7 +64,7 @@ describe('image store', function () {
     assert.deepEqual(second.addedLayers, []);
     assert.equal(statSync(layers).mtimeMs, before.mtime);
     assert.deepEqual(readdirSync(layers).sort(), before.entries);
-    assert.deepEqual([...second.image.names].sort(), ['again:1', first.image.names[0]!].sort());
+    assert.deepEqual([...second.image.names].sort(), ['docker.io/library/again:1', first.image.names[0]!].sort());
   });
 
   it('importImage, images with the same base layer share its directory', async () => {
@@ -78,7 +80,7 @@ describe('image store', function () {
     assert.equal(x.image.digest, y.image.digest);
     assert.equal(x.addedLayers.length + y.addedLayers.length, 2, 'each layer committed once');
     assert.equal(readdirSync(join(storageRoot, 'layers')).length, 2);
-    assert.deepEqual([...(await inspectImage('x', { storageRoot })).names].sort(), ['x', 'y']);
+    assert.deepEqual([...(await inspectImage('x', { storageRoot })).names].sort(), ['docker.io/library/x:latest', 'docker.io/library/y:latest']);
     assert.deepEqual(readdirSync(join(storageRoot, 'tmp')), []);
   });
 
@@ -126,5 +128,59 @@ describe('image store', function () {
     await removeContainerRoot('c1', { storageRoot });
     assert.equal((await pruneStore({ storageRoot })).layers.length, 2);
     assert.deepEqual(readdirSync(join(storageRoot, 'layers')), []);
+  });
+
+  it('importImage, busybox and docker.io/library/busybox are one name: a second image takes it; ls, inspect, rm agree', async () => {
+    const a = await importImage(imageA, { storageRoot, name: 'busybox' });
+    const b = await importImage(imageB, { storageRoot, name: 'docker.io/library/busybox:latest' });
+    const listed = await listImages({ storageRoot });
+    assert.deepEqual(listed.map((i) => [i.digest, i.names]), [[b.image.digest, ['docker.io/library/busybox:latest']], [a.image.digest, []]]);
+    for (const q of ['busybox', 'busybox:latest', 'library/busybox', 'docker.io/library/busybox']) {
+      assert.equal((await inspectImage(q, { storageRoot })).digest, b.image.digest, q);
+    }
+    assert.equal((await removeImage('busybox', { storageRoot })).images[0], b.image.digest);
+    await assert.rejects(removeImage('busybox', { storageRoot }), { code: 'STORE_IMAGE_NOT_FOUND' });
+    assert.deepEqual((await listImages({ storageRoot })).map((i) => i.digest), [a.image.digest], 'the nameless image stays until a prune');
+    assert.deepEqual((await pruneStore({ storageRoot })).images, [a.image.digest]);
+  });
+
+  const badNames = ['', 'Bad Name', '../../etc/x', 'a'.repeat(300), '-dash', 'UPPER', 'x:'];
+  for (const name of badNames) {
+    it(`importImage, the name ${JSON.stringify(name.length > 20 ? `${name.slice(0, 8)}... (${name.length})` : name)} is refused before anything is written`, async () => {
+      await assert.rejects(importImage(imageA, { storageRoot, name }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'STORE_NAME_INVALID');
+        assert.ok(e.message.startsWith(`image name ${JSON.stringify(name)}: `), e.message);
+        return true;
+      });
+      assert.equal(existsSync(storageRoot), false);
+    });
+  }
+
+  it('storeLeftovers and pruneStore, abandoned staging dirs and downloads are counted and removed; live ones are not', async () => {
+    await importImage(imageA, { storageRoot, name: 'a' });
+    const tmpDir = join(storageRoot, 'tmp');
+    const downloads = join(storageRoot, 'downloads');
+    const put = (file: string, bytes: number): void => { mkdirSync(join(file, '..'), { recursive: true }); writeFileSync(file, Buffer.alloc(bytes)); };
+    put(join(tmpDir, 'import-dead', 'bundle', 'layers', '0', 'f'), 500);
+    writeFileSync(join(tmpDir, 'import-dead.lock'), '');
+    put(join(downloads, 'dead', 'blobs', 'sha256', `${'a'.repeat(64)}.partial`), 1000);
+    writeFileSync(join(downloads, 'dead', 'use.lock'), '');
+    put(join(tmpDir, 'import-live', 'f'), 7);
+    put(join(downloads, 'live', 'blobs', 'sha256', `${'b'.repeat(64)}.partial`), 9);
+    const liveImport = await lockFile(join(tmpDir, 'import-live.lock'), 'exclusive');
+    const livePull = await lockFile(join(downloads, 'live', 'use.lock'), 'shared');
+    try {
+      const left = await storeLeftovers({ storageRoot });
+      assert.deepEqual(left, { staging: [{ name: 'import-dead', bytes: 500 }], downloads: [{ name: 'dead', bytes: 1000 }], bytes: 1500 });
+      const pruned = await pruneStore({ storageRoot });
+      assert.deepEqual([pruned.staging, pruned.downloads, pruned.leftoverBytes], [['import-dead'], ['dead'], 1500]);
+      assert.deepEqual(readdirSync(downloads), ['live']);
+      assert.deepEqual(readdirSync(tmpDir).sort(), ['import-live', 'import-live.lock']);
+      assert.equal((await storeLeftovers({ storageRoot })).bytes, 0);
+    } finally {
+      liveImport.release();
+      livePull.release();
+    }
+    assert.deepEqual((await pruneStore({ storageRoot })).downloads, ['live'], 'once its pull is gone');
   });
 });

@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chainIds, defaultImageName, defaultStorageRoot, matchImage, type ImageRecord } from '../../src/index.js';
+import { normalizeImageName, withEffectiveNames } from '../../src/store/image-names.js';
 
-const rec = (hex: string, names: string[]): ImageRecord => ({
-  digest: `sha256:${hex.padEnd(64, '0')}`, names, configDigest: 'sha256:00', layers: [], diffIds: [], platform: 'linux/amd64', imported: '', size: 0,
+const rec = (hex: string, names: string[], imported = ''): ImageRecord => ({
+  digest: `sha256:${hex.padEnd(64, '0')}`, names, configDigest: 'sha256:00', layers: [], diffIds: [], platform: 'linux/amd64', imported, size: 0,
 });
 
 describe('store names', function () {
@@ -45,5 +46,30 @@ describe('store names', function () {
     assert.equal(defaultStorageRoot({}, 0), '/var/lib/ct/storage');
     assert.equal(defaultStorageRoot({ XDG_DATA_HOME: '/x' }, 1000), '/x/ct/storage');
     assert.equal(defaultStorageRoot({ HOME: '/home/u' }, 1000), '/home/u/.local/share/ct/storage');
+  });
+  const normal: Array<[string, string]> = [
+    ['busybox', 'docker.io/library/busybox:latest'],
+    ['busybox:1.36', 'docker.io/library/busybox:1.36'],
+    ['library/busybox', 'docker.io/library/busybox:latest'],
+    ['index.docker.io/user/app', 'docker.io/user/app:latest'],
+    ['localhost:5000/app', 'localhost:5000/app:latest'],
+    ['quay.io/a/b/c:v_1.0-x', 'quay.io/a/b/c:v_1.0-x'],
+    [`app@sha256:${'a'.repeat(64)}`, `docker.io/library/app@sha256:${'a'.repeat(64)}`],
+  ];
+  for (const [name, want] of normal) it(`normalizeImageName, ${name} is ${want}`, () => assert.equal(normalizeImageName(name), want));
+  const bad: Array<[string, RegExp]> = [
+    ['', /repository name is empty/], ['Bad Name', /"Bad Name" is not valid/], ['../../etc/x', /"\.\." is not a valid registry host/],
+    ['a'.repeat(300), /longer than 255/], ['-dash', /"-dash" is not valid/], ['UPPER', /"UPPER" is not valid/],
+    ['x:', /"" is not a valid tag/], [`x:${'t'.repeat(129)}`, /is not a valid tag/], ['a//b', /component "" is not valid/],
+  ];
+  for (const [name, why] of bad) {
+    it(`normalizeImageName, ${JSON.stringify(name.slice(0, 20))} is refused saying why`, () => {
+      assert.throws(() => normalizeImageName(name), (e: Error & { code?: string }) => e.code === 'STORE_NAME_INVALID' && why.test(e.message));
+    });
+  }
+  it('withEffectiveNames, a name held by two images (a store from before normalisation) stays with the newest import', () => {
+    const records = [rec('aa', ['busybox:latest', 'x'], '2024-01-02'), rec('bb', ['docker.io/library/busybox:latest'], '2024-01-03')];
+    assert.deepEqual(withEffectiveNames(records).map((r) => r.names), [['docker.io/library/x:latest'], ['docker.io/library/busybox:latest']]);
+    assert.equal(matchImage(records, 'busybox')?.digest, records[1]!.digest);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `ct image prune`: remove what nothing refers to (nameless images no container uses, unused layers and blobs,
- * staging dirs of killed imports). Prints what went, or the lists with --json.
+ * staging dirs of killed imports, download layouts of killed pulls). Prints what went, or the lists with --json.
  */
 import { Command } from '@oclif/core';
 import { pruneStore } from '@ct/oci/store';
@@ -23,6 +23,7 @@ export default class ImagePrune extends Command {
         for (const d of removed.images) process.stdout.write(`deleted image ${d}\n`);
         for (const d of removed.layers) process.stdout.write(`deleted layer ${d}\n`);
         for (const d of removed.staging) process.stdout.write(`deleted staging ${d}\n`);
+        for (const d of removed.downloads) process.stdout.write(`deleted download ${d}\n`);
       }
     } catch (err) {
       reportError(err, flags.json);
