@@ -19,8 +19,8 @@ export async function leanMain(argv: readonly string[]): Promise<number | undefi
   }
   switch (parsed.kind) {
     case 'version': {
-      const { versionText } = await import('@ct/runtime/verbs');
-      process.stdout.write(versionText());
+      const [{ versionText }, { buildCommit }] = await Promise.all([import('@ct/runtime/verbs'), import('./build-info.js')]);
+      process.stdout.write(versionText(buildCommit()));
       return 0;
     }
     case 'help':

@@ -18,7 +18,7 @@ function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
     this.timeout(120_000);
     const user = rootless && isRoot() ? ciUser() : undefined;
-    const base = user !== undefined ? `${user.runtimeDir}/ct-cpull` : join(tmpdir(), `ct-cpull-${process.pid}`);
+    const base = user !== undefined ? `${user.runtimeDir}/ct-cpull-${process.pid}` : join(tmpdir(), `ct-cpull-${process.pid}`);
     const store = join(base, 'storage');
     const ct = new Runtime('ct', join(base, 'state'), user);
     const run = (args: readonly string[]): ReturnType<Runtime['run']> => ct.run(['container', 'run', '--storage-root', store, ...args]);

@@ -16,7 +16,7 @@ function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
     this.timeout(120_000);
     const user = rootless && isRoot() ? ciUser() : undefined;
-    const base = user !== undefined ? `${user.runtimeDir}/ct-crun-test` : join(tmpdir(), `ct-crun-test-${process.pid}`);
+    const base = user !== undefined ? `${user.runtimeDir}/ct-crun-test-${process.pid}` : join(tmpdir(), `ct-crun-test-${process.pid}`);
     const root = join(base, 'state');
     const store = join(base, 'storage');
     const ct = new Runtime('ct', root, user);
