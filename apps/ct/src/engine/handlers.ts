@@ -183,7 +183,9 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   async events(ctx, cmd, out) {
     const runtime = await full();
     const cid = id(cmd);
-    const line = async (): Promise<void> => out.stdout(JSON.stringify({ type: 'stats', id: cid, data: await runtime.containerStats(ctx, cid) }) + '\n');
+    // the stats are 64-bit counters (bigints): printed as exact integers, as runc's Go encoder does
+    const { stringifyJson } = await import('@ct/oci/spec');
+    const line = async (): Promise<void> => out.stdout(stringifyJson({ type: 'stats', id: cid, data: await runtime.containerStats(ctx, cid) }) + '\n');
     if (bool(cmd.flags, 'stats')) {
       await line();
       return 0;

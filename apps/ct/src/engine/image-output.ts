@@ -5,6 +5,7 @@
  */
 import { Flags, type Config } from '@oclif/core';
 import { defaultStorageRoot, type ImageRecord } from '@ct/oci/store';
+import { stringifyJson } from '@ct/oci/spec';
 import { runCtHookIn } from '../hooks/run-hook.js';
 
 /** Flags every store command has. */
@@ -18,9 +19,9 @@ export function storeOptions(flags: { 'storage-root'?: string | undefined }): { 
   return flags['storage-root'] !== undefined ? { storageRoot: flags['storage-root'] } : {};
 }
 
-/** Print `value` as JSON. */
+/** Print `value` as JSON (bigints as exact integers). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
+  process.stdout.write(`${stringifyJson(value, 2)}\n`);
 }
 
 /**
