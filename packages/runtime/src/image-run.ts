@@ -18,7 +18,7 @@ import { RuntimeError } from './errors.js';
 import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
 import { writeImageRunConfig, type ImageRunFlags, type RunRoot } from './image-run-config.js';
 import { claimContainerName } from './image-run-claim.js';
-import { checkContainerId, ensureStateRoot } from './state-store.js';
+import { checkContainerId, ensureStateRoot, writeFileAtomic } from './state-store.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
 export type { ImageRunFlags } from './image-run-config.js';
@@ -35,6 +35,11 @@ export interface ImageRunOptions extends ImageRunFlags {
   readonly detach?: boolean | undefined;
   /** Keep the stopped container, its bundle and root. */
   readonly keep?: boolean | undefined;
+  /**
+   * `--rm`: remove the container once it exits. A foreground container is removed unless `keep` anyway; a detached
+   * one is kept (for `ps --all`, `logs`) unless this is set, when its monitor removes it, as podman's `-d --rm`.
+   */
+  readonly remove?: boolean | undefined;
   /** The image store (default: the user's). */
   readonly storageRoot?: string | undefined;
   /** Called with the id once a detached container runs. */
@@ -147,11 +152,23 @@ async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, 
   return tty.runWithConsole(bundle, (consoleSocket) => runContainer(ctx, id, { bundle, keep, consoleSocket }));
 }
 
-/** Start the container of the prepared bundle: detached under a monitor, with a pty, or plainly. */
+/**
+ * Start the container of the prepared bundle: detached under a monitor, with a pty, or plainly. A foreground
+ * container that is kept gets its exit status recorded where a detached one's monitor records it (`ps --all`).
+ */
 async function startPrepared(ctx: RuntimeContext, id: string, bundle: string, options: ImageRunOptions): Promise<number> {
+  const status = await startContainerOf(ctx, id, bundle, options);
+  if (options.detach !== true && options.keep === true) {
+    writeFileAtomic(imageExitFile(ctx, id), JSON.stringify({ status, finished: new Date().toISOString() }), 0o644);
+  }
+  return status;
+}
+
+/** Create and start the container: under a monitor (detached), with a pty relayed to ours, or with our stdio. */
+async function startContainerOf(ctx: RuntimeContext, id: string, bundle: string, options: ImageRunOptions): Promise<number> {
   if (options.detach === true) {
     const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
-    await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id), options.tty === true);
+    await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id), { tty: options.tty, remove: options.remove });
     options.onDetached?.(id);
     return 0;
   }

@@ -40,7 +40,7 @@ export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.P
   const pids = f['pids-limit'];
   return {
     image: args[0] ?? '', command: args.slice(1), name: str(f, 'name'),
-    detach: f['detach'] === true, keep: f['keep'] === true && f['rm'] !== true,
+    detach: f['detach'] === true, keep: f['keep'] === true && f['rm'] !== true, remove: f['rm'] === true,
     network: network === 'host' || network === 'private' ? network : 'none',
     env: strs(f, 'env'), volumes: strs(f, 'volume'), workdir: str(f, 'workdir'), user: str(f, 'user'),
     hostname: str(f, 'hostname'), entrypoint: str(f, 'entrypoint'), readOnly: f['read-only'] === true,
