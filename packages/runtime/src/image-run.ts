@@ -24,6 +24,7 @@ import type { ContainerRoot } from '@ct/oci/store';
 export type { ImageRunFlags } from './image-run-config.js';
 export type { StorageDriver } from './image-run-copy.js';
 export { execInImageContainer, type ImageExecOptions } from './image-run-exec.js';
+export { execInRunContainer, ExecProgramError } from './image-exec.js';
 
 /** Options of `container run`. */
 export interface ImageRunOptions extends ImageRunFlags {

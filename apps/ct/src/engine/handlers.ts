@@ -123,7 +123,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   async 'container exec'(ctx, cmd) {
     const f = cmd.flags;
     if (cmd.args.length < 2) throw new (await light()).RuntimeError('EUSAGE', 'container exec: give the container id and a command');
-    return (await import('@ct/runtime/image-run')).execInImageContainer(ctx, id(cmd), {
+    return (await import('@ct/runtime/image-run')).execInRunContainer(ctx, id(cmd), {
       args: cmd.args.slice(1), env: strs(f, 'env'), cwd: str(f, 'workdir'), user: str(f, 'user'),
       tty: f['tty'] === true || f['it'] === true || f['ti'] === true,
     });
@@ -255,6 +255,12 @@ export async function runVerb(cmd: ParsedCommand, out: Output): Promise<number> 
   try {
     return await handlers[cmd.verb](ctx, cmd, out);
   } catch (err) {
+    // the container's command could not be run (container exec): its status is podman's 126 or 127, said plainly
+    const exitStatus = (err as { exitStatus?: unknown }).exitStatus;
+    if (typeof exitStatus === 'number') {
+      process.stderr.write(`${(err as Error).message}\n`);
+      return exitStatus;
+    }
     let msg = err instanceof Error ? err.message : String(err);
     msg += await setupHint(err);
     ctx.logger.log('error', msg);
