@@ -31,9 +31,10 @@ function defineSuite(title: string, rootless: boolean): void {
       if (ours !== '') s.ct.run(['container', 'rm', '-f', ours]);
       podman?.teardown();
     });
-    const both = (args: readonly string[]): { ct: ReturnType<typeof s.run>; podman: ReturnType<PodmanPeer['podman']> } => ({
-      ct: s.ct.run(['container', 'exec', ours, ...args]),
-      podman: podman!.podman(['exec', theirs, ...args]),
+    /** `exec [FLAGS] ID ARGS` in ours and in podman's. */
+    const both = (args: readonly string[], flags: readonly string[] = []): { ct: ReturnType<typeof s.run>; podman: ReturnType<PodmanPeer['podman']> } => ({
+      ct: s.ct.run(['container', 'exec', ...flags, ours, ...args]),
+      podman: podman!.podman(['exec', ...flags, theirs, ...args]),
     });
 
     it('container exec, a program not found exits 127 as podman, the message naming it', () => {
@@ -52,6 +53,12 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(r.podman.status, 126, r.podman.stderr);
       assert.equal(r.ct.status, 126, r.ct.stderr);
       assert.equal(r.ct.stderr, 'exec: /etc/passwd: Permission denied\n');
+    });
+    it('container exec -e, a value as long as execve(2) takes (MAX_ARG_STRLEN) reaches the process, as with podman', () => {
+      const value = 'v'.repeat(32 * 4096 - 1 - 2);
+      const r = both(['sh', '-c', 'echo ${#X}'], ['-e', `X=${value}`]);
+      assert.equal(r.podman.stdout, `${value.length}\n`, r.podman.stderr);
+      assert.equal(r.ct.stdout, `${value.length}\n`, r.ct.stderr);
     });
     it('container exec, the command\'s own exit status is passed on as podman does', () => {
       const r = both(['sh', '-c', 'exit 3']);

@@ -83,6 +83,13 @@ function defineSuite(title: string, rootless: boolean): void {
       const r = run(['-e', 'ONE=1', '--env', 'PATH=/bin:/usr/bin', 'busybox', 'sh', '-c', 'echo "$ONE $PATH"']);
       assert.equal(r.stdout, '1 /bin:/usr/bin\n', r.stderr);
     });
+    it('container run -e, a value as long as execve(2) takes (MAX_ARG_STRLEN: 128 KiB with its NUL) reaches the process', () => {
+      // the longest string the kernel passes: "X=" and the value, 131071 bytes, and the NUL
+      const value = 'v'.repeat(32 * 4096 - 1 - 2);
+      const r = run(['-e', `X=${value}`, 'busybox', 'sh', '-c', 'echo ${#X}']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `${value.length}\n`);
+    });
     it('container run -v, a read-write and a read-only volume', () => {
       const vol = shared!;
       const r = run(['-v', `${vol}:/rw`, '-v', `${vol}:/ro:ro`, 'busybox', 'sh', '-c', 'echo hi > /rw/f; echo no > /ro/g || echo refused']);
