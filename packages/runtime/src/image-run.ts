@@ -122,6 +122,10 @@ async function obtainImage(image: string, storageRoot: string, options: ImageRun
     // the import path (tar, unpack) is loaded only here: a run of a stored image never loads it
     return (await (await import('@ct/oci')).importImage(image, { storageRoot })).image.digest;
   }
+  // a path that is not there is not a registry reference either ("." is no registry host): say what it is
+  if (/^(\.{0,2}\/|~)/.test(image)) {
+    throw new RuntimeError('EUSAGE', `container run: image ${image}: no such file or directory (a path must be an OCI layout, oci-archive or docker-archive, with :TAG or @DIGEST)`);
+  }
   // an image id is never pulled (as podman); createContainerRoot reports STORE_IMAGE_NOT_FOUND
   if (options.pull === 'never' || /^sha256:[0-9a-f]+$/.test(image)) return image;
   try {

@@ -100,7 +100,7 @@ function defineSuite(title: string, rootless: boolean): void {
     });
     it('container run -v, a missing source is a usage error', () => {
       const r = run(['-v', '/nonexistent-ct-src:/x', 'busybox', 'true']);
-      assert.equal(r.status, 1);
+      assert.equal(r.status, 125);
       assert.match(r.stderr, /-v \/nonexistent-ct-src:\/x/);
     });
     it('container run -w and -u, cwd and ids', () => {
@@ -218,7 +218,7 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(ct.run(['container', 'stop', '-t', '5', a]).status, 0);
       const ps = JSON.parse(ct.run(['container', 'ps', '--all', '--json']).stdout) as { id: string; exitStatus?: number }[];
       assert.equal(ps.find((c) => c.id === a)?.exitStatus, 3);
-      assert.equal(ct.run(['container', 'rm', b]).status, 1, 'a running container needs -f');
+      assert.equal(ct.run(['container', 'rm', b]).status, 2, 'a running container needs -f (podman-rm\'s 2)');
       assert.equal(ct.run(['container', 'rm', '-f', b]).status, 0);
       assert.equal(ct.run(['container', 'rm', a]).status, 0);
       assert.deepEqual(readdirSync(join(store, 'containers')), []);
