@@ -15,23 +15,26 @@ import { RuntimeError } from './errors.js';
 import { containerPids } from './process-signal.js';
 import { containerPaths, readRecord, type ContainerRecord } from './state-store.js';
 
-/** runc's MemoryEntry (numbers: JSON has no bigint; 0 for "no limit"). */
+/** runc's MemoryEntry (0 for "no limit"). */
 export interface MemoryEntry {
-  readonly usage: number;
-  readonly limit: number;
-  readonly max: number;
-  readonly failcnt: number;
+  readonly usage: bigint;
+  readonly limit: bigint;
+  readonly max: bigint;
+  readonly failcnt: bigint;
 }
 
-/** runc's events `stats` data, the parts ct reads. */
+/**
+ * runc's events `stats` data, the parts ct reads. The cgroup's counters are 64-bit: bigints, which a caller prints
+ * as exact JSON integers (runc prints 9223372036854771712 for an unlimited v1 memory limit).
+ */
 export interface ContainerStats {
-  readonly cpu?: { readonly usage: { readonly total: number } };
+  readonly cpu?: { readonly usage: { readonly total: bigint } };
   /** usage; swap (memory+swap), kernel and kernelTCP where the cgroup version and kernel keep them. */
   readonly memory?: { readonly usage: MemoryEntry; readonly swap?: MemoryEntry; readonly kernel?: MemoryEntry; readonly kernelTCP?: MemoryEntry };
-  readonly pids: { readonly current: number; readonly limit?: number };
+  readonly pids: { readonly current: number | bigint; readonly limit?: bigint };
 }
 
-const num = (v: bigint | undefined): number => Number(v ?? 0n);
+const num = (v: bigint | undefined): bigint => v ?? 0n;
 
 function memoryEntry(e: MemoryEntryStats): MemoryEntry {
   return { usage: num(e.usage), limit: num(e.limit), max: num(e.maxUsage), failcnt: num(e.failcnt) };

@@ -72,10 +72,26 @@ export function imageContainerLog(ctx: RuntimeContext, id: string): Buffer {
 
 /**
  * Stop container `id`: SIGTERM, then SIGKILL after `timeoutSeconds` (default 10). Resolves when it has stopped.
- * @throws RuntimeError ENOCONTAINER.
+ * A paused container is refused at once, as podman refuses it (its frozen processes would never see the signals):
+ * resume it first, or remove it with force (delete thaws it).
+ * @throws RuntimeError ENOCONTAINER, EBADSTATE (paused, also when paused while the stop waits).
  */
 export async function stopImageContainer(ctx: RuntimeContext, id: string, timeoutSeconds = 10): Promise<void> {
-  const running = (): boolean => { const s = checkImageContainer(ctx, id).status; return s === 'running' || s === 'created' || s === 'paused'; };
+  checkImageContainer(ctx, id);
+  const running = (): boolean => {
+    let s: ContainerState['status'];
+    try {
+      s = checkImageContainer(ctx, id).status;
+    } catch (err) {
+      // gone while we waited: its monitor removed it (-d --rm)
+      if (err instanceof RuntimeError && err.code === 'ENOCONTAINER') return false;
+      throw err;
+    }
+    if (s === 'paused') {
+      throw new RuntimeError('EBADSTATE', `container stop: ${id}: the container is paused: resume it first (ct resume ${id}), or remove it (ct container rm -f ${id})`);
+    }
+    return s === 'running' || s === 'created';
+  };
   if (!running()) return;
   await killContainer(ctx, id, 'SIGTERM', { all: false }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
   const deadline = Date.now() + timeoutSeconds * 1000;

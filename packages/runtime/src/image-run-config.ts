@@ -74,6 +74,11 @@ export interface RunConfigContext {
   readonly root: RunRoot;
   readonly rootless: boolean;
   readonly id: string;
+  /**
+   * The container's cgroup (linux.cgroupsPath, one directory below ours): unique per container, not `ct-<id>`, so
+   * containers of one name under different state roots never share (or freeze) one cgroup.
+   */
+  readonly cgroupName: string;
   /** The image config's Entrypoint (the template's args are Entrypoint + Cmd). */
   readonly imageEntrypoint: readonly string[];
   /** The host path of ct-init (needed with flags.init). */
@@ -160,6 +165,7 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
   config['mounts'] = [
     ...mounts, etc('hosts'), etc('hostname'), etc('resolv.conf'), ...(flags.volumes ?? []).map(parseVolume), ...initMount(c, flags),
   ];
+  linux['cgroupsPath'] = c.cgroupName;
   if (network === 'host') linux['namespaces'] = ((linux['namespaces'] as Json[] | undefined) ?? []).filter((n) => n['type'] !== 'network');
   const resources: Json = {};
   if (flags.memory !== undefined) resources['memory'] = { limit: Number(flags.memory) };

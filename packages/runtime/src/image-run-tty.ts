@@ -5,10 +5,11 @@
  * is passed as process.consoleSize; later changes of our terminal (SIGWINCH: Node's 'resize' on stdout) are set on
  * the master (TIOCSWINSZ through @ct/syscalls' setWindowSize, in process; the kernel passes it on to the container's
  * foreground process group as SIGWINCH).
+ * Our terminal is raw as cfmakeraw(3) makes it (output processing off: the container's pty already made its CR-LF).
  * Man pages: pty(7), unix(7) (SCM_RIGHTS), termios(3), ioctl_tty(2) (TIOCSWINSZ).
  */
 import { closeSync, createReadStream, writeSync } from 'node:fs';
-import { SyscallError, recvmsg, setWindowSize as ioctlSetWindowSize } from '@ct/syscalls';
+import { SyscallError, TCSA, TERMIOS, recvmsg, setWindowSize as ioctlSetWindowSize, tcgetattr, tcsetattr, type Termios } from '@ct/syscalls';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { RuntimeError } from './errors.js';
@@ -73,13 +74,41 @@ export function setWindowSize(master: number, size: { height: number; width: num
 }
 
 /**
+ * Put our terminal (stdin's) in raw mode as cfmakeraw(3) does, as podman's does: Node's setRawMode leaves output
+ * processing on (libuv keeps OPOST and ONLCR), so the container's CR-LF, already made by its own pty, came out as
+ * CR-CR-LF. Returns the function that restores the terminal's modes.
+ */
+function makeRaw(): () => void {
+  process.stdin.setRawMode(true);
+  let saved: Termios | undefined;
+  try {
+    saved = tcgetattr(0);
+    tcsetattr(0, TCSA.NOW, { ...saved, oflag: saved.oflag & ~TERMIOS.OPOST });
+  } catch (err) {
+    // a terminal that refuses its modes keeps Node's raw mode; anything else is a bug to see
+    if (!(err instanceof SyscallError)) throw err;
+    saved = undefined;
+  }
+  return () => {
+    if (saved !== undefined) {
+      try {
+        tcsetattr(0, TCSA.NOW, saved);
+      } catch {
+        // the terminal is gone (a hangup): nothing to restore
+      }
+    }
+    process.stdin.setRawMode(false);
+  };
+}
+
+/**
  * Copy between our stdio and `master` until the master reports the end (EIO once the container's side is closed).
  * Returns a function that restores our terminal.
  */
 export function relayTerminal(master: number, done: Promise<unknown>): Promise<void> {
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
-  if (raw) stdin.setRawMode(true);
+  const restoreRaw = raw ? makeRaw() : undefined;
   const onInput = (chunk: Buffer): void => {
     try {
       writeSync(master, chunk);
@@ -103,7 +132,7 @@ export function relayTerminal(master: number, done: Promise<unknown>): Promise<v
       stdin.off('data', onInput);
       stdout.off('resize', onResize);
       stdin.pause();
-      if (raw) stdin.setRawMode(false);
+      restoreRaw?.();
       output.destroy();
       try {
         closeSync(master);

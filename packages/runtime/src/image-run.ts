@@ -10,19 +10,21 @@
  * `ct delete` or `ct container rm`). A detached container runs under a monitor process (container-run-monitor/)
  * that writes its log and exit status into the bundle. @ct/oci is imported only here, so the engine verbs never load it.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
-import { RuntimeError, systemError } from './errors.js';
+import { RuntimeError } from './errors.js';
 import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
 import { writeImageRunConfig, type ImageRunFlags, type RunRoot } from './image-run-config.js';
-import { checkContainerId, ensureStateRoot } from './state-store.js';
+import { claimContainerName } from './image-run-claim.js';
+import { checkContainerId, ensureStateRoot, writeFileAtomic } from './state-store.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
 export type { ImageRunFlags } from './image-run-config.js';
 export type { StorageDriver } from './image-run-copy.js';
 export { execInImageContainer, type ImageExecOptions } from './image-run-exec.js';
+export { execInRunContainer, ExecProgramError } from './image-exec.js';
 
 /** Options of `container run`. */
 export interface ImageRunOptions extends ImageRunFlags {
@@ -34,6 +36,11 @@ export interface ImageRunOptions extends ImageRunFlags {
   readonly detach?: boolean | undefined;
   /** Keep the stopped container, its bundle and root. */
   readonly keep?: boolean | undefined;
+  /**
+   * `--rm`: remove the container once it exits. A foreground container is removed unless `keep` anyway; a detached
+   * one is kept (for `ps --all`, `logs`) unless this is set, when its monitor removes it, as podman's `-d --rm`.
+   */
+  readonly remove?: boolean | undefined;
   /** The image store (default: the user's). */
   readonly storageRoot?: string | undefined;
   /** Called with the id once a detached container runs. */
@@ -115,6 +122,10 @@ async function obtainImage(image: string, storageRoot: string, options: ImageRun
     // the import path (tar, unpack) is loaded only here: a run of a stored image never loads it
     return (await (await import('@ct/oci')).importImage(image, { storageRoot })).image.digest;
   }
+  // a path that is not there is not a registry reference either ("." is no registry host): say what it is
+  if (/^(\.{0,2}\/|~)/.test(image)) {
+    throw new RuntimeError('EUSAGE', `container run: image ${image}: no such file or directory (a path must be an OCI layout, oci-archive or docker-archive, with :TAG or @DIGEST)`);
+  }
   // an image id is never pulled (as podman); createContainerRoot reports STORE_IMAGE_NOT_FOUND
   if (options.pull === 'never' || /^sha256:[0-9a-f]+$/.test(image)) return image;
   try {
@@ -148,11 +159,23 @@ async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, 
   return tty.runWithConsole(bundle, (consoleSocket) => runContainer(ctx, id, { bundle, keep, consoleSocket }));
 }
 
-/** Start the container of the prepared bundle: detached under a monitor, with a pty, or plainly. */
+/**
+ * Start the container of the prepared bundle: detached under a monitor, with a pty, or plainly. A foreground
+ * container that is kept gets its exit status recorded where a detached one's monitor records it (`ps --all`).
+ */
 async function startPrepared(ctx: RuntimeContext, id: string, bundle: string, options: ImageRunOptions): Promise<number> {
+  const status = await startContainerOf(ctx, id, bundle, options);
+  if (options.detach !== true && options.keep === true) {
+    writeFileAtomic(imageExitFile(ctx, id), JSON.stringify({ status, finished: new Date().toISOString() }), 0o644);
+  }
+  return status;
+}
+
+/** Create and start the container: under a monitor (detached), with a pty relayed to ours, or with our stdio. */
+async function startContainerOf(ctx: RuntimeContext, id: string, bundle: string, options: ImageRunOptions): Promise<number> {
   if (options.detach === true) {
     const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
-    await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id), options.tty === true);
+    await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id), { tty: options.tty, remove: options.remove });
     options.onDetached?.(id);
     return 0;
   }
@@ -160,16 +183,31 @@ async function startPrepared(ctx: RuntimeContext, id: string, bundle: string, op
   return runContainer(ctx, id, { bundle, keep: options.keep });
 }
 
-/** `ct-` and 12 random hex digits (from /dev/urandom: node:crypto costs a warm run ~10 ms to load). */
-function randomId(): string {
-  const bytes = Buffer.alloc(6);
+/** `bytes` random bytes as hex (from /dev/urandom: node:crypto costs a warm run ~10 ms to load). */
+function randomHex(bytes: number): string {
+  const buf = Buffer.alloc(bytes);
   const fd = openSync('/dev/urandom', 'r');
   try {
-    readSync(fd, bytes);
+    readSync(fd, buf);
   } finally {
     closeSync(fd);
   }
-  return `ct-${bytes.toString('hex')}`;
+  return buf.toString('hex');
+}
+
+/** `ct-` and 12 random hex digits. */
+function randomId(): string {
+  return `ct-${randomHex(6)}`;
+}
+
+/** The container root of `id`; the store's STORE_CONTAINER_EXISTS (the name used by another state root) said as such. */
+async function claimedImageRoot(oci: typeof import('@ct/oci/store'), id: string, storageRoot: string, options: ImageRunOptions): Promise<ContainerRoot> {
+  try {
+    return await imageRoot(oci, id, storageRoot, options);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'STORE_CONTAINER_EXISTS') throw err;
+    throw new RuntimeError('ECONTAINEREXISTS', `container run: the name ${JSON.stringify(id)} is in use in the image store ${storageRoot} by a container of another state root (--root): remove it there or choose another --name`, { cause: err });
+  }
 }
 
 /** Run `options.image`; resolves with the container's exit status (0 when detached). */
@@ -177,25 +215,30 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   const id = options.name ?? randomId();
   checkContainerId(id);
   ensureStateRoot(ctx.stateRoot.path);
-  const bundle = imageBundleDir(ctx, id);
   // start loading the launch path (@ct/namespaces, the largest graph) now, beside the store's work: container
   // create imports it again and gets it from the module cache (its errors surface there)
   import('./container-launch.js').catch(() => undefined);
+  // the name first: from here on the bundle dir is ours, and a refusal above wrote nothing
+  const bundle = await claimContainerName(ctx, id);
   const oci = await import('@ct/oci/store');
   const storageRoot = options.storageRoot ?? oci.defaultStorageRoot();
-  const root = await imageRoot(oci, id, storageRoot, options);
+  let root: ContainerRoot;
+  try {
+    root = await claimedImageRoot(oci, id, storageRoot, options);
+  } catch (err) {
+    // the store's containers/<id> is not ours when this failed: only the claim goes
+    rmSync(bundle, { recursive: true, force: true });
+    throw err;
+  }
   const keep = options.detach === true || options.keep === true;
   try {
-    try {
-      mkdirSync(bundle, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw systemError('container run: create bundle dir', bundle, err);
-    }
+    // only now, with a store root of our own: a stale claim's store.json names what to remove (image-run-claim.ts)
     writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: root.image.digest }));
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     const initPath = options.init === true ? (await import('@ct/namespaces/engine')).initProgramPath() : undefined;
+    const cgroupName = `ct-${id.slice(0, 64)}-${randomHex(6)}`;
     const writeConfig = (runRoot: RunRoot): void => writeImageRunConfig({
-      bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, imageEntrypoint: root.entrypoint, initPath, warn,
+      bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName, imageEntrypoint: root.entrypoint, initPath, warn,
     }, options);
     const useCopy = async (): Promise<void> => {
       await copyImageRoot(root.lowerDirs, root.merged, ctx.rootless);

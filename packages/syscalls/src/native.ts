@@ -79,6 +79,10 @@ export interface NativeBinding {
   getWindowSize(fd: number, out: Int32Array): number;
   /** TIOCSWINSZ: 0 or -errno. */
   setWindowSize(fd: number, rows: number, cols: number, xpixel: number, ypixel: number): number;
+  /** tcgetattr into flags = [iflag, oflag, cflag, lflag] and cc (NCCS bytes): 0 or -errno. */
+  tcgetattr(fd: number, flags: Uint32Array, cc: Uint8Array): number;
+  /** tcsetattr(fd, when) with those words and control characters (line and speeds kept): 0 or -errno. */
+  tcsetattr(fd: number, when: number, flags: Uint32Array, cc: Uint8Array): number;
   // bpf.cc
   /** BPF_PROG_LOAD of `insns` (8 bytes each): the program fd or -errno; the verifier log goes to `log` when given. */
   bpfProgLoad(progType: number, insns: Buffer, license: CStr, log: Buffer | null, expectedAttachType: number): number;

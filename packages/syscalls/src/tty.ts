@@ -1,7 +1,9 @@
 /**
  * Terminal window size on a tty or pty master fd: TIOCGWINSZ and TIOCSWINSZ. Setting it on a pty master (or
  * slave) changes the pair's size, and the kernel sends SIGWINCH to the slave's foreground process group, which
- * is how a terminal relay passes its own resizes on to a container.
+ * is how a terminal relay passes its own resizes on to a container. And the terminal's modes (tcgetattr,
+ * tcsetattr): a relay puts its own terminal in raw mode as cfmakeraw(3) does, output processing too (OPOST),
+ * which Node's setRawMode leaves on.
  *
  * Man pages: ioctl_tty(2) ("Get and set window size"), pty(7), termios(3).
  */
@@ -46,4 +48,45 @@ export function setWindowSize(fd: number, size: WindowSize): void {
   const xpixel = u16(size, 'xpixel');
   const ypixel = u16(size, 'ypixel');
   check(native.setWindowSize(fd, rows, cols, xpixel, ypixel), 'ioctl');
+}
+
+/** The number of control characters in `struct termios` (glibc's NCCS). */
+const NCCS = 32;
+
+/** termios(3) flag bits ct uses (Linux values). */
+export const TERMIOS = {
+  /** c_oflag: output processing (ONLCR and the rest apply only with it). */
+  OPOST: 0o1,
+  /** c_oflag: map NL to CR-NL on output. */
+  ONLCR: 0o4,
+} as const;
+
+/** tcsetattr(3)'s `when`. */
+export const TCSA = { NOW: 0, DRAIN: 1, FLUSH: 2 } as const;
+
+/** A terminal's modes: the four flag words and the control characters (termios(3)). */
+export interface Termios {
+  readonly iflag: number;
+  readonly oflag: number;
+  readonly cflag: number;
+  readonly lflag: number;
+  /** c_cc, NCCS bytes. */
+  readonly cc: Uint8Array;
+}
+
+/**
+ * tcgetattr(fd): the terminal's modes. A SyscallError `{syscall: 'tcgetattr', code: 'ENOTTY'}` when `fd` is not a
+ * terminal.
+ */
+export function tcgetattr(fd: number): Termios {
+  const flags = new Uint32Array(4);
+  const cc = new Uint8Array(NCCS);
+  check(native.tcgetattr(fd, flags, cc), 'tcgetattr');
+  return { iflag: flags[0] ?? 0, oflag: flags[1] ?? 0, cflag: flags[2] ?? 0, lflag: flags[3] ?? 0, cc };
+}
+
+/** tcsetattr(fd, when): set the terminal's modes (its line discipline and speeds stay as they are). */
+export function tcsetattr(fd: number, when: (typeof TCSA)[keyof typeof TCSA], t: Termios): void {
+  if (t.cc.length !== NCCS) throw new CtError('EINVAL', `tcsetattr: cc: ${t.cc.length} bytes, not ${NCCS}`);
+  check(native.tcsetattr(fd, when, Uint32Array.of(t.iflag, t.oflag, t.cflag, t.lflag), t.cc), 'tcsetattr');
 }

@@ -31,21 +31,46 @@ function pullPolicy(text: string | undefined): PullPolicy | undefined {
   return text;
 }
 
+/** podman's smallest --memory (6 MiB): below it a container cannot even start. */
+const MIN_MEMORY = 6n * 1024n * 1024n;
+
+/** `--memory` as bytes, at least podman's minimum. */
+function memoryLimit(text: string | undefined): bigint | undefined {
+  if (text === undefined) return undefined;
+  const bytes = parseSize(text);
+  if (bytes < MIN_MEMORY) throw new UsageError(`invalid value ${JSON.stringify(text)} for flag --memory: the smallest limit is 6m (as podman's)`);
+  return bytes;
+}
+
+/** `--pids-limit`: a count, or -1 for none (podman's). */
+function pidsLimit(value: FlagValue | undefined): bigint | undefined {
+  if (typeof value !== 'number') return undefined;
+  if (value === -1) return undefined;
+  if (value < 1) throw new UsageError(`invalid value "${value}" for flag --pids-limit: expected a count of 1 or more, or -1 for no limit`);
+  return BigInt(value);
+}
+
+/** `-e` entries: NAME=VALUE or NAME (taken from ours); an empty name is refused as podman refuses it. */
+export function envEntries(entries: string[] | undefined): string[] | undefined {
+  for (const e of entries ?? []) {
+    if (e === '' || e.startsWith('=')) throw new UsageError(`invalid value ${JSON.stringify(e)} for flag --env: expected NAME=VALUE or NAME (a variable needs a name)`);
+  }
+  return entries;
+}
+
 /** The options of a parsed `container run` command line (`env`: where CT_STORAGE_DRIVER is read). */
 export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.ProcessEnv = process.env): ImageRunOptions {
-  const memory = str(f, 'memory');
   const cpus = str(f, 'cpus');
   if (cpus !== undefined && !(Number(cpus) > 0)) throw new UsageError(`invalid value ${JSON.stringify(cpus)} for flag --cpus: expected a positive number`);
   const network = str(f, 'network');
-  const pids = f['pids-limit'];
   return {
     image: args[0] ?? '', command: args.slice(1), name: str(f, 'name'),
-    detach: f['detach'] === true, keep: f['keep'] === true && f['rm'] !== true,
+    detach: f['detach'] === true, keep: f['keep'] === true && f['rm'] !== true, remove: f['rm'] === true,
     network: network === 'host' || network === 'private' ? network : 'none',
-    env: strs(f, 'env'), volumes: strs(f, 'volume'), workdir: str(f, 'workdir'), user: str(f, 'user'),
+    env: envEntries(strs(f, 'env')), volumes: strs(f, 'volume'), workdir: str(f, 'workdir'), user: str(f, 'user'),
     hostname: str(f, 'hostname'), entrypoint: str(f, 'entrypoint'), readOnly: f['read-only'] === true,
-    memory: memory !== undefined ? parseSize(memory) : undefined,
-    pidsLimit: typeof pids === 'number' ? BigInt(pids) : undefined,
+    memory: memoryLimit(str(f, 'memory')),
+    pidsLimit: pidsLimit(f['pids-limit']),
     cpus: cpus !== undefined ? Number(cpus) : undefined,
     storageRoot: str(f, 'storage-root'),
     storageDriver: storageDriver(str(f, 'storage-driver') ?? env['CT_STORAGE_DRIVER']),

@@ -123,8 +123,9 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   async 'container exec'(ctx, cmd) {
     const f = cmd.flags;
     if (cmd.args.length < 2) throw new (await light()).RuntimeError('EUSAGE', 'container exec: give the container id and a command');
-    return (await import('@ct/runtime/image-run')).execInImageContainer(ctx, id(cmd), {
-      args: cmd.args.slice(1), env: strs(f, 'env'), cwd: str(f, 'workdir'), user: str(f, 'user'),
+    const { envEntries } = await import('./container-run-options.js');
+    return (await import('@ct/runtime/image-run')).execInRunContainer(ctx, id(cmd), {
+      args: cmd.args.slice(1), env: envEntries(strs(f, 'env')), cwd: str(f, 'workdir'), user: str(f, 'user'),
       tty: f['tty'] === true || f['it'] === true || f['ti'] === true,
     });
   },
@@ -183,7 +184,9 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   async events(ctx, cmd, out) {
     const runtime = await full();
     const cid = id(cmd);
-    const line = async (): Promise<void> => out.stdout(JSON.stringify({ type: 'stats', id: cid, data: await runtime.containerStats(ctx, cid) }) + '\n');
+    // the stats are 64-bit counters (bigints): printed as exact integers, as runc's Go encoder does
+    const { stringifyJson } = await import('@ct/oci/spec');
+    const line = async (): Promise<void> => out.stdout(stringifyJson({ type: 'stats', id: cid, data: await runtime.containerStats(ctx, cid) }) + '\n');
     if (bool(cmd.flags, 'stats')) {
       await line();
       return 0;
@@ -244,17 +247,32 @@ async function setupHint(err: unknown): Promise<string> {
   }
 }
 
+/** True for the verbs of the `container` topic (podman's exit statuses and error style, not runc's). */
+export function isContainerVerb(verb: VerbName): boolean {
+  return verb.startsWith('container ');
+}
+
 /**
  * Run a parsed verb: build the runtime context from the global flags, call the handler, and turn an error into
- * a log line (`--log`, `--log-format`) plus the message on stderr, exit code 1 (runc's `fatal`).
+ * what the verb's family prints: a runc verb a log line (`--log`, `--log-format`) plus the message on stderr, exit
+ * code 1 (runc's `fatal`); a `container` verb podman's `Error: ` line (cli-errors.ts) and exit status 125, or
+ * the 126 or 127 of a command that cannot be run.
  */
 export async function runVerb(cmd: ParsedCommand, out: Output): Promise<number> {
   const ctx = (await light()).createContext(globalOptions(cmd.globals));
   try {
     return await handlers[cmd.verb](ctx, cmd, out);
   } catch (err) {
-    let msg = err instanceof Error ? err.message : String(err);
-    msg += await setupHint(err);
+    const hint = await setupHint(err);
+    if (isContainerVerb(cmd.verb)) {
+      const { containerExitStatus, containerMessage, formatError } = await import('./cli-errors.js');
+      const msg = containerMessage(err, cmd.verb, cmd.args[0]) + hint;
+      // a --log file still gets the line (stderr gets the plain one)
+      if (!ctx.logger.toStderr) ctx.logger.log('error', msg);
+      process.stderr.write(formatError(msg, (err as { code?: unknown }).code === 'EUSAGE' ? cmd.verb : undefined));
+      return containerExitStatus(err, cmd.verb);
+    }
+    const msg = (err instanceof Error ? err.message : String(err)) + hint;
     ctx.logger.log('error', msg);
     if (!ctx.logger.toStderr) process.stderr.write(msg + '\n');
     return 1;

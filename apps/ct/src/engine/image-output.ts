@@ -1,11 +1,13 @@
 /**
  * What the `ct image` store commands share: the --storage-root and --json flags, the image table of `image ls`,
- * and the one way they end in an error (message on stderr; with --json, `{error: {code, message}}` on stdout;
- * exit code 1). Rendering only: the store is @ct/oci's.
+ * and the one way they end in an error (`Error: message` on stderr; with --json, `{error: {code, message}}` on
+ * stdout; exit code 1). Rendering only: the store is @ct/oci's.
  */
 import { Flags, type Config } from '@oclif/core';
 import { defaultStorageRoot, type ImageRecord } from '@ct/oci/store';
+import { stringifyJson } from '@ct/oci/spec';
 import { runCtHookIn } from '../hooks/run-hook.js';
+import { fixFor, formatError } from './cli-errors.js';
 
 /** Flags every store command has. */
 export const storeFlags = {
@@ -18,9 +20,9 @@ export function storeOptions(flags: { 'storage-root'?: string | undefined }): { 
   return flags['storage-root'] !== undefined ? { storageRoot: flags['storage-root'] } : {};
 }
 
-/** Print `value` as JSON. */
+/** Print `value` as JSON (bigints as exact integers). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
+  process.stdout.write(`${stringifyJson(value, 2)}\n`);
 }
 
 /**
@@ -40,11 +42,11 @@ export async function reportImported(
   });
 }
 
-/** Report `err` the store commands' way and set exit code 1. */
+/** Report `err` the store commands' way (ct's error style, cli-errors.ts; with --json also on stdout), exit code 1. */
 export function reportError(err: unknown, json: boolean): void {
   const e = err as Error & { code?: string };
   if (json) printJson({ error: { code: e.code ?? 'EUNKNOWN', message: e.message } });
-  process.stderr.write(`${e.message}\n`);
+  process.stderr.write(formatError(e.message + fixFor(e.code, '', undefined)));
   process.exitCode = 1;
 }
 

@@ -7,26 +7,41 @@ import { runVerb } from './handlers.js';
 
 const stdoutOutput = { stdout: (text: string) => void process.stdout.write(text) };
 
-/** Handle `argv` if it is a runc verb or --version; returns the exit code, or undefined to hand over to oclif. */
-export async function leanMain(argv: readonly string[]): Promise<number | undefined> {
+/**
+ * Handle `argv` if it is a runc verb, a `container` verb or --version; returns the exit code, or the command line
+ * to hand over to oclif (runc's global flags taken off).
+ */
+export async function leanMain(argv: readonly string[]): Promise<number | { readonly oclif: readonly string[] }> {
   let parsed;
   try {
     parsed = parseArgv(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
+    if (err.verb?.startsWith('container ') === true) {
+      // the container topic: podman's style and status (cli-errors.ts), loaded only on this failure
+      const { ENGINE_FAILED, formatError } = await import('./cli-errors.js');
+      process.stderr.write(formatError(err.message, err.verb));
+      return ENGINE_FAILED;
+    }
     process.stderr.write(`ct: ${err.message}\n`);
     return 1;
   }
   switch (parsed.kind) {
     case 'version': {
-      const { versionText } = await import('@ct/runtime/verbs');
-      process.stdout.write(versionText());
+      const [{ versionText }, { buildCommit }] = await Promise.all([import('@ct/runtime/verbs'), import('./build-info.js')]);
+      process.stdout.write(versionText(buildCommit()));
       return 0;
     }
     case 'help':
-      if (parsed.verb !== 'checkpoint') return undefined;
+      if (parsed.verb !== 'checkpoint') return { oclif: [...parsed.verb.split(' '), '--help'] };
       process.stderr.write('ct: checkpoint is not supported (no CRIU)\n');
       return 1;
+    case 'unknown': {
+      const { ENGINE_FAILED, formatError } = await import('./cli-errors.js');
+      const known = Object.keys((await import('../flags/definitions.js')).verbs).filter((v) => v.startsWith('container ')).map((v) => v.slice(10));
+      process.stderr.write(formatError(`unknown command "${parsed.command}": the container topic has ${known.join(', ')}`, 'container'));
+      return ENGINE_FAILED;
+    }
     case 'verb':
       if (parsed.command.verb === 'container run' && (await import('../hooks/run-hook.js')).userPluginsInstalled()) {
         // plugin hooks (apps/ct/PLUGINS.md); oclif is imported only when a user plugin is installed
@@ -34,6 +49,6 @@ export async function leanMain(argv: readonly string[]): Promise<number | undefi
       }
       return runVerb(parsed.command, stdoutOutput);
     default:
-      return undefined;
+      return { oclif: parsed.rest };
   }
 }

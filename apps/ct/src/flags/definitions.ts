@@ -184,7 +184,7 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'entrypoint', kind: 'string', description: 'replace the image\'s entrypoint' },
       { name: 'read-only', kind: 'boolean', description: 'mount the container\'s root read-only' },
       { name: 'memory', kind: 'string', description: 'memory limit (bytes, or with k/m/g)' },
-      { name: 'pids-limit', kind: 'integer', description: 'process count limit' },
+      { name: 'pids-limit', kind: 'integer', signed: true, description: 'process count limit (-1: none)' },
       { name: 'cpus', kind: 'string', description: 'CPU limit (1.5 = one and a half CPUs)' },
       { name: 'storage-root', kind: 'string', description: 'the image store (default $XDG_DATA_HOME/ct/storage, /var/lib/ct/storage as root)' },
       { name: 'storage-driver', kind: 'string', options: ['overlay', 'copy'], description: 'the root: overlay of the layers (default; a copy where the kernel refuses it) or copy (default $CT_STORAGE_DRIVER)' },

@@ -27,17 +27,28 @@ export type ParsedArgv =
   | { readonly kind: 'version' }
   /** `<verb> --help` for a verb: checkpoint must fail, others go to oclif's help. */
   | { readonly kind: 'help'; readonly verb: VerbName }
-  /** Not a runc verb: oclif handles it (topics, help, plugins). */
-  | { readonly kind: 'other' };
+  /**
+   * Not a runc verb: oclif handles it (topics, help, plugins). `rest`: the command line after runc's global flags
+   * (`ct --root X container` is the container topic's help; the flags mean nothing to oclif's commands).
+   */
+  | { readonly kind: 'other'; readonly rest: readonly string[] }
+  /** `container VERB` where the container topic has no such verb (`command`: `container VERB`). */
+  | { readonly kind: 'unknown'; readonly command: string };
 
-/** A command-line error (exit code 1, as runc's usage errors). */
+/** A command-line error (exit code 1, as runc's usage errors; 125 for the container topic's verbs). */
 export class UsageError extends Error {
   /** Stable code. */
   readonly code = 'EUSAGE';
-  /** @param message - what is wrong */
-  constructor(message: string) {
+  /** The verb whose command line is wrong, once known. */
+  readonly verb: VerbName | undefined;
+  /**
+   * @param message - what is wrong
+   * @param verb - the verb, when the error is in its flags or arguments
+   */
+  constructor(message: string, verb?: VerbName) {
     super(message);
     this.name = 'UsageError';
+    this.verb = verb;
   }
 }
 
@@ -96,7 +107,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
   for (; i < argv.length; i++) {
     const token = argv[i] ?? '';
     if (token === '--version' || token === '-v' || token === '-version') return { kind: 'version' };
-    if (token === '--help' || token === '-h' || token === '-help') return { kind: 'other' };
+    if (token === '--help' || token === '-h' || token === '-help') return { kind: 'other', rest: argv.slice(i) };
     const tok = flagToken(token, globalFlags);
     if (tok === undefined) break;
     const def = globalFlags.find((d) => d.name === tok.name);
@@ -105,7 +116,20 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
   }
   let verb = argv[i];
   if (verb === 'container' && isVerb(`container ${argv[i + 1] ?? ''}`)) verb = `container ${argv[++i] ?? ''}`;
-  if (verb === undefined || !isVerb(verb)) return { kind: 'other' };
+  if (verb === 'container' && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) return { kind: 'unknown', command: `container ${argv[i + 1]!}` };
+  if (verb === undefined || !isVerb(verb)) return { kind: 'other', rest: argv.slice(i) };
+  try {
+    return parseVerb(verb, argv, i, globals);
+  } catch (err) {
+    if (err instanceof UsageError && err.verb === undefined) throw new UsageError(err.message, verb);
+    throw err;
+  }
+}
+
+/** The rest of a command line from `argv[i]`, the verb. */
+function parseVerb(verb: VerbName, argv: readonly string[], start: number, globals: Record<string, FlagValue>): ParsedArgv {
+  let i = start;
+  const next = (): string | undefined => argv[++i];
   const spec = verbs[verb];
   const flags: Record<string, FlagValue> = {};
   const args: string[] = [];
@@ -123,14 +147,29 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     }
     const own = spec.flags.find((d) => d.name === tok.name);
     const def = own ?? globalFlags.find((d) => d.name === tok.name);
-    if (def === undefined) throw new UsageError(`flag provided but not defined: -${tok.name}`);
+    if (def === undefined) {
+      // runc's words (Go's flag package) for runc's verbs, podman's (cobra's) for the container topic
+      throw new UsageError(verb.startsWith('container ') ? `unknown flag: ${token.split('=')[0] ?? token}` : `flag provided but not defined: -${tok.name}`);
+    }
     setFlag(own !== undefined ? flags : globals, def, readValue(def, tok, next));
   }
   const required = spec.args.filter((a) => a.required).length;
   const max = spec.variadic === true ? Infinity : spec.args.length;
-  if (args.length < required || args.length > max) {
-    const want = required === spec.args.length && max !== Infinity ? `exactly ${required}` : `at least ${required}`;
-    throw new UsageError(`${JSON.stringify(verb)} requires ${want} argument(s)`);
-  }
+  if (args.length < required || args.length > max) throw new UsageError(argumentCountMessage(verb, args));
   return { kind: 'verb', command: { verb, globals, flags, args } };
+}
+
+/** What is wrong with the number of positional arguments `args` of `verb`. */
+function argumentCountMessage(verb: VerbName, args: readonly string[]): string {
+  const spec = verbs[verb];
+  const required = spec.args.filter((a) => a.required);
+  if (verb.startsWith('container ')) {
+    const names = spec.args.map((a) => a.name.toUpperCase()).join(' ');
+    return args.length < required.length
+      ? `${verb}: ${required.slice(args.length).map((a) => a.name.toUpperCase()).join(' and ')} missing (ct ${verb} [FLAGS] ${names}${spec.variadic === true ? ' ...' : ''})`
+      : `${verb}: too many arguments: ${args.slice(spec.args.length).map((a) => JSON.stringify(a)).join(' ')} (ct ${verb} [FLAGS] ${names})`;
+  }
+  const max = spec.variadic === true ? Infinity : spec.args.length;
+  const want = required.length === spec.args.length && max !== Infinity ? `exactly ${required.length}` : `at least ${required.length}`;
+  return `${JSON.stringify(verb)} requires ${want} argument(s)`;
 }

@@ -63,7 +63,7 @@ function defineSuite(title: string, rootless: boolean): void {
       } finally {
         delete process.env['CT_STORAGE_DRIVER'];
       }
-      assert.equal(s.run(['--storage-driver', 'vfs', 'busybox', 'true']).status, 1, 'an unknown driver is a usage error');
+      assert.equal(s.run(['--storage-driver', 'vfs', 'busybox', 'true']).status, 125, 'an unknown driver is a usage error (podman\'s 125)');
     });
     it('container run --storage-driver copy --keep, the copy stays until ct delete removes it (subuid-owned files too)', () => {
       const id = `ccopy-keep-${process.pid}`;

@@ -18,7 +18,7 @@ function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
     this.timeout(120_000);
     const user = rootless && isRoot() ? ciUser() : undefined;
-    const base = user !== undefined ? `${user.runtimeDir}/ct-cpull` : join(tmpdir(), `ct-cpull-${process.pid}`);
+    const base = user !== undefined ? `${user.runtimeDir}/ct-cpull-${process.pid}` : join(tmpdir(), `ct-cpull-${process.pid}`);
     const store = join(base, 'storage');
     const ct = new Runtime('ct', join(base, 'state'), user);
     const run = (args: readonly string[]): ReturnType<Runtime['run']> => ct.run(['container', 'run', '--storage-root', store, ...args]);
@@ -45,19 +45,19 @@ function defineSuite(title: string, rootless: boolean): void {
 
     it('container run --pull never, a missing image is not pulled: STORE_IMAGE_NOT_FOUND', () => {
       const r = run(['--pull', 'never', ref, 'true']);
-      assert.equal(r.status, 1);
+      assert.equal(r.status, 125);
       assert.match(r.stderr, /no such image/);
       assert.equal(imageCommand(user, ['ls', '--json', '--storage-root', store]).stdout.includes(ref), false);
     });
     it('container run, an image id (sha256:...) not in the store is not pulled', () => {
       const r = run([`sha256:${'0'.repeat(64)}`, 'true']);
-      assert.equal(r.status, 1);
+      assert.equal(r.status, 125);
       assert.match(r.stderr, /no such image/);
       assert.doesNotMatch(r.stderr, /the pull failed/);
     });
     it('container run, a failed pull names the image and the registry\'s error', () => {
       const r = run([`${reg!.host}/tools/absent:v1`, 'true']);
-      assert.equal(r.status, 1);
+      assert.equal(r.status, 125);
       assert.match(r.stderr, new RegExp(`container run: pull ${reg!.host.replace(/\./g, '\\.')}/tools/absent:v1: not in the store, and the pull failed`));
     });
     it('container run, a missing image is pulled (nothing drawn in a pipe) and run', () => {
@@ -75,7 +75,7 @@ function defineSuite(title: string, rootless: boolean): void {
         const r = run(['--rm', ref, 'true']);
         assert.equal(r.status, 0, `no registry needed for a stored image: ${r.stderr}`);
         const always = run(['--rm', '--pull', 'always', ref, 'true']);
-        assert.equal(always.status, 1, 'the registry is down: always must fail');
+        assert.equal(always.status, 125, 'the registry is down: always must fail');
         assert.match(always.stderr, new RegExp(reg!.host.replace(/\./g, '\\.')));
         // podman's behaviour: the registry's error, not a claim that the stored image is missing
         assert.match(always.stderr, /--pull always: the pull failed: .*ECONNREFUSED/);

@@ -44,7 +44,7 @@ export function imageCommand(user: { runtimeDir: string } | undefined, args: rea
  */
 export function useImageSuite(tag: string, rootless: boolean): ImageSuite {
   const user = rootless && isRoot() ? ciUser() : undefined;
-  const base = user !== undefined ? `${user.runtimeDir}/ct-${tag}` : join(tmpdir(), `ct-${tag}-${process.pid}`);
+  const base = user !== undefined ? `${user.runtimeDir}/ct-${tag}-${process.pid}` : join(tmpdir(), `ct-${tag}-${process.pid}`);
   const root = join(base, 'state');
   const store = join(base, 'storage');
   const ct = new Runtime('ct', root, user);

@@ -16,7 +16,7 @@ function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
     this.timeout(120_000);
     const user = rootless && isRoot() ? ciUser() : undefined;
-    const base = user !== undefined ? `${user.runtimeDir}/ct-crun-test` : join(tmpdir(), `ct-crun-test-${process.pid}`);
+    const base = user !== undefined ? `${user.runtimeDir}/ct-crun-test-${process.pid}` : join(tmpdir(), `ct-crun-test-${process.pid}`);
     const root = join(base, 'state');
     const store = join(base, 'storage');
     const ct = new Runtime('ct', root, user);
@@ -83,6 +83,13 @@ function defineSuite(title: string, rootless: boolean): void {
       const r = run(['-e', 'ONE=1', '--env', 'PATH=/bin:/usr/bin', 'busybox', 'sh', '-c', 'echo "$ONE $PATH"']);
       assert.equal(r.stdout, '1 /bin:/usr/bin\n', r.stderr);
     });
+    it('container run -e, a value as long as execve(2) takes (MAX_ARG_STRLEN: 128 KiB with its NUL) reaches the process', () => {
+      // the longest string the kernel passes: "X=" and the value, 131071 bytes, and the NUL
+      const value = 'v'.repeat(32 * 4096 - 1 - 2);
+      const r = run(['-e', `X=${value}`, 'busybox', 'sh', '-c', 'echo ${#X}']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `${value.length}\n`);
+    });
     it('container run -v, a read-write and a read-only volume', () => {
       const vol = shared!;
       const r = run(['-v', `${vol}:/rw`, '-v', `${vol}:/ro:ro`, 'busybox', 'sh', '-c', 'echo hi > /rw/f; echo no > /ro/g || echo refused']);
@@ -93,7 +100,7 @@ function defineSuite(title: string, rootless: boolean): void {
     });
     it('container run -v, a missing source is a usage error', () => {
       const r = run(['-v', '/nonexistent-ct-src:/x', 'busybox', 'true']);
-      assert.equal(r.status, 1);
+      assert.equal(r.status, 125);
       assert.match(r.stderr, /-v \/nonexistent-ct-src:\/x/);
     });
     it('container run -w and -u, cwd and ids', () => {
@@ -211,7 +218,7 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(ct.run(['container', 'stop', '-t', '5', a]).status, 0);
       const ps = JSON.parse(ct.run(['container', 'ps', '--all', '--json']).stdout) as { id: string; exitStatus?: number }[];
       assert.equal(ps.find((c) => c.id === a)?.exitStatus, 3);
-      assert.equal(ct.run(['container', 'rm', b]).status, 1, 'a running container needs -f');
+      assert.equal(ct.run(['container', 'rm', b]).status, 2, 'a running container needs -f (podman-rm\'s 2)');
       assert.equal(ct.run(['container', 'rm', '-f', b]).status, 0);
       assert.equal(ct.run(['container', 'rm', a]).status, 0);
       assert.deepEqual(readdirSync(join(store, 'containers')), []);

@@ -25,7 +25,7 @@ function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
     const user = rootless && isRoot() ? ciUser() : undefined;
     const base = rootless && isRoot() ? '/tmp/ct-runc-compat' : join(tmpdir(), 'ct-runc-compat');
-    const stateBase = user !== undefined ? `${user.runtimeDir}/ct-test` : join(base, `state-${process.pid}`);
+    const stateBase = user !== undefined ? `${user.runtimeDir}/ct-test-${process.pid}` : join(base, `state-${process.pid}`);
     const runtimes = [new Runtime('runc', `${stateBase}-runc`, user), new Runtime('ct', `${stateBase}-ct`, user)];
     let bundle = '';
     const ids: string[] = [];

@@ -89,6 +89,25 @@ describe('ct pause, resume, update, events, ps @root', () => {
       removeBundle(bundle);
     }
   });
+  it('events --stats, 64-bit values printed exactly (an unlimited v1 memory limit is runc\'s 9223372036854771712, not a float)', async function () {
+    requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/memory/cgroup.procs'), 'needs root and the v1 memory hierarchy');
+    const bundle = await makeBundleDir(join(tmpdir(), 'ct-cgverbs'));
+    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-cgverbs-')));
+    const id = `ev64-${process.pid}`;
+    try {
+      writeConfig(bundle, ['sleep', '60'], specTemplate({}) as Json);
+      assert.equal(ct.run(['run', '-d', '--bundle', bundle, id]).status, 0);
+      const pid = Number(ct.state(id)?.['pid']);
+      const limit = readFileSync(join(v1Dir(pid, 'memory'), 'memory.limit_in_bytes'), 'utf8').trim();
+      assert.ok(BigInt(limit) > BigInt(Number.MAX_SAFE_INTEGER), `no limit: ${limit}`);
+      const r = ct.run(['events', '--stats', id]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(/"memory":\{"usage":\{[^}]*"limit":(\d+)[,}]/.exec(r.stdout)?.[1], limit, r.stdout);
+    } finally {
+      ct.cleanup([id]);
+      removeBundle(bundle);
+    }
+  });
   it('events --interval, a stats line per interval until the container stops', async function () {
     requireFeature(this, isRoot(), 'needs root');
     const bundle = await makeBundleDir(join(tmpdir(), 'ct-cgverbs'));

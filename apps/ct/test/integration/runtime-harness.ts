@@ -150,7 +150,8 @@ export class Runtime {
   /** Remove the state root (best effort cleanup of what a failed test left). */
   cleanup(ids: readonly string[]): void {
     for (const id of ids) this.run(['delete', '--force', id]);
-    if (this.asUser === undefined && existsSync(this.root)) rmSync(this.root, { recursive: true, force: true });
+    if (this.asUser === undefined) rmSync(this.root, { recursive: true, force: true });
+    else spawnSync('runuser', ['-u', 'ctci', '--', 'rm', '-rf', this.root]);
   }
 }
 

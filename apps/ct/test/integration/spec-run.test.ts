@@ -38,7 +38,7 @@ function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
     const user = rootless && isRoot() ? ciUser() : undefined;
     const base = rootless && isRoot() ? '/tmp/ct-spec-run' : join(tmpdir(), 'ct-spec-run');
-    const stateBase = user !== undefined ? `${user.runtimeDir}/ct-spec-test` : join(base, `state-${process.pid}`);
+    const stateBase = user !== undefined ? `${user.runtimeDir}/ct-spec-test-${process.pid}` : join(base, `state-${process.pid}`);
     const ct = new Runtime('ct', `${stateBase}-ct`, user);
     const runc = new Runtime('runc', `${stateBase}-runc`, user);
     let bundle = '';

@@ -38,7 +38,8 @@ describe('parseArgv', () => {
     assert.equal(c.verb, 'container run');
     assert.deepEqual(c.flags, { detach: true, name: 'web' });
     assert.deepEqual(c.args, ['img:latest', 'sh', '-c', 'x', '--keep']);
-    assert.deepEqual(parseArgv(['container', 'ls']), { kind: 'other' });
+    assert.deepEqual(parseArgv(['container', 'ls']), { kind: 'unknown', command: 'container ls' });
+    assert.deepEqual(parseArgv(['--root', '/r', 'container', '--help']), { kind: 'other', rest: ['container', '--help'] });
   });
   it('parseArgv, repeated string flags accumulate', () => {
     const c = command(['exec', '-e', 'A=1', '--env=B=2', 'id1', 'true']);
@@ -49,9 +50,10 @@ describe('parseArgv', () => {
     assert.deepEqual(parseArgv(['--root', '/r', '-v']), { kind: 'version' });
   });
   it('parseArgv, non-runc commands go to oclif', () => {
-    assert.deepEqual(parseArgv(['image', 'ls']), { kind: 'other' });
-    assert.deepEqual(parseArgv([]), { kind: 'other' });
-    assert.deepEqual(parseArgv(['--help']), { kind: 'other' });
+    assert.deepEqual(parseArgv(['image', 'ls']), { kind: 'other', rest: ['image', 'ls'] });
+    assert.deepEqual(parseArgv(['--root', '/r', 'image', 'ls']), { kind: 'other', rest: ['image', 'ls'] });
+    assert.deepEqual(parseArgv([]), { kind: 'other', rest: [] });
+    assert.deepEqual(parseArgv(['--help']), { kind: 'other', rest: ['--help'] });
   });
   it('parseArgv, checkpoint --help is recognised (it must fail)', () => {
     assert.deepEqual(parseArgv(['checkpoint', '--help']), { kind: 'help', verb: 'checkpoint' });
@@ -64,9 +66,31 @@ describe('parseArgv', () => {
     assert.throws(() => parseArgv(['create', '--preserve-fds', 'x', 'a']), usage);
     assert.throws(() => parseArgv(['create', 'a', '--bundle']), usage);
   });
+  it('parseArgv, a container verb\'s usage errors carry the verb and speak podman\'s words', () => {
+    const error = (argv: string[]): UsageError => {
+      try {
+        parseArgv(argv);
+      } catch (err) {
+        if (err instanceof UsageError) return err;
+        throw err;
+      }
+      throw new Error(`no usage error for ${argv.join(' ')}`);
+    };
+    assert.deepEqual(pick(error(['container', 'run', '--bogus', 'img'])), { verb: 'container run', message: 'unknown flag: --bogus' });
+    assert.deepEqual(pick(error(['container', 'run'])), { verb: 'container run', message: 'container run: IMAGE missing (ct container run [FLAGS] IMAGE ...)' });
+    assert.deepEqual(pick(error(['container', 'logs', 'a', 'b'])), { verb: 'container logs', message: 'container logs: too many arguments: "b" (ct container logs [FLAGS] CONTAINER-ID)' });
+    assert.deepEqual(pick(error(['delete', '--bogus', 'a'])), { verb: 'delete', message: 'flag provided but not defined: -bogus' });
+  });
+  it('parseArgv, an unknown container verb is named (not handed to oclif as a command)', () => {
+    assert.deepEqual(parseArgv(['--root', '/r', 'container', 'inspect', 'x']), { kind: 'unknown', command: 'container inspect' });
+  });
   it('parseArgv, --rootless=false and boolean =false values', () => {
     const c = command(['--rootless=false', 'delete', '--force=false', 'a']);
     assert.equal(c.globals['rootless'], 'false');
     assert.equal(c.flags['force'], false);
   });
 });
+
+function pick(e: UsageError): { verb: string | undefined; message: string } {
+  return { verb: e.verb, message: e.message };
+}

@@ -2,9 +2,10 @@
  * The monitor of a detached `ct container run -d`: a small Node process of its own session that the caller starts
  * and leaves behind. It creates and starts the container from the prepared bundle with its own stdout and stderr
  * (the container log, opened by the caller) as the container's stdio, tells the caller through fd 3 that it is
- * running (`ok`) or why it is not (`error` and the message, with the errno of a refused overlay root), then waits for the init (its child: watched through
- * the pidfd) and records the exit status in `exit.json` beside the log. The container is kept (stopped) for
- * `ct container ps --all`, `logs` and `rm`. With `tty` (`-dt`) the container's process gets a pty: the monitor
+ * running (`ok`) or why it is not (`error` and the message, with the errno of a refused overlay root), then
+ * waits for the init (its child: watched through the pidfd) and records the exit status in `exit.json` beside the
+ * log. The container is kept (stopped) for `ct container ps --all`, `logs` and `rm`, unless it was run with
+ * `--rm`: then the monitor removes it. With `tty` (`-dt`) the container's process gets a pty: the monitor
  * receives its master on a console socket in the bundle and holds it until the container exits, writing what it
  * prints to the log (monitor-tty.ts).
  * Usage: node monitor-main.js JSON (MonitorArgs). Man pages: setsid(2), pidfd_open(2).
@@ -61,6 +62,11 @@ async function main(): Promise<number> {
   const exited = init.wait();
   if (master !== undefined) await holdTerminal(master, exited);
   const status = await exited;
+  if (args.remove === true) {
+    // -d --rm (podman's): the state, the bundle with its log and the store root go (container-delete.ts)
+    await deleteContainer(ctx, args.id, { force: true });
+    return 0;
+  }
   writeFileAtomic(args.exitFile, JSON.stringify({ status, finished: new Date().toISOString() }), 0o644);
   return 0;
 }

@@ -21,13 +21,25 @@ export interface MonitorArgs {
   readonly exitFile: string;
   /** `-t`: the container gets a pty whose master the monitor holds, copying its output to the log. */
   readonly tty?: boolean;
+  /** `--rm`: the monitor removes the container (state, bundle, store root) once it has exited. */
+  readonly remove?: boolean;
+}
+
+/** How the monitor runs the container. */
+export interface MonitorOptions {
+  /** Give the container a pty (`-dt`). */
+  readonly tty?: boolean | undefined;
+  /** Remove the container once it exits (`-d --rm`). */
+  readonly remove?: boolean | undefined;
 }
 
 /** Start the monitor for container `id` of `bundle`; resolves once the container runs. */
 export async function spawnMonitor(
-  ctx: RuntimeContext, id: string, bundle: string, logFile: string, exitFile: string, tty = false,
+  ctx: RuntimeContext, id: string, bundle: string, logFile: string, exitFile: string, options: MonitorOptions = {},
 ): Promise<void> {
-  const args: MonitorArgs = { root: ctx.stateRoot.path, rootless: ctx.rootless, id, bundle, exitFile, tty };
+  const args: MonitorArgs = {
+    root: ctx.stateRoot.path, rootless: ctx.rootless, id, bundle, exitFile, tty: options.tty === true, remove: options.remove === true,
+  };
   const log = openSync(logFile, 'a', 0o600);
   let child;
   try {

@@ -13,7 +13,7 @@ describe('writeImageRunConfig', () => {
   const overlay = { lowerDirs: ['/s/layers/b/diff', '/s/layers/a/diff'], upper: '/s/containers/x/upper', work: '/s/containers/x/work' };
   const context = (over: Partial<RunConfigContext>): RunConfigContext => ({
     bundle, template: JSON.stringify(specTemplate({ rootless: true })), root: { merged: '/s/containers/x/merged', overlay },
-    rootless: true, id: 'x', imageEntrypoint: [], warn: () => {}, ...over,
+    rootless: true, id: 'x', cgroupName: 'ct-x-0123', imageEntrypoint: [], warn: () => {}, ...over,
   });
   const written = (): Json => JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as Json;
   beforeEach(() => { bundle = mkdtempSync(join(tmpdir(), 'ct-runcfg-')); });

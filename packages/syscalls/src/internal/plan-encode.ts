@@ -49,7 +49,7 @@ function bytesOf(v: unknown, step: number, field: string, cstring: boolean): Buf
   else if (v instanceof Uint8Array) b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   else throw new InvalidPlanError(`plan: step ${step}: ${field}: not a string`, step);
   if (b.length > MAX_STRING) {
-    throw new InvalidPlanError(`plan: step ${step}: ${field}: longer than ${MAX_STRING} bytes`, step);
+    throw new InvalidPlanError(`plan: step ${step}: ${field}: ${b.length} bytes, longer than the limit of ${MAX_STRING} (the kernel's MAX_ARG_STRLEN)`, step);
   }
   if (cstring && b.includes(0)) throw new InvalidPlanError(`plan: step ${step}: ${field}: contains a NUL byte`, step);
   return b;

@@ -19,8 +19,11 @@ export const NONE = 0xffffffff;
 export const MAX_STEPS = 4096;
 /** The most fd map entries a plan may have. */
 export const MAX_FD_MAP = 256;
-/** The largest single string or byte field. */
-export const MAX_STRING = 64 * 1024;
+/**
+ * The largest single string or byte field: what execve(2) accepts for one argument or environment string
+ * (MAX_ARG_STRLEN, 32 pages of 4 KiB, its NUL included), so any value the kernel would run is encodable.
+ */
+export const MAX_STRING = 32 * 4096 - 1;
 /** The largest list (argv, env, gids) entry count. */
 export const MAX_LIST = 65536;
 /** The largest arena. */

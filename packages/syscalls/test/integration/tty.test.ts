@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CtError, SyscallError, getWindowSize, setWindowSize } from '../../src/index.js';
+import { CtError, SyscallError, TCSA, TERMIOS, getWindowSize, setWindowSize, tcgetattr, tcsetattr } from '../../src/index.js';
 
 const indexTs = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
@@ -99,3 +99,28 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+
+describe('tty modes (tcgetattr, tcsetattr)', () => {
+  it('tcsetattr, output processing turned off on a pty is seen by stty; tcgetattr reads it back', () => {
+    const m = openMaster();
+    try {
+      const before = tcgetattr(m);
+      tcsetattr(m, TCSA.NOW, { ...before, oflag: before.oflag & ~TERMIOS.OPOST });
+      assert.match(stty(m, ['-a']), /(^|\s)-opost(\s|$)/m);
+      assert.equal(tcgetattr(m).oflag & TERMIOS.OPOST, 0);
+      tcsetattr(m, TCSA.NOW, before);
+      assert.match(stty(m, ['-a']), /(^|\s)opost(\s|$)/m);
+      assert.deepEqual(tcgetattr(m), before);
+    } finally {
+      closeSync(m);
+    }
+  });
+  it('tcgetattr, a file that is not a terminal is ENOTTY', () => {
+    const fd = openSync('/dev/null', 'r');
+    try {
+      assert.throws(() => tcgetattr(fd), (e: unknown) => e instanceof SyscallError && e.syscall === 'tcgetattr' && e.code === 'ENOTTY');
+    } finally {
+      closeSync(fd);
+    }
+  });
+});

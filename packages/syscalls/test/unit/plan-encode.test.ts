@@ -23,7 +23,12 @@ describe('plan encoding', () => {
   it('spawn, unknown op refused', () => refused({ namespaces: 0, steps: [{ op: 'format-disk' }, exec] }, 0));
   it('spawn, unknown field refused', () => refused({ namespaces: 0, steps: [{ op: 'umask', mask: 0, extra: 1 }, exec] }, 0));
   it('spawn, oversized string refused', () =>
-    refused({ namespaces: 0, steps: [{ op: 'sethostname', name: 'x'.repeat(64 * 1024 + 1) }, exec] }, 0));
+    refused({ namespaces: 0, steps: [{ op: 'sethostname', name: 'x'.repeat(32 * 4096) }, exec] }, 0));
+  it('encodePlan, an environment string as long as execve takes (MAX_ARG_STRLEN with its NUL) is encoded', () => {
+    const env = [`X=${'v'.repeat(32 * 4096 - 1 - 2)}`];
+    const { buffer } = encodePlan({ steps: [{ ...exec, env } as Step] }, { namespaces: 0, flags: 0, targetFd: -1 });
+    assert.ok(buffer.includes(Buffer.from(env[0]!)));
+  });
   it('spawn, more than 4096 steps refused', () =>
     refused({ namespaces: 0, steps: [...Array.from({ length: 4096 }, () => ({ op: 'setsid' })), exec] }));
   it('spawn, bad namespace flags refused', () => refused({ namespaces: 0x100, steps: [exec] }));

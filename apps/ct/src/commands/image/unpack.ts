@@ -2,10 +2,11 @@
  * `ct image unpack [--image] PATH[:TAG|@DIGEST] BUNDLE`: unpack an OCI image layout, oci-archive or docker save
  * archive into a runtime bundle (rootfs/ + config.json), as `umoci unpack` does. Calls @ct/oci's unpackImage, which
  * chooses root or the unprivileged user-namespace path by itself. A progress line on stderr when it is a terminal;
- * `--json` prints the result (or the error) as JSON on stdout. Errors: message on stderr, exit code 1.
+ * `--json` prints the result (or the error) as JSON on stdout. Errors: `Error: message` on stderr, exit code 1.
  */
 import { Args, Command, Flags } from '@oclif/core';
 import { describeProgress, parsePlatform, unpackImage, type UnpackOptions } from '@ct/oci/unpack';
+import { reportError } from '../../engine/image-output.js';
 
 /** `ct image unpack`. */
 export default class ImageUnpack extends Command {
@@ -51,10 +52,7 @@ export default class ImageUnpack extends Command {
       else for (const w of result.warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
     } catch (err) {
       if (tty) process.stderr.write('\r\x1b[K');
-      const e = err as Error & { code?: string };
-      if (flags.json) process.stdout.write(`${JSON.stringify({ error: { code: e.code ?? 'EUNKNOWN', message: e.message } }, null, 2)}\n`);
-      process.stderr.write(`${e.message}\n`);
-      process.exitCode = 1;
+      reportError(err, flags.json);
     }
   }
 }

@@ -1,0 +1,106 @@
+/**
+ * The name of a `ct container run`, claimed before anything is written for it, so that a refused run touches no
+ * other container's files (a second run of a name in use under another --storage-root used to overwrite the
+ * running container's store.json and delete its bundle). The claim is the bundle directory itself,
+ * `.bundles/<id>`, made atomically: a private directory holding `claim.json` (the claiming process's pid and start
+ * time) renamed into place, under a lock on `.bundles/.lock` so two runs never both judge a claim stale.
+ *
+ * A name is in use while its state directory exists (a running, paused or kept container, also one made by
+ * `ct create`) or while the process that claimed it lives (a run still preparing: importing, pulling). A claim
+ * whose process is gone and whose container never got a state (a run killed before create) is stale: it is
+ * moved aside and removed with the store root its store.json names.
+ *
+ * Man pages: rename(2) (a directory renamed onto a non-empty one fails: EEXIST or ENOTEMPTY), flock(2),
+ * proc_pid_stat(5).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RuntimeContext } from './context.js';
+import { errnoCode, RuntimeError, systemError } from './errors.js';
+import { withLock } from './lock.js';
+import { readProcStat } from './proc-stat.js';
+import { containerPaths } from './state-store.js';
+
+/** What a claim records. */
+interface ClaimRecord {
+  readonly pid: number;
+  /** The claiming process's start time (clock ticks after boot, as text): a recycled pid does not hold a claim. */
+  readonly startTime: string;
+}
+
+function inUse(id: string, why = ` by a container: remove it (ct container rm -f ${id}) or choose another --name`): RuntimeError {
+  return new RuntimeError('ECONTAINEREXISTS', `container run: the name ${JSON.stringify(id)} is in use${why}`);
+}
+
+function readClaim(bundle: string): ClaimRecord | undefined {
+  try {
+    const c = JSON.parse(readFileSync(join(bundle, 'claim.json'), 'utf8')) as Partial<ClaimRecord>;
+    return typeof c.pid === 'number' && typeof c.startTime === 'string' ? { pid: c.pid, startTime: c.startTime } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function claimHolderLives(claim: ClaimRecord): boolean {
+  return readProcStat(claim.pid)?.startTime.toString() === claim.startTime;
+}
+
+/** Remove a stale claim: moved aside first (the name is free at once), then its store root and files. */
+async function removeStaleClaim(bundles: string, bundle: string): Promise<void> {
+  const aside = mkdtempSync(join(bundles, '.stale-'));
+  const moved = join(aside, 'bundle');
+  renameSync(bundle, moved);
+  const id = bundle.slice(bundles.length + 1);
+  try {
+    const store = JSON.parse(readFileSync(join(moved, 'store.json'), 'utf8')) as { storageRoot?: unknown };
+    if (typeof store.storageRoot === 'string') await (await import('@ct/oci/store')).removeContainerRoot(id, { storageRoot: store.storageRoot });
+  } catch (err) {
+    // no store.json: the run died before its store root was made
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  rmSync(aside, { recursive: true, force: true });
+}
+
+/**
+ * Claim `id` for a `container run` under the state root; returns the bundle directory, now ours (remove it to give
+ * the name back).
+ * @throws RuntimeError ECONTAINEREXISTS (the name is in use), ESYSTEM.
+ */
+export async function claimContainerName(ctx: RuntimeContext, id: string): Promise<string> {
+  const bundles = join(ctx.stateRoot.path, '.bundles');
+  const bundle = join(bundles, id);
+  try {
+    mkdirSync(bundles, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw systemError('container run: create bundle dir', bundles, err);
+  }
+  const self = readProcStat(process.pid);
+  const record: ClaimRecord = { pid: process.pid, startTime: self?.startTime.toString() ?? '' };
+  return withLock(join(bundles, '.lock'), async () => {
+    if (existsSync(containerPaths(ctx.stateRoot.path, id).dir)) throw inUse(id);
+    const mine = mkdtempSync(join(bundles, '.claim-'));
+    writeFileSync(join(mine, 'claim.json'), JSON.stringify(record));
+    const place = (): boolean => {
+      try {
+        renameSync(mine, bundle);
+        return true;
+      } catch (err) {
+        if (errnoCode(err) === 'EEXIST' || errnoCode(err) === 'ENOTEMPTY') return false;
+        rmSync(mine, { recursive: true, force: true });
+        throw systemError('container run: claim bundle dir', bundle, err);
+      }
+    };
+    if (place()) return bundle;
+    const theirs = readClaim(bundle);
+    if (theirs === undefined || claimHolderLives(theirs)) {
+      rmSync(mine, { recursive: true, force: true });
+      throw inUse(id, theirs === undefined
+        ? `: ${bundle} exists without a claim (left by an older ct?): remove that directory or choose another --name`
+        : ` by a container ct (pid ${theirs.pid}) is preparing: choose another --name`);
+    }
+    await removeStaleClaim(bundles, bundle);
+    if (place()) return bundle;
+    rmSync(mine, { recursive: true, force: true });
+    throw inUse(id);
+  });
+}
