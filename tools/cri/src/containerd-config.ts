@@ -113,3 +113,15 @@ function documentedHandler(h: RuntimeHandler): string {
   if (!/^\s*BinaryName\s*=.*$/m.test(toml)) throw new TypeError(`containerd config: handler ${h.name}: toml: no BinaryName`);
   return toml.replace(/^(\s*)BinaryName\s*=.*$/m, (_all, indent: string) => `${indent}BinaryName = ${str(h.binary)}`);
 }
+
+/**
+ * The key lines of table `name` (e.g. `plugins."io.containerd.grpc.v1.cri".cni`) in TOML as `containerd config
+ * dump` prints it (one table per header, trimmed lines), up to the next header; [] when the table is absent.
+ */
+export function tomlTable(dump: string, name: string): string[] {
+  const lines = dump.split('\n').map((line) => line.trim());
+  const start = lines.indexOf(`[${name}]`);
+  if (start < 0) return [];
+  const end = lines.findIndex((line, i) => i > start && line.startsWith('['));
+  return lines.slice(start + 1, end < 0 ? undefined : end).filter(Boolean);
+}

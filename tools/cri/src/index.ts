@@ -4,7 +4,7 @@
  */
 export { CriClient, CRI_PROTO, type CallOptions, type ConnectOptions } from './client.js';
 export { CriError, type CriErrorCode } from './errors.js';
-export { containerdCriConfig, containerdPaths, handlerRoot, type ContainerdConfigOptions, type RuntimeHandler } from './containerd-config.js';
+export { containerdCriConfig, containerdPaths, handlerRoot, tomlTable, type ContainerdConfigOptions, type RuntimeHandler } from './containerd-config.js';
 export { writeCniSetup, removeBridge, DEBIAN_CNI_PLUGINS, type CniSetup } from './cni-config.js';
 export {
   CriContainerd, CRI_NAMESPACE, processesNaming, mountsUnder,

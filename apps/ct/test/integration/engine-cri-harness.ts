@@ -171,15 +171,6 @@ export function cgroupFile(pid: number, controller: string, file: string): strin
   return readFileSync(full, 'utf8').trim();
 }
 
-/** The key lines of table `name` in a TOML dump (`containerd config dump`), up to the next table header. */
-export function tomlTable(dump: string, name: string): string[] {
-  const lines = dump.split('\n').map((line) => line.trim());
-  const start = lines.indexOf(`[${name}]`);
-  if (start < 0) return [];
-  const end = lines.findIndex((line, i) => i > start && line.startsWith('['));
-  return lines.slice(start + 1, end < 0 ? undefined : end).filter(Boolean);
-}
-
 /** The ```toml block of `file` that sets BinaryName (the documented runtimes.ct entry). */
 export function documentedCtEntry(file: string): string {
   const blocks = [...readFileSync(file, 'utf8').matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').filter((b) => b.includes('BinaryName'));

@@ -14,11 +14,11 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CriContainerd, PodCgroup, cgroupMounts, poll, processesNaming, type CriError } from '@ct/cri-client';
+import { CriContainerd, PodCgroup, cgroupMounts, poll, processesNaming, tomlTable, type CriError } from '@ct/cri-client';
 import { isRoot, repoRoot, requireFeature, testImage } from '@ct/test-utils';
 import {
   capMask, cgroupFile, containerInfo, documentedCtEntry, execOut, exitedStatus, nsOf, podCgroupRoot, removePod,
-  runContainer, runPod, sandboxInfo, tomlTable, uniqueName, type Pod,
+  runContainer, runPod, sandboxInfo, uniqueName, type Pod,
 } from './engine-cri-harness.js';
 import { processEnded } from './engine-harness.js';
 import { ctBin } from './runtime-harness.js';
