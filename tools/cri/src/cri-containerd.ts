@@ -4,11 +4,12 @@
  * namespace (unshare -m, private propagation: the shims' rootfs mounts and the pods' netns bind mounts live and
  * die there), the sandbox (pause) image and any others imported into the k8s.io namespace from OCI image layouts
  * with `ctr images import`. `stop()` removes every pod through CRI, ends the daemon and reports what was left:
- * processes naming the folder, mounts under it, state in the handlers' roots, the bridge.
+ * processes naming the folder, mounts under it, state in the handlers' roots, the bridge, CNI results; the host
+ * folders containerd makes outside its config's reach (/run/containerd/s, /var/lib/cni/results) go if it made them.
  * Man pages: containerd(8), ctr(8), containerd-config.toml(5), unshare(1), proc(5).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CriClient } from './client.js';
 import { removeBridge, writeCniSetup, type CniSetup } from './cni-config.js';
@@ -18,6 +19,15 @@ import { poll } from './poll.js';
 
 /** containerd's namespace for the CRI plugin's images, containers and tasks. */
 export const CRI_NAMESPACE = 'k8s.io';
+
+/**
+ * Host folders containerd 1.6 uses whatever its config says: the shims' sockets (/run/containerd/s) and the CNI
+ * library's result cache (/var/lib/cni/results). Those the daemon made are removed by `stop` when empty (another
+ * containerd may be using them meanwhile: a folder with entries stays).
+ */
+const HOST_DIRS = ['/run/containerd', '/run/containerd/s', '/var/lib/cni', '/var/lib/cni/results'];
+/** Where the CNI library caches each attachment's result, as `<network>-<container id>-<ifname>`. */
+const CNI_RESULTS = '/var/lib/cni/results';
 
 /** An OCI image layout to import, and the name it gets (`<name>:<the layout's ref name>`). */
 export interface LayoutImage {
@@ -68,6 +78,8 @@ export class CriContainerd {
     readonly handlers: readonly RuntimeHandler[],
     /** The sandbox image's reference, as the config names it. */
     readonly sandboxImage: string,
+    /** HOST_DIRS that did not exist before the daemon started. */
+    private readonly hostDirsMade: readonly string[],
   ) {}
 
   /** The daemon's pid (unshare execs containerd, so this is containerd itself). */
@@ -84,6 +96,7 @@ export class CriContainerd {
     const paths = containerdPaths(dir);
     const cni = writeCniSetup(dir, options.cniTag, options.cniPluginDir);
     const sandboxImage = `${options.sandboxImage.name}:latest`;
+    const hostDirsMade = HOST_DIRS.filter((p) => !existsSync(p));
     const configFile = join(dir, 'config.toml');
     writeFileSync(configFile, containerdCriConfig({
       dir, sandboxImage, handlers: options.handlers, cniBinDir: cni.binDir, cniConfDir: cni.confDir,
@@ -109,13 +122,14 @@ export class CriContainerd {
         return status?.status?.conditions.some((c) => c.type === 'RuntimeReady' && c.status) === true;
       }, Math.max(1000, deadline - Date.now()));
       if (!ready) throw failed('the CRI plugin never reported RuntimeReady');
-      const self = new CriContainerd(dir, daemon, client, cni, options.handlers, sandboxImage);
+      const self = new CriContainerd(dir, daemon, client, cni, options.handlers, sandboxImage, hostDirsMade);
       for (const image of [options.sandboxImage, ...(options.images ?? [])]) self.importImage(image);
       return self;
     } catch (err) {
       cri?.close();
       daemon.kill('SIGKILL');
       removeBridge(cni);
+      removeEmptyDirs(hostDirsMade);
       throw err instanceof CriError && err.code === 'CONTAINERD_FAILED' ? err : failed((err as Error).message, err);
     }
   }
@@ -170,9 +184,9 @@ export class CriContainerd {
   }
 
   /**
-   * Remove every pod, stop the daemon (SIGTERM, SIGKILL after 20 s), delete the bridge, and report what is left:
-   * processes whose command line names the folder (shims, runtimes), mounts under it (host namespace), and the
-   * handlers' state.
+   * Remove every pod, stop the daemon (SIGTERM, SIGKILL after 20 s), delete the bridge and the host folders it
+   * made, and report what is left: processes whose command line names the folder (shims, runtimes), mounts under
+   * it (host namespace), the handlers' state and the CNI results of its network.
    */
   async stop(): Promise<Leftovers> {
     const errors = await this.removeAllPods().catch((e: Error) => [e.message]);
@@ -188,7 +202,20 @@ export class CriContainerd {
     await poll(() => processesNaming(this.dir).length === 0, 10_000);
     const bridge = removeBridge(this.cni);
     if (bridge !== '') errors.push(bridge);
-    return { processes: processesNaming(this.dir), mounts: mountsUnder(this.dir), state, errors };
+    const results = existsSync(CNI_RESULTS) ? readdirSync(CNI_RESULTS).filter((f) => f.startsWith(`${this.cni.network}-`)) : [];
+    removeEmptyDirs(this.hostDirsMade);
+    return { processes: processesNaming(this.dir), mounts: mountsUnder(this.dir), state: [...state, ...results.map((f) => `cni: ${CNI_RESULTS}/${f}`)], errors };
+  }
+}
+
+/** Remove the folders that are empty, deepest first (one with entries, or gone already, is left as it is). */
+function removeEmptyDirs(dirs: readonly string[]): void {
+  for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty (in use by another containerd) or already gone
+    }
   }
 }
 

@@ -58,7 +58,6 @@ describe('Kubernetes CRI, containerd\'s CRI plugin runs pods with ct as the Runt
   this.timeout(180_000);
   let d: CriContainerd | undefined;
   let dir = '';
-  let createdRunContainerd = false;
   /** The run's pod cgroup root (the kubelet's /kubepods): every pod's cgroup is made below it. */
   let podRoot: PodCgroup | undefined;
 
@@ -78,7 +77,6 @@ describe('Kubernetes CRI, containerd\'s CRI plugin runs pods with ct as the Runt
     for (const image of ['busybox', 'pause']) {
       requireFeature(this, existsSync(join(testImage(image), 'index.json')), `${image} test image not built (node tools/images/build.mjs)`);
     }
-    createdRunContainerd = !existsSync('/run/containerd');
     dir = mkdtempSync('/tmp/ct-cri-');
     podRoot = PodCgroup.create(podCgroupRoot);
     const runc = spawnSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).stdout.trim();
@@ -100,8 +98,6 @@ describe('Kubernetes CRI, containerd\'s CRI plugin runs pods with ct as the Runt
     const left = d === undefined ? { processes: processesNaming(dir), mounts: [], state: [], errors: [] } : await d.stop();
     const rootBusy = podRoot?.remove() ?? [];
     const cgroups = leftoverPodCgroups();
-    // The shims keep their sockets in /run/containerd/s (fixed in containerd 1.6): remove it when the suite made it.
-    if (createdRunContainerd) rmSync('/run/containerd', { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(left.errors, [], 'errors while removing pods or the bridge');
     assert.deepEqual(left.processes, [], 'processes left behind');
@@ -430,6 +426,8 @@ describe('Kubernetes CRI, containerd\'s CRI plugin runs pods with ct as the Runt
         const tasks = join(dir, 'state', 'io.containerd.runtime.v2.task', 'k8s.io');
         assert.deepEqual(existsSync(tasks) ? readdirSync(tasks).filter((id) => ids.includes(id)) : [], [], 'shim bundles left');
         assert.deepEqual(processesNaming(gone.id), [], 'a shim or runtime naming the pod still runs');
+        const cniResults = existsSync('/var/lib/cni/results') ? readdirSync('/var/lib/cni/results').filter((f) => f.includes(gone.id)) : [];
+        assert.deepEqual(cniResults, [], 'CNI results of the pod left');
         assert.deepEqual(gone.cgroup.remove(), [], 'the pod cgroup cannot be removed');
       };
     });

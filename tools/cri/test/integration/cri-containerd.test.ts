@@ -16,20 +16,16 @@ const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}
 describe('CriContainerd, a private containerd with the CRI plugin @root', function () {
   this.timeout(120_000);
   let dir = '';
-  let createdRunContainerd = false;
 
   beforeEach(function () {
     requireFeature(this, isRoot(), 'needs root');
     for (const cmd of ['containerd', 'ctr', 'runc', 'unshare', 'ip']) requireFeature(this, have(cmd), `${cmd} is not installed`);
     requireFeature(this, existsSync('/usr/lib/cni/bridge'), 'containernetworking-plugins is not installed');
     requireFeature(this, existsSync(join(testImage('pause'), 'index.json')), 'pause test image not built (node tools/images/build.mjs)');
-    createdRunContainerd = !existsSync('/run/containerd');
     dir = mkdtempSync('/tmp/ct-cri-harness-');
   });
 
   afterEach(function () {
-    // The shims keep their sockets in /run/containerd/s: remove it when the test made it.
-    if (createdRunContainerd) rmSync('/run/containerd', { recursive: true, force: true });
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
@@ -40,6 +36,7 @@ describe('CriContainerd, a private containerd with the CRI plugin @root', functi
       sandboxImage: { layout: testImage('pause'), name: 'docker.io/ct-test/pause' },
     });
     const pod = PodCgroup.create(`/ct-cri-harness-${process.pid}`);
+    const hostDirs = ['/run/containerd/s', '/var/lib/cni/results'].filter((p) => !existsSync(p));
     try {
       const status = await d.cri.call('Status', {});
       assert.deepEqual(status.status?.conditions.map((c) => [c.type, c.status]), [['RuntimeReady', true], ['NetworkReady', true]]);
@@ -58,6 +55,7 @@ describe('CriContainerd, a private containerd with the CRI plugin @root', functi
       assert.deepEqual(left, { processes: [], mounts: [], state: [], errors: [] });
       assert.equal(existsSync(`/sys/class/net/${d.cni.bridge}`), false, 'bridge left');
       assert.deepEqual(pod.remove(), [], 'a container cgroup is left in the pod cgroup');
+      assert.deepEqual(hostDirs.filter((p) => existsSync(p)), [], 'host folders made by containerd left');
     }
   });
 
