@@ -107,7 +107,10 @@ describe('Kubernetes CRI, containerd\'s CRI plugin runs pods with ct as the Runt
     assert.deepEqual(cgroups, [], 'pod cgroups left behind');
   });
 
-  it('the ct handler is the documented entry: the runc v2 shim with ct as BinaryName and no systemd cgroups', function () {
+  it('the ct handler is the documented entry (ENGINES.md, the same in README.md): the runc v2 shim with ct as BinaryName and no systemd cgroups', function () {
+    const keyLines = (file: string): string[] => documentedCtEntry(join(repoRoot(), file)).split('\n')
+      .map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
+    assert.deepEqual(keyLines('README.md'), keyLines('apps/ct/ENGINES.md'));
     const config = readFileSync(join(dir, 'config.toml'), 'utf8');
     // As documented, but for BinaryName (this checkout's ct; the line's comment goes with it).
     const documented = documentedCtEntry(join(repoRoot(), 'apps/ct/ENGINES.md'))
