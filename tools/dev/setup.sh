@@ -21,7 +21,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 # Debian packages: the peers tests compare against and the tools the build and tests use.
 # g++/make/python3 build the addon (node-gyp); gcc + libc6-dev link ct-probe statically; binutils gives readelf.
 APT_PACKAGES=(runc crun umoci skopeo uidmap busybox-static libseccomp-dev gcc g++ libc6-dev binutils make python3 tar
-  gzip zstd attr acl iproute2 util-linux bsdutils procps docker-registry openssl podman containerd)
+  gzip zstd attr acl iproute2 util-linux bsdutils procps docker-registry openssl podman containerd containernetworking-plugins)
 if [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

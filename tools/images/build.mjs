@@ -18,10 +18,13 @@ import { createLayer, writeImage } from './lib/image-layout.mjs';
 import { writeTar } from './lib/tar-writer.mjs';
 import { loadRecipe, recipeEntries } from './lib/recipe.mjs';
 import { compileProbe } from './probe/compile.mjs';
+import { buildPauseImage } from './pause/build-pause.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
 const IMAGES_DIR = join(REPO, 'test-images');
+/** Images built by their own module instead of a recipe: name → builder with buildOne's signature. */
+const BUILDERS = { pause: buildPauseImage };
 
 /**
  * @typedef {object} BuiltImage
@@ -43,13 +46,13 @@ export function buildImages(options = {}) {
   const force = options.force ?? false;
   const probe = compileProbe(join(out, 'bin', 'ct-probe'), { force });
   log(`ct-probe: ${probe.built ? 'built' : 'up to date'} ${probe.digest.slice(0, 19)}`);
-  const all = readdirSync(IMAGES_DIR).filter((n) => existsSync(join(IMAGES_DIR, n, 'recipe.json'))).sort();
+  const all = [...readdirSync(IMAGES_DIR).filter((n) => existsSync(join(IMAGES_DIR, n, 'recipe.json'))), ...Object.keys(BUILDERS)].sort();
   const names = options.names && options.names.length > 0 ? options.names : all;
   /** @type {BuiltImage[]} */
   const images = [];
   for (const name of names) {
     const started = Date.now();
-    const image = buildOne(name, out, probe.path, force);
+    const image = (BUILDERS[/** @type {keyof BUILDERS} */ (name)] ?? buildOne)(name, out, probe.path, force);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     log(`${name}: ${image.built ? `built in ${secs} s` : 'up to date'} ${image.manifestDigest.slice(0, 19)} ${relative(process.cwd(), image.path) || '.'}`);
     images.push(image);
