@@ -20,7 +20,8 @@ const IMAGE_METHODS: ReadonlySet<CriMethod> = new Set<CriMethod>(['ListImages', 
 /** ExecSync may return up to 16 MiB of each stream (the CRI caps it there): room for both and the framing. */
 const MAX_MESSAGE = 40 * 1024 * 1024;
 
-type ServiceClient = grpc.Client & Record<string, grpc.MethodDefinition<unknown, unknown> | unknown>;
+/** A generated service client: grpc.Client plus one function per method, looked up by name. */
+type ServiceClient = grpc.Client & Record<string, unknown>;
 type Unary = (request: unknown, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response: unknown) => void) => void;
 
 export interface CallOptions {

@@ -3,7 +3,7 @@
  * plugin: everything it writes is under one folder (root, state, sockets, the opt plugin's dir, the netns bind
  * mounts under the state dir), its CNI config and plugin folders are the caller's, and its runtime handlers are
  * the runc v2 shim with a BinaryName and a private runc root each, as a Kubernetes node's config names them for
- * RuntimeClasses. Extra TOML (a documented runtimes.<name> entry) can be appended as is.
+ * RuntimeClasses (a handler can be given as a node's documented runtimes.<name> tables, used as written).
  */
 import { join } from 'node:path';
 

@@ -24,7 +24,6 @@ import { processEnded } from './engine-harness.js';
 import { ctBin } from './runtime-harness.js';
 
 const HANDLERS = ['ct', 'runc'] as const;
-type Handler = (typeof HANDLERS)[number];
 
 /**
  * Cases where ct, through CRI, does not do what runc does: pending for the `ct` handler (never passing) until ct
