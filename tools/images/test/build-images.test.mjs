@@ -56,7 +56,7 @@ describe('buildImages', () => {
 
   it('buildImages, two builds from scratch give the same digests', () => {
     const second = buildImages({ out: join(tmp, 'b'), force: true });
-    assert.deepEqual(first.images.map((i) => i.name), ['busybox', 'probe']);
+    assert.deepEqual(first.images.map((i) => i.name), ['busybox', 'pause', 'probe']);
     assert.deepEqual(second.images.map((i) => i.manifestDigest), first.images.map((i) => i.manifestDigest));
     assert.equal(second.probe.digest, first.probe.digest);
     assert.ok(first.images.every((i) => i.built));
