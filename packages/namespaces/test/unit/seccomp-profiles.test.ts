@@ -150,17 +150,6 @@ describe('seccomp compiler, large and random profiles', () => {
     assert.equal(runBpf(b.bpf, { nr: 39, arch: AUDIT_ARCH_X86_64 }), 0x7fff0000);
   });
 
-  it('compileSeccomp, podman\'s profile compiles in under 5 ms (best of 15, cache bypassed)', () => {
-    const p = podmanProfile();
-    let best = Infinity;
-    for (let i = 0; i < 15; i++) {
-      const start = process.hrtime.bigint();
-      compileSeccomp({ ...p, defaultErrnoRet: 1000 + i }); // new content each time: no cache hit
-      best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
-    }
-    assert.ok(best < 5, `${best.toFixed(2)} ms`);
-  });
-
   it('referenceDecision, kills an unlisted ABI and applies the default elsewhere (the reference itself)', () => {
     const p: SeccompProfile = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 9, syscalls: [] };
     assert.equal(referenceDecision(p, { nr: 0, arch: AUDIT_ARCH_X86_64 }), 0x50009);
