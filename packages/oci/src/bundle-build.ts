@@ -19,6 +19,7 @@ import type { ImageConfig } from './spec/image-spec.js';
 import { parseJson, stringifyJson } from './spec/lossless-json.js';
 import { validateRuntimeSpec } from './spec/runtime-spec.js';
 import { LayerApplier } from './tar-extract.js';
+import { stopPoint } from './internal/stop-point.js';
 import { opaqueXattrsFor, readMergedFile, type OverlayContext } from './overlay-layer.js';
 
 /** Progress of the layers of an unpack (the events of a bundle build). */
@@ -95,7 +96,9 @@ export async function buildBundle(staging: string, input: BundleInput, o: BuildO
       const options = { fsOps: o.fsOps, forceWalk: o.forceWalk, onWarning: o.onWarning, onProgress,
         ...(overlay !== undefined ? { overlay } : {}),
         ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}) };
+      stopPoint('unpack:layer-begun');
       const stats = await applyLayer(input.blob(index), layer, new LayerApplier(o.fsOps, target, digest, options), options);
+      stopPoint('unpack:layer-applied');
       o.onProgress({ kind: 'layer-done', index, count, digest, ...stats });
     }
     const read = (path: string): string => (o.format === 'overlay'
@@ -106,6 +109,7 @@ export async function buildBundle(staging: string, input: BundleInput, o: BuildO
     const text = stringifyJson(spec, 2);
     validateRuntimeSpec(parseJson(text, 'config.json'));
     writeFileSync(join(staging, 'config.json'), `${text}\n`, { mode: 0o644 });
+    stopPoint('unpack:config-written');
   } finally {
     for (const fd of roots) closeSync(fd);
   }

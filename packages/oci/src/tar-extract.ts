@@ -13,6 +13,7 @@
 import { closeSync } from 'node:fs';
 import { O, S, SyscallError, readlinkat } from '@ct/syscalls';
 import { entryProblem, TAR_TYPE } from './entry-checks.js';
+import { stopPoint } from './internal/stop-point.js';
 import { LayerUnpackError } from './errors.js';
 import { writeAll } from './internal/fd-write.js';
 import { cleanEntryPath, joinComponents, pathKey } from './entry-path.js';
@@ -160,6 +161,7 @@ export class LayerApplier {
         return;
       }
       await this.applyEntry(raw, comps, data);
+      stopPoint('unpack:entry-applied');
     } catch (e) {
       if (e instanceof LayerUnpackError) throw e;
       const why = e instanceof SyscallError ? `${e.syscall}: ${e.code}` : (e as Error).message;

@@ -8,6 +8,7 @@
  */
 import type { ContainerHandle, ContainerSpec } from '@ct/namespaces/engine';
 import type { IdMapping } from './runtime-config.js';
+import { STOP_AT_VARIABLE } from './internal/stop-point.js';
 
 /** Options of {@link runInUserNamespace}. */
 export interface UserNamespaceOptions {
@@ -15,10 +16,16 @@ export interface UserNamespaceOptions {
   readonly subordinateIds?: boolean;
 }
 
+/** CT_TEST_STOP_AT passed on to the worker (crash-point tests: internal/stop-point.ts), when set. */
+function stopAtEnv(): Record<string, string> {
+  const v = process.env[STOP_AT_VARIABLE];
+  return v === undefined ? {} : { [STOP_AT_VARIABLE]: v };
+}
+
 function spec(argv: readonly string[], extraFds: ContainerSpec['extraFds'], o: UserNamespaceOptions): ContainerSpec {
   return {
     namespaces: ['user'],
-    command: { argv, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
+    command: { argv, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...stopAtEnv() } },
     useSubordinateIds: o.subordinateIds ?? true,
     stdio: [0, 2, 2],
     extraFds: extraFds ?? [],

@@ -14,6 +14,7 @@ import type { Descriptor } from '../spec/image-spec.js';
 import type { RegistryClient } from './registry-client.js';
 import { RegistryError } from './registry-error.js';
 import { lockFile } from '../store/store-lock.js';
+import { stopPoint } from '../internal/stop-point.js';
 
 /** Progress of a blob download. */
 export interface BlobProgress {
@@ -70,6 +71,8 @@ async function attempt(client: RegistryClient, desc: Descriptor, partial: string
       bytes += BigInt(chunk.length);
       options.onProgress?.({ digest: desc.digest, bytes, total: desc.size });
       cb(null, chunk);
+      // half the blob has passed (the earlier chunks written to FILE.partial): a stop here leaves a partial download
+      if (bytes >= desc.size / 2n && bytes - BigInt(chunk.length) < desc.size / 2n && bytes < desc.size) stopPoint('pull:blob-partial');
     },
   });
   const kept = have > 0n ? createReadStream(partial, { end: Number(have) - 1 }) : undefined;
@@ -110,6 +113,7 @@ export async function downloadBlob(client: RegistryClient, desc: Descriptor, fil
       try {
         await attempt(client, desc, partial, options);
         renameSync(partial, file);
+        stopPoint('pull:blob-complete');
         rmSync(`${file}.lock`, { force: true });
         return;
       } catch (err) {

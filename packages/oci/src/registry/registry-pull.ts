@@ -23,6 +23,7 @@ import { storePaths, type StoreOptions } from '../store/store-paths.js';
 import { normalizeImageName } from '../store/image-names.js';
 import { lockFile, withStoreLock } from '../store/store-lock.js';
 import { downloadBlob, type BlobProgress } from './registry-blob.js';
+import { stopPoint } from '../internal/stop-point.js';
 import { RegistryClient, type RegistryClientOptions } from './registry-client.js';
 import { RegistryError } from './registry-error.js';
 import { readBody } from './registry-http.js';
@@ -162,6 +163,7 @@ export async function pullToLayout(ref: string | RegistryRef, layout: string, op
   }
   const manifest = validateImageManifest(parseJson(top.body, top.desc.digest), `manifest ${top.desc.digest}`);
   writeBlob(layout, top.desc.digest, top.body);
+  stopPoint('pull:manifest-fetched');
   const download = (d: Descriptor): Promise<void> => downloadBlob(client, d, blobPath(layout, d.digest), {
     retries: options.retries ?? 3, ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   });
@@ -191,6 +193,7 @@ export async function pullToLayout(ref: string | RegistryRef, layout: string, op
   } finally {
     indexLock.release();
   }
+  stopPoint('pull:downloaded');
   return { ref: parsed, layout, manifest: top.desc, ...(indexDigest !== undefined ? { indexDigest } : {}), skippedLayers: skipped };
 }
 
@@ -245,6 +248,7 @@ export async function pullImage(ref: string, options: PullImageOptions = {}): Pr
       pulled = await pullToLayout(parsed, layout, options);
       result = await importImage(`${layout}@${pulled.manifest.digest}`, importOptions);
     }
+    stopPoint('pull:imported');
   } finally {
     useLock.release();
   }

@@ -22,6 +22,7 @@ import { removeTree } from '../tree-remove.js';
 import { unpack, type UnpackProgress } from '../unpack.js';
 import type { Descriptor } from '../spec/image-spec.js';
 import { CtError } from '../internal/ct-error.js';
+import { stopPoint } from '../internal/stop-point.js';
 import { normalizeImageName, tryNormalizeImageName, withEffectiveNames } from './image-names.js';
 import { clearStaleStaging, ensureStore, lockFile, lockLayers, withStoreLock } from './store-lock.js';
 import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
@@ -106,9 +107,11 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
     writeJsonAtomic(join(dir, 'layer.json'), record);
     renameSync(dir, layerDir(paths, chainId));
     added.push(chainId);
+    stopPoint('import:layer-committed');
   }
   await storeBlob(paths, image, image.manifestDescriptor, staging);
   await storeBlob(paths, image, image.manifest.config, staging);
+  stopPoint('import:blobs-stored');
   // The runtime config template (user resolved in the merged layers) is kept beside the image record.
   const digest = image.manifestDescriptor.digest;
   if (existsSync(join(staging, 'bundle', 'config.json'))) renameSync(join(staging, 'bundle', 'config.json'), runtimeConfigPath(paths, digest));
@@ -127,6 +130,7 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
     size: image.layers.reduce((n, l) => n + Number(l.descriptor.size), 0),
   };
   writeJsonAtomic(imageRecordPath(paths, digest), record);
+  stopPoint('import:record-written');
   return { image: record, addedLayers: added, reusedLayers: chains.slice(0, reused) };
 }
 
@@ -148,6 +152,7 @@ export async function importImage(ref: string, options: ImportOptions = {}): Pro
   let source: Awaited<ReturnType<typeof openImage>> | undefined;
   try {
     mkdirSync(staging, { mode: 0o700 });
+    stopPoint('import:staging-created');
     await withStoreLock(paths, 'exclusive', () => clearStaleStaging(paths));
     // An archive is extracted inside the staging dir, so a killed import's extract goes with it.
     source = await openImage(parsed.path, { tmpDir: staging });
@@ -169,6 +174,7 @@ export async function importImage(ref: string, options: ImportOptions = {}): Pro
           ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
         });
       }
+      stopPoint('import:staged');
       await options.afterStaging?.();
       return await withStoreLock(paths, 'exclusive', () => commit(paths, image, staging, name, reused));
     } finally {
