@@ -18,3 +18,5 @@ export {
 export { parseVolume, parseTmpfs, readOnlyTmpfsMounts, sourceMountOptions, type VolumeMount } from './container/mount-options.js';
 export { hostDevices, hostDeviceBinds } from './container/host-devices.js';
 export type { ExecUser } from './passwd.js';
+export { CtError } from './internal/ct-error.js';
+export { SpecValidationError } from './spec/spec-error.js';

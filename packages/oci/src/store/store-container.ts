@@ -27,12 +27,15 @@ export interface ContainerRoot {
   readonly runtimeConfig: string;
   /** The image config's Entrypoint (the template's args are Entrypoint + Cmd). */
   readonly entrypoint: readonly string[];
+  /** The image config's Env (ContainerOptions.imageEnv: a HOME set there stays with `-u`). */
+  readonly env: readonly string[];
 }
 
-function readEntrypoint(file: string): string[] {
-  const config = JSON.parse(readFileSync(file, 'utf8')) as { config?: { Entrypoint?: unknown } };
-  const e = config.config?.Entrypoint;
-  return Array.isArray(e) ? e.filter((x): x is string => typeof x === 'string') : [];
+/** The image config's Entrypoint and Env (strings only). */
+function readExecConfig(file: string): { entrypoint: string[]; env: string[] } {
+  const config = JSON.parse(readFileSync(file, 'utf8')) as { config?: { Entrypoint?: unknown; Env?: unknown } };
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return { entrypoint: strings(config.config?.Entrypoint), env: strings(config.config?.Env) };
 }
 
 /** The container dir of `id`. */
@@ -63,7 +66,7 @@ export async function createContainerRoot(nameOrDigest: string, id: string, opti
     return {
       image, dir, upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged'),
       lowerDirs: [...image.layers].reverse().map((l) => layerDiffDir(paths, l)), runtimeConfig,
-      entrypoint: readEntrypoint(join(paths.blobs, digestHex(image.configDigest))),
+      ...readExecConfig(join(paths.blobs, digestHex(image.configDigest))),
     };
   });
 }

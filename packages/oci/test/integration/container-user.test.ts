@@ -26,11 +26,12 @@ describe('container user and U volumes @rootless', function () {
     const base = lib.createLayer([{ type: 'dir', path: 'etc' }, { type: 'file', path: 'etc/passwd', content: PASSWD }, { type: 'file', path: 'etc/group', content: GROUP }]);
     const top = lib.createLayer([{ type: 'file', path: 'etc/passwd', content: `${PASSWD}app:x:2000:3000:app:/srv/app:/bin/sh\n` }, { type: 'whiteout', path: 'etc/group' }]);
     const image = join(tmp.dir, 'img');
-    lib.writeImage(image, { layers: [base, top], refName: 'latest' });
+    lib.writeImage(image, { layers: [base, top], refName: 'latest', config: { Env: ['PATH=/bin', 'HOME=/data'] } });
     const storageRoot = join(tmp.dir, 'store');
     const { image: record } = await importImage(`${image}:latest`, { storageRoot, name: 'users' });
     const root = await createContainerRoot(record.digest, 'user-test', { storageRoot });
     try {
+      assert.deepEqual(root.env, ['PATH=/bin', 'HOME=/data'], 'the image Env, for ContainerOptions.imageEnv');
       assert.deepEqual(resolveImageUser(root.lowerDirs, 'app'), { uid: 2000, gid: 3000, additionalGids: [3000], home: '/srv/app' });
       // /etc/group is whited out: user's supplementary group "users" is gone, a group name cannot resolve
       assert.deepEqual(resolveImageUser(root.lowerDirs, 'user'), { uid: 1000, gid: 1000, additionalGids: [1000], home: '/home/user' });
