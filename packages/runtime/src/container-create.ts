@@ -23,7 +23,7 @@ import { resolve } from 'node:path';
 import { AT, mknodat, S } from '@ct/syscalls';
 import { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
 import { withDeviceCgroup } from './config/config-resources.js';
-import { ConfigError, RuntimeError, errnoCode, systemError } from './errors.js';
+import { ConfigError, ExecProgramError, RuntimeError, errnoCode, systemError } from './errors.js';
 import type { RuntimeContext } from './context.js';
 import type { LaunchedInit } from './container-launch.js';
 import { withLock } from './lock.js';
@@ -117,7 +117,7 @@ function checkProgram(config: BundleConfig, pid: number): void {
   const p = config.process;
   if (p === undefined) return;
   const lookup = lookupInProcessRoot(pid, p.args[0] ?? '', p.env, p.cwd);
-  if (lookup?.found === false) throw new RuntimeError('ESETUP', `unable to start container process: ${lookup.reason}`);
+  if (lookup?.found === false) throw new ExecProgramError(lookup.status, `unable to start container process: ${lookup.reason}`);
 }
 
 /** Create container `id` from the bundle; returns once the init waits on the exec FIFO. */
