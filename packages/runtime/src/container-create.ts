@@ -23,12 +23,12 @@ import { resolve } from 'node:path';
 import { AT, mknodat, S } from '@ct/syscalls';
 import { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
 import { withDeviceCgroup } from './config/config-resources.js';
-import { ConfigError, RuntimeError, errnoCode, systemError } from './errors.js';
+import { ConfigError, ExecProgramError, RuntimeError, errnoCode, systemError } from './errors.js';
 import type { RuntimeContext } from './context.js';
 import type { LaunchedInit } from './container-launch.js';
 import { withLock } from './lock.js';
 import { hookState, runHooksFailing } from './hook-state.js';
-import { removeCreated } from './container-delete.js';
+import { removeCgroups } from './container-delete.js';
 import { cgroupRootFromEnv, DEFAULT_CGROUP_ROOT, recordCgroup } from './container-cgroup.js';
 import { cgroupCandidates } from './cgroup-candidates.js';
 import { lookupInProcessRoot } from './program-lookup.js';
@@ -117,7 +117,7 @@ function checkProgram(config: BundleConfig, pid: number): void {
   const p = config.process;
   if (p === undefined) return;
   const lookup = lookupInProcessRoot(pid, p.args[0] ?? '', p.env, p.cwd);
-  if (lookup?.found === false) throw new RuntimeError('ESETUP', `unable to start container process: ${lookup.reason}`);
+  if (lookup?.found === false) throw new ExecProgramError(lookup.status, `unable to start container process: ${lookup.reason}`);
 }
 
 /** Create container `id` from the bundle; returns once the init waits on the exec FIFO. */
@@ -185,10 +185,14 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
       return { record, init };
     });
   } catch (err) {
+    // we are alive: what exists is known (the launch removed its cgroup itself if it failed); the planned cgroups
+    // in the record are for a delete after a create that died, not for this
     init?.kill(9);
-    await removeCreated(paths).catch((cleanup: unknown) => {
-      ctx.logger.log('warning', `create: cleanup: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`);
-    });
+    if (init?.cgroup !== undefined) {
+      await removeCgroups(init.cgroup.paths, cgroupRoot !== DEFAULT_CGROUP_ROOT, init.cgroup.parents).catch((cleanup: unknown) => {
+        ctx.logger.log('warning', `create: cleanup: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`);
+      });
+    }
     removeContainerDir(paths);
     throw err;
   }

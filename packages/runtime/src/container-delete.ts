@@ -106,19 +106,6 @@ async function removeRecordedCgroups(record: ContainerRecord): Promise<void> {
   if (planned !== undefined) await removeCgroups(planned.paths, fake, planned.parents, true);
 }
 
-/** Undo a create that failed or died (create's own cleanup): its leftover processes and cgroups; the record may be missing. */
-export async function removeCreated(paths: ContainerPaths): Promise<void> {
-  let record: ContainerRecord;
-  try {
-    record = readRecord(paths, '');
-  } catch {
-    return; // no record: nothing was made
-  }
-  await killCreateLeftovers(record, paths);
-  signalCgroup(record, 9);
-  await removeRecordedCgroups(record);
-}
-
 /** Delete a container: kill it if allowed, wait for its init to die, remove its cgroups and state directory. */
 export async function deleteContainer(ctx: RuntimeContext, id: string, options: DeleteOptions = {}): Promise<void> {
   const paths = containerPaths(ctx.stateRoot.path, id);

@@ -27,7 +27,7 @@ import { asObject } from './config/json-fields.js';
 import { raisableAmbient, rlimitsOf } from './config/to-container-spec.js';
 import { deriveStatus } from './container-status.js';
 import { sessionKeyringName } from './container-launch.js';
-import { ConfigError, RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';
+import { ConfigError, ExecProgramError, RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';
 import { lookupInProcessRoot } from './program-lookup.js';
 import { containerPaths, readRecord, writeFileAtomic } from './state-store.js';
 
@@ -220,7 +220,7 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   // words (podman turns them into its exit 127)
   const program = p.args[0] ?? '';
   const lookup = options.detach === true ? lookupInProcessRoot(record.pid, program, p.env, p.cwd) : undefined;
-  if (lookup?.found === false) throw new RuntimeError('ESETUP', `exec failed: unable to start container process: ${lookup.reason}`);
+  if (lookup?.found === false) throw new ExecProgramError(lookup.status, `exec failed: unable to start container process: ${lookup.reason}`);
   const warn = (m: string): void => ctx.logger.log('debug', m);
   // a pause first, where the process is moved into the container's cgroups (as runc exec does)
   const cgroups = record.cgroupPaths ?? [];

@@ -58,6 +58,25 @@ export class ContainerNotFoundError extends RuntimeError {
   }
 }
 
+/**
+ * A process's program that cannot be run (missing, or found but not executable): `exitStatus` is podman's
+ * convention for it (127 not found, 126 not executable), which `ct container` verbs exit with; runc's verbs exit 1.
+ */
+export class ExecProgramError extends RuntimeError {
+  /** 127 (not found) or 126 (found, not executable). */
+  readonly exitStatus: 126 | 127;
+
+  /**
+   * @param exitStatus - 127 or 126
+   * @param message - "step: object: cause"
+   */
+  constructor(exitStatus: 126 | 127, message: string, options?: { cause?: unknown }) {
+    super('ESETUP', message, options);
+    this.name = 'ExecProgramError';
+    this.exitStatus = exitStatus;
+  }
+}
+
 /** A configuration error naming the config.json field (as a JSON path) that is wrong. */
 export class ConfigError extends RuntimeError {
   /** Where in config.json, e.g. `mounts[2].destination`. */

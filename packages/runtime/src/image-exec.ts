@@ -6,20 +6,10 @@
  * Man pages: execve(2) (ENOENT, EACCES, ENOEXEC...).
  */
 import type { RuntimeContext } from './context.js';
-import { RuntimeError } from './errors.js';
+import { ExecProgramError } from './errors.js';
 import { execInImageContainer, type ImageExecOptions } from './image-run-exec.js';
 
-/** The program of an exec could not be run: `exitStatus` is podman's (127 not found, 126 not executable). */
-export class ExecProgramError extends RuntimeError {
-  /** 127 (not found) or 126 (found, not executable). */
-  readonly exitStatus: 126 | 127;
-
-  constructor(exitStatus: 126 | 127, message: string, options?: { cause?: unknown }) {
-    super('ESETUP', message, options);
-    this.name = 'ExecProgramError';
-    this.exitStatus = exitStatus;
-  }
-}
+export { ExecProgramError } from './errors.js';
 
 /** strerror(3)'s words for the errors execve gives, as the container's init prints them for `container run`. */
 const EXEC_ERRORS: Readonly<Record<string, { readonly status: 126 | 127; readonly text: string }>> = {

@@ -19,8 +19,13 @@ import { posix } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import { errnoPhrase } from './errors.js';
 
-/** The result of a lookup: the path the exec will take, or runc's words for why there is none. */
-export type ProgramLookup = { readonly found: true; readonly path: string } | { readonly found: false; readonly reason: string };
+/**
+ * The result of a lookup: the path the exec will take, or runc's words for why there is none and podman's exit
+ * status for it (127: not found; 126: found but not executable).
+ */
+export type ProgramLookup =
+  | { readonly found: true; readonly path: string }
+  | { readonly found: false; readonly reason: string; readonly status: 126 | 127 };
 
 const { O, AT, S } = syscalls;
 
@@ -48,10 +53,13 @@ function statInRoot(rootFd: number, path: string): { mode: number } | { code: st
  * A path ct itself may not resolve (EACCES, EPERM: ct looks as the caller, not as the container's user, who may
  * own directories ct cannot search) counts as found: only what is certainly missing is refused.
  */
-function findExecutable(rootFd: number, path: string): string | undefined {
+function findExecutable(rootFd: number, path: string): { reason: string; status: 126 | 127 } | undefined {
   const st = statInRoot(rootFd, path);
-  if ('code' in st) return st.code === 'EACCES' || st.code === 'EPERM' ? undefined : `stat ${path}: ${errnoPhrase(st.code)}`;
-  if ((st.mode & S.IFMT) === S.IFDIR || (st.mode & 0o111) === 0) return 'permission denied';
+  if ('code' in st) {
+    if (st.code === 'EACCES' || st.code === 'EPERM') return undefined;
+    return { reason: `stat ${path}: ${errnoPhrase(st.code)}`, status: st.code === 'ENOENT' || st.code === 'ENOTDIR' ? 127 : 126 };
+  }
+  if ((st.mode & S.IFMT) === S.IFDIR || (st.mode & 0o111) === 0) return { reason: 'permission denied', status: 126 };
   return undefined;
 }
 
@@ -60,7 +68,7 @@ export function lookupProgram(rootFd: number, program: string, env: readonly str
   if (program.includes('/')) {
     const path = program.startsWith('/') ? program : posix.join(cwd, program);
     const err = findExecutable(rootFd, path);
-    return err === undefined ? { found: true, path } : { found: false, reason: `exec: ${JSON.stringify(program)}: ${err}` };
+    return err === undefined ? { found: true, path } : { found: false, reason: `exec: ${JSON.stringify(program)}: ${err.reason}`, status: err.status };
   }
   const pathVar = env.filter((e) => e.startsWith('PATH=')).at(-1)?.slice(5) ?? '';
   for (const dir of pathVar.split(':')) {
@@ -69,7 +77,7 @@ export function lookupProgram(rootFd: number, program: string, env: readonly str
     const path = posix.join(dir, program);
     if (findExecutable(rootFd, path) === undefined) return { found: true, path };
   }
-  return { found: false, reason: `exec: ${JSON.stringify(program)}: executable file not found in $PATH` };
+  return { found: false, reason: `exec: ${JSON.stringify(program)}: executable file not found in $PATH`, status: 127 };
 }
 
 /** Look `program` up in the root of process `pid`; undefined when that root cannot be opened (the process is gone). */

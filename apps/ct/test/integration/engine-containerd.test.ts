@@ -236,10 +236,11 @@ describe('containerd engine, ct as the runc binary @root', function () {
     assert.match(r.stdout, /tty-yes\r+\n/);
   });
 
-  it('ctr run, a missing binary gives exit 127 and names it', function () {
+  it('ctr run, a missing binary fails create as with runc (OCI runtime create failed, runc\'s message), leaving no task', function () {
     const r = ctr(['run', '--rm', ...runtimeArgs, imageRef, 'missing', 'nosuchbin']);
-    assert.equal(r.status, 127, r.stderr);
-    assert.match(r.stdout + r.stderr, /nosuchbin: No such file or directory/);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /OCI runtime create failed: unable to start container process: exec: "nosuchbin": executable file not found in \$PATH/);
+    assert.equal(taskStatus('missing'), '');
   });
 
   it('ctr run, a bad config gives OCI runtime create failed with ct\'s field', function () {

@@ -1,8 +1,9 @@
 /**
  * OCI hooks through `ct create/start/delete`: all six kinds run in order with the state JSON on stdin (each hook
- * appends its kind, the state's status and id to a log), the container kinds inside the container (they see its
- * hostname), a timeout kills a hook, a failing create-time hook destroys the container and names the hook, a
- * failing poststop is only a warning.
+ * appends its kind, the state's status and id to a log), the container kinds in the container's namespaces (they
+ * see its hostname; createContainer runs before pivot_root, so its paths are the host's, as runc runs it), a timeout
+ * kills a hook, a failing create-time hook destroys the container and names the hook, a failing poststop is only a
+ * warning.
  */
 import { strict as assert } from 'node:assert';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,9 +24,12 @@ function hostHook(kind: string, log: string): Json {
   };
 }
 
-/** A container hook: the rootfs's busybox sh writing its kind and the hostname it sees into /tmp of the rootfs. */
-function containerHook(kind: string): Json {
-  return { path: '/bin/sh', args: ['sh', '-c', `cat > /tmp/${kind}.state; hostname > /tmp/${kind}.host`], env: ['PATH=/bin'] };
+/**
+ * A container hook writing its state and the hostname it sees into `dir`: /tmp of the rootfs as the container sees
+ * it (startContainer, after pivot_root), or that directory's host path (createContainer, before pivot_root).
+ */
+function containerHook(kind: string, dir = '/tmp'): Json {
+  return { path: '/bin/sh', args: ['sh', '-c', `cat > ${dir}/${kind}.state; hostname > ${dir}/${kind}.host`], env: ['PATH=/bin:/usr/bin'] };
 }
 
 async function allKinds(ct: Runtime, owner: { uid: number; gid: number } | undefined): Promise<void> {
@@ -39,7 +43,7 @@ async function allKinds(ct: Runtime, owner: { uid: number; gid: number } | undef
     (c['root'] as Json)['readonly'] = false;
     c['hooks'] = {
       prestart: [hostHook('prestart', log)], createRuntime: [hostHook('createRuntime', log)],
-      createContainer: [containerHook('createContainer')], startContainer: [containerHook('startContainer')],
+      createContainer: [containerHook('createContainer', join(bundle, 'rootfs/tmp'))], startContainer: [containerHook('startContainer')],
       poststart: [hostHook('poststart', log)], poststop: [hostHook('poststop', log)],
     };
     writeConfig(bundle, ['sleep', '30'], c);

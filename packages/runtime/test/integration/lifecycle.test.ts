@@ -17,7 +17,7 @@ import { deleteContainer } from '../../src/container-delete.js';
 import { killContainer } from '../../src/container-kill.js';
 import { startContainer } from '../../src/container-start.js';
 import { containerState } from '../../src/container-state.js';
-import { RuntimeError } from '../../src/errors.js';
+import { ExecProgramError, RuntimeError } from '../../src/errors.js';
 import { containerPaths } from '../../src/state-store.js';
 import { busyboxPresent, cleanup, makeBundle, scratchDir, uniqueId, type Json } from './bundle.js';
 
@@ -109,8 +109,8 @@ describe('runtime lifecycle on the kernel', function () {
     ] as const) {
       const c = id('noprog');
       const planned = cgroupCandidates({ name: `ct-${c}` }, '/sys/fs/cgroup');
-      await assert.rejects(createContainer(ctx, c, { bundle: makeBundle([program]) }),
-        (e: unknown) => e instanceof RuntimeError && e.code === 'ESETUP' && e.message === `unable to start container process: ${reason}`);
+      await assert.rejects(createContainer(ctx, c, { bundle: makeBundle([program]) }), (e: unknown) => e instanceof ExecProgramError
+        && e.code === 'ESETUP' && e.message === `unable to start container process: ${reason}` && e.exitStatus === (program === '/etc' ? 126 : 127));
       assert.equal(existsSync(containerPaths(root, c).dir), false, 'state directory left');
       assert.deepEqual(planned.paths.filter((d) => existsSync(d)), [], 'cgroup left');
     }

@@ -124,7 +124,7 @@ describe('lifecycle parts', () => {
       const { fd } = rootWith();
       try {
         assert.deepEqual(lookupProgram(fd, 'prog', env, '/'), { found: true, path: '/bin/prog' });
-        assert.deepEqual(lookupProgram(fd, 'nosuch', env, '/'), { found: false, reason: 'exec: "nosuch": executable file not found in $PATH' });
+        assert.deepEqual(lookupProgram(fd, 'nosuch', env, '/'), { found: false, reason: 'exec: "nosuch": executable file not found in $PATH', status: 127 });
         // not executable: skipped, as Go's LookPath skips it
         assert.equal(lookupProgram(fd, 'data', env, '/').found, false);
       } finally {
@@ -144,10 +144,10 @@ describe('lifecycle parts', () => {
       const { fd } = rootWith();
       try {
         assert.deepEqual(lookupProgram(fd, './prog', env, '/usr/bin'), { found: true, path: '/usr/bin/prog' });
-        assert.deepEqual(lookupProgram(fd, '/no/such/bin', env, '/'), { found: false, reason: 'exec: "/no/such/bin": stat /no/such/bin: no such file or directory' });
-        assert.deepEqual(lookupProgram(fd, '/etc', env, '/'), { found: false, reason: 'exec: "/etc": permission denied' });
-        assert.deepEqual(lookupProgram(fd, '/usr/bin/data', env, '/'), { found: false, reason: 'exec: "/usr/bin/data": permission denied' });
-        assert.deepEqual(lookupProgram(fd, '/dangling', env, '/'), { found: false, reason: 'exec: "/dangling": stat /dangling: no such file or directory' });
+        assert.deepEqual(lookupProgram(fd, '/no/such/bin', env, '/'), { found: false, reason: 'exec: "/no/such/bin": stat /no/such/bin: no such file or directory', status: 127 });
+        assert.deepEqual(lookupProgram(fd, '/etc', env, '/'), { found: false, reason: 'exec: "/etc": permission denied', status: 126 });
+        assert.deepEqual(lookupProgram(fd, '/usr/bin/data', env, '/'), { found: false, reason: 'exec: "/usr/bin/data": permission denied', status: 126 });
+        assert.deepEqual(lookupProgram(fd, '/dangling', env, '/'), { found: false, reason: 'exec: "/dangling": stat /dangling: no such file or directory', status: 127 });
       } finally {
         closeSync(fd);
       }
