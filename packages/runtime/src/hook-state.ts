@@ -2,8 +2,9 @@
  * What each OCI hook receives and what its failure means (the running is hooks.ts'). The state on a hook's stdin is
  * the runtime-spec's State (ociVersion, id, status, pid, bundle, annotations; runc's own extra fields are not part
  * of it), with the status at that point of the lifecycle:
- * - prestart, createRuntime, createContainer: `creating` (during create, before pivot_root; runc gives the same;
- *   crun and runtime-tools' hooks_stdin test say `created` for prestart);
+ * - prestart: `created`, as crun gives it and as runtime-tools' hooks_stdin validation checks (runc gives `creating`:
+ *   a documented difference; the spec names no status for it);
+ * - createRuntime, createContainer: `creating` (during create, before pivot_root; runc gives the same);
  * - startContainer: `created` (the user program has not run yet);
  * - poststart: `running` (after the user program started: the spec's step 9; runc runs poststart already in create
  *   and gives `created`, a divergence ct does not copy);
@@ -29,7 +30,7 @@ export interface HookState {
 
 /** The status each hook kind is given. */
 export const HOOK_STATUS: Readonly<Record<HookKind, HookState['status']>> = {
-  prestart: 'creating', createRuntime: 'creating', createContainer: 'creating',
+  prestart: 'created', createRuntime: 'creating', createContainer: 'creating',
   startContainer: 'created', poststart: 'running', poststop: 'stopped',
 };
 

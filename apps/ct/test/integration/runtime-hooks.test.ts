@@ -49,7 +49,7 @@ async function allKinds(ct: Runtime, owner: { uid: number; gid: number } | undef
     writeConfig(bundle, ['sleep', '30'], c);
     chmodSync(join(bundle, 'config.json'), 0o644);
     assert.equal(ct.run(['create', '--bundle', bundle, id]).status, 0);
-    assert.equal(readFileSync(log, 'utf8'), `prestart creating ${id}\ncreateRuntime creating ${id}\n`);
+    assert.equal(readFileSync(log, 'utf8'), `prestart created ${id}\ncreateRuntime creating ${id}\n`);
     const created = JSON.parse(readFileSync(join(bundle, 'rootfs/tmp/createContainer.state'), 'utf8')) as Json;
     assert.equal(created['id'], id);
     assert.equal(created['bundle'], bundle);

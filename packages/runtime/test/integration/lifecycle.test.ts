@@ -77,7 +77,7 @@ describe('runtime lifecycle on the kernel', function () {
     };
     const base = { ociVersion: '1.2.0', id: c, bundle, annotations: { 'org.test': 'hooks' } };
     assert.deepEqual(states, {
-      prestart: { ...base, status: 'creating', pid }, createRuntime: { ...base, status: 'creating', pid },
+      prestart: { ...base, status: 'created', pid }, createRuntime: { ...base, status: 'creating', pid },
       createContainer: { ...base, status: 'creating', pid }, startContainer: { ...base, status: 'created', pid },
       poststart: { ...base, status: 'running', pid }, poststop: { ...base, status: 'stopped' },
     });

@@ -25,7 +25,7 @@ describe('lifecycle parts', () => {
   describe('hook state', () => {
     it('hookState, each kind gets the status of its point in the lifecycle', () => {
       assert.deepEqual(Object.fromEntries(HOOK_KINDS.map((k) => [k, hookState(record, k, 42).status])), {
-        prestart: 'creating', createRuntime: 'creating', createContainer: 'creating',
+        prestart: 'created', createRuntime: 'creating', createContainer: 'creating',
         startContainer: 'created', poststart: 'running', poststop: 'stopped',
       });
       assert.deepEqual(Object.keys(HOOK_STATUS).sort(), [...HOOK_KINDS].sort());
