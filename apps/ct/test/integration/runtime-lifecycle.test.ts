@@ -27,7 +27,7 @@ function defineSuite(title: string, rootless: boolean): void {
     });
     after(() => pair.cleanup());
 
-    it('hooks: every kind reads the status runc gives it, but poststart (ct: running, after start; runc: created, at create)', async () => {
+    it('hooks: every kind reads the status runc gives it, but prestart (ct: created, as crun and runtime-tools\' hooks_stdin; runc: creating) and poststart (ct: running, after start; runc: created, at create)', async () => {
       const states: Record<string, Json>[] = [];
       for (const rt of pair.runtimes) {
         const tmp = join(pair.bundle, 'rootfs', 'tmp');
@@ -62,7 +62,7 @@ function defineSuite(title: string, rootless: boolean): void {
         })));
       }
       const [fromRunc, fromCt] = states;
-      assert.deepEqual(fromCt, { ...fromRunc, poststart: 'running' });
+      assert.deepEqual(fromCt, { ...fromRunc, prestart: 'created', poststart: 'running' });
       assert.deepEqual(fromRunc, {
         prestart: 'creating', createRuntime: 'creating', createContainer: 'creating', startContainer: 'created', poststart: 'created', poststop: 'stopped',
       });
