@@ -54,6 +54,69 @@ export function freeSubordinateStart(env: DoctorEnvironment): number {
   return next;
 }
 
+/** One range line of /etc/subuid or /etc/subgid, with where it is. */
+interface RangeLine {
+  readonly file: string;
+  /** 1-based line number. */
+  readonly line: number;
+  readonly owner: string;
+  readonly start: number;
+  readonly count: number;
+}
+
+function rangeLines(file: string): RangeLine[] {
+  const out: RangeLine[] = [];
+  readText(file).split('\n').forEach((raw, index) => {
+    const [owner, start, count] = raw.trim().split(':');
+    if (owner === undefined || owner === '' || owner.startsWith('#') || !/^\d+$/.test(start ?? '') || !/^\d+$/.test(count ?? '')) return;
+    out.push({ file, line: index + 1, owner, start: Number(start), count: Number(count) });
+  });
+  return out;
+}
+
+const overlaps = (a: RangeLine, b: RangeLine): boolean => a.start < b.start + b.count && b.start < a.start + a.count;
+const where = (r: RangeLine): string => `${r.file}:${r.line} (${r.owner}:${r.start}:${r.count})`;
+
+/**
+ * The user's ranges that newuidmap/newgidmap would refuse (EINVAL: the map's host extents overlap): two of the
+ * user's own lines that overlap, or a line holding the user's own id (ct maps it to root beside the ranges); a
+ * failure whose fix deletes the later lines. Otherwise the user's ranges that overlap another owner's (the two
+ * users' containers share host ids: each can reach the other's files): a warning. Undefined when neither.
+ */
+function overlapResult(env: DoctorEnvironment): CheckResult | undefined {
+  const mine = (r: RangeLine): boolean => r.owner === env.userName || r.owner === String(env.uid);
+  const refused: { bad: RangeLine; why: string }[] = [];
+  const shared: string[] = [];
+  for (const [name, ownId] of [['subuid', env.uid], ['subgid', env.gid]] as const) {
+    const lines = rangeLines(join(env.etcRoot, name));
+    const own = lines.filter(mine);
+    own.forEach((r, i) => {
+      const earlier = own.slice(0, i).find((o) => overlaps(o, r));
+      if (earlier !== undefined) refused.push({ bad: r, why: `${where(r)} overlaps ${where(earlier)}` });
+      else if (ownId >= r.start && ownId < r.start + r.count) {
+        refused.push({ bad: r, why: `${where(r)} holds ${userLabel(env)}'s own ${name === 'subuid' ? 'uid' : 'gid'} ${ownId}` });
+      }
+      for (const other of lines.filter((o) => !mine(o) && overlaps(o, r))) shared.push(`${where(r)} overlaps ${where(other)}`);
+    });
+  }
+  if (refused.length > 0) {
+    const byFile = new Map<string, number[]>();
+    for (const { bad } of refused) byFile.set(bad.file, [...(byFile.get(bad.file) ?? []), bad.line]);
+    const fix = [...byFile].map(([file, lines]) => `sudo sed -i '${lines.map((l) => `${l}d`).join(';')}' ${file}`).join(' && ');
+    return notOk('subordinate-ids', 'failure', 'subids-overlap',
+      `${refused.map((r) => r.why).join('; ')}: newuidmap/newgidmap refuse the map (write to uid_map: EINVAL)`,
+      SUBID_AFFECTS, fix);
+  }
+  if (shared.length > 0) {
+    const start = freeSubordinateStart(env);
+    return notOk('subordinate-ids', 'warning', 'subids-overlap',
+      `${shared.join('; ')}: the two owners' containers share host ids (each can reach the other's files)`,
+      SUBID_AFFECTS,
+      `give ${userLabel(env)} a range of its own: sudo usermod --add-subuids ${start}-${start + RANGE - 1} --add-subgids ${start}-${start + RANGE - 1} ${userLabel(env)}, then remove the shared lines`);
+  }
+  return undefined;
+}
+
 /** Check: the user's /etc/subuid and /etc/subgid ranges. */
 export function checkSubordinateIds(env: DoctorEnvironment): CheckResult {
   if (env.uid === 0) return ok('subordinate-ids', 'root maps ids directly (no /etc/subuid needed)', SUBID_AFFECTS);
@@ -68,7 +131,8 @@ export function checkSubordinateIds(env: DoctorEnvironment): CheckResult {
     .filter((m) => m !== '');
   const count = (rs: SubordinateRange[]): number => rs.reduce((n, r) => n + r.count, 0);
   if (missing.length === 0) {
-    return ok('subordinate-ids', `${count(ranges.subuid)} subordinate uids, ${count(ranges.subgid)} gids`, SUBID_AFFECTS);
+    return overlapResult(env)
+      ?? ok('subordinate-ids', `${count(ranges.subuid)} subordinate uids, ${count(ranges.subgid)} gids`, SUBID_AFFECTS);
   }
   const start = freeSubordinateStart(env);
   const span = `${start}-${start + RANGE - 1}`;

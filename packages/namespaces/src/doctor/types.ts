@@ -23,7 +23,7 @@ export type CheckId = typeof CHECK_IDS[number];
  */
 export type SetupCause =
   | 'userns-missing' | 'userns-clone-disabled' | 'userns-max-zero' | 'userns-apparmor' | 'userns-refused'
-  | 'subids-missing' | 'newidmap-missing' | 'newidmap-not-privileged'
+  | 'subids-missing' | 'subids-overlap' | 'newidmap-missing' | 'newidmap-not-privileged'
   | 'cgroup-v1' | 'cgroup-not-delegated' | 'cgroup-unreadable'
   | 'runtime-dir-unset' | 'runtime-dir-foreign' | 'runtime-dir-unwritable'
   | 'overlay-refused' | 'network-helper-missing'

@@ -148,6 +148,41 @@ describe('doctor (injected /proc, /sys, /etc)', () => {
     assert.equal((await check('subordinate-ids')).status, 'ok');
   });
 
+  it('subordinate-ids, two of the user\'s own ranges that overlap: failure naming both lines, fix deletes the later', async () => {
+    // Debian's useradd range beside the same range added by hand: newuidmap's write to uid_map gets EINVAL
+    put('etc/subuid', 'alice:100000:65536\nbob:165536:65536\nalice:100000:65536\n');
+    put('etc/subgid', 'alice:100000:65536\n');
+    const c = await check('subordinate-ids');
+    assert.equal(c.status, 'failure');
+    assert.equal(c.cause, 'subids-overlap');
+    const file = join(root, 'etc/subuid');
+    assert.match(c.message, new RegExp(`${file}:3 \\(alice:100000:65536\\) overlaps ${file}:1 \\(alice:100000:65536\\)`));
+    assert.match(c.message, /EINVAL/);
+    assert.equal(c.fix, `sudo sed -i '3d' ${file}`);
+  });
+  it('subordinate-ids, a range holding the user\'s own gid: failure (the map would overlap)', async () => {
+    put('etc/subuid', 'alice:100000:65536\n');
+    put('etc/subgid', `alice:${gid}:10\nalice:200000:65536\n`);
+    const c = await check('subordinate-ids');
+    assert.equal(c.status, 'failure');
+    assert.match(c.message, new RegExp(`subgid:1 \\(alice:${gid}:10\\) holds alice's own gid ${gid}`));
+    assert.equal(c.fix, `sudo sed -i '1d' ${join(root, 'etc/subgid')}`);
+  });
+  it('subordinate-ids, a range shared with another user: warning naming both lines, a fresh range in the fix', async () => {
+    put('etc/subuid', 'bob:100000:65536\nalice:150000:65536\n');
+    put('etc/subgid', 'alice:300000:65536\n');
+    const c = await check('subordinate-ids');
+    assert.equal(c.status, 'warning');
+    assert.equal(c.cause, 'subids-overlap');
+    assert.match(c.message, /subuid:2 \(alice:150000:65536\) overlaps .*subuid:1 \(bob:100000:65536\)/);
+    assert.match(c.fix ?? '', /--add-subuids 365536-431071 --add-subgids 365536-431071 alice/);
+  });
+  it('subordinate-ids, ranges that only touch do not overlap', async () => {
+    put('etc/subuid', 'bob:100000:65536\nalice:165536:65536\nalice:231072:10\n');
+    put('etc/subgid', 'alice:165536:65536\n');
+    assert.equal((await check('subordinate-ids')).status, 'ok');
+  });
+
   it('newidmap, not on PATH: warning with the install command of the distribution', async () => {
     rmSync(join(root, 'bin/newuidmap'));
     put('etc/os-release', 'ID=fedora\n');
