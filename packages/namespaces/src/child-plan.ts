@@ -14,7 +14,8 @@ import { INIT_PATH_INSIDE } from './dev-plan.js';
 import { type IdMapPlan, setgroupsAllowed } from './id-map.js';
 import type { SpawnPlan } from './internal/syscalls-port.js';
 import { mountFileSystems, type MountPlanContext } from './mount-plan.js';
-import { CLONE_FLAGS, namespacesToBitMask } from './namespaces.js';
+import { CLONE_FLAGS, type NamespaceKind } from './namespaces.js';
+import { planNamespaces } from './namespace-plan.js';
 import { planned, type PlannedStep } from './planned-step.js';
 import { isNewNamespace, type ResolvedContainerSpec } from './spec.js';
 import { purifyEnvironment } from './environment.js';
@@ -103,18 +104,10 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   const newUser = isNewNamespace(spec, 'user');
   const c = spec.confinement;
   const steps: PlannedStep[] = [];
+  const deferred = new Set<NamespaceKind>([...(cgroupNsDeferred(spec) ? ['cgroup' as const] : []), ...(timeNsDeferred(spec) ? ['time' as const] : [])]);
+  const namespaces = planNamespaces(spec, deferred);
+  steps.push(...namespaces.steps);
   if (spec.killOnParentDeath) steps.push(planned({ op: 'pdeathsig', signal: SIGKILL }, 'set parent-death signal'));
-  for (const ns of spec.namespaces) {
-    // Joined namespaces: user first so the others are joined with its capabilities, mnt last (paths).
-    if (ns.path !== undefined && ns.kind === 'user') steps.push(planned({ op: 'setns', path: ns.path, nstype: CLONE_FLAGS.user }, 'setns', ns.path));
-  }
-  for (const ns of spec.namespaces) {
-    if (ns.path !== undefined && ns.kind !== 'user' && ns.kind !== 'mnt') {
-      steps.push(planned({ op: 'setns', path: ns.path, nstype: CLONE_FLAGS[ns.kind] }, 'setns', ns.path));
-    }
-  }
-  const joinedMnt = spec.namespaces.find((ns) => ns.kind === 'mnt' && ns.path !== undefined);
-  if (joinedMnt?.path !== undefined) steps.push(planned({ op: 'setns', path: joinedMnt.path, nstype: CLONE_FLAGS.mnt }, 'setns', joinedMnt.path));
   if (newUser || ctx.pauseAfterIdMaps) steps.push(planned({ op: 'wait', label: WAIT_LABELS.idMaps }, 'wait for id maps'));
   const maps = ctx.idMaps;
   if (newUser && maps?.setupIds !== undefined) {
@@ -168,10 +161,9 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   }
   if (seccomp !== undefined && c.noNewPrivileges) steps.push(seccompStep(seccomp));
   steps.push(execStep(spec, ctx));
-  const deferred = new Set([...(cgroupNsDeferred(spec) ? ['cgroup'] : []), ...(timeNsDeferred(spec) ? ['time'] : [])]);
-  const newKinds = spec.namespaces.filter((ns) => ns.path === undefined && !deferred.has(ns.kind)).map((ns) => ns.kind);
+  const dumpable = namespaces.userByUnshare && ctx.euid !== 0 ? { dumpableWhilePaused: true } : {};
   return {
-    plan: { namespaces: namespacesToBitMask(newKinds), steps: steps.map((s) => s.step), fds },
+    plan: { namespaces: namespaces.cloneFlags, steps: steps.map((s) => s.step), fds, ...dumpable },
     described: steps,
   };
 }

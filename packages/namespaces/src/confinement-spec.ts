@@ -115,8 +115,15 @@ function checkOffset(field: string, offset: ClockOffset | undefined): void {
   if (!Number.isInteger(ns) || ns < 0 || ns > 999_999_999) throw new ContainerSpecError(`${field}.nanosecs`, `not 0-999999999: ${ns}`);
 }
 
-/** Check the confinement fields of a spec; `isNew(kind)` says whether the container gets a new namespace. */
-export function resolveConfinement(spec: ConfinementSpec, isNew: (kind: NamespaceKind) => boolean, hasMnt: boolean): ResolvedConfinement {
+/** Which namespaces a container has: `isNew`, made for it; `has`, its own (new or joined by path). */
+export interface NamespaceQuery {
+  readonly isNew: (kind: NamespaceKind) => boolean;
+  readonly has: (kind: NamespaceKind) => boolean;
+}
+
+/** Check the confinement fields of a spec. */
+export function resolveConfinement(spec: ConfinementSpec, ns: NamespaceQuery, hasMnt: boolean): ResolvedConfinement {
+  const { isNew, has } = ns;
   if (spec.umask !== undefined && (!Number.isInteger(spec.umask) || spec.umask < 0 || spec.umask > 0o777)) {
     throw new ContainerSpecError('umask', `not 0-0777: ${spec.umask}`);
   }
@@ -127,7 +134,7 @@ export function resolveConfinement(spec: ConfinementSpec, isNew: (kind: Namespac
     throw new ContainerSpecError('oomScoreAdj', `not -1000 to 1000: ${spec.oomScoreAdj}`);
   }
   if (spec.domainname !== undefined) {
-    if (!isNew('uts')) throw new ContainerSpecError('domainname', 'setting a domainname needs a new uts namespace');
+    if (!has('uts')) throw new ContainerSpecError('domainname', 'setting a domainname needs a uts namespace of its own (new or joined)');
     if (spec.domainname.length > 64 || spec.domainname.includes('\0')) throw new ContainerSpecError('domainname', 'longer than 64 bytes or has a NUL');
   }
   if (spec.timeOffsets !== undefined) {
@@ -138,9 +145,9 @@ export function resolveConfinement(spec: ConfinementSpec, isNew: (kind: Namespac
   const masked = validateContainerPaths('maskedPaths', spec.maskedPaths ?? []);
   const readonly = validateContainerPaths('readonlyPaths', spec.readonlyPaths ?? []);
   if ((masked.length > 0 || readonly.length > 0) && !hasMnt) {
-    throw new ContainerSpecError(masked.length > 0 ? 'maskedPaths' : 'readonlyPaths', 'needs a new mnt namespace and a tmpfs or rootfs root');
+    throw new ContainerSpecError(masked.length > 0 ? 'maskedPaths' : 'readonlyPaths', 'needs a mnt namespace of its own and a tmpfs or rootfs root');
   }
-  if (spec.noPivotRoot === true && !hasMnt) throw new ContainerSpecError('noPivotRoot', 'needs a new mnt namespace and a root');
+  if (spec.noPivotRoot === true && !hasMnt) throw new ContainerSpecError('noPivotRoot', 'needs a mnt namespace of its own and a root');
   if (spec.execFifo !== undefined && !spec.execFifo.startsWith('/')) throw new ContainerSpecError('execFifo', `not an absolute path: ${spec.execFifo}`);
   if (spec.execWrapper !== undefined) {
     if (!spec.execWrapper.path.startsWith('/')) throw new ContainerSpecError('execWrapper.path', `not an absolute path: ${spec.execWrapper.path}`);

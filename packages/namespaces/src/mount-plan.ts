@@ -17,7 +17,7 @@ import { MOUNT_ATTR, MS, mountFlagBits } from './internal/mount-flags.js';
 import { bindFile, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
 import { planned, type PlannedStep } from './planned-step.js';
 import {
-  type BindMount, isNewNamespace, type Mount, type OverlayRootSpec, type Propagation, type ResolvedContainerSpec, type TmpfsMount,
+  type BindMount, hasNamespace, isNewNamespace, type Mount, type OverlayRootSpec, type Propagation, type ResolvedContainerSpec, type TmpfsMount,
 } from './spec.js';
 
 /** What the mount plan needs to know about the host (gathered by the caller, injectable in tests). */
@@ -103,8 +103,9 @@ function planUserMount(ctx: PathContext, mount: Mount, isDirectory: (source: str
 /** The steps that build /proc and /sys under the root. */
 function planProcSys(spec: ResolvedContainerSpec, ctx: PathContext): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  if (isNewNamespace(spec, 'pid')) {
-    // A proc mount needs a pid namespace we own: only with a new one (Guix).
+  if (hasNamespace(spec, 'pid')) {
+    // A proc mount shows the pid namespace of its mounter: only with one of the container's own, new (Guix) or
+    // joined by path (then it lists the joined namespace's processes).
     steps.push(mkdirAt(ctx, '/proc', 0o555), mountAt(ctx, '/proc', 'mount proc', {
       source: 'proc', fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC,
     }));
@@ -134,7 +135,7 @@ function overlayData(o: OverlayRootSpec): string {
  * the new root. Empty when the root is the host's (namespaces-only mode, as Guix with root "/").
  */
 export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanContext): PlannedStep[] {
-  if (spec.root.kind === 'host' || !isNewNamespace(spec, 'mnt')) return [];
+  if (spec.root.kind === 'host') return [];
   const rootDir = ctx.rootDir;
   const confined = spec.root.kind === 'rootfs';
   // A rootfs comes from an image: resolve paths inside it by fd so its symlinks cannot redirect our mounts.

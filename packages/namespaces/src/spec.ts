@@ -206,19 +206,19 @@ function checkExtraFds(fds: readonly FdPassing[]): readonly FdPassing[] {
 }
 
 /**
- * New namespaces are made by the clone, joined ones by setns in the child afterwards. So a joined namespace
- * cannot be combined with a new user namespace (the child has no capabilities over the joined one's owner), and
- * a joined user namespace cannot own new namespaces (they already belong to the caller's).
+ * Namespaces joined by path are joined before the new ones are made (namespace-plan.ts, runc's order), so new ones
+ * belong to a joined user namespace and a new user namespace may sit beside joined ones. What cannot work is
+ * refused: mounting from a new user namespace in a joined mount namespace (the new one has no capability over the
+ * other's owner), and id maps for a user namespace that already has its own.
  */
-function checkJoinable(namespaces: readonly ResolvedNamespace[]): void {
-  const joined = namespaces.filter((n) => n.path !== undefined);
-  if (joined.length === 0) return;
-  const fresh = namespaces.filter((n) => n.path === undefined);
-  if (fresh.some((n) => n.kind === 'user')) {
-    throw new ContainerSpecError('namespaces', `cannot join ${joined[0]?.kind} from inside a new user namespace`);
+function checkJoinable(namespaces: readonly ResolvedNamespace[], spec: ContainerSpec): void {
+  const fresh = (kind: NamespaceKind): boolean => namespaces.some((n) => n.kind === kind && n.path === undefined);
+  const joined = (kind: NamespaceKind): boolean => namespaces.some((n) => n.kind === kind && n.path !== undefined);
+  if (fresh('user') && joined('mnt')) {
+    throw new ContainerSpecError('namespaces', 'a new user namespace cannot mount in a joined mnt namespace');
   }
-  if (joined.some((n) => n.kind === 'user') && fresh.length > 0) {
-    throw new ContainerSpecError('namespaces', `new ${fresh[0]?.kind} namespace would not belong to the joined user namespace`);
+  if (joined('user') && (spec.uidMap !== undefined || spec.gidMap !== undefined)) {
+    throw new ContainerSpecError(spec.uidMap !== undefined ? 'uidMap' : 'gidMap', 'a joined user namespace has its own id maps');
   }
 }
 
@@ -240,13 +240,14 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   }
   const namespaces = resolveNamespaces(spec.namespaces ?? NAMESPACES);
   const isNew = (kind: NamespaceKind): boolean => namespaces.some((n) => n.kind === kind && n.path === undefined);
-  checkJoinable(namespaces);
+  const has = (kind: NamespaceKind): boolean => namespaces.some((n) => n.kind === kind);
+  checkJoinable(namespaces, spec);
   // Without a new mnt namespace Guix skips mounting altogether: the root is the host's.
-  const root: RootSpec = spec.root ?? (isNew('mnt') ? { kind: 'tmpfs' } : { kind: 'host' });
+  const root: RootSpec = spec.root ?? (has('mnt') ? { kind: 'tmpfs' } : { kind: 'host' });
   if (root.kind === 'rootfs') checkAbsolute('root.path', root.path);
   if (root.kind === 'tmpfs' && root.dir !== undefined) checkAbsolute('root.dir', root.dir);
-  if (root.kind !== 'host' && !isNew('mnt')) {
-    throw new ContainerSpecError('root', `a ${root.kind} root needs a new mnt namespace`);
+  if (root.kind !== 'host' && !has('mnt')) {
+    throw new ContainerSpecError('root', `a ${root.kind} root needs a mnt namespace of its own (new or joined)`);
   }
   const mounts = spec.mounts ?? [];
   mounts.forEach((m, i) => {
@@ -259,11 +260,11 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   if (spec.rootPropagation !== undefined && !PROPAGATIONS.has(spec.rootPropagation)) {
     throw new ContainerSpecError('rootPropagation', `unknown propagation: ${spec.rootPropagation}`);
   }
-  if ((spec.devices ?? []).length > 0 && (root.kind === 'host' || !isNew('mnt'))) {
-    throw new ContainerSpecError('devices', 'devices need a new mnt namespace and a tmpfs or rootfs root');
+  if ((spec.devices ?? []).length > 0 && root.kind === 'host') {
+    throw new ContainerSpecError('devices', 'devices need a mnt namespace of its own and a tmpfs or rootfs root');
   }
-  if (mounts.length > 0 && (root.kind === 'host' || !isNew('mnt'))) {
-    throw new ContainerSpecError('mounts', 'mounts need a new mnt namespace and a tmpfs or rootfs root');
+  if (mounts.length > 0 && root.kind === 'host') {
+    throw new ContainerSpecError('mounts', 'mounts need a mnt namespace of its own and a tmpfs or rootfs root');
   }
   const guestUid = spec.guestUid ?? 0;
   const guestGid = spec.guestGid ?? 0;
@@ -280,11 +281,12 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   }
   const cwd = spec.command.cwd ?? '/';
   checkAbsolute('command.cwd', cwd);
-  if (spec.hostname !== undefined && !isNew('uts')) {
-    throw new ContainerSpecError('hostname', 'setting a hostname needs a new uts namespace');
+  // runc sets a hostname in a joined uts namespace too (its check is Namespaces.Contains(NEWUTS)).
+  if (spec.hostname !== undefined && !has('uts')) {
+    throw new ContainerSpecError('hostname', 'setting a hostname needs a uts namespace of its own (new or joined)');
   }
   const loopbackNetwork = spec.loopbackNetwork ?? true;
-  const confinement = resolveConfinement(spec, isNew, root.kind !== 'host' && isNew('mnt'));
+  const confinement = resolveConfinement(spec, { isNew, has }, root.kind !== 'host');
   return {
     root,
     mounts,
@@ -315,6 +317,11 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     devices: validateDevices(spec.devices ?? []),
     rootPropagation: spec.rootPropagation,
   };
+}
+
+/** True when `spec` has a namespace of `kind` of its own, new or joined by path (not the caller's). */
+export function hasNamespace(spec: ResolvedContainerSpec, kind: NamespaceKind): boolean {
+  return spec.namespaces.some((n) => n.kind === kind);
 }
 
 /** True when `spec` creates a new namespace of `kind` (not joined, not shared with the host). */

@@ -161,12 +161,9 @@ function execSteps(config: BundleConfig, p: ConfigProcess, caps: CapabilitySets 
   return steps;
 }
 
-/**
- * The exec'd process's host pid: enter() forks again to join a pid namespace, and its handle is then the middle
- * process (it relays signals and the exit status); `innerPid` is the program's (runc writes that pid too).
- */
+/** The exec'd process's host pid (enter() hands over the process it forks into a pid namespace). */
 function execedPid(child: ChildHandle): number {
-  return child.innerPid ?? child.pid;
+  return child.pid;
 }
 
 function joinCgroups(dirs: readonly string[], pid: number): void {

@@ -50,9 +50,10 @@ int Capabilities(ChildCtx& c, const StepRecord& r) {
 int Pdeathsig(ChildCtx& c, const StepRecord& r) {
   if (prctl(PR_SET_PDEATHSIG, r.a[0], 0, 0, 0) < 0) return Fail(c, kScPrctl);
   // The parent may have died before the prctl: then the signal never comes. getppid() is 0 when the parent
-  // is outside our pid namespace, where this check cannot be made.
+  // is outside our pid namespace, where this check cannot be made. A process made by forkInit (CLONE_PARENT) has
+  // the caller as its parent too.
   pid_t ppid = getppid();
-  if (ppid != 0 && c.h->parentPid > 0 && ppid != c.h->parentPid && !(c.h->flags & kFlagEnterFork)) _exit(3);
+  if (ppid != 0 && c.h->parentPid > 0 && ppid != c.h->parentPid) _exit(3);
   return 0;
 }
 

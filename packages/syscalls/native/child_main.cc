@@ -1,17 +1,17 @@
-// The cloned child's main loop: signal reset, fd placement, the enter() namespace join and second fork, and the
-// closed switch over the plan's steps. A failure sends one fixed SyncRecord {error, step, errno, syscall} on
-// the close-on-exec sync socket and _exits; a successful execve closes the socket (EOF = exec).
+// The cloned child's main loop: signal reset, fd placement, the enter() namespace join, the fork of a new process
+// (CLONE_PARENT) for a pid or time namespace, and the closed switch over the plan's steps. A failure sends one
+// fixed SyncRecord {error, step, errno, syscall} on the close-on-exec sync socket and _exits; a successful execve
+// closes the socket (EOF = exec).
 //
 // Calls made here (all async-signal-safe, see signal-safety(7)): prctl, sigaction, sigprocmask, sigfillset,
-// sigemptyset, sigwaitinfo, fcntl, dup2, close, syscall(SYS_close_range), read, write, setns, pipe2,
-// syscall(SYS_clone), wait4, kill, _exit. Step families are in child_fs.cc, child_mount.cc, child_creds.cc,
-// child_ns.cc, child_tty.cc, child_exec.cc; each lists its own calls.
+// sigemptyset, fcntl, dup2, close, syscall(SYS_close_range), read, write, setns, pipe2, syscall(SYS_clone), _exit.
+// Step families are in child_fs.cc, child_mount.cc, child_creds.cc, child_ns.cc, child_tty.cc, child_exec.cc;
+// each lists its own calls.
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -107,27 +107,40 @@ int PlaceFds(ChildCtx& c) {
   return CloseOthers(c);
 }
 
-// enter(): the middle process relays signals to the grandchild and exits with its status (code, or
-// 128 + signal), so the caller's pidfd/wait see the entered program's outcome.
-// It holds no fd: the sync socket and the program's stdio stay with the grandchild alone.
-[[noreturn]] void RelayAndExit(pid_t child) {
-  syscall(SYS_close_range, 0U, ~0U, 0);
-  sigset_t all;
+// The rest of the plan runs in a new process: a pid or time namespace, joined by setns or made by unshare, applies
+// to children only (pid_namespaces(7), time_namespaces(7)). The new process is cloned with CLONE_PARENT, so it is
+// the caller's own child (watched through a pidfd, signalled, reaped by the caller) and this one exits at once,
+// as runc's nsexec does. A gate holds the new process until its pid is sent, so that record comes before any of
+// the new process's own. The parent-death signal is not inherited (prctl(2)): a later pdeathsig step sets it.
+int ForkInit(ChildCtx& c) {
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC) < 0) return Fail(c, kScPipe2);
+  // Block signals so none sent to the new process before it restored its mask runs a handler of the copy.
+  sigset_t all, old;
   sigfillset(&all);
-  for (;;) {
-    siginfo_t si;
-    int sig = sigwaitinfo(&all, &si);
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      kill(child, sig);
-      continue;
-    }
-    int status;
-    pid_t r = static_cast<pid_t>(wait4(child, &status, WNOHANG, nullptr));
-    if (r != child) continue;
-    if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+  sigprocmask(SIG_BLOCK, &all, &old);
+  long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, nullptr, nullptr, 0);
+  if (pid < 0) {
+    Fail(c, kScFork);
+    close(gate[0]);
+    close(gate[1]);
+    return -1;
   }
+  if (pid > 0) {
+    SyncRecord rec = {kSyncInnerPid, c.step, static_cast<int32_t>(pid), 0};
+    WriteAll(c.syncFd, &rec, sizeof rec);
+    char one = 1;
+    WriteAll(gate[1], &one, 1);
+    _exit(0);
+  }
+  close(gate[1]);
+  char b;
+  ssize_t n;
+  do n = read(gate[0], &b, 1); while (n < 0 && errno == EINTR);
+  close(gate[0]);
+  if (n != 1) _exit(2);  // the forking process died before sending our pid: nobody knows of us
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  return 0;
 }
 
 int EnterNamespaces(ChildCtx& c) {
@@ -137,35 +150,8 @@ int EnterNamespaces(ChildCtx& c) {
   if (c.h->namespaces != 0 && setns(c.h->targetFd, static_cast<int>(c.h->namespaces)) < 0)
     return Fail(c, kScSetns);
   close(c.h->targetFd);
-  if (!(c.h->flags & kFlagEnterFork)) return 0;
-  // A pid (or time) namespace applies to children only: fork once more. Block signals first so none sent to
-  // the middle between fork and sigwaitinfo is lost.
-  // The gate holds the grandchild until the middle has sent its pid, so the parent knows it before any of the
-  // grandchild's records.
-  int gate[2];
-  if (pipe2(gate, O_CLOEXEC) < 0) return Fail(c, kScPipe2);
-  sigset_t all, old;
-  sigfillset(&all);
-  sigprocmask(SIG_BLOCK, &all, &old);
-  long pid = syscall(SYS_clone, SIGCHLD, 0, nullptr, nullptr, 0);
-  if (pid < 0) return Fail(c, kScFork);
-  if (pid > 0) {
-    SyncRecord rec = {kSyncInnerPid, -1, static_cast<int32_t>(pid), 0};
-    WriteAll(c.syncFd, &rec, sizeof rec);
-    char one = 1;
-    WriteAll(gate[1], &one, 1);
-    RelayAndExit(static_cast<pid_t>(pid));
-  }
-  close(gate[1]);
-  char b;
-  ssize_t n;
-  do n = read(gate[0], &b, 1); while (n < 0 && errno == EINTR);
-  close(gate[0]);
-  if (n != 1) _exit(2);  // the middle died before opening the gate: nobody relays or reports for us
-  sigprocmask(SIG_SETMASK, &old, nullptr);
-  // The grandchild dies with the middle process (which only exits after it, or when SIGKILLed).
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  return 0;
+  // A pid (or time) namespace applies to children only.
+  return c.h->flags & kFlagEnterFork ? ForkInit(c) : 0;
 }
 
 int StepWait(ChildCtx& c, int index) {
@@ -201,6 +187,7 @@ int RunStep(ChildCtx& c, StepRecord& r, int index) {
       return StepNs(c, r);
     case kOpSetsid: case kOpConsole: case kOpDup2: case kOpCloseFrom: case kOpWaitFifo:
       return StepTty(c, r);
+    case kOpForkInit: return ForkInit(c);
     case kOpExec: return StepExec(c, r);
     default: return FailWith(c, kScNone, EINVAL);
   }
@@ -213,6 +200,7 @@ int RunStep(ChildCtx& c, StepRecord& r, int index) {
   // /proc/PID/{mem,environ} for others, until execve replaces the image.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ResetSignals();
+  c.step = -1;
   if (PlaceFds(c) < 0 || EnterNamespaces(c) < 0) Report(c, -1);
   for (uint32_t i = 0; i < c.h->nsteps; i++) {
     c.step = static_cast<int>(i);

@@ -22,6 +22,7 @@ enum PlanFlags : uint32_t {
   kFlagNoOpenat2 = 2,
   kFlagDumpableWhilePaused = 4,
   kFlagEnterFork = 8,  // enter(): fork again after setns (the pid or time namespace changed)
+  kFlagForkInit = 16,  // the plan has a forkInit step: the parent waits for the new process's pid (spawn.cc)
 };
 
 struct PlanHeader {
@@ -61,7 +62,7 @@ constexpr int kSlotInRoot = 5;
   X(Pdeathsig, "pdeathsig") X(Rlimit, "rlimit") X(OomScoreAdj, "oomScoreAdj") X(Umask, "umask")               \
   X(Setsid, "setsid") X(Console, "console") X(Dup2, "dup2") X(CloseFrom, "closeFrom") X(Seccomp, "seccomp")   \
   X(WaitFifo, "waitFifo") X(Personality, "personality") X(WriteProcSelf, "writeProcSelf") X(Exec, "exec")     \
-  X(BindTree, "bindTree") X(Chown, "chown") X(SessionKeyring, "sessionKeyring")
+  X(BindTree, "bindTree") X(Chown, "chown") X(SessionKeyring, "sessionKeyring") X(ForkInit, "forkInit")
 
 enum StepOp : uint32_t {
   kOpInvalid = 0,
@@ -97,8 +98,10 @@ enum SyscallId : uint32_t {
 // Child -> parent record (16 bytes). Parent -> child: one release byte per pause.
 // kSyncExecing is sent once right before execve: EOF after it (and no error) means the exec succeeded, EOF
 // without it means the child died before reaching exec. kSyncWarning: a step failed with an errno it may ignore
-// (the child goes on; the parent records it). kSyncInnerPid (enter with a second fork): the middle process sends
-// the grandchild's pid (in the caller's pid namespace) in `err`, before the grandchild runs any step.
+// (the child goes on; the parent records it).
+// kSyncInnerPid (a forkInit step, or enter with a second fork): the process that forked sends the new process's
+// pid (in the caller's pid namespace) in `err` before the new one runs any step, then exits; spawn.cc reads this
+// record itself and hands the new process to the caller.
 enum SyncKind : uint32_t { kSyncPaused = 1, kSyncError = 2, kSyncExecing = 3, kSyncWarning = 4, kSyncInnerPid = 5 };
 struct SyncRecord {
   uint32_t kind;

@@ -1,9 +1,10 @@
 // Parent side of the clone engine: checks the flat plan the TS layer built (bounds only; the TS layer
 // validated the meaning), builds the exec step's argv/envp pointer arrays, creates the close-on-exec sync
 // socketpair, blocks every signal, clones (clone3 with CLONE_PIDFD, or clone(2) + pidfd_open), and in the
-// child hands over to ChildMain (child_main.cc). Runs on the JS main thread only: PR_SET_PDEATHSIG follows the
-// thread that cloned, so a libuv worker's exit would kill the child.
-// Man pages: clone(2) (clone3), pidfd_open(2), socketpair(2), pthread_sigmask(3).
+// child hands over to ChildMain (child_main.cc); for a plan that forks, takes over the new process (HandOff).
+// Runs on the JS main thread only: PR_SET_PDEATHSIG follows the thread that cloned, so a libuv worker's exit would
+// kill the child.
+// Man pages: clone(2) (clone3, CLONE_PARENT), pidfd_open(2), socketpair(2), pthread_sigmask(3), waitid(2).
 #include <linux/sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -87,6 +88,35 @@ long Clone3(uint64_t flags, int* pidfd) {
   return syscall(SYS_clone3, &args, sizeof args);
 }
 
+// A plan that forks (a forkInit step, enter's second fork): the cloned process sends the new process's pid and
+// exits at once (child_main.cc ForkInit). That record comes first (the new process waits on a gate until it is
+// sent) and is read here, blocking briefly: before forkInit only setns and unshare steps run (plan-encode.ts). The
+// forking process is reaped, and the new one, our own child through CLONE_PARENT, is handed to the caller with a
+// pidfd. Anything else first (a failed setns, an early death) stays on the socket for the handle to report, with
+// the first process's pid. Returns 0 or -errno.
+int HandOff(int sync, long* pid, int* pidfd) {
+  SyncRecord rec;
+  ssize_t n;
+  do n = recv(sync, &rec, sizeof rec, MSG_PEEK | MSG_WAITALL); while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof rec) || rec.kind != kSyncInnerPid) return 0;
+  do n = recv(sync, &rec, sizeof rec, MSG_WAITALL); while (n < 0 && errno == EINTR);
+  siginfo_t si;
+  while (waitid(P_PID, static_cast<id_t>(*pid), &si, WEXITED) < 0 && errno == EINTR) {
+  }
+  close(*pidfd);
+  pid_t inner = rec.err;
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, inner, 0));
+  if (fd < 0) {  // cannot watch it: kill and reap so no zombie is left
+    int err = errno;
+    kill(inner, SIGKILL);
+    waitid(P_PID, static_cast<id_t>(inner), &si, WEXITED);
+    return -err;
+  }
+  *pid = inner;
+  *pidfd = fd;
+  return 0;
+}
+
 // spawn(plan: Buffer) -> [pid, pidfd, syncFd] | -errno. Also serves enter(): the header's targetFd and flags
 // tell the child to setns (and fork again) before its steps.
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
@@ -134,6 +164,13 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED);
       close(sv[0]);
       return Napi::Number::New(env, -err);
+    }
+  }
+  if (c.h->flags & (kFlagEnterFork | kFlagForkInit)) {
+    int rc = HandOff(sv[0], &pid, &pidfd);
+    if (rc < 0) {
+      close(sv[0]);
+      return Napi::Number::New(env, rc);
     }
   }
   Napi::Array a = Napi::Array::New(env, 3);

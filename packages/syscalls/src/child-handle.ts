@@ -1,7 +1,7 @@
 /**
  * The parent's handle on a spawned or entered child: reads the child's fixed 16-byte sync records
- * ({kind, step, errno, syscall}; also warnings, and enter's inner pid) from the close-on-exec socket, turns them into ChildEvents or a SyscallError,
- * writes release bytes, and collects the exit through the pidfd watched on the event loop.
+ * ({kind, step, errno, syscall}; also warnings) from the close-on-exec socket, turns them into ChildEvents or a
+ * SyscallError, writes release bytes, and collects the exit through the pidfd watched on the event loop.
  *
  * Man pages: pidfd_open(2), pidfd_send_signal(2), waitid(2), unix(7).
  */
@@ -17,7 +17,6 @@ const SYNC_PAUSED = 1;
 const SYNC_ERROR = 2;
 const SYNC_EXECING = 3;
 const SYNC_WARNING = 4;
-const SYNC_INNER_PID = 5;
 const RECORD = 16;
 const ESRCH = 3;
 
@@ -46,7 +45,6 @@ export class Child implements ChildHandle {
   #paused = false;
   #execing = false;
   #exited = false;
-  #innerPid: number | undefined;
   readonly #warnings: SyscallError[] = [];
 
   constructor(pid: number, pidfd: number, syncFd: number, steps: readonly Step[]) {
@@ -94,8 +92,6 @@ export class Child implements ChildHandle {
         this.#fail(this.#stepError(step, errno, sc));
       } else if (kind === SYNC_WARNING) {
         this.#warnings.push(this.#stepError(step, errno, sc));
-      } else if (kind === SYNC_INNER_PID) {
-        this.#innerPid = errno;
       }
     }
   }
@@ -106,11 +102,6 @@ export class Child implements ChildHandle {
     return new SyscallError(SYSCALL_NAMES[sc] ?? `syscall ${sc}`, errno, {
       step, stepOp: s?.op ?? 'setup', ...(path !== undefined ? { path } : {}),
     });
-  }
-
-  /** See ChildHandle.innerPid. */
-  get innerPid(): number | undefined {
-    return this.#innerPid;
   }
 
   /** See ChildHandle.warnings. */

@@ -3,15 +3,15 @@
  * container-excursion). A forked child joins them all at once with setns(pidfd, flags) (Linux 5.8; the kernel
  * orders user first and mnt last and applies them atomically), skipping the ones the caller already shares
  * (setns into one's own user ns is EINVAL). A pid or time namespace only applies to children, so the child then
- * forks again: the middle process relays signals to the grandchild and exits with its exit code, or 128 + the
- * signal that killed it; the handle's pid, wait() and kill() are the middle process's, and its `innerPid` the
- * grandchild's (sent by the middle before the grandchild runs any step).
+ * forks a new process with CLONE_PARENT and exits at once (runc's nsexec does the same): the new process, the one
+ * that runs the plan, is the caller's own child, and the handle (pid, pidfd, events, exit) is its.
  *
  * Man pages: setns(2), pidfd_open(2), pid_namespaces(7), time_namespaces(7).
  */
 import { readFileSync, statSync, closeSync } from 'node:fs';
 import type { ChildHandle, SpawnPlan } from './plan.js';
 import { CtError } from './errors.js';
+import { CLONE } from './constants.js';
 import { pidfdOpen } from './process.js';
 import { launch } from './spawn.js';
 import { checkNamespaces } from './internal/plan-encode.js';
@@ -24,10 +24,11 @@ export type EnterTarget = { readonly pidfd: number } | { readonly pid: number };
 export type EnterPlan = Omit<SpawnPlan, 'namespaces'>;
 
 const NS_FILES: readonly [number, string][] = [
-  [0x10000000, 'user'], [0x20000, 'mnt'], [0x20000000, 'pid'], [0x40000000, 'net'], [0x4000000, 'uts'],
-  [0x8000000, 'ipc'], [0x2000000, 'cgroup'], [0x80, 'time'],
+  [CLONE.NEWUSER, 'user'], [CLONE.NEWNS, 'mnt'], [CLONE.NEWPID, 'pid'], [CLONE.NEWNET, 'net'], [CLONE.NEWUTS, 'uts'],
+  [CLONE.NEWIPC, 'ipc'], [CLONE.NEWCGROUP, 'cgroup'], [CLONE.NEWTIME, 'time'],
 ];
-const CHILD_ONLY = 0x20000000 | 0x80;
+/** Namespaces that apply to the children of the process that joins them. */
+const CHILD_ONLY = CLONE.NEWPID | CLONE.NEWTIME;
 
 function pidOfPidfd(pidfd: number): number {
   const m = /^Pid:\s*(-?\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${pidfd}`, 'utf8'));

@@ -179,7 +179,7 @@ export interface ExecStep {
   readonly env: readonly string[];
   readonly search: boolean;
   /**
-   * (Added by @ct/syscalls.) Open `path` in the parent before the clone (O_PATH, host view) and execveat(2) that fd
+   * Open `path` in the parent before the clone (O_PATH, host view) and execveat(2) that fd
    * with AT_EMPTY_PATH: a program outside the container's root (ct's init) can then be exec'd after pivot_root.
    * `search` does not apply. Only binaries: a script's interpreter cannot reopen the close-on-exec fd (ENOENT).
    */
@@ -187,7 +187,7 @@ export interface ExecStep {
 }
 
 /**
- * (Added by @ct/syscalls.) A bind mount made with the new mount API, with attributes applied to the detached tree
+ * A bind mount made with the new mount API, with attributes applied to the detached tree
  * before it is attached: open_tree(source, OPEN_TREE_CLONE [| AT_RECURSIVE]), mount_setattr(attrSet, attrClr, and
  * MOUNT_ATTR_IDMAP with the user namespace at `usernsPath`, opened by the parent before the clone), then
  * move_mount onto `target` (confined with `inRoot` like other targets). This is how idmapped mounts are made.
@@ -205,6 +205,16 @@ export interface BindTreeStep extends InRoot {
   readonly usernsPath?: string;
 }
 
+/**
+ * The rest of the plan runs in a new process: pid and time namespaces (joined by `setns`, or made by `unshare`)
+ * apply to children only (pid_namespaces(7)). The new process is cloned with CLONE_PARENT, so it is the caller's
+ * own child, and the process that cloned it exits at once (runc's nsexec does the same); the handle `spawn`
+ * returns is the new process's (its pid, pidfd, events and exit). Only `setns` and `unshare` steps may come
+ * before it, at most one per plan, and not with CLONE_NEWPID in `SpawnPlan.namespaces` (the cloned child would be
+ * a pid namespace's init, which may not use CLONE_PARENT). The parent-death signal is not inherited: set it after.
+ */
+export interface ForkInitStep { readonly op: 'forkInit' }
+
 /** One child step. The list is closed: anything else is refused before the clone. */
 export type Step =
   | WaitStep | UnshareStep | SetnsStep | MountStep | RemountStep | MountSetattrStep | PropagationStep
@@ -213,7 +223,7 @@ export type Step =
   | SetgroupsStep | SetresgidStep | SetresuidStep | CapabilitiesStep | KeepCapsStep | NoNewPrivsStep
   | PdeathsigStep | RlimitStep | OomScoreAdjStep | UmaskStep | SetsidStep | ConsoleStep | Dup2Step
   | CloseFromStep | SeccompStep | WaitFifoStep | PersonalityStep | WriteProcSelfStep | ExecStep
-  | BindTreeStep | SessionKeyringStep;
+  | BindTreeStep | SessionKeyringStep | ForkInitStep;
 
 /** The `op` names, for validation. */
 export type StepOp = Step['op'];
@@ -234,7 +244,7 @@ export interface SpawnPlan {
   /** Force the O_NOFOLLOW component walk instead of openat2 RESOLVE_IN_ROOT for `inRoot` paths. */
   readonly forceNoOpenat2?: boolean;
   /**
-   * (Added by @ct/syscalls.) Make the child dumpable while it is paused at a `wait` step, and non-dumpable again
+   * Make the child dumpable while it is paused at a `wait` step, and non-dumpable again
    * when released. An unprivileged parent needs this to write /proc/PID/{setgroups,uid_map,gid_map}: the /proc
    * files of a non-dumpable process belong to root. Default: true when `namespaces` has CLONE_NEWUSER and the
    * caller is not root (euid != 0), false otherwise. Outside pauses the child stays non-dumpable until exec.
@@ -278,19 +288,12 @@ export interface ChildHandle {
   /** Send a signal through the pidfd (pidfd_send_signal); ESRCH after exit is ignored. */
   kill(signal: number | NodeJS.Signals): void;
   /**
-   * (Added by @ct/syscalls.) enter() with a pid or time namespace forks twice: `pid` is then the middle process
-   * (it relays signals and exits with the program's status) and `innerPid` the process that runs the plan and
-   * execs, in the caller's pid namespace (for --pid-file and cgroup placement). Known once the first event
-   * resolved (the middle reports it before the inner process runs any step); undefined without a second fork.
-   */
-  readonly innerPid?: number | undefined;
-  /**
-   * (Added by @ct/syscalls.) Step failures the child went on after (a `sessionKeyring` step's ENOSYS or EDQUOT),
+   * Step failures the child went on after (a `sessionKeyring` step's ENOSYS or EDQUOT),
    * as SyscallErrors naming the step, in the order they came; complete once `exec` was seen.
    */
   readonly warnings?: readonly SyscallError[];
   /**
-   * (Added by @ct/syscalls.) Stop keeping the event loop alive for this child (pidfd watch and sync socket),
+   * Stop keeping the event loop alive for this child (pidfd watch and sync socket),
    * as `ChildProcess.unref()` does, so a `create` command can exit while the container runs. Events and the
    * exit are still delivered while the loop runs for other reasons.
    */

@@ -11,8 +11,8 @@ import { native } from './native.js';
 import { CtError, SyscallError } from './errors.js';
 import { Child } from './child-handle.js';
 import { checkNamespaces, encodePlan, type EncodeOptions } from './internal/plan-encode.js';
+import { CLONE } from './constants.js';
 
-const CLONE_NEWUSER = 0x10000000;
 
 /** Runs an encoded plan through the addon and wraps the result. */
 export function launch(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeOptions, syscall: string): ChildHandle {
@@ -40,6 +40,6 @@ export function launch(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeOptio
  */
 export function spawn(plan: SpawnPlan): ChildHandle {
   const namespaces = checkNamespaces(plan.namespaces);
-  const dumpable = plan.dumpableWhilePaused ?? ((namespaces & CLONE_NEWUSER) !== 0 && process.geteuid?.() !== 0);
+  const dumpable = plan.dumpableWhilePaused ?? ((namespaces & CLONE.NEWUSER) !== 0 && process.geteuid?.() !== 0);
   return launch({ ...plan, dumpableWhilePaused: dumpable }, { namespaces, flags: 0, targetFd: -1 }, 'clone3');
 }

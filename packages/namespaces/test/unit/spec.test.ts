@@ -41,9 +41,19 @@ describe('withDefaults', () => {
     assert.deepEqual(s.namespaces[2], { kind: 'net', path: '/proc/1/ns/net' });
     assert.equal(s.writeEtcHosts, false);
   });
-  it('withDefaults, a joined namespace with a new user namespace is refused', () => {
-    assert.equal(fieldOf(() => withDefaults({ command: cmd, namespaces: ['user', 'mnt', { kind: 'net', path: '/proc/1/ns/net' }] })), 'namespaces');
-    assert.equal(fieldOf(() => withDefaults({ command: cmd, namespaces: [{ kind: 'user', path: '/proc/1/ns/user' }, 'mnt'] })), 'namespaces');
+  it('withDefaults, joined namespaces beside a new user namespace, and new ones in a joined one (runc\'s order)', () => {
+    assert.doesNotThrow(() => withDefaults({ command: cmd, namespaces: ['user', 'mnt', { kind: 'net', path: '/proc/1/ns/net' }] }));
+    assert.doesNotThrow(() => withDefaults({ command: cmd, namespaces: [{ kind: 'user', path: '/proc/1/ns/user' }, 'mnt'] }));
+  });
+  it('withDefaults, a new user namespace mounting in a joined mnt namespace is refused', () => {
+    assert.equal(fieldOf(() => withDefaults({ command: cmd, namespaces: ['user', { kind: 'mnt', path: '/proc/1/ns/mnt' }] })), 'namespaces');
+  });
+  it('withDefaults, id maps for a joined user namespace are refused', () => {
+    const maps = { uidMap: [{ inside: 0, outside: 0, count: 1 }], gidMap: [{ inside: 0, outside: 0, count: 1 }] };
+    assert.equal(fieldOf(() => withDefaults({ command: cmd, namespaces: [{ kind: 'user', path: '/proc/1/ns/user' }, 'mnt'], ...maps })), 'uidMap');
+  });
+  it('withDefaults, a hostname with a joined uts namespace', () => {
+    assert.equal(withDefaults({ command: cmd, namespaces: ['mnt', { kind: 'uts', path: '/proc/1/ns/uts' }], hostname: 'h' }).hostname, 'h');
   });
   it('withDefaults, errors name the field', () => {
     assert.equal(fieldOf(() => withDefaults({ command: { argv: [] } })), 'command.argv');

@@ -9,17 +9,12 @@ import type { SpawnPlan, Step } from '../plan.js';
 import { InvalidPlanError, SyscallError } from '../errors.js';
 import { unixConnect } from '../socket.js';
 import { openat } from '../fs-at.js';
+import { AT, CLONE, CLONE_NEW_ALL, MOUNT_ATTR, O } from '../constants.js';
 import {
-  FLAG_DUMPABLE_WHILE_PAUSED, FLAG_LEGACY_CLONE, FLAG_NO_OPENAT2, HEADER_SIZE, MAX_ARENA, MAX_FD_MAP, MAX_LIST,
+  FLAG_DUMPABLE_WHILE_PAUSED, FLAG_FORK_INIT, FLAG_LEGACY_CLONE, FLAG_NO_OPENAT2, HEADER_SIZE, MAX_ARENA, MAX_FD_MAP, MAX_LIST,
   MAX_STEPS, MAX_STRING, NONE, OP_NAMES, PLAN_MAGIC, PLAN_VERSION, RECORD_SIZE, STEP_FIELDS, type FieldSpec,
 } from './plan-layout.js';
 
-const CLONE_NEW_ALL = 0x80 | 0x20000 | 0x2000000 | 0x4000000 | 0x8000000 | 0x10000000 | 0x20000000 | 0x40000000;
-const CLONE_NEWTIME = 0x80;
-const AT_FDCWD = -100;
-const O_PATH = 0o10000000;
-const O_CLOEXEC = 0o2000000;
-const MOUNT_ATTR_IDMAP = 0x100000n;
 const U64_MAX = 0xffffffffffffffffn;
 
 /** Extra header settings: enter()'s target and flags. */
@@ -159,8 +154,8 @@ function encodeDerived(rec: StepRec, arena: Arena, step: Step, i: number): void 
       return;
     }
     case 'bindTree':
-      if ((step.attrSet ?? 0n) & MOUNT_ATTR_IDMAP && step.usernsPath === undefined) {
-        throw new InvalidPlanError(`plan: step ${i}: attrSet: MOUNT_ATTR_IDMAP needs usernsPath`, i);
+      if ((step.attrSet ?? 0n) & MOUNT_ATTR.IDMAP && step.usernsPath === undefined) {
+        throw new InvalidPlanError(`plan: step ${i}: attrSet: MOUNT_ATTR.IDMAP needs usernsPath`, i);
       }
       return;
     case 'exec': {
@@ -198,7 +193,7 @@ function parentOpen(step: Step): [string, string, (p: string) => number] | undef
     case 'bindTree':
       return step.usernsPath === undefined ? undefined : [step.usernsPath, 'open', (p) => openSync(p, 'r')];
     case 'exec':
-      return step.preopen ? [step.path, 'openat', (p) => openat(AT_FDCWD, p, O_PATH | O_CLOEXEC)] : undefined;
+      return step.preopen ? [step.path, 'openat', (p) => openat(AT.FDCWD, p, O.PATH | O.CLOEXEC)] : undefined;
     default: return undefined;
   }
 }
@@ -216,6 +211,22 @@ function openStepFd(step: Step, i: number): number {
   }
 }
 
+/**
+ * A forkInit step: at most one, only setns and unshare before it (the addon waits for its pid synchronously),
+ * not in enter() (which forks by itself) and not with a new pid namespace made by the clone. Returns the flag.
+ */
+function checkForkInit(steps: readonly Step[], options: EncodeOptions): number {
+  const at = steps.findIndex((s) => s.op === 'forkInit');
+  if (at < 0) return 0;
+  const bad = (why: string): never => { throw new InvalidPlanError(`plan: step ${at}: forkInit: ${why}`, at); };
+  if (steps.findIndex((s, i) => i > at && s.op === 'forkInit') >= 0) bad('only one per plan');
+  if (options.targetFd >= 0) bad('not in enter(), which forks by itself');
+  if (options.namespaces & CLONE.NEWPID) bad('the clone made a new pid namespace (its init may not use CLONE_PARENT)');
+  const before = steps.slice(0, at).findIndex((s) => s.op !== 'setns' && s.op !== 'unshare');
+  if (before >= 0) bad(`only setns and unshare may come before it (step ${before} is ${steps[before]?.op})`);
+  return FLAG_FORK_INIT;
+}
+
 /** Validates and flattens `plan`. Throws InvalidPlanError or, when a parent-side open fails, SyscallError. */
 export function encodePlan(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeOptions): EncodedPlan {
   const steps: unknown = plan.steps;
@@ -230,8 +241,8 @@ export function encodePlan(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeO
     const ok = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 1 << 20;
     if (!ok(m.from) || !ok(m.to)) throw new InvalidPlanError(`plan: fds[${k}]: from/to must be fd numbers`);
   }
-  if (plan.forceLegacyClone && options.namespaces & CLONE_NEWTIME) {
-    throw new InvalidPlanError('plan: CLONE_NEWTIME needs clone3 (forceLegacyClone is set)');
+  if (plan.forceLegacyClone && options.namespaces & CLONE.NEWTIME) {
+    throw new InvalidPlanError('plan: CLONE.NEWTIME needs clone3 (forceLegacyClone is set)');
   }
   const arena = new Arena();
   const records = (steps as unknown[]).map((raw, i) => {
@@ -250,7 +261,7 @@ export function encodePlan(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeO
   const arenaOff = stepsOff + records.length * RECORD_SIZE;
   const total = arenaOff + arena.size + 8;
   const buf = Buffer.alloc(total);
-  let flags = options.flags;
+  let flags = options.flags | checkForkInit(records.map((r) => r.step), options);
   if (plan.forceLegacyClone) flags |= FLAG_LEGACY_CLONE;
   if (plan.forceNoOpenat2) flags |= FLAG_NO_OPENAT2;
   if (plan.dumpableWhilePaused) flags |= FLAG_DUMPABLE_WHILE_PAUSED;

@@ -39,6 +39,8 @@ export const FLAG_NO_OPENAT2 = 2;
 export const FLAG_DUMPABLE_WHILE_PAUSED = 4;
 /** Header flag (enter): fork again after setns. */
 export const FLAG_ENTER_FORK = 8;
+/** Header flag: the plan has a forkInit step (the addon takes over the new process). */
+export const FLAG_FORK_INIT = 16;
 
 /** Op codes: index + 1 in this list (the order of CT_STEP_OPS). */
 export const OP_NAMES = [
@@ -46,7 +48,7 @@ export const OP_NAMES = [
   'chmod', 'writeFile', 'mknod', 'umount', 'rmdir', 'chdir', 'chroot', 'pivotRoot', 'sethostname',
   'setdomainname', 'loopbackUp', 'setgroups', 'setresgid', 'setresuid', 'capabilities', 'keepCaps', 'noNewPrivs',
   'pdeathsig', 'rlimit', 'oomScoreAdj', 'umask', 'setsid', 'console', 'dup2', 'closeFrom', 'seccomp', 'waitFifo',
-  'personality', 'writeProcSelf', 'exec', 'bindTree', 'chown', 'sessionKeyring',
+  'personality', 'writeProcSelf', 'exec', 'bindTree', 'chown', 'sessionKeyring', 'forkInit',
 ] as const satisfies readonly StepOp[];
 
 /** Syscall names by the child's SyscallId (the order of CT_SYSCALLS). */
@@ -134,6 +136,7 @@ export const STEP_FIELDS: { readonly [K in StepOp]: Readonly<Record<string, Fiel
     path: path(0), argv: { kind: 'strings', s: 1, count: 0 }, env: { kind: 'strings', s: 2, count: 1 },
     search: bool(2), preopen: { kind: 'bool', a: 3, optional: true },
   },
+  forkInit: {},
   bindTree: {
     source: path(0), target: path(1), recursive: bool(0), attrSet: u64(0, true), attrClr: u64(1, true),
     usernsPath: path(2, true), ...inRoot,

@@ -46,6 +46,16 @@ describe('plan encoding', () => {
     refused({ namespaces: CLONE.NEWTIME, forceLegacyClone: true, steps: [exec] }));
   it('spawn, unshare flags outside CLONE_NEW* refused', () =>
     refused({ namespaces: 0, steps: [{ op: 'unshare', flags: 0x100 }, exec] }, 0));
+  it('spawn, forkInit twice refused', () =>
+    refused({ namespaces: 0, steps: [{ op: 'forkInit' }, { op: 'forkInit' }, exec] }, 0));
+  it('spawn, forkInit after a step other than setns or unshare refused', () =>
+    refused({ namespaces: 0, steps: [{ op: 'wait', label: 'x' }, { op: 'forkInit' }, exec] }, 1));
+  it('spawn, forkInit with a new pid namespace made by the clone refused', () =>
+    refused({ namespaces: CLONE.NEWPID, steps: [{ op: 'forkInit' }, exec] }, 0));
+  it('encodePlan, forkInit sets the header flag the addon waits on', () => {
+    const { buffer } = encodePlan({ steps: [{ op: 'unshare', flags: CLONE.NEWPID }, { op: 'forkInit' }, exec] }, { namespaces: 0, flags: 0, targetFd: -1 });
+    assert.equal(buffer.readUInt32LE(16) & 16, 16);
+  });
   it('spawn, bad fd map refused', () => refused({ namespaces: 0, fds: [{ from: -1, to: 0 }], steps: [exec] }));
 
   it('encodePlan, strings land NUL-terminated in the arena', () => {

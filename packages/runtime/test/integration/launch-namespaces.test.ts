@@ -1,0 +1,45 @@
+/**
+ * linux.namespaces through create/start: a pid namespace joined by path puts the container's process in that
+ * namespace (containerd's CRI passes the pod's pid namespace so; the process must not see the host's processes).
+ */
+import { strict as assert } from 'node:assert';
+import { readlinkSync } from 'node:fs';
+import { isRoot } from '@ct/test-utils';
+import { makeBundle, makeContext, removeAll, runBundle, startBundle, type TestBundle } from './launch-bundle.js';
+
+type Ns = { type: string; path?: string };
+
+/** Join the pid namespace of `pid` (and, rootless, its user namespace, whose maps are then its own). */
+function joinPidOf(bundle: TestBundle, pid: number): void {
+  const joined = (type: string): boolean => type === 'pid' || (type === 'user' && !isRoot());
+  bundle.config.linux['namespaces'] = (bundle.config.linux['namespaces'] as Ns[])
+    .map((n) => (joined(n.type) ? { type: n.type, path: `/proc/${pid}/ns/${n.type}` } : n));
+  if (!isRoot()) {
+    delete bundle.config.linux['uidMappings'];
+    delete bundle.config.linux['gidMappings'];
+  }
+  bundle.write();
+}
+
+describe('runtime launch, namespaces joined by path @rootless', function () {
+  const { ctx, cleanup } = makeContext();
+  const ids: string[] = [];
+  const bundles: TestBundle[] = [];
+  after(async () => {
+    await removeAll(ctx, ids, bundles);
+    cleanup();
+  });
+
+  it('create, a pid namespace joined by path: /proc in the container lists only that namespace\'s processes', async () => {
+    const target = makeBundle('exec sleep 60');
+    const joiner = makeBundle('cd /proc; for f in [0-9]*; do echo $f; done >/out/procs; readlink /proc/self/ns/pid >/out/ns');
+    bundles.push(target, joiner);
+    const id = `launch-pidjoin-${process.pid}`;
+    ids.push(`${id}-t`, `${id}-j`);
+    const t = await startBundle(ctx, `${id}-t`, target);
+    joinPidOf(joiner, t.pid);
+    assert.equal(await runBundle(ctx, `${id}-j`, joiner), 0);
+    assert.equal(joiner.read('ns').trim(), readlinkSync(`/proc/${t.pid}/ns/pid`), 'the process\'s pid namespace is the target\'s');
+    assert.deepEqual(joiner.read('procs').trim().split('\n'), ['1', '2'], 'the target\'s init and our shell, nothing of the host');
+  });
+});
