@@ -2,10 +2,11 @@
 // chroot, pivot_root (both forms) and bindTree (open_tree + mount_setattr + move_mount, for idmapped binds).
 // A target with `inRoot` is opened inside the root (see child_fs.cc) and acted on through /proc/self/fd/N,
 // mount_setattr(fd, "", AT_EMPTY_PATH) or move_mount onto the fd, never by a path string the container could swap.
+// A mount or remount step marked optional is skipped when its path is missing (ENOENT).
 //
 // Calls made here (async-signal-safe): mount, umount2, syscall(SYS_mount_setattr, SYS_pivot_root, SYS_open_tree,
-// SYS_move_mount),
-// statfs, open, close, fchdir, chdir, chroot, mkdir, rmdir; plus ResolveStepPath's calls (child_fs.cc).
+// SYS_move_mount), statfs, open, close, fchdir, chdir, chroot, mkdir, rmdir; plus ResolveStepPath's calls
+// (child_fs.cc).
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sys/mount.h>
@@ -175,7 +176,9 @@ int PivotRoot(ChildCtx& c, const StepRecord& r) {
 
 }  // namespace
 
-int StepMount(ChildCtx& c, StepRecord& r) {
+namespace {
+
+int MountOp(ChildCtx& c, StepRecord& r) {
   Target t;
   switch (r.op) {
     case kOpMount:
@@ -197,6 +200,16 @@ int StepMount(ChildCtx& c, StepRecord& r) {
     case kOpBindTree: return BindTree(c, r);
     default: return FailWith(c, kScNone, EINVAL);
   }
+}
+
+}  // namespace
+
+int StepMount(ChildCtx& c, StepRecord& r) {
+  int rc = MountOp(c, r);
+  // An optional step (a masked or read-only path) is skipped when its path does not exist, or no longer does
+  // because an earlier mask hid it, as runc skips it.
+  if (rc < 0 && c.err == ENOENT && r.a[kSlotOptional]) return 0;
+  return rc;
 }
 
 }  // namespace ct

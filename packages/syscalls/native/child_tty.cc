@@ -1,14 +1,16 @@
 // Child-side terminal and fd steps: setsid, console (a pty from /dev/ptmx made the controlling terminal and fds
-// 0-2, its master sent over a unix socket with SCM_RIGHTS, payload = the pty's name, as runc's
-// --console-socket does), dup2, closeFrom (close_range with CLOSE_RANGE_CLOEXEC, so the sync socket and the
-// fds later steps use survive until exec), and waitFifo (the create/start split).
+// 0-2, with `devConsole` also bound on /dev/console, its master sent over a unix socket with SCM_RIGHTS, payload
+// = the pty's name, as runc's --console-socket does), dup2, closeFrom (close_range with CLOSE_RANGE_CLOEXEC, so
+// the sync socket and the fds later steps use survive until exec), and waitFifo (the create/start split).
 //
 // Calls made here (async-signal-safe): setsid, getsid, getpid, open, ioctl (TIOCSPTLCK, TIOCGPTN, TIOCGPTPEER,
-// TIOCSCTTY, TIOCSWINSZ), dup2, fcntl, sendmsg, close, syscall(SYS_close_range), write.
+// TIOCSCTTY, TIOCSWINSZ), fchmod, mount, dup2, fcntl, sendmsg, close, syscall(SYS_close_range), write.
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -39,6 +41,18 @@ int SendFd(int sock, int fd, const char* payload, size_t len) {
   return n < 0 ? -1 : 0;
 }
 
+// The pty's slave bound on /dev/console (made as an empty file, mode 0666, when missing), as runc and crun do.
+// After pivot_root every path resolves inside the container.
+int BindDevConsole(ChildCtx& c, const char* slave) {
+  int fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+  if (fd < 0 && errno != EEXIST) return Fail(c, kScOpen);
+  if (fd >= 0) {
+    if (fchmod(fd, 0666) < 0) { CloseKeep(fd); return Fail(c, kScFchmod); }
+    close(fd);
+  }
+  return mount(slave, "/dev/console", nullptr, MS_BIND, nullptr) < 0 ? Fail(c, kScMount) : 0;
+}
+
 int Console(ChildCtx& c, const StepRecord& r) {
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) return Fail(c, kScOpen);
@@ -59,6 +73,7 @@ int Console(ChildCtx& c, const StepRecord& r) {
     struct winsize ws = {static_cast<unsigned short>(r.a[0]), static_cast<unsigned short>(r.a[1]), 0, 0};
     if (ioctl(slave, TIOCSWINSZ, &ws) < 0) { CloseKeep(master); CloseKeep(slave); return Fail(c, kScIoctl); }
   }
+  if (r.a[2] && BindDevConsole(c, name) < 0) { CloseKeep(master); CloseKeep(slave); return -1; }
   for (int fd = 0; fd < 3; fd++)
     if (dup2(slave, fd) < 0) { CloseKeep(master); CloseKeep(slave); return Fail(c, kScDup2); }
   if (slave > 2) close(slave);

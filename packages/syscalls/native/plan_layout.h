@@ -47,8 +47,9 @@ struct StepRecord {
 };
 static_assert(sizeof(StepRecord) == 128, "record size");
 
-// String slot 5 is always the step's `inRoot` directory.
+// String slot 5 is always the step's `inRoot` directory; int slot 5 its `optional` flag (mount steps).
 constexpr int kSlotInRoot = 5;
+constexpr int kSlotOptional = 5;
 
 // Step ops, in the order of kOpNames (1-based; 0 is invalid).
 #define CT_STEP_OPS(X)                                                                                         \

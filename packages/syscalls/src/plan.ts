@@ -30,8 +30,14 @@ export interface UnshareStep { readonly op: 'unshare'; readonly flags: number }
  * opened by the parent before the clone (O_RDONLY|O_CLOEXEC), so a missing file fails in the caller.
  */
 export interface SetnsStep { readonly op: 'setns'; readonly path: string; readonly nstype: number }
+/** A mount step that is skipped when its path is missing (ENOENT), as runc skips a masked or read-only path. */
+export interface Optional {
+  /** Skip the step, rather than fail, when its target (or a bind's source) does not exist. Default false. */
+  readonly optional?: boolean;
+}
+
 /** mount(2): any type, flags and data. `target` may be confined with `inRoot`; `source` is host-side. */
-export interface MountStep extends InRoot {
+export interface MountStep extends InRoot, Optional {
   readonly op: 'mount';
   readonly source?: string;
   readonly target: string;
@@ -43,7 +49,7 @@ export interface MountStep extends InRoot {
  * A read-only (or other attribute) remount of a bind mount that keeps the locked flags: the child reads the
  * mount's current flags with statfs and ORs them in (bugs.gnu.org/46292), or uses mount_setattr when recursive.
  */
-export interface RemountStep extends InRoot {
+export interface RemountStep extends InRoot, Optional {
   readonly op: 'remount';
   readonly target: string;
   /** MS_* flags to add (MS_RDONLY, MS_NOSUID, ...); MS_REMOUNT|MS_BIND are implied. */
@@ -148,6 +154,8 @@ export interface ConsoleStep {
   readonly socketPath: string;
   readonly rows?: number;
   readonly cols?: number;
+  /** Also bind the pty on /dev/console (made when missing), as runc does for a container's init. Default false. */
+  readonly devConsole?: boolean;
 }
 /** dup2 an fd the parent passed (see SpawnOptions.fds) onto a child fd number. */
 export interface Dup2Step { readonly op: 'dup2'; readonly from: number; readonly to: number }

@@ -30,6 +30,8 @@ export const MAX_LIST = 65536;
 export const MAX_ARENA = 64 * 1024 * 1024;
 /** String slot 5 holds every step's `inRoot`. */
 export const SLOT_IN_ROOT = 5;
+/** Int slot 5 holds a mount step's `optional` flag. */
+export const SLOT_OPTIONAL = 5;
 
 /** Header flag: clone(2) + pidfd_open instead of clone3. */
 export const FLAG_LEGACY_CLONE = 1;
@@ -79,6 +81,7 @@ const int = (a: number, min: number, max: number, optional = false): FieldSpec =
   ({ kind: 'int', a, min, max, optional });
 const u64 = (b: number, optional = false): FieldSpec => ({ kind: 'u64', b, optional });
 const bool = (a: number): FieldSpec => ({ kind: 'bool', a });
+const optional = { optional: { kind: 'bool', a: SLOT_OPTIONAL, optional: true } } as const;
 const inRoot = { inRoot: path(SLOT_IN_ROOT, true) };
 const MODE = int(0, 0, 0o7777);
 const U32 = 0xffffffff;
@@ -92,8 +95,9 @@ export const STEP_FIELDS: { readonly [K in StepOp]: Readonly<Record<string, Fiel
   setns: { path: path(0), nstype: int(0, 0, I32) },
   mount: {
     source: path(0, true), target: path(1), fstype: text(2, true), flags: u64(0), data: text(3, true), ...inRoot,
+    ...optional,
   },
-  remount: { target: path(1), flags: u64(0), recursive: bool(0), ...inRoot },
+  remount: { target: path(1), flags: u64(0), recursive: bool(0), ...inRoot, ...optional },
   mountSetattr: {
     target: path(1), attrSet: u64(0), attrClr: u64(1), propagation: u64(2), recursive: bool(0), ...inRoot,
   },
@@ -124,7 +128,10 @@ export const STEP_FIELDS: { readonly [K in StepOp]: Readonly<Record<string, Fiel
   oomScoreAdj: { value: int(0, -1000, 1000) },
   umask: { mask: int(0, 0, 0o777) },
   setsid: {},
-  console: { socketPath: path(0), rows: int(0, 0, 0xffff, true), cols: int(1, 0, 0xffff, true) },
+  console: {
+    socketPath: path(0), rows: int(0, 0, 0xffff, true), cols: int(1, 0, 0xffff, true),
+    devConsole: { kind: 'bool', a: 2, optional: true },
+  },
   dup2: { from: FD, to: int(1, 0, I32) },
   closeFrom: { first: int(0, 0, I32) },
   seccomp: { bpf: { kind: 'bytes', s: 0 }, flags: int(0, 0, I32) },

@@ -32,6 +32,27 @@ describe('spawn, mounts and roots', () => {
     assert.equal(existsSync(join(dir, 'hello')), false, 'the tmpfs stays in the child mount namespace');
   });
 
+  it('spawn, an optional mount or remount of a missing path is skipped, a required one fails', async () => {
+    const missing = join(dir, 'missing');
+    const { output, status } = await runCaptured({
+      namespaces: NS,
+      steps: [
+        idmapWait,
+        { op: 'propagation', target: '/', flags: MS.PRIVATE | MS.REC },
+        { op: 'mount', source: 'tmpfs', target: missing, fstype: 'tmpfs', flags: 0n, optional: true },
+        { op: 'remount', target: missing, flags: MS.RDONLY, recursive: false, optional: true },
+        { op: 'mount', source: missing, target: dir, flags: MS.BIND, optional: true },
+        sh('echo went on'),
+      ],
+    }, answerIdmap);
+    assert.equal(status.status, 0, output);
+    assert.equal(output, 'went on\n');
+    await assert.rejects(runCaptured({
+      namespaces: NS,
+      steps: [idmapWait, { op: 'mount', source: 'tmpfs', target: missing, fstype: 'tmpfs', flags: 0n }, sh('true')],
+    }, answerIdmap), (e: unknown) => (e as { code?: string }).code === 'ENOENT');
+  });
+
   for (const putOld of [undefined, '.old'] as const) {
     it(`spawn, pivot_root ${putOld === undefined ? '(".", ".") form' : 'with put_old'}`, async () => {
       const { output, status } = await runCaptured({
