@@ -16,6 +16,7 @@ import type { SpawnPlan } from './internal/syscalls-port.js';
 import { mountFileSystems, type MountPlanContext } from './mount-plan.js';
 import { CLONE_FLAGS, type NamespaceKind } from './namespaces.js';
 import { planNamespaces } from './namespace-plan.js';
+import { pauseStep } from './pause-protocol.js';
 import { planned, type PlannedStep } from './planned-step.js';
 import { isNewNamespace, type ResolvedContainerSpec } from './spec.js';
 import { purifyEnvironment } from './environment.js';
@@ -28,15 +29,6 @@ import { ContainerSpecError } from './errors.js';
 import { hostPathKind, type PathKind } from './masked-paths.js';
 import type { Rlimit } from './rlimits.js';
 import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
-
-/** Labels of the child's `wait` steps, in order; the parent acts at each. */
-export const WAIT_LABELS = Object.freeze({
-  idMaps: 'id-maps',
-  beforePivotRoot: 'before-pivot-root',
-  lockMounts: 'lock-mounts',
-  lockMaps: 'lock-maps',
-  beforeExec: 'before-exec',
-} as const);
 
 const SIGKILL = 9;
 
@@ -64,6 +56,8 @@ export interface ChildPlanContext extends Omit<MountPlanContext, 'pauseBeforePiv
   readonly seccomp?: CompiledSeccomp;
   /** The caller's fd of the exec FIFO (O_PATH), needed with `execFifo`. */
   readonly execFifoFd?: number;
+  /** The caller's user namespace denies setgroups (matters without a new user namespace). Default false. */
+  readonly setgroupsDenied?: boolean;
 }
 
 /** A plan and the description of each of its steps (same indices). */
@@ -108,7 +102,7 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   const namespaces = planNamespaces(spec, deferred);
   steps.push(...namespaces.steps);
   if (spec.killOnParentDeath) steps.push(planned({ op: 'pdeathsig', signal: SIGKILL }, 'set parent-death signal'));
-  if (newUser || ctx.pauseAfterIdMaps) steps.push(planned({ op: 'wait', label: WAIT_LABELS.idMaps }, 'wait for id maps'));
+  if (newUser || ctx.pauseAfterIdMaps) steps.push(pauseStep('id-maps'));
   const maps = ctx.idMaps;
   if (newUser && maps?.setupIds !== undefined) {
     steps.push(...switchIds(maps.setupIds.uid, maps.setupIds.gid, setgroupsAllowed(maps), []));
@@ -124,9 +118,9 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
     // The inner namespace's maps can only be written by a process in the outer one with CAP_SETUID there (the
     // parent enters one at the first pause); Guix writes them from inside and fails with ranges or as root.
     steps.push(
-      planned({ op: 'wait', label: WAIT_LABELS.lockMounts }, 'wait before locking mounts'),
+      pauseStep('lock-mounts'),
       planned({ op: 'unshare', flags: CLONE_FLAGS.user | CLONE_FLAGS.mnt }, 'lock mounts: unshare'),
-      planned({ op: 'wait', label: WAIT_LABELS.lockMaps }, 'wait for inner id maps'),
+      pauseStep('lock-maps'),
     );
   }
   steps.push(...planProcessAttributes(spec, ctx.rlimits ?? c.rlimits));
@@ -141,9 +135,11 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   const caps = planCapabilities(capsDefaultMoot ? undefined : c.capabilities, spec.guestUid, switchesIds);
   steps.push(...caps.before);
   if (switchesIds || c.additionalGids.length > 0) {
-    const setgroups = maps === undefined ? ctx.euid === 0 : setgroupsAllowed(maps);
+    // What /proc/PID/setgroups will say: a new user namespace's as planned, else the caller's own.
+    const setgroups = maps === undefined ? ctx.euid === 0 && ctx.setgroupsDenied !== true : setgroupsAllowed(maps);
     if (!setgroups && c.additionalGids.length > 0) {
-      throw new ContainerSpecError('additionalGids', 'setgroups is denied in this user namespace (a single-id map)');
+      // runc refuses them too ("cannot set any additional groups in a rootless container").
+      throw new ContainerSpecError('additionalGids', 'setgroups is denied in this user namespace (a single-id map, or denied by the caller\'s)');
     }
     steps.push(...switchIds(spec.guestUid, spec.guestGid, setgroups, c.additionalGids));
     // A change of credentials clears the parent-death signal: set it again.
@@ -151,14 +147,19 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   }
   steps.push(...caps.after);
   if (c.noNewPrivileges) steps.push(planned({ op: 'noNewPrivs' }, 'set no_new_privs'));
-  if (ctx.pauseBeforeExec) steps.push(planned({ op: 'wait', label: WAIT_LABELS.beforeExec }, 'wait before exec'));
+  if (ctx.pauseBeforeExec) steps.push(pauseStep('before-exec'));
   const fds = [{ from: spec.stdio[0], to: 0 }, { from: spec.stdio[1], to: 1 }, { from: spec.stdio[2], to: 2 }, ...spec.extraFds];
+  let fifo: PlannedStep[] = [];
   if (c.execFifo !== undefined) {
     if (ctx.execFifoFd === undefined) throw new TypeError('buildChildPlan: execFifo without an execFifoFd');
     const to = Math.max(...fds.map((f) => f.to)) + 1;
     fds.push({ from: ctx.execFifoFd, to });
-    steps.push(...planExecFifo(to));
+    fifo = planExecFifo(to);
   }
+  // The "created" pause of the exec FIFO is the last one: the parent-death signal is cleared after it.
+  steps.push(...fifo.slice(0, 1));
+  if (spec.killOnParentDeath === 'until-exec') steps.push(planned({ op: 'pdeathsig', signal: 0 }, 'clear parent-death signal'));
+  steps.push(...fifo.slice(1));
   if (seccomp !== undefined && c.noNewPrivileges) steps.push(seccompStep(seccomp));
   steps.push(execStep(spec, ctx));
   const dumpable = namespaces.userByUnshare && ctx.euid !== 0 ? { dumpableWhilePaused: true } : {};

@@ -11,6 +11,7 @@
 import { MS } from './internal/mount-flags.js';
 import { planMaskedPaths, planReadonlyPaths, type PathKind } from './masked-paths.js';
 import { CLONE_FLAGS } from './namespaces.js';
+import { pauseStep } from './pause-protocol.js';
 import { planned, type PlannedStep } from './planned-step.js';
 import { planRlimits, type Rlimit } from './rlimits.js';
 import type { CompiledSeccomp } from './seccomp/compile.js';
@@ -25,11 +26,6 @@ import type { ClockOffset } from './confinement-spec.js';
 export function sessionKeyringPerm(newUserNamespace: boolean): number {
   return 0x3f130000 | (newUserNamespace ? 0x8 : 0x80000);
 }
-
-/** The wait label where the parent moves the child into its cgroup. */
-export const CGROUP_WAIT_LABEL = 'cgroup';
-/** The wait label of the create/start split, right before the exec FIFO. */
-export const CREATED_WAIT_LABEL = 'created';
 
 const offsetLine = (clock: string, o: ClockOffset | undefined): string => (o === undefined ? '' : `${clock} ${o.secs} ${o.nanosecs ?? 0}\n`);
 
@@ -49,7 +45,7 @@ export function timeNsDeferred(spec: ResolvedContainerSpec): boolean {
 /** Right after the id maps: the cgroup pause and the deferred cgroup and time namespaces. */
 export function planEarlySteps(spec: ResolvedContainerSpec, cgroupPause: boolean): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  if (cgroupPause) steps.push(planned({ op: 'wait', label: CGROUP_WAIT_LABEL }, 'wait for cgroup placement'));
+  if (cgroupPause) steps.push(pauseStep('cgroup'));
   if (cgroupNsDeferred(spec)) steps.push(planned({ op: 'unshare', flags: CLONE_FLAGS.cgroup }, 'unshare cgroup namespace'));
   const offsets = spec.confinement.timeOffsets;
   if (offsets !== undefined) {
@@ -77,20 +73,27 @@ export function planEarlySteps(spec: ResolvedContainerSpec, cgroupPause: boolean
   return steps;
 }
 
-/** After pivot_root (or chroot): masked paths, then read-only paths. */
+/**
+ * After pivot_root (or chroot), in runc's order: the sysctls (while /proc/sys is still writable), the read-only
+ * paths, then the masked paths.
+ */
 export function planRootSteps(spec: ResolvedContainerSpec, kindOf: (inside: string) => PathKind): PlannedStep[] {
+  const sysctl = spec.confinement.sysctl.map(([file, value]) =>
+    planned({ op: 'writeFile', path: `/proc/sys/${file}`, inRoot: '/', data: value, mode: 0o644 }, 'write sysctl', `/proc/sys/${file}`));
   return [
-    ...planMaskedPaths(spec.confinement.maskedPaths, kindOf),
+    ...sysctl,
     ...planReadonlyPaths(spec.confinement.readonlyPaths, kindOf),
+    ...planMaskedPaths(spec.confinement.maskedPaths, kindOf),
   ];
 }
 
-/** Before the id switch: rlimits (clamped by the caller), umask. */
+/** Before the id switch: rlimits (clamped by the caller), umask, personality. */
 export function planProcessAttributes(spec: ResolvedContainerSpec, rlimits: readonly Rlimit[]): PlannedStep[] {
   const c = spec.confinement;
   const steps: PlannedStep[] = [];
   steps.push(...planRlimits(rlimits));
   if (c.umask !== undefined) steps.push(planned({ op: 'umask', mask: c.umask }, 'umask'));
+  if (c.personality !== undefined) steps.push(planned({ op: 'personality', persona: c.personality }, 'personality'));
   return steps;
 }
 
@@ -102,7 +105,7 @@ export function seccompStep(compiled: CompiledSeccomp): PlannedStep {
 /** The create/start split: the "created" pause, the FIFO write, and the FIFO's fd closed on exec. */
 export function planExecFifo(fifoFdInChild: number): PlannedStep[] {
   return [
-    planned({ op: 'wait', label: CREATED_WAIT_LABEL }, 'wait for create to finish'),
+    pauseStep('created'),
     planned({ op: 'waitFifo', path: `/proc/self/fd/${fifoFdInChild}` }, 'wait for start', 'exec fifo'),
     planned({ op: 'closeFrom', first: fifoFdInChild }, 'close exec fifo'),
   ];

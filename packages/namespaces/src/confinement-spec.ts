@@ -1,8 +1,9 @@
 /**
  * The confinement part of `ContainerSpec`, beyond Guix (which stops at namespaces): capabilities, no_new_privs,
  * umask, supplementary groups, oom_score_adj, rlimits, domainname, time namespace offsets, seccomp, masked and
- * read-only paths, the cgroup, and the OCI lifecycle's exec FIFO and --no-pivot. Each field is checked here once
- * (ContainerSpecError naming the field) and resolved into typed values the child plan uses.
+ * read-only paths, sysctls, the personality, the cgroup, and the OCI lifecycle's exec FIFO and --no-pivot. Each
+ * field is checked here once (ContainerSpecError naming the field) and resolved into typed values the child plan
+ * uses.
  *
  * Man pages: capabilities(7), prctl(2) (PR_SET_NO_NEW_PRIVS), umask(2), setgroups(2), proc(5) (oom_score_adj,
  * timens_offsets), getrlimit(2), setdomainname(2), time_namespaces(7), seccomp(2), cgroups(7), fifo(7).
@@ -83,6 +84,14 @@ export interface ConfinementSpec {
    * Unlike `execFifo`, the wait then happens after our exec, so the container survives its creator's exit.
    */
   readonly execWrapper?: { readonly path: string; readonly argv: readonly string[] };
+  /**
+   * Kernel parameters written under the container's /proc/sys after the root switch, before the read-only paths
+   * (OCI linux.sysctl; `net.ipv4.ip_forward` is /proc/sys/net/ipv4/ip_forward). Which keys a container may set
+   * (namespaced ones) is the caller's policy.
+   */
+  readonly sysctl?: Readonly<Record<string, string>>;
+  /** personality(2) persona (e.g. 0x0008 PER_LINUX32), set before exec. */
+  readonly personality?: number;
 }
 
 /** The confinement after checks (each field means what the ConfinementSpec field says; `capabilities` undefined = 'all'). */
@@ -106,6 +115,9 @@ export interface ResolvedConfinement {
   readonly execFifo: string | undefined;
   readonly noPivotRoot: boolean;
   readonly execWrapper: { readonly path: string; readonly argv: readonly string[] } | undefined;
+  /** [file under /proc/sys, value], in the spec's order. */
+  readonly sysctl: readonly (readonly [string, string])[];
+  readonly personality: number | undefined;
 }
 
 function checkOffset(field: string, offset: ClockOffset | undefined): void {
@@ -113,6 +125,18 @@ function checkOffset(field: string, offset: ClockOffset | undefined): void {
   if (!Number.isSafeInteger(offset.secs)) throw new ContainerSpecError(`${field}.secs`, `not an integer: ${offset.secs}`);
   const ns = offset.nanosecs ?? 0;
   if (!Number.isInteger(ns) || ns < 0 || ns > 999_999_999) throw new ContainerSpecError(`${field}.nanosecs`, `not 0-999999999: ${ns}`);
+}
+
+/** sysctl keys as files under /proc/sys: dots separate the components; none may be empty or '..'. */
+function resolveSysctl(sysctl: Readonly<Record<string, string>>): (readonly [string, string])[] {
+  return Object.entries(sysctl).map(([key, value]) => {
+    const file = key.replace(/\./g, '/');
+    if (file.split('/').some((c) => c === '' || c === '..') || key.includes('\0')) {
+      throw new ContainerSpecError(`sysctl.${key}`, 'not a kernel parameter name');
+    }
+    if (typeof value !== 'string' || value.includes('\0')) throw new ContainerSpecError(`sysctl.${key}`, 'value is not a string without NUL');
+    return [file, value] as const;
+  });
 }
 
 /** Which namespaces a container has: `isNew`, made for it; `has`, its own (new or joined by path). */
@@ -153,6 +177,9 @@ export function resolveConfinement(spec: ConfinementSpec, ns: NamespaceQuery, ha
     if (!spec.execWrapper.path.startsWith('/')) throw new ContainerSpecError('execWrapper.path', `not an absolute path: ${spec.execWrapper.path}`);
     if (spec.execWrapper.argv.length === 0) throw new ContainerSpecError('execWrapper.argv', 'empty (argv[0] is needed)');
   }
+  if (spec.personality !== undefined && (!Number.isInteger(spec.personality) || spec.personality < 0 || spec.personality > 0xffffffff)) {
+    throw new ContainerSpecError('personality', `not a persona: ${spec.personality}`);
+  }
   const keyring = spec.sessionKeyring;
   if (keyring !== undefined && keyring !== false && (typeof keyring !== 'string' || keyring === '' || keyring.includes('\0') || keyring.length > 4095)) {
     throw new ContainerSpecError('sessionKeyring', 'not false or a non-empty name without NUL (at most 4095 bytes)');
@@ -175,5 +202,7 @@ export function resolveConfinement(spec: ConfinementSpec, ns: NamespaceQuery, ha
     execFifo: spec.execFifo,
     noPivotRoot: spec.noPivotRoot ?? false,
     execWrapper: spec.execWrapper,
+    sysctl: resolveSysctl(spec.sysctl ?? {}),
+    personality: spec.personality,
   };
 }

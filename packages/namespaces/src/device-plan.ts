@@ -24,6 +24,10 @@ export interface DeviceNode {
   readonly minor: number;
   /** Permission bits (default 0o666). */
   readonly fileMode?: number;
+  /** Owner (a made node only; a bound host node keeps its own). Default 0. */
+  readonly uid?: number;
+  /** Group (a made node only). Default 0. */
+  readonly gid?: number;
 }
 
 /** runc's default devices (null, zero, full, random, urandom, tty), mode 0666. */
@@ -51,6 +55,10 @@ export function validateDevices(devices: readonly DeviceNode[]): readonly Device
     if (d.fileMode !== undefined && (!Number.isInteger(d.fileMode) || d.fileMode < 0 || d.fileMode > 0o7777)) {
       throw new ContainerSpecError(`devices[${i}].fileMode`, `not a permission mode: ${d.fileMode}`);
     }
+    for (const key of ['uid', 'gid'] as const) {
+      const id = d[key];
+      if (id !== undefined && (!Number.isInteger(id) || id < 0 || id > 0xfffffffe)) throw new ContainerSpecError(`devices[${i}].${key}`, `not a valid id: ${id}`);
+    }
   });
   return devices;
 }
@@ -71,17 +79,30 @@ export function planDevices(ctx: PathContext, devices: readonly DeviceNode[], mk
       planned({ op: 'mknod', path, mode: TYPE_BITS[d.type] | mode, major: d.major, minor: d.minor, ...inRoot }, 'mknod', d.path),
       planned({ op: 'chmod', path, mode, ...inRoot }, 'chmod', d.path),
     );
+    if ((d.uid ?? 0) !== 0 || (d.gid ?? 0) !== 0) {
+      steps.push(planned({ op: 'chown', path, uid: d.uid ?? 0, gid: d.gid ?? 0, ...inRoot }, 'chown', d.path));
+    }
   }
   return steps;
 }
 
-/** The default /dev links of an OCI container. */
-export function planDevLinks(ctx: PathContext): PlannedStep[] {
+/**
+ * The default /dev links of an OCI container, as runc's setupPtmx and setupDevSymlinks make them (/dev/core only
+ * when the kernel has /proc/kcore).
+ */
+export function planDevLinks(ctx: PathContext, kcore: boolean): PlannedStep[] {
   return [
     linkAt(ctx, '/dev/ptmx', 'pts/ptmx'),
     linkAt(ctx, '/dev/fd', '/proc/self/fd'),
     linkAt(ctx, '/dev/stdin', '/proc/self/fd/0'),
     linkAt(ctx, '/dev/stdout', '/proc/self/fd/1'),
     linkAt(ctx, '/dev/stderr', '/proc/self/fd/2'),
+    ...(kcore ? [linkAt(ctx, '/dev/core', '/proc/kcore')] : []),
   ];
+}
+
+/** The defaults whose paths `devices` does not name, then `devices` (runc's specconv order). */
+export function withDefaultDevices(devices: readonly DeviceNode[]): DeviceNode[] {
+  const named = new Set(devices.map((d) => d.path));
+  return [...DEFAULT_DEVICES.filter((d) => !named.has(d.path)), ...devices];
 }

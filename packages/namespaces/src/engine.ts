@@ -26,13 +26,16 @@ export {
   initializeUserNamespace, writeIdMaps, type IdMapWriteOptions, type InitializeUserNamespaceOptions,
 } from './id-map-write.js';
 export { parseSubordinateIds, readSubordinateIds, type SubordinateRange } from './subordinate-ids.js';
-export { BEFORE_PIVOT_ROOT, mountFileSystems, WRITABLE_TMP, type MountPlanContext } from './mount-plan.js';
+export { mountFileSystems, WRITABLE_TMP, type MountPlanContext } from './mount-plan.js';
 export { HOST_DEVICES, INIT_PATH_INSIDE } from './dev-plan.js';
-export { buildChildPlan, WAIT_LABELS, type ChildPlan, type ChildPlanContext } from './child-plan.js';
+export { buildChildPlan, type ChildPlan, type ChildPlanContext } from './child-plan.js';
+export {
+  describeChildFailure, drivePauses, pauseStep, unexpectedPause, type PauseHandlers, type PauseLabel,
+} from './pause-protocol.js';
 export type { PlannedStep } from './planned-step.js';
 export { initProgramPath } from './init-program.js';
 export {
-  describeChildFailure, runContainer, type ContainerHandle, type ContainerLifecycle, type RunOptions,
+  runContainer, type ContainerHandle, type ContainerLifecycle, type RunOptions,
 } from './run-container.js';
 export type { HostOptions } from './host-context.js';
 export { installSignalRelay, type SignalRelay, type SignalTarget } from './signal-relay.js';
@@ -57,7 +60,7 @@ export {
   type SeccompRule, validateSeccompProfile,
 } from './seccomp/profile.js';
 export { compileSeccomp, SECCOMP_RET, type CompiledSeccomp } from './seccomp/compile.js';
-export { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL, sessionKeyringPerm } from './confinement-plan.js';
+export { sessionKeyringPerm } from './confinement-plan.js';
 export {
   hasMemoryTuning, neededControllers, neededV2Controllers, NODE_CGROUP_FS, readOwnCgroups, validateCgroupSpec, type ResourceController,
   type CgroupDirs, type CgroupFs, type CgroupResources, type CgroupSpec, type ContainerCgroup, type DeviceRule, type DeviceRuleType,

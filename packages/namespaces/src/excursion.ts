@@ -15,7 +15,7 @@ import { purifyEnvironment } from './environment.js';
 import { defaultSyscalls } from './internal/default-syscalls.js';
 import type { Syscalls } from './internal/syscalls-port.js';
 import { type NamespaceKind, namespacesToBitMask } from './namespaces.js';
-import { describeChildFailure } from './run-container.js';
+import { describeChildFailure } from './pause-protocol.js';
 import { planned } from './planned-step.js';
 
 /** Namespaces an excursion may join, in Guix's order (user first, mnt last; we add cgroup). */

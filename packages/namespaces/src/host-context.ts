@@ -1,11 +1,11 @@
 /**
  * What the parent learns about the host before a clone: its ids, its /etc/subuid ranges and whether newuidmap
- * exists, its tty, which /dev nodes exist, and whether each bind source exists and is a directory (a missing
+ * exists, whether its user namespace denies setgroups or is not the initial one, its tty, which /dev nodes exist, and whether each bind source exists and is a directory (a missing
  * source fails here, in the caller, with ENOENT naming the path, as Guix's forwarded exception does).
  *
  * Man pages: stat(2), ttyname(3), subuid(5), newuidmap(1).
  */
-import { accessSync, constants, existsSync, readlinkSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { SyscallError } from './errors.js';
@@ -57,8 +57,9 @@ export function gatherIdMapContext(options: HostOptions, useSubordinateIds: bool
   const newgidmap = options.newgidmap ?? findProgram('newgidmap');
   const available = newuidmap !== undefined && newgidmap !== undefined && isExecutable(newuidmap)
     && isExecutable(newgidmap);
+  const setgroupsDenied = readSetgroups(options.procRoot) === 'deny';
   if (euid === 0 || !useSubordinateIds || !available) {
-    return { euid, egid, subuid: [], subgid: [], newidmapAvailable: available };
+    return { euid, egid, subuid: [], subgid: [], newidmapAvailable: available, setgroupsDenied };
   }
   let user: string | undefined;
   try {
@@ -72,7 +73,26 @@ export function gatherIdMapContext(options: HostOptions, useSubordinateIds: bool
     subuid: readSubordinateIds(options.subuidFile ?? '/etc/subuid', user, euid),
     subgid: readSubordinateIds(options.subgidFile ?? '/etc/subgid', user, egid),
     newidmapAvailable: true,
+    setgroupsDenied,
   };
+}
+
+/** /proc/self/setgroups ('allow' or 'deny'; undefined when unreadable, on a kernel without the file). */
+function readSetgroups(procRoot = '/proc'): string | undefined {
+  try {
+    return readFileSync(join(procRoot, 'self/setgroups'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** True unless /proc/self/uid_map is the initial namespace's identity map ("0 0 4294967295"). */
+export function runningInUserNamespace(procRoot = '/proc'): boolean {
+  try {
+    return readFileSync(join(procRoot, 'self/uid_map'), 'utf8').trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+  } catch {
+    return false;
+  }
 }
 
 /** The tty on the caller's stdin, for /dev/console, or undefined. */

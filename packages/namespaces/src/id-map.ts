@@ -25,6 +25,11 @@ export interface IdMapContext {
   readonly subgid: readonly SubordinateRange[];
   /** Whether newuidmap and newgidmap can be run. */
   readonly newidmapAvailable: boolean;
+  /**
+   * The caller's own user namespace denies setgroups (/proc/self/setgroups says "deny", as inside `unshare
+   * --map-root-user` or a rootless engine's namespace): a nested namespace inherits the denial. Default false.
+   */
+  readonly setgroupsDenied?: boolean;
 }
 
 /** The planned maps and how to write them. */
@@ -118,6 +123,11 @@ function planExplicit(uidMap: readonly IdMapEntry[], gidMap: readonly IdMapEntry
 
 /** Plan the maps of the container's user namespace for this caller. */
 export function planIdMaps(spec: ResolvedContainerSpec, ctx: IdMapContext): IdMapPlan {
+  const plan = planMaps(spec, ctx);
+  return ctx.setgroupsDenied === true ? { ...plan, denySetgroups: true } : plan;
+}
+
+function planMaps(spec: ResolvedContainerSpec, ctx: IdMapContext): IdMapPlan {
   if (spec.uidMap !== undefined && spec.gidMap !== undefined) return planExplicit(spec.uidMap, spec.gidMap, ctx);
   if (ctx.euid === 0) return planRoot(spec);
   const ranges = spec.useSubordinateIds && ctx.newidmapAvailable && ctx.subuid.length > 0 && ctx.subgid.length > 0;

@@ -12,7 +12,8 @@ import { CLONE } from '@ct/syscalls';
 import { NamespaceSetupError } from './errors.js';
 import { formatIdMap, type IdMapPlan, planInnerIdMaps } from './id-map.js';
 import { initProgramPath } from './init-program.js';
-import type { ChildHandle, Syscalls } from './internal/syscalls-port.js';
+import type { ChildHandle, Step, Syscalls } from './internal/syscalls-port.js';
+import { pauseStep } from './pause-protocol.js';
 
 /** A helper paused in the container's outer user namespace. */
 export interface LockHelper {
@@ -22,8 +23,6 @@ export interface LockHelper {
   abort(): void;
 }
 
-const HELPER_WAIT = 'inner-maps';
-
 /** Enter the outer user namespace of `pid` (paused before the unshare) with a helper that will write the maps. */
 export async function startLockHelper(sys: Syscalls, pid: number, outer: IdMapPlan, procRoot: string): Promise<LockHelper> {
   const inner = planInnerIdMaps(outer);
@@ -31,13 +30,13 @@ export async function startLockHelper(sys: Syscalls, pid: number, outer: IdMapPl
     new NamespaceSetupError('lock mounts: write inner id maps', pid, error as Error, `${procRoot}/${pid}`);
   const plan = {
     steps: [
-      { op: 'wait', label: HELPER_WAIT },
+      pauseStep('lock-maps').step,
       { op: 'writeFile', path: `${procRoot}/${pid}/uid_map`, data: formatIdMap(inner.uidMap), mode: 0o644 },
       { op: 'writeFile', path: `${procRoot}/${pid}/gid_map`, data: formatIdMap(inner.gidMap), mode: 0o644 },
       // A plan ends with an exec: our init's no-op mode (the helper is still in the host's mount namespace).
       { op: 'exec', path: initProgramPath(), argv: ['ct-init', '--noop'], env: [], search: false },
-    ],
-  } as const;
+    ] satisfies Step[],
+  };
   let helper: ChildHandle;
   try {
     helper = await sys.enter(pid, CLONE.NEWUSER, plan);

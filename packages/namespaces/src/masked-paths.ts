@@ -1,18 +1,18 @@
 /**
  * OCI masked and read-only paths, applied after pivot_root with each path resolved inside the new root by fd
  * (the steps' `inRoot: '/'`), so a symlink in an image cannot point a mask elsewhere. A masked file gets
- * /dev/null bound over it, a masked directory a read-only empty tmpfs; a read-only path is bound onto itself and
- * remounted read-only (keeping locked flags). Paths that do not exist in the container are skipped, as runc does.
+ * /dev/null bound over it, a masked directory a read-only empty tmpfs (runc's maskPath: MS_RDONLY, no data); a read-only path is bound onto itself and
+ * remounted read-only (keeping locked flags). Paths that do not exist in the container are skipped, as runc does:
+ * those the host-side look-up finds missing are left out of the plan, and the steps are optional, so the child
+ * skips a path that is missing after all (an earlier mask hid it: /proc/acpi, then /proc/acpi/x).
  *
  * Man pages: mount(2) (MS_BIND, MS_REMOUNT), proc(5), sysfs(5), tmpfs(5).
  */
-import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
-import { openInRoot } from '@ct/syscalls';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { O, openInRoot } from '@ct/syscalls';
 import { ContainerSpecError } from './errors.js';
 import { MS } from './internal/mount-flags.js';
 import { planned, type PlannedStep } from './planned-step.js';
-
-const O_PATH = 0o10000000;
 
 /** `runc spec`'s masked paths. */
 export const DEFAULT_MASKED_PATHS: readonly string[] = Object.freeze([
@@ -69,8 +69,8 @@ function kindInRoot(rootfs: string, inside: string): PathKind {
   let rootFd: number | undefined;
   let fd: number | undefined;
   try {
-    rootFd = openSync(rootfs, O_PATH | constants.O_DIRECTORY);
-    fd = openInRoot(rootFd, inside, O_PATH);
+    rootFd = openSync(rootfs, O.PATH | O.DIRECTORY);
+    fd = openInRoot(rootFd, inside, O.PATH);
     return fstatSync(fd).isDirectory() ? 'directory' : 'file';
   } catch {
     return undefined;
@@ -87,11 +87,10 @@ export function planMaskedPaths(paths: readonly string[], kindOf: (inside: strin
     const kind = kindOf(path);
     if (kind === 'directory') {
       steps.push(planned({
-        op: 'mount', source: 'tmpfs', target: path, inRoot: '/', fstype: 'tmpfs', flags: MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC,
-        data: 'size=0,mode=555',
+        op: 'mount', source: 'tmpfs', target: path, inRoot: '/', fstype: 'tmpfs', flags: MS.RDONLY, optional: true,
       }, 'mask', path));
     } else if (kind === 'file') {
-      steps.push(planned({ op: 'mount', source: '/dev/null', target: path, inRoot: '/', flags: MS.BIND }, 'mask', path));
+      steps.push(planned({ op: 'mount', source: '/dev/null', target: path, inRoot: '/', flags: MS.BIND, optional: true }, 'mask', path));
     }
   }
   return steps;
@@ -103,8 +102,8 @@ export function planReadonlyPaths(paths: readonly string[], kindOf: (inside: str
   for (const path of paths) {
     if (kindOf(path) === undefined) continue;
     steps.push(
-      planned({ op: 'mount', source: path, target: path, inRoot: '/', flags: MS.BIND | MS.REC }, 'bind read-only path', path),
-      planned({ op: 'remount', target: path, inRoot: '/', flags: MS.RDONLY, recursive: true }, 'remount read-only', path),
+      planned({ op: 'mount', source: path, target: path, inRoot: '/', flags: MS.BIND | MS.REC, optional: true }, 'bind read-only path', path),
+      planned({ op: 'remount', target: path, inRoot: '/', flags: MS.RDONLY, recursive: true, optional: true }, 'remount read-only', path),
     );
   }
   return steps;

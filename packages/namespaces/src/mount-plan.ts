@@ -1,23 +1,27 @@
 /**
  * The container's mount plan (Guix's mount part of `run-container`, GUIX.md §1d steps 3-11), as child steps:
  * root propagation made private first (Guix relies on the user namespace instead, which leaks mounts when running
- * as root without one); a tmpfs root or a rootfs dir bound onto itself; /proc with a new pid namespace; /sys
- * read-only (sysfs with a new net namespace, else a read-only rbind of the host's); /dev (dev-plan.ts); the user's
- * mounts in order (binds recursive, read-only as a remount keeping locked flags, a file gets a file mount point);
- * pivot_root with the old root detached (or chroot with `noPivotRoot`); the populate hook; lo up and /etc/hosts; chmod / 0755; / read-only.
+ * as root without one); a tmpfs root or a rootfs dir bound onto itself; with Guix's file systems, /proc for a pid
+ * namespace of its own, /sys read-only (sysfs with a new net namespace, else a read-only rbind of the host's) and
+ * /dev (dev-plan.ts); the user's mounts in order (mount-entry-plan.ts); without Guix's file systems (an OCI config
+ * brings its own), the devices and /dev links after them unless /dev is a bind; pivot_root with the old root
+ * detached (or chroot with `noPivotRoot`); the console; read-only remounts put off until then; the populate hook;
+ * lo up and /etc/hosts; chmod / 0755; / read-only.
  *
  * Man pages: mount(2), mount_namespaces(7), pivot_root(2), proc(5), sysfs(5), tmpfs(5).
  */
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import type { CgroupMountContext } from './cgroup-mount-plan.js';
 import { planChrootRoot } from './confinement-plan.js';
 import { HOST_DEVICES, planConsoleAndInit, planDev } from './dev-plan.js';
-import { DEFAULT_DEVICES, planDevices, planDevLinks } from './device-plan.js';
-import { ContainerSpecError } from './errors.js';
-import { MOUNT_ATTR, MS, mountFlagBits } from './internal/mount-flags.js';
-import { bindFile, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
+import { planDevices, planDevLinks, withDefaultDevices } from './device-plan.js';
+import { MS } from './internal/mount-flags.js';
+import { mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
+import { planUserMount, propagationBits } from './mount-entry-plan.js';
+import { pauseStep } from './pause-protocol.js';
 import { planned, type PlannedStep } from './planned-step.js';
 import {
-  type BindMount, hasNamespace, isNewNamespace, type Mount, type OverlayRootSpec, type Propagation, type ResolvedContainerSpec, type TmpfsMount,
+  hasNamespace, isNewNamespace, type OverlayRootSpec, type ResolvedContainerSpec, type TmpfsMount,
 } from './spec.js';
 
 /** What the mount plan needs to know about the host (gathered by the caller, injectable in tests). */
@@ -36,69 +40,18 @@ export interface MountPlanContext {
   readonly pauseBeforePivotRoot?: boolean;
   /** Create device nodes with mknod (real root, no new user namespace) rather than binding the host's. */
   readonly mknodDevices?: boolean;
+  /** The container's cgroup, for `cgroup` mounts. */
+  readonly cgroup?: CgroupMountContext | undefined;
+  /** Whether the kernel has /proc/kcore (runc links /dev/core to it then). Default false. */
+  readonly kcore?: boolean;
+  /** Where notes go (a cgroup mount without a cgroup). Default none. */
+  readonly warn?: (message: string) => void;
 }
 
 /** Guix's `%writable-/tmp`: a tmpfs on /tmp (mode 755, 10% of RAM, nosuid, nodev) that stays writable. */
 export const WRITABLE_TMP: TmpfsMount = Object.freeze({
   type: 'tmpfs', target: '/tmp', mode: 0o755, size: '10%', flags: ['nosuid', 'nodev'],
 } as const);
-
-/** The `wait` label before pivot_root. */
-export const BEFORE_PIVOT_ROOT = 'before-pivot-root';
-
-function tmpfsData(mode: number | undefined, size: number | string | undefined): string {
-  const parts = [`mode=${(mode ?? 0o755).toString(8)}`];
-  if (size !== undefined) parts.push(`size=${size}`);
-  return parts.join(',');
-}
-
-const PROPAGATION_BITS: Readonly<Record<Propagation, bigint>> = {
-  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
-  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
-};
-
-/** A propagation change at a container path. */
-function propagationAt(ctx: PathContext, inside: string, propagation: Propagation): PlannedStep {
-  const { path, ...inRoot } = ctx.at(inside);
-  const flags = PROPAGATION_BITS[propagation];
-  if (flags === undefined) throw new ContainerSpecError('propagation', `unknown propagation: ${String(propagation)}`);
-  return planned({ op: 'propagation', target: path, flags, ...inRoot }, `make ${propagation}`, inside);
-}
-
-function planBind(ctx: PathContext, mount: BindMount, isDirectory: (source: string) => boolean): PlannedStep[] {
-  const recursive = mount.recursive ?? true;
-  const flags = MS.BIND | (recursive ? MS.REC : 0n);
-  const steps = isDirectory(mount.source)
-    ? [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, `bind ${mount.source}`, { source: mount.source, flags })]
-    : [mkdirAt(ctx, dirname(mount.target), 0o755), ...bindFile(ctx, mount.source, mount.target, `bind ${mount.source}`, flags)];
-  // A bind ignores MS_RDONLY/NOSUID/...: they take a remount (which keeps the source's locked flags).
-  const remount = mountFlagBits(mount.flags ?? []) | (mount.readOnly === true ? MS.RDONLY : 0n);
-  if (remount !== 0n) steps.push(remountAt(ctx, mount.target, remount === MS.RDONLY ? 'remount read-only' : 'remount', remount, recursive));
-  if (mount.recursiveReadOnly === true) {
-    const { path, ...inRoot } = ctx.at(mount.target);
-    steps.push(planned({ op: 'mountSetattr', target: path, attrSet: MOUNT_ATTR.RDONLY, attrClr: 0n, propagation: 0n, recursive: true, ...inRoot },
-      'make recursively read-only', mount.target));
-  }
-  if (mount.propagation !== undefined) steps.push(propagationAt(ctx, mount.target, mount.propagation));
-  return steps;
-}
-
-function planUserMount(ctx: PathContext, mount: Mount, isDirectory: (source: string) => boolean): PlannedStep[] {
-  switch (mount.type) {
-    case 'bind':
-      return planBind(ctx, mount, isDirectory);
-    case 'tmpfs':
-      return [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, 'mount tmpfs', {
-        source: 'tmpfs', fstype: 'tmpfs', flags: mountFlagBits(mount.flags ?? ['nosuid', 'nodev']),
-        data: tmpfsData(mount.mode, mount.size),
-      })];
-    case 'filesystem':
-      return [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, `mount ${mount.fstype}`, {
-        source: mount.source, fstype: mount.fstype, flags: mountFlagBits(mount.flags ?? []),
-        ...(mount.data === undefined ? {} : { data: mount.data }),
-      }), ...(mount.propagation === undefined ? [] : [propagationAt(ctx, mount.target, mount.propagation)])];
-  }
-}
 
 /** The steps that build /proc and /sys under the root. */
 function planProcSys(spec: ResolvedContainerSpec, ctx: PathContext): PlannedStep[] {
@@ -152,7 +105,7 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
         : planned({ op: 'mount', source: rootDir, target: rootDir, flags: MS.BIND | MS.REC }, 'bind root', rootDir),
   ];
   if (spec.rootPropagation !== undefined) {
-    steps.push(planned({ op: 'propagation', target: rootDir, flags: PROPAGATION_BITS[spec.rootPropagation] }, `make ${spec.rootPropagation}`, '/'));
+    steps.push(planned({ op: 'propagation', target: rootDir, flags: propagationBits(spec.rootPropagation) }, `make ${spec.rootPropagation}`, '/'));
   }
   const devContext = { at, consoleTty: ctx.consoleTty ?? undefined, initPath: ctx.initPath };
   if (spec.defaultFileSystems) {
@@ -160,17 +113,38 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
       ...devContext, hostDevices: ctx.hostDevices ?? HOST_DEVICES, newIpc: isNewNamespace(spec, 'ipc'),
     }));
   }
-  for (const mount of spec.mounts) steps.push(...planUserMount(pathCtx, mount, ctx.sourceIsDirectory));
+  const entryCtx = { at, sourceIsDirectory: ctx.sourceIsDirectory, cgroup: ctx.cgroup, warn: ctx.warn ?? (() => undefined) };
+  const late: string[] = [];
+  for (const mount of spec.mounts) {
+    const entry = planUserMount(entryCtx, mount);
+    steps.push(...entry.steps);
+    if (entry.lateReadOnly !== undefined) late.push(entry.lateReadOnly);
+  }
   const mknod = ctx.mknodDevices ?? false;
-  if (!spec.defaultFileSystems) {
-    // An OCI /dev: the config's mounts made it; the devices, links, console and init go in after them.
-    if (spec.defaultDevices) steps.push(...planDevices(pathCtx, DEFAULT_DEVICES, mknod), ...planDevLinks(pathCtx));
+  if (spec.defaultFileSystems) steps.push(...planDevices(pathCtx, spec.devices, mknod));
+  else {
+    // An OCI /dev: the config's mounts made it; the devices and links go in after them (none when /dev is a bind,
+    // as runc's needsSetupDev), then the console and init.
+    if (!spec.mounts.some((m) => m.type === 'bind' && m.target === '/dev')) {
+      steps.push(...planDevices(pathCtx, spec.defaultDevices ? withDefaultDevices(spec.devices) : spec.devices, mknod));
+      if (spec.defaultDevices) steps.push(...planDevLinks(pathCtx, ctx.kcore ?? false));
+    }
     steps.push(...planConsoleAndInit(devContext));
   }
-  steps.push(...planDevices(pathCtx, spec.devices, mknod));
-  if (ctx.pauseBeforePivotRoot === true) steps.push(planned({ op: 'wait', label: BEFORE_PIVOT_ROOT }, 'wait before pivot_root'));
+  if (ctx.pauseBeforePivotRoot === true) steps.push(pauseStep('before-pivot-root'));
   if (spec.confinement.noPivotRoot) steps.push(...planChrootRoot(rootDir));
   else steps.push(planned({ op: 'pivotRoot', newRoot: rootDir }, 'pivot_root', rootDir));
+  if (spec.console !== undefined) {
+    // The pty comes from the container's own /dev/ptmx, so after the root switch (runc's setupConsole).
+    const { socketPath, rows, cols } = spec.console;
+    steps.push(planned({ op: 'console', socketPath, devConsole: true, ...(rows === undefined || cols === undefined ? {} : { rows, cols }) },
+      'console', socketPath));
+  }
+  // A missing working directory is made, as runc makes it (before / may turn read-only).
+  if (spec.root.kind === 'rootfs') steps.push(planned({ op: 'mkdir', path: spec.command.cwd, inRoot: '/', mode: 0o755 }, 'mkdir', spec.command.cwd));
+  for (const target of late) {
+    steps.push(planned({ op: 'remount', target, inRoot: '/', flags: MS.RDONLY, recursive: false }, 'remount read-only', target));
+  }
   for (const step of spec.populate) steps.push(planned(step, 'populate', 'path' in step ? String(step.path) : undefined));
   if (spec.loopbackNetwork && isNewNamespace(spec, 'net')) steps.push(planned({ op: 'loopbackUp' }, 'bring lo up', 'lo'));
   if (spec.writeEtcHosts) {
@@ -180,10 +154,9 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
         'write', '/etc/hosts'),
     );
   }
-  // The tmpfs root is created mode 755 already; Guix's chmod repairs what the populate hook may have changed.
-  // The engine's chmod goes through /proc/self/fd (an O_PATH fd cannot be fchmod'ed), so it needs our /proc:
-  // without a new pid namespace the tmpfs mode stands (NEEDS-FROM-SYSCALLS.md, item 7).
-  if (spec.root.kind === 'tmpfs' && isNewNamespace(spec, 'pid')) {
+  // The tmpfs root is created mode 755 already; Guix's chmod repairs what the populate hook may have changed (the
+  // chmod step needs no /proc: fchmodat2 on the O_PATH fd).
+  if (spec.root.kind === 'tmpfs') {
     steps.push(planned({ op: 'chmod', path: '/', mode: 0o755 }, 'chmod', '/'));
   }
   if (!spec.writableRoot) {

@@ -7,14 +7,14 @@
  *
  * Man pages: clone3(2), user_namespaces(7), pidfd_open(2), waitid(2).
  */
-import { closeSync, mkdtempSync, openSync, rmdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SyscallError } from '@ct/syscalls';
-import { buildChildPlan, WAIT_LABELS } from './child-plan.js';
+import { O, SyscallError } from '@ct/syscalls';
+import { buildChildPlan } from './child-plan.js';
 import { NamespaceSetupError } from './errors.js';
 import {
-  callerTty, gatherIdMapContext, type HostOptions, presentHostDevices, statBindSources,
+  callerTty, gatherIdMapContext, type HostOptions, presentHostDevices, runningInUserNamespace, statBindSources,
 } from './host-context.js';
 import { type IdMapPlan, planIdMaps } from './id-map.js';
 import { writeIdMaps } from './id-map-write.js';
@@ -27,7 +27,7 @@ import { installSignalRelay } from './signal-relay.js';
 import { type ContainerSpec, isNewNamespace, withDefaults } from './spec.js';
 import { type CgroupOptions, createContainerCgroup } from './cgroups/cgroup.js';
 import type { ContainerCgroup } from './cgroups/resources.js';
-import { CGROUP_WAIT_LABEL, CREATED_WAIT_LABEL } from './confinement-plan.js';
+import { describeChildFailure, drivePauses, type PauseHandlers, unexpectedPause } from './pause-protocol.js';
 import { clampRlimits, readRlimitHost, type RlimitHost } from './rlimits.js';
 import { compileSeccomp } from './seccomp/compile.js';
 
@@ -51,10 +51,12 @@ export interface RunOptions extends HostOptions, CgroupOptions {
   readonly warn?: (message: string) => void;
   /** The caller's hard limits and CAP_SYS_RESOURCE (default read from /proc/self). */
   readonly rlimitHost?: RlimitHost;
+  /**
+   * The container's cgroup, made by the caller (a runtime with its own policy for it): used instead of making one
+   * from the spec's `cgroup`, and left to the caller to remove. `null`: the caller made none.
+   */
+  readonly cgroup?: ContainerCgroup | null;
 }
-
-/** O_PATH: an fd naming the exec FIFO without opening it (so it counts as neither reader nor writer). */
-const O_PATH = 0o10000000;
 
 function defaultWarn(message: string): void {
   process.emitWarning(message, { code: 'CT_CONFINEMENT' });
@@ -83,16 +85,6 @@ export interface ContainerHandle {
   unref(): void;
 }
 
-/** Turn a child's failure into a NamespaceSetupError naming our step. */
-export function describeChildFailure(error: unknown, described: readonly PlannedStep[], pid: number): Error {
-  if (error instanceof NamespaceSetupError) return error;
-  if (error instanceof SyscallError && error.step !== undefined) {
-    const step = described[error.step];
-    if (step !== undefined) return new NamespaceSetupError(step.what, pid, error, step.object ?? error.path);
-  }
-  return new NamespaceSetupError('spawn', pid, error instanceof Error ? error : new Error(String(error)));
-}
-
 function makeRootDir(spec: ContainerSpec['root'], tmpDir: string): { dir: string | undefined; temporary: boolean } {
   if (spec === undefined || spec.kind === 'tmpfs') {
     if (spec?.dir !== undefined) return { dir: spec.dir, temporary: false };
@@ -103,60 +95,44 @@ function makeRootDir(spec: ContainerSpec['root'], tmpDir: string): { dir: string
 
 interface ChildContext {
   readonly sys: Syscalls;
-  readonly child: ChildHandle;
-  readonly described: readonly PlannedStep[];
   readonly lifecycle: ContainerLifecycle;
   readonly idMaps: IdMapPlan | undefined;
   readonly options: RunOptions;
   readonly cgroup: ContainerCgroup | undefined;
 }
 
-/** Answer the child's pauses until it has exec'd (true) or reached the "created" pause (false). */
-async function driveChild(ctx: ChildContext): Promise<boolean> {
-  const { child, lifecycle } = ctx;
+/** The parent's part at each pause of a container's child. */
+function pauseHandlers(ctx: ChildContext, helper: { current: LockHelper | undefined }): PauseHandlers {
+  const { lifecycle } = ctx;
   const procRoot = ctx.options.procRoot ?? '/proc';
-  let helper: LockHelper | undefined;
+  return {
+    'id-maps': async (pid) => {
+      if (ctx.idMaps !== undefined) await writeIdMaps(pid, ctx.idMaps, ctx.options);
+      await lifecycle.afterIdMaps?.(pid);
+    },
+    cgroup: (pid) => ctx.cgroup?.place(pid),
+    'before-pivot-root': async (pid) => { await lifecycle.beforePivotRoot?.(pid); },
+    'lock-mounts': async (pid) => {
+      if (ctx.idMaps === undefined) throw new TypeError('runContainer: locking mounts without a user namespace');
+      helper.current = await startLockHelper(ctx.sys, pid, ctx.idMaps, procRoot);
+    },
+    'lock-maps': async () => {
+      await helper.current?.writeInnerMaps();
+      helper.current = undefined;
+    },
+    'before-exec': async (pid) => { await lifecycle.beforeExec?.(pid); },
+    created: () => undefined,
+    release: unexpectedPause('release'),
+  };
+}
+
+/** Answer the child's pauses until it has exec'd (true) or was released from the "created" pause (false). */
+async function driveChild(ctx: ChildContext, child: ChildHandle, described: readonly PlannedStep[]): Promise<boolean> {
+  const helper: { current: LockHelper | undefined } = { current: undefined };
   try {
-    for (;;) {
-      let event;
-      try {
-        event = await child.nextEvent();
-      } catch (error) {
-        throw describeChildFailure(error, ctx.described, child.pid);
-      }
-      if (event.kind === 'exec') return true;
-      switch (event.label) {
-        case CGROUP_WAIT_LABEL:
-          ctx.cgroup?.place(child.pid);
-          break;
-        case CREATED_WAIT_LABEL:
-          child.release();
-          return false;
-        case WAIT_LABELS.idMaps:
-          if (ctx.idMaps !== undefined) await writeIdMaps(child.pid, ctx.idMaps, ctx.options);
-          await lifecycle.afterIdMaps?.(child.pid);
-          break;
-        case WAIT_LABELS.beforePivotRoot:
-          await lifecycle.beforePivotRoot?.(child.pid);
-          break;
-        case WAIT_LABELS.lockMounts:
-          if (ctx.idMaps === undefined) throw new TypeError('runContainer: locking mounts without a user namespace');
-          helper = await startLockHelper(ctx.sys, child.pid, ctx.idMaps, procRoot);
-          break;
-        case WAIT_LABELS.lockMaps:
-          await helper?.writeInnerMaps();
-          helper = undefined;
-          break;
-        case WAIT_LABELS.beforeExec:
-          await lifecycle.beforeExec?.(child.pid);
-          break;
-        default:
-          break;
-      }
-      child.release();
-    }
+    return await drivePauses(child, described, pauseHandlers(ctx, helper), 'created');
   } catch (error) {
-    helper?.abort();
+    helper.current?.abort();
     throw error;
   }
 }
@@ -165,7 +141,8 @@ async function driveChild(ctx: ChildContext): Promise<boolean> {
 function openExecFifo(path: string | undefined): number | undefined {
   if (path === undefined) return undefined;
   try {
-    return openSync(path, O_PATH);
+    // O_PATH: it counts as neither reader nor writer of the FIFO.
+    return openSync(path, O.PATH);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     throw new SyscallError('open', Math.abs(e.errno ?? 2), { path }, { cause: error });
@@ -190,12 +167,14 @@ export async function runContainer(
   const seccomp = c.seccomp === undefined ? undefined : compileSeccomp(c.seccomp);
   if (seccomp !== undefined && seccomp.unknownNames.length > 0) warn(`seccomp: unknown syscalls skipped: ${seccomp.unknownNames.join(' ')}`);
   const root = makeRootDir(s.root, options.tmpDir ?? tmpdir());
-  let cgroup: ContainerCgroup | undefined;
+  const given = options.cgroup !== undefined;
+  let cgroup: ContainerCgroup | undefined = options.cgroup ?? undefined;
   let fifoFd: number | undefined;
   const cleanup = async (): Promise<void> => {
     // rmdir, never a recursive delete: the tmpfs lived in the container's mount namespace only.
     if (root.temporary && root.dir !== undefined) rmdirSync(root.dir);
-    if (cgroup !== undefined) {
+    // A cgroup the caller made is the caller's to remove.
+    if (cgroup !== undefined && !given) {
       cgroup.killAll();
       await cgroup.remove();
     }
@@ -205,7 +184,7 @@ export async function runContainer(
   let execed: boolean;
   let describedSteps: readonly PlannedStep[] = [];
   try {
-    cgroup = c.cgroup === undefined ? undefined : createContainerCgroup(c.cgroup, idContext.euid, warn, options);
+    if (!given && c.cgroup !== undefined) cgroup = createContainerCgroup(c.cgroup, idContext.euid, warn, options);
     fifoFd = openExecFifo(c.execFifo);
     const { plan, described } = buildChildPlan(s, {
       idMaps,
@@ -220,6 +199,12 @@ export async function runContainer(
       pauseBeforePivotRoot: lifecycle.beforePivotRoot !== undefined,
       pauseBeforeExec: lifecycle.beforeExec !== undefined,
       pauseForCgroup: cgroup !== undefined,
+      cgroup: cgroup === undefined ? undefined : { version: cgroup.version, paths: cgroup.paths, root: options.cgroupRoot ?? '/sys/fs/cgroup' },
+      kcore: existsSync(`${options.procRoot ?? '/proc'}/kcore`),
+      warn,
+      // mknod needs real root: no new user namespace, and not running in one (a rootless engine's).
+      mknodDevices: !isNewNamespace(s, 'user') && idContext.euid === 0 && !runningInUserNamespace(options.procRoot),
+      setgroupsDenied: idContext.setgroupsDenied === true,
       rlimits,
       ...(seccomp === undefined ? {} : { seccomp }),
       ...(fifoFd === undefined ? {} : { execFifoFd: fifoFd }),
@@ -235,7 +220,7 @@ export async function runContainer(
       fifoFd = undefined;
     }
     relay.attach(child);
-    execed = await driveChild({ sys, child, described, lifecycle, idMaps, options, cgroup });
+    execed = await driveChild({ sys, lifecycle, idMaps, options, cgroup }, child, described);
     describedSteps = described;
     // Steps the child went on after (a session keyring the kernel has none of, or over quota).
     for (const w of child.warnings ?? []) warn(`${describeChildFailure(w, described, child.pid).message} (ignored)`);

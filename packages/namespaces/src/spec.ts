@@ -8,10 +8,12 @@ import type { Step } from './internal/syscalls-port.js';
 import { NAMESPACES, type NamespaceKind } from './namespaces.js';
 import { ContainerSpecError } from './errors.js';
 import { type DeviceNode, validateDevices } from './device-plan.js';
-import type { Mount, Propagation } from './mount-spec.js';
+import type { Mount, MountAttribute, Propagation } from './mount-spec.js';
 import { type ConfinementSpec, type ResolvedConfinement, resolveConfinement } from './confinement-spec.js';
 
-export type { BindMount, FileSystemMount, Mount, MountFlag, Propagation, TmpfsMount } from './mount-spec.js';
+export type {
+  BindMount, CgroupMount, FileSystemMount, Mount, MountAttribute, MountFlag, Propagation, RecursiveAttributes, TmpfsMount,
+} from './mount-spec.js';
 
 /** An overlayfs root (Documentation/filesystems/overlayfs.rst): the layer dirs and the container's own upper and work dirs. */
 export interface OverlayRootSpec {
@@ -60,6 +62,19 @@ export interface CommandSpec {
 
 /** Which host fds become the container's stdin, stdout and stderr (default: the caller's 0, 1, 2). */
 export type StdioSpec = readonly [number, number, number];
+
+/**
+ * A pty for the container's process (runc's --console-socket): made from the container's /dev/ptmx after the root
+ * switch, the process's controlling terminal and fds 0-2, bound on /dev/console, its master sent to the unix
+ * socket at `socketPath` (SCM_RIGHTS, the pty's name as payload).
+ */
+export interface ConsoleSpec {
+  /** The unix socket (connected by the caller before the clone). */
+  readonly socketPath: string;
+  /** Initial size (both or neither). */
+  readonly rows?: number;
+  readonly cols?: number;
+}
 
 /** A host fd (`from`) that the container gets as fd `to`. */
 export interface FdPassing {
@@ -115,8 +130,14 @@ export interface ContainerSpec extends ConfinementSpec {
   readonly populate?: readonly Step[];
   /** Signals the parent relays to the container (default INT TERM HUP QUIT USR1 USR2 WINCH). */
   readonly relayedSignals?: readonly NodeJS.Signals[];
-  /** Kill the container when the caller dies (PR_SET_PDEATHSIG SIGKILL). Default false. */
-  readonly killOnParentDeath?: boolean;
+  /**
+   * Kill the container when the caller dies (PR_SET_PDEATHSIG SIGKILL). 'until-exec': only until the command is
+   * exec'd (the signal is cleared after the last pause), so a runtime that dies while creating leaves nothing
+   * running, and a created container outlives it. Default false.
+   */
+  readonly killOnParentDeath?: boolean | 'until-exec';
+  /** A pty for the process, sent to a console socket (replaces `consoleTty`). */
+  readonly console?: ConsoleSpec;
   /** A tty bound to /dev/console; default the caller's stdin tty when it is one, `null` for none. */
   readonly consoleTty?: string | null;
   /** Host fds for the container's 0, 1, 2. */
@@ -166,7 +187,8 @@ export interface ResolvedContainerSpec {
   readonly hostname: string | undefined;
   readonly populate: readonly Step[];
   readonly relayedSignals: readonly NodeJS.Signals[];
-  readonly killOnParentDeath: boolean;
+  readonly killOnParentDeath: boolean | 'until-exec';
+  readonly console: ConsoleSpec | undefined;
   readonly consoleTty: string | null | undefined;
   readonly stdio: StdioSpec;
   readonly extraFds: readonly FdPassing[];
@@ -188,9 +210,43 @@ const PROPAGATIONS: ReadonlySet<string> = new Set<Propagation>([
   'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable',
 ]);
 
+const ATTRIBUTES: ReadonlySet<string> = new Set<MountAttribute>([
+  'ro', 'nosuid', 'nodev', 'noexec', 'nosymfollow', 'nodiratime', 'noatime', 'strictatime', 'relatime',
+]);
+
 function checkAbsolute(field: string, path: string): void {
   if (!path.startsWith('/')) throw new ContainerSpecError(field, `not an absolute path: ${path}`);
   if (path.includes('\0')) throw new ContainerSpecError(field, 'contains a NUL byte');
+}
+
+function checkMounts(mounts: readonly Mount[]): readonly Mount[] {
+  mounts.forEach((m, i) => {
+    checkAbsolute(`mounts[${i}].target`, m.target);
+    if (m.type === 'bind') checkAbsolute(`mounts[${i}].source`, m.source);
+    const list = m.propagation === undefined ? [] : typeof m.propagation === 'string' ? [m.propagation] : m.propagation;
+    for (const p of list) {
+      if (!PROPAGATIONS.has(p)) throw new ContainerSpecError(`mounts[${i}].propagation`, `unknown propagation: ${p}`);
+    }
+    for (const key of ['set', 'clear'] as const) {
+      for (const a of m.recursiveAttributes?.[key] ?? []) {
+        if (!ATTRIBUTES.has(a)) throw new ContainerSpecError(`mounts[${i}].recursiveAttributes.${key}`, `unknown attribute: ${a}`);
+      }
+    }
+  });
+  return mounts;
+}
+
+function checkConsole(spec: ContainerSpec): ConsoleSpec | undefined {
+  const c = spec.console;
+  if (c === undefined) return undefined;
+  checkAbsolute('console.socketPath', c.socketPath);
+  if ((c.rows === undefined) !== (c.cols === undefined)) throw new ContainerSpecError('console', 'rows and cols go together');
+  for (const key of ['rows', 'cols'] as const) {
+    const v = c[key];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 0xffff)) throw new ContainerSpecError(`console.${key}`, `not 1-65535: ${v}`);
+  }
+  if (spec.consoleTty !== undefined && spec.consoleTty !== null) throw new ContainerSpecError('console', 'cannot be combined with consoleTty');
+  return c;
 }
 
 function checkId(field: string, id: number): void {
@@ -249,14 +305,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   if (root.kind !== 'host' && !has('mnt')) {
     throw new ContainerSpecError('root', `a ${root.kind} root needs a mnt namespace of its own (new or joined)`);
   }
-  const mounts = spec.mounts ?? [];
-  mounts.forEach((m, i) => {
-    checkAbsolute(`mounts[${i}].target`, m.target);
-    if (m.type === 'bind') checkAbsolute(`mounts[${i}].source`, m.source);
-    if (m.type !== 'tmpfs' && m.propagation !== undefined && !PROPAGATIONS.has(m.propagation)) {
-      throw new ContainerSpecError(`mounts[${i}].propagation`, `unknown propagation: ${m.propagation}`);
-    }
-  });
+  const mounts = checkMounts(spec.mounts ?? []);
   if (spec.rootPropagation !== undefined && !PROPAGATIONS.has(spec.rootPropagation)) {
     throw new ContainerSpecError('rootPropagation', `unknown propagation: ${spec.rootPropagation}`);
   }
@@ -307,7 +356,8 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     populate: spec.populate ?? [],
     relayedSignals: spec.relayedSignals ?? DEFAULT_RELAYED_SIGNALS,
     killOnParentDeath: spec.killOnParentDeath ?? false,
-    consoleTty: spec.consoleTty,
+    console: checkConsole(spec),
+    consoleTty: spec.console !== undefined ? null : spec.consoleTty,
     stdio: spec.stdio ?? [0, 1, 2],
     extraFds: checkExtraFds(spec.extraFds ?? []),
     writeEtcHosts: spec.writeEtcHosts ?? (loopbackNetwork && root.kind === 'tmpfs' && isNew('net')),

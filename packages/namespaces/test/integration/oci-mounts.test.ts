@@ -4,7 +4,8 @@
  * remount, recursive read-only binds, and propagation, each checked from inside.
  */
 import { strict as assert } from 'node:assert';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { isRoot } from '@ct/test-utils';
 import { type ContainerSpec, type Mount } from '../../src/index.js';
 import { guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
 
@@ -41,6 +42,22 @@ describe('OCI mounts and devices, from inside the container', function () {
       devices: [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666 }],
     }));
     assert.equal(r.stdout, 'character special file a:e5\n');
+  });
+
+  it('runContainer, a device node in a subdirectory gets its parent directories', async function () {
+    // Real root makes the node (any path); a user namespace binds the host's, which must exist.
+    const device = isRoot() ? { path: '/dev/cpu/0/cpuid', major: 203, minor: 0 } : { path: '/dev/net/tun', major: 10, minor: 200 };
+    if (!isRoot() && !existsSync(device.path)) this.skip();
+    const r = await runCaptured(oci(sh(`stat -c "%F %t:%T" ${device.path}`), { devices: [{ ...device, type: 'c', fileMode: 0o600 }] }));
+    assert.equal(r.stdout, `character special file ${device.major.toString(16)}:${device.minor.toString(16)}\n`);
+  });
+
+  it('runContainer, a read-only /dev tmpfs still gets its devices and links, then refuses writes', async () => {
+    const mounts = OCI_MOUNTS.map((m) => (m.target === '/dev' && m.type === 'filesystem' ? { ...m, flags: [...(m.flags ?? []), 'ro' as const] } : m));
+    const r = await runCaptured(toolSpec(sh('readlink /dev/ptmx; test -c /dev/null && echo null; /bin/ct-probe mkdir /dev/x'), {
+      defaultFileSystems: false, mounts,
+    }));
+    assert.equal(r.stdout, 'pts/ptmx\nnull\nEROFS\n');
   });
 
   it('runContainer, bind flags nosuid,nodev,noexec through a remount, and propagation', async () => {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CgroupError, type CgroupFs, CGROUP_WAIT_LABEL, ContainerSpecError, createContainerCgroup, detectCgroupVersion,
+  CgroupError, type CgroupFs, ContainerSpecError, createContainerCgroup, detectCgroupVersion,
   NODE_CGROUP_FS, runContainer, sharesToWeight, CLONE_FLAGS,
 } from '../../src/index.js';
 import { FakeSyscalls } from './fake-syscalls.js';
@@ -146,7 +146,7 @@ describe('cgroups (fake cgroupfs)', () => {
     assert.ok(plan);
     assert.equal(plan.namespaces & CLONE_FLAGS.cgroup, 0, 'not made by the clone');
     const ops = plan.steps.map((s) => (s.op === 'wait' ? `wait:${s.label}` : s.op));
-    const at = ops.indexOf(`wait:${CGROUP_WAIT_LABEL}`);
+    const at = ops.indexOf('wait:cgroup');
     assert.ok(at >= 0);
     assert.deepEqual(plan.steps[at + 1], { op: 'unshare', flags: CLONE_FLAGS.cgroup });
     assert.equal(readFileSync(join(root, 'user.slice/me/c/cgroup.procs'), 'utf8'), String(handle.pid));

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { buildChildPlan, type ChildPlanContext } from '../../src/child-plan.js';
+import { planIdMaps } from '../../src/id-map.js';
+import { MOUNT_ATTR, MS } from '../../src/internal/mount-flags.js';
+import type { Step } from '../../src/internal/syscalls-port.js';
+import { type ContainerSpec, type Mount, withDefaults } from '../../src/spec.js';
+
+/** An OCI-shaped spec: a rootfs, no Guix file systems, the mounts given. */
+const oci = (extra: Partial<ContainerSpec> = {}) => withDefaults({
+  command: { argv: ['/bin/true'], cwd: '/work' }, root: { kind: 'rootfs', path: '/b/rootfs' }, namespaces: ['mnt', 'pid', 'ipc', 'uts'],
+  defaultFileSystems: false, lockMounts: false, capabilities: 'all', sessionKeyring: false, consoleTty: null, ...extra,
+});
+const plan = (s: ReturnType<typeof oci>, over: Partial<ChildPlanContext> = {}): readonly Step[] => buildChildPlan(s, {
+  idMaps: undefined, euid: 0, egid: 0, rootDir: '/b/rootfs', sourceIsDirectory: (p) => !p.endsWith('.file'), hostDevices: [],
+  pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false, mknodDevices: true, pathKind: () => 'directory', ...over,
+}).plan.steps;
+const mountsOf = (steps: readonly Step[]) => steps.flatMap((s) => (s.op === 'mount' ? [[s.target, s.fstype ?? 'bind', s.data ?? '']] : []));
+
+const RUNC_MOUNTS: Mount[] = [
+  { type: 'filesystem', fstype: 'proc', source: 'proc', target: '/proc' },
+  { type: 'filesystem', fstype: 'tmpfs', source: 'tmpfs', target: '/dev', flags: ['nosuid', 'strictatime'], data: 'mode=755,size=65536k' },
+  { type: 'filesystem', fstype: 'devpts', source: 'devpts', target: '/dev/pts', flags: ['nosuid', 'noexec'], data: 'newinstance,ptmxmode=0666,mode=0620,gid=5' },
+  { type: 'filesystem', fstype: 'tmpfs', source: 'shm', target: '/dev/shm', flags: ['nosuid', 'noexec', 'nodev'], data: 'mode=1777,size=65536k' },
+  { type: 'filesystem', fstype: 'mqueue', source: 'mqueue', target: '/dev/mqueue', flags: ['nosuid', 'noexec', 'nodev'] },
+  { type: 'filesystem', fstype: 'sysfs', source: 'sysfs', target: '/sys', flags: ['nosuid', 'noexec', 'nodev', 'ro'] },
+];
+
+describe('buildChildPlan, an OCI config', () => {
+  it('mounts, the config\'s /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys in its order with its data', () => {
+    const wanted = new Set(RUNC_MOUNTS.map((m) => m.target));
+    assert.deepEqual(mountsOf(plan(oci({ mounts: RUNC_MOUNTS }))).filter(([t]) => wanted.has(t ?? '')), [
+      ['/proc', 'proc', ''], ['/dev', 'tmpfs', 'mode=755,size=65536k'], ['/dev/pts', 'devpts', 'newinstance,ptmxmode=0666,mode=0620,gid=5'],
+      ['/dev/shm', 'tmpfs', 'mode=1777,size=65536k'], ['/dev/mqueue', 'mqueue', ''], ['/sys', 'sysfs', ''],
+    ]);
+  });
+  it('mounts, sysfs read-only at once; a read-only tmpfs mounted writable and remounted read-only after pivot_root', () => {
+    const steps = plan(oci({ mounts: [...RUNC_MOUNTS, { type: 'filesystem', fstype: 'tmpfs', source: 'tmpfs', target: '/ro', flags: ['ro'] }] }));
+    const sys = steps.find((s) => s.op === 'mount' && s.target === '/sys');
+    assert.equal(sys?.op === 'mount' && (sys.flags & MS.RDONLY), MS.RDONLY);
+    const ro = steps.find((s) => s.op === 'mount' && s.target === '/ro');
+    assert.equal(ro?.op === 'mount' && (ro.flags & MS.RDONLY), 0n);
+    const pivot = steps.findIndex((s) => s.op === 'pivotRoot');
+    const remount = steps.findIndex((s) => s.op === 'remount' && s.target === '/ro');
+    assert.ok(remount > pivot, 'the read-only remount comes after the devices and the root switch');
+  });
+  it('mounts, a bind\'s flags by remount, its propagation list in order, then recursive attributes', () => {
+    const steps = plan(oci({ mounts: [{
+      type: 'bind', source: '/host', target: '/data', flags: ['nosuid', 'nodev'], propagation: ['rslave', 'runbindable'],
+      recursiveAttributes: { set: ['ro', 'noatime'], clear: ['noexec'] },
+    }] }));
+    const at = steps.findIndex((s) => s.op === 'mount' && s.target === '/data');
+    assert.deepEqual(steps.slice(at + 1, at + 5).map((s) => s.op), ['remount', 'propagation', 'propagation', 'mountSetattr']);
+    assert.deepEqual(steps[at + 1], { op: 'remount', target: '/data', flags: MS.NOSUID | MS.NODEV, recursive: true, inRoot: '/b/rootfs' });
+    assert.equal((steps[at + 2] as { flags: bigint }).flags, MS.SLAVE | MS.REC);
+    assert.equal((steps[at + 3] as { flags: bigint }).flags, MS.UNBINDABLE | MS.REC);
+    assert.deepEqual(steps[at + 4], {
+      op: 'mountSetattr', target: '/data', attrSet: MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOATIME, attrClr: MOUNT_ATTR.NOEXEC | MOUNT_ATTR._ATIME,
+      propagation: 0n, recursive: true, inRoot: '/b/rootfs',
+    });
+  });
+  it('devices, a node in a subdirectory gets its parent directories (/dev/cpu/0/cpuid), then mknod, chmod, chown', () => {
+    const steps = plan(oci({ devices: [{ path: '/dev/cpu/0/cpuid', type: 'c', major: 203, minor: 0, fileMode: 0o600, uid: 7, gid: 8 }] }));
+    const at = steps.findIndex((s) => s.op === 'mknod' && s.path === '/dev/cpu/0/cpuid');
+    assert.deepEqual(steps[at - 1], { op: 'mkdir', path: '/dev/cpu/0', mode: 0o755, inRoot: '/b/rootfs' });
+    assert.deepEqual(steps.slice(at + 1, at + 3).map((s) => s.op), ['chmod', 'chown']);
+  });
+  it('devices, runc\'s defaults unless the config names the path, binds instead of mknod in a user namespace', () => {
+    const steps = plan(oci({ devices: [{ path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o600 }] }), { mknodDevices: false });
+    const bound = steps.flatMap((s) => (s.op === 'mount' && s.source?.startsWith('/dev/') === true ? [s.target] : []));
+    assert.deepEqual(bound, ['/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/null']);
+    assert.ok(steps.some((s) => s.op === 'symlink' && s.path === '/dev/ptmx' && s.target === 'pts/ptmx'));
+  });
+  it('devices, none when /dev is a bind (runc\'s needsSetupDev)', () => {
+    const steps = plan(oci({ mounts: [{ type: 'bind', source: '/dev', target: '/dev' }] }));
+    assert.ok(!steps.some((s) => s.op === 'mknod' || (s.op === 'symlink' && s.path === '/dev/ptmx')));
+  });
+  it('sysctl, written after the root switch, before the read-only paths, which come before the masked ones', () => {
+    const steps = plan(oci({ sysctl: { 'net.ipv4.ip_forward': '1' }, readonlyPaths: ['/proc/sys'], maskedPaths: ['/proc/kcore'] }));
+    const i = steps.findIndex((s) => s.op === 'writeFile' && s.path === '/proc/sys/net/ipv4/ip_forward');
+    const ro = steps.findIndex((s) => s.op === 'mount' && s.target === '/proc/sys');
+    const mask = steps.findIndex((s) => s.op === 'mount' && s.target === '/proc/kcore');
+    assert.ok(steps.findIndex((s) => s.op === 'pivotRoot') < i && i < ro && ro < mask, `${i} ${ro} ${mask}`);
+    assert.equal((steps[ro] as { optional?: boolean }).optional, true, 'skipped in the child when missing');
+    assert.equal((steps[mask] as { optional?: boolean }).optional, true);
+  });
+  it('console, a pty after pivot_root, bound on /dev/console; the working directory is made', () => {
+    const steps = plan(oci({ console: { socketPath: '/run/c.sock', rows: 24, cols: 80 } }));
+    const pivot = steps.findIndex((s) => s.op === 'pivotRoot');
+    assert.deepEqual(steps[pivot + 1], { op: 'console', socketPath: '/run/c.sock', devConsole: true, rows: 24, cols: 80 });
+    assert.ok(steps.some((s) => s.op === 'mkdir' && s.path === '/work' && s.inRoot === '/'));
+  });
+  it('personality, before exec', () => {
+    assert.ok(plan(oci({ personality: 8 })).some((s) => s.op === 'personality' && s.persona === 8));
+  });
+  it('killOnParentDeath until-exec: set first, cleared after the last pause, right before exec', () => {
+    const steps = plan(oci({ killOnParentDeath: 'until-exec', execWrapper: { path: '/x/wrap', argv: ['wrap'] } }), { pauseBeforeExec: true });
+    assert.deepEqual(steps.find((s) => s.op === 'pdeathsig'), { op: 'pdeathsig', signal: 9 });
+    assert.deepEqual(steps.slice(-3).map((s) => (s.op === 'wait' ? `wait:${s.label}` : s.op === 'pdeathsig' ? `pdeathsig:${s.signal}` : s.op)),
+      ['wait:before-exec', 'pdeathsig:0', 'exec']);
+  });
+  it('cgroup mount, v1: a tmpfs, a bind per hierarchy named as the host\'s, links for combined ones, read-only at last', () => {
+    const s = oci({ mounts: [{ type: 'cgroup', target: '/sys/fs/cgroup', flags: ['ro'] }] });
+    const steps = plan(s, { cgroup: { version: 'v1', root: '/sys/fs/cgroup', paths: ['/sys/fs/cgroup/pids/ct-1', '/sys/fs/cgroup/cpu,cpuacct/ct-1'] } });
+    assert.deepEqual(mountsOf(steps).filter(([t]) => t?.startsWith('/sys/fs/cgroup')), [
+      ['/sys/fs/cgroup', 'tmpfs', 'mode=755'], ['/sys/fs/cgroup/pids', 'bind', ''], ['/sys/fs/cgroup/cpu,cpuacct', 'bind', ''],
+    ]);
+    assert.deepEqual(steps.filter((x) => x.op === 'symlink' && x.path.startsWith('/sys/fs/cgroup')).map((x) => x.op === 'symlink' && [x.path, x.target]),
+      [['/sys/fs/cgroup/cpu', 'cpu,cpuacct'], ['/sys/fs/cgroup/cpuacct', 'cpu,cpuacct']]);
+    const last = steps.filter((x) => x.op === 'remount' && x.target === '/sys/fs/cgroup').at(-1);
+    assert.equal(last?.op === 'remount' && (last.flags & MS.RDONLY), MS.RDONLY);
+  });
+  it('cgroup mount, v2: the container\'s directory bound; none: an empty tmpfs and a warning', () => {
+    const s = oci({ mounts: [{ type: 'cgroup', target: '/sys/fs/cgroup' }] });
+    assert.deepEqual(mountsOf(plan(s, { cgroup: { version: 'v2', root: '/sys/fs/cgroup', paths: ['/sys/fs/cgroup/ct-1'] } }))
+      .filter(([t]) => t === '/sys/fs/cgroup'), [['/sys/fs/cgroup', 'bind', '']]);
+    const notes: string[] = [];
+    assert.deepEqual(mountsOf(plan(s, { cgroup: undefined, warn: (m) => notes.push(m) })).filter(([t]) => t === '/sys/fs/cgroup'),
+      [['/sys/fs/cgroup', 'tmpfs', 'mode=755']]);
+    assert.equal(notes.length, 1);
+  });
+  it('setgroups, planned from what the caller\'s namespace says: denied there, denied in the new one', () => {
+    const s = withDefaults({ command: { argv: ['true'] }, namespaces: ['user', 'mnt'], root: { kind: 'host' } });
+    const maps = planIdMaps(s, { euid: 0, egid: 0, subuid: [], subgid: [], newidmapAvailable: false, setgroupsDenied: true });
+    assert.equal(maps.denySetgroups, true);
+    const steps = buildChildPlan(s, {
+      idMaps: maps, euid: 0, egid: 0, rootDir: '/', sourceIsDirectory: () => true, pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false,
+    }).plan.steps;
+    assert.ok(!steps.some((x) => x.op === 'setgroups'));
+  });
+});
