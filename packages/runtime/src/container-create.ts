@@ -164,7 +164,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
         // the container sees its sockets as its own (runc does the same)
         extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
         relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg), cgroupRoot,
-        noNewKeyring: options.noNewKeyring === true,
+        noNewKeyring: options.noNewKeyring === true, noPivot: options.noPivot === true,
       });
       stopForTest('after-launch', env);
       // TODO: written in LaunchOptions.onCreated (launch's) while the child still dies with us (PR_SET_PDEATHSIG)

@@ -1,23 +1,24 @@
 /**
- * config.json (checked, typed: bundle-config.ts) → @ct/namespaces' `ContainerSpec`.
- *
- * The namespaces mount plan builds /proc, /sys and /dev (devices, devpts, shm, mqueue, the /proc/self/fd links) the
- * way Guix does, so the OCI mounts of those destinations are taken from it rather than mounted twice; their
- * options are not applied one by one yet (TODO(NEEDS.md)). A cgroup mount becomes a tmpfs here; the container's
- * cgroup directories go into it at launch (cgroup-mount.ts). What ContainerSpec has no field for goes into `populate` (populate-steps.ts).
+ * config.json (checked, typed: bundle-config.ts) → @ct/namespaces' complete `ContainerSpec`: nothing the
+ * runtime-spec says is dropped. The mounts go in the config's order with their own options (mounts-to-spec.ts), no
+ * Guix /proc, /sys or /dev (`defaultFileSystems: false`): ct adds only runc's default devices and /dev links, where
+ * config.json names none. Namespaces new or joined by path, hostname and domainname, the process (args, env, cwd,
+ * user, umask, rlimits, capabilities, no_new_privs), devices, sysctl, masked and read-only paths, rootfs
+ * propagation, personality, seccomp, oom_score_adj and time offsets all become spec fields. What ct does not apply
+ * is refused naming the field, or noted (ctx.warn).
  *
  * Man pages: namespaces(7), user_namespaces(7), mount(2).
  */
-import { MOUNT_ATTR, MS, type Step } from '@ct/syscalls';
+import { readFileSync, statSync } from 'node:fs';
 import { RLIMIT_RESOURCES } from '@ct/namespaces/engine';
-import type { CapabilitySets, ContainerSpec, FileSystemMount, Mount, MountFlag, NamespaceKind, NamespaceSpec, Rlimit, RlimitName } from '@ct/namespaces/engine';
+import type {
+  CapabilitySets, ContainerSpec, IdMapEntry, NamespaceKind, NamespaceSpec, Propagation, Rlimit, RlimitName,
+} from '@ct/namespaces/engine';
 import { ConfigError } from '../errors.js';
 import type { BundleConfig, ConfigProcess } from './bundle-config.js';
-import type { OciNamespaceType } from './config-linux.js';
-import type { ConfigMount } from './config-mounts.js';
-import { cgroupMountTmpfs, isCgroupMount } from './cgroup-mount.js';
-import { populateSteps, procFromConfig } from './populate-steps.js';
+import type { ConfigIdMapping, OciNamespaceType } from './config-linux.js';
 import { sysctlNamespace } from './config-confinement.js';
+import { toSpecMount } from './mounts-to-spec.js';
 import { rootOverlay } from '../image-overlay-annotation.js';
 
 /** What the conversion needs beyond the config. */
@@ -42,42 +43,6 @@ export interface ConversionContext {
 const kinds: Readonly<Record<OciNamespaceType, NamespaceKind>> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 };
-
-/** Destinations the namespaces mount plan provides itself. */
-const plannedDestinations: ReadonlySet<string> = new Set(['/proc', '/sys', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue']);
-
-const flagBits: readonly (readonly [MountFlag, bigint])[] = [
-  ['ro', MS.RDONLY], ['nosuid', MS.NOSUID], ['nodev', MS.NODEV], ['noexec', MS.NOEXEC], ['sync', MS.SYNCHRONOUS],
-  ['dirsync', MS.DIRSYNC], ['noatime', MS.NOATIME], ['nodiratime', MS.NODIRATIME], ['relatime', MS.RELATIME],
-  ['strictatime', MS.STRICTATIME],
-];
-
-function mountFlags(bits: bigint): MountFlag[] {
-  return flagBits.filter(([, bit]) => (bits & bit) !== 0n).map(([name]) => name);
-}
-
-function convertMount(m: ConfigMount, warn: (message: string) => void): Mount | undefined {
-  // the container's cgroup directories are bound into this tmpfs at launch, once made (cgroup-mount.ts)
-  if (isCgroupMount(m)) return cgroupMountTmpfs(m);
-  if (m.options.bind !== 'none') {
-    const readOnly = (m.options.flags & MS.RDONLY) !== 0n || (m.options.recursiveSet & MOUNT_ATTR.RDONLY) !== 0n;
-    return { type: 'bind', source: m.source, target: m.destination, readOnly, recursive: m.options.bind === 'rbind' };
-  }
-  if (m.type === 'tmpfs') {
-    const mode = m.options.data.find((d) => d.startsWith('mode='));
-    const size = m.options.data.find((d) => d.startsWith('size='));
-    return {
-      type: 'tmpfs', target: m.destination, flags: mountFlags(m.options.flags),
-      ...(mode !== undefined ? { mode: parseInt(mode.slice(5), 8) } : {}),
-      ...(size !== undefined ? { size: size.slice(5) } : {}),
-    };
-  }
-  const fs: FileSystemMount = {
-    type: 'filesystem', fstype: m.type ?? 'none', source: m.source, target: m.destination, flags: mountFlags(m.options.flags),
-    ...(m.options.data.length > 0 ? { data: m.options.data.join(',') } : {}),
-  };
-  return fs;
-}
 
 function environment(process: ConfigProcess): Record<string, string> {
   const env: Record<string, string> = {};
@@ -113,7 +78,7 @@ export function raisableAmbient(caps: CapabilitySets, warn: (message: string) =>
 
 /**
  * The confinement fields: capabilities (all five sets; an absent field keeps none, as runc), rlimits, no_new_privs,
- * oom_score_adj, seccomp, time offsets, personality (a populate step) and the cgroup with its limits.
+ * oom_score_adj, seccomp and time offsets (the cgroup comes at launch).
  */
 function confinement(config: BundleConfig, process: ConfigProcess, ctx: ConversionContext): Partial<ContainerSpec> {
   const c = config.confinement;
@@ -129,28 +94,83 @@ function confinement(config: BundleConfig, process: ConfigProcess, ctx: Conversi
   };
 }
 
+const PROPAGATIONS: ReadonlySet<string> = new Set<Propagation>([
+  'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable',
+]);
+
+/** True when the namespace file at `path` is the caller's own namespace of that kind (the host's). */
+function isOwnNamespace(path: string, kind: NamespaceKind): boolean {
+  try {
+    const a = statSync(path);
+    const b = statSync(`/proc/self/ns/${kind}`);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * linux.namespaces: each new, or joined by path. A namespace absent from the list is the caller's (the host's).
+ * The checks runc makes: a hostname or domainname needs a uts namespace of the container's own, a namespaced sysctl
+ * one of its kind (new, or joined but not the host's own).
+ */
 function namespaces(config: BundleConfig, ctx: ConversionContext): NamespaceSpec[] {
   const list = config.linux.namespaces.map((n): NamespaceSpec => (n.path === undefined ? kinds[n.type] : { kind: kinds[n.type], path: n.path }));
-  const isNew = (kind: NamespaceKind): boolean => list.includes(kind);
-  if (!isNew('mnt')) throw new ConfigError('linux.namespaces', 'a new mount namespace is required');
-  if (ctx.rootless && ctx.euid !== 0 && !list.some((n) => n === 'user' || (typeof n !== 'string' && n.kind === 'user'))) {
+  const entry = (kind: NamespaceKind): NamespaceSpec | undefined => list.find((n) => (typeof n === 'string' ? n : n.kind) === kind);
+  if (entry('mnt') === undefined) throw new ConfigError('linux.namespaces', 'ct needs a mount namespace (new or joined by path) for a rootfs');
+  if (ctx.rootless && ctx.euid !== 0 && entry('user') === undefined) {
     throw new ConfigError('linux.namespaces', 'rootless containers need a user namespace');
   }
   for (const key of Object.keys(config.confinement.sysctl)) {
     const kind = sysctlNamespace(key);
-    if (kind !== undefined && !isNew(kinds[kind])) {
-      throw new ConfigError(`linux.sysctl.${key}`, `needs a new ${kind} namespace (not allowed in the host's)`);
+    const own = kind === undefined ? undefined : entry(kinds[kind]);
+    if (kind !== undefined && (own === undefined || (typeof own !== 'string' && isOwnNamespace(own.path, kinds[kind])))) {
+      throw new ConfigError(`linux.sysctl.${key}`, `needs a ${kind} namespace of the container's own (not allowed in the host's)`);
     }
   }
-  if (config.hostname !== undefined && config.hostname !== '' && !isNew('uts')) {
-    throw new ConfigError('hostname', 'setting a hostname needs a new uts namespace');
+  for (const field of ['hostname', 'domainname'] as const) {
+    const value = config[field];
+    if (value !== undefined && value !== '' && entry('uts') === undefined) {
+      throw new ConfigError(field, `setting a ${field} needs a uts namespace (new or joined)`);
+    }
   }
   return list;
 }
 
-function personalityStep(config: BundleConfig): Step[] {
-  const persona = config.confinement.personality;
-  return persona === undefined ? [] : [{ op: 'personality', persona }];
+const toEntries = (list: readonly ConfigIdMapping[]): IdMapEntry[] =>
+  list.map((m) => ({ inside: m.containerID, outside: m.hostID, count: m.size }));
+
+/**
+ * The id maps: config.json's for a new user namespace (none: ct plans them); none for a joined one, whose maps are
+ * its own. When the joined namespace is a process's (/proc/PID/ns/user) and config.json gives maps too (containerd
+ * does), they must be the ones it has, as runc checks.
+ */
+function idMaps(config: BundleConfig, ns: readonly NamespaceSpec[]): Pick<ContainerSpec, 'uidMap' | 'gidMap'> {
+  const user = ns.find((n) => (typeof n === 'string' ? n : n.kind) === 'user');
+  const { uidMappings, gidMappings } = config.linux;
+  if (user === undefined || uidMappings.length === 0) return {};
+  if (typeof user === 'string') return { uidMap: toEntries(uidMappings), gidMap: toEntries(gidMappings) };
+  const pid = /^\/proc\/(\d+)\/ns\/user$/.exec(user.path)?.[1];
+  if (pid !== undefined) {
+    const read = (file: string): string => {
+      try {
+        return readFileSync(`/proc/${pid}/${file}`, 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).join('\n');
+      } catch {
+        return '';
+      }
+    };
+    const text = (list: readonly ConfigIdMapping[]): string => list.map((m) => `${m.containerID} ${m.hostID} ${m.size}`).join('\n');
+    if (read('uid_map') !== text(uidMappings)) throw new ConfigError('linux.uidMappings', `not the maps of the joined user namespace ${user.path}`);
+    if (read('gid_map') !== text(gidMappings)) throw new ConfigError('linux.gidMappings', `not the maps of the joined user namespace ${user.path}`);
+  }
+  return {};
+}
+
+function rootPropagation(config: BundleConfig): Propagation | undefined {
+  const name = config.linux.rootfsPropagation;
+  if (name === undefined || name === '') return undefined;
+  if (!PROPAGATIONS.has(name)) throw new ConfigError('linux.rootfsPropagation', `unknown propagation ${JSON.stringify(name)}`);
+  return name as Propagation;
 }
 
 /** Convert a checked config into the ContainerSpec @ct/namespaces runs. */
@@ -158,39 +178,37 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
   const process = config.process;
   if (process === undefined) throw new ConfigError('process', 'missing');
   const ns = namespaces(config, ctx);
-  const newUser = ns.includes('user');
-  const mknod = !ctx.rootless && !newUser;
-  const mounts = config.mounts
-    .filter((m) => !plannedDestinations.has(m.destination) || (m.destination === '/proc' && procFromConfig(config)))
-    .map((m) => convertMount(m, ctx.warn))
-    .filter((m): m is Mount => m !== undefined);
-  // without mknod, devices are the host's nodes bound in (as runc does rootless); binds of host paths go before
-  // pivot_root, so they are mounts here, not populate steps
-  if (!mknod) {
-    for (const d of config.linux.devices) mounts.push({ type: 'bind', source: d.path, target: d.path, recursive: false });
-  }
-  const maps = newUser && config.linux.uidMappings.length > 0
-    ? {
-      uidMap: config.linux.uidMappings.map((m) => ({ inside: m.containerID, outside: m.hostID, count: m.size })),
-      gidMap: config.linux.gidMappings.map((m) => ({ inside: m.containerID, outside: m.hostID, count: m.size })),
-    }
-    : {};
+  config.mounts.forEach((m, i) => {
+    if (m.options.tmpcopyup) ctx.warn(`mounts[${i}].options: tmpcopyup not applied (the tmpfs at ${m.destination} starts empty)`);
+  });
+  const c = config.confinement;
+  const propagation = rootPropagation(config);
   return {
     root: { kind: 'rootfs', path: config.rootfs, ...rootOverlay(config.annotations) },
-    mounts,
+    mounts: config.mounts.map(toSpecMount),
+    defaultFileSystems: false,
+    defaultDevices: true,
+    devices: config.linux.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })),
     namespaces: ns,
     command: { argv: process.args, env: environment(process), cwd: process.cwd },
     guestUid: process.uid,
     guestGid: process.gid,
-    ...maps,
+    ...idMaps(config, ns),
     // without explicit mappings, an unprivileged caller gets its /etc/subuid ranges through newuidmap (as crun)
-    useSubordinateIds: !('uidMap' in maps),
+    useSubordinateIds: config.linux.uidMappings.length === 0,
     writableRoot: !config.rootReadonly,
     lockMounts: false,
     loopbackNetwork: true,
     childIsPid1: true,
     ...(config.hostname !== undefined && config.hostname !== '' ? { hostname: config.hostname } : {}),
-    populate: [...populateSteps(config, mknod), ...personalityStep(config)],
+    ...(config.domainname !== undefined && config.domainname !== '' ? { domainname: config.domainname } : {}),
+    ...(process.umask === undefined ? {} : { umask: process.umask }),
+    additionalGids: process.additionalGids,
+    maskedPaths: config.linux.maskedPaths,
+    readonlyPaths: config.linux.readonlyPaths,
+    sysctl: c.sysctl,
+    ...(propagation === undefined ? {} : { rootPropagation: propagation }),
+    ...(c.personality === undefined ? {} : { personality: c.personality }),
     ...(ctx.relaySignals ? {} : { relayedSignals: [] }),
     killOnParentDeath: false,
     consoleTty: null,

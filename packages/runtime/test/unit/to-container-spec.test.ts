@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MOUNT_ATTR, MS } from '@ct/syscalls';
 import { readBundleConfig } from '../../src/config/bundle-config.js';
 import { toContainerSpec, type ConversionContext } from '../../src/config/to-container-spec.js';
 import { ConfigError } from '../../src/errors.js';
@@ -35,11 +34,18 @@ describe('config to ContainerSpec', () => {
     assert.deepEqual(s.relayedSignals, []);
     assert.equal(s.lockMounts, false);
   });
-  it('toContainerSpec, /proc /dev /sys come from the namespaces plan, a cgroup mount is a tmpfs filled at launch', () => {
+  it('toContainerSpec, every config mount in its order with its type, source and options; no Guix file systems', () => {
     warnings.length = 0;
     const s = toContainerSpec(config(false), ctx());
-    assert.deepEqual(s.mounts, [{ type: 'tmpfs', target: '/sys/fs/cgroup', flags: ['nosuid', 'nodev', 'noexec'], mode: 0o755 }]);
-    assert.equal(warnings.filter((w) => w.startsWith('mount ')).length, 0, warnings.join('|'));
+    assert.equal(s.defaultFileSystems, false);
+    assert.deepEqual(s.mounts?.map((m) => `${m.type}:${m.target}`), [
+      'filesystem:/proc', 'filesystem:/dev', 'filesystem:/dev/pts', 'filesystem:/dev/shm', 'filesystem:/dev/mqueue',
+      'filesystem:/sys', 'cgroup:/sys/fs/cgroup',
+    ]);
+    assert.deepEqual(s.mounts?.[1], {
+      type: 'filesystem', target: '/dev', fstype: 'tmpfs', source: 'tmpfs', flags: ['nosuid', 'strictatime'], data: 'mode=755,size=65536k',
+    });
+    assert.deepEqual(s.mounts?.[6], { type: 'cgroup', target: '/sys/fs/cgroup', flags: ['ro', 'nosuid', 'nodev', 'noexec', 'relatime'] });
     assert.equal(warnings.filter((w) => w.startsWith('process.capabilities.ambient')).length, 3, 'runc\'s ambient set without inheritable');
   });
   it('toContainerSpec, rootless spec: user namespace with the one-id maps', () => {
@@ -48,16 +54,16 @@ describe('config to ContainerSpec', () => {
     assert.deepEqual(s.uidMap, [{ inside: 0, outside: 1000, count: 1 }]);
     assert.deepEqual(s.gidMap, [{ inside: 0, outside: 1000, count: 1 }]);
   });
-  it('toContainerSpec, binds keep read-only and recursion; tmpfs keeps mode and size', () => {
+  it('toContainerSpec, binds keep their flags, recursion and r* attributes; a tmpfs keeps its data', () => {
     const s = toContainerSpec(config(false, (c) => {
       (c['mounts'] as Json[]).push(
         { destination: '/data', source: '/srv', options: ['rbind', 'rro'] },
         { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=1777', 'size=10m'] },
       );
     }), ctx());
-    assert.deepEqual(s.mounts?.slice(1), [
-      { type: 'bind', source: '/srv', target: '/data', readOnly: true, recursive: true },
-      { type: 'tmpfs', target: '/tmp', flags: ['nosuid'], mode: 0o1777, size: '10m' },
+    assert.deepEqual(s.mounts?.slice(7), [
+      { type: 'bind', target: '/data', source: '/srv', recursive: true, flags: [], recursiveAttributes: { set: ['ro'], clear: [] } },
+      { type: 'filesystem', target: '/tmp', fstype: 'tmpfs', source: 'tmpfs', flags: ['nosuid'], data: 'mode=1777,size=10m' },
     ]);
   });
   it('toContainerSpec, joined namespaces carry their path', () => {
@@ -75,26 +81,26 @@ describe('config to ContainerSpec', () => {
     assert.throws(() => toContainerSpec(config(false), ctx({ rootless: true, euid: 1000 })),
       (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.namespaces');
   });
-  it('toContainerSpec, masked and read-only paths become populate steps; rlimits, noNewPrivileges, capabilities are fields', () => {
+  it('toContainerSpec, masked and read-only paths, rlimits, noNewPrivileges, capabilities are fields; no populate steps', () => {
     const s = toContainerSpec(config(false), ctx());
-    const ops = (s.populate ?? []).map((p) => `${p.op}:${'target' in p ? p.target : ''}`);
-    assert.ok(ops.includes('mount:/proc/keys'), ops.join(' '));
-    assert.ok(ops.includes('remount:/proc/sys'));
+    assert.ok(s.maskedPaths?.includes('/proc/keys'));
+    assert.ok(s.readonlyPaths?.includes('/proc/sys'));
+    assert.equal(s.populate, undefined);
     assert.deepEqual(s.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 1024n, hard: 1024n }]);
     assert.equal(s.noNewPrivileges, true);
     const caps = s.capabilities as unknown as { bounding: string[]; ambient: string[] };
     assert.ok(caps.bounding.includes('CAP_KILL') && !caps.bounding.includes('CAP_SYS_ADMIN'), caps.bounding.join(' '));
   });
-  it('toContainerSpec, without a new pid namespace config.json\'s /proc mount is kept (the plan mounts none); with one it is the plan\'s', () => {
-    const procMounts = (s: ReturnType<typeof toContainerSpec>): unknown[] => (s.mounts ?? []).filter((m) => m.target === '/proc');
-    assert.deepEqual(procMounts(toContainerSpec(config(false), ctx())), []);
-    const hostPid = toContainerSpec(config(false, (c) => {
-      const l = c['linux'] as { namespaces: { type: string }[] };
-      l.namespaces = l.namespaces.filter((n) => n.type !== 'pid');
+  it('toContainerSpec, devices with their mode and owner; umask, domainname and additional gids', () => {
+    const s = toContainerSpec(config(false, (c) => {
+      (c['linux'] as Json)['devices'] = [{ path: '/dev/cpu/0/cpuid', type: 'c', major: 203, minor: 0, fileMode: 0o600, uid: 1, gid: 2 }];
+      (c['process'] as Json)['user'] = { uid: 0, gid: 0, umask: 0o27, additionalGids: [10, 11] };
+      c['domainname'] = 'example';
     }), ctx());
-    assert.deepEqual(procMounts(hostPid).map((m) => (m as { fstype?: string }).fstype), ['proc']);
-    const ops = (hostPid.populate ?? []).map((p) => `${p.op}:${'target' in p ? p.target : ''}`);
-    assert.ok(ops.includes('mount:/proc/keys'), 'masked paths apply to that /proc');
+    assert.deepEqual(s.devices, [{ path: '/dev/cpu/0/cpuid', type: 'c', major: 203, minor: 0, fileMode: 0o600, uid: 1, gid: 2 }]);
+    assert.equal(s.umask, 0o27);
+    assert.equal(s.domainname, 'example');
+    assert.deepEqual(s.additionalGids, [10, 11]);
   });
   it('toContainerSpec, no process.capabilities keeps none (as runc); an unknown rlimit is ECONFIG', () => {
     const s = toContainerSpec(config(false, (c) => { delete (c['process'] as Json)['capabilities']; }), ctx());
@@ -117,37 +123,50 @@ describe('config to ContainerSpec', () => {
     assert.deepEqual(s.seccomp?.architectures, ['SCMP_ARCH_X86_64']);
     assert.deepEqual(s.seccomp?.syscalls?.[0]?.args, [{ index: 0, value: 1n, valueTwo: 0n, op: 'SCMP_CMP_EQ' }]);
     assert.deepEqual(s.timeOffsets, { monotonic: { secs: 10, nanosecs: 0 } });
-    assert.deepEqual((s.populate ?? []).filter((p) => p.op === 'personality'), [{ op: 'personality', persona: 8 }]);
+    assert.equal(s.personality, 8);
   });
-  it('toContainerSpec, a namespaced sysctl is a write under /proc/sys before it turns read-only; others are ECONFIG', () => {
+  it('toContainerSpec, a namespaced sysctl is a field; one without its namespace, or in the host\'s by path, is ECONFIG', () => {
     const s = toContainerSpec(config(false, (c) => { (c['linux'] as Json)['sysctl'] = { 'net.ipv4.ip_forward': '1' }; }), ctx());
-    const ops = (s.populate ?? []).map((p) => (p.op === 'writeFile' ? `write:${p.path}` : `${p.op}:${'target' in p ? p.target : ''}`));
-    const w = ops.indexOf('write:/proc/sys/net/ipv4/ip_forward');
-    assert.ok(w >= 0 && w < ops.indexOf('remount:/proc/sys'), ops.join(' '));
+    assert.deepEqual(s.sysctl, { 'net.ipv4.ip_forward': '1' });
     const hostNet = config(false, (c) => {
       (c['linux'] as Json)['sysctl'] = { 'net.ipv4.ip_forward': '1' };
       (c['linux'] as Json)['namespaces'] = [{ type: 'mount' }, { type: 'uts' }];
     });
     assert.throws(() => toContainerSpec(hostNet, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.sysctl.net.ipv4.ip_forward');
+    const joinedHost = config(false, (c) => {
+      (c['linux'] as Json)['sysctl'] = { 'net.ipv4.ip_forward': '1' };
+      (c['linux'] as Json)['namespaces'] = [{ type: 'mount' }, { type: 'uts' }, { type: 'network', path: '/proc/self/ns/net' }];
+    });
+    assert.throws(() => toContainerSpec(joinedHost, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.sysctl.net.ipv4.ip_forward');
     assert.throws(() => config(false, (c) => { (c['linux'] as Json)['sysctl'] = { 'vm.swappiness': '1' }; }),
       (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.sysctl.vm.swappiness');
   });
-  it('toContainerSpec, bind flags, r* attributes and propagation become populate steps on the destination', () => {
+  it('toContainerSpec, bind flags, r* attributes and propagation stay on the mount', () => {
     const s = toContainerSpec(config(false, (c) => {
-      (c['mounts'] as Json[]).push({ destination: '/data', source: '/srv', options: ['rbind', 'nosuid', 'ro', 'rnoexec', 'rslave'] });
+      (c['mounts'] as Json[]).push({ destination: '/data', source: '/srv', options: ['rbind', 'nosuid', 'ro', 'rnoexec', 'rslave', 'ratime'] });
     }), ctx());
-    const onData = (s.populate ?? []).filter((p) => 'target' in p && p.target === '/data');
-    assert.deepEqual(onData, [
-      { op: 'remount', target: '/data', flags: MS.NOSUID | MS.RDONLY, recursive: true },
-      { op: 'mountSetattr', target: '/data', attrSet: MOUNT_ATTR.NOEXEC, attrClr: 0n, propagation: 0n, recursive: true },
-      { op: 'propagation', target: '/data', flags: MS.SLAVE | MS.REC },
-    ]);
+    assert.deepEqual(s.mounts?.at(-1), {
+      type: 'bind', target: '/data', source: '/srv', recursive: true, flags: ['ro', 'nosuid'], propagation: ['rslave'],
+      recursiveAttributes: { set: ['noexec', 'relatime'], clear: [] },
+    });
   });
-  it('toContainerSpec, rootfsPropagation becomes a propagation step on /; an unknown one is ECONFIG', () => {
+  it('toContainerSpec, rootfsPropagation is the root\'s propagation; an unknown one is ECONFIG', () => {
     const s = toContainerSpec(config(false, (c) => { (c['linux'] as Json)['rootfsPropagation'] = 'rslave'; }), ctx());
-    assert.deepEqual(s.populate?.[0], { op: 'propagation', target: '/', flags: MS.SLAVE | MS.REC });
+    assert.equal(s.rootPropagation, 'rslave');
     const bad = config(false, (c) => { (c['linux'] as Json)['rootfsPropagation'] = 'sideways'; });
     assert.throws(() => toContainerSpec(bad, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.rootfsPropagation');
+  });
+  it('toContainerSpec, a joined user namespace keeps its own maps: config.json\'s must be the same', () => {
+    const joined = (maps: boolean) => config(true, (c) => {
+      const l = c['linux'] as Json;
+      l['namespaces'] = [{ type: 'mount' }, { type: 'user', path: `/proc/${process.pid}/ns/user` }];
+      if (!maps) { delete l['uidMappings']; delete l['gidMappings']; }
+      delete c['hostname'];
+    });
+    const s = toContainerSpec(joined(false), ctx({ rootless: true, euid: 1000 }));
+    assert.equal(s.uidMap, undefined);
+    assert.throws(() => toContainerSpec(joined(true), ctx({ rootless: true, euid: 1000 })),
+      (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.uidMappings', 'our own maps are not "0 1000 1"');
   });
   it('toContainerSpec, an env entry without = is ECONFIG', () => {
     const c = config(false, (j) => { (j['process'] as Json)['env'] = ['PATH=/bin', 'BROKEN']; });
