@@ -13,11 +13,12 @@ export {
 export { NAMESPACES, CLONE_FLAGS, namespacesToBitMask, type NamespaceKind } from './namespaces.js';
 export { purifyEnvironment } from './environment.js';
 export {
-  DEFAULT_RELAYED_SIGNALS, isNewNamespace, withDefaults,
-  type BindMount, type CommandSpec, type ContainerSpec, type FdPassing, type FileSystemMount, type IdMapEntry,
-  type Mount, type MountFlag, type NamespaceSpec, type OverlayRootSpec, type ResolvedContainerSpec, type ResolvedNamespace, type RootSpec,
-  type StdioSpec, type TmpfsMount,
+  DEFAULT_RELAYED_SIGNALS, hasNamespace, isNewNamespace, withDefaults,
+  type BindMount, type CgroupMount, type CommandSpec, type ConsoleSpec, type ContainerSpec, type FdPassing, type FileSystemMount,
+  type IdMapEntry, type Mount, type MountAttribute, type MountFlag, type NamespaceSpec, type OverlayRootSpec, type Propagation,
+  type RecursiveAttributes, type ResolvedContainerSpec, type ResolvedNamespace, type RootSpec, type StdioSpec, type TmpfsMount,
 } from './spec.js';
+export { DEFAULT_DEVICES, type DeviceNode } from './device-plan.js';
 export {
   formatIdMap, layoutRanges, planIdMaps, planInnerIdMaps, ROOT_DEFAULT_HOST_UIDS,
   type IdMapContext, type IdMapPlan,
@@ -37,6 +38,7 @@ export { initProgramPath } from './init-program.js';
 export {
   runContainer, type ContainerHandle, type ContainerLifecycle, type RunOptions,
 } from './run-container.js';
+export { enterContainer, type EnteredProcess, type EnterOptions, type EnterProcess } from './enter-container.js';
 export type { HostOptions } from './host-context.js';
 export { installSignalRelay, type SignalRelay, type SignalTarget } from './signal-relay.js';
 export { ContainerSpecError, CtError, IdMapError, NamespaceSetupError, SyscallError } from './errors.js';
@@ -86,5 +88,5 @@ export {
 } from './cgroups/state.js';
 export { CgroupError } from './errors.js';
 export {
-  callerTty, findProgram, gatherIdMapContext, presentHostDevices, statBindSources,
+  callerTty, findProgram, gatherIdMapContext, presentHostDevices, runningInUserNamespace, statBindSources,
 } from './host-context.js';

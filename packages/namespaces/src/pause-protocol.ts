@@ -17,14 +17,14 @@ import { SyscallError } from './errors.js';
  * - 'cgroup': the parent moves it into the container's cgroup;
  * - 'before-pivot-root': every mount is in place (OCI prestart/createRuntime hooks);
  * - 'lock-mounts', 'lock-maps': the mount-locking helper joins, then writes the inner maps;
- * - 'before-exec': everything is set up, exec is next (an OCI runtime records the container here);
- * - 'created': the create/start split's last pause before the exec FIFO;
- * - 'release': a detached exec's last pause, before the process is left to itself.
+ * - 'before-exec': everything is set up, exec is next (an OCI runtime records the container here; a detached
+ *   process entering a container is left to itself from here);
+ * - 'created': the create/start split's last pause before the exec FIFO.
  */
-export type PauseLabel = 'id-maps' | 'cgroup' | 'before-pivot-root' | 'lock-mounts' | 'lock-maps' | 'before-exec' | 'created' | 'release';
+export type PauseLabel = 'id-maps' | 'cgroup' | 'before-pivot-root' | 'lock-mounts' | 'lock-maps' | 'before-exec' | 'created';
 
 const LABELS: ReadonlySet<string> = new Set<PauseLabel>([
-  'id-maps', 'cgroup', 'before-pivot-root', 'lock-mounts', 'lock-maps', 'before-exec', 'created', 'release',
+  'id-maps', 'cgroup', 'before-pivot-root', 'lock-mounts', 'lock-maps', 'before-exec', 'created',
 ]);
 
 /** What the child waits for at `label`, for errors ("wait for id maps: ..."). */
@@ -37,7 +37,6 @@ function describePause(label: PauseLabel): string {
     case 'lock-maps': return 'wait for inner id maps';
     case 'before-exec': return 'wait before exec';
     case 'created': return 'wait for create to finish';
-    case 'release': return 'wait for release';
     default: {
       const unknown: never = label;
       throw new TypeError(`unknown pause ${String(unknown)}`);

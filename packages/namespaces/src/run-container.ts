@@ -27,7 +27,7 @@ import { installSignalRelay } from './signal-relay.js';
 import { type ContainerSpec, isNewNamespace, withDefaults } from './spec.js';
 import { type CgroupOptions, createContainerCgroup } from './cgroups/cgroup.js';
 import type { ContainerCgroup } from './cgroups/resources.js';
-import { describeChildFailure, drivePauses, type PauseHandlers, unexpectedPause } from './pause-protocol.js';
+import { describeChildFailure, drivePauses, type PauseHandlers } from './pause-protocol.js';
 import { clampRlimits, readRlimitHost, type RlimitHost } from './rlimits.js';
 import { compileSeccomp } from './seccomp/compile.js';
 
@@ -122,7 +122,6 @@ function pauseHandlers(ctx: ChildContext, helper: { current: LockHelper | undefi
     },
     'before-exec': async (pid) => { await lifecycle.beforeExec?.(pid); },
     created: () => undefined,
-    release: unexpectedPause('release'),
   };
 }
 

@@ -8,6 +8,8 @@ import type { Step } from './internal/syscalls-port.js';
 import { NAMESPACES, type NamespaceKind } from './namespaces.js';
 import { ContainerSpecError } from './errors.js';
 import { type DeviceNode, validateDevices } from './device-plan.js';
+
+export type { DeviceNode } from './device-plan.js';
 import type { Mount, MountAttribute, Propagation } from './mount-spec.js';
 import { type ConfinementSpec, type ResolvedConfinement, resolveConfinement } from './confinement-spec.js';
 

@@ -1,8 +1,8 @@
 /**
- * `exec <id>` (runc exec): run another process in a created or running container. A child made by @ct/syscalls'
- * `enter()` joins the init's namespaces with one setns(pidfd) (and forks again for the pid namespace), then runs
- * the process settings as steps: rlimits, the user's groups and ids, capabilities around the id switch,
- * no_new_privs, seccomp, cwd, exec. The settings are config.json's process (the snapshot taken at create) with
+ * `exec <id>` (runc exec): run another process in a created or running container, through @ct/namespaces'
+ * `enterContainer` (the init's namespaces joined, the process forked into its pid namespace as our own child, then
+ * set up as runc's setns init: keyring, console, rlimits, capabilities around the id switch, groups, umask,
+ * no_new_privs, cwd, seccomp). The settings are config.json's process (the snapshot taken at create) with
  * `--process FILE` replacing it and the flags overriding single fields, as runc does. The exit status is the
  * exec'd process's (code, or 128 + signal).
  *
@@ -11,25 +11,23 @@
  *
  * Man pages: setns(2), pidfd_open(2), capabilities(7), seccomp(2), prctl(2) (PR_SET_NO_NEW_PRIVS), pty(7).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as syscalls from '@ct/syscalls';
-import type { ChildHandle, Step } from '@ct/syscalls';
 import {
-  CAPABILITY_NAMES, clampRlimits, compileSeccomp, installSignalRelay, planCapabilities, readRlimitHost, resolveCapabilities,
-  type CapabilityName, type CapabilitySets,
+  CAPABILITY_NAMES, enterContainer, installSignalRelay, type CapabilityName, type CapabilitySets, type EnteredProcess, type EnterProcess,
 } from '@ct/namespaces/engine';
 import { parseJson } from '@ct/oci/spec';
 import type { RuntimeContext } from './context.js';
 import { readBundleConfig, readConfigProcess, type BundleConfig, type ConfigProcess } from './config/bundle-config.js';
 import { readConfinement } from './config/config-confinement.js';
 import { asObject } from './config/json-fields.js';
-import { raisableAmbient, rlimitsOf } from './config/to-container-spec.js';
+import { environmentOf, raisableAmbient, rlimitsOf } from './config/to-container-spec.js';
 import { deriveStatus } from './container-status.js';
 import { sessionKeyringName } from './container-launch.js';
 import { ConfigError, ExecProgramError, RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';
 import { lookupInProcessRoot } from './program-lookup.js';
-import { containerPaths, readRecord, writeFileAtomic } from './state-store.js';
+import { containerPaths, readRecord, writeFileAtomic, type ContainerRecord } from './state-store.js';
 
 /** Options of `exec` (runc's flags). */
 export interface ExecOptions {
@@ -56,10 +54,6 @@ export interface ExecOptions {
   /** Signal relay for a foreground exec (default true unless detached). */
   readonly relaySignals?: boolean | undefined;
 }
-
-const ALL_NAMESPACES = 0x10000000 | 0x20000 | 0x20000000 | 0x40000000 | 0x4000000 | 0x8000000 | 0x2000000 | 0x80;
-
-type Enter = (target: { pid: number }, namespaces: number, plan: Omit<syscalls.SpawnPlan, 'namespaces'>) => ChildHandle;
 
 /** The process to run: --process's, else config.json's with the argv and flags applied. */
 function execProcess(config: BundleConfig, options: ExecOptions): { process: ConfigProcess; caps: CapabilitySets | undefined } {
@@ -124,74 +118,29 @@ function withFlags(p: ConfigProcess, caps: CapabilitySets | undefined, o: ExecOp
   };
 }
 
-function setgroupsAllowed(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() !== 'deny';
-  } catch {
-    return true;
-  }
-}
-
-/** The steps of the exec'd process, in runc's finalizeNamespace order. */
-function execSteps(config: BundleConfig, p: ConfigProcess, caps: CapabilitySets | undefined, initPid: number, o: ExecOptions, warn: (m: string) => void): Step[] {
-  const steps: Step[] = [];
+/** The process to run, as @ct/namespaces' enterContainer takes it (runc's setns init applies these). */
+function enterProcess(config: BundleConfig, p: ConfigProcess, caps: CapabilitySets | undefined, id: string, record: ContainerRecord,
+  o: ExecOptions, warn: (m: string) => void): EnterProcess {
   const size = o.consoleSize ?? p.consoleSize;
-  if (p.terminal) {
-    steps.push({
-      op: 'console', socketPath: resolve(o.consoleSocket ?? ''),
-      ...(size !== undefined && size.rows > 0 && size.cols > 0 ? { rows: size.rows, cols: size.cols } : {}),
-    });
-  }
-  const limits = clampRlimits(rlimitsOf(p), readRlimitHost(), warn);
-  for (const r of limits) steps.push({ op: 'rlimit', resource: syscalls.RLIMIT[r.type.slice(7) as keyof typeof syscalls.RLIMIT], soft: r.soft, hard: r.hard });
-  const profile = config.confinement.seccomp;
-  const seccomp = profile === undefined ? undefined : compileSeccomp(profile);
-  if (seccomp !== undefined && !p.noNewPrivileges) steps.push({ op: 'seccomp', bpf: seccomp.bpf, flags: seccomp.flags });
-  const plan = planCapabilities(resolveCapabilities(caps === undefined ? 'all' : raisableAmbient(caps, warn), 'process.capabilities'), p.uid, true);
-  steps.push(...plan.before.map((s) => s.step));
-  if (setgroupsAllowed(initPid)) steps.push({ op: 'setgroups', gids: p.additionalGids });
-  else if (p.additionalGids.length > 0) warn('exec: additionalGids not applied (setgroups is denied in this user namespace)');
-  steps.push({ op: 'setresgid', gid: p.gid }, { op: 'setresuid', uid: p.uid });
-  steps.push(...plan.after.map((s) => s.step));
-  if (p.umask !== undefined) steps.push({ op: 'umask', mask: p.umask });
-  if (p.noNewPrivileges) steps.push({ op: 'noNewPrivs' });
-  steps.push({ op: 'chdir', path: p.cwd });
-  if (seccomp !== undefined && p.noNewPrivileges) steps.push({ op: 'seccomp', bpf: seccomp.bpf, flags: seccomp.flags });
-  steps.push({ op: 'exec', path: p.args[0] ?? '', argv: p.args, env: p.env, search: true });
-  return steps;
+  const seccomp = config.confinement.seccomp;
+  return {
+    command: { argv: p.args, env: environmentOf(p), cwd: p.cwd },
+    uid: p.uid, gid: p.gid, additionalGids: p.additionalGids,
+    capabilities: caps === undefined ? 'all' : raisableAmbient(caps, warn),
+    noNewPrivileges: p.noNewPrivileges,
+    ...(p.umask === undefined ? {} : { umask: p.umask }),
+    rlimits: rlimitsOf(p),
+    ...(seccomp === undefined ? {} : { seccomp }),
+    // the container's session keyring, as runc's setns init joins it (made by the init unless --no-new-keyring)
+    ...(record.noNewKeyring === true ? {} : { sessionKeyring: sessionKeyringName(id) }),
+    ...(p.terminal ? {
+      console: {
+        socketPath: resolve(o.consoleSocket ?? ''),
+        ...(size !== undefined && size.rows > 0 && size.cols > 0 ? { rows: size.rows, cols: size.cols } : {}),
+      },
+    } : {}),
+  };
 }
-
-/** The exec'd process's host pid (enter() hands over the process it forks into a pid namespace). */
-function execedPid(child: ChildHandle): number {
-  return child.pid;
-}
-
-function joinCgroups(dirs: readonly string[], pid: number): void {
-  for (const dir of dirs) {
-    try {
-      writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-    } catch (err) {
-      throw systemError(`exec: join cgroup: place ${pid}`, dir, err);
-    }
-  }
-}
-
-/**
- * `--detach`: leave nothing of ct between the caller and the exec'd process (runc's double fork). When enter()
- * forked again for the pid namespace, `child` is the middle process relaying to `pid`: it is killed (SIGKILL, it
- * relays every other signal) and reaped, so `pid` is re-parented to the caller's subreaper (conmon, the shim), which
- * can then wait for it; otherwise `pid` is our own child and is re-parented when ct exits.
- */
-async function detachFrom(child: ChildHandle, pid: number): Promise<void> {
-  if (pid !== child.pid) {
-    child.kill('SIGKILL');
-    await child.wait().catch(() => undefined);
-  }
-  child.unref?.();
-}
-
-/** The detached exec's last pause, before execve. */
-const RELEASE_LABEL = 'release';
 
 function writePidFile(file: string | undefined, pid: number): void {
   if (file === undefined) return;
@@ -219,57 +168,31 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   const lookup = options.detach === true ? lookupInProcessRoot(record.pid, program, p.env, p.cwd) : undefined;
   if (lookup?.found === false) throw new ExecProgramError(lookup.status, `exec failed: unable to start container process: ${lookup.reason}`);
   const warn = (m: string): void => ctx.logger.log('debug', m);
-  // a pause first, where the process is moved into the container's cgroups (as runc exec does)
-  const cgroups = record.cgroupPaths ?? [];
-  // detached: the exec'd process must outlive the middle process enter() keeps for a pid namespace (below), so it
-  // drops the parent-death signal tied to that process first
-  const detachSteps: Step[] = options.detach === true ? [{ op: 'pdeathsig', signal: 0 }] : [];
-  // the container's session keyring, as runc's setns init joins it (made by the init unless --no-new-keyring)
-  const keyring: Step[] = record.noNewKeyring === true ? [] : [{ op: 'sessionKeyring', name: sessionKeyringName(id) }];
-  const own = execSteps(config, p, caps, record.pid, options, warn);
-  // detached: a last pause before execve, where ct writes the pid file and removes the middle process; it releases
-  // the process as its very last act, so the caller (containerd's shim, conmon) knows the pid before it can exit
-  const release: Step[] = options.detach === true ? [{ op: 'wait', label: RELEASE_LABEL }] : [];
-  const steps: Step[] = [
-    ...detachSteps, ...(cgroups.length > 0 ? [{ op: 'wait', label: 'cgroup' } as const] : []), ...keyring,
-    ...own.slice(0, -1), ...release, ...own.slice(-1),
-  ];
   const extra = options.preserveFds ?? 0;
-  const fds = [0, 1, 2, ...Array.from({ length: extra }, (_, i) => 3 + i)].map((fd) => ({ from: fd, to: fd }));
-  const enter: Enter = syscalls.enter;
-  let child: ChildHandle;
+  const detach = options.detach === true;
+  let entered: EnteredProcess;
   try {
-    child = enter({ pid: record.pid }, ALL_NAMESPACES, { steps, fds });
+    entered = await enterContainer(record.pid, enterProcess(config, p, caps, id, record, options, warn), {
+      extraFds: Array.from({ length: extra }, (_, i) => ({ from: 3 + i, to: 3 + i })),
+      // moved into the container's cgroups at a pause before its steps, as runc exec does
+      cgroupDirs: record.cgroupPaths ?? [],
+      // detached: the pid file is written at the last pause, before execve, so the caller (containerd's shim,
+      // conmon) knows the pid before the process can exit; the process is released from there and left to itself
+      // (an execve failure, a missing program, is then only its exit status)
+      detach,
+      ...(detach ? { beforeExec: (pid: number) => writePidFile(options.pidFile, pid) } : {}),
+      warn: (m: string) => warn(`exec: ${m}`),
+    });
   } catch (err) {
-    throw new RuntimeError('ESETUP', `exec: enter container ${id}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  try {
-    for (;;) {
-      const event = await child.nextEvent();
-      if (event.kind === 'exec') break;
-      if (event.label === 'cgroup') joinCgroups(cgroups, execedPid(child));
-      if (event.label === RELEASE_LABEL) {
-        for (const w of child.warnings ?? []) warn(`exec: ${w.message} (ignored)`);
-        writePidFile(options.pidFile, execedPid(child));
-        await detachFrom(child, execedPid(child));
-        // not waiting for the exec: an execve failure (a missing program) is then only the process's exit status 1
-        child.release();
-        return 0;
-      }
-      child.release();
-    }
-  } catch (err) {
-    child.kill('SIGKILL');
-    await child.wait().catch(() => undefined);
     if (err instanceof RuntimeError) throw err;
     throw new RuntimeError('ESETUP', `exec: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  for (const w of child.warnings ?? []) warn(`exec: ${w.message} (ignored)`);
-  writePidFile(options.pidFile, execedPid(child));
+  if (detach) return 0;
+  writePidFile(options.pidFile, entered.pid);
   const relay = options.relaySignals === false ? undefined : installSignalRelay(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGWINCH']);
-  relay?.attach(child);
+  relay?.attach(entered);
   try {
-    return (await child.wait()).status;
+    return (await entered.wait()).status;
   } finally {
     relay?.remove();
   }

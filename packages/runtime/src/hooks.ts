@@ -5,8 +5,9 @@
  * Where each kind runs here:
  * - prestart, createRuntime: in ct's namespaces, by `create` while the init pauses before pivot_root (its
  *   namespaces exist: network hooks can use /proc/PID/ns/net; the state's status is `creating`);
- * - createContainer: in the container's namespaces (entered with setns), by `create` after the runtime hooks at
- *   the same pause, so its path resolves in the mount namespace before pivot_root (the host's tree), as runc's;
+ * - createContainer: in the container's namespaces (@ct/namespaces' enterContainer), by `create` after the runtime
+ *   hooks at the same pause, so its path resolves in the mount namespace before pivot_root (the host's tree), as
+ *   runc's;
  * - startContainer: in the container's namespaces, by `start` before the user program is released;
  * - poststart: in ct's namespaces, by `start` after the release;
  * - poststop: in ct's namespaces, by `delete`.
@@ -96,30 +97,41 @@ function runHostHook(kind: HookKind, index: number, hook: Hook, state: string): 
   });
 }
 
-/** Run one hook inside the namespaces of `pid` (setns through @ct/syscalls' enter), its stdin a file of the state. */
+/** A hook's `env` (NAME=VALUE entries) as a record; an entry without `=` is the hook's error. */
+function hookEnvironment(kind: HookKind, index: number, hook: Hook): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of hook.env) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw hookError(kind, index, hook, `env entry ${JSON.stringify(entry)} is not NAME=VALUE`);
+    env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+/**
+ * Run one hook in the container (@ct/namespaces' enterContainer: the container's namespaces joined, its pid
+ * namespace entered, our ids and capabilities kept, as runc runs it), its stdin a file of the state.
+ */
 async function runContainerHook(kind: HookKind, index: number, hook: Hook, state: string, pid: number): Promise<void> {
-  const syscalls = await import('@ct/syscalls');
+  const { enterContainer } = await import('@ct/namespaces/engine');
   const dir = mkdtempSync(join(tmpdir(), 'ct-hook-'));
   const stateFile = join(dir, 'state.json');
   writeFileSync(stateFile, state, { mode: 0o600 });
   const stdin = openSync(stateFile, 'r');
   rmSync(dir, { recursive: true, force: true });
-  const all = 0x10000000 | 0x20000 | 0x20000000 | 0x40000000 | 0x4000000 | 0x8000000 | 0x2000000 | 0x80;
   try {
-    const child = syscalls.enter({ pid }, all, {
-      steps: [{ op: 'exec', path: hook.path, argv: hook.args, env: hook.env, search: false }],
-      fds: [{ from: stdin, to: 0 }, { from: 1, to: 1 }, { from: 2, to: 2 }],
-    });
-    let timedOut = false;
-    const timer = hook.timeout === undefined ? undefined : setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, hook.timeout * 1000);
+    let entered;
     try {
-      await child.nextEvent();
+      entered = await enterContainer(pid, {
+        command: { argv: hook.args, env: hookEnvironment(kind, index, hook) }, path: hook.path, search: false,
+      }, { stdio: [stdin, 1, 2] });
     } catch (err) {
-      if (timer !== undefined) clearTimeout(timer);
-      await child.wait().catch(() => undefined);
+      if (err instanceof RuntimeError) throw err;
       throw hookError(kind, index, hook, err instanceof Error ? err.message : String(err), err);
     }
-    const { status } = await child.wait();
+    let timedOut = false;
+    const timer = hook.timeout === undefined ? undefined : setTimeout(() => { timedOut = true; entered.kill('SIGKILL'); }, hook.timeout * 1000);
+    const { status } = await entered.wait();
     if (timer !== undefined) clearTimeout(timer);
     if (timedOut) throw hookError(kind, index, hook, `timed out after ${hook.timeout}s`);
     if (status !== 0) throw hookError(kind, index, hook, `exit status ${status}`);

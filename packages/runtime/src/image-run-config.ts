@@ -161,7 +161,11 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
   writeFileSync(join(bundle, 'resolv.conf'), network === 'none' ? '' : readHostResolvConf());
   if (network === 'private') warn('container run: --network private: neither pasta nor slirp4netns is installed: the container has lo only');
   const etc = (name: string): Json => ({ destination: `/etc/${name}`, type: 'bind', source: join(bundle, name), options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] });
-  const mounts = (config['mounts'] as Json[] | undefined) ?? [];
+  // sysfs needs a net namespace the user namespace owns: rootless on the host's network, /sys is the host's, bound
+  // read-only (as podman does)
+  const sysBind = (m: Json): Json => (rootless && network === 'host' && m['destination'] === '/sys' && m['type'] === 'sysfs'
+    ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] } : m);
+  const mounts = ((config['mounts'] as Json[] | undefined) ?? []).map(sysBind);
   config['mounts'] = [
     ...mounts, etc('hosts'), etc('hostname'), etc('resolv.conf'), ...(flags.volumes ?? []).map(parseVolume), ...initMount(c, flags),
   ];

@@ -13,19 +13,8 @@ import { openat, openat2, readlinkat } from './fs-at.js';
 import { statx } from './statx.js';
 import { cPath, printable, type PathLike } from './internal/c-path.js';
 import { SyscallError } from './errors.js';
+import { AT, O, RESOLVE, S } from './constants.js';
 
-const O_CREAT = 0o100;
-const O_NOFOLLOW = 0o400000;
-const O_CLOEXEC = 0o2000000;
-const O_PATH = 0o10000000;
-const O_DIRECTORY = 0o200000;
-const AT_FDCWD = -100;
-const AT_EMPTY_PATH = 0x1000;
-const RESOLVE_NO_MAGICLINKS = 0x02;
-const RESOLVE_IN_ROOT = 0x10;
-const S_IFMT = 0o170000;
-const S_IFLNK = 0o120000;
-const S_IFDIR = 0o40000;
 const ENOENT = 2;
 const ENOTDIR = 20;
 const ELOOP = 40;
@@ -39,7 +28,7 @@ let openat2Probe: boolean | undefined;
 export function openat2Supported(): boolean {
   if (openat2Probe === undefined) {
     try {
-      closeSync(openat2(AT_FDCWD, '/', { flags: O_PATH | O_CLOEXEC }));
+      closeSync(openat2(AT.FDCWD, '/', { flags: O.PATH | O.CLOEXEC }));
       openat2Probe = true;
     } catch (e) {
       if (!(e instanceof SyscallError) || e.errno !== ENOSYS) throw e;
@@ -51,23 +40,23 @@ export function openat2Supported(): boolean {
 
 /** Options of openInRoot. */
 export interface OpenInRootOptions {
-  /** Creation mode with O_CREAT. */
+  /** Creation mode with O.CREAT. */
   readonly mode?: number;
   /** Use the component walk even where openat2 exists. */
   readonly forceWalk?: boolean;
 }
 
 /**
- * Opens `path` inside the directory `rootFd` (O_CLOEXEC is added). Throws SyscallError ('openat2' or
+ * Opens `path` inside the directory `rootFd` (O.CLOEXEC is added). Throws SyscallError ('openat2' or
  * 'openat' for the walk) with `path` set to the path asked for.
  */
 export function openInRoot(rootFd: number, path: PathLike, flags: number, options: OpenInRootOptions = {}): number {
   const mode = options.mode ?? 0;
   if (!options.forceWalk && openat2Supported()) {
-    return openat2(rootFd, path, { flags: flags | O_CLOEXEC, mode, resolve: RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS });
+    return openat2(rootFd, path, { flags: flags | O.CLOEXEC, mode, resolve: RESOLVE.IN_ROOT | RESOLVE.NO_MAGICLINKS });
   }
   try {
-    return walkInRoot(rootFd, path, flags | O_CLOEXEC, mode);
+    return walkInRoot(rootFd, path, flags | O.CLOEXEC, mode);
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e;
     throw new SyscallError('openat', e.errno, { path: printable(path) }, { cause: e });
@@ -95,7 +84,7 @@ function fail(errno: number, path: Buffer): never {
 function walkInRoot(rootFd: number, path: PathLike, flags: number, mode: number): number {
   const bytes = cPath(path).subarray(0, -1);
   if (bytes.length === 0) fail(ENOENT, bytes);
-  if (bytes[bytes.length - 1] === 0x2f && !(flags & O_CREAT)) flags |= O_DIRECTORY;
+  if (bytes[bytes.length - 1] === 0x2f && !(flags & O.CREAT)) flags |= O.DIRECTORY;
   const queue = components(bytes);
   const stack: number[] = [];
   const cur = (): number => stack.at(-1) ?? rootFd;
@@ -112,21 +101,21 @@ function walkInRoot(rootFd: number, path: PathLike, flags: number, mode: number)
       }
       let fd: number;
       try {
-        fd = openat(cur(), comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        fd = openat(cur(), comp, O.PATH | O.NOFOLLOW | O.CLOEXEC);
       } catch (e) {
-        if (last && e instanceof SyscallError && e.errno === ENOENT && flags & O_CREAT) {
-          return openat(cur(), comp, flags | O_NOFOLLOW, mode);
+        if (last && e instanceof SyscallError && e.errno === ENOENT && flags & O.CREAT) {
+          return openat(cur(), comp, flags | O.NOFOLLOW, mode);
         }
         throw e;
       }
       let type: number;
       try {
-        type = statx(fd, '', AT_EMPTY_PATH, 0x1).mode & S_IFMT;
+        type = statx(fd, '', AT.EMPTY_PATH, 0x1).mode & S.IFMT;
       } catch (e) {
         closeSync(fd);
         throw e;
       }
-      if (type === S_IFLNK && !(last && flags & O_NOFOLLOW)) {
+      if (type === S.IFLNK && !(last && flags & O.NOFOLLOW)) {
         let target: Buffer;
         try {
           target = readlinkat(fd, '');
@@ -142,9 +131,9 @@ function walkInRoot(rootFd: number, path: PathLike, flags: number, mode: number)
       }
       if (last) {
         closeSync(fd);
-        return openat(cur(), comp, flags | O_NOFOLLOW, mode);
+        return openat(cur(), comp, flags | O.NOFOLLOW, mode);
       }
-      if (type !== S_IFDIR) {
+      if (type !== S.IFDIR) {
         closeSync(fd);
         fail(ENOTDIR, bytes);
       }

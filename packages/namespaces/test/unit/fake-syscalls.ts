@@ -19,7 +19,8 @@ export class FakeSyscalls implements Syscalls {
   readonly log: string[] = [];
   private nextPid = 1000;
   private readonly exits = new Map<number, (s: ExitStatus) => void>();
-  constructor(private readonly failAt?: { readonly op: string; readonly errno: number; readonly nth?: number }) {}
+  /** `failAt`: make the `nth` step `op` of a spawned (or, with kind 'enter', entered) child fail with `errno`. */
+  constructor(private readonly failAt?: { readonly op: string; readonly errno: number; readonly nth?: number; readonly kind?: 'spawn' | 'enter' }) {}
 
   spawn(plan: SpawnPlan): ChildHandle {
     return this.child('spawn', plan);
@@ -39,7 +40,7 @@ export class FakeSyscalls implements Syscalls {
     let resolveExit: (s: ExitStatus) => void = () => undefined;
     const exited = new Promise<ExitStatus>((r) => { resolveExit = r; });
     this.exits.set(pid, (st) => resolveExit(st));
-    const failAt = kind === 'spawn' ? this.failAt : undefined;
+    const failAt = (this.failAt?.kind ?? 'spawn') === kind ? this.failAt : undefined;
     let failCount = 0;
     return {
       pid,

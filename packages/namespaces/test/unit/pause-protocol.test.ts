@@ -9,7 +9,7 @@ function recording(seen: string[]): PauseHandlers {
   const h = (label: PauseLabel) => (pid: number) => { seen.push(`${label}:${pid}`); };
   return {
     'id-maps': h('id-maps'), cgroup: h('cgroup'), 'before-pivot-root': h('before-pivot-root'), 'lock-mounts': h('lock-mounts'),
-    'lock-maps': h('lock-maps'), 'before-exec': h('before-exec'), created: h('created'), release: unexpectedPause('release'),
+    'lock-maps': h('lock-maps'), 'before-exec': h('before-exec'), created: unexpectedPause('created'),
   };
 }
 
@@ -26,17 +26,17 @@ describe('drivePauses', () => {
   });
   it('drivePauses, stops once released from the label asked for', async () => {
     const sys = new FakeSyscalls();
-    const described = [pauseStep('created'), { step: exec, what: 'exec' }];
+    const described = [pauseStep('before-exec'), { step: exec, what: 'exec' }];
     const child = sys.spawn({ namespaces: 0, steps: described.map((d) => d.step) });
-    assert.equal(await drivePauses(child, described, recording([]), 'created'), false);
-    assert.deepEqual(sys.log, ['1000:paused:created', '1000:release']);
+    assert.equal(await drivePauses(child, described, recording([]), 'before-exec'), false);
+    assert.deepEqual(sys.log, ['1000:paused:before-exec', '1000:release']);
   });
   it('drivePauses, a pause the plan should not have is an error, the child left paused', async () => {
     const sys = new FakeSyscalls();
-    const described = [pauseStep('release'), { step: exec, what: 'exec' }];
+    const described = [pauseStep('created'), { step: exec, what: 'exec' }];
     const child = sys.spawn({ namespaces: 0, steps: described.map((d) => d.step) });
-    await assert.rejects(drivePauses(child, described, recording([])), /unexpected pause release/);
-    assert.deepEqual(sys.log, ['1000:paused:release']);
+    await assert.rejects(drivePauses(child, described, recording([])), /unexpected pause created/);
+    assert.deepEqual(sys.log, ['1000:paused:created']);
   });
   it('drivePauses, a label outside the protocol is refused', async () => {
     const sys = new FakeSyscalls();

@@ -44,7 +44,8 @@ const kinds: Readonly<Record<OciNamespaceType, NamespaceKind>> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 };
 
-function environment(process: ConfigProcess): Record<string, string> {
+/** process.env as a name → value record (an entry without `=` is ECONFIG naming it). */
+export function environmentOf(process: ConfigProcess): Record<string, string> {
   const env: Record<string, string> = {};
   process.env.forEach((entry, i) => {
     const eq = entry.indexOf('=');
@@ -190,7 +191,7 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
     defaultDevices: true,
     devices: config.linux.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })),
     namespaces: ns,
-    command: { argv: process.args, env: environment(process), cwd: process.cwd },
+    command: { argv: process.args, env: environmentOf(process), cwd: process.cwd },
     guestUid: process.uid,
     guestGid: process.gid,
     ...idMaps(config, ns),
