@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as syscalls from '@ct/syscalls';
 import {
-  CAPABILITY_NAMES, enterContainer, installSignalRelay, type CapabilityName, type CapabilitySets, type EnteredProcess, type EnterProcess,
+  CAPABILITY_NAMES, enterContainer, installSignalRelay, readRlimitHost, type CapabilityName, type CapabilitySets, type EnteredProcess, type EnterProcess,
 } from '@ct/namespaces/engine';
 import { parseJson } from '@ct/oci/spec';
 import type { RuntimeContext } from './context.js';
@@ -23,6 +23,7 @@ import { readBundleConfig, readConfigProcess, type BundleConfig, type ConfigProc
 import { readConfinement } from './config/config-confinement.js';
 import { asObject } from './config/json-fields.js';
 import { environmentOf, raisableAmbient, rlimitsOf } from './config/to-container-spec.js';
+import { withHome } from './config/process-home.js';
 import { deriveStatus } from './container-status.js';
 import { sessionKeyringName } from './container-launch.js';
 import { ConfigError, ExecProgramError, RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';
@@ -124,12 +125,13 @@ function enterProcess(config: BundleConfig, p: ConfigProcess, caps: CapabilitySe
   const size = o.consoleSize ?? p.consoleSize;
   const seccomp = config.confinement.seccomp;
   return {
-    command: { argv: p.args, env: environmentOf(p), cwd: p.cwd },
+    // HOME from the container's /etc/passwd when the environment has none, as runc sets it
+    command: { argv: p.args, env: withHome(environmentOf(p), [`/proc/${record.pid}/root`], p.uid), cwd: p.cwd },
     uid: p.uid, gid: p.gid, additionalGids: p.additionalGids,
     capabilities: caps === undefined ? 'all' : raisableAmbient(caps, warn),
     noNewPrivileges: p.noNewPrivileges,
     ...(p.umask === undefined ? {} : { umask: p.umask }),
-    rlimits: rlimitsOf(p),
+    rlimits: rlimitsOf(p, readRlimitHost()),
     ...(seccomp === undefined ? {} : { seccomp }),
     // the container's session keyring, as runc's setns init joins it (made by the init unless --no-new-keyring)
     ...(record.noNewKeyring === true ? {} : { sessionKeyring: sessionKeyringName(id) }),

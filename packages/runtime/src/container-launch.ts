@@ -17,7 +17,8 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { O, SyscallError } from '@ct/syscalls';
 import {
-  createContainerCgroup, NODE_CGROUP_FS, runContainer, validateCgroupSpec, type CgroupSpec, type ContainerCgroup, type ContainerSpec,
+  createContainerCgroup, NODE_CGROUP_FS, readRlimitHost, runContainer, validateCgroupSpec, type CgroupSpec, type ContainerCgroup,
+  type ContainerSpec,
 } from '@ct/namespaces/engine';
 import type { BundleConfig } from './config/bundle-config.js';
 import { toContainerSpec } from './config/to-container-spec.js';
@@ -145,6 +146,7 @@ function launchSpec(config: BundleConfig, options: LaunchOptions, fifoFd: number
   const spec = toContainerSpec(withEnv, {
     rootless: options.rootless, euid: process.geteuid?.() ?? 0, extraFds: options.extraFds,
     relaySignals: options.relaySignals, warn: options.warn, sessionKeyring: options.noNewKeyring ? false : sessionKeyringName(options.id),
+    rlimitHost: readRlimitHost(),
   });
   const size = config.process?.consoleSize;
   return {

@@ -12,13 +12,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { RLIMIT_RESOURCES } from '@ct/namespaces/engine';
 import type {
-  CapabilitySets, ContainerSpec, IdMapEntry, NamespaceKind, NamespaceSpec, Propagation, Rlimit, RlimitName,
+  CapabilitySets, ContainerSpec, IdMapEntry, NamespaceKind, NamespaceSpec, Propagation, Rlimit, RlimitHost, RlimitName,
 } from '@ct/namespaces/engine';
 import { ConfigError } from '../errors.js';
 import type { BundleConfig, ConfigProcess } from './bundle-config.js';
 import type { ConfigIdMapping, OciNamespaceType } from './config-linux.js';
 import { sysctlNamespace } from './config-confinement.js';
 import { toSpecMount } from './mounts-to-spec.js';
+import { withHome } from './process-home.js';
 import { rootOverlay } from '../image-overlay-annotation.js';
 
 /** What the conversion needs beyond the config. */
@@ -33,6 +34,8 @@ export interface ConversionContext {
   readonly relaySignals: boolean;
   /** Where notes on what is not applied go (debug level: engines parse our log, so no noise on success). */
   readonly warn: (message: string) => void;
+  /** The caller's hard limits (process.rlimits above them are refused); default: not checked. */
+  readonly rlimitHost?: RlimitHost;
   /**
    * The session keyring the container joins: runc's `_ses.<id>` (a new one, made by its first joiner), or false
    * to keep the caller's (`--no-new-keyring`). Absent: false.
@@ -55,11 +58,19 @@ export function environmentOf(process: ConfigProcess): Record<string, string> {
   return env;
 }
 
-/** process.rlimits as @ct/namespaces rlimits (`NOFILE` or `RLIMIT_NOFILE`; an unknown name is ECONFIG). */
-export function rlimitsOf(process: ConfigProcess): Rlimit[] {
+/**
+ * process.rlimits as @ct/namespaces rlimits (`NOFILE` or `RLIMIT_NOFILE`; an unknown name is ECONFIG); with `host`,
+ * a hard limit above ours that we may not raise is ECONFIG too (as runc fails).
+ */
+export function rlimitsOf(process: ConfigProcess, host?: RlimitHost): Rlimit[] {
   return process.rlimits.map((r, i) => {
     const type = r.type.startsWith('RLIMIT_') ? r.type : `RLIMIT_${r.type}`;
     if (!(type in RLIMIT_RESOURCES)) throw new ConfigError(`process.rlimits[${i}].type`, `unknown rlimit ${JSON.stringify(r.type)}`);
+    // runc's prlimit fails there (EPERM): refused rather than lowered
+    const own = host?.hardLimit(type as RlimitName);
+    if (host !== undefined && !host.canRaise && own !== undefined && r.hard > own) {
+      throw new ConfigError(`process.rlimits[${i}].hard`, `${r.hard} is above ct's own hard limit ${own} (raising it needs CAP_SYS_RESOURCE)`);
+    }
     return { type: type as RlimitName, soft: r.soft, hard: r.hard };
   });
 }
@@ -87,7 +98,7 @@ function confinement(config: BundleConfig, process: ConfigProcess, ctx: Conversi
   const none = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
   return {
     capabilities: c.capabilities === undefined ? none : raisableAmbient(c.capabilities, ctx.warn),
-    rlimits: rlimitsOf(process),
+    rlimits: rlimitsOf(process, ctx.rlimitHost),
     noNewPrivileges: process.noNewPrivileges,
     ...(c.oomScoreAdj === undefined ? {} : { oomScoreAdj: c.oomScoreAdj }),
     ...(c.seccomp === undefined ? {} : { seccomp: c.seccomp }),
@@ -167,6 +178,12 @@ function idMaps(config: BundleConfig, ns: readonly NamespaceSpec[]): Pick<Contai
   return {};
 }
 
+/** Where the root's files are before it is mounted: an overlay's layers, top first, or the rootfs dir. */
+function rootDirs(config: BundleConfig): string[] {
+  const overlay = rootOverlay(config.annotations).overlay;
+  return overlay === undefined ? [config.rootfs] : [overlay.upperDir, ...overlay.lowerDirs];
+}
+
 function rootPropagation(config: BundleConfig): Propagation | undefined {
   const name = config.linux.rootfsPropagation;
   if (name === undefined || name === '') return undefined;
@@ -191,7 +208,7 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
     defaultDevices: true,
     devices: config.linux.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })),
     namespaces: ns,
-    command: { argv: process.args, env: environmentOf(process), cwd: process.cwd },
+    command: { argv: process.args, env: withHome(environmentOf(process), rootDirs(config), process.uid), cwd: process.cwd },
     guestUid: process.uid,
     guestGid: process.gid,
     ...idMaps(config, ns),

@@ -168,6 +168,21 @@ describe('config to ContainerSpec', () => {
     assert.throws(() => toContainerSpec(joined(true), ctx({ rootless: true, euid: 1000 })),
       (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.uidMappings', 'our own maps are not "0 1000 1"');
   });
+  it('toContainerSpec, HOME from the rootfs\'s /etc/passwd for the process uid when env has none, else "/"', () => {
+    const withPasswd = config(false, (c) => { (c['process'] as Json)['user'] = { uid: 1000, gid: 1000 }; });
+    mkdirSync(join(withPasswd.rootfs, 'etc'));
+    writeFileSync(join(withPasswd.rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n');
+    assert.equal(toContainerSpec(withPasswd, ctx()).command.env?.['HOME'], '/home/u');
+    assert.equal(toContainerSpec(config(false), ctx()).command.env?.['HOME'], '/', 'no /etc/passwd');
+    const set = config(false, (c) => { (c['process'] as Json)['env'] = ['HOME=/mine']; });
+    assert.equal(toContainerSpec(set, ctx()).command.env?.['HOME'], '/mine');
+  });
+  it('toContainerSpec, a hard rlimit above ours that we may not raise is ECONFIG naming it (runc fails there)', () => {
+    const c = config(false, (j) => { (j['process'] as Json)['rlimits'] = [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 5000 }]; });
+    const host = (canRaise: boolean) => ({ hardLimit: () => 4096n, canRaise });
+    assert.throws(() => toContainerSpec(c, ctx({ rlimitHost: host(false) })), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'process.rlimits[0].hard');
+    assert.deepEqual(toContainerSpec(c, ctx({ rlimitHost: host(true) })).rlimits, [{ type: 'RLIMIT_NOFILE', soft: 10n, hard: 5000n }]);
+  });
   it('toContainerSpec, an env entry without = is ECONFIG', () => {
     const c = config(false, (j) => { (j['process'] as Json)['env'] = ['PATH=/bin', 'BROKEN']; });
     assert.throws(() => toContainerSpec(c, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'process.env[1]');

@@ -1,0 +1,55 @@
+/**
+ * HOME for a process whose environment does not set it, as runc sets it: the home directory of its uid in the
+ * container's /etc/passwd, else "/". The file is read inside the root by fd (@ct/syscalls openInRoot), so a
+ * symlink in an image cannot point the read at the host's files; it is read only up to a bound.
+ *
+ * Man pages: passwd(5), openat2(2) (RESOLVE_IN_ROOT).
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { O, openInRoot } from '@ct/syscalls';
+
+/** The most of /etc/passwd read (a larger file's further entries are not looked at). */
+const MAX_PASSWD = 1 << 20;
+
+function readInRoot(root: string, path: string): string | undefined {
+  let rootFd: number | undefined;
+  let fd: number | undefined;
+  try {
+    rootFd = openSync(root, O.PATH | O.DIRECTORY);
+    fd = openInRoot(rootFd, path, O.RDONLY | O.NONBLOCK);
+    const buf = Buffer.alloc(MAX_PASSWD);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    return buf.subarray(0, n).toString('utf8');
+  } catch {
+    return undefined; // no such file, not readable, a FIFO planted there: no passwd entry
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    if (rootFd !== undefined) closeSync(rootFd);
+  }
+}
+
+/** The home directory of `uid` in the first of `roots` that has an /etc/passwd, or "/". */
+export function homeOf(roots: readonly string[], uid: number): string {
+  let passwd = '';
+  for (const root of roots) {
+    const text = readInRoot(root, '/etc/passwd');
+    if (text !== undefined) {
+      passwd = text;
+      break;
+    }
+  }
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 7 && f[2] === String(uid) && f[5] !== undefined && f[5] !== '') return f[5];
+  }
+  return '/';
+}
+
+/**
+ * `env` with HOME added when it has none (runc's setupUser): from the /etc/passwd of the first of `roots` that has
+ * one (an overlay root's layers, top first, before it is mounted), else "/".
+ */
+export function withHome(env: Readonly<Record<string, string>>, roots: readonly string[], uid: number): Readonly<Record<string, string>> {
+  return 'HOME' in env ? env : { ...env, HOME: homeOf(roots, uid) };
+}
