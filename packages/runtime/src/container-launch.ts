@@ -139,8 +139,8 @@ async function containerCgroup(config: BundleConfig, options: LaunchOptions): Pr
   return cgroup;
 }
 
-/** The spec of the init: config.json's, ending in ct-exec-fifo on the FIFO at `fifoTo`, with the launch options. */
-function launchSpec(config: BundleConfig, options: LaunchOptions, fifoFd: number, fifoTo: number): ContainerSpec {
+/** The spec of the init: config.json's, ending in ct-exec-fifo on the FIFO at `fifoTo`, with the launch options (exported for tests). */
+export function launchSpec(config: BundleConfig, options: LaunchOptions, fifoFd: number, fifoTo: number): ContainerSpec {
   const withEnv: BundleConfig = config.process === undefined || options.extraEnv.length === 0
     ? config : { ...config, process: { ...config.process, env: [...config.process.env, ...options.extraEnv] } };
   const spec = toContainerSpec(withEnv, {
