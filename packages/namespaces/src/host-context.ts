@@ -86,6 +86,22 @@ function readSetgroups(procRoot = '/proc'): string | undefined {
   }
 }
 
+/** The mount point `path` sits on (the longest mount point of /proc/self/mountinfo that contains it), or '/'. */
+export function mountPointOf(path: string, procRoot = '/proc'): string {
+  let best = '/';
+  try {
+    for (const line of readFileSync(join(procRoot, 'self/mountinfo'), 'utf8').split('\n')) {
+      // field 5 is the mount point, octal-escaped (\040 for a space)
+      const point = (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+      const inside = point === '/' || path === point || path.startsWith(`${point}/`);
+      if (point.startsWith('/') && inside && point.length > best.length) best = point;
+    }
+  } catch {
+    // no /proc: the root of all
+  }
+  return best;
+}
+
 /** True unless /proc/self/uid_map is the initial namespace's identity map ("0 0 4294967295"). */
 export function runningInUserNamespace(procRoot = '/proc'): boolean {
   try {

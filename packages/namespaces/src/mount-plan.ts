@@ -46,6 +46,8 @@ export interface MountPlanContext {
   readonly kcore?: boolean;
   /** Where notes go (a cgroup mount without a cgroup). Default none. */
   readonly warn?: (message: string) => void;
+  /** The host mount point the root directory sits on (made private with a `rootPropagation`). Default '/'. */
+  readonly rootParentMount?: string;
 }
 
 /** Guix's `%writable-/tmp`: a tmpfs on /tmp (mode 755, 10% of RAM, nosuid, nodev) that stays writable. */
@@ -94,8 +96,16 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
   // A rootfs comes from an image: resolve paths inside it by fd so its symlinks cannot redirect our mounts.
   const at: PathContext['at'] = (inside) => (confined ? { path: inside, inRoot: rootDir } : { path: inside === '/' ? rootDir : join(rootDir, inside) });
   const pathCtx: PathContext = { at };
+  // runc's prepareRoot: `/` takes the root propagation (default: private, recursively) before the root is bound, and
+  // with a shared one the mount the root directory sits on is made private, so that pivot_root accepts it
+  // (rootfsParentMountPrivate); an unbindable one makes the bind fail, as runc's.
+  const rootPropagation = spec.rootPropagation;
+  const parent = ctx.rootParentMount ?? '/';
   const steps: PlannedStep[] = [
-    planned({ op: 'propagation', target: '/', flags: MS.REC | MS.PRIVATE }, 'make / private', '/'),
+    rootPropagation === undefined
+      ? planned({ op: 'propagation', target: '/', flags: MS.REC | MS.PRIVATE }, 'make / private', '/')
+      : planned({ op: 'propagation', target: '/', flags: propagationBits(rootPropagation) }, `make / ${rootPropagation}`, '/'),
+    ...(rootPropagation?.endsWith('shared') === true ? [planned({ op: 'propagation', target: parent, flags: MS.PRIVATE }, 'make private', parent)] : []),
     spec.root.kind === 'tmpfs'
       ? planned({ op: 'mount', source: 'none', target: rootDir, fstype: 'tmpfs', flags: 0n, data: 'mode=755' },
         'mount root tmpfs', rootDir)
@@ -104,9 +114,6 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
           'mount root overlay', rootDir)
         : planned({ op: 'mount', source: rootDir, target: rootDir, flags: MS.BIND | MS.REC }, 'bind root', rootDir),
   ];
-  if (spec.rootPropagation !== undefined) {
-    steps.push(planned({ op: 'propagation', target: rootDir, flags: propagationBits(spec.rootPropagation) }, `make ${spec.rootPropagation}`, '/'));
-  }
   const devContext = { at, consoleTty: ctx.consoleTty ?? undefined, initPath: ctx.initPath };
   if (spec.defaultFileSystems) {
     steps.push(...planProcSys(spec, pathCtx), ...planDev({

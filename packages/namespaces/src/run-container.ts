@@ -14,7 +14,7 @@ import { O, SyscallError } from '@ct/syscalls';
 import { buildChildPlan } from './child-plan.js';
 import { NamespaceSetupError } from './errors.js';
 import {
-  callerTty, gatherIdMapContext, type HostOptions, presentHostDevices, runningInUserNamespace, statBindSources,
+  callerTty, gatherIdMapContext, type HostOptions, mountPointOf, presentHostDevices, runningInUserNamespace, statBindSources,
 } from './host-context.js';
 import { type IdMapPlan, planIdMaps } from './id-map.js';
 import { writeIdMaps } from './id-map-write.js';
@@ -204,6 +204,7 @@ export async function runContainer(
       // mknod needs real root: no new user namespace, and not running in one (a rootless engine's).
       mknodDevices: !isNewNamespace(s, 'user') && idContext.euid === 0 && !runningInUserNamespace(options.procRoot),
       setgroupsDenied: idContext.setgroupsDenied === true,
+      rootParentMount: root.dir === undefined ? '/' : mountPointOf(root.dir, options.procRoot),
       rlimits,
       ...(seccomp === undefined ? {} : { seccomp }),
       ...(fifoFd === undefined ? {} : { execFifoFd: fifoFd }),

@@ -157,7 +157,10 @@ export interface ContainerSpec extends ConfinementSpec {
   readonly defaultDevices?: boolean;
   /** More device nodes (mknod as real root, else bound from the host's same path). */
   readonly devices?: readonly DeviceNode[];
-  /** Propagation of the root mount (OCI linux.rootfsPropagation); default private. */
+  /**
+   * Propagation of `/` in the container's mount namespace, set before the root is bound, as runc sets it (OCI
+   * linux.rootfsPropagation: 'rslave' lets host mounts under a bind source appear inside); default 'rprivate'.
+   */
   readonly rootPropagation?: Propagation;
 }
 

@@ -89,6 +89,15 @@ describe('buildChildPlan, an OCI config', () => {
     assert.deepEqual(steps[pivot + 1], { op: 'console', socketPath: '/run/c.sock', devConsole: true, rows: 24, cols: 80 });
     assert.ok(steps.some((s) => s.op === 'mkdir' && s.path === '/work' && s.inRoot === '/'));
   });
+  it('rootfsPropagation, set on / before the root is bound (runc\'s prepareRoot); shared: the root\'s parent mount made private', () => {
+    const steps = plan(oci({ rootPropagation: 'rshared' }), { rootParentMount: '/b' });
+    assert.deepEqual(steps.slice(0, 3).map((s) => [s.op, (s as { target?: string }).target, (s as { flags?: bigint }).flags]), [
+      ['propagation', '/', MS.SHARED | MS.REC], ['propagation', '/b', MS.PRIVATE], ['mount', '/b/rootfs', MS.BIND | MS.REC],
+    ]);
+    const slave = plan(oci({ rootPropagation: 'rslave' }), { rootParentMount: '/b' });
+    assert.deepEqual(slave.slice(0, 2).map((s) => s.op), ['propagation', 'mount'], 'a slave parent needs no change');
+    assert.equal((slave[0] as { flags: bigint }).flags, MS.SLAVE | MS.REC);
+  });
   it('personality, before exec', () => {
     assert.ok(plan(oci({ personality: 8 })).some((s) => s.op === 'personality' && s.persona === 8));
   });

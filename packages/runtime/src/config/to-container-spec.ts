@@ -225,7 +225,8 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
     maskedPaths: config.linux.maskedPaths,
     readonlyPaths: config.linux.readonlyPaths,
     sysctl: c.sysctl,
-    ...(propagation === undefined ? {} : { rootPropagation: propagation }),
+    // runc's default when config.json gives none: `/` a slave of the host's mounts
+    rootPropagation: propagation ?? 'rslave',
     ...(c.personality === undefined ? {} : { personality: c.personality }),
     ...(ctx.relaySignals ? {} : { relayedSignals: [] }),
     killOnParentDeath: false,
