@@ -5,8 +5,9 @@
  * namespace of its own, /sys read-only (sysfs with a new net namespace, else a read-only rbind of the host's) and
  * /dev (dev-plan.ts); the user's mounts in order (mount-entry-plan.ts); without Guix's file systems (an OCI config
  * brings its own), the devices and /dev links after them unless /dev is a bind; pivot_root with the old root
- * detached (or chroot with `noPivotRoot`); the console; read-only remounts put off until then; the populate hook;
- * lo up and /etc/hosts; chmod / 0755; / read-only.
+ * detached (or chroot with `noPivotRoot`; or, for a rootfs without a mount namespace of its own, runc's way: the
+ * mounts in the caller's namespace and a plain chroot); the console; read-only remounts put off until then; the
+ * populate hook; lo up and /etc/hosts; chmod / 0755; / read-only.
  *
  * Man pages: mount(2), mount_namespaces(7), pivot_root(2), proc(5), sysfs(5), tmpfs(5).
  */
@@ -91,6 +92,9 @@ function overlayData(o: OverlayRootSpec): string {
  */
 export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanContext): PlannedStep[] {
   if (spec.root.kind === 'host') return [];
+  // No mount namespace of its own (a rootfs only): runc's way, the mounts made in the caller's mount namespace (they
+  // stay there after the container, as runc's do) and a plain chroot into the root.
+  const ownMnt = hasNamespace(spec, 'mnt');
   const rootDir = ctx.rootDir;
   const confined = spec.root.kind === 'rootfs';
   // A rootfs comes from an image: resolve paths inside it by fd so its symlinks cannot redirect our mounts.
@@ -101,7 +105,7 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
   // (rootfsParentMountPrivate); an unbindable one makes the bind fail, as runc's.
   const rootPropagation = spec.rootPropagation;
   const parent = ctx.rootParentMount ?? '/';
-  const steps: PlannedStep[] = [
+  const steps: PlannedStep[] = !ownMnt ? [] : [
     rootPropagation === undefined
       ? planned({ op: 'propagation', target: '/', flags: MS.REC | MS.PRIVATE }, 'make / private', '/')
       : planned({ op: 'propagation', target: '/', flags: propagationBits(rootPropagation) }, `make / ${rootPropagation}`, '/'),
@@ -139,7 +143,13 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
     steps.push(...planConsoleAndInit(devContext));
   }
   if (ctx.pauseBeforePivotRoot === true) steps.push(pauseStep('before-pivot-root'));
-  if (spec.confinement.noPivotRoot) steps.push(...planChrootRoot(rootDir));
+  if (!ownMnt) {
+    steps.push(
+      planned({ op: 'chdir', path: rootDir }, 'chdir', rootDir),
+      planned({ op: 'chroot', path: '.' }, 'chroot', rootDir),
+      planned({ op: 'chdir', path: '/' }, 'chdir', '/'),
+    );
+  } else if (spec.confinement.noPivotRoot) steps.push(...planChrootRoot(rootDir));
   else steps.push(planned({ op: 'pivotRoot', newRoot: rootDir }, 'pivot_root', rootDir));
   if (spec.console !== undefined) {
     // The pty comes from the container's own /dev/ptmx, so after the root switch (runc's setupConsole).

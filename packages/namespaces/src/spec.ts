@@ -307,8 +307,15 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   const root: RootSpec = spec.root ?? (has('mnt') ? { kind: 'tmpfs' } : { kind: 'host' });
   if (root.kind === 'rootfs') checkAbsolute('root.path', root.path);
   if (root.kind === 'tmpfs' && root.dir !== undefined) checkAbsolute('root.dir', root.dir);
-  if (root.kind !== 'host' && !has('mnt')) {
-    throw new ContainerSpecError('root', `a ${root.kind} root needs a mnt namespace of its own (new or joined)`);
+  // A rootfs root in the caller's mount namespace is runc's: the mounts are made there and the process chroots.
+  if (root.kind === 'tmpfs' && !has('mnt')) {
+    throw new ContainerSpecError('root', 'a tmpfs root needs a mnt namespace of its own (new or joined)');
+  }
+  if (root.kind === 'rootfs' && !has('mnt') && (spec.writableRoot ?? false) === false) {
+    throw new ContainerSpecError('writableRoot', 'a read-only root needs a mnt namespace of its own (it would change the caller\'s)');
+  }
+  if (root.kind === 'rootfs' && !has('mnt') && (root.overlay !== undefined || spec.rootPropagation !== undefined)) {
+    throw new ContainerSpecError(root.overlay !== undefined ? 'root.overlay' : 'rootPropagation', 'needs a mnt namespace of its own');
   }
   const mounts = checkMounts(spec.mounts ?? []);
   if (spec.rootPropagation !== undefined && !PROPAGATIONS.has(spec.rootPropagation)) {
@@ -340,7 +347,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     throw new ContainerSpecError('hostname', 'setting a hostname needs a uts namespace of its own (new or joined)');
   }
   const loopbackNetwork = spec.loopbackNetwork ?? true;
-  const confinement = resolveConfinement(spec, { isNew, has }, root.kind !== 'host');
+  const confinement = resolveConfinement(spec, { isNew, has }, root.kind !== 'host' && has('mnt'));
   return {
     root,
     mounts,

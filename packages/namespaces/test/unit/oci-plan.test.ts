@@ -98,6 +98,14 @@ describe('buildChildPlan, an OCI config', () => {
     assert.deepEqual(slave.slice(0, 2).map((s) => s.op), ['propagation', 'mount'], 'a slave parent needs no change');
     assert.equal((slave[0] as { flags: bigint }).flags, MS.SLAVE | MS.REC);
   });
+  it('no mount namespace of its own: the mounts where the caller is, no propagation change, no root bind, a chroot', () => {
+    const steps = plan(oci({ namespaces: ['pid', 'uts'], writableRoot: true, mounts: RUNC_MOUNTS.slice(0, 1) }));
+    assert.ok(!steps.some((s) => s.op === 'propagation' || s.op === 'pivotRoot' || (s.op === 'mount' && s.target === '/b/rootfs')));
+    const at = steps.findIndex((s) => s.op === 'chroot');
+    assert.deepEqual(steps.slice(at - 1, at + 2), [{ op: 'chdir', path: '/b/rootfs' }, { op: 'chroot', path: '.' }, { op: 'chdir', path: '/' }]);
+    assert.ok(steps.findIndex((s) => s.op === 'mount' && s.target === '/proc') < at);
+    assert.throws(() => oci({ namespaces: ['pid'] }), (e: unknown) => (e as { field?: string }).field === 'writableRoot');
+  });
   it('personality, before exec', () => {
     assert.ok(plan(oci({ personality: 8 })).some((s) => s.op === 'personality' && s.persona === 8));
   });

@@ -129,7 +129,16 @@ function isOwnNamespace(path: string, kind: NamespaceKind): boolean {
 function namespaces(config: BundleConfig, ctx: ConversionContext): NamespaceSpec[] {
   const list = config.linux.namespaces.map((n): NamespaceSpec => (n.path === undefined ? kinds[n.type] : { kind: kinds[n.type], path: n.path }));
   const entry = (kind: NamespaceKind): NamespaceSpec | undefined => list.find((n) => (typeof n === 'string' ? n : n.kind) === kind);
-  if (entry('mnt') === undefined) throw new ConfigError('linux.namespaces', 'ct needs a mount namespace (new or joined by path) for a rootfs');
+  if (entry('mnt') === undefined) {
+    // runc's way without a mount namespace: mounts in the caller's, a chroot; what would change the caller's refused
+    if (config.rootReadonly) throw new ConfigError('root.readonly', 'a read-only root needs a mount namespace (it would make the host\'s mount read-only)');
+    for (const field of ['maskedPaths', 'readonlyPaths'] as const) {
+      if (config.linux[field].length > 0) throw new ConfigError(`linux.${field}`, 'needs a mount namespace (runc: unable to restrict sys entries without a private MNT namespace)');
+    }
+    if (config.linux.rootfsPropagation !== undefined && config.linux.rootfsPropagation !== '') {
+      throw new ConfigError('linux.rootfsPropagation', 'needs a mount namespace');
+    }
+  }
   if (ctx.rootless && ctx.euid !== 0 && entry('user') === undefined) {
     throw new ConfigError('linux.namespaces', 'rootless containers need a user namespace');
   }
@@ -226,7 +235,7 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
     readonlyPaths: config.linux.readonlyPaths,
     sysctl: c.sysctl,
     // runc's default when config.json gives none: `/` a slave of the host's mounts
-    rootPropagation: propagation ?? 'rslave',
+    ...(ns.some((n) => (typeof n === 'string' ? n : n.kind) === 'mnt') ? { rootPropagation: propagation ?? 'rslave' } : {}),
     ...(c.personality === undefined ? {} : { personality: c.personality }),
     ...(ctx.relaySignals ? {} : { relayedSignals: [] }),
     killOnParentDeath: false,

@@ -3,8 +3,11 @@
  * namespace (containerd's CRI passes the pod's pid namespace so; the process must not see the host's processes).
  */
 import { strict as assert } from 'node:assert';
-import { readlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { isRoot } from '@ct/test-utils';
+import { createContainer } from '../../src/container-create.js';
+import type { ConfigError } from '../../src/errors.js';
 import { makeBundle, makeContext, removeAll, runBundle, startBundle, type TestBundle } from './launch-bundle.js';
 
 type Ns = { type: string; path?: string };
@@ -43,3 +46,46 @@ describe('runtime launch, namespaces joined by path @rootless', function () {
     assert.deepEqual(joiner.read('procs').trim().split('\n'), ['1', '2'], 'the target\'s init and our shell, nothing of the host');
   });
 });
+
+describe('runtime launch, no mount namespace of its own @root', function () {
+  const { ctx, cleanup } = makeContext();
+  const bundles: TestBundle[] = [];
+  after(() => {
+    for (const b of bundles) {
+      // the mounts were made in our own mount namespace, as runc makes them: take them away, deepest first
+      const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '')
+        .filter((p) => p.startsWith(`${b.dir}/`)).sort().reverse();
+      for (const p of points) spawnSync('umount', ['-l', p]);
+    }
+    cleanup();
+  });
+
+  it('create, without a mount namespace: the host\'s mount namespace, the config\'s mounts made there, chrooted into the rootfs', async () => {
+    const b = makeBundle('readlink /proc/self/ns/mnt >/out/ns; ls / >/out/root');
+    bundles.push(b);
+    b.config.linux['namespaces'] = (b.config.linux['namespaces'] as Ns[]).filter((n) => n.type !== 'mount');
+    b.config.mounts = b.config.mounts.filter((m) => m['destination'] === '/proc' || m['destination'] === '/out');
+    b.config['root'] = { path: 'rootfs', readonly: false };
+    delete b.config.linux['maskedPaths'];
+    delete b.config.linux['readonlyPaths'];
+    b.write();
+    const id = `launch-nomnt-${process.pid}`;
+    try {
+      assert.equal(await runBundle(ctx, id, b), 0);
+    } finally {
+      await removeAll(ctx, [id], []);
+    }
+    assert.equal(b.read('ns').trim(), readlinkSync('/proc/self/ns/mnt'));
+    assert.deepEqual(b.read('root').trim().split('\n'), ['bin', 'dev', 'out', 'proc', 'sys', 'tmp'], 'the rootfs is its /');
+  });
+
+  it('create, without a mount namespace: masked paths are ECONFIG naming the field (runc refuses them too)', async () => {
+    const b = makeBundle('true');
+    bundles.push(b);
+    b.config.linux['namespaces'] = (b.config.linux['namespaces'] as Ns[]).filter((n) => n.type !== 'mount');
+    b.write();
+    await assert.rejects(createContainer(ctx, `launch-nomnt-ro-${process.pid}`, { bundle: b.dir }),
+      (e: unknown) => (e as ConfigError).code === 'ECONFIG' && (e as ConfigError).jsonPath === 'linux.maskedPaths');
+  });
+});
+
