@@ -61,6 +61,11 @@ export interface EnterOptions {
   /** The container's cgroup directories: the process is moved into each at a pause before its steps. */
   readonly cgroupDirs?: readonly string[];
   /**
+   * Called at that pause, after the cgroup placement, with the process's pid: what the caller sets from outside
+   * before the process changes its ids (an OCI process's scheduler and I/O priority).
+   */
+  readonly setup?: (pid: number) => void | Promise<void>;
+  /**
    * Called at the last pause, right before exec, with the process's pid (a runtime's pid file). With `detach`
    * enterContainer resolves once the process is released from there, without waiting for the exec.
    */
@@ -157,7 +162,7 @@ export async function enterContainer(pid: number, process: EnterProcess, options
   const detach = options.detach === true;
   const { plan, described } = buildEnterPlan(resolved, {
     setgroupsAllowed: setgroupsAllowed(options.procRoot ?? '/proc', pid),
-    pauseForCgroup: cgroupDirs.length > 0,
+    pauseForCgroup: cgroupDirs.length > 0 || options.setup !== undefined,
     pauseBeforeExec: options.beforeExec !== undefined || detach,
     outliveCaller: detach,
   });
@@ -171,7 +176,10 @@ export async function enterContainer(pid: number, process: EnterProcess, options
     await drivePauses(child, described, {
       'id-maps': unexpectedPause('id-maps'), 'before-pivot-root': unexpectedPause('before-pivot-root'),
       'lock-mounts': unexpectedPause('lock-mounts'), 'lock-maps': unexpectedPause('lock-maps'), created: unexpectedPause('created'),
-      cgroup: (p) => joinCgroups(cgroupDirs, p),
+      cgroup: async (p) => {
+        joinCgroups(cgroupDirs, p);
+        await options.setup?.(p);
+      },
       'before-exec': async (p) => { await options.beforeExec?.(p); },
     }, detach ? 'before-exec' : undefined);
   } catch (error) {

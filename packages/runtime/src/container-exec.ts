@@ -28,6 +28,7 @@ import { deriveStatus } from './container-status.js';
 import { sessionKeyringName } from './container-launch.js';
 import { ConfigError, ExecProgramError, RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';
 import { lookupInProcessRoot } from './program-lookup.js';
+import { applyScheduling, hasScheduling } from './process-scheduling.js';
 import { containerPaths, readRecord, writeFileAtomic, type ContainerRecord } from './state-store.js';
 
 /** Options of `exec` (runc's flags). */
@@ -176,8 +177,10 @@ export async function execContainer(ctx: RuntimeContext, id: string, options: Ex
   try {
     entered = await enterContainer(record.pid, enterProcess(config, p, caps, id, record, options, warn), {
       extraFds: Array.from({ length: extra }, (_, i) => ({ from: 3 + i, to: 3 + i })),
-      // moved into the container's cgroups at a pause before its steps, as runc exec does
+      // moved into the container's cgroups at a pause before its steps, as runc exec does, then given the process's
+      // scheduler and I/O priority from outside while it still has our ids
       cgroupDirs: record.cgroupPaths ?? [],
+      ...(hasScheduling(p) ? { setup: (pid: number) => applyScheduling(pid, p) } : {}),
       // detached: the pid file is written at the last pause, before execve, so the caller (containerd's shim,
       // conmon) knows the pid before the process can exit; the process is released from there and left to itself
       // (an execve failure, a missing program, is then only its exit status)

@@ -40,6 +40,17 @@ describe('enterContainer', () => {
     assert.deepEqual(call.plan.steps.at(-1), { op: 'exec', path: 'sh', argv: ['sh', '-c', 'true'], env: ['PATH=/bin'], search: true });
     assert.equal(readFileSync(join(cg, 'cgroup.procs'), 'utf8'), String(entered.pid), 'placed at the cgroup pause');
   });
+  it('enterContainer, setup runs at the first pause, after the cgroup placement, before the process\'s own steps', async () => {
+    const sys = new FakeSyscalls();
+    const cg = mkdtempSync(join(tmpdir(), 'ct-enter-cg-'));
+    const seen: string[] = [];
+    await enterContainer(42, { command: { argv: ['true'] } }, {
+      syscalls: sys, procRoot: procRoot('allow'), cgroupDirs: [cg],
+      setup: (pid) => { seen.push(`setup ${pid} after ${readFileSync(join(cg, 'cgroup.procs'), 'utf8')}`); },
+    });
+    assert.deepEqual(seen, ['setup 1000 after 1000']);
+    assert.equal(ops(sys.calls[0]!.plan.steps)[0], 'wait:cgroup');
+  });
   it('enterContainer, a hook: the caller\'s ids and capabilities kept, its path exec\'d with its own argv[0]', async () => {
     const sys = new FakeSyscalls();
     await enterContainer(42, { command: { argv: ['hook-name', 'x'] }, path: '/usr/bin/hook', search: false }, { syscalls: sys, procRoot: procRoot('allow') });

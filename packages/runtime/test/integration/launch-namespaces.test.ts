@@ -4,9 +4,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isRoot } from '@ct/test-utils';
 import { createContainer } from '../../src/container-create.js';
+import { execContainer } from '../../src/container-exec.js';
 import type { ConfigError } from '../../src/errors.js';
 import { makeBundle, makeContext, removeAll, runBundle, startBundle, type TestBundle } from './launch-bundle.js';
 
@@ -44,6 +46,32 @@ describe('runtime launch, namespaces joined by path @rootless', function () {
     assert.equal(await runBundle(ctx, `${id}-j`, joiner), 0);
     assert.equal(joiner.read('ns').trim(), readlinkSync(`/proc/${t.pid}/ns/pid`), 'the process\'s pid namespace is the target\'s');
     assert.deepEqual(joiner.read('procs').trim().split('\n'), ['1', '2'], 'the target\'s init and our shell, nothing of the host');
+  });
+});
+
+describe('runtime exec through enterContainer @rootless', function () {
+  const { ctx, cleanup } = makeContext();
+  const ids: string[] = [];
+  const bundles: TestBundle[] = [];
+  after(async () => {
+    await removeAll(ctx, ids, bundles);
+    cleanup();
+  });
+
+  it('exec, a --process with a scheduler: set on the process before it runs (SCHED_BATCH, nice 5)', async () => {
+    const b = makeBundle('exec sleep 60');
+    bundles.push(b);
+    const id = `launch-exec-sched-${process.pid}`;
+    ids.push(id);
+    await startBundle(ctx, id, b);
+    const processFile = join(b.dir, 'process.json');
+    writeFileSync(processFile, JSON.stringify({
+      ...b.config.process, args: ['sh', '-c', 'grep -E "^(policy|prio) " /proc/self/sched | tr -s " " >/out/sched'],
+      scheduler: { policy: 'SCHED_BATCH', nice: 5 },
+    }));
+    assert.equal(await execContainer(ctx, id, { process: processFile }), 0);
+    // policy 3 is SCHED_BATCH; prio 125 is nice 5
+    assert.equal(b.read('sched'), 'policy : 3\nprio : 125\n');
   });
 });
 
