@@ -76,3 +76,15 @@ export async function removeAll(ctx: RuntimeContext, ids: readonly string[], bun
   for (const id of ids) await deleteContainer(ctx, id, { force: true }).catch(() => undefined);
   for (const b of bundles) rmSync(b.dir, { recursive: true, force: true });
 }
+
+/** A context for a suite, and the ids and bundles its tests add: deleted and removed after the suite. */
+export function useRuntime(): { ctx: RuntimeContext; ids: string[]; bundles: TestBundle[] } {
+  const { ctx, cleanup } = makeContext();
+  const ids: string[] = [];
+  const bundles: TestBundle[] = [];
+  after(async () => {
+    await removeAll(ctx, ids, bundles);
+    cleanup();
+  });
+  return { ctx, ids, bundles };
+}

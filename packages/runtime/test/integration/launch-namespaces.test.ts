@@ -10,7 +10,7 @@ import { isRoot } from '@ct/test-utils';
 import { createContainer } from '../../src/container-create.js';
 import { execContainer } from '../../src/container-exec.js';
 import type { ConfigError } from '../../src/errors.js';
-import { makeBundle, makeContext, removeAll, runBundle, startBundle, type TestBundle } from './launch-bundle.js';
+import { makeBundle, makeContext, removeAll, runBundle, startBundle, type TestBundle, useRuntime } from './launch-bundle.js';
 
 type Ns = { type: string; path?: string };
 
@@ -27,13 +27,7 @@ function joinPidOf(bundle: TestBundle, pid: number): void {
 }
 
 describe('runtime launch, namespaces joined by path @rootless', function () {
-  const { ctx, cleanup } = makeContext();
-  const ids: string[] = [];
-  const bundles: TestBundle[] = [];
-  after(async () => {
-    await removeAll(ctx, ids, bundles);
-    cleanup();
-  });
+  const { ctx, ids, bundles } = useRuntime();
 
   it('create, a pid namespace joined by path: /proc in the container lists only that namespace\'s processes', async () => {
     const target = makeBundle('exec sleep 60');
@@ -50,13 +44,7 @@ describe('runtime launch, namespaces joined by path @rootless', function () {
 });
 
 describe('runtime exec through enterContainer @rootless', function () {
-  const { ctx, cleanup } = makeContext();
-  const ids: string[] = [];
-  const bundles: TestBundle[] = [];
-  after(async () => {
-    await removeAll(ctx, ids, bundles);
-    cleanup();
-  });
+  const { ctx, ids, bundles } = useRuntime();
 
   it('exec, a --process with a scheduler: set on the process before it runs (SCHED_BATCH, nice 5)', async () => {
     const b = makeBundle('exec sleep 60');
