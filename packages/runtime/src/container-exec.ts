@@ -23,7 +23,7 @@ import { readBundleConfig, readConfigProcess, type BundleConfig, type ConfigProc
 import { readConfinement } from './config/config-confinement.js';
 import { asObject } from './config/json-fields.js';
 import { environmentOf, raisableAmbient, rlimitsOf } from './config/to-container-spec.js';
-import { withHome } from './config/process-home.js';
+import { withHome } from './config/root-files.js';
 import { deriveStatus } from './container-status.js';
 import { sessionKeyringName } from './container-launch.js';
 import { ConfigError, ExecProgramError, RuntimeError, errnoCode, errnoPhrase, systemError } from './errors.js';

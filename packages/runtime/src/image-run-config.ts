@@ -9,7 +9,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { SyscallError } from '@ct/syscalls/errors';
 import { RuntimeError } from './errors.js';
+import { isDirectoryInRoots } from './config/root-files.js';
 import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotation.js';
 
 /** The flags of `container run` that shape the config. */
@@ -146,7 +148,12 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
   const args = processArgs((proc['args'] as string[] | undefined) ?? [], c.imageEntrypoint, flags);
   proc['args'] = flags.init === true ? [INIT_PATH_IN_CONTAINER, '--', ...args] : args;
   if (flags.env !== undefined) proc['env'] = applyEnv((proc['env'] as string[] | undefined) ?? [], flags.env);
-  if (flags.workdir !== undefined) proc['cwd'] = flags.workdir;
+  if (flags.workdir !== undefined) {
+    // podman refuses a -w missing in the image (the runtime, as runc, would make it): the chdir's error and status
+    const layers = root.overlay === undefined ? [root.merged] : [root.overlay.upper, ...root.overlay.lowerDirs];
+    if (!isDirectoryInRoots(layers, flags.workdir)) throw new SyscallError('chdir', 2 /* ENOENT */, { path: flags.workdir });
+    proc['cwd'] = flags.workdir;
+  }
   if (flags.user !== undefined) proc['user'] = parseUser(flags.user);
   const hostname = flags.hostname ?? id.slice(0, 63);
   config['hostname'] = hostname;

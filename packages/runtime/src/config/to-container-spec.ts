@@ -19,7 +19,7 @@ import type { BundleConfig, ConfigProcess } from './bundle-config.js';
 import type { ConfigIdMapping, OciNamespaceType } from './config-linux.js';
 import { sysctlNamespace } from './config-confinement.js';
 import { toSpecMount } from './mounts-to-spec.js';
-import { withHome } from './process-home.js';
+import { withHome } from './root-files.js';
 import { rootOverlay } from '../image-overlay-annotation.js';
 
 /** What the conversion needs beyond the config. */

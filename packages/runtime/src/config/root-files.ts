@@ -1,11 +1,13 @@
 /**
- * HOME for a process whose environment does not set it, as runc sets it: the home directory of its uid in the
- * container's /etc/passwd, else "/". The file is read inside the root by fd (@ct/syscalls openInRoot), so a
- * symlink in an image cannot point the read at the host's files; it is read only up to a bound.
+ * Files of a container's root looked at from the host before it runs, each resolved inside the root by fd
+ * (@ct/syscalls openInRoot), so a symlink in an image cannot point the look-up at the host's files: HOME for a
+ * process whose environment does not set it, as runc sets it (the home directory of its uid in the container's
+ * /etc/passwd, read up to a bound, else "/"), and whether a directory exists (an engine's check of a working
+ * directory). A root given as several directories is an overlay's layers, top first (whiteouts not looked at).
  *
  * Man pages: passwd(5), openat2(2) (RESOLVE_IN_ROOT).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { O, openInRoot } from '@ct/syscalls';
 
 /** The most of /etc/passwd read (a larger file's further entries are not looked at). */
@@ -27,6 +29,25 @@ function readInRoot(root: string, path: string): string | undefined {
     if (fd !== undefined) closeSync(fd);
     if (rootFd !== undefined) closeSync(rootFd);
   }
+}
+
+/** Whether `path` is a directory in the first of `roots` that has it (false when none has it, or it is not one). */
+export function isDirectoryInRoots(roots: readonly string[], path: string): boolean {
+  for (const root of roots) {
+    let rootFd: number | undefined;
+    let fd: number | undefined;
+    try {
+      rootFd = openSync(root, O.PATH | O.DIRECTORY);
+      fd = openInRoot(rootFd, path, O.PATH);
+      return fstatSync(fd).isDirectory();
+    } catch {
+      // not in this layer: the next one down
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      if (rootFd !== undefined) closeSync(rootFd);
+    }
+  }
+  return false;
 }
 
 /** The home directory of `uid` in the first of `roots` that has an /etc/passwd, or "/". */
