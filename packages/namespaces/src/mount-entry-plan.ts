@@ -70,9 +70,11 @@ function planBind(ctx: MountEntryContext, mount: BindMount): PlannedStep[] {
   const steps = ctx.sourceIsDirectory(mount.source)
     ? [mkdirAt(ctx, mount.target, 0o755), mountAt(ctx, mount.target, `bind ${mount.source}`, { source: mount.source, flags })]
     : [mkdirAt(ctx, dirname(mount.target), 0o755), ...bindFile(ctx, mount.source, mount.target, `bind ${mount.source}`, flags)];
-  // A bind ignores MS_RDONLY/NOSUID/...: they take a remount (which keeps the source's locked flags).
+  // A bind ignores MS_RDONLY/NOSUID/...: they take a remount (which keeps the source's locked flags), of the bind
+  // itself only, as runc's and Guix's (mount(2) ignores MS_REC on a remount): read-only for every mount below is
+  // `recursiveReadOnly` (OCI's rro).
   const remount = mountFlagBits(mount.flags ?? []) | (mount.readOnly === true ? MS.RDONLY : 0n);
-  if (remount !== 0n) steps.push(remountAt(ctx, mount.target, remount === MS.RDONLY ? 'remount read-only' : 'remount', remount, recursive));
+  if (remount !== 0n) steps.push(remountAt(ctx, mount.target, remount === MS.RDONLY ? 'remount read-only' : 'remount', remount, false));
   return [...steps, ...afterMount(ctx, mount, mount.recursiveReadOnly === true)];
 }
 

@@ -56,7 +56,7 @@ describe('mountFileSystems', () => {
     assert.ok(names.includes('bind init /dev/.ct-init'));
     assert.ok(names.includes('remount init read-only /dev/.ct-init'));
   });
-  it('mountFileSystems, user mounts in order: recursive binds, read-only remount, file mount points', () => {
+  it('mountFileSystems, user mounts in order: recursive binds, read-only remount of the bind itself (as Guix and runc), file mount points', () => {
     const steps = plan({ mounts: [
       { type: 'bind', source: '/src', target: '/a', readOnly: true },
       { type: 'bind', source: '/etc/x.txt', target: '/b.txt' },
@@ -65,7 +65,7 @@ describe('mountFileSystems', () => {
     const i = steps.findIndex((s) => s.what === 'bind /src');
     assert.deepEqual(steps[i - 1]?.step, { op: 'mkdir', path: '/tmp/r/a', mode: 0o755 });
     assert.deepEqual(steps[i]?.step, { op: 'mount', target: '/tmp/r/a', source: '/src', flags: MS.BIND | MS.REC });
-    assert.deepEqual(steps[i + 1]?.step, { op: 'remount', target: '/tmp/r/a', flags: MS.RDONLY, recursive: true });
+    assert.deepEqual(steps[i + 1]?.step, { op: 'remount', target: '/tmp/r/a', flags: MS.RDONLY, recursive: false });
     assert.deepEqual(steps[i + 2]?.step, { op: 'mkdir', path: '/tmp/r', mode: 0o755 });
     assert.deepEqual(steps[i + 3]?.step, { op: 'touch', path: '/tmp/r/b.txt', mode: 0o644 });
     const tmp = find(steps, 'mount tmpfs').step;

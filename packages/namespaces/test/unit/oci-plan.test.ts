@@ -50,7 +50,7 @@ describe('buildChildPlan, an OCI config', () => {
     }] }));
     const at = steps.findIndex((s) => s.op === 'mount' && s.target === '/data');
     assert.deepEqual(steps.slice(at + 1, at + 5).map((s) => s.op), ['remount', 'propagation', 'propagation', 'mountSetattr']);
-    assert.deepEqual(steps[at + 1], { op: 'remount', target: '/data', flags: MS.NOSUID | MS.NODEV, recursive: true, inRoot: '/b/rootfs' });
+    assert.deepEqual(steps[at + 1], { op: 'remount', target: '/data', flags: MS.NOSUID | MS.NODEV, recursive: false, inRoot: '/b/rootfs' });
     assert.equal((steps[at + 2] as { flags: bigint }).flags, MS.SLAVE | MS.REC);
     assert.equal((steps[at + 3] as { flags: bigint }).flags, MS.UNBINDABLE | MS.REC);
     assert.deepEqual(steps[at + 4], {

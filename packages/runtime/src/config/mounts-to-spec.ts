@@ -3,7 +3,8 @@
  * options (/proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue and /sys/fs/cgroup included: a `tmpfs` at /dev with
  * `size=65536k` is that tmpfs). Binds keep their flags (applied by a remount), their propagation changes in order
  * and their recursive `r*` attributes; other file systems keep their flags and data; a `cgroup`/`cgroup2` mount
- * becomes the container's cgroups at that destination (planned by @ct/namespaces once the cgroup exists).
+ * becomes the container's cgroups at that destination (planned by @ct/namespaces once the cgroup exists), a
+ * `cgroup2` mount the file system.
  *
  * Man pages: mount(2), mount_setattr(2), mount_namespaces(7).
  */
@@ -52,9 +53,13 @@ function recursiveAttributes(set: bigint, clear: bigint): RecursiveAttributes | 
   return { set: setNames, clear: clearNames };
 }
 
-/** Whether a config.json mount is the container's cgroups. */
+/**
+ * Whether a config.json mount is the container's cgroups (`cgroup`, which runc mounts from the container's own
+ * cgroup). A `cgroup2` mount is the file system itself, mounted as runc's mountCgroupV2 does (without a cgroup
+ * namespace it shows the whole unified hierarchy).
+ */
 export function isCgroupMount(m: ConfigMount): boolean {
-  return m.type === 'cgroup' || m.type === 'cgroup2';
+  return m.type === 'cgroup';
 }
 
 /** One config.json mount as a ContainerSpec mount. */
