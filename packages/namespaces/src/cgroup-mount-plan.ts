@@ -3,12 +3,16 @@
  * namespace: on v1 a tmpfs (nosuid, nodev, noexec, mode 755) holding, per hierarchy the container has a cgroup in, a
  * bind of the container's own cgroup directory named like the host's hierarchy (`cpu,cpuacct`, with links `cpu`
  * and `cpuacct` to it), and with `ro` the binds and then the tmpfs read-only; on v2 a bind of the container's
- * cgroup directory at the destination. Without a cgroup (an unprivileged caller without delegation) the tmpfs stays
- * empty, with a warning.
+ * cgroup directory at the destination. A container without a cgroup of its own (an unprivileged caller without
+ * delegation) gets the caller's own cgroups there, as runc rootless binds them (`ownCgroupMountContext`); with
+ * neither the tmpfs stays empty, with a warning.
  *
  * Man pages: cgroups(7), mount(2), tmpfs(5).
  */
 import { join, relative } from 'node:path';
+import { detectCgroupVersion } from './cgroups/cgroup.js';
+import { NODE_CGROUP_FS, readOwnCgroups } from './cgroups/resources.js';
+import { hierarchyControllers, mountedV1Hierarchies } from './cgroups/v1.js';
 import { MS, mountFlagBits } from './internal/mount-flags.js';
 import { linkAt, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
 import type { CgroupMount } from './mount-spec.js';
@@ -59,4 +63,22 @@ export function planCgroupMount(
   steps.push(...links);
   if (readOnly) steps.push(remountAt(ctx, mount.target, 'remount read-only', MS.RDONLY | DEFAULTS, false));
   return { steps, lateReadOnly: undefined };
+}
+
+/** The caller's own cgroup directories under `root`, for a container that has none of its own (undefined: none found). */
+export function ownCgroupMountContext(root: string, procRoot?: string): CgroupMountContext | undefined {
+  try {
+    const own = readOwnCgroups(procRoot);
+    if (detectCgroupVersion(root) === 'v2') {
+      const path = own.get('');
+      return path === undefined ? undefined : { version: 'v2', paths: [join(root, path)], root };
+    }
+    const paths = mountedV1Hierarchies(root, NODE_CGROUP_FS).flatMap((hierarchy) => {
+      const path = own.get(hierarchy) ?? own.get(`name=${hierarchy}`) ?? own.get(hierarchyControllers(hierarchy)[0] ?? '\0');
+      return path === undefined ? [] : [join(root, hierarchy, path)];
+    });
+    return paths.length === 0 ? undefined : { version: 'v1', paths, root };
+  } catch {
+    return undefined; // no /proc/self/cgroup, no cgroupfs: an empty tmpfs, with the planner's warning
+  }
 }

@@ -26,6 +26,7 @@ import type { PlannedStep } from './planned-step.js';
 import { installSignalRelay } from './signal-relay.js';
 import { type ContainerSpec, isNewNamespace, withDefaults } from './spec.js';
 import { type CgroupOptions, createContainerCgroup } from './cgroups/cgroup.js';
+import { ownCgroupMountContext } from './cgroup-mount-plan.js';
 import type { ContainerCgroup } from './cgroups/resources.js';
 import { describeChildFailure, drivePauses, type PauseHandlers } from './pause-protocol.js';
 import { clampRlimits, readRlimitHost, type RlimitHost } from './rlimits.js';
@@ -198,7 +199,8 @@ export async function runContainer(
       pauseBeforePivotRoot: lifecycle.beforePivotRoot !== undefined,
       pauseBeforeExec: lifecycle.beforeExec !== undefined,
       pauseForCgroup: cgroup !== undefined,
-      cgroup: cgroup === undefined ? undefined : { version: cgroup.version, paths: cgroup.paths, root: options.cgroupRoot ?? '/sys/fs/cgroup' },
+      cgroup: cgroup !== undefined ? { version: cgroup.version, paths: cgroup.paths, root: options.cgroupRoot ?? '/sys/fs/cgroup' }
+        : s.mounts.some((m) => m.type === 'cgroup') ? ownCgroupMountContext(options.cgroupRoot ?? '/sys/fs/cgroup', options.procRoot) : undefined,
       kcore: existsSync(`${options.procRoot ?? '/proc'}/kcore`),
       warn,
       // mknod needs real root: no new user namespace, and not running in one (a rootless engine's).

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ownCgroupMountContext } from '../../src/cgroup-mount-plan.js';
 import { buildChildPlan, type ChildPlanContext } from '../../src/child-plan.js';
 import { planIdMaps } from '../../src/id-map.js';
 import { MOUNT_ATTR, MS } from '../../src/internal/mount-flags.js';
@@ -143,5 +147,21 @@ describe('buildChildPlan, an OCI config', () => {
       idMaps: maps, euid: 0, egid: 0, rootDir: '/', sourceIsDirectory: () => true, pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false,
     }).plan.steps;
     assert.ok(!steps.some((x) => x.op === 'setgroups'));
+  });
+});
+
+describe('ownCgroupMountContext', () => {
+  it('ownCgroupMountContext, v1: the caller\'s own directory in each mounted hierarchy (runc rootless binds those)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ct-own-cg-'));
+    for (const h of ['cpu,cpuacct', 'pids', 'systemd']) {
+      mkdirSync(join(root, h));
+      writeFileSync(join(root, h, 'cgroup.procs'), '');
+    }
+    const proc = mkdtempSync(join(tmpdir(), 'ct-own-proc-'));
+    mkdirSync(join(proc, 'self'));
+    writeFileSync(join(proc, 'self', 'cgroup'), '3:cpu,cpuacct:/user/a\n2:pids:/user/b\n1:name=systemd:/user/c\n0::/\n');
+    assert.deepEqual(ownCgroupMountContext(root, proc), {
+      version: 'v1', root, paths: [join(root, 'cpu,cpuacct', '/user/a'), join(root, 'pids', '/user/b'), join(root, 'systemd', '/user/c')],
+    });
   });
 });
