@@ -98,7 +98,8 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   const newUser = isNewNamespace(spec, 'user');
   const c = spec.confinement;
   const steps: PlannedStep[] = [];
-  const deferred = new Set<NamespaceKind>([...(cgroupNsDeferred(spec) ? ['cgroup' as const] : []), ...(timeNsDeferred(spec) ? ['time' as const] : [])]);
+  const cgroupPause = ctx.pauseForCgroup ?? c.cgroup !== undefined;
+  const deferred = new Set<NamespaceKind>([...(cgroupNsDeferred(spec, cgroupPause) ? ['cgroup' as const] : []), ...(timeNsDeferred(spec) ? ['time' as const] : [])]);
   const namespaces = planNamespaces(spec, deferred);
   steps.push(...namespaces.steps);
   if (spec.killOnParentDeath) steps.push(planned({ op: 'pdeathsig', signal: SIGKILL }, 'set parent-death signal'));
@@ -107,7 +108,7 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   if (newUser && maps?.setupIds !== undefined) {
     steps.push(...switchIds(maps.setupIds.uid, maps.setupIds.gid, setgroupsAllowed(maps), []));
   }
-  steps.push(...planEarlySteps(spec, ctx.pauseForCgroup ?? c.cgroup !== undefined));
+  steps.push(...planEarlySteps(spec, cgroupPause));
   if (spec.hostname !== undefined) steps.push(planned({ op: 'sethostname', name: spec.hostname }, 'sethostname', spec.hostname));
   steps.push(...mountFileSystems(spec, {
     ...ctx, pauseBeforePivotRoot: ctx.pauseBeforePivotRoot, mknodDevices: ctx.mknodDevices ?? (!newUser && ctx.euid === 0),

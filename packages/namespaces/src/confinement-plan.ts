@@ -30,11 +30,12 @@ export function sessionKeyringPerm(newUserNamespace: boolean): number {
 const offsetLine = (clock: string, o: ClockOffset | undefined): string => (o === undefined ? '' : `${clock} ${o.secs} ${o.nanosecs ?? 0}\n`);
 
 /**
- * True when the cgroup namespace must be unshared after placement instead of made by the clone (a new cgroup
- * namespace's root is the cgroup its creator is in at that moment).
+ * True when the cgroup namespace must be unshared after the placement in the container's cgroup (`placed`: the
+ * plan pauses for it, whether the cgroup comes from the spec or from the caller) instead of made by the clone: a new
+ * cgroup namespace's root is the cgroup its creator is in at that moment.
  */
-export function cgroupNsDeferred(spec: ResolvedContainerSpec): boolean {
-  return spec.confinement.cgroup !== undefined && isNewNamespace(spec, 'cgroup');
+export function cgroupNsDeferred(spec: ResolvedContainerSpec, placed: boolean): boolean {
+  return placed && isNewNamespace(spec, 'cgroup');
 }
 
 /** True when the time namespace is unshared in the child so that its offsets can still be written. */
@@ -46,7 +47,7 @@ export function timeNsDeferred(spec: ResolvedContainerSpec): boolean {
 export function planEarlySteps(spec: ResolvedContainerSpec, cgroupPause: boolean): PlannedStep[] {
   const steps: PlannedStep[] = [];
   if (cgroupPause) steps.push(pauseStep('cgroup'));
-  if (cgroupNsDeferred(spec)) steps.push(planned({ op: 'unshare', flags: CLONE_FLAGS.cgroup }, 'unshare cgroup namespace'));
+  if (cgroupNsDeferred(spec, cgroupPause)) steps.push(planned({ op: 'unshare', flags: CLONE_FLAGS.cgroup }, 'unshare cgroup namespace'));
   const offsets = spec.confinement.timeOffsets;
   if (offsets !== undefined) {
     // Offsets can be written only before a process enters the namespace: unshare makes it the namespace of our

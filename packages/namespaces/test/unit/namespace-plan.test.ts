@@ -6,12 +6,12 @@ import { type ContainerSpec, withDefaults } from '../../src/spec.js';
 
 const spec = (extra: Partial<ContainerSpec>) =>
   withDefaults({ command: { argv: ['true'] }, root: { kind: 'rootfs', path: '/r' }, lockMounts: false, ...extra });
-const plan = (s: ReturnType<typeof spec>, euid = 0) => {
+const plan = (s: ReturnType<typeof spec>, euid = 0, over: Partial<ChildPlanContext> = {}) => {
   const ctx: ChildPlanContext = {
     idMaps: s.namespaces.some((n) => n.kind === 'user' && n.path === undefined)
       ? planIdMaps(s, { euid, egid: euid, subuid: [], subgid: [], newidmapAvailable: false }) : undefined,
     euid, egid: euid, rootDir: '/r', sourceIsDirectory: () => true, hostDevices: [],
-    pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false,
+    pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false, ...over,
   };
   return buildChildPlan(s, ctx).plan;
 };
@@ -49,5 +49,11 @@ describe('planNamespaces', () => {
   it('planNamespaces, the parent-death signal is set after the fork (it is not inherited)', () => {
     const p = plan(spec({ namespaces: ['mnt', { kind: 'pid', path: '/p' }], killOnParentDeath: true }));
     assert.deepEqual(ops(p).slice(0, 4), ['setns:/p', 'unshare', 'forkInit', 'pdeathsig']);
+  });
+  it('planNamespaces, a new cgroup namespace is unshared after the cgroup pause, also for a cgroup the caller made', () => {
+    const p = plan(spec({ namespaces: ['mnt', 'cgroup'] }), 0, { pauseForCgroup: true });
+    assert.equal(p.namespaces & CLONE_FLAGS.cgroup, 0, 'not made by the clone: its root would be the creator\'s cgroup');
+    const at = p.steps.findIndex((s) => s.op === 'wait' && s.label === 'cgroup');
+    assert.deepEqual(p.steps[at + 1], { op: 'unshare', flags: CLONE_FLAGS.cgroup });
   });
 });
