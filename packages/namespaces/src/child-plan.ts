@@ -18,7 +18,7 @@ import { CLONE_FLAGS, type NamespaceKind } from './namespaces.js';
 import { planNamespaces } from './namespace-plan.js';
 import { pauseStep } from './pause-protocol.js';
 import { planned, type PlannedStep } from './planned-step.js';
-import { isNewNamespace, type ResolvedContainerSpec } from './spec.js';
+import { hasNamespace, isNewNamespace, type ResolvedContainerSpec } from './spec.js';
 import { purifyEnvironment } from './environment.js';
 import { planCapabilities } from './capabilities.js';
 import {
@@ -111,7 +111,7 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   steps.push(...planEarlySteps(spec, cgroupPause));
   if (spec.hostname !== undefined) steps.push(planned({ op: 'sethostname', name: spec.hostname }, 'sethostname', spec.hostname));
   steps.push(...mountFileSystems(spec, {
-    ...ctx, pauseBeforePivotRoot: ctx.pauseBeforePivotRoot, mknodDevices: ctx.mknodDevices ?? (!newUser && ctx.euid === 0),
+    ...ctx, pauseBeforePivotRoot: ctx.pauseBeforePivotRoot, mknodDevices: ctx.mknodDevices ?? (!hasNamespace(spec, 'user') && ctx.euid === 0),
   }));
   const kindCtx = pathKindContext(spec, ctx.rootDir);
   steps.push(...planRootSteps(spec, ctx.pathKind ?? ((inside) => hostPathKind(inside, kindCtx))));

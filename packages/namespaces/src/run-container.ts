@@ -24,7 +24,7 @@ import type { ChildHandle, ExitStatus, Syscalls } from './internal/syscalls-port
 import { type LockHelper, startLockHelper } from './lock-helper.js';
 import type { PlannedStep } from './planned-step.js';
 import { installSignalRelay } from './signal-relay.js';
-import { type ContainerSpec, isNewNamespace, withDefaults } from './spec.js';
+import { type ContainerSpec, hasNamespace, isNewNamespace, withDefaults } from './spec.js';
 import { type CgroupOptions, createContainerCgroup } from './cgroups/cgroup.js';
 import { ownCgroupMountContext } from './cgroup-mount-plan.js';
 import type { ContainerCgroup } from './cgroups/resources.js';
@@ -203,8 +203,9 @@ export async function runContainer(
         : s.mounts.some((m) => m.type === 'cgroup') ? ownCgroupMountContext(options.cgroupRoot ?? '/sys/fs/cgroup', options.procRoot) : undefined,
       kcore: existsSync(`${options.procRoot ?? '/proc'}/kcore`),
       warn,
-      // mknod needs real root: no new user namespace, and not running in one (a rootless engine's).
-      mknodDevices: !isNewNamespace(s, 'user') && idContext.euid === 0 && !runningInUserNamespace(options.procRoot),
+      // mknod needs real root: no user namespace, new or joined (runc binds the devices with either), and not
+      // running in one (a rootless engine's).
+      mknodDevices: !hasNamespace(s, 'user') && idContext.euid === 0 && !runningInUserNamespace(options.procRoot),
       setgroupsDenied: idContext.setgroupsDenied === true,
       rootParentMount: root.dir === undefined ? '/' : mountPointOf(root.dir, options.procRoot),
       rlimits,

@@ -55,4 +55,11 @@ describe('buildChildPlan', () => {
     const spec = base({ extraFds: [{ from: 9, to: 3 }] });
     assert.deepEqual(buildChildPlan(spec, ctx(spec)).plan.fds?.at(-1), { from: 9, to: 3 });
   });
+  it('buildChildPlan, devices as root: mknod without a user namespace, bound from the host in a joined one (runc)', () => {
+    const devices = [{ path: '/dev/fuse', type: 'c' as const, major: 10, minor: 229 }];
+    const own = base({ namespaces: ['mnt', 'pid'], devices });
+    assert.ok(ops(own, { idMaps: undefined }).includes('mknod'));
+    const joined = base({ namespaces: [{ kind: 'user', path: '/proc/1/ns/user' }, 'mnt', 'pid'], devices });
+    assert.ok(!ops(joined, { idMaps: undefined }).includes('mknod'), 'a joined user namespace cannot mknod');
+  });
 });

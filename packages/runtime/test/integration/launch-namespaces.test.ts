@@ -43,6 +43,48 @@ describe('runtime launch, namespaces joined by path @rootless', function () {
   });
 });
 
+/** The namespace links of the calling process, by kind (config.json's names). */
+const NS_FILES = { user: 'user', network: 'net', pid: 'pid', mount: 'mnt', uts: 'uts', ipc: 'ipc', cgroup: 'cgroup' } as const;
+
+describe('runtime launch, a joined user namespace beside new ones @rootless', function () {
+  const { ctx, ids, bundles } = useRuntime();
+
+  it('create, the user and network namespaces of another container joined, mnt/pid/uts/ipc/cgroup new (rootless --network container:ID)', async () => {
+    const target = makeBundle('exec sleep 60');
+    const kinds = Object.keys(NS_FILES) as (keyof typeof NS_FILES)[];
+    const script = kinds.map((k) => `readlink /proc/self/ns/${NS_FILES[k]} >/out/${k}`).join('; ')
+      + '; cd /proc; for f in [0-9]*; do echo $f; done >/out/procs';
+    const joiner = makeBundle(script);
+    bundles.push(target, joiner);
+    // the target owns its user and network namespaces (as root too: a user namespace over the host's ids)
+    target.config.linux['namespaces'] = [...kinds.filter((k) => k !== 'cgroup').map((type) => ({ type }))];
+    if (isRoot()) {
+      target.config.linux['uidMappings'] = [{ containerID: 0, hostID: 0, size: 65536 }];
+      target.config.linux['gidMappings'] = [{ containerID: 0, hostID: 0, size: 65536 }];
+    }
+    target.write();
+    const id = `launch-userjoin-${process.pid}`;
+    ids.push(`${id}-t`, `${id}-j`);
+    const t = await startBundle(ctx, `${id}-t`, target);
+    joiner.config.linux['namespaces'] = kinds.map((type) =>
+      (type === 'user' || type === 'network' ? { type, path: `/proc/${t.pid}/ns/${NS_FILES[type]}` } : { type }));
+    delete joiner.config.linux['uidMappings'];
+    delete joiner.config.linux['gidMappings'];
+    joiner.write();
+    assert.equal(await runBundle(ctx, `${id}-j`, joiner), 0);
+    for (const k of kinds) {
+      const inside = joiner.read(k).trim();
+      const targets = readlinkSync(`/proc/${t.pid}/ns/${NS_FILES[k]}`);
+      if (k === 'user' || k === 'network') assert.equal(inside, targets, `${k}: the target's`);
+      else {
+        assert.notEqual(inside, targets, `${k}: not the target's`);
+        assert.notEqual(inside, readlinkSync(`/proc/self/ns/${NS_FILES[k]}`), `${k}: not the caller's`);
+      }
+    }
+    assert.deepEqual(joiner.read('procs').trim().split('\n'), ['1'], 'a pid namespace of its own');
+  });
+});
+
 describe('runtime exec through enterContainer @rootless', function () {
   const { ctx, ids, bundles } = useRuntime();
 
