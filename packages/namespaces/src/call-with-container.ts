@@ -7,11 +7,17 @@
  * has no capability support; its tests need CAP_SYS_ADMIN for sethostname), where `runContainer` defaults to
  * runc's capability set and a new session keyring.
  *
+ * Their id maps are Guix's (`initialize-user-namespace`): `GUEST-UID HOST-UID HOST-UIDS`, the caller's own ids
+ * seen as the guest ids and the `hostUids` ids after them (default 1, Guix's), so as root guest 1000 with
+ * host-uids 65536 maps 1000..66535 onto host 0..65535 and what the guest writes belongs to host root. One
+ * difference: an unprivileged caller asking for more than one id (Guix fails there) gets ct's layout, its own id
+ * at the guest id and its /etc/subuid ranges around it. `runContainer` keeps ct's maps (id-map.ts).
+ *
  * Man pages: wait(2), prctl(2) (PR_SET_PDEATHSIG).
  */
-import type { NamespaceKind } from './namespaces.js';
+import { NAMESPACES, type NamespaceKind } from './namespaces.js';
 import { type ContainerHandle, type ContainerLifecycle, runContainer, type RunOptions } from './run-container.js';
-import type { CommandSpec, ContainerSpec, Mount, NamespaceSpec } from './spec.js';
+import type { CommandSpec, ContainerSpec, IdMapEntry, Mount, NamespaceSpec } from './spec.js';
 
 /** Everything of a ContainerSpec but the mounts and the command (Guix's keyword arguments). */
 export type GuixContainerOptions = Omit<ContainerSpec, 'mounts' | 'command'>;
@@ -24,6 +30,18 @@ export function toCommandSpec(command: CommandLike): CommandSpec {
   return Array.isArray(command) ? { argv: command as readonly string[] } : (command as CommandSpec);
 }
 
+/** Guix's maps for the wrappers (unless the caller gives its own, or asks an unprivileged range: see above). */
+function guixIdMaps(options: GuixContainerOptions, run: RunOptions): Pick<ContainerSpec, 'uidMap' | 'gidMap' | 'hostUids'> {
+  const newUser = (options.namespaces ?? NAMESPACES).includes('user');
+  if (!newUser || options.uidMap !== undefined || options.gidMap !== undefined) return {};
+  const count = options.hostUids ?? 1;
+  const uid = run.euid ?? process.geteuid?.() ?? 0;
+  const gid = run.egid ?? process.getegid?.() ?? 0;
+  if (uid !== 0 && count > 1) return { hostUids: count };
+  const map = (guest: number, host: number): IdMapEntry[] => [{ inside: guest, outside: host, count }];
+  return { uidMap: map(options.guestUid ?? 0, uid), gidMap: map(options.guestGid ?? 0, gid) };
+}
+
 /**
  * Run `command` in a new container with `mounts` and wait for it (Guix's `call-with-container`). Returns the
  * exit status: the exit code, or 128 + the signal that killed PID 1. The container is killed if the caller dies.
@@ -33,7 +51,8 @@ export async function callWithContainer(
 ): Promise<number> {
   const handle = await runContainer(
     {
-      ...options, mounts, command: toCommandSpec(command), killOnParentDeath: options.killOnParentDeath ?? true,
+      ...options, ...guixIdMaps(options, run), mounts, command: toCommandSpec(command),
+      killOnParentDeath: options.killOnParentDeath ?? true,
       capabilities: options.capabilities ?? 'all', sessionKeyring: options.sessionKeyring ?? false,
     },
     {}, run,
@@ -57,10 +76,10 @@ export function runContainerGuix(
 ): Promise<ContainerHandle> {
   return runContainer({
     ...options,
+    ...guixIdMaps({ ...options, namespaces, hostUids }, run),
     root: root === '/' ? { kind: 'host' } : { kind: 'tmpfs', dir: root },
     mounts,
     namespaces,
-    hostUids,
     command: toCommandSpec(command),
     capabilities: options.capabilities ?? 'all',
     sessionKeyring: options.sessionKeyring ?? false,

@@ -6,7 +6,7 @@
  * Man pages: user_namespaces(7) ("Defining user and group ID mappings"), newuidmap(1), newgidmap(1).
  */
 import { execFile } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { IdMapError, SyscallError } from './errors.js';
 import { formatIdMap, type IdMapPlan } from './id-map.js';
@@ -50,12 +50,29 @@ function runMapper(program: string, pid: number, entries: readonly IdMapEntry[])
   });
 }
 
+/**
+ * newgidmap decides /proc/PID/setgroups itself (shadow writes "deny" unless a subgid range is mapped): a plan that
+ * calls setgroups where it is denied would fail in the child at an obscure step, so say it here.
+ */
+function checkSetgroups(file: string, plan: IdMapPlan): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch {
+    return; // no setgroups file (Linux < 3.19, or a fake /proc)
+  }
+  if (text === 'deny' && !plan.denySetgroups) {
+    throw new IdMapError(file, undefined, 'newgidmap denied setgroups, which the plan calls (a gid map without a subgid range)');
+  }
+}
+
 /** Write the maps of process `pid`'s user namespace as `plan` says (setgroups, uid_map, gid_map). */
 export async function writeIdMaps(pid: number, plan: IdMapPlan, options: IdMapWriteOptions = {}): Promise<void> {
   const dir = join(options.procRoot ?? '/proc', String(pid));
   if (plan.method === 'newidmap') {
     await runMapper(options.newuidmap ?? 'newuidmap', pid, plan.uidMap);
     await runMapper(options.newgidmap ?? 'newgidmap', pid, plan.gidMap);
+    checkSetgroups(join(dir, 'setgroups'), plan);
     return;
   }
   if (plan.denySetgroups) writeOnce(join(dir, 'setgroups'), 'deny');

@@ -2,7 +2,9 @@
  * Planning the uid/gid maps of a container's user namespace (Guix's `initialize-user-namespace`, extended):
  * - unprivileged: one id, the caller's own, seen as the guest id; setgroups is denied first;
  * - unprivileged with /etc/subuid and /etc/subgid ranges: the caller's id as the guest id plus every range around
- *   it, written by newuidmap/newgidmap (setuid helpers);
+ *   it, written by newuidmap/newgidmap (setuid helpers). A map of the caller's own id alone (`hostUids: 1`) is
+ *   written directly, as Guix writes it: newgidmap would write "deny" to setgroups for it (shadow 4.13), so
+ *   setgroups is planned from what /proc/PID/setgroups will say (id-map-write.ts checks it after newgidmap);
  * - root: as Guix, `hostUids` ids (default 65536) from `hostIdBase` (default 0) seen from 0, or the guest id alone
  *   when `hostUids` is 1.
  * Mount locking adds an inner user namespace whose maps are the identity over the outer one's inside ids.
@@ -118,7 +120,10 @@ function planExplicit(uidMap: readonly IdMapEntry[], gidMap: readonly IdMapEntry
   const method = root || selfOnly ? 'write' : 'newidmap';
   const setupIds = !contains(uidMap, ctx.euid, 'outside') && contains(uidMap, 0, 'inside')
     && contains(gidMap, 0, 'inside') ? { uid: 0, gid: 0 } : undefined;
-  return { uidMap, gidMap, method, denySetgroups: !root && method === 'write', setupIds };
+  // Unprivileged: a direct write must deny setgroups first; newgidmap denies it itself for a gid map of the
+  // caller's own gid alone (it allows setgroups only when a subgid range is mapped).
+  const denySetgroups = !root && (method === 'write' || single(gidMap, ctx.egid));
+  return { uidMap, gidMap, method, denySetgroups, setupIds };
 }
 
 /** Plan the maps of the container's user namespace for this caller. */
@@ -132,13 +137,9 @@ function planMaps(spec: ResolvedContainerSpec, ctx: IdMapContext): IdMapPlan {
   if (ctx.euid === 0) return planRoot(spec);
   const ranges = spec.useSubordinateIds && ctx.newidmapAvailable && ctx.subuid.length > 0 && ctx.subgid.length > 0;
   if (ranges) {
-    return {
-      uidMap: layoutRanges(spec.guestUid, ctx.euid, ctx.subuid, spec.hostUids),
-      gidMap: layoutRanges(spec.guestGid, ctx.egid, ctx.subgid, spec.hostUids),
-      method: 'newidmap',
-      denySetgroups: false,
-      setupIds: undefined,
-    };
+    // hostUids 1: the caller's own ids alone, written directly (Guix's host-uids 1)
+    return planExplicit(layoutRanges(spec.guestUid, ctx.euid, ctx.subuid, spec.hostUids),
+      layoutRanges(spec.guestGid, ctx.egid, ctx.subgid, spec.hostUids), ctx);
   }
   if (spec.hostUids !== undefined && spec.hostUids > 1) {
     throw new ContainerSpecError('hostUids', 'an unprivileged caller without /etc/subuid ranges maps one id');

@@ -52,6 +52,18 @@ describe('writeIdMaps', () => {
     }, { newuidmap: fake('newuidmap'), newgidmap: fake('newgidmap') });
     assert.equal(readFileSync(log, 'utf8'), 'newuidmap 42 0 1001 1 1 100000 65536\nnewgidmap 42 0 1001 1\n');
   });
+  it('writeIdMaps, setgroups denied by newgidmap where the plan calls setgroups: an IdMapError naming the file', async () => {
+    const mapper = join(procRoot, 'newgidmap');
+    writeFileSync(mapper, `#!/bin/sh\necho deny > ${join(procRoot, '42', 'setgroups')}\n`);
+    chmodSync(mapper, 0o755);
+    const plan = {
+      uidMap: [{ inside: 0, outside: 1001, count: 1 }], gidMap: [{ inside: 0, outside: 1001, count: 1 }],
+      method: 'newidmap', setupIds: undefined,
+    } as const;
+    await assert.rejects(writeIdMaps(42, { ...plan, denySetgroups: false }, { procRoot, newuidmap: '/bin/true', newgidmap: mapper }),
+      (e: unknown) => e instanceof IdMapError && e.file === join(procRoot, '42', 'setgroups') && /newgidmap denied setgroups/.test(e.message));
+    await writeIdMaps(42, { ...plan, denySetgroups: true }, { procRoot, newuidmap: '/bin/true', newgidmap: mapper });
+  });
   it('writeIdMaps, a failing newuidmap gives its message', async () => {
     await assert.rejects(writeIdMaps(42, {
       uidMap: [{ inside: 0, outside: 1, count: 1 }], gidMap: [{ inside: 0, outside: 1, count: 1 }],

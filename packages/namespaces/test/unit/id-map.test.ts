@@ -39,6 +39,18 @@ describe('planIdMaps', () => {
     const plan = planIdMaps(spec({ hostUids: 3 }), ranged);
     assert.deepEqual(plan.uidMap, [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 100000, count: 2 }]);
   });
+  it('planIdMaps, subuid ranges and hostUids 1: the own ids written directly, setgroups denied (newgidmap would deny it)', () => {
+    const plan = planIdMaps(spec({ hostUids: 1, guestUid: 1000, guestGid: 1000 }), ranged);
+    assert.equal(formatIdMap(plan.uidMap), '1000 1001 1\n');
+    assert.equal(plan.method, 'write');
+    assert.equal(plan.denySetgroups, true);
+  });
+  it('planIdMaps, a ranged uid map with the own gid alone: setgroups planned denied, as newgidmap writes it', () => {
+    const uidMap = [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 100000, count: 5 }];
+    const plan = planIdMaps(spec({ uidMap, gidMap: [{ inside: 0, outside: 1001, count: 1 }] }), unpriv);
+    assert.equal(plan.method, 'newidmap');
+    assert.equal(plan.denySetgroups, true);
+  });
   it('planIdMaps, ranges not wanted', () => {
     assert.equal(planIdMaps(spec({ useSubordinateIds: false }), ranged).method, 'write');
   });
