@@ -1,11 +1,15 @@
 /**
  * Where our init program is: build/bin/ct-init, a static C program (native/init.c) that the container execs as
  * PID 1 when `init: true`. It forks the command, reaps orphans, relays signals and exits with the command's
- * status (code, or 128 + signal).
+ * status (code, or 128 + signal). And when it is ready: a pid namespace's init gets a signal from outside only
+ * once it has a handler for it (the kernel drops it otherwise), so a signal sent between its exec and its
+ * sigaction calls would be lost; `waitInitReady` waits until /proc/PID/status shows them caught (SigCgt), the
+ * kernel's own test.
  *
- * Man pages: execve(2), waitpid(2).
+ * Man pages: execve(2), waitpid(2), pid_namespaces(7), proc_pid_status(5).
  */
-import { accessSync, chmodSync, constants, existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { accessSync, chmodSync, constants, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CtError } from './errors.js';
 
@@ -25,4 +29,33 @@ export function initProgramPath(): string {
     }
   }
   return path;
+}
+
+/** The signals ct-init handles (native/init.c: the relayed ones, then SIGCHLD last). */
+const INIT_SIGNALS: readonly number[] = [1, 2, 3, 10, 12, 15, 28, 17]; // HUP INT QUIT USR1 USR2 TERM WINCH CHLD
+
+/** The caught-signal mask of `pid`, or undefined once it is gone or a zombie. */
+function caughtSignals(procRoot: string, pid: number): bigint | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${procRoot}/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (/^State:\s+[ZX]/m.test(text)) return undefined;
+  const mask = /^SigCgt:\s+([0-9a-f]+)$/m.exec(text)?.[1];
+  return mask === undefined ? undefined : BigInt(`0x${mask}`);
+}
+
+/**
+ * Resolve once ct-init, exec'd as `pid`, has its signal handlers (or has gone: its exit status says the rest).
+ * It takes microseconds after the exec; the poll backs off from 1 ms to 20 ms for a loaded machine.
+ */
+export async function waitInitReady(pid: number, procRoot = '/proc'): Promise<void> {
+  const wanted = INIT_SIGNALS.reduce((m, sig) => m | (1n << BigInt(sig - 1)), 0n);
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    const caught = caughtSignals(procRoot, pid);
+    if (caught === undefined || (caught & wanted) === wanted) return;
+    await sleep(delay);
+  }
 }

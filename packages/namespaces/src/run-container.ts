@@ -18,7 +18,7 @@ import {
 } from './host-context.js';
 import { type IdMapPlan, planIdMaps } from './id-map.js';
 import { writeIdMaps } from './id-map-write.js';
-import { initProgramPath } from './init-program.js';
+import { initProgramPath, waitInitReady } from './init-program.js';
 import { defaultSyscalls } from './internal/default-syscalls.js';
 import type { ChildHandle, ExitStatus, Syscalls } from './internal/syscalls-port.js';
 import { type LockHelper, startLockHelper } from './lock-helper.js';
@@ -222,8 +222,11 @@ export async function runContainer(
       if (fifoFd !== undefined) closeSync(fifoFd);
       fifoFd = undefined;
     }
-    relay.attach(child);
     execed = await driveChild({ sys, lifecycle, idMaps, options, cgroup }, child, described);
+    // Signals the caller got during the set-up were held: a paused child (SIG_DFL, PID 1 of its pid namespace)
+    // would drop them, or die of them. Sent now that the command runs, and with ct-init once it has its handlers.
+    if (execed && s.init) await waitInitReady(child.pid, options.procRoot);
+    relay.attach(child);
     describedSteps = described;
     // Steps the child went on after (a session keyring the kernel has none of, or over quota).
     for (const w of child.warnings ?? []) warn(`${describeChildFailure(w, described, child.pid).message} (ignored)`);

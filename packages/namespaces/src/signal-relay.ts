@@ -1,7 +1,8 @@
 /**
  * Relaying the caller's signals to the container (Guix's `#:relayed-signals`). The handlers are installed before
  * the clone (Guix installs them after `run-container` returns, leaving a window); a signal that arrives before
- * the child exists is held and sent once it does.
+ * the target is attached is held and sent then. runContainer attaches it once the command is exec'd (with ct-init,
+ * once ct-init has its handlers), or at the exec FIFO's "created" pause.
  *
  * Man pages: signal(7), pidfd_send_signal(2).
  */

@@ -69,8 +69,7 @@ describe('containers, related cases', function () {
   });
   it('runContainer, SIGTERM reaches sleep through the init', async () => {
     container = await runContainer(toolSpec(sh('exec sleep 100'), { init: true }));
-    await settle(200); // let the init install its handlers
-    container.kill('SIGTERM');
+    container.kill('SIGTERM'); // runContainer resolved once the init had its handlers
     const result = await Promise.race([container.wait(), settle(5000)]);
     assert.notEqual(result, 'timeout');
     assert.equal(result !== 'timeout' && result.status, 128 + 15);
