@@ -11,7 +11,7 @@ import { userInfo } from 'node:os';
 import { SyscallError } from './errors.js';
 import { HOST_DEVICES } from './dev-plan.js';
 import type { IdMapContext } from './id-map.js';
-import type { Mount } from './spec.js';
+import type { IdMapEntry, Mount } from './spec.js';
 import { readSubordinateIds } from './subordinate-ids.js';
 
 /** Host files and programs the parent consults (injectable for tests). */
@@ -58,8 +58,11 @@ export function gatherIdMapContext(options: HostOptions, useSubordinateIds: bool
   const available = newuidmap !== undefined && newgidmap !== undefined && isExecutable(newuidmap)
     && isExecutable(newgidmap);
   const setgroupsDenied = readSetgroups(options.procRoot) === 'deny';
+  const ownUidMap = readOwnIdMap(options.procRoot, 'uid_map');
+  const ownGidMap = readOwnIdMap(options.procRoot, 'gid_map');
+  const own = { ...(ownUidMap === undefined ? {} : { ownUidMap }), ...(ownGidMap === undefined ? {} : { ownGidMap }) };
   if (euid === 0 || !useSubordinateIds || !available) {
-    return { euid, egid, subuid: [], subgid: [], newidmapAvailable: available, setgroupsDenied };
+    return { euid, egid, subuid: [], subgid: [], newidmapAvailable: available, setgroupsDenied, ...own };
   }
   let user: string | undefined;
   try {
@@ -74,7 +77,24 @@ export function gatherIdMapContext(options: HostOptions, useSubordinateIds: bool
     subgid: readSubordinateIds(options.subgidFile ?? '/etc/subgid', user, egid),
     newidmapAvailable: true,
     setgroupsDenied,
+    ...own,
   };
+}
+
+/** /proc/self/uid_map or gid_map as entries; undefined in the initial user namespace or when unreadable. */
+function readOwnIdMap(procRoot = '/proc', file: 'uid_map' | 'gid_map'): IdMapEntry[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(procRoot, 'self', file), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const entries = text.trim().split('\n').filter((l) => l.trim() !== '').map((line) => {
+    const [inside = 0, outside = 0, count = 0] = line.trim().split(/\s+/).map(Number);
+    return { inside, outside, count };
+  });
+  const initial = entries.length === 1 && entries[0]?.inside === 0 && entries[0].outside === 0 && entries[0].count === 4294967295;
+  return initial || entries.length === 0 ? undefined : entries;
 }
 
 /** /proc/self/setgroups ('allow' or 'deny'; undefined when unreadable, on a kernel without the file). */
@@ -104,11 +124,7 @@ export function mountPointOf(path: string, procRoot = '/proc'): string {
 
 /** True unless /proc/self/uid_map is the initial namespace's identity map ("0 0 4294967295"). */
 export function runningInUserNamespace(procRoot = '/proc'): boolean {
-  try {
-    return readFileSync(join(procRoot, 'self/uid_map'), 'utf8').trim().split(/\s+/).join(' ') !== '0 0 4294967295';
-  } catch {
-    return false;
-  }
+  return readOwnIdMap(procRoot, 'uid_map') !== undefined;
 }
 
 /** The tty on the caller's stdin, for /dev/console, or undefined. */

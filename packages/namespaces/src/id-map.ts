@@ -32,6 +32,13 @@ export interface IdMapContext {
    * --map-root-user` or a rootless engine's namespace): a nested namespace inherits the denial. Default false.
    */
   readonly setgroupsDenied?: boolean;
+  /**
+   * The maps of the caller's own user namespace (/proc/self/uid_map, gid_map) when it is not the initial one (a
+   * container nested in another): each planned extent must fall within one of its extents (the kernel checks
+   * so), so planned extents are split at their boundaries.
+   */
+  readonly ownUidMap?: readonly IdMapEntry[];
+  readonly ownGidMap?: readonly IdMapEntry[];
 }
 
 /** The planned maps and how to write them. */
@@ -126,9 +133,38 @@ function planExplicit(uidMap: readonly IdMapEntry[], gidMap: readonly IdMapEntry
   return { uidMap, gidMap, method, denySetgroups, setupIds };
 }
 
+/**
+ * `map` with each extent split where the caller's own map `own` changes extent (its outside ids are the caller's
+ * ids: `own`'s inside ones). An id `own` does not map is a ContainerSpecError on `field`.
+ */
+export function fitToExtents(map: readonly IdMapEntry[], own: readonly IdMapEntry[], field: string, file: string): IdMapEntry[] {
+  const fitted: IdMapEntry[] = [];
+  for (const entry of map) {
+    let inside = entry.inside;
+    let outside = entry.outside;
+    let left = entry.count;
+    while (left > 0) {
+      const extent = own.find((e) => outside >= e.inside && outside < e.inside + e.count);
+      if (extent === undefined) {
+        throw new ContainerSpecError(field, `id ${outside} is not mapped in the caller's user namespace (${file}): ` +
+          `it maps ${own.map((e) => `${e.inside}-${e.inside + e.count - 1}`).join(', ')}`);
+      }
+      const count = Math.min(left, extent.inside + extent.count - outside);
+      fitted.push({ inside, outside, count });
+      inside += count;
+      outside += count;
+      left -= count;
+    }
+  }
+  return fitted;
+}
+
 /** Plan the maps of the container's user namespace for this caller. */
 export function planIdMaps(spec: ResolvedContainerSpec, ctx: IdMapContext): IdMapPlan {
-  const plan = planMaps(spec, ctx);
+  let plan = planMaps(spec, ctx);
+  const field = (name: string): string => (spec.uidMap !== undefined ? name : 'hostUids');
+  if (ctx.ownUidMap !== undefined) plan = { ...plan, uidMap: fitToExtents(plan.uidMap, ctx.ownUidMap, field('uidMap'), '/proc/self/uid_map') };
+  if (ctx.ownGidMap !== undefined) plan = { ...plan, gidMap: fitToExtents(plan.gidMap, ctx.ownGidMap, field('gidMap'), '/proc/self/gid_map') };
   return ctx.setgroupsDenied === true ? { ...plan, denySetgroups: true } : plan;
 }
 

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoot } from '@ct/test-utils';
-import { runContainer } from '../../src/index.js';
+import { type IdMapEntry, readSubordinateIds, runContainer } from '../../src/index.js';
 import { BUSYBOX, guardContainers, probe, runCaptured, sh, toolSpec } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -91,5 +91,29 @@ describe('containers, root id range @root', function () {
   it('runContainer, locked mounts with a 65536-id range (Guix fails here: guix#4788)', async () => {
     const r = await runCaptured(toolSpec(probe('umount', '/bin/busybox'), { hostIdBase: 200000, capabilities: 'all' }));
     assert.deepEqual(r, { status: 1, stdout: 'EINVAL\n' });
+  });
+});
+
+describe('containers nested in a user namespace of two extents (issue 19 item 4)', function () {
+  before(function () { guardContainers(this); });
+
+  it('runContainer inside a container mapped as rootless engines map (own id, then a subordinate range): ct\'s maps fit its extents', async function () {
+    this.timeout(60000);
+    const euid = process.geteuid?.() ?? 0;
+    const egid = process.getegid?.() ?? 0;
+    // the second extent: the caller's /etc/subuid range (as root, any range: root may map any ids)
+    const sub = (file: string, id: number): { start: number; count: number } =>
+      (isRoot() ? undefined : readSubordinateIds(file, userInfo().username, id)[0]) ?? { start: 100000, count: 65536 };
+    const [su, sg] = [sub('/etc/subuid', euid), sub('/etc/subgid', egid)];
+    const map = (own: number, r: { start: number; count: number }): IdMapEntry[] =>
+      [{ inside: 0, outside: own, count: 1 }, { inside: 1, outside: r.start, count: Math.min(r.count, 65536) }];
+    const pkg = join(here, '..', '..');
+    const r = await runCaptured({
+      namespaces: ['user'], uidMap: map(euid, su), gidMap: map(egid, sg), capabilities: 'all',
+      command: { argv: [process.execPath, '--import', 'tsx', join(here, '..', 'fixtures', 'nested.mts')], cwd: pkg, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
+    });
+    assert.equal(r.status, 0, r.stdout);
+    const [first, second, id] = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    assert.deepEqual([first, second, id], ['0 0 1', '1 1 65535', '0']);
   });
 });

@@ -76,6 +76,18 @@ describe('planIdMaps', () => {
     const map = [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 100000, count: 5 }];
     assert.equal(planIdMaps(spec({ uidMap: map, gidMap: map }), unpriv).method, 'newidmap');
   });
+  it('planIdMaps, nested in a user namespace of two extents: the planned extent split at its boundaries', () => {
+    const own = [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 100000, count: 65536 }];
+    const plan = planIdMaps(spec(), { ...root, ownUidMap: own, ownGidMap: own });
+    assert.equal(formatIdMap(plan.uidMap), '0 0 1\n1 1 65535\n');
+    assert.equal(formatIdMap(plan.gidMap), '0 0 1\n1 1 65535\n');
+  });
+  it('planIdMaps, nested: ids the caller\'s namespace does not map are a ContainerSpecError naming them', () => {
+    const own = [{ inside: 0, outside: 1001, count: 1 }];
+    assert.throws(() => planIdMaps(spec(), { ...root, ownUidMap: own, ownGidMap: own }), (e: unknown) =>
+      e instanceof ContainerSpecError && e.field === 'hostUids' && /id 1 is not mapped .*\/proc\/self\/uid_map.*maps 0-0/.test(e.message));
+    assert.equal(formatIdMap(planIdMaps(spec({ hostUids: 1 }), { ...root, ownUidMap: own, ownGidMap: own }).uidMap), '0 0 1\n');
+  });
   it('planInnerIdMaps, identity over the outer inside ids', () => {
     const inner = planInnerIdMaps(planIdMaps(spec({ guestUid: 42 }), ranged));
     assert.deepEqual(inner.uidMap, [
