@@ -54,6 +54,12 @@ export interface EnterOptions {
   readonly syscalls?: Syscalls;
   /** Which of the target's namespaces to join (default all; those the caller shares are skipped). */
   readonly namespaces?: readonly NamespaceKind[];
+  /**
+   * Join the user namespace that owns the target's pid namespace rather than the target's own (Guix's
+   * container-excursion; they differ with locked mounts, whose inner user namespace has no capability over the
+   * container's uts, net, ipc and pid namespaces). Default false (runc exec joins the process's own).
+   */
+  readonly userOfPidNamespace?: boolean;
   /** Host fds for the process's 0, 1, 2 (default the caller's). */
   readonly stdio?: StdioSpec;
   /** More host fds the process gets at the given numbers. */
@@ -168,7 +174,8 @@ export async function enterContainer(pid: number, process: EnterProcess, options
   });
   let child: ChildHandle;
   try {
-    child = await sys.enter(pid, namespacesToBitMask(options.namespaces ?? [...NAMESPACES, 'time']), plan);
+    const join = options.userOfPidNamespace === true ? { userOfPidNamespace: true } : undefined;
+    child = await sys.enter(pid, namespacesToBitMask(options.namespaces ?? [...NAMESPACES, 'time']), plan, join);
   } catch (error) {
     throw new NamespaceSetupError('enter', pid, error instanceof Error ? error : new Error(String(error)));
   }

@@ -2,8 +2,12 @@
  * `containerExcursion(pid, command)`: run a command inside a running container's namespaces (Guix's
  * `container-excursion`), a thin wrapper of `enterContainer`. Only the namespaces that differ from the caller's are
  * joined (none for the caller's own pid: test 14); user first and mnt last, and the command is forked into the pid
- * namespace. `containerExcursionValue` returns what the command wrote on stdout (Guix's
- * `container-excursion*`, which returns the thunk's value), or undefined on a non-zero status as Guix's #f.
+ * namespace. The user namespace joined is the one that owns the target's pid namespace (NS_GET_USERNS), as Guix's
+ * excursion has the capabilities of the container's root there: with locked mounts the target's own user namespace
+ * is the inner one, which owns only its mount namespace. `containerExcursionValue` returns what the command wrote
+ * on stdout (Guix's `container-excursion*`, which returns the thunk's value), or undefined on a non-zero status as
+ * Guix's #f. A target that no longer exists gives status 1 (Guix's child exits 1) and so undefined, unless
+ * `throwIfGone` asks for the NamespaceSetupError.
  *
  * Man pages: setns(2), namespaces(7), pid_namespaces(7).
  */
@@ -12,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCommandSpec, type CommandLike } from './call-with-container.js';
 import { enterContainer } from './enter-container.js';
+import { NamespaceSetupError } from './errors.js';
 import type { Syscalls } from './internal/syscalls-port.js';
 import type { NamespaceKind } from './namespaces.js';
 
@@ -24,15 +29,30 @@ export interface ExcursionOptions {
   readonly syscalls?: Syscalls;
   /** Host fds for the command's 0, 1, 2 (default the caller's). */
   readonly stdio?: readonly [number, number, number];
+  /** Throw the NamespaceSetupError when `pid` no longer exists (default: status 1, as Guix). */
+  readonly throwIfGone?: boolean;
+}
+
+/** The target was gone before it could be entered (its pidfd or /proc/PID/ns could not be opened). */
+function targetGone(error: unknown): boolean {
+  const code = error instanceof NamespaceSetupError ? (error.cause as { code?: string } | undefined)?.code : undefined;
+  return error instanceof NamespaceSetupError && error.step === 'enter' && (code === 'ESRCH' || code === 'ENOENT');
 }
 
 /** Run `command` in the namespaces of `pid`; resolves with its status (code, or 128 + signal). */
 export async function containerExcursion(pid: number, command: CommandLike, options: ExcursionOptions = {}): Promise<number> {
   // enterContainer skips the namespaces the caller already shares with `pid` (no setns at all for its own pid).
-  const entered = await enterContainer(pid, { command: toCommandSpec(command) }, {
-    namespaces: EXCURSION_NAMESPACES, ...(options.syscalls === undefined ? {} : { syscalls: options.syscalls }),
-    ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
-  });
+  let entered;
+  try {
+    entered = await enterContainer(pid, { command: toCommandSpec(command) }, {
+      namespaces: EXCURSION_NAMESPACES, userOfPidNamespace: true,
+      ...(options.syscalls === undefined ? {} : { syscalls: options.syscalls }),
+      ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
+    });
+  } catch (error) {
+    if (options.throwIfGone !== true && targetGone(error)) return 1;
+    throw error;
+  }
   return (await entered.wait()).status;
 }
 

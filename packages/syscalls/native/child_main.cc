@@ -8,9 +8,12 @@
 // Step families are in child_fs.cc, child_mount.cc, child_creds.cc, child_ns.cc, child_tty.cc, child_exec.cc;
 // each lists its own calls.
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -56,6 +59,7 @@ int CloseOthers(ChildCtx& c) {
   uint32_t n = 0;
   keep[n++] = c.syncFd;
   if (c.h->targetFd >= 0) keep[n++] = c.h->targetFd;
+  if (c.h->userOwnerFd >= 0) keep[n++] = c.h->userOwnerFd;
   for (uint32_t i = 0; i < c.h->nsteps; i++)
     if (c.steps[i].fd >= 0) keep[n++] = c.steps[i].fd;
   for (uint32_t i = 0; i < c.h->nfds; i++) keep[n++] = c.fdmap[i].to;
@@ -93,6 +97,9 @@ int PlaceFds(ChildCtx& c) {
   int targetFd = c.h->targetFd;
   if (lift(&targetFd) < 0) return -1;
   const_cast<PlanHeader*>(c.h)->targetFd = targetFd;
+  int userOwnerFd = c.h->userOwnerFd;
+  if (lift(&userOwnerFd) < 0) return -1;
+  const_cast<PlanHeader*>(c.h)->userOwnerFd = userOwnerFd;
   for (uint32_t i = 0; i < c.h->nsteps; i++)
     if (lift(&c.steps[i].fd) < 0) return -1;
   int lifted[kMaxFdMap];
@@ -143,8 +150,26 @@ int ForkInit(ChildCtx& c) {
   return 0;
 }
 
+// Joins the user namespace that owns the namespace open as userOwnerFd (NS_GET_USERNS), unless it is ours already
+// (setns into one's own user namespace is EINVAL): Guix's excursion joins the owner of the target's pid namespace,
+// which with locked mounts is not the target's own (inner, mount-locking) user namespace.
+int JoinOwnerUserNamespace(ChildCtx& c) {
+  int fd = c.h->userOwnerFd;
+  if (fd < 0) return 0;
+  int user = ioctl(fd, NS_GET_USERNS);
+  if (user < 0) return Fail(c, kScIoctl);
+  struct stat a, b;
+  bool same = fstat(user, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+  int r = same ? 0 : setns(user, CLONE_NEWUSER);
+  close(user);
+  if (r < 0) return Fail(c, kScSetns);
+  close(fd);
+  return 0;
+}
+
 int EnterNamespaces(ChildCtx& c) {
   if (c.h->targetFd < 0) return 0;
+  if (JoinOwnerUserNamespace(c) < 0) return -1;
   // One setns on the pidfd joins every namespace at once; the kernel installs the user namespace first and the
   // mount namespace last (and root/cwd become the target's), so no ordering is left to get wrong here.
   if (c.h->namespaces != 0 && setns(c.h->targetFd, static_cast<int>(c.h->namespaces)) < 0)

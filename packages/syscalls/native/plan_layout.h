@@ -2,7 +2,8 @@
 // names and sizes through the binding's planLayout()). All integers are little-endian.
 //
 // Header (64 bytes): magic, version, nsteps, nfds, flags, namespaces, stepsOff, fdmapOff, arenaOff, arenaLen,
-// totalLen, parentPid, targetFd (enter only), reserved.
+// totalLen, parentPid, targetFd (enter only), userOwnerFd (enter only: a namespace whose owning user namespace is
+// joined first, -1 for none), reserved.
 // Fd map: nfds x {int32 from, int32 to}.
 // Step record (128 bytes): op, fd, a[6] (int32), b[6] (uint64), soff[6], slen[6] (string slots into the arena;
 // soff = kNone when absent; strings are NUL-terminated; lists are consecutive strings, their count in a[]).
@@ -28,8 +29,8 @@ enum PlanFlags : uint32_t {
 struct PlanHeader {
   uint32_t magic, version, nsteps, nfds, flags, namespaces;
   uint32_t stepsOff, fdmapOff, arenaOff, arenaLen, totalLen;
-  int32_t parentPid, targetFd;
-  uint32_t reserved[3];
+  int32_t parentPid, targetFd, userOwnerFd;
+  uint32_t reserved[2];
 };
 static_assert(sizeof(PlanHeader) == 64, "header size");
 

@@ -8,9 +8,9 @@
  *
  * Man pages: setns(2), pidfd_open(2), pid_namespaces(7), time_namespaces(7).
  */
-import { readFileSync, statSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import type { ChildHandle, SpawnPlan } from './plan.js';
-import { CtError } from './errors.js';
+import { CtError, SyscallError } from './errors.js';
 import { CLONE } from './constants.js';
 import { pidfdOpen } from './process.js';
 import { launch } from './spawn.js';
@@ -54,20 +54,44 @@ export function namespacesToJoin(pid: number, namespaces: number): number {
   return out;
 }
 
+/** How enter() joins. */
+export interface EnterOptions {
+  /**
+   * Join the user namespace that owns the target's pid namespace (NS_GET_USERNS on /proc/PID/ns/pid) instead of
+   * the target's own, before the others (Guix's container-excursion: with locked mounts the target's own is an
+   * inner one with no capability over its uts, net, ipc and pid namespaces). Needs CLONE_NEWUSER in `namespaces`.
+   */
+  readonly userOfPidNamespace?: boolean;
+}
+
+function openPidNamespace(pid: number): number {
+  try {
+    return openSync(`/proc/${pid}/ns/pid`, 'r');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new SyscallError('open', Math.abs(e.errno ?? 2), { path: `/proc/${pid}/ns/pid` }, { cause: error });
+  }
+}
+
 /**
  * Forks a child that joins the target's `namespaces` (CLONE_NEW* mask) and runs `plan`. Errors as spawn();
- * a failed setns is a SyscallError with step -1 and stepOp 'setup'.
+ * a failed setns (or NS_GET_USERNS ioctl) is a SyscallError with step -1 and stepOp 'setup'.
  */
-export function enter(target: EnterTarget, namespaces: number, plan: EnterPlan): ChildHandle {
+export function enter(target: EnterTarget, namespaces: number, plan: EnterPlan, options: EnterOptions = {}): ChildHandle {
   checkNamespaces(namespaces);
   const ownPidfd = 'pid' in target;
   const pidfd = 'pid' in target ? pidfdOpen(target.pid) : target.pidfd;
+  let userOwnerFd = -1;
   try {
     const pid = 'pid' in target ? target.pid : pidOfPidfd(pidfd);
-    const join = namespacesToJoin(pid, namespaces);
+    const byOwner = options.userOfPidNamespace === true && (namespaces & CLONE.NEWUSER) !== 0;
+    // the child compares the owner with its own user namespace itself (it cannot be told by a path here)
+    if (byOwner) userOwnerFd = openPidNamespace(pid);
+    const join = namespacesToJoin(pid, byOwner ? namespaces & ~CLONE.NEWUSER : namespaces);
     const flags = join & CHILD_ONLY ? FLAG_ENTER_FORK : 0;
-    return launch(plan, { namespaces: join, flags, targetFd: pidfd }, 'clone3');
+    return launch(plan, { namespaces: join, flags, targetFd: pidfd, userOwnerFd }, 'clone3');
   } finally {
     if (ownPidfd) closeSync(pidfd);
+    if (userOwnerFd >= 0) closeSync(userOwnerFd);
   }
 }

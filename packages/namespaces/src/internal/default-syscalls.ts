@@ -8,5 +8,5 @@ import type { Syscalls } from './syscalls-port.js';
 
 /** @ct/syscalls as a `Syscalls`. */
 export function defaultSyscalls(): Syscalls {
-  return { spawn: (plan) => spawn(plan), enter: (pid, namespaces, plan) => enter({ pid }, namespaces, plan) };
+  return { spawn: (plan) => spawn(plan), enter: (pid, namespaces, plan, options) => enter({ pid }, namespaces, plan, options) };
 }

@@ -13,6 +13,12 @@ export type {
   ChildEvent, ChildHandle, ExitStatus, InRoot, SpawnPlan, Step, StepOp,
 } from '@ct/syscalls';
 
+/** How `enter` joins (@ct/syscalls' EnterOptions). */
+export interface EnterJoinOptions {
+  /** Join the owner of the target's pid namespace instead of its own user namespace (Guix's excursion). */
+  readonly userOfPidNamespace?: boolean;
+}
+
 /** The kernel operations this package needs. */
 export interface Syscalls {
   /** Clone a child into new namespaces and run its plan (@ct/syscalls `spawn`). */
@@ -21,5 +27,5 @@ export interface Syscalls {
    * Fork a child that joins the namespaces `namespaces` (CLONE_NEW* flags) of process `target` (user first,
    * mnt last, forking again for a pid ns) and runs `plan.steps` (@ct/syscalls `enter`).
    */
-  enter(target: number, namespaces: number, plan: Omit<SpawnPlan, 'namespaces'>): ChildHandle | Promise<ChildHandle>;
+  enter(target: number, namespaces: number, plan: Omit<SpawnPlan, 'namespaces'>, options?: EnterJoinOptions): ChildHandle | Promise<ChildHandle>;
 }

@@ -3,9 +3,11 @@
  * commands; "the exit value is EINVAL" becomes the probe printing EINVAL.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import {
-  callWithContainer, containerExcursion, containerExcursionValue, runContainer, type ContainerHandle, type ContainerSpec,
+  callWithContainer, containerExcursion, containerExcursionValue, NamespaceSetupError, runContainer, type ContainerHandle,
+  type ContainerSpec,
 } from '../../src/index.js';
 import { BUSYBOX, guardContainers, probe, runCaptured, sh, toolMounts, toolSpec } from './helpers.js';
 
@@ -95,6 +97,17 @@ describe('containers.scm twins', function () {
     });
     it('containerExcursionValue, same namespaces (16)', async () => {
       assert.equal(await containerExcursionValue(process.pid, [BUSYBOX, 'sh', '-c', 'echo $((6 * 7))']), '42\n');
+    });
+    it('containerExcursion, with locked mounts: the user namespace owning the pid namespace, so hostname works (Guix)', async () => {
+      container = await runContainer(toolSpec(sh('sleep 100')));
+      assert.equal(await containerExcursionValue(container.pid, sh('hostname excursion && hostname')), 'excursion\n');
+    });
+    it('containerExcursion, a pid that is gone: status 1 and no value, as Guix; throwIfGone throws', async () => {
+      const gone = spawnSync(BUSYBOX, ['sh', '-c', 'echo $$']).stdout.toString().trim();
+      assert.equal(await containerExcursion(Number(gone), [BUSYBOX, 'true']), 1);
+      assert.equal(await containerExcursionValue(Number(gone), [BUSYBOX, 'true']), undefined);
+      await assert.rejects(containerExcursion(Number(gone), [BUSYBOX, 'true'], { throwIfGone: true }),
+        (e: unknown) => e instanceof NamespaceSetupError && (e.cause as { code?: string }).code === 'ESRCH');
     });
     it('containerExcursionValue, /proc (17)', async () => {
       container = await runContainer(toolSpec(sh('sleep 100')));

@@ -22,6 +22,8 @@ export interface EncodeOptions {
   readonly namespaces: number;
   readonly flags: number;
   readonly targetFd: number;
+  /** enter(): a namespace fd whose owning user namespace the child joins first (NS_GET_USERNS); default none. */
+  readonly userOwnerFd?: number;
 }
 
 /** A flattened plan plus the fds the parent opened for it (close them once the clone returned). */
@@ -270,6 +272,7 @@ export function encodePlan(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeO
   header.forEach((v, k) => buf.writeUInt32LE(v >>> 0, k * 4));
   buf.writeInt32LE(process.pid, 44);
   buf.writeInt32LE(options.targetFd, 48);
+  buf.writeInt32LE(options.userOwnerFd ?? -1, 52);
   fds.forEach((m, k) => {
     buf.writeInt32LE(m.from, fdmapOff + k * 8);
     buf.writeInt32LE(m.to, fdmapOff + k * 8 + 4);
