@@ -5,7 +5,8 @@
  *
  * Both keep every capability and the caller's session keyring unless `options` says otherwise, as Guix does (it
  * has no capability support; its tests need CAP_SYS_ADMIN for sethostname), where `runContainer` defaults to
- * runc's capability set and a new session keyring.
+ * runc's capability set and a new session keyring. Without a new net namespace they mount no /sys (Guix's
+ * `mount-/sys?`), where `runContainer` binds the host's read-only (`bindHostSys`).
  *
  * Their id maps are Guix's (`initialize-user-namespace`): `GUEST-UID HOST-UID HOST-UIDS`, the caller's own ids
  * seen as the guest ids and the `hostUids` ids after them (default 1, Guix's), so as root guest 1000 with
@@ -21,6 +22,18 @@ import type { CommandSpec, ContainerSpec, IdMapEntry, Mount, NamespaceSpec } fro
 
 /** Everything of a ContainerSpec but the mounts and the command (Guix's keyword arguments). */
 export type GuixContainerOptions = Omit<ContainerSpec, 'mounts' | 'command'>;
+
+/** What `guix shell -C` writes to /etc/hosts in a container without the host's network. */
+const GUIX_ETC_HOSTS = '127.0.0.1 localhost\n';
+
+/** callWithContainer's options: Guix's keyword arguments. */
+export interface GuixCallOptions extends GuixContainerOptions {
+  /**
+   * Guix's `#:process-spawned-hook`: called with the container's pid once it runs (its command exec'd), before
+   * the wait; a hook that throws kills the container and callWithContainer rethrows.
+   */
+  readonly processSpawnedHook?: (pid: number) => void | Promise<void>;
+}
 
 /** A command as argv, or a full CommandSpec. */
 export type CommandLike = CommandSpec | readonly string[];
@@ -42,23 +55,37 @@ function guixIdMaps(options: GuixContainerOptions, run: RunOptions): Pick<Contai
   return { uidMap: map(options.guestUid ?? 0, uid), gidMap: map(options.guestGid ?? 0, gid) };
 }
 
+/** Guix's /sys (none without a net namespace) and /etc/hosts text (guix shell -C's), unless asked otherwise. */
+function guixFileSystems(options: GuixContainerOptions): Pick<ContainerSpec, 'bindHostSys' | 'etcHosts'> {
+  return { bindHostSys: options.bindHostSys ?? false, etcHosts: options.etcHosts ?? GUIX_ETC_HOSTS };
+}
+
 /**
  * Run `command` in a new container with `mounts` and wait for it (Guix's `call-with-container`). Returns the
  * exit status: the exit code, or 128 + the signal that killed PID 1. The container is killed if the caller dies.
  */
 export async function callWithContainer(
-  mounts: readonly Mount[], command: CommandLike, options: GuixContainerOptions = {}, run: RunOptions = {},
+  mounts: readonly Mount[], command: CommandLike, options: GuixCallOptions = {}, run: RunOptions = {},
 ): Promise<number> {
+  const { processSpawnedHook, ...spec } = options;
   const handle = await runContainer(
     {
-      ...options, ...guixIdMaps(options, run), mounts, command: toCommandSpec(command),
-      killOnParentDeath: options.killOnParentDeath ?? true,
-      capabilities: options.capabilities ?? 'all', sessionKeyring: options.sessionKeyring ?? false,
+      ...spec, ...guixIdMaps(spec, run), mounts, command: toCommandSpec(command),
+      killOnParentDeath: spec.killOnParentDeath ?? true, ...guixFileSystems(spec),
+      capabilities: spec.capabilities ?? 'all', sessionKeyring: spec.sessionKeyring ?? false,
     },
     {}, run,
   );
   const killOnExit = (): void => handle.kill('SIGKILL');
   process.once('exit', killOnExit);
+  try {
+    await processSpawnedHook?.(handle.pid);
+  } catch (error) {
+    handle.kill('SIGKILL');
+    await handle.wait();
+    process.off('exit', killOnExit);
+    throw error;
+  }
   try {
     return (await handle.wait()).status;
   } finally {
@@ -81,6 +108,7 @@ export function runContainerGuix(
     mounts,
     namespaces,
     command: toCommandSpec(command),
+    ...guixFileSystems(options),
     capabilities: options.capabilities ?? 'all',
     sessionKeyring: options.sessionKeyring ?? false,
   }, lifecycle, run);

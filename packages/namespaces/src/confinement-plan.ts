@@ -131,7 +131,7 @@ export function pathKindContext(spec: ResolvedContainerSpec, rootDir: string): {
   return {
     rootfs: spec.root.kind === 'rootfs' ? rootDir : undefined,
     procMounted: spec.defaultFileSystems ? isNewNamespace(spec, 'pid') : has('proc', '/proc'),
-    sysMounted: spec.defaultFileSystems || has('sysfs', '/sys'),
+    sysMounted: spec.defaultFileSystems ? isNewNamespace(spec, 'net') || spec.bindHostSys : has('sysfs', '/sys'),
     binds: spec.mounts.flatMap((m) => (m.type === 'bind' ? [{ source: m.source, target: m.target }] : [])),
   };
 }

@@ -7,7 +7,7 @@
  */
 export * from './engine.js';
 export {
-  callWithContainer, runContainerGuix, toCommandSpec, type CommandLike, type GuixContainerOptions,
+  callWithContainer, runContainerGuix, toCommandSpec, type CommandLike, type GuixCallOptions, type GuixContainerOptions,
 } from './call-with-container.js';
 export {
   containerExcursion, containerExcursionValue, type ExcursionOptions,

@@ -2,7 +2,8 @@
  * The container's mount plan (Guix's mount part of `run-container`, GUIX.md §1d steps 3-11), as child steps:
  * root propagation made private first (Guix relies on the user namespace instead, which leaks mounts when running
  * as root without one); a tmpfs root or a rootfs dir bound onto itself; with Guix's file systems, /proc for a pid
- * namespace of its own, /sys read-only (sysfs with a new net namespace, else a read-only rbind of the host's) and
+ * namespace of its own, /sys read-only (sysfs with a new net namespace, else a read-only rbind of the host's, or
+ * none as Guix with `bindHostSys: false`) and
  * /dev (dev-plan.ts); the user's mounts in order (mount-entry-plan.ts); without Guix's file systems (an OCI config
  * brings its own), the devices and /dev links after them unless /dev is a bind; pivot_root with the old root
  * detached (or chroot with `noPivotRoot`; or, for a rootfs without a mount namespace of its own, runc's way: the
@@ -66,6 +67,7 @@ function planProcSys(spec: ResolvedContainerSpec, ctx: PathContext): PlannedStep
       source: 'proc', fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC,
     }));
   }
+  if (!isNewNamespace(spec, 'net') && !spec.bindHostSys) return steps; // Guix: no /sys without a net namespace
   steps.push(mkdirAt(ctx, '/sys', 0o555));
   if (isNewNamespace(spec, 'net')) {
     steps.push(mountAt(ctx, '/sys', 'mount sysfs', {
@@ -164,10 +166,10 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
   }
   for (const step of spec.populate) steps.push(planned(step, 'populate', 'path' in step ? String(step.path) : undefined));
   if (spec.loopbackNetwork && isNewNamespace(spec, 'net')) steps.push(planned({ op: 'loopbackUp' }, 'bring lo up', 'lo'));
-  if (spec.writeEtcHosts) {
+  if (spec.writeEtcHosts !== undefined) {
     steps.push(
       planned({ op: 'mkdir', path: '/etc', mode: 0o755 }, 'mkdir', '/etc'),
-      planned({ op: 'writeFile', path: '/etc/hosts', data: '127.0.0.1 localhost\n::1 localhost\n', mode: 0o444 },
+      planned({ op: 'writeFile', path: '/etc/hosts', data: spec.writeEtcHosts, mode: 0o444 },
         'write', '/etc/hosts'),
     );
   }

@@ -151,12 +151,22 @@ export interface ContainerSpec extends ConfinementSpec {
   /** Write /etc/hosts (default: when lo is brought up and the root is a tmpfs, never into a rootfs dir). */
   readonly writeEtcHosts?: boolean;
   /**
+   * Its text (default ct's: localhost on 127.0.0.1 and ::1; the Guix-shaped wrappers write `guix shell -C`'s
+   * single `127.0.0.1 localhost` line).
+   */
+  readonly etcHosts?: string;
+  /**
    * Build Guix's /proc, /sys and /dev (default true). False: the spec's `mounts` are the only file systems, in
    * order (an OCI config lists its own proc, sysfs, /dev tmpfs, devpts, ...), and the devices go into that /dev.
    */
   readonly defaultFileSystems?: boolean;
   /** With `defaultFileSystems: false`: add runc's default devices and /dev links (default true). */
   readonly defaultDevices?: boolean;
+  /**
+   * Guix's file systems without a new net namespace (sysfs cannot be mounted there): bind the host's /sys
+   * read-only (default true), or leave /sys out as Guix does (false; the Guix-shaped wrappers' default).
+   */
+  readonly bindHostSys?: boolean;
   /** More device nodes (mknod as real root, else bound from the host's same path). */
   readonly devices?: readonly DeviceNode[];
   /**
@@ -199,11 +209,13 @@ export interface ResolvedContainerSpec {
   readonly consoleTty: string | null | undefined;
   readonly stdio: StdioSpec;
   readonly extraFds: readonly FdPassing[];
-  readonly writeEtcHosts: boolean;
+  /** The text of /etc/hosts, or undefined for none. */
+  readonly writeEtcHosts: string | undefined;
   /** The confinement fields, checked. */
   readonly confinement: ResolvedConfinement;
   readonly defaultFileSystems: boolean;
   readonly defaultDevices: boolean;
+  readonly bindHostSys: boolean;
   readonly devices: readonly DeviceNode[];
   readonly rootPropagation: Propagation | undefined;
 }
@@ -212,6 +224,9 @@ export interface ResolvedContainerSpec {
 export const DEFAULT_RELAYED_SIGNALS: readonly NodeJS.Signals[] = Object.freeze([
   'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH',
 ] as const);
+
+/** ct's /etc/hosts: localhost on both loopback addresses. */
+export const ETC_HOSTS = '127.0.0.1 localhost\n::1 localhost\n';
 
 /** Fill every default of `spec` and check what can be checked without the kernel. */
 export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
@@ -291,10 +306,11 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     consoleTty: spec.console !== undefined ? null : spec.consoleTty,
     stdio: spec.stdio ?? [0, 1, 2],
     extraFds: checkExtraFds(spec.extraFds ?? []),
-    writeEtcHosts: spec.writeEtcHosts ?? (loopbackNetwork && root.kind === 'tmpfs' && isNew('net')),
+    writeEtcHosts: (spec.writeEtcHosts ?? (loopbackNetwork && root.kind === 'tmpfs' && isNew('net'))) ? spec.etcHosts ?? ETC_HOSTS : undefined,
     confinement,
     defaultFileSystems: spec.defaultFileSystems ?? true,
     defaultDevices: spec.defaultDevices ?? true,
+    bindHostSys: spec.bindHostSys ?? true,
     devices: validateDevices(spec.devices ?? []),
     rootPropagation: spec.rootPropagation,
   };

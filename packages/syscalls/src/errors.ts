@@ -5,6 +5,7 @@
  *
  * Man pages: errno(3).
  */
+import { ERRNO_NAMES } from './internal/errno-names.generated.js';
 import { getSystemErrorName } from 'node:util';
 
 /** A ct error with a stable, machine-readable `code`. Programs branch on `code`, never on `message`. */
@@ -19,16 +20,18 @@ export class CtError extends Error {
 }
 
 /**
- * The symbolic name of an errno as Node names it ('ENOENT'; 95 is 'ENOTSUP', 11 'EAGAIN'), or 'E' + number
- * when unknown.
+ * The symbolic name of an errno as Node names it ('ENOENT'; 95 is 'ENOTSUP', 11 'EAGAIN'), else the kernel's name
+ * for the ones libuv's table lacks (8 'ENOEXEC'), or 'E' + number when the kernel has none either.
  */
 export function errnoName(errno: number): string {
+  let name: string | undefined;
   try {
-    const name = getSystemErrorName(-errno);
-    return name.startsWith('Unknown') ? `E${errno}` : name;
+    name = getSystemErrorName(-errno);
   } catch {
-    return `E${errno}`;
+    name = undefined;
   }
+  if (name !== undefined && !name.startsWith('Unknown')) return name;
+  return ERRNO_NAMES[errno] ?? `E${errno}`;
 }
 
 /** Where a failing syscall ran, beyond its name. */

@@ -7,31 +7,16 @@
  * identity).
  */
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot } from '@ct/test-utils';
 import { callWithContainer, runContainerGuix } from '../../src/index.js';
-import { appletLinks, guardContainers, runCaptured, sh, toolMounts, toolSpec } from './helpers.js';
+import { appletLinks, captured, guardContainers, runCaptured, sh, toolMounts, toolSpec } from './helpers.js';
 
 const NS = ['user', 'ipc', 'uts', 'net', 'pid', 'mnt'] as const;
 const uid = (): number => process.getuid?.() ?? 0;
 const gid = (): number => process.getgid?.() ?? 0;
-
-/** Call `run` with a file as stdout: its status and what it wrote. */
-async function captured(run: (stdio: [number, number, number]) => Promise<number>): Promise<{ status: number; stdout: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'ct-out-'));
-  const out = openSync(join(dir, 'out'), 'w+', 0o600);
-  const devnull = openSync('/dev/null', 'r');
-  try {
-    const status = await run([devnull, out, 2]);
-    return { status, stdout: readFileSync(join(dir, 'out'), 'utf8') };
-  } finally {
-    closeSync(out);
-    closeSync(devnull);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const fields = (line: string | undefined): string[] => (line ?? '').trim().split(/\s+/);
 

@@ -61,12 +61,19 @@ export function toolSpec(command: CommandSpec, extra: Partial<ContainerSpec> = {
 
 /** Run a container to its end with stdout captured. */
 export async function runCaptured(spec: ContainerSpec, options: RunOptions = {}): Promise<{ status: number; stdout: string }> {
+  return captured(async (stdio) => {
+    const handle = await runContainer({ consoleTty: null, ...spec, stdio }, {}, options);
+    return (await handle.wait()).status;
+  });
+}
+
+/** Call `run` with a file as stdout: its status and what it wrote. */
+export async function captured(run: (stdio: [number, number, number]) => Promise<number>): Promise<{ status: number; stdout: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'ct-out-'));
   const out = openSync(join(dir, 'out'), 'w+', 0o600);
   const devnull = openSync('/dev/null', 'r');
   try {
-    const handle = await runContainer({ consoleTty: null, ...spec, stdio: [devnull, out, 2] }, {}, options);
-    const { status } = await handle.wait();
+    const status = await run([devnull, out, 2]);
     return { status, stdout: readFileSync(join(dir, 'out'), 'utf8') };
   } finally {
     closeSync(out);

@@ -107,6 +107,11 @@ describe('containers, related cases', function () {
     await assert.rejects(runContainer(toolSpec({ argv: ['/bin/nope'] })), (e: unknown) =>
       e instanceof NamespaceSetupError && e.step === 'exec' && (e.cause as { code?: string }).code === 'ENOENT');
   });
+  it('runContainer, a program in no format the kernel runs fails at exec with ENOEXEC (not E8)', async () => {
+    await assert.rejects(runContainer(toolSpec({ argv: ['/bin/garbage'] }, {
+      populate: [{ op: 'writeFile', path: '/bin/garbage', data: 'not a program\n', mode: 0o755 }],
+    })), (e: unknown) => e instanceof NamespaceSetupError && e.step === 'exec' && (e.cause as { code?: string }).code === 'ENOEXEC');
+  });
   it('runContainer, a failing mount names its step', async () => {
     await assert.rejects(runContainer(toolSpec(sh('true'), {
       mounts: [{ type: 'filesystem', fstype: 'no-such-fs', source: 'none', target: '/x' }] })), (e: unknown) =>

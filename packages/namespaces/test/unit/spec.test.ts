@@ -24,7 +24,7 @@ describe('withDefaults', () => {
     assert.equal(s.init, false);
     assert.equal(s.guestUid, 0);
     assert.equal(s.command.cwd, '/');
-    assert.equal(s.writeEtcHosts, true);
+    assert.equal(s.writeEtcHosts, '127.0.0.1 localhost\n::1 localhost\n');
     assert.deepEqual(s.relayedSignals, ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH']);
   });
   it('withDefaults, lock mounts only with new user and mnt namespaces', () => {
@@ -39,7 +39,7 @@ describe('withDefaults', () => {
   it('withDefaults, joined namespace by path', () => {
     const s = withDefaults({ command: cmd, namespaces: ['mnt', 'pid', { kind: 'net', path: '/proc/1/ns/net' }] });
     assert.deepEqual(s.namespaces[2], { kind: 'net', path: '/proc/1/ns/net' });
-    assert.equal(s.writeEtcHosts, false);
+    assert.equal(s.writeEtcHosts, undefined);
   });
   it('withDefaults, joined namespaces beside a new user namespace, and new ones in a joined one (runc\'s order)', () => {
     assert.doesNotThrow(() => withDefaults({ command: cmd, namespaces: ['user', 'mnt', { kind: 'net', path: '/proc/1/ns/net' }] }));

@@ -20,6 +20,10 @@ describe('errors', () => {
   it('errnoName, unknown errno', () => {
     assert.equal(errnoName(9999), 'E9999');
   });
+  it('errnoName, the kernel\'s names where libuv has none (ENOEXEC was E8), Node\'s where it has one', () => {
+    assert.deepEqual([8, 42, 133, 95, 11].map(errnoName), ['ENOEXEC', 'ENOMSG', 'EHWPOISON', 'ENOTSUP', 'EAGAIN']);
+    assert.equal(new SyscallError('execve', 8).code, 'ENOEXEC');
+  });
   it('cPath, byte paths stay byte-exact and get a NUL', () => {
     const raw = Buffer.from([0x61, 0xff, 0x62]);
     assert.deepEqual(cPath(raw), Buffer.from([0x61, 0xff, 0x62, 0]));
