@@ -30,6 +30,11 @@ export interface EnterProcess {
   readonly path?: string;
   /** Search PATH of the environment for a program without a slash (default true). */
   readonly search?: boolean;
+  /**
+   * Open the program (`path`, absolute) in the caller, before the joins, and exec that fd: a host binary the
+   * container's root does not have (a static one, or a dynamic loader; containerExcursionEval runs node so).
+   */
+  readonly preopen?: boolean;
   /** Switch to these ids inside the container (default: keep the caller's, as a hook). */
   readonly uid?: number;
   readonly gid?: number;
@@ -104,6 +109,7 @@ function checkProcess(p: EnterProcess): void {
   if (p.command.argv.length === 0 || p.command.argv[0] === '') throw new ContainerSpecError('command.argv', 'empty');
   const cwd = p.command.cwd ?? '/';
   if (!cwd.startsWith('/')) throw new ContainerSpecError('command.cwd', `not an absolute path: ${cwd}`);
+  if (p.preopen === true && !(p.path ?? p.command.argv[0] ?? '').startsWith('/')) throw new ContainerSpecError('path', 'preopen needs an absolute path');
   if ((p.uid === undefined) !== (p.gid === undefined)) throw new ContainerSpecError(p.uid === undefined ? 'uid' : 'gid', 'uid and gid go together');
   if (p.uid === undefined && (p.additionalGids ?? []).length > 0) throw new ContainerSpecError('additionalGids', 'needs uid and gid');
   if (p.umask !== undefined && (!Number.isInteger(p.umask) || p.umask < 0 || p.umask > 0o777)) throw new ContainerSpecError('umask', `not 0-0777: ${p.umask}`);
@@ -127,6 +133,7 @@ function resolveProcess(p: EnterProcess, options: EnterOptions, warn: (m: string
     command: { argv: p.command.argv, env: p.command.env ?? {}, cwd: p.command.cwd ?? '/' },
     path: p.path ?? p.command.argv[0] ?? '',
     search: p.search ?? true,
+    preopen: p.preopen ?? false,
     ids: p.uid === undefined || p.gid === undefined ? undefined : { uid: p.uid, gid: p.gid, additionalGids: p.additionalGids ?? [] },
     capabilities: p.capabilities === undefined ? undefined : resolveCapabilities(p.capabilities),
     noNewPrivileges: p.noNewPrivileges ?? false,

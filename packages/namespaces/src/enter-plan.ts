@@ -24,6 +24,8 @@ export interface ResolvedEnterProcess {
   /** The program exec'd (argv[0] when not given), searched in PATH when it has no slash and `search`. */
   readonly path: string;
   readonly search: boolean;
+  /** The caller opens `path` and the process execs that fd (a host program, after the container's mnt join). */
+  readonly preopen: boolean;
   /** Ids to switch to (undefined: keep the caller's, as a hook does). */
   readonly ids: { readonly uid: number; readonly gid: number; readonly additionalGids: readonly number[] } | undefined;
   /** Capability sets (undefined: keep the caller's). */
@@ -85,8 +87,10 @@ export function buildEnterPlan(p: ResolvedEnterProcess, ctx: EnterPlanContext): 
   steps.push(planned({ op: 'chdir', path: p.command.cwd }, 'chdir', p.command.cwd));
   if (ctx.pauseBeforeExec) steps.push(pauseStep('before-exec'));
   if (seccomp !== undefined && p.noNewPrivileges) steps.push(seccomp);
-  steps.push(planned({ op: 'exec', path: p.path, argv: p.command.argv, env: purifyEnvironment(p.command.env), search: p.search && !p.path.includes('/') },
-    'exec', p.path));
+  steps.push(planned({
+    op: 'exec', path: p.path, argv: p.command.argv, env: purifyEnvironment(p.command.env), search: p.search && !p.path.includes('/'),
+    ...(p.preopen ? { preopen: true } : {}),
+  }, 'exec', p.path));
   const fds = [{ from: p.stdio[0], to: 0 }, { from: p.stdio[1], to: 1 }, { from: p.stdio[2], to: 2 }, ...p.extraFds];
   return { plan: { steps: steps.map((s) => s.step), fds }, described: steps };
 }

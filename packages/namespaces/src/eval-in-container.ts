@@ -59,14 +59,23 @@ export class ContainerExitError extends CtError {
   }
 }
 
+/** The node binary's dynamic loader (its PT_INTERP) and shared libraries, from ldd. */
+export function nodeLibraries(node = process.execPath): { loader: string | undefined; libraries: string[] } {
+  let loader: string | undefined;
+  const libraries: string[] = [];
+  for (const line of execFileSync('ldd', [node], { encoding: 'utf8' }).split('\n')) {
+    const m = /(=>\s*)?(\/\S+)\s+\(0x/.exec(line);
+    if (m?.[2] === undefined) continue;
+    if (m[1] === undefined) loader = m[2];
+    else libraries.push(m[2]);
+  }
+  return { loader, libraries };
+}
+
 /** The files the node binary needs to start: itself, its libraries and loader (ldd), and ld.so.cache. */
 export function nodeRuntimePaths(node = process.execPath): string[] {
-  const paths = new Set<string>([node]);
-  const ldd = execFileSync('ldd', [node], { encoding: 'utf8' });
-  for (const line of ldd.split('\n')) {
-    const m = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
-    if (m?.[1] !== undefined) paths.add(m[1]);
-  }
+  const { loader, libraries } = nodeLibraries(node);
+  const paths = new Set<string>([node, ...libraries, ...(loader === undefined ? [] : [loader])]);
   if (existsSync('/etc/ld.so.cache')) paths.add('/etc/ld.so.cache');
   return [...paths];
 }
@@ -78,7 +87,8 @@ function readOnlyBinds(paths: readonly string[]): Mount[] {
   });
 }
 
-function script(target: EvalTarget<unknown>, args: readonly unknown[]): string {
+/** The module node runs: it loads `target`, calls it with `args` and writes the outcome to fd 3 as JSON. */
+export function evalScript(target: EvalTarget<unknown>, args: readonly unknown[]): string {
   const load = typeof target === 'function'
     ? `const fn = (${target.toString()});`
     : `const fn = (await import(${JSON.stringify(pathToFileURL(target.module).href)}))[${JSON.stringify(target.export)}];`;
@@ -94,6 +104,16 @@ try {
 }`;
 }
 
+/** What evalScript wrote to `file`: its value, its error rethrown, or a ContainerExitError with `status`. */
+export function readEvalResult<T>(file: string, status: number): T {
+  const text = readFileSync(file, 'utf8');
+  if (text === '') throw new ContainerExitError(status);
+  const parsed = JSON.parse(text) as
+    | { ok: true; value: T } | { ok: false; name: string; message: string; code?: string; stack?: string };
+  if (parsed.ok) return parsed.value;
+  throw new ContainerEvalError(parsed.name, parsed.message, parsed.code, parsed.stack);
+}
+
 /** Run `target` in a Node process inside a container; resolves with its JSON result or rethrows its error. */
 export async function evalInContainer<T>(target: EvalTarget<T>, options: EvalOptions = {}): Promise<T> {
   const { paths = [], mounts = [], args = [], run = {}, env = {}, ...spec } = options;
@@ -105,16 +125,11 @@ export async function evalInContainer<T>(target: EvalTarget<T>, options: EvalOpt
   try {
     const status = await callWithContainer(
       [...readOnlyBinds([...new Set(visible)]), ...mounts],
-      { argv: [process.execPath, '--input-type=module', '-e', script(target, args)], env },
+      { argv: [process.execPath, '--input-type=module', '-e', evalScript(target, args)], env },
       { ...spec, stdio: [0, 1, 2], extraFds: [{ from: result, to: 3 }] },
       run,
     );
-    const text = readFileSync(resultFile, 'utf8');
-    if (text === '') throw new ContainerExitError(status);
-    const parsed = JSON.parse(text) as
-      | { ok: true; value: T } | { ok: false; name: string; message: string; code?: string; stack?: string };
-    if (parsed.ok) return parsed.value;
-    throw new ContainerEvalError(parsed.name, parsed.message, parsed.code, parsed.stack);
+    return readEvalResult<T>(resultFile, status);
   } finally {
     closeSync(result);
     rmSync(dir, { recursive: true, force: true });

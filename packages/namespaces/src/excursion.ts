@@ -21,7 +21,7 @@ import type { Syscalls } from './internal/syscalls-port.js';
 import type { NamespaceKind } from './namespaces.js';
 
 /** Namespaces an excursion may join, in Guix's order (user first, mnt last; we add cgroup). */
-const EXCURSION_NAMESPACES: readonly NamespaceKind[] = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'mnt'];
+export const EXCURSION_NAMESPACES: readonly NamespaceKind[] = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'mnt'];
 
 /** Options of an excursion. */
 export interface ExcursionOptions {

@@ -12,6 +12,7 @@ export {
 export {
   containerExcursion, containerExcursionValue, type ExcursionOptions,
 } from './excursion.js';
+export { containerExcursionEval, containerExcursionEvalWith, type ExcursionEvalOptions } from './excursion-eval.js';
 export {
   ContainerEvalError, ContainerExitError, evalInContainer, nodeRuntimePaths, type EvalOptions, type EvalTarget,
 } from './eval-in-container.js';

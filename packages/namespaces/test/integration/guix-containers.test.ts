@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import {
-  callWithContainer, containerExcursion, containerExcursionValue, NamespaceSetupError, runContainer, type ContainerHandle,
+  callWithContainer, ContainerEvalError, containerExcursion, containerExcursionEval, containerExcursionValue, NamespaceSetupError,
+  runContainer, type ContainerHandle,
   type ContainerSpec,
 } from '../../src/index.js';
 import { BUSYBOX, guardContainers, probe, runCaptured, sh, toolMounts, toolSpec } from './helpers.js';
@@ -108,6 +109,17 @@ describe('containers.scm twins', function () {
       assert.equal(await containerExcursionValue(Number(gone), [BUSYBOX, 'true']), undefined);
       await assert.rejects(containerExcursion(Number(gone), [BUSYBOX, 'true'], { throwIfGone: true }),
         (e: unknown) => e instanceof NamespaceSetupError && (e.cause as { code?: string }).code === 'ESRCH');
+    });
+    it('containerExcursionEval, a JavaScript function in the container\'s namespaces returns its value (container-excursion*)', async () => {
+      container = await runContainer(toolSpec(sh('sleep 100'), { hostname: 'inside' }));
+      const value = await containerExcursionEval(container.pid, async (file: string) => {
+        const { readdirSync, readFileSync } = await import('node:fs');
+        const { hostname } = await import('node:os');
+        return { pids: readdirSync('/proc').filter((e) => /^\d+$/.test(e)).sort(), host: hostname(), file: readFileSync(file, 'utf8').length > 0 };
+      }, '/bin/busybox');
+      assert.deepEqual(value, { pids: ['1', '2'], host: 'inside', file: true });
+      await assert.rejects(containerExcursionEval(container.pid, () => { throw new RangeError('from inside'); }),
+        (e: unknown) => e instanceof ContainerEvalError && e.remoteName === 'RangeError' && /from inside/.test(e.message));
     });
     it('containerExcursionValue, /proc (17)', async () => {
       container = await runContainer(toolSpec(sh('sleep 100')));
