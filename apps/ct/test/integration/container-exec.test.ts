@@ -41,7 +41,7 @@ function defineSuite(title: string, rootless: boolean): void {
       const r = both(['nosuch']);
       assert.equal(r.podman.status, 127, r.podman.stderr);
       assert.equal(r.ct.status, 127, r.ct.stderr);
-      assert.equal(r.ct.stderr, 'exec: nosuch: No such file or directory\n');
+      assert.equal(r.ct.stderr, 'Error: exec: nosuch: No such file or directory\n');
     });
     it('container exec, a path not found exits 127 as podman', () => {
       const r = both(['/nonexistent/prog']);
@@ -52,7 +52,7 @@ function defineSuite(title: string, rootless: boolean): void {
       const r = both(['/etc/passwd']);
       assert.equal(r.podman.status, 126, r.podman.stderr);
       assert.equal(r.ct.status, 126, r.ct.stderr);
-      assert.equal(r.ct.stderr, 'exec: /etc/passwd: Permission denied\n');
+      assert.equal(r.ct.stderr, 'Error: exec: /etc/passwd: Permission denied\n');
     });
     it('container exec -e, a value as long as execve(2) takes (MAX_ARG_STRLEN) reaches the process, as with podman', () => {
       const value = 'v'.repeat(32 * 4096 - 1 - 2);
