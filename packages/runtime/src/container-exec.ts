@@ -112,7 +112,8 @@ function withFlags(p: ConfigProcess, caps: CapabilitySets | undefined, o: ExecOp
       cwd: o.cwd ?? p.cwd,
       uid: user?.uid ?? p.uid,
       gid: user?.gid ?? p.gid,
-      additionalGids: gids.length > 0 ? gids : p.additionalGids,
+      // given (also as an empty list: podman's exec -u 0), they replace the container's
+      additionalGids: o.additionalGids !== undefined ? gids : p.additionalGids,
       noNewPrivileges: o.noNewPrivs === true || p.noNewPrivileges,
       terminal: o.tty ?? p.terminal,
     },

@@ -1,9 +1,10 @@
 /**
- * `ct container exec` as podman's: the command's program that cannot be run is the exec's exit status, not ct's
- * failure: 127 when it is not found, 126 when it is found but cannot be executed (podman's convention, and what
- * `ct container run` gives for its own command), with a plain message (`exec: nosuch: No such file or directory`,
- * as the container's own init says it for `run`) instead of the launch step that failed.
- * Man pages: execve(2) (ENOENT, EACCES, ENOEXEC...).
+ * `ct container exec` as podman's: `-u` names resolved in the container, and a program that cannot be run is the
+ * exec's exit status, not ct's failure: 127 when it is not found, 126 when it is found but cannot be executed
+ * (podman's convention, and what `ct container run` gives for its own command), with a plain message
+ * (`exec: nosuch: No such file or directory`, as the container's own init says it for `run`) instead of the launch
+ * step that failed.
+ * Man pages: execve(2) (ENOENT, EACCES, ENOEXEC...), passwd(5), group(5).
  */
 import type { RuntimeContext } from './context.js';
 import { ExecProgramError } from './errors.js';
@@ -34,12 +35,28 @@ async function failedExecve(err: unknown): Promise<{ readonly code: string } | u
 }
 
 /**
+ * `-u USER[:GROUP]` as podman's exec takes it: names or ids resolved in the running container's own /etc/passwd
+ * and /etc/group (by fd inside /proc/PID/root), the user's group and the groups listing it (none when a group is
+ * named), and HOME its home (an `-e HOME=` given still wins).
+ */
+async function withUser(ctx: RuntimeContext, id: string, options: ImageExecOptions): Promise<ImageExecOptions> {
+  if (options.user === undefined) return options;
+  const [{ containerState }, { resolveUserInRoot }] = await Promise.all([import('./container-state.js'), import('@ct/oci/store')]);
+  const u = resolveUserInRoot(`/proc/${containerState(ctx, id).pid}/root`, options.user, { exec: true });
+  return {
+    ...options, user: `${u.uid}:${u.gid}`, additionalGids: u.additionalGids.map(String), env: [`HOME=${u.home}`, ...(options.env ?? [])],
+  };
+}
+
+/**
  * Run `options.args` in container `id` of `ct container run`; resolves with its exit status.
- * @throws ExecProgramError (exitStatus 127 or 126) when the program cannot be run; RuntimeError otherwise.
+ * @throws ExecProgramError (exitStatus 127 or 126) when the program cannot be run; CtError OCI_USER_INVALID (a
+ *   -u name the container does not know); RuntimeError otherwise.
  */
 export async function execInRunContainer(ctx: RuntimeContext, id: string, options: ImageExecOptions): Promise<number> {
+  const resolved = await withUser(ctx, id, options);
   try {
-    return await execInImageContainer(ctx, id, options);
+    return await execInImageContainer(ctx, id, resolved);
   } catch (err) {
     const failed = await failedExecve(err);
     if (failed === undefined) throw err;

@@ -2,17 +2,25 @@
  * The config.json of a `ct container run`: the image's runtime config template from the store with the root
  * an overlay of the layer dirs (image-overlay-annotation.ts: the child mounts it inside the container's mount
  * namespace before /proc, /dev and pivot_root; `userxattr` when rootless, as the only overlay a user namespace
- * may make reads `user.overlay.*`), and the run's flags applied: command, entrypoint, env, cwd,
- * user, hostname, volumes, read-only root, network, limits; /etc/hosts, /etc/resolv.conf and /etc/hostname bound
- * in from files written beside the bundle.
+ * may make reads `user.overlay.*`), and the run's flags applied: command, entrypoint, env, cwd, hostname, network,
+ * limits; /etc/hosts, /etc/resolv.conf and /etc/hostname bound in from files written beside the bundle; and what
+ * @ct/oci's applyContainerOptions makes of podman's flags (confinement as podman's by default, --cap-add/--cap-drop,
+ * --privileged, --security-opt, --read-only with its tmpfs, --tmpfs, -v with podman's options, -u resolved in the
+ * image's /etc/passwd and /etc/group with its HOME).
  * Man pages: mount(2), overlayfs (Documentation/filesystems/overlayfs.rst), hosts(5), resolv.conf(5).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SyscallError } from '@ct/syscalls/errors';
+import { applyContainerOptions, volumesToChown, type ContainerOptions } from '@ct/oci/config';
+import { parseJson, stringifyJson, type RuntimeSpec } from '@ct/oci/spec';
+import { resolveImageUser, resolveUserInRoot, type ExecUser } from '@ct/oci/store';
 import { RuntimeError } from './errors.js';
 import { isDirectoryInRoots } from './config/root-files.js';
 import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotation.js';
+
+/** `--security-opt seccomp=`: podman's profile (default), none, or a profile file. */
+export type SeccompChoice = 'default' | 'unconfined' | { readonly file: string };
 
 /** The flags of `container run` that shape the config. */
 export interface ImageRunFlags {
@@ -22,16 +30,30 @@ export interface ImageRunFlags {
   readonly entrypoint?: string | undefined;
   /** `KEY=value` (or `KEY`, taken from our environment). */
   readonly env?: readonly string[] | undefined;
-  /** `SRC:DST[:ro]` bind mounts. */
+  /** `SRC:DST[:OPTIONS]` bind mounts (podman's options). */
   readonly volumes?: readonly string[] | undefined;
   /** Working directory. */
   readonly workdir?: string | undefined;
-  /** `UID[:GID]` (numeric). */
+  /** `USER[:GROUP]`: names or ids, resolved in the image's /etc/passwd and /etc/group. */
   readonly user?: string | undefined;
   /** Hostname (default: the container id). */
   readonly hostname?: string | undefined;
   /** Mount the root read-only. */
   readonly readOnly?: boolean | undefined;
+  /** With readOnly: tmpfs on /run, /tmp and /var/tmp (default true, as podman). */
+  readonly readOnlyTmpfs?: boolean | undefined;
+  /** `DST[:OPTIONS]` tmpfs mounts. */
+  readonly tmpfs?: readonly string[] | undefined;
+  /** Capabilities added to podman's default set (names, any case, with or without CAP_, or ALL). */
+  readonly capAdd?: readonly string[] | undefined;
+  /** Capabilities dropped (or ALL). */
+  readonly capDrop?: readonly string[] | undefined;
+  /** podman's --privileged. */
+  readonly privileged?: boolean | undefined;
+  /** The seccomp filter (default podman's profile). */
+  readonly seccomp?: SeccompChoice | undefined;
+  /** Set no_new_privs (default off, as podman). */
+  readonly noNewPrivileges?: boolean | undefined;
   /** none (own namespace, lo only), host (the caller's), private (own namespace; outbound through pasta/slirp4netns). */
   readonly network?: 'none' | 'host' | 'private' | undefined;
   /** Memory limit in bytes. */
@@ -83,6 +105,8 @@ export interface RunConfigContext {
   readonly cgroupName: string;
   /** The image config's Entrypoint (the template's args are Entrypoint + Cmd). */
   readonly imageEntrypoint: readonly string[];
+  /** The image config's Env (a `-u` user's HOME replaces the template's unless the image sets HOME). */
+  readonly imageEnv?: readonly string[] | undefined;
   /** The host path of ct-init (needed with flags.init). */
   readonly initPath?: string | undefined;
   readonly warn: (msg: string) => void;
@@ -95,17 +119,6 @@ function overlayAnnotationFor(overlay: NonNullable<RunRoot['overlay']>, rootless
   const bad = all.find((p) => /[,:\\]/.test(p));
   if (bad !== undefined) throw new RuntimeError('ECONFIG', `container run: overlay: ${bad}: a store path may not hold ',' ':' or '\\'`);
   return overlayAnnotation({ lowerDirs: overlay.lowerDirs, upperDir: overlay.upper, workDir: overlay.work, userxattr: rootless });
-}
-
-function parseVolume(spec: string): Json {
-  const parts = spec.split(':');
-  const [src, dst, mode] = parts;
-  if (parts.length < 2 || parts.length > 3 || src === undefined || dst === undefined || src === '' || !dst.startsWith('/') || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
-    throw new RuntimeError('EUSAGE', `container run: -v ${spec}: expected SRC:DST[:ro|rw] with an absolute DST`);
-  }
-  const source = isAbsolute(src) ? src : resolve(src);
-  if (!existsSync(source)) throw new RuntimeError('EUSAGE', `container run: -v ${spec}: ${source}: no such file or directory`);
-  return { destination: dst, type: 'bind', source, options: ['rbind', mode === 'ro' ? 'ro' : 'rw', 'nosuid', 'nodev'] };
 }
 
 function applyEnv(env: string[], entries: readonly string[]): string[] {
@@ -122,12 +135,6 @@ function applyEnv(env: string[], entries: readonly string[]): string[] {
   return out;
 }
 
-function parseUser(user: string): { uid: number; gid: number } {
-  const m = /^(\d+)(?::(\d+))?$/.exec(user);
-  if (m === null) throw new RuntimeError('EUSAGE', `container run: -u ${user}: expected UID[:GID] (numbers)`);
-  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
-}
-
 /** The process args from the image's entrypoint and command and the flags (Docker's rules). */
 function processArgs(image: readonly string[], imageEntrypoint: readonly string[], flags: ImageRunFlags): string[] {
   const entrypoint = flags.entrypoint === undefined ? imageEntrypoint : flags.entrypoint === '' ? [] : [flags.entrypoint];
@@ -137,10 +144,39 @@ function processArgs(image: readonly string[], imageEntrypoint: readonly string[
   return args;
 }
 
-/** Write `bundle/config.json` (and the hosts, resolv.conf and hostname files it binds) from the image's template. */
-export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): void {
+/** `-u` resolved in the image: its layer dirs (overlay), or the copy of them. */
+function resolveUser(root: RunRoot, user: string): ExecUser {
+  return root.overlay !== undefined ? resolveImageUser(root.overlay.lowerDirs, user) : resolveUserInRoot(root.merged, user);
+}
+
+/** The seccomp option with a profile file's contents (read here, so its errors name the file). */
+function seccompOption(choice: SeccompChoice | undefined): ContainerOptions['seccomp'] {
+  if (choice === undefined || typeof choice === 'string') return choice;
+  let contents: Buffer;
+  try {
+    contents = readFileSync(choice.file);
+  } catch (err) {
+    throw new RuntimeError('EUSAGE', `container run: --security-opt seccomp=${choice.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
+  }
+  return { file: choice.file, contents };
+}
+
+/** A `-v ...:U` source to chown to the container's user before it starts (@ct/oci's chownVolume). */
+export interface VolumeChown {
+  readonly source: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/**
+ * Write `bundle/config.json` (and the hosts, resolv.conf and hostname files it binds) from the image's template;
+ * returns the `U` volumes to chown before the container starts.
+ * @throws RuntimeError EUSAGE; CtError OCI_USER_INVALID (-u), OCI_OPTION_INVALID (a flag's value), SpecValidationError
+ *   (a seccomp profile).
+ */
+export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): VolumeChown[] {
   const { bundle, root, rootless, id, warn } = c;
-  const config = JSON.parse(c.template) as Json;
+  const config = parseJson(c.template, 'the image\'s runtime config template') as unknown as Json;
   const proc = (config['process'] ?? {}) as Json;
   const linux = (config['linux'] ?? {}) as Json;
   proc['terminal'] = flags.tty === true;
@@ -154,10 +190,9 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
     if (!isDirectoryInRoots(layers, flags.workdir)) throw new SyscallError('chdir', 2 /* ENOENT */, { path: flags.workdir });
     proc['cwd'] = flags.workdir;
   }
-  if (flags.user !== undefined) proc['user'] = parseUser(flags.user);
   const hostname = flags.hostname ?? id.slice(0, 63);
   config['hostname'] = hostname;
-  config['root'] = { path: root.merged, readonly: flags.readOnly === true };
+  config['root'] = { path: root.merged, readonly: false };
   const annotations = { ...(config['annotations'] as Record<string, string> | undefined) };
   delete annotations[OVERLAY_ANNOTATION];
   if (root.overlay !== undefined) annotations[OVERLAY_ANNOTATION] = overlayAnnotationFor(root.overlay, rootless);
@@ -173,9 +208,7 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
   const sysBind = (m: Json): Json => (rootless && network === 'host' && m['destination'] === '/sys' && m['type'] === 'sysfs'
     ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] } : m);
   const mounts = ((config['mounts'] as Json[] | undefined) ?? []).map(sysBind);
-  config['mounts'] = [
-    ...mounts, etc('hosts'), etc('hostname'), etc('resolv.conf'), ...(flags.volumes ?? []).map(parseVolume), ...initMount(c, flags),
-  ];
+  config['mounts'] = [...mounts, etc('hosts'), etc('hostname'), etc('resolv.conf'), ...initMount(c, flags)];
   linux['cgroupsPath'] = c.cgroupName;
   if (network === 'host') linux['namespaces'] = ((linux['namespaces'] as Json[] | undefined) ?? []).filter((n) => n['type'] !== 'network');
   const resources: Json = {};
@@ -189,7 +222,16 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
   }
   config['linux'] = linux;
   config['process'] = proc;
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(config, null, 2));
+  const user = flags.user === undefined ? undefined : resolveUser(root, flags.user);
+  const options: ContainerOptions = {
+    capAdd: flags.capAdd, capDrop: flags.capDrop, privileged: flags.privileged, seccomp: seccompOption(flags.seccomp),
+    noNewPrivileges: flags.noNewPrivileges, readOnly: flags.readOnly, readOnlyTmpfs: flags.readOnlyTmpfs, tmpfs: flags.tmpfs,
+    volumes: flags.volumes, user, imageEnv: c.imageEnv, rootlessDevices: rootless,
+  };
+  const applied = applyContainerOptions(config as unknown as RuntimeSpec, options);
+  writeFileSync(join(bundle, 'config.json'), stringifyJson(applied, 2));
+  const owner = applied.process?.user ?? { uid: 0, gid: 0 };
+  return volumesToChown(options).map((source) => ({ source, uid: owner.uid, gid: owner.gid }));
 }
 
 /** The read-only bind of ct-init for --init (executable: no noexec). */

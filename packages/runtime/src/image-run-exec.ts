@@ -21,6 +21,8 @@ export interface ImageExecOptions {
   readonly cwd?: string | undefined;
   /** `uid[:gid]`. */
   readonly user?: string | undefined;
+  /** Supplementary groups (numbers), replacing the container's. */
+  readonly additionalGids?: readonly string[] | undefined;
   /** Give the process a pty relayed to our terminal. */
   readonly tty?: boolean | undefined;
 }
@@ -28,7 +30,7 @@ export interface ImageExecOptions {
 /** Run a process in container `id` (of `ct container run`); resolves with its exit status. */
 export async function execInImageContainer(ctx: RuntimeContext, id: string, options: ImageExecOptions): Promise<number> {
   const { execContainer } = await import('./container-exec.js');
-  const base = { args: options.args, env: options.env, cwd: options.cwd, user: options.user };
+  const base = { args: options.args, env: options.env, cwd: options.cwd, user: options.user, additionalGids: options.additionalGids };
   if (options.tty !== true) return execContainer(ctx, id, { ...base, tty: false });
   const dir = mkdtempSync(join(tmpdir(), 'ct-exec-tty-'));
   try {

@@ -16,12 +16,12 @@ import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
 import { RuntimeError } from './errors.js';
 import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
-import { writeImageRunConfig, type ImageRunFlags, type RunRoot } from './image-run-config.js';
+import { writeImageRunConfig, type ImageRunFlags, type RunRoot, type VolumeChown } from './image-run-config.js';
 import { claimContainerName } from './image-run-claim.js';
 import { checkContainerId, ensureStateRoot, writeFileAtomic } from './state-store.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
-export type { ImageRunFlags } from './image-run-config.js';
+export type { ImageRunFlags, SeccompChoice } from './image-run-config.js';
 export type { StorageDriver } from './image-run-copy.js';
 export { execInImageContainer, type ImageExecOptions } from './image-run-exec.js';
 export { execInRunContainer, ExecProgramError } from './image-exec.js';
@@ -237,15 +237,19 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     const initPath = options.init === true ? (await import('@ct/namespaces/engine')).initProgramPath() : undefined;
     const cgroupName = `ct-${id.slice(0, 64)}-${randomHex(6)}`;
-    const writeConfig = (runRoot: RunRoot): void => writeImageRunConfig({
-      bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName, imageEntrypoint: root.entrypoint, initPath, warn,
+    const writeConfig = (runRoot: RunRoot): VolumeChown[] => writeImageRunConfig({
+      bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName,
+      imageEntrypoint: root.entrypoint, imageEnv: root.env, initPath, warn,
     }, options);
-    const useCopy = async (): Promise<void> => {
+    const useCopy = async (): Promise<VolumeChown[]> => {
       await copyImageRoot(root.lowerDirs, root.merged, ctx.rootless);
-      writeConfig({ merged: root.merged });
+      return writeConfig({ merged: root.merged });
     };
-    if (options.storageDriver === 'copy') await useCopy();
-    else writeConfig({ merged: root.merged, overlay: { lowerDirs: root.lowerDirs, upper: root.upper, work: root.work } });
+    const chowns = options.storageDriver === 'copy'
+      ? await useCopy()
+      : writeConfig({ merged: root.merged, overlay: { lowerDirs: root.lowerDirs, upper: root.upper, work: root.work } });
+    // -v SRC:DST:U (podman's): the source belongs to the container's user before it starts
+    for (const v of chowns) await oci.chownVolume(v.source, v.uid, v.gid);
     try {
       return await startPrepared(ctx, id, bundle, options);
     } catch (err) {

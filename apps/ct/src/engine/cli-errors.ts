@@ -69,13 +69,14 @@ function missingWorkdir(err: unknown): string | undefined {
 
 /**
  * The exit status of a failed `container` verb, podman's: the error's own (126, 127); 126 when the container's
- * process cannot start where it was told to (a missing workdir); for `rm` 1 when there is no such container and 2
+ * process cannot start as it was told to (a missing workdir, a -u user the image does not know); for `rm` 1 when there is no such container and 2
  * when it runs or is paused (podman-rm(1)); else 125.
  */
 export function containerExitStatus(err: unknown, verb: string): number {
   const e = err as Coded | undefined;
   if (typeof e?.exitStatus === 'number') return e.exitStatus;
-  if (missingWorkdir(err) !== undefined) return 126;
+  // where the container's process was to start is not there: podman's "cannot invoke" (126)
+  if (missingWorkdir(err) !== undefined || e?.code === 'OCI_USER_INVALID') return 126;
   if (verb === 'container rm' && e?.code === 'ENOCONTAINER') return 1;
   if (verb === 'container rm' && e?.code === 'EBADSTATE') return 2;
   return ENGINE_FAILED;

@@ -1,10 +1,11 @@
 /**
  * `ct container run`'s command line as @ct/runtime's ImageRunOptions (the lean entry and the oclif class share
- * it). Only parsing: sizes (`512m`), CPU counts, the network mode, the storage driver (flag, else $CT_STORAGE_DRIVER).
+ * it). Only parsing: sizes (`512m`), CPU counts, the network mode, the storage driver (flag, else $CT_STORAGE_DRIVER),
+ * capability lists, --security-opt entries.
  */
 import type { FlagValue } from '../flags/parse-argv.js';
 import { UsageError } from '../flags/parse-argv.js';
-import type { ImageRunOptions, PullPolicy, StorageDriver } from '@ct/runtime';
+import type { ImageRunOptions, PullPolicy, SeccompChoice, StorageDriver } from '@ct/runtime';
 
 type Flags = Readonly<Record<string, FlagValue>>;
 
@@ -58,6 +59,35 @@ export function envEntries(entries: string[] | undefined): string[] | undefined 
   return entries;
 }
 
+/** Capability names given to --cap-add/--cap-drop, each flag repeatable and comma-separated (podman's). */
+function capabilityList(entries: string[] | undefined): string[] | undefined {
+  return entries?.flatMap((e) => e.split(',')).map((c) => c.trim()).filter((c) => c !== '');
+}
+
+/** What --security-opt entries ask for. */
+interface SecurityOptions {
+  readonly seccomp?: SeccompChoice;
+  readonly noNewPrivileges?: boolean;
+}
+
+/**
+ * `--security-opt` entries: seccomp=unconfined|FILE, no-new-privileges[=true|false]; label=… and apparmor=… are
+ * accepted and have no effect, as podman on a host without SELinux or AppArmor (this one has neither).
+ */
+function securityOptions(entries: readonly string[] | undefined): SecurityOptions {
+  let out: SecurityOptions = {};
+  for (const e of entries ?? []) {
+    const eq = e.indexOf('=');
+    const key = eq < 0 ? e : e.slice(0, eq);
+    const value = eq < 0 ? undefined : e.slice(eq + 1);
+    if (key === 'seccomp' && value !== undefined && value !== '') out = { ...out, seccomp: value === 'unconfined' ? 'unconfined' : { file: value } };
+    else if (key === 'no-new-privileges' && (value === undefined || value === 'true' || value === 'false')) out = { ...out, noNewPrivileges: value !== 'false' };
+    else if ((key === 'label' || key === 'apparmor') && value !== undefined) continue;
+    else throw new UsageError(`invalid value ${JSON.stringify(e)} for flag --security-opt: expected seccomp=FILE|unconfined, no-new-privileges[=true|false], label=... or apparmor=...`);
+  }
+  return out;
+}
+
 /** The options of a parsed `container run` command line (`env`: where CT_STORAGE_DRIVER is read). */
 export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.ProcessEnv = process.env): ImageRunOptions {
   const cpus = str(f, 'cpus');
@@ -69,6 +99,9 @@ export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.P
     network: network === 'host' || network === 'private' ? network : 'none',
     env: envEntries(strs(f, 'env')), volumes: strs(f, 'volume'), workdir: str(f, 'workdir'), user: str(f, 'user'),
     hostname: str(f, 'hostname'), entrypoint: str(f, 'entrypoint'), readOnly: f['read-only'] === true,
+    readOnlyTmpfs: f['read-only-tmpfs'] !== false, tmpfs: strs(f, 'tmpfs'),
+    capAdd: capabilityList(strs(f, 'cap-add')), capDrop: capabilityList(strs(f, 'cap-drop')), privileged: f['privileged'] === true,
+    ...securityOptions(strs(f, 'security-opt')),
     memory: memoryLimit(str(f, 'memory')),
     pidsLimit: pidsLimit(f['pids-limit']),
     cpus: cpus !== undefined ? Number(cpus) : undefined,

@@ -154,7 +154,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     return (await full()).execContainer(ctx, id(cmd), {
       args: cmd.args.slice(1), process: str(f, 'process'), detach: bool(f, 'detach'), pidFile: str(f, 'pid-file'),
       tty: f['tty'] === true ? true : undefined, consoleSocket: str(f, 'console-socket'), cwd: str(f, 'cwd'),
-      env: strs(f, 'env'), user: str(f, 'user'), additionalGids: strs(f, 'additional-gids'), caps: strs(f, 'cap'),
+      env: strs(f, 'env'), user: str(f, 'user'), additionalGids: f['additional-gids'] === undefined ? undefined : strs(f, 'additional-gids'), caps: strs(f, 'cap'),
       noNewPrivs: bool(f, 'no-new-privs'), preserveFds: int(f, 'preserve-fds'),
     });
   },
@@ -269,7 +269,9 @@ export async function runVerb(cmd: ParsedCommand, out: Output): Promise<number> 
       const msg = containerMessage(err, cmd.verb, cmd.args[0]) + hint;
       // a --log file still gets the line (stderr gets the plain one)
       if (!ctx.logger.toStderr) ctx.logger.log('error', msg);
-      process.stderr.write(formatError(msg, (err as { code?: unknown }).code === 'EUSAGE' ? cmd.verb : undefined));
+      // a command-line error (a flag's value) points at the verb's help
+      const usage = ['EUSAGE', 'OCI_OPTION_INVALID'].includes(String((err as { code?: unknown }).code));
+      process.stderr.write(formatError(msg, usage ? cmd.verb : undefined));
       return containerExitStatus(err, cmd.verb);
     }
     const msg = (err instanceof Error ? err.message : String(err)) + hint;

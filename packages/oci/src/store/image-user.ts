@@ -10,7 +10,7 @@ import { closeSync } from 'node:fs';
 import { AT, O, openat } from '@ct/syscalls';
 import { defaultFsOps } from '../fs-ops.js';
 import { readMergedFile } from '../overlay-layer.js';
-import { readRootFile, resolveContainerUser, type ExecUser } from '../passwd.js';
+import { readRootFile, resolveContainerUser, resolveExecUser, type ExecUser } from '../passwd.js';
 
 const OPAQUE_XATTRS = ['trusted.overlay.opaque', 'user.overlay.opaque'];
 
@@ -32,12 +32,15 @@ export function resolveImageUser(lowerDirs: readonly string[], user: string): Ex
 
 /**
  * Resolve `user` in the root directory `rootDir` (a running container's `/proc/PID/root`, or a bundle's rootfs).
+ * `exec`: as podman's `exec -u` (runc's GetExecUser: the user's primary group is not added to its groups, and a
+ * named group leaves none), not as `run -u`.
  * @throws CtError OCI_USER_INVALID, SyscallError.
  */
-export function resolveUserInRoot(rootDir: string, user: string): ExecUser {
+export function resolveUserInRoot(rootDir: string, user: string, options: { readonly exec?: boolean } = {}): ExecUser {
   const root = openat(AT.FDCWD, rootDir, O.PATH | O.DIRECTORY | O.CLOEXEC);
+  const resolve = options.exec === true ? resolveExecUser : resolveContainerUser;
   try {
-    return resolveContainerUser(user, readRootFile(defaultFsOps, root, 'etc/passwd', false), readRootFile(defaultFsOps, root, 'etc/group', false));
+    return resolve(user, readRootFile(defaultFsOps, root, 'etc/passwd', false), readRootFile(defaultFsOps, root, 'etc/group', false));
   } finally {
     closeSync(root);
   }

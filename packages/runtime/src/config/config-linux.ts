@@ -92,10 +92,17 @@ function readDevices(o: JsonObject): ConfigDevice[] {
     if (needsNumbers && (d['major'] === undefined || d['minor'] === undefined)) {
       throw new ConfigError(path, `device type ${type} needs major and minor`);
     }
+    // podman writes the file type bits too (--privileged's host devices: 0o20666 for a character device), which
+    // runc accepts (it ORs in the type of `type`): bits of the device's own type are taken, another type's refused
+    const mode = num('fileMode', 0o666n, 0o177777n);
+    const typeBits = mode & 0o170000;
+    if (typeBits !== 0 && typeBits !== ({ c: 0o020000, u: 0o020000, b: 0o060000, p: 0o010000 } as const)[type]) {
+      throw new ConfigError(`${path}.fileMode`, `${mode.toString(8)} (octal) has the file type bits of another kind of file than type ${type}`);
+    }
     return {
       path: devPath, type,
       major: num('major', 0n, 0xfffn), minor: num('minor', 0n, 0xfffffn),
-      fileMode: num('fileMode', 0o666n, 0o7777n), uid: num('uid', 0n, maxId), gid: num('gid', 0n, maxId),
+      fileMode: mode & 0o7777, uid: num('uid', 0n, maxId), gid: num('gid', 0n, maxId),
     };
   });
 }
