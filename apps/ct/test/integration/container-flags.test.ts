@@ -1,0 +1,115 @@
+/**
+ * `ct container run`'s confinement and mount flags beside `podman run` (4.3, runtime runc), as root and
+ * unprivileged: for each set of flags the same probe runs in both and what it sees must be the same (capability
+ * sets, seccomp mode, no_new_privs, ids and HOME, what can be written, the kernel's mount options). The config
+ * side is @ct/oci's (packages/oci's podman-defaults test compares the config.json field by field); this is what
+ * the process inside ends up with. Differences kept (documented): `-v ...:O` is refused (podman makes an overlay).
+ */
+import { strict as assert } from 'node:assert';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeTree } from '@ct/oci';
+import { isRoot, requireFeature } from '@ct/test-utils';
+import { useImageSuite } from './container-run-harness.js';
+import { podmanRunFlags } from './engine-podman-session.js';
+import { PodmanPeer, podmanPresent } from './podman-peer.js';
+
+const STATUS = 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status';
+
+interface Case {
+  readonly title: string;
+  /** The flags; VOL is a fresh directory of its own for each runtime, PROFILE a seccomp profile file. */
+  readonly flags: readonly string[];
+  /** The shell probe run inside. */
+  readonly probe: string;
+}
+
+const CASES: readonly Case[] = [
+  { title: 'the defaults: podman\'s capabilities, seccomp filter, no_new_privs off', flags: [], probe: `${STATUS}; id; echo HOME=$HOME` },
+  { title: '--cap-add (a list, any case) and --cap-drop', flags: ['--cap-add', 'NET_ADMIN,sys_time', '--cap-drop', 'CHOWN'], probe: STATUS },
+  { title: '--cap-drop ALL --cap-add one', flags: ['--cap-drop', 'ALL', '--cap-add', 'KILL'], probe: STATUS },
+  { title: '--privileged', flags: ['--privileged'], probe: `${STATUS}; test -c /dev/null && echo null-ok` },
+  { title: '--security-opt seccomp=unconfined', flags: ['--security-opt', 'seccomp=unconfined'], probe: STATUS },
+  { title: '--security-opt no-new-privileges', flags: ['--security-opt', 'no-new-privileges'], probe: STATUS },
+  { title: '--security-opt seccomp=FILE (mkdir refused)', flags: ['--security-opt', 'seccomp=PROFILE'], probe: 'mkdir /made 2>/dev/null && echo made || echo refused; grep ^Seccomp: /proc/self/status' },
+  { title: '-u NAME: the passwd entry\'s ids, groups and HOME', flags: ['-u', 'user'], probe: 'id; echo HOME=$HOME' },
+  { title: '-u UID: the passwd entry of that uid', flags: ['-u', '1000'], probe: 'id; echo HOME=$HOME' },
+  { title: '-u NAME:GROUP', flags: ['-u', 'user:users'], probe: 'id; echo HOME=$HOME' },
+  { title: '-u UID:GID', flags: ['-u', '1000:100'], probe: 'id; echo HOME=$HOME' },
+  { title: '--read-only: tmpfs on /run, /tmp, /var/tmp', flags: ['--read-only'], probe: 'touch /tmp/a /run/b /var/tmp/c && echo tmp-ok; touch /x 2>/dev/null || echo root-ro' },
+  { title: '--read-only --read-only-tmpfs=false', flags: ['--read-only', '--read-only-tmpfs=false'], probe: 'touch /tmp/a 2>/dev/null && echo tmp-ok || echo tmp-ro' },
+  { title: '--tmpfs with options', flags: ['--tmpfs', '/scratch:size=1m,noexec'], probe: 'grep " /scratch " /proc/mounts | cut -d" " -f1-4' },
+  { title: '-v with z and nosuid', flags: ['-v', 'VOL:/data:z,nosuid'], probe: 'touch /data/f && echo wrote; grep " /data " /proc/mounts | cut -d" " -f2,4 | tr , "\\n" | grep -E "^(rw|ro|nosuid|nodev|noexec)$" | sort' },
+  { title: '-v with ro, Z and nodev', flags: ['-v', 'VOL:/data:ro,Z,nodev'], probe: 'touch /data/f 2>/dev/null || echo refused; grep " /data " /proc/mounts | cut -d" " -f4 | tr , "\\n" | grep -E "^(rw|ro|nosuid|nodev|noexec)$" | sort' },
+  { title: '-v with U: the source chowned to the container\'s user', flags: ['-u', '1000', '-v', 'VOL:/data:U'], probe: 'touch /data/f && stat -c %u:%g /data /data/f' },
+];
+
+const PROFILE = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+
+function defineSuite(title: string, rootless: boolean): void {
+  describe(title, function () {
+    this.timeout(300_000);
+    const s = useImageSuite('cflags', rootless);
+    let podman: PodmanPeer | undefined;
+    let shared = '';
+    before(function () {
+      requireFeature(this, podmanPresent(), 'podman and runc are not installed');
+      podman = new PodmanPeer(s.user);
+      podman.pull();
+      // both runtimes' users can read and write here (the unprivileged one through its subuids too)
+      shared = mkdtempSync('/tmp/ct-cflags-');
+      chmodSync(shared, 0o777);
+      writeFileSync(join(shared, 'profile.json'), JSON.stringify(PROFILE));
+      chmodSync(join(shared, 'profile.json'), 0o644);
+    });
+    after(async () => {
+      podman?.teardown();
+      // -v :U left files of subuid owners: root removes them, a user from inside a user namespace
+      if (shared !== '') {
+        if (isRoot()) rmSync(shared, { recursive: true, force: true });
+        else await removeTree(shared);
+      }
+    });
+    /** `flags` with VOL (a fresh world-writable dir of the suite's user per call) and PROFILE filled in. */
+    const fill = (flags: readonly string[]): string[] => {
+      const vol = mkdtempSync(join(shared, 'vol-'));
+      chmodSync(vol, 0o777);
+      // an unprivileged user may chown (-v :U) only what it owns
+      if (s.user !== undefined) chownSync(vol, s.user.uid, s.user.gid);
+      return flags.map((f) => f.replace(/^VOL:/, `${vol}:`).replace('seccomp=PROFILE', `seccomp=${join(shared, 'profile.json')}`));
+    };
+
+    for (const c of CASES) {
+      it(`container run ${c.title}, as podman run`, () => {
+        const theirs = podman!.podman(['run', '--rm', ...podmanRunFlags, ...fill(c.flags), podman!.image, 'sh', '-c', c.probe]);
+        assert.equal(theirs.status, 0, `podman: ${theirs.stderr}`);
+        const ours = s.run(['--rm', ...fill(c.flags), 'busybox', 'sh', '-c', c.probe]);
+        assert.equal(ours.status, 0, ours.stderr);
+        assert.equal(ours.stdout, theirs.stdout);
+      });
+    }
+    it('container run -u with a name the image does not have: 126 as podman, the name given', () => {
+      const theirs = podman!.podman(['run', '--rm', ...podmanRunFlags, '-u', 'nosuchuser', podman!.image, 'true']);
+      const ours = s.run(['-u', 'nosuchuser', 'busybox', 'true']);
+      assert.equal(theirs.status, 126);
+      assert.equal(ours.status, 126);
+      assert.match(ours.stderr, /^Error: .*"nosuchuser": no such user in \/etc\/passwd\n$/);
+    });
+    it('container run -v, an unknown option is refused naming it; O (an overlay in podman) is refused as unsupported', () => {
+      const bad = s.run(['-v', `${shared}:/data:bogus`, 'busybox', 'true']);
+      assert.equal(bad.status, 125);
+      assert.match(bad.stderr, /unknown mount option "bogus"/);
+      const overlay = s.run(['-v', `${shared}:/data:O`, 'busybox', 'true']);
+      assert.equal(overlay.status, 125);
+      assert.match(overlay.stderr, /option 'O'.*not supported/);
+    });
+    it('container run --security-opt, an unknown option is refused naming it', () => {
+      const r = s.run(['--security-opt', 'mask=/proc/x', 'busybox', 'true']);
+      assert.equal(r.status, 125);
+      assert.match(r.stderr, /invalid value "mask=\/proc\/x" for flag --security-opt/);
+    });
+  });
+}
+
+defineSuite('ct container run flags beside podman @root', false);
+defineSuite('ct container run flags beside podman unprivileged @rootless', true);
