@@ -2,7 +2,9 @@
  * `ct image import` as a separate process (bin/ct.js), as root and unprivileged: a gzipped oci-archive (told by its
  * magic bytes) lands in the store like the layout it was made from, an archive compressed another way exits 1 with
  * OCI_ARCHIVE_COMPRESSION, and an image sharing its base layer with a stored one reuses that layer (not unpacked
- * again: same inode and mtime) while its own layer is added.
+ * again: same inode and mtime) while its own layer is added. Names as podman's: `busybox` and
+ * `docker.io/library/busybox:latest` are one name that an import moves (one image per name); names podman refuses
+ * are refused before anything is written.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -81,5 +83,29 @@ describe('ct image import', function () {
     const after = statSync(baseDir);
     assert.deepEqual([after.ino, after.mtimeMs], [before.ino, before.mtimeMs]);
     assert.equal(readFileSync(join(store, 'layers', second.image.layers[1]!.slice(7), 'diff', 'etc', 'b'), 'utf8'), 'B');
+  });
+  it('ct image import, a short name and its docker.io form are one name: a second import moves it; one rm removes it', () => {
+    const store = join(tmp, 'names');
+    const first = JSON.parse(ct('image', 'import', busybox, '--name', 'busybox', '--storage-root', store, '--json').stdout) as Imported;
+    const second = JSON.parse(ct('image', 'import', testImage('probe'), '--name', 'docker.io/library/busybox:latest', '--storage-root', store, '--json').stdout) as Imported;
+    assert.notEqual(first.image.digest, second.image.digest);
+    const ls = JSON.parse(ct('image', 'ls', '--json', '--storage-root', store).stdout) as { names: string[]; digest: string }[];
+    assert.deepEqual(ls.filter((i) => i.names.length > 0).map((i) => [i.digest, i.names]), [[second.image.digest, ['docker.io/library/busybox:latest']]]);
+    const inspect = JSON.parse(ct('image', 'inspect', 'busybox', '--storage-root', store).stdout) as { digest: string };
+    assert.equal(inspect.digest, second.image.digest, 'the short name finds the image the name moved to');
+    assert.equal(ct('image', 'rm', 'busybox', '--storage-root', store).status, 0);
+    const again = ct('image', 'rm', 'busybox', '--storage-root', store);
+    assert.equal(again.status, 1, 'the name went with the first rm');
+    assert.match(again.stderr, /^Error: .*busybox.*no such image/);
+  });
+  it('ct image import --name, names podman refuses are refused before anything is written, naming the name', () => {
+    const store = join(tmp, 'bad-names');
+    for (const name of ['', 'Bad Name', '../../etc/x', 'a'.repeat(300), '-dash']) {
+      const r = ct('image', 'import', busybox, `--name=${name}`, '--storage-root', store);
+      assert.equal(r.status, 1, `${name}: ${r.stderr}`);
+      assert.ok(r.stderr.startsWith(`Error: image name ${JSON.stringify(name)}: `), r.stderr);
+      assert.doesNotMatch(r.stderr, /ENAMETOOLONG/);
+    }
+    assert.deepEqual(JSON.parse(ct('image', 'ls', '--json', '--storage-root', store).stdout), [], 'no image was stored');
   });
 });
