@@ -44,8 +44,10 @@ export async function runContainerWithHooks(cmd: ParsedCommand, out: Output): Pr
       id, image, argv: cmd.args.slice(1), bundle: runtime.imageBundleDir(ctx, id), root: ctx.stateRoot.path,
     });
   } catch (err) {
-    process.stderr.write(`ct: container run: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    // the container topic's style and status (engine/cli-errors.ts): ct failed before the container existed
+    const { ENGINE_FAILED, formatError } = await import('../engine/cli-errors.js');
+    process.stderr.write(formatError(`container run: ${err instanceof Error ? err.message : String(err)}`));
+    return ENGINE_FAILED;
   }
   const status = await runVerb({ ...cmd, args, flags: { ...cmd.flags, name: id } }, out);
   if (cmd.flags['detach'] !== true) await runCtHook('ct:container-exited', { id, status });

@@ -35,7 +35,7 @@ export interface ContainerPrerunPayload {
 export interface ContainerExitedPayload {
   /** The container id. */
   readonly id: string;
-  /** The exit status ct returns: the process's code, 128 + signal, or 1 when ct itself failed. */
+  /** The exit status ct returns: the process's code, 128 + signal, or podman's 125 (ct failed), 126, 127. */
   readonly status: number;
 }
 
