@@ -23,8 +23,8 @@ function defineSuite(title: string, rootless: boolean): void {
     const image = (args: readonly string[]): ReturnType<typeof imageCommand> => imageCommand(user, [...args, '--storage-root', store]);
     const run = (args: readonly string[]): ReturnType<Runtime['run']> => ct.run(['container', 'run', '--storage-root', store, ...args]);
     let shared: string | undefined;
-    /** The bundles left under the state root, with their command (for the failure message). */
-    const leftovers = (): string[] => readdirSync(join(root, '.bundles')).map((id) => {
+    /** The bundles left under the state root (not the claims' lock), with their command (for the failure message). */
+    const leftovers = (): string[] => readdirSync(join(root, '.bundles')).filter((n) => !n.startsWith('.')).map((id) => {
       try {
         return `${id}: ${JSON.stringify((JSON.parse(readFileSync(join(root, '.bundles', id, 'config.json'), 'utf8')) as { process: { args: string[] } }).process.args)}`;
       } catch {
