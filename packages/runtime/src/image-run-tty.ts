@@ -8,7 +8,7 @@
  * Our terminal is raw as cfmakeraw(3) makes it (output processing off: the container's pty already made its CR-LF).
  * Man pages: pty(7), unix(7) (SCM_RIGHTS), termios(3), ioctl_tty(2) (TIOCSWINSZ).
  */
-import { closeSync, createReadStream, writeSync } from 'node:fs';
+import { createReadStream, writeSync } from 'node:fs';
 import { SyscallError, TCSA, TERMIOS, recvmsg, setWindowSize as ioctlSetWindowSize, tcgetattr, tcsetattr, type Termios } from '@ct/syscalls';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -101,15 +101,41 @@ function makeRaw(): () => void {
   };
 }
 
+/** The output of a pty master as it is read, and the one way to close the master. */
+export interface MasterReader {
+  /** Settles when the container's side is closed (EIO once the last slave fd is closed) or the stream ends. */
+  readonly ended: Promise<void>;
+  /**
+   * Stop reading and close the master. The read stream owns the descriptor: destroy() closes it (even with
+   * autoClose false), once a read in progress has returned; a close of our own beside it was a double close,
+   * EBADF or, worse, the close of whatever file had reused the number in between.
+   */
+  close(): void;
+}
+
+/** Read `master` (a pty master received over the console socket), passing each chunk to `onData`. */
+export function readMaster(master: number, onData: (chunk: Buffer) => void): MasterReader {
+  const output = createReadStream('', { fd: master, autoClose: false, highWaterMark: 16 * 1024 });
+  output.on('data', (chunk) => onData(chunk as Buffer));
+  const ended = new Promise<void>((resolve) => {
+    output.on('error', () => resolve()); // EIO: the last holder of the slave closed it (or the close failed late)
+    output.on('end', () => resolve());
+  });
+  return { ended, close: () => void output.destroy() };
+}
+
 /**
- * Copy between our stdio and `master` until the master reports the end (EIO once the container's side is closed).
- * Returns a function that restores our terminal.
+ * Copy between our stdio and `master` until the master reports the end (EIO once the container's side is closed),
+ * or shortly after `done` settles (a process in the background holding the slave does not keep us); then restore
+ * our terminal and close the master.
  */
 export function relayTerminal(master: number, done: Promise<unknown>): Promise<void> {
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   const restoreRaw = raw ? makeRaw() : undefined;
+  let open = true;
   const onInput = (chunk: Buffer): void => {
+    if (!open) return;
     try {
       writeSync(master, chunk);
     } catch {
@@ -119,26 +145,17 @@ export function relayTerminal(master: number, done: Promise<unknown>): Promise<v
   stdin.on('data', onInput);
   stdin.resume();
   const stdout = process.stdout;
-  const onResize = (): void => void setWindowSize(master, terminalSize());
+  const onResize = (): void => { if (open) setWindowSize(master, terminalSize()); };
   if (stdout.isTTY) stdout.on('resize', onResize);
-  const output = createReadStream('', { fd: master, autoClose: false, highWaterMark: 16 * 1024 });
-  output.on('data', (chunk) => process.stdout.write(chunk));
-  const ended = new Promise<void>((resolve) => {
-    output.on('error', () => resolve()); // EIO: the last holder of the slave closed it
-    output.on('end', () => resolve());
-  });
-  return Promise.race([Promise.all([ended, done]).then(() => undefined), done.then(() => new Promise<void>((r) => setTimeout(r, 100)))])
+  const reader = readMaster(master, (chunk) => process.stdout.write(chunk));
+  return Promise.race([Promise.all([reader.ended, done]).then(() => undefined), done.then(() => new Promise<void>((r) => setTimeout(r, 100)))])
     .finally(() => {
+      open = false;
       stdin.off('data', onInput);
       stdout.off('resize', onResize);
       stdin.pause();
       restoreRaw?.();
-      output.destroy();
-      try {
-        closeSync(master);
-      } catch {
-        // already closed
-      }
+      reader.close();
     });
 }
 

@@ -6,31 +6,21 @@
  * the container's stdin is a terminal nobody types on.
  * Man pages: pty(7) (EIO on the master once every slave fd is closed), ioctl_tty(2).
  */
-import { closeSync, createReadStream } from 'node:fs';
+import { readMaster } from '../image-run-tty.js';
 
 /** How long output may still come once the init exited (a background process holding the slave does not keep us). */
 const DRAIN_AFTER_EXIT_MS = 200;
 
 /**
  * Copy the output of `master` to our stdout until the last slave fd is closed (EIO) or, at the latest, shortly
- * after `exited` settles; then close the master.
+ * after `exited` settles; then close the master (its reader owns it: image-run-tty.ts readMaster).
  */
 export async function holdTerminal(master: number, exited: Promise<unknown>): Promise<void> {
-  const output = createReadStream('', { fd: master, autoClose: false, highWaterMark: 16 * 1024 });
-  output.on('data', (chunk) => process.stdout.write(chunk));
-  const ended = new Promise<void>((resolve) => {
-    output.on('error', () => resolve()); // EIO: the container's side is closed
-    output.on('end', () => resolve());
-  });
+  const reader = readMaster(master, (chunk) => process.stdout.write(chunk));
   const afterExit = exited.then(() => new Promise<void>((r) => setTimeout(r, DRAIN_AFTER_EXIT_MS)), () => undefined);
   try {
-    await Promise.race([Promise.all([ended, exited]), afterExit]);
+    await Promise.race([Promise.all([reader.ended, exited]), afterExit]);
   } finally {
-    output.destroy();
-    try {
-      closeSync(master);
-    } catch {
-      // already closed
-    }
+    reader.close();
   }
 }
