@@ -18,12 +18,16 @@ export interface ImageContainer {
   readonly id: string;
   /** The image's digest in the store. */
   readonly image: string;
+  /** The image as `container run` was given it (a store name, path or reference), when recorded. */
+  readonly imageName?: string;
   readonly command: readonly string[];
   readonly status: ContainerState['status'];
   readonly created: string;
   readonly pid: number;
-  /** The exit status, once known (detached containers). */
+  /** The exit status, once known (detached containers, and foreground ones kept). */
   readonly exitStatus?: number;
+  /** When it exited (ISO time), once known. */
+  readonly finished?: string;
 }
 
 function readJsonFile<T>(file: string): T | undefined {
@@ -34,14 +38,17 @@ function readJsonFile<T>(file: string): T | undefined {
   }
 }
 
-function describe(ctx: RuntimeContext, s: ContainerState): ImageContainer {
+/** What ct knows of container `s` of `container run`: its bundle's store.json, config.json and exit.json. */
+export function describeImageContainer(ctx: RuntimeContext, s: ContainerState): ImageContainer {
   const bundle = imageBundleDir(ctx, s.id);
-  const store = readJsonFile<{ image: string }>(join(bundle, 'store.json'));
+  const store = readJsonFile<{ image: string; imageName?: string }>(join(bundle, 'store.json'));
   const config = readJsonFile<{ process?: { args?: string[] } }>(join(bundle, 'config.json'));
-  const exit = readJsonFile<{ status: number }>(imageExitFile(ctx, s.id));
+  const exit = readJsonFile<{ status: number; finished?: string }>(imageExitFile(ctx, s.id));
   return {
     id: s.id, image: store?.image ?? '', command: config?.process?.args ?? [], status: s.status, created: s.created, pid: s.pid,
+    ...(typeof store?.imageName === 'string' ? { imageName: store.imageName } : {}),
     ...(exit !== undefined ? { exitStatus: exit.status } : {}),
+    ...(typeof exit?.finished === 'string' ? { finished: exit.finished } : {}),
   };
 }
 
@@ -50,10 +57,14 @@ export function listImageContainers(ctx: RuntimeContext, options: { all?: boolea
   return listContainers(ctx)
     .filter((s) => s.bundle === imageBundleDir(ctx, s.id))
     .filter((s) => options.all === true || s.status === 'running' || s.status === 'created')
-    .map((s) => describe(ctx, s));
+    .map((s) => describeImageContainer(ctx, s));
 }
 
-function checkImageContainer(ctx: RuntimeContext, id: string): ContainerState {
+/**
+ * The state of `id`, a container of `container run`.
+ * @throws RuntimeError ENOCONTAINER, EUSAGE (a container of `ct create`, not of `container run`).
+ */
+export function checkImageContainer(ctx: RuntimeContext, id: string): ContainerState {
   const s = containerState(ctx, id);
   if (s.bundle !== imageBundleDir(ctx, id)) throw new RuntimeError('EUSAGE', `container ${id}: not made by ct container run`);
   return s;

@@ -233,7 +233,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   const keep = options.detach === true || options.keep === true;
   try {
     // only now, with a store root of our own: a stale claim's store.json names what to remove (image-run-claim.ts)
-    writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: root.image.digest }));
+    writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: root.image.digest, imageName: options.image }));
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     const initPath = options.init === true ? (await import('@ct/namespaces/engine')).initProgramPath() : undefined;
     const cgroupName = `ct-${id.slice(0, 64)}-${randomHex(6)}`;

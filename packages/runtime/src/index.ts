@@ -22,6 +22,10 @@ export {
   listImageContainers, imageContainerLog, stopImageContainer, removeImageContainer, type ImageContainer,
 } from './image-containers.js';
 export {
+  inspectImageContainer, killImageContainer, waitImageContainer, pruneImageContainers, type ImageContainerDetails,
+} from './image-container-verbs.js';
+export { writeImageContainerLog, tailLines, type LogOptions as ContainerLogOptions } from './image-container-log.js';
+export {
   RuntimeError, ContainerNotFoundError, ConfigError, errnoPhrase, type RuntimeErrorCode,
 } from './errors.js';
 export { featuresDocument, type FeaturesDocument } from './features.js';

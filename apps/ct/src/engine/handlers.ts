@@ -117,7 +117,39 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   },
   async 'container ps'(ctx, cmd, out) {
     const list = (await full()).listImageContainers(ctx, { all: bool(cmd.flags, 'all') });
-    out.stdout(bool(cmd.flags, 'json') ? json(list) : (await import('./container-output.js')).containerTable(list));
+    const format = str(cmd.flags, 'format');
+    const output = await import('./container-output.js');
+    if (bool(cmd.flags, 'quiet')) out.stdout(list.map((c) => `${c.id}\n`).join(''));
+    else if (bool(cmd.flags, 'json') || format === 'json') out.stdout(json(list));
+    else if (format !== undefined) {
+      const { renderFormat } = await import('./format-template.js');
+      out.stdout(list.map((c) => renderFormat(format, output.psFields(c)) + '\n').join(''));
+    } else out.stdout(output.containerTable(list));
+    return 0;
+  },
+  async 'container inspect'(ctx, cmd, out) {
+    const runtime = await full();
+    const details = cmd.args.map((cid) => runtime.inspectImageContainer(ctx, cid));
+    const format = str(cmd.flags, 'format');
+    if (format === undefined || format === 'json') out.stdout(json(details));
+    else {
+      const { renderFormat } = await import('./format-template.js');
+      out.stdout(details.map((d) => renderFormat(format, d) + '\n').join(''));
+    }
+    return 0;
+  },
+  async 'container kill'(ctx, cmd, out) {
+    await (await full()).killImageContainer(ctx, id(cmd), str(cmd.flags, 'signal') ?? 'SIGKILL');
+    out.stdout(`${id(cmd)}\n`);
+    return 0;
+  },
+  async 'container wait'(ctx, cmd, out) {
+    const runtime = await full();
+    for (const cid of cmd.args) out.stdout(`${await runtime.waitImageContainer(ctx, cid)}\n`);
+    return 0;
+  },
+  async 'container prune'(ctx, _cmd, out) {
+    out.stdout((await (await full()).pruneImageContainers(ctx)).map((cid) => `${cid}\n`).join(''));
     return 0;
   },
   async 'container exec'(ctx, cmd) {
@@ -130,7 +162,8 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     });
   },
   async 'container logs'(ctx, cmd) {
-    process.stdout.write((await full()).imageContainerLog(ctx, id(cmd)));
+    const tail = int(cmd.flags, 'tail');
+    await (await full()).writeImageContainerLog(ctx, id(cmd), (chunk) => void process.stdout.write(chunk), { tail, follow: bool(cmd.flags, 'follow') });
     return 0;
   },
   async 'container stop'(ctx, cmd, out) {

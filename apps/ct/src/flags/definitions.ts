@@ -42,7 +42,9 @@ export type VerbName =
   /** `ct container run IMAGE [CMD...]`, also on the lean path. */
   | 'container run'
   /** The containers of `container run`: list, log, stop, remove. */
-  | 'container ps' | 'container logs' | 'container stop' | 'container rm' | 'container exec';
+  | 'container ps' | 'container logs' | 'container stop' | 'container rm' | 'container exec'
+  /** podman's other container verbs. */
+  | 'container inspect' | 'container kill' | 'container wait' | 'container prune';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -56,6 +58,8 @@ export interface VerbDefinition {
   readonly stopAfterArgs?: number;
   /** The verb's flags. */
   readonly flags: readonly FlagDefinition[];
+  /** Other names of the verb (podman's `container ls` for `container ps`). */
+  readonly aliases?: readonly string[];
 }
 
 /** Global flags (before the verb, as runc). */
@@ -204,10 +208,13 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
   },
   'container ps': {
     description: 'list the containers of ct container run (running ones; --all for every one)',
+    aliases: ['container ls', 'container list'],
     args: [],
     flags: [
       { name: 'all', char: 'a', kind: 'boolean', description: 'also the stopped ones, with their exit status' },
       { name: 'json', kind: 'boolean', description: 'print JSON' },
+      { name: 'quiet', char: 'q', kind: 'boolean', description: 'print the ids only' },
+      { name: 'format', kind: 'string', description: 'json, or a template of podman\'s fields: {{.ID}} {{.Names}} {{.Image}} {{.Command}} {{.Status}} {{.State}} {{.ExitCode}} {{.CreatedAt}} {{.Pid}}' },
     ],
   },
   'container exec': {
@@ -225,7 +232,36 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'ti', kind: 'boolean', hidden: true, description: '-t and -i together' },
     ],
   },
-  'container logs': { description: 'print the log (stdout and stderr) of a detached container', args: [id], flags: [] },
+  'container logs': {
+    description: 'print the log (stdout and stderr) of a detached container',
+    args: [id],
+    flags: [
+      { name: 'tail', kind: 'integer', signed: true, description: 'only the last N lines (-1: all)' },
+      { name: 'follow', char: 'f', kind: 'boolean', description: 'keep printing what the container writes until it stops' },
+    ],
+  },
+  'container inspect': {
+    description: 'print what ct knows of containers as JSON (podman\'s field names: Id, State, Config, ...)',
+    args: [id],
+    variadic: true,
+    flags: [{ name: 'format', char: 'f', kind: 'string', description: 'json (default), or a template such as {{.State.Status}}' }],
+  },
+  'container kill': {
+    description: 'send a signal (default SIGKILL, as podman) to a running container',
+    args: [id],
+    flags: [{ name: 'signal', char: 's', kind: 'string', description: 'signal name or number (default KILL)' }],
+  },
+  'container wait': {
+    description: 'wait for containers to stop and print their exit statuses',
+    args: [id],
+    variadic: true,
+    flags: [],
+  },
+  'container prune': {
+    description: 'remove every stopped container of ct container run',
+    args: [],
+    flags: [{ name: 'force', char: 'f', kind: 'boolean', description: 'accepted as podman\'s (ct never asks)' }],
+  },
   'container stop': {
     description: 'stop a container: SIGTERM, then SIGKILL after the timeout',
     args: [id],
@@ -242,4 +278,10 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
 /** True when `name` is one of the verbs the lean entry handles. */
 export function isVerb(name: string): name is VerbName {
   return Object.hasOwn(verbs, name);
+}
+
+/** The verb `name` names, itself or through an alias (`container ls`); undefined for none. */
+export function verbNamed(name: string): VerbName | undefined {
+  if (isVerb(name)) return name;
+  return (Object.keys(verbs) as VerbName[]).find((v) => verbs[v].aliases?.includes(name) === true);
 }

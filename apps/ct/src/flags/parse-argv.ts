@@ -4,7 +4,7 @@
  * (`-no-subreaper`, which go-runc sends), `--flag=value` and `--flag value`, global flags before the verb, and
  * `--version`/`-v`. Flag parsing stops at the first positional after the id for exec/run, and at `--`.
  */
-import { globalFlags, isVerb, verbs, type FlagDefinition, type VerbName } from './definitions.js';
+import { globalFlags, isVerb, verbNamed, verbs, type FlagDefinition, type VerbName } from './definitions.js';
 
 /** A parsed flag value. */
 export type FlagValue = boolean | string | number | readonly string[];
@@ -115,7 +115,11 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     setFlag(globals, def, readValue(def, tok, next));
   }
   let verb = argv[i];
-  if (verb === 'container' && isVerb(`container ${argv[i + 1] ?? ''}`)) verb = `container ${argv[++i] ?? ''}`;
+  const sub = verbNamed(`container ${argv[i + 1] ?? ''}`);
+  if (verb === 'container' && sub !== undefined) {
+    verb = sub;
+    i++;
+  }
   if (verb === 'container' && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) return { kind: 'unknown', command: `container ${argv[i + 1]!}` };
   if (verb === undefined || !isVerb(verb)) return { kind: 'other', rest: argv.slice(i) };
   try {

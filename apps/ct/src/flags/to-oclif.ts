@@ -66,6 +66,7 @@ export function verbCommand(verb: VerbName): typeof CommandBase {
     static override args = oclifArgs(verb);
     static override flags = oclifFlags(verb);
     static override strict = def.variadic !== true;
+    static override aliases = (def.aliases ?? []).map((a) => a.split(' ').join(':'));
 
     async run(): Promise<void> {
       process.exitCode = await runFromOclif(this, verb, await this.parse(VerbCommand));

@@ -1,0 +1,148 @@
+/**
+ * podman's container verbs beyond run/ps/logs/stop/rm (issue 26), as root and unprivileged: `container ls`
+ * (ps's alias), `ps --format` templates and `-q`, the image's name in ps, `inspect` (podman's field names, a
+ * template), `kill` (SIGKILL by default, a stopped one refused with 125), `wait` (the exit status, also of one that
+ * has not exited yet), `logs --tail` and `-f`, `prune` (the stopped ones only, with their roots).
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { containerDirs, useImageSuite } from './container-run-harness.js';
+import { ctBin } from './runtime-harness.js';
+
+interface PsEntry { id: string; status: string; exitStatus?: number }
+
+function defineSuite(title: string, rootless: boolean): void {
+  describe(title, function () {
+    this.timeout(120_000);
+    const s = useImageSuite('verbs', rootless);
+    const ps = (): PsEntry[] => JSON.parse(s.ct.run(['container', 'ps', '--all', '--json']).stdout) as PsEntry[];
+    const exited = async (id: string): Promise<PsEntry | undefined> => {
+      for (let i = 0; i < 200; i++) {
+        const mine = ps().find((c) => c.id === id);
+        if (mine?.exitStatus !== undefined) return mine;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return undefined;
+    };
+
+    it('container ls, ps --format and -q: podman\'s alias, template fields and ids; the image as it was named', () => {
+      const id = `ls-${process.pid}`;
+      assert.equal(s.run(['-d', '--name', id, 'busybox', 'sleep', '60']).status, 0);
+      try {
+        const ls = s.ct.run(['container', 'ls']);
+        assert.equal(ls.status, 0, ls.stderr);
+        assert.deepEqual(ls.stdout, s.ct.run(['container', 'ps']).stdout);
+        assert.match(ls.stdout, new RegExp(`^${id} +busybox +sleep 60 +running`, 'm'), 'the image by the name run was given');
+        const f = s.ct.run(['container', 'ps', '--format', '{{.ID}} {{.Names}} {{.Image}} {{.State}} {{json .Command}}']);
+        assert.equal(f.stdout, `${id} ${id} busybox running "sleep 60"\n`, f.stderr);
+        assert.equal(s.ct.run(['container', 'ps', '-q']).stdout, `${id}\n`);
+        const bad = s.ct.run(['container', 'ps', '--format', '{{range .}}x{{end}}']);
+        assert.equal(bad.status, 125);
+        assert.match(bad.stderr, /^Error: .*--format.*\{\{range \.\}\} is not supported/m);
+      } finally {
+        s.ct.run(['container', 'rm', '-f', id]);
+      }
+    });
+
+    it('container kill, SIGKILL by default (137), -s for another; wait prints the status; a stopped one is refused with 125', async () => {
+      const id = `kill-${process.pid}`;
+      assert.equal(s.run(['-d', '--name', id, 'busybox', 'sh', '-c', 'trap "exit 9" USR1; while true; do sleep 0.1; done']).status, 0);
+      try {
+        // wait started before the exit: it returns once there is a status
+        const waiting = new Promise<{ code: number | null; out: string }>((resolve) => {
+          const argv = [ctBin, '--root', s.root, 'container', 'wait', id];
+          const child = s.user === undefined
+            ? spawn(process.execPath, argv)
+            : spawn('runuser', ['-u', 'ctci', '--', 'env', `XDG_RUNTIME_DIR=${s.user.runtimeDir}`, process.execPath, ...argv]);
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+          child.on('close', (code) => resolve({ code, out }));
+        });
+        await new Promise((r) => setTimeout(r, 1000));
+        const k = s.ct.run(['container', 'kill', '-s', 'USR1', id]);
+        assert.equal(k.status, 0, k.stderr);
+        assert.equal(k.stdout, `${id}\n`);
+        assert.deepEqual(await waiting, { code: 0, out: '9\n' });
+        const again = s.ct.run(['container', 'kill', id]);
+        assert.equal(again.status, 125);
+        assert.match(again.stderr, new RegExp(`^Error: container kill: ${id}: the container is not running`, 'm'));
+        assert.equal(s.ct.run(['container', 'wait', id]).stdout, '9\n', 'wait of a stopped one answers at once');
+      } finally {
+        s.ct.run(['container', 'rm', '-f', id]);
+      }
+      const id2 = `kill9-${process.pid}`;
+      assert.equal(s.run(['-d', '--name', id2, 'busybox', 'sleep', '60']).status, 0);
+      try {
+        assert.equal(s.ct.run(['container', 'kill', id2]).status, 0);
+        assert.equal((await exited(id2))?.exitStatus, 137, 'SIGKILL: 128 + 9');
+      } finally {
+        s.ct.run(['container', 'rm', '-f', id2]);
+      }
+      assert.equal(s.ct.run(['container', 'wait', `nosuch-${process.pid}`]).status, 125);
+    });
+
+    it('container inspect, podman\'s fields for a running and an exited container; --format templates', async () => {
+      const id = `insp-${process.pid}`;
+      assert.equal(s.run(['-d', '--name', id, '-e', 'FOO=bar', '-w', '/tmp', 'busybox', 'sh', '-c', 'sleep 2; exit 3']).status, 0);
+      try {
+        const running = JSON.parse(s.ct.run(['container', 'inspect', id]).stdout) as Record<string, any>[];
+        assert.equal(running.length, 1);
+        const r = running[0]!;
+        assert.equal(r['Id'], id);
+        assert.equal(r['ImageName'], 'busybox');
+        assert.match(r['Image'], /^sha256:[0-9a-f]{64}$/);
+        assert.equal(r['Path'], 'sh');
+        assert.deepEqual(r['Args'], ['-c', 'sleep 2; exit 3']);
+        assert.equal(r['State'].Status, 'running');
+        assert.equal(r['State'].Running, true);
+        assert.ok(r['State'].Pid > 0);
+        assert.ok((r['Config'].Env as string[]).includes('FOO=bar'));
+        assert.equal(r['Config'].WorkingDir, '/tmp');
+        assert.equal((await exited(id))?.exitStatus, 3);
+        const t = s.ct.run(['container', 'inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}} {{.Config.WorkingDir}}', id]);
+        assert.equal(t.stdout, 'exited 3 false /tmp\n', t.stderr);
+        const none = s.ct.run(['container', 'inspect', `nosuch-${process.pid}`]);
+        assert.equal(none.status, 125);
+        assert.match(none.stderr, /^Error: no container named "nosuch-\d+"/m);
+      } finally {
+        s.ct.run(['container', 'rm', '-f', id]);
+      }
+    });
+
+    it('container logs --tail N and -f: the last lines; following until the container exits', () => {
+      const id = `logs-${process.pid}`;
+      assert.equal(s.run(['-d', '--name', id, 'busybox', 'sh', '-c', 'echo one; echo two; echo three; sleep 2; echo four; exit 0']).status, 0);
+      try {
+        const follow = s.ct.run(['container', 'logs', '-f', id], { timeoutMs: 60_000 });
+        assert.equal(follow.status, 0, follow.stderr);
+        assert.equal(follow.stdout, 'one\ntwo\nthree\nfour\n', 'all of it, also what came after logs started');
+        assert.equal(s.ct.run(['container', 'logs', '--tail', '2', id]).stdout, 'three\nfour\n');
+        assert.equal(s.ct.run(['container', 'logs', '--tail', '0', id]).stdout, '');
+        assert.equal(s.ct.run(['container', 'logs', '--tail', '-1', id]).stdout, 'one\ntwo\nthree\nfour\n');
+      } finally {
+        s.ct.run(['container', 'rm', '-f', id]);
+      }
+    });
+
+    it('container prune, the stopped containers and their roots go; a running one stays', async () => {
+      const done = `prune-done-${process.pid}`;
+      const live = `prune-live-${process.pid}`;
+      assert.equal(s.run(['--keep', '--name', done, 'busybox', 'true']).status, 0);
+      assert.equal(s.run(['-d', '--name', live, 'busybox', 'sleep', '60']).status, 0);
+      try {
+        const p = s.ct.run(['container', 'prune']);
+        assert.equal(p.status, 0, p.stderr);
+        assert.equal(p.stdout, `${done}\n`);
+        assert.deepEqual(ps().map((c) => c.id), [live]);
+        assert.deepEqual(containerDirs(s.store), [live]);
+      } finally {
+        s.ct.run(['container', 'rm', '-f', live]);
+        s.ct.run(['container', 'rm', '-f', done]);
+      }
+      assert.deepEqual(containerDirs(s.store), []);
+    });
+  });
+}
+
+defineSuite('ct container verbs @root', false);
+defineSuite('ct container verbs unprivileged @rootless', true);

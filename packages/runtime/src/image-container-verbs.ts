@@ -1,0 +1,141 @@
+/**
+ * `ct container inspect|kill|wait|prune` (podman's verbs) on the containers of `ct container run`: inspect gives
+ * podman's field names for what ct knows of a container (its state, image, command, exit status and the process
+ * settings of its config.json); kill signals a live container (SIGKILL by default, as podman's); wait returns the
+ * exit status once it has stopped; prune removes every stopped one.
+ * Man pages: kill(2).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RuntimeContext } from './context.js';
+import { killContainer } from './container-kill.js';
+import { deleteContainer } from './container-delete.js';
+import { RuntimeError } from './errors.js';
+import { checkImageContainer, describeImageContainer, listImageContainers, type ImageContainer } from './image-containers.js';
+import { imageBundleDir } from './image-run.js';
+
+/** What `container inspect` prints for one container (podman's names where podman has the field). */
+export interface ImageContainerDetails {
+  readonly Id: string;
+  readonly Name: string;
+  /** The image's digest in the store. */
+  readonly Image: string;
+  /** The image as it was given to `container run` (a store name, path or reference). */
+  readonly ImageName: string;
+  readonly Created: string;
+  /** The process's program and its arguments. */
+  readonly Path: string;
+  readonly Args: readonly string[];
+  readonly State: {
+    readonly Status: string;
+    readonly Running: boolean;
+    readonly Paused: boolean;
+    readonly Pid: number;
+    /** The exit status once it is known (0 before). */
+    readonly ExitCode: number;
+    /** When it exited, once known ('' before). */
+    readonly FinishedAt: string;
+  };
+  readonly Config: {
+    readonly Hostname: string;
+    readonly User: string;
+    readonly Env: readonly string[];
+    readonly WorkingDir: string;
+    readonly Cmd: readonly string[];
+    readonly Tty: boolean;
+  };
+  /** The bundle (config.json) ct made for it, under the state root. */
+  readonly Bundle: string;
+}
+
+interface ProcessConfig {
+  hostname?: string;
+  process?: { args?: string[]; env?: string[]; cwd?: string; terminal?: boolean; user?: { uid?: number; gid?: number } };
+}
+
+function readConfig(bundle: string): ProcessConfig {
+  try {
+    return JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as ProcessConfig;
+  } catch {
+    return {};
+  }
+}
+
+/** How long a stopped container's exit status may take to be recorded by its monitor. */
+const RECORD_GRACE_MS = 5000;
+
+/** `container inspect ID`. @throws RuntimeError ENOCONTAINER, EUSAGE (not a container of `container run`). */
+export function inspectImageContainer(ctx: RuntimeContext, id: string): ImageContainerDetails {
+  const c = describeImageContainer(ctx, checkImageContainer(ctx, id));
+  const bundle = imageBundleDir(ctx, id);
+  const config = readConfig(bundle);
+  const p = config.process ?? {};
+  const user = p.user === undefined ? '' : `${p.user.uid ?? 0}:${p.user.gid ?? 0}`;
+  return {
+    Id: c.id, Name: c.id, Image: c.image, ImageName: c.imageName ?? c.image, Created: c.created,
+    Path: c.command[0] ?? '', Args: c.command.slice(1),
+    State: {
+      Status: c.exitStatus !== undefined ? 'exited' : c.status, Running: c.status === 'running', Paused: c.status === 'paused',
+      Pid: c.pid, ExitCode: c.exitStatus ?? 0, FinishedAt: c.finished ?? '',
+    },
+    Config: {
+      Hostname: config.hostname ?? '', User: user, Env: p.env ?? [], WorkingDir: p.cwd ?? '/', Cmd: c.command, Tty: p.terminal === true,
+    },
+    Bundle: bundle,
+  };
+}
+
+/**
+ * `container kill ID [--signal S]`: signal a created, running or paused container (default SIGKILL, as podman's).
+ * @throws RuntimeError ENOCONTAINER, ENOTRUNNING (podman: "can only kill running containers"), EUSAGE (a bad signal).
+ */
+export async function killImageContainer(ctx: RuntimeContext, id: string, signal = 'SIGKILL'): Promise<void> {
+  const s = checkImageContainer(ctx, id);
+  if (s.status === 'stopped') throw new RuntimeError('ENOTRUNNING', `container kill: ${id}: the container is not running (it has exited): only a running container can be killed`);
+  await killContainer(ctx, id, signal, { all: false });
+}
+
+/**
+ * `container wait ID`: the exit status of the container once it has stopped (at once when it has), polled every
+ * `intervalMs`. A container whose status was not recorded (a `ct container run` without --keep, or `-d --rm`,
+ * removed as it exited) is refused: there is nothing left to report.
+ * @throws RuntimeError ENOCONTAINER (also when it is removed while we wait), EBADSTATE (stopped with no status).
+ */
+export async function waitImageContainer(ctx: RuntimeContext, id: string, intervalMs = 100): Promise<number> {
+  checkImageContainer(ctx, id);
+  let stoppedSince: number | undefined;
+  for (;;) {
+    let c: ImageContainer;
+    try {
+      c = describeImageContainer(ctx, checkImageContainer(ctx, id));
+    } catch (err) {
+      if (err instanceof RuntimeError && err.code === 'ENOCONTAINER') {
+        throw new RuntimeError('ENOCONTAINER', `container wait: ${id}: the container was removed as it exited (--rm): its exit status is gone`, { cause: err });
+      }
+      throw err;
+    }
+    // the monitor records the status just after the exit: a stopped container waits for it a moment
+    if (c.exitStatus !== undefined) return c.exitStatus;
+    if (c.status === 'stopped') stoppedSince ??= Date.now();
+    if (stoppedSince !== undefined && Date.now() - stoppedSince > RECORD_GRACE_MS) {
+      throw new RuntimeError('EBADSTATE', `container wait: ${id}: stopped, but no exit status was recorded (its monitor was killed?)`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** `container prune`: remove every stopped container of `container run`; returns their ids. */
+export async function pruneImageContainers(ctx: RuntimeContext): Promise<string[]> {
+  const removed: string[] = [];
+  for (const c of listImageContainers(ctx, { all: true })) {
+    if (c.status !== 'stopped') continue;
+    try {
+      await deleteContainer(ctx, c.id, { force: false });
+      removed.push(c.id);
+    } catch (err) {
+      // started or removed meanwhile: not ours to prune
+      if (!(err instanceof RuntimeError && (err.code === 'ENOCONTAINER' || err.code === 'EBADSTATE'))) throw err;
+    }
+  }
+  return removed;
+}
