@@ -136,8 +136,24 @@ function applyEnv(env: string[], entries: readonly string[]): string[] {
 }
 
 /** The process args from the image's entrypoint and command and the flags (Docker's rules). */
+/** `--entrypoint`: a program, or podman's JSON form (`["sh","-c"]`: the program and its first arguments). */
+function entrypointOf(text: string): string[] {
+  if (text === '') return [];
+  if (!text.startsWith('[')) return [text];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string')) {
+    throw new RuntimeError('EUSAGE', `container run: --entrypoint ${text}: expected a program, or a JSON array of strings such as ["sh","-c"]`);
+  }
+  return parsed as string[];
+}
+
 function processArgs(image: readonly string[], imageEntrypoint: readonly string[], flags: ImageRunFlags): string[] {
-  const entrypoint = flags.entrypoint === undefined ? imageEntrypoint : flags.entrypoint === '' ? [] : [flags.entrypoint];
+  const entrypoint = flags.entrypoint === undefined ? imageEntrypoint : entrypointOf(flags.entrypoint);
   const cmd = flags.command !== undefined && flags.command.length > 0 ? flags.command : flags.entrypoint !== undefined ? [] : image.slice(imageEntrypoint.length);
   const args = [...entrypoint, ...cmd];
   if (args.length === 0) throw new RuntimeError('EUSAGE', 'container run: no command: the image has none and none was given');

@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeF
 import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
-import { RuntimeError } from './errors.js';
+import { RuntimeError, systemError } from './errors.js';
 import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
 import { writeImageRunConfig, type ImageRunFlags, type RunRoot, type VolumeChown } from './image-run-config.js';
 import { claimContainerName } from './image-run-claim.js';
@@ -41,6 +41,8 @@ export interface ImageRunOptions extends ImageRunFlags {
    * one is kept (for `ps --all`, `logs`) unless this is set, when its monitor removes it, as podman's `-d --rm`.
    */
   readonly remove?: boolean | undefined;
+  /** Write the container's id to this file once its name is claimed (podman's --cidfile); an existing file is refused. */
+  readonly cidFile?: string | undefined;
   /** The image store (default: the user's). */
   readonly storageRoot?: string | undefined;
   /** Called with the id once a detached container runs. */
@@ -183,6 +185,20 @@ async function startContainerOf(ctx: RuntimeContext, id: string, bundle: string,
   return runContainer(ctx, id, { bundle, keep: options.keep });
 }
 
+/**
+ * Write `id` to `file` (created, never overwritten) once the container's root exists, as podman writes it at
+ * create; on failure the root and the claim (`bundle`) are given back.
+ */
+async function writeCidFile(oci: typeof import('@ct/oci/store'), file: string, id: string, storageRoot: string, bundle: string): Promise<void> {
+  try {
+    writeFileSync(file, id, { flag: 'wx', mode: 0o644 });
+  } catch (err) {
+    await oci.removeContainerRoot(id, { storageRoot });
+    rmSync(bundle, { recursive: true, force: true });
+    throw systemError('container run: --cidfile', file, err);
+  }
+}
+
 /** `bytes` random bytes as hex (from /dev/urandom: node:crypto costs a warm run ~10 ms to load). */
 function randomHex(bytes: number): string {
   const buf = Buffer.alloc(bytes);
@@ -218,6 +234,10 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   // start loading the launch path (@ct/namespaces, the largest graph) now, beside the store's work: container
   // create imports it again and gets it from the module cache (its errors surface there)
   import('./container-launch.js').catch(() => undefined);
+  // podman refuses a --cidfile that exists before it makes anything
+  if (options.cidFile !== undefined && existsSync(options.cidFile)) {
+    throw new RuntimeError('EUSAGE', `container run: --cidfile ${options.cidFile}: the file exists: remove it, or give another (another container may use it)`);
+  }
   // the name first: from here on the bundle dir is ours, and a refusal above wrote nothing
   const bundle = await claimContainerName(ctx, id);
   const oci = await import('@ct/oci/store');
@@ -230,6 +250,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     rmSync(bundle, { recursive: true, force: true });
     throw err;
   }
+  if (options.cidFile !== undefined) await writeCidFile(oci, options.cidFile, id, storageRoot, bundle);
   const keep = options.detach === true || options.keep === true;
   try {
     // only now, with a store root of our own: a stale claim's store.json names what to remove (image-run-claim.ts)

@@ -3,6 +3,7 @@
  * it). Only parsing: sizes (`512m`), CPU counts, the network mode, the storage driver (flag, else $CT_STORAGE_DRIVER),
  * capability lists, --security-opt entries.
  */
+import { readFileSync } from 'node:fs';
 import type { FlagValue } from '../flags/parse-argv.js';
 import { UsageError } from '../flags/parse-argv.js';
 import type { ImageRunOptions, PullPolicy, SeccompChoice, StorageDriver } from '@ct/runtime';
@@ -59,6 +60,33 @@ export function envEntries(entries: string[] | undefined): string[] | undefined 
   return entries;
 }
 
+/**
+ * `--env-file FILE` entries (podman's format): a line is NAME=VALUE, or NAME (taken from ours); leading blanks,
+ * blank lines and lines starting with # are skipped; the value is the rest of the line as it is (no quotes removed).
+ */
+export function envFileEntries(files: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const file of files ?? []) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`invalid value ${JSON.stringify(file)} for flag --env-file: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
+    text.split('\n').forEach((raw, n) => {
+      // podman's reading: leading blanks go, the value is kept as it is; a name has no blanks
+      const line = raw.replace(/^\s+/, '');
+      if (line === '' || line.startsWith('#')) return;
+      const name = line.split('=', 1)[0]!;
+      if (name === '' || /\s/.test(name)) {
+        throw new UsageError(`invalid value ${JSON.stringify(file)} for flag --env-file: line ${n + 1}: ${JSON.stringify(line)}: ${name === '' ? 'a variable needs a name' : 'a name has no blanks'}`);
+      }
+      out.push(line);
+    });
+  }
+  return out;
+}
+
 /** Capability names given to --cap-add/--cap-drop, each flag repeatable and comma-separated (podman's). */
 function capabilityList(entries: string[] | undefined): string[] | undefined {
   return entries?.flatMap((e) => e.split(',')).map((c) => c.trim()).filter((c) => c !== '');
@@ -93,11 +121,15 @@ export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.P
   const cpus = str(f, 'cpus');
   if (cpus !== undefined && !(Number(cpus) > 0)) throw new UsageError(`invalid value ${JSON.stringify(cpus)} for flag --cpus: expected a positive number`);
   const network = str(f, 'network');
+  if (f['rm'] === true && f['keep'] === true) throw new UsageError('the --rm and --keep options conflict: --rm removes the container once it exits, --keep keeps it');
+  // --env-file first, then -e (podman's order: a later -e wins)
+  const fromFiles = envFileEntries(strs(f, 'env-file'));
+  const given = envEntries(strs(f, 'env'));
   return {
     image: args[0] ?? '', command: args.slice(1), name: str(f, 'name'),
-    detach: f['detach'] === true, keep: f['keep'] === true && f['rm'] !== true, remove: f['rm'] === true,
+    detach: f['detach'] === true, keep: f['keep'] === true, remove: f['rm'] === true, cidFile: str(f, 'cidfile'),
     network: network === 'host' || network === 'private' ? network : 'none',
-    env: envEntries(strs(f, 'env')), volumes: strs(f, 'volume'), workdir: str(f, 'workdir'), user: str(f, 'user'),
+    env: fromFiles.length > 0 || given !== undefined ? [...fromFiles, ...(given ?? [])] : undefined, volumes: strs(f, 'volume'), workdir: str(f, 'workdir'), user: str(f, 'user'),
     hostname: str(f, 'hostname'), entrypoint: str(f, 'entrypoint'), readOnly: f['read-only'] === true,
     readOnlyTmpfs: f['read-only-tmpfs'] !== false, tmpfs: strs(f, 'tmpfs'),
     capAdd: capabilityList(strs(f, 'cap-add')), capDrop: capabilityList(strs(f, 'cap-drop')), privileged: f['privileged'] === true,

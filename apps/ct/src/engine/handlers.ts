@@ -310,6 +310,10 @@ export async function runVerb(cmd: ParsedCommand, out: Output): Promise<number> 
     const msg = (err instanceof Error ? err.message : String(err)) + hint;
     ctx.logger.log('error', msg);
     if (!ctx.logger.toStderr) process.stderr.write(msg + '\n');
+    // docker's habit (`ct run IMAGE`): no bundle here, so say where running an image is (engines always give one)
+    if (cmd.verb === 'run' && (err as { code?: unknown }).code === 'ECONFIG' && /^open config: .*: no such file/.test(msg)) {
+      process.stderr.write(`ct: ct run runs an OCI bundle (config.json) as container ID, as runc run; to run an image: ct container run ${cmd.args.join(' ')}\n`);
+    }
     return 1;
   }
 }

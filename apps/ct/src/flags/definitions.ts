@@ -181,6 +181,8 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'rm', kind: 'boolean', description: 'remove the container when it exits (the default unless --keep)' },
       { name: 'network', kind: 'string', options: ['none', 'host', 'private'], description: 'none (own namespace, lo only; default), host, or private (own namespace; outbound through pasta/slirp4netns when installed)' },
       { name: 'env', char: 'e', kind: 'strings', description: 'set an environment variable (KEY=value, or KEY from ours)' },
+      { name: 'env-file', kind: 'strings', description: 'read environment variables from a file (KEY=value or KEY lines; # comments)' },
+      { name: 'cidfile', kind: 'string', description: 'write the container id to this file (refused when it exists)' },
       { name: 'volume', char: 'v', kind: 'strings', description: 'bind mount SRC:DST[:OPTIONS] (podman\'s: ro, rw, z, Z, nosuid, nodev, noexec, U, propagation; a path, not a named volume)' },
       { name: 'tmpfs', kind: 'strings', description: 'mount a tmpfs at DST[:OPTIONS] (size=, mode=, noexec...)' },
       { name: 'workdir', char: 'w', kind: 'string', description: 'working directory inside the container' },

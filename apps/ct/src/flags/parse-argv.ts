@@ -175,5 +175,7 @@ function argumentCountMessage(verb: VerbName, args: readonly string[]): string {
   }
   const max = spec.variadic === true ? Infinity : spec.args.length;
   const want = required.length === spec.args.length && max !== Infinity ? `exactly ${required.length}` : `at least ${required.length}`;
-  return `${JSON.stringify(verb)} requires ${want} argument(s)`;
+  // docker's habit (`ct run IMAGE CMD`): say where running an image is
+  const hint = verb === 'run' && args.length > 1 ? ` (ct run runs an OCI bundle as container ID, as runc run; to run an image: ct container run ${args.join(' ')})` : '';
+  return `${JSON.stringify(verb)} requires ${want} argument(s)${hint}`;
 }

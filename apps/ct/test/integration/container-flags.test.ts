@@ -42,7 +42,12 @@ const CASES: readonly Case[] = [
   { title: '-v with z and nosuid', flags: ['-v', 'VOL:/data:z,nosuid'], probe: 'touch /data/f && echo wrote; grep " /data " /proc/mounts | cut -d" " -f2,4 | tr , "\\n" | grep -E "^(rw|ro|nosuid|nodev|noexec)$" | sort' },
   { title: '-v with ro, Z and nodev', flags: ['-v', 'VOL:/data:ro,Z,nodev'], probe: 'touch /data/f 2>/dev/null || echo refused; grep " /data " /proc/mounts | cut -d" " -f4 | tr , "\\n" | grep -E "^(rw|ro|nosuid|nodev|noexec)$" | sort' },
   { title: '-v with U: the source chowned to the container\'s user', flags: ['-u', '1000', '-v', 'VOL:/data:U'], probe: 'touch /data/f && stat -c %u:%g /data /data/f' },
+  { title: '--env-file (comments, blanks, a value with = and blanks) and a later -e', flags: ['--env-file', 'ENVFILE', '-e', 'C=late'], probe: 'echo "$A|$B|$C|$D"' },
+  { title: '--entrypoint in JSON form', flags: ['--entrypoint', '["/bin/echo","first"]'], probe: 'unused' },
 ];
+
+/** The --env-file of the cases. */
+const ENV_FILE = '# a comment\n\nA=1\n   B=two words = x \nC=early\nD=\n';
 
 const PROFILE = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
 
@@ -61,6 +66,8 @@ function defineSuite(title: string, rootless: boolean): void {
       chmodSync(shared, 0o777);
       writeFileSync(join(shared, 'profile.json'), JSON.stringify(PROFILE));
       chmodSync(join(shared, 'profile.json'), 0o644);
+      writeFileSync(join(shared, 'env.list'), ENV_FILE);
+      chmodSync(join(shared, 'env.list'), 0o644);
     });
     after(async () => {
       podman?.teardown();
@@ -76,7 +83,7 @@ function defineSuite(title: string, rootless: boolean): void {
       chmodSync(vol, 0o777);
       // an unprivileged user may chown (-v :U) only what it owns
       if (s.user !== undefined) chownSync(vol, s.user.uid, s.user.gid);
-      return flags.map((f) => f.replace(/^VOL:/, `${vol}:`).replace('seccomp=PROFILE', `seccomp=${join(shared, 'profile.json')}`));
+      return flags.map((f) => f.replace(/^VOL:/, `${vol}:`).replace('seccomp=PROFILE', `seccomp=${join(shared, 'profile.json')}`).replace(/^ENVFILE$/, join(shared, 'env.list')));
     };
 
     for (const c of CASES) {

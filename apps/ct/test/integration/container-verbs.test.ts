@@ -5,7 +5,11 @@
  * has not exited yet), `logs --tail` and `-f`, `prune` (the stopped ones only, with their roots).
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { testImage } from '@ct/test-utils';
+import { join } from 'node:path';
 import { containerDirs, useImageSuite } from './container-run-harness.js';
 import { ctBin } from './runtime-harness.js';
 
@@ -141,8 +145,55 @@ function defineSuite(title: string, rootless: boolean): void {
       }
       assert.deepEqual(containerDirs(s.store), []);
     });
+
+    it('container run --cidfile, the id in the file; a file that exists is refused (125) before anything is made', () => {
+      const file = join(s.root, '..', `cid-${process.pid}`);
+      const id = `cid-${process.pid}`;
+      const r = s.run(['--cidfile', file, '--name', id, 'busybox', 'true']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(s.ct.run(['container', 'ps', '-a', '-q']).stdout, '', 'removed as it exited');
+      const again = s.run(['--cidfile', file, 'busybox', 'true']);
+      assert.equal(again.status, 125);
+      assert.match(again.stderr, new RegExp(`^Error: container run: --cidfile ${file}: the file exists`, 'm'));
+      assert.deepEqual(containerDirs(s.store), []);
+      assert.equal(readFileSync(file, 'utf8'), id);
+    });
+
+    it('container run --rm --keep, refused as a conflict (125) naming both', () => {
+      const r = s.run(['--rm', '--keep', 'busybox', 'true']);
+      assert.equal(r.status, 125);
+      assert.match(r.stderr, /^Error: the --rm and --keep options conflict/m);
+    });
   });
 }
+
+describe('ct docker and podman habits', function () {
+  it('ct run IMAGE CMD (docker\'s habit) says to use ct container run; ct run IMAGE without a bundle says it too', () => {
+    const r = spawnSync(process.execPath, [ctBin, 'run', 'busybox', 'sh'], { encoding: 'utf8', cwd: '/' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /to run an image: ct container run busybox sh/);
+    const one = spawnSync(process.execPath, [ctBin, '--root', '/tmp/ct-habit-nonexistent', 'run', 'busybox'], { encoding: 'utf8', cwd: '/' });
+    assert.equal(one.status, 1);
+    assert.match(one.stderr, /config\.json.*no such file|no such file.*config\.json/);
+    assert.match(one.stderr, /to run an image: ct container run busybox/);
+  });
+  it('ct images and ct rmi, podman\'s aliases of image ls and image rm', () => {
+    const store = mkdtempSync(join(tmpdir(), 'ct-habit-'));
+    try {
+      const ct = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [ctBin, ...args, '--storage-root', store], { encoding: 'utf8', cwd: '/' });
+      assert.equal(ct(['image', 'import', testImage('busybox')]).status, 0);
+      const images = ct(['images', '--json']);
+      assert.equal(images.status, 0, String(images.stderr));
+      assert.equal(images.stdout, ct(['image', 'ls', '--json']).stdout);
+      assert.match(String(ct(['images']).stdout), /busybox/);
+      const rmi = ct(['rmi', 'busybox']);
+      assert.equal(rmi.status, 0, String(rmi.stderr));
+      assert.deepEqual(JSON.parse(String(ct(['image', 'ls', '--json']).stdout)), []);
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+});
 
 defineSuite('ct container verbs @root', false);
 defineSuite('ct container verbs unprivileged @rootless', true);

@@ -10,6 +10,8 @@ import { humanSize, imageTable, printJson, reportError, storeFlags, storeOptions
 export default class ImageLs extends Command {
   static override description = 'list the images in the image store';
 
+  static override aliases = ['images'];
+
   static override examples = ['<%= config.bin %> image ls', '<%= config.bin %> image ls --json'];
 
   static override flags = { ...storeFlags };

@@ -11,6 +11,8 @@ import { printJson, reportError, storeFlags, storeOptions } from '../../engine/i
 export default class ImageRm extends Command {
   static override description = 'remove images from the image store';
 
+  static override aliases = ['rmi'];
+
   static override examples = ['<%= config.bin %> image rm busybox', '<%= config.bin %> image rm --force sha256:3130…'];
 
   static override strict = false;
