@@ -43,6 +43,9 @@ export interface ImageContainerDetails {
     readonly WorkingDir: string;
     readonly Cmd: readonly string[];
     readonly Tty: boolean;
+    readonly Labels: Readonly<Record<string, string>>;
+    readonly StopSignal: string;
+    readonly StopTimeout: number;
   };
   /** The bundle (config.json) ct made for it, under the state root. */
   readonly Bundle: string;
@@ -80,6 +83,7 @@ export function inspectImageContainer(ctx: RuntimeContext, id: string): ImageCon
     },
     Config: {
       Hostname: config.hostname ?? '', User: user, Env: p.env ?? [], WorkingDir: p.cwd ?? '/', Cmd: c.command, Tty: p.terminal === true,
+      Labels: c.labels, StopSignal: c.stopSignal, StopTimeout: c.stopTimeout,
     },
     Bundle: bundle,
   };

@@ -11,7 +11,7 @@ import { deleteContainer } from './container-delete.js';
 import { killContainer } from './container-kill.js';
 import { containerState, listContainers, type ContainerState } from './container-state.js';
 import { RuntimeError } from './errors.js';
-import { imageBundleDir, imageExitFile, imageLogFile } from './image-run.js';
+import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, type RunSettings } from './image-run.js';
 
 /** One container of `container ps`. */
 export interface ImageContainer {
@@ -28,6 +28,11 @@ export interface ImageContainer {
   readonly exitStatus?: number;
   /** When it exited (ISO time), once known. */
   readonly finished?: string;
+  /** Its labels (--label). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The signal and the seconds `container stop` uses (--stop-signal, --stop-timeout). */
+  readonly stopSignal: string;
+  readonly stopTimeout: number;
 }
 
 function readJsonFile<T>(file: string): T | undefined {
@@ -44,8 +49,10 @@ export function describeImageContainer(ctx: RuntimeContext, s: ContainerState): 
   const store = readJsonFile<{ image: string; imageName?: string }>(join(bundle, 'store.json'));
   const config = readJsonFile<{ process?: { args?: string[] } }>(join(bundle, 'config.json'));
   const exit = readJsonFile<{ status: number; finished?: string }>(imageExitFile(ctx, s.id));
+  const settings = readJsonFile<Partial<RunSettings>>(imageRunSettingsFile(ctx, s.id));
   return {
     id: s.id, image: store?.image ?? '', command: config?.process?.args ?? [], status: s.status, created: s.created, pid: s.pid,
+    labels: settings?.labels ?? {}, stopSignal: settings?.stopSignal ?? 'SIGTERM', stopTimeout: settings?.stopTimeout ?? 10,
     ...(typeof store?.imageName === 'string' ? { imageName: store.imageName } : {}),
     ...(exit !== undefined ? { exitStatus: exit.status } : {}),
     ...(typeof exit?.finished === 'string' ? { finished: exit.finished } : {}),
@@ -82,13 +89,15 @@ export function imageContainerLog(ctx: RuntimeContext, id: string): Buffer {
 }
 
 /**
- * Stop container `id`: SIGTERM, then SIGKILL after `timeoutSeconds` (default 10). Resolves when it has stopped.
+ * Stop container `id`: its stop signal (--stop-signal, default SIGTERM), then SIGKILL after `timeoutSeconds`
+ * (default: its --stop-timeout, else 10). Resolves when it has stopped.
  * A paused container is refused at once, as podman refuses it (its frozen processes would never see the signals):
  * resume it first, or remove it with force (delete thaws it).
  * @throws RuntimeError ENOCONTAINER, EBADSTATE (paused, also when paused while the stop waits).
  */
-export async function stopImageContainer(ctx: RuntimeContext, id: string, timeoutSeconds = 10): Promise<void> {
-  checkImageContainer(ctx, id);
+export async function stopImageContainer(ctx: RuntimeContext, id: string, timeout?: number): Promise<void> {
+  const c = describeImageContainer(ctx, checkImageContainer(ctx, id));
+  const timeoutSeconds = timeout ?? c.stopTimeout;
   const running = (): boolean => {
     let s: ContainerState['status'];
     try {
@@ -104,7 +113,7 @@ export async function stopImageContainer(ctx: RuntimeContext, id: string, timeou
     return s === 'running' || s === 'created';
   };
   if (!running()) return;
-  await killContainer(ctx, id, 'SIGTERM', { all: false }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
+  await killContainer(ctx, id, c.stopSignal, { all: false }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (running()) {

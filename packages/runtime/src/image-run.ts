@@ -18,6 +18,7 @@ import { RuntimeError, systemError } from './errors.js';
 import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
 import { writeImageRunConfig, type ImageRunFlags, type RunRoot, type VolumeChown } from './image-run-config.js';
 import { claimContainerName } from './image-run-claim.js';
+import { parseSignal } from './signals.js';
 import { checkContainerId, ensureStateRoot, writeFileAtomic } from './state-store.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
@@ -43,6 +44,12 @@ export interface ImageRunOptions extends ImageRunFlags {
   readonly remove?: boolean | undefined;
   /** Write the container's id to this file once its name is claimed (podman's --cidfile); an existing file is refused. */
   readonly cidFile?: string | undefined;
+  /** podman's --label: KEY=VALUE pairs kept with the container (`container inspect`'s Config.Labels). */
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+  /** The signal `container stop` sends first (podman's --stop-signal; default SIGTERM). */
+  readonly stopSignal?: string | undefined;
+  /** Seconds `container stop` waits before SIGKILL (podman's --stop-timeout; default 10). */
+  readonly stopTimeout?: number | undefined;
   /** The image store (default: the user's). */
   readonly storageRoot?: string | undefined;
   /** Called with the id once a detached container runs. */
@@ -79,6 +86,22 @@ export function imageLogFile(ctx: RuntimeContext, id: string): string {
 /** Where the monitor of a detached container records its exit status. */
 export function imageExitFile(ctx: RuntimeContext, id: string): string {
   return join(imageBundleDir(ctx, id), 'exit.json');
+}
+
+/** What `container run` keeps for the other container verbs: labels, and how `container stop` stops it. */
+export interface RunSettings {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly stopSignal: string;
+  readonly stopTimeout: number;
+}
+
+/** Where a container's RunSettings are kept (its bundle's run.json). */
+export function imageRunSettingsFile(ctx: RuntimeContext, id: string): string {
+  return join(imageBundleDir(ctx, id), 'run.json');
+}
+
+function runSettings(options: ImageRunOptions): RunSettings {
+  return { labels: options.labels ?? {}, stopSignal: options.stopSignal ?? 'SIGTERM', stopTimeout: options.stopTimeout ?? 10 };
 }
 
 /** Remove the bundle and store root `container run` made for a container (called by delete; a no-op for others). */
@@ -234,6 +257,13 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   // start loading the launch path (@ct/namespaces, the largest graph) now, beside the store's work: container
   // create imports it again and gets it from the module cache (its errors surface there)
   import('./container-launch.js').catch(() => undefined);
+  if (options.stopSignal !== undefined) {
+    try {
+      parseSignal(options.stopSignal);
+    } catch (err) {
+      throw new RuntimeError('EUSAGE', `container run: --stop-signal ${options.stopSignal}: not a signal name or number`, { cause: err });
+    }
+  }
   // podman refuses a --cidfile that exists before it makes anything
   if (options.cidFile !== undefined && existsSync(options.cidFile)) {
     throw new RuntimeError('EUSAGE', `container run: --cidfile ${options.cidFile}: the file exists: remove it, or give another (another container may use it)`);
@@ -255,6 +285,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   try {
     // only now, with a store root of our own: a stale claim's store.json names what to remove (image-run-claim.ts)
     writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: root.image.digest, imageName: options.image }));
+    writeFileSync(imageRunSettingsFile(ctx, id), JSON.stringify(runSettings(options)));
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     const initPath = options.init === true ? (await import('@ct/namespaces/engine')).initProgramPath() : undefined;
     const cgroupName = `ct-${id.slice(0, 64)}-${randomHex(6)}`;

@@ -87,6 +87,19 @@ export function envFileEntries(files: readonly string[] | undefined): string[] {
   return out;
 }
 
+/** `--label KEY=VALUE` entries (a KEY alone: an empty value, as podman's); an empty key is refused. */
+function labelMap(entries: readonly string[] | undefined): Record<string, string> | undefined {
+  if (entries === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const eq = e.indexOf('=');
+    const key = eq < 0 ? e : e.slice(0, eq);
+    if (key === '') throw new UsageError(`invalid value ${JSON.stringify(e)} for flag --label: expected KEY=VALUE (a label needs a key)`);
+    out[key] = eq < 0 ? '' : e.slice(eq + 1);
+  }
+  return out;
+}
+
 /** Capability names given to --cap-add/--cap-drop, each flag repeatable and comma-separated (podman's). */
 function capabilityList(entries: string[] | undefined): string[] | undefined {
   return entries?.flatMap((e) => e.split(',')).map((c) => c.trim()).filter((c) => c !== '');
@@ -128,6 +141,8 @@ export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.P
   return {
     image: args[0] ?? '', command: args.slice(1), name: str(f, 'name'),
     detach: f['detach'] === true, keep: f['keep'] === true, remove: f['rm'] === true, cidFile: str(f, 'cidfile'),
+    labels: labelMap(strs(f, 'label')), stopSignal: str(f, 'stop-signal'),
+    stopTimeout: typeof f['stop-timeout'] === 'number' ? f['stop-timeout'] : undefined,
     network: network === 'host' || network === 'private' ? network : 'none',
     env: fromFiles.length > 0 || given !== undefined ? [...fromFiles, ...(given ?? [])] : undefined, volumes: strs(f, 'volume'), workdir: str(f, 'workdir'), user: str(f, 'user'),
     hostname: str(f, 'hostname'), entrypoint: str(f, 'entrypoint'), readOnly: f['read-only'] === true,

@@ -183,6 +183,9 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'env', char: 'e', kind: 'strings', description: 'set an environment variable (KEY=value, or KEY from ours)' },
       { name: 'env-file', kind: 'strings', description: 'read environment variables from a file (KEY=value or KEY lines; # comments)' },
       { name: 'cidfile', kind: 'string', description: 'write the container id to this file (refused when it exists)' },
+      { name: 'label', char: 'l', kind: 'strings', description: 'set a label KEY=VALUE (container inspect shows them)' },
+      { name: 'stop-signal', kind: 'string', description: 'the signal container stop sends first (default SIGTERM)' },
+      { name: 'stop-timeout', kind: 'integer', description: 'seconds container stop waits before SIGKILL (default 10)' },
       { name: 'volume', char: 'v', kind: 'strings', description: 'bind mount SRC:DST[:OPTIONS] (podman\'s: ro, rw, z, Z, nosuid, nodev, noexec, U, propagation; a path, not a named volume)' },
       { name: 'tmpfs', kind: 'strings', description: 'mount a tmpfs at DST[:OPTIONS] (size=, mode=, noexec...)' },
       { name: 'workdir', char: 'w', kind: 'string', description: 'working directory inside the container' },
@@ -267,7 +270,7 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
   'container stop': {
     description: 'stop a container: SIGTERM, then SIGKILL after the timeout',
     args: [id],
-    flags: [{ name: 'time', char: 't', kind: 'integer', description: 'seconds to wait before SIGKILL (default 10)' }],
+    flags: [{ name: 'time', char: 't', kind: 'integer', description: 'seconds to wait before SIGKILL (default: the container\'s --stop-timeout, else 10)' }],
   },
   'container rm': {
     description: 'remove a stopped container with its root and bundle',

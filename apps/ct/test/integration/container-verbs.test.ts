@@ -159,6 +159,37 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(readFileSync(file, 'utf8'), id);
     });
 
+    it('container run --stop-signal, --stop-timeout and --label: container stop uses them; inspect shows them', async () => {
+      const id = `stopsig-${process.pid}`;
+      const r = s.run(['-d', '--name', id, '--stop-signal', 'USR1', '--stop-timeout', '30', '-l', 'tier=web', '--label', 'bare',
+        'busybox', 'sh', '-c', 'trap "exit 5" USR1; trap "exit 6" TERM; while true; do sleep 0.1; done']);
+      assert.equal(r.status, 0, r.stderr);
+      try {
+        const t = s.ct.run(['container', 'inspect', '--format', '{{json .Config.Labels}} {{.Config.StopSignal}} {{.Config.StopTimeout}}', id]);
+        assert.equal(t.stdout, '{"tier":"web","bare":""} USR1 30\n', t.stderr);
+        await new Promise((res) => setTimeout(res, 500));
+        assert.equal(s.ct.run(['container', 'stop', id]).status, 0);
+        assert.equal((await exited(id))?.exitStatus, 5, 'its --stop-signal, not SIGTERM');
+      } finally {
+        s.ct.run(['container', 'rm', '-f', id]);
+      }
+      // the --stop-timeout: a process that ignores the signal is killed after it, not after 10 s
+      const id2 = `stoptime-${process.pid}`;
+      assert.equal(s.run(['-d', '--name', id2, '--stop-timeout', '1', 'busybox', 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']).status, 0);
+      try {
+        await new Promise((res) => setTimeout(res, 500));
+        const started = Date.now();
+        assert.equal(s.ct.run(['container', 'stop', id2]).status, 0);
+        assert.ok(Date.now() - started < 8000, `stopped after ${Date.now() - started} ms`);
+        assert.equal((await exited(id2))?.exitStatus, 137);
+      } finally {
+        s.ct.run(['container', 'rm', '-f', id2]);
+      }
+      const bad = s.run(['--stop-signal', 'SIGNOPE', 'busybox', 'true']);
+      assert.equal(bad.status, 125);
+      assert.match(bad.stderr, /--stop-signal SIGNOPE: not a signal/);
+    });
+
     it('container run --rm --keep, refused as a conflict (125) naming both', () => {
       const r = s.run(['--rm', '--keep', 'busybox', 'true']);
       assert.equal(r.status, 125);
