@@ -35,7 +35,7 @@ export async function oclifMain(argv: readonly string[], binUrl: string): Promis
   const { Config: ConfigClass, flush, run } = await import('@oclif/core');
   const config = await ConfigClass.load(fileURLToPath(new URL('..', binUrl)));
   try {
-    await run([...argv], config);
+    await run((await import('./plugin-paths.js')).localPluginSpecs(argv), config);
     await flush();
   } catch (err) {
     const e = (err ?? {}) as OclifError;

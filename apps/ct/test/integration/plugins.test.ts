@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,5 +166,28 @@ describe('ct plugins, the example plugin', function () {
     rmSync(events, { force: true });
     assert.equal(containerRun(`plug-${process.pid}-3`).status, 7);
     assert.deepEqual(loggedEvents(), []);
+  });
+});
+
+describe('ct plugins install of a local folder', function () {
+  this.timeout(180_000);
+  it('plugins install ./dir installs the folder (oclif took it for a GitHub shorthand); the plugin is listed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-plinst-'));
+    try {
+      cpSync(join(repoRoot(), 'examples', 'ct-plugin-example'), join(dir, 'example'), { recursive: true });
+      const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
+      delete env['CT_DATA_DIR'];
+      const ct = (args: readonly string[]): Run => {
+        const r = spawnSync(process.execPath, [ctBin, ...args], { env, cwd: dir, encoding: 'utf8', timeout: 150_000 });
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+      };
+      const r = ct(['plugins', 'install', './example']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stderr + r.stdout, /github/i);
+      assert.match(ct(['plugins']).stdout, /^ct-plugin-example 0\.1\.0/m);
+      assert.match(ct(['--help']).stdout, /^\s+hello-container\s/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
