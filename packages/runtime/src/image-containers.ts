@@ -5,7 +5,7 @@
  * Man pages: kill(2).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { deleteContainer } from './container-delete.js';
 import { killContainer } from './container-kill.js';
@@ -28,6 +28,8 @@ export interface ImageContainer {
   readonly exitStatus?: number;
   /** When it exited (ISO time), once known. */
   readonly finished?: string;
+  /** The image store its root is in. */
+  readonly storageRoot?: string;
   /** Its labels (--label). */
   readonly labels: Readonly<Record<string, string>>;
   /** The signal and the seconds `container stop` uses (--stop-signal, --stop-timeout). */
@@ -46,7 +48,7 @@ function readJsonFile<T>(file: string): T | undefined {
 /** What ct knows of container `s` of `container run`: its bundle's store.json, config.json and exit.json. */
 export function describeImageContainer(ctx: RuntimeContext, s: ContainerState): ImageContainer {
   const bundle = imageBundleDir(ctx, s.id);
-  const store = readJsonFile<{ image: string; imageName?: string }>(join(bundle, 'store.json'));
+  const store = readJsonFile<{ image: string; imageName?: string; storageRoot?: string }>(join(bundle, 'store.json'));
   const config = readJsonFile<{ process?: { args?: string[] } }>(join(bundle, 'config.json'));
   const exit = readJsonFile<{ status: number; finished?: string }>(imageExitFile(ctx, s.id));
   const settings = readJsonFile<Partial<RunSettings>>(imageRunSettingsFile(ctx, s.id));
@@ -54,17 +56,20 @@ export function describeImageContainer(ctx: RuntimeContext, s: ContainerState): 
     id: s.id, image: store?.image ?? '', command: config?.process?.args ?? [], status: s.status, created: s.created, pid: s.pid,
     labels: settings?.labels ?? {}, stopSignal: settings?.stopSignal ?? 'SIGTERM', stopTimeout: settings?.stopTimeout ?? 10,
     ...(typeof store?.imageName === 'string' ? { imageName: store.imageName } : {}),
+    ...(typeof store?.storageRoot === 'string' ? { storageRoot: store.storageRoot } : {}),
     ...(exit !== undefined ? { exitStatus: exit.status } : {}),
     ...(typeof exit?.finished === 'string' ? { finished: exit.finished } : {}),
   };
 }
 
-/** The containers of `container run`; only the running ones unless `all`. */
-export function listImageContainers(ctx: RuntimeContext, options: { all?: boolean } = {}): ImageContainer[] {
+/** The containers of `container run`; only the running ones unless `all`; only those of `storageRoot` when given. */
+export function listImageContainers(ctx: RuntimeContext, options: { all?: boolean; storageRoot?: string | undefined } = {}): ImageContainer[] {
+  const store = options.storageRoot === undefined ? undefined : resolve(options.storageRoot);
   return listContainers(ctx)
     .filter((s) => s.bundle === imageBundleDir(ctx, s.id))
     .filter((s) => options.all === true || s.status === 'running' || s.status === 'created')
-    .map((s) => describeImageContainer(ctx, s));
+    .map((s) => describeImageContainer(ctx, s))
+    .filter((c) => store === undefined || c.storageRoot === store);
 }
 
 /**

@@ -11,7 +11,7 @@
  * that writes its log and exit status into the bundle. @ct/oci is imported only here, so the engine verbs never load it.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
 import { RuntimeError, systemError } from './errors.js';
@@ -271,7 +271,8 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   // the name first: from here on the bundle dir is ours, and a refusal above wrote nothing
   const bundle = await claimContainerName(ctx, id);
   const oci = await import('@ct/oci/store');
-  const storageRoot = options.storageRoot ?? oci.defaultStorageRoot();
+  // absolute: store.json keeps it for rm and ps --storage-root, from whatever directory they run in
+  const storageRoot = resolve(options.storageRoot ?? oci.defaultStorageRoot());
   let root: ContainerRoot;
   try {
     root = await claimedImageRoot(oci, id, storageRoot, options);

@@ -116,7 +116,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     return runImage(ctx, { ...imageRunOptions(cmd.args, cmd.flags), onDetached: (cid) => out.stdout(`${cid}\n`) });
   },
   async 'container ps'(ctx, cmd, out) {
-    const list = (await full()).listImageContainers(ctx, { all: bool(cmd.flags, 'all') });
+    const list = (await full()).listImageContainers(ctx, { all: bool(cmd.flags, 'all'), storageRoot: str(cmd.flags, 'storage-root') });
     const format = str(cmd.flags, 'format');
     const output = await import('./container-output.js');
     if (bool(cmd.flags, 'quiet')) out.stdout(list.map((c) => `${c.id}\n`).join(''));

@@ -40,6 +40,9 @@ function defineSuite(title: string, rootless: boolean): void {
         const f = s.ct.run(['container', 'ps', '--format', '{{.ID}} {{.Names}} {{.Image}} {{.State}} {{json .Command}}']);
         assert.equal(f.stdout, `${id} ${id} busybox running "sleep 60"\n`, f.stderr);
         assert.equal(s.ct.run(['container', 'ps', '-q']).stdout, `${id}\n`);
+        // --storage-root (which run needs) is taken by ps too: the containers whose root is in that store
+        assert.equal(s.ct.run(['container', 'ps', '-q', '--storage-root', s.store]).stdout, `${id}\n`);
+        assert.equal(s.ct.run(['container', 'ps', '-q', '--storage-root', `${s.store}-other`]).stdout, '');
         const bad = s.ct.run(['container', 'ps', '--format', '{{range .}}x{{end}}']);
         assert.equal(bad.status, 125);
         assert.match(bad.stderr, /^Error: .*--format.*\{\{range \.\}\} is not supported/m);
