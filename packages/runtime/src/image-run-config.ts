@@ -23,6 +23,13 @@ import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotatio
 export type SeccompChoice = 'default' | 'unconfined' | { readonly file: string };
 
 /** The flags of `container run` that shape the config. */
+/** One `--ulimit` (podman's): the rlimit's type (RLIMIT_NOFILE) and its soft and hard values (bigint: -1 is 2^64-1). */
+export interface Ulimit {
+  readonly type: string;
+  readonly soft: bigint;
+  readonly hard: bigint;
+}
+
 export interface ImageRunFlags {
   /** Replaces the image's command (Cmd) when not empty. */
   readonly command?: readonly string[] | undefined;
@@ -64,6 +71,8 @@ export interface ImageRunFlags {
   readonly cpus?: number | undefined;
   /** Allocate a terminal for the process. */
   readonly tty?: boolean | undefined;
+  /** process.rlimits entries set (by type, replacing the template's of that type). */
+  readonly ulimits?: readonly Ulimit[] | undefined;
   /** Run ct's init (@ct/namespaces' ct-init) as PID 1: it forks the command, relays signals, reaps orphans. */
   readonly init?: boolean | undefined;
 }
@@ -205,6 +214,11 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
     const layers = root.overlay === undefined ? [root.merged] : [root.overlay.upper, ...root.overlay.lowerDirs];
     if (!isDirectoryInRoots(layers, flags.workdir)) throw new SyscallError('chdir', 2 /* ENOENT */, { path: flags.workdir });
     proc['cwd'] = flags.workdir;
+  }
+  if (flags.ulimits !== undefined && flags.ulimits.length > 0) {
+    const set = new Set(flags.ulimits.map((u) => u.type));
+    const kept = ((proc['rlimits'] as Json[] | undefined) ?? []).filter((r) => !set.has(String(r['type'])));
+    proc['rlimits'] = [...kept, ...flags.ulimits.map((u) => ({ type: u.type, soft: u.soft, hard: u.hard }))] as unknown as Json[];
   }
   const hostname = flags.hostname ?? id.slice(0, 63);
   config['hostname'] = hostname;

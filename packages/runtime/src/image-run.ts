@@ -22,7 +22,7 @@ import { parseSignal } from './signals.js';
 import { checkContainerId, ensureStateRoot, writeFileAtomic } from './state-store.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
-export type { ImageRunFlags, SeccompChoice } from './image-run-config.js';
+export type { ImageRunFlags, SeccompChoice, Ulimit } from './image-run-config.js';
 export type { StorageDriver } from './image-run-copy.js';
 export { execInImageContainer, type ImageExecOptions } from './image-run-exec.js';
 export { execInRunContainer, ExecProgramError } from './image-exec.js';

@@ -17,7 +17,7 @@ export { containerOomKills, containerStats, type ContainerStats } from './contai
 export { cgroupRootFromEnv, DEFAULT_CGROUP_ROOT, FAKE_DEVICE_PROGRAM_FILE } from './container-cgroup.js';
 export { execContainer, type ExecOptions } from './container-exec.js';
 export { runContainer, type RunOptions } from './container-run.js';
-export { imageBundleDir, runImage, type ImageRunOptions, type PullPolicy, type SeccompChoice, type StorageDriver } from './image-run.js';
+export { imageBundleDir, runImage, type ImageRunOptions, type PullPolicy, type SeccompChoice, type StorageDriver, type Ulimit } from './image-run.js';
 export {
   listImageContainers, imageContainerLog, stopImageContainer, removeImageContainer, type ImageContainer,
 } from './image-containers.js';

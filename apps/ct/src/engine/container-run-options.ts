@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { FlagValue } from '../flags/parse-argv.js';
 import { UsageError } from '../flags/parse-argv.js';
-import type { ImageRunOptions, PullPolicy, SeccompChoice, StorageDriver } from '@ct/runtime';
+import type { ImageRunOptions, PullPolicy, SeccompChoice, StorageDriver, Ulimit } from '@ct/runtime';
 
 type Flags = Readonly<Record<string, FlagValue>>;
 
@@ -100,6 +100,76 @@ function labelMap(entries: readonly string[] | undefined): Record<string, string
   return out;
 }
 
+/** The rlimits `--ulimit` names (podman's names: the RLIMIT_ suffix in lower case). */
+const ULIMIT_NAMES = ['as', 'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'];
+
+/** `--ulimit NAME=SOFT[:HARD]` entries (podman's; -1 is unlimited; HARD defaults to SOFT). */
+function ulimits(entries: readonly string[] | undefined): Ulimit[] | undefined {
+  return entries?.map((e) => {
+    const m = /^([a-z]+)=(-1|\d+)(?::(-1|\d+))?$/.exec(e);
+    const bad = (why: string): UsageError => new UsageError(`invalid value ${JSON.stringify(e)} for flag --ulimit: ${why}`);
+    if (m === null) throw bad('expected NAME=SOFT[:HARD] (nofile=1024:2048; -1 for unlimited)');
+    if (!ULIMIT_NAMES.includes(m[1]!)) throw bad(`unknown limit ${JSON.stringify(m[1])}: one of ${ULIMIT_NAMES.join(', ')}`);
+    const value = (v: string): bigint => (v === '-1' ? 2n ** 64n - 1n : BigInt(v));
+    const soft = value(m[2]!);
+    const hard = value(m[3] ?? m[2]!);
+    if (soft > hard) throw bad('the soft limit is above the hard one');
+    return { type: `RLIMIT_${m[1]!.toUpperCase()}`, soft, hard };
+  });
+}
+
+/**
+ * `--mount type=bind|tmpfs,...` (podman's, docker's keys) as the -v and --tmpfs entries they mean; a named volume
+ * (`type=volume`) and keys ct does not know are refused, naming them.
+ */
+export function mountEntries(entries: readonly string[] | undefined): { volumes: string[]; tmpfs: string[] } {
+  const out = { volumes: [] as string[], tmpfs: [] as string[] };
+  for (const e of entries ?? []) {
+    const bad = (why: string): UsageError => new UsageError(`invalid value ${JSON.stringify(e)} for flag --mount: ${why}`);
+    const kv = new Map<string, string | undefined>();
+    for (const part of e.split(',')) {
+      const eq = part.indexOf('=');
+      kv.set(eq < 0 ? part : part.slice(0, eq), eq < 0 ? undefined : part.slice(eq + 1));
+    }
+    const take = (...names: string[]): string | undefined => {
+      const found = names.find((n) => kv.has(n));
+      if (found === undefined) return undefined;
+      const v = kv.get(found);
+      for (const n of names) kv.delete(n);
+      return v ?? '';
+    };
+    const type = take('type');
+    const target = take('target', 'destination', 'dst');
+    if (target === undefined || target === '') throw bad('target= (destination=, dst=) is missing');
+    if (type === 'bind') {
+      const source = take('source', 'src');
+      if (source === undefined || source === '') throw bad('source= (src=) is missing');
+      const opts: string[] = [];
+      const ro = take('readonly', 'ro');
+      if (ro !== undefined && ro !== 'false') opts.push('ro');
+      const propagation = take('bind-propagation');
+      if (propagation !== undefined) opts.push(propagation);
+      for (const flag of ['z', 'Z', 'U', 'nosuid', 'nodev', 'noexec', 'suid', 'dev', 'exec', 'rw']) if (take(flag) !== undefined) opts.push(flag);
+      if (kv.size > 0) throw bad(`${[...kv.keys()].join(', ')}: not a bind mount option ct knows`);
+      out.volumes.push(`${source}:${target}${opts.length > 0 ? `:${opts.join(',')}` : ''}`);
+    } else if (type === 'tmpfs') {
+      const opts: string[] = [];
+      const size = take('tmpfs-size');
+      if (size !== undefined) opts.push(`size=${size}`);
+      const mode = take('tmpfs-mode');
+      if (mode !== undefined) opts.push(`mode=${mode}`);
+      for (const flag of ['ro', 'rw', 'nosuid', 'nodev', 'noexec', 'suid', 'dev', 'exec']) if (take(flag) !== undefined) opts.push(flag);
+      if (kv.size > 0) throw bad(`${[...kv.keys()].join(', ')}: not a tmpfs mount option ct knows`);
+      out.tmpfs.push(`${target}${opts.length > 0 ? `:${opts.join(',')}` : ''}`);
+    } else if (type === 'volume') {
+      throw bad('named volumes are not supported yet: use type=bind with a host directory');
+    } else {
+      throw bad(`type=${type ?? ''}: expected type=bind or type=tmpfs`);
+    }
+  }
+  return out;
+}
+
 /** Capability names given to --cap-add/--cap-drop, each flag repeatable and comma-separated (podman's). */
 function capabilityList(entries: string[] | undefined): string[] | undefined {
   return entries?.flatMap((e) => e.split(',')).map((c) => c.trim()).filter((c) => c !== '');
@@ -138,15 +208,18 @@ export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.P
   // --env-file first, then -e (podman's order: a later -e wins)
   const fromFiles = envFileEntries(strs(f, 'env-file'));
   const given = envEntries(strs(f, 'env'));
+  const mounts = mountEntries(strs(f, 'mount'));
+  const volumes = [...(strs(f, 'volume') ?? []), ...mounts.volumes];
+  const tmpfs = [...(strs(f, 'tmpfs') ?? []), ...mounts.tmpfs];
   return {
     image: args[0] ?? '', command: args.slice(1), name: str(f, 'name'),
     detach: f['detach'] === true, keep: f['keep'] === true, remove: f['rm'] === true, cidFile: str(f, 'cidfile'),
     labels: labelMap(strs(f, 'label')), stopSignal: str(f, 'stop-signal'),
     stopTimeout: typeof f['stop-timeout'] === 'number' ? f['stop-timeout'] : undefined,
     network: network === 'host' || network === 'private' ? network : 'none',
-    env: fromFiles.length > 0 || given !== undefined ? [...fromFiles, ...(given ?? [])] : undefined, volumes: strs(f, 'volume'), workdir: str(f, 'workdir'), user: str(f, 'user'),
+    env: fromFiles.length > 0 || given !== undefined ? [...fromFiles, ...(given ?? [])] : undefined, volumes: volumes.length > 0 ? volumes : undefined, workdir: str(f, 'workdir'), user: str(f, 'user'),
     hostname: str(f, 'hostname'), entrypoint: str(f, 'entrypoint'), readOnly: f['read-only'] === true,
-    readOnlyTmpfs: f['read-only-tmpfs'] !== false, tmpfs: strs(f, 'tmpfs'),
+    readOnlyTmpfs: f['read-only-tmpfs'] !== false, tmpfs: tmpfs.length > 0 ? tmpfs : undefined, ulimits: ulimits(strs(f, 'ulimit')),
     capAdd: capabilityList(strs(f, 'cap-add')), capDrop: capabilityList(strs(f, 'cap-drop')), privileged: f['privileged'] === true,
     ...securityOptions(strs(f, 'security-opt')),
     memory: memoryLimit(str(f, 'memory')),

@@ -188,6 +188,8 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'stop-timeout', kind: 'integer', description: 'seconds container stop waits before SIGKILL (default 10)' },
       { name: 'volume', char: 'v', kind: 'strings', description: 'bind mount SRC:DST[:OPTIONS] (podman\'s: ro, rw, z, Z, nosuid, nodev, noexec, U, propagation; a path, not a named volume)' },
       { name: 'tmpfs', kind: 'strings', description: 'mount a tmpfs at DST[:OPTIONS] (size=, mode=, noexec...)' },
+      { name: 'mount', kind: 'strings', description: 'type=bind,source=SRC,target=DST[,readonly][,bind-propagation=P] or type=tmpfs,target=DST[,tmpfs-size=N][,tmpfs-mode=M] (no named volumes yet)' },
+      { name: 'ulimit', kind: 'strings', description: 'a process limit NAME=SOFT[:HARD] (nofile=1024:2048; -1 unlimited)' },
       { name: 'workdir', char: 'w', kind: 'string', description: 'working directory inside the container' },
       { name: 'user', char: 'u', kind: 'string', description: 'USER[:GROUP] to run as: names or ids, names resolved in the image\'s /etc/passwd and /etc/group' },
       { name: 'cap-add', kind: 'strings', description: 'add capabilities to podman\'s default set (NET_ADMIN, cap_sys_time, ALL; comma-separated too)' },

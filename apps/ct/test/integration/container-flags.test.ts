@@ -44,6 +44,12 @@ const CASES: readonly Case[] = [
   { title: '-v with U: the source chowned to the container\'s user', flags: ['-u', '1000', '-v', 'VOL:/data:U'], probe: 'touch /data/f && stat -c %u:%g /data /data/f' },
   { title: '--env-file (comments, blanks, a value with = and blanks) and a later -e', flags: ['--env-file', 'ENVFILE', '-e', 'C=late'], probe: 'echo "$A|$B|$C|$D"' },
   { title: '--entrypoint in JSON form', flags: ['--entrypoint', '["/bin/echo","first"]'], probe: 'unused' },
+  { title: '--ulimit, soft and hard, and one value for both', flags: ['--ulimit', 'nofile=1024:2048', '--ulimit', 'nproc=500'], probe: 'ulimit -n; ulimit -Hn; ulimit -u; ulimit -Hu' },
+  {
+    title: '--mount type=bind (readonly) and type=tmpfs (size, mode)',
+    flags: ['--mount', 'type=bind,source=VOL,target=/data,readonly', '--mount', 'type=tmpfs,target=/scratch,tmpfs-size=1m,tmpfs-mode=700'],
+    probe: 'touch /data/f 2>/dev/null || echo refused; grep -E " /(data|scratch) " /proc/mounts | cut -d" " -f2,4 | tr , "\\n" | grep -E "^(/|rw|ro|nosuid|nodev|noexec|size=|mode=)" | sort',
+  },
 ];
 
 /** The --env-file of the cases. */
@@ -83,7 +89,7 @@ function defineSuite(title: string, rootless: boolean): void {
       chmodSync(vol, 0o777);
       // an unprivileged user may chown (-v :U) only what it owns
       if (s.user !== undefined) chownSync(vol, s.user.uid, s.user.gid);
-      return flags.map((f) => f.replace(/^VOL:/, `${vol}:`).replace('seccomp=PROFILE', `seccomp=${join(shared, 'profile.json')}`).replace(/^ENVFILE$/, join(shared, 'env.list')));
+      return flags.map((f) => f.replace(/^VOL:/, `${vol}:`).replace('source=VOL,', `source=${vol},`).replace('seccomp=PROFILE', `seccomp=${join(shared, 'profile.json')}`).replace(/^ENVFILE$/, join(shared, 'env.list')));
     };
 
     for (const c of CASES) {
@@ -109,6 +115,20 @@ function defineSuite(title: string, rootless: boolean): void {
       const overlay = s.run(['-v', `${shared}:/data:O`, 'busybox', 'true']);
       assert.equal(overlay.status, 125);
       assert.match(overlay.stderr, /option 'O'.*not supported/);
+    });
+    it('container run --mount and --ulimit, what ct does not take is refused (125) naming it', () => {
+      const cases: [string[], RegExp][] = [
+        [['--mount', 'type=volume,source=data,target=/d'], /--mount: named volumes are not supported yet/],
+        [['--mount', `type=bind,source=${shared},target=/d,bogus=1`], /--mount: bogus: not a bind mount option/],
+        [['--mount', `type=bind,source=${shared}`], /--mount: target= .* is missing/],
+        [['--ulimit', 'nofiles=10'], /--ulimit: unknown limit "nofiles"/],
+        [['--ulimit', 'nofile=20:10'], /--ulimit: the soft limit is above the hard one/],
+      ];
+      for (const [flags, message] of cases) {
+        const r = s.run([...flags, 'busybox', 'true']);
+        assert.equal(r.status, 125, flags.join(' '));
+        assert.match(r.stderr, message);
+      }
     });
     it('container run --security-opt, an unknown option is refused naming it', () => {
       const r = s.run(['--security-opt', 'mask=/proc/x', 'busybox', 'true']);
