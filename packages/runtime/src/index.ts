@@ -24,6 +24,7 @@ export {
 export {
   inspectImageContainer, killImageContainer, waitImageContainer, pruneImageContainers, type ImageContainerDetails,
 } from './image-container-verbs.js';
+export { topImageContainer, type TopProcess } from './image-container-top.js';
 export { writeImageContainerLog, tailLines, type LogOptions as ContainerLogOptions } from './image-container-log.js';
 export {
   RuntimeError, ContainerNotFoundError, ConfigError, errnoPhrase, type RuntimeErrorCode,

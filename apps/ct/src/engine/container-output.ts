@@ -2,7 +2,35 @@
  * The `ct container ps` table: ID, IMAGE (the name it was run from, else 12 digits of its digest), COMMAND, STATUS
  * (with the exit status), CREATED; and the fields its --format templates see (podman's names).
  */
-import type { ImageContainer } from '@ct/runtime';
+import type { ContainerStats, ImageContainer } from '@ct/runtime';
+
+/** `rows` (the first the header) as columns three spaces apart, the last one unpadded. */
+export function columns(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]! + 3))).join('')).join('\n') + '\n';
+}
+
+/** A byte count as podman prints it (1000-based: kB, MB, GB). */
+function bytes(n: bigint): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = Number(n);
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)}${units[u]}`;
+}
+
+/** The `container stats` table: ID, CPU TIME (seconds), MEM USAGE / LIMIT, PIDS. */
+export function statsTable(list: readonly ({ readonly id: string } & ContainerStats)[]): string {
+  // an unlimited v1 memory limit is the page-rounded 2^63-1
+  const limit = (l: bigint | undefined): string => (l === undefined || l >= 2n ** 62n ? '-' : bytes(l));
+  return columns([['ID', 'CPU TIME', 'MEM USAGE / LIMIT', 'PIDS'], ...list.map((s) => [
+    s.id, s.cpu === undefined ? '-' : `${(Number(s.cpu.usage.total) / 1e9).toFixed(2)}s`,
+    s.memory === undefined ? '-' : `${bytes(s.memory.usage.usage)} / ${limit(s.memory.usage.limit)}`, String(s.pids.current),
+  ])]);
+}
 
 /** The image column: the name `container run` was given, else the digest's first 12 digits. */
 function imageColumn(c: ImageContainer): string {
@@ -22,13 +50,27 @@ function statusColumn(c: ImageContainer): string {
   return c.exitStatus !== undefined ? `exited (${c.exitStatus})` : c.status;
 }
 
-/** Render `list` as `container ps` prints it. */
+/** How long ago `iso` was, as podman's ps says it ("5 seconds ago", "About a minute ago", "3 hours ago"). */
+export function timeAgo(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  if (Number.isNaN(seconds)) return iso;
+  if (seconds < 1) return 'Less than a second ago';
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'} ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return 'About a minute ago';
+  if (minutes < 60) return `${minutes} minutes ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours === 1) return 'About an hour ago';
+  if (hours < 48) return `${hours} hours ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+}
+
+/** Render `list` as `container ps` prints it (CREATED relative; --json and --format give the exact time). */
 export function containerTable(list: readonly ImageContainer[]): string {
   const rows = [['ID', 'IMAGE', 'COMMAND', 'STATUS', 'CREATED']];
   for (const c of list) {
     const command = c.command.join(' ');
-    rows.push([c.id, imageColumn(c), command.length > 30 ? `${command.slice(0, 29)}…` : command, statusColumn(c), c.created]);
+    rows.push([c.id, imageColumn(c), command.length > 30 ? `${command.slice(0, 29)}…` : command, statusColumn(c), timeAgo(c.created)]);
   }
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]! + 3))).join('')).join('\n') + '\n';
+  return columns(rows);
 }

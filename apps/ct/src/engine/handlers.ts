@@ -148,6 +148,23 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     for (const cid of cmd.args) out.stdout(`${await runtime.waitImageContainer(ctx, cid)}\n`);
     return 0;
   },
+  async 'container top'(ctx, cmd, out) {
+    const list = (await full()).topImageContainer(ctx, id(cmd));
+    if (bool(cmd.flags, 'json')) out.stdout(json(list));
+    else out.stdout((await import('./container-output.js')).columns([['USER', 'PID', 'PPID', 'COMMAND'], ...list.map((p) => [String(p.uid), String(p.pid), String(p.ppid), p.command])]));
+    return 0;
+  },
+  async 'container stats'(ctx, cmd, out) {
+    const runtime = await full();
+    const all = [];
+    for (const cid of cmd.args) {
+      runtime.inspectImageContainer(ctx, cid); // a container of container run, named as such when it is not
+      all.push({ id: cid, ...(await runtime.containerStats(ctx, cid)) });
+    }
+    if (bool(cmd.flags, 'json')) out.stdout((await import('@ct/oci/spec')).stringifyJson(all, 2) + '\n');
+    else out.stdout((await import('./container-output.js')).statsTable(all));
+    return 0;
+  },
   async 'container prune'(ctx, _cmd, out) {
     out.stdout((await (await full()).pruneImageContainers(ctx)).map((cid) => `${cid}\n`).join(''));
     return 0;

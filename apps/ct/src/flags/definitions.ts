@@ -44,7 +44,7 @@ export type VerbName =
   /** The containers of `container run`: list, log, stop, remove. */
   | 'container ps' | 'container logs' | 'container stop' | 'container rm' | 'container exec'
   /** podman's other container verbs. */
-  | 'container inspect' | 'container kill' | 'container wait' | 'container prune';
+  | 'container inspect' | 'container kill' | 'container wait' | 'container prune' | 'container top' | 'container stats';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -264,6 +264,20 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
     args: [id],
     variadic: true,
     flags: [],
+  },
+  'container top': {
+    description: 'list the processes of a running container (USER PID PPID COMMAND, as the container sees them)',
+    args: [id],
+    flags: [{ name: 'json', kind: 'boolean', description: 'print JSON' }],
+  },
+  'container stats': {
+    description: 'print the resource use of running containers once (CPU time, memory, pids)',
+    args: [id],
+    variadic: true,
+    flags: [
+      { name: 'no-stream', kind: 'boolean', description: 'accepted as podman\'s: ct prints once' },
+      { name: 'json', kind: 'boolean', description: 'print JSON (64-bit values exact)' },
+    ],
   },
   'container prune': {
     description: 'remove every stopped container of ct container run',

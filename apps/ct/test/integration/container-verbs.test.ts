@@ -35,8 +35,9 @@ function defineSuite(title: string, rootless: boolean): void {
       try {
         const ls = s.ct.run(['container', 'ls']);
         assert.equal(ls.status, 0, ls.stderr);
-        assert.deepEqual(ls.stdout, s.ct.run(['container', 'ps']).stdout);
-        assert.match(ls.stdout, new RegExp(`^${id} +busybox +sleep 60 +running`, 'm'), 'the image by the name run was given');
+        const ago = (t: string): string => t.replace(/(Less than a second|About a minute|\d+ \w+) ago$/gm, 'AGO');
+        assert.deepEqual(ago(ls.stdout), ago(s.ct.run(['container', 'ps']).stdout));
+        assert.match(ls.stdout, new RegExp(`^${id} +busybox +sleep 60 +running +(\\d+ seconds|Less than a second|About a minute) ago$`, 'm'), 'the image by the name run was given; the time as podman says it');
         const f = s.ct.run(['container', 'ps', '--format', '{{.ID}} {{.Names}} {{.Image}} {{.State}} {{json .Command}}']);
         assert.equal(f.stdout, `${id} ${id} busybox running "sleep 60"\n`, f.stderr);
         assert.equal(s.ct.run(['container', 'ps', '-q']).stdout, `${id}\n`);
@@ -147,6 +148,30 @@ function defineSuite(title: string, rootless: boolean): void {
         s.ct.run(['container', 'rm', '-f', done]);
       }
       assert.deepEqual(containerDirs(s.store), []);
+    });
+
+    it('container top and stats: the processes as the container sees them; pids (and memory as root) in use', () => {
+      const id = `top-${process.pid}`;
+      assert.equal(s.run(['-d', '--name', id, '-u', '1000', '--memory', '64m', 'busybox', 'sh', '-c', 'sleep 60 & sleep 61 & wait']).status, 0);
+      try {
+        let top = s.ct.run(['container', 'top', id]);
+        for (let i = 0; i < 50 && top.stdout.split('\n').length < 5; i++) top = s.ct.run(['container', 'top', id]);
+        assert.equal(top.status, 0, top.stderr);
+        assert.deepEqual(top.stdout.split('\n').map((l) => l.split(/\s{2,}/)), [
+          ['USER', 'PID', 'PPID', 'COMMAND'], ['1000', '1', '0', 'sh -c sleep 60 & sleep 61 & wait'], ['1000', '2', '1', 'sleep 60'],
+          ['1000', '3', '1', 'sleep 61'], [''],
+        ]);
+        const stats = JSON.parse(s.ct.run(['container', 'stats', '--no-stream', '--json', id]).stdout) as { id: string; pids: { current: number }; memory?: { usage: { limit: number } } }[];
+        assert.equal(stats[0]?.id, id);
+        assert.equal(stats[0]?.pids.current, 3);
+        // unprivileged: no cgroup of its own on this machine, so no memory figures (pids from its pid namespace)
+        if (!rootless) assert.equal(stats[0]?.memory?.usage.limit, 64 * 1024 * 1024);
+        assert.match(s.ct.run(['container', 'stats', id]).stdout, new RegExp(`^${id} .* 3$`, 'm'));
+      } finally {
+        s.ct.run(['container', 'rm', '-f', id]);
+      }
+      const stopped = s.ct.run(['container', 'top', id]);
+      assert.equal(stopped.status, 125);
     });
 
     it('container run --cidfile, the id in the file; a file that exists is refused (125) before anything is made', () => {
