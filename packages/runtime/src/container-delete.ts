@@ -22,6 +22,8 @@ import { containerPaths, readRecord, removeContainerDir, type ContainerPaths, ty
 export interface DeleteOptions {
   /** Kill a running container first. */
   readonly force?: boolean;
+  /** Keep the bundle and root `ct container run` made (`container start` runs them again). */
+  readonly keepImageBundle?: boolean;
 }
 
 /**
@@ -146,7 +148,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
     await runHooksWarning(record.hooks, 'poststop', hookState(record, 'poststop', 0), 0, (m) => ctx.logger.log('warning', m));
     removeContainerDir(paths);
     // a bundle `ct container run --keep` unpacked goes with its container (loaded only then: @ct/oci is heavy)
-    if (record.bundle.startsWith(`${ctx.stateRoot.path}/.bundles/`)) {
+    if (record.bundle.startsWith(`${ctx.stateRoot.path}/.bundles/`) && options.keepImageBundle !== true) {
       await (await import('./image-run.js')).removeImageBundle(ctx, id, record.bundle);
     }
   });

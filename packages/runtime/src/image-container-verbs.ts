@@ -5,14 +5,14 @@
  * exit status once it has stopped; prune removes every stopped one.
  * Man pages: kill(2).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { killContainer } from './container-kill.js';
 import { deleteContainer } from './container-delete.js';
 import { RuntimeError } from './errors.js';
-import { checkImageContainer, describeImageContainer, listImageContainers, type ImageContainer } from './image-containers.js';
-import { imageBundleDir } from './image-run.js';
+import { checkImageContainer, describeImageContainer, listImageContainers, stopImageContainer, type ImageContainer } from './image-containers.js';
+import { imageBundleDir, imageExitFile, imageLogFile } from './image-run.js';
 
 /** What `container inspect` prints for one container (podman's names where podman has the field). */
 export interface ImageContainerDetails {
@@ -126,6 +126,31 @@ export async function waitImageContainer(ctx: RuntimeContext, id: string, interv
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * `container start ID` (podman's start of an exited container): run the kept container again, detached under a
+ * new monitor, from the bundle and root it had (its files as it left them; the log goes on). A running one is left
+ * as it is.
+ * @throws RuntimeError ENOCONTAINER, EUSAGE (not of `container run`), EBADSTATE (paused).
+ */
+export async function startImageContainer(ctx: RuntimeContext, id: string): Promise<void> {
+  const s = checkImageContainer(ctx, id);
+  if (s.status === 'running' || s.status === 'created') return;
+  if (s.status === 'paused') throw new RuntimeError('EBADSTATE', `container start: ${id}: the container is paused: resume it (ct resume ${id})`);
+  const bundle = imageBundleDir(ctx, id);
+  const config = readConfig(bundle);
+  // the old state goes, the bundle and root stay; the exit status recorded is the last run's
+  await deleteContainer(ctx, id, { keepImageBundle: true });
+  rmSync(imageExitFile(ctx, id), { force: true });
+  const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
+  await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id), { tty: config.process?.terminal === true });
+}
+
+/** `container restart ID`: stop it (its stop signal and timeout, or `timeout`) when it runs, then start it. */
+export async function restartImageContainer(ctx: RuntimeContext, id: string, timeout?: number): Promise<void> {
+  await stopImageContainer(ctx, id, timeout);
+  await startImageContainer(ctx, id);
 }
 
 /** `container prune`: remove every stopped container of `container run`; returns their ids. */

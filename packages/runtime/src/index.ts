@@ -22,7 +22,8 @@ export {
   listImageContainers, imageContainerLog, stopImageContainer, removeImageContainer, type ImageContainer,
 } from './image-containers.js';
 export {
-  inspectImageContainer, killImageContainer, waitImageContainer, pruneImageContainers, type ImageContainerDetails,
+  inspectImageContainer, killImageContainer, waitImageContainer, pruneImageContainers, startImageContainer, restartImageContainer,
+  type ImageContainerDetails,
 } from './image-container-verbs.js';
 export { topImageContainer, type TopProcess } from './image-container-top.js';
 export { writeImageContainerLog, tailLines, type LogOptions as ContainerLogOptions } from './image-container-log.js';

@@ -148,6 +148,22 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     for (const cid of cmd.args) out.stdout(`${await runtime.waitImageContainer(ctx, cid)}\n`);
     return 0;
   },
+  async 'container start'(ctx, cmd, out) {
+    const runtime = await full();
+    for (const cid of cmd.args) {
+      await runtime.startImageContainer(ctx, cid);
+      out.stdout(`${cid}\n`);
+    }
+    return 0;
+  },
+  async 'container restart'(ctx, cmd, out) {
+    const runtime = await full();
+    for (const cid of cmd.args) {
+      await runtime.restartImageContainer(ctx, cid, int(cmd.flags, 'time'));
+      out.stdout(`${cid}\n`);
+    }
+    return 0;
+  },
   async 'container top'(ctx, cmd, out) {
     const list = (await full()).topImageContainer(ctx, id(cmd));
     if (bool(cmd.flags, 'json')) out.stdout(json(list));
@@ -184,13 +200,19 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     return 0;
   },
   async 'container stop'(ctx, cmd, out) {
-    await (await full()).stopImageContainer(ctx, id(cmd), int(cmd.flags, 'time'));
-    out.stdout(`${id(cmd)}\n`);
+    const runtime = await full();
+    for (const cid of cmd.args) {
+      await runtime.stopImageContainer(ctx, cid, int(cmd.flags, 'time'));
+      out.stdout(`${cid}\n`);
+    }
     return 0;
   },
   async 'container rm'(ctx, cmd, out) {
-    await (await full()).removeImageContainer(ctx, id(cmd), { force: bool(cmd.flags, 'force') });
-    out.stdout(`${id(cmd)}\n`);
+    const runtime = await full();
+    for (const cid of cmd.args) {
+      await runtime.removeImageContainer(ctx, cid, { force: bool(cmd.flags, 'force') });
+      out.stdout(`${cid}\n`);
+    }
     return 0;
   },
   async checkpoint() {

@@ -44,7 +44,8 @@ export type VerbName =
   /** The containers of `container run`: list, log, stop, remove. */
   | 'container ps' | 'container logs' | 'container stop' | 'container rm' | 'container exec'
   /** podman's other container verbs. */
-  | 'container inspect' | 'container kill' | 'container wait' | 'container prune' | 'container top' | 'container stats';
+  | 'container inspect' | 'container kill' | 'container wait' | 'container prune' | 'container top' | 'container stats'
+  | 'container start' | 'container restart';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -265,6 +266,18 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
     variadic: true,
     flags: [],
   },
+  'container start': {
+    description: 'run a stopped container again, detached, with the root it had (podman start)',
+    args: [id],
+    variadic: true,
+    flags: [],
+  },
+  'container restart': {
+    description: 'stop a container (when it runs) and start it again',
+    args: [id],
+    variadic: true,
+    flags: [{ name: 'time', char: 't', kind: 'integer', description: 'seconds to wait before SIGKILL (default: its --stop-timeout, else 10)' }],
+  },
   'container top': {
     description: 'list the processes of a running container (USER PID PPID COMMAND, as the container sees them)',
     args: [id],
@@ -287,11 +300,13 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
   'container stop': {
     description: 'stop a container: SIGTERM, then SIGKILL after the timeout',
     args: [id],
+    variadic: true,
     flags: [{ name: 'time', char: 't', kind: 'integer', description: 'seconds to wait before SIGKILL (default: the container\'s --stop-timeout, else 10)' }],
   },
   'container rm': {
     description: 'remove a stopped container with its root and bundle',
     args: [id],
+    variadic: true,
     flags: [{ name: 'force', char: 'f', kind: 'boolean', description: 'kill it first if it runs' }],
   },
   checkpoint: { description: 'checkpoint a container (not supported: always fails, so engines see it is absent)', args: [id], flags: [] },

@@ -174,6 +174,36 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(stopped.status, 125);
     });
 
+    it('container start and restart: a stopped container runs again on the root it had; rm and stop take several', async () => {
+      const id = `start-${process.pid}`;
+      const script = 'echo run >> /count; wc -l < /count; exit 3';
+      assert.equal(s.run(['--keep', '--name', id, 'busybox', 'sh', '-c', script]).status, 3);
+      const other = `start2-${process.pid}`;
+      try {
+        const st = s.ct.run(['container', 'start', id]);
+        assert.equal(st.status, 0, st.stderr);
+        assert.equal(st.stdout, `${id}\n`);
+        assert.equal(s.ct.run(['container', 'wait', id]).stdout, '3\n');
+        assert.equal(s.ct.run(['container', 'logs', id]).stdout, '2\n', 'the second run, on the first one\'s files');
+        assert.equal(s.ct.run(['container', 'restart', id]).status, 0);
+        assert.equal(s.ct.run(['container', 'wait', id]).stdout, '3\n');
+        assert.equal(s.ct.run(['container', 'logs', id]).stdout, '2\n3\n');
+        // restart of a running one: its stop signal first
+        assert.equal(s.run(['-d', '--name', other, 'busybox', 'sh', '-c', 'echo up; trap "echo term; exit 4" TERM; while true; do sleep 0.1; done']).status, 0);
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(s.ct.run(['container', 'restart', '-t', '10', other]).status, 0);
+        for (let i = 0; i < 50 && !s.ct.run(['container', 'logs', other]).stdout.endsWith('up\nterm\nup\n'); i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal(s.ct.run(['container', 'logs', other]).stdout, 'up\nterm\nup\n');
+        assert.equal(ps().find((c) => c.id === other)?.status, 'running');
+        const stop = s.ct.run(['container', 'stop', id, other]);
+        assert.equal(stop.status, 0, stop.stderr);
+        assert.equal(stop.stdout, `${id}\n${other}\n`);
+      } finally {
+        assert.equal(s.ct.run(['container', 'rm', '-f', id, other]).status, 0);
+      }
+      assert.deepEqual(containerDirs(s.store), []);
+    });
+
     it('container run --cidfile, the id in the file; a file that exists is refused (125) before anything is made', () => {
       const file = join(s.root, '..', `cid-${process.pid}`);
       const id = `cid-${process.pid}`;
