@@ -1,0 +1,340 @@
+/**
+ * One conformance suite's fixtures and the comparison of one case: the probe image unpacked once into a template
+ * rootfs, the base config (`runc spec`, or `runc spec --rootless` as the unprivileged user), then for each case a
+ * fresh bundle at the same path for runc and then for ct, each driven through the lifecycle, normalised
+ * (normalise.ts) and compared field by field (json-diff.ts).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { probeBinary, testImage } from '@ct/test-utils';
+import { ciUser } from '../runtime-harness.js';
+import { configText, type CaseContext, type Config, type ConformanceCase, type HolderNamespace } from './case-types.js';
+import { diffValues, type Difference } from './json-diff.js';
+import { cgroupHierarchies, ConformanceRuntime, runLifecycle, type RunOutcome, type RuntimeName, type TestUser } from './lifecycle.js';
+import { normaliseOutcome } from './normalise.js';
+
+/** The probe's path inside the container (the probe image's). */
+export const PROBE = '/usr/local/bin/ct-probe';
+
+/** Paths the probe always describes (runc's and ct's default masked and read-only paths), so a change shows. */
+const DEFAULT_PATHS = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi', '/sys/devices/virtual/powercap', '/proc/bus',
+  '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** The outcome of one case: both runtimes' normalised outcomes and their differences. */
+export interface CaseResult {
+  readonly runc: RunOutcome;
+  readonly ct: RunOutcome;
+  readonly diffs: Difference[];
+}
+
+/** A suite's fixed parts. */
+export interface Suite {
+  readonly rootless: boolean;
+  readonly user: TestUser | undefined;
+  readonly base: string;
+  readonly template: string;
+  readonly hostProbe: string;
+  readonly baseConfig: Config;
+  readonly ctSpec: Config;
+  readonly runtimes: Record<'runc' | 'ct', ConformanceRuntime>;
+  readonly hostIds: { uid: number; gid: number };
+  /** The runtime-spec version each runtime says it implements (`--version`, line `spec: X`). */
+  readonly specVersions: Record<'runc' | 'ct', string>;
+}
+
+/** Give `path` (recursively when `recursive`) to the runtime's user, when the runtime runs as another user. */
+function own(suite: { user: TestUser | undefined }, path: string, recursive = false): void {
+  if (suite.user === undefined) return;
+  if (recursive) spawnSync('chown', ['-R', `${suite.user.uid}:${suite.user.gid}`, path]);
+  else chownSync(path, suite.user.uid, suite.user.gid);
+}
+
+/** Unpack the probe image's rootfs into `dir` (with @ct/oci, as the tests' user). */
+async function unpackProbeImage(dir: string): Promise<void> {
+  const image = testImage('probe');
+  if (!existsSync(join(image, 'index.json'))) throw new Error(`conformance: the probe image is not built (${image}): run node tools/images/build.mjs`);
+  const { unpackImage } = await import('@ct/oci');
+  await unpackImage(image, dir);
+}
+
+/**
+ * Prepare a suite: its work dir, the template rootfs, a host copy of the probe for hooks, and the base config
+ * from runc's own `spec` (as the runtime's user, so `--rootless` maps that user).
+ */
+export async function prepareSuite(rootless: boolean, user: TestUser | undefined): Promise<Suite> {
+  const parent = user !== undefined ? '/tmp' : tmpdir();
+  const base = join(parent, `ct-conformance-${rootless ? 'rootless' : 'root'}-${process.pid}`);
+  rmSync(base, { recursive: true, force: true });
+  mkdirSync(base, { mode: 0o755 });
+  chmodSync(base, 0o755);
+  const unpacked = join(base, 'image');
+  await unpackProbeImage(unpacked);
+  const template = join(unpacked, 'rootfs');
+  const hostProbe = join(base, 'ct-probe');
+  copyFileSync(probeBinary(), hostProbe);
+  chmodSync(hostProbe, 0o755);
+  const stateBase = user !== undefined ? `${user.runtimeDir}/ct-conformance-${process.pid}` : join(base, 'state');
+  const runtimes = {
+    runc: new ConformanceRuntime('runc', `${stateBase}-runc`, user),
+    ct: new ConformanceRuntime('ct', `${stateBase}-ct`, user),
+  };
+  const specDir = join(base, 'spec');
+  mkdirSync(specDir);
+  own({ user }, base);
+  own({ user }, specDir);
+  const specOf = (rt: ConformanceRuntime): Config => {
+    spawnSync('rm', ['-f', join(specDir, 'config.json')]);
+    const r = rt.call(['spec', ...(rootless ? ['--rootless'] : []), '--bundle', specDir], base, 'spec');
+    if (r.status !== 0) throw new Error(`conformance: ${rt.name} spec: ${r.stderr}`);
+    return JSON.parse(readFileSync(join(specDir, 'config.json'), 'utf8')) as Config;
+  };
+  const baseConfig = specOf(runtimes.runc);
+  const ctSpec = specOf(runtimes.ct);
+  const hostIds = user !== undefined ? { uid: user.uid, gid: user.gid } : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  const specVersions = { runc: specVersionOf(runtimes.runc, base), ct: specVersionOf(runtimes.ct, base) };
+  return { rootless, user, base, template, hostProbe, baseConfig, ctSpec, runtimes, hostIds, specVersions };
+}
+
+/** The `spec: X` line of `<runtime> --version`. */
+function specVersionOf(rt: ConformanceRuntime, dir: string): string {
+  const r = rt.call(['--version'], dir, 'version');
+  const v = /^spec: (\S+)$/m.exec(r.stdout)?.[1];
+  if (v === undefined) throw new Error(`conformance: ${rt.name} --version names no spec version: ${r.stdout}${r.stderr}`);
+  return v;
+}
+
+/** Remove the suite's files and state roots (containers are deleted by each run). */
+export function cleanupSuite(suite: Suite | undefined): void {
+  if (suite === undefined) return;
+  for (const rt of Object.values(suite.runtimes)) {
+    if (rt.user !== undefined) spawnSync('rm', ['-rf', rt.root]);
+    else rmSync(rt.root, { recursive: true, force: true });
+  }
+  spawnSync('chmod', ['-R', 'u+w', suite.base]);
+  rmSync(suite.base, { recursive: true, force: true });
+}
+
+/** The test process's own namespace links (what `host` means in the normalised reports). */
+export function hostNamespaces(): Record<string, string> {
+  return Object.fromEntries(readdirSync('/proc/self/ns').map((n) => [n, readlinkSync(`/proc/self/ns/${n}`)]));
+}
+
+const UNSHARE_FLAG: Record<HolderNamespace, string> = {
+  pid: '--pid', network: '--net', ipc: '--ipc', uts: '--uts', mount: '--mount', cgroup: '--cgroup', user: '--user',
+};
+const NS_FILE: Record<HolderNamespace, string> = {
+  pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', mount: 'mnt', cgroup: 'cgroup', user: 'user',
+};
+
+/** Descendants of `pid`, depth first (from /proc/PID/task/PID/children). */
+function descendants(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((s) => s !== '').map(Number);
+  } catch {
+    return [];
+  }
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
+/** Start `unshare ... sleep 600` (as the runtime's user) and wait for the sleep inside the new namespaces. */
+async function startHolder(suite: Suite, types: readonly HolderNamespace[]): Promise<{ child: ChildProcess; pid: number }> {
+  const flags = types.map((t) => UNSHARE_FLAG[t]);
+  if (types.includes('user')) flags.push('--map-root-user');
+  const argv = ['unshare', '--fork', ...flags, 'sleep', '600'];
+  const cmd = suite.user === undefined ? argv : ['runuser', '-u', suite.user.name, '--', ...argv];
+  const child = spawn(cmd[0] ?? '', cmd.slice(1), { stdio: 'ignore', detached: true });
+  for (let i = 0; i < 200; i++) {
+    const sleeper = child.pid === undefined ? undefined : descendants(child.pid).find((p) => {
+      try {
+        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'sleep';
+      } catch {
+        return false;
+      }
+    });
+    if (sleeper !== undefined) return { child, pid: sleeper };
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  stopHolder(child);
+  throw new Error(`conformance: the namespace holder (${cmd.join(' ')}) did not start`);
+}
+
+/** Kill a holder's process group (it was started detached: unshare, its sleep, runuser when there is one). */
+function stopHolder(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/** Run `c` under one runtime in a fresh bundle at `bundle`; `joined` collects the namespaces it joined. */
+async function runOnce(suite: Suite, c: ConformanceCase, name: 'runc' | 'ct', bundle: string, id: string, joined: Record<string, string>): Promise<RunOutcome> {
+  spawnSync('chmod', ['-R', 'u+w', bundle]);
+  rmSync(bundle, { recursive: true, force: true });
+  mkdirSync(bundle, { mode: 0o755 });
+  const dir = join(bundle, 'out');
+  mkdirSync(dir, { mode: 0o777 });
+  chmodSync(dir, 0o777);
+  cpSync(suite.template, join(bundle, 'rootfs'), { recursive: true, verbatimSymlinks: true });
+  own(suite, bundle, true);
+  const holders: ChildProcess[] = [];
+  const afterRun: (() => void)[] = [];
+  const hookFiles: Record<string, string> = {};
+  const ctx: CaseContext = {
+    rootless: suite.rootless,
+    bundle,
+    rootfs: join(bundle, 'rootfs'),
+    ctSpec: structuredClone(suite.ctSpec),
+    probe: PROBE,
+    hostProbe: suite.hostProbe,
+    hostUid: suite.hostIds.uid,
+    hostGid: suite.hostIds.gid,
+    hostDir(sub, files = {}) {
+      const path = join(bundle, sub);
+      mkdirSync(path, { recursive: true });
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(path, f), text);
+      own(suite, path, true);
+      return path;
+    },
+    async holdNamespaces(types) {
+      const holder = await startHolder(suite, types);
+      holders.push(holder.child);
+      const paths = {} as Record<HolderNamespace, string>;
+      for (const t of types) {
+        paths[t] = `/proc/${holder.pid}/ns/${NS_FILE[t]}`;
+        joined[readlinkSync(paths[t])] = t;
+      }
+      return paths;
+    },
+    afterRun(fn) {
+      afterRun.push(fn);
+    },
+    hookFile(kind) {
+      hookFiles[kind] = join(bundle, 'hooks', `${kind}.json`);
+      if (!existsSync(join(bundle, 'hooks'))) ctx.hostDir('hooks');
+      return hookFiles[kind];
+    },
+  };
+  try {
+    const config = structuredClone(suite.baseConfig);
+    config.process.terminal = false;
+    // as root each container gets its own cgroup, named like the container (normalisation 1); rootless runc on
+    // cgroup v1 cannot make one and refuses a cgroupsPath, so the rootless base leaves it out as runc spec does
+    if (!suite.rootless) config.linux.cgroupsPath = `/${id}`;
+    config.process.args = [PROBE, 'report', '--wait'];
+    await c.edit(config, ctx);
+    if (config.process.args[1] === 'report') config.process.args.splice(2, 0, ...probeArgs(c, config));
+    writeFileSync(join(bundle, 'config.json'), configText(config));
+    own(suite, join(bundle, 'config.json'));
+    const cgroupDirs = suite.rootless ? [] : cgroupHierarchies().map((h) => join(h, id));
+    return await runLifecycle(suite.runtimes[name], bundle, { dir, id, hookFiles, cgroupDirs });
+  } finally {
+    holders.forEach(stopHolder);
+    afterRun.forEach((fn) => fn());
+  }
+}
+
+/** The probe's report options: the config's sysctls, masked and read-only paths, and the case's own. */
+function probeArgs(c: ConformanceCase, config: Config): string[] {
+  const sysctls = new Set([...Object.keys(config.linux.sysctl ?? {}), ...(c.probe?.sysctls ?? [])]);
+  const paths = new Set([...DEFAULT_PATHS, ...(config.linux.maskedPaths ?? []), ...(config.linux.readonlyPaths ?? []), ...(c.probe?.paths ?? [])]);
+  return [
+    ...[...sysctls].flatMap((s) => ['--sysctl', s]),
+    ...[...paths].flatMap((p) => ['--path', p]),
+    ...(c.probe?.files ?? []).flatMap((f) => ['--file', f]),
+  ];
+}
+
+/**
+ * Run case number `index` under runc, then ct (same bundle path, fresh copies), and compare. When runc refuses
+ * the config, ct must refuse it too and name the field (`c.refusal`, by default the field's last segment).
+ */
+export async function compareCase(suite: Suite, c: ConformanceCase, index: number): Promise<CaseResult> {
+  const bundle = join(suite.base, `case-${index}`);
+  const hostNs = hostNamespaces();
+  const outcomes = {} as Record<'runc' | 'ct', RunOutcome>;
+  const normalised = {} as Record<'runc' | 'ct', Record<string, unknown>>;
+  for (const name of ['runc', 'ct'] as const) {
+    const id = `cf${process.pid}-${index}-${name}`;
+    const joined: Record<string, string> = {};
+    outcomes[name] = await runOnce(suite, c, name, bundle, id, joined);
+    normalised[name] = normaliseOutcome(outcomes[name], { id, hostNamespaces: hostNs, joinedNamespaces: joined, specVersion: suite.specVersions[name] });
+  }
+  spawnSync('chmod', ['-R', 'u+w', bundle]);
+  rmSync(bundle, { recursive: true, force: true });
+  const diffs = c.spec === undefined ? diffValues(normalised.runc, normalised.ct) : specDiffs(c, outcomes, normalised);
+  const refused = { runc: outcomes.runc.create.status !== 0, ct: outcomes.ct.create.status !== 0 };
+  const runcRefusesToo = refused.runc && c.spec?.accept !== true;
+  if (refused.ct && (runcRefusesToo || c.spec?.refuse === true)) {
+    const want = c.refusal ?? new RegExp(c.field.split('.').pop() ?? c.field, 'i');
+    if (!want.test(outcomes.ct.create.stderr)) {
+      diffs.push({ path: 'create.error', runc: lastLine(outcomes.runc.create.stderr) || '(accepts)', ct: `${lastLine(outcomes.ct.create.stderr)} (does not name ${String(want)})` });
+    }
+  } else if (refused.runc !== refused.ct && c.spec === undefined) {
+    diffs.push({ path: 'create.error', runc: lastLine(outcomes.runc.create.stderr) || '(none)', ct: lastLine(outcomes.ct.create.stderr) || '(none)' });
+  }
+  return { runc: outcomes.runc, ct: outcomes.ct, diffs };
+}
+
+/** The value at a dotted path of a normalised outcome (`report.namespaces.time`). */
+function valueAt(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), value);
+}
+
+/**
+ * The differences of a case with a SpecExpectation: ct must refuse (`refuse`), or must run the container
+ * (`accept`: then only `values` are checked, runc having nothing to compare), and the `values` replace runc's.
+ */
+function specDiffs(c: ConformanceCase, outcomes: Record<'runc' | 'ct', RunOutcome>, normalised: Record<'runc' | 'ct', Record<string, unknown>>): Difference[] {
+  const spec = c.spec!;
+  const why = `the runtime-spec (${spec.because})`;
+  const ctRefused = outcomes.ct.create.status !== 0;
+  if (spec.refuse === true) return ctRefused ? [] : [{ path: 'create', runc: `accepts; ${why} asks a refusal`, ct: 'accepts' }];
+  if (ctRefused) return [{ path: 'create', runc: `${outcomes.runc.create.status !== 0 ? 'refuses' : 'accepts'}; ${why} asks to run it`, ct: lastLine(outcomes.ct.create.stderr) }];
+  const expected = Object.entries(spec.values ?? {});
+  const out: Difference[] = [];
+  for (const [path, want] of expected) {
+    const got = valueAt(normalised.ct, path);
+    const ok = want instanceof RegExp ? typeof got === 'string' && want.test(got) : got === want;
+    if (!ok) out.push({ path, runc: `${String(want)} (${why})`, ct: JSON.stringify(got) ?? '(absent)' });
+  }
+  if (spec.accept === true && outcomes.runc.create.status !== 0) {
+    const steps = normalised.ct['steps'];
+    const normal = ['state:created', 'start:0', 'state:running', 'kill:0', 'state:stopped', 'delete:0'];
+    if (JSON.stringify(steps) !== JSON.stringify(normal)) out.push({ path: 'steps', runc: JSON.stringify(normal), ct: JSON.stringify(steps) });
+    return out;
+  }
+  // the rest as any case, with runc's values at the expected paths replaced by the runtime-spec's
+  const reference = structuredClone(normalised.runc);
+  for (const [path] of expected) setAt(reference, path, valueAt(normalised.ct, path));
+  return [...out, ...diffValues(reference, normalised.ct)];
+}
+
+/** Set the value at a dotted path (the parents exist). */
+function setAt(value: Record<string, unknown>, path: string, v: unknown): void {
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  const parent = keys.reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), value);
+  if (typeof parent === 'object' && parent !== null) (parent as Record<string, unknown>)[last] = v;
+}
+
+/** The last non-empty line of a runtime's stderr (its error). */
+export function lastLine(text: string): string {
+  return text.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? '';
+}
+
+/** The test user, when this machine has it (made by tools/dev/ci-user.sh). */
+export function testUser(): TestUser | undefined {
+  const user = ciUser();
+  return user === undefined ? undefined : { name: 'ctci', ...user };
+}
+
+/** Is this runtime installed? */
+export function installed(name: RuntimeName): boolean {
+  return spawnSync(name, ['--version']).status === 0;
+}
