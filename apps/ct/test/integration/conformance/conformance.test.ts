@@ -16,7 +16,8 @@ import { isRoot, requireFeature } from '@ct/test-utils';
 import { ALL_CASES } from './cases/index.js';
 import { formatDifferences } from './json-diff.js';
 import { classify, KNOWN_DIFFERENCES, type KnownDifference, type SuitePass } from './known-differences.js';
-import { cleanupSuite, compareCase, installed, lastLine, prepareSuite, testUser, type Suite } from './suite.js';
+import { lastLine } from './spec-expectation.js';
+import { cleanupSuite, compareCase, installed, prepareSuite, testUser, type Suite } from './suite.js';
 
 function defineSuite(pass: SuitePass): void {
   const rootless = pass === 'rootless';

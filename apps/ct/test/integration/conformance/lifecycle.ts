@@ -140,8 +140,10 @@ export async function runLifecycle(rt: ConformanceRuntime, bundle: string, place
       if (s !== undefined) states[label] = s;
     };
     record('created', stateOf(rt, place, 'state-created'));
-    steps.push(`start:${rt.call(['start', place.id], place.dir, 'start').status}`);
-    const text = await waitForReport(join(place.dir, `${rt.name}-create.out`), 30_000);
+    const start = rt.call(['start', place.id], place.dir, 'start');
+    steps.push(`start:${start.status}`);
+    // after a failed start the process may still have printed (it is started before a startContainer hook fails)
+    const text = await waitForReport(join(place.dir, `${rt.name}-create.out`), start.status === 0 ? 30_000 : 2_000);
     for (const line of text.split('\n').filter((l) => l !== '')) {
       if (report === undefined && line.startsWith('{')) {
         try {

@@ -21,6 +21,8 @@ interface Result {
 
 const BASE = '(base): runc spec unchanged';
 const MAX = 160;
+/** Differences shown per case (the rest counted). */
+const SHOWN = 6;
 
 const clip = (s: string): string => {
   const one = s.replace(/\s*\n\s*/g, ' | ');
@@ -69,7 +71,7 @@ function render(results: readonly Result[]): string {
       if (r.runcError !== undefined && r.ctError === undefined) what = `runc refuses (${clip(r.runcError)}); ct accepts`;
       else if (r.runcError === undefined && r.ctError !== undefined) what = `runc accepts; ct refuses (${clip(r.ctError)})`;
       else if (own.length === 0) what = 'only the base differences';
-      else what = own.map(show).join('; ');
+      else what = own.slice(0, SHOWN).map(show).join('; ') + (own.length > SHOWN ? `; … (+${own.length - SHOWN} more)` : '');
       out.push(`- [${r.pass}] **${r.title}**: ${what}${shared > 0 && own.length > 0 ? ` (+${shared} base)` : ''}${r.known !== undefined ? ` — known: ${r.known}` : ''}`);
     }
     out.push('');

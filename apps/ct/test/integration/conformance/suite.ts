@@ -4,16 +4,18 @@
  * fresh bundle at the same path for runc and then for ct, each driven through the lifecycle, normalised
  * (normalise.ts) and compared field by field (json-diff.ts).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeBinary, testImage } from '@ct/test-utils';
 import { ciUser } from '../runtime-harness.js';
-import { configText, type CaseContext, type Config, type ConformanceCase, type HolderNamespace } from './case-types.js';
+import { configText, type CaseContext, type Config, type ConformanceCase } from './case-types.js';
 import { diffValues, type Difference } from './json-diff.js';
 import { cgroupHierarchies, ConformanceRuntime, runLifecycle, type RunOutcome, type RuntimeName, type TestUser } from './lifecycle.js';
+import { startHolder, stopHolder } from './namespace-holder.js';
 import { normaliseOutcome } from './normalise.js';
+import { lastLine, specDiffs } from './spec-expectation.js';
 
 /** The probe's path inside the container (the probe image's). */
 export const PROBE = '/usr/local/bin/ct-probe';
@@ -122,56 +124,6 @@ export function hostNamespaces(): Record<string, string> {
   return Object.fromEntries(readdirSync('/proc/self/ns').map((n) => [n, readlinkSync(`/proc/self/ns/${n}`)]));
 }
 
-const UNSHARE_FLAG: Record<HolderNamespace, string> = {
-  pid: '--pid', network: '--net', ipc: '--ipc', uts: '--uts', mount: '--mount', cgroup: '--cgroup', user: '--user',
-};
-const NS_FILE: Record<HolderNamespace, string> = {
-  pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', mount: 'mnt', cgroup: 'cgroup', user: 'user',
-};
-
-/** Descendants of `pid`, depth first (from /proc/PID/task/PID/children). */
-function descendants(pid: number): number[] {
-  let kids: number[] = [];
-  try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((s) => s !== '').map(Number);
-  } catch {
-    return [];
-  }
-  return kids.flatMap((k) => [k, ...descendants(k)]);
-}
-
-/** Start `unshare ... sleep 600` (as the runtime's user) and wait for the sleep inside the new namespaces. */
-async function startHolder(suite: Suite, types: readonly HolderNamespace[]): Promise<{ child: ChildProcess; pid: number }> {
-  const flags = types.map((t) => UNSHARE_FLAG[t]);
-  if (types.includes('user')) flags.push('--map-root-user');
-  const argv = ['unshare', '--fork', ...flags, 'sleep', '600'];
-  const cmd = suite.user === undefined ? argv : ['runuser', '-u', suite.user.name, '--', ...argv];
-  const child = spawn(cmd[0] ?? '', cmd.slice(1), { stdio: 'ignore', detached: true });
-  for (let i = 0; i < 200; i++) {
-    const sleeper = child.pid === undefined ? undefined : descendants(child.pid).find((p) => {
-      try {
-        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'sleep';
-      } catch {
-        return false;
-      }
-    });
-    if (sleeper !== undefined) return { child, pid: sleeper };
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  stopHolder(child);
-  throw new Error(`conformance: the namespace holder (${cmd.join(' ')}) did not start`);
-}
-
-/** Kill a holder's process group (it was started detached: unshare, its sleep, runuser when there is one). */
-function stopHolder(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // gone already
-  }
-}
-
 /** Run `c` under one runtime in a fresh bundle at `bundle`; `joined` collects the namespaces it joined. */
 async function runOnce(suite: Suite, c: ConformanceCase, name: 'runc' | 'ct', bundle: string, id: string, joined: Record<string, string>): Promise<RunOutcome> {
   spawnSync('chmod', ['-R', 'u+w', bundle]);
@@ -202,14 +154,10 @@ async function runOnce(suite: Suite, c: ConformanceCase, name: 'runc' | 'ct', bu
       return path;
     },
     async holdNamespaces(types) {
-      const holder = await startHolder(suite, types);
+      const holder = await startHolder(suite.user, types);
       holders.push(holder.child);
-      const paths = {} as Record<HolderNamespace, string>;
-      for (const t of types) {
-        paths[t] = `/proc/${holder.pid}/ns/${NS_FILE[t]}`;
-        joined[readlinkSync(paths[t])] = t;
-      }
-      return paths;
+      for (const t of types) joined[readlinkSync(holder.paths[t])] = t;
+      return holder.paths;
     },
     afterRun(fn) {
       afterRun.push(fn);
@@ -279,53 +227,6 @@ export async function compareCase(suite: Suite, c: ConformanceCase, index: numbe
     diffs.push({ path: 'create.error', runc: lastLine(outcomes.runc.create.stderr) || '(none)', ct: lastLine(outcomes.ct.create.stderr) || '(none)' });
   }
   return { runc: outcomes.runc, ct: outcomes.ct, diffs };
-}
-
-/** The value at a dotted path of a normalised outcome (`report.namespaces.time`). */
-function valueAt(value: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), value);
-}
-
-/**
- * The differences of a case with a SpecExpectation: ct must refuse (`refuse`), or must run the container
- * (`accept`: then only `values` are checked, runc having nothing to compare), and the `values` replace runc's.
- */
-function specDiffs(c: ConformanceCase, outcomes: Record<'runc' | 'ct', RunOutcome>, normalised: Record<'runc' | 'ct', Record<string, unknown>>): Difference[] {
-  const spec = c.spec!;
-  const why = `the runtime-spec (${spec.because})`;
-  const ctRefused = outcomes.ct.create.status !== 0;
-  if (spec.refuse === true) return ctRefused ? [] : [{ path: 'create', runc: `accepts; ${why} asks a refusal`, ct: 'accepts' }];
-  if (ctRefused) return [{ path: 'create', runc: `${outcomes.runc.create.status !== 0 ? 'refuses' : 'accepts'}; ${why} asks to run it`, ct: lastLine(outcomes.ct.create.stderr) }];
-  const expected = Object.entries(spec.values ?? {});
-  const out: Difference[] = [];
-  for (const [path, want] of expected) {
-    const got = valueAt(normalised.ct, path);
-    const ok = want instanceof RegExp ? typeof got === 'string' && want.test(got) : got === want;
-    if (!ok) out.push({ path, runc: `${String(want)} (${why})`, ct: JSON.stringify(got) ?? '(absent)' });
-  }
-  if (spec.accept === true && outcomes.runc.create.status !== 0) {
-    const steps = normalised.ct['steps'];
-    const normal = ['state:created', 'start:0', 'state:running', 'kill:0', 'state:stopped', 'delete:0'];
-    if (JSON.stringify(steps) !== JSON.stringify(normal)) out.push({ path: 'steps', runc: JSON.stringify(normal), ct: JSON.stringify(steps) });
-    return out;
-  }
-  // the rest as any case, with runc's values at the expected paths replaced by the runtime-spec's
-  const reference = structuredClone(normalised.runc);
-  for (const [path] of expected) setAt(reference, path, valueAt(normalised.ct, path));
-  return [...out, ...diffValues(reference, normalised.ct)];
-}
-
-/** Set the value at a dotted path (the parents exist). */
-function setAt(value: Record<string, unknown>, path: string, v: unknown): void {
-  const keys = path.split('.');
-  const last = keys.pop()!;
-  const parent = keys.reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), value);
-  if (typeof parent === 'object' && parent !== null) (parent as Record<string, unknown>)[last] = v;
-}
-
-/** The last non-empty line of a runtime's stderr (its error). */
-export function lastLine(text: string): string {
-  return text.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? '';
 }
 
 /** The test user, when this machine has it (made by tools/dev/ci-user.sh). */
