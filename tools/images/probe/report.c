@@ -328,7 +328,7 @@ static void report_namespaces(void) {
   probe_free_list(names, n);
 }
 
-/* Limit files of each hierarchy mounted under /sys/fs/cgroup (v1: per controller dir; v2: the dir itself). */
+/* Limit files of each hierarchy mounted under /sys/fs/cgroup (v1: per controller mount; v2: the mount itself). */
 static void report_cgroup_files(void) {
   static const char *const files[] = {
     "memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.swappiness",
@@ -343,11 +343,17 @@ static void report_cgroup_files(void) {
   size_t n;
   char **dirs = j_key_list_dir("cgroupFiles", "/sys/fs/cgroup", &n);
   if (!dirs) return;
+  struct stat root;
+  if (stat("/sys/fs/cgroup", &root) < 0) root.st_dev = 0;
   j_open('{');
   for (int top = -1; top < (int)n; top++) {
     char dir[512];
     if (top < 0) snprintf(dir, sizeof dir, "/sys/fs/cgroup");
     else snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s", dirs[top]);
+    /* a v1 hierarchy is a mount of its own; a directory on the same device is a child cgroup (of a v2 mount at
+       /sys/fs/cgroup, which shows every cgroup of the host without a cgroup namespace): not the container's */
+    struct stat st;
+    if (top >= 0 && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_dev == root.st_dev)) continue;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
       char path[1024];
       struct stat st;

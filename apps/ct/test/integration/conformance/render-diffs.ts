@@ -14,7 +14,7 @@ interface Result {
   readonly field: string;
   readonly variant: string;
   readonly diffs: Difference[];
-  readonly known?: string;
+  readonly known?: readonly string[];
   readonly runcError?: string;
   readonly ctError?: string;
 }
@@ -72,7 +72,7 @@ function render(results: readonly Result[]): string {
       else if (r.runcError === undefined && r.ctError !== undefined) what = `runc accepts; ct refuses (${clip(r.ctError)})`;
       else if (own.length === 0) what = 'only the base differences';
       else what = own.slice(0, SHOWN).map(show).join('; ') + (own.length > SHOWN ? `; … (+${own.length - SHOWN} more)` : '');
-      out.push(`- [${r.pass}] **${r.title}**: ${what}${shared > 0 && own.length > 0 ? ` (+${shared} base)` : ''}${r.known !== undefined ? ` — known: ${r.known}` : ''}`);
+      out.push(`- [${r.pass}] **${r.title}**: ${what}${shared > 0 && own.length > 0 ? ` (+${shared} base)` : ''}${r.known !== undefined && r.known.length > 0 ? ` (known: ${r.known.join(', ')})` : ''}`);
     }
     out.push('');
   }
