@@ -81,7 +81,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'launch, issue 18',
   },
   {
-    name: 'cgroup-mount-flags', cases: ALL, path: /^report\.mounts\.\/sys\/fs\/cgroup\/[\w,=]+$/, test: ctMount({ drop: ['nosuid', 'nodev', 'noexec'] }),
+    name: 'cgroup-mount-flags', cases: ALL, passes: ['root'], path: /^report\.mounts\.\/sys\/fs\/cgroup\/[\w,=]+$/, test: ctMount({ drop: ['nosuid', 'nodev', 'noexec'] }),
     reason: 'ct binds each cgroup v1 hierarchy with ro only; runc applies the cgroup mount\'s options (nosuid,noexec,nodev,relatime,ro) to each',
     fixBy: 'launch (config/cgroup-mount.ts), issue 18',
   },
@@ -91,7 +91,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'launch (config/populate-steps.ts), issue 18 ("a tmpfs at /dev with size=65536k is that")',
   },
   {
-    name: 'devpts-gid', cases: ALL, path: /^report\.mounts\.\/dev\/pts$/, test: ctMount({ dropSuper: /^gid=\d+$/ }),
+    name: 'devpts-gid', cases: ALL, passes: ['root'], path: /^report\.mounts\.\/dev\/pts$/, test: ctMount({ dropSuper: /^gid=\d+$/ }),
     reason: 'ct drops the devpts mount\'s gid=5 option',
     fixBy: 'launch (config/mount-options.ts), issue 18',
   },
@@ -106,7 +106,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'launch (config/populate-steps.ts), issue 18',
   },
   {
-    name: 'masked-file-null', cases: ALL, path: /^report\.(mounts\.|paths\.).*/, test: either(
+    name: 'masked-file-null', cases: ALL, passes: ['root'], path: /^report\.(mounts\.|paths\.).*/, test: either(
       (d) => /^tmpfs tmpfs rw,nosuid \[.*\] root=\/null /.test(d.runc) && /^devtmpfs devtmpfs rw,relatime \[.*\] root=\/null /.test(d.ct),
       (d) => /\.flags\[\d+\]$/.test(d.path) && d.runc === 'nosuid' && d.ct === '(absent)',
       (d) => /\.flags\[ct \d+\]$/.test(d.path) && d.runc === '(absent)' && d.ct === 'relatime',
@@ -139,6 +139,16 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: 'the device cgroup is not programmed: the container may use every device (runc: deny all, then the default devices and linux.resources.devices in order)',
     fixBy: 'cgroups (issue 18, first)',
   },
+  {
+    name: 'rootless-cgroup-mount-empty', cases: ALL, passes: ['rootless'], path: /^report\.(cgroupFiles\.|mounts\.\/sys\/fs\/cgroup\/[\w,=]+ \(2\)$)/, ct: /^\(absent\)$/,
+    reason: 'rootless, ct\'s cgroup mount is an empty tmpfs: no hierarchy is bound in it and no cgroup file can be read; runc binds each hierarchy (the caller\'s cgroup, rootless on v1)',
+    fixBy: 'launch (config/cgroup-mount.ts), issue 18',
+  },
+  {
+    name: 'rootless-sys-rbind-ro', cases: ALL, passes: ['rootless'], path: /^report\.mounts\.\/sys\/fs\/cgroup/, test: ctMount({ add: ['ro', 'nosuid', 'nodev', 'noexec'], drop: ['rw'] }),
+    reason: 'rootless, ct makes every submount of the /sys rbind (and its cgroup tmpfs) read-only with nosuid,nodev,noexec; runc applies rbind\'s ro to /sys itself only (recursive read-only is rro)',
+    fixBy: 'launch (config/mount-options.ts), issue 18',
+  },
 
   // ---- process
   {
@@ -166,7 +176,10 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: 'ct accepts process.scheduler and process.ioPriority and applies neither', fixBy: 'launch/lifecycle, issue 18 ("nothing accepted is silently ignored")',
   },
   {
-    name: 'error-names-no-field', cases: ['process.oomScoreAdj: -500 (needs CAP_SYS_RESOURCE)', 'linux.devices: /dev/null given again', 'linux.resources.blockIO: weight 500', 'linux.resources.hugepageLimits: 2MB limit (hugetlb not mounted)'], path: /^create\.error$/,
+    name: 'error-names-no-field',
+    cases: ['process.oomScoreAdj: -500 (needs CAP_SYS_RESOURCE)', 'linux.devices: /dev/null given again', 'linux.resources.blockIO: weight 500',
+      'linux.resources.hugepageLimits: 2MB limit (hugetlb not mounted)', "linux.namespaces: pid absent (the host's)", 'linux.sysctl: kernel.domainname (uts namespace)'],
+    path: /^create\.error$/,
     reason: 'both refuse, but ct\'s error names the file or step, not the config.json field', fixBy: 'lifecycle/launch, issue 18 ("refused with an error naming the field")',
   },
 
@@ -176,8 +189,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: 'ct accepts any ociVersion; issue 18 asks a refusal outside 1.0.0 to 1.3.x', fixBy: 'lifecycle (oci-version.ts), issue 18',
   },
   {
-    name: 'domainname-without-uts', cases: ['domainname: set without a uts namespace'], path: /^create$/,
-    reason: 'ct sets a domainname without a new uts namespace (in the host\'s); runc 1.2 refuses it as for hostname', fixBy: 'lifecycle (config-linux.ts), issue 18',
+    name: 'domainname-without-uts', cases: ['domainname: set without a uts namespace'], path: /^create(\.error)?$/,
+    reason: 'ct tries to set a domainname without a new uts namespace (in the host\'s: as root it does, rootless it fails with `populate: EPERM`); runc 1.2 refuses it naming the field, as for hostname', fixBy: 'lifecycle (config-linux.ts), issue 18',
   },
   {
     name: 'cgroupsPath-default', cases: ["linux.cgroupsPath: absent (the runtime's default)"], path: /^report\.(cgroup\.|mounts\.\/sys\/fs\/cgroup)/,
@@ -199,11 +212,11 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'launch (config/populate-steps.ts), issue 18',
   },
   {
-    name: 'mqueue-host-ipc', cases: ['linux.namespaces: ipc absent (the host\'s)', 'linux.namespaces: ipc joined by path'], path: /^report\.(mounts|devices)\.\/dev\/mqueue$/,
+    name: 'mqueue-host-ipc', cases: ['linux.namespaces: ipc absent (the host\'s)', 'linux.namespaces: ipc joined by path'], passes: ['root'], path: /^report\.(mounts|devices)\.\/dev\/mqueue$/,
     reason: 'without a new ipc namespace ct leaves out the config\'s /dev/mqueue mount; runc mounts it', fixBy: 'launch, issue 18',
   },
   {
-    name: 'cgroupns-systemd-source', cases: ['linux.namespaces: cgroup added'], path: /^report\.mounts\.\/sys\/fs\/cgroup\/systemd$/, runc: /^cgroup systemd /, ct: /^cgroup cgroup /,
+    name: 'cgroupns-systemd-source', cases: ['linux.namespaces: cgroup added'], passes: ['root'], path: /^report\.mounts\.\/sys\/fs\/cgroup\/systemd$/, runc: /^cgroup systemd /, ct: /^cgroup cgroup /,
     reason: 'with a cgroup namespace runc mounts the name=systemd hierarchy with source systemd, ct with source cgroup', fixBy: 'launch (config/cgroup-mount.ts)',
   },
   {
@@ -239,6 +252,10 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     name: 'unknown-mount-option', cases: ['mounts: an unknown option'], path: ALL,
     reason: 'runc passes an unknown option to mount(2), which refuses it; ct drops it silently', fixBy: 'lifecycle/launch (config/mount-options.ts), issue 18',
+  },
+  {
+    name: 'cgroup2-type-ignored', cases: ['mounts: cgroup2 at /sys/fs/cgroup'], passes: ['root'], path: /^report\.(cgroupFiles\.|mounts\.\/sys\/fs\/cgroup|mountOrder)/,
+    reason: 'a mount of type cgroup2 at /sys/fs/cgroup is made as ct\'s v1 cgroup mount (a tmpfs with the v1 hierarchies); runc mounts cgroup2', fixBy: 'launch (config/cgroup-mount.ts), issue 18',
   },
   {
     name: 'dev-submounts-added', cases: ['mounts: /dev/pts left out', 'mounts: /dev/shm left out', 'mounts: /dev/mqueue left out', 'mounts: /sys left out', "mounts: /dev left out (the rootfs's /dev)"], path: /^report\.(mounts|devices|paths|cgroupFiles)/,
@@ -277,7 +294,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
   // ---- sysctl
   {
-    name: 'sysctl-hostname', cases: ['linux.sysctl: kernel.hostname'], path: ALL,
+    name: 'sysctl-hostname', cases: ['linux.sysctl: kernel.hostname'], passes: ['root'], path: ALL,
     reason: 'runc refuses the kernel.hostname sysctl (it conflicts with the hostname field); ct sets it', fixBy: 'lifecycle (config-linux.ts)',
   },
 
@@ -293,6 +310,29 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     name: 'network-without-hierarchy', cases: /^linux\.resources\.network: /, path: ALL,
     reason: 'runc refuses linux.resources.network when the container has no net_cls/net_prio cgroup; ct accepts it', fixBy: 'cgroups, issue 18',
+  },
+
+  // ---- rootless only
+  {
+    name: 'rootless-limits-ignored', cases: ['linux.resources.memory: memory limit, rootless on cgroup v1', 'linux.resources.pids: pids limit, rootless on cgroup v1', 'linux.cgroupsPath: set, rootless on cgroup v1'], passes: ['rootless'], path: ALL,
+    reason: 'rootless on cgroup v1, runc refuses a cgroupsPath or a limit it cannot apply; ct runs the container in the caller\'s cgroup without them', fixBy: 'cgroups/lifecycle, issue 18 ("nothing accepted is silently ignored")',
+  },
+  {
+    name: 'rootless-mount-refusals', passes: ['rootless'], path: ALL,
+    cases: ["linux.namespaces: ipc absent (the host's)", 'mounts: bind, noatime', 'mounts: bind, strictatime nodiratime', 'mounts: cgroup2 at /sys/fs/cgroup'],
+    reason: 'rootless, runc fails on a mount the kernel refuses (mqueue without an ipc namespace, atime flags on a bind, cgroup2 without a cgroup namespace); ct leaves the mount or the flag out and runs', fixBy: 'launch, issue 18',
+  },
+  {
+    name: 'rootless-netns-sysfs', cases: ['linux.namespaces: network added (rootless)'], passes: ['rootless'], path: /^report\.(mounts\.\/sys|cgroupFiles)/,
+    reason: 'rootless with a network namespace, ct mounts sysfs with ro as a sysfs option and its cgroup mount is an empty read-only tmpfs; runc binds the hierarchies', fixBy: 'launch (config/cgroup-mount.ts), issue 18',
+  },
+  {
+    name: 'rootless-dev-null-twice', cases: ['linux.devices: /dev/null given again'], passes: ['rootless'], path: /^report\.mounts\.\/dev\/null \(2\)$/,
+    reason: 'rootless, a linux.devices entry for a default device is bound a second time over the first', fixBy: 'launch',
+  },
+  {
+    name: 'rootless-rshared', cases: ['linux.rootfsPropagation: rshared'], passes: ['rootless'], path: ALL,
+    reason: 'rootless with rootfsPropagation rshared runc 1.1.5 fails (its cgroup mount after the /sys rbind turned shared: stat /sys/fs/cgroup/cpu ENOENT); ct runs it', fixBy: 'launch: check what runc 1.2 does',
   },
 
   // ---- hooks
