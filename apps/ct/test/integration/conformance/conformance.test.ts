@@ -1,6 +1,6 @@
 /**
  * The conformance harness: every case of cases/*.ts (one runtime-spec field changed from `runc spec`) runs
- * through runc and through ct (create, state, start, state, kill, state, delete, state) with the probe's report
+ * through runc and through ct (create, state, start, state, kill, state until stopped, delete) with the probe's report
  * as the container process, and ct's normalised outcome must equal runc's field by field (normalise.ts lists
  * each normalisation). Where runc refuses a config, ct must refuse it and name the field. Twice: as root (@root)
  * and rootless (@rootless: as the test user through runuser when the tests run as root, directly otherwise).
