@@ -98,8 +98,8 @@ export interface CaseContext {
  * and ignores or refuses, a check it does not make. Written down per case with the reason, and reported as such:
  * - `refuse`: ct must refuse the config, naming the field (runc accepts it unchecked);
  * - `accept`: ct must run the container (runc refuses a field it does not know); only `values` are compared;
- * - `values`: paths of the normalised outcome (`report.domainname`) whose expected value is this rather than
- *   runc's (a value or a pattern for a string).
+ * - `values`: paths of the normalised outcome (`report.domainname`; a key with dots in `["..."]`) whose
+ *   expected value is this rather than runc's: a value, or a pattern for a string (or for the JSON of an object).
  */
 export interface SpecExpectation {
   readonly because: string;

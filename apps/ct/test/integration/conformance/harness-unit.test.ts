@@ -9,6 +9,7 @@ import { diffValues } from './json-diff.js';
 import { explains, type KnownDifference } from './known-differences.js';
 import type { RunOutcome } from './lifecycle.js';
 import { normaliseMountinfo, normaliseOutcome, normaliseState } from './normalise.js';
+import { pathKeys, specDiffs } from './spec-expectation.js';
 
 const MOUNTINFO = [
   '100 50 254:0 /bundle/rootfs / ro,relatime shared:1 - ext4 /dev/vda rw',
@@ -106,5 +107,23 @@ describe('conformance harness, normalisation and comparison', () => {
   it('configText, raw() numbers are written as JSON numbers, past 2^53 exactly', () => {
     const c = { process: { rlimits: [{ type: 'RLIMIT_CORE', soft: raw('18446744073709551615'), hard: 5 }] } } as unknown as Config;
     assert.match(configText(c), /"soft": 18446744073709551615,/);
+  });
+
+  it('pathKeys, dotted paths and bracketed keys holding dots', () => {
+    assert.deepEqual(pathKeys('report.cgroupFiles["memory/memory.kmem.tcp.limit_in_bytes"]'), ['report', 'cgroupFiles', 'memory/memory.kmem.tcp.limit_in_bytes']);
+    assert.deepEqual(pathKeys('steps.1'), ['steps', '1']);
+  });
+
+  it('specDiffs, the runtime-spec\'s value replaces runc\'s at its path only; a refusal asked is checked', () => {
+    const ok = { create: { status: 0, stdout: '', stderr: '' } } as RunOutcome;
+    const outcomes = { runc: ok, ct: ok };
+    const c = { field: 'domainname', variant: 'set', edit: () => {}, spec: { because: 'b', values: { 'report.domainname': 'x' } } };
+    const runc = { report: { domainname: '(none)', hostname: 'h' } };
+    assert.deepEqual(specDiffs(c, outcomes, { runc, ct: { report: { domainname: 'x', hostname: 'h' } } }), []);
+    assert.deepEqual(specDiffs(c, outcomes, { runc, ct: { report: { domainname: 'x', hostname: 'other' } } }).map((d) => d.path), ['report.hostname']);
+    assert.deepEqual(specDiffs(c, outcomes, { runc, ct: { report: { domainname: '(none)', hostname: 'h' } } }).map((d) => d.path), ['report.domainname']);
+    const refuse = { ...c, spec: { because: 'b', refuse: true as const } };
+    assert.deepEqual(specDiffs(refuse, outcomes, { runc, ct: runc }).map((d) => d.path), ['create']);
+    assert.deepEqual(specDiffs(refuse, { runc: ok, ct: { create: { status: 1, stdout: '', stderr: 'x' } } as RunOutcome }, { runc, ct: { create: 'refused' } }), []);
   });
 });
