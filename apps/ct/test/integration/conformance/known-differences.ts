@@ -122,11 +122,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'launch (config/to-container-spec.ts), issue 18',
   },
   {
-    name: 'state-ociVersion', cases: ALL, path: /(^states\.\w+|\.stdin)\.ociVersion$/,
-    reason: 'ct\'s state (and a hook\'s) gives the config\'s ociVersion; runc gives the spec version it implements (its --version spec line)',
-    fixBy: 'lifecycle (container-state.ts), issue 18',
-  },
-  {
     name: 'state-owner', cases: ALL, path: /(^states\.\w+|\.stdin)\.owner$/, runc: /^(|\(absent\))$/,
     reason: 'runc 1.1.5\'s state has owner "" (root and rootless alike); ct names the user',
     fixBy: 'lifecycle (container-state.ts): follow runc or document',
@@ -160,10 +155,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
 
   {
-    name: 'unknown-capability', cases: ['process.capabilities: an unknown name'], path: ALL,
-    reason: 'runc warns and ignores an unknown capability (as the runtime-spec asks); ct refuses the config', fixBy: 'lifecycle (config-confinement.ts), issue 18',
-  },
-  {
     name: 'rlimit-above-hard', cases: ["process.rlimits: NOFILE hard above the runtime's hard limit"], path: ALL,
     reason: 'runc refuses an rlimit it cannot set (setrlimit EPERM without CAP_SYS_RESOURCE); ct creates the container with another limit', fixBy: 'launch, issue 18',
   },
@@ -179,10 +170,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
   // ---- top-level fields
 
-  {
-    name: 'domainname-without-uts', cases: ['domainname: set without a uts namespace'], path: /^create(\.error)?$/,
-    reason: 'ct tries to set a domainname without a new uts namespace (in the host\'s: as root it does, rootless it fails with `populate: EPERM`); runc 1.2 refuses it naming the field, as for hostname', fixBy: 'lifecycle (config-linux.ts), issue 18',
-  },
   {
     name: 'cgroupsPath-default', cases: ["linux.cgroupsPath: absent (the runtime's default)"], path: /^report\.(cgroup\.|mounts\.\/sys\/fs\/cgroup)/,
     reason: 'without cgroupsPath runc uses /<id> (under the caller\'s cgroup where that is not the root); ct uses ct-<id>', fixBy: 'cgroups: follow runc or document',
@@ -218,10 +205,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     name: 'userns-mqueue-owner', cases: ['linux.namespaces: user added with a 65536-id mapping'], path: /^report\.devices\.\/dev\/mqueue$/,
     reason: 'with a user namespace, /dev/mqueue is owned by 65534:65534 in ct, 0:65534 in runc', fixBy: 'launch',
   },
-  {
-    name: 'userns-without-mappings', cases: ['linux.uidMappings: a user namespace without mappings'], path: ALL,
-    reason: 'runc refuses a new user namespace without uid/gid mappings; ct creates one', fixBy: 'lifecycle (config-linux.ts), issue 18',
-  },
 
   // ---- mounts
   {
@@ -235,10 +218,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     name: 'tmpfs-options-dropped', cases: ['mounts: tmpfs, size mode uid gid nr_inodes', 'mounts: tmpfs, ro'], path: /^report\.mounts\.\/scratch$/,
     reason: 'ct drops a tmpfs\'s nr_inodes, uid and gid options, and passes ro as a tmpfs option too', fixBy: 'launch (config/mount-options.ts), issue 18',
-  },
-  {
-    name: 'relative-destination', cases: ['mounts: destination relative'], path: ALL,
-    reason: 'ct refuses a relative mount destination; runc 1.1.5 warns and mounts it under / (runtime-spec 1.1: relative is deprecated, relative to /)', fixBy: 'lifecycle (config-mounts.ts)',
   },
   {
     name: 'unknown-mount-option', cases: ['mounts: an unknown option'], path: ALL,
@@ -284,10 +263,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
 
   // ---- sysctl
-  {
-    name: 'sysctl-hostname', cases: ['linux.sysctl: kernel.hostname'], passes: ['root'], path: ALL,
-    reason: 'runc refuses the kernel.hostname sysctl (it conflicts with the hostname field); ct sets it', fixBy: 'lifecycle (config-linux.ts)',
-  },
 
   // ---- resources
 
