@@ -7,8 +7,12 @@
  * A case whose every difference a KNOWN_DIFFERENCES entry explains (known-differences.ts) is reported pending
  * with the reasons; a difference no entry explains fails the case; an entry that explains nothing fails the
  * suite's last test.
- * With CT_CONFORMANCE_RESULTS=FILE each case appends one JSON line (title, suite, differences) to FILE, which
- * render-diffs.ts turns into the notes' list of differences.
+ * crun runs each case too where it is installed (CT_CONFORMANCE_CRUN=0 leaves it out): it is judged as ct is
+ * (judge.ts) but only counted, never failed; the suite's pass-count test prints how many cases each runtime
+ * passes, runc included (runc fails the cases where a SpecExpectation asks what runc 1.1.5 does not do).
+ * With CT_CONFORMANCE_RESULTS=FILE each case appends one JSON line (title, suite, differences, each runtime's
+ * count of differences) to FILE, and each suite its pass counts, which render-diffs.ts turns into the notes'
+ * list of differences.
  */
 import { strict as assert } from 'node:assert';
 import { appendFileSync } from 'node:fs';
@@ -17,6 +21,7 @@ import { ALL_CASES } from './cases/index.js';
 import { formatDifferences } from './json-diff.js';
 import { classify, KNOWN_DIFFERENCES, type KnownDifference, type SuitePass } from './known-differences.js';
 import { lastLine } from './spec-expectation.js';
+import { PassCounts } from './pass-counts.js';
 import { cleanupSuite, compareCase, installed, prepareSuite, testUser, type Suite } from './suite.js';
 
 function defineSuite(pass: SuitePass): void {
@@ -33,6 +38,7 @@ function defineSuite(pass: SuitePass): void {
     after(() => cleanupSuite(suite));
 
     const used = new Set<KnownDifference>();
+    const counts = new PassCounts();
     const cases = ALL_CASES.map((c, index) => ({ c, index })).filter(({ c }) => c.only === undefined || c.only === pass);
     let compared = 0;
     for (const { c, index } of cases) {
@@ -41,12 +47,15 @@ function defineSuite(pass: SuitePass): void {
         this.timeout(180_000);
         const result = await compareCase(suite!, c, index);
         compared++;
+        counts.record(title, result.judged);
         const { known, unexplained } = classify(title, pass, result.diffs);
         known.forEach((k) => used.add(k));
         const results = process.env['CT_CONFORMANCE_RESULTS'];
         if (results !== undefined && results !== '') {
           appendFileSync(results, `${JSON.stringify({
             pass, title, field: c.field, variant: c.variant, diffs: result.diffs, known: [...known].map((k) => k.name),
+            differing: Object.fromEntries(Object.entries(result.judged).map(([name, d]) => [name, d.length])),
+            crunDiffs: result.judged.crun,
             runcError: result.runc.create.status !== 0 ? lastLine(result.runc.create.stderr) : undefined,
             ctError: result.ct.create.status !== 0 ? lastLine(result.ct.create.stderr) : undefined,
           })}\n`);
@@ -60,6 +69,13 @@ function defineSuite(pass: SuitePass): void {
         this.skip();
       });
     }
+
+    it('conformance, pass counts: cases each runtime passes (runc and the runtime-spec as the reference)', function () {
+      console.log(`      ${pass}: ${counts.text()}`);
+      const results = process.env['CT_CONFORMANCE_RESULTS'];
+      if (results !== undefined && results !== '') appendFileSync(results, `${JSON.stringify({ pass, counts: counts.byRuntime, cases: counts.cases })}\n`);
+      assert.ok(counts.cases === 0 || (counts.byRuntime.runc?.exact ?? 0) > 0, 'runc, the reference, passes no case: the harness is broken');
+    });
 
     it('conformance, KNOWN_DIFFERENCES: every entry for a case of this suite explains a difference of this run', function () {
       if (compared < cases.length) {

@@ -9,6 +9,8 @@ import { diffValues } from './json-diff.js';
 import { explains, type KnownDifference } from './known-differences.js';
 import type { RunOutcome } from './lifecycle.js';
 import { normaliseMountinfo, normaliseOutcome, normaliseState } from './normalise.js';
+import { judge } from './judge.js';
+import { BASE_TITLE, PassCounts } from './pass-counts.js';
 import { pathKeys, specDiffs } from './spec-expectation.js';
 
 const MOUNTINFO = [
@@ -125,5 +127,27 @@ describe('conformance harness, normalisation and comparison', () => {
     const refuse = { ...c, spec: { because: 'b', refuse: true as const } };
     assert.deepEqual(specDiffs(refuse, outcomes, { runc, ct: runc }).map((d) => d.path), ['create']);
     assert.deepEqual(specDiffs(refuse, { runc: ok, ct: { create: { status: 1, stdout: '', stderr: 'x' } } as RunOutcome }, { runc, ct: { create: 'refused' } }), []);
+  });
+  it('judge, a refusal must name the field for every runtime judged; one side refusing is a create.error difference', () => {
+    const c = { field: 'process.rlimits', variant: 'v', edit: () => {} };
+    const refused = (stderr: string): RunOutcome => ({ create: { status: 1, stdout: '', stderr } } as RunOutcome);
+    const ok = { create: { status: 0, stdout: '', stderr: '' } } as RunOutcome;
+    const runc = { outcome: refused('bad rlimits'), normalised: { create: 'refused' } };
+    assert.deepEqual(judge(c, runc, { outcome: refused('error: process.rlimits[0]: bad'), normalised: { create: 'refused' } }), []);
+    assert.deepEqual(judge(c, runc, { outcome: refused('error: EPERM'), normalised: { create: 'refused' } }).map((d) => d.path), ['create.error']);
+    assert.deepEqual(judge(c, runc, { outcome: ok, normalised: { create: 'ok' } }).map((d) => d.path), ['create', 'create.error']);
+  });
+  it('PassCounts, exact counts cases without differences; field those without differences beyond the base case\'s', () => {
+    const counts = new PassCounts();
+    const base = { path: 'report.mountOrder[3]', runc: '/dev', ct: '(absent)' };
+    counts.record(BASE_TITLE, { runc: [], crun: [base] });
+    counts.record('a: b', { runc: [], crun: [{ ...base, path: 'report.mountOrder[4]' }] });
+    counts.record('a: c', { runc: [], crun: [base, { path: 'report.hostname', runc: 'h', ct: 'x' }] });
+    assert.deepEqual(counts.byRuntime, { runc: { exact: 3, field: 3 }, crun: { exact: 0, field: 2 } });
+    assert.equal(counts.text(), 'runc 3/3 exact, 3/3 field; crun 0/3 exact, 2/3 field');
+  });
+  it('normaliseOutcome, the case\'s bundle directory becomes <bundle> (after the id)', () => {
+    const n = normaliseOutcome({ ...outcome({}), states: { created: { bundle: '/tmp/b/case-3', rootfs: '/tmp/b/case-3/rootfs' } } }, { ...CTX, bundle: '/tmp/b/case-3' });
+    assert.deepEqual(n['states'], { created: { bundle: '<bundle>', rootfs: '<bundle>/rootfs' } });
   });
 });

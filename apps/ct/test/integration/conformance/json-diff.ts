@@ -69,3 +69,11 @@ export function diffValues(runc: unknown, ct: unknown, path = ''): Difference[] 
 export function formatDifferences(diffs: readonly Difference[]): string {
   return diffs.map((d) => `${d.path}: runc ${d.runc}; ct ${d.ct}`).join('\n');
 }
+
+/**
+ * A difference without its position in a list (`mounts[3]` and `mounts[4]` are the same mount, shifted): what
+ * tells a case's own differences from those of the base config, which every case has.
+ */
+export function differenceKey(d: Difference): string {
+  return `${d.path.replace(/\[(ct )?\d+\]/g, '[]')}\u0000${d.runc}\u0000${d.ct}`;
+}

@@ -19,6 +19,8 @@
  *    line of `--version`: runc 1.1.5 says 1.0.2-dev, ct 1.2.0); any other value is kept.
  * 7. How many bytes a read of a --path file gave: `0` or `>0` (a masked file reads nothing; what an unmasked
  *    /proc/keys or /proc/timer_list holds changes from one run to the next).
+ * 8. The bundle directory (one per case, the same for every runtime of the case): `<bundle>`, so that a case's
+ *    differences can be set against the base case's (what a runtime does differently in every case).
  * Everything else is compared as the probe printed it.
  */
 import type { RunOutcome } from './lifecycle.js';
@@ -27,6 +29,8 @@ import type { RunOutcome } from './lifecycle.js';
 export interface NormaliseContext {
   /** The container id of this run. */
   readonly id: string;
+  /** The case's bundle directory (absent: not replaced). */
+  readonly bundle?: string;
   /** The test process's own namespace links, by /proc/self/ns name ("pid" → "pid:[4026531836]"). */
   readonly hostNamespaces: Readonly<Record<string, string>>;
   /** Links of namespaces the case joined by path → a label naming them the same way in both runs. */
@@ -180,6 +184,10 @@ export function normaliseOutcome(outcome: RunOutcome, ctx: NormaliseContext): Js
         hooks,
         leftovers: outcome.leftovers,
       };
-  // normalisation 1, last, so that it reaches every string
-  return mapStrings(value, (s) => s.split(ctx.id).join('<id>')) as JsonObject;
+  // normalisations 1 and 8, last, so that they reach every string (the id first: it never holds the bundle)
+  const bundle = ctx.bundle;
+  return mapStrings(value, (s) => {
+    const id = s.split(ctx.id).join('<id>');
+    return bundle === undefined || bundle === '' ? id : id.split(bundle).join('<bundle>');
+  }) as JsonObject;
 }

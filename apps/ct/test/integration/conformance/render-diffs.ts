@@ -7,7 +7,8 @@
  *   node --import tsx apps/ct/test/integration/conformance/render-diffs.ts RESULTS.jsonl > conformance-diffs.md
  */
 import { readFileSync } from 'node:fs';
-import type { Difference } from './json-diff.js';
+import { differenceKey, type Difference } from './json-diff.js';
+import { BASE_TITLE, type RuntimeCounts } from './pass-counts.js';
 import { classify, KNOWN_DIFFERENCES, type SuitePass } from './known-differences.js';
 
 interface Result {
@@ -17,7 +18,14 @@ interface Result {
   readonly diffs: Difference[];
 }
 
-const BASE = '(base): runc spec unchanged';
+/** A suite's pass counts (conformance.test.ts's pass-count test). */
+interface Counts {
+  readonly pass: SuitePass;
+  readonly cases: number;
+  readonly counts: Record<string, RuntimeCounts>;
+}
+
+const BASE = BASE_TITLE;
 const MAX = 160;
 /** Differences shown per case (the rest counted). */
 const SHOWN = 4;
@@ -26,11 +34,10 @@ const clip = (s: string): string => {
   const one = s.replace(/\s*\n\s*/g, ' | ');
   return one.length > MAX ? `${one.slice(0, MAX)}…` : one;
 };
-/** A difference without its position in a list (`mounts[3]` and `mounts[4]` are the same mount, shifted). */
-const key = (d: Difference): string => `${d.path.replace(/\[(ct )?\d+\]/g, '[]')}\u0000${d.runc}\u0000${d.ct}`;
+const key = differenceKey;
 const show = (d: Difference): string => `\`${d.path}\`: runc ${clip(d.runc)}; ct ${clip(d.ct)}`;
 
-function render(results: readonly Result[]): string {
+function render(results: readonly Result[], counts: readonly Counts[]): string {
   const out: string[] = [];
   const passes = [...new Set(results.map((r) => r.pass))];
   const classified = results.map((r) => ({ ...r, ...classify(r.title, r.pass, r.diffs) }));
@@ -41,6 +48,12 @@ function render(results: readonly Result[]): string {
     `${results.length - differing.length} match runc; ${differing.filter((r) => r.unexplained.length === 0).length} differ in known ways (pending); ` +
     `${differing.filter((r) => r.unexplained.length > 0).length} differ in ways no KNOWN_DIFFERENCES entry explains (failing).`, '');
 
+  out.push('## Pass counts (cases passed: `exact` = no difference from runc and the runtime-spec; `field` = none beyond the runtime\'s own differences in the base case)', '');
+  for (const c of counts) {
+    out.push(`- ${c.pass} (${c.cases} cases): ${Object.entries(c.counts).map(([name, n]) => `${name} ${n.exact} exact, ${n.field} field`).join('; ')}`);
+  }
+  if (counts.length === 0) out.push('Not recorded.');
+  out.push('');
   out.push('## Known differences, by entry (KNOWN_DIFFERENCES in known-differences.ts)', '');
   for (const k of KNOWN_DIFFERENCES) {
     const cases = classified.filter((r) => r.known.has(k));
@@ -84,5 +97,6 @@ if (file === undefined) {
   console.error('usage: render-diffs.ts RESULTS.jsonl');
   process.exit(2);
 }
-const results = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Result);
-process.stdout.write(`${render(results)}\n`);
+const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Result | Counts);
+const results = lines.filter((l): l is Result => 'title' in l);
+process.stdout.write(`${render(results, lines.filter((l): l is Counts => 'counts' in l))}\n`);

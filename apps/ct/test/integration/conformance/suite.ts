@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { probeBinary, testImage } from '@ct/test-utils';
 import { ciUser } from '../runtime-harness.js';
 import { configText, type CaseContext, type Config, type ConformanceCase } from './case-types.js';
-import { diffValues, type Difference } from './json-diff.js';
+import type { Difference } from './json-diff.js';
 import { cgroupHierarchies, ConformanceRuntime, runLifecycle, type RunOutcome, type RuntimeName, type TestUser } from './lifecycle.js';
 import { startHolder, stopHolder } from './namespace-holder.js';
 import { normaliseOutcome } from './normalise.js';
-import { lastLine, specDiffs } from './spec-expectation.js';
+import { judge } from './judge.js';
 
 /** The probe's path inside the container (the probe image's). */
 export const PROBE = '/usr/local/bin/ct-probe';
@@ -25,11 +25,14 @@ const DEFAULT_PATHS = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys'
   '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi', '/sys/devices/virtual/powercap', '/proc/bus',
   '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-/** The outcome of one case: both runtimes' normalised outcomes and their differences. */
+/** The outcome of one case: runc's and ct's outcomes, ct's differences, and every runtime's (judge.ts). */
 export interface CaseResult {
   readonly runc: RunOutcome;
   readonly ct: RunOutcome;
+  /** ct's differences (the test fails on those no KNOWN_DIFFERENCES entry explains). */
   readonly diffs: Difference[];
+  /** Each runtime's differences, runc's own included (where it does not do what a SpecExpectation says). */
+  readonly judged: Partial<Record<RuntimeName, Difference[]>>;
 }
 
 /** A suite's fixed parts. */
@@ -41,10 +44,11 @@ export interface Suite {
   readonly hostProbe: string;
   readonly baseConfig: Config;
   readonly ctSpec: Config;
-  readonly runtimes: Record<'runc' | 'ct', ConformanceRuntime>;
+  /** crun only where it is installed and not turned off (CT_CONFORMANCE_CRUN=0). */
+  readonly runtimes: Record<'runc' | 'ct', ConformanceRuntime> & { readonly crun?: ConformanceRuntime };
   readonly hostIds: { uid: number; gid: number };
   /** The runtime-spec version each runtime says it implements (`--version`, line `spec: X`). */
-  readonly specVersions: Record<'runc' | 'ct', string>;
+  readonly specVersions: Partial<Record<RuntimeName, string>>;
 }
 
 /** Give `path` (recursively when `recursive`) to the runtime's user, when the runtime runs as another user. */
@@ -79,9 +83,11 @@ export async function prepareSuite(rootless: boolean, user: TestUser | undefined
   copyFileSync(probeBinary(), hostProbe);
   chmodSync(hostProbe, 0o755);
   const stateBase = user !== undefined ? `${user.runtimeDir}/ct-conformance-${process.pid}` : join(base, 'state');
+  const withCrun = installed('crun') && process.env['CT_CONFORMANCE_CRUN'] !== '0';
   const runtimes = {
     runc: new ConformanceRuntime('runc', `${stateBase}-runc`, user),
     ct: new ConformanceRuntime('ct', `${stateBase}-ct`, user),
+    ...(withCrun ? { crun: new ConformanceRuntime('crun', `${stateBase}-crun`, user) } : {}),
   };
   const specDir = join(base, 'spec');
   mkdirSync(specDir);
@@ -96,7 +102,7 @@ export async function prepareSuite(rootless: boolean, user: TestUser | undefined
   const baseConfig = specOf(runtimes.runc);
   const ctSpec = specOf(runtimes.ct);
   const hostIds = user !== undefined ? { uid: user.uid, gid: user.gid } : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-  const specVersions = { runc: specVersionOf(runtimes.runc, base), ct: specVersionOf(runtimes.ct, base) };
+  const specVersions = Object.fromEntries(Object.values(runtimes).map((rt) => [rt.name, specVersionOf(rt, base)]));
   return { rootless, user, base, template, hostProbe, baseConfig, ctSpec, runtimes, hostIds, specVersions };
 }
 
@@ -130,7 +136,7 @@ export function hostNamespaces(): Record<string, string> {
 }
 
 /** Run `c` under one runtime in a fresh bundle at `bundle`; `joined` collects the namespaces it joined. */
-async function runOnce(suite: Suite, c: ConformanceCase, name: 'runc' | 'ct', bundle: string, id: string, joined: Record<string, string>): Promise<RunOutcome> {
+async function runOnce(suite: Suite, c: ConformanceCase, name: RuntimeName, bundle: string, id: string, joined: Record<string, string>): Promise<RunOutcome> {
   spawnSync('chmod', ['-R', 'u+w', bundle]);
   rmSync(bundle, { recursive: true, force: true });
   mkdirSync(bundle, { mode: 0o755 });
@@ -185,7 +191,7 @@ async function runOnce(suite: Suite, c: ConformanceCase, name: 'runc' | 'ct', bu
     writeFileSync(join(bundle, 'config.json'), configText(config));
     own(suite, join(bundle, 'config.json'));
     const cgroupDirs = suite.rootless ? [] : cgroupHierarchies().map((h) => join(h, id));
-    return await runLifecycle(suite.runtimes[name], bundle, { dir, id, hookFiles, cgroupDirs });
+    return await runLifecycle(suite.runtimes[name]!, bundle, { dir, id, hookFiles, cgroupDirs });
   } finally {
     holders.forEach(stopHolder);
     afterRun.forEach((fn) => fn());
@@ -203,24 +209,31 @@ function probeArgs(c: ConformanceCase, config: Config): string[] {
   ];
 }
 
+/** The runtimes a suite runs each case under, runc (the reference) first. */
+export function runtimeNames(suite: Suite): RuntimeName[] {
+  return suite.runtimes.crun === undefined ? ['runc', 'ct'] : ['runc', 'ct', 'crun'];
+}
+
 /**
- * Run case number `index` under runc, then ct (same bundle path, fresh copies), and compare. When runc refuses
- * the config, ct must refuse it too and name the field (`c.refusal`, by default the field's last segment).
+ * Run case number `index` under runc, then ct, then crun when the suite has it (same bundle path, fresh copies),
+ * and judge each against runc's outcome and the case's SpecExpectation (judge.ts).
  */
 export async function compareCase(suite: Suite, c: ConformanceCase, index: number): Promise<CaseResult> {
   const bundle = join(suite.base, `case-${index}`);
   const hostNs = hostNamespaces();
-  const outcomes = {} as Record<'runc' | 'ct', RunOutcome>;
-  const normalised = {} as Record<'runc' | 'ct', Record<string, unknown>>;
+  const names = runtimeNames(suite);
+  const outcomes: Partial<Record<RuntimeName, RunOutcome>> = {};
+  const normalised: Partial<Record<RuntimeName, Record<string, unknown>>> = {};
   // Other tests on this machine mount and unmount cgroup v1 hierarchies (crun needs net_cls, hugetlb, ...):
   // a change between the two runs would show as a difference of neither runtime, so the case runs again.
   for (let attempt = 1; ; attempt++) {
     const layout = cgroupLayout();
-    for (const name of ['runc', 'ct'] as const) {
+    for (const name of names) {
       const id = `cf${process.pid}-${index}-${name}`;
       const joined: Record<string, string> = {};
-      outcomes[name] = await runOnce(suite, c, name, bundle, id, joined);
-      normalised[name] = normaliseOutcome(outcomes[name], { id, hostNamespaces: hostNs, joinedNamespaces: joined, specVersion: suite.specVersions[name] });
+      const outcome = await runOnce(suite, c, name, bundle, id, joined);
+      outcomes[name] = outcome;
+      normalised[name] = normaliseOutcome(outcome, { id, bundle, hostNamespaces: hostNs, joinedNamespaces: joined, specVersion: suite.specVersions[name]! });
     }
     if (cgroupLayout() === layout) break;
     if (attempt === 3) throw new Error('conformance: the host\'s cgroup hierarchies changed during each of 3 attempts');
@@ -228,18 +241,10 @@ export async function compareCase(suite: Suite, c: ConformanceCase, index: numbe
   }
   spawnSync('chmod', ['-R', 'u+w', bundle]);
   rmSync(bundle, { recursive: true, force: true });
-  const diffs = c.spec === undefined ? diffValues(normalised.runc, normalised.ct) : specDiffs(c, outcomes, normalised);
-  const refused = { runc: outcomes.runc.create.status !== 0, ct: outcomes.ct.create.status !== 0 };
-  const runcRefusesToo = refused.runc && c.spec?.accept !== true;
-  if (refused.ct && (runcRefusesToo || c.spec?.refuse === true)) {
-    const want = c.refusal ?? new RegExp(c.field.split('.').pop() ?? c.field, 'i');
-    if (!want.test(outcomes.ct.create.stderr)) {
-      diffs.push({ path: 'create.error', runc: lastLine(outcomes.runc.create.stderr) || '(accepts)', ct: `${lastLine(outcomes.ct.create.stderr)} (does not name ${String(want)})` });
-    }
-  } else if (refused.runc !== refused.ct && c.spec === undefined) {
-    diffs.push({ path: 'create.error', runc: lastLine(outcomes.runc.create.stderr) || '(none)', ct: lastLine(outcomes.ct.create.stderr) || '(none)' });
-  }
-  return { runc: outcomes.runc, ct: outcomes.ct, diffs };
+  const runc = { outcome: outcomes.runc!, normalised: normalised.runc! };
+  const judged: Partial<Record<RuntimeName, Difference[]>> = {};
+  for (const name of names) judged[name] = judge(c, runc, { outcome: outcomes[name]!, normalised: normalised[name]! });
+  return { runc: runc.outcome, ct: outcomes.ct!, diffs: judged.ct!, judged };
 }
 
 /** The test user, when this machine has it (made by tools/dev/ci-user.sh). */
