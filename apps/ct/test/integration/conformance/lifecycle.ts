@@ -48,12 +48,16 @@ export class ConformanceRuntime {
     const errFile = join(dir, `${this.name}-${tag}.err`);
     const out = openSync(outFile, 'w', 0o666);
     const err = openSync(errFile, 'w', 0o666);
+    // stdin is an empty file of the run, never /dev/null: crun 1.8.1 fchowns the container's stdio to its root
+    // user when there is a user namespace, /dev/null included (crun issue 1845), which chowned the host's /dev/null
+    const inp = openSync(join(dir, `${this.name}-${tag}.in`), 'w+', 0o666);
     try {
       const cmd = this.command(args);
-      const r = spawnSync(cmd[0] ?? '', cmd.slice(1), { cwd: '/', timeout: timeoutMs, stdio: ['ignore', out, err] });
+      const r = spawnSync(cmd[0] ?? '', cmd.slice(1), { cwd: '/', timeout: timeoutMs, stdio: [inp, out, err] });
       const stderr = readFileSync(errFile, 'utf8') + (r.error !== undefined ? `\n(spawn: ${r.error.message})` : '');
       return { status: r.status, stdout: readFileSync(outFile, 'utf8'), stderr };
     } finally {
+      closeSync(inp);
       closeSync(out);
       closeSync(err);
     }
@@ -194,4 +198,15 @@ export function cgroupHierarchies(): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Unmount what a runtime left mounted on the host below `dir` (runc and crun mount in the caller's mount namespace
+ * when the config has none, and leave those mounts): deepest first, lazily. Returns the mount points.
+ */
+export function unmountBelow(dir: string): string[] {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p.startsWith(`${dir}/`)).sort().reverse();
+  for (const p of points) spawnSync('umount', ['-l', p]);
+  return points;
 }

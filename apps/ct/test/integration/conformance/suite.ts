@@ -12,7 +12,7 @@ import { probeBinary, testImage } from '@ct/test-utils';
 import { ciUser } from '../runtime-harness.js';
 import { configText, type CaseContext, type Config, type ConformanceCase } from './case-types.js';
 import type { Difference } from './json-diff.js';
-import { cgroupHierarchies, ConformanceRuntime, runLifecycle, type RunOutcome, type RuntimeName, type TestUser } from './lifecycle.js';
+import { cgroupHierarchies, ConformanceRuntime, runLifecycle, unmountBelow, type RunOutcome, type RuntimeName, type TestUser } from './lifecycle.js';
 import { startHolder, stopHolder } from './namespace-holder.js';
 import { normaliseOutcome } from './normalise.js';
 import { judge } from './judge.js';
@@ -187,7 +187,7 @@ async function runOnce(suite: Suite, c: ConformanceCase, name: RuntimeName, bund
     if (!suite.rootless) config.linux.cgroupsPath = `/${id}`;
     config.process.args = [PROBE, 'report', '--wait'];
     await c.edit(config, ctx);
-    if (config.process.args[1] === 'report') config.process.args.splice(2, 0, ...probeArgs(c, config));
+    if (config.process.args?.[1] === 'report') config.process.args.splice(2, 0, ...probeArgs(c, config));
     writeFileSync(join(bundle, 'config.json'), configText(config));
     own(suite, join(bundle, 'config.json'));
     const cgroupDirs = suite.rootless ? [] : cgroupHierarchies().map((h) => join(h, id));
@@ -195,6 +195,7 @@ async function runOnce(suite: Suite, c: ConformanceCase, name: RuntimeName, bund
   } finally {
     holders.forEach(stopHolder);
     afterRun.forEach((fn) => fn());
+    unmountBelow(bundle);
   }
 }
 
