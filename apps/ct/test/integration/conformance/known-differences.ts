@@ -123,8 +123,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
   {
     name: 'state-owner', cases: ALL, path: /(^states\.\w+|\.stdin)\.owner$/, runc: /^(|\(absent\))$/,
-    reason: 'runc 1.1.5\'s state has owner "" (root and rootless alike); ct names the user',
-    fixBy: 'lifecycle (container-state.ts): follow runc or document',
+    reason: 'runc 1.1.5\'s state has owner "" (root and rootless alike); ct names the user, as crun does (owner is runc\'s extra field, not the runtime-spec\'s)',
+    fixBy: 'none: a documented choice (packages/runtime/src/container-state.ts)',
   },
   {
     name: 'cgroup-v2-join', cases: ALL, passes: ['root'], path: /^report\.cgroup\.0:$/, ct: /^\/$/,
