@@ -54,6 +54,12 @@ function render(results: readonly Result[], counts: readonly Counts[]): string {
   }
   if (counts.length === 0) out.push('Not recorded.');
   out.push('');
+  out.push('## for launch: the entries launch fixes (what runc does, what ct does), with their cases', '');
+  for (const k of KNOWN_DIFFERENCES.filter((e) => /launch/.test(e.fixBy))) {
+    const titles = [...new Set(classified.filter((r) => r.known.has(k)).map((r) => `[${r.pass}] ${r.title}`))];
+    out.push(`- **${k.name}** (${k.fixBy}): ${k.reason}. ${titles.length === 0 ? 'No case this run.' : `Cases (${titles.length}): ${titles.slice(0, 6).map((t) => `\`${t}\``).join(', ')}${titles.length > 6 ? ', …' : ''}.`}`);
+  }
+  out.push('');
   out.push('## Known differences, by entry (KNOWN_DIFFERENCES in known-differences.ts)', '');
   for (const k of KNOWN_DIFFERENCES) {
     const cases = classified.filter((r) => r.known.has(k));
