@@ -15,10 +15,17 @@ const HOST_KINDS = ['prestart', 'createRuntime', 'createContainer', 'poststart',
  */
 const POSTSTART_SPEC = { because: 'runtime.md: poststart runs after start (status running) and its failure is a warning; runc 1.1.5 runs it at create' };
 
+/**
+ * The runtime-spec names no status for prestart (a deprecated kind run at the createRuntime point); runtime-tools'
+ * hooks_stdin validation asks `created`, which crun gives; runc 1.1.5 gives `creating` (packages/runtime/src/hook-state.ts).
+ */
+const PRESTART_SPEC = { because: 'runtime-tools\' hooks_stdin validation asks created for prestart (crun gives it); runc 1.1.5 gives creating' };
+
 function hostHookCase(kind: (typeof HOST_KINDS)[number]): ConformanceCase {
   return {
     field: `hooks.${kind}`, variant: 'records its state, argv, env and cwd',
     ...(kind === 'poststart' ? { spec: { ...POSTSTART_SPEC, values: { 'hooks.poststart.stdin.status': 'running' } } } : {}),
+    ...(kind === 'prestart' ? { spec: { ...PRESTART_SPEC, values: { 'hooks.prestart.stdin.status': 'created' } } } : {}),
     edit: (c, ctx) => {
       c.hooks = { [kind]: [{ path: ctx.hostProbe, args: ['ct-probe', 'hook-record', ctx.hookFile(kind), 'an arg'], env: ['HOOK_ENV=set', 'PATH=/bin'] }] };
     },
@@ -38,7 +45,13 @@ export const HOOK_CASES: readonly ConformanceCase[] = [
   },
   {
     field: 'hooks', variant: 'all six kinds, two of each, in order', probe: { files: ['/tmp/startContainer-1.json', '/tmp/startContainer-2.json'] },
-    spec: { ...POSTSTART_SPEC, values: { 'hooks.poststart-1.stdin.status': 'running', 'hooks.poststart-2.stdin.status': 'running' } },
+    spec: {
+      because: `${POSTSTART_SPEC.because}; ${PRESTART_SPEC.because}`,
+      values: {
+        'hooks.poststart-1.stdin.status': 'running', 'hooks.poststart-2.stdin.status': 'running',
+        'hooks.prestart-1.stdin.status': 'created', 'hooks.prestart-2.stdin.status': 'created',
+      },
+    },
     edit: (c, ctx) => {
       tmpfsAtTmp(c);
       const hooks: Partial<Record<HookKind, Record<string, unknown>[]>> = {};
