@@ -266,10 +266,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
   // ---- resources
 
-  {
-    name: 'cpu-realtime-idle-refused', cases: ['linux.resources.cpu: realtimeRuntime', 'linux.resources.cpu: idle'], passes: ['root'], path: ALL,
-    reason: 'ct refuses cpu.realtimeRuntime/realtimePeriod and cpu.idle (`not supported by ct`); runc applies them (cpu.rt_runtime_us, cpu.idle)', fixBy: 'cgroups',
-  },
 
   {
     name: 'network-without-hierarchy', cases: /^linux\.resources\.network: /, path: ALL,

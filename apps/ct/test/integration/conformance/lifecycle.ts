@@ -168,6 +168,8 @@ export async function runLifecycle(rt: ConformanceRuntime, bundle: string, place
   // what is left must be nothing: looked at before the forced delete that cleans up after a failed step
   const leftovers = leftoversOf(rt, place);
   if (leftovers.length > 0 || !steps.includes('delete:0')) rt.call(['delete', '--force', place.id], place.dir, 'cleanup');
+  // a cgroup the runtime leaves even then (crun 1.8.1 does for some linux.resources cases) must not stay on the host
+  for (const dir of place.cgroupDirs) if (existsSync(dir)) spawnSync('rmdir', [dir]);
   const hookRecords: Record<string, unknown> = {};
   for (const [kind, file] of Object.entries(place.hookFiles)) {
     if (!existsSync(file)) continue;
