@@ -3,12 +3,17 @@
  * created, owner). Reads state.json and /proc only: nothing else is loaded on this path.
  */
 import type { RuntimeContext } from './context.js';
+import { specVersion } from './oci-version.js';
 import { deriveStatus, type ContainerStatus } from './container-status.js';
 import { containerPaths, listIds, readRecord, type ContainerRecord } from './state-store.js';
 
 /** The state JSON, field for field as runc prints it (annotations left out when empty, as runc's omitempty). */
 export interface ContainerState {
-  /** The config's runtime-spec version. */
+  /**
+   * The runtime-spec version the state complies with: ct's own (`specVersion`), as runc and crun give theirs
+   * (runtime.md: "version of the Open Container Initiative Runtime Specification with which the state complies"),
+   * not the config's.
+   */
   readonly ociVersion: string;
   /** Container id. */
   readonly id: string;
@@ -31,7 +36,7 @@ export interface ContainerState {
 /** The public state of a record, with its live status. */
 export function toContainerState(record: ContainerRecord, status: ContainerStatus): ContainerState {
   const state: ContainerState = {
-    ociVersion: record.ociVersion,
+    ociVersion: specVersion,
     id: record.id,
     pid: status === 'stopped' ? 0 : record.pid,
     status,

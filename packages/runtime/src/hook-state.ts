@@ -1,6 +1,6 @@
 /**
  * What each OCI hook receives and what its failure means (the running is hooks.ts'). The state on a hook's stdin is
- * the runtime-spec's State (ociVersion, id, status, pid, bundle, annotations; runc's own extra fields are not part
+ * the runtime-spec's State (ociVersion: ct's spec version, as `state` gives it; id, status, pid, bundle, annotations; runc's own extra fields are not part
  * of it), with the status at that point of the lifecycle:
  * - prestart: `created`, as crun gives it and as runtime-tools' hooks_stdin validation checks (runc gives `creating`:
  *   a documented difference; the spec names no status for it);
@@ -14,6 +14,7 @@
  * destroys the container); a failing poststart or poststop hook is a warning and the rest of its kind still run.
  */
 import type { HookKind, Hooks } from './hooks.js';
+import { specVersion } from './oci-version.js';
 import type { ContainerRecord } from './state-store.js';
 
 /** The runtime-spec's State as a hook reads it. */
@@ -35,10 +36,10 @@ export const HOOK_STATUS: Readonly<Record<HookKind, HookState['status']>> = {
 };
 
 /** The state for the hooks of `kind` of the container `record` describes, its init being `pid`. */
-export function hookState(record: Pick<ContainerRecord, 'ociVersion' | 'id' | 'bundle' | 'annotations'>, kind: HookKind, pid: number): HookState {
+export function hookState(record: Pick<ContainerRecord, 'id' | 'bundle' | 'annotations'>, kind: HookKind, pid: number): HookState {
   const status = HOOK_STATUS[kind];
   return {
-    ociVersion: record.ociVersion,
+    ociVersion: specVersion,
     id: record.id,
     status,
     ...(status === 'stopped' || pid <= 0 ? {} : { pid }),

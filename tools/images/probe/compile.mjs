@@ -1,4 +1,4 @@
-// Builds ct-probe (probe.c beside this file) as a static, stripped binary with the host's gcc. Reproducible for
+// Builds ct-probe (probe.c and report.c beside this file) as a static, stripped binary with the host's gcc. Reproducible for
 // a given gcc and glibc: no debug info, no paths or dates embedded, the build-id a hash of the content. Skipped when
 // a stamp next to the output shows the same source, flags and compiler. Relies on gcc(1) (-static needs libc6-dev).
 
@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImageToolError } from '../lib/errors.mjs';
 
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'probe.c');
+const DIR = dirname(fileURLToPath(import.meta.url));
+const SOURCES = ['probe.c', 'report.c', 'report.h'];
 const FLAGS = ['-static', '-O2', '-s', '-Wall', '-Wextra', '-Werror', '-fno-ident'];
 
 /**
@@ -29,17 +30,17 @@ const FLAGS = ['-static', '-O2', '-s', '-Wall', '-Wextra', '-Werror', '-fno-iden
 export function compileProbe(outFile, options = {}) {
   const cc = spawnSync('gcc', ['-dumpfullversion'], { encoding: 'utf8' });
   if (cc.error || cc.status !== 0) throw new ImageToolError('BUILD_FAILED', 'compile ct-probe: gcc: not found (apt-get install gcc libc6-dev)');
-  const inputs = createHash('sha256')
-    .update(readFileSync(SOURCE)).update(FLAGS.join(' ')).update(cc.stdout).update(glibcVersion())
-    .digest('hex');
+  const hash = createHash('sha256');
+  for (const name of SOURCES) hash.update(name).update(readFileSync(join(DIR, name)));
+  const inputs = hash.update(FLAGS.join(' ')).update(cc.stdout).update(glibcVersion()).digest('hex');
   const stampFile = `${outFile}.stamp`;
   if (!options.force && existsSync(outFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === inputs) {
     return { path: outFile, digest: fileDigest(outFile), built: false };
   }
   mkdirSync(dirname(outFile), { recursive: true });
   const tmp = `${outFile}.tmp-${process.pid}`;
-  // Compile from the source's folder with a relative name, so no absolute path can reach the binary.
-  const r = spawnSync('gcc', [...FLAGS, '-o', tmp, 'probe.c'], { cwd: dirname(SOURCE), encoding: 'utf8' });
+  // Compile from the sources' folder with relative names, so no absolute path can reach the binary.
+  const r = spawnSync('gcc', [...FLAGS, '-o', tmp, ...SOURCES.filter((s) => s.endsWith('.c'))], { cwd: DIR, encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     rmSync(tmp, { force: true });
     throw new ImageToolError('BUILD_FAILED', `compile ct-probe: gcc exit ${r.status}: ${(r.stderr || String(r.error)).trim()}`);

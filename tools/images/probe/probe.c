@@ -9,12 +9,13 @@
  * getrlimit(2), mkdir(2), umount2(2), connect(2), fork(2), isatty(3), ioctl_tty(2) (TIOCGWINSZ), sigaction(2),
  * sigsuspend(2), strerrorname_np(3).
  *
+ * `report` and `hook-record` (one JSON document each, for the conformance harness) live in report.c.
+ *
  * Built with `gcc -static -O2 -s` by tools/images/build.mjs into test-images/build/bin/ct-probe. It uses no NSS
  * (getpwnam and friends are not static-safe), only syscalls and plain libc.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -33,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "report.h"
+
 extern char **environ;
 
 static int usage(const char *msg) {
@@ -40,7 +43,8 @@ static int usage(const char *msg) {
   fprintf(stderr,
           "usage: ct-probe id | hostname | cat FILE | readlink PATH | mounts | caps | sleep N | exit N |\n"
           "  write FILE TEXT | ls DIR | pid | env | cwd | rlimit NAME | mkdir PATH | umount PATH |\n"
-          "  connect HOST PORT | fork-count N | tty | signals\n");
+          "  connect HOST PORT | fork-count N | tty | signals |\n"
+          "  report [--sysctl NAME]... [--path PATH]... [--file PATH]... [--wait] | hook-record FILE [ARG]...\n");
   return 2;
 }
 
@@ -140,32 +144,13 @@ static int cmd_write(const char *path, const char *text) {
   return 0;
 }
 
-static int compare_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Entry names, sorted, one per line, without "." and "..". */
 static int cmd_ls(const char *path) {
-  DIR *d = opendir(path);
-  if (!d) return fail(errno);
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-    if (n == cap) {
-      cap = cap ? cap * 2 : 64;
-      char **grown = realloc(names, cap * sizeof *names);
-      if (!grown) return fail(ENOMEM);
-      names = grown;
-    }
-    names[n] = strdup(e->d_name);
-    if (!names[n]) return fail(ENOMEM);
-    n++;
-  }
-  closedir(d);
-  qsort(names, n, sizeof *names, compare_names);
+  size_t n;
+  char **names = probe_list_dir(path, &n);
+  if (!names) return fail(errno);
   for (size_t i = 0; i < n; i++) printf("%s\n", names[i]);
+  probe_free_list(names, n);
   return 0;
 }
 
@@ -176,13 +161,14 @@ static int cmd_cwd(void) {
   return 0;
 }
 
-static const struct { const char *name; int resource; } RLIMITS[] = {
+const struct probe_rlimit PROBE_RLIMITS[] = {
   {"AS", RLIMIT_AS}, {"CORE", RLIMIT_CORE}, {"CPU", RLIMIT_CPU}, {"DATA", RLIMIT_DATA},
   {"FSIZE", RLIMIT_FSIZE}, {"LOCKS", RLIMIT_LOCKS}, {"MEMLOCK", RLIMIT_MEMLOCK}, {"MSGQUEUE", RLIMIT_MSGQUEUE},
   {"NICE", RLIMIT_NICE}, {"NOFILE", RLIMIT_NOFILE}, {"NPROC", RLIMIT_NPROC}, {"RSS", RLIMIT_RSS},
   {"RTPRIO", RLIMIT_RTPRIO}, {"RTTIME", RLIMIT_RTTIME}, {"SIGPENDING", RLIMIT_SIGPENDING},
   {"STACK", RLIMIT_STACK},
 };
+const size_t PROBE_RLIMITS_COUNT = sizeof PROBE_RLIMITS / sizeof PROBE_RLIMITS[0];
 
 static void print_limit(rlim_t v) {
   if (v == RLIM_INFINITY) printf("unlimited");
@@ -192,10 +178,10 @@ static void print_limit(rlim_t v) {
 /* "SOFT HARD", each a number or "unlimited". NAME: NOFILE, NPROC, … with or without the RLIMIT_ prefix. */
 static int cmd_rlimit(const char *name) {
   if (!strncmp(name, "RLIMIT_", 7)) name += 7;
-  for (size_t i = 0; i < sizeof RLIMITS / sizeof RLIMITS[0]; i++) {
-    if (strcasecmp(name, RLIMITS[i].name) != 0) continue;
+  for (size_t i = 0; i < PROBE_RLIMITS_COUNT; i++) {
+    if (strcasecmp(name, PROBE_RLIMITS[i].name) != 0) continue;
     struct rlimit rl;
-    if (getrlimit(RLIMITS[i].resource, &rl) < 0) return fail(errno);
+    if (getrlimit(PROBE_RLIMITS[i].resource, &rl) < 0) return fail(errno);
     print_limit(rl.rlim_cur);
     printf(" ");
     print_limit(rl.rlim_max);
@@ -377,5 +363,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "tty") && nargs == 0) return cmd_tty();
   if (!strcmp(cmd, "signals") && nargs == 0) return cmd_signals();
+  if (!strcmp(cmd, "report")) return cmd_report(nargs, a);
+  if (!strcmp(cmd, "hook-record") && nargs >= 1) return cmd_hook_record(a[0], argv);
   return usage("unknown subcommand or wrong number of arguments");
 }

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,5 +166,61 @@ describe('ct-probe', () => {
     child.kill('SIGTERM');
     assert.equal(await closed, 0);
     assert.equal(out, 'ready\nSIGUSR1\nSIGTERM\n');
+  });
+
+  it('ct-probe report, one JSON document of what the process sees', () => {
+    const r = run(['report', '--sysctl', 'kernel.ostype', '--sysctl', 'no.such.sysctl', '--path', tmp, '--path', join(tmp, 'missing'), '--file', '/proc/self/comm'],
+      { env: { A: '1' }, cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.split('\n').length, 2, 'one line');
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(report), ['pid', 'ppid', 'uid', 'gid', 'groups', 'status', 'cwd', 'hostname', 'domainname', 'env',
+      'oomScoreAdj', 'personality', 'nice', 'scheduler', 'ioprio', 'rlimits', 'namespaces', 'timensOffsets', 'cgroup', 'cgroupFiles',
+      'mountinfo', 'devices', 'sysctls', 'paths', 'files', 'pid1Cmdline', 'processes', 'fds']);
+    assert.equal(report.uid[1], process.geteuid?.());
+    assert.equal(report.cwd, tmp);
+    assert.deepEqual(report.env, ['A=1']);
+    assert.equal(report.hostname, hostname());
+    assert.match(report.status.CapEff, /^[0-9a-f]{16}$/);
+    assert.equal(report.status.Umask, `0${process.umask().toString(8).padStart(3, '0')}`);
+    assert.equal(report.personality, '0x0');
+    assert.equal(report.rlimits.NOFILE.length, 2);
+    assert.match(report.namespaces.pid, /^pid:\[\d+\]$/);
+    assert.equal(report.mountinfo.length, readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').length);
+    assert.ok(report.devices.some((d) => d.path === '/dev/null' && d.type === 'c' && d.rdev === '1:3'));
+    assert.deepEqual(report.sysctls, { 'kernel.ostype': 'Linux', 'no.such.sysctl': 'ENOENT' });
+    assert.deepEqual(report.paths[tmp], { type: 'd', fsType: report.paths[tmp].fsType, flags: report.paths[tmp].flags, read: 'ok', write: 'EISDIR', entries: readdirSync(tmp).length });
+    assert.equal(report.paths[join(tmp, 'missing')], 'ENOENT');
+    assert.deepEqual(report.files, { '/proc/self/comm': 'ct-probe' });
+    assert.ok(report.processes.some((p) => p.pid === report.pid && p.cmdline[1] === 'report'));
+  });
+
+  it('ct-probe report, a masked file (bound to /dev/null) reads 0 bytes and a bad option is usage (2)', () => {
+    const f = join(tmp, 'bytes');
+    writeFileSync(f, '12345');
+    const report = JSON.parse(run(['report', '--path', f, '--path', '/dev/null']).stdout);
+    assert.equal(report.paths[f].bytes, 5);
+    assert.equal(report.paths['/dev/null'].rdev, '1:3');
+    assert.equal(run(['report', '--bogus']).status, 2);
+    assert.equal(run(['report', '--path']).status, 2);
+  });
+
+  it('ct-probe report --wait, prints, then exits 0 on SIGTERM', async () => {
+    const child = spawn(probe, ['report', '--wait']);
+    let out = '';
+    const closed = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise((resolve) => child.stdout.on('data', (d) => { out += d; if (out.endsWith('\n')) resolve(undefined); }));
+    assert.equal(JSON.parse(out).pid, child.pid);
+    child.kill('SIGTERM');
+    assert.equal(await closed, 0);
+  });
+
+  it('ct-probe hook-record, writes stdin, argv, env and cwd as JSON into FILE', () => {
+    const f = join(tmp, 'hook.json');
+    const r = spawnSync(probe, ['hook-record', f, 'extra arg'], { input: '{"id":"x","status":"created"}', env: { H: '1' }, cwd: tmp, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.deepEqual(JSON.parse(readFileSync(f, 'utf8')), { stdin: '{"id":"x","status":"created"}', argv: [probe, 'hook-record', f, 'extra arg'], env: ['H=1'], cwd: tmp });
+    assert.deepEqual(run(['hook-record', join(tmp, 'no', 'f')], { input: '' }), { status: 1, stdout: 'ENOENT\n', stderr: '' });
   });
 });

@@ -11,7 +11,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpat
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, RuntimeError, errnoPhrase, errnoCode } from '../errors.js';
 import { checkConfigVersion } from '../oci-version.js';
-import { isMapped, readLinux, type ConfigLinux } from './config-linux.js';
+import { checkNamespaceUses, isMapped, readLinux, type ConfigLinux } from './config-linux.js';
 import { readMount, type ConfigMount } from './config-mounts.js';
 import { readConfinement, type ConfigConfinement } from './config-confinement.js';
 import { readConfigProcess, type ConfigProcess } from './config-process.js';
@@ -118,6 +118,9 @@ export function readBundleConfig(bundleDir: string, configFile?: string): Bundle
   const process = procObj === undefined ? undefined : readConfigProcess(procObj);
   const linux = readLinux(optObject(o, 'linux', '$'));
   const mounts = optArray(o, 'mounts', '$').map((m, i) => readMount(m, i, bundle));
+  const confinement = readConfinement(o);
+  const domainname = optString(o, 'domainname', '$');
+  checkNamespaceUses(linux, { domainname, sysctl: confinement.sysctl });
   if (process !== undefined && linux.uidMappings.length > 0) {
     if (!isMapped(process.uid, linux.uidMappings)) throw new ConfigError('process.user.uid', `${process.uid} is not mapped by linux.uidMappings`);
     if (!isMapped(process.gid, linux.gidMappings)) throw new ConfigError('process.user.gid', `${process.gid} is not mapped by linux.gidMappings`);
@@ -135,11 +138,11 @@ export function readBundleConfig(bundleDir: string, configFile?: string): Bundle
     rootReadonly: optBool(root, 'readonly', 'root') ?? false,
     process,
     hostname: optString(o, 'hostname', '$'),
-    domainname: optString(o, 'domainname', '$'),
+    domainname,
     mounts,
     annotations,
     linux,
-    confinement: readConfinement(o),
+    confinement,
     hooks: readHooks(o),
     text,
   };

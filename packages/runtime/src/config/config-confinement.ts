@@ -8,9 +8,9 @@
  *
  * Man pages: capabilities(7), seccomp(2), cgroups(7), sysctl(8), personality(2), time_namespaces(7).
  */
-import type {
-  CapabilityName, CapabilitySets, CgroupResources, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompProfile,
-  TimeOffsets,
+import {
+  CAPABILITY_NAMES, type CapabilityName, type CapabilitySets, type CgroupResources, type SeccompAction, type SeccompArch,
+  type SeccompFlag, type SeccompOperator, type SeccompProfile, type TimeOffsets,
 } from '@ct/namespaces/engine';
 import { ConfigError } from '../errors.js';
 import { readExtraResources, type ExtraResources } from './config-resources-extra.js';
@@ -43,12 +43,21 @@ export interface ConfigConfinement {
 
 const capabilitySets = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
 
-function readCapabilities(p: JsonObject | undefined): CapabilitySets | undefined {
+const knownCapabilities: ReadonlySet<string> = new Set(CAPABILITY_NAMES);
+
+/**
+ * process.capabilities. A name the kernel does not know is left out with a note, as runc does and as config.md asks
+ * ("MUST be logged as a warning ... SHOULD NOT fail"); any other value of a set is a ConfigError naming it.
+ */
+function readCapabilities(p: JsonObject | undefined, notes: string[]): CapabilitySets | undefined {
   const caps = p === undefined ? undefined : optObject(p, 'capabilities', 'process');
   if (caps === undefined) return undefined;
   const set = (name: (typeof capabilitySets)[number]): CapabilityName[] =>
-    // names are checked by @ct/namespaces (an unknown one is a ContainerSpecError naming capabilities.<set>[i])
-    optStrings(caps, name, 'process.capabilities') as CapabilityName[];
+    optStrings(caps, name, 'process.capabilities').filter((cap, i) => {
+      if (knownCapabilities.has(cap)) return true;
+      notes.push(`process.capabilities.${name}[${i}]: unknown capability ${JSON.stringify(cap)}, ignored`);
+      return false;
+    }) as CapabilityName[];
   return {
     bounding: set('bounding'), effective: set('effective'), permitted: set('permitted'),
     inheritable: set('inheritable'), ambient: set('ambient'),
@@ -178,7 +187,7 @@ export function readConfinement(o: JsonObject, probe: LsmProbe = {}): ConfigConf
   refuseUnapplied(l, probe);
   const oom = p?.['oomScoreAdj'];
   return {
-    capabilities: readCapabilities(p),
+    capabilities: readCapabilities(p, notes),
     oomScoreAdj: oom === undefined || oom === null ? undefined : Number(asInteger(oom, 'process.oomScoreAdj', -1000n, 1000n)),
     seccomp: readSeccomp(l),
     resources: readResources(l, notes),

@@ -123,6 +123,36 @@ export function readLinux(o: JsonObject | undefined): ConfigLinux {
   };
 }
 
+/** The fields that need a namespace of the list, checked against it. */
+export interface NamespaceUses {
+  readonly domainname: string | undefined;
+  readonly sysctl: Readonly<Record<string, string>>;
+}
+
+/**
+ * The checks that tie fields to linux.namespaces, as runc's validator makes them (each refusal names the field):
+ * a domainname needs a uts namespace of the container's own (new or joined, runc 1.2); kernel.hostname as a sysctl
+ * conflicts with the hostname field; a new user namespace needs uid and gid mappings, and mappings need a user
+ * namespace (rather than being ignored). The hostname and the other sysctls are checked in to-container-spec.ts.
+ */
+export function checkNamespaceUses(linux: ConfigLinux, uses: NamespaceUses): void {
+  const entry = (type: OciNamespaceType): ConfigNamespace | undefined => linux.namespaces.find((n) => n.type === type);
+  if (uses.domainname !== undefined && uses.domainname !== '' && entry('uts') === undefined) {
+    throw new ConfigError('domainname', 'setting a domainname needs a uts namespace of the container (none in linux.namespaces)');
+  }
+  if ('kernel.hostname' in uses.sysctl && entry('uts') !== undefined) {
+    throw new ConfigError('linux.sysctl.kernel.hostname', 'conflicts with the hostname field (set the hostname there)');
+  }
+  const user = entry('user');
+  if (user === undefined && (linux.uidMappings.length > 0 || linux.gidMappings.length > 0)) {
+    throw new ConfigError(linux.uidMappings.length > 0 ? 'linux.uidMappings' : 'linux.gidMappings', 'given without a user namespace in linux.namespaces');
+  }
+  if (user !== undefined && user.path === undefined) {
+    if (linux.uidMappings.length === 0) throw new ConfigError('linux.uidMappings', 'a new user namespace needs uid mappings');
+    if (linux.gidMappings.length === 0) throw new ConfigError('linux.gidMappings', 'a new user namespace needs gid mappings');
+  }
+}
+
 /** True when `id` falls inside one of the mappings' container ranges. */
 export function isMapped(id: number, mappings: readonly ConfigIdMapping[]): boolean {
   return mappings.some((m) => id >= m.containerID && id < m.containerID + m.size);

@@ -1,5 +1,5 @@
 /**
- * config.json `mounts` → typed mounts: destination checked (container-path.ts), source resolved against the
+ * config.json `mounts` → typed mounts: destination checked (container-path.ts; a relative one taken from /), source resolved against the
  * bundle for binds (runtime-spec: relative sources are relative to the bundle), options parsed into flags.
  *
  * Man pages: mount(2).
@@ -27,7 +27,9 @@ export interface ConfigMount {
 export function readMount(v: JsonValue, i: number, bundle: string): ConfigMount {
   const path = `mounts[${i}]`;
   const o: JsonObject = asObject(v, path);
-  const destination = checkContainerPath(reqString(o, 'destination', path), `${path}.destination`);
+  // a relative destination is relative to / (config.md: deprecated, but it MUST be read so; runc does)
+  const written = reqString(o, 'destination', path);
+  const destination = checkContainerPath(written !== '' && !written.startsWith('/') ? `/${written}` : written, `${path}.destination`);
   const type = optString(o, 'type', path);
   const options = parseMountOptions(optStrings(o, 'options', path));
   const isBind = options.bind !== 'none' || type === 'bind';

@@ -1,6 +1,8 @@
 /**
  * linux.resources beyond what config-resources.ts reads into @ct/namespaces' CgroupResources. As raw interface-file
- * writes for the container's cgroup, v1 or v2, the fields CgroupResources has no field for: cpuset (cpu.cpus, cpu.mems), blockIO
+ * writes for the container's cgroup, v1 or v2, the fields CgroupResources has no field for: cpuset (cpu.cpus, cpu.mems),
+ * the cpu's realtime budget and idle flag (cpu.realtimePeriod/realtimeRuntime: v1 cpu.rt_period_us then
+ * cpu.rt_runtime_us, as runc writes them, refused on v2 where the kernel has no such files; cpu.idle), blockIO
  * (weight, weightDevice, the four throttle lists), hugepageLimits and unified, named as runc names them (v1 blkio.* /
  * hugetlb.<size>.limit_in_bytes; v2 io.max, io.bfq.weight or io.weight, hugetlb.<size>.max; `unified` keys are v2
  * file names and are refused on v1).
@@ -24,6 +26,11 @@ export interface DeviceValue {
 export interface ExtraResources {
   readonly cpus?: string;
   readonly mems?: string;
+  /** cpu.realtimePeriod and cpu.realtimeRuntime (µs); runtime -1 is "no limit" as the kernel reads it. */
+  readonly rtPeriod?: bigint;
+  readonly rtRuntime?: bigint;
+  /** cpu.idle: 0 or 1. */
+  readonly cpuIdle?: number;
   /** blockIO.weight, 10-1000. */
   readonly blkioWeight?: number;
   readonly weightDevice: readonly DeviceValue[];
@@ -54,6 +61,11 @@ export function readExtraResources(l: JsonObject): ExtraResources | undefined {
   const cpu = optObject(r, 'cpu', at);
   const cpus = cpu === undefined ? undefined : optString(cpu, 'cpus', `${at}.cpu`);
   const mems = cpu === undefined ? undefined : optString(cpu, 'mems', `${at}.cpu`);
+  const num = (key: string, min: bigint, max: bigint): bigint | undefined =>
+    cpu === undefined || cpu[key] === undefined || cpu[key] === null ? undefined : asInteger(cpu[key], `${at}.cpu.${key}`, min, max);
+  const rtPeriod = num('realtimePeriod', 0n, u64);
+  const rtRuntime = num('realtimeRuntime', -1n, (1n << 63n) - 1n);
+  const cpuIdle = num('idle', 0n, 1n);
   const io = optObject(r, 'blockIO', at) ?? {};
   const weight = io['weight'] === undefined || io['weight'] === null ? undefined : Number(asInteger(io['weight'], `${at}.blockIO.weight`, 10n, 1000n));
   const throttle = (['read_bps', 'write_bps', 'read_iops', 'write_iops'] as const).flatMap((kind) => {
@@ -75,10 +87,14 @@ export function readExtraResources(l: JsonObject): ExtraResources | undefined {
   }
   const x: ExtraResources = {
     ...(cpus === undefined || cpus === '' ? {} : { cpus }), ...(mems === undefined || mems === '' ? {} : { mems }),
+    // 0 leaves the kernel's value, as runc reads them
+    ...(rtPeriod === undefined || rtPeriod === 0n ? {} : { rtPeriod }), ...(rtRuntime === undefined || rtRuntime === 0n ? {} : { rtRuntime }),
+    ...(cpuIdle === undefined ? {} : { cpuIdle: Number(cpuIdle) }),
     ...(weight === undefined ? {} : { blkioWeight: weight }),
     weightDevice: devices(io, 'weightDevice', `${at}.blockIO`, 'weight'), throttle, hugepages, unified,
   };
-  const empty = x.cpus === undefined && x.mems === undefined && x.blkioWeight === undefined && x.weightDevice.length === 0
+  const empty = x.cpus === undefined && x.mems === undefined && x.rtPeriod === undefined && x.rtRuntime === undefined
+    && x.cpuIdle === undefined && x.blkioWeight === undefined && x.weightDevice.length === 0
     && throttle.length === 0 && hugepages.length === 0 && Object.keys(unified).length === 0;
   return empty ? undefined : x;
 }
@@ -102,7 +118,11 @@ export function extraResourceWrites(x: ExtraResources, version: 'v1' | 'v2'): Re
   const one = (controller: string, file: string, value: string): void => { out.push({ controller, candidates: [[file, value]] }); };
   if (x.cpus !== undefined) one('cpuset', 'cpuset.cpus', x.cpus);
   if (x.mems !== undefined) one('cpuset', 'cpuset.mems', x.mems);
+  if (x.cpuIdle !== undefined) one('cpu', 'cpu.idle', String(x.cpuIdle));
   if (version === 'v1') {
+    // the period first: a runtime is checked against the period in place
+    if (x.rtPeriod !== undefined) one('cpu', 'cpu.rt_period_us', String(x.rtPeriod));
+    if (x.rtRuntime !== undefined) one('cpu', 'cpu.rt_runtime_us', String(x.rtRuntime));
     if (x.blkioWeight !== undefined) out.push({ controller: 'blkio', candidates: [['blkio.weight', String(x.blkioWeight)], ['blkio.bfq.weight', String(x.blkioWeight)]] });
     for (const d of x.weightDevice) {
       out.push({ controller: 'blkio', candidates: [['blkio.weight_device', `${dev(d)} ${d.value}`], ['blkio.bfq.weight_device', `${dev(d)} ${d.value}`]] });
@@ -111,6 +131,9 @@ export function extraResourceWrites(x: ExtraResources, version: 'v1' | 'v2'): Re
     for (const h of x.hugepages) one('hugetlb', `hugetlb.${h.pageSize}.limit_in_bytes`, String(h.limit));
     if (Object.keys(x.unified).length > 0) throw new ConfigError('linux.resources.unified', 'cgroup v2 settings on a cgroup v1 host');
     return out;
+  }
+  if (x.rtPeriod !== undefined || x.rtRuntime !== undefined) {
+    throw new ConfigError(`linux.resources.cpu.${x.rtRuntime !== undefined ? 'realtimeRuntime' : 'realtimePeriod'}`, 'cgroup v2 has no realtime budget (cpu.rt_*)');
   }
   if (x.blkioWeight !== undefined) {
     out.push({ controller: 'io', candidates: [['io.bfq.weight', `default ${x.blkioWeight}`], ['io.weight', `default ${ioWeight(x.blkioWeight)}`]] });

@@ -3,7 +3,7 @@
  * disableOOMKiller, kernel, kernelTCP, useHierarchy, checkBeforeUpdate), cpu (quota, period, shares), pids, network
  * (classID, priorities) and the device rules (`devices`, in order; runc's defaults appended at create for a
  * container that has a device cgroup, see `withDeviceDefaults`). cpu.cpus/mems, blockIO, hugepageLimits and unified
- * are config-resources-extra.ts'. What ct cannot apply (cpu.realtimeRuntime/realtimePeriod/idle/burst, rdma) is
+ * (and cpu.realtimeRuntime/realtimePeriod/idle) are config-resources-extra.ts'. What ct cannot apply (cpu.burst, rdma) is
  * refused naming the field; keys the runtime-spec does not define are noted and ignored, as runc ignores them.
  * Values follow runc's reading: 0 leaves a memory setting alone, -1 is "no limit"; swappiness -1 (or 2^64-1, its
  * unsigned form) is unset, otherwise 0-100.
@@ -25,12 +25,12 @@ const at = 'linux.resources';
 /** The keys of linux.resources.X the runtime-spec defines and ct reads (here or in config-resources-extra.ts). */
 const known: Readonly<Record<string, readonly string[]>> = {
   memory: ['limit', 'swap', 'reservation', 'swappiness', 'disableOOMKiller', 'kernel', 'kernelTCP', 'useHierarchy', 'checkBeforeUpdate'],
-  cpu: ['quota', 'period', 'shares', 'cpus', 'mems'],
+  cpu: ['quota', 'period', 'shares', 'cpus', 'mems', 'realtimeRuntime', 'realtimePeriod', 'idle'],
   '': ['memory', 'cpu', 'pids', 'devices', 'network', 'blockIO', 'hugepageLimits', 'unified'],
 };
 /** Keys the runtime-spec defines that ct cannot apply: refused. */
 const refused: Readonly<Record<string, readonly string[]>> = {
-  cpu: ['realtimeRuntime', 'realtimePeriod', 'idle', 'burst'],
+  cpu: ['burst'],
   '': ['rdma'],
 };
 

@@ -52,6 +52,36 @@ describe('bundle config', () => {
     const dir = bundle((c) => { (c['mounts'] as Json[]).push({ destination: '/tmp/../../etc', type: 'tmpfs', source: 'tmpfs' }); });
     assert.throws(() => readBundleConfig(dir), configError('mounts[7].destination'));
   });
+  it('readBundleConfig, a relative mount destination is taken from / (config.md: deprecated, read as relative to /)', () => {
+    const dir = bundle((c) => { (c['mounts'] as Json[]).push({ destination: 'scratch/x', type: 'tmpfs', source: 'tmpfs' }); });
+    assert.equal(readBundleConfig(dir).mounts[7]?.destination, '/scratch/x');
+  });
+  it('readBundleConfig, an unknown capability is left out with a note, as runc warns and as config.md asks', () => {
+    const dir = bundle((c) => { proc(c)['capabilities'] = { bounding: ['CAP_KILL', 'CAP_NOT_A_CAP'], effective: ['CAP_KILL'] }; });
+    const c = readBundleConfig(dir);
+    assert.deepEqual(c.confinement.capabilities?.bounding, ['CAP_KILL']);
+    assert.deepEqual(c.confinement.notes, ['process.capabilities.bounding[1]: unknown capability "CAP_NOT_A_CAP", ignored']);
+  });
+  it('readBundleConfig, a domainname without a uts namespace is refused naming it; with one it is kept', () => {
+    const withoutUts = (c: Json): void => { linux(c)['namespaces'] = (linux(c)['namespaces'] as Json[]).filter((n) => n['type'] !== 'uts'); };
+    assert.throws(() => readBundleConfig(bundle((c) => { withoutUts(c); delete c['hostname']; c['domainname'] = 'example.org'; })), configError('domainname'));
+    assert.equal(readBundleConfig(bundle((c) => { c['domainname'] = 'example.org'; })).domainname, 'example.org');
+  });
+  it('readBundleConfig, the kernel.hostname sysctl is refused (the hostname field sets it), as runc refuses it', () => {
+    assert.throws(() => readBundleConfig(bundle((c) => { linux(c)['sysctl'] = { 'kernel.hostname': 'h' }; })), configError('linux.sysctl.kernel.hostname'));
+  });
+  it('readBundleConfig, a new user namespace without uid or gid mappings is refused naming the missing field', () => {
+    const userNs = (c: Json): void => { (linux(c)['namespaces'] as Json[]).push({ type: 'user' }); };
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    assert.throws(() => readBundleConfig(bundle(userNs)), configError('linux.uidMappings'));
+    assert.throws(() => readBundleConfig(bundle((c) => { userNs(c); linux(c)['uidMappings'] = map; })), configError('linux.gidMappings'));
+    const c = readBundleConfig(bundle((j) => { userNs(j); linux(j)['uidMappings'] = map; linux(j)['gidMappings'] = map; }));
+    assert.equal(c.linux.uidMappings.length, 1);
+  });
+  it('readBundleConfig, mappings without a user namespace are refused rather than ignored', () => {
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    assert.throws(() => readBundleConfig(bundle((c) => { linux(c)['gidMappings'] = map; })), configError('linux.gidMappings'));
+  });
   it('readBundleConfig, a relative cwd is refused', () => {
     assert.throws(() => readBundleConfig(bundle((c) => { proc(c)['cwd'] = 'home'; })), configError('process.cwd'));
   });
@@ -66,6 +96,7 @@ describe('bundle config', () => {
     const dir = bundle((c) => {
       linux(c)['uidMappings'] = [{ containerID: 0, hostID: 1000, size: 1 }];
       linux(c)['gidMappings'] = [{ containerID: 0, hostID: 1000, size: 1 }];
+      (linux(c)['namespaces'] as Json[]).push({ type: 'user' });
       proc(c)['user'] = { uid: 5, gid: 0 };
     });
     assert.throws(() => readBundleConfig(dir), configError('process.user.uid'));

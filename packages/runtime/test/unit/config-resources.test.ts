@@ -50,11 +50,8 @@ describe('config.json linux.resources', () => {
     assert.throws(() => read('{"devices": [{"access": "r"}]}'), refusedAt('linux.resources.devices[0].allow'));
     assert.throws(() => read('{"devices": [{"allow": true, "access": "rwx"}]}'), refusedAt('linux.resources.devices[0].access'));
   });
-  it('readResources, what ct cannot apply is refused naming it: cpu realtime, idle, burst, rdma', () => {
+  it('readResources, what ct cannot apply is refused naming it: cpu burst, rdma', () => {
     for (const [json, at] of [
-      ['{"cpu": {"realtimeRuntime": 950000}}', 'linux.resources.cpu.realtimeRuntime'],
-      ['{"cpu": {"realtimePeriod": 1000000}}', 'linux.resources.cpu.realtimePeriod'],
-      ['{"cpu": {"idle": 1}}', 'linux.resources.cpu.idle'],
       ['{"cpu": {"burst": 1000}}', 'linux.resources.cpu.burst'],
       ['{"rdma": {"mlx5_1": {"hcaHandles": 3}}}', 'linux.resources.rdma'],
     ] as const) assert.throws(() => read(json), refusedAt(at), json);

@@ -7,6 +7,7 @@ import { cgroupCandidates } from '../../src/cgroup-candidates.js';
 import { processesHolding } from '../../src/container-delete.js';
 import { HOOK_STATUS, hookState, runHooksWarning } from '../../src/hook-state.js';
 import { HOOK_KINDS, readHooks } from '../../src/hooks.js';
+import { specVersion } from '../../src/oci-version.js';
 import { lookupProgram } from '../../src/program-lookup.js';
 
 const dirs: string[] = [];
@@ -19,7 +20,7 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const record = { ociVersion: '1.2.0', id: 'c1', bundle: '/b', annotations: { k: 'v' } };
+const record = { id: 'c1', bundle: '/b', annotations: { k: 'v' } };
 
 describe('lifecycle parts', () => {
   describe('hook state', () => {
@@ -31,8 +32,8 @@ describe('lifecycle parts', () => {
       assert.deepEqual(Object.keys(HOOK_STATUS).sort(), [...HOOK_KINDS].sort());
     });
     it('hookState, the spec\'s State fields only: pid while alive, none once stopped; annotations only when there are some', () => {
-      assert.deepEqual(hookState(record, 'poststart', 42), { ociVersion: '1.2.0', id: 'c1', status: 'running', pid: 42, bundle: '/b', annotations: { k: 'v' } });
-      assert.deepEqual(hookState({ ...record, annotations: {} }, 'poststop', 42), { ociVersion: '1.2.0', id: 'c1', status: 'stopped', bundle: '/b' });
+      assert.deepEqual(hookState(record, 'poststart', 42), { ociVersion: specVersion, id: 'c1', status: 'running', pid: 42, bundle: '/b', annotations: { k: 'v' } });
+      assert.deepEqual(hookState({ ...record, annotations: {} }, 'poststop', 42), { ociVersion: specVersion, id: 'c1', status: 'stopped', bundle: '/b' });
     });
     it('runHooksWarning, a failing hook is a warning and the hooks after it still run', async () => {
       const out = join(scratch(), 'out');

@@ -10,6 +10,7 @@ import { deleteContainer } from '../../src/container-delete.js';
 import { startContainer } from '../../src/container-start.js';
 import { RuntimeError } from '../../src/errors.js';
 import { acquireLock } from '../../src/lock.js';
+import { specVersion } from '../../src/oci-version.js';
 import { readProcStat } from '../../src/proc-stat.js';
 import { containerPaths, writeRecord, type ContainerRecord } from '../../src/state-store.js';
 
@@ -29,7 +30,7 @@ describe('lifecycle verbs on a recorded process', () => {
     mkdirSync(paths.dir, { recursive: true });
     if (opts.fifo) writeFileSync(paths.execFifo, '');
     const rec: ContainerRecord = {
-      ociVersion: '1.2.0', id, pid, initStartTime: String(readProcStat(pid)?.startTime), bundle: '/b', rootfs: '/b/rootfs',
+      ociVersion: '1.0.0', id, pid, initStartTime: String(readProcStat(pid)?.startTime), bundle: '/b', rootfs: '/b/rootfs',
       created: new Date().toISOString(), owner: 'me', annotations: { a: 'b' }, rootless: false,
     };
     writeRecord(paths, rec);
@@ -44,6 +45,11 @@ describe('lifecycle verbs on a recorded process', () => {
     assert.deepEqual(Object.keys(s), ['ociVersion', 'id', 'pid', 'status', 'bundle', 'rootfs', 'created', 'owner', 'annotations']);
     assert.equal(s.status, 'running');
     assert.equal(s.pid, rec.pid);
+  });
+  it('containerState, ociVersion is the spec version ct implements (as runc and crun give theirs), not the config\'s', () => {
+    record('ver1', { fifo: false });
+    assert.equal(containerState(ctx, 'ver1').ociVersion, specVersion);
+    assert.notEqual(specVersion, '1.0.0');
   });
   it('containerState, a missing id is ENOCONTAINER saying "does not exist"', () => {
     assert.throws(() => containerState(ctx, 'nope'), (e: unknown) => code('ENOCONTAINER')(e) && /container nope does not exist/.test((e as Error).message));

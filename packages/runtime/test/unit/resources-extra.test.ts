@@ -33,6 +33,19 @@ describe('linux.resources beyond CgroupResources', () => {
     ]);
   });
 
+  it('extraResourceWrites, cpu realtime on v1 (the period before the runtime, as runc) and idle; realtime refused on v2', () => {
+    const x = readExtraResources({ resources: { cpu: { realtimeRuntime: 1000, realtimePeriod: 1000000, idle: 1 } } });
+    assert.ok(x !== undefined);
+    assert.deepEqual(extraResourceWrites(x, 'v1'), [
+      { controller: 'cpu', candidates: [['cpu.idle', '1']] },
+      { controller: 'cpu', candidates: [['cpu.rt_period_us', '1000000']] },
+      { controller: 'cpu', candidates: [['cpu.rt_runtime_us', '1000']] },
+    ]);
+    assert.throws(() => extraResourceWrites(x, 'v2'), at('linux.resources.cpu.realtimeRuntime'));
+    assert.deepEqual(extraResourceWrites(readExtraResources({ resources: { cpu: { idle: 0 } } })!, 'v2'), [{ controller: 'cpu', candidates: [['cpu.idle', '0']] }]);
+    assert.throws(() => readExtraResources({ resources: { cpu: { idle: 2 } } }), at('linux.resources.cpu.idle'));
+  });
+
   it('extraResourceWrites, v2: io.bfq.weight or io.weight (runc\'s conversion), io.max, hugetlb.*.max, unified', () => {
     const x = readExtraResources({ resources: { ...resources, unified: { 'memory.high': '1000000' } } });
     assert.ok(x !== undefined);

@@ -1,0 +1,330 @@
+/**
+ * KNOWN_DIFFERENCES: where ct differs from runc on main today, each entry with the reason and who fixes it.
+ *
+ * An entry explains differences, not whole cases: it names the cases it applies to and matches differences by
+ * path (and, where one path can differ in several ways, by what runc or ct shows there). A case whose every
+ * difference is explained is reported pending (`this.skip()` with the reasons), never as passing; a case with a
+ * difference no entry explains fails, so a regression inside a case that already differs still shows. An entry
+ * that explains nothing in a full run of its suite fails the suite's last test ("stale"), unless it is marked
+ * volatile (it depends on the machine's state): the lead removes entries as fixes land. Nothing here is a normalisation: the differences stay in the report.
+ */
+import type { Difference } from './json-diff.js';
+
+/** Which suite an entry applies to. */
+export type SuitePass = 'root' | 'rootless';
+
+/** One known difference. */
+export interface KnownDifference {
+  /** A short name, unique, for the report and for grep. */
+  readonly name: string;
+  /** The cases it applies to: their titles (`<field>: <variant>`) or a pattern over them. */
+  readonly cases: RegExp | readonly string[];
+  /** The differences it explains: their path, and optionally what runc and ct show there. */
+  readonly path: RegExp;
+  readonly runc?: RegExp;
+  readonly ct?: RegExp;
+  /** A relation between the two sides the patterns cannot say (`ct` is runc's with flags added). */
+  readonly test?: (d: Difference) => boolean;
+  /** The suites it applies to (default: both). */
+  readonly passes?: readonly SuitePass[];
+  /** What differs and why, short. */
+  readonly reason: string;
+  /** Who fixes it: a helper (launch, cgroups, lifecycle) and the issue. */
+  readonly fixBy: string;
+  /** Why the difference may come and go with the machine's state (then it is never called stale). */
+  readonly volatile?: string;
+}
+
+const ALL = /./;
+
+/** The parts of a normalised mount (normalise.ts): `FSTYPE SOURCE OPTIONS [SUPER] rest`. */
+function mountParts(text: string): { fsType: string; source: string; options: Set<string>; superOptions: Set<string>; rest: string } | undefined {
+  const m = /^(\S+) (\S+) (\S+) \[([^\]]*)\] (.*)$/.exec(text);
+  if (m === null) return undefined;
+  return { fsType: m[1]!, source: m[2]!, options: new Set(m[3]!.split(',')), superOptions: new Set(m[4]!.split(',')), rest: m[5]! };
+}
+
+const sameSet = (a: Set<string>, b: Set<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
+
+/**
+ * A predicate on a mount difference: ct's mount is runc's with exactly these changes (options added or
+ * dropped, super options added or dropped, another source), the rest equal.
+ */
+function ctMount(change: { add?: string[]; drop?: string[]; addSuper?: string[]; dropSuper?: RegExp; anySource?: boolean }): (d: Difference) => boolean {
+  return (d) => {
+    const r = mountParts(d.runc);
+    const c = mountParts(d.ct);
+    if (r === undefined || c === undefined) return false;
+    const options = new Set([...r.options, ...(change.add ?? [])].filter((o) => !(change.drop ?? []).includes(o)));
+    const superOptions = new Set([...r.superOptions, ...(change.addSuper ?? [])].filter((o) => !(change.dropSuper?.test(o) ?? false)));
+    return r.fsType === c.fsType && (change.anySource === true || r.source === c.source) && r.rest === c.rest
+      && sameSet(options, c.options) && sameSet(superOptions, c.superOptions);
+  };
+}
+
+/** Either of two predicates. */
+const either = (...tests: ((d: Difference) => boolean)[]) => (d: Difference): boolean => tests.some((t) => t(d));
+
+export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
+  // ---- the base config: every case
+  {
+    name: 'mount-order', cases: ALL, path: /^report\.mountOrder\[/,
+    reason: 'ct mounts /proc, /sys and the cgroup mount before /dev and its submounts (and binds its default devices between); runc mounts in config order',
+    fixBy: 'launch (config/populate-steps.ts), issue 18',
+  },
+  {
+    name: 'proc-and-readonly-flags', cases: ALL, path: /^report\.mounts\./, test: ctMount({ add: ['nosuid', 'nodev', 'noexec'] }),
+    reason: 'ct adds nosuid,nodev,noexec to /proc (the config gives none) and to the read-only remounts of readonlyPaths; runc keeps the config\'s flags and the path\'s own',
+    fixBy: 'launch (config/mount-options.ts, populate-steps.ts), issue 18',
+  },
+  {
+    name: 'readonly-paths-statfs-flags', cases: ALL, path: /^report\.paths\..+\.flags\[ct \d+\]$/, runc: /^\(absent\)$/, ct: /^(nosuid|nodev|noexec)$/,
+    reason: 'the same as proc-and-readonly-flags, seen by statfs(2) on the paths',
+    fixBy: 'launch, issue 18',
+  },
+  {
+    name: 'cgroup-mount-flags', cases: ALL, passes: ['root'], path: /^report\.mounts\.\/sys\/fs\/cgroup\/[\w,=]+$/, test: ctMount({ drop: ['nosuid', 'nodev', 'noexec'] }),
+    reason: 'ct binds each cgroup v1 hierarchy with ro only; runc applies the cgroup mount\'s options (nosuid,noexec,nodev,relatime,ro) to each',
+    fixBy: 'launch (config/cgroup-mount.ts), issue 18',
+  },
+  {
+    name: 'dev-tmpfs', cases: ALL, path: /^report\.mounts\.\/dev$/, ct: /^tmpfs none rw,nosuid,noexec \[/,
+    reason: 'ct makes its own /dev (source none, noexec, no size) instead of the config\'s tmpfs (size=65536k, strictatime, source tmpfs)',
+    fixBy: 'launch (config/populate-steps.ts), issue 18 ("a tmpfs at /dev with size=65536k is that")',
+  },
+  {
+    name: 'devpts-gid', cases: ALL, passes: ['root'], path: /^report\.mounts\.\/dev\/pts$/, test: ctMount({ dropSuper: /^gid=\d+$/ }),
+    reason: 'ct drops the devpts mount\'s gid=5 option',
+    fixBy: 'launch (config/mount-options.ts), issue 18',
+  },
+  {
+    name: 'default-devices-bound', cases: ALL, passes: ['root'], path: /^report\.mounts\.\/dev\/(null|zero|full|random|urandom|tty)$/, runc: /^\(absent\)$/, ct: /^devtmpfs /,
+    reason: 'as root ct binds the host\'s default device nodes into /dev; runc makes them with mknod (it binds them only rootless)',
+    fixBy: 'launch (config/populate-steps.ts), issue 18',
+  },
+  {
+    name: 'masked-dir-size', cases: ALL, path: /^report\.mounts\./, test: ctMount({ addSuper: ['size=0k'] }),
+    reason: 'ct masks a directory with a read-only tmpfs of size 0 (shown size=0k); runc\'s has no size option',
+    fixBy: 'launch (config/populate-steps.ts), issue 18',
+  },
+  {
+    name: 'masked-file-null', cases: ALL, passes: ['root'], path: /^report\.(mounts\.|paths\.).*/, test: either(
+      (d) => /^tmpfs tmpfs rw,nosuid \[.*\] root=\/null /.test(d.runc) && /^devtmpfs devtmpfs rw,relatime \[.*\] root=\/null /.test(d.ct),
+      (d) => /\.flags\[\d+\]$/.test(d.path) && d.runc === 'nosuid' && d.ct === '(absent)',
+      (d) => /\.flags\[ct \d+\]$/.test(d.path) && d.runc === '(absent)' && d.ct === 'relatime',
+      (d) => /^report\.paths\..+\.fsType$/.test(d.path) && d.ct === '0x1021994'),
+    reason: 'ct masks a file with a bind of the host\'s /dev/null (devtmpfs); runc binds the container\'s own /dev/null (on its /dev tmpfs, nosuid)',
+    fixBy: 'launch (config/populate-steps.ts), issue 18',
+  },
+  {
+    name: 'env-home', cases: ALL, path: /^report\.env\[\d+\]$/, runc: /^HOME=/, ct: /^\(absent\)$/,
+    reason: 'runc sets HOME (from the container\'s /etc/passwd for the user, else /) when process.env has none; ct does not',
+    fixBy: 'launch (config/to-container-spec.ts), issue 18',
+  },
+  {
+    name: 'state-owner', cases: ALL, path: /(^states\.\w+|\.stdin)\.owner$/, runc: /^(|\(absent\))$/,
+    reason: 'runc 1.1.5\'s state has owner "" (root and rootless alike); ct names the user, as crun does (owner is runc\'s extra field, not the runtime-spec\'s)',
+    fixBy: 'none: a documented choice (packages/runtime/src/container-state.ts)',
+  },
+  {
+    name: 'cgroup-v2-join', cases: ALL, passes: ['root'], path: /^report\.cgroup\.0:$/, ct: /^\/$/,
+    reason: 'on this hybrid layout runc also puts the container in /<id> of the (controller-less) v2 hierarchy; ct leaves it in the caller\'s',
+    fixBy: 'cgroups (namespaces/src/cgroups), issue 18',
+  },
+  {
+    name: 'devices-default-tun', cases: ALL, passes: ['root'], path: /^report\.cgroupFiles\.devices\/devices\.list$/,
+    test: (d) => d.runc.split('\n').filter((l) => l !== 'c 10:200 rwm').join('\n') === d.ct,
+    reason: 'Debian\'s runc 1.1.5 allows c 10:200 (/dev/net/tun) in every container\'s device cgroup; ct follows runc 1.2, which dropped it (apps/ct/test/integration/runtime-devices.test.ts)',
+    fixBy: 'none: a documented choice (cgroups); remove when the reference runc is 1.2',
+  },
+  {
+    name: 'rootless-cgroup-mount-empty', cases: ALL, passes: ['rootless'], path: /^report\.(cgroupFiles\.|mounts\.\/sys\/fs\/cgroup\/[\w,=]+ \(2\)$)/, ct: /^\(absent\)$/,
+    reason: 'rootless, ct\'s cgroup mount is an empty tmpfs: no hierarchy is bound in it and no cgroup file can be read; runc binds each hierarchy (the caller\'s cgroup, rootless on v1)',
+    fixBy: 'launch (config/cgroup-mount.ts), issue 18',
+  },
+  {
+    name: 'rootless-sys-rbind-ro', cases: ALL, passes: ['rootless'], path: /^report\.mounts\.\/sys\/fs\/cgroup/, test: ctMount({ add: ['ro', 'nosuid', 'nodev', 'noexec'], drop: ['rw'] }),
+    reason: 'rootless, ct makes every submount of the /sys rbind (and its cgroup tmpfs) read-only with nosuid,nodev,noexec; runc applies rbind\'s ro to /sys itself only (recursive read-only is rro)',
+    fixBy: 'launch (config/mount-options.ts), issue 18',
+  },
+
+  // ---- process
+  {
+    name: 'cwd-not-created', cases: ['process.cwd: a directory the rootfs lacks'], path: ALL,
+    reason: 'runc creates a missing process.cwd; ct fails create with `chdir: ENOENT`', fixBy: 'launch, issue 18',
+  },
+
+  {
+    name: 'rlimit-above-hard', cases: ["process.rlimits: NOFILE hard above the runtime's hard limit"], path: ALL,
+    reason: 'runc refuses an rlimit it cannot set (setrlimit EPERM without CAP_SYS_RESOURCE); ct creates the container with another limit', fixBy: 'launch, issue 18',
+  },
+
+
+  {
+    name: 'error-names-no-field',
+    cases: ['process.oomScoreAdj: -500 (needs CAP_SYS_RESOURCE)', 'linux.devices: /dev/null given again', 'linux.resources.blockIO: weight 500',
+      'linux.resources.hugepageLimits: 2MB limit (hugetlb not mounted)', "linux.namespaces: pid absent (the host's)", 'linux.sysctl: kernel.domainname (uts namespace)'],
+    path: /^create\.error$/,
+    reason: 'both refuse, but ct\'s error names the file or step, not the config.json field', fixBy: 'lifecycle/launch, issue 18 ("refused with an error naming the field")',
+  },
+
+  // ---- top-level fields
+
+  {
+    name: 'cgroupsPath-default', cases: ["linux.cgroupsPath: absent (the runtime's default)"], path: /^report\.(cgroup\.|mounts\.\/sys\/fs\/cgroup)/,
+    reason: 'without cgroupsPath runc uses /<id> (under the caller\'s cgroup where that is not the root); ct uses ct-<id>', fixBy: 'cgroups: follow runc or document',
+  },
+
+  // ---- namespaces
+  {
+    name: 'pid-join', cases: /^linux\.namespaces: pid joined by path/, path: ALL,
+    reason: 'SECURITY: a pid namespace joined by path is not entered: the process runs in the host\'s pid namespace and sees every host process (runc: pid 2 of the joined namespace)', fixBy: 'launch (first), issue 18',
+  },
+  {
+    name: 'uts-join-hostname', cases: ['linux.namespaces: uts joined by path, hostname set there', 'linux.namespaces: pid, network, ipc and uts joined by path'], path: ALL,
+    reason: 'ct refuses a hostname with a uts namespace joined by path; runc sets it in the joined namespace', fixBy: 'lifecycle (config-linux.ts) and launch, issue 18',
+  },
+  {
+    name: 'sysfs-host-net', cases: ['linux.namespaces: network absent (the host\'s)', 'linux.namespaces: network joined by path'], path: /^report\.mounts\.\/sys(\/|$)/,
+    reason: 'without a new network namespace ct binds the host\'s /sys (ro only) and its cgroup mount shows the hierarchy roots; runc mounts sysfs with the config\'s options and the container\'s cgroups',
+    fixBy: 'launch (config/populate-steps.ts), issue 18',
+  },
+  {
+    name: 'mqueue-host-ipc', cases: ['linux.namespaces: ipc absent (the host\'s)', 'linux.namespaces: ipc joined by path'], passes: ['root'], path: /^report\.(mounts|devices)\.\/dev\/mqueue$/,
+    reason: 'without a new ipc namespace ct leaves out the config\'s /dev/mqueue mount; runc mounts it', fixBy: 'launch, issue 18',
+  },
+  {
+    name: 'cgroupns-systemd-source', cases: ['linux.namespaces: cgroup added'], passes: ['root'], path: /^report\.mounts\.\/sys\/fs\/cgroup\/systemd$/, runc: /^cgroup systemd /, ct: /^cgroup cgroup /,
+    reason: 'with a cgroup namespace runc mounts the name=systemd hierarchy with source systemd, ct with source cgroup', fixBy: 'launch (config/cgroup-mount.ts)',
+  },
+  {
+    name: 'cgroupns-join', cases: ['linux.namespaces: cgroup joined by path'], path: /^report\.(cgroupFiles|mounts\.\/sys\/fs\/cgroup)/,
+    reason: 'with a cgroup namespace joined by path ct binds the container\'s cgroups by a path relative to the joined root (root=/../../<id> for memory); runc mounts the joined namespace\'s root', fixBy: 'launch/cgroups (config/cgroup-mount.ts), issue 18',
+  },
+  {
+    name: 'userns-mqueue-owner', cases: ['linux.namespaces: user added with a 65536-id mapping'], path: /^report\.devices\.\/dev\/mqueue$/,
+    reason: 'with a user namespace, /dev/mqueue is owned by 65534:65534 in ct, 0:65534 in runc', fixBy: 'launch',
+  },
+
+  // ---- mounts
+  {
+    name: 'mount-flags-ignored', cases: ['mounts: bind, noatime', 'mounts: bind, strictatime nodiratime', 'mounts: bind, nosymfollow', 'mounts: mqueue, ro', 'mounts: sysfs, rw'], path: /^report\.(mounts|paths)\./,
+    reason: 'ct ignores noatime, nodiratime and nosymfollow on a bind, ro on mqueue, and mounts sysfs ro when the config says rw', fixBy: 'launch (config/mount-options.ts), issue 18',
+  },
+  {
+    name: 'tmpfs-mode-755', cases: ALL, path: /^report\.mounts\./, test: ctMount({ addSuper: ['mode=755'], anySource: true }),
+    reason: 'ct gives a tmpfs mode=755 when the config gives no mode, and uses `tmpfs` as its source whatever the config says', fixBy: 'launch (config/mount-options.ts), issue 18',
+  },
+  {
+    name: 'tmpfs-options-dropped', cases: ['mounts: tmpfs, size mode uid gid nr_inodes', 'mounts: tmpfs, ro'], path: /^report\.mounts\.\/scratch$/,
+    reason: 'ct drops a tmpfs\'s nr_inodes, uid and gid options, and passes ro as a tmpfs option too', fixBy: 'launch (config/mount-options.ts), issue 18',
+  },
+  {
+    name: 'unknown-mount-option', cases: ['mounts: an unknown option'], path: ALL,
+    reason: 'runc passes an unknown option to mount(2), which refuses it; ct drops it silently', fixBy: 'lifecycle/launch (config/mount-options.ts), issue 18',
+  },
+  {
+    name: 'cgroup2-type-ignored', cases: ['mounts: cgroup2 at /sys/fs/cgroup'], passes: ['root'], path: /^report\.(cgroupFiles\.|mounts\.\/sys\/fs\/cgroup|mountOrder)/,
+    reason: 'a mount of type cgroup2 at /sys/fs/cgroup is made as ct\'s v1 cgroup mount (a tmpfs with the v1 hierarchies); runc mounts cgroup2', fixBy: 'launch (config/cgroup-mount.ts), issue 18',
+  },
+  {
+    name: 'dev-submounts-added', cases: ['mounts: /dev/pts left out', 'mounts: /dev/shm left out', 'mounts: /dev/mqueue left out', 'mounts: /sys left out', "mounts: /dev left out (the rootfs's /dev)"], path: /^report\.(mounts|devices|paths|cgroupFiles)/,
+    reason: 'ct adds /dev/pts, /dev/shm, /dev/mqueue, /dev and /sys when config.json leaves them out; runc mounts only what the config lists', fixBy: 'launch (config/populate-steps.ts), issue 18',
+  },
+  {
+    name: 'devpts-options', cases: ['mounts: devpts, other ptmxmode and mode, no gid'], path: /^report\.(mounts\.\/dev\/pts|devices\.\/dev\/pts\/ptmx)$/,
+    reason: 'ct mounts devpts with mode=620,ptmxmode=666 whatever the config gives', fixBy: 'launch (config/mount-options.ts), issue 18',
+  },
+  {
+    name: 'proc-options', cases: ['mounts: proc, nosuid noexec nodev hidepid=2'], path: /^report\.mounts\.\/proc/,
+    reason: 'ct drops proc\'s hidepid option', fixBy: 'launch (config/mount-options.ts), issue 18',
+  },
+  {
+    name: 'masked-nested', cases: ['linux.maskedPaths: nested: a path under one masked before it'], path: ALL,
+    reason: 'a masked path under one masked before it (no longer there) fails ct\'s create (`populate: ENOENT`); runc skips it', fixBy: 'launch, issue 18',
+  },
+  {
+    name: 'rootfs-propagation', cases: /^linux\.rootfsPropagation: r?shared$/, path: /^report\.mounts\./, runc: /prop=private$/, ct: /prop=shared$/,
+    reason: 'ct makes the container\'s / (and with rshared every mount) shared; runc 1.1.5 leaves them private (it applies rootfsPropagation to the mount namespace before pivot_root)', fixBy: 'launch: follow runc or document',
+  },
+  {
+    name: 'rootfs-unbindable', cases: ['linux.rootfsPropagation: unbindable'], path: ALL,
+    reason: 'runc refuses rootfsPropagation unbindable (its pivot_root cannot move an unbindable root); ct accepts it', fixBy: 'launch: follow runc or document',
+  },
+
+  // ---- devices
+  {
+    name: 'devices-subdirectory', cases: ['linux.devices: a node in a subdirectory (/dev/cpu/0/cpuid)', 'linux.devices: type u (unbuffered character)'], path: ALL,
+    reason: 'a device node in a subdirectory of /dev (/dev/cpu/0/cpuid, /dev/net/tun) fails ct\'s create (`populate: ENOENT`): the parent directories are not made', fixBy: 'launch, issue 18',
+  },
+  {
+    name: 'devices-owner', cases: ['linux.devices: owned by uid 1000 gid 5'], path: /^report\.devices\./,
+    reason: 'ct ignores a device\'s uid and gid (the node is 0:0)', fixBy: 'launch, issue 18',
+  },
+
+  // ---- sysctl
+
+  // ---- resources
+
+
+  {
+    name: 'network-without-hierarchy', cases: /^linux\.resources\.network: /, path: ALL,
+    reason: 'runc refuses linux.resources.network when the container has no net_cls/net_prio cgroup; ct accepts it', fixBy: 'cgroups, issue 18',
+    volatile: 'ct refuses it too when no net_cls,net_prio hierarchy exists on the host; other tests mount one (crun needs it), so it comes and goes',
+  },
+
+  // ---- rootless only
+  {
+    name: 'rootless-limits-ignored', cases: ['linux.resources.memory: memory limit, rootless on cgroup v1', 'linux.resources.pids: pids limit, rootless on cgroup v1', 'linux.cgroupsPath: set, rootless on cgroup v1'], passes: ['rootless'], path: ALL,
+    reason: 'rootless on cgroup v1, runc refuses a cgroupsPath or a limit it cannot apply; ct runs the container in the caller\'s cgroup without them', fixBy: 'cgroups/lifecycle, issue 18 ("nothing accepted is silently ignored")',
+  },
+  {
+    name: 'rootless-mount-refusals', passes: ['rootless'], path: ALL,
+    cases: ["linux.namespaces: ipc absent (the host's)", 'mounts: bind, noatime', 'mounts: bind, strictatime nodiratime', 'mounts: cgroup2 at /sys/fs/cgroup'],
+    reason: 'rootless, runc fails on a mount the kernel refuses (mqueue without an ipc namespace, atime flags on a bind, cgroup2 without a cgroup namespace); ct leaves the mount or the flag out and runs', fixBy: 'launch, issue 18',
+  },
+  {
+    name: 'rootless-netns-sysfs', cases: ['linux.namespaces: network added (rootless)'], passes: ['rootless'], path: /^report\.(mounts\.\/sys|cgroupFiles)/,
+    reason: 'rootless with a network namespace, ct mounts sysfs with ro as a sysfs option and its cgroup mount is an empty read-only tmpfs; runc binds the hierarchies', fixBy: 'launch (config/cgroup-mount.ts), issue 18',
+  },
+  {
+    name: 'rootless-dev-null-twice', cases: ['linux.devices: /dev/null given again'], passes: ['rootless'], path: /^report\.mounts\.\/dev\/null \(2\)$/,
+    reason: 'rootless, a linux.devices entry for a default device is bound a second time over the first', fixBy: 'launch',
+  },
+  {
+    name: 'rootless-rshared', cases: ['linux.rootfsPropagation: rshared'], passes: ['rootless'], path: ALL,
+    reason: 'rootless with rootfsPropagation rshared runc 1.1.5 fails (its cgroup mount after the /sys rbind turned shared: stat /sys/fs/cgroup/cpu ENOENT); ct runs it', fixBy: 'launch: check what runc 1.2 does',
+  },
+
+  // ---- hooks
+
+  {
+    name: 'hook-cwd', cases: /^hooks/, path: /^hooks\.[\w-]+\.cwd$/,
+    reason: 'runc runs a hook in the bundle directory; ct in /', fixBy: 'launch (hooks.ts)',
+  },
+  {
+    name: 'createContainer-hook-path', cases: ['hooks.createContainer: records its state, argv, env and cwd', 'hooks: all six kinds, two of each, in order'], path: ALL,
+    reason: 'ct resolves a createContainer hook\'s path inside the container (execve ENOENT); the runtime-spec and runc resolve it in the runtime namespace', fixBy: 'launch (hooks.ts, enterContainer), issue 18',
+  },
+
+];
+
+/** Does `k` explain difference `d` of case `title` in suite `pass`? */
+export function explains(k: KnownDifference, title: string, pass: SuitePass, d: Difference): boolean {
+  if (k.passes !== undefined && !k.passes.includes(pass)) return false;
+  const caseMatches = k.cases instanceof RegExp ? k.cases.test(title) : k.cases.includes(title);
+  return caseMatches && k.path.test(d.path) && (k.runc?.test(d.runc) ?? true) && (k.ct?.test(d.ct) ?? true) && (k.test?.(d) ?? true);
+}
+
+/** Split a case's differences into those known (with the entries explaining them) and the rest. */
+export function classify(title: string, pass: SuitePass, diffs: readonly Difference[]): { known: Set<KnownDifference>; unexplained: Difference[] } {
+  const known = new Set<KnownDifference>();
+  const unexplained: Difference[] = [];
+  for (const d of diffs) {
+    const entries = KNOWN_DIFFERENCES.filter((k) => explains(k, title, pass, d));
+    if (entries.length === 0) unexplained.push(d);
+    entries.forEach((k) => known.add(k));
+  }
+  return { known, unexplained };
+}
+
