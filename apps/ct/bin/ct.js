@@ -2,9 +2,23 @@
 // The `ct` binary. The verbs engines call (runc's command line) and --version are recognised by the lean entry
 // before @oclif/core is imported (see shared/DESIGN.md, "Engine path speed"); everything else goes to oclif,
 // with ct's error style (dist/engine/oclif-main.js).
-import { leanMain } from '../dist/engine/lean.js';
+// The lean entry runs from its bundle (dist/bundle/lean.body.cjs, with V8's code cache: scripts/bundle.mjs) when
+// the build made one, else (CT_NO_BUNDLE=1, or a tree built by tsc alone) from its ES modules in dist/.
+import { createRequire } from 'node:module';
 
-const code = await leanMain(process.argv.slice(2));
+/** @returns {Promise<typeof import('../dist/engine/lean.js')>} */
+async function leanEntry() {
+  if (process.env.CT_NO_BUNDLE !== '1') {
+    try {
+      return createRequire(import.meta.url)('../dist/bundle/lean.cjs');
+    } catch (err) {
+      if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('lean.cjs')) throw err;
+    }
+  }
+  return import('../dist/engine/lean.js');
+}
+
+const code = await (await leanEntry()).leanMain(process.argv.slice(2));
 if (typeof code === 'number') {
   // stdout may be a pipe: let it drain before exiting with the verb's status
   process.exitCode = code;
