@@ -32,6 +32,7 @@ const entries = {
   lean: join(root, 'dist/engine/lean.js'),
   'monitor-main': join(pkgDir('@ct/runtime'), 'dist/container-run-monitor/monitor-main.js'),
   'image-run-copy-worker': join(pkgDir('@ct/runtime'), 'dist/image-run-copy-worker.js'),
+  'unpack-worker': join(pkgDir('@ct/oci'), 'dist/unpack-worker.js'),
 };
 const entryOf = new Map(Object.entries(entries).map(([name, file]) => [file, name]));
 
@@ -55,6 +56,18 @@ const dynamicRequire = {
   },
 };
 
+/**
+ * A worker entry's code after its imports, in an async function called at once: a CommonJS body has no
+ * top-level await. A rejection stays an unhandled one (printed, exit status 1), as a top-level await's is.
+ */
+function asyncBody(text, file) {
+  const lines = text.split('\n');
+  const first = lines.findIndex((l) => l.trim() !== '' && !/^(import\s|\/\/|\/\*|\s?\*)/.test(l));
+  const body = lines.slice(first).join('\n');
+  if (/^export\s/m.test(body)) throw new Error(`bundle: ${file}: an entry a process starts exports nothing`);
+  return `${lines.slice(0, first).join('\n')}\n(async () => {\n${body}\n})();\n`;
+}
+
 /** esbuild plugin: `import.meta.url` → the module's own URL at run time; spawned entries → their stubs. */
 const metaUrl = {
   name: 'ct-import-meta-url',
@@ -63,8 +76,7 @@ const metaUrl = {
       let text = readFileSync(args.path, 'utf8');
       const pkg = packageOf(args.path);
       if (pkg === undefined) return undefined;
-      // a CommonJS body has no top-level await: an entry's closing `X = await main();` becomes a then()
-      if (entryOf.has(args.path)) text = text.replace(/^([\w.]+) = await (\w+\(\));$/m, '$2.then((v) => { $1 = v; });');
+      if (entryOf.has(args.path) && args.path !== entries.lean) text = asyncBody(text, args.path);
       const self = JSON.stringify(relative(pkg.dir, args.path));
       const contents = text
         .replace(/new URL\((['"])([^'"]+)\1,\s*import\.meta\.url\)/g, (whole, _q, target) => {
