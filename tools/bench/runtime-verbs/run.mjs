@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (issue 8): the runtime verbs engines call, on one bundle (busybox test image unpacked by umoci, config
 // from `runc spec`, process /bin/true without a terminal), for runc, crun, ct (apps/ct/bin/ct.js) and the floor
-// of any Node CLI (node-floor.mjs: Node starting and running runc); `ct (ESM)` is ct from dist/'s ES modules
+// of any Node CLI (node-floor.mjs: Node starting and running runc); `ct-esm` is ct from dist/'s ES modules
 // (CT_NO_BUNDLE=1, through env(1)), to show what the bundle saves. Two scenarios, interleaved per round:
 //   lifecycle  create, start, state, delete --force (four processes, as an engine starts them)
 //   run        run (one process that creates, starts, waits and deletes)
@@ -49,7 +49,7 @@ function runtimes(base) {
     crun: ['crun', '--root', join(base, 'crun')],
     ct: [process.execPath, ctBin, '--root', join(base, 'ct')],
     // the same ct from its ES modules in dist/ (not the bundle): what the bundle saves (issue 21)
-    'ct (ESM)': ['env', 'CT_NO_BUNDLE=1', process.execPath, ctBin, '--root', join(base, 'ct-esm')],
+    'ct-esm': ['env', 'CT_NO_BUNDLE=1', process.execPath, ctBin, '--root', join(base, 'ct-esm')],
     'node-floor': [process.execPath, floorBin, '--root', join(base, 'floor')],
   };
   if (!hasCommand('crun')) delete all.crun;
@@ -103,7 +103,7 @@ function benchHere() {
   rmSync(base, { recursive: true, force: true });
   const specs = [
     { what: 'ct/node-floor', subject: 'ct', baseline: 'node-floor', target: 1.0 },
-    { what: 'ct (ESM)/node-floor', subject: 'ct (ESM)', baseline: 'node-floor' },
+    { what: 'ct-esm/node-floor', subject: 'ct-esm', baseline: 'node-floor' },
     { what: 'ct/runc', subject: 'ct', baseline: 'runc' },
     { what: 'ct/crun', subject: 'ct', baseline: 'crun' },
     { what: 'node-floor/runc', subject: 'node-floor', baseline: 'runc' },
