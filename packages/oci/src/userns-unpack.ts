@@ -34,10 +34,14 @@ export interface UserNamespaceBuildOptions extends UserNamespaceOptions {
   readonly onWarning: (warning: UnpackWarning) => void;
 }
 
-/** The compiled worker entry (dist/unpack-worker.js; from src/ under tsx, the built one beside it). */
+/**
+ * The compiled worker entry (dist/unpack-worker.js; from src/ under tsx, the built one beside it). Written as
+ * `new URL('./unpack-worker.js', import.meta.url)` so that ct's bundle (apps/ct/scripts/bundle.mjs) points it at
+ * its own bundled worker.
+ */
 export function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const built = here.endsWith('.ts') ? join(dirname(here), '../dist/unpack-worker.js') : join(dirname(here), 'unpack-worker.js');
+  const beside = fileURLToPath(new URL('./unpack-worker.js', import.meta.url));
+  const built = beside.endsWith('/src/unpack-worker.js') ? join(dirname(beside), '../dist/unpack-worker.js') : beside;
   if (!existsSync(built)) throw new CtError('OCI_WORKER_MISSING', `unpack: ${built}: the worker is not built (run the package build)`);
   return built;
 }

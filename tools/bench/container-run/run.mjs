@@ -16,7 +16,8 @@ import { repoRoot, testImage } from '../lib/bundle.mjs';
 import { parseBenchArgs } from '../lib/cli.mjs';
 import { hasCommand, isRoot, reexecWithCgroupV1Mounts, rerunAsUser, unmountedCgroupV1Controllers } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
-import { describeMachine, printRows } from '../lib/report.mjs';
+import { loadAtEnd, loadText, waitForQuiet } from '../lib/quiet.mjs';
+import { describeMachine, printRows, verdict } from '../lib/report.mjs';
 import { workDir } from '../lib/runstat.mjs';
 import { ratio, summarize } from '../lib/stats.mjs';
 import { measureFirstOutput } from './first-output.mjs';
@@ -30,6 +31,9 @@ const { values, runs, warmup, json } = parseBenchArgs(
   },
   { runs: 10, warmup: 1 },
 );
+/** Issue 21: warm time to first output <= 1.0x podman's, and 0.6x beyond (issue 10 asked 0.5x). */
+const TARGET = 1.0;
+const GOAL = 0.6;
 const say = (/** @type {string} */ t) => (json ? process.stderr.write(`${t}\n`) : console.log(t));
 const progress = new Progress(!json && process.stderr.isTTY === true);
 
@@ -170,6 +174,7 @@ async function benchHere() {
   return { mode: rootless ? 'rootless' : 'root', results, ratios };
 }
 
+const load = await waitForQuiet(values, say);
 const machine = describeMachine(hasCommand('podman') ? ['podman'] : []);
 /** @type {any[]} */
 const modes = [];
@@ -180,11 +185,12 @@ if (typeof user === 'string' && user !== '') {
   modes.push(...JSON.parse(rerunAsUser(user, ['--json', '--runs', String(runs), '--warmup', String(warmup)])).modes);
 }
 
+const loadRecord = loadAtEnd(load);
 if (json) {
-  console.log(JSON.stringify({ bench: 'container-run', machine, runs, warmup, target: { 'warm ct/podman': 0.5 }, modes }, null, 2));
+  console.log(JSON.stringify({ bench: 'container-run', machine, load: loadRecord, runs, warmup, target: { 'warm ct/podman': TARGET, goal: GOAL }, modes }, null, 2));
 } else {
   const f = (/** @type {number} */ n) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-  console.log(`container-run: ${machine.date}, ${machine.cpus} cpus, load ${machine.loadavg1}, ${runs} runs + ${warmup} warm-up`);
+  console.log(`container-run: ${machine.date}, ${machine.cpus} cpus, ${loadText(loadRecord)}, ${runs} runs + ${warmup} warm-up`);
   for (const m of modes) {
     console.log(`\n== ${m.mode}: time to first output of \`${command.join(' ')}\` (busybox test image), ms`);
     const rows = [['engine', 'warm median', 'p90', 'p99', 'cold median', 'p90', 'p99', 'warm exit']];
@@ -198,7 +204,6 @@ if (json) {
     }
     printRows(rows);
     for (const r of m.results) if (r.missing || r.failure || r.note) console.log(`  ${r.name}: ${r.missing ?? r.failure ?? r.note}`);
-    const verdict = Number.isFinite(m.ratios.warm) ? (m.ratios.warm <= 0.5 ? 'met' : 'MISSED') : 'not measured';
-    console.log(`  ct/podman warm: ${Number.isFinite(m.ratios.warm) ? `${m.ratios.warm.toFixed(2)}x` : '-'} (target <= 0.5x: ${verdict}); cold: ${Number.isFinite(m.ratios.cold) ? `${m.ratios.cold.toFixed(2)}x` : '-'}`);
+    console.log(`  ct/podman warm: ${Number.isFinite(m.ratios.warm) ? `${m.ratios.warm.toFixed(2)}x` : '-'} (target <= ${TARGET}x: ${verdict(m.ratios.warm, TARGET)}; goal ${GOAL}x: ${verdict(m.ratios.warm, GOAL)}); cold: ${Number.isFinite(m.ratios.cold) ? `${m.ratios.cold.toFixed(2)}x` : '-'}`);
   }
 }

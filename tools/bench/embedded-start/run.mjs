@@ -17,7 +17,8 @@ import { makeBundle, testImage } from '../lib/bundle.mjs';
 import { parseBenchArgs } from '../lib/cli.mjs';
 import { hasCommand, isRoot, reexecWithCgroupV1Mounts, rerunAsUser, unmountedCgroupV1Controllers } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
-import { describeMachine, printRows } from '../lib/report.mjs';
+import { loadAtEnd, loadText, waitForQuiet } from '../lib/quiet.mjs';
+import { describeMachine, printRows, verdict } from '../lib/report.mjs';
 import { runDir } from '../lib/runstat.mjs';
 import { ratio } from '../lib/stats.mjs';
 
@@ -70,6 +71,7 @@ function benchHere() {
   };
 }
 
+const load = await waitForQuiet(values, say);
 const machine = describeMachine(['runc', 'crun']);
 /** @type {any[]} */
 const modes = [];
@@ -81,11 +83,12 @@ if (typeof user === 'string' && user !== '') {
   modes.push(...JSON.parse(rerunAsUser(user, args)).modes);
 }
 
+const loadRecord = loadAtEnd(load);
 if (json) {
-  console.log(JSON.stringify({ bench: 'embedded-start', machine, runs, warmup, total: Number(values.total), target: { 'embedded/crun': 0.5 }, modes }, null, 2));
+  console.log(JSON.stringify({ bench: 'embedded-start', machine, load: loadRecord, runs, warmup, total: Number(values.total), target: { 'embedded/crun': 0.5 }, modes }, null, 2));
 } else {
   const f = (/** @type {number} */ n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
-  console.log(`embedded-start: ${machine.date}, ${machine.cpus} cpus, load ${machine.loadavg1}`);
+  console.log(`embedded-start: ${machine.date}, ${machine.cpus} cpus, ${loadText(loadRecord)}`);
   for (const m of modes) {
     console.log(`\n== ${m.mode}: ${runs} sequential /bin/true containers each, interleaved (bundle ${m.bundle})`);
     const rows = [['peer', 'n', 'median ms', 'p90', 'p99', 'mean', 'min']];
@@ -97,7 +100,7 @@ if (json) {
     rows.push([`runContainer, containers ${runs + warmup + 1}..${m.memory.afterTotal.containers} alone`, String(a.n), f(a.median), f(a.p90), f(a.p99), f(a.mean), f(a.min)]);
     printRows(rows);
     for (const [what, q] of Object.entries(m.ratios)) {
-      const target = what === 'embedded/crun' ? `  target <= 0.5x: ${q.median <= 0.5 ? 'met' : 'MISSED'}` : '';
+      const target = what === 'embedded/crun' ? `  target <= 0.5x: ${verdict(q.median, 0.5)}` : '';
       console.log(`  ${what}: median ${f(q.median, 2)}x, p99 ${f(q.p99, 2)}x${target}`);
     }
     const mem = m.memory;

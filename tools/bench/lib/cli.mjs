@@ -1,6 +1,8 @@
-// Command-line options shared by the benchmarks: --runs, --warmup, --json, --help, plus each script's own.
+// Command-line options shared by the benchmarks: --runs, --warmup, --json, --help, the quiet-machine guard's
+// --max-load and --quiet-wait (quiet.mjs), plus each script's own.
 
 import { parseArgs } from 'node:util';
+import { quietOptions } from './quiet.mjs';
 
 /**
  * @template {Record<string, {type: 'string' | 'boolean', default?: string | boolean, description: string}>} T
@@ -15,7 +17,7 @@ export function parseBenchArgs(usage, own, defaults) {
     json: { type: /** @type {const} */ ('boolean'), default: false, description: 'print one JSON document on stdout instead of tables' },
     help: { type: /** @type {const} */ ('boolean'), default: false, description: 'this text' },
   };
-  const options = { ...common, ...own };
+  const options = { ...common, ...quietOptions, ...own };
   const parsed = parseArgs({ options, strict: true, allowPositionals: false });
   const values = /** @type {Record<string, string | boolean | undefined>} */ (parsed.values);
   if (values.help) {

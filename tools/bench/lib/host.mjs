@@ -84,7 +84,8 @@ export function userEnvironment(user) {
  */
 export function rerunAsUser(user, args) {
   const { env } = userEnvironment(user);
-  const r = spawnSync('runuser', ['-u', user, '--', 'env', ...env, process.execPath, process.argv[1] ?? '', ...args], {
+  // the caller already waited for a quiet machine (quiet.mjs): the user's run measures at once
+  const r = spawnSync('runuser', ['-u', user, '--', 'env', ...env, process.execPath, process.argv[1] ?? '', ...args, '--quiet-wait', '0'], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20,
   });
   if (r.status !== 0) throw new Error(`run as ${user}: exit ${r.status}`);

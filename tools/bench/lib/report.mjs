@@ -11,7 +11,8 @@ import { ratio } from './stats.mjs';
  * @property {string} what e.g. "ct/floor"
  * @property {string} subject peer name
  * @property {string} baseline peer name
- * @property {number} [target] the subject's wall-time median should be at most target × the baseline's
+ * @property {number} [target] the subject's median should be at most target × the baseline's
+ * @property {'wall' | 'cpu'} [metric] which median the target is about (default wall)
  */
 
 /**
@@ -21,8 +22,14 @@ import { ratio } from './stats.mjs';
  * @property {number} wallP99 ratio of wall-time p99
  * @property {number} cpuMedian ratio of CPU-time medians
  * @property {number} [target]
+ * @property {'wall' | 'cpu'} [metric]
  * @property {boolean} [met]
  */
+
+/** A target's verdict as every benchmark prints it. @param {number} value @param {number} target */
+export function verdict(value, target) {
+  return Number.isFinite(value) ? (value <= target ? 'MET' : 'MISSED') : 'not measured';
+}
 
 /**
  * @param {readonly import('./bench-loop.mjs').PeerResult[]} results
@@ -36,9 +43,11 @@ export function computeRatios(results, specs) {
     const b = by.get(s.baseline);
     if (!a || !b || a.failure || b.failure) return [];
     const wallMedian = ratio(a.wallMs.median, b.wallMs.median);
+    const cpuMedian = ratio(a.cpuMs.median, b.cpuMs.median);
+    const metric = s.metric ?? 'wall';
     return [{
-      what: s.what, wallMedian, wallP99: ratio(a.wallMs.p99, b.wallMs.p99), cpuMedian: ratio(a.cpuMs.median, b.cpuMs.median),
-      ...(s.target !== undefined ? { target: s.target, met: wallMedian <= s.target } : {}),
+      what: s.what, wallMedian, wallP99: ratio(a.wallMs.p99, b.wallMs.p99), cpuMedian,
+      ...(s.target !== undefined ? { target: s.target, metric, met: (metric === 'cpu' ? cpuMedian : wallMedian) <= s.target } : {}),
     }];
   });
 }
@@ -87,8 +96,8 @@ export function printSection(title, results, ratios) {
     if (steps.length > 1 && !r.failure) console.log(`  ${r.name} step medians (ms): ${steps.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
   }
   for (const q of ratios) {
-    const verdict = q.target === undefined ? '' : `  target <= ${q.target}x: ${q.met ? 'met' : 'MISSED'}`;
-    console.log(`  ${q.what}: wall ${fmt(q.wallMedian, 2)}x (p99 ${fmt(q.wallP99, 2)}x), cpu ${fmt(q.cpuMedian, 2)}x${verdict}`);
+    const said = q.target === undefined ? '' : `  target ${q.metric ?? 'wall'} <= ${q.target}x: ${q.met ? 'MET' : 'MISSED'}`;
+    console.log(`  ${q.what}: wall ${fmt(q.wallMedian, 2)}x (p99 ${fmt(q.wallP99, 2)}x), cpu ${fmt(q.cpuMedian, 2)}x${said}`);
   }
 }
 
