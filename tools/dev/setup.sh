@@ -21,7 +21,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 # Debian packages: the peers tests compare against and the tools the build and tests use.
 # g++/make/python3 build the addon (node-gyp); gcc + libc6-dev link ct-probe statically; binutils gives readelf.
 APT_PACKAGES=(runc crun umoci skopeo uidmap busybox-static libseccomp-dev gcc g++ libc6-dev binutils make python3 tar
-  gzip zstd attr acl iproute2 util-linux bsdutils procps docker-registry openssl podman containerd containernetworking-plugins)
+  gzip zstd attr acl iproute2 util-linux bsdutils procps docker-registry openssl podman containerd containernetworking-plugins
+  passt slirp4netns iptables)
 if [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -29,6 +30,12 @@ if [ "$(id -u)" = 0 ]; then
     say "apt-get install ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # pasta and slirp4netns open /dev/net/tun as the unprivileged user: udev's rule makes it 0666, a machine
+  # without udev (this VM) keeps the kernel's 0600 and rootless networks cannot work (ct doctor reports it)
+  if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+    say "chmod 0666 /dev/net/tun (udev's mode)"
+    chmod 0666 /dev/net/tun
   fi
 else
   say "not root: skipping apt packages (${APT_PACKAGES[*]})"

@@ -16,6 +16,7 @@ import { createContainer, type CreateOptions } from './container-create.js';
 import { deleteContainer } from './container-delete.js';
 import { startContainer } from './container-start.js';
 import type { ConsoleListener } from './image-run-tty.js';
+import type { RunNetwork } from './network/network-attach.js';
 
 /** Options of `run`: create's plus detach and keep. */
 export interface RunOptions extends CreateOptions {
@@ -23,6 +24,11 @@ export interface RunOptions extends CreateOptions {
   readonly detach?: boolean | undefined;
   /** Keep the state directory after the container exits. */
   readonly keep?: boolean | undefined;
+  /**
+   * `ct container run`'s network (network/network-attach.ts): attached after create, before start; detached once
+   * the container has exited (or failed to start). Not for --detach (its helpers would be stopped at once).
+   */
+  readonly network?: RunNetwork | undefined;
 }
 
 /** Run container `id`; resolves with the exit status to exit with. */
@@ -43,8 +49,10 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
     // runc's initial resize, before the process starts: the pty takes our terminal's size (changes follow in relayTerminal)
     if (master !== undefined && process.stdout.isTTY) await tty?.setWindowSize(master, tty.terminalSize());
     try {
+      await options.network?.attach(init.pid);
       await startContainer(ctx, id);
     } catch (err) {
+      await options.network?.detach();
       await deleteContainer(ctx, id, { force: true });
       throw err;
     }
@@ -52,6 +60,7 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
     const exited = init.wait();
     if (master !== undefined) await tty?.relayTerminal(master, exited);
     const status = await exited;
+    await options.network?.detach();
     if (options.keep !== true) await deleteContainer(ctx, id, { force: true });
     return status;
   } finally {

@@ -12,6 +12,8 @@ import { killContainer } from './container-kill.js';
 import { containerState, listContainers, type ContainerState } from './container-state.js';
 import { RuntimeError } from './errors.js';
 import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, type RunSettings } from './image-run.js';
+import { bundlePorts } from './network/container-ports.js';
+import type { PortMapping } from './network/port-spec.js';
 
 /** One container of `container ps`. */
 export interface ImageContainer {
@@ -35,6 +37,8 @@ export interface ImageContainer {
   /** The signal and the seconds `container stop` uses (--stop-signal, --stop-timeout). */
   readonly stopSignal: string;
   readonly stopTimeout: number;
+  /** Its published ports (network/port-spec.ts). */
+  readonly ports: readonly PortMapping[];
 }
 
 function readJsonFile<T>(file: string): T | undefined {
@@ -57,6 +61,7 @@ export function describeImageContainer(ctx: RuntimeContext, s: ContainerState): 
     labels: settings?.labels ?? {}, stopSignal: settings?.stopSignal ?? 'SIGTERM', stopTimeout: settings?.stopTimeout ?? 10,
     ...(typeof store?.imageName === 'string' ? { imageName: store.imageName } : {}),
     ...(typeof store?.storageRoot === 'string' ? { storageRoot: store.storageRoot } : {}),
+    ports: bundlePorts(bundle),
     ...(exit !== undefined ? { exitStatus: exit.status } : {}),
     ...(typeof exit?.finished === 'string' ? { finished: exit.finished } : {}),
   };

@@ -9,7 +9,7 @@
  * image's /etc/passwd and /etc/group with its HOME).
  * Man pages: mount(2), overlayfs (Documentation/filesystems/overlayfs.rst), hosts(5), resolv.conf(5).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SyscallError } from '@ct/syscalls/errors';
 import { applyContainerOptions, volumesToChown, type ContainerOptions } from '@ct/oci/config';
@@ -18,6 +18,7 @@ import { resolveImageUser, resolveUserInRoot, type ExecUser } from '@ct/oci/stor
 import { RuntimeError } from './errors.js';
 import { isDirectoryInRoots } from './config/root-files.js';
 import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotation.js';
+import { writeNetworkConfig, type NetworkFlags } from './network/network-config.js';
 
 /** `--security-opt seccomp=`: podman's profile (default), none, or a profile file. */
 export type SeccompChoice = 'default' | 'unconfined' | { readonly file: string };
@@ -30,7 +31,7 @@ export interface Ulimit {
   readonly hard: bigint;
 }
 
-export interface ImageRunFlags {
+export interface ImageRunFlags extends NetworkFlags {
   /** Replaces the image's command (Cmd) when not empty. */
   readonly command?: readonly string[] | undefined;
   /** Replaces the image's entrypoint ('' clears it). */
@@ -61,8 +62,6 @@ export interface ImageRunFlags {
   readonly seccomp?: SeccompChoice | undefined;
   /** Set no_new_privs (default off, as podman). */
   readonly noNewPrivileges?: boolean | undefined;
-  /** none (own namespace, lo only), host (the caller's), private (own namespace; outbound through pasta/slirp4netns). */
-  readonly network?: 'none' | 'host' | 'private' | undefined;
   /** Memory limit in bytes. */
   readonly memory?: bigint | undefined;
   /** Process count limit. */
@@ -119,6 +118,8 @@ export interface RunConfigContext {
   /** The host path of ct-init (needed with flags.init). */
   readonly initPath?: string | undefined;
   readonly warn: (msg: string) => void;
+  /** The init pid of a running container of the same state root (`--network container:ID`; none: refused). */
+  readonly containerPid?: ((id: string) => number) | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -221,26 +222,26 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
     proc['rlimits'] = [...kept, ...flags.ulimits.map((u) => ({ type: u.type, soft: u.soft, hard: u.hard }))] as unknown as Json[];
   }
   const hostname = flags.hostname ?? id.slice(0, 63);
-  config['hostname'] = hostname;
   config['root'] = { path: root.merged, readonly: false };
   const annotations = { ...(config['annotations'] as Record<string, string> | undefined) };
   delete annotations[OVERLAY_ANNOTATION];
   if (root.overlay !== undefined) annotations[OVERLAY_ANNOTATION] = overlayAnnotationFor(root.overlay, rootless);
   config['annotations'] = annotations;
-  writeFileSync(join(bundle, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`);
-  writeFileSync(join(bundle, 'hostname'), `${hostname}\n`);
-  const network = flags.network ?? 'none';
-  writeFileSync(join(bundle, 'resolv.conf'), network === 'none' ? '' : readHostResolvConf());
-  if (network === 'private') warn('container run: --network private: neither pasta nor slirp4netns is installed: the container has lo only');
-  const etc = (name: string): Json => ({ destination: `/etc/${name}`, type: 'bind', source: join(bundle, name), options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] });
+  // the network (network/network-config.ts): /etc/hosts, /etc/hostname, /etc/resolv.conf and the namespaces
+  const net = writeNetworkConfig({ bundle, id, hostname, rootless, annotations, containerPid: c.containerPid ?? noContainers, warn }, flags);
+  config['hostname'] = net.hostname;
   // sysfs needs a net namespace the user namespace owns: rootless on the host's network, /sys is the host's, bound
   // read-only (as podman does)
-  const sysBind = (m: Json): Json => (rootless && network === 'host' && m['destination'] === '/sys' && m['type'] === 'sysfs'
+  const sysBind = (m: Json): Json => (rootless && net.mode.kind === 'host' && m['destination'] === '/sys' && m['type'] === 'sysfs'
     ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] } : m);
   const mounts = ((config['mounts'] as Json[] | undefined) ?? []).map(sysBind);
-  config['mounts'] = [...mounts, etc('hosts'), etc('hostname'), etc('resolv.conf'), ...initMount(c, flags)];
+  config['mounts'] = [...mounts, ...net.mounts, ...initMount(c, flags)];
   linux['cgroupsPath'] = c.cgroupName;
-  if (network === 'host') linux['namespaces'] = ((linux['namespaces'] as Json[] | undefined) ?? []).filter((n) => n['type'] !== 'network');
+  linux['namespaces'] = net.namespaces((linux['namespaces'] as Json[] | undefined) ?? []);
+  if (net.dropIdMappings) {
+    delete linux['uidMappings'];
+    delete linux['gidMappings'];
+  }
   const resources: Json = {};
   if (flags.memory !== undefined) resources['memory'] = { limit: Number(flags.memory) };
   if (flags.pidsLimit !== undefined) resources['pids'] = { limit: Number(flags.pidsLimit) };
@@ -264,17 +265,14 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
   return volumesToChown(options).map((source) => ({ source, uid: owner.uid, gid: owner.gid }));
 }
 
+/** The containerPid of a context without containers to join. */
+function noContainers(other: string): number {
+  throw new RuntimeError('EUSAGE', `container run: --network container:${other}: no container to join here`);
+}
+
 /** The read-only bind of ct-init for --init (executable: no noexec). */
 function initMount(c: RunConfigContext, flags: ImageRunFlags): Json[] {
   if (flags.init !== true) return [];
   if (c.initPath === undefined) throw new TypeError('writeImageRunConfig: --init without the init program\'s path');
   return [{ destination: INIT_PATH_IN_CONTAINER, type: 'bind', source: c.initPath, options: ['bind', 'ro', 'nosuid', 'nodev'] }];
-}
-
-function readHostResolvConf(): string {
-  try {
-    return readFileSync('/etc/resolv.conf', 'utf8');
-  } catch {
-    return '';
-  }
 }

@@ -10,11 +10,14 @@
  * `ct delete` or `ct container rm`). A detached container runs under a monitor process (container-run-monitor/)
  * that writes its log and exit status into the bundle. @ct/oci is imported only here, so the engine verbs never load it.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
-import { RuntimeError, systemError } from './errors.js';
+import { randomHex } from './random-hex.js';
+import { containerState } from './container-state.js';
+import type { RunNetwork } from './network/network-attach.js';
+import { errnoCode, RuntimeError, systemError } from './errors.js';
 import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
 import { writeImageRunConfig, type ImageRunFlags, type RunRoot, type VolumeChown } from './image-run-config.js';
 import { claimContainerName } from './image-run-claim.js';
@@ -113,8 +116,18 @@ export async function removeImageBundle(ctx: RuntimeContext, id: string, bundle:
     const { storageRoot } = JSON.parse(readFileSync(storeFile, 'utf8')) as { storageRoot: string };
     await oci.removeContainerRoot(id, { storageRoot });
   }
-  // the bundle holds only files this process wrote (config.json, hosts, the log)
-  rmSync(bundle, { recursive: true, force: true });
+  // the network helpers and bridge attachment its record names (after a crash of the run's owner too)
+  if (existsSync(join(bundle, 'network.json'))) await (await import('./network/network-attach.js')).detachNetwork(bundle);
+  // the bundle holds only files this process wrote (config.json, hosts, the log); moved aside first: the run's
+  // monitor may still write its last record (exit.json) into it, which fails a recursive removal (ENOTEMPTY)
+  const aside = join(ctx.stateRoot.path, '.bundles', `.removing-${randomHex(8)}`);
+  try {
+    renameSync(bundle, aside);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return;
+    throw systemError('delete: move bundle aside', bundle, err);
+  }
+  rmSync(aside, { recursive: true, force: true });
 }
 
 /** True when `image` names an existing path (an OCI layout or archive, with :TAG or @DIGEST): imported, not pulled. */
@@ -179,9 +192,9 @@ async function imageRoot(oci: typeof import('@ct/oci/store'), id: string, storag
 }
 
 /** Run the prepared bundle with a pty (image-run-tty.ts): the master's output is our stdout, our stdin its input. */
-async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, keep: boolean | undefined): Promise<number> {
+async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, keep: boolean | undefined, network: RunNetwork | undefined): Promise<number> {
   const tty = await import('./image-run-tty.js');
-  return tty.runWithConsole(bundle, (consoleSocket) => runContainer(ctx, id, { bundle, keep, consoleSocket }));
+  return tty.runWithConsole(bundle, (consoleSocket) => runContainer(ctx, id, { bundle, keep, consoleSocket, network }));
 }
 
 /**
@@ -204,8 +217,10 @@ async function startContainerOf(ctx: RuntimeContext, id: string, bundle: string,
     options.onDetached?.(id);
     return 0;
   }
-  if (options.tty === true) return runWithTerminal(ctx, id, bundle, options.keep);
-  return runContainer(ctx, id, { bundle, keep: options.keep });
+  // the network is attached between create and start, by the process that waits for the container (network/)
+  const network = existsSync(join(bundle, 'network.json')) ? (await import('./network/network-attach.js')).runNetworkOf(bundle) : undefined;
+  if (options.tty === true) return runWithTerminal(ctx, id, bundle, options.keep, network);
+  return runContainer(ctx, id, { bundle, keep: options.keep, network });
 }
 
 /**
@@ -222,16 +237,16 @@ async function writeCidFile(oci: typeof import('@ct/oci/store'), file: string, i
   }
 }
 
-/** `bytes` random bytes as hex (from /dev/urandom: node:crypto costs a warm run ~10 ms to load). */
-function randomHex(bytes: number): string {
-  const buf = Buffer.alloc(bytes);
-  const fd = openSync('/dev/urandom', 'r');
-  try {
-    readSync(fd, buf);
-  } finally {
-    closeSync(fd);
+/**
+ * The init pid of running container `other` (`--network container:ID`).
+ * @throws RuntimeError ENOCONTAINER, or EBADSTATE when it does not run
+ */
+function runningPid(ctx: RuntimeContext, other: string): number {
+  const s = containerState(ctx, other);
+  if (s.status !== 'running' && s.status !== 'created') {
+    throw new RuntimeError('EBADSTATE', `container run: --network container:${other}: the container is ${s.status}: its network namespace is gone`);
   }
-  return buf.toString('hex');
+  return s.pid;
 }
 
 /** `ct-` and 12 random hex digits. */
@@ -293,6 +308,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     const writeConfig = (runRoot: RunRoot): VolumeChown[] => writeImageRunConfig({
       bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName,
       imageEntrypoint: root.entrypoint, imageEnv: root.env, initPath, warn,
+      containerPid: (other) => runningPid(ctx, other),
     }, options);
     const useCopy = async (): Promise<VolumeChown[]> => {
       await copyImageRoot(root.lowerDirs, root.merged, ctx.rootless);

@@ -21,6 +21,12 @@ export { imageBundleDir, runImage, type ImageRunOptions, type PullPolicy, type S
 export {
   listImageContainers, imageContainerLog, stopImageContainer, removeImageContainer, type ImageContainer,
 } from './image-containers.js';
+export { containerPorts } from './network/container-ports.js';
+export { formatNetworkReport, networkReport, type NetworkModeCheck, type NetworkReport } from './network/network-doctor.js';
+export {
+  defaultNetworkMode, formatNetworkMode, formatPortLine, formatPortMapping, formatPortsColumn, parseNetworkMode, parsePublish, readNetworkRecord,
+  CT_BRIDGE, type NetworkMode, type NetworkRecord, type PortMapping,
+} from './network/index.js';
 export {
   inspectImageContainer, killImageContainer, waitImageContainer, pruneImageContainers, startImageContainer, restartImageContainer,
   type ImageContainerDetails,

@@ -6,7 +6,7 @@
  * (unknown subcommand, bad argument); `exit N` exits N. Errors for usage go to stderr.
  *
  * Man pages: getresuid(2), getgroups(2), uname(2), readlink(2), proc(5) (mountinfo, status Cap* lines),
- * getrlimit(2), mkdir(2), umount2(2), connect(2), fork(2), isatty(3), ioctl_tty(2) (TIOCGWINSZ), sigaction(2),
+ * getrlimit(2), mkdir(2), umount2(2), connect(2), recvfrom(2), sendto(2), fork(2), isatty(3), ioctl_tty(2) (TIOCGWINSZ), sigaction(2),
  * sigsuspend(2), strerrorname_np(3).
  *
  * `report` and `hook-record` (one JSON document each, for the conformance harness) live in report.c.
@@ -43,7 +43,7 @@ static int usage(const char *msg) {
   fprintf(stderr,
           "usage: ct-probe id | hostname | cat FILE | readlink PATH | mounts | caps | sleep N | exit N |\n"
           "  write FILE TEXT | ls DIR | pid | env | cwd | rlimit NAME | mkdir PATH | umount PATH |\n"
-          "  connect HOST PORT | fork-count N | tty | signals |\n"
+          "  connect HOST PORT | fork-count N | tty | signals | udp-echo PORT |\n"
           "  report [--sysctl NAME]... [--path PATH]... [--file PATH]... [--wait] | hook-record FILE [ARG]...\n");
   return 2;
 }
@@ -242,6 +242,35 @@ static int cmd_connect(const char *host, const char *port_s) {
 }
 
 /*
+ * A UDP echo server on 0.0.0.0:PORT (published-port tests): prints "ready" once bound, then sends every datagram
+ * back to its sender, prefixed with "echo:", until killed.
+ */
+static int cmd_udp_echo(const char *port_s) {
+  long port;
+  if (parse_long(port_s, &port) < 0 || port < 1 || port > 65535) return usage("udp-echo: bad port");
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(errno);
+  struct sockaddr_in in4;
+  memset(&in4, 0, sizeof in4);
+  in4.sin_family = AF_INET;
+  in4.sin_port = htons((uint16_t)port);
+  if (bind(fd, (struct sockaddr *)&in4, sizeof in4) < 0) return fail(errno);
+  printf("ready\n");
+  char buf[2048];
+  memcpy(buf, "echo:", 5);
+  for (;;) {
+    struct sockaddr_storage from;
+    socklen_t flen = sizeof from;
+    ssize_t n = recvfrom(fd, buf + 5, sizeof buf - 5, 0, (struct sockaddr *)&from, &flen);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(errno);
+    }
+    sendto(fd, buf, (size_t)n + 5, 0, (struct sockaddr *)&from, flen);
+  }
+}
+
+/*
  * Try N forks; the children wait on a pipe so that they all exist at once (what a pids limit or RLIMIT_NPROC
  * counts), then all are released and reaped. Prints "COUNT" when all N succeeded, else "COUNT ERRNO_NAME" (exit 1).
  */
@@ -365,5 +394,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "signals") && nargs == 0) return cmd_signals();
   if (!strcmp(cmd, "report")) return cmd_report(nargs, a);
   if (!strcmp(cmd, "hook-record") && nargs >= 1) return cmd_hook_record(a[0], argv);
+  if (!strcmp(cmd, "udp-echo") && nargs == 1) return cmd_udp_echo(a[0]);
   return usage("unknown subcommand or wrong number of arguments");
 }

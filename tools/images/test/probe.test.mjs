@@ -223,4 +223,28 @@ describe('ct-probe', () => {
     assert.deepEqual(JSON.parse(readFileSync(f, 'utf8')), { stdin: '{"id":"x","status":"created"}', argv: [probe, 'hook-record', f, 'extra arg'], env: ['H=1'], cwd: tmp });
     assert.deepEqual(run(['hook-record', join(tmp, 'no', 'f')], { input: '' }), { status: 1, stdout: 'ENOENT\n', stderr: '' });
   });
+
+  it('ct-probe udp-echo, prints ready and sends each datagram back prefixed with echo:', async () => {
+    const { createSocket } = await import('node:dgram');
+    // a free port: bound by us, closed, then taken by the probe
+    const free = createSocket('udp4');
+    await new Promise((resolve) => free.bind(0, '127.0.0.1', () => resolve(undefined)));
+    const port = free.address().port;
+    await new Promise((resolve) => free.close(() => resolve(undefined)));
+    const child = spawn(probe, ['udp-echo', String(port)]);
+    try {
+      let out = '';
+      await new Promise((resolve) => child.stdout.on('data', (d) => { out += d; if (out.includes('ready\n')) resolve(undefined); }));
+      const client = createSocket('udp4');
+      const reply = await new Promise((resolve) => {
+        client.on('message', (m) => resolve(String(m)));
+        client.send('ping', port, '127.0.0.1');
+      });
+      client.close();
+      assert.equal(reply, 'echo:ping');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    assert.equal(run(['udp-echo', '0']).status, 2);
+  });
 });

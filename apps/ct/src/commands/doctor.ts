@@ -1,7 +1,7 @@
 /**
  * `ct doctor [--json] [--user NAME]`: check that this user can run rootless containers (user namespaces,
  * /etc/subuid ranges, newuidmap, cgroup delegation, the state dir, overlayfs, pasta/slirp4netns) and the kernel
- * features ct uses; one line per check with what it affects and the command that fixes it. Exit status 0 when
+ * features ct uses, then which `--network` modes work for the caller (and the default one); one line per check with what it affects and the command that fixes it. Exit status 0 when
  * rootless containers can run (warnings allowed), 1 otherwise. The checks are @ct/namespaces' runDoctor.
  * As root, `--user NAME` runs `ct doctor` again as that user through runuser(1), with the environment a login
  * would give it (HOME, USER, no TMPDIR, XDG_RUNTIME_DIR=/run/user/UID when that dir is the user's), so the trial
@@ -43,7 +43,10 @@ export default class Doctor extends Command {
       return;
     }
     const report = await runDoctor();
-    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report));
+    // which --network modes work for this caller (@ct/runtime's network checks; informational: no effect on the status)
+    const { formatNetworkReport, networkReport } = await import('@ct/runtime');
+    const network = networkReport(process.geteuid?.() !== 0);
+    process.stdout.write(flags.json ? `${JSON.stringify({ ...report, network }, null, 2)}\n` : formatDoctorReport(report) + formatNetworkReport(network));
     process.exitCode = report.canRunContainers ? 0 : 1;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The `ct container ps` table: ID, IMAGE (the name it was run from, else 12 digits of its digest), COMMAND, STATUS
- * (with the exit status), CREATED; and the fields its --format templates see (podman's names).
+ * (with the exit status), CREATED, PORTS (podman's `127.0.0.1:8080->80/tcp`, a run of ports as one range); and the
+ * fields its --format templates see (podman's names).
  */
-import type { ContainerStats, ImageContainer } from '@ct/runtime';
+import { formatPortsColumn, type ContainerStats, type ImageContainer } from '@ct/runtime';
 
 /** `rows` (the first the header) as columns three spaces apart, the last one unpadded. */
 export function columns(rows: readonly (readonly string[])[]): string {
@@ -42,7 +43,7 @@ export function psFields(c: ImageContainer): Record<string, unknown> {
   return {
     ID: c.id, Names: c.id, Image: imageColumn(c), ImageID: c.image, Command: c.command.join(' '),
     State: c.exitStatus !== undefined ? 'exited' : c.status, Status: statusColumn(c), ExitCode: c.exitStatus ?? 0,
-    CreatedAt: c.created, Pid: c.pid,
+    CreatedAt: c.created, Pid: c.pid, Ports: formatPortsColumn(c.ports),
   };
 }
 
@@ -67,10 +68,10 @@ export function timeAgo(iso: string, now = Date.now()): string {
 
 /** Render `list` as `container ps` prints it (CREATED relative; --json and --format give the exact time). */
 export function containerTable(list: readonly ImageContainer[]): string {
-  const rows = [['ID', 'IMAGE', 'COMMAND', 'STATUS', 'CREATED']];
+  const rows = [['ID', 'IMAGE', 'COMMAND', 'STATUS', 'CREATED', 'PORTS']];
   for (const c of list) {
     const command = c.command.join(' ');
-    rows.push([c.id, imageColumn(c), command.length > 30 ? `${command.slice(0, 29)}…` : command, statusColumn(c), timeAgo(c.created)]);
+    rows.push([c.id, imageColumn(c), command.length > 30 ? `${command.slice(0, 29)}…` : command, statusColumn(c), timeAgo(c.created), formatPortsColumn(c.ports)]);
   }
   return columns(rows);
 }

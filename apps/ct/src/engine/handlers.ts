@@ -215,6 +215,12 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     }
     return 0;
   },
+  async 'container port'(ctx, cmd, out) {
+    const runtime = await full();
+    const ports = runtime.containerPorts(ctx, id(cmd), cmd.args[1]);
+    out.stdout(bool(cmd.flags, 'json') ? json(ports) : ports.map((p) => `${runtime.formatPortLine(p)}\n`).join(''));
+    return 0;
+  },
   async checkpoint() {
     throw new (await light()).RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');
   },

@@ -45,7 +45,9 @@ export type VerbName =
   | 'container ps' | 'container logs' | 'container stop' | 'container rm' | 'container exec'
   /** podman's other container verbs. */
   | 'container inspect' | 'container kill' | 'container wait' | 'container prune' | 'container top' | 'container stats'
-  | 'container start' | 'container restart';
+  | 'container start' | 'container restart'
+  /** The published ports of a container (network). */
+  | 'container port';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -180,7 +182,13 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       detach,
       { name: 'keep', kind: 'boolean', description: 'keep the stopped container and its bundle' },
       { name: 'rm', kind: 'boolean', description: 'remove the container when it exits (the default unless --keep)' },
-      { name: 'network', kind: 'string', options: ['none', 'host', 'private'], description: 'none (own namespace, lo only; default), host, or private (own namespace; outbound through pasta/slirp4netns when installed)' },
+      { name: 'network', kind: 'string', description: 'bridge (root\'s default: ct0 with NAT), pasta (the unprivileged default), slirp4netns, private or none (lo only), host, or container:ID' },
+      { name: 'publish', char: 'p', kind: 'strings', description: 'publish a port: [IP:][HOST:]CONTAINER[/tcp|udp], ranges as 8000-8001:80-81' },
+      { name: 'publish-all', char: 'P', kind: 'boolean', description: 'publish every port the image exposes on a free host port' },
+      { name: 'dns', kind: 'strings', description: 'a nameserver for /etc/resolv.conf (replaces the host\'s)' },
+      { name: 'dns-search', kind: 'strings', description: 'a search domain for /etc/resolv.conf (replaces the host\'s; . for none)' },
+      { name: 'dns-option', kind: 'strings', description: 'a resolver option for /etc/resolv.conf (replaces the host\'s)' },
+      { name: 'add-host', kind: 'strings', description: 'add HOST:IP to /etc/hosts' },
       { name: 'env', char: 'e', kind: 'strings', description: 'set an environment variable (KEY=value, or KEY from ours)' },
       { name: 'env-file', kind: 'strings', description: 'read environment variables from a file (KEY=value or KEY lines; # comments)' },
       { name: 'cidfile', kind: 'string', description: 'write the container id to this file (refused when it exists)' },
@@ -308,6 +316,11 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
     args: [id],
     variadic: true,
     flags: [{ name: 'force', char: 'f', kind: 'boolean', description: 'kill it first if it runs' }],
+  },
+  'container port': {
+    description: 'list the published ports of a container (PRIVATE: only those of that container port)',
+    args: [id, { name: 'private', required: false, description: 'a container port: PORT or PORT/tcp|udp' }],
+    flags: [{ name: 'json', kind: 'boolean', description: 'print JSON' }],
   },
   checkpoint: { description: 'checkpoint a container (not supported: always fails, so engines see it is absent)', args: [id], flags: [] },
 };

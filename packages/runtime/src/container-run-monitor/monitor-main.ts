@@ -10,7 +10,8 @@
  * prints to the log (monitor-tty.ts).
  * Usage: node monitor-main.js JSON (MonitorArgs). Man pages: setsid(2), pidfd_open(2).
  */
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { createContext, type GlobalOptions } from '../context.js';
 import { createContainer } from '../container-create.js';
 import { deleteContainer } from '../container-delete.js';
@@ -39,14 +40,18 @@ async function main(): Promise<number> {
   let init;
   let listener: ConsoleListener | undefined;
   let master: number | undefined;
+  // the network (pasta, slirp4netns, the bridge): attached between create and start, held while the container runs
+  const network = existsSync(join(args.bundle, 'network.json')) ? (await import('../network/network-attach.js')).runNetworkOf(args.bundle) : undefined;
   try {
     listener = args.tty === true ? await listenConsole(args.bundle) : undefined;
     ({ init } = await createContainer(ctx, args.id, { bundle: args.bundle, relaySignals: false, consoleSocket: listener?.path }));
     try {
       // the console step ran before create returned: the master is on its way (or here)
       master = await listener?.master();
+      await network?.attach(init.pid);
       await startContainer(ctx, args.id);
     } catch (err) {
+      await network?.detach();
       await deleteContainer(ctx, args.id, { force: true });
       throw err;
     }
@@ -62,6 +67,7 @@ async function main(): Promise<number> {
   const exited = init.wait();
   if (master !== undefined) await holdTerminal(master, exited);
   const status = await exited;
+  await network?.detach().catch((err: unknown) => process.stderr.write(`ct: warning: ${(err as Error).message}\n`));
   if (args.remove === true) {
     // -d --rm (podman's): the state, the bundle with its log and the store root go (container-delete.ts)
     await deleteContainer(ctx, args.id, { force: true });

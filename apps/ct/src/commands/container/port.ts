@@ -1,0 +1,4 @@
+/** `ct container port ID [PRIVATE]` (bin/ct.js's lean entry handles it before oclif loads; this class serves help). */
+import { verbCommand } from '../../flags/to-oclif.js';
+
+export default verbCommand('container port');
