@@ -81,3 +81,25 @@ export class InvalidPlanError extends CtError {
     if (step !== undefined) this.step = step;
   }
 }
+
+/** One place the addon was looked for, and why it did not load. */
+export interface NativeCandidate {
+  /** The absolute path of the `.node` file. */
+  readonly path: string;
+  /** 'not found', or the loader's message (dlopen's, for an incompatible binary). */
+  readonly reason: string;
+}
+
+/**
+ * The addon could not be loaded from any candidate; `code` is 'ENATIVE'. Thrown when `@ct/syscalls` is imported;
+ * this subpath (`@ct/syscalls/errors`) loads without the addon, so a caller can test for it.
+ */
+export class NativeLoadError extends CtError {
+  /** Every path tried, in order, with its reason. */
+  readonly candidates: readonly NativeCandidate[];
+  constructor(message: string, candidates: readonly NativeCandidate[], options?: { cause?: unknown }) {
+    super('ENATIVE', message, options);
+    this.name = 'NativeLoadError';
+    this.candidates = candidates;
+  }
+}
