@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const top = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(top, 'native', 'init.c');
 const out = join(top, 'build', 'bin', 'ct-init');
-const mtime = (f) => { try { return statSync(f).mtimeMs; } catch { return -1; } };
+const mtime = (/** @type {string} */ f) => { try { return statSync(f).mtimeMs; } catch { return -1; } };
 if (mtime(out) < mtime(src)) {
   mkdirSync(dirname(out), { recursive: true });
   execFileSync(process.env.CC ?? 'gcc', ['-static', '-s', '-O2', '-Wall', '-Wextra', '-Werror', '-o', out, src], { stdio: 'inherit' });

@@ -20,11 +20,13 @@ const require = createRequire(import.meta.url);
 let verb = process.argv[2] ?? 'rebuild';
 if (verb !== 'build' && verb !== 'rebuild') fail(`unknown verb ${verb} (build or rebuild)`);
 
+/** @param {string} message @returns {never} */
 function fail(message) {
   console.error(`@ct/syscalls: build from source: ${message}`);
   process.exit(1);
 }
 
+/** @param {string} program */
 function onPath(program) {
   return (process.env.PATH ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, program)));
 }

@@ -21,7 +21,7 @@ if (!existsSync(join(here, 'dist', 'index.js'))) {
 // Rebuilt only when a source is newer than the build (after a turbo cache hit native/build/ is absent, and a
 // rebuild from nothing takes minutes).
 const built = join(here, 'build', 'Release', 'syscalls.node');
-const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : -1);
+const mtime = (/** @type {string} */ f) => (existsSync(f) ? statSync(f).mtimeMs : -1);
 const sources = readdirSync(join(here, 'native')).filter((f) => /\.(cc|h|gyp)$/.test(f));
 if (sources.some((f) => mtime(join(here, 'native', f)) > mtime(built))) {
   execFileSync(process.execPath, [join(here, 'scripts', 'gyp.mjs'), 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
