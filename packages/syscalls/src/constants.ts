@@ -44,21 +44,85 @@ export const CLONE_NEW_ALL =
   CLONE.NEWTIME | CLONE.NEWNS | CLONE.NEWCGROUP | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWUSER | CLONE.NEWPID |
   CLONE.NEWNET;
 
-/** mount(2) flags (bigint: the kernel field is an unsigned long). @enum */
+/** mount(2) flags (bigint: the kernel field is an unsigned long). */
 export const MS = {
-  RDONLY: 1n, NOSUID: 2n, NODEV: 4n, NOEXEC: 8n, SYNCHRONOUS: 16n, REMOUNT: 32n, MANDLOCK: 64n, DIRSYNC: 128n,
-  NOSYMFOLLOW: 256n, NOATIME: 1024n, NODIRATIME: 2048n, BIND: 4096n, MOVE: 8192n, REC: 16384n, SILENT: 32768n,
-  POSIXACL: 1n << 16n, UNBINDABLE: 1n << 17n, PRIVATE: 1n << 18n, SLAVE: 1n << 19n, SHARED: 1n << 20n,
-  RELATIME: 1n << 21n, I_VERSION: 1n << 23n, STRICTATIME: 1n << 24n, LAZYTIME: 1n << 25n,
+  /** MS_RDONLY */
+  RDONLY: 1n,
+  /** MS_NOSUID */
+  NOSUID: 2n,
+  /** MS_NODEV */
+  NODEV: 4n,
+  /** MS_NOEXEC */
+  NOEXEC: 8n,
+  /** MS_SYNCHRONOUS */
+  SYNCHRONOUS: 16n,
+  /** MS_REMOUNT */
+  REMOUNT: 32n,
+  /** MS_MANDLOCK */
+  MANDLOCK: 64n,
+  /** MS_DIRSYNC */
+  DIRSYNC: 128n,
+  /** MS_NOSYMFOLLOW */
+  NOSYMFOLLOW: 256n,
+  /** MS_NOATIME */
+  NOATIME: 1024n,
+  /** MS_NODIRATIME */
+  NODIRATIME: 2048n,
+  /** MS_BIND */
+  BIND: 4096n,
+  /** MS_MOVE */
+  MOVE: 8192n,
+  /** MS_REC */
+  REC: 16384n,
+  /** MS_SILENT */
+  SILENT: 32768n,
+  /** MS_POSIXACL */
+  POSIXACL: 1n << 16n,
+  /** MS_UNBINDABLE */
+  UNBINDABLE: 1n << 17n,
+  /** MS_PRIVATE */
+  PRIVATE: 1n << 18n,
+  /** MS_SLAVE */
+  SLAVE: 1n << 19n,
+  /** MS_SHARED */
+  SHARED: 1n << 20n,
+  /** MS_RELATIME */
+  RELATIME: 1n << 21n,
+  /** MS_I_VERSION */
+  I_VERSION: 1n << 23n,
+  /** MS_STRICTATIME */
+  STRICTATIME: 1n << 24n,
+  /** MS_LAZYTIME */
+  LAZYTIME: 1n << 25n,
 } as const;
 
 /** umount2(2) flags. @enum */
 export const MNT = { FORCE: 1, DETACH: 2, EXPIRE: 4, UMOUNT_NOFOLLOW: 8 } as const;
 
-/** mount_setattr(2) attributes (bigint: `attr_set`/`attr_clr` are 64-bit). @enum */
+/** mount_setattr(2) attributes (bigint: `attr_set`/`attr_clr` are 64-bit). */
 export const MOUNT_ATTR = {
-  RDONLY: 0x1n, NOSUID: 0x2n, NODEV: 0x4n, NOEXEC: 0x8n, _ATIME: 0x70n, RELATIME: 0x0n, NOATIME: 0x10n,
-  STRICTATIME: 0x20n, NODIRATIME: 0x80n, IDMAP: 0x100000n, NOSYMFOLLOW: 0x200000n,
+  /** MOUNT_ATTR_RDONLY */
+  RDONLY: 0x1n,
+  /** MOUNT_ATTR_NOSUID */
+  NOSUID: 0x2n,
+  /** MOUNT_ATTR_NODEV */
+  NODEV: 0x4n,
+  /** MOUNT_ATTR_NOEXEC */
+  NOEXEC: 0x8n,
+  /** MOUNT_ATTR_ATIME (the mask of the atime bits) */
+  _ATIME: 0x70n,
+  /** MOUNT_ATTR_RELATIME */
+  RELATIME: 0x0n,
+  /** MOUNT_ATTR_NOATIME */
+  NOATIME: 0x10n,
+  /** MOUNT_ATTR_STRICTATIME */
+  STRICTATIME: 0x20n,
+  /** MOUNT_ATTR_NODIRATIME */
+  NODIRATIME: 0x80n,
+  /** MOUNT_ATTR_IDMAP */
+  IDMAP: 0x100000n,
+  /** MOUNT_ATTR_NOSYMFOLLOW */
+  NOSYMFOLLOW: 0x200000n,
 } as const;
 
 /** Signal numbers (x86_64). @enum */

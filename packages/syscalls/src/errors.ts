@@ -52,9 +52,13 @@ export class SyscallError extends CtError {
   readonly errno: number;
   /** The system call name ('openat2', 'mount', 'exec'). */
   readonly syscall: string;
+  /** The path the call acted on, when it had one. */
   readonly path?: string;
+  /** The second path (rename, link, symlink target), when it had one. */
   readonly dest?: string;
+  /** The index of the child step that failed (spawn/enter only; -1 before the first step). */
   readonly step?: number;
+  /** The `op` of the child step that failed ('mount', 'exec'; spawn/enter only). */
   readonly stepOp?: string;
   constructor(syscall: string, errno: number, details: SyscallErrorDetails = {}, options?: { cause?: unknown }) {
     const code = errnoName(errno);
