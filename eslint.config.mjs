@@ -39,6 +39,11 @@ export default defineConfig(
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/only-throw-error': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // The code's style: `let names: string[] = []; try { names = readdirSync(p) } catch { return }`, a
+      // value given before the try that assigns it (tsc's definite-assignment check would also do without).
+      'no-useless-assignment': 'off',
+      // An async generator inside a method names its object `self` (no arrow generators in JavaScript).
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self'] }],
       'no-restricted-syntax': ['error', ...NATIVE_LOADS],
       'no-restricted-imports': ['error', {
         patterns: [{ group: ['@ct/syscalls/*/native*', '**/syscalls/src/native*', '**/syscalls/dist/native*'], message: 'the binding is private to @ct/syscalls: use its typed wrappers' }],
