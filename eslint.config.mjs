@@ -20,7 +20,7 @@ const NATIVE_LOADS = [
 export default defineConfig(
   globalIgnores([
     '**/node_modules/', '**/dist/', '**/build/', '**/prebuilds/', 'test-images/build/', '**/*.generated.ts',
-    '**/oclif.manifest.json', '.turbo/',
+    '**/oclif.manifest.json', '.turbo/', '**/docs/api/',
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: sets the machine up, then runs every package's tests (unit and integration) as root,
 # then again as an unprivileged user on a copy of the tree that user owns (its own TMPDIR and XDG_RUNTIME_DIR),
-# leaving the suites tagged @root out. Before the passes, the static checks (turbo's typecheck and lint tasks).
+# leaving the suites tagged @root out. Before the passes, the static checks (turbo's typecheck, lint, docs).
 # Ends with one line: "N passed, N failed[, N skipped]" over the checks and both passes.
 # Exit status: 0 only when every package ran and nothing failed.
 # Usage: bash tools/dev/test-all.sh [--no-setup] [--root-only|--unprivileged-only] [--filter PKG]...
@@ -59,8 +59,9 @@ run_pass() { # pass-name, tree, then the command prefix to run turbo with
 }
 
 # Static checks, once (the tests run through tsx, which does not check types): every package's `typecheck` (src,
-# tests and tools) and the root's (scripts, tools/bench); ESLint (eslint.config.mjs) likewise. Each counts as one
-# passed or failed check in the summary.
+# tests and tools) and the root's (scripts, tools/bench); ESLint (eslint.config.mjs) likewise; the libraries' API
+# reference (TypeDoc, failing on an undocumented export: typedoc.base.json). Each counts as one passed or failed
+# check in the summary.
 check() { # name, then the command
   local name=$1 status=0; shift
   printf '\n\033[1m==> %s\033[0m\n' "$name"
@@ -69,6 +70,7 @@ check() { # name, then the command
 }
 check typecheck pnpm exec turbo run typecheck --continue --output-logs=errors-only "${filters[@]}"
 check lint pnpm exec turbo run lint --continue --output-logs=errors-only "${filters[@]}"
+check docs pnpm exec turbo run docs --continue --output-logs=errors-only "${filters[@]}"
 
 if [[ " $passes " == *" root "* ]]; then
   CT_TEST_SUMMARY=$summary CT_TEST_PASS=root run_pass root "$top" env
