@@ -8,9 +8,13 @@ import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-/** Loading a native module: require('x.node'), import('x.node'), import from 'x.node', process.dlopen. */
+/**
+ * Loading a native module: a `.node` path passed to any call (require('x.node'), createRequire(u)('x.node'),
+ * join(dir, `x.node`)), import('x.node'), import from 'x.node', process.dlopen.
+ */
 const NATIVE_LOADS = [
-  { selector: "CallExpression[callee.name='require'] > Literal[value=/\\.node$/]", message: 'only @ct/syscalls loads .node files (src/native.ts)' },
+  { selector: 'CallExpression > Literal[value=/\\.node$/]', message: 'only @ct/syscalls loads .node files (src/native.ts)' },
+  { selector: 'CallExpression > TemplateLiteral > TemplateElement.quasis:last-child[value.raw=/\\.node$/]', message: 'only @ct/syscalls loads .node files (src/native.ts)' },
   { selector: 'ImportExpression > Literal[value=/\\.node$/]', message: 'only @ct/syscalls loads .node files (src/native.ts)' },
   { selector: 'ImportDeclaration[source.value=/\\.node$/]', message: 'only @ct/syscalls loads .node files (src/native.ts)' },
   { selector: "MemberExpression[object.name='process'][property.name='dlopen']", message: 'only @ct/syscalls loads native code' },
@@ -73,8 +77,8 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // The one place that loads the addon.
-    files: ['packages/syscalls/src/native.ts', 'packages/syscalls/src/internal/native-loader.ts'],
+    // The package that owns the addon (src/native.ts and its loader; its build scripts and the loader's tests).
+    files: ['packages/syscalls/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -136,6 +136,7 @@ describe('consumer, packed packages installed and used outside the workspace @ro
 
     it('tarballs, the addon is prebuilt for linux-x64 and the shipped programs are mode 0755', () => {
       const modeOf = (name: string, path: string): number | undefined => listTarball(tarballs.get(name)!).find((e) => e.path === path)?.mode;
+      // eslint-disable-next-line no-restricted-syntax -- a path in the tarball's listing, not a load
       assert.ok(modeOf('@ct/syscalls', 'prebuilds/linux-x64/syscalls.node') !== undefined);
       assert.equal(modeOf('@ct/namespaces', 'build/bin/ct-init'), 0o755);
       assert.equal(modeOf('@ct/runtime', 'build/bin/ct-exec-fifo'), 0o755);
