@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: sets the machine up, then runs every package's tests (unit and integration) as root,
 # then again as an unprivileged user on a copy of the tree that user owns (its own TMPDIR and XDG_RUNTIME_DIR),
-# leaving the suites tagged @root out. Ends with one line: "N passed, N failed[, N skipped]" over both passes.
+# leaving the suites tagged @root out. Before the passes, the static checks (turbo's typecheck, lint, docs).
+# Ends with one line: "N passed, N failed[, N skipped]" over the checks and both passes.
 # Exit status: 0 only when every package ran and nothing failed.
 # Usage: bash tools/dev/test-all.sh [--no-setup] [--root-only|--unprivileged-only] [--filter PKG]...
 #   --filter PKG  only this workspace package's tests (turbo's --filter; repeatable), e.g. --filter @ct/runtime
@@ -57,6 +58,20 @@ run_pass() { # pass-name, tree, then the command prefix to run turbo with
   if [ -n "$run_summary" ]; then cp "$run_summary" "$work/turbo-$pass.json"; else echo '{}' >"$work/turbo-$pass.json"; fi
 }
 
+# Static checks, once (the tests run through tsx, which does not check types): every package's `typecheck` (src,
+# tests and tools) and the root's (scripts, tools/bench); ESLint (eslint.config.mjs) likewise; the libraries' API
+# reference (TypeDoc, failing on an undocumented export: typedoc.base.json). Each counts as one passed or failed
+# check in the summary.
+check() { # name, then the command
+  local name=$1 status=0; shift
+  printf '\n\033[1m==> %s\033[0m\n' "$name"
+  "$@" || status=1
+  printf '{"package":"%s","pass":"checks","passed":%d,"failed":%d,"skipped":0}\n' "$name" $((1 - status)) "$status" >>"$summary"
+}
+check typecheck pnpm exec turbo run typecheck --continue --output-logs=errors-only "${filters[@]}"
+check lint pnpm exec turbo run lint --continue --output-logs=errors-only "${filters[@]}"
+check docs pnpm exec turbo run docs --continue --output-logs=errors-only "${filters[@]}"
+
 if [[ " $passes " == *" root "* ]]; then
   CT_TEST_SUMMARY=$summary CT_TEST_PASS=root run_pass root "$top" env
 fi
@@ -99,7 +114,7 @@ for (const pass of passes.split(' ')) {
   }
 }
 console.log('');
-for (const pass of passes.split(' ')) {
+for (const pass of ['checks', ...passes.split(' ')]) {
   const rs = rows.filter((r) => r.pass === pass);
   console.log(`${pass}: ` + rs.map((r) => `${r.package} ${r.passed}/${r.failed}/${r.skipped}`).join(', '));
 }

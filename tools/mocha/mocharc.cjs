@@ -5,6 +5,7 @@
 //   @rootless test the unprivileged path and run in both passes (as root they switch to the test user).
 'use strict';
 const path = require('node:path');
+/** @type {Record<string, unknown>} */
 const config = {
   spec: ['test/**/*.test.ts'],
   'node-option': ['import=tsx'],

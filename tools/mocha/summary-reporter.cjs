@@ -6,6 +6,7 @@ const Mocha = require('mocha');
 const { Spec } = Mocha.reporters;
 
 class SummaryReporter extends Spec {
+  /** @param {Mocha.Runner} runner @param {Mocha.MochaOptions} options */
   constructor(runner, options) {
     super(runner, options);
     runner.once('end', () => {

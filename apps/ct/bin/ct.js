@@ -42,7 +42,8 @@ if (typeof code === 'number') {
   process.stdout.once('drain', () => process.exit(code));
 } else {
   // plugins ship compiled JavaScript: no ts-node lookup (and no warning for linked ESM plugins); PLUGINS.md
-  globalThis.oclif = { ...globalThis.oclif, enableAutoTranspile: false };
+  const g = /** @type {{ oclif?: Record<string, unknown> }} */ (/** @type {unknown} */ (globalThis));
+  g.oclif = { ...g.oclif, enableAutoTranspile: false };
   const { oclifMain } = await import('../dist/engine/oclif-main.js');
   await oclifMain(code.oclif, import.meta.url);
 }

@@ -10,17 +10,19 @@ import { fileURLToPath } from 'node:url';
 const includeDir = process.argv[2] ?? '/usr/include/x86_64-linux-gnu/asm';
 const out = join(dirname(fileURLToPath(import.meta.url)), '../src/seccomp/syscall-table.generated.ts');
 
+/** @param {string} file @returns {Array<[string, number]>} */
 function table(file) {
+  /** @type {Array<[string, number]>} */
   const entries = [];
   for (const line of readFileSync(join(includeDir, file), 'utf8').split('\n')) {
     const m = /^#define __NR_(\w+)\s+\(?(?:__X32_SYSCALL_BIT\s*\+\s*)?(\d+)\)?\s*$/.exec(line);
-    if (m) entries.push([m[1], Number(m[2])]);
+    if (m?.[1] !== undefined) entries.push([m[1], Number(m[2])]);
   }
   if (entries.length === 0) throw new Error(`${file}: no __NR_ lines`);
   return entries;
 }
 
-const render = (name, entries) => `export const ${name}: Readonly<Record<string, number>> = Object.freeze({\n${
+const render = (/** @type {string} */ name, /** @type {Array<[string, number]>} */ entries) => `export const ${name}: Readonly<Record<string, number>> = Object.freeze({\n${
   entries.map(([n, v]) => `  ${n}: ${v},`).join('\n')}\n});\n`;
 
 writeFileSync(out, `/**

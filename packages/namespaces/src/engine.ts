@@ -35,6 +35,7 @@ export {
 } from './pause-protocol.js';
 export type { PlannedStep } from './planned-step.js';
 export { initProgramPath } from './init-program.js';
+export { checkShippedProgram } from './shipped-program.js';
 export {
   runContainer, type ContainerHandle, type ContainerLifecycle, type RunOptions,
 } from './run-container.js';

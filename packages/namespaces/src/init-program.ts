@@ -9,25 +9,20 @@
  * Man pages: execve(2), waitpid(2), pid_namespaces(7), proc_pid_status(5).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { accessSync, chmodSync, constants, existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CtError } from './errors.js';
+import { checkShippedProgram } from './shipped-program.js';
 
-/** The host path of the ct-init binary shipped with this package. */
+/**
+ * The host path of the ct-init binary shipped with this package.
+ * @throws CtError `ENOPROGRAM` when it is missing or not mode r-x for all (the message names the file and the fix)
+ */
 export function initProgramPath(): string {
   // Same depth from src/ (tests through tsx) and dist/ (built).
   const path = fileURLToPath(new URL('../build/bin/ct-init', import.meta.url));
-  if (!existsSync(path)) throw new CtError('ENOENT', `init program: ${path}: ENOENT (run the package's build)`);
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    // A packer that drops the executable bit (pnpm pack does): restore it when we own the file.
-    try {
-      chmodSync(path, 0o755);
-    } catch (error) {
-      throw new CtError('EACCES', `init program: ${path}: not executable`, { cause: error });
-    }
-  }
+  const problem = checkShippedProgram(path, '@ct/namespaces');
+  if (problem !== undefined) throw new CtError('ENOPROGRAM', `init program: ${problem}`);
   return path;
 }
 

@@ -144,7 +144,7 @@ export class ImageSource {
     return source.pipe(verifier);
   }
 
-  /** Read, verify and parse a JSON blob (at most {@link MAX_JSON_BYTES}, refused before reading when larger). */
+  /** Read, verify and parse a JSON blob (at most `MAX_JSON_BYTES`, refused before reading when larger). */
   readJsonBlob(desc: Descriptor): JsonValue {
     if (desc.size > BigInt(MAX_JSON_BYTES)) {
       throw new OciLayoutError('OCI_LAYOUT_INVALID', `read blob: ${desc.digest}: ${desc.mediaType} of ${desc.size} bytes exceeds the limit of ${MAX_JSON_BYTES}`, { digest: desc.digest, mediaType: desc.mediaType });

@@ -177,7 +177,7 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
     try {
       await removeStaging(o, staging);
     } catch (cleanup) {
-      throw new AggregateError([err, cleanup], `unpack: ${bundle}: failed, and removing ${staging} failed too`);
+      throw new AggregateError([err, cleanup], `unpack: ${bundle}: failed, and removing ${staging} failed too`, { cause: cleanup });
     }
     throw err;
   }

@@ -10,7 +10,7 @@ import type { ContainerHandle, ContainerSpec } from '@ct/namespaces/engine';
 import type { IdMapping } from './runtime-config.js';
 import { STOP_AT_VARIABLE } from './internal/stop-point.js';
 
-/** Options of {@link runInUserNamespace}. */
+/** Options of `runInUserNamespace` (internal). */
 export interface UserNamespaceOptions {
   /** Map the caller's subuid/subgid ranges too (default true); false maps the caller alone (single-id mode). */
   readonly subordinateIds?: boolean;

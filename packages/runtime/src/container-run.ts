@@ -47,7 +47,7 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
     const master = listener === undefined ? undefined : await listener.master();
     const tty = master === undefined ? undefined : await import('./image-run-tty.js');
     // runc's initial resize, before the process starts: the pty takes our terminal's size (changes follow in relayTerminal)
-    if (master !== undefined && process.stdout.isTTY) await tty?.setWindowSize(master, tty.terminalSize());
+    if (master !== undefined && process.stdout.isTTY) tty?.setWindowSize(master, tty.terminalSize());
     try {
       await options.network?.attach(init.pid);
       await startContainer(ctx, id);

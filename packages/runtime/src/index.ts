@@ -36,6 +36,12 @@ export { writeImageContainerLog, tailLines, type LogOptions as ContainerLogOptio
 export {
   RuntimeError, ContainerNotFoundError, ConfigError, errnoPhrase, type RuntimeErrorCode,
 } from './errors.js';
+export { ExecProgramError } from './image-exec.js';
+// The errors of the layers below that these functions let through (as `cause` or thrown as is), so a caller can
+// test for them without depending on those packages itself.
+export { CtError, InvalidPlanError, SyscallError } from '@ct/syscalls/errors';
+export { CgroupError, ContainerSpecError, IdMapError, NamespaceSetupError } from '@ct/namespaces/engine';
+export { LayerUnpackError, OciLayoutError, RegistryError, SpecValidationError } from '@ct/oci/errors';
 export { featuresDocument, type FeaturesDocument } from './features.js';
 export { createLogger, formatLogLine, silentLogger, type Logger, type LogLevel, type LogOptions } from './log.js';
 export { ctVersion, specVersion, versionText } from './oci-version.js';

@@ -11,7 +11,7 @@ import type { Hooks } from './hooks.js';
 import { ContainerNotFoundError, RuntimeError, errnoCode, systemError } from './errors.js';
 
 /** Container ids: letters, digits and `_+-.`, not starting with a dot (`.bundles` and the like are ours). */
-const idPattern = /^[\w+\-][\w+\-.]*$/;
+const idPattern = /^[\w+-][\w+\-.]*$/;
 
 /** What ct records about a container (state.json). The public state (`ct state`) is derived from it. */
 export interface ContainerRecord {

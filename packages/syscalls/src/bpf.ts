@@ -11,13 +11,13 @@ import { native } from './native.js';
 import { check, cPath } from './internal/c-path.js';
 import { CtError, SyscallError } from './errors.js';
 
-/** Program types (enum bpf_prog_type) ct loads. */
+/** Program types (enum bpf_prog_type) ct loads. @enum */
 export const BPF_PROG_TYPE = Object.freeze({ CGROUP_DEVICE: 15 } as const);
 
-/** Attach types (enum bpf_attach_type) ct uses. */
+/** Attach types (enum bpf_attach_type) ct uses. @enum */
 export const BPF_ATTACH_TYPE = Object.freeze({ CGROUP_DEVICE: 6 } as const);
 
-/** BPF_PROG_ATTACH flags. */
+/** BPF_PROG_ATTACH flags. @enum */
 export const BPF_F = Object.freeze({ ALLOW_OVERRIDE: 1, ALLOW_MULTI: 2, REPLACE: 4 } as const);
 
 /** What `bpfProgLoad` loads. */

@@ -52,9 +52,13 @@ export class SyscallError extends CtError {
   readonly errno: number;
   /** The system call name ('openat2', 'mount', 'exec'). */
   readonly syscall: string;
+  /** The path the call acted on, when it had one. */
   readonly path?: string;
+  /** The second path (rename, link, symlink target), when it had one. */
   readonly dest?: string;
+  /** The index of the child step that failed (spawn/enter only; -1 before the first step). */
   readonly step?: number;
+  /** The `op` of the child step that failed ('mount', 'exec'; spawn/enter only). */
   readonly stepOp?: string;
   constructor(syscall: string, errno: number, details: SyscallErrorDetails = {}, options?: { cause?: unknown }) {
     const code = errnoName(errno);
@@ -79,5 +83,27 @@ export class InvalidPlanError extends CtError {
     super('EINVALIDPLAN', message);
     this.name = 'InvalidPlanError';
     if (step !== undefined) this.step = step;
+  }
+}
+
+/** One place the addon was looked for, and why it did not load. */
+export interface NativeCandidate {
+  /** The absolute path of the `.node` file. */
+  readonly path: string;
+  /** 'not found', or the loader's message (dlopen's, for an incompatible binary). */
+  readonly reason: string;
+}
+
+/**
+ * The addon could not be loaded from any candidate; `code` is 'ENATIVE'. Thrown when `@ct/syscalls` is imported;
+ * this subpath (`@ct/syscalls/errors`) loads without the addon, so a caller can test for it.
+ */
+export class NativeLoadError extends CtError {
+  /** Every path tried, in order, with its reason. */
+  readonly candidates: readonly NativeCandidate[];
+  constructor(message: string, candidates: readonly NativeCandidate[], options?: { cause?: unknown }) {
+    super('ENATIVE', message, options);
+    this.name = 'NativeLoadError';
+    this.candidates = candidates;
   }
 }

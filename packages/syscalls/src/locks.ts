@@ -10,8 +10,11 @@ import { SyscallError } from './errors.js';
 
 /** A byte range for a record lock; `len` 0 means "to the end of the file and beyond". */
 export interface LockRange {
+  /** Where `start` counts from: SEEK.SET (default), SEEK.CUR or SEEK.END. */
   readonly whence?: number;
+  /** The first byte of the range (default 0). */
   readonly start?: number;
+  /** The number of bytes; 0 (default) locks to the end of the file, however it grows. */
   readonly len?: number;
 }
 

@@ -1,9 +1,11 @@
 /**
- * Loads the compiled addon; the only module in the repository that touches the `.node` file. The interface types
- * every binding (see native/*.cc). Convention: a number result is >= 0 on success and -errno on failure; paths
- * and names are NUL-terminated Buffers built by src/internal/c-path.ts.
+ * The compiled addon, loaded by src/internal/native-loader.ts (a source build in build/Release, else the prebuilt
+ * binary in prebuilds/linux-x64); with the loader, the only module in the repository that touches a `.node` file.
+ * The interface types every binding (see native/*.cc). Convention: a number result is >= 0 on success and -errno
+ * on failure; paths and names are NUL-terminated Buffers built by src/internal/c-path.ts.
  */
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { loadNative } from './internal/native-loader.js';
 
 /** A NUL-terminated C string. */
 type CStr = Buffer;
@@ -96,6 +98,5 @@ export interface NativeBinding {
   bpfProgGetFdById(id: number): number;
 }
 
-const require = createRequire(import.meta.url);
-/** The loaded binding. */
-export const native: NativeBinding = require('../build/Release/syscalls.node') as NativeBinding;
+/** The loaded binding (the package root is one level up from both src/ and dist/). */
+export const native = loadNative(fileURLToPath(new URL('..', import.meta.url)), 'syscalls') as NativeBinding;

@@ -8,19 +8,31 @@
 import { native } from './native.js';
 import { check } from './internal/c-path.js';
 
-/** ioprio_set(2) `which` values. */
+/** ioprio_set(2) `which` values. @enum */
 export const IOPRIO_WHO = { PROCESS: 1, PGRP: 2, USER: 3 } as const;
 
-/** I/O scheduling classes (linux/ioprio.h). */
+/** I/O scheduling classes (linux/ioprio.h). @enum */
 export const IOPRIO_CLASS = { NONE: 0, RT: 1, BE: 2, IDLE: 3 } as const;
 
-/** Scheduling policies (linux/sched.h). */
+/** Scheduling policies (linux/sched.h). @enum */
 export const SCHED = { OTHER: 0, FIFO: 1, RR: 2, BATCH: 3, ISO: 4, IDLE: 5, DEADLINE: 6 } as const;
 
-/** sched_setattr(2) flags (linux/sched.h; bigint: the field is 64 bits). */
+/** sched_setattr(2) flags (linux/sched.h; bigint: the field is 64 bits). @enum */
 export const SCHED_FLAG = {
-  RESET_ON_FORK: 0x01n, RECLAIM: 0x02n, DL_OVERRUN: 0x04n, KEEP_POLICY: 0x08n, KEEP_PARAMS: 0x10n,
-  UTIL_CLAMP_MIN: 0x20n, UTIL_CLAMP_MAX: 0x40n,
+  /** SCHED_FLAG_RESET_ON_FORK */
+  RESET_ON_FORK: 0x01n,
+  /** SCHED_FLAG_RECLAIM */
+  RECLAIM: 0x02n,
+  /** SCHED_FLAG_DL_OVERRUN */
+  DL_OVERRUN: 0x04n,
+  /** SCHED_FLAG_KEEP_POLICY */
+  KEEP_POLICY: 0x08n,
+  /** SCHED_FLAG_KEEP_PARAMS */
+  KEEP_PARAMS: 0x10n,
+  /** SCHED_FLAG_UTIL_CLAMP_MIN */
+  UTIL_CLAMP_MIN: 0x20n,
+  /** SCHED_FLAG_UTIL_CLAMP_MAX */
+  UTIL_CLAMP_MAX: 0x40n,
 } as const;
 
 /** ioprio_set(2): `ioprio` is (class << 13) | data (`ioprioValue`). */
@@ -35,7 +47,9 @@ export function ioprioValue(cls: number, data: number): number {
 
 /** struct sched_attr, as sched_setattr(2) takes it. */
 export interface SchedAttr {
+  /** The scheduling policy (SCHED.*). */
   readonly policy: number;
+  /** SCHED_FLAG bits (default 0). */
   readonly flags?: bigint;
   /** SCHED_OTHER, SCHED_BATCH: -20..19. */
   readonly nice?: number;
@@ -43,7 +57,9 @@ export interface SchedAttr {
   readonly priority?: number;
   /** SCHED_DEADLINE, nanoseconds. */
   readonly runtime?: bigint;
+  /** SCHED_DEADLINE: the relative deadline, nanoseconds. */
   readonly deadline?: bigint;
+  /** SCHED_DEADLINE: the period, nanoseconds. */
   readonly period?: bigint;
 }
 

@@ -9,27 +9,45 @@ import { check, cPath, type PathLike } from './internal/c-path.js';
 
 /** The decoded `struct statx`. Fields the kernel did not fill (see `mask`) are 0. */
 export interface Statx {
+  /** The STATX_* bits the kernel filled in (fields outside it are 0). */
   readonly mask: number;
+  /** The preferred block size for I/O. */
   readonly blksize: number;
+  /** STATX_ATTR_* flags of the file (immutable, append, ...). */
   readonly attributes: bigint;
+  /** The number of hard links. */
   readonly nlink: number;
+  /** The owner's uid. */
   readonly uid: number;
+  /** The owner's gid. */
   readonly gid: number;
   /** Type and permission bits (S_IFMT | 0o7777). */
   readonly mode: number;
+  /** The inode number. */
   readonly ino: bigint;
+  /** The size in bytes. */
   readonly size: bigint;
+  /** The number of 512-byte blocks allocated. */
   readonly blocks: bigint;
+  /** The STATX_ATTR_* flags this filesystem supports. */
   readonly attributesMask: bigint;
-  /** Timestamps in nanoseconds since the epoch. */
+  /** Access time, nanoseconds since the epoch. */
   readonly atimeNs: bigint;
+  /** Creation time, nanoseconds since the epoch (0 when `mask` lacks STATX_BTIME). */
   readonly btimeNs: bigint;
+  /** Status change time, nanoseconds since the epoch. */
   readonly ctimeNs: bigint;
+  /** Modification time, nanoseconds since the epoch. */
   readonly mtimeNs: bigint;
+  /** The device's major number, for a device file. */
   readonly rdevMajor: number;
+  /** The device's minor number, for a device file. */
   readonly rdevMinor: number;
+  /** The major number of the device the file is on. */
   readonly devMajor: number;
+  /** The minor number of the device the file is on. */
   readonly devMinor: number;
+  /** The mount id (STATX_MNT_ID), as /proc/self/mountinfo numbers mounts. */
   readonly mntId: bigint;
 }
 

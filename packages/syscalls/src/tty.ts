@@ -13,9 +13,13 @@ import { CtError } from './errors.js';
 
 /** `struct winsize`: character rows and columns; the pixel sizes are unused by most programs (0). */
 export interface WindowSize {
+  /** Character rows. */
   readonly rows: number;
+  /** Character columns. */
   readonly cols: number;
+  /** Width in pixels (default 0). */
   readonly xpixel?: number;
+  /** Height in pixels (default 0). */
   readonly ypixel?: number;
 }
 
@@ -53,7 +57,7 @@ export function setWindowSize(fd: number, size: WindowSize): void {
 /** The number of control characters in `struct termios` (glibc's NCCS). */
 const NCCS = 32;
 
-/** termios(3) flag bits ct uses (Linux values). */
+/** termios(3) flag bits ct uses (Linux values). @enum */
 export const TERMIOS = {
   /** c_oflag: output processing (ONLCR and the rest apply only with it). */
   OPOST: 0o1,
@@ -61,14 +65,18 @@ export const TERMIOS = {
   ONLCR: 0o4,
 } as const;
 
-/** tcsetattr(3)'s `when`. */
+/** tcsetattr(3)'s `when`. @enum */
 export const TCSA = { NOW: 0, DRAIN: 1, FLUSH: 2 } as const;
 
 /** A terminal's modes: the four flag words and the control characters (termios(3)). */
 export interface Termios {
+  /** c_iflag: input modes. */
   readonly iflag: number;
+  /** c_oflag: output modes. */
   readonly oflag: number;
+  /** c_cflag: control modes. */
   readonly cflag: number;
+  /** c_lflag: local modes. */
   readonly lflag: number;
   /** c_cc, NCCS bytes. */
   readonly cc: Uint8Array;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export async function poll(done: () => boolean | Promise<boolean>, ms: number, intervalMs = 100): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = await done();
     } catch {

@@ -174,7 +174,7 @@ export function checkNewIdMap(env: DoctorEnvironment): CheckResult {
   }
   const weak = helpers.filter((h) => !h.privileged);
   if (weak.length === 0) return ok('newidmap', helpers.map((h) => `${h.path}: privileged`).join(', '), NEWIDMAP_AFFECTS);
-  let ranges = false;
+  let ranges: boolean;
   try {
     const r = userSubordinateIds(env);
     ranges = r.subuid.length > 0 && r.subgid.length > 0;

@@ -103,7 +103,7 @@ export function checkTimeNamespace(outcome: TrialOutcome): CheckResult {
 /** Check: seccomp filters (the Seccomp field of /proc/self/status exists when the kernel has them). */
 export function checkSeccomp(env: DoctorEnvironment): CheckResult {
   const affects = ['seccomp profiles (OCI linux.seccomp)'];
-  let status = '';
+  let status: string;
   try {
     status = readFileSync(join(env.procRoot, 'self/status'), 'utf8');
   } catch {

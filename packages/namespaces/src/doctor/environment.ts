@@ -149,7 +149,7 @@ export function loginEnvironment(
   const uid = Number(fields[2]);
   const gid = Number(fields[3]);
   const runUser = `/run/user/${uid}`;
-  let ours = false;
+  let ours: boolean;
   try {
     ours = statSync(runUser).uid === uid;
   } catch {

@@ -79,7 +79,7 @@ export class RegistryClient {
       try {
         res = await httpGet(new URL('/v2/', base), {}, this.options);
       } catch (plainErr) {
-        throw new AggregateError([err, plainErr], `ping ${this.ref.host}: neither https nor http answered`);
+        throw new AggregateError([err, plainErr], `ping ${this.ref.host}: neither https nor http answered`, { cause: plainErr });
       }
     }
     res.body.resume();

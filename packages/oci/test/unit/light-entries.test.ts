@@ -69,7 +69,7 @@ describe('light entries', () => {
       spec.validateRuntimeSpec(spec.parseJson('{"ociVersion":"1.0.2"}', 'x'));
       const c = config.buildRuntimeConfig({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }, { uid: 0, gid: 0, additionalGids: [], home: '/' });
       console.log(c.linux.seccomp.defaultAction);
-      try { await import(${JSON.stringify(join(dist, 'index.js'))}); console.log('main loaded'); } catch (e) { console.log('main refused:', e.message); }`;
+      try { await import(${JSON.stringify(join(dist, 'index.js'))}); console.log('main loaded'); } catch (e) { console.log('main refused:', (e.cause ?? e).message); }`;
     const r = spawnSync(process.execPath, ['--import', noAddon, '--input-type=module', '-e', script], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'SCMP_ACT_ERRNO\nmain refused: addon made unloadable\n');

@@ -66,6 +66,7 @@ describe('image-spec validation', () => {
 describe('runtime-spec validation', () => {
   const base = { ociVersion: '1.0.2', process: { user: { uid: 0, gid: 0 }, cwd: '/', args: ['sh'] }, root: { path: 'rootfs' } };
   it('validateRuntimeSpec, rlimits keep 64-bit values', () => {
+    // eslint-disable-next-line no-loss-of-precision -- the literal is JSON.stringify's input; the replace below restores its digits
     const s = validateRuntimeSpec(parseJson(JSON.stringify({ ...base, process: { ...base.process, rlimits: [{ type: 'RLIMIT_NOFILE', hard: 18446744073709551615, soft: 1 }] } }).replace('18446744073709552000', '18446744073709551615'), 'c'));
     assert.equal(s.process!.rlimits![0]!.hard, 18446744073709551615n);
   });

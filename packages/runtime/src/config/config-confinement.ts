@@ -41,8 +41,6 @@ export interface ConfigConfinement {
   readonly notes: readonly string[];
 }
 
-const capabilitySets = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
-
 const knownCapabilities: ReadonlySet<string> = new Set(CAPABILITY_NAMES);
 
 /**
@@ -52,7 +50,7 @@ const knownCapabilities: ReadonlySet<string> = new Set(CAPABILITY_NAMES);
 function readCapabilities(p: JsonObject | undefined, notes: string[]): CapabilitySets | undefined {
   const caps = p === undefined ? undefined : optObject(p, 'capabilities', 'process');
   if (caps === undefined) return undefined;
-  const set = (name: (typeof capabilitySets)[number]): CapabilityName[] =>
+  const set = (name: keyof CapabilitySets): CapabilityName[] =>
     optStrings(caps, name, 'process.capabilities').filter((cap, i) => {
       if (knownCapabilities.has(cap)) return true;
       notes.push(`process.capabilities.${name}[${i}]: unknown capability ${JSON.stringify(cap)}, ignored`);

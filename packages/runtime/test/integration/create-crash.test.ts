@@ -7,7 +7,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { requireFeature } from '@ct/test-utils';
@@ -15,7 +14,7 @@ import { createContext } from '../../src/context.js';
 import { deleteContainer } from '../../src/container-delete.js';
 import { readProcStat } from '../../src/proc-stat.js';
 import { containerPaths, readRecord } from '../../src/state-store.js';
-import { STOP_POINTS, type StopPoint } from '../../src/test-stop.js';
+import { STOP_POINTS } from '../../src/test-stop.js';
 import { asRoot, busyboxPresent, cleanup, makeBundle, scratchDir, uniqueId } from './bundle.js';
 
 const createMain = fileURLToPath(new URL('../fixtures/create-main.ts', import.meta.url));
