@@ -64,7 +64,7 @@ function defaultWarn(message: string): void {
 }
 
 /** A running container. */
-export interface ContainerHandle {
+export interface ContainerHandle extends AsyncDisposable {
   /** PID 1 of the container, in the caller's pid namespace. */
   readonly pid: number;
   /** A pidfd for it. */
@@ -84,6 +84,8 @@ export interface ContainerHandle {
   readonly cgroup: ContainerCgroup | undefined;
   /** Let the caller's event loop end while the container runs (`create`); the container is not affected. */
   unref(): void;
+  /** `await using c = await runContainer(…)`: at the end of the block, PID 1 is killed (SIGKILL) and reaped. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 function makeRootDir(spec: ContainerSpec['root'], tmpDir: string): { dir: string | undefined; temporary: boolean } {
@@ -246,18 +248,19 @@ export async function runContainer(
   const finalRelay = relay;
   let exited: Promise<ExitStatus> | undefined;
   let execPromise: Promise<void> | undefined;
+  const wait = (): Promise<ExitStatus> => {
+    exited ??= running.wait().finally(async () => {
+      finalRelay.remove();
+      await cleanup();
+    });
+    return exited;
+  };
   return {
     pid: running.pid,
     pidfd: running.pidfd,
     rootDir: root.dir,
     cgroup,
-    wait() {
-      exited ??= running.wait().finally(async () => {
-        finalRelay.remove();
-        await cleanup();
-      });
-      return exited;
-    },
+    wait,
     kill(signal = 'SIGKILL') {
       running.kill(signal);
     },
@@ -270,6 +273,14 @@ export async function runContainer(
     },
     unref() {
       running.unref?.();
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        running.kill('SIGKILL');
+      } catch {
+        // gone already
+      }
+      await wait().catch(() => undefined);
     },
   };
 }

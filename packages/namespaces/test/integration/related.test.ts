@@ -4,7 +4,7 @@
  * lifecycle pauses and error reporting on the real kernel.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import {
   callWithContainer, type ContainerHandle, NAMESPACES, NamespaceSetupError, runContainer, WRITABLE_TMP,
 } from '../../src/index.js';
@@ -85,6 +85,15 @@ describe('containers, related cases', function () {
     await settle(200);
     process.kill(process.pid, 'SIGUSR2');
     assert.equal((await container.wait()).status, 7);
+  });
+  it('runContainer, await using: the container is killed and reaped at the end of the block', async () => {
+    let pid = 0;
+    {
+      await using c = await runContainer(toolSpec(sh('sleep 100')));
+      pid = c.pid;
+      assert.ok(existsSync(`/proc/${pid}`));
+    }
+    assert.equal(existsSync(`/proc/${pid}`), false);
   });
   it('runContainer, a time namespace when asked', async () => {
     const r = await runCaptured(toolSpec(sh('readlink /proc/self/ns/time'), { namespaces: [...NAMESPACES, 'time'] }));
