@@ -31,6 +31,7 @@ import type { ContainerCgroup } from './cgroups/resources.js';
 import { describeChildFailure, drivePauses, type PauseHandlers } from './pause-protocol.js';
 import { clampRlimits, readRlimitHost, type RlimitHost } from './rlimits.js';
 import { compileSeccomp } from './seccomp/compile.js';
+import { limitWait, type WaitOptions } from './wait-options.js';
 
 /** Points in the container's setup where a caller (a runtime) may act; the child waits meanwhile. */
 export interface ContainerLifecycle {
@@ -71,8 +72,11 @@ export interface ContainerHandle extends AsyncDisposable {
   readonly pidfd: number;
   /** The host directory its root was mounted on. */
   readonly rootDir: string | undefined;
-  /** Resolves when PID 1 exits (then the relays are removed and a temporary root dir deleted). */
-  wait(): Promise<ExitStatus>;
+  /**
+   * Resolves when PID 1 exits (then the relays are removed and a temporary root dir deleted). `options.signal`
+   * and `options.timeout` give up the wait (rejecting) without touching the container.
+   */
+  wait(options?: WaitOptions): Promise<ExitStatus>;
   /** Send a signal to PID 1 (default SIGKILL). */
   kill(signal?: NodeJS.Signals | number): void;
   /**
@@ -248,12 +252,12 @@ export async function runContainer(
   const finalRelay = relay;
   let exited: Promise<ExitStatus> | undefined;
   let execPromise: Promise<void> | undefined;
-  const wait = (): Promise<ExitStatus> => {
+  const wait = (options?: WaitOptions): Promise<ExitStatus> => {
     exited ??= running.wait().finally(async () => {
       finalRelay.remove();
       await cleanup();
     });
-    return exited;
+    return limitWait(exited, `container ${running.pid}`, options);
   };
   return {
     pid: running.pid,

@@ -95,6 +95,16 @@ describe('containers, related cases', function () {
     }
     assert.equal(existsSync(`/proc/${pid}`), false);
   });
+  it('runContainer, wait with a timeout or an AbortSignal gives up the wait and leaves the container running', async () => {
+    await using c = await runContainer(toolSpec(sh('sleep 100')));
+    await assert.rejects(c.wait({ timeout: 100 }), (e: unknown) => (e as { code?: string }).code === 'ETIMEDOUT');
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('stop waiting')), 100);
+    await assert.rejects(c.wait({ signal: abort.signal }), /stop waiting/);
+    assert.ok(existsSync(`/proc/${c.pid}`), 'still running');
+    c.kill('SIGKILL');
+    assert.equal((await c.wait({ timeout: 10000 })).status, 128 + 9);
+  });
   it('runContainer, a time namespace when asked', async () => {
     const r = await runCaptured(toolSpec(sh('readlink /proc/self/ns/time'), { namespaces: [...NAMESPACES, 'time'] }));
     assert.match(r.stdout, /^time:\[\d+\]\n$/);
