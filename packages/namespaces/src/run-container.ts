@@ -32,6 +32,8 @@ import { describeChildFailure, drivePauses, type PauseHandlers } from './pause-p
 import { clampRlimits, readRlimitHost, type RlimitHost } from './rlimits.js';
 import { compileSeccomp } from './seccomp/compile.js';
 import { limitWait, type WaitOptions } from './wait-options.js';
+import { openStdioPipes } from './stdio-pipes.js';
+import type { Readable, Writable } from 'node:stream';
 
 /** Points in the container's setup where a caller (a runtime) may act; the child waits meanwhile. */
 export interface ContainerLifecycle {
@@ -86,6 +88,10 @@ export interface ContainerHandle extends AsyncDisposable {
   execed(): Promise<void>;
   /** The container's cgroup, when one was made. */
   readonly cgroup: ContainerCgroup | undefined;
+  /** Streams of the stdio entries given as 'pipe' (undefined for the others). */
+  readonly stdin: Writable | undefined;
+  readonly stdout: Readable | undefined;
+  readonly stderr: Readable | undefined;
   /** Let the caller's event loop end while the container runs (`create`); the container is not affected. */
   unref(): void;
   /** `await using c = await runContainer(…)`: at the end of the block, PID 1 is killed (SIGKILL) and reaped. */
@@ -162,7 +168,14 @@ function openExecFifo(path: string | undefined): number | undefined {
 export async function runContainer(
   spec: ContainerSpec, lifecycle: ContainerLifecycle = {}, options: RunOptions = {},
 ): Promise<ContainerHandle> {
-  const s = withDefaults(spec);
+  const pipes = openStdioPipes(spec.stdio);
+  let s: ReturnType<typeof withDefaults>;
+  try {
+    s = withDefaults({ ...spec, ...(pipes.stdio === undefined ? {} : { stdio: pipes.stdio }) });
+  } catch (error) {
+    pipes.destroy();
+    throw error;
+  }
   const sys = options.syscalls ?? defaultSyscalls();
   const warn = options.warn ?? defaultWarn;
   const sourceKinds = statBindSources(s.mounts);
@@ -227,6 +240,7 @@ export async function runContainer(
       // The child has its own copy now (or never will).
       if (fifoFd !== undefined) closeSync(fifoFd);
       fifoFd = undefined;
+      pipes.closeChildEnds();
     }
     execed = await driveChild({ sys, lifecycle, idMaps, options, cgroup }, child, described);
     // Signals the caller got during the set-up were held: a paused child (SIG_DFL, PID 1 of its pid namespace)
@@ -243,6 +257,7 @@ export async function runContainer(
       await child.wait().catch(() => undefined);
     }
     relay?.remove();
+    pipes.destroy();
     await cleanup().catch((cleanupError: unknown) => {
       throw new AggregateError([error, cleanupError], (error as Error).message);
     });
@@ -264,6 +279,7 @@ export async function runContainer(
     pidfd: running.pidfd,
     rootDir: root.dir,
     cgroup,
+    ...pipes.streams,
     wait,
     kill(signal = 'SIGKILL') {
       running.kill(signal);

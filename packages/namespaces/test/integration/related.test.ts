@@ -105,6 +105,17 @@ describe('containers, related cases', function () {
     c.kill('SIGKILL');
     assert.equal((await c.wait({ timeout: 10000 })).status, 128 + 9);
   });
+  it('runContainer, stdio \'pipe\': Node streams on the handle (input in, output and errors out)', async () => {
+    const c = await runContainer(toolSpec(sh('read x; echo "got $x"; echo oops >&2'), { stdio: ['pipe', 'pipe', 'pipe'] }));
+    const text = async (r: NodeJS.ReadableStream | undefined): Promise<string> => {
+      let all = '';
+      for await (const chunk of r ?? []) all += String(chunk);
+      return all;
+    };
+    c.stdin?.end('hello\n');
+    const [out, err, { status }] = await Promise.all([text(c.stdout), text(c.stderr), c.wait()]);
+    assert.deepEqual({ out, err, status }, { out: 'got hello\n', err: 'oops\n', status: 0 });
+  });
   it('runContainer, a time namespace when asked', async () => {
     const r = await runCaptured(toolSpec(sh('readlink /proc/self/ns/time'), { namespaces: [...NAMESPACES, 'time'] }));
     assert.match(r.stdout, /^time:\[\d+\]\n$/);
