@@ -93,13 +93,45 @@ export async function callWithContainer(
   }
 }
 
+/** runContainerGuix's arguments as one object (the positional form is Guix's). */
+export interface RunContainerGuixOptions extends Omit<GuixContainerOptions, 'root' | 'namespaces' | 'hostUids'> {
+  /** A directory for the tmpfs root, or "/" for no mounts at all. */
+  readonly root: string;
+  readonly mounts?: readonly Mount[];
+  /** Default NAMESPACES (Guix's %namespaces). */
+  readonly namespaces?: readonly (NamespaceKind | NamespaceSpec)[];
+  /** Default 1 (Guix's call-with-container default; run-container has none). */
+  readonly hostUids?: number;
+  readonly command: CommandLike;
+  readonly lifecycle?: ContainerLifecycle;
+  readonly run?: RunOptions;
+}
+
 /**
  * Guix's `run-container`: a tmpfs mounted on `root` (or no mounts when `root` is "/"), `mounts`, the given
- * namespaces and `hostUids` ids; returns the running container (its `pid` is Guix's return value).
+ * namespaces and `hostUids` ids; returns the running container (its `pid` is Guix's return value). Also takes
+ * one options object: `runContainerGuix({ root, command, mounts?, namespaces?, hostUids?, ... })`.
  */
+export function runContainerGuix(options: RunContainerGuixOptions): Promise<ContainerHandle>;
 export function runContainerGuix(
   root: string, mounts: readonly Mount[], namespaces: readonly (NamespaceKind | NamespaceSpec)[], hostUids: number,
-  command: CommandLike, options: GuixContainerOptions = {}, lifecycle: ContainerLifecycle = {}, run: RunOptions = {},
+  command: CommandLike, options?: GuixContainerOptions, lifecycle?: ContainerLifecycle, run?: RunOptions,
+): Promise<ContainerHandle>;
+export function runContainerGuix(
+  first: string | RunContainerGuixOptions, ...rest: unknown[]
+): Promise<ContainerHandle> {
+  if (typeof first !== 'string') {
+    const { root, mounts = [], namespaces = NAMESPACES, hostUids = 1, command, lifecycle = {}, run = {}, ...options } = first;
+    return startGuix(root, mounts, namespaces, hostUids, command, options, lifecycle, run);
+  }
+  const [mounts, namespaces, hostUids, command, options = {}, lifecycle = {}, run = {}] = rest as
+    [readonly Mount[], readonly (NamespaceKind | NamespaceSpec)[], number, CommandLike, GuixContainerOptions?, ContainerLifecycle?, RunOptions?];
+  return startGuix(first, mounts, namespaces, hostUids, command, options, lifecycle, run);
+}
+
+function startGuix(
+  root: string, mounts: readonly Mount[], namespaces: readonly (NamespaceKind | NamespaceSpec)[], hostUids: number,
+  command: CommandLike, options: GuixContainerOptions, lifecycle: ContainerLifecycle, run: RunOptions,
 ): Promise<ContainerHandle> {
   return runContainer({
     ...options,

@@ -40,6 +40,7 @@ export {
   runContainer, type ContainerHandle, type ContainerLifecycle, type RunOptions,
 } from './run-container.js';
 export { enterContainer, type EnteredProcess, type EnterOptions, type EnterProcess } from './enter-container.js';
+export type { WaitOptions } from './wait-options.js';
 export type { HostOptions } from './host-context.js';
 export { installSignalRelay, type SignalRelay, type SignalTarget } from './signal-relay.js';
 export { ContainerSpecError, CtError, IdMapError, NamespaceSetupError, SyscallError } from './errors.js';

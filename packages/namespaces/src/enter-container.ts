@@ -19,6 +19,7 @@ import { NAMESPACES, type NamespaceKind, namespacesToBitMask } from './namespace
 import { describeChildFailure, drivePauses, unexpectedPause } from './pause-protocol.js';
 import { clampRlimits, readRlimitHost, type Rlimit, type RlimitHost, validateRlimits } from './rlimits.js';
 import { compileSeccomp } from './seccomp/compile.js';
+import { limitWait, type WaitOptions } from './wait-options.js';
 import { type SeccompProfile, validateSeccompProfile } from './seccomp/profile.js';
 import type { CommandSpec, ConsoleSpec, FdPassing, StdioSpec } from './spec.js';
 
@@ -98,7 +99,7 @@ export interface EnteredProcess {
   /** A pidfd for it. */
   readonly pidfd: number;
   /** Resolves with its exit status (code, or 128 + signal). */
-  wait(): Promise<ExitStatus>;
+  wait(options?: WaitOptions): Promise<ExitStatus>;
   /** Send it a signal (default SIGKILL). */
   kill(signal?: NodeJS.Signals | number): void;
   /** Stop keeping the caller's event loop alive for it. */
@@ -208,7 +209,7 @@ export async function enterContainer(pid: number, process: EnterProcess, options
   return {
     pid: running.pid,
     pidfd: running.pidfd,
-    wait: () => running.wait(),
+    wait: (limit?: WaitOptions) => limitWait(running.wait(), `process ${running.pid}`, limit),
     kill: (signal = 'SIGKILL') => running.kill(signal),
     unref: () => running.unref?.(),
   };

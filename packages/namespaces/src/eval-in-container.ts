@@ -111,7 +111,11 @@ export function readEvalResult<T>(file: string, status: number): T {
   const parsed = JSON.parse(text) as
     | { ok: true; value: T } | { ok: false; name: string; message: string; code?: string; stack?: string };
   if (parsed.ok) return parsed.value;
-  throw new ContainerEvalError(parsed.name, parsed.message, parsed.code, parsed.stack);
+  // The function is sent as its source text alone: a variable of the caller's scope is not defined inside.
+  const message = parsed.name === 'ReferenceError' && / is not defined$/.test(parsed.message)
+    ? `${parsed.message} (the function runs from its source alone, as an ES module: it cannot use the caller's variables or require; pass values as arguments, import modules)`
+    : parsed.message;
+  throw new ContainerEvalError(parsed.name, message, parsed.code, parsed.stack);
 }
 
 /** Run `target` in a Node process inside a container; resolves with its JSON result or rethrows its error. */

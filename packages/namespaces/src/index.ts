@@ -8,6 +8,7 @@
 export * from './engine.js';
 export {
   callWithContainer, runContainerGuix, toCommandSpec, type CommandLike, type GuixCallOptions, type GuixContainerOptions,
+  type RunContainerGuixOptions,
 } from './call-with-container.js';
 export {
   containerExcursion, containerExcursionValue, type ExcursionOptions,

@@ -31,6 +31,9 @@ import type { ContainerCgroup } from './cgroups/resources.js';
 import { describeChildFailure, drivePauses, type PauseHandlers } from './pause-protocol.js';
 import { clampRlimits, readRlimitHost, type RlimitHost } from './rlimits.js';
 import { compileSeccomp } from './seccomp/compile.js';
+import { limitWait, type WaitOptions } from './wait-options.js';
+import { openStdioPipes } from './stdio-pipes.js';
+import type { Readable, Writable } from 'node:stream';
 
 /** Points in the container's setup where a caller (a runtime) may act; the child waits meanwhile. */
 export interface ContainerLifecycle {
@@ -64,15 +67,18 @@ function defaultWarn(message: string): void {
 }
 
 /** A running container. */
-export interface ContainerHandle {
+export interface ContainerHandle extends AsyncDisposable {
   /** PID 1 of the container, in the caller's pid namespace. */
   readonly pid: number;
   /** A pidfd for it. */
   readonly pidfd: number;
   /** The host directory its root was mounted on. */
   readonly rootDir: string | undefined;
-  /** Resolves when PID 1 exits (then the relays are removed and a temporary root dir deleted). */
-  wait(): Promise<ExitStatus>;
+  /**
+   * Resolves when PID 1 exits (then the relays are removed and a temporary root dir deleted). `options.signal`
+   * and `options.timeout` give up the wait (rejecting) without touching the container.
+   */
+  wait(options?: WaitOptions): Promise<ExitStatus>;
   /** Send a signal to PID 1 (default SIGKILL). */
   kill(signal?: NodeJS.Signals | number): void;
   /**
@@ -82,8 +88,14 @@ export interface ContainerHandle {
   execed(): Promise<void>;
   /** The container's cgroup, when one was made. */
   readonly cgroup: ContainerCgroup | undefined;
+  /** Streams of the stdio entries given as 'pipe' (undefined for the others). */
+  readonly stdin: Writable | undefined;
+  readonly stdout: Readable | undefined;
+  readonly stderr: Readable | undefined;
   /** Let the caller's event loop end while the container runs (`create`); the container is not affected. */
   unref(): void;
+  /** `await using c = await runContainer(…)`: at the end of the block, PID 1 is killed (SIGKILL) and reaped. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 function makeRootDir(spec: ContainerSpec['root'], tmpDir: string): { dir: string | undefined; temporary: boolean } {
@@ -156,7 +168,14 @@ function openExecFifo(path: string | undefined): number | undefined {
 export async function runContainer(
   spec: ContainerSpec, lifecycle: ContainerLifecycle = {}, options: RunOptions = {},
 ): Promise<ContainerHandle> {
-  const s = withDefaults(spec);
+  const pipes = openStdioPipes(spec.stdio);
+  let s: ReturnType<typeof withDefaults>;
+  try {
+    s = withDefaults({ ...spec, ...(pipes.stdio === undefined ? {} : { stdio: pipes.stdio }) });
+  } catch (error) {
+    pipes.destroy();
+    throw error;
+  }
   const sys = options.syscalls ?? defaultSyscalls();
   const warn = options.warn ?? defaultWarn;
   const sourceKinds = statBindSources(s.mounts);
@@ -221,6 +240,7 @@ export async function runContainer(
       // The child has its own copy now (or never will).
       if (fifoFd !== undefined) closeSync(fifoFd);
       fifoFd = undefined;
+      pipes.closeChildEnds();
     }
     execed = await driveChild({ sys, lifecycle, idMaps, options, cgroup }, child, described);
     // Signals the caller got during the set-up were held: a paused child (SIG_DFL, PID 1 of its pid namespace)
@@ -237,6 +257,7 @@ export async function runContainer(
       await child.wait().catch(() => undefined);
     }
     relay?.remove();
+    pipes.destroy();
     await cleanup().catch((cleanupError: unknown) => {
       throw new AggregateError([error, cleanupError], (error as Error).message);
     });
@@ -246,18 +267,20 @@ export async function runContainer(
   const finalRelay = relay;
   let exited: Promise<ExitStatus> | undefined;
   let execPromise: Promise<void> | undefined;
+  const wait = (options?: WaitOptions): Promise<ExitStatus> => {
+    exited ??= running.wait().finally(async () => {
+      finalRelay.remove();
+      await cleanup();
+    });
+    return limitWait(exited, `container ${running.pid}`, options);
+  };
   return {
     pid: running.pid,
     pidfd: running.pidfd,
     rootDir: root.dir,
     cgroup,
-    wait() {
-      exited ??= running.wait().finally(async () => {
-        finalRelay.remove();
-        await cleanup();
-      });
-      return exited;
-    },
+    ...pipes.streams,
+    wait,
     kill(signal = 'SIGKILL') {
       running.kill(signal);
     },
@@ -270,6 +293,14 @@ export async function runContainer(
     },
     unref() {
       running.unref?.();
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        running.kill('SIGKILL');
+      } catch {
+        // gone already
+      }
+      await wait().catch(() => undefined);
     },
   };
 }

@@ -144,8 +144,11 @@ export interface ContainerSpec extends ConfinementSpec {
   readonly console?: ConsoleSpec;
   /** A tty bound to /dev/console; default the caller's stdin tty when it is one, `null` for none. */
   readonly consoleTty?: string | null;
-  /** Host fds for the container's 0, 1, 2. */
-  readonly stdio?: StdioSpec;
+  /**
+   * Host fds for the container's 0, 1, 2; runContainer also takes 'pipe' for one (a Node stream on the handle:
+   * `stdin`, `stdout`, `stderr`).
+   */
+  readonly stdio?: readonly [number | 'pipe', number | 'pipe', number | 'pipe'];
   /** More host fds the command receives at the given numbers (> 2), e.g. a result pipe or preserved fds. */
   readonly extraFds?: readonly FdPassing[];
   /** Write /etc/hosts (default: when lo is brought up and the root is a tmpfs, never into a rootfs dir). */
@@ -228,6 +231,14 @@ export const DEFAULT_RELAYED_SIGNALS: readonly NodeJS.Signals[] = Object.freeze(
 /** ct's /etc/hosts: localhost on both loopback addresses. */
 export const ETC_HOSTS = '127.0.0.1 localhost\n::1 localhost\n';
 
+function numericStdio(stdio: ContainerSpec['stdio']): StdioSpec {
+  if (stdio === undefined) return [0, 1, 2];
+  stdio.forEach((fd, i) => {
+    if (typeof fd !== 'number') throw new ContainerSpecError(`stdio[${i}]`, "'pipe' is runContainer's (its handle gets the stream)");
+  });
+  return stdio as StdioSpec;
+}
+
 /** Fill every default of `spec` and check what can be checked without the kernel. */
 export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   if (spec.command.argv.length === 0 || spec.command.argv[0] === '') {
@@ -304,7 +315,7 @@ export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
     killOnParentDeath: spec.killOnParentDeath ?? false,
     console: checkConsole(spec),
     consoleTty: spec.console !== undefined ? null : spec.consoleTty,
-    stdio: spec.stdio ?? [0, 1, 2],
+    stdio: numericStdio(spec.stdio),
     extraFds: checkExtraFds(spec.extraFds ?? []),
     writeEtcHosts: (spec.writeEtcHosts ?? (loopbackNetwork && root.kind === 'tmpfs' && isNew('net'))) ? spec.etcHosts ?? ETC_HOSTS : undefined,
     confinement,

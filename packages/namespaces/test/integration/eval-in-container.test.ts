@@ -49,6 +49,11 @@ export function run(target) { mkdirSync(target + '/a/b/c', { recursive: true });
     await assert.rejects(evalInContainer(() => { throw new TypeError('boom'); }),
       (e: unknown) => e instanceof ContainerEvalError && e.remoteName === 'TypeError' && /boom/.test(e.message));
   });
+  it('evalInContainer, a free variable is a ContainerEvalError saying the function cannot use the caller\'s scope', async () => {
+    const outside = 42;
+    await assert.rejects(evalInContainer(() => outside + 1), (e: unknown) => e instanceof ContainerEvalError
+      && e.remoteName === 'ReferenceError' && /outside is not defined .*cannot use the caller's variables/.test(e.message));
+  });
   it('evalInContainer, listed host paths are visible read-only', async () => {
     writeFileSync(join(dir, 'data.txt'), 'visible');
     const r = await evalInContainer(async (file: string) => {

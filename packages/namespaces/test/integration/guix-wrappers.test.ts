@@ -3,8 +3,10 @@
  * net namespace (Guix's `mount-/sys?`), /etc/hosts as `guix shell -C` writes it, and `#:process-spawned-hook`.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { callWithContainer } from '../../src/index.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { callWithContainer, runContainerGuix } from '../../src/index.js';
 import { appletLinks, captured, guardContainers, runCaptured, sh, toolMounts, toolSpec } from './helpers.js';
 
 const NO_NET = ['user', 'ipc', 'uts', 'pid', 'mnt'] as const;
@@ -48,5 +50,24 @@ describe('Guix wrappers', function () {
     }), /hook failed/);
     assert.ok(pid > 0);
     assert.equal(existsSync(`/proc/${pid}`), false, 'the container was killed and reaped');
+  });
+
+  it('runContainerGuix, one options object (the positional form stays Guix\'s)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ct-guix-root-'));
+    try {
+      const r = await captured(async (stdio) => {
+        const c = await runContainerGuix({
+          root, command: sh('cat /proc/self/uid_map; hostname'), mounts: toolMounts(), hostname: 'opts',
+          populate: appletLinks(), consoleTty: null, lockMounts: false, stdio,
+        });
+        return (await c.wait()).status;
+      });
+      assert.equal(r.status, 0, r.stdout);
+      const [map, host] = r.stdout.trim().split('\n');
+      assert.deepEqual(map?.trim().split(/\s+/), ['0', String(process.geteuid?.()), '1'], 'host-uids 1 by default');
+      assert.equal(host, 'opts');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@
  * lifecycle pauses and error reporting on the real kernel.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import {
   callWithContainer, type ContainerHandle, NAMESPACES, NamespaceSetupError, runContainer, WRITABLE_TMP,
 } from '../../src/index.js';
@@ -85,6 +85,36 @@ describe('containers, related cases', function () {
     await settle(200);
     process.kill(process.pid, 'SIGUSR2');
     assert.equal((await container.wait()).status, 7);
+  });
+  it('runContainer, await using: the container is killed and reaped at the end of the block', async () => {
+    let pid = 0;
+    {
+      await using c = await runContainer(toolSpec(sh('sleep 100')));
+      pid = c.pid;
+      assert.ok(existsSync(`/proc/${pid}`));
+    }
+    assert.equal(existsSync(`/proc/${pid}`), false);
+  });
+  it('runContainer, wait with a timeout or an AbortSignal gives up the wait and leaves the container running', async () => {
+    await using c = await runContainer(toolSpec(sh('sleep 100')));
+    await assert.rejects(c.wait({ timeout: 100 }), (e: unknown) => (e as { code?: string }).code === 'ETIMEDOUT');
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('stop waiting')), 100);
+    await assert.rejects(c.wait({ signal: abort.signal }), /stop waiting/);
+    assert.ok(existsSync(`/proc/${c.pid}`), 'still running');
+    c.kill('SIGKILL');
+    assert.equal((await c.wait({ timeout: 10000 })).status, 128 + 9);
+  });
+  it('runContainer, stdio \'pipe\': Node streams on the handle (input in, output and errors out)', async () => {
+    const c = await runContainer(toolSpec(sh('read x; echo "got $x"; echo oops >&2'), { stdio: ['pipe', 'pipe', 'pipe'] }));
+    const text = async (r: NodeJS.ReadableStream | undefined): Promise<string> => {
+      let all = '';
+      for await (const chunk of r ?? []) all += String(chunk);
+      return all;
+    };
+    c.stdin?.end('hello\n');
+    const [out, err, { status }] = await Promise.all([text(c.stdout), text(c.stderr), c.wait()]);
+    assert.deepEqual({ out, err, status }, { out: 'got hello\n', err: 'oops\n', status: 0 });
   });
   it('runContainer, a time namespace when asked', async () => {
     const r = await runCaptured(toolSpec(sh('readlink /proc/self/ns/time'), { namespaces: [...NAMESPACES, 'time'] }));
