@@ -27,13 +27,11 @@ const HANDLERS = ['ct', 'runc'] as const;
 
 /**
  * Cases where ct, through CRI, does not do what runc does: pending for the `ct` handler (never passing) until ct
- * is fixed. Title → why. Each is also a line of /work/notes/cri-diffs.md.
+ * is fixed. Title → why. None now: the last one (shareProcessNamespace: ct joined the pod's pid namespace with
+ * setns, which moves only children, so the container stayed in the host's) was fixed by the launch path's
+ * ForkInit (a pid namespace joined by path is entered before the clone of the init).
  */
-const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map([
-  ['shareProcessNamespace: the container sees only the pod\'s processes, the pause as pid 1, which reaps orphans',
-    'ct joins the pod\'s pid namespace by path with setns, which moves only children: the container\'s process '
-    + 'stays in the host\'s pid namespace and its /proc lists every host process (a security hole; launch fixes it)'],
-]);
+const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map();
 
 /** CT_CRI_KNOWN_DIFFERENCES=run runs the known differences for ct too (to check a fix before removing its entry). */
 const RUN_KNOWN = process.env.CT_CRI_KNOWN_DIFFERENCES === 'run';
