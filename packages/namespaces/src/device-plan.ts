@@ -67,6 +67,8 @@ export function validateDevices(devices: readonly DeviceNode[]): readonly Device
 export function planDevices(ctx: PathContext, devices: readonly DeviceNode[], mknod: boolean): PlannedStep[] {
   const steps: PlannedStep[] = [];
   for (const d of devices) {
+    // runc's createDevices skips it: setupPtmx makes /dev/ptmx the link to pts/ptmx (podman's --privileged lists it)
+    if (d.path === '/dev/ptmx') continue;
     const dir = d.path.slice(0, d.path.lastIndexOf('/')) || '/';
     steps.push(mkdirAt(ctx, dir, 0o755));
     if (!mknod) {
