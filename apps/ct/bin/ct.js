@@ -28,7 +28,8 @@ async function leanEntry() {
     try {
       return createRequire(import.meta.url)('../dist/bundle/lean.cjs');
     } catch (err) {
-      if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('lean.cjs')) throw err;
+      const e = /** @type {{ code?: string, message?: string } | undefined} */ (err);
+      if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes('lean.cjs')) throw err;
     }
   }
   return import('../dist/engine/lean.js');

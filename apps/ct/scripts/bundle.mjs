@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const out = join(root, 'dist/bundle');
 const require = createRequire(join(root, 'package.json'));
-const pkgDir = (name) => dirname(require.resolve(`${name}/package.json`));
+const pkgDir = (/** @type {string} */ name) => dirname(require.resolve(`${name}/package.json`));
 
 /** The entries: name → the built module it starts from. */
 const entries = {
@@ -38,6 +38,7 @@ const entryOf = new Map(Object.entries(entries).map(([name, file]) => [file, nam
 
 /** The @ct package (name, dir) holding `file`, or undefined for third-party code. */
 const ctPackages = ['@ct/syscalls', '@ct/namespaces', '@ct/oci', '@ct/runtime'].map((name) => ({ name, dir: pkgDir(name) + '/' }));
+/** @param {string} file */
 function packageOf(file) {
   if (file.startsWith(root + '/') && !file.includes('/node_modules/')) return { name: null, dir: root + '/' };
   return ctPackages.find((p) => file.startsWith(p.dir));
@@ -50,6 +51,7 @@ function packageOf(file) {
  */
 const dynamicRequire = {
   name: 'ct-dynamic-require',
+  /** @param {import('esbuild').PluginBuild} b */
   setup(b) {
     b.onResolve({ filter: /^(node:|@oclif\/)/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'ct-require' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'ct-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
@@ -60,6 +62,7 @@ const dynamicRequire = {
  * A worker entry's code after its imports, in an async function called at once: a CommonJS body has no
  * top-level await. A rejection stays an unhandled one (printed, exit status 1), as a top-level await's is.
  */
+/** @param {string} text @param {string} file */
 function asyncBody(text, file) {
   const lines = text.split('\n');
   const first = lines.findIndex((l) => l.trim() !== '' && !/^(import\s|\/\/|\/\*|\s?\*)/.test(l));
@@ -71,6 +74,7 @@ function asyncBody(text, file) {
 /** esbuild plugin: `import.meta.url` → the module's own URL at run time; spawned entries → their stubs. */
 const metaUrl = {
   name: 'ct-import-meta-url',
+  /** @param {import('esbuild').PluginBuild} b */
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, (args) => {
       let text = readFileSync(args.path, 'utf8');
@@ -116,7 +120,7 @@ for (const [name, entry] of Object.entries(entries)) {
   });
   const left = Object.values(result.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.external && i.kind === 'dynamic-import');
   if (left.length > 0) throw new Error(`bundle ${name}: dynamic import() of ${left.map((i) => i.path).join(', ')} left in the body (vm.Script has no ES loader)`);
-  const body = result.outputFiles[0].text;
+  const body = /** @type {import('esbuild').OutputFile} */ (result.outputFiles[0]).text;
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
   // first line: the hash that names the cache file (load.cjs reads it without hashing the body)
   writeFileSync(join(out, `${name}.body.cjs`), `// ct-bundle ${hash}\n${body}`);

@@ -169,7 +169,7 @@ function soakHere() {
     const before = snapshot(where);
     const result = soak(`${mode} ${name}`, argv);
     const after = snapshot(where);
-    const { times, ...rest } = result;
+    const { times: _times, ...rest } = result;
     paths.push({ name, count, ...rest, leaks: leaks(before, after) });
   }
   spawnSync(ct[0] ?? '', [...ct.slice(1), 'image', 'rm', '--force', '--storage-root', store, 'busybox'], { stdio: 'ignore' });
