@@ -118,7 +118,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
   // ---- process
   {
-    name: 'env-home-masked-passwd', cases: ['linux.maskedPaths: a file and a directory of the rootfs'], passes: ['root'], path: /^report\.env\[(ct )?\d+\]$/, runc: /^(HOME=\/|\(absent\))$/, ct: /^(HOME=\/root|\(absent\))$/,
+    name: 'env-home-masked-passwd', cases: ['linux.maskedPaths: a file and a directory of the rootfs'], path: /^report\.env\[(ct )?\d+\]$/, runc: /^(HOME=\/|\(absent\))$/, ct: /^(HOME=\/root|\(absent\))$/,
     reason: 'with /etc/passwd masked, runc looks HOME up in the container after the masks (nothing: HOME=/); ct reads the rootfs\'s /etc/passwd before them (HOME=/root)',
     fixBy: 'launch (config/to-container-spec.ts): follow runc or document',
   },
@@ -126,10 +126,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     name: 'no-proc-stopped', cases: ['mounts: /proc left out'], path: /^steps$/,
     reason: 'without a /proc mount ct\'s container is stopped before start (start fails); the runtime-spec asks no /proc (runc 1.1.5 refuses: it closes its fds through /proc/self/fd)',
     fixBy: 'launch, issue 18',
-  },
-  {
-    name: 'cwd-not-created', cases: ['process.cwd: a directory the rootfs lacks'], path: ALL,
-    reason: 'runc creates a missing process.cwd; ct fails create with `chdir: ENOENT`', fixBy: 'launch, issue 18',
   },
 
 
@@ -151,19 +147,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
   // ---- namespaces
   {
-    name: 'pid-join', cases: /^linux\.namespaces: pid joined by path/, path: ALL,
-    reason: 'SECURITY: a pid namespace joined by path is not entered: the process runs in the host\'s pid namespace and sees every host process (runc: pid 2 of the joined namespace)', fixBy: 'launch (first), issue 18',
-  },
-  {
-    name: 'uts-join-hostname', cases: ['linux.namespaces: uts joined by path, hostname set there', 'linux.namespaces: pid, network, ipc and uts joined by path'], path: ALL,
-    reason: 'ct refuses a hostname with a uts namespace joined by path; runc sets it in the joined namespace', fixBy: 'lifecycle (config-linux.ts) and launch, issue 18',
-  },
-  {
-    name: 'sysfs-host-net', cases: ['linux.namespaces: network absent (the host\'s)', 'linux.namespaces: network joined by path'], path: /^report\.mounts\.\/sys(\/|$)/,
-    reason: 'without a new network namespace ct binds the host\'s /sys (ro only) and its cgroup mount shows the hierarchy roots; runc mounts sysfs with the config\'s options and the container\'s cgroups',
-    fixBy: 'launch (config/populate-steps.ts), issue 18',
-  },
-  {
     name: 'cgroupns-systemd-source', cases: ['linux.namespaces: cgroup added'], path: /^report\.mounts\.\/sys\/fs\/cgroup\/systemd( \(2\))?$/, runc: /^cgroup systemd /, ct: /^cgroup cgroup /,
     reason: 'with a cgroup namespace runc mounts the name=systemd hierarchy with source systemd, ct with source cgroup', fixBy: 'launch (config/cgroup-mount.ts)',
   },
@@ -178,27 +161,11 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
   // ---- mounts
   {
-    name: 'mount-flags-ignored', cases: ['mounts: bind, noatime', 'mounts: bind, strictatime nodiratime', 'mounts: bind, nosymfollow', 'mounts: mqueue, ro', 'mounts: sysfs, rw'], path: /^report\.(mounts|paths)\./,
-    reason: 'ct ignores noatime, nodiratime and nosymfollow on a bind, ro on mqueue, and mounts sysfs ro when the config says rw', fixBy: 'launch (config/mount-options.ts), issue 18',
-  },
-  {
-    name: 'dev-submounts-added', cases: ['mounts: /dev/pts left out', 'mounts: /dev/shm left out', 'mounts: /dev/mqueue left out', 'mounts: /sys left out', "mounts: /dev left out (the rootfs's /dev)"], path: /^report\.(mounts|devices|paths|cgroupFiles)/,
-    reason: 'ct adds /dev/pts, /dev/shm, /dev/mqueue, /dev and /sys when config.json leaves them out; runc mounts only what the config lists', fixBy: 'launch (config/populate-steps.ts), issue 18',
-  },
-  {
-    name: 'masked-nested', cases: ['linux.maskedPaths: nested: a path under one masked before it'], path: ALL,
-    reason: 'a masked path under one masked before it (no longer there) fails ct\'s create (`populate: ENOENT`); runc skips it', fixBy: 'launch, issue 18',
-  },
-  {
     name: 'rootfs-unbindable', cases: ['linux.rootfsPropagation: unbindable'], path: ALL,
     reason: 'runc refuses rootfsPropagation unbindable (its pivot_root cannot move an unbindable root); ct accepts it', fixBy: 'launch: follow runc or document',
   },
 
   // ---- devices
-  {
-    name: 'devices-subdirectory', cases: ['linux.devices: a node in a subdirectory (/dev/cpu/0/cpuid)', 'linux.devices: type u (unbuffered character)'], path: ALL,
-    reason: 'a device node in a subdirectory of /dev (/dev/cpu/0/cpuid, /dev/net/tun) fails ct\'s create (`populate: ENOENT`): the parent directories are not made', fixBy: 'launch, issue 18',
-  },
 
   // ---- sysctl
 
