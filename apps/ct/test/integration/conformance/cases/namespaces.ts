@@ -27,6 +27,9 @@ export const NAMESPACE_CASES: readonly ConformanceCase[] = [
     field: 'linux.namespaces', variant: `${t} absent (the host's)`,
     // the rootless base (runc spec --rootless) has no network namespace already: see "network added (rootless)"
     ...(t === 'network' ? { only: 'root' as const } : {}),
+    // without a mount namespace the base's read-only root and masked/read-only paths cannot be made: a refusal may
+    // name any of them (runc names the paths, ct the first field it meets)
+    ...(t === 'mount' ? { refusal: /namespace|root\.readonly|maskedPaths|readonlyPaths|sys entries/i } : {}),
     edit: (c) => { without(c, t); if (t === 'uts') delete c.hostname; },
   })),
   { field: 'linux.namespaces', variant: 'network added (rootless)', only: 'rootless', edit: (c) => { c.linux.namespaces.push({ type: 'network' }); } },
