@@ -8,7 +8,7 @@
  * A case whose every difference a KNOWN_DIFFERENCES entry explains (known-differences.ts) is reported pending
  * with the reasons; a difference no entry explains fails the case; an entry that explains nothing fails the
  * suite's last test.
- * crun runs each case too where it is installed (CT_CONFORMANCE_CRUN=0 leaves it out): it is judged as ct is
+ * crun runs each case too where it is installed and CT_CONFORMANCE_CRUN=1 asks for it (off by default: CI time): it is judged as ct is
  * (judge.ts) but only counted, never failed; the suite's pass-count test prints how many cases each runtime
  * passes, runc included (runc fails the cases where a SpecExpectation asks what runc 1.1.5 does not do).
  * With CT_CONFORMANCE_RESULTS=FILE each case appends one JSON line (title, suite, differences, each runtime's
