@@ -50,7 +50,7 @@ export interface CreateOptions {
   readonly consoleSocket?: string | undefined;
   /** --pidfd-socket: refused for now (a caller would wait on the socket for a pidfd that never comes). */
   readonly pidfdSocket?: string | undefined;
-  /** --no-pivot: accepted, not applied yet (ct always uses pivot_root; TODO: a LaunchOptions field, launch's). */
+  /** --no-pivot: the root is entered with chroot(2) after moving it over / (runc's msMoveRoot), not pivot_root. */
   readonly noPivot?: boolean | undefined;
   /** --no-new-keyring: the container keeps the caller's session keyring instead of a new one. */
   readonly noNewKeyring?: boolean | undefined;
