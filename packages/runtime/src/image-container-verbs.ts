@@ -13,6 +13,7 @@ import { deleteContainer } from './container-delete.js';
 import { RuntimeError } from './errors.js';
 import { checkImageContainer, describeImageContainer, listImageContainers, stopImageContainer, type ImageContainer } from './image-containers.js';
 import { imageBundleDir, imageExitFile, imageLogFile } from './image-run.js';
+import { inspectPortMap, type PortBinding } from './network/container-ports.js';
 
 /** What `container inspect` prints for one container (podman's names where podman has the field). */
 export interface ImageContainerDetails {
@@ -47,6 +48,8 @@ export interface ImageContainerDetails {
     readonly StopSignal: string;
     readonly StopTimeout: number;
   };
+  /** Its published ports, as podman's (network/container-ports.ts). */
+  readonly NetworkSettings: { readonly Ports: Readonly<Record<string, readonly PortBinding[]>> };
   /** The bundle (config.json) ct made for it, under the state root. */
   readonly Bundle: string;
 }
@@ -85,6 +88,7 @@ export function inspectImageContainer(ctx: RuntimeContext, id: string): ImageCon
       Hostname: config.hostname ?? '', User: user, Env: p.env ?? [], WorkingDir: p.cwd ?? '/', Cmd: c.command, Tty: p.terminal === true,
       Labels: c.labels, StopSignal: c.stopSignal, StopTimeout: c.stopTimeout,
     },
+    NetworkSettings: { Ports: inspectPortMap(c.ports) },
     Bundle: bundle,
   };
 }

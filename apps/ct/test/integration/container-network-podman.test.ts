@@ -113,7 +113,7 @@ function defineSuite(title: string, rootless: boolean): void {
       });
     }
 
-    it('container run -d -p 127.0.0.1:PORT:80 httpd, the host gets the same page from both', async () => {
+    it('container run -d -p 127.0.0.1:PORT:80 httpd, the host gets the same page from both; container port and inspect\'s Ports as podman\'s', async () => {
       const page = ['sh', '-c', 'mkdir -p /www && echo same > /www/index.html && exec httpd -f -p 80 -h /www'];
       const [po, pp] = [await freePort(), await freePort()];
       const ours = s.run(['-d', ...network, '-p', `127.0.0.1:${po}:80`, 'busybox', ...page]);
@@ -124,6 +124,9 @@ function defineSuite(title: string, rootless: boolean): void {
         assert.deepEqual(await httpGet(`http://127.0.0.1:${po}/index.html`), await httpGet(`http://127.0.0.1:${pp}/index.html`));
         const portLine = (text: string, port: number): string => text.replace(`:${port}\n`, ':PORT\n');
         assert.equal(portLine(s.ct.run(['container', 'port', ours.stdout.trim()]).stdout, po), portLine(podman!.podman(['port', theirs.stdout.trim()]).stdout, pp));
+        const ourMap = (JSON.parse(s.ct.run(['container', 'inspect', ours.stdout.trim()]).stdout) as { NetworkSettings: { Ports: unknown } }[])[0]!.NetworkSettings.Ports;
+        const theirMap = JSON.parse(podman!.podman(['inspect', '--format', '{{json .NetworkSettings.Ports}}', theirs.stdout.trim()]).stdout) as unknown;
+        assert.equal(JSON.stringify(ourMap).replace(`"${po}"`, '"PORT"'), JSON.stringify(theirMap).replace(`"${pp}"`, '"PORT"'));
       } finally {
         s.ct.run(['container', 'rm', '-f', ours.stdout.trim()]);
         podman!.podman(['rm', '-f', theirs.stdout.trim()]);

@@ -1,6 +1,7 @@
 /**
  * `ct container port ID [PRIVATE[/PROTO]]`: the ports a `ct container run` container publishes, from its network
- * record (host ports as the attach picked them), as `podman port` lists them.
+ * record (host ports as the attach picked them), as `podman port` lists them; and their map in `container
+ * inspect` (podman's NetworkSettings.Ports).
  */
 import type { RuntimeContext } from '../context.js';
 import { containerState } from '../container-state.js';
@@ -25,4 +26,17 @@ export function containerPorts(ctx: RuntimeContext, id: string, filter?: string)
   const m = /^(\d{1,5})(?:\/(tcp|udp))?$/.exec(filter);
   if (m === null) throw new RuntimeError('EUSAGE', `container port: ${filter}: expected PORT or PORT/tcp|udp`);
   return ports.filter((p) => p.containerPort === Number(m[1]) && p.protocol === (m[2] ?? 'tcp'));
+}
+
+/** One host side of a published port, as podman's inspect gives it (HostIp '' for every address). */
+export interface PortBinding {
+  readonly HostIp: string;
+  readonly HostPort: string;
+}
+
+/** podman inspect's NetworkSettings.Ports: `80/tcp` → its host bindings, in the order published. */
+export function inspectPortMap(ports: readonly PortMapping[]): Record<string, PortBinding[]> {
+  const map: Record<string, PortBinding[]> = {};
+  for (const p of ports) (map[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  return map;
 }
