@@ -5,26 +5,40 @@
 // The lean entry runs from its bundle (dist/bundle/lean.body.cjs, with V8's code cache: scripts/bundle.mjs) when
 // the build made one and it is fresh, else (CT_NO_BUNDLE=1, a tree built by tsc alone, a package rebuilt since)
 // from its ES modules in dist/.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
+/** The builds the bundle is made from: each one's dist/.tsbuildinfo (scripts/bundle.mjs records their hashes). */
+const builds = ['../dist', ...['syscalls', 'namespaces', 'oci', 'runtime'].map((p) => `../node_modules/@ct/${p}/dist`)];
+
 /**
- * Whether the bundle is at least as new as every build it was made from (each package's dist/.tsbuildinfo):
- * after `turbo run build --filter @ct/runtime` alone it is not, and ct runs dist/ rather than stale code.
+ * Whether the bundle was made from the builds there are now: after `turbo run build --filter @ct/runtime` alone
+ * it was not, and ct runs dist/ rather than stale code. A build info file older than the bundle is taken as
+ * the one it was made from (no read); a newer one (a rebuild, or turbo restoring the bundle from its cache with
+ * the old mtime) is compared by hash with dist/bundle/builds.json.
  */
-function bundleFresh() {
+async function bundleFresh() {
   const at = (/** @type {string} */ path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
   const bundle = at('../dist/bundle/lean.body.cjs');
   if (bundle === undefined) return false;
-  const builds = ['../dist', ...['syscalls', 'namespaces', 'oci', 'runtime'].map((p) => `../node_modules/@ct/${p}/dist`)];
-  const stale = builds.find((dir) => (at(`${dir}/.tsbuildinfo`) ?? 0) > bundle);
-  if (stale !== undefined && process.env.CT_BUNDLE_DEBUG === '1') process.stderr.write(`ct-bundle: older than ${stale}: running dist/\n`);
+  const newer = builds.filter((dir) => (at(`${dir}/.tsbuildinfo`) ?? 0) > bundle);
+  if (newer.length === 0) return true;
+  const { createHash } = await import('node:crypto');
+  /** @type {Record<string, string>} */
+  let recorded;
+  try {
+    recorded = JSON.parse(readFileSync(new URL('../dist/bundle/builds.json', import.meta.url), 'utf8'));
+  } catch {
+    return false;
+  }
+  const stale = newer.find((dir) => createHash('sha256').update(readFileSync(new URL(`${dir}/.tsbuildinfo`, import.meta.url))).digest('hex') !== recorded[dir]);
+  if (stale !== undefined && process.env.CT_BUNDLE_DEBUG === '1') process.stderr.write(`ct-bundle: made before ${stale}'s build: running dist/\n`);
   return stale === undefined;
 }
 
 /** @returns {Promise<typeof import('../dist/engine/lean.js')>} */
 async function leanEntry() {
-  if (process.env.CT_NO_BUNDLE !== '1' && bundleFresh()) {
+  if (process.env.CT_NO_BUNDLE !== '1' && (await bundleFresh())) {
     try {
       return createRequire(import.meta.url)('../dist/bundle/lean.cjs');
     } catch (err) {

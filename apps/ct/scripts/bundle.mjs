@@ -127,6 +127,20 @@ for (const [name, entry] of Object.entries(entries)) {
   writeFileSync(join(out, `${name}.cjs`), `'use strict';\nmodule.exports = require('./load.cjs')(${JSON.stringify(name)});\n`);
 }
 
+// What the bundle was made from (bin/ct.js compares it when a build looks newer than the bundle), keyed as
+// bin/ct.js names them
+const buildInfo = { '../dist': join(root, 'dist') };
+for (const name of ctPackages.map((p) => p.name.slice(4))) buildInfo[`../node_modules/@ct/${name}/dist`] = join(pkgDir(`@ct/${name}`), 'dist');
+const hashes = {};
+for (const [key, dir] of Object.entries(buildInfo)) {
+  try {
+    hashes[key] = createHash('sha256').update(readFileSync(join(dir, '.tsbuildinfo'))).digest('hex');
+  } catch {
+    // no build info (a tree built otherwise): bin/ct.js never finds it newer
+  }
+}
+writeFileSync(join(out, 'builds.json'), JSON.stringify(hashes, null, 2) + '\n');
+
 // Warm the caches: commands that compile the common paths and touch nothing but a temporary dir.
 const tmp = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
 try {

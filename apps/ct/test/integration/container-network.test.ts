@@ -15,7 +15,7 @@ import {
   assertNetworkGone, busyboxExposing, freePort, httpGet, networkRecord, runWithoutHelpers, udpRoundTrip, waitUntil,
 } from './container-network-harness.js';
 
-/** The pid of the monitor of detached container `id` (node monitor-main.js with the id in its arguments). */
+/** The pid of the monitor of detached container `id` (node monitor-main.js, or its bundle's monitor-main.cjs, with the id in its arguments). */
 function monitorPid(id: string): number | undefined {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -25,7 +25,7 @@ function monitorPid(id: string): number | undefined {
     } catch {
       continue;
     }
-    if (cmd.includes('monitor-main.js') && cmd.includes(`"id":"${id}"`)) return Number(name);
+    if (/monitor-main\.c?js/.test(cmd) && cmd.includes(`"id":"${id}"`)) return Number(name);
   }
   return undefined;
 }
