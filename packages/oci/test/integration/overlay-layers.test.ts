@@ -22,7 +22,12 @@ async function snapshotInside(inside: string, paths: string[], layerDirs?: reado
     data: `lowerdir=${[...layerDirs].reverse().join(':')},userxattr`,
   }];
   return new Map(await evalInContainer<[string, NodeInfo][]>({ module: snapshotModule, export: 'snapshotInside' },
-    { paths: [repoRoot(), ...paths], mounts, args: [inside, false, ociDist], namespaces: ['user', 'mnt', 'pid'] }));
+    {
+      paths: [repoRoot(), ...paths], mounts, args: [inside, false, ociDist], namespaces: ['user', 'mnt', 'pid'],
+      // 65536 ids (root: 0..65535 as themselves; unprivileged: the subuid range), not the Guix wrappers' one id,
+      // so the layers' owners are mapped and readable
+      hostUids: 65536,
+    }));
 }
 
 /** Layers exercising each overlay rule against its flattened meaning. */

@@ -20,7 +20,7 @@ const snapshotModule = join(repoRoot(), 'packages/oci/test/helpers/snapshot-tree
 /** The tree under `root` as a user namespace with the caller's subuid range sees it. */
 async function snapshotInNamespace(root: string, recorded: boolean): Promise<Map<string, NodeInfo>> {
   const entries = await evalInContainer<[string, NodeInfo][]>({ module: snapshotModule, export: 'snapshotInside' },
-    { paths: [repoRoot(), root], args: [root, recorded, ociDist], namespaces: ['user', 'mnt', 'pid'] });
+    { paths: [repoRoot(), root], args: [root, recorded, ociDist], namespaces: ['user', 'mnt', 'pid'], hostUids: 65536 });
   return new Map(entries);
 }
 
