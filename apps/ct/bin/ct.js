@@ -27,8 +27,9 @@ async function leanEntry() {
   if (process.env.CT_NO_BUNDLE !== '1' && bundleFresh()) {
     try {
       return createRequire(import.meta.url)('../dist/bundle/lean.cjs');
-    } catch (err) {
-      if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('lean.cjs')) throw err;
+    } catch (caught) {
+      const err = /** @type {NodeJS.ErrnoException | undefined} */ (caught);
+      if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('lean.cjs')) throw caught;
     }
   }
   return import('../dist/engine/lean.js');

@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const out = join(root, 'dist/bundle');
 const require = createRequire(join(root, 'package.json'));
-const pkgDir = (name) => dirname(require.resolve(`${name}/package.json`));
+const pkgDir = (/** @type {string} */ name) => dirname(require.resolve(`${name}/package.json`));
 
 /** The entries: name → the built module it starts from. */
 const entries = {
@@ -38,6 +38,7 @@ const entryOf = new Map(Object.entries(entries).map(([name, file]) => [file, nam
 
 /** The @ct package (name, dir) holding `file`, or undefined for third-party code. */
 const ctPackages = ['@ct/syscalls', '@ct/namespaces', '@ct/oci', '@ct/runtime'].map((name) => ({ name, dir: pkgDir(name) + '/' }));
+/** @param {string} file */
 function packageOf(file) {
   if (file.startsWith(root + '/') && !file.includes('/node_modules/')) return { name: null, dir: root + '/' };
   return ctPackages.find((p) => file.startsWith(p.dir));
@@ -48,6 +49,7 @@ function packageOf(file) {
  * CommonJS) becomes a require(). A script compiled by vm.Script has no ES module loader to import with, unless
  * given one by an experimental option that warns on stderr.
  */
+/** @type {import('esbuild').Plugin} */
 const dynamicRequire = {
   name: 'ct-dynamic-require',
   setup(b) {
@@ -59,6 +61,8 @@ const dynamicRequire = {
 /**
  * A worker entry's code after its imports, in an async function called at once: a CommonJS body has no
  * top-level await. A rejection stays an unhandled one (printed, exit status 1), as a top-level await's is.
+ * @param {string} text
+ * @param {string} file
  */
 function asyncBody(text, file) {
   const lines = text.split('\n');
@@ -69,6 +73,7 @@ function asyncBody(text, file) {
 }
 
 /** esbuild plugin: `import.meta.url` → the module's own URL at run time; spawned entries → their stubs. */
+/** @type {import('esbuild').Plugin} */
 const metaUrl = {
   name: 'ct-import-meta-url',
   setup(b) {
@@ -116,7 +121,7 @@ for (const [name, entry] of Object.entries(entries)) {
   });
   const left = Object.values(result.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.external && i.kind === 'dynamic-import');
   if (left.length > 0) throw new Error(`bundle ${name}: dynamic import() of ${left.map((i) => i.path).join(', ')} left in the body (vm.Script has no ES loader)`);
-  const body = result.outputFiles[0].text;
+  const body = /** @type {import('esbuild').OutputFile} */ (result.outputFiles?.[0]).text;
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
   // first line: the hash that names the cache file (load.cjs reads it without hashing the body)
   writeFileSync(join(out, `${name}.body.cjs`), `// ct-bundle ${hash}\n${body}`);

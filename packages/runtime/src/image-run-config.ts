@@ -9,7 +9,7 @@
  * image's /etc/passwd and /etc/group with its HOME).
  * Man pages: mount(2), overlayfs (Documentation/filesystems/overlayfs.rst), hosts(5), resolv.conf(5).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SyscallError } from '@ct/syscalls/errors';
 import { applyContainerOptions, volumesToChown, type ContainerOptions } from '@ct/oci/config';

@@ -22,7 +22,7 @@ import { parseBenchArgs } from '../lib/cli.mjs';
 import { hasCommand, isRoot, rerunAsUser } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
 import { loadAtEnd, loadText, waitForQuiet } from '../lib/quiet.mjs';
-import { computeRatios, describeMachine, printSection, verdict } from '../lib/report.mjs';
+import { computeRatios, describeMachine, printSection } from '../lib/report.mjs';
 import { runDir } from '../lib/runstat.mjs';
 import { ensureLargeImage } from './large-image.mjs';
 

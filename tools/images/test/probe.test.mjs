@@ -187,12 +187,12 @@ describe('ct-probe', () => {
     assert.equal(report.rlimits.NOFILE.length, 2);
     assert.match(report.namespaces.pid, /^pid:\[\d+\]$/);
     assert.equal(report.mountinfo.length, readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').length);
-    assert.ok(report.devices.some((d) => d.path === '/dev/null' && d.type === 'c' && d.rdev === '1:3'));
+    assert.ok(report.devices.some((/** @type {{path: string, type: string, rdev: string}} */ d) => d.path === '/dev/null' && d.type === 'c' && d.rdev === '1:3'));
     assert.deepEqual(report.sysctls, { 'kernel.ostype': 'Linux', 'no.such.sysctl': 'ENOENT' });
     assert.deepEqual(report.paths[tmp], { type: 'd', fsType: report.paths[tmp].fsType, flags: report.paths[tmp].flags, read: 'ok', write: 'EISDIR', entries: readdirSync(tmp).length });
     assert.equal(report.paths[join(tmp, 'missing')], 'ENOENT');
     assert.deepEqual(report.files, { '/proc/self/comm': 'ct-probe' });
-    assert.ok(report.processes.some((p) => p.pid === report.pid && p.cmdline[1] === 'report'));
+    assert.ok(report.processes.some((/** @type {{pid: number, cmdline: string[]}} */ p) => p.pid === report.pid && p.cmdline[1] === 'report'));
   });
 
   it('ct-probe report, a masked file (bound to /dev/null) reads 0 bytes and a bad option is usage (2)', () => {

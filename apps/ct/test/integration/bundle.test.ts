@@ -31,7 +31,7 @@ describe('ct bundle', () => {
     assert.doesNotMatch(bundled.stdout, /commit: unknown/);
   });
 
-  it('ct bundle, a failing verb (state of a missing container) gives the same status and message as the ES modules', () => {
+  it('ct bundle, a failing verb (state of a missing container) gives the same status and message as the ES modules', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
     try {
       const bundled = ct(['--root', root, 'state', 'no-such-ctr'], {});
@@ -42,7 +42,7 @@ describe('ct bundle', () => {
       assert.equal(message(bundled.stderr), message(modules.stderr));
       assert.match(bundled.stderr, /container no-such-ctr does not exist/);
     } finally {
-      removeTree(root);
+      await removeTree(root);
     }
   });
 
