@@ -121,7 +121,8 @@ for (const [name, entry] of Object.entries(entries)) {
   });
   const left = Object.values(result.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.external && i.kind === 'dynamic-import');
   if (left.length > 0) throw new Error(`bundle ${name}: dynamic import() of ${left.map((i) => i.path).join(', ')} left in the body (vm.Script has no ES loader)`);
-  const body = /** @type {import('esbuild').OutputFile} */ (result.outputFiles?.[0]).text;
+  const [output] = /** @type {[import('esbuild').OutputFile]} */ (result.outputFiles);
+  const body = output.text;
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
   // first line: the hash that names the cache file (load.cjs reads it without hashing the body)
   writeFileSync(join(out, `${name}.body.cjs`), `// ct-bundle ${hash}\n${body}`);
