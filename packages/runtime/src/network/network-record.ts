@@ -17,6 +17,7 @@ import type { PortMapping } from './port-spec.js';
 
 /** A helper process (pasta, slirp4netns) of the container. */
 export interface HelperRecord extends RecordedProcess {
+  /** The helper program's name (pasta, slirp4netns). */
   readonly name: string;
 }
 
