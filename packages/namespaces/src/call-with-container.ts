@@ -97,13 +97,17 @@ export async function callWithContainer(
 export interface RunContainerGuixOptions extends Omit<GuixContainerOptions, 'root' | 'namespaces' | 'hostUids'> {
   /** A directory for the tmpfs root, or "/" for no mounts at all. */
   readonly root: string;
+  /** User mounts in order (default none). */
   readonly mounts?: readonly Mount[];
   /** Default NAMESPACES (Guix's %namespaces). */
   readonly namespaces?: readonly (NamespaceKind | NamespaceSpec)[];
   /** Default 1 (Guix's call-with-container default; run-container has none). */
   readonly hostUids?: number;
+  /** The command, as argv or a CommandSpec. */
   readonly command: CommandLike;
+  /** The container's lifecycle callbacks (default none). */
   readonly lifecycle?: ContainerLifecycle;
+  /** Options of `runContainer` (default none). */
   readonly run?: RunOptions;
 }
 

@@ -20,6 +20,7 @@ import type { PlannedStep } from './planned-step.js';
 
 /** The container's cgroup as the mount needs it. */
 export interface CgroupMountContext {
+  /** The cgroup version of the host's hierarchy. */
   readonly version: 'v1' | 'v2';
   /** Its directories (one per v1 hierarchy, or the v2 one). */
   readonly paths: readonly string[];

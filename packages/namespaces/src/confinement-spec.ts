@@ -83,7 +83,12 @@ export interface ConfinementSpec {
    * before the clone and exec'd by fd (execveat), so it need not exist inside the root; it must exec the command.
    * Unlike `execFifo`, the wait then happens after our exec, so the container survives its creator's exit.
    */
-  readonly execWrapper?: { readonly path: string; readonly argv: readonly string[] };
+  readonly execWrapper?: {
+    /** The program's absolute path on the host. */
+    readonly path: string;
+    /** Its argv, before the command's. */
+    readonly argv: readonly string[];
+  };
   /**
    * Kernel parameters written under the container's /proc/sys after the root switch, before the read-only paths
    * (OCI linux.sysctl; `net.ipv4.ip_forward` is /proc/sys/net/ipv4/ip_forward). Which keys a container may set
@@ -114,9 +119,15 @@ export interface ResolvedConfinement {
   readonly cgroup: CgroupSpec | undefined;
   readonly execFifo: string | undefined;
   readonly noPivotRoot: boolean;
-  readonly execWrapper: { readonly path: string; readonly argv: readonly string[] } | undefined;
+  readonly execWrapper: {
+    /** The program's absolute path on the host. */
+    readonly path: string;
+    /** Its argv, before the command's. */
+    readonly argv: readonly string[];
+  } | undefined;
   /** [file under /proc/sys, value], in the spec's order. */
   readonly sysctl: readonly (readonly [string, string])[];
+  /** personality(2) persona, set before exec (none when undefined). */
   readonly personality: number | undefined;
 }
 

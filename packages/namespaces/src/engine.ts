@@ -28,6 +28,7 @@ export {
 } from './id-map-write.js';
 export { parseSubordinateIds, readSubordinateIds, type SubordinateRange } from './subordinate-ids.js';
 export { mountFileSystems, WRITABLE_TMP, type MountPlanContext } from './mount-plan.js';
+export type { CgroupMountContext } from './cgroup-mount-plan.js';
 export { HOST_DEVICES, INIT_PATH_INSIDE } from './dev-plan.js';
 export { buildChildPlan, type ChildPlan, type ChildPlanContext } from './child-plan.js';
 export {
@@ -44,7 +45,7 @@ export type { WaitOptions } from './wait-options.js';
 export type { HostOptions } from './host-context.js';
 export { installSignalRelay, type SignalRelay, type SignalTarget } from './signal-relay.js';
 export { ContainerSpecError, CtError, IdMapError, NamespaceSetupError, SyscallError } from './errors.js';
-export type { Syscalls } from './internal/syscalls-port.js';
+export type { EnterJoinOptions, Syscalls } from './internal/syscalls-port.js';
 export {
   type ClockOffset, type ConfinementSpec, type ResolvedConfinement, type TimeOffsets,
 } from './confinement-spec.js';

@@ -38,15 +38,19 @@ export interface EnterProcess {
   readonly preopen?: boolean;
   /** Switch to these ids inside the container (default: keep the caller's, as a hook). */
   readonly uid?: number;
+  /** The group id to switch to inside the container (default: keep the caller's). */
   readonly gid?: number;
   /** Supplementary groups (with `uid`). */
   readonly additionalGids?: readonly number[];
   /** Capabilities kept (default: the caller's, untouched). */
   readonly capabilities?: CapabilitySpec;
+  /** Set PR_SET_NO_NEW_PRIVS before exec. */
   readonly noNewPrivileges?: boolean;
+  /** The process's umask (0-0777). */
   readonly umask?: number;
   /** Resource limits, clamped to the caller's hard limits with a warning. */
   readonly rlimits?: readonly Rlimit[];
+  /** A seccomp profile loaded before exec. */
   readonly seccomp?: SeccompProfile;
   /** Join this session keyring (the container's: runc's `_ses.<id>`); default none. */
   readonly sessionKeyring?: string;

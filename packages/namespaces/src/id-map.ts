@@ -38,6 +38,7 @@ export interface IdMapContext {
    * so), so planned extents are split at their boundaries.
    */
   readonly ownUidMap?: readonly IdMapEntry[];
+  /** The same for /proc/self/gid_map. */
   readonly ownGidMap?: readonly IdMapEntry[];
 }
 

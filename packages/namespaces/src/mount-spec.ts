@@ -90,6 +90,7 @@ export interface FileSystemMount extends MountCommon {
  * empty and the caller is warned.
  */
 export interface CgroupMount extends MountCommon {
+  /** The kind of mount. */
   readonly type: 'cgroup';
   /** Mount flags of the tmpfs and the binds ('ro', 'nosuid', ...). */
   readonly flags?: readonly MountFlag[];

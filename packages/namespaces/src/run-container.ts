@@ -90,7 +90,9 @@ export interface ContainerHandle extends AsyncDisposable {
   readonly cgroup: ContainerCgroup | undefined;
   /** Streams of the stdio entries given as 'pipe' (undefined for the others). */
   readonly stdin: Writable | undefined;
+  /** The process's stdout, when given as 'pipe'. */
   readonly stdout: Readable | undefined;
+  /** The process's stderr, when given as 'pipe'. */
   readonly stderr: Readable | undefined;
   /** Let the caller's event loop end while the container runs (`create`); the container is not affected. */
   unref(): void;

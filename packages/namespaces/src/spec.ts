@@ -42,7 +42,12 @@ export type RootSpec =
   | { readonly kind: 'host' };
 
 /** A namespace: new (`'net'`), or joined through a namespace file (`{kind: 'net', path: '/proc/42/ns/net'}`). */
-export type NamespaceSpec = NamespaceKind | { readonly kind: NamespaceKind; readonly path: string };
+export type NamespaceSpec = NamespaceKind | {
+  /** The namespace's kind. */
+  readonly kind: NamespaceKind;
+  /** The namespace file to join (e.g. /proc/42/ns/net). */
+  readonly path: string;
+};
 
 /** One line of a uid_map/gid_map: `count` ids from `outside` (parent ns) appear as `inside`. */
 export interface IdMapEntry {
@@ -77,6 +82,7 @@ export interface ConsoleSpec {
   readonly socketPath: string;
   /** Initial size (both or neither). */
   readonly rows?: number;
+  /** Initial width in columns (with `rows`). */
   readonly cols?: number;
 }
 
@@ -208,6 +214,7 @@ export interface ResolvedContainerSpec {
   readonly populate: readonly Step[];
   readonly relayedSignals: readonly NodeJS.Signals[];
   readonly killOnParentDeath: boolean | 'until-exec';
+  /** The pty for the process, sent to a console socket. */
   readonly console: ConsoleSpec | undefined;
   readonly consoleTty: string | null | undefined;
   readonly stdio: StdioSpec;
@@ -218,6 +225,7 @@ export interface ResolvedContainerSpec {
   readonly confinement: ResolvedConfinement;
   readonly defaultFileSystems: boolean;
   readonly defaultDevices: boolean;
+  /** Bind the host's /sys read-only when there is no new net namespace. */
   readonly bindHostSys: boolean;
   readonly devices: readonly DeviceNode[];
   readonly rootPropagation: Propagation | undefined;

@@ -12,8 +12,7 @@
  * Man pages: setns(2), pidfd_open(2), capabilities(7), seccomp(2), prctl(2) (PR_SET_NO_NEW_PRIVS), pty(7).
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import * as syscalls from '@ct/syscalls';
+import { resolve } from 'node:path';
 import {
   CAPABILITY_NAMES, enterContainer, installSignalRelay, readRlimitHost, type CapabilityName, type CapabilitySets, type EnteredProcess, type EnterProcess,
 } from '@ct/namespaces/engine';

@@ -17,6 +17,7 @@ export interface TopProcess {
   readonly pid: number;
   /** The parent's pid there (0 for its init, whose parent is outside). */
   readonly ppid: number;
+  /** Its command line. */
   readonly command: string;
 }
 

@@ -17,35 +17,54 @@ import { inspectPortMap, type PortBinding } from './network/container-ports.js';
 
 /** What `container inspect` prints for one container (podman's names where podman has the field). */
 export interface ImageContainerDetails {
+  /** The container's id. */
   readonly Id: string;
+  /** Its name. */
   readonly Name: string;
   /** The image's digest in the store. */
   readonly Image: string;
   /** The image as it was given to `container run` (a store name, path or reference). */
   readonly ImageName: string;
+  /** When it was created. */
   readonly Created: string;
   /** The process's program and its arguments. */
   readonly Path: string;
+  /** The program's arguments. */
   readonly Args: readonly string[];
+  /** Its state. */
   readonly State: {
+    /** podman's status (created, running, paused, exited). */
     readonly Status: string;
+    /** Whether it is running. */
     readonly Running: boolean;
+    /** Whether it is paused. */
     readonly Paused: boolean;
+    /** Its process's pid. */
     readonly Pid: number;
     /** The exit status once it is known (0 before). */
     readonly ExitCode: number;
     /** When it exited, once known ('' before). */
     readonly FinishedAt: string;
   };
+  /** How it was configured. */
   readonly Config: {
+    /** Its hostname. */
     readonly Hostname: string;
+    /** The user its process runs as. */
     readonly User: string;
+    /** Its process's environment. */
     readonly Env: readonly string[];
+    /** Its process's working directory. */
     readonly WorkingDir: string;
+    /** Its process's command line. */
     readonly Cmd: readonly string[];
+    /** Whether it has a terminal. */
     readonly Tty: boolean;
+    /** Its labels (--label). */
     readonly Labels: Readonly<Record<string, string>>;
+    /** The signal `container stop` sends first. */
     readonly StopSignal: string;
+    /** Seconds `container stop` waits before SIGKILL. */
     readonly StopTimeout: number;
   };
   /** Its published ports, as podman's (network/container-ports.ts). */

@@ -36,6 +36,7 @@ export interface ImageContainer {
   readonly labels: Readonly<Record<string, string>>;
   /** The signal and the seconds `container stop` uses (--stop-signal, --stop-timeout). */
   readonly stopSignal: string;
+  /** Seconds `container stop` waits before SIGKILL (--stop-timeout). */
   readonly stopTimeout: number;
   /** Its published ports (network/port-spec.ts). */
   readonly ports: readonly PortMapping[];

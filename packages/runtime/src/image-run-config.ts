@@ -9,7 +9,7 @@
  * image's /etc/passwd and /etc/group with its HOME).
  * Man pages: mount(2), overlayfs (Documentation/filesystems/overlayfs.rst), hosts(5), resolv.conf(5).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SyscallError } from '@ct/syscalls/errors';
 import { applyContainerOptions, volumesToChown, type ContainerOptions } from '@ct/oci/config';
@@ -21,16 +21,22 @@ import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotatio
 import { writeNetworkConfig, type NetworkFlags } from './network/network-config.js';
 
 /** `--security-opt seccomp=`: podman's profile (default), none, or a profile file. */
-export type SeccompChoice = 'default' | 'unconfined' | { readonly file: string };
+export type SeccompChoice = 'default' | 'unconfined' | {
+  /** The profile file's path. */
+  readonly file: string;
+};
 
-/** The flags of `container run` that shape the config. */
 /** One `--ulimit` (podman's): the rlimit's type (RLIMIT_NOFILE) and its soft and hard values (bigint: -1 is 2^64-1). */
 export interface Ulimit {
+  /** The rlimit's name (RLIMIT_NOFILE). */
   readonly type: string;
+  /** Its soft value. */
   readonly soft: bigint;
+  /** Its hard value. */
   readonly hard: bigint;
 }
 
+/** The flags of `container run` that shape the config. */
 export interface ImageRunFlags extends NetworkFlags {
   /** Replaces the image's command (Cmd) when not empty. */
   readonly command?: readonly string[] | undefined;

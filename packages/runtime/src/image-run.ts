@@ -93,8 +93,11 @@ export function imageExitFile(ctx: RuntimeContext, id: string): string {
 
 /** What `container run` keeps for the other container verbs: labels, and how `container stop` stops it. */
 export interface RunSettings {
+  /** The container's labels (--label). */
   readonly labels: Readonly<Record<string, string>>;
+  /** The signal `container stop` sends first (--stop-signal). */
   readonly stopSignal: string;
+  /** Seconds `container stop` waits before SIGKILL (--stop-timeout). */
   readonly stopTimeout: number;
 }
 

@@ -25,7 +25,8 @@ export { containerPorts } from './network/container-ports.js';
 export { formatNetworkReport, networkReport, type NetworkModeCheck, type NetworkReport } from './network/network-doctor.js';
 export {
   defaultNetworkMode, formatNetworkMode, formatPortLine, formatPortMapping, formatPortsColumn, parseNetworkMode, parsePublish, readNetworkRecord,
-  CT_BRIDGE, type NetworkMode, type NetworkRecord, type PortMapping,
+  CT_BRIDGE, type NetworkMode, type NetworkRecord, type PortMapping, type PortProtocol, type CniRecord, type HelperRecord,
+  type DnsFlags, type HostEntry, type RunNetwork,
 } from './network/index.js';
 export {
   inspectImageContainer, killImageContainer, waitImageContainer, pruneImageContainers, startImageContainer, restartImageContainer,

@@ -221,7 +221,10 @@ export interface BindTreeStep extends InRoot {
  * before it, at most one per plan, and not with CLONE_NEWPID in `SpawnPlan.namespaces` (the cloned child would be
  * a pid namespace's init, which may not use CLONE_PARENT). The parent-death signal is not inherited: set it after.
  */
-export interface ForkInitStep { readonly op: 'forkInit' }
+export interface ForkInitStep {
+  /** The step's kind. */
+  readonly op: 'forkInit';
+}
 
 /** One child step. The list is closed: anything else is refused before the clone. */
 export type Step =

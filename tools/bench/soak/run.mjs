@@ -44,6 +44,7 @@ const ctBin = join(repoRoot, 'apps/ct/bin/ct.js');
 
 /** Directory names under the cgroup mounts (depth ≤ 4) that contain `tag`. @param {string} tag */
 function cgroupDirs(tag) {
+  /** @type {string[]} */
   const found = [];
   /** @param {string} dir @param {number} depth */
   const walk = (dir, depth) => {
@@ -108,8 +109,7 @@ function snapshot(where) {
  * @param {ReturnType<typeof snapshot>} after
  */
 function leaks(before, after) {
-  /** @type {Record<string, {count: number, examples: string[]}>} */
-  const out = {};
+  const out = /** @type {Record<'mounts' | 'cgroups' | 'processes' | 'stateEntries' | 'storeContainers' | 'storeTmp', {count: number, examples: string[]}>} */ ({});
   for (const key of /** @type {const} */ (['mounts', 'cgroups', 'processes', 'stateEntries', 'storeContainers', 'storeTmp'])) {
     const fresh = after[key].filter((x) => !before[key].includes(x));
     out[key] = { count: fresh.length, examples: fresh.slice(0, 3) };

@@ -93,7 +93,10 @@ function defineSuite(title: string, rootless: boolean): void {
       const id = `insp-${process.pid}`;
       assert.equal(s.run(['-d', '--name', id, '-e', 'FOO=bar', '-w', '/tmp', 'busybox', 'sh', '-c', 'sleep 2; exit 3']).status, 0);
       try {
-        const running = JSON.parse(s.ct.run(['container', 'inspect', id]).stdout) as Record<string, any>[];
+        const running = JSON.parse(s.ct.run(['container', 'inspect', id]).stdout) as {
+          Id: string; ImageName: string; Image: string; Path: string; Args: string[];
+          State: { Status: string; Running: boolean; Pid: number }; Config: { Env: string[]; WorkingDir: string };
+        }[];
         assert.equal(running.length, 1);
         const r = running[0]!;
         assert.equal(r['Id'], id);

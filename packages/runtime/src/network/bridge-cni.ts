@@ -19,7 +19,16 @@ import type { CniRecord } from './network-record.js';
 import type { PortMapping } from './port-spec.js';
 
 /** ct's bridge network. */
-export const CT_BRIDGE = { network: 'ct', bridge: 'ct0', subnet: '10.89.0.0/16', gateway: '10.89.0.1' } as const;
+export const CT_BRIDGE = {
+  /** The CNI network's name. */
+  network: 'ct',
+  /** The bridge interface on the host. */
+  bridge: 'ct0',
+  /** The containers' subnet. */
+  subnet: '10.89.0.0/16',
+  /** The bridge's address, the containers' gateway. */
+  gateway: '10.89.0.1',
+} as const;
 
 /** Where Debian installs the CNI plugins. */
 export const CNI_PLUGIN_DIR = '/usr/lib/cni';

@@ -87,7 +87,9 @@ export function checkDnsFlags(flags: DnsFlags): void {
 
 /** One hosts(5) entry. */
 export interface HostEntry {
+  /** The address. */
   readonly ip: string;
+  /** The names it has. */
   readonly names: readonly string[];
 }
 

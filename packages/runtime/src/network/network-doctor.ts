@@ -13,6 +13,7 @@ import { defaultNetworkMode, findProgram, formatNetworkMode, tunUnusable } from 
 export interface NetworkModeCheck {
   /** The --network value. */
   readonly mode: string;
+  /** Whether the mode works for the caller. */
   readonly works: boolean;
   /** Why not, and the fix. */
   readonly why?: string;
@@ -22,6 +23,7 @@ export interface NetworkModeCheck {
 export interface NetworkReport {
   /** The mode `container run` uses without --network. */
   readonly defaultMode: string;
+  /** Each mode's verdict. */
   readonly modes: readonly NetworkModeCheck[];
 }
 

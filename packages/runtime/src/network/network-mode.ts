@@ -13,13 +13,36 @@ import { RuntimeError } from '../errors.js';
 
 /** A network mode. */
 export type NetworkMode =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'host' }
-  | { readonly kind: 'private' }
-  | { readonly kind: 'pasta' }
-  | { readonly kind: 'slirp4netns' }
-  | { readonly kind: 'bridge' }
-  | { readonly kind: 'container'; readonly id: string };
+  | {
+  /** The mode's kind (the --network value). */
+  readonly kind: 'none';
+}
+  | {
+  /** The mode's kind (the --network value). */
+  readonly kind: 'host';
+}
+  | {
+  /** The mode's kind (the --network value). */
+  readonly kind: 'private';
+}
+  | {
+  /** The mode's kind (the --network value). */
+  readonly kind: 'pasta';
+}
+  | {
+  /** The mode's kind (the --network value). */
+  readonly kind: 'slirp4netns';
+}
+  | {
+  /** The mode's kind (the --network value). */
+  readonly kind: 'bridge';
+}
+  | {
+  /** The mode's kind (the --network value). */
+  readonly kind: 'container';
+  /** The container whose network namespace is joined. */
+  readonly id: string;
+};
 
 /** The kinds of NetworkMode. */
 export type NetworkModeKind = NetworkMode['kind'];
@@ -90,7 +113,10 @@ export function tunUnusable(device = TUN_DEVICE): string | undefined {
  */
 export function defaultNetworkMode(
   rootless: boolean, find: (name: string) => string | undefined = findProgram, tun: () => string | undefined = tunUnusable,
-): NetworkMode & { readonly why?: string } {
+): NetworkMode & {
+  /** Why the container gets lo only (`private`): no helper is installed or usable; the caller warns. */
+  readonly why?: string;
+} {
   if (!rootless) return { kind: 'bridge' };
   const helper = find('pasta') !== undefined ? 'pasta' : find('slirp4netns') !== undefined ? 'slirp4netns' : undefined;
   if (helper === undefined) return { kind: 'private', why: 'neither pasta nor slirp4netns is installed (apt-get install passt)' };

@@ -17,6 +17,7 @@ import type { PortMapping } from './port-spec.js';
 
 /** A helper process (pasta, slirp4netns) of the container. */
 export interface HelperRecord extends RecordedProcess {
+  /** The helper program's name (pasta, slirp4netns). */
   readonly name: string;
 }
 
@@ -30,6 +31,7 @@ export interface CniRecord {
 
 /** network.json. */
 export interface NetworkRecord {
+  /** The container's network mode. */
   readonly mode: NetworkMode;
   /** Published ports; host port 0 until the attach picks one. */
   readonly ports: readonly PortMapping[];
@@ -38,7 +40,14 @@ export interface NetworkRecord {
   /** The DNS flags (for doctor and inspect; resolv.conf is written once, with the config). */
   readonly dns: DnsFlags;
   /** What /etc/hosts is made of besides the container's address (rewritten in place once that is known). */
-  readonly hosts: { readonly extra: readonly HostEntry[]; readonly base: readonly HostEntry[]; readonly names: readonly string[] };
+  readonly hosts: {
+    /** The --add-host entries. */
+    readonly extra: readonly HostEntry[];
+    /** The host's /etc/hosts entries. */
+    readonly base: readonly HostEntry[];
+    /** The container's hostname and name, for its address. */
+    readonly names: readonly string[];
+  };
   /**
    * slirp4netns without --disable-host-loopback: UDP is published, and libslirp sends a reply to a client on the
    * host's loopback only when the container may reach it (network-config.ts warns).

@@ -18,6 +18,7 @@ export interface PortMapping {
   readonly hostPort: number;
   /** The port inside the container. */
   readonly containerPort: number;
+  /** tcp or udp. */
   readonly protocol: PortProtocol;
 }
 

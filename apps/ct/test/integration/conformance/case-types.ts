@@ -3,8 +3,6 @@
  * `runc spec --rootless` writes, with the probe as the process), and what the case may use while it prepares
  * its bundle (host directories, namespaces to join, the hooks' record files).
  */
-import type { TestUser } from './lifecycle.js';
-
 type Json = Record<string, unknown>;
 
 /** The config.json fields cases edit; everything else passes through untyped. */
