@@ -129,8 +129,10 @@ for (const [name, entry] of Object.entries(entries)) {
 
 // What the bundle was made from (bin/ct.js compares it when a build looks newer than the bundle), keyed as
 // bin/ct.js names them
+/** @type {Record<string, string>} */
 const buildInfo = { '../dist': join(root, 'dist') };
 for (const name of ctPackages.map((p) => p.name.slice(4))) buildInfo[`../node_modules/@ct/${name}/dist`] = join(pkgDir(`@ct/${name}`), 'dist');
+/** @type {Record<string, string>} */
 const hashes = {};
 for (const [key, dir] of Object.entries(buildInfo)) {
   try {

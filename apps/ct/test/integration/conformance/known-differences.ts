@@ -62,9 +62,6 @@ function ctMount(change: { add?: string[]; drop?: string[]; addSuper?: string[];
   };
 }
 
-/** Either of two predicates. */
-const either = (...tests: ((d: Difference) => boolean)[]) => (d: Difference): boolean => tests.some((t) => t(d));
-
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   // ---- the base config: every case
   {
