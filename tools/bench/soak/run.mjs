@@ -19,6 +19,7 @@ import { makeBundle, repoRoot, testImage } from '../lib/bundle.mjs';
 import { parseBenchArgs } from '../lib/cli.mjs';
 import { isRoot, reexecWithCgroupV1Mounts, rerunAsUser, unmountedCgroupV1Controllers } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
+import { loadAtEnd, loadText, waitForQuiet } from '../lib/quiet.mjs';
 import { describeMachine, printRows } from '../lib/report.mjs';
 import { runDir } from '../lib/runstat.mjs';
 import { summarize } from '../lib/stats.mjs';
@@ -177,6 +178,7 @@ function soakHere() {
   return { mode, paths };
 }
 
+const load = await waitForQuiet(values, say);
 const machine = describeMachine(['runc']);
 /** @type {ReturnType<typeof soakHere>[]} */
 const modes = [];
@@ -185,14 +187,14 @@ const user = values['rootless-user'];
 if (typeof user === 'string' && user !== '') {
   if (!isRoot()) throw new Error('--rootless-user: needs root (runuser)');
   progress.update(`soak: running as ${user}`);
-  modes.push(...JSON.parse(rerunAsUser(user, ['--json', '--count', String(count)])).modes);
+  modes.push(...JSON.parse(rerunAsUser(user, ['--json', '--count', String(count), '--quiet-wait', '0'])).modes);
 }
-const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+const loadRecord = loadAtEnd(load);
 
 if (json) {
-  console.log(JSON.stringify({ bench: 'soak', machine, loadAfter, count, window: WINDOW, modes }, null, 2));
+  console.log(JSON.stringify({ bench: 'soak', machine, load: loadRecord, count, window: WINDOW, modes }, null, 2));
 } else {
-  console.log(`soak: ${machine.date}, ${machine.cpus} cpus, load ${machine.loadavg1} before, ${loadAfter} after, ${count} containers per path`);
+  console.log(`soak: ${machine.date}, ${machine.cpus} cpus, ${loadText(loadRecord)}, ${count} containers per path`);
   const rows = [['mode', 'path', 'failed', `start ms (first ${WINDOW})`, `end ms (last ${WINDOW})`, 'mounts', 'cgroups', 'processes', 'state', 'store containers', 'store tmp']];
   for (const m of modes) {
     for (const p of m.paths) {

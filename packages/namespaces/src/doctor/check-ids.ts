@@ -42,16 +42,8 @@ export function userSubordinateIds(env: DoctorEnvironment): { subuid: Subordinat
 
 /** The first id above every range in both files (at least 100000): where a new range can start. */
 export function freeSubordinateStart(env: DoctorEnvironment): number {
-  let next = FIRST_SUBID;
-  for (const name of ['subuid', 'subgid']) {
-    for (const line of readText(join(env.etcRoot, name)).split('\n')) {
-      const [, start, count] = line.trim().split(':');
-      if (start !== undefined && count !== undefined && /^\d+$/.test(start) && /^\d+$/.test(count)) {
-        next = Math.max(next, Number(start) + Number(count));
-      }
-    }
-  }
-  return next;
+  const ends = ['subuid', 'subgid'].flatMap((name) => rangeLines(join(env.etcRoot, name)).map((r) => r.start + r.count));
+  return Math.max(FIRST_SUBID, ...ends);
 }
 
 /** One range line of /etc/subuid or /etc/subgid, with where it is. */
