@@ -9,7 +9,7 @@
 // otherwise download them). `build` turns into `rebuild` when unconfigured or when binding.gyp is newer.
 // Usage: node scripts/gyp.mjs [build|rebuild]
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,9 +53,14 @@ if (missing.length > 0) {
 const nodeGyp = findNodeGyp();
 if (nodeGyp === undefined) fail('node-gyp: not found (neither a dependency nor bundled with npm): npm install -g node-gyp@12');
 
-// `build` alone never re-reads binding.gyp: rebuild when it is newer than the generated Makefile.
+// `build` alone never re-reads binding.gyp: rebuild when it is newer than the generated Makefile, and when the
+// Makefile was generated in another directory (a copied tree: its relative paths to Node's headers point elsewhere,
+// and make fails with "No rule to make target .../common.gypi"). The stamp records where it was configured.
 const makefile = join(gypDir, 'build', 'Makefile');
-if (verb === 'build' && (!existsSync(makefile) || statSync(join(gypDir, 'binding.gyp')).mtimeMs > statSync(makefile).mtimeMs)) {
+const stamp = join(gypDir, 'build', 'ct-configured-in');
+const configuredIn = existsSync(stamp) ? readFileSync(stamp, 'utf8') : undefined;
+if (verb === 'build' && (!existsSync(makefile) || configuredIn !== gypDir
+  || statSync(join(gypDir, 'binding.gyp')).mtimeMs > statSync(makefile).mtimeMs)) {
   verb = 'rebuild';
 }
 const args = [nodeGyp, verb];
@@ -63,6 +68,7 @@ const nodedir = join(dirname(process.execPath), '..');
 if (existsSync(join(nodedir, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodedir}`);
 const r = spawnSync(process.execPath, args, { cwd: gypDir, stdio: 'inherit' });
 if (r.status !== 0) fail(`node-gyp ${verb} exited ${r.status ?? r.signal}`);
+if (verb === 'rebuild') writeFileSync(stamp, gypDir);
 // Copied then renamed into place: a process that has the old file mapped keeps its copy intact.
 const out = join(here, 'build', 'Release', 'syscalls.node');
 mkdirSync(dirname(out), { recursive: true });

@@ -175,7 +175,8 @@ describe('ct plugins install of a local folder', function () {
     const dir = mkdtempSync(join(tmpdir(), 'ct-plinst-'));
     try {
       cpSync(join(repoRoot(), 'examples', 'ct-plugin-example'), join(dir, 'example'), { recursive: true });
-      const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
+      // NO_COLOR: oclif colours piped output when CI is set (ansis), and the listing's version is then dim.
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
       delete env['CT_DATA_DIR'];
       const ct = (args: readonly string[]): Run => {
         const r = spawnSync(process.execPath, [ctBin, ...args], { env, cwd: dir, encoding: 'utf8', timeout: 150_000 });

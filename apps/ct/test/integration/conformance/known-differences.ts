@@ -190,10 +190,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: 'rootless with a network namespace, ct mounts sysfs with ro as a sysfs option and its cgroup mount is an empty read-only tmpfs; runc binds the hierarchies', fixBy: 'launch (config/cgroup-mount.ts), issue 18',
   },
   {
-    name: 'rootless-dev-null-twice', cases: ['linux.devices: /dev/null given again'], passes: ['rootless'], path: /^report\.mounts\.\/dev\/null \(2\)$/,
-    reason: 'rootless, a linux.devices entry for a default device is bound a second time over the first', fixBy: 'launch',
-  },
-  {
     name: 'rootless-rshared', cases: ['linux.rootfsPropagation: rshared'], passes: ['rootless'], path: ALL,
     reason: 'rootless with rootfsPropagation rshared runc 1.1.5 fails (its cgroup mount after the /sys rbind turned shared: stat /sys/fs/cgroup/cpu ENOENT); ct runs it', fixBy: 'launch: check what runc 1.2 does',
   },
