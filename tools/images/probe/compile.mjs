@@ -1,4 +1,4 @@
-// Builds ct-probe (probe.c and report.c beside this file) as a static, stripped binary with the host's gcc. Reproducible for
+// Builds ct-probe (probe.c, report.c, json.c and hook-record.c beside this file) as a static, stripped binary with the host's gcc. Reproducible for
 // a given gcc and glibc: no debug info, no paths or dates embedded, the build-id a hash of the content. Skipped when
 // a stamp next to the output shows the same source, flags and compiler. Relies on gcc(1) (-static needs libc6-dev).
 
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ImageToolError } from '../lib/errors.mjs';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
-const SOURCES = ['probe.c', 'report.c', 'report.h'];
+const SOURCES = ['probe.c', 'report.c', 'report.h', 'json.c', 'json.h', 'hook-record.c'];
 const FLAGS = ['-static', '-O2', '-s', '-Wall', '-Wextra', '-Werror', '-fno-ident'];
 
 /**
