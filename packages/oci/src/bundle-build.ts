@@ -24,11 +24,56 @@ import { opaqueXattrsFor, readMergedFile, type OverlayContext } from './overlay-
 
 /** Progress of the layers of an unpack (the events of a bundle build). */
 export type LayerProgress =
-  | { readonly kind: 'layer-start'; readonly index: number; readonly count: number; readonly digest: string; readonly size: bigint }
-  | { readonly kind: 'layer-progress'; readonly index: number; readonly count: number; readonly digest: string; readonly entries: number; readonly bytes: number }
-  | { readonly kind: 'layer-done'; readonly index: number; readonly count: number; readonly digest: string; readonly entries: number; readonly bytes: number }
-  /** Overlay form with `lowerDirs`: the layer is already unpacked there and is not applied again. */
-  | { readonly kind: 'layer-reused'; readonly index: number; readonly count: number; readonly digest: string };
+  | {
+    /** A layer is about to be applied. */
+    readonly kind: 'layer-start';
+    /** The layer's position, 0 for the base layer. */
+    readonly index: number;
+    /** How many layers the image has. */
+    readonly count: number;
+    /** The layer blob's digest. */
+    readonly digest: string;
+    /** The compressed blob's size in bytes. */
+    readonly size: bigint;
+  }
+  | {
+    /** Some of the layer was applied (reported every 4 MiB of file contents). */
+    readonly kind: 'layer-progress';
+    /** The layer's position, 0 for the base layer. */
+    readonly index: number;
+    /** How many layers the image has. */
+    readonly count: number;
+    /** The layer blob's digest. */
+    readonly digest: string;
+    /** Tar entries applied so far. */
+    readonly entries: number;
+    /** Bytes of file contents written so far. */
+    readonly bytes: number;
+  }
+  | {
+    /** The layer was applied and its blob and diff_id verified. */
+    readonly kind: 'layer-done';
+    /** The layer's position, 0 for the base layer. */
+    readonly index: number;
+    /** How many layers the image has. */
+    readonly count: number;
+    /** The layer blob's digest. */
+    readonly digest: string;
+    /** Tar entries applied. */
+    readonly entries: number;
+    /** Bytes of file contents written. */
+    readonly bytes: number;
+  }
+  | {
+    /** Overlay form with `lowerDirs`: the layer is already unpacked there and is not applied again. */
+    readonly kind: 'layer-reused';
+    /** The layer's position, 0 for the base layer. */
+    readonly index: number;
+    /** How many layers the image has. */
+    readonly count: number;
+    /** The layer blob's digest. */
+    readonly digest: string;
+  };
 
 /** The image as a bundle build needs it. */
 export interface BundleInput {

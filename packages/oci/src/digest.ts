@@ -36,6 +36,10 @@ export class DigestVerifier extends Transform {
     return this.count;
   }
 
+  /**
+   * Stream hook (node:stream Transform): hashes and passes `chunk` on; fails the stream with OciLayoutError
+   * OCI_SIZE_MISMATCH as soon as more bytes than the target's size have arrived.
+   */
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.count += BigInt(chunk.length);
     const { size } = this.target;
@@ -47,6 +51,11 @@ export class DigestVerifier extends Transform {
     cb(null, chunk);
   }
 
+  /**
+   * Stream hook at the end of the input: fails the stream with OciLayoutError OCI_SIZE_MISMATCH when the byte count
+   * differs from the target's size, or with the target's `mismatchCode` (default OCI_DIGEST_MISMATCH) when the
+   * digest differs.
+   */
   override _flush(cb: TransformCallback): void {
     const { size, digest } = this.target;
     if (size !== undefined && this.count !== size) {

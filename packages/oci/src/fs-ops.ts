@@ -20,8 +20,15 @@ import {
 
 /** A warning raised while unpacking (something skipped on purpose). */
 export interface UnpackWarning {
+  /**
+   * What was skipped: a device node not made (`DEVICE_SKIPPED`), an owner neither applied nor recorded in
+   * user.rootlesscontainers (`OWNER_IGNORED`), an xattr not set (`XATTR_SKIPPED`). `OVERLAY_ESCAPED` is declared
+   * but no code raises it at present.
+   */
   readonly code: 'DEVICE_SKIPPED' | 'OWNER_IGNORED' | 'XATTR_SKIPPED' | 'OVERLAY_ESCAPED';
+  /** The tar entry's name, as the layer wrote it. */
   readonly path: string;
+  /** What happened, for a person (programs branch on `code`). */
   readonly message: string;
 }
 
@@ -31,25 +38,33 @@ export interface FsOps {
   readonly kind: 'default' | 'userns' | 'rootless';
   /** Open `path` inside `rootFd` (RESOLVE_IN_ROOT semantics); `forceWalk` selects the O_NOFOLLOW walk. */
   openInRoot(rootFd: number, path: Uint8Array, flags: number, forceWalk: boolean): number;
+  /** openat(2) of `name` in `dirFd`, always with O_NOFOLLOW and O_CLOEXEC added; returns the new fd. */
   openat(dirFd: number, name: Uint8Array, flags: number, mode: number): number;
+  /** mkdirat(2) with `mode` (the umask applies). */
   mkdirat(dirFd: number, name: Uint8Array, mode: number): void;
   /** Make a device node or fifo; false when skipped (rootless device). */
   mknodat(dirFd: number, name: Uint8Array, mode: number, major: number, minor: number): boolean;
+  /** symlinkat(2): make `name` in `dirFd` a symlink to `target` (stored as given, never resolved). */
   symlinkat(target: Uint8Array, dirFd: number, name: Uint8Array): void;
   /** A hard link; a symlink target is linked itself (no AT_SYMLINK_FOLLOW). */
   linkat(oldDirFd: number, oldName: Uint8Array, newDirFd: number, newName: Uint8Array): void;
+  /** unlinkat(2); `removeDir` passes AT_REMOVEDIR (the directory must be empty). */
   unlinkat(dirFd: number, name: Uint8Array, removeDir: boolean): void;
   /** statx without following; undefined when absent. */
   lstatat(dirFd: number, name: Uint8Array): Statx | undefined;
+  /** statx(2) of the open fd itself (AT_EMPTY_PATH). */
   fstat(fd: number): Statx;
   /** Set the owner, or record it in user.rootlesscontainers; false when neither could be done. */
   chownat(dirFd: number, name: Uint8Array, uid: number, gid: number): boolean;
   /** {@link chownat} on an open regular file or directory. */
   fchown(fd: number, uid: number, gid: number): boolean;
+  /** fchmodat(2) with AT_SYMLINK_NOFOLLOW (the kernel refuses it on a symlink with EOPNOTSUPP). */
   chmodat(dirFd: number, name: Uint8Array, mode: number): void;
+  /** fchmod(2) of an open fd. */
   fchmod(fd: number, mode: number): void;
   /** Set atime and mtime (nanoseconds) of `name` (or of `dirFd` itself with null), never following. */
   setTimes(dirFd: number, name: Uint8Array | null, mtimeNs: bigint): void;
+  /** Set xattr `name` on the open fd; false when the strategy skips it (an xattr namespace it may not write). */
   fsetxattr(fd: number, name: string, value: Uint8Array): boolean;
   /** Names in the directory open at `dirFd` (not `.`/`..`). */
   readdir(dirFd: number): Buffer[];

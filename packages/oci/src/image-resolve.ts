@@ -17,17 +17,25 @@ import { ANNOTATION_REF_NAME, layerCompression, mediaKind, type LayerCompression
 
 /** One layer to apply: its blob, compression and the uncompressed digest it must have. */
 export interface ResolvedLayer {
+  /** The layer's descriptor in the manifest (its blob digest, size and media type). */
   readonly descriptor: Descriptor;
+  /** How the blob is compressed, from its media type. */
   readonly compression: LayerCompression;
+  /** The digest the uncompressed tar must have (the config's `rootfs.diff_ids` entry at the same index). */
   readonly diffId: string;
 }
 
 /** An image ready to unpack. */
 export interface ResolvedImage {
+  /** Where the blobs are read from. */
   readonly source: ImageSource;
+  /** The descriptor of the chosen manifest (after descending through any index). */
   readonly manifestDescriptor: Descriptor;
+  /** The validated manifest. */
   readonly manifest: ImageManifest;
+  /** The validated image config. */
   readonly config: ImageConfig;
+  /** The layers, base first, one per manifest layer. */
   readonly layers: readonly ResolvedLayer[];
 }
 

@@ -18,14 +18,19 @@ import { TarScanError, TarScanner, type RawEntry } from './tar-scan.js';
 
 /** Counts of one applied layer. */
 export interface LayerStats {
+  /** Tar entries applied so far. */
   readonly entries: number;
+  /** Bytes of regular-file contents written so far. */
   readonly bytes: number;
 }
 
 /** Options of {@link unpackLayer}. */
 export interface LayerUnpackOptions {
+  /** The file operations strategy (root, user namespace or rootless). */
   readonly fsOps: FsOps;
+  /** Resolve paths with the O_NOFOLLOW component walk instead of openat2 RESOLVE_IN_ROOT (both are confined). */
   readonly forceWalk: boolean;
+  /** Called for each thing skipped on purpose (a device node, owner or xattr the strategy cannot set). */
   readonly onWarning: (w: UnpackWarning) => void;
   /** Refuse the layer once its uncompressed stream passes this many bytes (a decompression bomb). */
   readonly maxUncompressedBytes?: number;
@@ -35,7 +40,12 @@ export interface LayerUnpackOptions {
 
 /** A layer blob to read: `open()` gives a verified stream; `verify(cause)` reads it whole and throws its mismatch. */
 export interface LayerBlob {
+  /** A stream of the compressed blob that fails with OciLayoutError when its size or digest is wrong. */
   open(): Readable;
+  /**
+   * Read the blob whole; throw its OciLayoutError (size or digest mismatch) with `cause` attached, or resolve when
+   * the blob is sound (then the failure `cause` was the layer's own).
+   */
   verify(cause: unknown): Promise<void>;
 }
 

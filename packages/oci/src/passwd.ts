@@ -10,9 +10,13 @@ import type { FsOps } from './fs-ops.js';
 
 /** The user a container process runs as. */
 export interface ExecUser {
+  /** User id (the number given, or the passwd entry's). */
   readonly uid: number;
+  /** Primary group id: the group named in the spec, else the passwd entry's, else 0. */
   readonly gid: number;
+  /** Supplementary group ids (from /etc/group membership when no group was named). */
   readonly additionalGids: readonly number[];
+  /** Home directory from the passwd entry; `/` when the user has no entry or an empty one. */
   readonly home: string;
 }
 

@@ -36,7 +36,12 @@ export function encodeRootlessOwner(uid: number, gid: number): Buffer | undefine
  * The owner a `user.rootlesscontainers` value records (NOOP_ID and absent fields read as 0, the caller).
  * @throws RangeError for a value that is not such a message.
  */
-export function decodeRootlessOwner(value: Uint8Array): { uid: number; gid: number } {
+export function decodeRootlessOwner(value: Uint8Array): {
+  /** The recorded uid, 0 when absent or NOOP_ID. */
+  uid: number;
+  /** The recorded gid, 0 when absent or NOOP_ID. */
+  gid: number;
+} {
   const ids = { uid: 0, gid: 0 };
   let i = 0;
   while (i < value.length) {

@@ -14,8 +14,11 @@ import type { ExecUser } from './passwd.js';
 
 /** One line of a runtime-spec uid/gid mapping. */
 export interface IdMapping {
+  /** First id inside the container. */
   readonly containerID: number;
+  /** First id on the host it maps to. */
   readonly hostID: number;
+  /** How many consecutive ids the line maps. */
   readonly size: number;
 }
 
@@ -42,9 +45,13 @@ export interface RuntimeConfigOptions extends Omit<ContainerOptions, 'rootlessDe
    * plus its subuid range the rootfs was unpacked with), no cgroup mount, no gid=5 on devpts.
    */
   readonly rootless?: {
+    /** The caller's uid: container root maps to it when `uidMappings` is absent. */
     readonly uid: number;
+    /** The caller's gid: container root's group maps to it when `gidMappings` is absent. */
     readonly gid: number;
+    /** The uid map to write instead (default: one line, 0 to `uid`, size 1). */
     readonly uidMappings?: readonly IdMapping[];
+    /** The gid map to write instead (default: one line, 0 to `gid`, size 1). */
     readonly gidMappings?: readonly IdMapping[];
   };
   /** Hostname (default "ct"). */

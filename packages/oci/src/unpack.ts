@@ -26,10 +26,27 @@ import { removeEntry } from './whiteout.js';
 
 /** Progress of an unpack, for a CLI to show. */
 export type UnpackProgress =
-  | { readonly kind: 'resolved'; readonly manifestDigest: string; readonly layerCount: number }
+  | {
+    /** The image was resolved; unpacking starts. */
+    readonly kind: 'resolved';
+    /** Digest of the chosen manifest. */
+    readonly manifestDigest: string;
+    /** How many layers it has. */
+    readonly layerCount: number;
+  }
   | LayerProgress
-  | { readonly kind: 'config-written'; readonly path: string }
-  | { readonly kind: 'done'; readonly bundle: string };
+  | {
+    /** Every layer is applied and config.json is written (in the staging directory, renamed next). */
+    readonly kind: 'config-written';
+    /** Where config.json will be once the bundle is in place. */
+    readonly path: string;
+  }
+  | {
+    /** The bundle is in place. */
+    readonly kind: 'done';
+    /** The bundle directory (absolute). */
+    readonly bundle: string;
+  };
 
 /** Options of {@link unpack} and {@link unpackImage}. */
 export interface UnpackOptions {
@@ -71,18 +88,29 @@ export interface UnpackOptions {
 
 /** {@link UnpackOptions} with every default filled in (umoci's `fill()`). */
 export interface ResolvedUnpackOptions {
+  /** {@link UnpackOptions.rootless}, default: the effective uid is not 0. */
   readonly rootless: boolean;
   /** 'auto': when the probe of @ct/namespaces says unprivileged user namespaces work (checked by unpack). */
   readonly userNamespace: boolean | 'auto';
+  /** {@link UnpackOptions.subordinateIds}, default true. */
   readonly subordinateIds: boolean;
+  /** {@link UnpackOptions.fsOps}, default `rootlessFsOps` when rootless, else `defaultFsOps`. */
   readonly fsOps: FsOps;
+  /** {@link UnpackOptions.forceWalk}, default false. */
   readonly forceWalk: boolean;
+  /** {@link UnpackOptions.format}, default 'rootfs'. */
   readonly format: BundleFormat;
+  /** {@link UnpackOptions.lowerLayers}, default none. */
   readonly lowerLayers: readonly string[];
+  /** {@link UnpackOptions.maxUncompressedBytes}; absent: no limit. */
   readonly maxUncompressedBytes?: number;
+  /** {@link UnpackOptions.platform}; absent: the host's. */
   readonly platform?: Platform;
+  /** {@link UnpackOptions.onProgress}, default a no-op. */
   readonly onProgress: (event: UnpackProgress) => void;
+  /** {@link UnpackOptions.onWarning}, default a no-op. */
   readonly onWarning: (warning: UnpackWarning) => void;
+  /** {@link UnpackOptions.tmpDir}; absent: os.tmpdir(). */
   readonly tmpDir?: string;
 }
 
@@ -108,12 +136,15 @@ export function withDefaults(o: UnpackOptions = {}): ResolvedUnpackOptions {
 
 /** What {@link unpack} made. */
 export interface UnpackResult {
+  /** The bundle directory, absolute: `config.json` and `rootfs/` (and `layers/` in overlay form). */
   readonly bundle: string;
+  /** Digest of the manifest that was unpacked. */
   readonly manifestDigest: string;
   /** How it was made: 'root', 'userns' (worker in a user namespace) or 'rootless' (in process, owners recorded). */
   readonly mode: 'root' | 'userns' | 'rootless';
   /** Overlay form: the layer directories, bottom first (overlayfs wants `lowerdir` top first); reused ones as given. */
   readonly layerDirs?: readonly string[];
+  /** Everything skipped on purpose, in order (the same as given to `onWarning`). */
   readonly warnings: readonly UnpackWarning[];
 }
 

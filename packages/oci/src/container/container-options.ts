@@ -34,7 +34,12 @@ export const PODMAN_READONLY_PATHS: readonly string[] = Object.freeze([
 export const MAX_ARG_STRLEN = 32 * 4096;
 
 /** `--security-opt seccomp=...`: podman's default profile, none, or a profile file's contents. */
-export type SeccompOption = 'default' | 'unconfined' | { readonly file: string; readonly contents: string | Uint8Array };
+export type SeccompOption = 'default' | 'unconfined' | {
+  /** The profile file's path, used in error messages (the file is not read again). */
+  readonly file: string;
+  /** The profile's JSON text. */
+  readonly contents: string | Uint8Array;
+};
 
 /** What `ct container run` (and `image unpack`'s config.json) can ask of a container, with podman's defaults. */
 export interface ContainerOptions {

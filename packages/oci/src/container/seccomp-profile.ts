@@ -28,21 +28,38 @@ export interface SeccompFilter {
 
 /** A rule of a containers-format profile. */
 export interface SeccompProfileRule {
+  /** The syscalls it matches (from `names`, or the older single `name`). */
   readonly names: readonly string[];
+  /** What a matching call gets. */
   readonly action: SeccompActionName;
+  /** The errno of SCMP_ACT_ERRNO. */
   readonly errnoRet?: number;
+  /** Argument comparisons that must all hold (empty when the file has none). */
   readonly args: readonly RuntimeSeccompArg[];
+  /** Conditions that must all hold for the rule to be kept ({} when none). */
   readonly includes: SeccompFilter;
+  /** Conditions of which any drops the rule ({} when none). */
   readonly excludes: SeccompFilter;
 }
 
 /** A profile in containers/common's format (which includes the runtime-spec form). */
 export interface SeccompProfile {
+  /** What a syscall no kept rule matches gets (required: a profile without it is refused). */
   readonly defaultAction: SeccompActionName;
+  /** The errno of a default SCMP_ACT_ERRNO. */
   readonly defaultErrnoRet?: number;
+  /** SCMP_ARCH_* names, taken as they are (a profile gives either these or `archMap`). */
   readonly architectures?: readonly string[];
-  readonly archMap?: readonly { readonly architecture: string; readonly subArchitectures: readonly string[] }[];
+  /** Per native architecture, the sub-architectures the filter also covers; only the host's entry is used. */
+  readonly archMap?: readonly {
+    /** The native architecture, an SCMP_ARCH_* name (`SCMP_ARCH_X86_64`). */
+    readonly architecture: string;
+    /** Other SCMP_ARCH_* names that run on it (`SCMP_ARCH_X86`, `SCMP_ARCH_X32`). */
+    readonly subArchitectures: readonly string[];
+  }[];
+  /** SECCOMP_FILTER_FLAG_* names. */
   readonly flags?: readonly string[];
+  /** The rules, in file order (empty when the file has none). */
   readonly syscalls: readonly SeccompProfileRule[];
 }
 

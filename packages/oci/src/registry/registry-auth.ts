@@ -16,7 +16,9 @@ import { RegistryError } from './registry-error.js';
 
 /** A parsed challenge: the scheme (lower case) and its parameters (names lower case). */
 export interface AuthChallenge {
+  /** The scheme, lower case (`bearer`, `basic`). */
   readonly scheme: string;
+  /** Its parameters (`realm`, `service`, `scope`, ...), names lower case, values unquoted. */
   readonly params: Readonly<Record<string, string>>;
 }
 
@@ -25,8 +27,22 @@ export interface AuthChallenge {
  * credential helper's answer with Username `<token>`), which is exchanged at the token service.
  */
 export type Credentials =
-  | { readonly username: string; readonly password: string; readonly identityToken?: undefined }
-  | { readonly identityToken: string; readonly username?: undefined; readonly password?: undefined };
+  | {
+    /** The registry user name. */
+    readonly username: string;
+    /** Its password (or a personal access token). */
+    readonly password: string;
+    /** Absent in this form. */
+    readonly identityToken?: undefined;
+  }
+  | {
+    /** The OAuth2 refresh token, exchanged for an access token at the token service. */
+    readonly identityToken: string;
+    /** Absent in this form. */
+    readonly username?: undefined;
+    /** Absent in this form. */
+    readonly password?: undefined;
+  };
 
 /**
  * Parse a WWW-Authenticate header value into its challenges (`Bearer realm="x",scope="a b", Basic realm="y"`).

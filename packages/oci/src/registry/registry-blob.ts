@@ -18,9 +18,11 @@ import { stopPoint } from '../internal/stop-point.js';
 
 /** Progress of a blob download. */
 export interface BlobProgress {
+  /** The blob's digest. */
   readonly digest: string;
   /** Bytes of the blob on disk so far. */
   readonly bytes: bigint;
+  /** The blob's size in bytes, from its descriptor. */
   readonly total: bigint;
 }
 
@@ -28,6 +30,7 @@ export interface BlobProgress {
 export interface DownloadOptions {
   /** Retries with a Range request after a lost connection (default 3). */
   readonly retries?: number;
+  /** Called after each chunk received; `bytes` includes what an interrupted earlier attempt left on disk. */
   readonly onProgress?: (p: BlobProgress) => void;
 }
 

@@ -31,6 +31,11 @@ export class RegistryClient {
   private credentials: Promise<Credentials | undefined> | undefined;
   private haveCredentials = false;
 
+  /**
+   * A client of `ref`'s repository; nothing is sent until the first request.
+   * @param ref The registry and repository it talks to.
+   * @param options Credentials, auth file, environment and transport options.
+   */
   constructor(readonly ref: RegistryRef, private readonly options: RegistryClientOptions = {}) {}
 
   /** The credentials for this registry, looked up once. */

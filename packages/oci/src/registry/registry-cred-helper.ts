@@ -14,12 +14,26 @@ import { RegistryError } from './registry-error.js';
 
 /** What a helper said for a server: a user name and password, or an identity token. */
 export type HelperCredentials =
-  | { readonly kind: 'password'; readonly username: string; readonly password: string }
-  | { readonly kind: 'identity-token'; readonly identityToken: string };
+  | {
+    /** The helper's Username was a user name: `password` is its Secret. */
+    readonly kind: 'password';
+    /** The helper's Username. */
+    readonly username: string;
+    /** The helper's Secret. */
+    readonly password: string;
+  }
+  | {
+    /** The helper's Username was `<token>`: its Secret is an identity token. */
+    readonly kind: 'identity-token';
+    /** The helper's Secret, an OAuth2 refresh token. */
+    readonly identityToken: string;
+  };
 
 /** Where a helper was named, for error messages (`credHelpers.localhost:5000 in /root/.docker/config.json`). */
 export interface HelperOrigin {
+  /** The auth file's field naming the helper (`credHelpers.localhost:5000`, `credsStore`). */
   readonly field: string;
+  /** The auth file's path. */
   readonly file: string;
 }
 

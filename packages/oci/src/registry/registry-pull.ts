@@ -48,6 +48,7 @@ export interface PullOptions extends RegistryClientOptions {
 
 /** What {@link pullToLayout} fetched. */
 export interface PulledImage {
+  /** The reference pulled, parsed. */
   readonly ref: RegistryRef;
   /** The layout directory. */
   readonly layout: string;
@@ -222,7 +223,10 @@ export interface PullImageOptions extends PullOptions, StoreOptions {
  * Pull `ref` into the image store: download into `<storageRoot>/downloads/<key>` (resumable), then import.
  * @throws as {@link pullToLayout} and importImage.
  */
-export async function pullImage(ref: string, options: PullImageOptions = {}): Promise<ImportResult & { pulled: PulledImage }> {
+export async function pullImage(ref: string, options: PullImageOptions = {}): Promise<ImportResult & {
+  /** What was downloaded into the store's download layout. */
+  pulled: PulledImage;
+}> {
   const parsed = parseRegistryRef(ref);
   const name = normalizeImageName(options.name ?? formatRegistryRef(parsed));
   const paths = storePaths(options);

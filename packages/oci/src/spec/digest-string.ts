@@ -9,6 +9,7 @@ export type DigestAlgorithm = 'sha256' | 'sha512';
 
 /** A digest split into its parts. */
 export interface ParsedDigest {
+  /** The hash algorithm named before the colon. */
   readonly algorithm: DigestAlgorithm;
   /** Lower-case hex, 64 (sha256) or 128 (sha512) characters. */
   readonly hex: string;

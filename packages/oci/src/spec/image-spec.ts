@@ -12,63 +12,105 @@ import type { JsonValue } from './lossless-json.js';
 
 /** Where an image runs (image-index.md `platform`). */
 export interface Platform {
+  /** CPU architecture as Go's GOARCH names it (`amd64`, `arm64`, ...). */
   readonly architecture: string;
+  /** Operating system as Go's GOOS names it (`linux`). */
   readonly os: string;
+  /** CPU variant (`v7`, `v8`, ...). */
   readonly variant?: string;
+  /** The OS version (JSON `os.version`; Windows images use it). */
   readonly osVersion?: string;
+  /** Required OS features (JSON `os.features`). */
   readonly osFeatures?: readonly string[];
 }
 
 /** A content descriptor. */
 export interface Descriptor {
+  /** Media type of the content it points at (see the `OCI_*`/`DOCKER_*` constants). */
   readonly mediaType: string;
+  /** Digest of the content, `algorithm:hex` (checked as a digest by validation). */
   readonly digest: string;
+  /** Size of the content in bytes (0 to 2^63-1). */
   readonly size: bigint;
+  /** Other places the content may be downloaded from. */
   readonly urls?: readonly string[];
+  /** Free-form string metadata. */
   readonly annotations?: Readonly<Record<string, string>>;
+  /** In an index: the platform of the manifest it points at. */
   readonly platform?: Platform;
+  /** The artifact's type, for a manifest that is not an image. */
   readonly artifactType?: string;
 }
 
 /** An image index (or Docker manifest list). */
 export interface ImageIndex {
+  /** Always 2 (validation refuses other values). */
   readonly schemaVersion: 2;
+  /** The index's own media type, when the document states it. */
   readonly mediaType?: string;
+  /** The manifests (or nested indexes) it lists. */
   readonly manifests: readonly Descriptor[];
+  /** Free-form string metadata. */
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** An image manifest (OCI or Docker schema 2). */
 export interface ImageManifest {
+  /** Always 2 (validation refuses other values). */
   readonly schemaVersion: 2;
+  /** The manifest's own media type, when the document states it. */
   readonly mediaType?: string;
+  /** The image config blob. */
   readonly config: Descriptor;
+  /** The layer blobs, base layer first. */
   readonly layers: readonly Descriptor[];
+  /** Free-form string metadata. */
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** The execution parameters of an image config (config.md `config`). */
 export interface ImageExecConfig {
+  /** The user to run as: `user`, `uid`, `user:group`, `uid:gid` (and mixes), resolved in the image's /etc/passwd and /etc/group. */
   readonly User?: string;
+  /** Ports to expose, as keys `port/tcp` or `port/udp` (values are empty objects). */
   readonly ExposedPorts?: Readonly<Record<string, unknown>>;
+  /** Environment, as `NAME=value` strings. */
   readonly Env?: readonly string[];
+  /** The program and its first arguments; the run's arguments (or `Cmd`) follow it. */
   readonly Entrypoint?: readonly string[];
+  /** Default arguments (after `Entrypoint`), or the default command when there is no entrypoint. */
   readonly Cmd?: readonly string[];
+  /** Directories meant to be volumes, as keys (values are empty objects). */
   readonly Volumes?: Readonly<Record<string, unknown>>;
+  /** The working directory of the process. */
   readonly WorkingDir?: string;
+  /** Free-form string metadata. */
   readonly Labels?: Readonly<Record<string, string>>;
+  /** The signal that stops the container (`SIGTERM`, `15`, ...). */
   readonly StopSignal?: string;
 }
 
 /** An image config. */
 export interface ImageConfig {
+  /** CPU architecture (GOARCH name). */
   readonly architecture: string;
+  /** Operating system (GOOS name). */
   readonly os: string;
+  /** CPU variant. */
   readonly variant?: string;
+  /** Creation time, an RFC 3339 string as the image states it (not parsed). */
   readonly created?: string;
+  /** Who made the image. */
   readonly author?: string;
+  /** How to run it. */
   readonly config?: ImageExecConfig;
-  readonly rootfs: { readonly type: 'layers'; readonly diff_ids: readonly string[] };
+  /** The layers' uncompressed digests, base first. */
+  readonly rootfs: {
+    /** Always `layers`. */
+    readonly type: 'layers';
+    /** The digest of each layer's uncompressed tar (DiffID), in the manifest's layer order. */
+    readonly diff_ids: readonly string[];
+  };
 }
 
 function optPlatform(o: JsonObject, what: string, path: string): Platform | undefined {

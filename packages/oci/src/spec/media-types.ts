@@ -10,18 +10,25 @@ export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 /** OCI image config. */
 export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-/** OCI layer media types by compression. */
+/** OCI layer, an uncompressed tar. */
 export const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+/** OCI layer, a gzip-compressed tar. */
 export const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+/** OCI layer, a zstd-compressed tar. */
 export const OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd';
-/** Docker schema 2 manifest list, manifest, config and layers. */
+/** Docker schema 2 manifest list (read as an image index). */
 export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+/** Docker schema 2 image manifest. */
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+/** Docker image config. */
 export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
+/** Docker layer, a gzip-compressed tar. */
 export const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
+/** Docker layer, an uncompressed tar. */
 export const DOCKER_LAYER_TAR = 'application/vnd.docker.image.rootfs.diff.tar';
-/** Layers a registry must not be asked for and an unpacker must not apply (foreign layers). */
+/** Docker foreign layer: not fetched from the registry; an image using one is refused by `resolveImage` (OCI_MEDIA_TYPE_UNKNOWN). */
 export const DOCKER_FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
+/** OCI non-distributable layer (deprecated by image-spec 1.1): refused by `resolveImage` as the Docker foreign layer is. */
 export const OCI_NONDIST_LAYER_GZIP = 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
 
 /** The annotation holding a tag in an OCI layout's index.json. */

@@ -24,27 +24,37 @@ export type SeccompOperatorName = (typeof SECCOMP_OPERATORS)[number];
 
 /** linux.seccomp.syscalls[].args[]: values are numbers, or bigint past 2^53 (the lossless parser's form). */
 export interface RuntimeSeccompArg {
+  /** Which syscall argument to compare, 0 to 5. */
   readonly index: number;
+  /** The value compared with (for SCMP_CMP_MASKED_EQ: the mask); 0 when the JSON omits it. */
   readonly value: number | bigint;
   /** Omitted when 0, as Go's encoder writes it. */
   readonly valueTwo?: number | bigint;
+  /** The comparison. */
   readonly op: SeccompOperatorName;
 }
 /** linux.seccomp.syscalls[] */
 export interface RuntimeSeccompSyscall {
+  /** The syscalls the rule matches, never empty (validation also accepts the older single `name`). */
   readonly names: readonly string[];
+  /** What a matching call gets. */
   readonly action: SeccompActionName;
+  /** The errno returned for SCMP_ACT_ERRNO (and SCMP_ACT_TRACE's message value). */
   readonly errnoRet?: number;
+  /** Argument comparisons that must all hold for the rule to match; omitted when empty. */
   readonly args?: readonly RuntimeSeccompArg[];
 }
 /** linux.seccomp */
 export interface RuntimeSeccomp {
+  /** What a syscall no rule matches gets. */
   readonly defaultAction: SeccompActionName;
+  /** The errno of a default SCMP_ACT_ERRNO (or SCMP_ACT_TRACE). */
   readonly defaultErrnoRet?: number;
   /** SCMP_ARCH_* names. */
   readonly architectures?: readonly string[];
   /** SECCOMP_FILTER_FLAG_* names. */
   readonly flags?: readonly string[];
+  /** The rules. */
   readonly syscalls?: readonly RuntimeSeccompSyscall[];
 }
 

@@ -10,87 +10,159 @@ import {
 import type { JsonValue } from './lossless-json.js';
 import { validateRuntimeSeccomp, type RuntimeSeccomp } from './runtime-seccomp.js';
 
-/** process.user */
+/** process.user: the ids the container's process runs as (numeric only; names are resolved before this point). */
 export interface RuntimeUser {
+  /** User id in the container's user namespace (0 to 2^32-1). */
   readonly uid: number;
+  /** Primary group id in the container's user namespace (0 to 2^32-1). */
   readonly gid: number;
+  /** File mode creation mask for the process (umask(2)); absent: the runtime's own umask is kept (the runtime-spec's rule). */
   readonly umask?: number;
+  /** Supplementary group ids set with setgroups(2), each 0 to 2^32-1. */
   readonly additionalGids?: readonly number[];
 }
-/** process.capabilities */
+/** process.capabilities: the five capability sets, each a list of names such as `CAP_NET_BIND_SERVICE`. */
 export interface RuntimeCapabilities {
+  /** The bounding set: the ceiling of what the process and its children can ever gain. */
   readonly bounding?: readonly string[];
+  /** The effective set: the capabilities the kernel checks. */
   readonly effective?: readonly string[];
+  /** The inheritable set, kept across execve(2) for files with matching inheritable file capabilities. */
   readonly inheritable?: readonly string[];
+  /** The permitted set: the superset of effective the process may raise. */
   readonly permitted?: readonly string[];
+  /** The ambient set, kept across execve(2) of files without file capabilities. */
   readonly ambient?: readonly string[];
 }
-/** process.rlimits[] */
-export interface RuntimeRlimit { readonly type: string; readonly hard: bigint; readonly soft: bigint }
-/** process */
+/** process.rlimits[]: one resource limit set with setrlimit(2). */
+export interface RuntimeRlimit {
+  /** The resource, as its `RLIMIT_*` name (for example `RLIMIT_NOFILE`). */
+  readonly type: string;
+  /** The hard limit (rlim_max), 0 to 2^64-1 (bigint: values past 2^53 stay exact). */
+  readonly hard: bigint;
+  /** The soft limit (rlim_cur), 0 to 2^64-1. */
+  readonly soft: bigint;
+}
+/** process: what the container runs, as whom and with which privileges. */
 export interface RuntimeProcess {
+  /** Whether the process gets a pseudo-terminal (the runtime-spec default: false). */
   readonly terminal?: boolean;
+  /** The user and groups it runs as. */
   readonly user: RuntimeUser;
+  /** argv, the program first (looked up in the container's PATH by the runtime); never empty when present. */
   readonly args?: readonly string[];
+  /** The environment, as `NAME=value` strings. */
   readonly env?: readonly string[];
+  /** The working directory, an absolute path inside the container (validation refuses a relative one). */
   readonly cwd: string;
+  /** The capability sets. */
   readonly capabilities?: RuntimeCapabilities;
+  /** Resource limits to set before the process starts. */
   readonly rlimits?: readonly RuntimeRlimit[];
+  /** Sets PR_SET_NO_NEW_PRIVS (setuid bits and file capabilities then grant nothing). */
   readonly noNewPrivileges?: boolean;
 }
-/** mounts[] */
+/** mounts[]: one mount made in the container, in the order of the list. */
 export interface RuntimeMount {
+  /** Where to mount, a path in the container. */
   readonly destination: string;
+  /** Filesystem type (`proc`, `tmpfs`, `bind`, ...), as mount(2) takes it. */
   readonly type?: string;
+  /** The device, directory (for a bind mount, a host path) or a placeholder such as `proc`. */
   readonly source?: string;
+  /** mount(8)-style options (`rbind`, `ro`, `nosuid`, `mode=755`, ...). */
   readonly options?: readonly string[];
 }
-/** linux.namespaces[] */
-export interface RuntimeNamespace { readonly type: string; readonly path?: string }
-/** linux.uidMappings[] / gidMappings[] */
-export interface RuntimeIdMapping { readonly containerID: number; readonly hostID: number; readonly size: number }
+/** linux.namespaces[]: a namespace the container gets, new or joined. */
+export interface RuntimeNamespace {
+  /** One of `pid`, `network`, `mount`, `ipc`, `uts`, `user`, `cgroup`, `time` (validation refuses others). */
+  readonly type: string;
+  /** A namespace file to join (such as `/proc/PID/ns/net`); absent: a new namespace is made. */
+  readonly path?: string;
+}
+/** linux.uidMappings[] / gidMappings[]: one line of a user namespace's uid_map or gid_map. */
+export interface RuntimeIdMapping {
+  /** First id inside the container. */
+  readonly containerID: number;
+  /** First id on the host it maps to. */
+  readonly hostID: number;
+  /** How many consecutive ids the line maps. */
+  readonly size: number;
+}
 /** linux.devices[]: a device node made in the container's /dev. */
 export interface RuntimeDevice {
+  /** Absolute path of the node in the container (validation refuses a relative one). */
   readonly path: string;
   /** 'c', 'b', 'u' or 'p'. */
   readonly type: string;
+  /** Device major number. */
   readonly major?: number;
+  /** Device minor number. */
   readonly minor?: number;
+  /** Mode bits of the node (0 to 0o177777). */
   readonly fileMode?: number;
+  /** Owner uid of the node, in the container. */
   readonly uid?: number;
+  /** Owner gid of the node, in the container. */
   readonly gid?: number;
 }
 /** linux.resources.devices[]: a device cgroup rule. */
 export interface RuntimeDeviceRule {
+  /** Whether the rule allows (true) or denies (false) access. */
   readonly allow: boolean;
+  /** 'a' (all), 'c' or 'b'; absent means all. */
   readonly type?: string;
+  /** Major number; -1 or absent means any. */
   readonly major?: number;
+  /** Minor number; -1 or absent means any. */
   readonly minor?: number;
+  /** Access letters: any of 'r', 'w', 'm' (mknod). */
   readonly access?: string;
 }
 /** linux.resources (the part ct's image configs write: the device rules). */
 export interface RuntimeResources {
+  /** Device cgroup rules, applied in order (a later rule wins). */
   readonly devices?: readonly RuntimeDeviceRule[];
 }
 /** linux (the part ct models) */
 export interface RuntimeLinux {
+  /** Namespaces to create or join. */
   readonly namespaces?: readonly RuntimeNamespace[];
+  /** uid_map lines of the container's user namespace. */
   readonly uidMappings?: readonly RuntimeIdMapping[];
+  /** gid_map lines of the container's user namespace. */
   readonly gidMappings?: readonly RuntimeIdMapping[];
+  /** Device nodes to make in the container. */
   readonly devices?: readonly RuntimeDevice[];
+  /** Cgroup limits (ct models the device rules here). */
   readonly resources?: RuntimeResources;
+  /** The seccomp filter of the process. */
   readonly seccomp?: RuntimeSeccomp;
+  /** Paths in the container masked over so that they cannot be read. */
   readonly maskedPaths?: readonly string[];
+  /** Paths in the container remounted read-only. */
   readonly readonlyPaths?: readonly string[];
 }
 /** The whole config.json. */
 export interface RuntimeSpec {
+  /** The runtime-spec version the config follows (for example `1.2.0`). */
   readonly ociVersion: string;
+  /** The container's process (optional in the spec; a runtime needs it to start the container). */
   readonly process?: RuntimeProcess;
-  readonly root?: { readonly path: string; readonly readonly?: boolean };
+  /** The root filesystem: `path` (relative to the bundle or absolute) and whether it is mounted read-only. */
+  readonly root?: {
+    /** The rootfs directory, relative to the bundle directory or absolute. */
+    readonly path: string;
+    /** Mount the rootfs read-only (default false). */
+    readonly readonly?: boolean;
+  };
+  /** The container's hostname (needs a uts namespace). */
   readonly hostname?: string;
+  /** Mounts made in the container after the root, in order. */
   readonly mounts?: readonly RuntimeMount[];
+  /** Free-form string metadata (keys in reverse-domain notation by convention). */
   readonly annotations?: Readonly<Record<string, string>>;
+  /** The Linux-specific part. */
   readonly linux?: RuntimeLinux;
 }
 

@@ -16,10 +16,15 @@ import { layerDiffDir, runtimeConfigPath, writeJsonAtomic, type ContainerRecord,
 
 /** What a container run needs from the store. */
 export interface ContainerRoot {
+  /** The image's record. */
   readonly image: ImageRecord;
+  /** The container's directory, `containers/<id>`. */
   readonly dir: string;
+  /** The overlay's upperdir (`dir/upper`, empty at first). */
   readonly upper: string;
+  /** The overlay's workdir (`dir/work`). */
   readonly work: string;
+  /** Where the overlay is to be mounted (`dir/merged`); nothing is mounted by this function. */
   readonly merged: string;
   /** The layer dirs, TOP first (overlayfs lowerdir order). */
   readonly lowerDirs: readonly string[];

@@ -45,6 +45,7 @@ export interface ImportOptions extends StoreOptions {
 
 /** What an import did. */
 export interface ImportResult {
+  /** The image's record as stored (with the name of this import among its names). */
   readonly image: ImageRecord;
   /** Chain ids of the layers this import added (the others were in the store already). */
   readonly addedLayers: readonly string[];

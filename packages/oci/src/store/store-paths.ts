@@ -21,14 +21,21 @@ export interface StoreOptions {
 
 /** The paths of one store. */
 export interface StorePaths {
+  /** The store's root directory, absolute. */
   readonly root: string;
+  /** `blobs/sha256`: manifests and configs, one file per hex digest. */
   readonly blobs: string;
+  /** `layers`: one directory per layer chain id (hex). */
   readonly layers: string;
+  /** `images`: one record per manifest digest (`<hex>.json`). */
   readonly images: string;
+  /** `containers`: one directory per container id. */
   readonly containers: string;
+  /** `tmp`: staging directories of imports in progress. */
   readonly tmp: string;
   /** The per-layer lock files. */
   readonly locks: string;
+  /** `store.lock`: one flock, shared to read records and start containers, exclusive to commit an import, remove or prune. */
   readonly lock: string;
 }
 

@@ -31,17 +31,25 @@ export interface ImageRecord {
 
 /** A layer's completion record. */
 export interface LayerRecord {
+  /** The layer's chain id (sha256:...), its directory's name. */
   readonly chainId: string;
+  /** The digest of its uncompressed tar. */
   readonly diffId: string;
+  /** The digest of the blob it was unpacked from. */
   readonly digest: string;
+  /** When it was completed (ISO 8601). */
   readonly completed: string;
 }
 
 /** A container's record: what it holds on in the store. */
 export interface ContainerRecord {
+  /** The container id (its directory's name under `containers/`). */
   readonly id: string;
+  /** The manifest digest of its image. */
   readonly image: string;
+  /** The chain ids of the layers it uses, bottom first (kept from pruning while the record exists). */
   readonly layers: readonly string[];
+  /** When it was made (ISO 8601). */
   readonly created: string;
   /** 'overlay' (upper and work dirs) or 'copy' (merged/ is a copy of the layers). */
   readonly rootfs: 'overlay' | 'copy';

@@ -25,8 +25,11 @@ export interface RemoveImageOptions extends StoreOptions {
 
 /** What a removal or prune took away. */
 export interface RemovedItems {
+  /** Manifest digests of the images removed. */
   readonly images: readonly string[];
+  /** Chain ids (sha256:...) of the layers removed. */
   readonly layers: readonly string[];
+  /** Digests of the blobs (manifests, configs) removed. */
   readonly blobs: readonly string[];
   /** Staging dirs of dead imports (`tmp/` names). */
   readonly staging: readonly string[];
