@@ -36,21 +36,37 @@ export interface ExecOptions {
   readonly args?: readonly string[] | undefined;
   /** A runtime-spec process JSON file (`-` is stdin). */
   readonly process?: string | undefined;
+  /**
+   * Return once the process is released, before its execve (default false): the exit status is then 0, and a
+   * failing execve is only the process's own exit status; a program surely missing is refused first.
+   */
   readonly detach?: boolean | undefined;
+  /** A file to write the process's pid to (host pid namespace); detached, it is written before the execve. */
   readonly pidFile?: string | undefined;
+  /** Give the process a pty (overrides the process's `terminal`); needs `consoleSocket`. */
   readonly tty?: boolean | undefined;
+  /** The AF_UNIX socket the pty's master fd is sent to (runc's --console-socket). */
   readonly consoleSocket?: string | undefined;
   /** The pty's size at creation (overrides the process's consoleSize; `ct container exec -it` passes its terminal's). */
-  readonly consoleSize?: { readonly rows: number; readonly cols: number } | undefined;
+  readonly consoleSize?: {
+    /** Rows of the pty (ignored unless both are above 0). */
+    readonly rows: number;
+    /** Columns of the pty. */
+    readonly cols: number;
+  } | undefined;
+  /** The working directory, absolute (EUSAGE otherwise); default the process's `cwd`. */
   readonly cwd?: string | undefined;
   /** NAME=VALUE entries added (replacing same-named ones). */
   readonly env?: readonly string[] | undefined;
   /** `uid[:gid]`. */
   readonly user?: string | undefined;
+  /** Supplementary gids as decimal strings; given (even empty), they replace the process's. */
   readonly additionalGids?: readonly string[] | undefined;
   /** Capabilities added to every set but ambient (runc's --cap). */
   readonly caps?: readonly string[] | undefined;
+  /** Set no_new_privs on the process (it is kept when the process already asks for it). */
   readonly noNewPrivs?: boolean | undefined;
+  /** Pass this many extra fds, 3 to 3+N-1, from the caller into the process (default 0). */
   readonly preserveFds?: number | undefined;
   /** Signal relay for a foreground exec (default true unless detached). */
   readonly relaySignals?: boolean | undefined;

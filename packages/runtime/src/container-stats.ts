@@ -17,9 +17,13 @@ import { containerPaths, readRecord, type ContainerRecord } from './state-store.
 
 /** runc's MemoryEntry (0 for "no limit"). */
 export interface MemoryEntry {
+  /** Bytes in use. */
   readonly usage: bigint;
+  /** The limit in bytes (0: none). */
   readonly limit: bigint;
+  /** Peak usage in bytes (0: not kept). */
   readonly max: bigint;
+  /** How many times the limit was hit (0: not kept). */
   readonly failcnt: bigint;
 }
 
@@ -28,10 +32,32 @@ export interface MemoryEntry {
  * as exact JSON integers (runc prints 9223372036854771712 for an unlimited v1 memory limit).
  */
 export interface ContainerStats {
-  readonly cpu?: { readonly usage: { readonly total: bigint } };
+  /** CPU accounting, when the container has a cpu accounting cgroup. */
+  readonly cpu?: {
+    /** CPU usage. */
+    readonly usage: {
+      /** Total CPU time consumed, in nanoseconds. */
+      readonly total: bigint;
+    };
+  };
   /** usage; swap (memory+swap), kernel and kernelTCP where the cgroup version and kernel keep them. */
-  readonly memory?: { readonly usage: MemoryEntry; readonly swap?: MemoryEntry; readonly kernel?: MemoryEntry; readonly kernelTCP?: MemoryEntry };
-  readonly pids: { readonly current: number | bigint; readonly limit?: bigint };
+  readonly memory?: {
+    /** Memory. */
+    readonly usage: MemoryEntry;
+    /** Memory plus swap. */
+    readonly swap?: MemoryEntry;
+    /** Kernel memory (v1, where the kernel keeps it). */
+    readonly kernel?: MemoryEntry;
+    /** Kernel TCP buffers (v1, where the kernel keeps it). */
+    readonly kernelTCP?: MemoryEntry;
+  };
+  /** Tasks: from the pids cgroup, else counted in the container's pid namespace. */
+  readonly pids: {
+    /** Tasks now. */
+    readonly current: number | bigint;
+    /** pids.max; absent when unlimited or unknown. */
+    readonly limit?: bigint;
+  };
 }
 
 const num = (v: bigint | undefined): bigint => v ?? 0n;

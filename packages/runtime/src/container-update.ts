@@ -26,13 +26,19 @@ import { containerPaths, readRecord } from './state-store.js';
 export interface UpdateOptions {
   /** LinuxResources JSON file, or `-` for stdin. */
   readonly resources?: string | undefined;
+  /** Memory limit in bytes (runc's --memory). */
   readonly memory?: bigint | undefined;
+  /** Memory plus swap limit in bytes, at least `memory` (runc's --memory-swap). */
   readonly memorySwap?: bigint | undefined;
   /** Soft limit in bytes, -1n for none (runc's --memory-reservation). */
   readonly memoryReservation?: bigint | undefined;
+  /** Most tasks at once; 0 or negative for no limit (pids.max `max`) (runc's --pids-limit). */
   readonly pidsLimit?: number | undefined;
+  /** CPU time in µs per period; negative for no limit (runc's --cpu-quota). */
   readonly cpuQuota?: number | undefined;
+  /** The CPU period in µs (runc's --cpu-period); alone it keeps the current quota. */
   readonly cpuPeriod?: number | undefined;
+  /** Relative CPU weight, 2-262144 (runc's --cpu-share; v2 converts it to cpu.weight). */
   readonly cpuShares?: number | undefined;
 }
 

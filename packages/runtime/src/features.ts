@@ -9,27 +9,73 @@ import { CAPABILITY_NAMES } from '@ct/namespaces/engine';
 
 /** The features document (the fields ct fills). */
 export interface FeaturesDocument {
+  /** The oldest runtime-spec version accepted in config.json (`1.0.0`). */
   readonly ociVersionMin: string;
+  /** The newest runtime-spec version accepted (ct's `specVersion`). */
   readonly ociVersionMax: string;
+  /** The hook kinds run (`prestart`, `createRuntime`, ...). */
   readonly hooks: readonly string[];
+  /** The mount options recognised in `mounts[].options`, sorted. */
   readonly mountOptions: readonly string[];
+  /** The Linux-specific features. */
   readonly linux: {
+    /** The namespace types `linux.namespaces` may name. */
     readonly namespaces: readonly string[];
+    /** The capability names known (`CAP_*`); null in the format would mean unknown. */
     readonly capabilities: readonly string[] | null;
-    readonly cgroup: { readonly v1: boolean; readonly v2: boolean; readonly systemd: boolean; readonly systemdUser: boolean; readonly rdma: boolean };
+    /** Which cgroup setups are supported. */
+    readonly cgroup: {
+      /** cgroup v1 hierarchies. */
+      readonly v1: boolean;
+      /** The cgroup v2 unified hierarchy. */
+      readonly v2: boolean;
+      /** The systemd cgroup driver (false: ct has none). */
+      readonly systemd: boolean;
+      /** The systemd user-session driver (false). */
+      readonly systemdUser: boolean;
+      /** The rdma controller (false). */
+      readonly rdma: boolean;
+    };
+    /** What `linux.seccomp` may use. */
     readonly seccomp: {
+      /** Whether seccomp filters are applied at all. */
       readonly enabled: boolean;
+      /** The SCMP_ACT_* actions accepted. */
       readonly actions?: readonly string[];
+      /** The SCMP_CMP_* comparisons accepted. */
       readonly operators?: readonly string[];
+      /** The SCMP_ARCH_* architectures a filter can cover. */
       readonly archs?: readonly string[];
+      /** The SECCOMP_FILTER_FLAG_* names recognised. */
       readonly knownFlags?: readonly string[];
+      /** The SECCOMP_FILTER_FLAG_* names that take effect. */
       readonly supportedFlags?: readonly string[];
     };
-    readonly apparmor: { readonly enabled: boolean };
-    readonly selinux: { readonly enabled: boolean };
-    readonly intelRdt: { readonly enabled: boolean };
-    readonly mountExtensions: { readonly idmap: { readonly enabled: boolean } };
+    /** AppArmor profiles (false: not applied). */
+    readonly apparmor: {
+      /** Whether `process.apparmorProfile` is applied. */
+      readonly enabled: boolean;
+    };
+    /** SELinux labels (false: not applied). */
+    readonly selinux: {
+      /** Whether `process.selinuxLabel` and `linux.mountLabel` are applied. */
+      readonly enabled: boolean;
+    };
+    /** Intel RDT (false: not supported). */
+    readonly intelRdt: {
+      /** Whether `linux.intelRdt` is applied. */
+      readonly enabled: boolean;
+    };
+    /** Mount extensions. */
+    readonly mountExtensions: {
+      /** Id-mapped mounts (`mounts[].uidMappings`). */
+      readonly idmap: {
+        /** Whether id-mapped mounts are made (false). */
+        readonly enabled: boolean;
+      };
+    };
   };
+  /** Implementation-specific facts (`org.ct.runtime: ct`). */
   readonly annotations: Readonly<Record<string, string>>;
 }
 

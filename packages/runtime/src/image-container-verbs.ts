@@ -68,7 +68,10 @@ export interface ImageContainerDetails {
     readonly StopTimeout: number;
   };
   /** Its published ports, as podman's (network/container-ports.ts). */
-  readonly NetworkSettings: { readonly Ports: Readonly<Record<string, readonly PortBinding[]>> };
+  readonly NetworkSettings: {
+    /** Per container port (`80/tcp`), the host addresses and ports it is published on. */
+    readonly Ports: Readonly<Record<string, readonly PortBinding[]>>;
+  };
   /** The bundle (config.json) ct made for it, under the state root. */
   readonly Bundle: string;
 }

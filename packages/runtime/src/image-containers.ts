@@ -17,14 +17,19 @@ import type { PortMapping } from './network/port-spec.js';
 
 /** One container of `container ps`. */
 export interface ImageContainer {
+  /** The container id. */
   readonly id: string;
   /** The image's digest in the store. */
   readonly image: string;
   /** The image as `container run` was given it (a store name, path or reference), when recorded. */
   readonly imageName?: string;
+  /** The process's argv from its config.json (empty when unreadable). */
   readonly command: readonly string[];
+  /** Live status from the state store. */
   readonly status: ContainerState['status'];
+  /** Creation time, RFC 3339. */
   readonly created: string;
+  /** The init's pid (0 once stopped). */
   readonly pid: number;
   /** The exit status, once known (detached containers, and foreground ones kept). */
   readonly exitStatus?: number;

@@ -36,14 +36,24 @@ export interface ContainerRecord {
   /** Set while `create` runs; cleared once the init waits on the FIFO. */
   readonly creating?: boolean;
   /** While creating: the `ct create` process (pid and start time), so a create that died is seen as stopped. */
-  readonly creator?: { readonly pid: number; readonly startTime: string };
+  readonly creator?: {
+    /** The `ct create` process's pid. */
+    readonly pid: number;
+    /** Its start time (field 22 of /proc/PID/stat), decimal. */
+    readonly startTime: string;
+  };
   /** Whether the container was created rootless. */
   readonly rootless: boolean;
   /**
    * While creating: the cgroup directories the launch may make (cgroup-candidates.ts), written before it makes any,
    * so a delete after a crashed create removes them (and kills what is in them) though `cgroupPaths` was never written.
    */
-  readonly cgroupPlanned?: { readonly paths: readonly string[]; readonly parents: readonly string[] };
+  readonly cgroupPlanned?: {
+    /** The container cgroup directories it may make. */
+    readonly paths: readonly string[];
+    /** The parent directories of a nested cgroupsPath it may make (deepest first). */
+    readonly parents: readonly string[];
+  };
   /** The container's cgroup directories (one per v1 hierarchy, one for v2), when create made one. */
   readonly cgroupPaths?: readonly string[];
   /** The parents create made for a nested cgroupsPath (deepest first), removed by delete when empty. */

@@ -26,17 +26,25 @@ export const maxConfigBytes = 4 * 1024 * 1024;
 
 /** config.json, typed and checked. */
 export interface BundleConfig {
+  /** config.json's `ociVersion` (checked to be one ct accepts). */
   readonly ociVersion: string;
   /** Absolute bundle directory. */
   readonly bundle: string;
   /** Absolute, real (symlink-free) rootfs directory. */
   readonly rootfs: string;
+  /** `root.readonly` (default false). */
   readonly rootReadonly: boolean;
+  /** `process`, parsed; undefined when config.json has none (creating the container then fails with ConfigError). */
   readonly process: ConfigProcess | undefined;
+  /** `hostname` (needs a uts namespace). */
   readonly hostname: string | undefined;
+  /** `domainname` (needs a uts namespace). */
   readonly domainname: string | undefined;
+  /** `mounts`, in order, with their options parsed. */
   readonly mounts: readonly ConfigMount[];
+  /** `annotations` ({} when absent). */
   readonly annotations: Readonly<Record<string, string>>;
+  /** `linux`: namespaces, id mappings, devices, paths (config-linux.ts). */
   readonly linux: ConfigLinux;
   /** Capabilities, seccomp, resources, sysctl and the other confinement fields (config-confinement.ts). */
   readonly confinement: ConfigConfinement;
