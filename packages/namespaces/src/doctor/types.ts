@@ -68,9 +68,19 @@ export interface DoctorReport {
 
 /** How a real trial (a clone, a mount in a user namespace) went. */
 export type TrialOutcome =
-  | { readonly ok: true }
+  | {
+    /** The trial worked. */
+    readonly ok: true;
+  }
   /** `code` is the errno name (EPERM), `syscall` the failed call or child step, when known. */
-  | { readonly ok: false; readonly code: string; readonly syscall: string | undefined };
+  | {
+    /** The trial failed. */
+    readonly ok: false;
+    /** The errno name (`EPERM`), or the error's text when it had no errno code. */
+    readonly code: string;
+    /** The failed syscall or child step, when known. */
+    readonly syscall: string | undefined;
+  };
 
 /** The real kernel trials the doctor runs (injectable: unit tests pass canned outcomes). */
 export interface DoctorTrials {
