@@ -223,6 +223,15 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
  * Open `ref` (`PATH`, `PATH:TAG` or `PATH@DIGEST`; a layout directory, oci-archive or docker save archive), pick
  * the platform, and unpack it into `bundleDir`. The single entry `ct image unpack` calls.
  * @throws OciLayoutError, LayerUnpackError, SpecValidationError, SyscallError (and see {@link unpack}).
+ * @example
+ * ```ts
+ * import { describeProgress, unpackImage } from '@ct/oci';
+ * // bundle/config.json and bundle/rootfs/, as `umoci unpack` makes them (rootless when not root)
+ * const result = await unpackImage('./busybox:latest', './bundle', {
+ *   onProgress: (e) => { const line = describeProgress(e); if (line !== undefined) console.error(line); },
+ * });
+ * console.log(result.mode, result.warnings);
+ * ```
  */
 export async function unpackImage(ref: string, bundleDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
   const parsed = parseImageRef(ref);

@@ -31,7 +31,16 @@ export interface RunOptions extends CreateOptions {
   readonly network?: RunNetwork | undefined;
 }
 
-/** Run container `id`; resolves with the exit status to exit with. */
+/**
+ * Run container `id` from a bundle (create, start, wait, delete unless `keep`); resolves with the exit status to
+ * exit with (the process's, or 128 + the signal that killed it; 0 at once with `detach`).
+ * @example
+ * ```ts
+ * import { createContext, runContainer } from '@ct/runtime';
+ * const status = await runContainer(createContext({}), 'job-1', { bundle: '/srv/bundles/job' });
+ * process.exitCode = status;
+ * ```
+ */
 export async function runContainer(ctx: RuntimeContext, id: string, options: RunOptions = {}): Promise<number> {
   const foreground = options.detach !== true;
   let listener: ConsoleListener | undefined;

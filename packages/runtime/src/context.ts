@@ -36,7 +36,16 @@ export interface RuntimeContext {
   readonly systemdCgroup: boolean;
 }
 
-/** Build the context from global options and the environment. */
+/**
+ * Build the context from global options (runc's) and the environment: the state root (see resolveStateRoot),
+ * rootless or not, the logger.
+ * @example
+ * ```ts
+ * import { containerState, createContext } from '@ct/runtime';
+ * const ctx = createContext({ root: '/run/my-engine/ct', logFormat: 'json', log: '/var/log/ct.log' });
+ * console.log(ctx.stateRoot.path, ctx.rootless, containerState(ctx, 'web').status);
+ * ```
+ */
 export function createContext(
   options: GlobalOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,

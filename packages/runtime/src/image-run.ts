@@ -267,7 +267,15 @@ async function claimedImageRoot(oci: typeof import('@ct/oci/store'), id: string,
   }
 }
 
-/** Run `options.image`; resolves with the container's exit status (0 when detached). */
+/**
+ * Run `options.image`; resolves with the container's exit status (0 when detached).
+ * @example
+ * ```ts
+ * import { createContext, runImage } from '@ct/runtime';
+ * // as `ct container run --rm busybox echo hi`: pulled when the store lacks it, an overlay root, podman's confinement
+ * const status = await runImage(createContext({}), { image: 'busybox', command: ['echo', 'hi'] });
+ * ```
+ */
 export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): Promise<number> {
   const id = options.name ?? randomId();
   checkContainerId(id);

@@ -222,6 +222,15 @@ export interface PullImageOptions extends PullOptions, StoreOptions {
 /**
  * Pull `ref` into the image store: download into `<storageRoot>/downloads/<key>` (resumable), then import.
  * @throws as {@link pullToLayout} and importImage.
+ * @example
+ * ```ts
+ * import { pullImage, PullProgressLine } from '@ct/oci';
+ * const bar = new PullProgressLine();
+ * const { image, reusedLayers } = await pullImage('docker.io/library/busybox:latest', {
+ *   onProgress: (p) => process.stderr.write(`\r${bar.update(p)}`),
+ * });
+ * console.log(image.names, image.digest, reusedLayers.length);
+ * ```
  */
 export async function pullImage(ref: string, options: PullImageOptions = {}): Promise<ImportResult & {
   /** What was downloaded into the store's download layout. */

@@ -304,6 +304,14 @@ function validateResources(v: JsonValue, p: string): RuntimeResources {
 /**
  * Validate a parsed config.json.
  * @throws SpecValidationError code 'OCI_SPEC_INVALID' with the JSON path of the first bad value.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { parseJson, validateRuntimeSpec } from '@ct/oci/spec';
+ * // parseJson keeps 64-bit integers exact (bigint) and refuses duplicate keys
+ * const spec = validateRuntimeSpec(parseJson(readFileSync('bundle/config.json'), 'config.json'));
+ * console.log(spec.process?.args, spec.process?.rlimits?.[0]?.hard);
+ * ```
  */
 export function validateRuntimeSpec(v: JsonValue): RuntimeSpec {
   const o = asObject(v, W, '$');

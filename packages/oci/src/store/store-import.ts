@@ -140,6 +140,13 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
  * image).
  * @throws CtError STORE_NAME_INVALID (a bad name, or a default name from the path that is not one: give a name),
  *   OciLayoutError, LayerUnpackError (see unpack), SyscallError; CtError STORE_CORRUPT for an unreadable record.
+ * @example
+ * ```ts
+ * import { importImage } from '@ct/oci';
+ * // a layout directory, oci-archive or docker save tarball; the layers already in the store are not unpacked again
+ * const { image, addedLayers } = await importImage('./busybox.tar', { name: 'busybox:1.36' });
+ * console.log(image.names, addedLayers.length);
+ * ```
  */
 export async function importImage(ref: string, options: ImportOptions = {}): Promise<ImportResult> {
   // a bad name is refused before anything is read or written
