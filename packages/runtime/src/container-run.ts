@@ -17,6 +17,7 @@ import { deleteContainer } from './container-delete.js';
 import { startContainer } from './container-start.js';
 import type { ConsoleListener } from './image-run-tty.js';
 import type { RunNetwork } from './network/network-attach.js';
+import { stopForTest } from './test-stop.js';
 
 /** Options of `run`: create's plus detach and keep. */
 export interface RunOptions extends CreateOptions {
@@ -59,6 +60,7 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
     if (master !== undefined && process.stdout.isTTY) tty?.setWindowSize(master, tty.terminalSize());
     try {
       await options.network?.attach(init.pid);
+      stopForTest('run:network-attached');
       await startContainer(ctx, id);
     } catch (err) {
       await options.network?.detach();
@@ -66,9 +68,11 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
       throw err;
     }
     if (!foreground) return 0;
+    stopForTest('run:started');
     const exited = init.wait();
     if (master !== undefined) await tty?.relayTerminal(master, exited);
     const status = await exited;
+    stopForTest('run:exited');
     await options.network?.detach();
     if (options.keep !== true) await deleteContainer(ctx, id, { force: true });
     return status;

@@ -13,6 +13,7 @@ import { deleteContainer } from './container-delete.js';
 import { RuntimeError } from './errors.js';
 import { checkImageContainer, describeImageContainer, listImageContainers, stopImageContainer, type ImageContainer } from './image-containers.js';
 import { imageBundleDir, imageExitFile, imageLogFile } from './image-run.js';
+import { removeStaleClaims } from './image-run-claim.js';
 import { inspectPortMap, type PortBinding } from './network/container-ports.js';
 
 /** What `container inspect` prints for one container (podman's names where podman has the field). */
@@ -179,9 +180,12 @@ export async function restartImageContainer(ctx: RuntimeContext, id: string, tim
   await startImageContainer(ctx, id);
 }
 
-/** `container prune`: remove every stopped container of `container run`; returns their ids. */
+/**
+ * `container prune`: remove every stopped container of `container run`, and what runs killed before their container
+ * had a state left (image-run-claim.ts); returns their ids.
+ */
 export async function pruneImageContainers(ctx: RuntimeContext): Promise<string[]> {
-  const removed: string[] = [];
+  const removed = await removeStaleClaims(ctx);
   for (const c of listImageContainers(ctx, { all: true })) {
     if (c.status !== 'stopped') continue;
     try {

@@ -12,6 +12,7 @@ import { killContainer } from './container-kill.js';
 import { containerState, listContainers, type ContainerState } from './container-state.js';
 import { RuntimeError } from './errors.js';
 import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, type RunSettings } from './image-run.js';
+import { removeStaleClaims } from './image-run-claim.js';
 import { bundlePorts } from './network/container-ports.js';
 import type { PortMapping } from './network/port-spec.js';
 
@@ -139,10 +140,17 @@ export async function stopImageContainer(ctx: RuntimeContext, id: string, timeou
 }
 
 /**
- * Remove container `id` with its bundle and store root; a running one only with `force` (killed first).
+ * Remove container `id` with its bundle and store root; a running one only with `force` (killed first). The claim
+ * of a run killed before its container had a state goes too (image-run-claim.ts).
  * @throws RuntimeError ENOCONTAINER, EBADSTATE (running without force).
  */
 export async function removeImageContainer(ctx: RuntimeContext, id: string, options: { force?: boolean } = {}): Promise<void> {
-  checkImageContainer(ctx, id);
+  try {
+    checkImageContainer(ctx, id);
+  } catch (err) {
+    // a run killed before create wrote its state left only its claim: the bundle and the store root (issue 24)
+    if (err instanceof RuntimeError && err.code === 'ENOCONTAINER' && (await removeStaleClaims(ctx, id)).length > 0) return;
+    throw err;
+  }
   await deleteContainer(ctx, id, { force: options.force === true });
 }

@@ -13,7 +13,7 @@
  * Man pages: rename(2) (a directory renamed onto a non-empty one fails: EEXIST or ENOTEMPTY), flock(2),
  * proc_pid_stat(5).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { errnoCode, RuntimeError, systemError } from './errors.js';
@@ -45,20 +45,71 @@ function claimHolderLives(claim: ClaimRecord): boolean {
   return readProcStat(claim.pid)?.startTime.toString() === claim.startTime;
 }
 
+/**
+ * Remove the store root of container `id` that the store.json of `bundle` names. A store.json without the image
+ * was written before the store root was made: the root there is ours only when it was born after the claim (an
+ * older one of that name belongs to a container of another state root, which made the run fail; a file system
+ * without birth times keeps it).
+ */
+async function removeStoreRoot(bundle: string, id: string): Promise<void> {
+  let store: { storageRoot?: unknown; image?: unknown };
+  try {
+    store = JSON.parse(readFileSync(join(bundle, 'store.json'), 'utf8')) as typeof store;
+  } catch (err) {
+    // no store.json: the run died before it chose its store
+    if (errnoCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  if (typeof store.storageRoot !== 'string') return;
+  const oci = await import('@ct/oci/store');
+  if (store.image === undefined) {
+    const born = (path: string): number => { try { return statSync(path).birthtimeMs; } catch { return 0; } };
+    const root = born(oci.containerDir(id, { storageRoot: store.storageRoot }));
+    if (root === 0 || root < born(join(bundle, 'claim.json'))) return;
+  }
+  await oci.removeContainerRoot(id, { storageRoot: store.storageRoot });
+}
+
 /** Remove a stale claim: moved aside first (the name is free at once), then its store root and files. */
 async function removeStaleClaim(bundles: string, bundle: string): Promise<void> {
   const aside = mkdtempSync(join(bundles, '.stale-'));
-  const moved = join(aside, 'bundle');
-  renameSync(bundle, moved);
   const id = bundle.slice(bundles.length + 1);
-  try {
-    const store = JSON.parse(readFileSync(join(moved, 'store.json'), 'utf8')) as { storageRoot?: unknown };
-    if (typeof store.storageRoot === 'string') await (await import('@ct/oci/store')).removeContainerRoot(id, { storageRoot: store.storageRoot });
-  } catch (err) {
-    // no store.json: the run died before its store root was made
-    if (errnoCode(err) !== 'ENOENT') throw err;
-  }
+  // aside/ID: removeStaleClaims finds the name of the store root there should this removal be killed
+  const moved = join(aside, id);
+  renameSync(bundle, moved);
+  await removeStoreRoot(moved, id);
   rmSync(aside, { recursive: true, force: true });
+}
+
+/**
+ * Remove what runs killed before create wrote their state left under the state root: stale claims (with the store
+ * roots their store.json names), and the `.claim-`, `.stale-` and `.removing-` dirs of claims, removals and
+ * deletes killed half-way. `only`: the claim of that name alone (`container rm ID`). Returns the names of the
+ * stale claims removed. A claim whose process lives, or whose container has a state, is not stale and stays.
+ */
+export async function removeStaleClaims(ctx: RuntimeContext, only?: string): Promise<string[]> {
+  const bundles = join(ctx.stateRoot.path, '.bundles');
+  if (!existsSync(bundles)) return [];
+  return withLock(join(bundles, '.lock'), async () => {
+    const removed: string[] = [];
+    for (const name of only === undefined ? readdirSync(bundles) : [only]) {
+      const dir = join(bundles, name);
+      if (name.startsWith('.')) {
+        // .claim- and .stale- dirs exist only while their maker holds this lock: these are dead; a .removing- one
+        // is a deleted container's files, moved aside before their removal
+        if (!/^\.(claim|stale|removing)-/.test(name)) continue;
+        // a stale claim moved aside as .stale-X/ID: its store root may still be there
+        if (name.startsWith('.stale-')) for (const id of readdirSync(dir)) await removeStoreRoot(join(dir, id), id);
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      const claim = readClaim(dir);
+      if (claim === undefined || claimHolderLives(claim) || existsSync(containerPaths(ctx.stateRoot.path, name).dir)) continue;
+      await removeStaleClaim(bundles, dir);
+      removed.push(name);
+    }
+    return removed;
+  });
 }
 
 /**

@@ -16,13 +16,15 @@ import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
 import { randomHex } from './random-hex.js';
 import { containerState } from './container-state.js';
+import { deleteContainer } from './container-delete.js';
 import type { RunNetwork } from './network/network-attach.js';
 import { errnoCode, RuntimeError, systemError } from './errors.js';
 import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
 import { writeImageRunConfig, type ImageRunFlags, type RunRoot, type VolumeChown } from './image-run-config.js';
 import { claimContainerName } from './image-run-claim.js';
 import { parseSignal } from './signals.js';
-import { checkContainerId, ensureStateRoot, writeFileAtomic } from './state-store.js';
+import { checkContainerId, containerPaths, ensureStateRoot, writeFileAtomic } from './state-store.js';
+import { stopForTest } from './test-stop.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
 export type { ImageRunFlags, SeccompChoice, Ulimit } from './image-run-config.js';
@@ -296,12 +298,17 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   }
   // the name first: from here on the bundle dir is ours, and a refusal above wrote nothing
   const bundle = await claimContainerName(ctx, id);
+  stopForTest('run:claimed');
   const oci = await import('@ct/oci/store');
   // absolute: store.json keeps it for rm and ps --storage-root, from whatever directory they run in
   const storageRoot = resolve(options.storageRoot ?? oci.defaultStorageRoot());
   let root: ContainerRoot;
   try {
+    // the store first (without the image: the store root may not be ours yet), so that a run killed while it makes
+    // the store root leaves a claim naming where that root is (image-run-claim.ts)
+    writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot }));
     root = await claimedImageRoot(oci, id, storageRoot, options);
+    stopForTest('run:root-made');
   } catch (err) {
     // the store's containers/<id> is not ours when this failed: only the claim goes
     rmSync(bundle, { recursive: true, force: true });
@@ -330,6 +337,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
       : writeConfig({ merged: root.merged, overlay: { lowerDirs: root.lowerDirs, upper: root.upper, work: root.work } });
     // -v SRC:DST:U (podman's): the source belongs to the container's user before it starts
     for (const v of chowns) await oci.chownVolume(v.source, v.uid, v.gid);
+    stopForTest('run:configured');
     try {
       return await startPrepared(ctx, id, bundle, options);
     } catch (err) {
@@ -340,8 +348,12 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
       return await startPrepared(ctx, id, bundle, options);
     }
   } catch (err) {
-    // a detached container that never ran has no monitor to leave its bundle to
+    // a detached container that never ran has no monitor to leave its bundle to; one whose monitor was killed after
+    // create recorded it has a state (cgroups, init, network record in the bundle): delete takes all that with it
     if (options.detach === true) {
+      if (existsSync(containerPaths(ctx.stateRoot.path, id).dir)) {
+        await deleteContainer(ctx, id, { force: true }).catch((undo: unknown) => { throw new AggregateError([err, undo], (err as Error).message); });
+      }
       await oci.removeContainerRoot(id, { storageRoot });
       rmSync(bundle, { recursive: true, force: true });
     }

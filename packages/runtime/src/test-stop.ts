@@ -7,7 +7,7 @@
  * Man pages: signal(7) (SIGSTOP).
  */
 
-/** The named steps of `create` where a test may stop ct. */
+/** The named steps of `create` where a test may stop ct (create-crash.test.ts). */
 export const STOP_POINTS = [
   /** The state directory and the first record (with the planned cgroups) are written; nothing else exists. */
   'after-record',
@@ -19,8 +19,27 @@ export const STOP_POINTS = [
   'after-record-pid',
 ] as const;
 
+/**
+ * The named steps of `ct container run` (image-run.ts, container-run.ts, the monitor of a detached run), in the
+ * order a run passes them; create's points above fall between `run:configured` and `run:network-attached`.
+ */
+export const RUN_STOP_POINTS = [
+  /** The name is claimed (the bundle dir with claim.json); the store has no root for it yet. */
+  'run:claimed',
+  /** The store's `containers/<id>` exists; the bundle's store.json names the store but not the image yet. */
+  'run:root-made',
+  /** The bundle is complete (store.json, config.json): create comes next (in the monitor when detached). */
+  'run:configured',
+  /** The network helpers run (pasta, slirp4netns) or the bridge is attached; the container is not started. */
+  'run:network-attached',
+  /** The container runs (a detached run's monitor has told its caller so). */
+  'run:started',
+  /** The container has exited; its owner has not detached the network or removed it (--rm) yet. */
+  'run:exited',
+] as const;
+
 /** A stop point. */
-export type StopPoint = (typeof STOP_POINTS)[number];
+export type StopPoint = (typeof STOP_POINTS)[number] | (typeof RUN_STOP_POINTS)[number];
 
 /** Stop this process (SIGSTOP) when `CT_TEST_STOP_AT` names `point`. */
 export function stopForTest(point: StopPoint, env: Readonly<Record<string, string | undefined>> = process.env): void {

@@ -50,3 +50,5 @@ export function testImage(name: string): string {
 export function probeBinary(): string {
   return resolve(repoRoot(), 'test-images', 'build', 'bin', 'ct-probe');
 }
+
+export { descendants, isAlive, processStat, type TreeProcess } from './process-tree.js';

@@ -18,6 +18,7 @@ import { deleteContainer } from '../container-delete.js';
 import { startContainer } from '../container-start.js';
 import { overlayRefusal } from '../image-run-copy.js';
 import { writeFileAtomic } from '../state-store.js';
+import { stopForTest } from '../test-stop.js';
 import { listenConsole, type ConsoleListener } from '../image-run-tty.js';
 import { holdTerminal } from './monitor-tty.js';
 import type { MonitorArgs } from './monitor-spawn.js';
@@ -49,6 +50,7 @@ async function main(): Promise<number> {
       // the console step ran before create returned: the master is on its way (or here)
       master = await listener?.master();
       await network?.attach(init.pid);
+      stopForTest('run:network-attached');
       await startContainer(ctx, args.id);
     } catch (err) {
       await network?.detach();
@@ -64,9 +66,11 @@ async function main(): Promise<number> {
     listener?.close();
   }
   tell('ok');
+  stopForTest('run:started');
   const exited = init.wait();
   if (master !== undefined) await holdTerminal(master, exited);
   const status = await exited;
+  stopForTest('run:exited');
   await network?.detach().catch((err: unknown) => process.stderr.write(`ct: warning: ${(err as Error).message}\n`));
   if (args.remove === true) {
     // -d --rm (podman's): the state, the bundle with its log and the store root go (container-delete.ts)

@@ -6,10 +6,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { requireFeature } from '@ct/test-utils';
+import { descendants, isAlive as alive, requireFeature } from '@ct/test-utils';
 import { createContext } from '../../src/context.js';
 import { deleteContainer } from '../../src/container-delete.js';
 import { readProcStat } from '../../src/proc-stat.js';
@@ -24,39 +24,6 @@ async function waitFor(check: () => boolean, ms = 60_000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (check()) return true;
   return check();
 }
-
-/** `pid` and every process below it, with start times (so a recycled pid is not mistaken for one of them). */
-function descendants(pid: number): { pid: number; startTime: bigint }[] {
-  const out: { pid: number; startTime: bigint }[] = [];
-  const visit = (p: number): void => {
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${p}/task`);
-    } catch {
-      return;
-    }
-    for (const t of tasks) {
-      let children: string[] = [];
-      try {
-        children = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter((c) => c !== '');
-      } catch {
-        continue;
-      }
-      for (const c of children) {
-        const stat = readProcStat(Number(c));
-        if (stat !== undefined) out.push({ pid: Number(c), startTime: stat.startTime });
-        visit(Number(c));
-      }
-    }
-  };
-  visit(pid);
-  return out;
-}
-
-const alive = (p: { pid: number; startTime: bigint }): boolean => {
-  const stat = readProcStat(p.pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.startTime === p.startTime;
-};
 
 function defineSuite(title: string): void {
   describe(title, function () {

@@ -1,0 +1,189 @@
+/**
+ * Crash points of `ct container run` (issue 24), as create-crash.test.ts (@ct/runtime) does for `ct create`: the
+ * run is stopped at each named step (CT_TEST_STOP_AT: the name claim, the store root, the bundle, create's own
+ * steps with the overlay root mounted in the launch, the network helpers, the running container, its exit before
+ * the --rm cleanup), in the foreground and detached (then the monitor is the process stopped and killed), and
+ * SIGKILLed there. What a user then runs (`ct container rm -f ID`, or `ct container prune`, then `ct image prune`)
+ * must leave no state dir, bundle, store root, cgroup, mount or process (ct, its monitor, pasta or slirp4netns,
+ * the container), and the image must still run under the same name. As root and unprivileged (ctci).
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { descendants, isAlive, processStat, type TreeProcess } from '@ct/test-utils';
+import { useImageSuite, type ImageSuite } from './container-run-harness.js';
+import { ctBin } from './runtime-harness.js';
+
+/** One crash: where the run stops, how it was run, and what the user runs afterwards. */
+interface CrashCase {
+  readonly point: string;
+  /** `-d`: the monitor passes the points from create on (the caller passes the earlier ones). */
+  readonly detach?: boolean;
+  /** `--rm`. */
+  readonly remove?: boolean;
+  readonly network?: 'pasta' | 'slirp4netns';
+  /** The verb that cleans up: `rm -f ID` (default) or `container prune` (after a stop when it still runs). */
+  readonly cleanup?: 'rm' | 'prune';
+}
+
+const CASES: readonly CrashCase[] = [
+  { point: 'run:claimed' },
+  { point: 'run:claimed', cleanup: 'prune' },
+  { point: 'run:root-made' },
+  { point: 'run:root-made', cleanup: 'prune' },
+  { point: 'run:configured' },
+  { point: 'run:configured', cleanup: 'prune' },
+  { point: 'after-record' },
+  { point: 'in-launch' },
+  { point: 'after-launch' },
+  { point: 'after-record-pid' },
+  { point: 'run:network-attached' },
+  { point: 'run:network-attached', network: 'slirp4netns' },
+  { point: 'run:started' },
+  { point: 'run:started', network: 'slirp4netns', cleanup: 'prune' },
+  { point: 'run:exited', remove: true },
+  { point: 'after-record', detach: true },
+  { point: 'in-launch', detach: true },
+  { point: 'after-record-pid', detach: true },
+  { point: 'run:network-attached', detach: true },
+  // the monitor killed while the container runs
+  { point: 'run:started', detach: true },
+  { point: 'run:started', detach: true, cleanup: 'prune' },
+  { point: 'run:exited', detach: true, remove: true },
+];
+
+/** Poll `check` until it gives a value or `ms` pass (the machine is shared: generous). */
+async function waitFor<T>(check: () => T | undefined, ms = 60_000): Promise<T | undefined> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) {
+    const v = check();
+    if (v !== undefined) return v;
+  }
+  return check();
+}
+
+/**
+ * The node processes whose command line names `id` (ct run, its monitor), with their state letters. Not runuser:
+ * it stops itself when its child stops (as su does), and a SIGKILL of it would leave ct stopped.
+ */
+function processesNaming(id: string): (TreeProcess & { state: string })[] {
+  const found: (TreeProcess & { state: string })[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const stat = cmdline.includes(id) && cmdline.split('\0')[0] === process.execPath ? processStat(Number(name)) : undefined;
+    if (stat !== undefined) found.push({ pid: Number(name), ...stat });
+  }
+  return found;
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a run had made when it stopped: its processes, cgroups and the mount points its records name. */
+interface Made {
+  readonly processes: readonly TreeProcess[];
+  readonly cgroups: readonly string[];
+  readonly mountPaths: readonly string[];
+}
+
+function whatWasMade(s: ImageSuite, id: string, launcher: number, stopped: number): Made {
+  const record = readJson<{ cgroupPaths?: string[]; cgroupPlanned?: { paths: string[] } }>(join(s.root, id, 'state.json'));
+  const network = readJson<{ netns?: string }>(join(s.root, '.bundles', id, 'network.json'));
+  const stat = processStat(stopped);
+  return {
+    processes: [...descendants(launcher), ...descendants(stopped), ...(stat === undefined ? [] : [{ pid: stopped, startTime: stat.startTime }])],
+    cgroups: [...(record?.cgroupPlanned?.paths ?? []), ...(record?.cgroupPaths ?? [])],
+    mountPaths: [join(s.store, 'containers', id), ...(network?.netns !== undefined ? [network.netns] : [])],
+  };
+}
+
+/** What is left of container `id` and of what the run had made. */
+function leftovers(s: ImageSuite, id: string, made: Made): string[] {
+  const left: string[] = [];
+  if (existsSync(join(s.root, id))) left.push(`state dir ${join(s.root, id)}`);
+  const bundles = join(s.root, '.bundles');
+  for (const name of existsSync(bundles) ? readdirSync(bundles) : []) {
+    if (name === id || /^\.(claim|stale|removing)-/.test(name)) left.push(`bundle dir ${join(bundles, name)}`);
+  }
+  if (existsSync(join(s.store, 'containers', id))) left.push(`store root ${join(s.store, 'containers', id)}`);
+  for (const c of made.cgroups) if (existsSync(c)) left.push(`cgroup ${c}`);
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  for (const p of made.mountPaths) for (const m of mounts) if (m.includes(p)) left.push(`mount ${m}`);
+  for (const p of [...made.processes, ...processesNaming(id)]) {
+    if (isAlive(p)) left.push(`process ${p.pid} ${readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+  }
+  return left;
+}
+
+/** Start `ct container run` as the suite's user with CT_TEST_STOP_AT; resolves with its exit once it ends. */
+function startRun(s: ImageSuite, env: Record<string, string>, args: readonly string[]): { pid: number; exited: Promise<unknown> } {
+  const ct = [process.execPath, ctBin, '--root', s.root, 'container', 'run', '--storage-root', s.store, ...args];
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const cmd = s.user === undefined
+    ? ['env', ...vars, ...ct]
+    : ['runuser', '-u', 'ctci', '--', 'env', `XDG_RUNTIME_DIR=${s.user.runtimeDir}`, 'HOME=/tmp', 'TMPDIR=/tmp', ...vars, ...ct];
+  const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'ignore', cwd: '/' });
+  return { pid: child.pid ?? 0, exited: new Promise((resolve) => child.once('exit', resolve)) };
+}
+
+function defineSuite(title: string, rootless: boolean): void {
+  describe(title, function () {
+    this.timeout(240_000);
+    const s = useImageSuite('crun-crash', rootless);
+
+    for (const c of CASES) {
+      const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.network === 'slirp4netns' ? '--network slirp4netns' : ''].filter((x) => x !== '').join(' ');
+      const verb = c.cleanup === 'prune' ? 'container prune' : 'container rm -f';
+      it(`container run ${how === '' ? '' : `${how} `}killed at ${c.point}: ${verb} and image prune leave nothing, the name runs again`, async () => {
+        const id = `crash-${randomBytes(5).toString('hex')}`;
+        const command = c.point === 'run:exited' ? ['sh', '-c', 'exit 3'] : ['sleep', '600'];
+        const run = startRun(s, { CT_TEST_STOP_AT: c.point }, [
+          '--name', id, '--network', c.network ?? 'pasta', ...(c.detach === true ? ['-d'] : []), ...(c.remove === true ? ['--rm'] : []),
+          'busybox', ...command,
+        ]);
+        const stopped = await waitFor(() => processesNaming(id).find((p) => p.state === 'T'));
+        assert.ok(stopped !== undefined, `ct container run did not stop at ${c.point}`);
+        const made = whatWasMade(s, id, run.pid, stopped.pid);
+        process.kill(stopped.pid, 'SIGKILL');
+        // the caller of a -d run whose monitor died reports it and ends; a foreground run ends with ct
+        assert.ok(await Promise.race([run.exited.then(() => true), sleep(60_000).then(() => false)]), 'the run did not end');
+
+        if (c.cleanup === 'prune') {
+          // what still runs is stopped first (prune removes stopped containers only), as a user would
+          if (c.point === 'run:started') assert.equal(s.ct.run(['container', 'stop', '-t', '1', id]).status, 0);
+          const pruned = s.ct.run(['container', 'prune']);
+          assert.equal(pruned.status, 0, pruned.stderr);
+        } else {
+          const rm = s.ct.run(['container', 'rm', '-f', id]);
+          // the caller of a -d run whose monitor died before the container ran removes it itself: nothing to remove
+          // (podman's rm of a missing name fails too); what is left is checked below either way
+          assert.ok(rm.status === 0 || (c.detach === true && /no container named/.test(rm.stderr)), rm.stderr);
+        }
+        const imagePrune = s.image(['prune']);
+        assert.equal(imagePrune.status, 0, imagePrune.stderr);
+        const left = await waitFor(() => { const l = leftovers(s, id, made); return l.length === 0 ? l : undefined; }, 10_000);
+        assert.deepEqual(left ?? leftovers(s, id, made), []);
+
+        const again = s.run(['--rm', '--name', id, '--network', 'none', 'busybox', 'true']);
+        assert.equal(again.status, 0, again.stderr);
+        assert.deepEqual(leftovers(s, id, made), []);
+      });
+    }
+  });
+}
+
+defineSuite('container run crash points @root', false);
+defineSuite('container run crash points, unprivileged @rootless', true);
