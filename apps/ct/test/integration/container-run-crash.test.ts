@@ -8,7 +8,7 @@
  * the container), and the image must still run under the same name. As root and unprivileged (ctci).
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,9 @@ import { descendants, isAlive, processStat, type TreeProcess } from '@ct/test-ut
 import { useImageSuite, type ImageSuite } from './container-run-harness.js';
 import { ctBin } from './runtime-harness.js';
 
+/** ct's CNI network (bridge-cni.ts): host-local keeps its addresses under /var/lib/cni/networks/NAME. */
+const CT_BRIDGE_NETWORK = 'ct';
+
 /** One crash: where the run stops, how it was run, and what the user runs afterwards. */
 interface CrashCase {
   readonly point: string;
@@ -24,7 +27,8 @@ interface CrashCase {
   readonly detach?: boolean;
   /** `--rm`. */
   readonly remove?: boolean;
-  readonly network?: 'pasta' | 'slirp4netns';
+  /** Default pasta; bridge (root's default: CNI plugins, a netns holder mount, iptables rules) runs as root only. */
+  readonly network?: 'pasta' | 'slirp4netns' | 'bridge';
   /** The verb that cleans up: `rm -f ID` (default) or `container prune` (after a stop when it still runs). */
   readonly cleanup?: 'rm' | 'prune';
 }
@@ -45,6 +49,8 @@ const CASES: readonly CrashCase[] = [
   { point: 'run:started' },
   { point: 'run:started', network: 'slirp4netns', cleanup: 'prune' },
   { point: 'run:exited', remove: true },
+  { point: 'run:network-attached', network: 'bridge' },
+  { point: 'run:started', network: 'bridge' },
   { point: 'after-record', detach: true },
   { point: 'in-launch', detach: true },
   { point: 'after-record-pid', detach: true },
@@ -52,6 +58,7 @@ const CASES: readonly CrashCase[] = [
   // the monitor killed while the container runs
   { point: 'run:started', detach: true },
   { point: 'run:started', detach: true, cleanup: 'prune' },
+  { point: 'run:started', detach: true, network: 'bridge' },
   { point: 'run:exited', detach: true, remove: true },
 ];
 
@@ -97,16 +104,19 @@ interface Made {
   readonly processes: readonly TreeProcess[];
   readonly cgroups: readonly string[];
   readonly mountPaths: readonly string[];
+  /** The CNI container id of a bridge attachment: in host-local's address files and the plugins' iptables rules. */
+  readonly cniId: string | undefined;
 }
 
 function whatWasMade(s: ImageSuite, id: string, launcher: number, stopped: number): Made {
   const record = readJson<{ cgroupPaths?: string[]; cgroupPlanned?: { paths: string[] } }>(join(s.root, id, 'state.json'));
-  const network = readJson<{ netns?: string }>(join(s.root, '.bundles', id, 'network.json'));
+  const network = readJson<{ netns?: string; cni?: { containerId: string } }>(join(s.root, '.bundles', id, 'network.json'));
   const stat = processStat(stopped);
   return {
     processes: [...descendants(launcher), ...descendants(stopped), ...(stat === undefined ? [] : [{ pid: stopped, startTime: stat.startTime }])],
     cgroups: [...(record?.cgroupPlanned?.paths ?? []), ...(record?.cgroupPaths ?? [])],
     mountPaths: [join(s.store, 'containers', id), ...(network?.netns !== undefined ? [network.netns] : [])],
+    cniId: network?.cni?.containerId,
   };
 }
 
@@ -122,6 +132,15 @@ function leftovers(s: ImageSuite, id: string, made: Made): string[] {
   for (const c of made.cgroups) if (existsSync(c)) left.push(`cgroup ${c}`);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   for (const p of made.mountPaths) for (const m of mounts) if (m.includes(p)) left.push(`mount ${m}`);
+  if (made.cniId !== undefined) {
+    const cniId = made.cniId;
+    const addresses = `/var/lib/cni/networks/${CT_BRIDGE_NETWORK}`;
+    for (const f of existsSync(addresses) ? readdirSync(addresses) : []) {
+      if (readFileSync(join(addresses, f), 'utf8').includes(cniId)) left.push(`cni address ${join(addresses, f)}`);
+    }
+    const rules = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
+    for (const rule of rules.split('\n').filter((l) => l.includes(cniId))) left.push(`iptables ${rule}`);
+  }
   for (const p of [...made.processes, ...processesNaming(id)]) {
     if (isAlive(p)) left.push(`process ${p.pid} ${readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
   }
@@ -144,8 +163,8 @@ function defineSuite(title: string, rootless: boolean): void {
     this.timeout(240_000);
     const s = useImageSuite('crun-crash', rootless);
 
-    for (const c of CASES) {
-      const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.network === 'slirp4netns' ? '--network slirp4netns' : ''].filter((x) => x !== '').join(' ');
+    for (const c of CASES.filter((k) => !rootless || k.network !== 'bridge')) {
+      const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.network !== undefined ? `--network ${c.network}` : ''].filter((x) => x !== '').join(' ');
       const verb = c.cleanup === 'prune' ? 'container prune' : 'container rm -f';
       it(`container run ${how === '' ? '' : `${how} `}killed at ${c.point}: ${verb} and image prune leave nothing, the name runs again`, async () => {
         const id = `crash-${randomBytes(5).toString('hex')}`;
@@ -158,6 +177,8 @@ function defineSuite(title: string, rootless: boolean): void {
         assert.ok(stopped !== undefined, `ct container run did not stop at ${c.point}`);
         const made = whatWasMade(s, id, run.pid, stopped.pid);
         process.kill(stopped.pid, 'SIGKILL');
+        // runuser stopped itself when ct stopped (as su does): once continued it sees ct's end and ends too
+        if (s.user !== undefined) process.kill(run.pid, 'SIGCONT');
         // the caller of a -d run whose monitor died reports it and ends; a foreground run ends with ct
         assert.ok(await Promise.race([run.exited.then(() => true), sleep(60_000).then(() => false)]), 'the run did not end');
 
