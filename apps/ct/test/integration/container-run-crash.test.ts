@@ -1,11 +1,12 @@
 /**
  * Crash points of `ct container run` (issue 24), as create-crash.test.ts (@ct/runtime) does for `ct create`: the
- * run is stopped at each named step (CT_TEST_STOP_AT: the name claim, the store root, the bundle, create's own
- * steps with the overlay root mounted in the launch, the network helpers, the running container, its exit before
- * the --rm cleanup), in the foreground and detached (then the monitor is the process stopped and killed), and
- * SIGKILLed there. What a user then runs (`ct container rm -f ID`, or `ct container prune`, then `ct image prune`)
- * must leave no state dir, bundle, store root, cgroup, mount or process (ct, its monitor, pasta or slirp4netns,
- * the container), and the image must still run under the same name. As root and unprivileged (ctci).
+ * run is stopped at each named step (CT_TEST_STOP_AT: the name claim, the import of an image given by path, the
+ * store root, the bundle, create's own steps with the overlay root mounted in the launch, the network helpers, the
+ * running container, its exit before the --rm cleanup), in the foreground and detached (then the monitor is the
+ * process stopped and killed), and SIGKILLed there. What a user then runs (`ct container rm -f ID`, or
+ * `ct container prune`, then `ct image prune`) must leave no state dir, bundle, store root or staging, cgroup,
+ * mount, netns holder, CNI address or rule, or process (ct, its monitor, pasta or slirp4netns, the container), and
+ * the image must still run under the same name. As root and unprivileged (ctci).
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { descendants, isAlive, processStat, type TreeProcess } from '@ct/test-utils';
+import { descendants, isAlive, processStat, testImage, type TreeProcess } from '@ct/test-utils';
 import { useImageSuite, type ImageSuite } from './container-run-harness.js';
 import { ctBin } from './runtime-harness.js';
 
@@ -29,12 +30,16 @@ interface CrashCase {
   readonly remove?: boolean;
   /** Default pasta; bridge (root's default: CNI plugins, a netns holder mount, iptables rules) runs as root only. */
   readonly network?: 'pasta' | 'slirp4netns' | 'bridge';
+  /** `layout`: the image given as its OCI layout's path, so the run imports it (@ct/oci's stop points) first. */
+  readonly image?: 'layout';
   /** The verb that cleans up: `rm -f ID` (default) or `container prune` (after a stop when it still runs). */
   readonly cleanup?: 'rm' | 'prune';
 }
 
 const CASES: readonly CrashCase[] = [
   { point: 'run:claimed' },
+  { point: 'import:staging-created', image: 'layout' },
+  { point: 'import:record-written', image: 'layout', cleanup: 'prune' },
   { point: 'run:claimed', cleanup: 'prune' },
   { point: 'run:root-made' },
   { point: 'run:root-made', cleanup: 'prune' },
@@ -104,6 +109,8 @@ interface Made {
   readonly processes: readonly TreeProcess[];
   readonly cgroups: readonly string[];
   readonly mountPaths: readonly string[];
+  /** The file a root pasta or bridge run holds the network namespace on (bind-mounted). */
+  readonly netnsHolder: string | undefined;
   /** The CNI container id of a bridge attachment: in host-local's address files and the plugins' iptables rules. */
   readonly cniId: string | undefined;
 }
@@ -116,6 +123,7 @@ function whatWasMade(s: ImageSuite, id: string, launcher: number, stopped: numbe
     processes: [...descendants(launcher), ...descendants(stopped), ...(stat === undefined ? [] : [{ pid: stopped, startTime: stat.startTime }])],
     cgroups: [...(record?.cgroupPlanned?.paths ?? []), ...(record?.cgroupPaths ?? [])],
     mountPaths: [join(s.store, 'containers', id), ...(network?.netns !== undefined ? [network.netns] : [])],
+    netnsHolder: network?.netns,
     cniId: network?.cni?.containerId,
   };
 }
@@ -129,9 +137,13 @@ function leftovers(s: ImageSuite, id: string, made: Made): string[] {
     if (name === id || /^\.(claim|stale|removing)-/.test(name)) left.push(`bundle dir ${join(bundles, name)}`);
   }
   if (existsSync(join(s.store, 'containers', id))) left.push(`store root ${join(s.store, 'containers', id)}`);
+  // the suite runs one container at a time: anything in the store's tmp/ is an import's staging left behind
+  for (const name of readdirSync(join(s.store, 'tmp'))) left.push(`store staging ${join(s.store, 'tmp', name)}`);
   for (const c of made.cgroups) if (existsSync(c)) left.push(`cgroup ${c}`);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   for (const p of made.mountPaths) for (const m of mounts) if (m.includes(p)) left.push(`mount ${m}`);
+  // the netns holder's mount point is a file of its own (netns-holder.ts)
+  if (made.netnsHolder !== undefined && existsSync(made.netnsHolder)) left.push(`netns holder ${made.netnsHolder}`);
   if (made.cniId !== undefined) {
     const cniId = made.cniId;
     const addresses = `/var/lib/cni/networks/${CT_BRIDGE_NETWORK}`;
@@ -171,14 +183,21 @@ function defineSuite(title: string, rootless: boolean): void {
         const command = c.point === 'run:exited' ? ['sh', '-c', 'exit 3'] : ['sleep', '600'];
         const run = startRun(s, { CT_TEST_STOP_AT: c.point }, [
           '--name', id, '--network', c.network ?? 'pasta', ...(c.detach === true ? ['-d'] : []), ...(c.remove === true ? ['--rm'] : []),
-          'busybox', ...command,
+          c.image === 'layout' ? testImage('busybox') : 'busybox', ...command,
         ]);
         const stopped = await waitFor(() => processesNaming(id).find((p) => p.state === 'T'));
         assert.ok(stopped !== undefined, `ct container run did not stop at ${c.point}`);
         const made = whatWasMade(s, id, run.pid, stopped.pid);
         process.kill(stopped.pid, 'SIGKILL');
-        // runuser stopped itself when ct stopped (as su does): once continued it sees ct's end and ends too
-        if (s.user !== undefined) process.kill(run.pid, 'SIGCONT');
+        // runuser stopped itself when ct stopped (as su does): once continued it sees ct's end and ends too (the
+        // caller of -d it runs may have ended already: a monitor stopped after it said the container runs)
+        if (s.user !== undefined) {
+          try {
+            process.kill(run.pid, 'SIGCONT');
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+          }
+        }
         // the caller of a -d run whose monitor died reports it and ends; a foreground run ends with ct
         assert.ok(await Promise.race([run.exited.then(() => true), sleep(60_000).then(() => false)]), 'the run did not end');
 
