@@ -72,12 +72,17 @@ async function main(): Promise<number> {
   const status = await exited;
   stopForTest('run:exited');
   await network?.detach().catch((err: unknown) => process.stderr.write(`ct: warning: ${(err as Error).message}\n`));
-  if (args.remove === true) {
-    // -d --rm (podman's): the state, the bundle with its log and the store root go (container-delete.ts)
-    await deleteContainer(ctx, args.id, { force: true });
-    return 0;
+  try {
+    if (args.remove === true) {
+      // -d --rm (podman's): the state, the bundle with its log and the store root go (container-delete.ts)
+      await deleteContainer(ctx, args.id, { force: true });
+      return 0;
+    }
+    writeFileAtomic(args.exitFile, JSON.stringify({ status, finished: new Date().toISOString() }), 0o644);
+  } catch (err) {
+    // removed meanwhile (`container rm -f` killed it): nothing is left to record it in, or to remove
+    if (existsSync(args.bundle) && (err as { code?: unknown }).code !== 'ENOCONTAINER') throw err;
   }
-  writeFileAtomic(args.exitFile, JSON.stringify({ status, finished: new Date().toISOString() }), 0o644);
   return 0;
 }
 
