@@ -1,5 +1,7 @@
 /**
- * `ct image tag` and `ct image import -` beside podman (issue 26), as root and unprivileged: tag gives the image
+ * `ct image tag`, `ct image save` and `ct image import -` beside podman (issue 26), as root and unprivileged: an
+ * image ct saves (docker-archive and oci-archive) is loaded by podman and runs there as the image podman pulled
+ * (the same files, owners and modes, config, names); tag gives the image
  * more names and moves a name another image holds, as podman tag (ct names a short name as Docker Hub's,
  * `docker.io/library/NAME`, where podman says `localhost/NAME`: image-names.ts); an archive podman saves
  * (docker-archive and oci-archive) imported from stdin is the image podman has (the same config digest, podman's
@@ -12,6 +14,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireFeature } from '@ct/test-utils';
 import { useImageSuite } from './container-run-harness.js';
+import { podmanRunFlags } from './engine-podman-session.js';
 import { PodmanPeer, podmanPresent } from './podman-peer.js';
 import { ctBin } from './runtime-harness.js';
 
@@ -30,6 +33,8 @@ function defineSuite(title: string, rootless: boolean): void {
       const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', cwd: '/', timeout: 120_000, ...(input !== undefined ? { input } : {}) });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     };
+    /** The busybox image's digest in ct's store. */
+    const busyboxName = (): string => records().find((r) => r.names.includes('docker.io/library/busybox:latest'))!.digest;
     const records = (): Record[] => JSON.parse(image(['ls', '--json']).stdout) as Record[];
     const podmanNames = (id: string): string[] => {
       const r = podman!.podman(['image', 'inspect', '--format', '{{json .RepoTags}}', id]);
@@ -98,6 +103,46 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(badName.status, 1);
       assert.match(badName.stderr, /"Bad Name"/);
       assert.equal(podman!.podman(['tag', podman!.image, 'Bad Name']).status, 125, 'podman refuses it too');
+    });
+
+    for (const format of ['docker-archive', 'oci-archive'] as const) {
+      it(`image save --format ${format}: podman loads it, and it runs there as the image podman pulled (files, owners, config)`, () => {
+        const file = join(shared, `ctsave-${format}-${process.pid}.tar`);
+        const saved = image(['save', '--format', format, '--json', busyboxName(), '-o', file]);
+        assert.equal(saved.status, 0, saved.stderr);
+        const result = JSON.parse(saved.stdout) as { format: string; configDigest: string; diffIds: string[] };
+        assert.equal(result.format, format);
+        const loaded = podman!.podman(['load', '-q', '-i', file]);
+        assert.equal(loaded.status, 0, loaded.stderr);
+                const id = podman!.podman(['image', 'inspect', '--format', '{{.Id}}', 'docker.io/library/busybox:latest']).stdout.trim();
+        assert.equal(`sha256:${id}`, result.configDigest, 'podman has the config ct wrote');
+        // /etc/hosts, hostname and resolv.conf are each container's own: the image's /etc by its other files
+        const probe = ['sh', '-c', 'ls -lnR --full-time /bin /home /root /usr /var /tmp | md5sum; cat /etc/passwd /etc/group | md5sum; id; echo $PATH'];
+        const ours = podman!.podman(['run', '--rm', ...podmanRunFlags, id, ...probe]);
+        const theirs = podman!.podman(['run', '--rm', ...podmanRunFlags, podman!.image, ...probe]);
+        assert.equal(ours.status, 0, ours.stderr);
+        assert.equal(ours.stdout, theirs.stdout);
+        const cfg = (ref: string): string => podman!.podman(['image', 'inspect', '--format', '{{json .Config}}', ref]).stdout;
+        assert.equal(cfg(id), cfg(podman!.image));
+        podman!.podman(['rmi', '-f', id]);
+        rmSync(file, { force: true });
+      });
+    }
+
+    it('image save: back into ct\'s store it runs as the image it was saved from; --json without -o is refused (the archive would share stdout)', () => {
+      const file = join(shared, `ctsave-rt-${process.pid}.tar`);
+      assert.equal(image(['save', busyboxName(), '-o', file]).status, 0);
+      const back = image(['import', file, '--name', `roundtrip-${process.pid}:1`]);
+      assert.equal(back.status, 0, back.stderr);
+      const probe = ['sh', '-c', 'ls -lnR --full-time /bin /home /root /usr /var /tmp | md5sum; cat /etc/passwd /etc/group | md5sum'];
+      const a = s.run(['--rm', `roundtrip-${process.pid}:1`, ...probe]);
+      const b = s.run(['--rm', 'busybox', ...probe]);
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(a.stdout, b.stdout);
+      const noFile = image(['save', '--json', 'busybox']);
+      assert.equal(noFile.status, 1);
+      assert.match(noFile.stderr, /--json .* -o/);
+      rmSync(file, { force: true });
     });
 
     it('image import: stdin is read only for -, and an archive that names no image asks for --name', () => {

@@ -9,3 +9,4 @@ export {
 } from './light.js';
 export { importImage, chainIds, defaultImageName, type ImportOptions, type ImportResult } from './store-import.js';
 export { importImageStream } from './store-import-stream.js';
+export { saveImage, type SaveFormat, type SaveOptions, type SaveResult } from './store-save.js';
