@@ -5,6 +5,8 @@
  */
 export { unpack, unpackImage, type UnpackOptions, type UnpackProgress, type UnpackResult } from './unpack.js';
 export { importImage, type ImportOptions, type ImportResult } from './store/store-import.js';
+export { importImageStream } from './store/store-import-stream.js';
+export { saveImage, type SaveFormat, type SaveOptions, type SaveResult } from './store/store-save.js';
 export { describeProgress } from './progress-text.js';
 export { removeTree } from './tree-remove.js';
 export { parsePlatform } from './platform.js';

@@ -33,6 +33,7 @@ export {
   type ImageContainerDetails,
 } from './image-container-verbs.js';
 export { topImageContainer, type TopProcess } from './image-container-top.js';
+export { copyContainerFiles } from './container-copy.js';
 export { writeImageContainerLog, tailLines, type LogOptions as ContainerLogOptions } from './image-container-log.js';
 export {
   RuntimeError, ContainerNotFoundError, ConfigError, errnoPhrase, type RuntimeErrorCode,

@@ -164,6 +164,10 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     }
     return 0;
   },
+  async 'container cp'(ctx, cmd) {
+    await (await full()).copyContainerFiles(ctx, cmd.args[0] ?? '', cmd.args[1] ?? '');
+    return 0;
+  },
   async 'container top'(ctx, cmd, out) {
     const list = (await full()).topImageContainer(ctx, id(cmd));
     if (bool(cmd.flags, 'json')) out.stdout(json(list));

@@ -47,7 +47,9 @@ export type VerbName =
   | 'container inspect' | 'container kill' | 'container wait' | 'container prune' | 'container top' | 'container stats'
   | 'container start' | 'container restart'
   /** The published ports of a container (network). */
-  | 'container port';
+  | 'container port'
+  /** Copies between a container and the host (podman cp). */
+  | 'container cp';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -321,6 +323,14 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
     description: 'list the published ports of a container (PRIVATE: only those of that container port)',
     args: [id, { name: 'private', required: false, description: 'a container port: PORT or PORT/tcp|udp' }],
     flags: [{ name: 'json', kind: 'boolean', description: 'print JSON' }],
+  },
+  'container cp': {
+    description: 'copy files between a container (running or stopped) and the host: CONTAINER:PATH to a host path, or the reverse',
+    args: [
+      { name: 'source', required: true, description: 'CONTAINER:PATH or a host path' },
+      { name: 'destination', required: true, description: 'a host path or CONTAINER:PATH' },
+    ],
+    flags: [],
   },
   checkpoint: { description: 'checkpoint a container (not supported: always fails, so engines see it is absent)', args: [id], flags: [] },
 };

@@ -5,6 +5,8 @@ export {
   type StoreOptions, type StorePaths, type ImageRecord, type LayerRecord, type ContainerRecord, type ImageDetails,
   type RemoveImageOptions, type RemovedItems, type ContainerRoot,
   resolveImageUser, resolveUserInRoot, chownVolume, type ChownVolumeOptions,
-  storeLeftovers, normalizeImageName, type StoreLeftovers, type Leftover,
+  storeLeftovers, normalizeImageName, tagImage, type StoreLeftovers, type Leftover,
 } from './light.js';
 export { importImage, chainIds, defaultImageName, type ImportOptions, type ImportResult } from './store-import.js';
+export { importImageStream } from './store-import-stream.js';
+export { saveImage, type SaveFormat, type SaveOptions, type SaveResult } from './store-save.js';

@@ -9,6 +9,7 @@ export { listImages, inspectImage, matchImage, type ImageDetails } from './store
 export { removeImage, pruneStore, type RemoveImageOptions, type RemovedItems } from './store-remove.js';
 export { storeLeftovers, type StoreLeftovers, type Leftover } from './store-leftovers.js';
 export { normalizeImageName } from './image-names.js';
+export { tagImage } from './store-tag.js';
 export { createContainerRoot, removeContainerRoot, containerDir, type ContainerRoot } from './store-container.js';
 export { parseImageRef, type ImageRef } from '../reference.js';
 export { resolveImageUser, resolveUserInRoot } from './image-user.js';
