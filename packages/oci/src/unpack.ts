@@ -217,7 +217,9 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
     ...(o.lowerLayers.length > 0 ? { lowerDirs: o.lowerLayers.map((d) => resolve(d)) } : {}),
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}) };
   try {
-    if (o.userNamespace && o.format === 'rootfs') {
+    // Only for a caller without privileges: root asking for the rootless form (tests, `rootless: true`) could mknod
+    // and set xattrs the namespace may not, so it keeps the worker, which runs with the namespace's limits.
+    if (o.userNamespace && o.format === 'rootfs' && process.geteuid?.() !== 0) {
       await buildInProcessAsNamespaceRoot(staging, image, { ...common, subordinateIds: o.subordinateIds });
     } else if (o.userNamespace) {
       await buildBundleInUserNamespace(staging, image, { ...common, subordinateIds: o.subordinateIds });
