@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { isRoot, repoRoot, requireFeature } from '@ct/test-utils';
 import { lgetxattr } from '@ct/syscalls';
 import { decodeRootlessOwner, ROOTLESS_XATTR, unpackImage } from '../../src/index.js';
-import { diffTrees, imagesLib, snapshotTree, tempDir, type LayerEntry } from '../helpers/fixtures.js';
+import { diffTrees, imagesLib, snapshotTree, tempDir, type ImagesLib, type LayerEntry, type NodeInfo } from '../helpers/fixtures.js';
 import { translateOwners, userMapping } from '../helpers/owners.js';
 
 const ociDist = join(repoRoot(), 'packages/oci/dist/index.js');
@@ -52,6 +52,48 @@ function layers(): LayerEntry[][] {
   ]];
 }
 
+/** Every owner 0:0: no worker starts, the caller sets the directory modes itself at the end, deepest first. */
+function rootOwnedLayers(): LayerEntry[][] {
+  return [[
+    { type: 'dir', path: './', mode: 0o755 },
+    { type: 'dir', path: 'etc' },
+    { type: 'file', path: 'etc/passwd', content: PASSWD },
+    { type: 'dir', path: 'proc', mode: 0o555 },
+    { type: 'dir', path: 'vault', mode: 0o000 },
+    { type: 'dir', path: 'vault/inner', mode: 0o000 },
+    { type: 'file', path: 'vault/inner/f', content: 'f\n', mode: 0o400 },
+    { type: 'dir', path: 'sticky', mode: 0o1733 },
+  ], [
+    { type: 'file', path: 'proc/later', content: 'later\n' },
+    { type: 'file', path: 'vault/inner/g', content: 'g\n', mode: 0o000 },
+    { type: 'dir', path: 'vault/new', mode: 0o500 },
+    { type: 'file', path: 'vault/new/h', content: 'h\n' },
+  ]];
+}
+
+/** Write an image of `layerEntries` (gzip layers) at `dir`, readable by ctci. */
+function writeTestImage(lib: ImagesLib, dir: string, layerEntries: LayerEntry[][]): string {
+  lib.writeImage(dir, { layers: layerEntries.map((entries, i) => lib.createLayer(entries, { mtime: 1700000000 + i, compression: 'gzip' })), refName: 'latest' });
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Unpack `image` as root and as ctci (in ctci's process); both trees, ctci's owners as its namespace sees them. */
+async function unpackBoth(dir: string, image: string): Promise<{ ours: Map<string, NodeInfo>; theirs: Map<string, NodeInfo>; rootfs: string; uid: number }> {
+  mkdirSync(dir, { mode: 0o755 });
+  await unpackImage(`${image}:latest`, join(dir, 'root'));
+  const out = join(dir, 'user');
+  mkdirSync(out);
+  const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }));
+  chownSync(out, uid, 0);
+  const script = `const m = await import(${JSON.stringify(ociDist)}); const r = await m.unpackImage(${JSON.stringify(`${image}:latest`)}, ${JSON.stringify(join(out, 'b'))}); console.log(JSON.stringify(r));`;
+  const result = JSON.parse(execFileSync('runuser', ['-u', USER, '--', 'env', 'TMPDIR=/tmp', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' })) as { mode: string };
+  assert.equal(result.mode, 'userns');
+  const rootfs = join(out, 'b/rootfs');
+  const theirs = translateOwners(snapshotTree(rootfs), userMapping(USER, 'uid'), userMapping(USER, 'gid'));
+  return { ours: snapshotTree(join(dir, 'root/rootfs')), theirs, rootfs, uid };
+}
+
 describe('unpack in the caller\'s process with owners set at the end, compared with root @root', function () {
   let tmp: { dir: string; cleanup: () => void };
   before(function () {
@@ -62,21 +104,8 @@ describe('unpack in the caller\'s process with owners set at the end, compared w
   after(() => tmp?.cleanup());
 
   it('unpack, ctci\'s tree equals root\'s (owners, setuid/setgid, 0000 dirs written later, replaced and linked files), the capability namespaced, the far id recorded', async () => {
-    const lib = await imagesLib();
-    const image = join(tmp.dir, 'image');
-    lib.writeImage(image, { layers: layers().map((entries, i) => lib.createLayer(entries, { mtime: 1700000000 + i, compression: 'gzip' })), refName: 'latest' });
-    chmodSync(image, 0o755);
-    await unpackImage(`${image}:latest`, join(tmp.dir, 'root'));
-    const out = join(tmp.dir, 'user');
-    mkdirSync(out);
-    const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }));
-    chownSync(out, uid, 0);
-    const script = `const m = await import(${JSON.stringify(ociDist)}); const r = await m.unpackImage(${JSON.stringify(`${image}:latest`)}, ${JSON.stringify(join(out, 'b'))}); console.log(JSON.stringify(r));`;
-    const result = JSON.parse(execFileSync('runuser', ['-u', USER, '--', 'env', 'TMPDIR=/tmp', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' })) as { mode: string };
-    assert.equal(result.mode, 'userns');
-    const rootfs = join(out, 'b/rootfs');
-    const theirs = translateOwners(snapshotTree(rootfs), userMapping(USER, 'uid'), userMapping(USER, 'gid'));
-    const ours = snapshotTree(join(tmp.dir, 'root/rootfs'));
+    const image = writeTestImage(await imagesLib(), join(tmp.dir, 'image'), layers());
+    const { ours, theirs, rootfs, uid } = await unpackBoth(join(tmp.dir, 'a'), image);
     // The one id the namespace does not map: ctci's file is its own (0 inside), the owner recorded.
     assert.deepEqual([ours.get('far')?.uid, theirs.get('far')?.uid], [4000000, 0]);
     assert.deepEqual(decodeRootlessOwner(lgetxattr(join(rootfs, 'far'), ROOTLESS_XATTR)), { uid: 4000000, gid: 4000000 });
@@ -88,5 +117,13 @@ describe('unpack in the caller\'s process with owners set at the end, compared w
     // Namespace root's capability: revision 3, its root id ctci's uid, the same permitted set.
     const cap = lgetxattr(join(rootfs, 'bin/ping'), 'security.capability');
     assert.deepEqual([cap.length, cap[3], cap.readUInt32LE(4), cap.readUInt32LE(20)], [24, 0x03, 0x2000, uid]);
+  });
+
+  it('unpack, every owner 0:0 (no worker): ctci\'s tree equals root\'s, 0555 and nested 0000 directories written into by a later layer', async () => {
+    const image = writeTestImage(await imagesLib(), join(tmp.dir, 'image0'), rootOwnedLayers());
+    const { ours, theirs } = await unpackBoth(join(tmp.dir, 'b'), image);
+    assert.deepEqual(diffTrees(ours, theirs), []);
+    assert.deepEqual(['proc', 'vault', 'vault/inner', 'vault/new', 'sticky'].map((k) => theirs.get(k)?.mode), [0o555, 0, 0, 0o500, 0o1733]);
+    assert.equal(theirs.get('vault/new/h')?.type, 'file');
   });
 });
