@@ -33,6 +33,7 @@ const entries = {
   'monitor-main': join(pkgDir('@ct/runtime'), 'dist/container-run-monitor/monitor-main.js'),
   'image-run-copy-worker': join(pkgDir('@ct/runtime'), 'dist/image-run-copy-worker.js'),
   'unpack-worker': join(pkgDir('@ct/oci'), 'dist/unpack-worker.js'),
+  'owner-fix-worker': join(pkgDir('@ct/oci'), 'dist/owner-fix-worker.js'),
 };
 const entryOf = new Map(Object.entries(entries).map(([name, file]) => [file, name]));
 

@@ -122,7 +122,7 @@ export const rootlessFsOps: FsOps = {
 };
 
 /** Record `uid`:`gid` in user.rootlesscontainers of the open file (nothing for 0:0). */
-function recordOwner(fd: number, uid: number, gid: number): boolean {
+export function recordOwner(fd: number, uid: number, gid: number): boolean {
   const value = encodeRootlessOwner(uid, gid);
   if (value !== undefined) fsetxattr(fd, ROOTLESS_XATTR, value);
   return true;
@@ -132,7 +132,7 @@ function recordOwner(fd: number, uid: number, gid: number): boolean {
  * {@link recordOwner} for `name` in `dirFd`: user.* xattrs exist only on regular files and directories (xattr(7)),
  * so a symlink, fifo or device with another owner than 0:0 cannot carry it (false).
  */
-function recordOwnerAt(dirFd: number, name: Uint8Array, uid: number, gid: number): boolean {
+export function recordOwnerAt(dirFd: number, name: Uint8Array, uid: number, gid: number): boolean {
   if (uid === 0 && gid === 0) return true;
   const st = lstatat(dirFd, name);
   const type = (st?.mode ?? 0) & S_IFMT;

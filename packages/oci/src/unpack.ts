@@ -4,14 +4,17 @@
  * beside the bundle (`.NAME.ct-unpack-XXXXXX`) and renamed into place only after every layer verified, so nothing
  * half-unpacked ever looks like a bundle; on failure the staging directory is removed.
  * Three ways, chosen once: root unpacks in this process with every owner and device; an unprivileged caller
- * unpacks from a worker inside a user namespace with its subuid range (userns-unpack.ts), or, when user namespaces
- * are unavailable or not wanted, in this process recording owners in user.rootlesscontainers.
+ * with a user namespace gets the tree that namespace's root would make (its subuid range as owners): for the merged
+ * rootfs written in this process and finished by a small worker in the namespace (deferred-owners.ts,
+ * owner-fix.ts), for the overlay form by a worker inside it (userns-unpack.ts); when user namespaces are
+ * unavailable or not wanted, in this process recording owners in user.rootlesscontainers.
  * Man pages: rename(2), openat2(2), user_namespaces(7).
  */
-import { closeSync, mkdtempSync, readdirSync, renameSync, rmdirSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmdirSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AT, O, openat } from '@ct/syscalls';
-import { buildBundle, type BundleFormat, type LayerProgress } from './bundle-build.js';
+import { buildBundle, type BuildOptions, type BundleFormat, type LayerProgress } from './bundle-build.js';
+import { DeferredOwners } from './deferred-owners.js';
 import { OciLayoutError } from './errors.js';
 import { defaultFsOps, rootlessFsOps, type FsOps, type UnpackWarning } from './fs-ops.js';
 import { openImage } from './image-open.js';
@@ -21,7 +24,8 @@ import { parseImageRef } from './reference.js';
 import type { Platform } from './spec/image-spec.js';
 import { removeTree } from './tree-remove.js';
 import { buildBundleInUserNamespace } from './userns-unpack.js';
-import { userNamespaceAvailable } from './userns-run.js';
+import { applyOwnerNotes } from './owner-fix.js';
+import { userNamespaceAvailable, userNamespaceMappings } from './userns-run.js';
 import { removeEntry } from './whiteout.js';
 
 /** Progress of an unpack, for a CLI to show. */
@@ -174,6 +178,26 @@ async function removeStaging(o: ResolvedUnpackOptions & { userNamespace: boolean
 }
 
 /**
+ * The unprivileged merged-rootfs unpack with a user namespace (issue 21): written in this process by the caller,
+ * which that namespace sees as root; owners, setuid/setgid modes, file capabilities and restrictive directory
+ * modes are noted (deferred-owners.ts) and set at the end, by one small worker in the namespace when some need
+ * namespace root (owner-fix.ts). The tree is the one the unpack worker makes, without a second Node process for
+ * the whole unpack. config.json is written before the end pass: it reads /etc/passwd while the caller still
+ * owns every directory.
+ */
+async function buildInProcessAsNamespaceRoot(staging: string, image: ResolvedImage,
+  o: Omit<BuildOptions, 'rootless' | 'fsOps'> & { subordinateIds: boolean }): Promise<void> {
+  const maps = await userNamespaceMappings({ subordinateIds: o.subordinateIds });
+  const rootfs = join(realpathSync(staging), 'rootfs');
+  const owners = new DeferredOwners(Buffer.from(rootfs), maps.uidMappings, maps.gidMappings);
+  const ids = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
+  await buildBundle(staging, {
+    layers: image.layers, config: image.config, blob: (i) => sourceBlob(image.source, image.layers[i]!),
+  }, { ...o, fsOps: owners.fsOps, rootless: { ...ids, ...maps } });
+  await applyOwnerNotes(owners, rootfs, { forceWalk: o.forceWalk, subordinateIds: o.subordinateIds });
+}
+
+/**
  * Unpack a resolved image into the bundle directory `bundleDir` (which must not exist or be empty).
  * @throws OciLayoutError (OCI_BUNDLE_EXISTS, blob or diff_id mismatch), LayerUnpackError (OCI_LAYER_TOO_LARGE, a
  * refused or failed entry), SyscallError; unprivileged: NamespaceSetupError, CtError OCI_WORKER_FAILED.
@@ -193,7 +217,11 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
     ...(o.lowerLayers.length > 0 ? { lowerDirs: o.lowerLayers.map((d) => resolve(d)) } : {}),
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}) };
   try {
-    if (o.userNamespace) {
+    // Only for a caller without privileges: root asking for the rootless form (tests, `rootless: true`) could mknod
+    // and set xattrs the namespace may not, so it keeps the worker, which runs with the namespace's limits.
+    if (o.userNamespace && o.format === 'rootfs' && process.geteuid?.() !== 0) {
+      await buildInProcessAsNamespaceRoot(staging, image, { ...common, subordinateIds: o.subordinateIds });
+    } else if (o.userNamespace) {
       await buildBundleInUserNamespace(staging, image, { ...common, subordinateIds: o.subordinateIds });
     } else {
       const ids = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };

@@ -6,7 +6,13 @@
  * loaded only when needed, so a root unpack does not pay for it at start-up.
  * Man pages: user_namespaces(7), newuidmap(1), subuid(5).
  */
+import { closeSync, existsSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SOCK, socketpair } from '@ct/syscalls';
 import type { ContainerHandle, ContainerSpec } from '@ct/namespaces/engine';
+import { CtError } from './internal/ct-error.js';
 import type { IdMapping } from './runtime-config.js';
 import { STOP_AT_VARIABLE } from './internal/stop-point.js';
 
@@ -56,4 +62,34 @@ export async function runInUserNamespace(argv: readonly string[], extraFds: Cont
 /** True when this caller can make a user namespace (the probe of @ct/namespaces). */
 export async function userNamespaceAvailable(): Promise<boolean> {
   return (await import('@ct/namespaces/engine')).unprivilegedUserNamespaceSupported();
+}
+
+/**
+ * The built file of a worker entry given as `new URL('./NAME.js', import.meta.url)` by its caller (so that ct's
+ * bundle can point it at its own bundled worker): beside the caller, or in dist/ when the caller runs from src/.
+ * @throws CtError OCI_WORKER_MISSING when it is not built.
+ */
+export function builtWorkerPath(url: URL): string {
+  const beside = fileURLToPath(url);
+  const built = /\/src\/[^/]+\.js$/.test(beside) ? join(dirname(beside), '../dist', beside.slice(beside.lastIndexOf('/') + 1)) : beside;
+  if (!existsSync(built)) throw new CtError('OCI_WORKER_MISSING', `unpack: ${built}: the worker is not built (run the package build)`);
+  return built;
+}
+
+/**
+ * Start the Node worker `entry` in such a user namespace with one end of a new socketpair as its fd 3; resolves
+ * with its handle and the other end as a Socket, once it is exec'd.
+ */
+export async function startSocketWorker(entry: string, o: UserNamespaceOptions = {}): Promise<{ worker: ContainerHandle; sock: Socket }> {
+  const [mine, theirs] = socketpair(SOCK.STREAM);
+  let worker: ContainerHandle;
+  try {
+    worker = await runInUserNamespace([process.execPath, entry], [{ from: theirs, to: 3 }], o);
+  } catch (e) {
+    closeSync(mine);
+    throw e;
+  } finally {
+    closeSync(theirs);
+  }
+  return { worker, sock: new Socket({ fd: mine, readable: true, writable: true, allowHalfOpen: true }) };
 }

@@ -6,13 +6,8 @@
  * Man pages: socketpair(2), unix(7), user_namespaces(7).
  */
 import { once } from 'node:events';
-import { closeSync, existsSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { SOCK, socketpair } from '@ct/syscalls';
-import type { ContainerHandle } from '@ct/namespaces/engine';
 import type { BundleFormat, LayerProgress } from './bundle-build.js';
 import { LayerUnpackError, OciLayoutError } from './errors.js';
 import type { UnpackWarning } from './fs-ops.js';
@@ -21,7 +16,7 @@ import { CtError } from './internal/ct-error.js';
 import { reviveError, type WorkerJob, type WorkerMessage } from './internal/worker-protocol.js';
 import { verifyBlob } from './layer-unpack.js';
 import { stringifyJson } from './spec/lossless-json.js';
-import { runInUserNamespace, userNamespaceMappings, type UserNamespaceOptions } from './userns-run.js';
+import { builtWorkerPath, startSocketWorker, userNamespaceMappings, type UserNamespaceOptions } from './userns-run.js';
 
 /** Options of {@link buildBundleInUserNamespace}. */
 export interface UserNamespaceBuildOptions extends UserNamespaceOptions {
@@ -40,10 +35,7 @@ export interface UserNamespaceBuildOptions extends UserNamespaceOptions {
  * its own bundled worker.
  */
 export function workerPath(): string {
-  const beside = fileURLToPath(new URL('./unpack-worker.js', import.meta.url));
-  const built = beside.endsWith('/src/unpack-worker.js') ? join(dirname(beside), '../dist/unpack-worker.js') : beside;
-  if (!existsSync(built)) throw new CtError('OCI_WORKER_MISSING', `unpack: ${built}: the worker is not built (run the package build)`);
-  return built;
+  return builtWorkerPath(new URL('./unpack-worker.js', import.meta.url));
 }
 
 async function jobOf(staging: string, image: ResolvedImage, o: UserNamespaceBuildOptions): Promise<WorkerJob> {
@@ -104,17 +96,7 @@ function readMessages(sock: Socket, o: UserNamespaceBuildOptions): Promise<void>
  */
 export async function buildBundleInUserNamespace(staging: string, image: ResolvedImage, o: UserNamespaceBuildOptions): Promise<void> {
   const job = Buffer.from(JSON.stringify(await jobOf(staging, image, o)));
-  const [mine, theirs] = socketpair(SOCK.STREAM);
-  let worker: ContainerHandle;
-  try {
-    worker = await runInUserNamespace([process.execPath, workerPath()], [{ from: theirs, to: 3 }], o);
-  } catch (e) {
-    closeSync(mine);
-    throw e;
-  } finally {
-    closeSync(theirs);
-  }
-  const sock = new Socket({ fd: mine, readable: true, writable: true, allowHalfOpen: true });
+  const { worker, sock } = await startSocketWorker(workerPath(), o);
   let current: Readable | undefined;
   let sendingIndex = o.lowerDirs?.length ?? 0;
   const result = readMessages(sock, o);

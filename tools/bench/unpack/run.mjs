@@ -6,8 +6,8 @@
 //   large  a few hundred MB made offline from this machine's /usr (large-image.mjs; built once, cached)
 //   small  the busybox test image (start-up dominates)
 // Reported: wall time, CPU time and peak RSS (the largest process of each sequence), as root and, with
-// --rootless-user, as that user (ct: @ct/oci's unprivileged default, a worker in a user namespace with the
-// user's subuid range; umoci --rootless; tar without chown).
+// --rootless-user, as that user (ct: @ct/oci's unprivileged default, owners from the user's subuid range, set
+// at the end in a user namespace; umoci --rootless; tar without chown).
 // Targets: large: ct wall < tar's, ct peak RSS < 100 MB; small: ct within 1.5x umoci's time.
 //
 //   node tools/bench/unpack/run.mjs [--runs 3] [--warmup 1] [--small-runs 20] [--json] [--rootless-user ctci]
