@@ -80,7 +80,9 @@ export interface Record {
   readonly ports: { hostIp: string; hostPort: number; containerPort: number; protocol: string }[];
   readonly address?: string;
   readonly helpers?: { name: string; pid: number; startTime: string }[];
-  readonly cni?: { containerId: string; netns: string; results: { interfaces?: { name: string; sandbox?: string }[]; ips?: { address: string }[] }[] };
+  readonly cni?: { containerId: string; results: { interfaces?: { name: string; sandbox?: string }[]; ips?: { address: string }[] }[] };
+  /** The netns holder (root's bridge, pasta). */
+  readonly netns?: string;
 }
 
 /** Read the record of `id`. */
@@ -114,9 +116,9 @@ export async function assertNetworkGone(record: Record): Promise<void> {
   for (const h of record.helpers ?? []) {
     assert.ok(await waitUntil(() => !alive(h.pid, h.startTime)), `${h.name} ${h.pid} still runs`);
   }
+  if (record.netns !== undefined) assert.equal(existsSync(record.netns), false, `${record.netns} is left`);
   const cni = record.cni;
   if (cni === undefined) return;
-  assert.equal(existsSync(cni.netns), false, `${cni.netns} is left`);
   const rules = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
   assert.equal(rules.includes(cni.containerId), false, `iptables rules of ${cni.containerId} are left`);
   const veth = cni.results[0]?.interfaces?.find((i) => i.sandbox === undefined && i.name.startsWith('veth'))?.name;

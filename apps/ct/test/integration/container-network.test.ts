@@ -7,6 +7,7 @@
  * installed) refused naming it with nothing left, and nothing of the network left after stop and rm.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -214,6 +215,21 @@ function defineSuite(title: string, rootless: boolean, modes: readonly string[])
         } finally {
           s.ct.run(['container', 'rm', '-f', id]);
         }
+      });
+    }
+
+    if (!rootless) {
+      it('container run --network bridge -d, the held namespace released before rm (a detach that crashed): rm -f still removes the masquerading', async () => {
+        const d = s.run(['-d', '--network', 'bridge', 'busybox', 'sleep', '60']);
+        assert.equal(d.status, 0, d.stderr);
+        const id = d.stdout.trim();
+        const record = networkRecord(s, id);
+        const netns = record.netns ?? '';
+        // what a detach killed between its umount and its unlink leaves: the holder file, no longer a mount
+        assert.equal(spawnSync('umount', ['-l', netns]).status, 0, `umount ${netns}`);
+        assert.equal(existsSync(netns), true);
+        assert.equal(s.ct.run(['container', 'rm', '-f', id]).status, 0);
+        await assertNetworkGone(record);
       });
     }
 

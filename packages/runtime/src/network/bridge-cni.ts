@@ -15,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
+import { isMountPoint, removeMasqueradeRules } from './cni-leftovers.js';
 import type { CniRecord } from './network-record.js';
 import type { PortMapping } from './port-spec.js';
 
@@ -139,12 +140,21 @@ export async function detachBridge(cni: CniRecord, netns: string, ports: readonl
   const errors: unknown[] = [];
   const plugins = bridgeConflist().plugins;
   const last = cni.results.at(-1) ?? cni.results.findLast((r) => r !== undefined);
+  // A holder that is no longer a mount (released by a detach that crashed or raced this one) is a plain file to the
+  // plugins, which then fail on it: give them a path that does not exist, their "namespace gone" case.
+  const held = isMountPoint(netns) ? netns : `${netns}.released`;
   for (const plugin of [...plugins].reverse()) {
     try {
-      await runPlugin(plugin['type'] as string, 'DEL', pluginConfig(plugin, ports, last), { ...cni, netns });
+      await runPlugin(plugin['type'] as string, 'DEL', pluginConfig(plugin, ports, last), { ...cni, netns: held });
     } catch (err) {
       errors.push(err);
     }
+  }
+  // Without the namespace the bridge plugin cannot find the masquerading to undo (cni-leftovers.ts).
+  try {
+    await removeMasqueradeRules(CT_BRIDGE.network, cni.containerId);
+  } catch (err) {
+    errors.push(err);
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, `network: bridge detach: ${errors.map((e) => (e as Error).message).join('; ')}`);
