@@ -2,10 +2,13 @@
  * A `cgroup` mount (OCI's, podman's and containerd's /sys/fs/cgroup) as runc mounts it without a cgroup
  * namespace: on v1 a tmpfs (nosuid, nodev, noexec, mode 755) holding, per hierarchy the container has a cgroup in, a
  * bind of the container's own cgroup directory named like the host's hierarchy (`cpu,cpuacct`, with links `cpu`
- * and `cpuacct` to it), and with `ro` the binds and then the tmpfs read-only; on v2 a bind of the container's
- * cgroup directory at the destination. A container without a cgroup of its own (an unprivileged caller without
+ * and `cpuacct` to it) in the order the host mounts them, and with `ro` the binds read-only; on v2 a bind of the
+ * container's cgroup directory at the destination. A container without a cgroup of its own (an unprivileged caller without
  * delegation) gets the caller's own cgroups there, as runc rootless binds them (`ownCgroupMountContext`); with
- * neither the tmpfs stays empty, with a warning.
+ * neither the tmpfs stays empty, with a warning. With a cgroup namespace (new or joined) each v1 hierarchy is mounted
+ * afresh inside it, as runc does (source `systemd` for name=systemd, else `cgroup`), so it shows the namespace's root.
+ * As runc does, `ro` makes the hierarchies read-only, not the tmpfs holding them (docker and podman containers on
+ * cgroup v1 show that tmpfs rw: nothing in it but the hierarchies' mount points and links).
  *
  * Man pages: cgroups(7), mount(2), tmpfs(5).
  */
@@ -26,6 +29,8 @@ export interface CgroupMountContext {
   readonly paths: readonly string[];
   /** The cgroupfs root the hierarchies are mounted under (/sys/fs/cgroup). */
   readonly root: string;
+  /** The container has a cgroup namespace (new or joined): v1 hierarchies are mounted, not bound. */
+  readonly namespaced?: boolean;
 }
 
 /** The flags of the binds: the mount's, and nosuid, nodev, noexec as runc's defaults for cgroup mounts. */
@@ -39,12 +44,20 @@ function bindDir(ctx: PathContext, source: string, target: string, flags: bigint
   ];
 }
 
+/** A v1 hierarchy mounted in the container's cgroup namespace (its root there), as runc's mountCgroupV1 does. */
+function mountHierarchy(ctx: PathContext, hierarchy: string, target: string, flags: bigint): PlannedStep {
+  // The directory names the hierarchy by its controllers; systemd's is the named one (runc knows no other).
+  const systemd = hierarchy === 'systemd';
+  return mountAt(ctx, target, `mount cgroup ${hierarchy}`, {
+    source: systemd ? 'systemd' : 'cgroup', fstype: 'cgroup', flags, data: systemd ? 'name=systemd' : hierarchy,
+  });
+}
+
 /** The steps of `mount` for `cgroup` (undefined: no cgroup, an empty tmpfs). */
 export function planCgroupMount(
   ctx: PathContext, mount: CgroupMount, cgroup: CgroupMountContext | undefined, warn: (message: string) => void,
 ): { steps: PlannedStep[]; lateReadOnly: string | undefined } {
   const flags = mountFlagBits(mount.flags ?? []) | DEFAULTS;
-  const readOnly = (flags & MS.RDONLY) !== 0n;
   if (cgroup?.version === 'v2' && cgroup.paths[0] !== undefined) {
     return { steps: bindDir(ctx, cgroup.paths[0], mount.target, flags, true), lateReadOnly: undefined };
   }
@@ -57,13 +70,27 @@ export function planCgroupMount(
   for (const dir of cgroup?.paths ?? []) {
     const hierarchy = relative(cgroup?.root ?? '/', dir).split('/')[0] ?? '';
     if (hierarchy === '' || hierarchy.startsWith('..')) continue;
-    steps.push(...bindDir(ctx, dir, join(mount.target, hierarchy), flags, false));
+    const target = join(mount.target, hierarchy);
+    if (cgroup?.namespaced === true) steps.push(mkdirAt(ctx, target, 0o755), mountHierarchy(ctx, hierarchy, target, flags));
+    else steps.push(...bindDir(ctx, dir, target, flags, false));
     const controllers = hierarchy.split(',').filter((c) => c !== '' && !c.startsWith('name='));
     if (controllers.length > 1) for (const c of controllers) links.push(linkAt(ctx, join(mount.target, c), hierarchy));
   }
   steps.push(...links);
-  if (readOnly) steps.push(remountAt(ctx, mount.target, 'remount read-only', MS.RDONLY | DEFAULTS, false));
   return { steps, lateReadOnly: undefined };
+}
+
+/**
+ * `cgroup` with its v1 directories in the order their hierarchies are mounted on the host (`points`: the mount
+ * points of /proc/self/mountinfo), the order runc binds them in; directories of no listed hierarchy keep theirs, last.
+ */
+export function inMountOrder(cgroup: CgroupMountContext, points: readonly string[]): CgroupMountContext {
+  if (cgroup.version === 'v2') return cgroup;
+  const rank = (dir: string): number => {
+    const i = points.indexOf(join(cgroup.root, relative(cgroup.root, dir).split('/')[0] ?? ''));
+    return i === -1 ? points.length : i;
+  };
+  return { ...cgroup, paths: [...cgroup.paths].sort((a, b) => rank(a) - rank(b)) };
 }
 
 /** The caller's own cgroup directories under `root`, for a container that has none of its own (undefined: none found). */

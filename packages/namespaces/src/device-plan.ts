@@ -30,14 +30,14 @@ export interface DeviceNode {
   readonly gid?: number;
 }
 
-/** runc's default devices (null, zero, full, random, urandom, tty), mode 0666. */
+/** runc's default devices in runc's order (its AllowedDevices: null, random, full, tty, zero, urandom), mode 0666. */
 export const DEFAULT_DEVICES: readonly DeviceNode[] = Object.freeze([
   { path: '/dev/null', type: 'c', major: 1, minor: 3 },
-  { path: '/dev/zero', type: 'c', major: 1, minor: 5 },
-  { path: '/dev/full', type: 'c', major: 1, minor: 7 },
   { path: '/dev/random', type: 'c', major: 1, minor: 8 },
-  { path: '/dev/urandom', type: 'c', major: 1, minor: 9 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7 },
   { path: '/dev/tty', type: 'c', major: 5, minor: 0 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9 },
 ] as const);
 
 const TYPE_BITS = { c: 0o020000, u: 0o020000, b: 0o060000, p: 0o010000 } as const;

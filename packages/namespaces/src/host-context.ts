@@ -106,18 +106,24 @@ function readSetgroups(procRoot = '/proc'): string | undefined {
   }
 }
 
+/** The mount points of /proc/self/mountinfo, in its order (octal escapes decoded); none without /proc. */
+export function mountPoints(procRoot = '/proc'): string[] {
+  try {
+    return readFileSync(join(procRoot, 'self/mountinfo'), 'utf8').split('\n')
+      // field 5 is the mount point, octal-escaped (\040 for a space)
+      .map((line) => (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
+      .filter((point) => point.startsWith('/'));
+  } catch {
+    return []; // no /proc
+  }
+}
+
 /** The mount point `path` sits on (the longest mount point of /proc/self/mountinfo that contains it), or '/'. */
 export function mountPointOf(path: string, procRoot = '/proc'): string {
   let best = '/';
-  try {
-    for (const line of readFileSync(join(procRoot, 'self/mountinfo'), 'utf8').split('\n')) {
-      // field 5 is the mount point, octal-escaped (\040 for a space)
-      const point = (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-      const inside = point === '/' || path === point || path.startsWith(`${point}/`);
-      if (point.startsWith('/') && inside && point.length > best.length) best = point;
-    }
-  } catch {
-    // no /proc: the root of all
+  for (const point of mountPoints(procRoot)) {
+    const inside = point === '/' || path === point || path.startsWith(`${point}/`);
+    if (inside && point.length > best.length) best = point;
   }
   return best;
 }

@@ -14,7 +14,7 @@ import { O, SyscallError } from '@ct/syscalls';
 import { buildChildPlan } from './child-plan.js';
 import { NamespaceSetupError } from './errors.js';
 import {
-  callerTty, gatherIdMapContext, type HostOptions, mountPointOf, presentHostDevices, runningInUserNamespace, statBindSources,
+  callerTty, gatherIdMapContext, type HostOptions, mountPointOf, mountPoints, presentHostDevices, runningInUserNamespace, statBindSources,
 } from './host-context.js';
 import { type IdMapPlan, planIdMaps } from './id-map.js';
 import { writeIdMaps } from './id-map-write.js';
@@ -24,9 +24,9 @@ import type { ChildHandle, ExitStatus, Syscalls } from './internal/syscalls-port
 import { type LockHelper, startLockHelper } from './lock-helper.js';
 import type { PlannedStep } from './planned-step.js';
 import { installSignalRelay } from './signal-relay.js';
-import { type ContainerSpec, hasNamespace, isNewNamespace, withDefaults } from './spec.js';
+import { type ContainerSpec, hasNamespace, type Mount, isNewNamespace, withDefaults } from './spec.js';
 import { type CgroupOptions, createContainerCgroup } from './cgroups/cgroup.js';
-import { ownCgroupMountContext } from './cgroup-mount-plan.js';
+import { type CgroupMountContext, inMountOrder, ownCgroupMountContext } from './cgroup-mount-plan.js';
 import type { ContainerCgroup } from './cgroups/resources.js';
 import { describeChildFailure, drivePauses, type PauseHandlers } from './pause-protocol.js';
 import { clampRlimits, readRlimitHost, type RlimitHost } from './rlimits.js';
@@ -152,6 +152,16 @@ async function driveChild(ctx: ChildContext, child: ChildHandle, described: read
 }
 
 /** Open the exec FIFO O_PATH (the child reaches it as /proc/self/fd/N). */
+/** What a `cgroup` mount binds: the container's cgroup, else (for a cgroup mount) the caller's; in the host's mount order. */
+function cgroupMountContext(
+  mounts: readonly Mount[], namespaced: boolean, cgroup: ContainerCgroup | undefined, options: RunOptions,
+): CgroupMountContext | undefined {
+  const root = options.cgroupRoot ?? '/sys/fs/cgroup';
+  const context = cgroup !== undefined ? { version: cgroup.version, paths: cgroup.paths, root }
+    : mounts.some((m) => m.type === 'cgroup') ? ownCgroupMountContext(root, options.procRoot) : undefined;
+  return context === undefined ? undefined : { ...inMountOrder(context, mountPoints(options.procRoot)), namespaced };
+}
+
 function openExecFifo(path: string | undefined): number | undefined {
   if (path === undefined) return undefined;
   try {
@@ -220,8 +230,7 @@ export async function runContainer(
       pauseBeforePivotRoot: lifecycle.beforePivotRoot !== undefined,
       pauseBeforeExec: lifecycle.beforeExec !== undefined,
       pauseForCgroup: cgroup !== undefined,
-      cgroup: cgroup !== undefined ? { version: cgroup.version, paths: cgroup.paths, root: options.cgroupRoot ?? '/sys/fs/cgroup' }
-        : s.mounts.some((m) => m.type === 'cgroup') ? ownCgroupMountContext(options.cgroupRoot ?? '/sys/fs/cgroup', options.procRoot) : undefined,
+      cgroup: cgroupMountContext(s.mounts, hasNamespace(s, 'cgroup'), cgroup, options),
       kcore: existsSync(`${options.procRoot ?? '/proc'}/kcore`),
       warn,
       // mknod needs real root: no user namespace, new or joined (runc binds the devices with either), and not

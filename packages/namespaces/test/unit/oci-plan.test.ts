@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ownCgroupMountContext } from '../../src/cgroup-mount-plan.js';
+import { inMountOrder, ownCgroupMountContext } from '../../src/cgroup-mount-plan.js';
 import { buildChildPlan, type ChildPlanContext } from '../../src/child-plan.js';
 import { planIdMaps } from '../../src/id-map.js';
 import { MOUNT_ATTR, MS } from '../../src/internal/mount-flags.js';
@@ -119,7 +119,7 @@ describe('buildChildPlan, an OCI config', () => {
     assert.deepEqual(steps.slice(-3).map((s) => (s.op === 'wait' ? `wait:${s.label}` : s.op === 'pdeathsig' ? `pdeathsig:${s.signal}` : s.op)),
       ['wait:before-exec', 'pdeathsig:0', 'exec']);
   });
-  it('cgroup mount, v1: a tmpfs, a bind per hierarchy named as the host\'s, links for combined ones, read-only at last', () => {
+  it('cgroup mount, v1: a tmpfs, a bind per hierarchy named as the host\'s, links for combined ones, ro on the binds only (runc)', () => {
     const s = oci({ mounts: [{ type: 'cgroup', target: '/sys/fs/cgroup', flags: ['ro'] }] });
     const steps = plan(s, { cgroup: { version: 'v1', root: '/sys/fs/cgroup', paths: ['/sys/fs/cgroup/pids/ct-1', '/sys/fs/cgroup/cpu,cpuacct/ct-1'] } });
     assert.deepEqual(mountsOf(steps).filter(([t]) => t?.startsWith('/sys/fs/cgroup')), [
@@ -127,8 +127,19 @@ describe('buildChildPlan, an OCI config', () => {
     ]);
     assert.deepEqual(steps.filter((x) => x.op === 'symlink' && x.path.startsWith('/sys/fs/cgroup')).map((x) => x.op === 'symlink' && [x.path, x.target]),
       [['/sys/fs/cgroup/cpu', 'cpu,cpuacct'], ['/sys/fs/cgroup/cpuacct', 'cpu,cpuacct']]);
-    const last = steps.filter((x) => x.op === 'remount' && x.target === '/sys/fs/cgroup').at(-1);
-    assert.equal(last?.op === 'remount' && (last.flags & MS.RDONLY), MS.RDONLY);
+    assert.deepEqual(steps.filter((x) => x.op === 'remount' && x.target.startsWith('/sys/fs/cgroup'))
+      .map((x) => x.op === 'remount' && [x.target, (x.flags & MS.RDONLY) !== 0n]), [['/sys/fs/cgroup/pids', true], ['/sys/fs/cgroup/cpu,cpuacct', true]]);
+  });
+  it('cgroup mount, v1 with a cgroup namespace: each hierarchy mounted afresh (systemd by name, source systemd), as runc', () => {
+    const s = oci({ mounts: [{ type: 'cgroup', target: '/sys/fs/cgroup', flags: ['ro'] }] });
+    const steps = plan(s, { cgroup: { version: 'v1', root: '/sys/fs/cgroup', paths: ['/sys/fs/cgroup/pids/ct-1', '/sys/fs/cgroup/systemd/ct-1'], namespaced: true } });
+    assert.deepEqual(steps.flatMap((x) => (x.op === 'mount' && x.target.startsWith('/sys/fs/cgroup/') ? [[x.target, x.source, x.fstype, x.data, (x.flags & MS.RDONLY) !== 0n]] : [])), [
+      ['/sys/fs/cgroup/pids', 'cgroup', 'cgroup', 'pids', true], ['/sys/fs/cgroup/systemd', 'systemd', 'cgroup', 'name=systemd', true],
+    ]);
+  });
+  it('inMountOrder: v1 directories in the order the host mounts their hierarchies (runc reads mountinfo), others last', () => {
+    const cgroup = { version: 'v1' as const, root: '/cg', paths: ['/cg/blkio/x', '/cg/other/x', '/cg/memory/x', '/cg/cpu/x'] };
+    assert.deepEqual(inMountOrder(cgroup, ['/', '/cg', '/cg/cpu', '/cg/memory', '/cg/blkio']).paths, ['/cg/cpu/x', '/cg/memory/x', '/cg/blkio/x', '/cg/other/x']);
   });
   it('cgroup mount, v2: the container\'s directory bound; none: an empty tmpfs and a warning', () => {
     const s = oci({ mounts: [{ type: 'cgroup', target: '/sys/fs/cgroup' }] });

@@ -70,11 +70,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'launch (config/cgroup-mount.ts, populate-steps.ts), issue 18',
   },
   {
-    name: 'cgroup-tmpfs-ro', cases: ALL, passes: ['root'], path: /^report\.mounts\.\/sys\/fs\/cgroup$/, test: ctMount({ add: ['ro'], drop: ['rw'] }),
-    reason: 'ct remounts the cgroup mount\'s tmpfs read-only, as its `ro` option says; runc 1.1.5 leaves the tmpfs rw and makes only the hierarchy binds in it read-only',
-    fixBy: 'launch (config/cgroup-mount.ts): follow runc or document',
-  },
-  {
     name: 'env-home', cases: ALL, passes: ['root'], path: /^report\.env\[\d+\]$/, runc: /^HOME=/, ct: /^\(absent\)$/,
     reason: 'runc sets HOME (from the container\'s /etc/passwd for the user, else /) when process.env has none; ct does not',
     fixBy: 'launch (config/to-container-spec.ts), issue 18',
@@ -129,7 +124,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
   {
     name: 'error-names-no-field',
-    cases: ['process.oomScoreAdj: -500 (needs CAP_SYS_RESOURCE)', 'linux.devices: /dev/null given again', 'linux.resources.blockIO: weight 500',
+    cases: ['process.oomScoreAdj: -500 (needs CAP_SYS_RESOURCE)', 'linux.resources.blockIO: weight 500',
       'linux.resources.hugepageLimits: 2MB limit (hugetlb not mounted)', "linux.namespaces: pid absent (the host's)", 'linux.sysctl: kernel.domainname (uts namespace)'],
     path: /^create\.error$/,
     reason: 'both refuse, but ct\'s error names the file or step, not the config.json field', fixBy: 'lifecycle/launch, issue 18 ("refused with an error naming the field")',
@@ -143,14 +138,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
 
   // ---- namespaces
-  {
-    name: 'cgroupns-systemd-source', cases: ['linux.namespaces: cgroup added'], path: /^report\.mounts\.\/sys\/fs\/cgroup\/systemd( \(2\))?$/, runc: /^cgroup systemd /, ct: /^cgroup cgroup /,
-    reason: 'with a cgroup namespace runc mounts the name=systemd hierarchy with source systemd, ct with source cgroup', fixBy: 'launch (config/cgroup-mount.ts)',
-  },
-  {
-    name: 'cgroupns-join', cases: ['linux.namespaces: cgroup joined by path'], path: /^report\.(cgroupFiles|mounts\.\/sys\/fs\/cgroup)/,
-    reason: 'with a cgroup namespace joined by path ct binds the container\'s cgroups by a path relative to the joined root (root=/../../<id> for memory); runc mounts the joined namespace\'s root', fixBy: 'launch/cgroups (config/cgroup-mount.ts), issue 18',
-  },
   {
     name: 'userns-mqueue-owner', cases: ['linux.namespaces: user added with a 65536-id mapping'], path: /^report\.devices\.\/dev\/mqueue$/,
     reason: 'with a user namespace, /dev/mqueue is owned by 65534:65534 in ct, 0:65534 in runc', fixBy: 'launch',
