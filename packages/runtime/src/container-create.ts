@@ -157,7 +157,9 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
         beforePivotRoot: !pause ? undefined : async (pid) => {
           stopForTest('in-launch', env);
           if (config.process !== undefined) await applyScheduling(pid, config.process);
-          for (const kind of createHooks) await runHooksFailing(config.hooks, kind, hookState(base, kind, pid), pid);
+          for (const kind of createHooks) await runHooksFailing(config.hooks, kind, hookState(base, kind, pid), pid, {
+            bundle: config.bundle, rootfs: config.rootfs, ...(config.process === undefined ? {} : { processEnv: config.process.env }),
+          });
         },
         id, consoleSocket: config.process?.terminal === true ? options.consoleSocket ?? await options.ownTerminal?.() : undefined,
         execFifo: paths.execFifo, extraFds: listenFds + (options.preserveFds ?? 0), rootless: ctx.rootless,

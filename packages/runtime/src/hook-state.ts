@@ -13,7 +13,7 @@
  * A failing prestart, createRuntime, createContainer or startContainer hook fails the operation (the caller
  * destroys the container); a failing poststart or poststop hook is a warning and the rest of its kind still run.
  */
-import type { HookKind, Hooks } from './hooks.js';
+import type { HookContext, HookKind, Hooks } from './hooks.js';
 import { specVersion } from './oci-version.js';
 import type { ContainerRecord } from './state-store.js';
 
@@ -59,16 +59,21 @@ export async function runHooksWarning(hooks: Hooks | undefined, kind: HookKind, 
   const json = JSON.stringify(state);
   for (const [i, hook] of list.entries()) {
     try {
-      await runHook(kind, i, hook, json, pid);
+      await runHook(kind, i, hook, json, pid, { bundle: state.bundle });
     } catch (err) {
       warn(err instanceof Error ? err.message : String(err));
     }
   }
 }
 
-/** Run the hooks of `kind` in order, stopping at the first failure (rejects with the RuntimeError naming the hook). */
-export async function runHooksFailing(hooks: Hooks | undefined, kind: HookKind, state: HookState, pid: number): Promise<void> {
+/**
+ * Run the hooks of `kind` in order, stopping at the first failure (rejects with the RuntimeError naming the hook);
+ * `at` says where a createContainer hook runs and what it inherits (default: the state's bundle, nothing).
+ */
+export async function runHooksFailing(
+  hooks: Hooks | undefined, kind: HookKind, state: HookState, pid: number, at: HookContext = { bundle: state.bundle },
+): Promise<void> {
   if ((hooks?.[kind] ?? []).length === 0) return;
   const { runHooks } = await import('./hooks.js');
-  await runHooks(hooks, kind, state, pid);
+  await runHooks(hooks, kind, state, pid, at);
 }

@@ -1,6 +1,10 @@
 /**
  * OCI hooks (config.json `hooks`): reading them, and running one with the container's state JSON on its stdin,
- * its own args and env (nothing inherited) and its timeout (SIGKILL when it passes).
+ * its own args and env and its timeout (SIGKILL when it passes). As runc runs them: in the bundle directory (a
+ * createContainer hook in the root file system's, the init's own directory then; poststop, run by `delete`, in the
+ * caller's, as runc's delete), and a hook without `env` inherits the runtime's environment (Go's exec with a nil
+ * Env), a createContainer hook the container process's (config.json's process.env, runc's init's then); a
+ * startContainer hook without `env` gets none (runc's gets the process's: a documented difference).
  *
  * Where each kind runs here:
  * - prestart, createRuntime: in ct's namespaces, by `create` while the init pauses before pivot_root (its
@@ -35,8 +39,8 @@ export interface Hook {
   readonly path: string;
   /** argv (argv[0] included); default [path]. */
   readonly args: readonly string[];
-  /** The whole environment (NAME=VALUE). */
-  readonly env: readonly string[];
+  /** The whole environment (NAME=VALUE); undefined when config.json gives none (then inherited, as runc does). */
+  readonly env?: readonly string[];
   /** Seconds before it is killed (undefined: no limit). */
   readonly timeout: number | undefined;
 }
@@ -60,7 +64,7 @@ export function readHooks(o: JsonObject): Hooks {
       const args = optStrings(x, 'args', at);
       const t = x['timeout'];
       return {
-        path, args: args.length > 0 ? args : [path], env: optStrings(x, 'env', at),
+        path, args: args.length > 0 ? args : [path], ...(x['env'] === undefined || x['env'] === null ? {} : { env: optStrings(x, 'env', at) }),
         timeout: t === undefined || t === null ? undefined : Number(asInteger(t, `${at}.timeout`, 1n, 86_400n)),
       };
     });
@@ -73,12 +77,12 @@ function hookError(kind: HookKind, index: number, hook: Hook, cause: string, err
   return new RuntimeError('ESETUP', `${kind} hook ${index}: ${hook.path}: ${cause}`, err === undefined ? undefined : { cause: err });
 }
 
-/** Run one hook in ct's namespaces; rejects with a RuntimeError naming it when it fails or times out. */
-function runHostHook(kind: HookKind, index: number, hook: Hook, state: string): Promise<void> {
+/** Run one hook in ct's namespaces, in `cwd`; rejects with a RuntimeError naming it when it fails or times out. */
+function runHostHook(kind: HookKind, index: number, hook: Hook, state: string, cwd: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(hook.path, hook.args.slice(1), {
-      argv0: hook.args[0] ?? hook.path, env: Object.fromEntries(hook.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-      stdio: ['pipe', 'inherit', 'inherit'], cwd: '/',
+      argv0: hook.args[0] ?? hook.path, env: hook.env === undefined ? process.env : hookEnvironment(kind, index, hook),
+      stdio: ['pipe', 'inherit', 'inherit'], cwd,
     });
     let timedOut = false;
     const timer = hook.timeout === undefined ? undefined : setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, hook.timeout * 1000);
@@ -100,7 +104,7 @@ function runHostHook(kind: HookKind, index: number, hook: Hook, state: string): 
 /** A hook's `env` (NAME=VALUE entries) as a record; an entry without `=` is the hook's error. */
 function hookEnvironment(kind: HookKind, index: number, hook: Hook): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const entry of hook.env) {
+  for (const entry of hook.env ?? []) {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw hookError(kind, index, hook, `env entry ${JSON.stringify(entry)} is not NAME=VALUE`);
     env[entry.slice(0, eq)] = entry.slice(eq + 1);
@@ -110,9 +114,12 @@ function hookEnvironment(kind: HookKind, index: number, hook: Hook): Record<stri
 
 /**
  * Run one hook in the container (@ct/namespaces' enterContainer: the container's namespaces joined, its pid
- * namespace entered, our ids and capabilities kept, as runc runs it), its stdin a file of the state.
+ * namespace entered, our ids and capabilities kept, as runc runs it), its stdin a file of the state, in `cwd`
+ * (undefined: the container's /).
  */
-async function runContainerHook(kind: HookKind, index: number, hook: Hook, state: string, pid: number): Promise<void> {
+async function runContainerHook(
+  kind: HookKind, index: number, hook: Hook, state: string, pid: number, cwd: string | undefined, inherited: readonly string[],
+): Promise<void> {
   const { enterContainer } = await import('@ct/namespaces/engine');
   const dir = mkdtempSync(join(tmpdir(), 'ct-hook-'));
   const stateFile = join(dir, 'state.json');
@@ -123,7 +130,11 @@ async function runContainerHook(kind: HookKind, index: number, hook: Hook, state
     let entered;
     try {
       entered = await enterContainer(pid, {
-        command: { argv: hook.args, env: hookEnvironment(kind, index, hook) }, path: hook.path, search: false,
+        command: {
+          argv: hook.args, env: hookEnvironment(kind, index, hook.env === undefined ? { ...hook, env: inherited } : hook),
+          ...(cwd === undefined ? {} : { cwd }),
+        },
+        path: hook.path, search: false,
       }, { stdio: [stdin, 1, 2] });
     } catch (err) {
       if (err instanceof RuntimeError) throw err;
@@ -140,17 +151,33 @@ async function runContainerHook(kind: HookKind, index: number, hook: Hook, state
   }
 }
 
-/** Run hook `index` of `kind` with `state` (the state JSON text) on stdin; the container kinds in the namespaces of `pid`. */
-export async function runHook(kind: HookKind, index: number, hook: Hook, state: string, pid: number): Promise<void> {
-  if (kind === 'createContainer' || kind === 'startContainer') await runContainerHook(kind, index, hook, state, pid);
-  else await runHostHook(kind, index, hook, state);
+/** Where hooks run and what a container hook without `env` inherits. */
+export interface HookContext {
+  /** The bundle directory. */
+  readonly bundle: string;
+  /** The root file system's path (createContainer's directory; default the bundle). */
+  readonly rootfs?: string;
+  /** config.json's process.env (what a createContainer hook without `env` gets; default none). */
+  readonly processEnv?: readonly string[];
+}
+
+/**
+ * Run hook `index` of `kind` with `state` (the state JSON text) on stdin; the container kinds in the namespaces of
+ * `pid`. It runs in the bundle directory (createContainer: the root file system's; startContainer: the container's /;
+ * poststop: the caller's).
+ */
+export async function runHook(kind: HookKind, index: number, hook: Hook, state: string, pid: number, at: HookContext): Promise<void> {
+  if (kind === 'createContainer') await runContainerHook(kind, index, hook, state, pid, at.rootfs ?? at.bundle, at.processEnv ?? []);
+  else if (kind === 'startContainer') await runContainerHook(kind, index, hook, state, pid, undefined, []);
+  else if (kind === 'poststop') await runHostHook(kind, index, hook, state, process.cwd());
+  else await runHostHook(kind, index, hook, state, at.bundle);
 }
 
 /**
  * Run the hooks of `kind` in order with `state` (the state JSON) on stdin; the container kinds (createContainer,
  * startContainer) in the namespaces of `pid`. Stops at the first failure (a RuntimeError naming the hook).
  */
-export async function runHooks(hooks: Hooks | undefined, kind: HookKind, state: object, pid: number): Promise<void> {
+export async function runHooks(hooks: Hooks | undefined, kind: HookKind, state: object, pid: number, at: HookContext): Promise<void> {
   const json = JSON.stringify(state);
-  for (const [i, hook] of (hooks?.[kind] ?? []).entries()) await runHook(kind, i, hook, json, pid);
+  for (const [i, hook] of (hooks?.[kind] ?? []).entries()) await runHook(kind, i, hook, json, pid, at);
 }

@@ -14,15 +14,28 @@ describe('hooks and cgroup names', () => {
     assert.throws(() => readHooks({ hooks: { poststart: [{ path: 'true' }] } }),
       (e: unknown) => e instanceof ConfigError && e.jsonPath === 'hooks.poststart[0].path');
   });
-  it('runHooks, a host hook gets the state on stdin and only its own env; a failure names the hook', async () => {
+  it('runHooks, a host hook gets the state on stdin and only its own env, in the bundle; a failure names the hook', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ct-hook-unit-'));
     const out = join(dir, 'out');
-    const hooks = readHooks({ hooks: { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${out}; echo "env=$A,$HOME" >> ${out}`], env: ['A=x'] }] } });
-    await runHooks(hooks, 'poststart', { id: 'c1', status: 'running' }, 0);
-    assert.equal(readFileSync(out, 'utf8'), '{"id":"c1","status":"running"}env=x,\n');
+    const hooks = readHooks({ hooks: { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${out}; echo "env=$A,$HOME cwd=$(pwd)" >> ${out}`], env: ['A=x'] }] } });
+    await runHooks(hooks, 'poststart', { id: 'c1', status: 'running' }, 0, { bundle: dir });
+    assert.equal(readFileSync(out, 'utf8'), `{"id":"c1","status":"running"}env=x, cwd=${dir}\n`);
     const failing = readHooks({ hooks: { poststop: [{ path: '/bin/true' }, { path: '/bin/sh', args: ['sh', '-c', 'exit 4'] }] } });
-    await assert.rejects(runHooks(failing, 'poststop', {}, 0),
+    await assert.rejects(runHooks(failing, 'poststop', {}, 0, { bundle: dir }),
       (e: unknown) => e instanceof RuntimeError && e.code === 'ESETUP' && /poststop hook 1: \/bin\/sh: exit status 4/.test(e.message));
+  });
+  it('runHooks, a host hook without env inherits the runtime\'s environment (runc: Go\'s exec with a nil Env)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-hook-unit-'));
+    const out = join(dir, 'out');
+    const hooks = readHooks({ hooks: { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `echo "$CT_HOOK_UNIT" > ${out}`] }] } });
+    assert.equal(hooks.poststart?.[0]?.env, undefined);
+    process.env['CT_HOOK_UNIT'] = 'inherited';
+    try {
+      await runHooks(hooks, 'poststart', {}, 0, { bundle: dir });
+    } finally {
+      delete process.env['CT_HOOK_UNIT'];
+    }
+    assert.equal(readFileSync(out, 'utf8'), 'inherited\n');
   });
   it('cgroupPlacement, absolute and relative cgroupsPath nested as runc; colon form and default one component', () => {
     assert.deepEqual(cgroupPlacement(undefined, 'c1'), { name: 'ct-c1' });

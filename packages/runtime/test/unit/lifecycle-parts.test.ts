@@ -42,10 +42,11 @@ describe('lifecycle parts', () => {
         { path: '/bin/sh', args: ['sh', '-c', `cat > ${out}`] },
       ] } });
       const warnings: string[] = [];
-      await runHooksWarning(hooks, 'poststop', hookState(record, 'poststop', 0), 0, (m) => warnings.push(m));
+      const bundled = { ...record, bundle: scratch() }; // hooks run in the bundle directory, which must exist
+      await runHooksWarning(hooks, 'poststop', hookState(bundled, 'poststop', 0), 0, (m) => warnings.push(m));
       assert.equal(warnings.length, 1);
       assert.match(warnings[0] ?? '', /poststop hook 0: \/bin\/sh: exit status 3/);
-      assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), hookState(record, 'poststop', 0));
+      assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), hookState(bundled, 'poststop', 0));
     });
   });
 
