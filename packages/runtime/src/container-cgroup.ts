@@ -161,12 +161,12 @@ export async function applyExtraResources(cg: ContainerCgroup, x: ExtraResources
   if (cg.version === 'v2' && dir !== undefined) ensureDelegated(cg.fs, dirname(dir), [...new Set(writes.map((w) => w.controller))].filter((c) => V2_CONTROLLERS.has(c)));
   for (const w of writes) {
     const at = cg.dirOf(w.controller);
-    if (at === undefined) throw new RuntimeError('ESETUP', `${verb}: linux.resources: the container has no ${w.controller} cgroup`);
+    if (at === undefined) throw new RuntimeError('ESETUP', `${verb}: ${w.field}: the container has no ${w.controller} cgroup`);
     const [file, value] = w.candidates.find(([f]) => cg.fs.exists(join(at, f))) ?? w.candidates[0] ?? ['', ''];
     try {
       cg.fs.write(join(at, file), value);
     } catch (err) {
-      throw systemError(`${verb}: write ${value}`, join(at, file), err);
+      throw systemError(`${verb}: ${w.field}: write ${value}`, join(at, file), err);
     }
   }
 }

@@ -17,7 +17,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { O, SyscallError } from '@ct/syscalls';
 import {
-  createContainerCgroup, NODE_CGROUP_FS, readRlimitHost, runContainer, validateCgroupSpec, type CgroupSpec, type ContainerCgroup,
+  createContainerCgroup, NamespaceSetupError, NODE_CGROUP_FS, readRlimitHost, runContainer, validateCgroupSpec, type CgroupSpec, type ContainerCgroup,
   type ContainerSpec,
 } from '@ct/namespaces/engine';
 import type { BundleConfig } from './config/bundle-config.js';
@@ -164,6 +164,21 @@ export function launchSpec(config: BundleConfig, options: LaunchOptions, fifoFd:
   };
 }
 
+/**
+ * `err` from a child step that applies one config.json field, with that field named first (engines and users look for
+ * the field; the step alone names a file): oom_score_adj is process.oomScoreAdj, a proc mount refused without a pid
+ * namespace of the container's own is linux.namespaces' (an unprivileged mount of proc needs one).
+ */
+function withConfigField(err: unknown, config: BundleConfig): unknown {
+  if (!(err instanceof NamespaceSetupError)) return err;
+  const ownPid = config.linux.namespaces.some((n) => n.type === 'pid' && n.path === undefined);
+  const field = err.message.includes('/proc/self/oom_score_adj') ? 'process.oomScoreAdj'
+    : err.step === 'mount proc' && !ownPid && /EPERM/.test(err.message) ? 'linux.namespaces (no pid namespace of the container\'s own to mount proc in)'
+      : undefined;
+  if (field !== undefined) err.message = `${field}: ${err.message}`;
+  return err;
+}
+
 /** Launch the init of `config`; resolves when it is set up and waits on the exec FIFO. */
 export async function launchInit(config: BundleConfig, options: LaunchOptions): Promise<LaunchedInit> {
   const cgroup = await containerCgroup(config, options);
@@ -182,7 +197,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     }, { cgroup: cgroup ?? null, cgroupRoot: options.cgroupRoot, warn: options.warn }).catch((err: unknown) => {
       // a missing bind source, in runc's words (engines match "no such file or directory")
       if (err instanceof SyscallError && err.syscall === 'stat' && err.path !== undefined) throw systemError('stat bind source', err.path, err);
-      throw err;
+      throw withConfigField(err, config);
     });
     return {
       pid: handle.pid,

@@ -125,6 +125,9 @@ export const MOUNT_ATTR = {
   NOSYMFOLLOW: 0x200000n,
 } as const;
 
+/** personality(2) execution domains (linux/personality.h). @enum */
+export const PER = { LINUX: 0x0000, LINUX32: 0x0008 } as const;
+
 /** Signal numbers (x86_64). @enum */
 export const SIG = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,

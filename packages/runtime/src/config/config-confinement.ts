@@ -12,6 +12,7 @@ import {
   CAPABILITY_NAMES, type CapabilityName, type CapabilitySets, type CgroupResources, type SeccompAction, type SeccompArch,
   type SeccompFlag, type SeccompOperator, type SeccompProfile, type TimeOffsets,
 } from '@ct/namespaces/engine';
+import { PER } from '@ct/syscalls';
 import { ConfigError } from '../errors.js';
 import { readExtraResources, type ExtraResources } from './config-resources-extra.js';
 import { readResources } from './config-resources.js';
@@ -34,7 +35,7 @@ export interface ConfigConfinement {
   readonly cgroupsPath: string | undefined;
   /** linux.sysctl, checked to be namespaced keys. */
   readonly sysctl: Readonly<Record<string, string>>;
-  /** PER_LINUX32 (0x0008) or PER_LINUX (0). */
+  /** PER.LINUX32 or PER.LINUX (@ct/syscalls). */
   readonly personality: number | undefined;
   readonly timeOffsets: TimeOffsets | undefined;
   /** Fields accepted but not applied, one note each (for the log). */
@@ -156,8 +157,8 @@ function readPersonality(l: JsonObject): number | undefined {
   if (p === undefined) return undefined;
   const domain = reqString(p, 'domain', 'linux.personality');
   if (optArray(p, 'flags', 'linux.personality').length > 0) throw new ConfigError('linux.personality.flags', 'personality flags are not supported');
-  if (domain === 'LINUX') return 0;
-  if (domain === 'LINUX32') return 0x0008;
+  if (domain === 'LINUX') return PER.LINUX;
+  if (domain === 'LINUX32') return PER.LINUX32;
   throw new ConfigError('linux.personality.domain', `${JSON.stringify(domain)} is not LINUX or LINUX32`);
 }
 

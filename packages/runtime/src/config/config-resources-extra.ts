@@ -103,7 +103,14 @@ export function readExtraResources(l: JsonObject): ExtraResources | undefined {
 export interface ResourceWrite {
   readonly controller: string;
   readonly candidates: readonly (readonly [file: string, value: string])[];
+  /** The config.json field it applies (`linux.resources.blockIO.weight`), for errors. */
+  readonly field: string;
 }
+
+const R = 'linux.resources';
+const THROTTLE_FIELDS = {
+  read_bps: 'throttleReadBpsDevice', write_bps: 'throttleWriteBpsDevice', read_iops: 'throttleReadIOPSDevice', write_iops: 'throttleWriteIOPSDevice',
+} as const;
 
 const dev = (d: DeviceValue): string => `${d.major}:${d.minor}`;
 
@@ -115,20 +122,27 @@ function ioWeight(w: number): number {
 /** The writes for a cgroup of `version`; `unified` on v1 is a ConfigError (runc refuses it too). */
 export function extraResourceWrites(x: ExtraResources, version: 'v1' | 'v2'): ResourceWrite[] {
   const out: ResourceWrite[] = [];
-  const one = (controller: string, file: string, value: string): void => { out.push({ controller, candidates: [[file, value]] }); };
-  if (x.cpus !== undefined) one('cpuset', 'cpuset.cpus', x.cpus);
-  if (x.mems !== undefined) one('cpuset', 'cpuset.mems', x.mems);
-  if (x.cpuIdle !== undefined) one('cpu', 'cpu.idle', String(x.cpuIdle));
+  const one = (field: string, controller: string, file: string, value: string): void => {
+    out.push({ controller, candidates: [[file, value]], field: `${R}.${field}` });
+  };
+  if (x.cpus !== undefined) one('cpu.cpus', 'cpuset', 'cpuset.cpus', x.cpus);
+  if (x.mems !== undefined) one('cpu.mems', 'cpuset', 'cpuset.mems', x.mems);
+  if (x.cpuIdle !== undefined) one('cpu.idle', 'cpu', 'cpu.idle', String(x.cpuIdle));
   if (version === 'v1') {
     // the period first: a runtime is checked against the period in place
-    if (x.rtPeriod !== undefined) one('cpu', 'cpu.rt_period_us', String(x.rtPeriod));
-    if (x.rtRuntime !== undefined) one('cpu', 'cpu.rt_runtime_us', String(x.rtRuntime));
-    if (x.blkioWeight !== undefined) out.push({ controller: 'blkio', candidates: [['blkio.weight', String(x.blkioWeight)], ['blkio.bfq.weight', String(x.blkioWeight)]] });
-    for (const d of x.weightDevice) {
-      out.push({ controller: 'blkio', candidates: [['blkio.weight_device', `${dev(d)} ${d.value}`], ['blkio.bfq.weight_device', `${dev(d)} ${d.value}`]] });
+    if (x.rtPeriod !== undefined) one('cpu.realtimePeriod', 'cpu', 'cpu.rt_period_us', String(x.rtPeriod));
+    if (x.rtRuntime !== undefined) one('cpu.realtimeRuntime', 'cpu', 'cpu.rt_runtime_us', String(x.rtRuntime));
+    if (x.blkioWeight !== undefined) {
+      out.push({ controller: 'blkio', candidates: [['blkio.weight', String(x.blkioWeight)], ['blkio.bfq.weight', String(x.blkioWeight)]], field: `${R}.blockIO.weight` });
     }
-    for (const t of x.throttle) one('blkio', `blkio.throttle.${t.kind}_device`, `${dev(t.device)} ${t.device.value}`);
-    for (const h of x.hugepages) one('hugetlb', `hugetlb.${h.pageSize}.limit_in_bytes`, String(h.limit));
+    for (const d of x.weightDevice) {
+      out.push({
+        controller: 'blkio', candidates: [['blkio.weight_device', `${dev(d)} ${d.value}`], ['blkio.bfq.weight_device', `${dev(d)} ${d.value}`]],
+        field: `${R}.blockIO.weightDevice`,
+      });
+    }
+    for (const t of x.throttle) one(`blockIO.${THROTTLE_FIELDS[t.kind]}`, 'blkio', `blkio.throttle.${t.kind}_device`, `${dev(t.device)} ${t.device.value}`);
+    for (const h of x.hugepages) one('hugepageLimits', 'hugetlb', `hugetlb.${h.pageSize}.limit_in_bytes`, String(h.limit));
     if (Object.keys(x.unified).length > 0) throw new ConfigError('linux.resources.unified', 'cgroup v2 settings on a cgroup v1 host');
     return out;
   }
@@ -136,12 +150,18 @@ export function extraResourceWrites(x: ExtraResources, version: 'v1' | 'v2'): Re
     throw new ConfigError(`linux.resources.cpu.${x.rtRuntime !== undefined ? 'realtimeRuntime' : 'realtimePeriod'}`, 'cgroup v2 has no realtime budget (cpu.rt_*)');
   }
   if (x.blkioWeight !== undefined) {
-    out.push({ controller: 'io', candidates: [['io.bfq.weight', `default ${x.blkioWeight}`], ['io.weight', `default ${ioWeight(x.blkioWeight)}`]] });
+    out.push({
+      controller: 'io', candidates: [['io.bfq.weight', `default ${x.blkioWeight}`], ['io.weight', `default ${ioWeight(x.blkioWeight)}`]], field: `${R}.blockIO.weight`,
+    });
   }
-  for (const d of x.weightDevice) out.push({ controller: 'io', candidates: [['io.bfq.weight', `${dev(d)} ${d.value}`], ['io.weight', `${dev(d)} ${ioWeight(Number(d.value))}`]] });
+  for (const d of x.weightDevice) {
+    out.push({
+      controller: 'io', candidates: [['io.bfq.weight', `${dev(d)} ${d.value}`], ['io.weight', `${dev(d)} ${ioWeight(Number(d.value))}`]], field: `${R}.blockIO.weightDevice`,
+    });
+  }
   const ioKey = { read_bps: 'rbps', write_bps: 'wbps', read_iops: 'riops', write_iops: 'wiops' } as const;
-  for (const t of x.throttle) one('io', 'io.max', `${dev(t.device)} ${ioKey[t.kind]}=${t.device.value}`);
-  for (const h of x.hugepages) one('hugetlb', `hugetlb.${h.pageSize}.max`, String(h.limit));
-  for (const [file, value] of Object.entries(x.unified)) one(file.split('.')[0] ?? '', file, value);
+  for (const t of x.throttle) one(`blockIO.${THROTTLE_FIELDS[t.kind]}`, 'io', 'io.max', `${dev(t.device)} ${ioKey[t.kind]}=${t.device.value}`);
+  for (const h of x.hugepages) one('hugepageLimits', 'hugetlb', `hugetlb.${h.pageSize}.max`, String(h.limit));
+  for (const [file, value] of Object.entries(x.unified)) one(`unified.${file}`, file.split('.')[0] ?? '', file, value);
   return out;
 }

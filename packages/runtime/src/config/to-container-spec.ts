@@ -193,10 +193,21 @@ function rootDirs(config: BundleConfig): string[] {
   return overlay === undefined ? [config.rootfs] : [overlay.upperDir, ...overlay.lowerDirs];
 }
 
+/**
+ * Where HOME is looked up: runc does it in the container after the masks, so an /etc/passwd that a masked path hides
+ * (it, or a directory above it) gives none (HOME=/).
+ */
+function passwdDirs(config: BundleConfig): string[] {
+  const hidden = config.linux.maskedPaths.some((p) => p === '/etc/passwd' || '/etc/passwd'.startsWith(`${p.replace(/\/+$/, '')}/`));
+  return hidden ? [] : rootDirs(config);
+}
+
 function rootPropagation(config: BundleConfig): Propagation | undefined {
   const name = config.linux.rootfsPropagation;
   if (name === undefined || name === '') return undefined;
   if (!PROPAGATIONS.has(name)) throw new ConfigError('linux.rootfsPropagation', `unknown propagation ${JSON.stringify(name)}`);
+  // runc refuses it: an unbindable root cannot be moved by pivot_root (the spec's "the rootfs mount's propagation")
+  if (name === 'unbindable' || name === 'runbindable') throw new ConfigError('linux.rootfsPropagation', `${name} is not supported (pivot_root cannot move an unbindable root)`);
   return name as Propagation;
 }
 
@@ -217,7 +228,7 @@ export function toContainerSpec(config: BundleConfig, ctx: ConversionContext): C
     defaultDevices: true,
     devices: config.linux.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid })),
     namespaces: ns,
-    command: { argv: process.args, env: withHome(environmentOf(process), rootDirs(config), process.uid), cwd: process.cwd },
+    command: { argv: process.args, env: withHome(environmentOf(process), passwdDirs(config), process.uid), cwd: process.cwd },
     guestUid: process.uid,
     guestGid: process.gid,
     ...idMaps(config, ns),

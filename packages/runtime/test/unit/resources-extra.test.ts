@@ -19,30 +19,30 @@ describe('linux.resources beyond CgroupResources', () => {
     assert.equal(readExtraResources({}), undefined);
   });
 
-  it('extraResourceWrites, v1: cpuset, blkio (weight alternatives, throttles), hugetlb', () => {
+  it('extraResourceWrites, v1: cpuset, blkio (weight alternatives, throttles), hugetlb, each naming its config.json field', () => {
     const x = readExtraResources({ resources });
     assert.ok(x !== undefined);
     assert.deepEqual(extraResourceWrites(x, 'v1'), [
-      { controller: 'cpuset', candidates: [['cpuset.cpus', '0-1']] },
-      { controller: 'cpuset', candidates: [['cpuset.mems', '0']] },
-      { controller: 'blkio', candidates: [['blkio.weight', '500'], ['blkio.bfq.weight', '500']] },
-      { controller: 'blkio', candidates: [['blkio.weight_device', '8:0 300'], ['blkio.bfq.weight_device', '8:0 300']] },
-      { controller: 'blkio', candidates: [['blkio.throttle.read_bps_device', '8:0 1048576']] },
-      { controller: 'blkio', candidates: [['blkio.throttle.write_iops_device', '8:16 10']] },
-      { controller: 'hugetlb', candidates: [['hugetlb.2MB.limit_in_bytes', '4194304']] },
+      { controller: 'cpuset', candidates: [['cpuset.cpus', '0-1']], field: 'linux.resources.cpu.cpus' },
+      { controller: 'cpuset', candidates: [['cpuset.mems', '0']], field: 'linux.resources.cpu.mems' },
+      { controller: 'blkio', candidates: [['blkio.weight', '500'], ['blkio.bfq.weight', '500']], field: 'linux.resources.blockIO.weight' },
+      { controller: 'blkio', candidates: [['blkio.weight_device', '8:0 300'], ['blkio.bfq.weight_device', '8:0 300']], field: 'linux.resources.blockIO.weightDevice' },
+      { controller: 'blkio', candidates: [['blkio.throttle.read_bps_device', '8:0 1048576']], field: 'linux.resources.blockIO.throttleReadBpsDevice' },
+      { controller: 'blkio', candidates: [['blkio.throttle.write_iops_device', '8:16 10']], field: 'linux.resources.blockIO.throttleWriteIOPSDevice' },
+      { controller: 'hugetlb', candidates: [['hugetlb.2MB.limit_in_bytes', '4194304']], field: 'linux.resources.hugepageLimits' },
     ]);
   });
 
   it('extraResourceWrites, cpu realtime on v1 (the period before the runtime, as runc) and idle; realtime refused on v2', () => {
     const x = readExtraResources({ resources: { cpu: { realtimeRuntime: 1000, realtimePeriod: 1000000, idle: 1 } } });
     assert.ok(x !== undefined);
-    assert.deepEqual(extraResourceWrites(x, 'v1'), [
+    assert.deepEqual(extraResourceWrites(x, 'v1').map(({ controller, candidates }) => ({ controller, candidates })), [
       { controller: 'cpu', candidates: [['cpu.idle', '1']] },
       { controller: 'cpu', candidates: [['cpu.rt_period_us', '1000000']] },
       { controller: 'cpu', candidates: [['cpu.rt_runtime_us', '1000']] },
     ]);
     assert.throws(() => extraResourceWrites(x, 'v2'), at('linux.resources.cpu.realtimeRuntime'));
-    assert.deepEqual(extraResourceWrites(readExtraResources({ resources: { cpu: { idle: 0 } } })!, 'v2'), [{ controller: 'cpu', candidates: [['cpu.idle', '0']] }]);
+    assert.deepEqual(extraResourceWrites(readExtraResources({ resources: { cpu: { idle: 0 } } })!, 'v2'), [{ controller: 'cpu', candidates: [['cpu.idle', '0']], field: 'linux.resources.cpu.idle' }]);
     assert.throws(() => readExtraResources({ resources: { cpu: { idle: 2 } } }), at('linux.resources.cpu.idle'));
   });
 
@@ -52,6 +52,7 @@ describe('linux.resources beyond CgroupResources', () => {
     const writes = extraResourceWrites(x, 'v2');
     assert.deepEqual(writes.find((w) => w.candidates[0]?.[0] === 'io.bfq.weight'), {
       controller: 'io', candidates: [['io.bfq.weight', 'default 500'], ['io.weight', `default ${1 + Math.floor((490 * 9999) / 990)}`]],
+      field: 'linux.resources.blockIO.weight',
     });
     assert.deepEqual(writes.filter((w) => w.candidates[0]?.[0] === 'io.max').map((w) => w.candidates[0]?.[1]), ['8:0 rbps=1048576', '8:16 wiops=10']);
     assert.ok(writes.some((w) => w.controller === 'hugetlb' && w.candidates[0]?.[0] === 'hugetlb.2MB.max'));

@@ -153,8 +153,10 @@ describe('config to ContainerSpec', () => {
   it('toContainerSpec, rootfsPropagation is the root\'s propagation; an unknown one is ECONFIG', () => {
     const s = toContainerSpec(config(false, (c) => { (c['linux'] as Json)['rootfsPropagation'] = 'rslave'; }), ctx());
     assert.equal(s.rootPropagation, 'rslave');
-    const bad = config(false, (c) => { (c['linux'] as Json)['rootfsPropagation'] = 'sideways'; });
-    assert.throws(() => toContainerSpec(bad, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.rootfsPropagation');
+    for (const name of ['sideways', 'unbindable', 'runbindable']) {
+      const bad = config(false, (c) => { (c['linux'] as Json)['rootfsPropagation'] = name; });
+      assert.throws(() => toContainerSpec(bad, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.rootfsPropagation', name);
+    }
   });
   it('toContainerSpec, a joined user namespace keeps its own maps: config.json\'s must be the same', () => {
     const joined = (maps: boolean) => config(true, (c) => {
@@ -176,6 +178,18 @@ describe('config to ContainerSpec', () => {
     assert.equal(toContainerSpec(config(false), ctx()).command.env?.['HOME'], '/', 'no /etc/passwd');
     const set = config(false, (c) => { (c['process'] as Json)['env'] = ['HOME=/mine']; });
     assert.equal(toContainerSpec(set, ctx()).command.env?.['HOME'], '/mine');
+  });
+  it('toContainerSpec, HOME is "/" when a masked path hides /etc/passwd (runc looks it up after the masks)', () => {
+    for (const masked of ['/etc/passwd', '/etc', '/etc/']) {
+      const c = config(false, (j) => { (j['linux'] as Json)['maskedPaths'] = ['/proc/kcore', masked]; });
+      mkdirSync(join(c.rootfs, 'etc'));
+      writeFileSync(join(c.rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+      assert.equal(toContainerSpec(c, ctx()).command.env?.['HOME'], '/', masked);
+    }
+    const other = config(false, (j) => { (j['linux'] as Json)['maskedPaths'] = ['/etc/passwd-']; });
+    mkdirSync(join(other.rootfs, 'etc'));
+    writeFileSync(join(other.rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+    assert.equal(toContainerSpec(other, ctx()).command.env?.['HOME'], '/root');
   });
   it('toContainerSpec, a hard rlimit above ours that we may not raise is ECONFIG naming it (runc fails there)', () => {
     const c = config(false, (j) => { (j['process'] as Json)['rlimits'] = [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 5000 }]; });

@@ -70,11 +70,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'launch (config/cgroup-mount.ts, populate-steps.ts), issue 18',
   },
   {
-    name: 'env-home', cases: ALL, passes: ['root'], path: /^report\.env\[\d+\]$/, runc: /^HOME=/, ct: /^\(absent\)$/,
-    reason: 'runc sets HOME (from the container\'s /etc/passwd for the user, else /) when process.env has none; ct does not',
-    fixBy: 'launch (config/to-container-spec.ts), issue 18',
-  },
-  {
     name: 'state-owner', cases: ALL, path: /(^states\.\w+|\.stdin)\.owner$/, runc: /^(|\(absent\))$/,
     reason: 'runc 1.1.5\'s state has owner "" (root and rootless alike); ct names the user, as crun does (owner is runc\'s extra field, not the runtime-spec\'s)',
     fixBy: 'none: a documented choice (packages/runtime/src/container-state.ts)',
@@ -110,11 +105,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
   // ---- process
   {
-    name: 'env-home-masked-passwd', cases: ['linux.maskedPaths: a file and a directory of the rootfs'], path: /^report\.env\[(ct )?\d+\]$/, runc: /^(HOME=\/|\(absent\))$/, ct: /^(HOME=\/root|\(absent\))$/,
-    reason: 'with /etc/passwd masked, runc looks HOME up in the container after the masks (nothing: HOME=/); ct reads the rootfs\'s /etc/passwd before them (HOME=/root)',
-    fixBy: 'launch (config/to-container-spec.ts): follow runc or document',
-  },
-  {
     name: 'no-proc-stopped', cases: ['mounts: /proc left out'], path: /^steps$/,
     reason: 'without a /proc mount ct\'s container is stopped before start (start fails); the runtime-spec asks no /proc (runc 1.1.5 refuses: it closes its fds through /proc/self/fd)',
     fixBy: 'launch, issue 18',
@@ -122,13 +112,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
 
 
-  {
-    name: 'error-names-no-field',
-    cases: ['process.oomScoreAdj: -500 (needs CAP_SYS_RESOURCE)', 'linux.resources.blockIO: weight 500',
-      'linux.resources.hugepageLimits: 2MB limit (hugetlb not mounted)', "linux.namespaces: pid absent (the host's)", 'linux.sysctl: kernel.domainname (uts namespace)'],
-    path: /^create\.error$/,
-    reason: 'both refuse, but ct\'s error names the file or step, not the config.json field', fixBy: 'lifecycle/launch, issue 18 ("refused with an error naming the field")',
-  },
 
   // ---- top-level fields
 
@@ -144,10 +127,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
 
   // ---- mounts
-  {
-    name: 'rootfs-unbindable', cases: ['linux.rootfsPropagation: unbindable'], path: ALL,
-    reason: 'runc refuses rootfsPropagation unbindable (its pivot_root cannot move an unbindable root); ct accepts it', fixBy: 'launch: follow runc or document',
-  },
 
   // ---- devices
 
