@@ -13,6 +13,8 @@ export class NamespaceSetupError extends CtError {
   readonly step: string;
   /** The child's pid in the caller's pid namespace, when a child existed. */
   readonly pid: number | undefined;
+  /** What the step worked on (a mount point, a file), when it names one. */
+  readonly object: string | undefined;
 
   constructor(step: string, pid: number | undefined, cause: Error, object?: string) {
     const what = cause instanceof SyscallError ? cause.code : cause.message;
@@ -20,6 +22,7 @@ export class NamespaceSetupError extends CtError {
     this.name = 'NamespaceSetupError';
     this.step = step;
     this.pid = pid;
+    this.object = object;
   }
 }
 

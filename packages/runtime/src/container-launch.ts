@@ -166,15 +166,19 @@ export function launchSpec(config: BundleConfig, options: LaunchOptions, fifoFd:
 
 /**
  * `err` from a child step that applies one config.json field, with that field named first (engines and users look for
- * the field; the step alone names a file): oom_score_adj is process.oomScoreAdj, a proc mount refused without a pid
- * namespace of the container's own is linux.namespaces' (an unprivileged mount of proc needs one).
+ * the field; the step alone names a file): oom_score_adj is process.oomScoreAdj; a proc or mqueue mount refused
+ * without a pid or ipc namespace of the container's own is linux.namespaces' (an unprivileged mount needs one); a
+ * step on a mount's destination is that mount's (the last one there: `mounts[3]`).
  */
 function withConfigField(err: unknown, config: BundleConfig): unknown {
   if (!(err instanceof NamespaceSetupError)) return err;
-  const ownPid = config.linux.namespaces.some((n) => n.type === 'pid' && n.path === undefined);
-  const field = err.message.includes('/proc/self/oom_score_adj') ? 'process.oomScoreAdj'
-    : err.step === 'mount proc' && !ownPid && /EPERM/.test(err.message) ? 'linux.namespaces (no pid namespace of the container\'s own to mount proc in)'
-      : undefined;
+  const own = (type: string): boolean => config.linux.namespaces.some((n) => n.type === type && n.path === undefined);
+  const refused = /EPERM/.test(err.message);
+  const mount = err.object === undefined ? -1 : config.mounts.map((m) => m.destination).lastIndexOf(err.object);
+  const field = err.object === '/proc/self/oom_score_adj' ? 'process.oomScoreAdj'
+    : err.step === 'mount proc' && refused && !own('pid') ? 'linux.namespaces (no pid namespace of the container\'s own to mount proc in)'
+      : err.step === 'mount mqueue' && refused && !own('ipc') ? 'linux.namespaces (no ipc namespace of the container\'s own to mount mqueue in)'
+        : mount >= 0 ? `mounts[${mount}]` : undefined;
   if (field !== undefined) err.message = `${field}: ${err.message}`;
   return err;
 }

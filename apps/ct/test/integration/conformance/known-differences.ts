@@ -85,11 +85,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: 'Debian\'s runc 1.1.5 allows c 10:200 (/dev/net/tun) in every container\'s device cgroup; ct follows runc 1.2, which dropped it (apps/ct/test/integration/runtime-devices.test.ts)',
     fixBy: 'none: a documented choice (cgroups); remove when the reference runc is 1.2',
   },
-  {
-    name: 'rootless-sys-rbind-ro', cases: ALL, passes: ['rootless'], path: /^report\.mounts\.\/sys\/fs\/cgroup/, test: ctMount({ add: ['ro', 'nosuid', 'nodev', 'noexec'], drop: ['rw'] }),
-    reason: 'rootless, ct makes every submount of the /sys rbind (and its cgroup tmpfs) read-only with nosuid,nodev,noexec; runc applies rbind\'s ro to /sys itself only (recursive read-only is rro)',
-    fixBy: 'launch (config/mount-options.ts), issue 18',
-  },
 
   // ---- choices where ct does as crun
   {
@@ -147,17 +142,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: 'rootless on cgroup v1, runc refuses a cgroupsPath or a limit it cannot apply; ct runs the container in the caller\'s cgroup without them', fixBy: 'cgroups/lifecycle, issue 18 ("nothing accepted is silently ignored")',
   },
   {
-    name: 'rootless-mount-refusals', passes: ['rootless'], path: ALL,
-    cases: ["linux.namespaces: ipc absent (the host's)", 'mounts: bind, noatime', 'mounts: bind, strictatime nodiratime', 'mounts: cgroup2 at /sys/fs/cgroup'],
-    reason: 'rootless, runc fails on a mount the kernel refuses (mqueue without an ipc namespace, atime flags on a bind, cgroup2 without a cgroup namespace); ct leaves the mount or the flag out and runs', fixBy: 'launch, issue 18',
-  },
-  {
-    name: 'rootless-netns-sysfs', cases: ['linux.namespaces: network added (rootless)'], passes: ['rootless'], path: /^report\.(mounts\.\/sys|cgroupFiles)/,
-    reason: 'rootless with a network namespace, ct mounts sysfs with ro as a sysfs option and its cgroup mount is an empty read-only tmpfs; runc binds the hierarchies', fixBy: 'launch (config/cgroup-mount.ts), issue 18',
-  },
-  {
     name: 'rootless-rshared', cases: ['linux.rootfsPropagation: rshared'], passes: ['rootless'], path: ALL,
-    reason: 'rootless with rootfsPropagation rshared runc 1.1.5 fails (its cgroup mount after the /sys rbind turned shared: stat /sys/fs/cgroup/cpu ENOENT); ct runs it', fixBy: 'launch: check what runc 1.2 does',
+    reason: 'rootless with rootfsPropagation rshared both fail at the cgroup mount over the /sys rbind turned shared (runc: stat /sys/fs/cgroup/cpu ENOENT; ct: bind of a hierarchy ENOENT), and neither names rootfsPropagation', fixBy: 'launch: check what runc 1.2 does',
   },
 
   // ---- hooks
