@@ -19,6 +19,7 @@
 import { NAMESPACES, type NamespaceKind } from './namespaces.js';
 import { type ContainerHandle, type ContainerLifecycle, runContainer, type RunOptions } from './run-container.js';
 import type { CommandSpec, ContainerSpec, IdMapEntry, Mount, NamespaceSpec } from './spec.js';
+import { checkWaitOptions, waitLimits, waitOrKill, type WaitOptions } from './wait-options.js';
 
 /** Everything of a ContainerSpec but the mounts and the command (Guix's keyword arguments). */
 export type GuixContainerOptions = Omit<ContainerSpec, 'mounts' | 'command'>;
@@ -26,8 +27,11 @@ export type GuixContainerOptions = Omit<ContainerSpec, 'mounts' | 'command'>;
 /** What `guix shell -C` writes to /etc/hosts in a container without the host's network. */
 const GUIX_ETC_HOSTS = '127.0.0.1 localhost\n';
 
-/** callWithContainer's options: Guix's keyword arguments. */
-export interface GuixCallOptions extends GuixContainerOptions {
+/**
+ * callWithContainer's options: Guix's keyword arguments, and `signal`/`timeout`: when one says to stop first the
+ * container is killed and reaped and callWithContainer rejects (with the abort's reason, or a CtError ETIMEDOUT).
+ */
+export interface GuixCallOptions extends GuixContainerOptions, WaitOptions {
   /**
    * Guix's `#:process-spawned-hook`: called with the container's pid once it runs (its command exec'd), before
    * the wait; a hook that throws kills the container and callWithContainer rethrows.
@@ -67,7 +71,10 @@ function guixFileSystems(options: GuixContainerOptions): Pick<ContainerSpec, 'bi
 export async function callWithContainer(
   mounts: readonly Mount[], command: CommandLike, options: GuixCallOptions = {}, run: RunOptions = {},
 ): Promise<number> {
-  const { processSpawnedHook, ...spec } = options;
+  const { processSpawnedHook, signal: _signal, timeout, ...spec } = options;
+  const limits = waitLimits(options);
+  checkWaitOptions('callWithContainer', limits); // a bad timeout or an abort before the start starts nothing
+  const started = Date.now();
   const handle = await runContainer(
     {
       ...spec, ...guixIdMaps(spec, run), mounts, command: toCommandSpec(command),
@@ -87,7 +94,10 @@ export async function callWithContainer(
     throw error;
   }
   try {
-    return (await handle.wait()).status;
+    // the timeout counts from the call: the set-up took part of it
+    const left = timeout === undefined ? {} : { timeout: Math.max(0, timeout - (Date.now() - started)) };
+    const exited = await waitOrKill(handle.wait(), () => handle.kill('SIGKILL'), 'callWithContainer', { ...limits, ...left });
+    return exited.status;
   } finally {
     process.off('exit', killOnExit);
   }

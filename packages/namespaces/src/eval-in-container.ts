@@ -12,6 +12,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, realpathSyn
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { WaitOptions } from './wait-options.js';
 import { callWithContainer, type GuixContainerOptions } from './call-with-container.js';
 import { CtError } from './errors.js';
 import type { RunOptions } from './run-container.js';
@@ -20,8 +21,11 @@ import type { Mount } from './spec.js';
 /** A function (serialised with toString: it must not close over variables) or a module's named export. */
 export type EvalTarget<T> = ((...args: never[]) => T | Promise<T>) | { readonly module: string; readonly export: string };
 
-/** Options of `evalInContainer`. */
-export interface EvalOptions extends Omit<GuixContainerOptions, 'stdio'> {
+/**
+ * Options of `evalInContainer` (`signal`/`timeout`: the container is killed and reaped and the call rejects, as
+ * callWithContainer does).
+ */
+export interface EvalOptions extends Omit<GuixContainerOptions, 'stdio'>, WaitOptions {
   /** Host paths visible read-only at the same path inside. */
   readonly paths?: readonly string[];
   /** Further mounts (writable mappings), after the read-only paths. */

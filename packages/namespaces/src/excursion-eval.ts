@@ -20,9 +20,10 @@ import { CtError } from './errors.js';
 import { type EvalTarget, evalScript, nodeLibraries, readEvalResult } from './eval-in-container.js';
 import { EXCURSION_NAMESPACES } from './excursion.js';
 import type { Syscalls } from './internal/syscalls-port.js';
+import { checkWaitOptions, waitLimits, waitOrKill, type WaitOptions } from './wait-options.js';
 
-/** Options of containerExcursionEval. */
-export interface ExcursionEvalOptions {
+/** Options of containerExcursionEval (`signal`/`timeout`: the node process is killed and reaped, the call rejects). */
+export interface ExcursionEvalOptions extends WaitOptions {
   /** The environment of the node process (default empty). */
   readonly env?: Readonly<Record<string, string>>;
   /** The kernel interface (default @ct/syscalls). */
@@ -43,6 +44,8 @@ export async function containerExcursionEval<T>(pid: number, fn: EvalTarget<T>, 
 export async function containerExcursionEvalWith<T>(
   pid: number, fn: EvalTarget<T>, args: readonly unknown[], options: ExcursionEvalOptions,
 ): Promise<T> {
+  const limits = waitLimits(options);
+  checkWaitOptions('containerExcursionEval', limits);
   const { loader, libraries } = nodeLibraries();
   if (loader === undefined) throw new CtError('ENOEXEC', `excursion eval: ${process.execPath}: no dynamic loader (ldd)`);
   const dirs = [...new Set(libraries.map((l) => dirname(l)))];
@@ -72,7 +75,7 @@ export async function containerExcursionEvalWith<T>(
       extraFds: [{ from: result, to: RESULT_FD }, { from: node, to: NODE_FD }, ...dirFds.map((from, i) => ({ from, to: FIRST_DIR_FD + i }))],
       ...(options.syscalls === undefined ? {} : { syscalls: options.syscalls }),
     });
-    const { status } = await entered.wait();
+    const { status } = await waitOrKill(entered.wait(), () => entered.kill('SIGKILL'), 'containerExcursionEval', limits);
     return readEvalResult<T>(resultFile, status);
   } finally {
     for (const fd of opened) closeSync(fd);

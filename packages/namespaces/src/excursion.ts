@@ -19,12 +19,16 @@ import { enterContainer } from './enter-container.js';
 import { NamespaceSetupError } from './errors.js';
 import type { Syscalls } from './internal/syscalls-port.js';
 import type { NamespaceKind } from './namespaces.js';
+import { checkWaitOptions, waitLimits, waitOrKill, type WaitOptions } from './wait-options.js';
 
 /** Namespaces an excursion may join, in Guix's order (user first, mnt last; we add cgroup). */
 export const EXCURSION_NAMESPACES: readonly NamespaceKind[] = ['user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'mnt'];
 
-/** Options of an excursion. */
-export interface ExcursionOptions {
+/**
+ * Options of an excursion. `signal`/`timeout`: when one says to stop before the command ends, it is killed and
+ * reaped and the excursion rejects (with the abort's reason, or a CtError ETIMEDOUT).
+ */
+export interface ExcursionOptions extends WaitOptions {
   /** The kernel interface (default @ct/syscalls). */
   readonly syscalls?: Syscalls;
   /** Host fds for the command's 0, 1, 2 (default the caller's). */
@@ -41,6 +45,8 @@ function targetGone(error: unknown): boolean {
 
 /** Run `command` in the namespaces of `pid`; resolves with its status (code, or 128 + signal). */
 export async function containerExcursion(pid: number, command: CommandLike, options: ExcursionOptions = {}): Promise<number> {
+  const limits = waitLimits(options);
+  checkWaitOptions('containerExcursion', limits);
   // enterContainer skips the namespaces the caller already shares with `pid` (no setns at all for its own pid).
   let entered;
   try {
@@ -53,7 +59,8 @@ export async function containerExcursion(pid: number, command: CommandLike, opti
     if (options.throwIfGone !== true && targetGone(error)) return 1;
     throw error;
   }
-  return (await entered.wait()).status;
+  const proc = entered;
+  return (await waitOrKill(proc.wait(), () => proc.kill('SIGKILL'), 'containerExcursion', limits)).status;
 }
 
 /** Run `command` in the namespaces of `pid` and return its stdout, or undefined when its status is not 0. */

@@ -1,7 +1,8 @@
 /**
- * Waiting with a limit: `signal` (an AbortSignal) and `timeout` (ms) on the calls that wait for a process
- * (ContainerHandle.wait, EnteredProcess.wait). Giving up the wait leaves the process alone: the caller decides
- * whether to kill it.
+ * Waiting with a limit: `signal` (an AbortSignal) and `timeout` (ms) on the calls that wait for a process.
+ * ContainerHandle.wait and EnteredProcess.wait give up the wait and leave the process alone (the caller decides
+ * whether to kill it); the calls that own their process (callWithContainer, evalInContainer, the excursions) kill it
+ * (SIGKILL) and reap it before they reject (`waitOrKill`).
  *
  * Man pages: none (Node's AbortSignal, AbortSignal.timeout).
  */
@@ -15,12 +16,28 @@ export interface WaitOptions {
   readonly timeout?: number;
 }
 
+/** The `signal` and `timeout` of `options` alone (a caller's options object holds more). */
+export function waitLimits(options: WaitOptions): WaitOptions {
+  return { ...(options.signal === undefined ? {} : { signal: options.signal }), ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
+}
+
+/** Throw what a wait with `options` would reject with at once: a bad timeout (CtError EINVAL), an aborted signal's reason. */
+export function checkWaitOptions(what: string, options: WaitOptions = {}): void {
+  const { signal, timeout } = options;
+  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 0)) {
+    throw new CtError('EINVAL', `${what}: timeout: not a number of milliseconds: ${timeout}`);
+  }
+  signal?.throwIfAborted();
+}
+
 /** `promise`, or a rejection when `options` says to stop waiting first. */
 export function limitWait<T>(promise: Promise<T>, what: string, options: WaitOptions = {}): Promise<T> {
   const { signal, timeout } = options;
   if (signal === undefined && timeout === undefined) return promise;
-  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 0)) {
-    return Promise.reject(new CtError('EINVAL', `${what}: timeout: not a number of milliseconds: ${timeout}`));
+  try {
+    checkWaitOptions(what, { ...(timeout === undefined ? {} : { timeout }) });
+  } catch (error) {
+    return Promise.reject(error);
   }
   return new Promise<T>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
@@ -45,4 +62,23 @@ export function limitWait<T>(promise: Promise<T>, what: string, options: WaitOpt
     }
     promise.then((v) => { done(); resolve(v); }, (e: unknown) => { done(); reject(e); });
   });
+}
+
+/**
+ * Wait for a process the call owns (`waiting`, its wait): when `options` says to stop first, `kill` it and wait for it
+ * to be reaped, then reject with the abort's reason or the ETIMEDOUT CtError; a wait that fails by itself is
+ * rethrown as it is.
+ */
+export async function waitOrKill<T>(waiting: Promise<T>, kill: () => void, what: string, options: WaitOptions = {}): Promise<T> {
+  let settled = false;
+  const tracked = waiting.finally(() => { settled = true; });
+  try {
+    return await limitWait(tracked, what, options);
+  } catch (error) {
+    if (!settled) {
+      kill();
+      await tracked.catch(() => undefined);
+    }
+    throw error;
+  }
 }
