@@ -145,7 +145,9 @@ function namespaces(config: BundleConfig, ctx: ConversionContext): NamespaceSpec
   for (const key of Object.keys(config.confinement.sysctl)) {
     const kind = sysctlNamespace(key);
     const own = kind === undefined ? undefined : entry(kinds[kind]);
-    if (kind !== undefined && (own === undefined || (typeof own !== 'string' && isOwnNamespace(own.path, kinds[kind])))) {
+    // runc's validator: an ipc or uts namespace joined by path counts whatever it is; a joined network namespace
+    // must not be the caller's own (the host's, "current" in runc's words)
+    if (kind !== undefined && (own === undefined || (kind === 'network' && typeof own !== 'string' && isOwnNamespace(own.path, 'net')))) {
       throw new ConfigError(`linux.sysctl.${key}`, `needs a ${kind} namespace of the container's own (not allowed in the host's)`);
     }
   }

@@ -138,6 +138,12 @@ describe('config to ContainerSpec', () => {
       (c['linux'] as Json)['namespaces'] = [{ type: 'mount' }, { type: 'uts' }, { type: 'network', path: '/proc/self/ns/net' }];
     });
     assert.throws(() => toContainerSpec(joinedHost, ctx()), (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.sysctl.net.ipv4.ip_forward');
+    // runc counts an ipc or uts namespace joined by path whatever it is (only a joined network namespace is checked)
+    const joinedIpc = config(false, (c) => {
+      (c['linux'] as Json)['sysctl'] = { 'kernel.shmmax': '1000000', 'kernel.domainname': 'd.example' };
+      (c['linux'] as Json)['namespaces'] = [{ type: 'mount' }, { type: 'uts', path: '/proc/self/ns/uts' }, { type: 'ipc', path: '/proc/self/ns/ipc' }];
+    });
+    assert.deepEqual(toContainerSpec(joinedIpc, ctx()).sysctl, { 'kernel.shmmax': '1000000', 'kernel.domainname': 'd.example' });
     assert.throws(() => config(false, (c) => { (c['linux'] as Json)['sysctl'] = { 'vm.swappiness': '1' }; }),
       (e: unknown) => e instanceof ConfigError && e.jsonPath === 'linux.sysctl.vm.swappiness');
   });
