@@ -99,15 +99,23 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   const c = spec.confinement;
   const steps: PlannedStep[] = [];
   const cgroupPause = ctx.pauseForCgroup ?? c.cgroup !== undefined;
-  const deferred = new Set<NamespaceKind>([...(cgroupNsDeferred(spec, cgroupPause) ? ['cgroup' as const] : []), ...(timeNsDeferred(spec) ? ['time' as const] : [])]);
+  const maps = ctx.idMaps;
+  // A new ipc namespace made by the clone would belong to ids its user namespace does not map yet: its mqueue root
+  // would be 65534:65534. Made after the switch to the container's root, it is root's (runc unshares it after its
+  // setresuid(0) too).
+  const ipcAfterIds = newUser && maps?.setupIds !== undefined && isNewNamespace(spec, 'ipc');
+  const deferred = new Set<NamespaceKind>([
+    ...(cgroupNsDeferred(spec, cgroupPause) ? ['cgroup' as const] : []), ...(timeNsDeferred(spec) ? ['time' as const] : []),
+    ...(ipcAfterIds ? ['ipc' as const] : []),
+  ]);
   const namespaces = planNamespaces(spec, deferred);
   steps.push(...namespaces.steps);
   if (spec.killOnParentDeath) steps.push(planned({ op: 'pdeathsig', signal: SIGKILL }, 'set parent-death signal'));
   if (newUser || ctx.pauseAfterIdMaps) steps.push(pauseStep('id-maps'));
-  const maps = ctx.idMaps;
   if (newUser && maps?.setupIds !== undefined) {
     steps.push(...switchIds(maps.setupIds.uid, maps.setupIds.gid, setgroupsAllowed(maps), []));
   }
+  if (ipcAfterIds) steps.push(planned({ op: 'unshare', flags: CLONE_FLAGS.ipc }, 'unshare ipc namespace'));
   steps.push(...planEarlySteps(spec, cgroupPause));
   if (spec.hostname !== undefined) steps.push(planned({ op: 'sethostname', name: spec.hostname }, 'sethostname', spec.hostname));
   steps.push(...mountFileSystems(spec, {

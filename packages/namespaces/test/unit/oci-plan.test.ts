@@ -71,8 +71,24 @@ describe('buildChildPlan, an OCI config', () => {
   it('devices, runc\'s defaults unless the config names the path, binds instead of mknod in a user namespace', () => {
     const steps = plan(oci({ devices: [{ path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o600 }] }), { mknodDevices: false });
     const bound = steps.flatMap((s) => (s.op === 'mount' && s.source?.startsWith('/dev/') === true ? [s.target] : []));
-    assert.deepEqual(bound, ['/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/null']);
+    assert.deepEqual(bound, ['/dev/random', '/dev/full', '/dev/tty', '/dev/zero', '/dev/urandom', '/dev/null'], 'runc\'s order (its AllowedDevices)');
     assert.ok(steps.some((s) => s.op === 'symlink' && s.path === '/dev/ptmx' && s.target === 'pts/ptmx'));
+  });
+  it('a new ipc namespace with a new user namespace is made after the switch to the container\'s root (mqueue owned 0:0)', () => {
+    const s = oci({ namespaces: ['user', 'mnt', 'pid', 'ipc', 'uts'], uidMap: [{ inside: 0, outside: 100000, count: 65536 }], gidMap: [{ inside: 0, outside: 100000, count: 65536 }] });
+    const maps = planIdMaps(s, { euid: 0, egid: 0, subuid: [], subgid: [], newidmapAvailable: false });
+    const built = buildChildPlan(s, {
+      idMaps: maps, euid: 0, egid: 0, rootDir: '/b/rootfs', sourceIsDirectory: () => true, hostDevices: [],
+      pauseAfterIdMaps: false, pauseBeforePivotRoot: false, pauseBeforeExec: false, mknodDevices: false, pathKind: () => 'directory',
+    }).plan;
+    const CLONE_NEWIPC = 0x08000000;
+    assert.equal(built.namespaces & CLONE_NEWIPC, 0, 'no CLONE_NEWIPC in the clone');
+    const steps = built.steps;
+    const setuid = steps.findIndex((x) => x.op === 'setresuid' && x.uid === 0);
+    const ipc = steps.findIndex((x) => x.op === 'unshare' && (x.flags & CLONE_NEWIPC) !== 0);
+    const mqueue = steps.findIndex((x) => x.op === 'mount' && x.target === '/dev/mqueue');
+    assert.ok(setuid >= 0 && ipc > setuid, `unshare ipc (${ipc}) after the id switch (${setuid})`);
+    assert.ok(mqueue === -1 || mqueue > ipc);
   });
   it('devices, none when /dev is a bind (runc\'s needsSetupDev)', () => {
     const steps = plan(oci({ mounts: [{ type: 'bind', source: '/dev', target: '/dev' }] }));

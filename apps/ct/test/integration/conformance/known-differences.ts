@@ -118,7 +118,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   // ---- namespaces
   {
     name: 'userns-mqueue-owner', cases: ['linux.namespaces: user added with a 65536-id mapping'], path: /^report\.devices\.\/dev\/mqueue$/,
-    reason: 'with a user namespace, /dev/mqueue is owned by 65534:65534 in ct, 0:65534 in runc', fixBy: 'launch',
+    reason: 'with a user namespace, /dev/mqueue is owned by 0:0 in ct (its ipc namespace is made after the switch to the container\'s root), 0:65534 in runc (made after its setresuid(0), before its gid is set)',
+    fixBy: 'none: a documented choice (packages/namespaces/src/child-plan.ts)',
   },
 
   // ---- mounts
