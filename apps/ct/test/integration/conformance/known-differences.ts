@@ -37,31 +37,6 @@ export interface KnownDifference {
 
 const ALL = /./;
 
-/** The parts of a normalised mount (normalise.ts): `FSTYPE SOURCE OPTIONS [SUPER] rest`. */
-function mountParts(text: string): { fsType: string; source: string; options: Set<string>; superOptions: Set<string>; rest: string } | undefined {
-  const m = /^(\S+) (\S+) (\S+) \[([^\]]*)\] (.*)$/.exec(text);
-  if (m === null) return undefined;
-  return { fsType: m[1]!, source: m[2]!, options: new Set(m[3]!.split(',')), superOptions: new Set(m[4]!.split(',')), rest: m[5]! };
-}
-
-const sameSet = (a: Set<string>, b: Set<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
-
-/**
- * A predicate on a mount difference: ct's mount is runc's with exactly these changes (options added or
- * dropped, super options added or dropped, another source), the rest equal.
- */
-function ctMount(change: { add?: string[]; drop?: string[]; addSuper?: string[]; dropSuper?: RegExp; anySource?: boolean }): (d: Difference) => boolean {
-  return (d) => {
-    const r = mountParts(d.runc);
-    const c = mountParts(d.ct);
-    if (r === undefined || c === undefined) return false;
-    const options = new Set([...r.options, ...(change.add ?? [])].filter((o) => !(change.drop ?? []).includes(o)));
-    const superOptions = new Set([...r.superOptions, ...(change.addSuper ?? [])].filter((o) => !(change.dropSuper?.test(o) ?? false)));
-    return r.fsType === c.fsType && (change.anySource === true || r.source === c.source) && r.rest === c.rest
-      && sameSet(options, c.options) && sameSet(superOptions, c.superOptions);
-  };
-}
-
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   // ---- the base config: every case
   {
