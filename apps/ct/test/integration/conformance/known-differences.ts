@@ -40,11 +40,6 @@ const ALL = /./;
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   // ---- the base config: every case
   {
-    name: 'mount-order', cases: ALL, path: /^report\.mountOrder\[/,
-    reason: 'ct binds the cgroup v1 hierarchies under /sys/fs/cgroup in another order than runc (the base case: blkio before memory); in some cases also other mounts (see each case)',
-    fixBy: 'launch (config/cgroup-mount.ts, populate-steps.ts), issue 18',
-  },
-  {
     name: 'state-owner', cases: ALL, path: /(^states\.\w+|\.stdin)\.owner$/, runc: /^(|\(absent\))$/,
     reason: 'runc 1.1.5\'s state has owner "" (root and rootless alike); ct names the user, as crun does (owner is runc\'s extra field, not the runtime-spec\'s)',
     fixBy: 'none: a documented choice (packages/runtime/src/container-state.ts)',
