@@ -108,7 +108,12 @@ async function removeRecordedCgroups(record: ContainerRecord): Promise<void> {
   if (planned !== undefined) await removeCgroups(planned.paths, fake, planned.parents, true);
 }
 
-/** Delete a container: kill it if allowed, wait for its init to die, remove its cgroups and state directory. */
+/**
+ * Delete a container: kill it if allowed, wait for its init to die, remove its cgroups and state directory.
+ * A failing poststop hook is a warning.
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ *   RuntimeError EBADSTATE (running or paused without `force`, or an init that outlived SIGKILL), ESYSTEM.
+ */
 export async function deleteContainer(ctx: RuntimeContext, id: string, options: DeleteOptions = {}): Promise<void> {
   const paths = containerPaths(ctx.stateRoot.path, id);
   try {

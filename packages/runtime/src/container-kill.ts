@@ -22,7 +22,11 @@ export interface KillOptions {
   readonly all?: boolean;
 }
 
-/** Send a signal (name or number, default TERM) to the container's init, or to all its processes. */
+/**
+ * Send a signal (name or number, default TERM) to the container's init, or to all its processes.
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ *   RuntimeError EUSAGE (an unknown signal), ENOTRUNNING (stopped, without `all`).
+ */
 export async function killContainer(ctx: RuntimeContext, id: string, signal = 'SIGTERM', options: KillOptions = {}): Promise<void> {
   const signo = parseSignal(signal);
   const paths = containerPaths(ctx.stateRoot.path, id);

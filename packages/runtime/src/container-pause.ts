@@ -32,12 +32,21 @@ async function setFrozen(ctx: RuntimeContext, id: string, frozen: boolean): Prom
   });
 }
 
-/** Freeze every process of container `id` (it must be running). */
+/**
+ * Freeze every process of container `id` (it must be running).
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ *   RuntimeError EBADSTATE (not running), EUSAGE (no cgroup), ESYSTEM (the freeze failed or timed out: it is
+ *   thawed again).
+ */
 export async function pauseContainer(ctx: RuntimeContext, id: string): Promise<void> {
   await setFrozen(ctx, id, true);
 }
 
-/** Thaw container `id` (it must be paused). */
+/**
+ * Thaw container `id` (it must be paused).
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ *   RuntimeError EBADSTATE (not paused), EUSAGE (no cgroup), ESYSTEM.
+ */
 export async function resumeContainer(ctx: RuntimeContext, id: string): Promise<void> {
   await setFrozen(ctx, id, false);
 }

@@ -12,7 +12,11 @@ import { RuntimeError } from './errors.js';
 import { containerPids } from './process-signal.js';
 import { containerPaths, readRecord } from './state-store.js';
 
-/** The host pids of the container's processes; an error when it is not running. */
+/**
+ * The host pids of the container's processes; an error when it is not running.
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ *   RuntimeError ENOTRUNNING (stopped, or still being created).
+ */
 export function containerProcesses(ctx: RuntimeContext, id: string): number[] {
   const paths = containerPaths(ctx.stateRoot.path, id);
   const record = readRecord(paths, id);

@@ -48,7 +48,11 @@ export function toContainerState(record: ContainerRecord, status: ContainerStatu
   return Object.keys(record.annotations).length > 0 ? { ...state, annotations: record.annotations } : state;
 }
 
-/** `state <id>`: the container's state; `ContainerNotFoundError` when there is none. */
+/**
+ * `state <id>`: the container's state; `ContainerNotFoundError` when there is none.
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER), RuntimeError
+ *   ESTATEDIR (state.json is not JSON) or ESYSTEM (it cannot be read).
+ */
 export function containerState(ctx: RuntimeContext, id: string): ContainerState {
   const paths = containerPaths(ctx.stateRoot.path, id);
   const record = readRecord(paths, id);

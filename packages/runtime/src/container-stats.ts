@@ -81,7 +81,11 @@ function liveRecord(ctx: RuntimeContext, id: string): ContainerRecord {
   return record;
 }
 
-/** The container's statistics from its cgroup (pids from its pid namespace when it has no cgroup). */
+/**
+ * The container's statistics from its cgroup (pids from its pid namespace when it has no cgroup).
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ *   RuntimeError ENOTRUNNING (stopped).
+ */
 export async function containerStats(ctx: RuntimeContext, id: string): Promise<ContainerStats> {
   const record = liveRecord(ctx, id);
   const namespacePids = (): { current: number } => ({ current: containerPids({ pid: record.pid, startTime: record.initStartTime }).length });

@@ -106,7 +106,13 @@ function readResourcesFile(file: string): JsonObject {
   return asObject(parseJson(text, path), 'resources');
 }
 
-/** Apply new limits to a created, running or paused container. */
+/**
+ * Apply new limits to a created, running or paused container (the fields runc's `update` leaves as created are
+ * warnings, written nowhere).
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ *   RuntimeError ENOTRUNNING (stopped), EUSAGE (an unreadable `resources` file, or no cgroup), ECONFIG (a bad
+ *   resources document), ESYSTEM (a cgroup file the kernel refused).
+ */
 export async function updateContainer(ctx: RuntimeContext, id: string, options: UpdateOptions): Promise<void> {
   const paths = containerPaths(ctx.stateRoot.path, id);
   readRecord(paths, id);

@@ -73,7 +73,10 @@ export function specTemplate(options: SpecTemplateOptions = {}): Record<string, 
   };
 }
 
-/** Write the template to `<bundle>/config.json`; an existing file is an error, as with runc. Returns the path. */
+/**
+ * Write the template to `<bundle>/config.json`; an existing file is an error, as with runc. Returns the path.
+ * @throws RuntimeError EUSAGE (config.json exists), ESYSTEM (it cannot be written).
+ */
 export function writeSpec(bundle: string, options: SpecTemplateOptions = {}): string {
   const path = join(resolve(bundle), 'config.json');
   if (existsSync(path)) throw new RuntimeError('EUSAGE', `spec: ${path}: file exists, remove it first`);

@@ -36,6 +36,8 @@ export interface CapabilityRequest {
  * as root, this process's bounding set (/proc/self/status CapBnd: root here lacks CAP_SYS_RESOURCE, and so do its
  * containers); unprivileged, every capability up to /proc/sys/kernel/cap_last_cap, since a new user namespace
  * starts with a full bounding set (the kernel's set_cred_user_ns) and rootless podman computes it inside one.
+ * @throws CtError OCI_OPTION_INVALID (a status file without a CapBnd line); Node's fs errors (ENOENT, EACCES) when
+ *   the /proc file cannot be read.
  */
 export function processBoundingSet(proc = '/proc'): CapabilityName[] {
   if (process.geteuid?.() !== 0) {
