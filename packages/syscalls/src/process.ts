@@ -22,7 +22,10 @@ export function pidfdOpen(pid: number, flags = 0): number {
   return check(native.pidfdOpen(pid, flags), 'pidfd_open');
 }
 
-/** A signal number from a number or a Node signal name. */
+/**
+ * A signal number from a number (returned as it is) or a Node signal name (`SIGTERM`).
+ * @throws CtError EINVAL for a name Node does not know.
+ */
 export function signalNumber(signal: number | NodeJS.Signals): number {
   if (typeof signal === 'number') return signal;
   const n = osConstants.signals[signal];

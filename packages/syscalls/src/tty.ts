@@ -93,7 +93,11 @@ export function tcgetattr(fd: number): Termios {
   return { iflag: flags[0] ?? 0, oflag: flags[1] ?? 0, cflag: flags[2] ?? 0, lflag: flags[3] ?? 0, cc };
 }
 
-/** tcsetattr(fd, when): set the terminal's modes (its line discipline and speeds stay as they are). */
+/**
+ * tcsetattr(fd, when): set the terminal's modes (its line discipline and speeds stay as they are).
+ * @throws CtError EINVAL when `t.cc` is not 32 bytes (glibc's NCCS; refused before the call); SyscallError
+ *   `{syscall: 'tcsetattr'}` (ENOTTY, EBADF).
+ */
 export function tcsetattr(fd: number, when: (typeof TCSA)[keyof typeof TCSA], t: Termios): void {
   if (t.cc.length !== NCCS) throw new CtError('EINVAL', `tcsetattr: cc: ${t.cc.length} bytes, not ${NCCS}`);
   check(native.tcsetattr(fd, when, Uint32Array.of(t.iflag, t.oflag, t.cflag, t.lflag), t.cc), 'tcsetattr');
