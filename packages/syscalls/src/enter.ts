@@ -18,7 +18,13 @@ import { checkNamespaces } from './internal/plan-encode.js';
 import { FLAG_ENTER_FORK } from './internal/plan-layout.js';
 
 /** The process to enter: an open pidfd (not closed by enter) or a pid (a pidfd is opened and closed). */
-export type EnterTarget = { readonly pidfd: number } | { readonly pid: number };
+export type EnterTarget = {
+  /** A pidfd of the process, left open. */
+  readonly pidfd: number;
+} | {
+  /** The process's pid in the caller's pid namespace. */
+  readonly pid: number;
+};
 
 /** What enter() runs: a spawn plan whose namespaces come from the target. */
 export type EnterPlan = Omit<SpawnPlan, 'namespaces'>;

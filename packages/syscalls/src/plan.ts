@@ -22,14 +22,31 @@ export interface InRoot {
 }
 
 /** Pause point: the child reports `{kind: 'paused', step}` and blocks until the parent calls `release()`. */
-export interface WaitStep { readonly op: 'wait'; readonly label: string }
+export interface WaitStep {
+  /** The step's kind. */
+  readonly op: 'wait';
+  /** A name for the pause, reported in the `paused` event (the parent's way to tell pauses apart). */
+  readonly label: string;
+}
 /** unshare(2) with CLONE_NEW* flags (mount locking, a cgroup ns after cgroup placement, a time ns). */
-export interface UnshareStep { readonly op: 'unshare'; readonly flags: number }
+export interface UnshareStep {
+  /** The step's kind. */
+  readonly op: 'unshare';
+  /** CLONE_NEW* flags (see `CLONE`). */
+  readonly flags: number;
+}
 /**
  * setns(2) on a namespace file (e.g. /proc/PID/ns/net or a bind-mounted ns file) or a pidfd. The path is
  * opened by the parent before the clone (O_RDONLY|O_CLOEXEC), so a missing file fails in the caller.
  */
-export interface SetnsStep { readonly op: 'setns'; readonly path: string; readonly nstype: number }
+export interface SetnsStep {
+  /** The step's kind. */
+  readonly op: 'setns';
+  /** The namespace file to join. */
+  readonly path: string;
+  /** The CLONE_NEW* type the file must be, or 0 for any (setns(2)'s `nstype`). */
+  readonly nstype: number;
+}
 /** A mount step that is skipped when its path is missing (ENOENT), as runc skips a masked or read-only path. */
 export interface Optional {
   /** Skip the step, rather than fail, when its target (or a bind's source) does not exist. Default false. */
@@ -38,11 +55,17 @@ export interface Optional {
 
 /** mount(2): any type, flags and data. `target` may be confined with `inRoot`; `source` is host-side. */
 export interface MountStep extends InRoot, Optional {
+  /** The step's kind. */
   readonly op: 'mount';
+  /** The source (a device, a directory for a bind, or a name such as `proc`); absent: none (NULL). */
   readonly source?: string;
+  /** The mount point. */
   readonly target: string;
+  /** The file system type (`proc`, `tmpfs`, `overlay`, ...); absent for binds and remounts. */
   readonly fstype?: string;
+  /** MS_* flags (see `MS`). */
   readonly flags: bigint;
+  /** File-system-specific options, the `data` argument (`mode=755,size=65536k`). */
   readonly data?: string;
 }
 /**
@@ -50,7 +73,9 @@ export interface MountStep extends InRoot, Optional {
  * mount's current flags with statfs and ORs them in (bugs.gnu.org/46292), or uses mount_setattr when recursive.
  */
 export interface RemountStep extends InRoot, Optional {
+  /** The step's kind. */
   readonly op: 'remount';
+  /** The mount to remount. */
   readonly target: string;
   /** MS_* flags to add (MS_RDONLY, MS_NOSUID, ...); MS_REMOUNT|MS_BIND are implied. */
   readonly flags: bigint;
@@ -59,132 +84,342 @@ export interface RemountStep extends InRoot, Optional {
 }
 /** mount_setattr(2) on a path: attributes to set and clear, and propagation (MS_PRIVATE, MS_SLAVE, ...). */
 export interface MountSetattrStep extends InRoot {
+  /** The step's kind. */
   readonly op: 'mountSetattr';
+  /** The mount to change. */
   readonly target: string;
+  /** MOUNT_ATTR_* to set (see `MOUNT_ATTR`). */
   readonly attrSet: bigint;
+  /** MOUNT_ATTR_* to clear. */
   readonly attrClr: bigint;
+  /** MS_PRIVATE, MS_SLAVE, MS_SHARED or MS_UNBINDABLE, or 0n to leave propagation as it is. */
   readonly propagation: bigint;
+  /** Apply to every mount below too (AT_RECURSIVE). */
   readonly recursive: boolean;
 }
 /** Propagation change with mount(2) (MS_PRIVATE|MS_REC on "/", as Guix should have). */
-export interface PropagationStep extends InRoot { readonly op: 'propagation'; readonly target: string; readonly flags: bigint }
+export interface PropagationStep extends InRoot {
+  /** The step's kind. */
+  readonly op: 'propagation';
+  /** The mount point. */
+  readonly target: string;
+  /** MS_PRIVATE, MS_SLAVE, MS_SHARED or MS_UNBINDABLE, with MS_REC for the whole tree. */
+  readonly flags: bigint;
+}
 /** mkdir -p with a mode for each created component. */
-export interface MkdirStep extends InRoot { readonly op: 'mkdir'; readonly path: string; readonly mode: number }
+export interface MkdirStep extends InRoot {
+  /** The step's kind. */
+  readonly op: 'mkdir';
+  /** The directory; missing parents are made too. */
+  readonly path: string;
+  /** Mode of each directory made (the umask applies). */
+  readonly mode: number;
+}
 /** Create an empty file (a mount point for a file bind); existing files are kept. */
-export interface TouchStep extends InRoot { readonly op: 'touch'; readonly path: string; readonly mode: number }
+export interface TouchStep extends InRoot {
+  /** The step's kind. */
+  readonly op: 'touch';
+  /** The file. */
+  readonly path: string;
+  /** Mode when it is created (the umask applies). */
+  readonly mode: number;
+}
 /** symlink(2): `path` is created pointing at `target`; an existing identical link is kept. */
-export interface SymlinkStep extends InRoot { readonly op: 'symlink'; readonly target: string; readonly path: string }
+export interface SymlinkStep extends InRoot {
+  /** The step's kind. */
+  readonly op: 'symlink';
+  /** What the link points at, stored as given. */
+  readonly target: string;
+  /** The link to make. */
+  readonly path: string;
+}
 /** chmod, never following a final symlink. */
-export interface ChmodStep extends InRoot { readonly op: 'chmod'; readonly path: string; readonly mode: number }
+export interface ChmodStep extends InRoot {
+  /** The step's kind. */
+  readonly op: 'chmod';
+  /** The file or directory. */
+  readonly path: string;
+  /** The new mode bits. */
+  readonly mode: number;
+}
 /** chown (fchownat AT_EMPTY_PATH on the resolved O_PATH fd), never following a final symlink. */
 export interface ChownStep extends InRoot {
+  /** The step's kind. */
   readonly op: 'chown';
+  /** The file or directory. */
   readonly path: string;
+  /** The new owner, as the child's user namespace sees ids. */
   readonly uid: number;
+  /** The new group. */
   readonly gid: number;
 }
 /** Write a small file (created or truncated) with a mode: /etc/hosts, a uid_map of our own, ... */
 export interface WriteFileStep extends InRoot {
+  /** The step's kind. */
   readonly op: 'writeFile';
+  /** The file. */
   readonly path: string;
+  /** Its contents (a string is written as UTF-8). */
   readonly data: Uint8Array | string;
+  /** The file's mode, set with fchmod (the umask does not apply; not for files under /proc). */
   readonly mode: number;
 }
 /** mknod(2): a device node (type bits in mode) with a dev_t built from major/minor. */
 export interface MknodStep extends InRoot {
+  /** The step's kind. */
   readonly op: 'mknod';
+  /** The node to make. */
   readonly path: string;
+  /** File type (S_IFCHR, S_IFBLK, S_IFIFO, ...) and permission bits. */
   readonly mode: number;
+  /** Device major number. */
   readonly major: number;
+  /** Device minor number. */
   readonly minor: number;
 }
 /** umount2(2). */
-export interface UmountStep extends InRoot { readonly op: 'umount'; readonly path: string; readonly flags: number }
+export interface UmountStep extends InRoot {
+  /** The step's kind. */
+  readonly op: 'umount';
+  /** The mount point. */
+  readonly path: string;
+  /** umount2(2) flags (MNT_DETACH, ...; see `MNT`). */
+  readonly flags: number;
+}
 /** rmdir(2). */
-export interface RmdirStep extends InRoot { readonly op: 'rmdir'; readonly path: string }
+export interface RmdirStep extends InRoot {
+  /** The step's kind. */
+  readonly op: 'rmdir';
+  /** The (empty) directory. */
+  readonly path: string;
+}
 /** chdir(2). After a pivot_root, `checkInRoot` refuses a cwd that resolved outside the new root. */
-export interface ChdirStep { readonly op: 'chdir'; readonly path: string }
+export interface ChdirStep {
+  /** The step's kind. */
+  readonly op: 'chdir';
+  /** The new working directory. */
+  readonly path: string;
+}
 /** chroot(2) (the --no-pivot path). */
-export interface ChrootStep { readonly op: 'chroot'; readonly path: string }
+export interface ChrootStep {
+  /** The step's kind. */
+  readonly op: 'chroot';
+  /** The new root directory. */
+  readonly path: string;
+}
 /**
  * pivot_root(2). Without `putOld`, the pivot_root(".", ".") idiom: chdir newRoot, pivot, umount2(".",
  * MNT_DETACH), chdir "/". With `putOld` (relative to newRoot): mkdir, pivot, chdir "/", detach, rmdir.
  */
-export interface PivotRootStep { readonly op: 'pivotRoot'; readonly newRoot: string; readonly putOld?: string }
-export interface SethostnameStep { readonly op: 'sethostname'; readonly name: string }
-export interface SetdomainnameStep { readonly op: 'setdomainname'; readonly name: string }
+export interface PivotRootStep {
+  /** The step's kind. */
+  readonly op: 'pivotRoot';
+  /** The new root (a mount point). */
+  readonly newRoot: string;
+  /** Where the old root goes, relative to `newRoot`, before it is detached. */
+  readonly putOld?: string;
+}
+/** sethostname(2) (in the child's uts namespace). */
+export interface SethostnameStep {
+  /** The step's kind. */
+  readonly op: 'sethostname';
+  /** The hostname. */
+  readonly name: string;
+}
+/** setdomainname(2) (in the child's uts namespace). */
+export interface SetdomainnameStep {
+  /** The step's kind. */
+  readonly op: 'setdomainname';
+  /** The NIS domain name. */
+  readonly name: string;
+}
 /** Bring the loopback interface up (SIOCGIFFLAGS/SIOCSIFFLAGS IFF_UP on "lo"). */
-export interface LoopbackUpStep { readonly op: 'loopbackUp' }
+export interface LoopbackUpStep {
+  /** The step's kind. */
+  readonly op: 'loopbackUp';
+}
 /** setgroups(2) with the given list (an empty list clears supplementary groups). */
-export interface SetgroupsStep { readonly op: 'setgroups'; readonly gids: readonly number[] }
-export interface SetresgidStep { readonly op: 'setresgid'; readonly gid: number }
-export interface SetresuidStep { readonly op: 'setresuid'; readonly uid: number }
+export interface SetgroupsStep {
+  /** The step's kind. */
+  readonly op: 'setgroups';
+  /** The supplementary group ids. */
+  readonly gids: readonly number[];
+}
+/** setresgid(2): real, effective and saved gid all set to `gid` (the raw syscall, this thread only). */
+export interface SetresgidStep {
+  /** The step's kind. */
+  readonly op: 'setresgid';
+  /** The gid. */
+  readonly gid: number;
+}
+/** setresuid(2): real, effective and saved uid all set to `uid` (the raw syscall, this thread only). */
+export interface SetresuidStep {
+  /** The step's kind. */
+  readonly op: 'setresuid';
+  /** The uid. */
+  readonly uid: number;
+}
 /**
  * Capabilities: drop every capability not in `bounding` from the bounding set (PR_CAPBSET_DROP), capset the
  * effective/permitted/inheritable sets, then raise the ambient ones (PR_CAP_AMBIENT). Masks are bit masks of
  * capability numbers (bit n = capability n), bigint because they pass bit 31.
  */
 export interface CapabilitiesStep {
+  /** The step's kind. */
   readonly op: 'capabilities';
+  /** The bounding set to keep. */
   readonly bounding: bigint;
+  /** The effective set. */
   readonly effective: bigint;
+  /** The permitted set. */
   readonly permitted: bigint;
+  /** The inheritable set. */
   readonly inheritable: bigint;
+  /** The ambient set (each must be permitted and inheritable). */
   readonly ambient: bigint;
 }
 /** Keep capabilities across the setresuid that follows (PR_SET_KEEPCAPS). */
-export interface KeepCapsStep { readonly op: 'keepCaps'; readonly on: boolean }
-export interface NoNewPrivsStep { readonly op: 'noNewPrivs' }
+export interface KeepCapsStep {
+  /** The step's kind. */
+  readonly op: 'keepCaps';
+  /** Set (true) or clear (false) the flag. */
+  readonly on: boolean;
+}
+/** PR_SET_NO_NEW_PRIVS: from here on execve grants no privileges (setuid bits, file capabilities). */
+export interface NoNewPrivsStep {
+  /** The step's kind. */
+  readonly op: 'noNewPrivs';
+}
 /** PR_SET_PDEATHSIG (the child re-checks getppid afterwards and exits if the parent is already gone). */
-export interface PdeathsigStep { readonly op: 'pdeathsig'; readonly signal: number }
+export interface PdeathsigStep {
+  /** The step's kind. */
+  readonly op: 'pdeathsig';
+  /** The signal sent when the parent dies (0 clears it). */
+  readonly signal: number;
+}
 /** prlimit(2) on the child itself. */
-export interface RlimitStep { readonly op: 'rlimit'; readonly resource: number; readonly soft: bigint; readonly hard: bigint }
+export interface RlimitStep {
+  /** The step's kind. */
+  readonly op: 'rlimit';
+  /** The RLIMIT_* number (see `RLIMIT`). */
+  readonly resource: number;
+  /** The soft limit (`RLIM_INFINITY` for none). */
+  readonly soft: bigint;
+  /** The hard limit (`RLIM_INFINITY` for none). */
+  readonly hard: bigint;
+}
 /** Write /proc/self/oom_score_adj. */
-export interface OomScoreAdjStep { readonly op: 'oomScoreAdj'; readonly value: number }
-export interface UmaskStep { readonly op: 'umask'; readonly mask: number }
+export interface OomScoreAdjStep {
+  /** The step's kind. */
+  readonly op: 'oomScoreAdj';
+  /** -1000 to 1000. */
+  readonly value: number;
+}
+/** umask(2). */
+export interface UmaskStep {
+  /** The step's kind. */
+  readonly op: 'umask';
+  /** The new file mode creation mask. */
+  readonly mask: number;
+}
 /** setsid(2). */
-export interface SetsidStep { readonly op: 'setsid' }
+export interface SetsidStep {
+  /** The step's kind. */
+  readonly op: 'setsid';
+}
 /**
  * Allocate a pty from the container's /dev/ptmx (after pivot_root), make the slave the controlling terminal and
  * fds 0-2, set its size, and send the master over the unix socket at `socketPath` (connected by the parent before
  * the clone and passed as an fd) with SCM_RIGHTS, as runc's --console-socket does.
  */
 export interface ConsoleStep {
+  /** The step's kind. */
   readonly op: 'console';
+  /** The AF_UNIX socket that receives the pty master. */
   readonly socketPath: string;
+  /** Rows of the pty; the size is set only when `rows` and `cols` are both above 0. */
   readonly rows?: number;
+  /** Columns of the pty. */
   readonly cols?: number;
   /** Also bind the pty on /dev/console (made when missing), as runc does for a container's init. Default false. */
   readonly devConsole?: boolean;
 }
 /** dup2 an fd the parent passed (see SpawnOptions.fds) onto a child fd number. */
-export interface Dup2Step { readonly op: 'dup2'; readonly from: number; readonly to: number }
+export interface Dup2Step {
+  /** The step's kind. */
+  readonly op: 'dup2';
+  /** The fd in the child to copy. */
+  readonly from: number;
+  /** The fd number it gets. */
+  readonly to: number;
+}
 /** close_range(first, ~0U): closes every fd from `first` up, except the error pipe until exec (CLOEXEC). */
-export interface CloseFromStep { readonly op: 'closeFrom'; readonly first: number }
+export interface CloseFromStep {
+  /** The step's kind. */
+  readonly op: 'closeFrom';
+  /** The lowest fd closed. */
+  readonly first: number;
+}
 /** seccomp(2) SECCOMP_SET_MODE_FILTER with a compiled BPF program (8 bytes per instruction). */
-export interface SeccompStep { readonly op: 'seccomp'; readonly bpf: Uint8Array; readonly flags: number }
+export interface SeccompStep {
+  /** The step's kind. */
+  readonly op: 'seccomp';
+  /** The classic BPF program, `struct sock_filter` entries back to back. */
+  readonly bpf: Uint8Array;
+  /** SECCOMP_FILTER_FLAG_* (see `SECCOMP_FILTER_FLAG`). */
+  readonly flags: number;
+}
 /** Open a FIFO for writing and block until a reader (ct start) opens it: the create/start split. */
-export interface WaitFifoStep { readonly op: 'waitFifo'; readonly path: string }
+export interface WaitFifoStep {
+  /** The step's kind. */
+  readonly op: 'waitFifo';
+  /** The FIFO. */
+  readonly path: string;
+}
 /** personality(2). */
-export interface PersonalityStep { readonly op: 'personality'; readonly persona: number }
+export interface PersonalityStep {
+  /** The step's kind. */
+  readonly op: 'personality';
+  /** The execution domain (PER_LINUX 0x0000, PER_LINUX32 0x0008) and flags. */
+  readonly persona: number;
+}
 /**
  * Join a new session keyring (keyctl KEYCTL_JOIN_SESSION_KEYRING; runc's default): named `name`, or "_ses" when
  * absent (a keyring of that name the process may join is joined instead of made). `perm` (KEYCTL_SETPERM, e.g.
  * runc's 0x3f1b0000) is set on it when given. ENOSYS (no keyrings) and EDQUOT (key quota full) are warnings
  * (`ChildHandle.warnings`), not failures: the process keeps its parent's session keyring.
  */
-export interface SessionKeyringStep { readonly op: 'sessionKeyring'; readonly name?: string; readonly perm?: number }
+export interface SessionKeyringStep {
+  /** The step's kind. */
+  readonly op: 'sessionKeyring';
+  /** The keyring's name (default `_ses`). */
+  readonly name?: string;
+  /** KEYCTL_SETPERM's permission mask. */
+  readonly perm?: number;
+}
 /** Write a file under /proc/self (e.g. timens_offsets after unshare(CLONE_NEWTIME)). */
-export interface WriteProcSelfStep { readonly op: 'writeProcSelf'; readonly file: string; readonly data: string }
+export interface WriteProcSelfStep {
+  /** The step's kind. */
+  readonly op: 'writeProcSelf';
+  /** The file's name under /proc/self (`timens_offsets`). */
+  readonly file: string;
+  /** What is written. */
+  readonly data: string;
+}
 /**
  * execve(2) (last step). With `search`, PATH in `env` is searched as execvp does (ENOENT/EACCES rules). An exec
  * failure comes back as {step, errno}; a successful exec closes the error pipe.
  */
 export interface ExecStep {
+  /** The step's kind. */
   readonly op: 'exec';
+  /** The program: a path, or a name looked up in `env`'s PATH with `search`. */
   readonly path: string;
+  /** argv, argv[0] included. */
   readonly argv: readonly string[];
+  /** The environment, `NAME=value` strings. */
   readonly env: readonly string[];
+  /** Search PATH as execvp(3) does when `path` has no `/`. */
   readonly search: boolean;
   /**
    * Open `path` in the parent before the clone (O_PATH, host view) and execveat(2) that fd
@@ -201,13 +436,17 @@ export interface ExecStep {
  * move_mount onto `target` (confined with `inRoot` like other targets). This is how idmapped mounts are made.
  */
 export interface BindTreeStep extends InRoot {
+  /** The step's kind. */
   readonly op: 'bindTree';
   /** Host-side source path. */
   readonly source: string;
+  /** The mount point. */
   readonly target: string;
+  /** Clone the mounts below `source` too (AT_RECURSIVE). */
   readonly recursive: boolean;
   /** MOUNT_ATTR_* to set (MOUNT_ATTR_IDMAP needs `usernsPath`). */
   readonly attrSet?: bigint;
+  /** MOUNT_ATTR_* to clear. */
   readonly attrClr?: bigint;
   /** A user namespace file (e.g. /proc/PID/ns/user) whose id mapping the mount takes. */
   readonly usernsPath?: string;
@@ -249,7 +488,12 @@ export interface SpawnPlan {
    * Host fds the child receives at the given numbers before its steps run (stdio, preserved fds, a console
    * socket). Every other fd is closed or close-on-exec in the child.
    */
-  readonly fds?: readonly { readonly from: number; readonly to: number }[];
+  readonly fds?: readonly {
+    /** The fd in the caller. */
+    readonly from: number;
+    /** The fd number in the child. */
+    readonly to: number;
+  }[];
   /** Force clone(2) + pidfd_open instead of clone3 (so tests cover the fallback). */
   readonly forceLegacyClone?: boolean;
   /** Force the O_NOFOLLOW component walk instead of openat2 RESOLVE_IN_ROOT for `inRoot` paths. */
@@ -266,13 +510,25 @@ export interface SpawnPlan {
 /** What the child reports, in order, until it execs or fails. */
 export type ChildEvent =
   /** The child reached a `wait` step and blocks until `release()`. */
-  | { readonly kind: 'paused'; readonly label: string; readonly step: number }
+  | {
+    /** The event's kind. */
+    readonly kind: 'paused';
+    /** The wait step's label. */
+    readonly label: string;
+    /** The wait step's index in the plan. */
+    readonly step: number;
+  }
   /** execve succeeded (the error pipe closed on exec). */
-  | { readonly kind: 'exec' };
+  | {
+    /** The event's kind. */
+    readonly kind: 'exec';
+  };
 
 /** How a process ended: `code` for a normal exit, `signal` (number) when killed. */
 export interface ExitStatus {
+  /** The exit code, or null when a signal ended it. */
   readonly code: number | null;
+  /** The signal number that ended it, or null for a normal exit. */
   readonly signal: number | null;
   /** The shell's convention: code, or 128 + signal. */
   readonly status: number;
