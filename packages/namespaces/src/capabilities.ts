@@ -63,10 +63,15 @@ export type CapabilitySpec = 'all' | readonly CapabilityName[] | CapabilitySets;
 
 /** The five sets as bit masks (bit n = capability n). */
 export interface CapabilityMasks {
+  /** The bounding set (bit n = capability n). */
   readonly bounding: bigint;
+  /** The effective set. */
   readonly effective: bigint;
+  /** The permitted set. */
   readonly permitted: bigint;
+  /** The inheritable set. */
   readonly inheritable: bigint;
+  /** The ambient set. */
   readonly ambient: bigint;
 }
 

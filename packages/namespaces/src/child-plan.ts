@@ -62,7 +62,9 @@ export interface ChildPlanContext extends Omit<MountPlanContext, 'pauseBeforePiv
 
 /** A plan and the description of each of its steps (same indices). */
 export interface ChildPlan {
+  /** The plan for @ct/syscalls' spawn. */
   readonly plan: SpawnPlan;
+  /** Each step with what it does: a failing step's error names it (`mount proc: /proc: EPERM`). */
   readonly described: readonly PlannedStep[];
 }
 

@@ -101,24 +101,39 @@ export interface ConfinementSpec {
 
 /** The confinement after checks (each field means what the ConfinementSpec field says; `capabilities` undefined = 'all'). */
 export interface ResolvedConfinement {
+  /** The five sets as masks; undefined: 'all' (nothing dropped). */
   readonly capabilities: CapabilityMasks | undefined;
   /** True when `capabilities` is the default (runc's set), not the spec's. */
   readonly capabilitiesDefaulted: boolean;
   /** undefined: none (keep the caller's); '' a new anonymous keyring; else its name. */
   readonly sessionKeyring: string | undefined;
+  /** {@link ConfinementSpec.noNewPrivileges}; default false. */
   readonly noNewPrivileges: boolean;
+  /** {@link ConfinementSpec.umask}, 0 to 0o777; undefined: inherited. */
   readonly umask: number | undefined;
+  /** {@link ConfinementSpec.additionalGids}; default none. */
   readonly additionalGids: readonly number[];
+  /** {@link ConfinementSpec.oomScoreAdj}, -1000 to 1000; undefined: inherited. */
   readonly oomScoreAdj: number | undefined;
+  /** {@link ConfinementSpec.rlimits}, checked; default none. */
   readonly rlimits: readonly Rlimit[];
+  /** {@link ConfinementSpec.domainname}; undefined: none set. */
   readonly domainname: string | undefined;
+  /** {@link ConfinementSpec.timeOffsets}, checked; undefined: none. */
   readonly timeOffsets: TimeOffsets | undefined;
+  /** {@link ConfinementSpec.seccomp}; undefined: no filter. */
   readonly seccomp: SeccompProfile | undefined;
+  /** {@link ConfinementSpec.maskedPaths}, checked; default none. */
   readonly maskedPaths: readonly string[];
+  /** {@link ConfinementSpec.readonlyPaths}, checked; default none. */
   readonly readonlyPaths: readonly string[];
+  /** {@link ConfinementSpec.cgroup}, checked; undefined: no cgroup. */
   readonly cgroup: CgroupSpec | undefined;
+  /** {@link ConfinementSpec.execFifo} (an absolute path); undefined: none. */
   readonly execFifo: string | undefined;
+  /** {@link ConfinementSpec.noPivotRoot}; default false. */
   readonly noPivotRoot: boolean;
+  /** {@link ConfinementSpec.execWrapper}; undefined: the command is exec'd itself. */
   readonly execWrapper: {
     /** The program's absolute path on the host. */
     readonly path: string;

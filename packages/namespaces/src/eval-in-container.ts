@@ -19,7 +19,12 @@ import type { RunOptions } from './run-container.js';
 import type { Mount } from './spec.js';
 
 /** A function (serialised with toString: it must not close over variables) or a module's named export. */
-export type EvalTarget<T> = ((...args: never[]) => T | Promise<T>) | { readonly module: string; readonly export: string };
+export type EvalTarget<T> = ((...args: never[]) => T | Promise<T>) | {
+  /** The module file, an absolute path: its directory is bound read-only into the container and it is imported there. */
+  readonly module: string;
+  /** The name of the exported function to call. */
+  readonly export: string;
+};
 
 /**
  * Options of `evalInContainer` (`signal`/`timeout`: the container is killed and reaped and the call rejects, as

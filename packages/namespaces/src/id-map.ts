@@ -56,7 +56,12 @@ export interface IdMapPlan {
    * Ids the child switches to right after the maps, before it mounts, when the caller's own ids are not mapped
    * (root with a base range): container root, so the files it creates belong to mapped ids.
    */
-  readonly setupIds: { readonly uid: number; readonly gid: number } | undefined;
+  readonly setupIds: {
+    /** The uid switched to (0: container root). */
+    readonly uid: number;
+    /** The gid switched to. */
+    readonly gid: number;
+  } | undefined;
 }
 
 /** Root's default `hostUids` (Guix's system containers use 65536). */
@@ -191,7 +196,12 @@ function planMaps(spec: ResolvedContainerSpec, ctx: IdMapContext): IdMapPlan {
 }
 
 /** The maps of the inner user namespace that locks the mounts: the identity over the outer inside ids. */
-export function planInnerIdMaps(outer: IdMapPlan): { readonly uidMap: IdMapEntry[]; readonly gidMap: IdMapEntry[] } {
+export function planInnerIdMaps(outer: IdMapPlan): {
+  /** Each outer uid map line's inside range mapped onto itself. */
+  readonly uidMap: IdMapEntry[];
+  /** Each outer gid map line's inside range mapped onto itself. */
+  readonly gidMap: IdMapEntry[];
+} {
   const identity = (map: readonly IdMapEntry[]): IdMapEntry[] =>
     map.map((e) => ({ inside: e.inside, outside: e.inside, count: e.count }));
   return { uidMap: identity(outer.uidMap), gidMap: identity(outer.gidMap) };

@@ -41,6 +41,7 @@ export interface MountCommon {
 
 /** A bind mount of a host path (Guix's `file-system-mapping`). Always recursive unless `recursive: false`. */
 export interface BindMount extends MountCommon {
+  /** The kind of mount. */
   readonly type: 'bind';
   /** Flags applied by a remount after the bind (nosuid, nodev, noexec, ro, ...), keeping locked flags. */
   readonly flags?: readonly MountFlag[];
@@ -56,6 +57,7 @@ export interface BindMount extends MountCommon {
 
 /** A tmpfs (Guix's `%writable-/tmp`, /run/user/UID, a home). */
 export interface TmpfsMount extends MountCommon {
+  /** The kind of mount. */
   readonly type: 'tmpfs';
   /** Permission bits of the tmpfs root (default 0o755). */
   readonly mode?: number;
@@ -71,6 +73,7 @@ export interface TmpfsMount extends MountCommon {
  * it, as runc's finalizeRootfs does.
  */
 export interface FileSystemMount extends MountCommon {
+  /** The kind of mount. */
   readonly type: 'filesystem';
   /** The file system type given to mount(2) ('proc', 'mqueue', 'ext4', ...). */
   readonly fstype: string;

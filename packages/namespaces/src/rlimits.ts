@@ -12,9 +12,38 @@ import { planned, type PlannedStep } from './planned-step.js';
 
 /** The resource numbers of asm-generic/resource.h (x86_64). */
 export const RLIMIT_RESOURCES = Object.freeze({
-  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
-  RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10, RLIMIT_SIGPENDING: 11,
-  RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
+  /** CPU time, in seconds. */
+  RLIMIT_CPU: 0,
+  /** Largest file the process may create, in bytes. */
+  RLIMIT_FSIZE: 1,
+  /** Data segment size, in bytes. */
+  RLIMIT_DATA: 2,
+  /** Stack size, in bytes. */
+  RLIMIT_STACK: 3,
+  /** Core dump size, in bytes. */
+  RLIMIT_CORE: 4,
+  /** Resident set size, in bytes (no effect on current kernels). */
+  RLIMIT_RSS: 5,
+  /** Processes (threads) of the real user id. */
+  RLIMIT_NPROC: 6,
+  /** One more than the highest fd number the process may open. */
+  RLIMIT_NOFILE: 7,
+  /** Locked memory, in bytes. */
+  RLIMIT_MEMLOCK: 8,
+  /** Address space, in bytes. */
+  RLIMIT_AS: 9,
+  /** File locks (no effect on current kernels). */
+  RLIMIT_LOCKS: 10,
+  /** Queued signals of the real user id. */
+  RLIMIT_SIGPENDING: 11,
+  /** Bytes in POSIX message queues of the real user id. */
+  RLIMIT_MSGQUEUE: 12,
+  /** Ceiling of the nice value, as 20 - rlimit. */
+  RLIMIT_NICE: 13,
+  /** Ceiling of the real-time priority. */
+  RLIMIT_RTPRIO: 14,
+  /** Real-time CPU time without a blocking call, in microseconds. */
+  RLIMIT_RTTIME: 15,
 } as const);
 
 /** An rlimit name ('RLIMIT_NOFILE'). */

@@ -13,6 +13,7 @@
 
 /** Something that can receive a signal (a child handle). */
 export interface SignalTarget {
+  /** Deliver `signal` to the container (a handle's `kill`). */
   kill(signal: NodeJS.Signals): void;
 }
 

@@ -23,7 +23,9 @@ export type {
 export interface OverlayRootSpec {
   /** Lower dirs, TOP first (overlayfs' lowerdir order). */
   readonly lowerDirs: readonly string[];
+  /** The writable layer: the container's changes land here. */
   readonly upperDir: string;
+  /** overlayfs' work directory, empty, on the same file system as `upperDir`. */
   readonly workDir: string;
   /** Read `user.overlay.*` xattrs (the only overlay a user namespace may mount). */
   readonly userxattr: boolean;
@@ -31,15 +33,24 @@ export interface OverlayRootSpec {
 
 /** The container's root: an empty tmpfs (Guix), a root file system directory (OCI), or the host's / (no mounts). */
 export type RootSpec =
-  | { readonly kind: 'tmpfs'; /** Mount point on the host; default a fresh temp dir, removed after exit. */ readonly dir?: string }
   | {
+    /** An empty tmpfs, as Guix's containers have. */
+    readonly kind: 'tmpfs';
+    /** Mount point on the host; default a fresh temp dir, removed after exit. */
+    readonly dir?: string;
+  }
+  | {
+    /** A root file system directory (an OCI bundle's rootfs). */
     readonly kind: 'rootfs';
     /** The directory to use as / (bound onto itself for pivot_root). */
     readonly path: string;
     /** Mount an overlay on `path` instead of binding it, inside the container's mount namespace (an image store's layers). */
     readonly overlay?: OverlayRootSpec;
   }
-  | { readonly kind: 'host' };
+  | {
+    /** The host's / as it is (only without a new mnt namespace: no mounts are made). */
+    readonly kind: 'host';
+  };
 
 /** A namespace: new (`'net'`), or joined through a namespace file (`{kind: 'net', path: '/proc/42/ns/net'}`). */
 export type NamespaceSpec = NamespaceKind | {
@@ -195,39 +206,65 @@ export interface ResolvedNamespace {
 
 /** A `ContainerSpec` with every default filled in (each field means what the ContainerSpec field says). */
 export interface ResolvedContainerSpec {
+  /** {@link ContainerSpec.root}; default a tmpfs, or the host's / without a mnt namespace. */
   readonly root: RootSpec;
+  /** {@link ContainerSpec.mounts}, checked; default none. */
   readonly mounts: readonly Mount[];
+  /** {@link ContainerSpec.namespaces}, each new or joined by path; default `NAMESPACES`, all new. */
   readonly namespaces: readonly ResolvedNamespace[];
+  /** {@link ContainerSpec.command} with `env` (default {}) and `cwd` (default '/') filled in. */
   readonly command: Required<CommandSpec>;
+  /** {@link ContainerSpec.guestUid}; default 0. */
   readonly guestUid: number;
+  /** {@link ContainerSpec.guestGid}; default 0. */
   readonly guestGid: number;
+  /** {@link ContainerSpec.hostUids}; undefined: chosen when the maps are planned. */
   readonly hostUids: number | undefined;
+  /** {@link ContainerSpec.hostIdBase}; default 0. */
   readonly hostIdBase: number;
+  /** {@link ContainerSpec.useSubordinateIds}; default true. */
   readonly useSubordinateIds: boolean;
+  /** {@link ContainerSpec.uidMap}; undefined: planned. */
   readonly uidMap: readonly IdMapEntry[] | undefined;
+  /** {@link ContainerSpec.gidMap}; undefined: planned. */
   readonly gidMap: readonly IdMapEntry[] | undefined;
+  /** {@link ContainerSpec.writableRoot}; default false. */
   readonly writableRoot: boolean;
+  /** {@link ContainerSpec.lockMounts} (default true), and false unless the user and mnt namespaces are new. */
   readonly lockMounts: boolean;
+  /** {@link ContainerSpec.loopbackNetwork}; default true. */
   readonly loopbackNetwork: boolean;
+  /** {@link ContainerSpec.init}, or not `childIsPid1`; default false (the command is PID 1). */
   readonly init: boolean;
+  /** {@link ContainerSpec.hostname}; undefined: none set. */
   readonly hostname: string | undefined;
+  /** {@link ContainerSpec.populate}; default none. */
   readonly populate: readonly Step[];
+  /** {@link ContainerSpec.relayedSignals}; default `DEFAULT_RELAYED_SIGNALS`. */
   readonly relayedSignals: readonly NodeJS.Signals[];
+  /** {@link ContainerSpec.killOnParentDeath}; default false. */
   readonly killOnParentDeath: boolean | 'until-exec';
   /** The pty for the process, sent to a console socket. */
   readonly console: ConsoleSpec | undefined;
+  /** {@link ContainerSpec.consoleTty}; null when `console` is given. */
   readonly consoleTty: string | null | undefined;
+  /** {@link ContainerSpec.stdio} as fds; default [0, 1, 2] ('pipe' is refused here: runContainer replaces it first). */
   readonly stdio: StdioSpec;
+  /** {@link ContainerSpec.extraFds}, checked; default none. */
   readonly extraFds: readonly FdPassing[];
   /** The text of /etc/hosts, or undefined for none. */
   readonly writeEtcHosts: string | undefined;
   /** The confinement fields, checked. */
   readonly confinement: ResolvedConfinement;
+  /** {@link ContainerSpec.defaultFileSystems}; default true. */
   readonly defaultFileSystems: boolean;
+  /** {@link ContainerSpec.defaultDevices}; default true. */
   readonly defaultDevices: boolean;
   /** Bind the host's /sys read-only when there is no new net namespace. */
   readonly bindHostSys: boolean;
+  /** {@link ContainerSpec.devices}, checked; default none. */
   readonly devices: readonly DeviceNode[];
+  /** {@link ContainerSpec.rootPropagation}; undefined: 'rprivate'. */
   readonly rootPropagation: Propagation | undefined;
 }
 

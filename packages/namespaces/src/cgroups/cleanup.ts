@@ -21,7 +21,17 @@ import { v1PlacementBase } from './v1.js';
 import { v2PlacementBase } from './v2.js';
 
 /** A container cgroup's placement, as its CgroupSpec gave it: `name` (one component) or `path`. */
-export type CgroupPlacement = { readonly name: string; readonly path?: undefined } | { readonly path: string; readonly name?: undefined };
+export type CgroupPlacement = {
+  /** One component below the caller's cgroup. */
+  readonly name: string;
+  /** Absent in this form. */
+  readonly path?: undefined;
+} | {
+  /** A nested path: absolute from each hierarchy's root, or relative below the caller's cgroup. */
+  readonly path: string;
+  /** Absent in this form. */
+  readonly name?: undefined;
+};
 
 /** The hierarchy directories under a v1 cgroupfs root, v2 mounts among them (any directory with cgroup.procs). */
 function hierarchies(root: string, fs: CgroupFs): string[] {

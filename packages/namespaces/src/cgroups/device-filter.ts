@@ -13,9 +13,21 @@ import { DeviceEmulator } from './device-emulator.js';
 import type { DeviceRule } from './resources.js';
 
 /** BPF_DEVCG_DEV_* (the low 16 bits of access_type). */
-export const BPF_DEVCG_DEV = Object.freeze({ BLOCK: 1, CHAR: 2 } as const);
+export const BPF_DEVCG_DEV = Object.freeze({
+  /** A block device. */
+  BLOCK: 1,
+  /** A character device. */
+  CHAR: 2,
+} as const);
 /** BPF_DEVCG_ACC_* (the high 16 bits of access_type). */
-export const BPF_DEVCG_ACC = Object.freeze({ MKNOD: 1, READ: 2, WRITE: 4 } as const);
+export const BPF_DEVCG_ACC = Object.freeze({
+  /** mknod(2) of the device. */
+  MKNOD: 1,
+  /** Opening it for reading. */
+  READ: 2,
+  /** Opening it for writing. */
+  WRITE: 4,
+} as const);
 
 /** The opcodes the filter uses (BPF_CLASS | BPF_OP | BPF_SRC, include/uapi/linux/bpf_common.h). */
 export const OP = Object.freeze({

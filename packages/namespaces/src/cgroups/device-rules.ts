@@ -11,7 +11,9 @@ import type { DeviceRule } from './resources.js';
 
 /** A default rule and the device node it is for (none for the wildcard ones). */
 export interface DefaultDeviceRule {
+  /** The device node the rule is for (`/dev/null`); absent for the wildcard rules. */
   readonly path?: string;
+  /** The rule. */
   readonly rule: DeviceRule;
 }
 

@@ -35,7 +35,9 @@ export interface DeviceRule {
 
 /** One net_prio entry: traffic of the container on interface `name` gets `priority` (net_prio.ifpriomap). */
 export interface InterfacePriority {
+  /** The network interface's name (1-15 characters, no space or `/`). */
   readonly name: string;
+  /** Its priority, 0 to 2^32-1. */
   readonly priority: number;
 }
 
@@ -56,7 +58,12 @@ export interface CgroupResources {
   /** Memory plus swap in bytes, as OCI's `swap` (memory.memsw.limit_in_bytes; v2 memory.swap.max = swap - memory). */
   readonly memorySwap?: bigint;
   /** CPU bandwidth: `quota` µs of CPU time per `period` µs (cfs_quota_us/cfs_period_us; v2 cpu.max). */
-  readonly cpu?: { readonly quota: number; readonly period: number };
+  readonly cpu?: {
+    /** µs of CPU time per period (v1 -1: no limit). */
+    readonly quota: number;
+    /** The period in µs. */
+    readonly period: number;
+  };
   /** Relative weight (v1 cpu.shares, 2-262144; v2 cpu.weight converted as runc does). */
   readonly cpuShares?: number;
   /** Soft limit in bytes, -1n for none (v1 memory.soft_limit_in_bytes; v2 memory.low, -1n as "max"). */

@@ -18,7 +18,9 @@ export type FreezeState = 'frozen' | 'thawed' | 'freezing';
 
 /** How long `freezeCgroup`/`thawCgroup` wait for the kernel (default 5000 ms) and how often they look (10 ms). */
 export interface FreezeOptions {
+  /** How long to wait for the state, in ms (default 5000); then a CgroupError. */
   readonly timeoutMs?: number;
+  /** How often to look, in ms (default 10). */
   readonly intervalMs?: number;
 }
 
@@ -121,13 +123,16 @@ export type MemoryStats = MemoryEntryStats & {
 
 /** Statistics of a container's cgroup (runc's `events --stats` parts); a part is absent without its controller. */
 export interface CgroupStats {
+  /** Memory use, when the cgroup has a memory controller. */
   readonly memory?: MemoryStats;
+  /** Tasks, when it has a pids controller. */
   readonly pids?: {
     /** Tasks now (pids.current). */
     readonly current: bigint;
     /** pids.max; undefined when unlimited. */
     readonly limit: bigint | undefined;
   };
+  /** CPU time, when it has cpu accounting (v1 cpuacct, v2 cpu.stat). */
   readonly cpu?: {
     /** CPU time used, ns (v1 cpuacct.usage, v2 cpu.stat usage_usec × 1000). */
     readonly usageNs: bigint;

@@ -72,15 +72,21 @@ function chooseHierarchies(opts: V1CreateOptions): string[] {
 
 /** What `createV1Cgroup` needs. */
 export interface V1CreateOptions {
+  /** The cgroupfs root (`/sys/fs/cgroup`, or a fake one in tests). */
   readonly root: string;
   /** One component below the caller's cgroup (ignored when `path` is given). */
   readonly name: string;
   /** A nested path (CgroupSpec.path): absolute from each hierarchy's root, relative below the caller's cgroup. */
   readonly path?: string;
+  /** The limits to write. */
   readonly resources: CgroupResources;
+  /** The caller's own cgroups (`readOwnCgroups`): a relative placement goes below them. */
   readonly own: Map<string, string>;
+  /** The file operations on cgroupfs (`NODE_CGROUP_FS`, or a fake). */
   readonly fs: CgroupFs;
+  /** Also make the directory in the freezer hierarchy (CgroupSpec.freezer). Default false. */
   readonly freezer?: boolean;
+  /** Make the directory in every mounted hierarchy (CgroupSpec.allControllers). Default false. */
   readonly allControllers?: boolean;
   /** Receives the fields this kernel does not honour (default: none reported). */
   readonly warn?: (message: string) => void;

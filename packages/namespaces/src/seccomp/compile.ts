@@ -33,8 +33,20 @@ const OFFSET_ARCH = 4;
 
 /** SECCOMP_RET_* values. */
 export const SECCOMP_RET = Object.freeze({
-  KILL_PROCESS: 0x80000000, KILL_THREAD: 0, TRAP: 0x00030000, ERRNO: 0x00050000, TRACE: 0x7ff00000,
-  LOG: 0x7ffc0000, ALLOW: 0x7fff0000,
+  /** Kill the whole process (SCMP_ACT_KILL_PROCESS). */
+  KILL_PROCESS: 0x80000000,
+  /** Kill the calling thread (SCMP_ACT_KILL, SCMP_ACT_KILL_THREAD). */
+  KILL_THREAD: 0,
+  /** Send SIGSYS (SCMP_ACT_TRAP). */
+  TRAP: 0x00030000,
+  /** Fail with the errno in the low 16 bits (SCMP_ACT_ERRNO). */
+  ERRNO: 0x00050000,
+  /** Notify a ptrace tracer, or fail with ENOSYS without one (SCMP_ACT_TRACE). */
+  TRACE: 0x7ff00000,
+  /** Allow and log (SCMP_ACT_LOG). */
+  LOG: 0x7ffc0000,
+  /** Allow (SCMP_ACT_ALLOW). */
+  ALLOW: 0x7fff0000,
 } as const);
 
 /** A compiled filter. */
