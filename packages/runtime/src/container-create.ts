@@ -120,7 +120,23 @@ function checkProgram(config: BundleConfig, pid: number): void {
   if (lookup?.found === false) throw new ExecProgramError(lookup.status, `unable to start container process: ${lookup.reason}`);
 }
 
-/** Create container `id` from the bundle; returns once the init waits on the exec FIFO. */
+/**
+ * Create container `id` from the bundle; returns once the init waits on the exec FIFO. On failure nothing is left
+ * (the init killed, its cgroup and state directory removed).
+ * @throws RuntimeError EUSAGE (a bad id, `pidfdSocket`, a terminal without a console socket),
+ *   ECONTAINEREXISTS, ECONFIG (`ConfigError` naming the config.json field), ESETUP (a create-time hook failed; the
+ *   init exited before exec; the program cannot be found, in runc's words, as an `ExecProgramError`), ESYSTEM (the
+ *   state directory); the launch's own errors as @ct/namespaces throws them (re-exported here): NamespaceSetupError
+ *   (NAMESPACE_SETUP, a child step failed, its cause the SyscallError), ContainerSpecError, IdMapError, CgroupError.
+ * @example
+ * ```ts
+ * import { containerState, createContainer, createContext, startContainer } from '@ct/runtime';
+ * const ctx = createContext({});
+ * await createContainer(ctx, 'web', { bundle: '/srv/bundles/web' }); // the init waits in ct-exec-fifo
+ * await startContainer(ctx, 'web');
+ * console.log(containerState(ctx, 'web').status); // running
+ * ```
+ */
 export async function createContainer(ctx: RuntimeContext, id: string, options: CreateOptions = {}): Promise<CreatedContainer> {
   const paths = containerPaths(ctx.stateRoot.path, id);
   if (options.pidfdSocket !== undefined) throw new RuntimeError('EUSAGE', 'create: --pidfd-socket is not supported yet');

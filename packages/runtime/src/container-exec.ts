@@ -170,7 +170,13 @@ function writePidFile(file: string | undefined, pid: number): void {
   }
 }
 
-/** Run a process in container `id`; resolves with its exit status (0 at once with `detach`). */
+/**
+ * Run a process in container `id`; resolves with its exit status (0 at once with `detach`).
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ *   RuntimeError EBADSTATE (not running or created), EUSAGE (a bad flag: user, env, cwd, capability, a `tty`
+ *   without `consoleSocket`), ECONFIG (no process, an empty argv, a bad `process` file), ESETUP (entering failed:
+ *   its cause), ExecProgramError (detached, a program surely missing, in runc's words).
+ */
 export async function execContainer(ctx: RuntimeContext, id: string, options: ExecOptions): Promise<number> {
   const paths = containerPaths(ctx.stateRoot.path, id);
   const record = readRecord(paths, id);

@@ -50,7 +50,13 @@ function awaitHandshake(fd: number, alive: () => boolean): Promise<void> {
   });
 }
 
-/** Start container `id` (it must be `created`). */
+/**
+ * Start container `id` (it must be `created`): run its startContainer hooks, then release the init from the exec
+ * FIFO; a failing poststart hook is a warning.
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ *   RuntimeError EBADSTATE (not created), ESETUP (a startContainer hook failed: the init is killed; the init did
+ *   not answer), ENOTRUNNING (the init exited before it was started), ESYSTEM.
+ */
 export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
   const paths = containerPaths(ctx.stateRoot.path, id);
   readRecord(paths, id);
