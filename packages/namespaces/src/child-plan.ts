@@ -95,7 +95,11 @@ function execStep(spec: ResolvedContainerSpec, ctx: ChildPlanContext): PlannedSt
   return planned({ op: 'exec', path: program, argv, env, search: !program.includes('/') }, 'exec', program);
 }
 
-/** Build the child plan of a container. */
+/**
+ * Build the child plan of a container.
+ * @throws ContainerSpecError (`execWrapper` with `init`; `additionalGids` where setgroups is denied); TypeError
+ *   when `ctx` lacks what the spec needs (an `initPath`, an `execFifoFd`).
+ */
 export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContext): ChildPlan {
   const newUser = isNewNamespace(spec, 'user');
   const c = spec.confinement;

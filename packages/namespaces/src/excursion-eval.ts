@@ -40,7 +40,11 @@ export async function containerExcursionEval<T>(pid: number, fn: EvalTarget<T>, 
   return containerExcursionEvalWith(pid, fn, args, {});
 }
 
-/** containerExcursionEval with options. */
+/**
+ * containerExcursionEval with options.
+ * @throws CtError ENOEXEC when this node binary has no dynamic loader to find (ldd); the errors of entering
+ *   (as containerExcursion) and the function's own error, rethrown.
+ */
 export async function containerExcursionEvalWith<T>(
   pid: number, fn: EvalTarget<T>, args: readonly unknown[], options: ExcursionEvalOptions,
 ): Promise<T> {

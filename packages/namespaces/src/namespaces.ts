@@ -32,6 +32,7 @@ export const CLONE_FLAGS: Readonly<Record<NamespaceKind, number>> = Object.freez
 /**
  * The CLONE_NEW* flags of `namespaces` ORed together. With `withSigchld` (Guix's `namespaces->bit-mask`), SIGCHLD
  * is ORed in too, as a raw clone(2) wants; @ct/syscalls' `SpawnPlan.namespaces` takes the flags alone.
+ * @throws TypeError for an unknown kind.
  */
 export function namespacesToBitMask(namespaces: Iterable<NamespaceKind>, withSigchld = false): number {
   let mask = withSigchld ? SIG.SIGCHLD : 0;

@@ -98,7 +98,10 @@ export function readRlimitHost(procRoot = '/proc'): RlimitHost {
   };
 }
 
-/** Check `rlimits` (field `rlimits[i]`): known names, no duplicates, soft ≤ hard, 64-bit values. */
+/**
+ * Check `rlimits` (field `rlimits[i]`): known names, no duplicates, soft ≤ hard, 64-bit values.
+ * @throws ContainerSpecError naming `rlimits[i]` or its field.
+ */
 export function validateRlimits(rlimits: readonly Rlimit[]): readonly Rlimit[] {
   const seen = new Set<string>();
   rlimits.forEach((limit, i) => {

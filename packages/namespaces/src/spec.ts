@@ -284,7 +284,11 @@ function numericStdio(stdio: ContainerSpec['stdio']): StdioSpec {
   return stdio as StdioSpec;
 }
 
-/** Fill every default of `spec` and check what can be checked without the kernel. */
+/**
+ * Fill every default of `spec` and check what can be checked without the kernel.
+ * @throws ContainerSpecError (CONTAINER_SPEC) naming the field (`command.argv`, `root`, `mounts[2].target`, `hostname`, ...) of the
+ *   first value that cannot work.
+ */
 export function withDefaults(spec: ContainerSpec): ResolvedContainerSpec {
   if (spec.command.argv.length === 0 || spec.command.argv[0] === '') {
     throw new ContainerSpecError('command.argv', 'empty');

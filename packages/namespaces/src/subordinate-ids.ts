@@ -32,7 +32,10 @@ export function parseSubordinateIds(text: string, file: string, user: string | u
   return ranges;
 }
 
-/** The ranges in `file` for `user`/`uid`; an absent file gives none. */
+/**
+ * The ranges in `file` for `user`/`uid`; an absent file gives none.
+ * @throws IdMapError (ID_MAP) with `file` (and `line` for a malformed line) when it cannot be read or parsed.
+ */
 export function readSubordinateIds(file: string, user: string | undefined, uid: number): SubordinateRange[] {
   let text: string;
   try {

@@ -208,7 +208,10 @@ export function neededV2Controllers(r: CgroupResources): ('pids' | 'memory' | 'c
   return list;
 }
 
-/** Check the limits (fields named `cgroup.resources.x`). */
+/**
+ * Check the limits (fields named `cgroup.resources.x`).
+ * @throws ContainerSpecError naming the field.
+ */
 export function validateCgroupSpec(spec: CgroupSpec, field = 'cgroup'): CgroupSpec {
   if (spec.name !== undefined && (!/^[A-Za-z0-9_.:@-]+$/.test(spec.name) || spec.name === '.' || spec.name === '..')) {
     throw new ContainerSpecError(`${field}.name`, `not a single path component: ${spec.name}`);
