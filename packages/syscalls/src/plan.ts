@@ -380,7 +380,7 @@ export interface WaitFifoStep {
 export interface PersonalityStep {
   /** The step's kind. */
   readonly op: 'personality';
-  /** The execution domain (PER_LINUX 0x0000, PER_LINUX32 0x0008) and flags. */
+  /** The execution domain (`PER.LINUX`, `PER.LINUX32`) and flags. */
   readonly persona: number;
 }
 /**
