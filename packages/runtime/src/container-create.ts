@@ -127,7 +127,8 @@ function checkProgram(config: BundleConfig, pid: number): void {
  *   ECONTAINEREXISTS, ECONFIG (`ConfigError` naming the config.json field), ESETUP (a create-time hook failed; the
  *   init exited before exec; the program cannot be found, in runc's words, as an `ExecProgramError`), ESYSTEM (the
  *   state directory); the launch's own errors as @ct/namespaces throws them (re-exported here): NamespaceSetupError
- *   (NAMESPACE_SETUP, a child step failed, its cause the SyscallError), ContainerSpecError, IdMapError, CgroupError.
+ *   (NAMESPACE_SETUP, a child step failed, its cause the SyscallError; the message led by the config.json field the
+ *   step applied, `mounts[3]: ...`, when one did), ContainerSpecError, IdMapError, CgroupError.
  * @example
  * ```ts
  * import { containerState, createContainer, createContext, startContainer } from '@ct/runtime';
