@@ -51,7 +51,7 @@ export {
 } from './confinement-spec.js';
 export {
   CAPABILITY_NAMES, DEFAULT_CAPABILITIES, DEFAULT_CAPABILITY_SETS, capabilityBit, capabilityNames, planCapabilities, resolveCapabilities,
-  type CapabilityMasks, type CapabilityName, type CapabilitySets, type CapabilitySpec,
+  type CapabilityMasks, type CapabilityName, type CapabilityPlan, type CapabilitySets, type CapabilitySpec,
 } from './capabilities.js';
 export {
   RLIM_INFINITY, RLIMIT_RESOURCES, clampRlimits, readRlimitHost, validateRlimits,

@@ -4,7 +4,7 @@
  */
 export { unpack, unpackImage, withDefaults, type UnpackOptions, type ResolvedUnpackOptions, type UnpackProgress, type UnpackResult } from './unpack.js';
 export { openImage, type OpenImageOptions } from './image-open.js';
-export { ImageSource, type ImageFormat } from './image-source.js';
+export { ImageSource, type ImageFormat, type LayoutFiles } from './image-source.js';
 export { resolveImage, type ResolvedImage, type ResolvedLayer } from './image-resolve.js';
 export { parseImageRef, type ImageRef } from './reference.js';
 export { hostPlatform, parsePlatform, formatPlatform, selectPlatform } from './platform.js';

@@ -13,7 +13,7 @@ export { createContainer, type CreateOptions } from './container-create.js';
 export { startContainer } from './container-start.js';
 export { pauseContainer, resumeContainer } from './container-pause.js';
 export { updateContainer, type UpdateOptions } from './container-update.js';
-export { containerOomKills, containerStats, type ContainerStats } from './container-stats.js';
+export { containerOomKills, containerStats, type ContainerStats, type MemoryEntry } from './container-stats.js';
 export { cgroupRootFromEnv, DEFAULT_CGROUP_ROOT, FAKE_DEVICE_PROGRAM_FILE } from './container-cgroup.js';
 export { execContainer, type ExecOptions } from './container-exec.js';
 export { runContainer, type RunOptions } from './container-run.js';
@@ -21,7 +21,7 @@ export { imageBundleDir, runImage, type ImageRunOptions, type PullPolicy, type S
 export {
   listImageContainers, imageContainerLog, stopImageContainer, removeImageContainer, type ImageContainer,
 } from './image-containers.js';
-export { containerPorts } from './network/container-ports.js';
+export { containerPorts, type PortBinding } from './network/container-ports.js';
 export { formatNetworkReport, networkReport, type NetworkModeCheck, type NetworkReport } from './network/network-doctor.js';
 export {
   defaultNetworkMode, formatNetworkMode, formatPortLine, formatPortMapping, formatPortsColumn, parseNetworkMode, parsePublish, readNetworkRecord,
@@ -55,3 +55,4 @@ export { containerPaths, type ContainerPaths, type ContainerRecord } from './sta
 export { specTemplate, writeSpec, type SpecTemplateOptions } from './spec-template.js';
 export { parseMountOptions, supportedMountOptions, type MountOptions } from './config/mount-options.js';
 export { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
+export { HOOK_KINDS, type Hook, type HookKind, type Hooks } from './hooks.js';

@@ -3,7 +3,7 @@ export { parseRegistryRef, formatRegistryRef, isLoopbackHost, type RegistryRef }
 export { RegistryError } from './registry-error.js';
 export { parseAuthChallenges, findCredentials, authFilePaths, helperServerUrl, type AuthChallenge, type Credentials, type AuthFileOptions } from './registry-auth.js';
 export { credentialsFromHelper, type HelperCredentials, type HelperOrigin } from './registry-cred-helper.js';
-export type { TransportOptions } from './registry-http.js';
+export type { HttpResponse, TransportOptions } from './registry-http.js';
 export { RegistryClient, type RegistryClientOptions } from './registry-client.js';
 export { downloadBlob, type BlobProgress, type DownloadOptions } from './registry-blob.js';
 export { pullToLayout, pullImage, type PullOptions, type PullImageOptions, type PulledImage } from './registry-pull.js';

@@ -21,8 +21,11 @@ export interface TransportOptions {
 
 /** A response whose headers arrived; `body` must be consumed or destroyed. */
 export interface HttpResponse {
+  /** The HTTP status code of the final response (after redirects). */
   readonly status: number;
+  /** Its headers, as Node's http module gives them (lower-case names). */
   readonly headers: IncomingHttpHeaders;
+  /** Its body as a stream, not yet read: the caller reads or drains it. */
   readonly body: IncomingMessage;
   /** The URL that answered (after redirects). */
   readonly url: URL;

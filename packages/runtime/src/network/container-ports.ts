@@ -30,7 +30,9 @@ export function containerPorts(ctx: RuntimeContext, id: string, filter?: string)
 
 /** One host side of a published port, as podman's inspect gives it (HostIp '' for every address). */
 export interface PortBinding {
+  /** The host address the port is published on; '' for every address (podman's shape). */
   readonly HostIp: string;
+  /** The host port, as a decimal string (podman's shape). */
   readonly HostPort: string;
 }
 
