@@ -4,12 +4,11 @@
  * lock, as import's staging dirs: a concurrent import's clean-up leaves it alone) and imported from there.
  * Man pages: flock(2).
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ensureStore, lockFile } from './store-lock.js';
+import { ensureStore, withStagingDir } from './store-lock.js';
 import { storePaths } from './store-paths.js';
 import { importImage, type ImportOptions, type ImportResult } from './store-import.js';
 
@@ -21,21 +20,10 @@ import { importImage, type ImportOptions, type ImportResult } from './store-impo
 export async function importImageStream(input: Readable, options: ImportOptions = {}): Promise<ImportResult> {
   const paths = storePaths(options);
   ensureStore(paths);
-  const name = `stdin-${randomBytes(6).toString('hex')}`;
-  const dir = join(paths.tmp, name);
-  const lock = await lockFile(join(paths.tmp, `${name}.lock`), 'exclusive');
-  try {
-    mkdirSync(dir, { mode: 0o700 });
+  return withStagingDir(paths, 'stdin', async (dir) => {
     // named `-`: an unnamed image's default name is then "-:latest", which import refuses asking for --name
     const file = join(dir, '-');
     await pipeline(input, createWriteStream(file, { mode: 0o600 }));
-    return await importImage(file, options);
-  } finally {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(join(paths.tmp, `${name}.lock`), { force: true });
-    } finally {
-      lock.release();
-    }
-  }
+    return importImage(file, options);
+  });
 }

@@ -7,6 +7,7 @@
  * SIGKILL never leaves the store locked. Waiting is by polling (see {@link lockFile}).
  * Man pages: flock(2), fstat(2).
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK, flockTry } from '@ct/syscalls';
@@ -80,6 +81,27 @@ export async function withStoreLock<T>(paths: StorePaths, mode: 'shared' | 'excl
     return await fn();
   } finally {
     lock.release();
+  }
+}
+
+/**
+ * Run `fn` with a fresh staging dir `tmp/<prefix>-<random>` of the store (mode 0700), guarded by the flock of
+ * `tmp/<prefix>-<random>.lock` so clearStaleStaging leaves it alone while it is held; both go afterwards.
+ */
+export async function withStagingDir<T>(paths: StorePaths, prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const name = `${prefix}-${randomBytes(6).toString('hex')}`;
+  const dir = join(paths.tmp, name);
+  const lock = await lockFile(join(paths.tmp, `${name}.lock`), 'exclusive');
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    return await fn(dir);
+  } finally {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(join(paths.tmp, `${name}.lock`), { force: true });
+    } finally {
+      lock.release();
+    }
   }
 }
 

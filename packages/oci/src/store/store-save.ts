@@ -9,7 +9,7 @@
  * Man pages: podman-save(1), tar(5); the image-spec's image-layout.md and manifest.md, docker's image spec v1.2.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { pack, type Pack } from 'tar-stream';
 import { CtError } from '../internal/ct-error.js';
 import { digestOf } from '../digest.js';
 import { writeLayerTar } from './layer-tar.js';
-import { ensureStore, lockFile, withStoreLock } from './store-lock.js';
+import { ensureStore, withStagingDir, withStoreLock } from './store-lock.js';
 import { digestHex, storePaths, type StoreOptions } from './store-paths.js';
 import { findImageLocked } from './store-query.js';
 import { layerDiffDir } from './store-records.js';
@@ -94,40 +94,27 @@ export async function saveImageHere(nameOrDigest: string, outFd: number, options
   const paths = storePaths(options);
   ensureStore(paths);
   const format = options.format ?? 'docker-archive';
-  const stagingName = `save-${randomBytes(6).toString('hex')}`;
-  const staging = join(paths.tmp, stagingName);
-  const stagingLock = await lockFile(join(paths.tmp, `${stagingName}.lock`), 'exclusive');
-  try {
-    mkdirSync(staging, { mode: 0o700 });
-    return await withStoreLock(paths, 'shared', async () => {
-      const image = findImageLocked(paths, nameOrDigest);
-      const configFile = join(paths.blobs, digestHex(image.configDigest));
-      let config: { rootfs?: { diff_ids?: string[] } };
-      try {
-        config = JSON.parse(readFileSync(configFile, 'utf8')) as typeof config;
-      } catch (cause) {
-        throw new CtError('STORE_CORRUPT', `save image: ${configFile}: ${(cause as Error).message}`, { cause });
-      }
-      const layers: Layer[] = [];
-      for (const [i, chain] of image.layers.entries()) {
-        const file = join(staging, `layer-${i}.tar`);
-        layers.push({ file, ...(await writeLayerTar(layerDiffDir(paths, chain), file)) });
-      }
-      const configBytes = json({ ...config, rootfs: { ...config.rootfs, type: 'layers', diff_ids: layers.map((l) => l.digest) } });
-      const p = pack();
-      const out = pipeline(p, createWriteStream('', { fd: outFd, autoClose: false }));
-      const configDigest = await writeArchive(p, format, configBytes, layers, image.names).then((d) => { p.finalize(); return d; }, (err: unknown) => { p.destroy(err as Error); throw err; });
-      await out;
-      return { image: image.digest, names: image.names, format, configDigest, diffIds: layers.map((l) => l.digest) };
-    });
-  } finally {
+  return withStagingDir(paths, 'save', (staging) => withStoreLock(paths, 'shared', async () => {
+    const image = findImageLocked(paths, nameOrDigest);
+    const configFile = join(paths.blobs, digestHex(image.configDigest));
+    let config: { rootfs?: { diff_ids?: string[] } };
     try {
-      rmSync(staging, { recursive: true, force: true });
-      rmSync(join(paths.tmp, `${stagingName}.lock`), { force: true });
-    } finally {
-      stagingLock.release();
+      config = JSON.parse(readFileSync(configFile, 'utf8')) as typeof config;
+    } catch (cause) {
+      throw new CtError('STORE_CORRUPT', `save image: ${configFile}: ${(cause as Error).message}`, { cause });
     }
-  }
+    const layers: Layer[] = [];
+    for (const [i, chain] of image.layers.entries()) {
+      const file = join(staging, `layer-${i}.tar`);
+      layers.push({ file, ...(await writeLayerTar(layerDiffDir(paths, chain), file)) });
+    }
+    const configBytes = json({ ...config, rootfs: { ...config.rootfs, type: 'layers', diff_ids: layers.map((l) => l.digest) } });
+    const p = pack();
+    const out = pipeline(p, createWriteStream('', { fd: outFd, autoClose: false }));
+    const configDigest = await writeArchive(p, format, configBytes, layers, image.names).then((d) => { p.finalize(); return d; }, (err: unknown) => { p.destroy(err as Error); throw err; });
+    await out;
+    return { image: image.digest, names: image.names, format, configDigest, diffIds: layers.map((l) => l.digest) };
+  }));
 }
 
 /**
