@@ -91,5 +91,5 @@ export {
 } from './cgroups/state.js';
 export { CgroupError } from './errors.js';
 export {
-  callerTty, findProgram, gatherIdMapContext, presentHostDevices, runningInUserNamespace, statBindSources,
+  callerTty, findProgram, gatherIdMapContext, mountPoints, presentHostDevices, runningInUserNamespace, statBindSources,
 } from './host-context.js';

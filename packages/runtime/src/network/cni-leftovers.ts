@@ -6,21 +6,18 @@
  * touching iptables, and the container's POSTROUTING rule and its `CNI-…` chain stay for good. These helpers let
  * the detach give the plugins a namespace path they understand and remove those rules by the comment the plugin
  * tags them with (`name: "NETWORK" id: "CONTAINERID"`), which is idempotent.
- * Man pages: iptables(8), iptables-extensions(8) (comment), proc(5) (mountinfo).
+ * Man pages: iptables(8), iptables-extensions(8) (comment).
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { mountPoints } from '@ct/namespaces/engine';
 import { RuntimeError } from '../errors.js';
 
 const run = promisify(execFile);
 
 /** Whether `path` is a mount point in this mount namespace (a held namespace is one: a bind of /proc/PID/ns/net). */
 export function isMountPoint(path: string): boolean {
-  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  // field 5 is the mount point, with spaces and backslashes octal-escaped
-  const escaped = path.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-  return lines.some((l) => l.split(' ')[4] === escaped);
+  return mountPoints().includes(path);
 }
 
 /** The comment the CNI plugins tag a container's rules with (containernetworking/plugins utils.FormatComment). */
