@@ -114,6 +114,11 @@ for (const pass of passes.split(' ')) {
   }
 }
 console.log('');
+const failedTests = rows.flatMap((r) => (r.failures || []).map((f) => ({ ...f, pass: r.pass, package: r.package })));
+if (failedTests.length > 0) {
+  console.log('failed tests:');
+  for (const f of failedTests) console.log(`  [${f.pass}] ${f.package}: ${f.title}\n      ${f.error}`);
+}
 for (const pass of ['checks', ...passes.split(' ')]) {
   const rs = rows.filter((r) => r.pass === pass);
   console.log(`${pass}: ` + rs.map((r) => `${r.package} ${r.passed}/${r.failed}/${r.skipped}`).join(', '));
