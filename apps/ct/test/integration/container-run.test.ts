@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature, testImage } from '@ct/test-utils';
 import { imageCommand } from './container-run-harness.js';
+import { waitFor } from './engine-harness.js';
 import { ciUser, ctBin, Runtime } from './runtime-harness.js';
 
 function defineSuite(title: string, rootless: boolean): void {
@@ -213,8 +214,11 @@ function defineSuite(title: string, rootless: boolean): void {
       }
     });
     it('container stop, SIGTERM reaches the process; rm -f removes a running one', () => {
-      const a = run(['-d', 'busybox', 'sh', '-c', 'trap "echo term; exit 3" TERM; while true; do sleep 0.1; done']).stdout.trim();
+      const a = run(['-d', 'busybox', 'sh', '-c', 'trap "echo term; exit 3" TERM; echo trapped; while true; do sleep 0.1; done']).stdout.trim();
       const b = run(['-d', 'busybox', 'sleep', '60']).stdout.trim();
+      // -d returns once the program runs, maybe before the shell set its trap (then TERM would find sh as PID 1
+      // with the default disposition: ignored, and stop would kill it after -t)
+      assert.ok(waitFor(() => ct.run(['container', 'logs', a]).stdout.includes('trapped'), 30_000), 'the shell set its trap');
       assert.equal(ct.run(['container', 'stop', '-t', '5', a]).status, 0);
       const ps = JSON.parse(ct.run(['container', 'ps', '--all', '--json']).stdout) as { id: string; exitStatus?: number }[];
       assert.equal(ps.find((c) => c.id === a)?.exitStatus, 3);
