@@ -208,7 +208,8 @@ async function runWithTerminal(ctx: RuntimeContext, id: string, bundle: string, 
  */
 async function startPrepared(ctx: RuntimeContext, id: string, bundle: string, options: ImageRunOptions): Promise<number> {
   const status = await startContainerOf(ctx, id, bundle, options);
-  if (options.detach !== true && options.keep === true) {
+  // the monitor of a kept foreground run without -t recorded it already (image-run-attach.ts)
+  if (options.detach !== true && options.keep === true && options.tty === true) {
     writeFileAtomic(imageExitFile(ctx, id), JSON.stringify({ status, finished: new Date().toISOString() }), 0o644);
   }
   return status;
@@ -222,6 +223,8 @@ async function startContainerOf(ctx: RuntimeContext, id: string, bundle: string,
     options.onDetached?.(id);
     return 0;
   }
+  // kept, without -t: under a monitor that logs its output, as podman (image-run-attach.ts); it attaches the network
+  if (options.keep === true && options.tty !== true) return (await import('./image-run-attach.js')).runAttached(ctx, id, bundle);
   // the network is attached between create and start, by the process that waits for the container (network/)
   const network = existsSync(join(bundle, 'network.json')) ? (await import('./network/network-attach.js')).runNetworkOf(bundle) : undefined;
   if (options.tty === true) return runWithTerminal(ctx, id, bundle, options.keep, network);

@@ -34,7 +34,8 @@ export {
 } from './image-container-verbs.js';
 export { topImageContainer, type TopProcess } from './image-container-top.js';
 export { copyContainerFiles } from './container-copy.js';
-export { writeImageContainerLog, tailLines, type LogOptions as ContainerLogOptions } from './image-container-log.js';
+export { writeImageContainerLog, type LogOptions as ContainerLogOptions, type LogWrite } from './image-container-log.js';
+export type { LogStream } from './image-container-log-format.js';
 export {
   RuntimeError, ContainerNotFoundError, ConfigError, errnoPhrase, type RuntimeErrorCode,
 } from './errors.js';

@@ -199,8 +199,10 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     });
   },
   async 'container logs'(ctx, cmd) {
-    const tail = int(cmd.flags, 'tail');
-    await (await full()).writeImageContainerLog(ctx, id(cmd), (chunk) => void process.stdout.write(chunk), { tail, follow: bool(cmd.flags, 'follow') });
+    const f = cmd.flags;
+    await (await full()).writeImageContainerLog(ctx, id(cmd), (stream, chunk) => void process[stream].write(chunk), {
+      tail: int(f, 'tail'), follow: bool(f, 'follow'), timestamps: bool(f, 'timestamps'), since: str(f, 'since'), until: str(f, 'until'),
+    });
     return 0;
   },
   async 'container stop'(ctx, cmd, out) {

@@ -252,11 +252,14 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
     ],
   },
   'container logs': {
-    description: 'print the log (stdout and stderr) of a detached container',
+    description: 'print the log of a container (its stdout to stdout, its stderr to stderr): detached, or kept (--keep)',
     args: [id],
     flags: [
       { name: 'tail', kind: 'integer', signed: true, description: 'only the last N lines (-1: all)' },
       { name: 'follow', char: 'f', kind: 'boolean', description: 'keep printing what the container writes until it stops' },
+      { name: 'timestamps', char: 't', kind: 'boolean', description: 'start each line with its time (RFC 3339, nanoseconds)' },
+      { name: 'since', kind: 'string', description: 'only lines written since TIME: RFC 3339, 2006-01-02, Unix seconds, or a duration before now (10m)' },
+      { name: 'until', kind: 'string', description: 'only lines written before TIME (the same forms)' },
     ],
   },
   'container inspect': {

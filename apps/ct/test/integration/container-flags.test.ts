@@ -130,6 +130,43 @@ function defineSuite(title: string, rootless: boolean): void {
         assert.match(r.stderr, message);
       }
     });
+    it('container run --keep in the foreground, then logs: its stdout and stderr apart, -t, --since, --until, --tail, as podman', () => {
+      const name = `keeplog-${process.pid}`;
+      const script = 'echo out1; echo err1 >&2; sleep 1.2; echo out2; printf partial';
+      const theirs = podman!.podman(['run', '--name', name, ...podmanRunFlags, podman!.image, 'sh', '-c', script]);
+      const ours = s.run(['--keep', '--name', name, 'busybox', 'sh', '-c', script]);
+      try {
+        for (const [who, r] of [['podman', theirs], ['ct', ours]] as const) assert.equal(r.status, 0, `${who}: ${r.stderr}`);
+        assert.deepEqual([ours.stdout, ours.stderr], [theirs.stdout, theirs.stderr], 'the foreground run prints as podman run');
+        type Runner = (a: string[]) => { stdout: string; stderr: string; status: number | null };
+        const logs = (run: Runner, flags: string[]): string[] => {
+          const r = run(['logs', ...flags, name]);
+          return [String(r.status), r.stdout, r.stderr];
+        };
+        const pod: Runner = (a) => podman!.podman(a);
+        const ct: Runner = (a) => s.ct.run(['container', ...a]);
+        // podman 4.3's --tail joins a partial line to the line before it, and its --until filters nothing here: ct's below
+        for (const flags of [[], ['--since', '1h'], ['--since', '2099-01-01T00:00:00Z'], ['--since', 'bogus']]) {
+          const [status, out, err] = logs(pod, flags);
+          const mine = logs(ct, flags);
+          assert.deepEqual(mine.slice(0, 2), [status, out], flags.join(' '));
+          if (status === '0') assert.equal(mine[2], err, flags.join(' '));
+        }
+        // -t: each line's time, RFC 3339 with nanoseconds in UTC, in order; the first output line is the time of the second
+        const stamped = logs(ct, ['-t']);
+        assert.match(stamped[1]!, /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) out1\n(\S+) out2\n(\S+) partial$/);
+        assert.match(stamped[2]!, /^\S+Z err1\n$/);
+        const times = [...stamped[1]!.matchAll(/^(\S+) /gm)].map((m) => Date.parse(m[1]!));
+        assert.ok(times[1]! - times[0]! >= 1000, `out2 came after the sleep: ${stamped[1]}`);
+        const second = stamped[1]!.split('\n')[1]!.split(' ')[0]!;
+        assert.deepEqual(logs(ct, ['--since', second]).slice(1), ['out2\npartial', ''], '--since the time of a line includes it');
+        assert.deepEqual(logs(ct, ['--until', second]).slice(1), ['out1\n', 'err1\n'], '--until a line\'s time leaves it out');
+        assert.deepEqual(logs(ct, ['--tail', '2']).slice(1), ['out2\npartial', ''], 'the last two lines (the partial one counts)');
+      } finally {
+        podman!.podman(['rm', '-f', name]);
+        s.ct.run(['container', 'rm', '-f', name]);
+      }
+    });
     it('container run --security-opt, an unknown option is refused naming it', () => {
       const r = s.run(['--security-opt', 'mask=/proc/x', 'busybox', 'true']);
       assert.equal(r.status, 125);

@@ -1,7 +1,8 @@
 /**
  * The monitor of a detached `ct container run -d`: a small Node process of its own session that the caller starts
  * and leaves behind. It creates and starts the container from the prepared bundle with its own stdout and stderr
- * (the container log, opened by the caller) as the container's stdio, tells the caller through fd 3 that it is
+ * (two pipes it reads into the container log, as podman's k8s-file: monitor-pipes.ts) as the container's stdio,
+ * tells the caller through fd 3 that it is
  * running (`ok`) or why it is not (`error` and the message, with the errno of a refused overlay root), then
  * waits for the init (its child: watched through the pidfd) and records the exit status in `exit.json` beside the
  * log. The container is kept (stopped) for `ct container ps --all`, `logs` and `rm`, unless it was run with
@@ -21,9 +22,13 @@ import { writeFileAtomic } from '../state-store.js';
 import { stopForTest } from '../test-stop.js';
 import { listenConsole, type ConsoleListener } from '../image-run-tty.js';
 import { holdTerminal } from './monitor-tty.js';
+import { copyOutputToLog, releaseWriteEnds, type LogCopy } from './monitor-pipes.js';
 import type { MonitorArgs } from './monitor-spawn.js';
 
 const READY_FD = 3;
+
+/** How long the pipes may still bring output once the init exited (a background process may hold them open). */
+const DRAIN_AFTER_EXIT_MS = 1000;
 
 function tell(line: string): void {
   try {
@@ -34,8 +39,7 @@ function tell(line: string): void {
   }
 }
 
-async function main(): Promise<number> {
-  const args = JSON.parse(process.argv[2] ?? '{}') as MonitorArgs;
+async function main(args: MonitorArgs, output: LogCopy): Promise<number> {
   const global: GlobalOptions = { root: args.root, rootless: args.rootless ? 'true' : 'false' };
   const ctx = createContext(global);
   let init;
@@ -45,7 +49,12 @@ async function main(): Promise<number> {
   const network = existsSync(join(args.bundle, 'network.json')) ? (await import('../network/network-attach.js')).runNetworkOf(args.bundle) : undefined;
   try {
     listener = args.tty === true ? await listenConsole(args.bundle) : undefined;
-    ({ init } = await createContainer(ctx, args.id, { bundle: args.bundle, relaySignals: false, consoleSocket: listener?.path }));
+    try {
+      ({ init } = await createContainer(ctx, args.id, { bundle: args.bundle, relaySignals: false, consoleSocket: listener?.path }));
+    } finally {
+      // the container holds its copies now (or never will): the pipes end when its processes close them
+      releaseWriteEnds();
+    }
     try {
       // the console step ran before create returned: the master is on its way (or here)
       master = await listener?.master();
@@ -68,10 +77,14 @@ async function main(): Promise<number> {
   tell('ok');
   stopForTest('run:started');
   const exited = init.wait();
-  if (master !== undefined) await holdTerminal(master, exited);
+  if (master !== undefined) await holdTerminal(master, exited, (chunk) => output.write('stdout', chunk));
   const status = await exited;
+  // what the container wrote before it exited is in the pipes: read to their end (a background holder: a while)
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([output.ended, new Promise((r) => { timer = setTimeout(r, DRAIN_AFTER_EXIT_MS); })]);
+  clearTimeout(timer);
   stopForTest('run:exited');
-  await network?.detach().catch((err: unknown) => process.stderr.write(`ct: warning: ${(err as Error).message}\n`));
+  await network?.detach().catch((err: unknown) => output.write('stderr', Buffer.from(`ct: warning: ${(err as Error).message}\n`)));
   try {
     if (args.remove === true) {
       // -d --rm (podman's): the state, the bundle with its log and the store root go (container-delete.ts)
@@ -86,4 +99,14 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main();
+const args = JSON.parse(process.argv[2] ?? '{}') as MonitorArgs;
+const output = copyOutputToLog(args.logFile);
+try {
+  process.exitCode = await main(args, output);
+} catch (err) {
+  // our stdout and stderr are the container's pipes, or /dev/null: the log says why the monitor stopped
+  output.write('stderr', Buffer.from(`ct: container monitor: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`));
+  process.exitCode = 1;
+} finally {
+  output.close();
+}
