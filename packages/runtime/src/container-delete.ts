@@ -2,7 +2,7 @@
  * `delete <id>` (`--force`): removes a stopped container's state; a created one is killed first (runc and crun
  * allow it and containerd's shim relies on it); a running or paused one only with --force. What a create killed
  * half-way left (issue 24) goes too: its record names the cgroups it planned before it made them, and the init it
- * may have cloned is found in them, or by the exec FIFO it holds open (ct-exec-fifo keeps an O_PATH descriptor of
+ * may have cloned is found in them, or by the exec FIFO it holds open (ct-exec-fifo keeps a descriptor of
  * it until `start`; the cloned child holds it from the clone), when the record does not name its pid yet.
  *
  * Man pages: kill(2), rmdir(2), proc_pid_fd(5).

@@ -2,20 +2,21 @@
  * Launching a container's init from a checked config: config.json → a complete ContainerSpec (to-container-spec.ts),
  * run by @ct/namespaces' runContainer, whose child ends by exec'ing ct-exec-fifo (native/exec-fifo.c) with the
  * user program after it (`execWrapper`): the helper is exec'd by a descriptor opened before the clone, so it need
- * not be inside the root, and gets an O_PATH descriptor of the exec FIFO. It blocks until `ct start` opens the
- * FIFO, then execs the user program. So the child has exec'd (and told its parent so) while `ct create` is still
- * alive, and the process that waits is a tiny static program, never the forked Node image (STYLE.md; runc's "runc
- * init" does the same job). Until that exec the child has the parent-death signal: a `ct create` killed before the
- * container is recorded (`onCreated`, at the last pause) leaves no init running.
+ * not be inside the root, and gets the exec FIFO opened read-write here (nothing in the container reopens it, so a
+ * container without /proc starts too). It blocks until `ct start` writes to the FIFO, then execs the user program.
+ * So the child has exec'd (and told its parent so) while `ct create` is still alive, and the process that waits is
+ * a tiny static program, never the forked Node image (STYLE.md; runc's "runc init" does the same job). Until that
+ * exec the child has the parent-death signal: a `ct create` killed before the container is recorded (`onCreated`,
+ * at the last pause) leaves no init running.
  *
  * The runtime makes the container's cgroup itself (its placement from linux.cgroupsPath, and a warning rather than a
  * failure when one made only for runc's sake cannot be), and gives it to runContainer.
  *
- * Man pages: fifo(7), open(2) (O_PATH), execveat(2), prctl(2) (PR_SET_PDEATHSIG).
+ * Man pages: fifo(7), open(2) (O_RDWR on a FIFO never blocks), execveat(2), prctl(2) (PR_SET_PDEATHSIG).
  */
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
-import { O, SyscallError } from '@ct/syscalls';
+import { SyscallError } from '@ct/syscalls';
 import {
   createContainerCgroup, NamespaceSetupError, NODE_CGROUP_FS, readRlimitHost, runContainer, validateCgroupSpec, type CgroupSpec, type ContainerCgroup,
   type ContainerSpec,
@@ -28,7 +29,7 @@ import { execFifoProgram } from './exec-fifo-program.js';
 
 /** How to launch the init. */
 export interface LaunchOptions {
-  /** The exec FIFO the init blocks on before exec (returns when `start` opens it). */
+  /** The exec FIFO the init blocks on before exec (it reads until `start` writes a byte). */
   readonly execFifo: string;
   /** Extra fds passed at 3, 4, ... (--preserve-fds plus LISTEN_FDS). */
   readonly extraFds: number;
@@ -189,8 +190,8 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
   let fifoFd: number | undefined;
   try {
     try {
-      // O_PATH: it names the FIFO without opening it, so it counts as neither reader nor writer
-      fifoFd = openSync(options.execFifo, O.PATH);
+      // read-write: the open does not wait for a writer, and the init, a writer itself, never reads an early EOF
+      fifoFd = openSync(options.execFifo, constants.O_RDWR);
     } catch (err) {
       throw systemError('create: open exec fifo', options.execFifo, err);
     }

@@ -1,53 +1,60 @@
 /**
  * `start <id>`: releases a created container from the exec FIFO. ct-exec-fifo, the container's program until now,
- * opens the FIFO for writing (blocking until there is a reader), writes "0" and execs the user program. start
- * opens the FIFO read-write without blocking: being a reader lets the writer's open return whenever it comes (even
- * if ct-exec-fifo has not reached its open yet), and being a writer too means the read never ends in an early
- * EOF. The FIFO is unlinked (from then on the status is `running`) and start waits for the byte, checking that the
- * init is still alive.
+ * holds the FIFO open read-write from before the clone (container-launch.ts) and blocks reading it. start opens the
+ * FIFO for writing without blocking (ENXIO: no reader, so the init is gone), unlinks it (from then on the status is
+ * `running`), writes "0" and waits until the init has closed its end, which it does right before it execs the user
+ * program: then a write fails with EPIPE. So start returns once the program is being exec'd, as runc's start returns
+ * once its init wrote the byte; nothing in the container reopens the FIFO by path, so a container without /proc
+ * starts too (runc 1.1.5 cannot: its init reopens the FIFO through /proc/self/fd).
  *
- * Man pages: fifo(7), open(2) (O_NONBLOCK on FIFOs).
+ * Man pages: fifo(7), pipe(7) (EPIPE without readers), open(2) (O_NONBLOCK on FIFOs: ENXIO).
  */
-import { constants, openSync, readSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { closeSync, constants, openSync, rmSync, writeSync } from 'node:fs';
 import type { RuntimeContext } from './context.js';
-import { deriveStatus, isInitAlive } from './container-status.js';
+import { deriveStatus } from './container-status.js';
 import { RuntimeError, systemError } from './errors.js';
 import { withLock } from './lock.js';
 import { hookState, runHooksFailing, runHooksWarning } from './hook-state.js';
 import { signalProcess } from './process-signal.js';
 import { containerPaths, readRecord } from './state-store.js';
 
-/** How long start waits for the init to take the FIFO handshake. */
+/** How long start waits for the init to take the byte. */
 const handshakeTimeoutMs = 10_000;
 
-/** Whether the init's byte is in the FIFO (a non-blocking read; the socket has not consumed it yet). */
-function byteWaiting(fd: number): boolean {
+/** Whether every reader of the FIFO behind write end `fd` has closed it (a one-byte write fails with EPIPE). */
+function readersGone(fd: number): boolean {
   try {
-    return readSync(fd, Buffer.alloc(1)) === 1;
-  } catch {
-    return false; // EAGAIN: nothing written
+    writeSync(fd, '0'); // a reader is still there: the init reads one byte, the rest goes with the FIFO
+    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') return true;
+    if (code === 'EAGAIN') return false;
+    throw err;
   }
 }
 
-function awaitHandshake(fd: number, alive: () => boolean): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const sock = new Socket({ fd, readable: true, writable: false });
+/** Release the init waiting on `fifo`: write "0", wait until it closed the FIFO (it execs right after). */
+async function releaseInit(fifo: string): Promise<void> {
+  let fd: number;
+  try {
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENXIO') throw new RuntimeError('ENOTRUNNING', 'start: the container init exited before it was started');
+    throw systemError('start: open exec fifo', fifo, err);
+  }
+  try {
+    rmSync(fifo, { force: true });
     const started = Date.now();
-    const done = (err?: Error): void => {
-      clearInterval(timer);
-      sock.destroy();
-      if (err === undefined) resolvePromise();
-      else reject(err);
-    };
-    const timer = setInterval(() => {
-      // a quick program may have taken the handshake and exited before the byte's 'data' event came: read it here
-      if (!alive()) done(byteWaiting(fd) ? undefined : new RuntimeError('ENOTRUNNING', 'start: the container init exited before it was started'));
-      else if (Date.now() - started > handshakeTimeoutMs) done(new RuntimeError('ESETUP', 'start: exec fifo: the init did not answer'));
-    }, 20);
-    sock.once('data', () => done());
-    sock.once('error', (err) => done(err));
-  });
+    for (let delay = 1; !readersGone(fd); delay = Math.min(delay * 2, 20)) {
+      if (Date.now() - started > handshakeTimeoutMs) throw new RuntimeError('ESETUP', 'start: exec fifo: the init did not answer');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  } catch (err) {
+    throw err instanceof RuntimeError ? err : systemError('start: write exec fifo', fifo, err);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -74,14 +81,7 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
       await signalProcess({ pid: record.pid, startTime: record.initStartTime }, 9).catch(() => undefined);
       throw err;
     }
-    let fd: number;
-    try {
-      fd = openSync(paths.execFifo, constants.O_RDWR | constants.O_NONBLOCK);
-    } catch (err) {
-      throw systemError('start: open exec fifo', paths.execFifo, err);
-    }
-    rmSync(paths.execFifo, { force: true });
-    await awaitHandshake(fd, () => isInitAlive(record));
+    await releaseInit(paths.execFifo);
     ctx.logger.log('debug', `started ${id}: init ${record.pid}`);
     // a failing poststart hook is a warning (runtime-spec): the container keeps running, the other hooks still run
     await runHooksWarning(hooks, 'poststart', hookState(record, 'poststart', record.pid), record.pid, (m) => ctx.logger.log('warning', m));

@@ -114,29 +114,31 @@ describe('lifecycle verbs on a recorded process', () => {
     await deleteContainer(ctx, 'half', { force: true });
     assert.equal(existsSync(join(root, 'half')), false);
   });
-  it('startContainer, a writer that reaches the FIFO only after start opened it is still released', async () => {
+  it('startContainer, returns once the init (holding the FIFO read-write) has taken the byte and closed the FIFO', async () => {
     const { child } = record('late', { fifo: false });
     const paths = containerPaths(root, 'late');
     spawnSync('mkfifo', [paths.execFifo]);
-    // the stand-in for ct-exec-fifo: holds an O_PATH descriptor of the FIFO (the path is unlinked by start), and
-    // opens it for writing through /proc/self/fd only 300 ms after start opened it, then writes the byte
-    const script = `const fs=require('fs');const fd=fs.openSync(process.argv[1],0o10000000);process.stdout.write('ready');` +
-      `setTimeout(()=>{const w=fs.openSync('/proc/self/fd/'+fd,'w');fs.writeSync(w,'0');},300)`;
-    const writer = spawn(process.execPath, ['-e', script, paths.execFifo], { stdio: ['ignore', 'pipe', 'ignore'] });
-    children.push(writer);
-    const writerDone = exited(writer);
-    await new Promise((r) => writer.stdout?.once('data', r));
+    const took = join(root, 'late-took');
+    // the stand-in for ct-exec-fifo: holds the FIFO read-write (as create opens it for the init; nothing reopens it
+    // by path), reads the byte only 300 ms after it is ready, marks that, then closes the FIFO
+    const script = `const fs=require('fs');const fd=fs.openSync(process.argv[1],'r+');process.stdout.write('ready');` +
+      `setTimeout(()=>{const b=Buffer.alloc(1);fs.readSync(fd,b);fs.writeFileSync(process.argv[2],b);fs.closeSync(fd);},300)`;
+    const init = spawn(process.execPath, ['-e', script, paths.execFifo, took], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(init);
+    const initDone = exited(init);
+    await new Promise((r) => init.stdout?.once('data', r));
     await startContainer(ctx, 'late');
+    assert.equal(readFileSync(took, 'utf8'), '0', 'the init had read the byte when start returned');
     assert.equal(containerState(ctx, 'late').status, 'running');
-    assert.equal(await writerDone, 0);
+    assert.equal(await initDone, 0);
     child.kill('SIGKILL');
   });
-  it('startContainer, an init that dies before the handshake is ENOTRUNNING, not a hang', async () => {
+  it('startContainer, an init that no longer holds the FIFO is ENOTRUNNING, not a hang', async () => {
     const { child } = record('dies', { fifo: false });
     const paths = containerPaths(root, 'dies');
     spawnSync('mkfifo', [paths.execFifo]);
-    setTimeout(() => child.kill('SIGKILL'), 200);
     await assert.rejects(startContainer(ctx, 'dies'), code('ENOTRUNNING'));
+    child.kill('SIGKILL');
   });
   it('listContainers, lists every container with its live status', () => {
     const ids = listContainers(ctx).map((s) => `${s.id}:${s.status}`);

@@ -69,14 +69,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   },
 
   // ---- process
-  {
-    name: 'no-proc-stopped', cases: ['mounts: /proc left out'], path: /^steps$/,
-    reason: 'without a /proc mount ct\'s container is stopped before start (start fails); the runtime-spec asks no /proc (runc 1.1.5 refuses: it closes its fds through /proc/self/fd)',
-    fixBy: 'launch, issue 18',
-  },
-
-
-
 
   // ---- top-level fields
 
