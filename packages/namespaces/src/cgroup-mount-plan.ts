@@ -14,11 +14,12 @@
  */
 import { join, relative } from 'node:path';
 import { detectCgroupVersion } from './cgroups/cgroup.js';
+import { ContainerSpecError } from './errors.js';
 import { NODE_CGROUP_FS, readOwnCgroups } from './cgroups/resources.js';
 import { hierarchyControllers, mountedV1Hierarchies } from './cgroups/v1.js';
 import { MS, mountFlagBits } from './internal/mount-flags.js';
 import { linkAt, mkdirAt, mountAt, type PathContext, remountAt } from './internal/step-builders.js';
-import type { CgroupMount } from './mount-spec.js';
+import type { CgroupMount, Mount, Propagation } from './mount-spec.js';
 import type { PlannedStep } from './planned-step.js';
 
 /** The container's cgroup as the mount needs it. */
@@ -78,6 +79,30 @@ export function planCgroupMount(
   }
   steps.push(...links);
   return { steps, lateReadOnly: undefined };
+}
+
+/**
+ * Refuse a v1 `cgroup` mount bound from the host's hierarchies (no cgroup namespace) that lies inside a recursive
+ * bind of host files when the root propagation is rshared: `make / rshared` made the bind's source shared, so the
+ * bind is its peer, and the tmpfs the cgroup mount starts with propagates back over the source's copy of
+ * /sys/fs/cgroup, hiding the hierarchies it then binds from (the bind fails with ENOENT; runc 1.1.5 fails there too,
+ * at `stat /sys/fs/cgroup/cpu`). A bind with a propagation of its own that is not shared, or a later mount over the
+ * bind (sysfs at /sys), is fine. The error names rootPropagation, with what to change.
+ */
+export function checkCgroupUnderSharedBind(
+  mounts: readonly Mount[], index: number, rootPropagation: Propagation | undefined, cgroup: CgroupMountContext | undefined,
+): void {
+  const mount = mounts[index];
+  if (rootPropagation !== 'rshared' || mount?.type !== 'cgroup' || cgroup?.version !== 'v1' || cgroup.namespaced === true || cgroup.paths.length === 0) return;
+  const inside = (m: Mount): boolean => mount.target === m.target || mount.target.startsWith(`${m.target === '/' ? '' : m.target}/`);
+  const j = mounts.slice(0, index).map(inside).lastIndexOf(true);
+  const bind = mounts[j];
+  if (bind?.type !== 'bind' || bind.recursive === false) return;
+  const own = bind.propagation === undefined ? [] : typeof bind.propagation === 'string' ? [bind.propagation] : bind.propagation;
+  if (own.length > 0 && !own.some((p) => p.endsWith('shared'))) return;
+  throw new ContainerSpecError('rootPropagation', `rshared: mounts[${index}] (cgroup at ${mount.target}) is inside mounts[${j}], a recursive bind of ` +
+    `${bind.source}, which the shared root makes a peer of its source: the cgroup tmpfs would propagate back over the source's ` +
+    `${mount.target} and hide the hierarchies it binds from; use rslave, or a sysfs mount there`);
 }
 
 /**

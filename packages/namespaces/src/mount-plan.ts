@@ -13,7 +13,7 @@
  * Man pages: mount(2), mount_namespaces(7), pivot_root(2), proc(5), sysfs(5), tmpfs(5).
  */
 import { join } from 'node:path';
-import type { CgroupMountContext } from './cgroup-mount-plan.js';
+import { checkCgroupUnderSharedBind, type CgroupMountContext } from './cgroup-mount-plan.js';
 import { planChrootRoot } from './confinement-plan.js';
 import { HOST_DEVICES, planConsoleAndInit, planDev } from './dev-plan.js';
 import { planDevices, planDevLinks, withDefaultDevices } from './device-plan.js';
@@ -128,7 +128,8 @@ export function mountFileSystems(spec: ResolvedContainerSpec, ctx: MountPlanCont
   }
   const entryCtx = { at, sourceIsDirectory: ctx.sourceIsDirectory, cgroup: ctx.cgroup, warn: ctx.warn ?? (() => undefined) };
   const late: string[] = [];
-  for (const mount of spec.mounts) {
+  for (const [i, mount] of spec.mounts.entries()) {
+    if (ownMnt) checkCgroupUnderSharedBind(spec.mounts, i, rootPropagation, ctx.cgroup);
     const entry = planUserMount(entryCtx, mount);
     steps.push(...entry.steps);
     if (entry.lateReadOnly !== undefined) late.push(entry.lateReadOnly);

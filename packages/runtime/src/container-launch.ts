@@ -18,7 +18,7 @@ import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { SyscallError } from '@ct/syscalls';
 import {
-  createContainerCgroup, NamespaceSetupError, NODE_CGROUP_FS, readRlimitHost, runContainer, validateCgroupSpec, type CgroupSpec, type ContainerCgroup,
+  ContainerSpecError, createContainerCgroup, NamespaceSetupError, NODE_CGROUP_FS, readRlimitHost, runContainer, validateCgroupSpec, type CgroupSpec, type ContainerCgroup,
   type ContainerSpec,
 } from '@ct/namespaces/engine';
 import type { BundleConfig } from './config/bundle-config.js';
@@ -166,12 +166,14 @@ export function launchSpec(config: BundleConfig, options: LaunchOptions, fifoFd:
 }
 
 /**
- * `err` from a child step that applies one config.json field, with that field named first (engines and users look for
- * the field; the step alone names a file): oom_score_adj is process.oomScoreAdj; a proc or mqueue mount refused
- * without a pid or ipc namespace of the container's own is linux.namespaces' (an unprivileged mount needs one); a
- * step on a mount's destination is that mount's (the last one there: `mounts[3]`).
+ * `err` from a child step (or the plan) that applies one config.json field, with that field named first (engines and
+ * users look for the field; the step alone names a file): the spec's rootPropagation is linux.rootfsPropagation;
+ * oom_score_adj is process.oomScoreAdj; a proc or mqueue mount refused without a pid or ipc namespace of the
+ * container's own is linux.namespaces' (an unprivileged mount needs one); a step on a mount's destination is that
+ * mount's (the last one there: `mounts[3]`).
  */
 function withConfigField(err: unknown, config: BundleConfig): unknown {
+  if (err instanceof ContainerSpecError && err.field === 'rootPropagation') err.message = `linux.rootfsPropagation: ${err.message}`;
   if (!(err instanceof NamespaceSetupError)) return err;
   const own = (type: string): boolean => config.linux.namespaces.some((n) => n.type === type && n.path === undefined);
   const refused = /EPERM/.test(err.message);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inMountOrder, ownCgroupMountContext } from '../../src/cgroup-mount-plan.js';
 import { buildChildPlan, type ChildPlanContext } from '../../src/child-plan.js';
+import { ContainerSpecError } from '../../src/errors.js';
 import { planIdMaps } from '../../src/id-map.js';
 import { MOUNT_ATTR, MS } from '../../src/internal/mount-flags.js';
 import type { Step } from '../../src/internal/syscalls-port.js';
@@ -145,6 +146,18 @@ describe('buildChildPlan, an OCI config', () => {
       [['/sys/fs/cgroup/cpu', 'cpu,cpuacct'], ['/sys/fs/cgroup/cpuacct', 'cpu,cpuacct']]);
     assert.deepEqual(steps.filter((x) => x.op === 'remount' && x.target.startsWith('/sys/fs/cgroup'))
       .map((x) => x.op === 'remount' && [x.target, (x.flags & MS.RDONLY) !== 0n]), [['/sys/fs/cgroup/pids', true], ['/sys/fs/cgroup/cpu,cpuacct', true]]);
+  });
+  it('cgroup mount, v1 bound inside a recursive bind of /sys with an rshared root: refused naming rootPropagation; rslave or sysfs there: planned', () => {
+    const cgroup = { version: 'v1' as const, root: '/sys/fs/cgroup', paths: ['/sys/fs/cgroup/pids/ct-1'] };
+    const sysBind: Mount = { type: 'bind', source: '/sys', target: '/sys', flags: ['nosuid', 'ro'] };
+    const cg: Mount = { type: 'cgroup', target: '/sys/fs/cgroup', flags: ['ro'] };
+    assert.throws(() => plan(oci({ rootPropagation: 'rshared', mounts: [sysBind, cg] }), { cgroup }),
+      (e: unknown) => e instanceof ContainerSpecError && e.field === 'rootPropagation' && /mounts\[1\].*mounts\[0\]/.test(e.message));
+    assert.equal(mountsOf(plan(oci({ rootPropagation: 'rslave', mounts: [sysBind, cg] }), { cgroup })).filter(([t]) => t === '/sys/fs/cgroup/pids').length, 1);
+    const sysfs = RUNC_MOUNTS.find((m) => m.target === '/sys')!;
+    assert.equal(mountsOf(plan(oci({ rootPropagation: 'rshared', mounts: [sysBind, sysfs, cg] }), { cgroup })).filter(([t]) => t === '/sys/fs/cgroup/pids').length, 1);
+    assert.equal(mountsOf(plan(oci({ rootPropagation: 'rshared', mounts: [{ ...sysBind, propagation: 'rslave' }, cg] }), { cgroup }))
+      .filter(([t]) => t === '/sys/fs/cgroup/pids').length, 1);
   });
   it('cgroup mount, v1 with a cgroup namespace: each hierarchy mounted afresh (systemd by name, source systemd), as runc', () => {
     const s = oci({ mounts: [{ type: 'cgroup', target: '/sys/fs/cgroup', flags: ['ro'] }] });
