@@ -42,6 +42,8 @@ export interface ChildPlanContext extends Omit<MountPlanContext, 'pauseBeforePiv
   readonly egid: number;
   /** Pause after the id maps even without a user namespace (a lifecycle hook wants it). */
   readonly pauseAfterIdMaps: boolean;
+  /** Pause (label 'namespaces') once every namespace exists, before the mounts. Default false. */
+  readonly pauseAfterNamespaces?: boolean;
   /** Pause before pivot_root. */
   readonly pauseBeforePivotRoot: boolean;
   /** Pause before exec. */
@@ -123,6 +125,8 @@ export function buildChildPlan(spec: ResolvedContainerSpec, ctx: ChildPlanContex
   }
   if (ipcAfterIds) steps.push(planned({ op: 'unshare', flags: CLONE_FLAGS.ipc }, 'unshare ipc namespace'));
   steps.push(...planEarlySteps(spec, cgroupPause));
+  // the deferred namespaces (cgroup, time, ipc) are made by now
+  if (ctx.pauseAfterNamespaces === true) steps.push(pauseStep('namespaces'));
   if (spec.hostname !== undefined) steps.push(planned({ op: 'sethostname', name: spec.hostname }, 'sethostname', spec.hostname));
   steps.push(...mountFileSystems(spec, {
     ...ctx, pauseBeforePivotRoot: ctx.pauseBeforePivotRoot, mknodDevices: ctx.mknodDevices ?? (!hasNamespace(spec, 'user') && ctx.euid === 0),

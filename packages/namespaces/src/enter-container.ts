@@ -195,6 +195,7 @@ export async function enterContainer(pid: number, process: EnterProcess, options
     await drivePauses(child, described, {
       'id-maps': unexpectedPause('id-maps'), 'before-pivot-root': unexpectedPause('before-pivot-root'),
       'lock-mounts': unexpectedPause('lock-mounts'), 'lock-maps': unexpectedPause('lock-maps'), created: unexpectedPause('created'),
+      namespaces: unexpectedPause('namespaces'),
       cgroup: async (p) => {
         joinCgroups(cgroupDirs, p);
         await options.setup?.(p);

@@ -15,16 +15,18 @@ import { SyscallError } from './errors.js';
  * Where a child waits for its parent:
  * - 'id-maps': its new user namespace exists; the parent writes the maps (and runs `afterIdMaps`);
  * - 'cgroup': the parent moves it into the container's cgroup;
+ * - 'namespaces': every namespace of the container exists and has its maps, nothing is mounted yet (`onNamespaces`:
+ *   a network helper such as pasta starts here, on /proc/PID/ns/net, and gets ready while the child mounts);
  * - 'before-pivot-root': every mount is in place (OCI prestart/createRuntime hooks);
  * - 'lock-mounts', 'lock-maps': the mount-locking helper joins, then writes the inner maps;
  * - 'before-exec': everything is set up, exec is next (an OCI runtime records the container here; a detached
  *   process entering a container is left to itself from here);
  * - 'created': the create/start split's last pause before the exec FIFO.
  */
-export type PauseLabel = 'id-maps' | 'cgroup' | 'before-pivot-root' | 'lock-mounts' | 'lock-maps' | 'before-exec' | 'created';
+export type PauseLabel = 'id-maps' | 'cgroup' | 'namespaces' | 'before-pivot-root' | 'lock-mounts' | 'lock-maps' | 'before-exec' | 'created';
 
 const LABELS: ReadonlySet<string> = new Set<PauseLabel>([
-  'id-maps', 'cgroup', 'before-pivot-root', 'lock-mounts', 'lock-maps', 'before-exec', 'created',
+  'id-maps', 'cgroup', 'namespaces', 'before-pivot-root', 'lock-mounts', 'lock-maps', 'before-exec', 'created',
 ]);
 
 /** What the child waits for at `label`, for errors ("wait for id maps: ..."). */
@@ -32,6 +34,7 @@ function describePause(label: PauseLabel): string {
   switch (label) {
     case 'id-maps': return 'wait for id maps';
     case 'cgroup': return 'wait for cgroup placement';
+    case 'namespaces': return 'wait after the namespaces are made';
     case 'before-pivot-root': return 'wait before pivot_root';
     case 'lock-mounts': return 'wait before locking mounts';
     case 'lock-maps': return 'wait for inner id maps';

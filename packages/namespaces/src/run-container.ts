@@ -1,7 +1,7 @@
 /**
  * `runContainer(spec, lifecycle)`: the spec-based entry (Guix's `run-container`, GUIX.md §1d parent side).
  * The parent plans everything, installs the signal relays, clones, then at each pause of the child does its part:
- * writes the id maps (then `afterIdMaps`), runs `beforePivotRoot`, starts and finishes the mount-locking helper,
+ * writes the id maps (then `afterIdMaps`), runs `onNamespaces` once every namespace exists, `beforePivotRoot`, starts and finishes the mount-locking helper,
  * runs `beforeExec`. It resolves once the command has been exec'd. A child failure comes back as a
  * NamespaceSetupError naming the step, the object and the errno (`mount proc: /proc: EPERM`).
  *
@@ -39,6 +39,14 @@ import type { Readable, Writable } from 'node:stream';
 export interface ContainerLifecycle {
   /** The id maps are written (cgroup placement, hooks). */
   readonly afterIdMaps?: (pid: number) => void | Promise<void>;
+  /**
+   * Every namespace of the container exists (a new user namespace with its maps written, the cgroup placement
+   * done) and nothing is mounted yet: the place to start what works on the namespaces while the child mounts, such
+   * as a network helper on /proc/PID/ns/net (pasta, slirp4netns). The child waits until it resolves, and during the
+   * wait it is dumpable, so an unprivileged caller may open /proc/PID/ns/* (it is not once released): open them
+   * here, and leave what takes long to go on after it returns.
+   */
+  readonly onNamespaces?: (pid: number) => void | Promise<void>;
   /** Every mount is in place, pivot_root is next (OCI createContainer hooks). */
   readonly beforePivotRoot?: (pid: number) => void | Promise<void>;
   /** Everything is set up, execve is next (OCI startContainer hooks). */
@@ -126,6 +134,7 @@ function pauseHandlers(ctx: ChildContext, helper: { current: LockHelper | undefi
       await lifecycle.afterIdMaps?.(pid);
     },
     cgroup: (pid) => ctx.cgroup?.place(pid),
+    namespaces: async (pid) => { await lifecycle.onNamespaces?.(pid); },
     'before-pivot-root': async (pid) => { await lifecycle.beforePivotRoot?.(pid); },
     'lock-mounts': async (pid) => {
       if (ctx.idMaps === undefined) throw new TypeError('runContainer: locking mounts without a user namespace');
@@ -227,6 +236,7 @@ export async function runContainer(
       consoleTty: s.consoleTty === undefined ? callerTty(options.procRoot) : s.consoleTty ?? undefined,
       initPath: s.init ? initProgramPath() : undefined,
       pauseAfterIdMaps: lifecycle.afterIdMaps !== undefined,
+      pauseAfterNamespaces: lifecycle.onNamespaces !== undefined,
       pauseBeforePivotRoot: lifecycle.beforePivotRoot !== undefined,
       pauseBeforeExec: lifecycle.beforeExec !== undefined,
       pauseForCgroup: cgroup !== undefined,

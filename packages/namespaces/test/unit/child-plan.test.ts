@@ -17,6 +17,13 @@ describe('buildChildPlan', () => {
   it('buildChildPlan, waits for the id maps first', () => {
     assert.equal(ops(base())[0], 'wait:id-maps');
   });
+  it('buildChildPlan, the namespaces pause comes after the id maps, the cgroup placement and the deferred namespaces, before any mount', () => {
+    const steps = ops(base({ namespaces: ['user', 'mnt', 'pid', 'net', 'cgroup'], cgroup: { path: 'ct-1', resources: {} } }), { pauseAfterNamespaces: true });
+    const at = steps.indexOf('wait:namespaces');
+    assert.ok(at > steps.indexOf('wait:id-maps') && at > steps.indexOf('wait:cgroup') && at > steps.lastIndexOf('unshare', at), steps.join(' '));
+    assert.ok(at < steps.indexOf('propagation') && at < steps.indexOf('mount'), steps.join(' '));
+    assert.equal(ops(base()).includes('wait:namespaces'), false);
+  });
   it('buildChildPlan, mount locking: pause, unshare user+mnt, pause, after the read-only root', () => {
     const steps = ops(base());
     const i = steps.indexOf('unshare');

@@ -8,7 +8,7 @@ const exec = { op: 'exec', path: '/bin/true', argv: ['true'], env: [], search: f
 function recording(seen: string[]): PauseHandlers {
   const h = (label: PauseLabel) => (pid: number) => { seen.push(`${label}:${pid}`); };
   return {
-    'id-maps': h('id-maps'), cgroup: h('cgroup'), 'before-pivot-root': h('before-pivot-root'), 'lock-mounts': h('lock-mounts'),
+    'id-maps': h('id-maps'), cgroup: h('cgroup'), namespaces: h('namespaces'), 'before-pivot-root': h('before-pivot-root'), 'lock-mounts': h('lock-mounts'),
     'lock-maps': h('lock-maps'), 'before-exec': h('before-exec'), created: unexpectedPause('created'),
   };
 }

@@ -34,10 +34,11 @@ describe('runContainer (fake kernel)', () => {
     const order: string[] = [];
     await runContainer({ command: cmd, consoleTty: null, lockMounts: false }, {
       afterIdMaps: () => { order.push('afterIdMaps'); },
+      onNamespaces: (pid) => { order.push(`onNamespaces ${pid} ${options.syscalls.log.at(-1)}`); },
       beforePivotRoot: () => { order.push('beforePivotRoot'); },
       beforeExec: () => { order.push(`beforeExec ${options.syscalls.log.at(-1)}`); },
     }, options);
-    assert.deepEqual(order, ['afterIdMaps', 'beforePivotRoot', 'beforeExec 1000:paused:before-exec']);
+    assert.deepEqual(order, ['afterIdMaps', 'onNamespaces 1000 1000:paused:namespaces', 'beforePivotRoot', 'beforeExec 1000:paused:before-exec']);
   });
   it('runContainer, a child failure names the step, object and errno', async () => {
     options = { ...options, syscalls: new FakeSyscalls({ op: 'mount', errno: 1, nth: 1 }) };
