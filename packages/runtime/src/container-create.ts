@@ -65,6 +65,11 @@ export interface CreateOptions {
   readonly ownTerminal?: (() => Promise<string>) | undefined;
   /** The environment to read LISTEN_FDS, CT_CGROUP_ROOT and CT_TEST_STOP_AT from (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Called with the child's pid once its namespaces exist, before it mounts (`ct container run`'s pasta starts
+   * there: network/network-attach.ts); a failure fails the create.
+   */
+  readonly onNamespaces?: ((pid: number) => Promise<void>) | undefined;
 }
 
 /** A created container: its record and, in the creating process, the init handle (used by `run`). */
@@ -183,7 +188,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
         // the container sees its sockets as its own (runc does the same)
         extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
         relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg), cgroupRoot,
-        noNewKeyring: options.noNewKeyring === true, noPivot: options.noPivot === true,
+        noNewKeyring: options.noNewKeyring === true, noPivot: options.noPivot === true, onNamespaces: options.onNamespaces,
       });
       stopForTest('after-launch', env);
       // TODO: written in LaunchOptions.onCreated (launch's) while the child still dies with us (PR_SET_PDEATHSIG)

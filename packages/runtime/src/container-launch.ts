@@ -43,6 +43,11 @@ export interface LaunchOptions {
   readonly warn: (message: string) => void;
   /** The container id (names its cgroup when config.json gives no cgroupsPath). */
   readonly id: string;
+  /**
+   * Called at the child's 'namespaces' pause (every namespace made, nothing mounted yet) with its pid: a network
+   * helper started here works while the child mounts (network-attach.ts); none: no pause.
+   */
+  readonly onNamespaces?: ((pid: number) => Promise<void>) | undefined;
   /** Called at a pause before pivot_root with the init's pid (createRuntime/prestart hooks); none: no pause. */
   readonly beforePivotRoot?: ((pid: number) => Promise<void>) | undefined;
   /** process.terminal: the socket that receives the pty master (runc's --console-socket). */
@@ -199,6 +204,7 @@ export async function launchInit(config: BundleConfig, options: LaunchOptions): 
     }
     const spec = launchSpec(config, options, fifoFd, 3 + options.extraFds);
     const handle = await runContainer(spec, {
+      ...(options.onNamespaces === undefined ? {} : { onNamespaces: options.onNamespaces }),
       ...(options.beforePivotRoot === undefined ? {} : { beforePivotRoot: options.beforePivotRoot }),
       ...(options.onCreated === undefined ? {} : { beforeExec: options.onCreated }),
     }, { cgroup: cgroup ?? null, cgroupRoot: options.cgroupRoot, warn: options.warn }).catch((err: unknown) => {

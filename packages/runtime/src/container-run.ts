@@ -52,7 +52,14 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
     return listener.path;
   } : undefined;
   try {
-    const { init } = await createContainer(ctx, id, { ...options, relaySignals: foreground, ownTerminal });
+    let init;
+    try {
+      // pasta starts while the child mounts (network-attach.ts); a create that fails after that stops it
+      ({ init } = await createContainer(ctx, id, { ...options, relaySignals: foreground, ownTerminal, onNamespaces: options.network?.onNamespaces }));
+    } catch (err) {
+      await options.network?.detach();
+      throw err;
+    }
     // the console step ran before create returned: the master is on its way (or here)
     const master = listener === undefined ? undefined : await listener.master();
     const tty = master === undefined ? undefined : await import('./image-run-tty.js');

@@ -50,7 +50,11 @@ async function main(args: MonitorArgs, output: LogCopy): Promise<number> {
   try {
     listener = args.tty === true ? await listenConsole(args.bundle) : undefined;
     try {
-      ({ init } = await createContainer(ctx, args.id, { bundle: args.bundle, relaySignals: false, consoleSocket: listener?.path }));
+      // pasta starts while the child mounts (network-attach.ts); a create that fails after that stops it
+      ({ init } = await createContainer(ctx, args.id, { bundle: args.bundle, relaySignals: false, consoleSocket: listener?.path, onNamespaces: network?.onNamespaces }));
+    } catch (err) {
+      await network?.detach();
+      throw err;
     } finally {
       // the container holds its copies now (or never will): the pipes end when its processes close them
       releaseWriteEnds();

@@ -25,15 +25,16 @@ export interface StartedHelper {
 }
 
 /**
- * Spawn `argv` as a helper named `name`: its stderr appended to `logFile`; `readyPipe` gives it a pipe at fd 3.
+ * Spawn `argv` as a helper named `name`: its stderr appended to `logFile`; `readyPipe` gives it a pipe at fd 3,
+ * `fds` our descriptors at the next ones (3, 4, ... without the pipe).
  * @throws RuntimeError ESETUP when it cannot be started
  */
-export async function spawnHelper(name: string, argv: readonly string[], logFile: string, readyPipe = false): Promise<StartedHelper> {
+export async function spawnHelper(name: string, argv: readonly string[], logFile: string, readyPipe = false, fds: readonly number[] = []): Promise<StartedHelper> {
   const log = openSync(logFile, 'a', 0o600);
   let child: ChildProcess;
   try {
     child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', ...argv], {
-      detached: true, stdio: ['ignore', log, log, ...(readyPipe ? ['pipe' as const] : [])],
+      detached: true, stdio: ['ignore', log, log, ...(readyPipe ? ['pipe' as const] : []), ...fds],
     });
   } finally {
     closeSync(log);

@@ -2,7 +2,9 @@
  * Attaching a `ct container run` container to its network, and detaching it. The attach runs in the process that
  * owns the run (ct in the foreground, the monitor of a detached one) after create and before start: the init then
  * waits on the exec FIFO in its final namespaces, so /proc/PID/ns/net is the container's and its program has not
- * run yet. It picks the host ports (a port in use is refused here, naming it), starts the helper or puts the
+ * run yet. pasta starts earlier, at the child's 'namespaces' pause (`onNamespaces`, given to create: every
+ * namespace exists, nothing is mounted yet), so it configures the namespace while the child mounts; the attach
+ * then only waits for it to be ready. It picks the host ports (a port in use is refused here, naming it), starts the helper or puts the
  * container on the bridge, and writes the container's address into its /etc/hosts (in place: the bind mount holds
  * the file's inode). The detach stops the helpers and takes the container off the bridge; it runs when the
  * container has exited (its owner) and again, from the record alone, when it is removed (`ct container rm`,
@@ -11,9 +13,9 @@
  */
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, systemError } from '../errors.js';
 import { acquireLock, type ContainerLock } from '../lock.js';
 import { randomHex } from '../random-hex.js';
 import { attachBridge, detachBridge } from './bridge-cni.js';
@@ -23,7 +25,7 @@ import { hostAddressFor, initialAddress } from './network-config.js';
 import { modeNeedsAttach } from './network-mode.js';
 import { readNetworkRecord, updateNetworkRecord, type NetworkRecord } from './network-record.js';
 import { holdNetns, netnsHolderPath, releaseNetns } from './netns-holder.js';
-import { sharesOurUserNamespace, startPasta } from './pasta.js';
+import { sharesOurUserNamespace, spawnPasta, type PastaTarget, type SpawnedPasta } from './pasta.js';
 import { startSlirp4netns } from './slirp4netns.js';
 import { formatPortMapping, type PortMapping } from './port-spec.js';
 
@@ -64,59 +66,135 @@ function holdPort(m: PortMapping): Promise<HeldPort> {
 /** The network of one run, attached after create and detached after exit, by the process that owns the run. */
 export class RunNetwork {
   private held: HeldPort[] = [];
+  /** pasta, spawned at the child's 'namespaces' pause (onNamespaces), until attach has waited for it. */
+  private early: SpawnedPasta | undefined;
 
   /** @param bundle - the bundle whose network.json says what to do */
   constructor(readonly bundle: string) {}
 
   /**
-   * Attach the container whose init is `pid`.
+   * For create's `onNamespaces` (the child's 'namespaces' pause, before it mounts), when the mode's helper starts
+   * there (pasta): binds the host ports (a port in use fails the create, naming it), gives pasta the container's
+   * namespaces and returns without waiting for it; `attach` waits. Undefined for the other modes (all in attach).
+   * A create that fails after it must be followed by `detach`.
+   */
+  get onNamespaces(): ((pid: number) => Promise<void>) | undefined {
+    const record = readNetworkRecord(this.bundle);
+    if (record?.mode.kind !== 'pasta') return undefined;
+    return async (pid) => {
+      try {
+        this.early = await this.spawnPastaOn(record, pid, await this.holdPorts(record));
+      } catch (err) {
+        await this.undo(err);
+      }
+    };
+  }
+
+  /**
+   * Attach the container whose init is `pid` (with pasta spawned by onNamespaces: wait until it is ready).
    * @throws RuntimeError ESETUP (a port in use, a helper that failed, a CNI plugin's error), after undoing it all
    */
   async attach(pid: number): Promise<void> {
     const record = readNetworkRecord(this.bundle);
     if (record === undefined || !modeNeedsAttach(record.mode)) return;
     try {
-      await this.attachRecorded(record, pid);
+      if (this.early !== undefined) {
+        await this.early.ready();
+        this.early = undefined;
+        this.finish(record, initialAddress(record.mode), hostAddressFor(record.mode, record.hostLoopback === true));
+      } else await this.attachRecorded(record, pid);
     } catch (err) {
-      await this.detach().catch((undo: unknown) => {
-        throw new AggregateError([err, undo], (err as Error).message);
-      });
-      throw err;
+      await this.undo(err);
+    }
+  }
+
+  /** Detach after `err`, then throw it (with the detach's own failure, if any). */
+  private async undo(err: unknown): Promise<never> {
+    await this.detach().catch((undo: unknown) => {
+      throw new AggregateError([err, undo], (err as Error).message);
+    });
+    throw err;
+  }
+
+  private update(change: Partial<NetworkRecord>): void {
+    updateNetworkRecord(this.bundle, (r) => ({ ...r, ...change }));
+  }
+
+  private readonly addHelper = (h: NonNullable<NetworkRecord['helpers']>[number]): void => {
+    updateNetworkRecord(this.bundle, (r) => ({ ...r, helpers: [...(r.helpers ?? []), h] }));
+  };
+
+  /** Bind every host port first (a port in use fails before anything runs, naming it); the ports as bound. */
+  private async holdPorts(record: NetworkRecord): Promise<PortMapping[]> {
+    for (const m of record.ports) this.held.push(await holdPort(m));
+    const ports = record.ports.map((m, i) => ({ ...m, hostPort: this.held[i]!.port }));
+    this.update({ ports });
+    return ports;
+  }
+
+  /** The container's address in the record, and its /etc/hosts (in place: the bind mount holds the inode). */
+  private finish(record: NetworkRecord, address: string, hostAddress: string | undefined): void {
+    this.update({ address });
+    writeFileSync(join(this.bundle, 'hosts'), hostsText({ ...record.hosts, hostAddress, containerIp: address }));
+  }
+
+  /**
+   * Spawn pasta on the namespaces of `pid`, paused or waiting on the exec FIFO: as root through a holder
+   * (recorded first), rootless through descriptors opened here, while the child is dumpable (a pause, or after
+   * its exec), and passed to pasta.
+   */
+  private async spawnPastaOn(record: NetworkRecord, pid: number, ports: readonly PortMapping[]): Promise<SpawnedPasta> {
+    const fds: number[] = [];
+    try {
+      let target: PastaTarget;
+      if (sharesOurUserNamespace(pid)) {
+        const holder = netnsHolderPath(`ct-${randomHex(8)}`);
+        this.update({ netns: holder });
+        await holdNetns(pid, holder);
+        target = { netns: holder };
+      } else {
+        for (const ns of ['user', 'net']) {
+          try {
+            fds.push(openSync(`/proc/${pid}/ns/${ns}`, 'r'));
+          } catch (err) {
+            throw systemError('network: open namespace', `/proc/${pid}/ns/${ns}`, err);
+          }
+        }
+        target = { usernsFd: fds[0]!, netnsFd: fds[1]! };
+      }
+      await this.release();
+      return await spawnPasta(this.bundle, target, ports, this.addHelper);
+    } finally {
+      for (const fd of fds) closeSync(fd);
     }
   }
 
   private async attachRecorded(record: NetworkRecord, pid: number): Promise<void> {
-    // every host port is bound here first: a port in use fails before anything runs, naming it
-    for (const m of record.ports) this.held.push(await holdPort(m));
-    const ports = record.ports.map((m, i) => ({ ...m, hostPort: this.held[i]!.port }));
-    const update = (change: Partial<NetworkRecord>): void => void updateNetworkRecord(this.bundle, (r) => ({ ...r, ...change }));
-    update({ ports });
-    const addHelper = (h: NonNullable<NetworkRecord['helpers']>[number]): void => {
-      updateNetworkRecord(this.bundle, (r) => ({ ...r, helpers: [...(r.helpers ?? []), h] }));
-    };
+    const ports = await this.holdPorts(record);
+    if (record.mode.kind === 'pasta') {
+      await (await this.spawnPastaOn(record, pid, ports)).ready();
+      this.finish(record, initialAddress(record.mode), hostAddressFor(record.mode, record.hostLoopback === true));
+      return;
+    }
     let address = initialAddress(record.mode);
     let hostAddress: string | undefined;
-    const name = `ct-${randomHex(8)}`;
-    // root's bridge, and pasta as root, use the namespace through a holder (netns-holder.ts), recorded first
-    const holder = record.mode.kind === 'bridge' || (record.mode.kind === 'pasta' && sharesOurUserNamespace(pid)) ? netnsHolderPath(name) : undefined;
-    if (holder !== undefined) {
-      update({ netns: holder });
-      await holdNetns(pid, holder);
-    }
     if (record.mode.kind === 'bridge') {
+      // root's bridge uses the namespace through a holder (netns-holder.ts), recorded first
+      const name = `ct-${randomHex(8)}`;
+      const holder = netnsHolderPath(name);
+      this.update({ netns: holder });
+      await holdNetns(pid, holder);
       // the bridge's DNAT rules take the traffic before any socket sees it: the held ports stay held as podman
       // holds them (no other program of the host can bind them meanwhile)
-      const attached = await attachBridge(holder!, ports, name, (cni) => update({ cni }));
+      const attached = await attachBridge(holder, ports, name, (cni) => this.update({ cni }));
       address = attached.address;
       hostAddress = attached.gateway;
     } else {
       await this.release();
-      if (record.mode.kind === 'pasta') await startPasta(this.bundle, holder !== undefined ? { netns: holder } : { pid }, ports, addHelper);
-      else await startSlirp4netns(this.bundle, pid, ports, record.hostLoopback === true, addHelper);
+      await startSlirp4netns(this.bundle, pid, ports, record.hostLoopback === true, this.addHelper);
       hostAddress = hostAddressFor(record.mode, record.hostLoopback === true);
     }
-    update({ address });
-    writeFileSync(join(this.bundle, 'hosts'), hostsText({ ...record.hosts, hostAddress, containerIp: address }));
+    this.finish(record, address, hostAddress);
   }
 
   /** Close the ports held by this process. */

@@ -3,10 +3,12 @@
  * interface and routes copied from the host (--config-net), published ports bound on the host and forwarded into
  * the namespace (-t/-u), nothing else forwarded in either direction (`none` for the rest: pasta's default `auto`
  * would follow what the container listens on), and the gateway not mapped to the host's loopback (--no-map-gw: the
- * container cannot reach services the host keeps on 127.0.0.1). Rootless, pasta joins the init's user and network
- * namespaces by its pid; as root (no user namespace of the container's) it gets the namespace through its holder
- * in /run/netns (netns-holder.ts) and keeps root (--runas 0: nobody could not join it), and it exits by itself
- * once the holder is removed. Run in the foreground (helper-process.ts); it is ready once it has written its pid
+ * container cannot reach services the host keeps on 127.0.0.1). Rootless, pasta joins the container's user and
+ * network namespaces through descriptors we opened and pass at fds 3 and 4: it starts while the child still sets
+ * up (the 'namespaces' pause, network-attach.ts), and the child is dumpable only during its pauses, so pasta could
+ * not open /proc/PID/ns/* by the pid itself; as root (no user namespace of the container's) it gets
+ * the namespace through its holder in /run/netns (netns-holder.ts) and keeps root (--runas 0: nobody could not
+ * join it), and it exits by itself once the holder is removed. Run in the foreground (helper-process.ts); it is ready once it has written its pid
  * file, which it does after binding the ports and configuring the interface.
  * Debian 12's pasta (2023-03) drops UDP whose port it translates: a UDP port published on another host port is
  * refused before it starts (checkPastaPorts).
@@ -48,31 +50,53 @@ export function checkPastaPorts(ports: readonly PortMapping[]): void {
   }
 }
 
-/** Where pasta finds the namespace: the init's pid (rootless), or a held namespace's path (root). */
-export type PastaTarget = { readonly pid: number } | { readonly netns: string };
+/**
+ * Where pasta finds the namespace: descriptors of the container's user and network namespaces (rootless), or a
+ * held namespace's path (root).
+ */
+export type PastaTarget = { readonly usernsFd: number; readonly netnsFd: number } | { readonly netns: string };
+
+/** The fds pasta gets its namespaces at, with a descriptors target. */
+const USERNS_AT = 3;
+const NETNS_AT = 4;
 
 /** pasta's command line. */
 export function pastaArgs(target: PastaTarget, ports: readonly PortMapping[], pidFile: string): string[] {
   return [
     'pasta', '--config-net', '--foreground', '--quiet', '--no-map-gw', '--pid', pidFile,
     ...pastaPortSpecs(ports, 'tcp'), ...pastaPortSpecs(ports, 'udp'), '-T', 'none', '-U', 'none',
-    ...('pid' in target ? [String(target.pid)] : ['--runas', '0', '--netns', target.netns, '--netns-only']),
+    // through /proc/self/fd: pasta would watch a namespace path's directory to quit when it goes (not there)
+    ...('usernsFd' in target
+      ? ['--userns', `/proc/self/fd/${USERNS_AT}`, '--netns', `/proc/self/fd/${NETNS_AT}`, '--no-netns-quit']
+      : ['--runas', '0', '--netns', target.netns, '--netns-only']),
   ];
 }
 
+/** pasta spawned, not yet ready. */
+export interface SpawnedPasta {
+  /** Resolves once it runs (ports bound, interface configured). */
+  ready(): Promise<HelperRecord>;
+}
+
 /**
- * Start pasta (`onSpawned` records it before it is ready); resolves once it runs.
- * @throws RuntimeError ESETUP quoting pasta's message (a port it could not bind, a namespace it could not join)
+ * Spawn pasta (`onSpawned` records it at once); `ready()` then waits until it runs. Our descriptors of a
+ * descriptors target can be closed once this resolves (pasta has its own).
+ * @throws RuntimeError ESETUP when it cannot be started; `ready()`: ESETUP quoting pasta's message (a port it
+ *   could not bind, a namespace it could not join)
  */
-export async function startPasta(bundle: string, target: PastaTarget, ports: readonly PortMapping[], onSpawned: (h: HelperRecord) => void): Promise<HelperRecord> {
+export async function spawnPasta(bundle: string, target: PastaTarget, ports: readonly PortMapping[], onSpawned: (h: HelperRecord) => void): Promise<SpawnedPasta> {
   const pidFile = join(bundle, 'pasta.pid');
   const logFile = join(bundle, 'network.log');
   rmSync(pidFile, { force: true });
   const argv = pastaArgs(target, ports, pidFile);
-  const h = await spawnHelper('pasta', argv, logFile);
+  const h = await spawnHelper('pasta', argv, logFile, false, 'usernsFd' in target ? [target.usernsFd, target.netnsFd] : []);
   onSpawned(h.record);
-  await waitReady(h, () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', logFile);
-  h.child.unref();
-  rmSync(pidFile, { force: true });
-  return h.record;
+  return {
+    async ready() {
+      await waitReady(h, () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', logFile);
+      h.child.unref();
+      rmSync(pidFile, { force: true });
+      return h.record;
+    },
+  };
 }

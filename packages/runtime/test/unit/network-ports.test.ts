@@ -55,10 +55,10 @@ describe('pasta arguments', () => {
     assert.deepEqual(pastaPortSpecs(ports, 'tcp'), ['-t', '127.0.0.1/8080:80', '-t', '9090:90']);
     assert.deepEqual(pastaPortSpecs(ports, 'udp'), ['-u', 'none']);
   });
-  it('pastaArgs, rootless by pid; as root through the held netns, keeping root', () => {
-    const byPid = pastaArgs({ pid: 42 }, [], '/b/pasta.pid');
-    assert.equal(byPid.at(-1), '42');
-    assert.equal(byPid.includes('--runas'), false);
+  it('pastaArgs, rootless through the namespace descriptors it gets at fds 3 and 4; as root through the held netns, keeping root', () => {
+    const byFds = pastaArgs({ usernsFd: 31, netnsFd: 32 }, [], '/b/pasta.pid');
+    assert.deepEqual(byFds.slice(-5), ['--userns', '/proc/self/fd/3', '--netns', '/proc/self/fd/4', '--no-netns-quit']);
+    assert.equal(byFds.includes('--runas'), false);
     const held = pastaArgs({ netns: '/run/netns/ct-x' }, [], '/b/pasta.pid');
     assert.deepEqual(held.slice(-5), ['--runas', '0', '--netns', '/run/netns/ct-x', '--netns-only']);
     assert.ok(held.includes('--no-map-gw') && held.includes('--foreground'));
