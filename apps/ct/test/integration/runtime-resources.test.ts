@@ -60,14 +60,14 @@ describe('ct resources on cgroup v1 @root', () => {
       const pid = ct.state(id)?.['pid'] as number;
       const mem = cgroupDir(pid, 'memory');
       const pids = cgroupDir(pid, 'pids');
-      assert.ok(mem.endsWith(`/ct-${id}`), mem);
+      assert.ok(mem.endsWith(`/${id}`), mem);
       assert.equal(readFileSync(join(mem, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 << 20));
       assert.equal(readFileSync(join(pids, 'pids.max'), 'utf8').trim(), '20');
       // an exec'd process joins the container's cgroups
       const e = ct.run(['exec', id, 'cat', '/proc/self/cgroup']);
       assert.equal(e.status, 0, e.stderr);
-      assert.match(e.stdout, new RegExp(`^\\d+:pids:.*/ct-${id}$`, 'm'), e.stdout);
-      assert.match(e.stdout, new RegExp(`^\\d+:memory:.*/ct-${id}$`, 'm'), e.stdout);
+      assert.match(e.stdout, new RegExp(`^\\d+:pids:.*/${id}$`, 'm'), e.stdout);
+      assert.match(e.stdout, new RegExp(`^\\d+:memory:.*/${id}$`, 'm'), e.stdout);
       assert.equal(ct.run(['delete', '--force', id]).status, 0);
       assert.equal(existsSync(mem), false, 'the memory cgroup is gone');
       assert.equal(existsSync(pids), false, 'the pids cgroup is gone');
@@ -179,7 +179,7 @@ describe('ct resources beyond memory, cpu and pids on cgroup v1 @root', () => {
       if (!hugetlb) {
         assert.equal(r.status, 1);
         assert.match(r.stderr, /hugetlb/);
-        assert.equal(existsSync(`/sys/fs/cgroup/cpuset/ct-${id}`), false, 'the cgroup is removed');
+        assert.equal(existsSync(`/sys/fs/cgroup/cpuset/${id}`), false, 'the cgroup is removed');
       }
       writeConfig(bundle, ['true'], { ...c, linux: { ...(c['linux'] as Json), resources: { ...resources, unified: { 'memory.high': '1000000' } } } });
       r = ct.run(['run', '--bundle', bundle, id]);
@@ -203,7 +203,7 @@ describe('ct cgroup that cannot be made @root', () => {
       const own = new RegExp(`^\\d+:${h}:(.*)$`, 'm').exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
       mkdirSync(join(root, h, own), { recursive: true });
       writeFileSync(join(root, h, 'cgroup.procs'), '');
-      symlinkSync('/nonexistent', join(root, h, own, `ct-${id}`));
+      symlinkSync('/nonexistent', join(root, h, own, id));
     }
     const saved = process.env['CT_CGROUP_ROOT'];
     process.env['CT_CGROUP_ROOT'] = root;
@@ -217,12 +217,12 @@ describe('ct cgroup that cannot be made @root', () => {
       let r = ct.run(['run', '--bundle', bundle, id]);
       assert.equal(r.status, 1, r.stderr);
       assert.equal(r.stdout, '');
-      assert.match(r.stderr, new RegExp(`ct-${id}`), 'the error names the cgroup');
+      assert.match(r.stderr, new RegExp(`/${id}`), 'the error names the cgroup');
       removeBundle(bundle);
       bundle = await bundleWith(['sh', '-c', 'echo ran'], { pids: { limit: 10 } }, '');
       r = ct.run(['run', '--bundle', bundle, id]);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, new RegExp(`ct-${id}`), 'the error names the cgroup');
+      assert.match(r.stderr, new RegExp(`/${id}`), 'the error names the cgroup');
     } finally {
       if (saved === undefined) delete process.env['CT_CGROUP_ROOT'];
       else process.env['CT_CGROUP_ROOT'] = saved;

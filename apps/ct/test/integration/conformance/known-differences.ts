@@ -45,11 +45,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'none: a documented choice (packages/runtime/src/container-state.ts)',
   },
   {
-    name: 'cgroup-v2-join', cases: ALL, passes: ['root'], path: /^report\.cgroup\.0:$/, ct: /^\/$/,
-    reason: 'on this hybrid layout runc also puts the container in /<id> of the (controller-less) v2 hierarchy; ct leaves it in the caller\'s',
-    fixBy: 'cgroups (namespaces/src/cgroups), issue 18',
-  },
-  {
     name: 'devices-default-tun', cases: ALL, passes: ['root'], path: /^report\.cgroupFiles\.devices\/devices\.list$/,
     test: (d) => d.runc.split('\n').filter((l) => l !== 'c 10:200 rwm').join('\n') === d.ct,
     reason: 'Debian\'s runc 1.1.5 allows c 10:200 (/dev/net/tun) in every container\'s device cgroup; ct follows runc 1.2, which dropped it (apps/ct/test/integration/runtime-devices.test.ts)',
@@ -80,10 +75,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
   // ---- top-level fields
 
-  {
-    name: 'cgroupsPath-default', cases: ["linux.cgroupsPath: absent (the runtime's default)"], path: /^report\.(cgroup\.|mounts\.\/sys\/fs\/cgroup)/,
-    reason: 'without cgroupsPath runc uses /<id> (under the caller\'s cgroup where that is not the root); ct uses ct-<id>', fixBy: 'cgroups: follow runc or document',
-  },
 
   // ---- namespaces
   {
