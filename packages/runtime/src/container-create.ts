@@ -24,6 +24,7 @@ import { resolve } from 'node:path';
 import { AT, mknodat, S } from '@ct/syscalls';
 import { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
 import { withDeviceCgroup } from './config/config-resources.js';
+import { checkCgroupFields } from './config/config-resources-host.js';
 import { ConfigError, ExecProgramError, RuntimeError, errnoCode, systemError } from './errors.js';
 import type { RuntimeContext } from './context.js';
 import type { LaunchedInit } from './container-launch.js';
@@ -124,7 +125,8 @@ function checkProgram(config: BundleConfig, pid: number): void {
  * Create container `id` from the bundle; returns once the init waits on the exec FIFO. On failure nothing is left
  * (the init killed, its cgroup and state directory removed).
  * @throws RuntimeError EUSAGE (a bad id, `pidfdSocket`, a terminal without a console socket),
- *   ECONTAINEREXISTS, ECONFIG (`ConfigError` naming the config.json field), ESETUP (a create-time hook failed; the
+ *   ECONTAINEREXISTS, ECONFIG (`ConfigError` naming the config.json field; a linux.resources limit or cgroupsPath
+ *   the host's cgroups cannot take, config-resources-host.ts), ESETUP (a create-time hook failed; the
  *   init exited before exec; the program cannot be found, in runc's words, as an `ExecProgramError`), ESYSTEM (the
  *   state directory); the launch's own errors as @ct/namespaces throws them (re-exported here): NamespaceSetupError
  *   (NAMESPACE_SETUP, a child step failed, its cause the SyscallError; the message led by the config.json field the
@@ -145,6 +147,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
   checkProcess(config, options);
   const env = options.env ?? process.env;
   const cgroupRoot = cgroupRootFromEnv(env);
+  // a limit or cgroupsPath this host's cgroups cannot take is refused naming it, before anything is made (as runc)
+  checkCgroupFields(config.confinement, { root: cgroupRoot, rootless: ctx.rootless });
   ensureStateRoot(ctx.stateRoot.path);
   makeStateDir(paths);
   let init: LaunchedInit | undefined;

@@ -92,17 +92,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   // ---- resources
 
 
-  {
-    name: 'network-without-hierarchy', cases: /^linux\.resources\.network: /, path: ALL,
-    reason: 'runc refuses linux.resources.network when the container has no net_cls/net_prio cgroup; ct accepts it', fixBy: 'cgroups, issue 18',
-    volatile: 'ct refuses it too when no net_cls,net_prio hierarchy exists on the host; other tests mount one (crun needs it), so it comes and goes',
-  },
 
   // ---- rootless only
-  {
-    name: 'rootless-limits-ignored', cases: ['linux.resources.memory: memory limit, rootless on cgroup v1', 'linux.resources.pids: pids limit, rootless on cgroup v1', 'linux.cgroupsPath: set, rootless on cgroup v1'], passes: ['rootless'], path: ALL,
-    reason: 'rootless on cgroup v1, runc refuses a cgroupsPath or a limit it cannot apply; ct runs the container in the caller\'s cgroup without them', fixBy: 'cgroups/lifecycle, issue 18 ("nothing accepted is silently ignored")',
-  },
   {
     name: 'rootless-rshared', cases: ['linux.rootfsPropagation: rshared'], passes: ['rootless'], path: ALL,
     reason: 'rootless with rootfsPropagation rshared both fail at the cgroup mount over the /sys rbind turned shared (runc: stat /sys/fs/cgroup/cpu ENOENT; ct: bind of a hierarchy ENOENT), and neither names rootfsPropagation', fixBy: 'launch: check what runc 1.2 does',
