@@ -60,14 +60,14 @@ describe('ct resources on cgroup v1 @root', () => {
       const pid = ct.state(id)?.['pid'] as number;
       const mem = cgroupDir(pid, 'memory');
       const pids = cgroupDir(pid, 'pids');
-      assert.ok(mem.endsWith(`/${id}`), mem);
+      assert.ok(mem.endsWith(`/ct-${id}`), mem);
       assert.equal(readFileSync(join(mem, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 << 20));
       assert.equal(readFileSync(join(pids, 'pids.max'), 'utf8').trim(), '20');
       // an exec'd process joins the container's cgroups
       const e = ct.run(['exec', id, 'cat', '/proc/self/cgroup']);
       assert.equal(e.status, 0, e.stderr);
-      assert.match(e.stdout, new RegExp(`^\\d+:pids:.*/${id}$`, 'm'), e.stdout);
-      assert.match(e.stdout, new RegExp(`^\\d+:memory:.*/${id}$`, 'm'), e.stdout);
+      assert.match(e.stdout, new RegExp(`^\\d+:pids:.*/ct-${id}$`, 'm'), e.stdout);
+      assert.match(e.stdout, new RegExp(`^\\d+:memory:.*/ct-${id}$`, 'm'), e.stdout);
       assert.equal(ct.run(['delete', '--force', id]).status, 0);
       assert.equal(existsSync(mem), false, 'the memory cgroup is gone');
       assert.equal(existsSync(pids), false, 'the pids cgroup is gone');
