@@ -12,6 +12,7 @@
  *
  * Man pages: cgroups(7), mount(2), tmpfs(5).
  */
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { detectCgroupVersion } from './cgroups/cgroup.js';
 import { ContainerSpecError } from './errors.js';
@@ -71,6 +72,8 @@ export function planCgroupMount(
   for (const dir of cgroup?.paths ?? []) {
     const hierarchy = relative(cgroup?.root ?? '/', dir).split('/')[0] ?? '';
     if (hierarchy === '' || hierarchy.startsWith('..')) continue;
+    // the hybrid layout's v2 mount, where the container has a cgroup too: runc mounts the v1 hierarchies only
+    if (existsSync(join(cgroup?.root ?? '/', hierarchy, 'cgroup.controllers'))) continue;
     const target = join(mount.target, hierarchy);
     if (cgroup?.namespaced === true) steps.push(mkdirAt(ctx, target, 0o755), mountHierarchy(ctx, hierarchy, target, flags));
     else steps.push(...bindDir(ctx, dir, target, flags, false));

@@ -8,7 +8,7 @@
  *
  * Man pages: cgroups(7); kernel docs admin-guide/cgroup-v1/freezer-subsystem.rst, admin-guide/cgroup-v2.rst.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { CgroupFs, ContainerCgroup } from '@ct/namespaces/engine';
 import { extraResourceWrites, type ExtraResources } from './config/config-resources-extra.js';
@@ -25,6 +25,11 @@ export const DEFAULT_CGROUP_ROOT = '/sys/fs/cgroup';
 export function cgroupRootFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const root = env['CT_CGROUP_ROOT'];
   return root === undefined || root === '' ? DEFAULT_CGROUP_ROOT : root;
+}
+
+/** Which cgroup version the cgroupfs at `root` is (v2: a unified hierarchy, with cgroup.controllers at its root). */
+export function cgroupVersionAt(root: string): 'v1' | 'v2' {
+  return existsSync(join(root, 'cgroup.controllers')) ? 'v2' : 'v1';
 }
 
 /** The file a fake cgroupfs (CT_CGROUP_ROOT) gets instead of a device program attached: the program's bytes. */

@@ -5,7 +5,8 @@
  * A failure leaves nothing behind (state directory removed, init killed, cgroup removed), as the runtime-spec asks.
  *
  * Crash safety (issue 24): every resource is named in the state record before it exists. The first record (written
- * before anything else) holds the creator and the cgroup directories the launch may make (cgroup-candidates.ts), so
+ * before anything else) holds the creator and the cgroup directories the launch may make (@ct/namespaces'
+ * plannedCgroupDirs, the v1 hierarchies and the hybrid layout's v2 mount), so
  * `delete` of a create killed at any point finds them, and the init in them; the record naming the init's pid is
  * written as soon as the launch returns. `CT_TEST_STOP_AT` (test-stop.ts) stops ct at each of these steps for the
  * fault-injection tests.
@@ -23,6 +24,7 @@ import { resolve } from 'node:path';
 import { AT, mknodat, S } from '@ct/syscalls';
 import { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
 import { withDeviceCgroup } from './config/config-resources.js';
+import { checkCgroupFields } from './config/config-resources-host.js';
 import { ConfigError, ExecProgramError, RuntimeError, errnoCode, systemError } from './errors.js';
 import type { RuntimeContext } from './context.js';
 import type { LaunchedInit } from './container-launch.js';
@@ -30,7 +32,6 @@ import { withLock } from './lock.js';
 import { hookState, runHooksFailing } from './hook-state.js';
 import { removeCgroups } from './container-delete.js';
 import { cgroupRootFromEnv, DEFAULT_CGROUP_ROOT, recordCgroup } from './container-cgroup.js';
-import { cgroupCandidates } from './cgroup-candidates.js';
 import { lookupInProcessRoot } from './program-lookup.js';
 import { applyScheduling, hasScheduling } from './process-scheduling.js';
 import { userName } from './owner.js';
@@ -129,7 +130,8 @@ function checkProgram(config: BundleConfig, pid: number): void {
  * Create container `id` from the bundle; returns once the init waits on the exec FIFO. On failure nothing is left
  * (the init killed, its cgroup and state directory removed).
  * @throws RuntimeError EUSAGE (a bad id, `pidfdSocket`, a terminal without a console socket),
- *   ECONTAINEREXISTS, ECONFIG (`ConfigError` naming the config.json field), ESETUP (a create-time hook failed; the
+ *   ECONTAINEREXISTS, ECONFIG (`ConfigError` naming the config.json field; a linux.resources limit or cgroupsPath
+ *   the host's cgroups cannot take, config-resources-host.ts), ESETUP (a create-time hook failed; the
  *   init exited before exec; the program cannot be found, in runc's words, as an `ExecProgramError`), ESYSTEM (the
  *   state directory); the launch's own errors as @ct/namespaces throws them (re-exported here): NamespaceSetupError
  *   (NAMESPACE_SETUP, a child step failed, its cause the SyscallError; the message led by the config.json field the
@@ -150,6 +152,8 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
   checkProcess(config, options);
   const env = options.env ?? process.env;
   const cgroupRoot = cgroupRootFromEnv(env);
+  // a limit or cgroupsPath this host's cgroups cannot take is refused naming it, before anything is made (as runc)
+  checkCgroupFields(config.confinement, { root: cgroupRoot, rootless: ctx.rootless });
   ensureStateRoot(ctx.stateRoot.path);
   makeStateDir(paths);
   let init: LaunchedInit | undefined;
@@ -157,13 +161,14 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
     return await withLock(paths.lock, async () => {
       // @ct/namespaces is loaded only by the verbs that launch: state, kill and delete stay light
       const { cgroupPlacement, launchInit } = await import('./container-launch.js');
+      const { plannedCgroupDirs } = await import('@ct/namespaces/engine');
       const base: ContainerRecord = {
         ociVersion: config.ociVersion, id, pid: 0, initStartTime: '0', bundle: config.bundle, rootfs: config.rootfs,
         created: new Date().toISOString(), owner: userName(ctx.identity.euid), annotations: config.annotations,
         creating: true, creator: { pid: process.pid, startTime: String(readProcStat(process.pid)?.startTime ?? 0n) },
         rootless: ctx.rootless,
         // before the launch makes any: what it may make, for a delete after a crash
-        cgroupPlanned: cgroupCandidates(cgroupPlacement(config.confinement.cgroupsPath, id), cgroupRoot),
+        cgroupPlanned: plannedCgroupDirs(cgroupPlacement(config.confinement.cgroupsPath, id), { cgroupRoot }),
         ...(cgroupRoot === DEFAULT_CGROUP_ROOT ? {} : { cgroupRoot }),
       };
       writeRecord(paths, base);

@@ -82,15 +82,15 @@ export interface LaunchedInit {
  * Where the container's cgroup goes, from linux.cgroupsPath, as runc's cgroupfs driver (libcontainer/cgroups/fs
  * paths.go) places it: an absolute path (`/default/c1`, containerd's) nested from each hierarchy's root, a relative
  * one (`a/b`) nested below our own cgroup, both cleaned lexically as runc does (`..` cannot climb above the start);
- * none: `ct-<id>` below our own cgroup. systemd's `slice:prefix:name` form (ct has no systemd driver; runc's cgroupfs
+ * none: `<id>` below our own cgroup, as runc names it (its cgroup Name is the container id). systemd's `slice:prefix:name` form (ct has no systemd driver; runc's cgroupfs
  * driver would take the string as one relative directory name) becomes `prefix-name` below our own cgroup. A path
  * that cleans to nothing (`/`, `/..`) would be the root cgroup itself: a ConfigError naming linux.cgroupsPath.
  */
 export function cgroupPlacement(cgroupsPath: string | undefined, id: string): { readonly name: string } | { readonly path: string } {
-  if (cgroupsPath === undefined || cgroupsPath === '') return { name: `ct-${id}` };
+  if (cgroupsPath === undefined || cgroupsPath === '') return { name: id };
   if (cgroupsPath.includes(':')) {
     const name = cgroupsPath.split(':').slice(1).filter((p) => p !== '' && p !== '.' && p !== '..' && !p.includes('/')).join('-');
-    return { name: name === '' ? `ct-${id}` : name };
+    return { name: name === '' ? id : name };
   }
   const cleaned = posix.normalize(`/${cgroupsPath}`).replace(/\/+$/, '');
   if (cleaned === '') throw new ConfigError('linux.cgroupsPath', `names the root cgroup, not one below it: ${JSON.stringify(cgroupsPath)}`);

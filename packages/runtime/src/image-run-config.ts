@@ -16,6 +16,7 @@ import { applyContainerOptions, volumesToChown, type ContainerOptions } from '@c
 import { parseJson, stringifyJson, type RuntimeSpec } from '@ct/oci/spec';
 import { resolveImageUser, resolveUserInRoot, type ExecUser } from '@ct/oci/store';
 import { RuntimeError } from './errors.js';
+import { cgroupRootFromEnv, cgroupVersionAt } from './container-cgroup.js';
 import { isDirectoryInRoots } from './config/root-files.js';
 import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotation.js';
 import { writeNetworkConfig, type NetworkFlags } from './network/network-config.js';
@@ -242,7 +243,10 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
     ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] } : m);
   const mounts = ((config['mounts'] as Json[] | undefined) ?? []).map(sysBind);
   config['mounts'] = [...mounts, ...net.mounts, ...initMount(c, flags)];
-  linux['cgroupsPath'] = c.cgroupName;
+  // rootless on cgroup v1 no cgroup can be made: no cgroupsPath and no limits (the runtime would refuse them), as
+  // podman gives the runtime none there, with podman's warning for the limits
+  const noCgroup = rootless && cgroupVersionAt(cgroupRootFromEnv()) === 'v1';
+  if (!noCgroup) linux['cgroupsPath'] = c.cgroupName;
   linux['namespaces'] = net.namespaces((linux['namespaces'] as Json[] | undefined) ?? []);
   if (net.dropIdMappings) {
     delete linux['uidMappings'];
@@ -253,9 +257,9 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
   if (flags.pidsLimit !== undefined) resources['pids'] = { limit: Number(flags.pidsLimit) };
   if (flags.cpus !== undefined) resources['cpu'] = { quota: Math.round(flags.cpus * 100000), period: 100000 };
   if (Object.keys(resources).length > 0) {
-    linux['resources'] = resources;
-    // the runtime applies linux.resources in a cgroup as root; an unprivileged caller gets none (only a debug line)
-    if (rootless) warn('container run: --memory/--pids-limit/--cpus: not applied: an unprivileged user gets no cgroup on this machine');
+    // podman 4.3's words (--memory, --pids-limit, --cpus... as an unprivileged user on cgroup v1)
+    if (noCgroup) warn('Resource limits are not supported and ignored on cgroups V1 rootless systems');
+    else linux['resources'] = resources;
   }
   config['linux'] = linux;
   config['process'] = proc;

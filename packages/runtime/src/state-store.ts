@@ -45,7 +45,7 @@ export interface ContainerRecord {
   /** Whether the container was created rootless. */
   readonly rootless: boolean;
   /**
-   * While creating: the cgroup directories the launch may make (cgroup-candidates.ts), written before it makes any,
+   * While creating: the cgroup directories the launch may make (namespaces' plannedCgroupDirs), written before it makes any,
    * so a delete after a crashed create removes them (and kills what is in them) though `cgroupPaths` was never written.
    */
   readonly cgroupPlanned?: {

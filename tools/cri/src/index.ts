@@ -10,6 +10,6 @@ export {
   CriContainerd, CRI_NAMESPACE, processesNaming, mountsUnder,
   type CriContainerdOptions, type LayoutImage, type Leftovers, type CtrRun,
 } from './cri-containerd.js';
-export { PodCgroup, cgroupMounts } from './pod-cgroup.js';
+export { PodCgroup, cgroupMounts, pidAlive, removeCgroupTree, removeStaleCgroupRoots } from './pod-cgroup.js';
 export { poll } from './poll.js';
 export type * from './types.js';

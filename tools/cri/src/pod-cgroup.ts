@@ -4,7 +4,9 @@
  * below it, and after RemovePodSandbox the kubelet removes the pod's cgroup, which only works when no container
  * cgroup is left. `PodCgroup` does that on the host's cgroup mounts (v1 hierarchies and a v2 mount alike, from
  * /proc/self/mountinfo), copying cpuset.cpus and cpuset.mems down in a v1 cpuset hierarchy as a cgroup there
- * cannot run a task without them. Man pages: cgroups(7), proc(5).
+ * cannot run a task without them. `removeCgroupTree` and `removeStaleCgroupRoots` are a test run's housekeeping:
+ * its root cgroup removed whole at teardown, and the roots of earlier runs whose process is gone removed at start.
+ * Man pages: cgroups(7), proc(5), rmdir(2).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -97,4 +99,63 @@ export class PodCgroup {
     }
     return errors;
   }
+}
+
+/** The directory `dir` and every directory below it, deepest first (none when `dir` does not exist). */
+function deepestFirst(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const below = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => deepestFirst(join(dir, e.name)));
+  return [...below, dir];
+}
+
+/**
+ * Remove the cgroup `path` (absolute, cgroupfs syntax) and every cgroup below it, deepest first, in each mount: a
+ * test run's root cgroup at teardown, with what runtimes made below it that no `PodCgroup` made (runc leaves the
+ * parents it makes; a hierarchy mounted after the pod was made holds directories the pod does not know). A cgroup
+ * with tasks refuses (EBUSY). Returns the failures as "dir: code" (empty when all went).
+ */
+export function removeCgroupTree(path: string, mounts: readonly string[] = cgroupMounts()): string[] {
+  if (!path.startsWith('/') || path.split('/').filter(Boolean).length === 0 || path.split('/').includes('..')) {
+    throw new TypeError(`cgroup tree: ${path}: an absolute path below the root, without ..`);
+  }
+  const errors: string[] = [];
+  for (const dir of mounts.flatMap((m) => deepestFirst(join(m, path)))) {
+    try {
+      rmdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') errors.push(`${dir}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  }
+  return errors;
+}
+
+/** Whether process `pid` exists (signal 0; EPERM: it exists, not ours). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The roots of earlier test runs whose process is gone: each top-level cgroup named `<prefix><pid>` (`ct-cri-123`)
+ * in any mount whose pid is not running is removed whole (`removeCgroupTree`). Returns the roots removed (as
+ * cgroupfs paths, once each) and the failures.
+ */
+export function removeStaleCgroupRoots(
+  prefix: string, mounts: readonly string[] = cgroupMounts(), alive: (pid: number) => boolean = pidAlive,
+): { removed: string[]; errors: string[] } {
+  const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+)$`);
+  const stale = new Set<string>();
+  for (const mount of mounts) {
+    if (!existsSync(mount)) continue;
+    for (const e of readdirSync(mount, { withFileTypes: true })) {
+      const pid = pattern.exec(e.name)?.[1];
+      if (e.isDirectory() && pid !== undefined && !alive(Number(pid))) stale.add(`/${e.name}`);
+    }
+  }
+  const removed = [...stale].sort();
+  return { removed, errors: removed.flatMap((path) => removeCgroupTree(path, mounts)) };
 }

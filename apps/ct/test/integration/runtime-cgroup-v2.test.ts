@@ -80,7 +80,7 @@ describe('ct on cgroup v2 (fake cgroupfs) @root', () => {
       writeConfig(bundle, ['sleep', '60'], c);
       let r = ct.run(['run', '-d', '--bundle', bundle, id]);
       assert.equal(r.status, 0, r.stderr);
-      const dir = join(fake.parent, `ct-${id}`);
+      const dir = join(fake.parent, id);
       const init = ct.state(id)?.['pid'] as number;
       // linux.resources as v2 files; controllers enabled for the child; the init placed
       assert.equal(read(dir, 'memory.max'), String(64 << 20));

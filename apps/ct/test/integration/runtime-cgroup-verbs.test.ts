@@ -80,7 +80,7 @@ describe('ct pause, resume, update, events, ps @root', () => {
       assert.equal(readFileSync(join(v1Dir(pids[0] ?? 0, 'pids'), 'pids.max'), 'utf8').trim(), 'max', '-1 lifts the limit');
       // every mounted hierarchy holds the container in its own directory, removed by delete
       const dirs = v1Hierarchies().map((h) => v1Dir(pids[0] ?? 0, h.split(',')[0] ?? ''));
-      for (const dir of dirs) assert.match(dir, new RegExp(`/ct-${id}$`), `${dir}: the container's own cgroup`);
+      for (const dir of dirs) assert.match(dir, new RegExp(`/${id}$`), `${dir}: the container's own cgroup`);
       assert.equal(ct.run(['delete', '--force', id]).status, 0);
       for (const dir of dirs) assert.equal(existsSync(dir), false, `${dir} is removed`);
       assert.equal(ct.run(['pause', id]).status, 1);

@@ -153,7 +153,7 @@ describe('ct device program on cgroup v2 (fake cgroupfs) @root', () => {
       writeConfig(bundle, ['sleep', '30'], c);
       const r = ct.run(['create', '--bundle', bundle, id]);
       assert.equal(r.status, 0, r.stderr);
-      const program = readFileSync(join(parent, `ct-${id}`, FAKE_DEVICE_PROGRAM_FILE));
+      const program = readFileSync(join(parent, id, FAKE_DEVICE_PROGRAM_FILE));
       assert.deepEqual(new Uint8Array(program), buildDeviceFilter(withDefaultDeviceRules(rules)));
     } finally {
       if (saved === undefined) delete process.env['CT_CGROUP_ROOT'];

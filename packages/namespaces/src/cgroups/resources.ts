@@ -111,7 +111,8 @@ export interface CgroupSpec {
   readonly freezer?: boolean;
   /**
    * v1: create the container's directory in every mounted v1 hierarchy, not only those the limits need (runc does;
-   * a later `update` of another controller, or podman's `update --cpu-shares`, then finds it). v2: no effect.
+   * a later `update` of another controller, or podman's `update --cpu-shares`, then finds it), and in the v2 mount
+   * beside them on the hybrid layout (/sys/fs/cgroup/unified, as runc joins it). v2: no effect.
    */
   readonly allControllers?: boolean;
 }

@@ -1,7 +1,8 @@
 /**
  * cgroup v1 driver: one directory per controller hierarchy the limits need (/sys/fs/cgroup/{pids,memory,cpu,devices,
- * net_cls,net_prio}), plus freezer when asked, or every mounted hierarchy as runc makes them, each below the caller's own cgroup in that hierarchy
- * (read from /proc/self/cgroup), with the limits written before the container is placed in it. A new cpuset
+ * net_cls,net_prio}), plus freezer when asked, or every mounted hierarchy as runc makes them (and then, on the hybrid
+ * layout, one in the v2 mount beside them, /sys/fs/cgroup/unified, as runc's fs driver), each below the caller's own
+ * cgroup in that hierarchy (read from /proc/self/cgroup), with the limits written before the container is placed in it. A new cpuset
  * cgroup gets its parent's cpus and mems. A nested `path` (runtime-spec cgroupsPath) starts at each hierarchy's root
  * when absolute, with missing parents made (nesting.ts).
  *
@@ -14,11 +15,21 @@ import {
 } from './resources.js';
 import { cgroupPathComponents, mkdirNested, removeMadeParents } from './nesting.js';
 import { guard, writeV1Resources } from './v1-resources.js';
+import { v2PlacementBase } from './v2.js';
 
 /** The mounted v1 hierarchies under `root` (directories with cgroup.procs and no cgroup.controllers: not v2). */
 export function mountedV1Hierarchies(root: string, fs: CgroupFs): string[] {
   const list = fs.listDirs?.(root) ?? NODE_CGROUP_FS.listDirs?.(root) ?? [];
   return list.filter((d) => fs.exists(join(root, d, 'cgroup.procs')) && !fs.exists(join(root, d, 'cgroup.controllers'))).sort();
+}
+
+/**
+ * The cgroup v2 mounts beside the v1 hierarchies under `root` (the hybrid layout's `unified`: a directory with
+ * cgroup.procs and cgroup.controllers), usually controller-less.
+ */
+export function v2MountsBeside(root: string, fs: CgroupFs): string[] {
+  const list = fs.listDirs?.(root) ?? NODE_CGROUP_FS.listDirs?.(root) ?? [];
+  return list.filter((d) => fs.exists(join(root, d, 'cgroup.procs')) && fs.exists(join(root, d, 'cgroup.controllers'))).sort();
 }
 
 /** The controllers a v1 hierarchy directory holds ('cpu,cpuacct' → cpu, cpuacct; 'systemd' → none). */
@@ -109,6 +120,17 @@ export function createV1Cgroup(opts: V1CreateOptions): ContainerCgroup {
       const dir = join(base, ...components);
       paths.push(dir);
       parents.push(...made.filter((d) => d !== dir).reverse());
+    }
+    // the hybrid layout's v2 mount too, as runc's fs driver joins it (IsCgroup2HybridMode): the container's own
+    // cgroup there, so a v2-aware tool inside or outside (systemd, cgroup namespaces) sees it as its own; no limits
+    if (opts.allControllers === true) {
+      for (const mount of v2MountsBeside(opts.root, fs)) {
+        const base = v2PlacementBase(join(opts.root, mount), opts.own, opts.path);
+        const made = mkdirNested(fs, base, components);
+        const dir = join(base, ...components);
+        paths.push(dir);
+        parents.push(...made.filter((d) => d !== dir).reverse());
+      }
     }
     writeV1Resources(opts.resources, v1DirOf(opts.root, paths), fs, opts.warn);
   } catch (error) {

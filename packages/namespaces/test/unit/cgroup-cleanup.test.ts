@@ -4,7 +4,7 @@
  * (no process inside), the named empty parents with it, and nothing of a neighbour's.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -61,14 +61,32 @@ describe('cgroup cleanup by placement (fake cgroupfs)', () => {
       [join(root, 'memory/k8s/pod'), join(root, 'memory/k8s'), join(root, 'pids/k8s/pod')]);
   });
 
-  it('plannedCgroupDirs, the plan made before create names exactly what create makes', () => {
+  it('plannedCgroupDirs, the plan made before create names exactly what create makes (the hybrid v2 mount included)', () => {
     const root = v1Tree(roots);
     const opts = { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS };
     const plan = plannedCgroupDirs({ path: 'a/b' }, opts);
     const made = createContainerCgroup({ path: 'a/b', resources: {}, allControllers: true }, 0, () => undefined, { ...opts, cgroupVersion: 'v1' });
     assert.ok(made);
-    assert.deepEqual(made.paths, plan.paths.filter((p) => !p.includes('/unified/')));
-    assert.deepEqual([...made.parents].sort(), plan.parents.filter((p) => !p.includes('/unified/')).sort());
+    assert.deepEqual([...made.paths].sort(), [...plan.paths].sort());
+    assert.ok(made.paths.includes(join(root, 'unified/outer/a/b')), 'runc joins the hybrid layout\'s v2 mount too');
+    assert.deepEqual([...made.parents].sort(), [...plan.parents].sort());
+  });
+
+  it('createContainerCgroup v1 hybrid, the v2 mount only with allControllers; place writes its cgroup.procs, remove takes it', async () => {
+    const root = v1Tree(roots);
+    const opts = { cgroupRoot: root, ownCgroups: own, cgroupFs: FAKE_FS, cgroupVersion: 'v1' as const };
+    const limitsOnly = createContainerCgroup({ name: 'c1', resources: { pids: 5 } }, 0, () => undefined, opts);
+    assert.deepEqual(limitsOnly?.paths, [join(root, 'pids/outer/c1')]);
+    await limitsOnly?.remove();
+    const made = createContainerCgroup({ path: '/c2', resources: {}, allControllers: true }, 0, () => undefined, opts);
+    assert.ok(made);
+    const v2 = join(root, 'unified/c2');
+    assert.ok(made.paths.includes(v2), made.paths.join(' '));
+    made.place(4242);
+    assert.equal(readFileSync(join(v2, 'cgroup.procs'), 'utf8'), '4242');
+    writeFileSync(join(v2, 'cgroup.procs'), '');
+    await made.remove();
+    assert.equal(existsSync(v2), false);
   });
 
   it('plannedCgroupDirs v2 root: the one directory', () => {

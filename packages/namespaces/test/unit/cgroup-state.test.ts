@@ -172,7 +172,7 @@ describe('cgroup state (fake cgroupfs)', () => {
     assert.throws(() => openContainerCgroup([join(root, 'a'), join(root, 'b')], { cgroupRoot: root }), CgroupError);
   });
 
-  it('createContainerCgroup v1, freezer: true adds the freezer directory; allControllers every mounted hierarchy', () => {
+  it('createContainerCgroup v1, freezer: true adds the freezer directory; allControllers every mounted hierarchy and the hybrid v2 mount', () => {
     const root = tree({
       'pids/cgroup.procs': '', 'freezer/cgroup.procs': '', 'cpu,cpuacct/cgroup.procs': '', 'cpuset/cgroup.procs': '',
       'cpuset/cpuset.cpus': '0-1\n', 'cpuset/cpuset.mems': '0\n', 'unified/cgroup.procs': '', 'unified/cgroup.controllers': '',
@@ -191,11 +191,12 @@ describe('cgroup state (fake cgroupfs)', () => {
     assert.deepEqual(frz?.paths, [join(root, 'pids/f'), join(root, 'freezer/f')]);
     assert.equal(frz?.dirOf('freezer'), join(root, 'freezer/f'));
     const all = createContainerCgroup({ name: 'a', resources: { cpuShares: 512 }, allControllers: true }, 0, () => undefined, opts);
-    assert.deepEqual(all?.paths, ['cpu,cpuacct', 'cpuset', 'freezer', 'pids'].map((h) => join(root, h, 'a')));
+    assert.deepEqual(all?.paths, ['cpu,cpuacct', 'cpuset', 'freezer', 'pids', 'unified'].map((h) => join(root, h, 'a')));
     assert.equal(readFileSync(join(root, 'cpu,cpuacct/a/cpu.shares'), 'utf8'), '512');
     assert.equal(readFileSync(join(root, 'cpuset/a/cpuset.cpus'), 'utf8'), '0-1\n');
     assert.equal(readFileSync(join(root, 'cpuset/a/cpuset.mems'), 'utf8'), '0\n');
-    assert.equal(existsSync(join(root, 'unified/a')), false, 'the v2 mount of a hybrid host is not a v1 hierarchy');
+    assert.equal(existsSync(join(root, 'unified/a')), true, 'the v2 mount of a hybrid host too, as runc');
+    assert.equal(existsSync(join(root, 'unified/f')), false, 'but not without allControllers');
   });
 
   it('createContainerCgroup v1, allControllers without a hierarchy for a limit is a CgroupError', () => {

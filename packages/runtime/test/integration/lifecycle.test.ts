@@ -10,9 +10,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireFeature } from '@ct/test-utils';
-import { cgroupCandidates } from '../../src/cgroup-candidates.js';
+import { plannedCgroupDirs } from '@ct/namespaces/engine';
 import { createContext, type RuntimeContext } from '../../src/context.js';
 import { createContainer } from '../../src/container-create.js';
+import { cgroupPlacement } from '../../src/container-launch.js';
 import { deleteContainer } from '../../src/container-delete.js';
 import { killContainer } from '../../src/container-kill.js';
 import { startContainer } from '../../src/container-start.js';
@@ -108,7 +109,7 @@ describe('runtime lifecycle on the kernel', function () {
       ['/etc', 'exec: "/etc": permission denied'],
     ] as const) {
       const c = id('noprog');
-      const planned = cgroupCandidates({ name: `ct-${c}` }, '/sys/fs/cgroup');
+      const planned = plannedCgroupDirs(cgroupPlacement(undefined, c));
       await assert.rejects(createContainer(ctx, c, { bundle: makeBundle([program]) }), (e: unknown) => e instanceof ExecProgramError
         && e.code === 'ESETUP' && e.message === `unable to start container process: ${reason}` && e.exitStatus === (program === '/etc' ? 126 : 127));
       assert.equal(existsSync(containerPaths(root, c).dir), false, 'state directory left');

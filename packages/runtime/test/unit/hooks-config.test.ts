@@ -38,7 +38,7 @@ describe('hooks and cgroup names', () => {
     assert.equal(readFileSync(out, 'utf8'), 'inherited\n');
   });
   it('cgroupPlacement, absolute and relative cgroupsPath nested as runc; colon form and default one component', () => {
-    assert.deepEqual(cgroupPlacement(undefined, 'c1'), { name: 'ct-c1' });
+    assert.deepEqual(cgroupPlacement(undefined, 'c1'), { name: 'c1' }, 'runc\'s default: the id');
     assert.deepEqual(cgroupPlacement('/default/c1', 'c1'), { path: '/default/c1' });
     assert.deepEqual(cgroupPlacement('//a/./b/', 'c1'), { path: '/a/b' });
     assert.deepEqual(cgroupPlacement('/a/../../b', 'c1'), { path: '/b' });

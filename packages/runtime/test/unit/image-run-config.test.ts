@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INIT_PATH_IN_CONTAINER, writeImageRunConfig, type RunConfigContext } from '../../src/image-run-config.js';
@@ -38,6 +38,30 @@ describe('writeImageRunConfig', () => {
   });
   it('writeImageRunConfig, --init without the init program\'s path is a programming error', () => {
     assert.throws(() => writeImageRunConfig(context({}), { command: ['true'], init: true }), TypeError);
+  });
+  it('writeImageRunConfig, --memory/--pids-limit rootless: on cgroup v1 no cgroupsPath, no limits, podman\'s warning; on v2 both kept', () => {
+    const saved = process.env['CT_CGROUP_ROOT'];
+    const fake = mkdtempSync(join(tmpdir(), 'ct-runcfg-cg-'));
+    try {
+      process.env['CT_CGROUP_ROOT'] = fake;
+      const warnings: string[] = [];
+      writeImageRunConfig(context({ warn: (m) => warnings.push(m) }), { command: ['true'], memory: 1n << 26n, pidsLimit: 9n });
+      const v1 = written()['linux'] as Json;
+      assert.deepEqual([v1['cgroupsPath'], v1['resources']], [undefined, undefined]);
+      assert.deepEqual(warnings, ['Resource limits are not supported and ignored on cgroups V1 rootless systems']);
+      writeFileSync(join(fake, 'cgroup.controllers'), 'memory pids');
+      writeImageRunConfig(context({ warn: (m) => warnings.push(m) }), { command: ['true'], memory: 1n << 26n, pidsLimit: 9n });
+      const v2 = written()['linux'] as Json;
+      assert.deepEqual([v2['cgroupsPath'], v2['resources']], ['ct-x-0123', { memory: { limit: 1 << 26 }, pids: { limit: 9 } }]);
+      assert.equal(warnings.length, 1);
+      process.env['CT_CGROUP_ROOT'] = join(fake, 'no-such');
+      writeImageRunConfig(context({ rootless: false, template: JSON.stringify(specTemplate({ rootless: false })) }), { command: ['true'], pidsLimit: 9n });
+      assert.deepEqual((written()['linux'] as Json)['resources'], { pids: { limit: 9 } }, 'as root on v1 the limits stay');
+    } finally {
+      if (saved === undefined) delete process.env['CT_CGROUP_ROOT'];
+      else process.env['CT_CGROUP_ROOT'] = saved;
+      rmSync(fake, { recursive: true, force: true });
+    }
   });
   it('writeImageRunConfig, without --init no init mount and the command as given', () => {
     writeImageRunConfig(context({ initPath: '/opt/ct/ct-init' }), { command: ['echo', 'hi'] });

@@ -3,7 +3,7 @@ import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { O } from '@ct/syscalls';
-import { cgroupCandidates } from '../../src/cgroup-candidates.js';
+import { plannedCgroupDirs } from '@ct/namespaces/engine';
 import { processesHolding } from '../../src/container-delete.js';
 import { HOOK_STATUS, hookState, runHooksWarning } from '../../src/hook-state.js';
 import { HOOK_KINDS, readHooks } from '../../src/hooks.js';
@@ -67,28 +67,29 @@ describe('lifecycle parts', () => {
       writeFileSync(join(proc, 'self', 'cgroup'), '5:pids:/user.slice\n4:cpu,cpuacct:/\n3:memory:/m\n1:name=systemd:/s\n0::/u\n');
       return { root, proc };
     }
-    it('cgroupCandidates, v1: the default name below our own cgroup in every mounted hierarchy (not the v2 one, not links)', () => {
+    it('plannedCgroupDirs (what create records), v1: the default name below our own cgroup in every mounted hierarchy and the hybrid v2 mount (not links)', () => {
       const { root, proc } = v1Tree();
-      assert.deepEqual(cgroupCandidates({ name: 'ct-c1' }, root, proc), {
-        paths: [join(root, 'cpu,cpuacct/ct-c1'), join(root, 'memory/m/ct-c1'), join(root, 'pids/user.slice/ct-c1'), join(root, 'systemd/s/ct-c1')],
+      assert.deepEqual(plannedCgroupDirs({ name: 'ct-c1' }, { cgroupRoot: root, procRoot: proc }), {
+        paths: [join(root, 'cpu,cpuacct/ct-c1'), join(root, 'memory/m/ct-c1'), join(root, 'pids/user.slice/ct-c1'), join(root, 'systemd/s/ct-c1'),
+          join(root, 'unified/u/ct-c1')],
         parents: [],
       });
     });
-    it('cgroupCandidates, v1: an absolute path from each hierarchy\'s root, its missing parents deepest first', () => {
+    it('plannedCgroupDirs (what create records), v1: an absolute path from each hierarchy\'s root, its missing parents deepest first', () => {
       const { root, proc } = v1Tree();
       mkdirSync(join(root, 'pids', 'a'));
-      const c = cgroupCandidates({ path: '/a/b/c1' }, root, proc);
+      const c = plannedCgroupDirs({ path: '/a/b/c1' }, { cgroupRoot: root, procRoot: proc });
       assert.equal(c.paths[2], join(root, 'pids/a/b/c1'));
       assert.deepEqual(c.parents.filter((p) => p.startsWith(join(root, 'pids'))), [join(root, 'pids/a/b')]);
       assert.deepEqual(c.parents.filter((p) => p.startsWith(join(root, 'memory'))), [join(root, 'memory/a/b'), join(root, 'memory/a')]);
     });
-    it('cgroupCandidates, v2: one directory, a relative path below our own cgroup', () => {
+    it('plannedCgroupDirs (what create records), v2: one directory, a relative path below our own cgroup', () => {
       const root = scratch();
       writeFileSync(join(root, 'cgroup.controllers'), 'pids memory');
       const proc = scratch();
       mkdirSync(join(proc, 'self'));
       writeFileSync(join(proc, 'self', 'cgroup'), '0::/user.slice/me\n');
-      assert.deepEqual(cgroupCandidates({ path: 'x/c1' }, root, proc), {
+      assert.deepEqual(plannedCgroupDirs({ path: 'x/c1' }, { cgroupRoot: root, procRoot: proc }), {
         paths: [join(root, 'user.slice/me/x/c1')], parents: [join(root, 'user.slice/me/x')],
       });
     });

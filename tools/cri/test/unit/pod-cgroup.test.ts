@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PodCgroup } from '../../src/index.js';
+import { PodCgroup, pidAlive, removeCgroupTree, removeStaleCgroupRoots } from '../../src/index.js';
 
 describe('PodCgroup', function () {
   let dir = '';
@@ -67,5 +67,48 @@ describe('PodCgroup', function () {
     assert.throws(() => PodCgroup.create('pods/p', mounts), /an absolute path/);
     assert.throws(() => PodCgroup.create('/pods/../p', mounts), /without \.\./);
     assert.equal(readFileSync(join(dir, 'cpuset', 'cpuset.cpus'), 'utf8'), '0-1\n');
+  });
+
+  it('removeCgroupTree, the root and every cgroup below it in each mount, deepest first, also those no PodCgroup made', function () {
+    PodCgroup.create('/ct-cri-1/pod-a', mounts);
+    // a runtime's container cgroup below the pod, and a directory in a mount the pod was not made in
+    mkdirSync(join(dir, 'memory', 'ct-cri-1', 'pod-a', 'ctr', 'deeper'), { recursive: true });
+    const late = join(dir, 'net_cls');
+    mkdirSync(join(late, 'ct-cri-1', 'pod-a'), { recursive: true });
+    assert.deepEqual(removeCgroupTree('/ct-cri-1', [...mounts, late]), []);
+    for (const m of [...mounts, late]) assert.equal(existsSync(join(m, 'ct-cri-1')), false, m);
+    assert.ok(existsSync(join(dir, 'memory', 'existing')), 'a neighbour stays');
+    assert.throws(() => removeCgroupTree('/', mounts), /below the root/);
+  });
+
+  it('removeCgroupTree, a cgroup that refuses (tasks: here a file, as rmdir sees it) is reported, its siblings go', function () {
+    mkdirSync(join(dir, 'memory', 'ct-cri-2', 'busy'), { recursive: true });
+    mkdirSync(join(dir, 'memory', 'ct-cri-2', 'idle'));
+    writeFileSync(join(dir, 'memory', 'ct-cri-2', 'busy', 'task'), '');
+    const errors = removeCgroupTree('/ct-cri-2', mounts);
+    assert.deepEqual(errors.map((e) => e.replace(/: \w+$/, '')), [join(dir, 'memory', 'ct-cri-2', 'busy'), join(dir, 'memory', 'ct-cri-2')]);
+    assert.equal(existsSync(join(dir, 'memory', 'ct-cri-2', 'idle')), false);
+    rmSync(join(dir, 'memory', 'ct-cri-2'), { recursive: true });
+  });
+
+  it('removeStaleCgroupRoots, the roots of runs whose pid is gone, in every mount; a live run\'s and other names stay', function () {
+    for (const m of mounts) {
+      mkdirSync(join(m, 'ct-cri-111', 'pod'), { recursive: true });
+      mkdirSync(join(m, 'ct-cri-222'));
+    }
+    mkdirSync(join(dir, 'memory', 'ct-cri-x'));
+    mkdirSync(join(dir, 'memory', 'ct-cri-harness-111'));
+    const { removed, errors } = removeStaleCgroupRoots('ct-cri-', mounts, (pid) => pid === 222);
+    assert.deepEqual({ removed, errors }, { removed: ['/ct-cri-111'], errors: [] });
+    for (const m of mounts) {
+      assert.equal(existsSync(join(m, 'ct-cri-111')), false, m);
+      assert.ok(existsSync(join(m, 'ct-cri-222')), m);
+    }
+    assert.ok(existsSync(join(dir, 'memory', 'ct-cri-x')) && existsSync(join(dir, 'memory', 'ct-cri-harness-111')));
+  });
+
+  it('pidAlive, this process is, a pid past pid_max is not', function () {
+    assert.equal(pidAlive(process.pid), true);
+    assert.equal(pidAlive(2 ** 22 + 1), false);
   });
 });

@@ -45,11 +45,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'none: a documented choice (packages/runtime/src/container-state.ts)',
   },
   {
-    name: 'cgroup-v2-join', cases: ALL, passes: ['root'], path: /^report\.cgroup\.0:$/, ct: /^\/$/,
-    reason: 'on this hybrid layout runc also puts the container in /<id> of the (controller-less) v2 hierarchy; ct leaves it in the caller\'s',
-    fixBy: 'cgroups (namespaces/src/cgroups), issue 18',
-  },
-  {
     name: 'devices-default-tun', cases: ALL, passes: ['root'], path: /^report\.cgroupFiles\.devices\/devices\.list$/,
     test: (d) => d.runc.split('\n').filter((l) => l !== 'c 10:200 rwm').join('\n') === d.ct,
     reason: 'Debian\'s runc 1.1.5 allows c 10:200 (/dev/net/tun) in every container\'s device cgroup; ct follows runc 1.2, which dropped it (apps/ct/test/integration/runtime-devices.test.ts)',
@@ -68,41 +63,11 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     fixBy: 'none: runc\'s failure; ct follows crun',
   },
 
-  // ---- process
-
-  // ---- top-level fields
-
-  {
-    name: 'cgroupsPath-default', cases: ["linux.cgroupsPath: absent (the runtime's default)"], path: /^report\.(cgroup\.|mounts\.\/sys\/fs\/cgroup)/,
-    reason: 'without cgroupsPath runc uses /<id> (under the caller\'s cgroup where that is not the root); ct uses ct-<id>', fixBy: 'cgroups: follow runc or document',
-  },
-
   // ---- namespaces
   {
     name: 'userns-mqueue-owner', cases: ['linux.namespaces: user added with a 65536-id mapping'], path: /^report\.devices\.\/dev\/mqueue$/,
     reason: 'with a user namespace, /dev/mqueue is owned by 0:0 in ct (its ipc namespace is made after the switch to the container\'s root), 0:65534 in runc (made after its setresuid(0), before its gid is set)',
     fixBy: 'none: a documented choice (packages/namespaces/src/child-plan.ts)',
-  },
-
-  // ---- mounts
-
-  // ---- devices
-
-  // ---- sysctl
-
-  // ---- resources
-
-
-  {
-    name: 'network-without-hierarchy', cases: /^linux\.resources\.network: /, path: ALL,
-    reason: 'runc refuses linux.resources.network when the container has no net_cls/net_prio cgroup; ct accepts it', fixBy: 'cgroups, issue 18',
-    volatile: 'ct refuses it too when no net_cls,net_prio hierarchy exists on the host; other tests mount one (crun needs it), so it comes and goes',
-  },
-
-  // ---- rootless only
-  {
-    name: 'rootless-limits-ignored', cases: ['linux.resources.memory: memory limit, rootless on cgroup v1', 'linux.resources.pids: pids limit, rootless on cgroup v1', 'linux.cgroupsPath: set, rootless on cgroup v1'], passes: ['rootless'], path: ALL,
-    reason: 'rootless on cgroup v1, runc refuses a cgroupsPath or a limit it cannot apply; ct runs the container in the caller\'s cgroup without them', fixBy: 'cgroups/lifecycle, issue 18 ("nothing accepted is silently ignored")',
   },
 
   // ---- hooks
