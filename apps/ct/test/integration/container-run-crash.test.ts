@@ -3,7 +3,8 @@
  * run is stopped at each named step (CT_TEST_STOP_AT: the name claim, the import of an image given by path, the
  * store root, the bundle, create's own steps with the overlay root mounted in the launch, the network helpers, the
  * running container, its exit before the --rm cleanup), in the foreground and detached (then the monitor is the
- * process stopped and killed), and SIGKILLed there. What a user then runs (`ct container rm -f ID`, or
+ * process stopped and killed), and SIGKILLed there. The bridge cases publish a port (-p: the held host port,
+ * portmap's DNAT chains). What a user then runs (`ct container rm -f ID`, or
  * `ct container prune`, then `ct image prune`) must leave no state dir, bundle, store root or staging, cgroup,
  * mount, netns holder, CNI address or rule, or process (ct, its monitor, pasta or slirp4netns, the container), and
  * the image must still run under the same name. As root and unprivileged (ctci).
@@ -15,6 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { descendants, isAlive, processStat, testImage, type TreeProcess } from '@ct/test-utils';
+import { freePort } from './container-network-harness.js';
 import { useImageSuite, type ImageSuite } from './container-run-harness.js';
 import { ctBin } from './runtime-harness.js';
 
@@ -30,6 +32,8 @@ interface CrashCase {
   readonly remove?: boolean;
   /** Default pasta; bridge (root's default: CNI plugins, a netns holder mount, iptables rules) runs as root only. */
   readonly network?: 'pasta' | 'slirp4netns' | 'bridge';
+  /** `-p 127.0.0.1:PORT:80`: the run holds the host port, the bridge adds portmap's DNAT chains for it. */
+  readonly publish?: boolean;
   /** `layout`: the image given as its OCI layout's path, so the run imports it (@ct/oci's stop points) first. */
   readonly image?: 'layout';
   /** The verb that cleans up: `rm -f ID` (default) or `container prune` (after a stop when it still runs). */
@@ -54,8 +58,8 @@ const CASES: readonly CrashCase[] = [
   { point: 'run:started' },
   { point: 'run:started', network: 'slirp4netns', cleanup: 'prune' },
   { point: 'run:exited', remove: true },
-  { point: 'run:network-attached', network: 'bridge' },
-  { point: 'run:started', network: 'bridge' },
+  { point: 'run:network-attached', network: 'bridge', publish: true },
+  { point: 'run:started', network: 'bridge', publish: true },
   { point: 'after-record', detach: true },
   { point: 'in-launch', detach: true },
   { point: 'after-record-pid', detach: true },
@@ -63,7 +67,7 @@ const CASES: readonly CrashCase[] = [
   // the monitor killed while the container runs
   { point: 'run:started', detach: true },
   { point: 'run:started', detach: true, cleanup: 'prune' },
-  { point: 'run:started', detach: true, network: 'bridge' },
+  { point: 'run:started', detach: true, network: 'bridge', publish: true },
   { point: 'run:exited', detach: true, remove: true },
 ];
 
@@ -113,9 +117,11 @@ interface Made {
   readonly netnsHolder: string | undefined;
   /** The CNI container id of a bridge attachment: in host-local's address files and the plugins' iptables rules. */
   readonly cniId: string | undefined;
+  /** The published host port (-p): portmap's DNAT rules name it (not the id), and the run held it open. */
+  readonly hostPort: number | undefined;
 }
 
-function whatWasMade(s: ImageSuite, id: string, launcher: number, stopped: number): Made {
+function whatWasMade(s: ImageSuite, id: string, launcher: number, stopped: number, hostPort: number | undefined): Made {
   const record = readJson<{ cgroupPaths?: string[]; cgroupPlanned?: { paths: string[] } }>(join(s.root, id, 'state.json'));
   const network = readJson<{ netns?: string; cni?: { containerId: string } }>(join(s.root, '.bundles', id, 'network.json'));
   const stat = processStat(stopped);
@@ -125,7 +131,14 @@ function whatWasMade(s: ImageSuite, id: string, launcher: number, stopped: numbe
     mountPaths: [join(s.store, 'containers', id), ...(network?.netns !== undefined ? [network.netns] : [])],
     netnsHolder: network?.netns,
     cniId: network?.cni?.containerId,
+    hostPort,
   };
+}
+
+/** Whether a TCP socket listens on 127.0.0.1:`port` (/proc/net/tcp: local address in hex, state 0A). */
+function listening(port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/tcp', 'utf8').split('\n').some((l) => { const f = l.trim().split(/\s+/); return f[1] === local && f[3] === '0A'; });
 }
 
 /** What is left of container `id` and of what the run had made. */
@@ -153,6 +166,12 @@ function leftovers(s: ImageSuite, id: string, made: Made): string[] {
     const rules = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
     for (const rule of rules.split('\n').filter((l) => l.includes(cniId))) left.push(`iptables ${rule}`);
   }
+  if (made.hostPort !== undefined) {
+    // portmap's CNI-DN-… chain rules name the port and the container's address, not the id
+    const port = new RegExp(`--dports? ${made.hostPort}\\b`);
+    for (const rule of spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => port.test(l))) left.push(`iptables ${rule}`);
+    if (listening(made.hostPort)) left.push(`host port 127.0.0.1:${made.hostPort} still held`);
+  }
   for (const p of [...made.processes, ...processesNaming(id)]) {
     if (isAlive(p)) left.push(`process ${p.pid} ${readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
   }
@@ -176,18 +195,25 @@ function defineSuite(title: string, rootless: boolean): void {
     const s = useImageSuite('crun-crash', rootless);
 
     for (const c of CASES.filter((k) => !rootless || k.network !== 'bridge')) {
-      const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.network !== undefined ? `--network ${c.network}` : ''].filter((x) => x !== '').join(' ');
+      const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.network !== undefined ? `--network ${c.network}` : '', c.publish === true ? '-p' : ''].filter((x) => x !== '').join(' ');
       const verb = c.cleanup === 'prune' ? 'container prune' : 'container rm -f';
       it(`container run ${how === '' ? '' : `${how} `}killed at ${c.point}: ${verb} and image prune leave nothing, the name runs again`, async () => {
         const id = `crash-${randomBytes(5).toString('hex')}`;
         const command = c.point === 'run:exited' ? ['sh', '-c', 'exit 3'] : ['sleep', '600'];
+        const hostPort = c.publish === true ? await freePort() : undefined;
         const run = startRun(s, { CT_TEST_STOP_AT: c.point }, [
           '--name', id, '--network', c.network ?? 'pasta', ...(c.detach === true ? ['-d'] : []), ...(c.remove === true ? ['--rm'] : []),
+          ...(hostPort !== undefined ? ['-p', `127.0.0.1:${hostPort}:80`] : []),
           c.image === 'layout' ? testImage('busybox') : 'busybox', ...command,
         ]);
         const stopped = await waitFor(() => processesNaming(id).find((p) => p.state === 'T'));
         assert.ok(stopped !== undefined, `ct container run did not stop at ${c.point}`);
-        const made = whatWasMade(s, id, run.pid, stopped.pid);
+        const made = whatWasMade(s, id, run.pid, stopped.pid, hostPort);
+        // the stopped run holds what it published: a check that cannot fail is no check
+        if (hostPort !== undefined) {
+          assert.ok(listening(hostPort), `127.0.0.1:${hostPort} is not held at ${c.point}`);
+          assert.match(spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout, new RegExp(`--dports ${hostPort}\\b`), 'no DNAT rule for the published port');
+        }
         process.kill(stopped.pid, 'SIGKILL');
         // runuser stopped itself when ct stopped (as su does): once continued it sees ct's end and ends too (the
         // caller of -d it runs may have ended already: a monitor stopped after it said the container runs)
