@@ -12,7 +12,7 @@ import { killContainer } from './container-kill.js';
 import { containerState, listContainers, type ContainerState } from './container-state.js';
 import { RuntimeError } from './errors.js';
 import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, type RunSettings } from './image-run.js';
-import { removeStaleClaims } from './image-run-claim.js';
+import { listClaimsWithoutState, removeStaleClaims, type ClaimWithoutState } from './image-run-claim.js';
 import { bundlePorts } from './network/container-ports.js';
 import type { PortMapping } from './network/port-spec.js';
 
@@ -57,7 +57,7 @@ function readJsonFile<T>(file: string): T | undefined {
 }
 
 /** What ct knows of container `s` of `container run`: its bundle's store.json, config.json and exit.json. */
-export function describeImageContainer(ctx: RuntimeContext, s: ContainerState): ImageContainer {
+export function describeImageContainer(ctx: RuntimeContext, s: Pick<ContainerState, 'id' | 'status' | 'created' | 'pid'>): ImageContainer {
   const bundle = imageBundleDir(ctx, s.id);
   const store = readJsonFile<{ image: string; imageName?: string; storageRoot?: string }>(join(bundle, 'store.json'));
   const config = readJsonFile<{ process?: { args?: string[] } }>(join(bundle, 'config.json'));
@@ -74,13 +74,26 @@ export function describeImageContainer(ctx: RuntimeContext, s: ContainerState): 
   };
 }
 
-/** The containers of `container run`; only the running ones unless `all`; only those of `storageRoot` when given. */
+/**
+ * A claim without a state as `container ps --all` shows it: `creating` while its run prepares (podman lists a
+ * container from its create on), `stopped` once that run is gone (podman's "Created" of a killed `podman run`:
+ * nothing runs; `rm` and `prune` remove it with its store root), with what its bundle already records.
+ */
+function describeClaim(ctx: RuntimeContext, claim: ClaimWithoutState): ImageContainer {
+  return describeImageContainer(ctx, { id: claim.id, status: claim.live ? 'creating' : 'stopped', created: claim.claimed, pid: 0 });
+}
+
+/**
+ * The containers of `container run`; only the running ones unless `all`; only those of `storageRoot` when given.
+ * With `all`, also the names claimed by runs that have no container state: preparing, or killed before create.
+ */
 export function listImageContainers(ctx: RuntimeContext, options: { all?: boolean; storageRoot?: string | undefined } = {}): ImageContainer[] {
   const store = options.storageRoot === undefined ? undefined : resolve(options.storageRoot);
-  return listContainers(ctx)
+  const claims = options.all === true ? listClaimsWithoutState(ctx).map((c) => describeClaim(ctx, c)) : [];
+  return [...listContainers(ctx)
     .filter((s) => s.bundle === imageBundleDir(ctx, s.id))
     .filter((s) => options.all === true || s.status === 'running' || s.status === 'created')
-    .map((s) => describeImageContainer(ctx, s))
+    .map((s) => describeImageContainer(ctx, s)), ...claims]
     .filter((c) => store === undefined || c.storageRoot === store);
 }
 

@@ -81,6 +81,38 @@ async function removeStaleClaim(bundles: string, bundle: string): Promise<void> 
   rmSync(aside, { recursive: true, force: true });
 }
 
+/** A claim without a container state: a run still preparing (`live`), or one killed before create (stale). */
+export interface ClaimWithoutState {
+  readonly id: string;
+  /** The claiming process lives (a run importing or pulling): not stale. */
+  readonly live: boolean;
+  /** When the name was claimed (the claim's mtime), RFC 3339. */
+  readonly claimed: string;
+}
+
+/**
+ * The claims under the state root whose container has no state (yet, or ever): what `container ps --all` shows of
+ * runs killed before create, so a user sees them (and their store roots) and removes them (`rm`, `prune`).
+ */
+export function listClaimsWithoutState(ctx: RuntimeContext): ClaimWithoutState[] {
+  const bundles = join(ctx.stateRoot.path, '.bundles');
+  if (!existsSync(bundles)) return [];
+  const found: ClaimWithoutState[] = [];
+  for (const id of readdirSync(bundles)) {
+    if (id.startsWith('.') || existsSync(containerPaths(ctx.stateRoot.path, id).dir)) continue;
+    const claim = readClaim(join(bundles, id));
+    if (claim === undefined) continue;
+    let claimed: string;
+    try {
+      claimed = statSync(join(bundles, id, 'claim.json')).mtime.toISOString();
+    } catch {
+      continue; // removed meanwhile
+    }
+    found.push({ id, live: claimHolderLives(claim), claimed });
+  }
+  return found;
+}
+
 /**
  * Remove what runs killed before create wrote their state left under the state root: stale claims (with the store
  * roots their store.json names), and the `.claim-`, `.stale-` and `.removing-` dirs of claims, removals and

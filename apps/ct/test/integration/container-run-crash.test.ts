@@ -227,6 +227,11 @@ function defineSuite(title: string, rootless: boolean): void {
         // the caller of a -d run whose monitor died reports it and ends; a foreground run ends with ct
         assert.ok(await Promise.race([run.exited.then(() => true), sleep(60_000).then(() => false)]), 'the run did not end');
 
+        if (c.point === 'run:configured' && c.cleanup !== 'prune') {
+          // killed before create: no state, only the claim (bundle, store root); ps --all shows it for rm to take
+          const ps = JSON.parse(s.ct.run(['container', 'ps', '--all', '--json']).stdout) as { id: string; status: string; command: string[] }[];
+          assert.deepEqual(ps.filter((p) => p.id === id).map((p) => [p.status, p.command]), [['stopped', command]]);
+        }
         if (c.cleanup === 'prune') {
           // what still runs is stopped first (prune removes stopped containers only), as a user would
           if (c.point === 'run:started') assert.equal(s.ct.run(['container', 'stop', '-t', '1', id]).status, 0);
