@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RuntimeContext } from './context.js';
-import { deleteContainer } from './container-delete.js';
+import { deleteContainer, processesHolding } from './container-delete.js';
 import { killContainer } from './container-kill.js';
 import { containerState, listContainers, type ContainerState } from './container-state.js';
 import { RuntimeError } from './errors.js';
@@ -142,13 +142,36 @@ export async function stopImageContainer(ctx: RuntimeContext, id: string, timeou
     }
     return s === 'running' || s === 'created';
   };
-  if (!running()) return;
-  await killContainer(ctx, id, c.stopSignal, { all: false }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (running()) {
-    await killContainer(ctx, id, 'SIGKILL', { all: true }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
-    while (running()) await new Promise((r) => setTimeout(r, 20));
+    await killContainer(ctx, id, c.stopSignal, { all: false }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (running()) {
+      await killContainer(ctx, id, 'SIGKILL', { all: true }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
+      while (running()) await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  await waitExitRecorded(ctx, id);
+}
+
+/** How long `stop` waits at most for a live monitor to record the exit. */
+const EXIT_RECORD_WAIT_MS = 60_000;
+
+/**
+ * Wait until the monitor of detached container `id` has recorded its exit (exit.json), so that `ps`, `inspect`
+ * and `wait` right after `stop` give the exit status, as podman's do. The monitor writes it after the network
+ * detach (the bridge's CNI DEL alone takes a second or more under load). Not at all for a container that was not
+ * detached (no log) or is gone (-d --rm, rm), and no longer once no process holds its log: the monitor (whose
+ * stdout and stderr the log is) was killed and nothing will record it.
+ */
+async function waitExitRecorded(ctx: RuntimeContext, id: string): Promise<void> {
+  const log = imageLogFile(ctx, id);
+  const exit = imageExitFile(ctx, id);
+  const end = Date.now() + EXIT_RECORD_WAIT_MS;
+  for (let i = 0; existsSync(log) && !existsSync(exit) && Date.now() < end; i++) {
+    // a scan of every process's fds: once in a while
+    if (i % 5 === 0 && processesHolding(log).length === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -15,13 +15,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { descendants, isAlive, processStat, testImage, type TreeProcess } from '@ct/test-utils';
+import { descendants, hostResourcesLeft, isAlive, processesNaming, processStat, testImage, type NamedProcess, type TreeProcess } from '@ct/test-utils';
 import { freePort } from './container-network-harness.js';
 import { useImageSuite, type ImageSuite } from './container-run-harness.js';
 import { ctBin } from './runtime-harness.js';
-
-/** ct's CNI network (bridge-cni.ts): host-local keeps its addresses under /var/lib/cni/networks/NAME. */
-const CT_BRIDGE_NETWORK = 'ct';
 
 /** One crash: where the run stops, how it was run, and what the user runs afterwards. */
 interface CrashCase {
@@ -84,20 +81,8 @@ async function waitFor<T>(check: () => T | undefined, ms = 60_000): Promise<T | 
  * The node processes whose command line names `id` (ct run, its monitor), with their state letters. Not runuser:
  * it stops itself when its child stops (as su does), and a SIGKILL of it would leave ct stopped.
  */
-function processesNaming(id: string): (TreeProcess & { state: string })[] {
-  const found: (TreeProcess & { state: string })[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    const stat = cmdline.includes(id) && cmdline.split('\0')[0] === process.execPath ? processStat(Number(name)) : undefined;
-    if (stat !== undefined) found.push({ pid: Number(name), ...stat });
-  }
-  return found;
+function nodesNaming(id: string): NamedProcess[] {
+  return processesNaming(id).filter((p) => p.argv[0] === process.execPath);
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -152,27 +137,19 @@ function leftovers(s: ImageSuite, id: string, made: Made): string[] {
   if (existsSync(join(s.store, 'containers', id))) left.push(`store root ${join(s.store, 'containers', id)}`);
   // the suite runs one container at a time: anything in the store's tmp/ is an import's staging left behind
   for (const name of readdirSync(join(s.store, 'tmp'))) left.push(`store staging ${join(s.store, 'tmp', name)}`);
-  for (const c of made.cgroups) if (existsSync(c)) left.push(`cgroup ${c}`);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   for (const p of made.mountPaths) for (const m of mounts) if (m.includes(p)) left.push(`mount ${m}`);
-  // the netns holder's mount point is a file of its own (netns-holder.ts)
-  if (made.netnsHolder !== undefined && existsSync(made.netnsHolder)) left.push(`netns holder ${made.netnsHolder}`);
-  if (made.cniId !== undefined) {
-    const cniId = made.cniId;
-    const addresses = `/var/lib/cni/networks/${CT_BRIDGE_NETWORK}`;
-    for (const f of existsSync(addresses) ? readdirSync(addresses) : []) {
-      if (readFileSync(join(addresses, f), 'utf8').includes(cniId)) left.push(`cni address ${join(addresses, f)}`);
-    }
-    const rules = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
-    for (const rule of rules.split('\n').filter((l) => l.includes(cniId))) left.push(`iptables ${rule}`);
-  }
+  // the cgroups, the netns holder's file (a mount point of its own: netns-holder.ts), CNI lease and rules
+  left.push(...hostResourcesLeft({
+    cgroups: made.cgroups, netnsHolders: made.netnsHolder === undefined ? [] : [made.netnsHolder], cniIds: made.cniId === undefined ? [] : [made.cniId],
+  }));
   if (made.hostPort !== undefined) {
     // portmap's CNI-DN-… chain rules name the port and the container's address, not the id
     const port = new RegExp(`--dports? ${made.hostPort}\\b`);
     for (const rule of spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => port.test(l))) left.push(`iptables ${rule}`);
     if (listening(made.hostPort)) left.push(`host port 127.0.0.1:${made.hostPort} still held`);
   }
-  for (const p of [...made.processes, ...processesNaming(id)]) {
+  for (const p of [...made.processes, ...nodesNaming(id)]) {
     if (isAlive(p)) left.push(`process ${p.pid} ${readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
   }
   return left;
@@ -206,7 +183,7 @@ function defineSuite(title: string, rootless: boolean): void {
           ...(hostPort !== undefined ? ['-p', `127.0.0.1:${hostPort}:80`] : []),
           c.image === 'layout' ? testImage('busybox') : 'busybox', ...command,
         ]);
-        const stopped = await waitFor(() => processesNaming(id).find((p) => p.state === 'T'));
+        const stopped = await waitFor(() => nodesNaming(id).find((p) => p.state === 'T'));
         assert.ok(stopped !== undefined, `ct container run did not stop at ${c.point}`);
         const made = whatWasMade(s, id, run.pid, stopped.pid, hostPort);
         // the stopped run holds what it published: a check that cannot fail is no check
