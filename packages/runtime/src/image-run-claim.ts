@@ -70,6 +70,16 @@ async function removeStoreRoot(bundle: string, id: string): Promise<void> {
   await oci.removeContainerRoot(id, { storageRoot: store.storageRoot });
 }
 
+/**
+ * What a claim's bundle still names: its store root, and a network attachment (a delete killed after it removed
+ * the state dir and before it detached the network leaves the bundle with its network.json as a claim without a
+ * state: its netns holder, CNI lease and rules would otherwise stay for good).
+ */
+async function removeClaimedResources(bundle: string, id: string): Promise<void> {
+  if (existsSync(join(bundle, 'network.json'))) await (await import('./network/network-attach.js')).detachNetwork(bundle);
+  await removeStoreRoot(bundle, id);
+}
+
 /** Remove a stale claim: moved aside first (the name is free at once), then its store root and files. */
 async function removeStaleClaim(bundles: string, bundle: string): Promise<void> {
   const aside = mkdtempSync(join(bundles, '.stale-'));
@@ -77,7 +87,7 @@ async function removeStaleClaim(bundles: string, bundle: string): Promise<void> 
   // aside/ID: removeStaleClaims finds the name of the store root there should this removal be killed
   const moved = join(aside, id);
   renameSync(bundle, moved);
-  await removeStoreRoot(moved, id);
+  await removeClaimedResources(moved, id);
   rmSync(aside, { recursive: true, force: true });
 }
 
@@ -131,7 +141,7 @@ export async function removeStaleClaims(ctx: RuntimeContext, only?: string): Pro
         // is a deleted container's files, moved aside before their removal
         if (!/^\.(claim|stale|removing)-/.test(name)) continue;
         // a stale claim moved aside as .stale-X/ID: its store root may still be there
-        if (name.startsWith('.stale-')) for (const id of readdirSync(dir)) await removeStoreRoot(join(dir, id), id);
+        if (name.startsWith('.stale-')) for (const id of readdirSync(dir)) await removeClaimedResources(join(dir, id), id);
         rmSync(dir, { recursive: true, force: true });
         continue;
       }

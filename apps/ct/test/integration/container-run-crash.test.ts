@@ -35,6 +35,8 @@ interface CrashCase {
   readonly image?: 'layout';
   /** The verb that cleans up: `rm -f ID` (default) or `container prune` (after a stop when it still runs). */
   readonly cleanup?: 'rm' | 'prune';
+  /** A first `rm -f` is stopped there and SIGKILLed (a delete's crash point), before the one that must clean up. */
+  readonly rmKilledAt?: 'delete:state-removed';
 }
 
 const CASES: readonly CrashCase[] = [
@@ -64,7 +66,8 @@ const CASES: readonly CrashCase[] = [
   // the monitor killed while the container runs
   { point: 'run:started', detach: true },
   { point: 'run:started', detach: true, cleanup: 'prune' },
-  { point: 'run:started', detach: true, network: 'bridge', publish: true },
+  // ... and the rm -f that removes it killed after the state dir went, before the network detach
+  { point: 'run:started', detach: true, network: 'bridge', publish: true, rmKilledAt: 'delete:state-removed' },
   { point: 'run:exited', detach: true, remove: true },
 ];
 
@@ -166,6 +169,22 @@ function startRun(s: ImageSuite, env: Record<string, string>, args: readonly str
   return { pid: child.pid ?? 0, exited: new Promise((resolve) => child.once('exit', resolve)) };
 }
 
+/** Run `container rm -f ID` stopped at `point`, and SIGKILL it there. */
+async function killRemoval(s: ImageSuite, id: string, point: string): Promise<void> {
+  const rm = s.user === undefined
+    ? spawn('env', [`CT_TEST_STOP_AT=${point}`, process.execPath, ctBin, '--root', s.root, 'container', 'rm', '-f', id], { stdio: 'ignore', cwd: '/' })
+    : undefined;
+  assert.ok(rm !== undefined, 'a killed rm runs as root only');
+  const exited = new Promise((resolve) => rm.once('exit', resolve));
+  const stopped = await waitFor(() => nodesNaming(id).find((p) => p.state === 'T' && p.argv.includes('rm')));
+  assert.ok(stopped !== undefined, `container rm -f did not stop at ${point}`);
+  process.kill(stopped.pid, 'SIGKILL');
+  await exited;
+  // what it stopped after: the container's state is gone, its bundle (and network record) is not
+  assert.equal(existsSync(join(s.root, id)), false);
+  assert.equal(existsSync(join(s.root, '.bundles', id, 'network.json')), true);
+}
+
 function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
     this.timeout(240_000);
@@ -173,7 +192,7 @@ function defineSuite(title: string, rootless: boolean): void {
 
     for (const c of CASES.filter((k) => !rootless || k.network !== 'bridge')) {
       const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.network !== undefined ? `--network ${c.network}` : '', c.publish === true ? '-p' : ''].filter((x) => x !== '').join(' ');
-      const verb = c.cleanup === 'prune' ? 'container prune' : 'container rm -f';
+      const verb = c.cleanup === 'prune' ? 'container prune' : c.rmKilledAt !== undefined ? `container rm -f killed at ${c.rmKilledAt}, then container rm -f` : 'container rm -f';
       it(`container run ${how === '' ? '' : `${how} `}killed at ${c.point}: ${verb} and image prune leave nothing, the name runs again`, async () => {
         const id = `crash-${randomBytes(5).toString('hex')}`;
         const command = c.point === 'run:exited' ? ['sh', '-c', 'exit 3'] : ['sleep', '600'];
@@ -215,6 +234,7 @@ function defineSuite(title: string, rootless: boolean): void {
           const pruned = s.ct.run(['container', 'prune']);
           assert.equal(pruned.status, 0, pruned.stderr);
         } else {
+          if (c.rmKilledAt !== undefined) await killRemoval(s, id, c.rmKilledAt);
           const rm = s.ct.run(['container', 'rm', '-f', id]);
           // the caller of a -d run whose monitor died before the container ran removes it itself: nothing to remove
           // (podman's rm of a missing name fails too); what is left is checked below either way
