@@ -10,9 +10,9 @@
  * unavailable or not wanted, in this process recording owners in user.rootlesscontainers.
  * Man pages: rename(2), openat2(2), user_namespaces(7).
  */
-import { closeSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmdirSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AT, O, openat } from '@ct/syscalls';
+import { AT, LOCK, O, flockTry, openat } from '@ct/syscalls';
 import { buildBundle, type BuildOptions, type BundleFormat, type LayerProgress } from './bundle-build.js';
 import { DeferredOwners } from './deferred-owners.js';
 import { OciLayoutError } from './errors.js';
@@ -177,6 +177,35 @@ async function removeStaging(o: ResolvedUnpackOptions & { userNamespace: boolean
   }
 }
 
+/** The staging dirs of unpacks into `bundle` are named this, and a random suffix, beside it. */
+function stagingPrefix(bundle: string): string {
+  return `.${basename(bundle)}.ct-unpack-`;
+}
+
+/**
+ * Remove the staging dirs an unpack into `bundle` killed half-way left beside it (its own, `ours`, aside): those
+ * no live unpack holds the flock of. Without this each killed `ct image unpack` left one for good.
+ */
+async function removeStaleStaging(o: ResolvedUnpackOptions & { userNamespace: boolean }, bundle: string, ours: string): Promise<void> {
+  const prefix = stagingPrefix(bundle);
+  for (const name of readdirSync(dirname(bundle))) {
+    const dir = join(dirname(bundle), name);
+    if (!name.startsWith(prefix) || dir === ours) continue;
+    let fd: number;
+    try {
+      fd = openSync(dir, 'r');
+    } catch {
+      continue; // removed meanwhile, or not a directory we may read: not ours to judge
+    }
+    try {
+      if (!flockTry(fd, LOCK.EX)) continue;
+      await removeStaging(o, dir);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
 /**
  * The unprivileged merged-rootfs unpack with a user namespace (issue 21): written in this process by the caller,
  * which that namespace sees as root; owners, setuid/setgid modes, file capabilities and restrictive directory
@@ -212,11 +241,15 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
   const onWarning = (w: UnpackWarning): void => { warnings.push(w); o.onWarning(w); };
   o.onProgress({ kind: 'resolved', manifestDigest, layerCount: image.layers.length });
   mkdirSync(dirname(bundle), { recursive: true, mode: 0o755 });
-  const staging = mkdtempSync(join(dirname(bundle), `.${basename(bundle)}.ct-unpack-`));
+  const staging = mkdtempSync(join(dirname(bundle), stagingPrefix(bundle)));
+  // held (flock) while this unpack runs: an unpack killed half-way leaves its staging unlocked (issue 24)
+  const held = openSync(staging, 'r');
+  flockTry(held, LOCK.EX);
   const common = { format: o.format, forceWalk: o.forceWalk, onProgress: o.onProgress, onWarning,
     ...(o.lowerLayers.length > 0 ? { lowerDirs: o.lowerLayers.map((d) => resolve(d)) } : {}),
     ...(o.maxUncompressedBytes !== undefined ? { maxUncompressedBytes: o.maxUncompressedBytes } : {}) };
   try {
+    await removeStaleStaging(o, bundle, staging);
     // Only for a caller without privileges: root asking for the rootless form (tests, `rootless: true`) could mknod
     // and set xattrs the namespace may not, so it keeps the worker, which runs with the namespace's limits.
     if (o.userNamespace && o.format === 'rootfs' && process.geteuid?.() !== 0) {
@@ -239,6 +272,8 @@ export async function unpack(image: ResolvedImage, bundleDir: string, options: U
       throw new AggregateError([err, cleanup], `unpack: ${bundle}: failed, and removing ${staging} failed too`, { cause: cleanup });
     }
     throw err;
+  } finally {
+    closeSync(held);
   }
   o.onProgress({ kind: 'done', bundle });
   const layerDirs = o.format === 'overlay'

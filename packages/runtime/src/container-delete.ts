@@ -16,6 +16,7 @@ import { hookState, runHooksWarning } from './hook-state.js';
 import { isCgroupFrozen, signalCgroup, thawRecorded } from './container-cgroup.js';
 import { readProcStat } from './proc-stat.js';
 import { signalAll, signalIfSame, waitForExit, type RecordedProcess } from './process-signal.js';
+import { stopForTest } from './test-stop.js';
 import { containerPaths, readRecord, removeContainerDir, type ContainerPaths, type ContainerRecord } from './state-store.js';
 
 /** Options of `delete`. */
@@ -152,6 +153,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
     // a failing poststop hook is a warning: the container is gone either way, and the other poststop hooks still run
     await runHooksWarning(record.hooks, 'poststop', hookState(record, 'poststop', 0), 0, (m) => ctx.logger.log('warning', m));
     removeContainerDir(paths);
+    stopForTest('delete:state-removed');
     // a bundle `ct container run --keep` unpacked goes with its container (loaded only then: @ct/oci is heavy)
     if (record.bundle.startsWith(`${ctx.stateRoot.path}/.bundles/`) && options.keepImageBundle !== true) {
       await (await import('./image-run.js')).removeImageBundle(ctx, id, record.bundle);

@@ -7,12 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RuntimeContext } from './context.js';
-import { deleteContainer } from './container-delete.js';
+import { deleteContainer, processesHolding } from './container-delete.js';
 import { killContainer } from './container-kill.js';
 import { containerState, listContainers, type ContainerState } from './container-state.js';
 import { RuntimeError } from './errors.js';
 import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, type RunSettings } from './image-run.js';
-import { removeStaleClaims } from './image-run-claim.js';
+import { listClaimsWithoutState, removeStaleClaims, type ClaimWithoutState } from './image-run-claim.js';
 import { bundlePorts } from './network/container-ports.js';
 import type { PortMapping } from './network/port-spec.js';
 
@@ -57,7 +57,7 @@ function readJsonFile<T>(file: string): T | undefined {
 }
 
 /** What ct knows of container `s` of `container run`: its bundle's store.json, config.json and exit.json. */
-export function describeImageContainer(ctx: RuntimeContext, s: ContainerState): ImageContainer {
+export function describeImageContainer(ctx: RuntimeContext, s: Pick<ContainerState, 'id' | 'status' | 'created' | 'pid'>): ImageContainer {
   const bundle = imageBundleDir(ctx, s.id);
   const store = readJsonFile<{ image: string; imageName?: string; storageRoot?: string }>(join(bundle, 'store.json'));
   const config = readJsonFile<{ process?: { args?: string[] } }>(join(bundle, 'config.json'));
@@ -74,13 +74,26 @@ export function describeImageContainer(ctx: RuntimeContext, s: ContainerState): 
   };
 }
 
-/** The containers of `container run`; only the running ones unless `all`; only those of `storageRoot` when given. */
+/**
+ * A claim without a state as `container ps --all` shows it: `creating` while its run prepares (podman lists a
+ * container from its create on), `stopped` once that run is gone (podman's "Created" of a killed `podman run`:
+ * nothing runs; `rm` and `prune` remove it with its store root), with what its bundle already records.
+ */
+function describeClaim(ctx: RuntimeContext, claim: ClaimWithoutState): ImageContainer {
+  return describeImageContainer(ctx, { id: claim.id, status: claim.live ? 'creating' : 'stopped', created: claim.claimed, pid: 0 });
+}
+
+/**
+ * The containers of `container run`; only the running ones unless `all`; only those of `storageRoot` when given.
+ * With `all`, also the names claimed by runs that have no container state: preparing, or killed before create.
+ */
 export function listImageContainers(ctx: RuntimeContext, options: { all?: boolean; storageRoot?: string | undefined } = {}): ImageContainer[] {
   const store = options.storageRoot === undefined ? undefined : resolve(options.storageRoot);
-  return listContainers(ctx)
+  const claims = options.all === true ? listClaimsWithoutState(ctx).map((c) => describeClaim(ctx, c)) : [];
+  return [...listContainers(ctx)
     .filter((s) => s.bundle === imageBundleDir(ctx, s.id))
     .filter((s) => options.all === true || s.status === 'running' || s.status === 'created')
-    .map((s) => describeImageContainer(ctx, s))
+    .map((s) => describeImageContainer(ctx, s)), ...claims]
     .filter((c) => store === undefined || c.storageRoot === store);
 }
 
@@ -129,13 +142,36 @@ export async function stopImageContainer(ctx: RuntimeContext, id: string, timeou
     }
     return s === 'running' || s === 'created';
   };
-  if (!running()) return;
-  await killContainer(ctx, id, c.stopSignal, { all: false }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (running()) {
-    await killContainer(ctx, id, 'SIGKILL', { all: true }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
-    while (running()) await new Promise((r) => setTimeout(r, 20));
+    await killContainer(ctx, id, c.stopSignal, { all: false }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (running()) {
+      await killContainer(ctx, id, 'SIGKILL', { all: true }).catch((err: unknown) => { if (!(err instanceof RuntimeError && err.code === 'ENOTRUNNING')) throw err; });
+      while (running()) await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  await waitExitRecorded(ctx, id);
+}
+
+/** How long `stop` waits at most for a live monitor to record the exit. */
+const EXIT_RECORD_WAIT_MS = 60_000;
+
+/**
+ * Wait until the monitor of detached container `id` has recorded its exit (exit.json), so that `ps`, `inspect`
+ * and `wait` right after `stop` give the exit status, as podman's do. The monitor writes it after the network
+ * detach (the bridge's CNI DEL alone takes a second or more under load). Not at all for a container that was not
+ * detached (no log) or is gone (-d --rm, rm), and no longer once no process holds its log: the monitor (whose
+ * stdout and stderr the log is) was killed and nothing will record it.
+ */
+async function waitExitRecorded(ctx: RuntimeContext, id: string): Promise<void> {
+  const log = imageLogFile(ctx, id);
+  const exit = imageExitFile(ctx, id);
+  const end = Date.now() + EXIT_RECORD_WAIT_MS;
+  for (let i = 0; existsSync(log) && !existsSync(exit) && Date.now() < end; i++) {
+    // a scan of every process's fds: once in a while
+    if (i % 5 === 0 && processesHolding(log).length === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -70,6 +70,16 @@ async function removeStoreRoot(bundle: string, id: string): Promise<void> {
   await oci.removeContainerRoot(id, { storageRoot: store.storageRoot });
 }
 
+/**
+ * What a claim's bundle still names: its store root, and a network attachment (a delete killed after it removed
+ * the state dir and before it detached the network leaves the bundle with its network.json as a claim without a
+ * state: its netns holder, CNI lease and rules would otherwise stay for good).
+ */
+async function removeClaimedResources(bundle: string, id: string): Promise<void> {
+  if (existsSync(join(bundle, 'network.json'))) await (await import('./network/network-attach.js')).detachNetwork(bundle);
+  await removeStoreRoot(bundle, id);
+}
+
 /** Remove a stale claim: moved aside first (the name is free at once), then its store root and files. */
 async function removeStaleClaim(bundles: string, bundle: string): Promise<void> {
   const aside = mkdtempSync(join(bundles, '.stale-'));
@@ -77,8 +87,40 @@ async function removeStaleClaim(bundles: string, bundle: string): Promise<void> 
   // aside/ID: removeStaleClaims finds the name of the store root there should this removal be killed
   const moved = join(aside, id);
   renameSync(bundle, moved);
-  await removeStoreRoot(moved, id);
+  await removeClaimedResources(moved, id);
   rmSync(aside, { recursive: true, force: true });
+}
+
+/** A claim without a container state: a run still preparing (`live`), or one killed before create (stale). */
+export interface ClaimWithoutState {
+  readonly id: string;
+  /** The claiming process lives (a run importing or pulling): not stale. */
+  readonly live: boolean;
+  /** When the name was claimed (the claim's mtime), RFC 3339. */
+  readonly claimed: string;
+}
+
+/**
+ * The claims under the state root whose container has no state (yet, or ever): what `container ps --all` shows of
+ * runs killed before create, so a user sees them (and their store roots) and removes them (`rm`, `prune`).
+ */
+export function listClaimsWithoutState(ctx: RuntimeContext): ClaimWithoutState[] {
+  const bundles = join(ctx.stateRoot.path, '.bundles');
+  if (!existsSync(bundles)) return [];
+  const found: ClaimWithoutState[] = [];
+  for (const id of readdirSync(bundles)) {
+    if (id.startsWith('.') || existsSync(containerPaths(ctx.stateRoot.path, id).dir)) continue;
+    const claim = readClaim(join(bundles, id));
+    if (claim === undefined) continue;
+    let claimed: string;
+    try {
+      claimed = statSync(join(bundles, id, 'claim.json')).mtime.toISOString();
+    } catch {
+      continue; // removed meanwhile
+    }
+    found.push({ id, live: claimHolderLives(claim), claimed });
+  }
+  return found;
 }
 
 /**
@@ -99,7 +141,7 @@ export async function removeStaleClaims(ctx: RuntimeContext, only?: string): Pro
         // is a deleted container's files, moved aside before their removal
         if (!/^\.(claim|stale|removing)-/.test(name)) continue;
         // a stale claim moved aside as .stale-X/ID: its store root may still be there
-        if (name.startsWith('.stale-')) for (const id of readdirSync(dir)) await removeStoreRoot(join(dir, id), id);
+        if (name.startsWith('.stale-')) for (const id of readdirSync(dir)) await removeClaimedResources(join(dir, id), id);
         rmSync(dir, { recursive: true, force: true });
         continue;
       }

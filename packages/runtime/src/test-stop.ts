@@ -38,8 +38,14 @@ export const RUN_STOP_POINTS = [
   'run:exited',
 ] as const;
 
+/** The named steps of `delete` (`ct delete`, `ct container rm`), after the container's own steps. */
+export const DELETE_STOP_POINTS = [
+  /** The container is dead, its cgroups and state dir are gone; the run bundle (network record, store root) is not. */
+  'delete:state-removed',
+] as const;
+
 /** A stop point. */
-export type StopPoint = (typeof STOP_POINTS)[number] | (typeof RUN_STOP_POINTS)[number];
+export type StopPoint = (typeof STOP_POINTS)[number] | (typeof RUN_STOP_POINTS)[number] | (typeof DELETE_STOP_POINTS)[number];
 
 /** Stop this process (SIGSTOP) when `CT_TEST_STOP_AT` names `point`. */
 export function stopForTest(point: StopPoint, env: Readonly<Record<string, string | undefined>> = process.env): void {

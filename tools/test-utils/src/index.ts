@@ -52,3 +52,6 @@ export function probeBinary(): string {
 }
 
 export { descendants, isAlive, processStat, type TreeProcess } from './process-tree.js';
+export {
+  CT_BRIDGE_NETWORK, hostResourcesLeft, killProcessesNaming, processesNaming, recordedHostResources, type HostResources, type NamedProcess,
+} from './host-leftovers.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot, requireFeature, testImage } from '@ct/test-utils';
-import { containerDirs, imageCommand, useImageSuite } from './container-run-harness.js';
+import { containerDirs, imageCommand, removeSuiteRoot, useImageSuite } from './container-run-harness.js';
 import { Runtime } from './runtime-harness.js';
 
 const multiLayer = join(testImage('oci-fixtures'), 'multi-layer');
@@ -96,10 +96,12 @@ describe('ct container run, overlay refused by the kernel @root', function () {
     assert.equal(m.status, 0, m.stderr);
     assert.equal(imageCommand(undefined, ['import', testImage('busybox'), '--storage-root', store]).status, 0);
   });
-  after(() => {
-    ct.cleanup([]);
-    spawnSync('umount', [mnt]);
-    rmSync(base, { recursive: true, force: true });
+  after(async function () {
+    this.timeout(120_000);
+    await removeSuiteRoot(ct, join(base, 'state'), base, () => {
+      spawnSync('umount', [mnt]);
+      rmSync(base, { recursive: true, force: true });
+    });
   });
 
   it('container run, one warning naming the overlay mount and its errno; the container runs on a copy', () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature, testImage } from '@ct/test-utils';
 import { registryToolsPresent, skopeoPush, startDistribution, type Distribution } from '../../../../packages/oci/test/fixtures/registry/distribution.js';
-import { containerDirs, imageCommand } from './container-run-harness.js';
+import { containerDirs, imageCommand, removeSuiteRoot } from './container-run-harness.js';
 import { ciUser, ctBin, Runtime } from './runtime-harness.js';
 
 function defineSuite(title: string, rootless: boolean): void {
@@ -36,10 +36,10 @@ function defineSuite(title: string, rootless: boolean): void {
       skopeoPush(testImage('busybox'), `${reg.host}/tools/busybox:v1`);
       ref = `${reg.host}/tools/busybox:v1`;
     });
-    after(async () => {
+    after(async function () {
+      this.timeout(120_000);
       await reg?.stop();
-      ct.cleanup([]);
-      rmSync(base, { recursive: true, force: true });
+      await removeSuiteRoot(ct, join(base, 'state'), base, () => rmSync(base, { recursive: true, force: true }));
       if (regDir !== undefined) rmSync(regDir, { recursive: true, force: true });
     });
 

@@ -3,7 +3,8 @@
  * run is stopped at each named step (CT_TEST_STOP_AT: the name claim, the import of an image given by path, the
  * store root, the bundle, create's own steps with the overlay root mounted in the launch, the network helpers, the
  * running container, its exit before the --rm cleanup), in the foreground and detached (then the monitor is the
- * process stopped and killed), and SIGKILLed there. What a user then runs (`ct container rm -f ID`, or
+ * process stopped and killed), and SIGKILLed there. The bridge cases publish a port (-p: the held host port,
+ * portmap's DNAT chains). What a user then runs (`ct container rm -f ID`, or
  * `ct container prune`, then `ct image prune`) must leave no state dir, bundle, store root or staging, cgroup,
  * mount, netns holder, CNI address or rule, or process (ct, its monitor, pasta or slirp4netns, the container), and
  * the image must still run under the same name. As root and unprivileged (ctci).
@@ -14,12 +15,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { descendants, isAlive, processStat, testImage, type TreeProcess } from '@ct/test-utils';
+import { descendants, hostResourcesLeft, isAlive, processesNaming, processStat, testImage, type NamedProcess, type TreeProcess } from '@ct/test-utils';
+import { freePort } from './container-network-harness.js';
 import { useImageSuite, type ImageSuite } from './container-run-harness.js';
 import { ctBin } from './runtime-harness.js';
-
-/** ct's CNI network (bridge-cni.ts): host-local keeps its addresses under /var/lib/cni/networks/NAME. */
-const CT_BRIDGE_NETWORK = 'ct';
 
 /** One crash: where the run stops, how it was run, and what the user runs afterwards. */
 interface CrashCase {
@@ -30,10 +29,14 @@ interface CrashCase {
   readonly remove?: boolean;
   /** Default pasta; bridge (root's default: CNI plugins, a netns holder mount, iptables rules) runs as root only. */
   readonly network?: 'pasta' | 'slirp4netns' | 'bridge';
+  /** `-p 127.0.0.1:PORT:80`: the run holds the host port, the bridge adds portmap's DNAT chains for it. */
+  readonly publish?: boolean;
   /** `layout`: the image given as its OCI layout's path, so the run imports it (@ct/oci's stop points) first. */
   readonly image?: 'layout';
   /** The verb that cleans up: `rm -f ID` (default) or `container prune` (after a stop when it still runs). */
   readonly cleanup?: 'rm' | 'prune';
+  /** A first `rm -f` is stopped there and SIGKILLed (a delete's crash point), before the one that must clean up. */
+  readonly rmKilledAt?: 'delete:state-removed';
 }
 
 const CASES: readonly CrashCase[] = [
@@ -54,8 +57,8 @@ const CASES: readonly CrashCase[] = [
   { point: 'run:started' },
   { point: 'run:started', network: 'slirp4netns', cleanup: 'prune' },
   { point: 'run:exited', remove: true },
-  { point: 'run:network-attached', network: 'bridge' },
-  { point: 'run:started', network: 'bridge' },
+  { point: 'run:network-attached', network: 'bridge', publish: true },
+  { point: 'run:started', network: 'bridge', publish: true },
   { point: 'after-record', detach: true },
   { point: 'in-launch', detach: true },
   { point: 'after-record-pid', detach: true },
@@ -63,7 +66,8 @@ const CASES: readonly CrashCase[] = [
   // the monitor killed while the container runs
   { point: 'run:started', detach: true },
   { point: 'run:started', detach: true, cleanup: 'prune' },
-  { point: 'run:started', detach: true, network: 'bridge' },
+  // ... and the rm -f that removes it killed after the state dir went, before the network detach
+  { point: 'run:started', detach: true, network: 'bridge', publish: true, rmKilledAt: 'delete:state-removed' },
   { point: 'run:exited', detach: true, remove: true },
 ];
 
@@ -80,20 +84,8 @@ async function waitFor<T>(check: () => T | undefined, ms = 60_000): Promise<T | 
  * The node processes whose command line names `id` (ct run, its monitor), with their state letters. Not runuser:
  * it stops itself when its child stops (as su does), and a SIGKILL of it would leave ct stopped.
  */
-function processesNaming(id: string): (TreeProcess & { state: string })[] {
-  const found: (TreeProcess & { state: string })[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    const stat = cmdline.includes(id) && cmdline.split('\0')[0] === process.execPath ? processStat(Number(name)) : undefined;
-    if (stat !== undefined) found.push({ pid: Number(name), ...stat });
-  }
-  return found;
+function nodesNaming(id: string): NamedProcess[] {
+  return processesNaming(id).filter((p) => p.argv[0] === process.execPath);
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -113,9 +105,11 @@ interface Made {
   readonly netnsHolder: string | undefined;
   /** The CNI container id of a bridge attachment: in host-local's address files and the plugins' iptables rules. */
   readonly cniId: string | undefined;
+  /** The published host port (-p): portmap's DNAT rules name it (not the id), and the run held it open. */
+  readonly hostPort: number | undefined;
 }
 
-function whatWasMade(s: ImageSuite, id: string, launcher: number, stopped: number): Made {
+function whatWasMade(s: ImageSuite, id: string, launcher: number, stopped: number, hostPort: number | undefined): Made {
   const record = readJson<{ cgroupPaths?: string[]; cgroupPlanned?: { paths: string[] } }>(join(s.root, id, 'state.json'));
   const network = readJson<{ netns?: string; cni?: { containerId: string } }>(join(s.root, '.bundles', id, 'network.json'));
   const stat = processStat(stopped);
@@ -125,7 +119,14 @@ function whatWasMade(s: ImageSuite, id: string, launcher: number, stopped: numbe
     mountPaths: [join(s.store, 'containers', id), ...(network?.netns !== undefined ? [network.netns] : [])],
     netnsHolder: network?.netns,
     cniId: network?.cni?.containerId,
+    hostPort,
   };
+}
+
+/** Whether a TCP socket listens on 127.0.0.1:`port` (/proc/net/tcp: local address in hex, state 0A). */
+function listening(port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/tcp', 'utf8').split('\n').some((l) => { const f = l.trim().split(/\s+/); return f[1] === local && f[3] === '0A'; });
 }
 
 /** What is left of container `id` and of what the run had made. */
@@ -139,21 +140,19 @@ function leftovers(s: ImageSuite, id: string, made: Made): string[] {
   if (existsSync(join(s.store, 'containers', id))) left.push(`store root ${join(s.store, 'containers', id)}`);
   // the suite runs one container at a time: anything in the store's tmp/ is an import's staging left behind
   for (const name of readdirSync(join(s.store, 'tmp'))) left.push(`store staging ${join(s.store, 'tmp', name)}`);
-  for (const c of made.cgroups) if (existsSync(c)) left.push(`cgroup ${c}`);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   for (const p of made.mountPaths) for (const m of mounts) if (m.includes(p)) left.push(`mount ${m}`);
-  // the netns holder's mount point is a file of its own (netns-holder.ts)
-  if (made.netnsHolder !== undefined && existsSync(made.netnsHolder)) left.push(`netns holder ${made.netnsHolder}`);
-  if (made.cniId !== undefined) {
-    const cniId = made.cniId;
-    const addresses = `/var/lib/cni/networks/${CT_BRIDGE_NETWORK}`;
-    for (const f of existsSync(addresses) ? readdirSync(addresses) : []) {
-      if (readFileSync(join(addresses, f), 'utf8').includes(cniId)) left.push(`cni address ${join(addresses, f)}`);
-    }
-    const rules = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
-    for (const rule of rules.split('\n').filter((l) => l.includes(cniId))) left.push(`iptables ${rule}`);
+  // the cgroups, the netns holder's file (a mount point of its own: netns-holder.ts), CNI lease and rules
+  left.push(...hostResourcesLeft({
+    cgroups: made.cgroups, netnsHolders: made.netnsHolder === undefined ? [] : [made.netnsHolder], cniIds: made.cniId === undefined ? [] : [made.cniId],
+  }));
+  if (made.hostPort !== undefined) {
+    // portmap's CNI-DN-… chain rules name the port and the container's address, not the id
+    const port = new RegExp(`--dports? ${made.hostPort}\\b`);
+    for (const rule of spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => port.test(l))) left.push(`iptables ${rule}`);
+    if (listening(made.hostPort)) left.push(`host port 127.0.0.1:${made.hostPort} still held`);
   }
-  for (const p of [...made.processes, ...processesNaming(id)]) {
+  for (const p of [...made.processes, ...nodesNaming(id)]) {
     if (isAlive(p)) left.push(`process ${p.pid} ${readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
   }
   return left;
@@ -170,24 +169,47 @@ function startRun(s: ImageSuite, env: Record<string, string>, args: readonly str
   return { pid: child.pid ?? 0, exited: new Promise((resolve) => child.once('exit', resolve)) };
 }
 
+/** Run `container rm -f ID` stopped at `point`, and SIGKILL it there. */
+async function killRemoval(s: ImageSuite, id: string, point: string): Promise<void> {
+  const rm = s.user === undefined
+    ? spawn('env', [`CT_TEST_STOP_AT=${point}`, process.execPath, ctBin, '--root', s.root, 'container', 'rm', '-f', id], { stdio: 'ignore', cwd: '/' })
+    : undefined;
+  assert.ok(rm !== undefined, 'a killed rm runs as root only');
+  const exited = new Promise((resolve) => rm.once('exit', resolve));
+  const stopped = await waitFor(() => nodesNaming(id).find((p) => p.state === 'T' && p.argv.includes('rm')));
+  assert.ok(stopped !== undefined, `container rm -f did not stop at ${point}`);
+  process.kill(stopped.pid, 'SIGKILL');
+  await exited;
+  // what it stopped after: the container's state is gone, its bundle (and network record) is not
+  assert.equal(existsSync(join(s.root, id)), false);
+  assert.equal(existsSync(join(s.root, '.bundles', id, 'network.json')), true);
+}
+
 function defineSuite(title: string, rootless: boolean): void {
   describe(title, function () {
     this.timeout(240_000);
     const s = useImageSuite('crun-crash', rootless);
 
     for (const c of CASES.filter((k) => !rootless || k.network !== 'bridge')) {
-      const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.network !== undefined ? `--network ${c.network}` : ''].filter((x) => x !== '').join(' ');
-      const verb = c.cleanup === 'prune' ? 'container prune' : 'container rm -f';
+      const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.network !== undefined ? `--network ${c.network}` : '', c.publish === true ? '-p' : ''].filter((x) => x !== '').join(' ');
+      const verb = c.cleanup === 'prune' ? 'container prune' : c.rmKilledAt !== undefined ? `container rm -f killed at ${c.rmKilledAt}, then container rm -f` : 'container rm -f';
       it(`container run ${how === '' ? '' : `${how} `}killed at ${c.point}: ${verb} and image prune leave nothing, the name runs again`, async () => {
         const id = `crash-${randomBytes(5).toString('hex')}`;
         const command = c.point === 'run:exited' ? ['sh', '-c', 'exit 3'] : ['sleep', '600'];
+        const hostPort = c.publish === true ? await freePort() : undefined;
         const run = startRun(s, { CT_TEST_STOP_AT: c.point }, [
           '--name', id, '--network', c.network ?? 'pasta', ...(c.detach === true ? ['-d'] : []), ...(c.remove === true ? ['--rm'] : []),
+          ...(hostPort !== undefined ? ['-p', `127.0.0.1:${hostPort}:80`] : []),
           c.image === 'layout' ? testImage('busybox') : 'busybox', ...command,
         ]);
-        const stopped = await waitFor(() => processesNaming(id).find((p) => p.state === 'T'));
+        const stopped = await waitFor(() => nodesNaming(id).find((p) => p.state === 'T'));
         assert.ok(stopped !== undefined, `ct container run did not stop at ${c.point}`);
-        const made = whatWasMade(s, id, run.pid, stopped.pid);
+        const made = whatWasMade(s, id, run.pid, stopped.pid, hostPort);
+        // the stopped run holds what it published: a check that cannot fail is no check
+        if (hostPort !== undefined) {
+          assert.ok(listening(hostPort), `127.0.0.1:${hostPort} is not held at ${c.point}`);
+          assert.match(spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout, new RegExp(`--dports ${hostPort}\\b`), 'no DNAT rule for the published port');
+        }
         process.kill(stopped.pid, 'SIGKILL');
         // runuser stopped itself when ct stopped (as su does): once continued it sees ct's end and ends too (the
         // caller of -d it runs may have ended already: a monitor stopped after it said the container runs)
@@ -201,12 +223,18 @@ function defineSuite(title: string, rootless: boolean): void {
         // the caller of a -d run whose monitor died reports it and ends; a foreground run ends with ct
         assert.ok(await Promise.race([run.exited.then(() => true), sleep(60_000).then(() => false)]), 'the run did not end');
 
+        if (c.point === 'run:configured' && c.cleanup !== 'prune') {
+          // killed before create: no state, only the claim (bundle, store root); ps --all shows it for rm to take
+          const ps = JSON.parse(s.ct.run(['container', 'ps', '--all', '--json']).stdout) as { id: string; status: string; command: string[] }[];
+          assert.deepEqual(ps.filter((p) => p.id === id).map((p) => [p.status, p.command]), [['stopped', command]]);
+        }
         if (c.cleanup === 'prune') {
           // what still runs is stopped first (prune removes stopped containers only), as a user would
           if (c.point === 'run:started') assert.equal(s.ct.run(['container', 'stop', '-t', '1', id]).status, 0);
           const pruned = s.ct.run(['container', 'prune']);
           assert.equal(pruned.status, 0, pruned.stderr);
         } else {
+          if (c.rmKilledAt !== undefined) await killRemoval(s, id, c.rmKilledAt);
           const rm = s.ct.run(['container', 'rm', '-f', id]);
           // the caller of a -d run whose monitor died before the container ran removes it itself: nothing to remove
           // (podman's rm of a missing name fails too); what is left is checked below either way

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeTree } from '@ct/oci';
-import { isRoot, requireFeature, testImage } from '@ct/test-utils';
+import { hostResourcesLeft, isRoot, killProcessesNaming, recordedHostResources, requireFeature, testImage } from '@ct/test-utils';
 import { ciUser, ctBin, Runtime, type Run } from './runtime-harness.js';
 
 /** One suite's private paths and runners. */
@@ -56,18 +56,34 @@ export function useImageSuite(tag: string, rootless: boolean): ImageSuite {
     const imported = image(['import', testImage('busybox')]);
     assert.equal(imported.status, 0, imported.stderr);
   });
-  after(async () => {
-    // a failed test may leave a container (and, as root, its cgroups): delete whatever the state root still holds
-    const listed = ct.run(['list', '--format', 'json']);
-    ct.cleanup(listed.status === 0 ? (JSON.parse(listed.stdout || '[]') as { id: string }[] | null ?? []).map((c) => c.id) : []);
+  after(async function () {
+    this.timeout(120_000);
     // copies hold files of subuid owners: root removes them (also after a suite run as ctci), a user in a user namespace
-    if (isRoot()) rmSync(base, { recursive: true, force: true });
-    else await removeTree(base);
+    await removeSuiteRoot(ct, root, base, () => (isRoot() ? rmSync(base, { recursive: true, force: true }) : removeTree(base)));
   });
   return {
     rootless, user, root, store, ct, image,
     run: (args) => ct.run(['container', 'run', '--storage-root', store, ...args]),
   };
+}
+
+/**
+ * The end of a suite with a private state root `root` under `base`, whatever its tests left: what the records name
+ * on the host is read first (cgroups, a held netns, the bridge's lease and rules); a ct run or monitor still running
+ * is killed (what it was making is then a crash's leftovers); the containers of `container run` are removed by
+ * `rm -f` (their network detached, killed runs' claims too), any other by `delete --force`; then `remove` takes
+ * `base`. Removing the records without this leaves what they name for good (issue 24: a suite left two
+ * containers' cgroups and a bridge attachment on the CI machine): the suite fails naming what is left instead.
+ */
+export async function removeSuiteRoot(ct: Runtime, root: string, base: string, remove: () => void | Promise<void>): Promise<void> {
+  const recorded = recordedHostResources(root);
+  await killProcessesNaming(base);
+  // read from the root: no ct run when nothing is left
+  const entries = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.')) : []);
+  for (const id of entries(join(root, '.bundles'))) ct.run(['container', 'rm', '-f', id]);
+  ct.cleanup(entries(root));
+  await remove();
+  assert.deepEqual(hostResourcesLeft(recorded), [], `${base}: left on the host`);
 }
 
 /** The container dirs left in `store` (empty once every container is removed). */

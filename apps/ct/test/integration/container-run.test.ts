@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, requireFeature, testImage } from '@ct/test-utils';
-import { imageCommand } from './container-run-harness.js';
+import { imageCommand, removeSuiteRoot } from './container-run-harness.js';
 import { waitFor } from './engine-harness.js';
 import { ciUser, ctBin, Runtime } from './runtime-harness.js';
 
@@ -42,11 +42,14 @@ function defineSuite(title: string, rootless: boolean): void {
       const imported = image(['import', testImage('busybox')]);
       assert.equal(imported.status, 0, imported.stderr);
     });
-    after(() => {
-      image(['rm', '--force', 'busybox']);
-      ct.cleanup([]);
-      if (user === undefined) rmSync(base, { recursive: true, force: true });
-      else spawnSync('runuser', ['-u', 'ctci', '--', 'rm', '-rf', base]);
+    after(async function () {
+      this.timeout(120_000);
+      // the containers a failed test left first (their cgroups and bridge attachment: issue 24), then the image
+      await removeSuiteRoot(ct, root, base, () => {
+        image(['rm', '--force', 'busybox']);
+        if (user === undefined) rmSync(base, { recursive: true, force: true });
+        else spawnSync('runuser', ['-u', 'ctci', '--', 'rm', '-rf', base]);
+      });
       if (shared !== undefined) rmSync(shared, { recursive: true, force: true });
     });
 
