@@ -11,6 +11,7 @@
         "sched.cc",
         "socket.cc",
         "spawn.cc",
+        "plan_check.cc",
         "pidfd_watch.cc",
         "tty.cc",
         "bpf.cc",
@@ -28,6 +29,29 @@
       "defines": [
         "NAPI_VERSION=8",
         "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
+        "_GNU_SOURCE"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-Wall",
+        "-Wextra"
+      ]
+    },
+    {
+      "target_name": "ct-forkserver",
+      "type": "executable",
+      "sources": [
+        "forkserver.cc",
+        "plan_check.cc",
+        "child_main.cc",
+        "child_fs.cc",
+        "child_mount.cc",
+        "child_creds.cc",
+        "child_ns.cc",
+        "child_tty.cc",
+        "child_exec.cc"
+      ],
+      "defines": [
         "_GNU_SOURCE"
       ],
       "cflags_cc": [

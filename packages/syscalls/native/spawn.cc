@@ -1,7 +1,8 @@
-// Parent side of the clone engine: checks the flat plan the TS layer built (bounds only; the TS layer
-// validated the meaning), builds the exec step's argv/envp pointer arrays, creates the close-on-exec sync
+// Parent side of the clone engine: checks the flat plan the TS layer built (plan_check.cc: bounds only; the TS
+// layer validated the meaning) and builds the exec step's argv/envp pointer arrays, creates the close-on-exec sync
 // socketpair, blocks every signal, clones (clone3 with CLONE_PIDFD, or clone(2) + pidfd_open), and in the
 // child hands over to ChildMain (child_main.cc); for a plan that forks, takes over the new process (HandOff).
+// The fork server (forkserver.cc) clones from the same plan; `adopt` is the parent's part for its children.
 // Runs on the JS main thread only: PR_SET_PDEATHSIG follows the thread that cloned, so a libuv worker's exit would
 // kill the child.
 // Man pages: clone(2) (clone3, CLONE_PARENT), pidfd_open(2), socketpair(2), pthread_sigmask(3), waitid(2).
@@ -17,67 +18,10 @@
 
 #include "child.h"
 #include "common.h"
+#include "plan_check.h"
 
 namespace ct {
 namespace {
-
-bool SlotOk(const PlanHeader& h, const char* arena, uint32_t off, uint32_t len) {
-  if (off == kNone) return true;
-  if (off > h.arenaLen || len > h.arenaLen - off || off + len >= h.arenaLen + 1) return false;
-  return off + len < h.arenaLen && arena[off + len] == 0;
-}
-
-// Builds a NULL-terminated pointer array over `count` consecutive NUL-terminated strings.
-bool BuildList(const char* arena, uint32_t off, uint32_t len, int32_t count, std::vector<char*>& out) {
-  out.clear();
-  if (off == kNone) {
-    out.push_back(nullptr);
-    return count == 0;
-  }
-  const char* p = arena + off;
-  const char* end = p + len;
-  for (int32_t i = 0; i < count; i++) {
-    if (p >= end + 1) return false;
-    out.push_back(const_cast<char*>(p));
-    p += strlen(p) + 1;
-  }
-  out.push_back(nullptr);
-  return p <= end + 1;
-}
-
-/** Checks every offset of the plan against its buffer; returns 0 or -EINVAL. */
-int CheckPlan(uint8_t* data, size_t size, ChildCtx& c, std::vector<char*>& argv, std::vector<char*>& envp) {
-  if (size < sizeof(PlanHeader)) return -EINVAL;
-  auto* h = reinterpret_cast<PlanHeader*>(data);
-  if (h->magic != kPlanMagic || h->version != kPlanVersion || h->totalLen != size) return -EINVAL;
-  if (h->nsteps > kMaxSteps || h->nfds > kMaxFdMap) return -EINVAL;
-  if (h->stepsOff > size || h->nsteps * sizeof(StepRecord) > size - h->stepsOff) return -EINVAL;
-  if (h->fdmapOff > size || h->nfds * sizeof(FdMapEntry) > size - h->fdmapOff) return -EINVAL;
-  if (h->arenaOff > size || h->arenaLen > size - h->arenaOff) return -EINVAL;
-  if (h->stepsOff % 8 || h->arenaOff % 8) return -EINVAL;
-  c.h = h;
-  c.steps = reinterpret_cast<StepRecord*>(data + h->stepsOff);
-  c.fdmap = reinterpret_cast<const FdMapEntry*>(data + h->fdmapOff);
-  c.arena = reinterpret_cast<const char*>(data + h->arenaOff);
-  bool sawExec = false;
-  for (uint32_t i = 0; i < h->nsteps; i++) {
-    const StepRecord& r = c.steps[i];
-    if (r.op == kOpInvalid || r.op >= kOpCount) return -EINVAL;
-    for (int s = 0; s < 6; s++)
-      if (!SlotOk(*h, c.arena, r.soff[s], r.slen[s])) return -EINVAL;
-    if (r.op == kOpExec) {
-      if (sawExec || i + 1 != h->nsteps) return -EINVAL;
-      sawExec = true;
-      if (r.soff[0] == kNone) return -EINVAL;
-      if (!BuildList(c.arena, r.soff[1], r.slen[1], r.a[0], argv)) return -EINVAL;
-      if (!BuildList(c.arena, r.soff[2], r.slen[2], r.a[1], envp)) return -EINVAL;
-    }
-  }
-  if (!sawExec) return -EINVAL;
-  c.argv = argv.data();
-  c.envp = envp.data();
-  return 0;
-}
 
 long Clone3(uint64_t flags, int* pidfd) {
   struct clone_args args;
@@ -115,6 +59,39 @@ int HandOff(int sync, long* pid, int* pidfd) {
   *pid = inner;
   *pidfd = fd;
   return 0;
+}
+
+// The parent's part after a clone, for spawn() and for a child the fork server cloned (src/fork-server.ts): opens
+// a pidfd when the clone gave none (kills and reaps the child when that fails, so no zombie is left), then, for a
+// plan that forks, takes over the new process (HandOff). Returns 0 or -errno.
+int Adopt(int sync, uint32_t flags, long* pid, int* pidfd) {
+  if (*pidfd < 0) {
+    int fd = static_cast<int>(syscall(SYS_pidfd_open, *pid, 0));
+    if (fd < 0) {
+      int err = errno;
+      kill(static_cast<pid_t>(*pid), SIGKILL);
+      siginfo_t si;
+      waitid(P_PID, static_cast<id_t>(*pid), &si, WEXITED);
+      return -err;
+    }
+    *pidfd = fd;
+  }
+  if (flags & (kFlagEnterFork | kFlagForkInit)) return HandOff(sync, pid, pidfd);
+  return 0;
+}
+
+// adopt(pid, syncFd, planFlags) -> [pid, pidfd] | -errno: Adopt for a child of this process cloned by the fork
+// server (CLONE_PARENT). The sync fd stays the caller's, also on failure.
+Napi::Value AdoptChild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  long pid = IntArg(info, 0);
+  int pidfd = -1;
+  int rc = Adopt(IntArg(info, 1), UintArg(info, 2), &pid, &pidfd);
+  if (rc < 0) return Napi::Number::New(env, rc);
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, Napi::Number::New(env, static_cast<double>(pid)));
+  a.Set(1u, Napi::Number::New(env, pidfd));
+  return a;
 }
 
 // spawn(plan: Buffer) -> [pid, pidfd, syncFd] | -errno. Also serves enter(): the header's targetFd and flags
@@ -155,23 +132,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     close(sv[0]);
     return Napi::Number::New(env, -err);
   }
-  if (legacy) {
-    pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd < 0) {  // cannot watch it: kill and reap so no zombie is left
-      err = errno;
-      kill(static_cast<pid_t>(pid), SIGKILL);
-      siginfo_t si;
-      waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED);
-      close(sv[0]);
-      return Napi::Number::New(env, -err);
-    }
-  }
-  if (c.h->flags & (kFlagEnterFork | kFlagForkInit)) {
-    int rc = HandOff(sv[0], &pid, &pidfd);
-    if (rc < 0) {
-      close(sv[0]);
-      return Napi::Number::New(env, rc);
-    }
+  rc = Adopt(sv[0], c.h->flags, &pid, &pidfd);
+  if (rc < 0) {
+    close(sv[0]);
+    return Napi::Number::New(env, rc);
   }
   Napi::Array a = Napi::Array::New(env, 3);
   a.Set(0u, Napi::Number::New(env, static_cast<double>(pid)));
@@ -206,6 +170,7 @@ Napi::Value PlanLayout(const Napi::CallbackInfo& info) {
 void InitSpawn(Napi::Env env, Napi::Object exports) {
   CT_EXPORT("spawn", Spawn);
   CT_EXPORT("planLayout", PlanLayout);
+  CT_EXPORT("adopt", AdoptChild);
 }
 
 }  // namespace ct

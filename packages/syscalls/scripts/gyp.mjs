@@ -69,8 +69,11 @@ if (existsSync(join(nodedir, 'include', 'node', 'node_api.h'))) args.push(`--nod
 const r = spawnSync(process.execPath, args, { cwd: gypDir, stdio: 'inherit' });
 if (r.status !== 0) fail(`node-gyp ${verb} exited ${r.status ?? r.signal}`);
 if (verb === 'rebuild') writeFileSync(stamp, gypDir);
-// Copied then renamed into place: a process that has the old file mapped keeps its copy intact.
-const out = join(here, 'build', 'Release', 'syscalls.node');
-mkdirSync(dirname(out), { recursive: true });
-copyFileSync(join(gypDir, 'build', 'Release', 'syscalls.node'), `${out}.tmp`);
-renameSync(`${out}.tmp`, out);
+// Copied then renamed into place: a process that has the old file mapped keeps its copy intact. The fork server
+// (native/forkserver.cc, an executable) goes beside the addon, where src/fork-server.ts looks for it.
+for (const name of ['syscalls.node', 'ct-forkserver']) {
+  const out = join(here, 'build', 'Release', name);
+  mkdirSync(dirname(out), { recursive: true });
+  copyFileSync(join(gypDir, 'build', 'Release', name), `${out}.tmp`);
+  renameSync(`${out}.tmp`, out);
+}

@@ -33,3 +33,8 @@ copyFileSync(built, `${out}.tmp`);
 execFileSync('strip', ['--strip-unneeded', `${out}.tmp`], { stdio: 'inherit' });
 renameSync(`${out}.tmp`, out);
 createRequire(import.meta.url)(out); // the stripped copy still loads
+// The fork server executable (src/fork-server.ts looks beside the addon that loaded).
+const server = join(here, 'prebuilds', target, 'ct-forkserver');
+copyFileSync(join(here, 'build', 'Release', 'ct-forkserver'), `${server}.tmp`);
+execFileSync('strip', [`${server}.tmp`], { stdio: 'inherit' });
+renameSync(`${server}.tmp`, server);

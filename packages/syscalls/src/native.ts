@@ -71,6 +71,8 @@ export interface NativeBinding {
   /** Clones with a flat plan (src/internal/plan-encode.ts): [pid, pidfd, syncFd] or -errno. */
   spawn(plan: Buffer): [number, number, number] | number;
   planLayout(): { header: number; record: number; ops: string[]; syscalls: string[] };
+  /** The parent's part for a child the fork server cloned (CLONE_PARENT): [pid, pidfd] (after a hand-off) or -errno. */
+  adopt(pid: number, syncFd: number, planFlags: number): [number, number] | number;
   // pidfd_watch.cc
   /** Watches a pidfd on the event loop; cb(code, null) on exit, (null, signal) when killed, (-errno, null). */
   watchPidfd(pidfd: number, cb: (code: number | null, signal: number | null) => void, unref?: boolean): number;

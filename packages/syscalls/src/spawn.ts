@@ -1,7 +1,8 @@
 /**
  * spawn(plan): clone a child into new namespaces and run the plan's steps in it, in C, up to execve. The plan is
  * validated and flattened before the clone (src/internal/plan-encode.ts); the clone itself happens on the
- * calling (main JS) thread, with clone3 CLONE_PIDFD or clone(2) + pidfd_open when forced or missing.
+ * calling (main JS) thread, with clone3 CLONE_PIDFD or clone(2) + pidfd_open when forced or missing, or, with
+ * CT_FORK_SERVER=1, by the fork server from the same buffer (src/fork-server.ts).
  *
  * Man pages: clone(2), pidfd_open(2), execve(2), user_namespaces(7), prctl(2) (PR_SET_DUMPABLE).
  */
@@ -12,6 +13,7 @@ import { CtError, SyscallError } from './errors.js';
 import { Child } from './child-handle.js';
 import { checkNamespaces, encodePlan, type EncodeOptions } from './internal/plan-encode.js';
 import { CLONE } from './constants.js';
+import { spawnByForkServer } from './fork-server.js';
 
 
 /** Runs an encoded plan through the addon and wraps the result. */
@@ -21,7 +23,7 @@ export function launch(plan: Omit<SpawnPlan, 'namespaces'>, options: EncodeOptio
   const { buffer, ownedFds } = encodePlan(plan, options);
   let r: [number, number, number] | number;
   try {
-    r = native.spawn(buffer);
+    r = spawnByForkServer(buffer) ?? native.spawn(buffer);
   } finally {
     for (const fd of ownedFds) closeSync(fd);
   }
