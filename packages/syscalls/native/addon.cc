@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ct::InitSched(env, exports);
   ct::InitSocket(env, exports);
   ct::InitSpawn(env, exports);
+  ct::InitForkServer(env, exports);
   ct::InitPidfdWatch(env, exports);
   ct::InitTty(env, exports);
   ct::InitBpf(env, exports);

@@ -12,6 +12,7 @@
         "socket.cc",
         "spawn.cc",
         "plan_check.cc",
+        "forkserver_start.cc",
         "pidfd_watch.cc",
         "tty.cc",
         "bpf.cc",

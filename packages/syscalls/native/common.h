@@ -37,6 +37,7 @@ void InitProcess(Napi::Env env, Napi::Object exports);
 void InitSched(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitForkServer(Napi::Env env, Napi::Object exports);
 void InitPidfdWatch(Napi::Env env, Napi::Object exports);
 void InitTty(Napi::Env env, Napi::Object exports);
 void InitBpf(Napi::Env env, Napi::Object exports);

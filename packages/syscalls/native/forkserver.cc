@@ -11,8 +11,8 @@
 // signals and reaps it as when it clones by itself (a forkInit's CLONE_PARENT lands there too), and the child's
 // getppid() is the parentPid its pdeathsig step checks. Before the clone the plan's fd numbers (the fd map's
 // sources, the steps' fds, enter's target and user-owner fds) are rewritten to the copies received here, and the
-// server takes Node's fds 0-2 (closing those Node has not open), umask and working directory: what a clone of Node
-// would inherit. Then ChildMain (child_main.cc) runs the plan, the same code the addon runs. Afterwards fds 0-2
+// server takes Node's fds 0-2 (closing those Node has not open; close-on-exec where Node's are, as Node makes its
+// stdio), umask and working directory: what a clone of Node would inherit. Then ChildMain (child_main.cc) runs the plan, the same code the addon runs. Afterwards fds 0-2
 // are /dev/null again and every received fd is closed. The server holds nothing else, is not dumpable, and dies
 // with the Node process (PR_SET_PDEATHSIG) or at EOF on the control socket.
 // Man pages: clone(2) (clone3, CLONE_PARENT), unix(7), cmsg(3), prctl(2), umask(2), fchdir(2).
@@ -45,7 +45,7 @@ constexpr int32_t kFdSync = -2;
 constexpr int32_t kFdCwd = -3;
 
 struct ForkRequest {
-  uint32_t magic, version, planLen, nfds, umask, reserved;
+  uint32_t magic, version, planLen, nfds, umask, cloexec;  // cloexec: bit k set when Node's fd k (0-2) is FD_CLOEXEC
 };
 static_assert(sizeof(ForkRequest) == 24, "request size");
 
@@ -121,15 +121,16 @@ int RewriteFds(ChildCtx& c, const Passed& p) {
   return 0;
 }
 
-/** Takes the Node process's fds 0-2, working directory and umask; 0 or -errno. */
-int TakeContext(const Passed& p, uint32_t mask) {
+/** Takes the Node process's fds 0-2 (with their close-on-exec flag), working directory and umask; 0 or -errno. */
+int TakeContext(const Passed& p, const ForkRequest& q) {
   for (int k = 0; k <= 2; k++) {
     int fd = Local(p, k);
     if (fd == INT_MIN ? close(k) < 0 && errno != EBADF : dup2(fd, k) < 0) return -errno;
+    if (fd != INT_MIN && (q.cloexec >> k & 1) && fcntl(k, F_SETFD, FD_CLOEXEC) < 0) return -errno;
   }
   int cwd = Local(p, kFdCwd);
   if (cwd < 0 || fchdir(cwd) < 0) return cwd < 0 ? -EBADF : -errno;
-  umask(static_cast<mode_t>(mask & 0777));
+  umask(static_cast<mode_t>(q.umask & 0777));
   return 0;
 }
 
@@ -162,7 +163,7 @@ bool Serve() {
   if (rc == 0) rc = RewriteFds(c, p);
   int sync = rc == 0 ? Local(p, kFdSync) : -1;
   if (rc == 0 && sync < 0) rc = -EBADF;
-  if (rc == 0) rc = TakeContext(p, q.umask);
+  if (rc == 0) rc = TakeContext(p, q);
   if (rc == 0) {
     sigset_t all, old;
     sigfillset(&all);

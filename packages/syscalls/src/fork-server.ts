@@ -13,8 +13,7 @@
  *
  * Man pages: unix(7) (SCM_RIGHTS), clone(2) (CLONE_PARENT), pidfd_open(2), umask(2).
  */
-import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, fstatSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { native } from './native.js';
@@ -27,7 +26,7 @@ import { RECORD_SIZE } from './internal/plan-layout.js';
 /** Whether spawn() and enter() use the fork server when CT_FORK_SERVER is unset. */
 export const FORK_SERVER_DEFAULT = false;
 
-// The request (forkserver.cc): header {magic, version, planLen, nfds, umask, reserved}, int32 table[nfds], plan.
+// The request (forkserver.cc): header {magic, version, planLen, nfds, umask, cloexec}, int32 table[nfds], plan.
 const REQUEST_MAGIC = 0x53464354;
 const REQUEST_VERSION = 1;
 const HEADER = 24;
@@ -39,7 +38,7 @@ const EBADF = 9;
 
 interface Server {
   readonly control: number;
-  readonly process: ChildProcess;
+  readonly pid: number;
 }
 
 let server: Server | undefined;
@@ -53,7 +52,7 @@ export function forkServerWanted(): boolean {
 
 /** The running server's pid, if one was started (for tests and diagnostics). */
 export function forkServerPid(): number | undefined {
-  return server?.process.pid;
+  return server?.pid;
 }
 
 /** Stops the server (a later request starts a new one). */
@@ -78,24 +77,20 @@ function start(): Server | undefined {
     return undefined;
   }
   const [control, theirs] = pair;
-  let child: ChildProcess;
-  try {
-    // argv[1]: our pid, so that a server whose parent died before its PR_SET_PDEATHSIG took effect exits at once
-    child = spawnProcess(path, [String(process.pid)], { stdio: ['ignore', 'ignore', 'ignore', theirs] });
-  } finally {
-    closeSync(theirs);
-  }
-  child.on('error', () => undefined);  // a failed exec shows as pid undefined here, then as EOF on the socket
-  if (child.pid === undefined) {
+  const pid = native.startForkServer(cPath(path), theirs);
+  closeSync(theirs);
+  const pidfd = pid < 0 ? pid : native.pidfdOpen(pid, 0);
+  if (pidfd < 0) {  // not started (or gone at once): clone directly from now on
     closeSync(control);
     unavailable = true;
     return undefined;
   }
-  child.unref();
-  const s: Server = { control, process: child };
-  child.on('exit', () => {
+  const s: Server = { control, pid };
+  // Reaps the server when it exits (killed, or out of step); the next request starts a new one.
+  native.watchPidfd(pidfd, () => {
+    closeSync(pidfd);
     if (server === s) stopForkServer();
-  });
+  }, true);
   server = s;
   return s;
 }
@@ -115,12 +110,13 @@ function planFds(plan: Buffer): Set<number> {
   return fds;
 }
 
-function isOpen(fd: number): boolean {
+/** Whether fd is open here and close-on-exec (Node opens its stdio so): undefined when it is not open. */
+function closeOnExec(fd: number): boolean | undefined {
   try {
-    fstatSync(fd);
-    return true;
+    const m = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+    return m !== null && (parseInt(m[1] ?? '0', 8) & O.CLOEXEC) !== 0;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -145,7 +141,13 @@ export function spawnByForkServer(plan: Buffer): [number, number, number] | numb
   const s = server ?? start();
   if (s === undefined) return undefined;
   const passed = [...planFds(plan)];
-  for (const fd of [0, 1, 2]) if (!passed.includes(fd) && isOpen(fd)) passed.push(fd);
+  let cloexec = 0;
+  for (const fd of [0, 1, 2]) {
+    const flag = closeOnExec(fd);
+    if (flag === undefined) continue;
+    if (flag) cloexec |= 1 << fd;
+    if (!passed.includes(fd)) passed.push(fd);
+  }
   if (passed.length + 2 > MAX_PASSED) return undefined;
   const pair = native.socketpair(SOCK.STREAM);
   if (typeof pair === 'number') return pair;
@@ -158,7 +160,7 @@ export function spawnByForkServer(plan: Buffer): [number, number, number] | numb
   }
   const table = [FD_SYNC, FD_CWD, ...passed];
   const message = Buffer.alloc(HEADER + table.length * 4 + plan.length);
-  [REQUEST_MAGIC, REQUEST_VERSION, plan.length, table.length, process.umask(), 0]
+  [REQUEST_MAGIC, REQUEST_VERSION, plan.length, table.length, process.umask(), cloexec]
     .forEach((v, k) => message.writeUInt32LE(v >>> 0, k * 4));
   table.forEach((fd, k) => message.writeInt32LE(fd, HEADER + k * 4));
   plan.copy(message, HEADER + table.length * 4);
@@ -181,7 +183,7 @@ export function spawnByForkServer(plan: Buffer): [number, number, number] | numb
   if (typeof r === 'number' || r[0] !== 4) {
     closeSync(sync);
     stopForkServer();
-    throw new CtError('EFORKSERVER', `spawn: fork server ${String(s.process.pid)}: no reply (${typeof r === 'number' ? `errno ${-r}` : 'EOF'})`);
+    throw new CtError('EFORKSERVER', `spawn: fork server ${s.pid}: no reply (${typeof r === 'number' ? `errno ${-r}` : 'EOF'})`);
   }
   const pid = reply.readInt32LE(0);
   const adopted = pid < 0 ? pid : native.adopt(pid, sync, plan.readUInt32LE(16));
