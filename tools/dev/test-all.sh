@@ -88,7 +88,7 @@ if [[ " $passes " == *" unprivileged "* ]]; then
   chown -R "$uid:$gid" "$tree" "$work/tmp"
   run_pass unprivileged "$tree" \
     runuser -u "$user" -- env -i PATH="$PATH" HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" \
-      LOGNAME="$user" TMPDIR="$work/tmp" XDG_RUNTIME_DIR="/run/user/$uid" CI="${CI:-}" \
+      LOGNAME="$user" TMPDIR="$work/tmp" XDG_RUNTIME_DIR="/run/user/$uid" CI="${CI:-}" CT_FORK_SERVER="${CT_FORK_SERVER:-}" \
       TURBO_TELEMETRY_DISABLED=1 CT_TEST_EXCLUDE_ROOT=1 CT_TEST_SUMMARY="$summary" CT_TEST_PASS=unprivileged
 fi
 

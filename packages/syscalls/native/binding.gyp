@@ -59,6 +59,10 @@
         "-std=c++17",
         "-Wall",
         "-Wextra"
+      ],
+      "ldflags": [
+        "-static-libstdc++",
+        "-static-libgcc"
       ]
     }
   ]

@@ -4,6 +4,7 @@
 // through runstat, rotating the order each round. After the compared rounds it goes on alone to `--total`
 // containers and records its memory at both points (after a forced GC when run with --expose-gc). As root, each
 // embedded container gets a cgroup as `ct run` makes it (every v1 hierarchy, the bundle's linux.resources).
+// runContainer runs both ways @ct/syscalls can clone (through its fork server, and directly from this process).
 // Prints one JSON document on stdout.
 // Man pages: clone3(2), namespaces(7), getrusage(2).
 
@@ -36,6 +37,12 @@ const dist = (/** @type {string} */ p) => pathToFileURL(join(repoRoot, p)).href;
 const { readBundleConfig } = await import(dist('packages/runtime/dist/index.js'));
 const { toContainerSpec } = await import(dist('packages/runtime/dist/config/to-container-spec.js'));
 const { runContainer } = await import(dist('packages/namespaces/dist/index.js'));
+const { FORK_SERVER_DEFAULT } = await import(dist('packages/syscalls/dist/fork-server.js'));
+// Both ways @ct/syscalls clones, interleaved in this one process (CT_FORK_SERVER is read at each spawn):
+// `embedded` through the fork server, `embedded-direct` by cloning this process. The run alone uses the default.
+/** @type {Record<string, string>} */
+const CLONE_MODES = { embedded: '1', 'embedded-direct': '0' };
+const defaultPeer = FORK_SERVER_DEFAULT ? 'embedded' : 'embedded-direct';
 
 const rootless = process.geteuid?.() !== 0;
 /** @type {string[]} */
@@ -53,7 +60,8 @@ const spec = !cgroups ? converted : {
 };
 
 /** One container through runContainer; returns its wall time in ms (start to exit collected). */
-async function runEmbedded() {
+async function runEmbedded(peer = defaultPeer) {
+  process.env.CT_FORK_SERVER = CLONE_MODES[peer];
   const t0 = process.hrtime.bigint();
   const handle = await runContainer(spec);
   const exit = await handle.wait();
@@ -76,14 +84,14 @@ const memory = () => {
 };
 
 /** @type {Record<string, number[]>} */
-const samples = { embedded: [], ...Object.fromEntries(peerNames.map((n) => [n, []])) };
-const order = ['embedded', ...peerNames];
+const samples = { embedded: [], 'embedded-direct': [], ...Object.fromEntries(peerNames.map((n) => [n, []])) };
+const order = ['embedded', 'embedded-direct', ...peerNames];
 const cpu0 = process.cpuUsage();
 for (let round = 0; round < warmup + compared; round++) {
   progress.update(`embedded-start: ${round < warmup ? 'warm-up' : 'round'} ${round < warmup ? round + 1 : round - warmup + 1}/${round < warmup ? warmup : compared}`);
   for (let k = 0; k < order.length; k++) {
     const name = order[(round + k) % order.length] ?? 'embedded';
-    const ms = name === 'embedded' ? await runEmbedded() : runPeer(name, round);
+    const ms = name in CLONE_MODES ? await runEmbedded(name) : runPeer(name, round);
     if (round >= warmup) samples[name]?.push(ms);
   }
 }
@@ -103,6 +111,7 @@ progress.clear();
 console.log(JSON.stringify({
   compared: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)])),
   embeddedAlone: summarize(later),
+  defaultPeer,
   memory: {
     after: after100, afterTotal, growthMB: afterTotal.rssMB - after100.rssMB, gcForced: typeof globalThis.gc === 'function',
     samplesMB: [...samplesMB, { containers: afterTotal.containers, rssMB: afterTotal.rssMB }],

@@ -6,6 +6,7 @@
 // containers and its RSS is compared with the RSS after 100. Target: embedded median <= 0.5x crun's. As root the
 // bundle carries linux.resources (pids, memory, cpu) and every runtime makes one cgroup per container in every
 // v1 hierarchy (runContainer as `ct run` does: allControllers + freezer); --no-cgroups for the old comparison.
+// runContainer is measured both ways @ct/syscalls clones: through its fork server and directly (issue 21).
 //
 //   node tools/bench/embedded-start/run.mjs [--runs 100] [--total 1000] [--warmup 5] [--json] [--rootless-user ctci]
 
@@ -65,9 +66,10 @@ function benchHere() {
   const out = JSON.parse(r.stdout);
   return {
     mode: rootless ? 'rootless' : 'root', bundle, ...out,
-    ratios: Object.fromEntries(peers.map((p) => [`embedded/${p}`, {
-      median: ratio(out.compared.embedded.median, out.compared[p].median), p99: ratio(out.compared.embedded.p99, out.compared[p].p99),
-    }])),
+    ratios: Object.fromEntries(['embedded', 'embedded-direct'].flatMap((e) => [...peers, ...(e === 'embedded' ? ['embedded-direct'] : [])]
+      .map((p) => [`${e}/${p}`, {
+        median: ratio(out.compared[e].median, out.compared[p].median), p99: ratio(out.compared[e].p99, out.compared[p].p99),
+      }]))),
   };
 }
 
@@ -93,14 +95,16 @@ if (json) {
     console.log(`\n== ${m.mode}: ${runs} sequential /bin/true containers each, interleaved (bundle ${m.bundle})`);
     const rows = [['peer', 'n', 'median ms', 'p90', 'p99', 'mean', 'min']];
     for (const [name, s] of Object.entries(m.compared)) {
-      const label = name === 'embedded' ? 'runContainer (one Node process)' : `${name} run`;
+      const def = name === m.defaultPeer ? ', the default' : '';
+      const label = name === 'embedded' ? `runContainer, fork server (one Node process${def})`
+        : name === 'embedded-direct' ? `runContainer, direct clone (CT_FORK_SERVER=0${def})` : `${name} run`;
       rows.push([label, String(s.n), f(s.median), f(s.p90), f(s.p99), f(s.mean), f(s.min)]);
     }
     const a = m.embeddedAlone;
     rows.push([`runContainer, containers ${runs + warmup + 1}..${m.memory.afterTotal.containers} alone`, String(a.n), f(a.median), f(a.p90), f(a.p99), f(a.mean), f(a.min)]);
     printRows(rows);
     for (const [what, q] of Object.entries(m.ratios)) {
-      const target = what === 'embedded/crun' ? `  target <= 0.5x: ${verdict(q.median, 0.5)}` : '';
+      const target = what === `${m.defaultPeer}/crun` ? `  target <= 0.5x: ${verdict(q.median, 0.5)}` : '';
       console.log(`  ${what}: median ${f(q.median, 2)}x, p99 ${f(q.p99, 2)}x${target}`);
     }
     const mem = m.memory;

@@ -12,6 +12,7 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { measurePeers } from '../lib/bench-loop.mjs';
 import { makeBundle, repoRoot, testImage } from '../lib/bundle.mjs';
 import { parseBenchArgs } from '../lib/cli.mjs';
@@ -35,6 +36,10 @@ const say = (/** @type {string} */ t) => (json ? process.stderr.write(`${t}\n`) 
 reexecWithCgroupV1Mounts(unmountedCgroupV1Controllers(), say);
 
 const ctBin = join(repoRoot, 'apps/ct/bin/ct.js');
+// ct clones through @ct/syscalls' fork server or directly (CT_FORK_SERVER); `ct` runs the default, and the other
+// way is measured beside it as `ct-direct` or `ct-forkserver` (issue 21).
+const { FORK_SERVER_DEFAULT } = await import(pathToFileURL(join(repoRoot, 'packages/syscalls/dist/fork-server.js')).href);
+const otherClone = FORK_SERVER_DEFAULT ? { name: 'ct-direct', env: 'CT_FORK_SERVER=0' } : { name: 'ct-forkserver', env: 'CT_FORK_SERVER=1' };
 const floorBin = join(repoRoot, 'tools/bench/runtime-verbs/node-floor.mjs');
 
 /**
@@ -50,6 +55,7 @@ function runtimes(base) {
     ct: [process.execPath, ctBin, '--root', join(base, 'ct')],
     // the same ct from its ES modules in dist/ (not the bundle): what the bundle saves (issue 21)
     'ct-esm': ['env', 'CT_NO_BUNDLE=1', process.execPath, ctBin, '--root', join(base, 'ct-esm')],
+    [otherClone.name]: ['env', otherClone.env, process.execPath, ctBin, '--root', join(base, otherClone.name)],
     'node-floor': [process.execPath, floorBin, '--root', join(base, 'floor')],
   };
   if (!hasCommand('crun')) delete all.crun;
@@ -104,6 +110,8 @@ function benchHere() {
   const specs = [
     { what: 'ct/node-floor', subject: 'ct', baseline: 'node-floor', target: 1.0 },
     { what: 'ct-esm/node-floor', subject: 'ct-esm', baseline: 'node-floor' },
+    { what: `${otherClone.name}/node-floor`, subject: otherClone.name, baseline: 'node-floor' },
+    { what: `${otherClone.name}/ct`, subject: otherClone.name, baseline: 'ct' },
     { what: 'ct/runc', subject: 'ct', baseline: 'runc' },
     { what: 'ct/crun', subject: 'ct', baseline: 'crun' },
     { what: 'node-floor/runc', subject: 'node-floor', baseline: 'runc' },
