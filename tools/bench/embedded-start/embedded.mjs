@@ -37,6 +37,7 @@ const dist = (/** @type {string} */ p) => pathToFileURL(join(repoRoot, p)).href;
 const { readBundleConfig } = await import(dist('packages/runtime/dist/index.js'));
 const { toContainerSpec } = await import(dist('packages/runtime/dist/config/to-container-spec.js'));
 const { runContainer } = await import(dist('packages/namespaces/dist/index.js'));
+const { withDefaultDeviceRules } = await import(dist('packages/namespaces/dist/engine.js'));
 const { FORK_SERVER_DEFAULT } = await import(dist('packages/syscalls/dist/fork-server.js'));
 // Both ways @ct/syscalls clones, interleaved in this one process (CT_FORK_SERVER is read at each spawn):
 // `embedded` through the fork server, `embedded-direct` by cloning this process. The run alone uses the default.
@@ -55,9 +56,10 @@ const converted = toContainerSpec(config, {
 // in every mounted v1 hierarchy (freezer included), linux.resources written, removed after the exit. Rootless on
 // v1 there is none (runContainer would only warn), as for runc and crun.
 const cgroups = values.cgroups === true && !rootless;
-const spec = !cgroups ? converted : {
-  ...converted, cgroup: { resources: config.confinement.resources ?? {}, freezer: true, allControllers: true },
-};
+// The device rules as `ct create` programs them (container-create.ts, withDeviceCgroup): the config's, then runc's
+// defaults (null, zero, tty, ...); the bundle's rule alone (deny all) would refuse the mknod of /dev/null.
+const resources = { ...config.confinement.resources, devices: withDefaultDeviceRules(config.confinement.resources?.devices ?? []) };
+const spec = !cgroups ? converted : { ...converted, cgroup: { resources, freezer: true, allControllers: true } };
 
 /** One container through runContainer; returns its wall time in ms (start to exit collected). */
 async function runEmbedded(peer = defaultPeer) {
@@ -117,6 +119,6 @@ console.log(JSON.stringify({
     samplesMB: [...samplesMB, { containers: afterTotal.containers, rssMB: afterTotal.rssMB }],
   },
   nodeProcessCpuMs: (cpu.user + cpu.system) / 1000,
-  cgroups: cgroups ? { resources: config.confinement.resources ?? {}, freezer: true, allControllers: true } : false,
+  cgroups: cgroups ? { resources: { ...resources, devices: `${resources.devices.length} rules` }, freezer: true, allControllers: true } : false,
   warnings: [...new Set(warnings)],
 }, (_key, v) => (typeof v === 'bigint' ? String(v) : v)));
