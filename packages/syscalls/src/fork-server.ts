@@ -23,8 +23,11 @@ import { cPath } from './internal/c-path.js';
 import { nativeCandidates } from './internal/native-loader.js';
 import { RECORD_SIZE } from './internal/plan-layout.js';
 
-/** Whether spawn() and enter() use the fork server when CT_FORK_SERVER is unset. */
-export const FORK_SERVER_DEFAULT = false;
+/**
+ * Whether spawn() and enter() use the fork server when CT_FORK_SERVER is unset: yes, it measured better
+ * (tools/bench/README.md, issue 21: a third of the Node process's CPU per container, and no worse for one-shot ct).
+ */
+export const FORK_SERVER_DEFAULT = true;
 
 // The request (forkserver.cc): header {magic, version, planLen, nfds, umask, cloexec}, int32 table[nfds], plan.
 const REQUEST_MAGIC = 0x53464354;

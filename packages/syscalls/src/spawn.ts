@@ -1,8 +1,8 @@
 /**
  * spawn(plan): clone a child into new namespaces and run the plan's steps in it, in C, up to execve. The plan is
  * validated and flattened before the clone (src/internal/plan-encode.ts); the clone itself happens on the
- * calling (main JS) thread, with clone3 CLONE_PIDFD or clone(2) + pidfd_open when forced or missing, or, with
- * CT_FORK_SERVER=1, by the fork server from the same buffer (src/fork-server.ts).
+ * calling (main JS) thread, by the fork server from the same buffer (src/fork-server.ts), or with
+ * CT_FORK_SERVER=0 by clone3 CLONE_PIDFD (clone(2) + pidfd_open when forced or missing) from this process.
  *
  * Man pages: clone(2), pidfd_open(2), execve(2), user_namespaces(7), prctl(2) (PR_SET_DUMPABLE).
  */
