@@ -166,6 +166,11 @@ export interface CgroupFs {
    * BPF_F_ALLOW_MULTI, taking off the device programs attached there before (default: bpf(2) through @ct/syscalls).
    */
   attachDeviceFilter?(dir: string, program: Uint8Array): void;
+  /**
+   * SIGKILL a task listed in a cgroup's `cgroup.procs` (default: process.kill). A fake cgroupfs must give its own:
+   * the pids it lists are not the host's.
+   */
+  killTask?(pid: number): void;
 }
 
 /** node:fs as a CgroupFs. */
@@ -310,7 +315,8 @@ export function killListed(fs: CgroupFs, procsFile: string): void {
     const pid = Number(line);
     if (!Number.isInteger(pid) || pid <= 0) continue;
     try {
-      process.kill(pid, 'SIGKILL');
+      if (fs.killTask) fs.killTask(pid);
+      else process.kill(pid, 'SIGKILL');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }

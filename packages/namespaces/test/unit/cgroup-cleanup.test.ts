@@ -14,6 +14,7 @@ import {
 /** node:fs, with rmdir as cgroupfs's: the interface files go with the directory, a child cgroup makes it EBUSY. */
 const FAKE_FS: CgroupFs = {
   ...NODE_CGROUP_FS,
+  killTask(pid) { throw new Error(`test: a fake cgroupfs would SIGKILL host pid ${pid}`); },
   rmdir(path) {
     if (readdirSync(path, { withFileTypes: true }).some((e) => e.isDirectory())) throw Object.assign(new Error(`EBUSY: ${path}`), { code: 'EBUSY' });
     rmSync(path, { recursive: true });

@@ -16,7 +16,7 @@ import {
 import { runDeviceProgram } from './ebpf-run.js';
 import { withDevicesController } from './fake-devices-cgroup.js';
 
-const FAKE_FS: CgroupFs = { ...NODE_CGROUP_FS, rmdir: (path) => rmSync(path, { recursive: true }) };
+const FAKE_FS: CgroupFs = { ...NODE_CGROUP_FS, rmdir: (path) => rmSync(path, { recursive: true }), killTask: (pid) => { throw new Error(`test: a fake cgroupfs would SIGKILL host pid ${pid}`); } };
 const denyAll: DeviceRule = { allow: false, type: 'a', access: 'rwm' };
 const allowAll: DeviceRule = { allow: true, type: 'a', access: 'rwm' };
 const tun: DeviceRule = { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' };

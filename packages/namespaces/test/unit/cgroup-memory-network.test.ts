@@ -12,7 +12,7 @@ import {
   CgroupError, type CgroupFs, type CgroupResources, createContainerCgroup, NODE_CGROUP_FS, openContainerCgroup, updateCgroup,
 } from '../../src/index.js';
 
-const FAKE_FS: CgroupFs = { ...NODE_CGROUP_FS, rmdir: (path) => rmSync(path, { recursive: true }) };
+const FAKE_FS: CgroupFs = { ...NODE_CGROUP_FS, rmdir: (path) => rmSync(path, { recursive: true }), killTask: (pid) => { throw new Error(`test: a fake cgroupfs would SIGKILL host pid ${pid}`); } };
 const MAX = '9223372036854771712';
 
 function tree(roots: string[], files: Record<string, string>): string {

@@ -17,6 +17,7 @@ import {
 /** mkdir as cgroupfs: interface files appear (v2 controllers from the parent's subtree_control, v1 cpuset empty). */
 const KERNEL_FS: CgroupFs = {
   ...NODE_CGROUP_FS,
+  killTask(pid) { throw new Error(`test: a fake cgroupfs would SIGKILL host pid ${pid}`); },
   mkdir(path) {
     mkdirSync(path);
     writeFileSync(join(path, 'cgroup.procs'), '');

@@ -13,7 +13,7 @@ import {
   readCgroupStats, readOomKills, thawCgroup, updateCgroup,
 } from '../../src/index.js';
 
-const FAKE_FS: CgroupFs = { ...NODE_CGROUP_FS, rmdir: (path) => rmSync(path, { recursive: true }) };
+const FAKE_FS: CgroupFs = { ...NODE_CGROUP_FS, rmdir: (path) => rmSync(path, { recursive: true }), killTask: (pid) => { throw new Error(`test: a fake cgroupfs would SIGKILL host pid ${pid}`); } };
 
 /** A fake whose kernel answers a freezer write `delayMs` later (v2 cgroup.events, v1 FREEZING then FROZEN). */
 function lateKernel(delayMs: number, answer = true): CgroupFs {

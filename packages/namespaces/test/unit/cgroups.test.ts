@@ -14,7 +14,9 @@ import {
 import { FakeSyscalls } from './fake-syscalls.js';
 
 /** node:fs, except that rmdir removes the (fake) interface files first. */
-const FAKE_FS: CgroupFs = { ...NODE_CGROUP_FS, rmdir: (path) => rmSync(path, { recursive: true }) };
+/** The fake kernel's pids that removals SIGKILLed (they are not the host's: never signalled for real). */
+const killedTasks: number[] = [];
+const FAKE_FS: CgroupFs = { ...NODE_CGROUP_FS, rmdir: (path) => rmSync(path, { recursive: true }), killTask: (pid) => { killedTasks.push(pid); } };
 
 function fakeV2(controllers: string, subtree = ''): string {
   const root = mkdtempSync(join(tmpdir(), 'ct-cgv2-'));
@@ -153,5 +155,6 @@ describe('cgroups (fake cgroupfs)', () => {
     handle.kill();
     await handle.wait();
     assert.equal(existsSync(join(root, 'user.slice/me/c')), false);
+    assert.ok(killedTasks.includes(handle.pid), 'the removal killed the tasks its cgroup.procs listed (through the CgroupFs)');
   });
 });
