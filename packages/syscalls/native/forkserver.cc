@@ -1,8 +1,9 @@
 // ct-forkserver: clones children for a Node process from this small process instead of the Node process itself
 // (issue 21). A clone copies the parent's page tables and makes its private pages copy-on-write: for Node's
 // ~50 MB that costs the clone, and Node pays the faults afterwards; here there is almost nothing to copy.
-// Started once per Node process by src/fork-server.ts, with its control socket as fd 3 and that process's pid as
-// argv[1]. One request at a time (the Node side waits for each reply):
+// Started once per Node process by src/fork-server.ts, with its control socket as fd 3, that process's pid as
+// argv[1] and the signals it ignores as argv[2] (hex, taken as this server's). One request at a time (the Node
+// side waits for each reply):
 //   request: ForkRequest, then int32 table[nfds] (for each fd of the SCM_RIGHTS array sent with the header, in
 //            order, the Node process's number for it; kFdSync: the child's end of the sync socket, kFdCwd: Node's
 //            working directory), then the flat plan (plan_layout.h), as the addon's spawn() takes it
@@ -186,9 +187,43 @@ bool Serve() {
 }  // namespace
 }  // namespace ct
 
+namespace ct {
+namespace {
+
+/** The kernel's struct sigaction (x86-64) for rt_sigaction(2): glibc's sigaction refuses its reserved signals. */
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+/**
+ * Ignore exactly the signals of `hex` (the Node process's SigIgn), every other one at its default: the state a clone
+ * of the Node process would carry through execve (posix_spawn left glibc's reserved 32 and 33 ignored here, as
+ * handled in the parent). An empty `hex`: left as posix_spawn made it.
+ */
+int TakeIgnoredSignals(const char* hex) {
+  if (*hex == '\0') return 0;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long ignored = strtoull(hex, &end, 16);
+  if (errno != 0 || *end != '\0') return -1;
+  for (int sig = 1; sig <= 64; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    KernelSigaction sa = {(ignored >> (sig - 1) & 1) ? SIG_IGN : SIG_DFL, 0, nullptr, 0};
+    if (syscall(SYS_rt_sigaction, sig, &sa, nullptr, sizeof sa.mask) < 0) return -1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace ct
+
 int main(int argc, char** argv) {
-  if (argc != 2) return 2;
+  if (argc != 3) return 2;
   pid_t parent = static_cast<pid_t>(atoi(argv[1]));
+  if (ct::TakeIgnoredSignals(argv[2]) < 0) return 1;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent) return 1;
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (fcntl(ct::kControlFd, F_SETFD, FD_CLOEXEC) < 0) return 1;

@@ -72,6 +72,19 @@ function serverPath(): string | undefined {
   return nativeCandidates(root, 'syscalls').map((p) => join(dirname(p), 'ct-forkserver')).find((p) => existsSync(p));
 }
 
+/**
+ * The signals this process ignores (/proc/self/status SigIgn, hex), for the server to ignore the same ones: a
+ * child inherits ignored signals through execve, so a container cloned by the server must find what a clone of
+ * this process would (posix_spawn leaves glibc's reserved signals ignored in the server otherwise). '' if unknown.
+ */
+function ignoredSignals(): string {
+  try {
+    return /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 function start(): Server | undefined {
   const path = serverPath();
   const pair = path === undefined ? -1 : native.socketpair(SOCK.STREAM);
@@ -80,7 +93,7 @@ function start(): Server | undefined {
     return undefined;
   }
   const [control, theirs] = pair;
-  const pid = native.startForkServer(cPath(path), theirs);
+  const pid = native.startForkServer(cPath(path), theirs, cPath(ignoredSignals()));
   closeSync(theirs);
   const pidfd = pid < 0 ? pid : native.pidfdOpen(pid, 0);
   if (pidfd < 0) {  // not started (or gone at once): clone directly from now on

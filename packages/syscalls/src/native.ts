@@ -75,7 +75,7 @@ export interface NativeBinding {
   adopt(pid: number, syncFd: number, planFlags: number): [number, number] | number;
   // forkserver_start.cc
   /** posix_spawn of the fork server with controlFd as its fd 3: its pid or -errno. */
-  startForkServer(path: CStr, controlFd: number): number;
+  startForkServer(path: CStr, controlFd: number, ignoredSignalsHex: CStr): number;
   // pidfd_watch.cc
   /** Watches a pidfd on the event loop; cb(code, null) on exit, (null, signal) when killed, (-errno, null). */
   watchPidfd(pidfd: number, cb: (code: number | null, signal: number | null) => void, unref?: boolean): number;

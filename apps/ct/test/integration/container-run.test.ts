@@ -203,7 +203,8 @@ function defineSuite(title: string, rootless: boolean): void {
       const mine = ps.find((c) => c.id === id);
       assert.equal(mine?.exitStatus, 4);
       assert.equal(mine?.status, 'stopped');
-      assert.equal(ct.run(['container', 'logs', id]).stdout, 'out\nerr\n');
+      const logs = ct.run(['container', 'logs', id]);
+      assert.deepEqual([logs.stdout, logs.stderr], ['out\n', 'err\n'], 'the container\'s stderr on stderr, as podman logs');
       assert.equal(ct.run(['container', 'rm', id]).status, 0);
       assert.equal(ct.run(['container', 'ps', '--all', '--json']).stdout.includes(id), false);
       assert.deepEqual(readdirSync(join(store, 'containers')), []);
