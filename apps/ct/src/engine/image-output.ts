@@ -59,6 +59,23 @@ export function humanSize(bytes: number): string {
   return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
 
+/**
+ * The `--format` fields of one row of `image ls` (one per name, as the table), podman's names where they mean the
+ * same: Repository and Tag split from the name (`<none>` for an image without one), ID the 12-digit prefix of the
+ * manifest digest that ct's verbs take (podman's ID is the config digest's), Digest, Size, CreatedAt, Names.
+ */
+export function imageRows(images: readonly ImageRecord[]): Record<string, unknown>[] {
+  return images.flatMap((i) => (i.names.length > 0 ? i.names : ['<none>']).map((name) => {
+    const colon = name.lastIndexOf(':');
+    const tagged = colon > name.lastIndexOf('/');
+    return {
+      Repository: tagged ? name.slice(0, colon) : name, Tag: tagged ? name.slice(colon + 1) : '<none>',
+      ID: i.digest.slice(7, 19), Digest: i.digest, ConfigDigest: i.configDigest, Size: humanSize(i.size),
+      CreatedAt: i.imported, Names: i.names, Platform: i.platform,
+    };
+  }));
+}
+
 /** The `image ls` table: NAME, DIGEST (12 hex digits), LAYERS, SIZE, IMPORTED. */
 export function imageTable(images: readonly ImageRecord[]): string {
   const rows = [['NAME', 'DIGEST', 'LAYERS', 'SIZE', 'IMPORTED']];
