@@ -4,6 +4,7 @@
  * fields its --format templates see (podman's names).
  */
 import { formatPortsColumn, type ContainerStats, type ImageContainer } from '@ct/runtime';
+import { timeAgo } from './time-ago.js';
 
 /** `rows` (the first the header) as columns three spaces apart, the last one unpadded. */
 export function columns(rows: readonly (readonly string[])[]): string {
@@ -49,21 +50,6 @@ export function psFields(c: ImageContainer): Record<string, unknown> {
 
 function statusColumn(c: ImageContainer): string {
   return c.exitStatus !== undefined ? `exited (${c.exitStatus})` : c.status;
-}
-
-/** How long ago `iso` was, as podman's ps says it ("5 seconds ago", "About a minute ago", "3 hours ago"). */
-export function timeAgo(iso: string, now = Date.now()): string {
-  const seconds = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
-  if (Number.isNaN(seconds)) return iso;
-  if (seconds < 1) return 'Less than a second ago';
-  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'} ago`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes === 1) return 'About a minute ago';
-  if (minutes < 60) return `${minutes} minutes ago`;
-  const hours = Math.floor(minutes / 60);
-  if (hours === 1) return 'About an hour ago';
-  if (hours < 48) return `${hours} hours ago`;
-  return `${Math.floor(hours / 24)} days ago`;
 }
 
 /** Render `list` as `container ps` prints it (CREATED relative; --json and --format give the exact time). */

@@ -8,6 +8,7 @@ import { defaultStorageRoot, type ImageRecord } from '@ct/oci/store';
 import { stringifyJson } from '@ct/oci/spec';
 import { runCtHookIn } from '../hooks/run-hook.js';
 import { fixFor, formatError } from './cli-errors.js';
+import { timeAgo } from './time-ago.js';
 
 /** Flags every store command has. */
 export const storeFlags = {
@@ -76,12 +77,12 @@ export function imageRows(images: readonly ImageRecord[]): Record<string, unknow
   }));
 }
 
-/** The `image ls` table: NAME, DIGEST (12 hex digits), LAYERS, SIZE, IMPORTED. */
+/** The `image ls` table: NAME, DIGEST (12 hex digits), LAYERS, SIZE, IMPORTED (how long ago, as podman's CREATED). */
 export function imageTable(images: readonly ImageRecord[]): string {
   const rows = [['NAME', 'DIGEST', 'LAYERS', 'SIZE', 'IMPORTED']];
   for (const i of images) {
     const digest = i.digest.slice(7, 19);
-    for (const name of i.names.length > 0 ? i.names : ['<none>']) rows.push([name, digest, String(i.layers.length), humanSize(i.size), i.imported]);
+    for (const name of i.names.length > 0 ? i.names : ['<none>']) rows.push([name, digest, String(i.layers.length), humanSize(i.size), timeAgo(i.imported)]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('')).join('\n') + '\n';
