@@ -27,7 +27,8 @@ import { normalizeImageName, tryNormalizeImageName, withEffectiveNames } from '.
 import { clearStaleStaging, ensureStore, lockFile, lockLayers, withStoreLock } from './store-lock.js';
 import { digestHex, storePaths, type StoreOptions, type StorePaths } from './store-paths.js';
 import {
-  imageRecordPath, layerComplete, layerDiffDir, layerDir, readImageRecords, runtimeConfigPath, writeJsonAtomic, type ImageRecord, type LayerRecord,
+  imageRecordPath, layerComplete, layerDiffDir, layerDir, readImageRecords, readLayerRecord, runtimeConfigPath, writeJsonAtomic, type ImageRecord,
+  type LayerRecord,
 } from './store-records.js';
 
 /** Options of {@link importImage}. */
@@ -93,7 +94,16 @@ async function storeBlob(paths: StorePaths, image: ResolvedImage, desc: Descript
   renameSync(tmp, file);
 }
 
-async function commit(paths: StorePaths, image: ResolvedImage, staging: string, name: string, reused: number): Promise<ImportResult> {
+/** The file-content bytes of layer `i` (`layerBytes` from this import's unpack, else its record, else its blob's size). */
+function layerSize(paths: StorePaths, image: ResolvedImage, chainId: string, i: number, layerBytes: ReadonlyMap<number, number>): number {
+  const unpacked = layerBytes.get(i);
+  if (unpacked !== undefined) return unpacked;
+  return readLayerRecord(paths, chainId)?.size ?? Number(image.layers[i]!.descriptor.size);
+}
+
+async function commit(
+  paths: StorePaths, image: ResolvedImage, staging: string, name: string, reused: number, layerBytes: ReadonlyMap<number, number>,
+): Promise<ImportResult> {
   const diffIds = image.layers.map((l) => l.diffId);
   const chains = chainIds(diffIds);
   const added: string[] = [];
@@ -104,7 +114,11 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
     const dir = join(staging, `layer-${i}`);
     mkdirSync(dir, { mode: 0o755 });
     renameSync(join(staging, 'bundle', 'layers', String(i)), join(dir, 'diff'));
-    const record: LayerRecord = { chainId, diffId: diffIds[i]!, digest: image.layers[i]!.descriptor.digest, completed: new Date().toISOString() };
+    const bytes = layerBytes.get(i);
+    const record: LayerRecord = {
+      chainId, diffId: diffIds[i]!, digest: image.layers[i]!.descriptor.digest, ...(bytes !== undefined ? { size: bytes } : {}),
+      completed: new Date().toISOString(),
+    };
     writeJsonAtomic(join(dir, 'layer.json'), record);
     renameSync(dir, layerDir(paths, chainId));
     added.push(chainId);
@@ -128,7 +142,7 @@ async function commit(paths: StorePaths, image: ResolvedImage, staging: string, 
     digest, names: [...new Set([...(previous?.names ?? []), name])], configDigest: image.manifest.config.digest,
     layers: chains, diffIds, platform: `${image.config.os}/${image.config.architecture}`,
     imported: new Date().toISOString(),
-    size: image.layers.reduce((n, l) => n + Number(l.descriptor.size), 0),
+    size: chains.reduce((n, c, i) => n + layerSize(paths, image, c, i, layerBytes), 0),
   };
   writeJsonAtomic(imageRecordPath(paths, digest), record);
   stopPoint('import:record-written');
@@ -169,6 +183,7 @@ export async function importImage(ref: string, options: ImportOptions = {}): Pro
     const refName = image.manifestDescriptor.annotations?.['org.opencontainers.image.ref.name'];
     const name = givenName ?? defaultName(parsed.tag === undefined && refName !== undefined && /[:/]/.test(refName) ? refName : defaultImageName(ref));
     const chains = chainIds(image.layers.map((l) => l.diffId));
+    const layerBytes = new Map<number, number>();
     const layerLocks = await lockLayers(paths, chains, (c) => layerComplete(paths, c));
     try {
       // Layers from the first missing one up are unpacked (a complete one above it, which only a partial removal
@@ -179,12 +194,15 @@ export async function importImage(ref: string, options: ImportOptions = {}): Pro
       if (reused < chains.length || !existsSync(runtimeConfigPath(paths, image.manifestDescriptor.digest))) {
         await unpack(image, join(staging, 'bundle'), {
           format: 'overlay', lowerLayers: chains.slice(0, reused).map((c) => layerDiffDir(paths, c)),
-          ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+          onProgress: (e) => {
+            if (e.kind === 'layer-done') layerBytes.set(e.index, e.bytes);
+            options.onProgress?.(e);
+          },
         });
       }
       stopPoint('import:staged');
       await options.afterStaging?.();
-      return await withStoreLock(paths, 'exclusive', () => commit(paths, image, staging, name, reused));
+      return await withStoreLock(paths, 'exclusive', () => commit(paths, image, staging, name, reused, layerBytes));
     } finally {
       layerLocks.release();
     }

@@ -25,7 +25,10 @@ export interface ImageRecord {
   readonly platform: string;
   /** When it was imported (ISO 8601). */
   readonly imported: string;
-  /** Size of the layer blobs as imported, in bytes. */
+  /**
+   * Bytes of file contents in its layers (the same however the image was archived or compressed, as podman's size
+   * is); a layer recorded by an older ct without its size counts its blob's size.
+   */
   readonly size: number;
 }
 
@@ -37,6 +40,8 @@ export interface LayerRecord {
   readonly diffId: string;
   /** The digest of the blob it was unpacked from. */
   readonly digest: string;
+  /** Bytes of file contents it holds (absent in records of older ct). */
+  readonly size?: number;
   /** When it was completed (ISO 8601). */
   readonly completed: string;
 }
@@ -105,6 +110,15 @@ export function layerDir(paths: StorePaths, chainId: string): string {
 /** True when layer `chainId` is in the store, complete. */
 export function layerComplete(paths: StorePaths, chainId: string): boolean {
   return existsSync(join(layerDir(paths, chainId), 'layer.json'));
+}
+
+/** The record of layer `chainId`, or undefined when it is not complete or not readable. */
+export function readLayerRecord(paths: StorePaths, chainId: string): LayerRecord | undefined {
+  try {
+    return readJson<LayerRecord>(join(layerDir(paths, chainId), 'layer.json'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The overlay-form tree of layer `chainId`. */

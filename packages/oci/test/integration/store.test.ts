@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@ct/test-utils';
 import {
   createContainerRoot, importImage, inspectImage, listImages, pruneStore, removeContainerRoot, removeImage, removeTree,
-  storeLeftovers,
+  saveImage, storeLeftovers,
 } from '../../src/index.js';
 import { lockFile } from '../../src/store/store-lock.js';
 import { imagesLib, tempDir, type Layer } from '../helpers/fixtures.js';
@@ -54,6 +54,31 @@ describe('image store', function () {
     const details = await inspectImage('a:v1', { storageRoot });
     assert.deepEqual((details.config as { config?: { Cmd?: string[] } }).config?.Cmd, ['/a']);
     assert.deepEqual(readdirSync(join(storageRoot, 'tmp')), [], 'no staging left');
+  });
+
+  it('an image\'s size is the bytes of its files, the same imported from a gzip layout and from its saved docker archive', async () => {
+    // base: passwd (26 bytes) + secret (1); a: 'A'; b: 'B'
+    const a = await importImage(`${imageA}:v1`, { storageRoot, name: 'a:v1' });
+    assert.equal(a.image.size, 28);
+    // b reuses the base layer: its size comes from the layer's record
+    const b = await importImage(`${imageB}:v1`, { storageRoot, name: 'b:v1' });
+    assert.deepEqual(b.reusedLayers, [base.diffId]);
+    assert.equal(b.image.size, 28);
+    const archive = join(tmp.dir, 'a-docker.tar');
+    const fd = openSync(archive, 'w', 0o600);
+    try {
+      await saveImage('a:v1', fd, { storageRoot, format: 'docker-archive' });
+    } finally {
+      closeSync(fd);
+    }
+    const other = join(tmp.dir, 'storage-archive');
+    try {
+      const again = await importImage(archive, { storageRoot: other, name: 'a:saved' });
+      assert.notEqual(again.image.digest, a.image.digest, 'another manifest (uncompressed layers)');
+      assert.equal(again.image.size, a.image.size);
+    } finally {
+      await removeTree(other);
+    }
   });
 
   it('importImage, a second import writes no layer', async () => {
