@@ -144,6 +144,30 @@ for (const [key, dir] of Object.entries(buildInfo)) {
 }
 writeFileSync(join(out, 'builds.json'), JSON.stringify(hashes, null, 2) + '\n');
 
+/**
+ * A one-layer image in `dir` made by tools/images/lib (a few dirs, files and symlinks, as a small image has);
+ * undefined when that library is absent.
+ * @param {string} dir
+ */
+async function tinyLayout(dir) {
+  /** @type {any} */
+  let lib;
+  try {
+    lib = await import(new URL('../../../tools/images/lib/index.mjs', import.meta.url).href);
+  } catch {
+    return undefined;
+  }
+  const entries = [
+    { type: 'dir', path: './', mode: 0o755 }, { type: 'dir', path: 'bin' }, { type: 'dir', path: 'etc' },
+    { type: 'file', path: 'bin/busybox', content: 'x'.repeat(4096), mode: 0o755 },
+    ...['sh', 'ls', 'cat', 'true'].map((n) => ({ type: 'symlink', path: `bin/${n}`, target: 'busybox' })),
+    { type: 'file', path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' },
+    { type: 'hardlink', path: 'bin/bb', target: 'bin/busybox' },
+  ];
+  lib.writeImage(dir, { layers: [lib.createLayer(entries, { mtime: 1700000000, compression: 'gzip' })], config: { Cmd: ['/bin/sh'] }, refName: 'latest' });
+  return dir;
+}
+
 // Warm the caches: commands that compile the common paths and touch nothing but a temporary dir.
 const tmp = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
 try {
@@ -154,6 +178,10 @@ try {
     // a layout path that does not exist: parsing, the store (made in tmp) and the image lookup, no network
     ['--root', tmp, 'container', 'run', '--storage-root', join(tmp, 'store'), join(tmp, 'no-layout'), 'true'],
   ].map((argv) => [bin, ...argv]);
+  // a real unpack of a tiny image (the image unpack verb: tar, gzip, digests, the tree's writing), when the
+  // repository's image tools are there (not in a packed package)
+  const layout = await tinyLayout(join(tmp, 'tiny'));
+  if (layout !== undefined) runs.push([bin, 'image', 'unpack', `${layout}:latest`, join(tmp, 'tiny-bundle')]);
   // the workers: compiled only (their top-level code), not run
   for (const name of Object.keys(entries)) if (name !== 'lean') runs.push([join(out, `${name}.cjs`)]);
   for (const argv of runs) {

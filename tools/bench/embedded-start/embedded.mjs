@@ -8,8 +8,10 @@
 // Prints one JSON document on stdout.
 // Man pages: clone3(2), namespaces(7), getrusage(2).
 
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../lib/bundle.mjs';
 import { Progress } from '../lib/progress.mjs';
@@ -79,10 +81,23 @@ function runPeer(name, i) {
   return r.steps[0]?.wallMs ?? Number.NaN;
 }
 
+/** A /proc/self/status field in MB (kB there). @param {string} text @param {string} field */
+const statusMB = (text, field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) / 1024;
+/**
+ * This process's memory after a forced GC, by component, so a growth can be told apart: V8's heap (committed:
+ * heapTotal; live: heapUsed), memory outside it that V8 knows of (external), anonymous RSS (V8's heap, malloc
+ * and thread stacks: what is neither of V8's is native), file-backed RSS (code, mapped files), open fds.
+ */
 const memory = () => {
   globalThis.gc?.();
   const m = process.memoryUsage();
-  return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20 };
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return {
+    rssMB: m.rss / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20,
+    rssAnonMB: statusMB(status, 'RssAnon'), rssFileMB: statusMB(status, 'RssFile'), fds: readdirSync('/proc/self/fd').length,
+    // committed size of each V8 space (new_space, old_space, code_space, large_object_space, ...)
+    spacesMB: Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size / 2 ** 20])),
+  };
 };
 
 /** @type {Record<string, number[]>} */
@@ -101,11 +116,11 @@ const after100 = { containers: warmup + compared, ...memory() };
 /** @type {number[]} */
 const later = [];
 /** RSS every 100 containers: a leak grows linearly, a warming allocator levels off. */
-const samplesMB = [{ containers: after100.containers, rssMB: after100.rssMB }];
+const samplesMB = [after100];
 for (let i = warmup + compared; i < warmup + total; i++) {
   if (i % 10 === 0) progress.update(`embedded-start: alone ${i - warmup}/${total} (memory growth)`);
   later.push(await runEmbedded());
-  if ((i + 1 - warmup) % 100 === 0 && i + 1 < warmup + total) samplesMB.push({ containers: i + 1, rssMB: memory().rssMB });
+  if ((i + 1 - warmup) % 100 === 0 && i + 1 < warmup + total) samplesMB.push({ containers: i + 1, ...memory() });
 }
 const afterTotal = { containers: warmup + total, ...memory() };
 const cpu = process.cpuUsage(cpu0);
@@ -116,7 +131,7 @@ console.log(JSON.stringify({
   defaultPeer,
   memory: {
     after: after100, afterTotal, growthMB: afterTotal.rssMB - after100.rssMB, gcForced: typeof globalThis.gc === 'function',
-    samplesMB: [...samplesMB, { containers: afterTotal.containers, rssMB: afterTotal.rssMB }],
+    samplesMB: [...samplesMB, afterTotal],
   },
   nodeProcessCpuMs: (cpu.user + cpu.system) / 1000,
   cgroups: cgroups ? { resources: { ...resources, devices: `${resources.devices.length} rules` }, freezer: true, allControllers: true } : false,

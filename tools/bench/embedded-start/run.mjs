@@ -109,7 +109,19 @@ if (json) {
     }
     const mem = m.memory;
     console.log(`  RSS after ${mem.after.containers} containers ${f(mem.after.rssMB)} MB, after ${mem.afterTotal.containers} ${f(mem.afterTotal.rssMB)} MB: growth ${f(mem.growthMB, 2)} MB (heap ${f(mem.after.heapUsedMB, 2)} → ${f(mem.afterTotal.heapUsedMB, 2)} MB${mem.gcForced ? ', after a forced GC' : ''})`);
-    if (mem.samplesMB) console.log(`  RSS (MB) every 100 containers: ${mem.samplesMB.map((/** @type {{rssMB: number}} */ x) => f(x.rssMB)).join(' ')}`);
+    if (mem.samplesMB) {
+      /** @typedef {{rssMB: number, rssAnonMB: number, rssFileMB: number, heapTotalMB: number, heapUsedMB: number, externalMB: number, fds: number}} Sample */
+      const series = (/** @type {keyof Sample} */ k, d = 1) => mem.samplesMB.map((/** @type {Sample} */ x) => f(x[k], d)).join(' ');
+      console.log(`  RSS (MB) every 100 containers: ${series('rssMB')}`);
+      console.log(`    anonymous ${series('rssAnonMB')}; file-backed ${series('rssFileMB')}`);
+      console.log(`    V8 heap committed ${series('heapTotalMB')}; live ${series('heapUsedMB', 2)}; external ${series('externalMB', 2)}; open fds ${series('fds', 0)}`);
+      /** @type {Record<string, number>} */
+      const first = mem.samplesMB[0].spacesMB;
+      /** @type {Record<string, number>} */
+      const last = mem.samplesMB[mem.samplesMB.length - 1].spacesMB;
+      const moved = Object.keys(last).filter((k) => Math.abs((last[k] ?? 0) - (first[k] ?? 0)) >= 0.25);
+      console.log(`    V8 spaces that changed (committed MB, first → last sample): ${moved.map((k) => `${k} ${f(first[k] ?? 0)} → ${f(last[k] ?? 0)}`).join(', ') || 'none'}`);
+    }
     console.log(`  cgroups for runContainer: ${m.cgroups === false ? 'none' : `one per container, every v1 hierarchy, resources ${JSON.stringify(m.cgroups.resources)}`}`);
     if (m.warnings.length > 0) console.log(`  not applied by ct (as in ct run): ${m.warnings.join('; ')}`);
   }

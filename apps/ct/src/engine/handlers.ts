@@ -227,6 +227,9 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     out.stdout(bool(cmd.flags, 'json') ? json(ports) : ports.map((p) => `${runtime.formatPortLine(p)}\n`).join(''));
     return 0;
   },
+  async 'image unpack'(_ctx, cmd) {
+    return (await import('./image-unpack.js')).imageUnpack(cmd.args, cmd.flags);
+  },
   async checkpoint() {
     throw new (await light()).RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');
   },

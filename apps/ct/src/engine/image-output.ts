@@ -1,14 +1,14 @@
 /**
  * What the `ct image` store commands share: the --storage-root and --json flags, the image table of `image ls`,
- * and the one way they end in an error (`Error: message` on stderr; with --json, `{error: {code, message}}` on
- * stdout; exit code 1). Rendering only: the store is @ct/oci's.
+ * and the one way they end in an error (image-errors.ts, re-exported here). Rendering only: the store is @ct/oci's.
  */
 import { Flags, type Config } from '@oclif/core';
 import { defaultStorageRoot, type ImageRecord } from '@ct/oci/store';
-import { stringifyJson } from '@ct/oci/spec';
 import { runCtHookIn } from '../hooks/run-hook.js';
-import { fixFor, formatError } from './cli-errors.js';
+import { printJson } from './image-errors.js';
 import { timeAgo } from './time-ago.js';
+
+export { printJson, reportError } from './image-errors.js';
 
 /** Flags every store command has. */
 export const storeFlags = {
@@ -19,11 +19,6 @@ export const storeFlags = {
 /** `{storageRoot}` when the flag was given. */
 export function storeOptions(flags: { 'storage-root'?: string | undefined }): { storageRoot?: string } {
   return flags['storage-root'] !== undefined ? { storageRoot: flags['storage-root'] } : {};
-}
-
-/** Print `value` as JSON (bigints as exact integers). */
-export function printJson(value: unknown): void {
-  process.stdout.write(`${stringifyJson(value, 2)}\n`);
 }
 
 /**
@@ -41,14 +36,6 @@ export async function reportImported(
     names: result.image.names, digest: result.image.digest, source,
     storageRoot: storeOptions(flags).storageRoot ?? defaultStorageRoot(),
   });
-}
-
-/** Report `err` the store commands' way (ct's error style, cli-errors.ts; with --json also on stdout), exit code 1. */
-export function reportError(err: unknown, json: boolean): void {
-  const e = err as Error & { code?: string };
-  if (json) printJson({ error: { code: e.code ?? 'EUNKNOWN', message: e.message } });
-  process.stderr.write(formatError(e.message + fixFor(e.code, '', undefined)));
-  process.exitCode = 1;
 }
 
 /** `bytes` in kB, MB, GB (powers of 1000, as podman). */

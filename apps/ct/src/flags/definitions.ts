@@ -49,7 +49,9 @@ export type VerbName =
   /** The published ports of a container (network). */
   | 'container port'
   /** Copies between a container and the host (podman cp). */
-  | 'container cp';
+  | 'container cp'
+  /** An image into a runtime bundle, as umoci unpack (its command-line errors stay oclif's: parse-argv.ts). */
+  | 'image unpack';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -334,6 +336,19 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'destination', required: true, description: 'a host path or CONTAINER:PATH' },
     ],
     flags: [],
+  },
+  'image unpack': {
+    description: 'unpack an OCI image (layout, oci-archive or docker save archive) into a runtime bundle',
+    args: [
+      { name: 'image', required: false, description: 'PATH[:TAG|@DIGEST] of the image (or use --image)' },
+      { name: 'bundle', required: false, description: 'the bundle directory to make (absent or empty)' },
+    ],
+    flags: [
+      { name: 'image', kind: 'string', description: 'PATH[:TAG|@DIGEST] of the image' },
+      { name: 'platform', kind: 'string', description: 'platform to pick from an index, os/arch[/variant] (default: this host\'s)' },
+      { name: 'max-uncompressed-bytes', kind: 'integer', description: 'refuse a layer whose uncompressed size is larger' },
+      { name: 'json', kind: 'boolean', description: 'print the result as JSON on stdout' },
+    ],
   },
   checkpoint: { description: 'checkpoint a container (not supported: always fails, so engines see it is absent)', args: [id], flags: [] },
 };

@@ -3,6 +3,8 @@
  * parses their flags from the shared definitions. It accepts what urfave/cli accepts: single-dash long flags
  * (`-no-subreaper`, which go-runc sends), `--flag=value` and `--flag value`, global flags before the verb, and
  * `--version`/`-v`. Flag parsing stops at the first positional after the id for exec/run, and at `--`.
+ * `image unpack` is parsed here too (issue 21: a small image's unpack is mostly start-up), but a command line it
+ * refuses goes to oclif, so its errors stay those of ct's other image commands.
  */
 import { globalFlags, isVerb, verbNamed, verbs, type FlagDefinition, type VerbName } from './definitions.js';
 
@@ -114,9 +116,10 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     if (def === undefined) throw new UsageError(`flag provided but not defined: -${tok.name}`);
     setFlag(globals, def, readValue(def, tok, next));
   }
+  const at = i;
   let verb = argv[i];
-  const sub = verbNamed(`container ${argv[i + 1] ?? ''}`);
-  if (verb === 'container' && sub !== undefined) {
+  const sub = verb === 'container' || verb === 'image' ? verbNamed(`${verb} ${argv[i + 1] ?? ''}`) : undefined;
+  if (sub !== undefined) {
     verb = sub;
     i++;
   }
@@ -125,6 +128,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
   try {
     return parseVerb(verb, argv, i, globals);
   } catch (err) {
+    // the image verbs keep oclif's command-line errors (its messages, exit status 2): oclif parses what this refuses
+    if (err instanceof UsageError && verb.startsWith('image ')) return { kind: 'other', rest: argv.slice(at) };
     if (err instanceof UsageError && err.verb === undefined) throw new UsageError(err.message, verb);
     throw err;
   }
@@ -150,7 +155,8 @@ function parseVerb(verb: VerbName, argv: readonly string[], start: number, globa
       continue;
     }
     const own = spec.flags.find((d) => d.name === tok.name);
-    const def = own ?? globalFlags.find((d) => d.name === tok.name);
+    // runc's global flags may come after its verbs (urfave/cli), not after the image verbs (oclif's commands)
+    const def = own ?? (verb.startsWith('image ') ? undefined : globalFlags.find((d) => d.name === tok.name));
     if (def === undefined) {
       // runc's words (Go's flag package) for runc's verbs, podman's (cobra's) for the container topic
       throw new UsageError(verb.startsWith('container ') ? `unknown flag: ${token.split('=')[0] ?? token}` : `flag provided but not defined: -${tok.name}`);

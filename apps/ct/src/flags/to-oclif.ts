@@ -25,11 +25,14 @@ function toOclif(def: FlagDefinition, helpGroup?: string): OclifFlag {
   }
 }
 
-/** The oclif flags of a verb: its own plus the global ones (oclif has no flags before the command). */
+/**
+ * The oclif flags of a verb: its own plus runc's global ones (oclif has no flags before the command), which the
+ * image verbs do not take.
+ */
 export function oclifFlags(verb: VerbName): Record<string, OclifFlag> {
   const out: Record<string, OclifFlag> = {};
   for (const def of verbs[verb].flags) out[def.name] = toOclif(def);
-  for (const def of globalFlags) out[def.name] = toOclif(def, 'GLOBAL');
+  if (!verb.startsWith('image ')) for (const def of globalFlags) out[def.name] = toOclif(def, 'GLOBAL');
   return out;
 }
 
