@@ -11,6 +11,7 @@
 // Targets: large: ct wall < tar's, ct peak RSS < 100 MB; small: ct within 1.5x umoci's time.
 //
 //   node tools/bench/unpack/run.mjs [--runs 3] [--warmup 1] [--small-runs 20] [--json] [--rootless-user ctci]
+//     [--no-large] [--baseline-tree DIR (another built checkout: its `ct image unpack` too, interleaved)]
 
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -33,6 +34,7 @@ const { values, runs, warmup, json } = parseBenchArgs(
     'rootless-user': { type: 'string', description: 'also run the benchmark as this unprivileged user' },
     'no-root': { type: 'boolean', default: false, description: 'skip the run as the current user (with --rootless-user)' },
     'no-large': { type: 'boolean', default: false, description: 'only the small image' },
+    'baseline-tree': { type: 'string', description: 'also run `ct image unpack` from this other built checkout (an A/B of two trees, interleaved)' },
   },
   { runs: 3, warmup: 1 },
 );
@@ -84,6 +86,13 @@ function peers(layout, base, rootless) {
       commands: () => [[process.execPath, ctBin, 'image', 'unpack', `${layout}:latest`, dest('ct-cli')]],
     });
   }
+  const other = values['baseline-tree'];
+  if (typeof other === 'string' && other !== '') {
+    list.splice(2, 0, {
+      name: 'ct image unpack (baseline)', before: clean('ct-cli-baseline'),
+      commands: () => [[process.execPath, join(other, 'apps/ct/bin/ct.js'), 'image', 'unpack', `${layout}:latest`, dest('ct-cli-baseline')]],
+    });
+  }
   return list.filter((p) => p.name !== 'umoci' || hasCommand('umoci'));
 }
 
@@ -114,7 +123,8 @@ function benchHere() {
   }
   const smallRuns = Number(values['small-runs']);
   const small = measurePeers(peers(testImage('busybox'), base, rootless), { runs: smallRuns, warmup: 2, label: `${label} small`, progress });
-  scenarios.push({ name: 'small image (busybox test image), start-up included', results: small, ratios: computeRatios(small, [ctTar, { ...ctUmoci, target: smallTarget }, { ...cliUmoci, target: smallTarget }]) });
+  const againstBaseline = values['baseline-tree'] === undefined ? [] : [{ what: 'ct image unpack/baseline tree', subject: 'ct image unpack', baseline: 'ct image unpack (baseline)' }];
+  scenarios.push({ name: 'small image (busybox test image), start-up included', results: small, ratios: computeRatios(small, [ctTar, { ...ctUmoci, target: smallTarget }, { ...cliUmoci, target: smallTarget }, ...againstBaseline]) });
   rmSync(base, { recursive: true, force: true });
   return { mode: label, scenarios };
 }
@@ -134,7 +144,7 @@ if (typeof user === 'string' && user !== '') {
   if (!isRoot()) throw new Error('--rootless-user: needs root (runuser)');
   if (!values['no-large']) ensureLargeImage((t) => progress.update(t)); // built by root into the shared cache
   const args = ['--json', '--runs', String(runs), '--warmup', String(warmup), '--small-runs', String(values['small-runs']),
-    ...(values['no-large'] ? ['--no-large'] : [])];
+    ...(values['no-large'] ? ['--no-large'] : []), ...(values['baseline-tree'] === undefined ? [] : ['--baseline-tree', String(values['baseline-tree'])])];
   modes.push(...JSON.parse(rerunAsUser(user, args)).modes);
 }
 
