@@ -6,6 +6,7 @@
 // As root; `--rootless-user ctci` adds the same run as that user (rootless bundle and state root).
 //
 //   node tools/bench/startup/run.mjs [--runs 40] [--warmup 3] [--json] [--rootless-user ctci] [--no-root]
+//     [--baseline-tree DIR (another built checkout: its ct state and --version too, interleaved)]
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,12 +24,14 @@ const { values, runs, warmup, json } = parseBenchArgs(
   {
     'rootless-user': { type: 'string', description: 'also run the benchmark as this unprivileged user' },
     'no-root': { type: 'boolean', default: false, description: 'skip the run as the current user (with --rootless-user)' },
+    'baseline-tree': { type: 'string', description: 'also run both ct commands from this other built checkout (an A/B of two trees, interleaved)' },
   },
   { runs: 40, warmup: 3 },
 );
 const progress = new Progress(!json && process.stderr.isTTY === true);
 const say = (/** @type {string} */ t) => (json ? process.stderr.write(`${t}\n`) : console.log(t));
 const ctBin = join(repoRoot, 'apps/ct/bin/ct.js');
+const other = typeof values['baseline-tree'] === 'string' && values['baseline-tree'] !== '' ? values['baseline-tree'] : undefined;
 const TARGET = 1.2;
 
 /** One full benchmark as the current user. */
@@ -49,12 +52,20 @@ function benchHere() {
       { name: 'ct state', commands: () => [[...ct, 'state', id]] },
       { name: 'ct --version (ESM)', env: esm, commands: () => [[process.execPath, ctBin, '--version']] },
       { name: 'ct state (ESM)', env: esm, commands: () => [[...ct, 'state', id]] },
+      ...(other === undefined ? [] : [
+        { name: 'ct --version (baseline)', commands: () => [[process.execPath, join(other, 'apps/ct/bin/ct.js'), '--version']] },
+        { name: 'ct state (baseline)', commands: () => [[process.execPath, join(other, 'apps/ct/bin/ct.js'), ...ct.slice(2), 'state', id]] },
+      ]),
     ], { runs, warmup, label: `${rootless ? 'rootless' : 'root'} startup`, progress });
     const specs = [
       { what: 'ct state/node', subject: 'ct state', baseline: 'node -e 0', target: TARGET, metric: /** @type {const} */ ('cpu') },
       { what: 'ct --version/node', subject: 'ct --version', baseline: 'node -e 0', target: TARGET, metric: /** @type {const} */ ('cpu') },
       { what: 'ct state (ESM)/node', subject: 'ct state (ESM)', baseline: 'node -e 0' },
       { what: 'ct --version (ESM)/node', subject: 'ct --version (ESM)', baseline: 'node -e 0' },
+      ...(other === undefined ? [] : [
+        { what: 'ct state/baseline tree', subject: 'ct state', baseline: 'ct state (baseline)', metric: /** @type {const} */ ('cpu') },
+        { what: 'ct --version/baseline tree', subject: 'ct --version', baseline: 'ct --version (baseline)', metric: /** @type {const} */ ('cpu') },
+      ]),
     ];
     return { mode: rootless ? 'rootless' : 'root', results, ratios: computeRatios(results, specs) };
   } finally {
@@ -72,7 +83,7 @@ const user = values['rootless-user'];
 if (typeof user === 'string' && user !== '') {
   if (!isRoot()) throw new Error('--rootless-user: needs root (runuser)');
   progress.update(`startup: running as ${user}`);
-  modes.push(...JSON.parse(rerunAsUser(user, ['--json', '--runs', String(runs), '--warmup', String(warmup)])).modes);
+  modes.push(...JSON.parse(rerunAsUser(user, ['--json', '--runs', String(runs), '--warmup', String(warmup), ...(other === undefined ? [] : ['--baseline-tree', other])])).modes);
 }
 progress.clear();
 const loadRecord = loadAtEnd(load);

@@ -42,6 +42,17 @@ describe('parseArgv', () => {
     assert.equal(command(['container', 'ls']).verb, 'container ps');
     assert.deepEqual(parseArgv(['--root', '/r', 'container', '--help']), { kind: 'other', rest: ['container', '--help'] });
   });
+  it('parseArgv, image unpack is on the lean path; a command line it refuses goes to oclif, whose errors it keeps', () => {
+    const c = command(['image', 'unpack', '--json', '--max-uncompressed-bytes=100', 'layout:latest', 'bundle']);
+    assert.equal(c.verb, 'image unpack');
+    assert.deepEqual(c.flags, { json: true, 'max-uncompressed-bytes': 100 });
+    assert.deepEqual(c.args, ['layout:latest', 'bundle']);
+    assert.deepEqual(parseArgv(['image', 'unpack', '--bogus', 'a', 'b']), { kind: 'other', rest: ['image', 'unpack', '--bogus', 'a', 'b'] });
+    // runc's global flags are not image unpack's (oclif refuses them)
+    assert.deepEqual(parseArgv(['image', 'unpack', '--root', '/r', 'a', 'b']), { kind: 'other', rest: ['image', 'unpack', '--root', '/r', 'a', 'b'] });
+    assert.deepEqual(parseArgv(['image', 'unpack', 'a', 'b', 'c']), { kind: 'other', rest: ['image', 'unpack', 'a', 'b', 'c'] });
+    assert.deepEqual(parseArgv(['image', 'unpack', '--help']), { kind: 'help', verb: 'image unpack' });
+  });
   it('parseArgv, repeated string flags accumulate', () => {
     const c = command(['exec', '-e', 'A=1', '--env=B=2', 'id1', 'true']);
     assert.deepEqual(c.flags['env'], ['A=1', 'B=2']);
