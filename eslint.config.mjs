@@ -72,7 +72,8 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-unused-vars': 'off' },
   },
   {
-    files: ['**/*.cjs'],
+    // apps/ct/bin/ct.js is CommonJS too (apps/ct/bin/package.json): Node starts it without its ESM loader
+    files: ['**/*.cjs', 'apps/ct/bin/ct.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

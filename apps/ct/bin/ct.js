@@ -5,8 +5,11 @@
 // The lean entry runs from its bundle (dist/bundle/lean.body.cjs, with V8's code cache: scripts/bundle.mjs) when
 // the build made one and it is fresh, else (CT_NO_BUNDLE=1, a tree built by tsc alone, a package rebuilt since)
 // from its ES modules in dist/.
-import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// CommonJS (bin/package.json): Node 20 starts an ES-module entry through its ESM loader, ~10 ms of CPU more.
+'use strict';
+const { readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 /** The builds the bundle is made from: each one's dist/.tsbuildinfo (scripts/bundle.mjs records their hashes). */
 const builds = ['../dist', ...['syscalls', 'namespaces', 'oci', 'runtime'].map((p) => `../node_modules/@ct/${p}/dist`)];
@@ -17,30 +20,32 @@ const builds = ['../dist', ...['syscalls', 'namespaces', 'oci', 'runtime'].map((
  * the one it was made from (no read); a newer one (a rebuild, or turbo restoring the bundle from its cache with
  * the old mtime) is compared by hash with dist/bundle/builds.json.
  */
-async function bundleFresh() {
-  const at = (/** @type {string} */ path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
+function bundleFresh() {
+  const at = (/** @type {string} */ path) => statSync(join(__dirname, path), { throwIfNoEntry: false })?.mtimeMs;
   const bundle = at('../dist/bundle/lean.body.cjs');
   if (bundle === undefined) return false;
   const newer = builds.filter((dir) => (at(`${dir}/.tsbuildinfo`) ?? 0) > bundle);
   if (newer.length === 0) return true;
-  const { createHash } = await import('node:crypto');
+  const { createHash } = require('node:crypto');
   /** @type {Record<string, string>} */
   let recorded;
   try {
-    recorded = JSON.parse(readFileSync(new URL('../dist/bundle/builds.json', import.meta.url), 'utf8'));
+    recorded = JSON.parse(readFileSync(join(__dirname, '../dist/bundle/builds.json'), 'utf8'));
   } catch {
     return false;
   }
-  const stale = newer.find((dir) => createHash('sha256').update(readFileSync(new URL(`${dir}/.tsbuildinfo`, import.meta.url))).digest('hex') !== recorded[dir]);
+  const stale = newer.find((dir) => createHash('sha256').update(readFileSync(join(__dirname, `${dir}/.tsbuildinfo`))).digest('hex') !== recorded[dir]);
   if (stale !== undefined && process.env.CT_BUNDLE_DEBUG === '1') process.stderr.write(`ct-bundle: made before ${stale}'s build: running dist/\n`);
   return stale === undefined;
 }
 
 /** @returns {Promise<typeof import('../dist/engine/lean.js')>} */
 async function leanEntry() {
-  if (process.env.CT_NO_BUNDLE !== '1' && (await bundleFresh())) {
+  if (process.env.CT_NO_BUNDLE !== '1' && bundleFresh()) {
     try {
-      return createRequire(import.meta.url)('../dist/bundle/lean.cjs');
+      // a name in a variable: the typecheck does not follow it into the generated bundle
+      const bundle = '../dist/bundle/lean.cjs';
+      return /** @type {typeof import('../dist/engine/lean.js')} */ (require(bundle));
     } catch (err) {
       const e = /** @type {{ code?: string, message?: string } | undefined} */ (err);
       if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes('lean.cjs')) throw err;
@@ -49,16 +54,24 @@ async function leanEntry() {
   return import('../dist/engine/lean.js');
 }
 
-const code = await (await leanEntry()).leanMain(process.argv.slice(2));
-if (typeof code === 'number') {
-  // stdout may be a pipe: let it drain before exiting with the verb's status
-  process.exitCode = code;
-  if (process.stdout.writableLength === 0) process.exit(code);
-  process.stdout.once('drain', () => process.exit(code));
-} else {
-  // plugins ship compiled JavaScript: no ts-node lookup (and no warning for linked ESM plugins); PLUGINS.md
-  const g = /** @type {{ oclif?: Record<string, unknown> }} */ (/** @type {unknown} */ (globalThis));
-  g.oclif = { ...g.oclif, enableAutoTranspile: false };
-  const { oclifMain } = await import('../dist/engine/oclif-main.js');
-  await oclifMain(code.oclif, import.meta.url);
+async function main() {
+  const code = await (await leanEntry()).leanMain(process.argv.slice(2));
+  if (typeof code === 'number') {
+    // stdout may be a pipe: let it drain before exiting with the verb's status
+    process.exitCode = code;
+    if (process.stdout.writableLength === 0) process.exit(code);
+    process.stdout.once('drain', () => process.exit(code));
+  } else {
+    // plugins ship compiled JavaScript: no ts-node lookup (and no warning for linked ESM plugins); PLUGINS.md
+    const g = /** @type {{ oclif?: Record<string, unknown> }} */ (/** @type {unknown} */ (globalThis));
+    g.oclif = { ...g.oclif, enableAutoTranspile: false };
+    const { oclifMain } = await import('../dist/engine/oclif-main.js');
+    await oclifMain(code.oclif, pathToFileURL(__filename).href);
+  }
 }
+
+// a rejection is printed and exits 1, as the ES module's top-level await did
+main().catch((err) => {
+  process.exitCode = 1;
+  throw err;
+});
