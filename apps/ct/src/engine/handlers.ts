@@ -325,6 +325,7 @@ export function globalOptions(g: Readonly<Record<string, FlagValue>>): Runtime.G
  * on failure, so the light verbs stay light.
  */
 async function setupHint(err: unknown): Promise<string> {
+  if (!fromSetUp(err)) return ''; // a missing container, a usage error: nothing to explain, no 100 ms to load it
   try {
     const { explainSetupError } = await import('@ct/namespaces');
     const why = explainSetupError(err);
@@ -332,6 +333,21 @@ async function setupHint(err: unknown): Promise<string> {
   } catch {
     return ''; // the hint is a courtesy: never hide the original error behind a failure to explain it
   }
+}
+
+/**
+ * Whether the doctor (@ct/namespaces' explainSetupError) may have something to say about `err`: an error in its
+ * cause chain is one of the set-up's (an id map, a spec field, a cgroup, a namespace step, a syscall) or a refused
+ * path (the cases explainSetupError looks at). Decided from the fields, without loading @ct/namespaces.
+ */
+function fromSetUp(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
+    if (['NamespaceSetupError', 'IdMapError', 'ContainerSpecError', 'CgroupError', 'SyscallError'].includes(e.name)) return true;
+    // the state dir's errors (a missing state.json, ENOENT of an open, is a missing container: not one of them)
+    const x = e as NodeJS.ErrnoException;
+    if (typeof x.path === 'string' && (['EACCES', 'EPERM', 'EROFS'].includes(x.code ?? '') || (x.code === 'ENOENT' && x.syscall === 'mkdir'))) return true;
+  }
+  return false;
 }
 
 /** True for the verbs of the `container` topic (podman's exit statuses and error style, not runc's). */
