@@ -44,7 +44,7 @@ packages=$(node -e '
     const f=path.join(d,p,"package.json"); if (!fs.existsSync(f)) continue;
     const j=JSON.parse(fs.readFileSync(f));
     if (j.scripts && j.scripts.test && (only.length===0 || only.includes(j.name))) console.log(j.name);
-  }' "${filters[@]}")
+  }' -- "${filters[@]}")
 
 # turbo's run summary (.turbo/runs/*.json, --summarize) gives each test task's exit status: a package whose
 # mocha reported no failure but exited non-zero (a crash after the run, a hook that threw) still counts as failed.
