@@ -32,6 +32,22 @@ export interface RunOptions extends CreateOptions {
   readonly network?: RunNetwork | undefined;
 }
 
+/** Wait for an undo step; its failure is returned (undefined: none), not thrown, so the steps after it still run. */
+async function failureOf(step: Promise<void> | undefined): Promise<Error | undefined> {
+  try {
+    await step;
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** `cause` as it is, or with the undo steps' failures beside it in one AggregateError. */
+function withUndoFailures(cause: unknown, undos: readonly (Error | undefined)[]): unknown {
+  const failed = undos.filter((u) => u !== undefined);
+  return failed.length === 0 ? cause : new AggregateError([cause, ...failed], (cause as Error).message);
+}
+
 /**
  * Run container `id` from a bundle (create, start, wait, delete unless `keep`); resolves with the exit status to
  * exit with (the process's, or 128 + the signal that killed it; 0 at once with `detach`).
@@ -57,8 +73,7 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
       // pasta starts while the child mounts (network-attach.ts); a create that fails after that stops it
       ({ init } = await createContainer(ctx, id, { ...options, relaySignals: foreground, ownTerminal, onNamespaces: options.network?.onNamespaces }));
     } catch (err) {
-      await options.network?.detach();
-      throw err;
+      throw withUndoFailures(err, [await failureOf(options.network?.detach())]);
     }
     // the console step ran before create returned: the master is on its way (or here)
     const master = listener === undefined ? undefined : await listener.master();
@@ -70,9 +85,9 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
       stopForTest('run:network-attached');
       await startContainer(ctx, id);
     } catch (err) {
-      await options.network?.detach();
-      await deleteContainer(ctx, id, { force: true });
-      throw err;
+      // each undo step runs whatever the one before did
+      const detached = await failureOf(options.network?.detach());
+      throw withUndoFailures(err, [detached, await failureOf(deleteContainer(ctx, id, { force: true }))]);
     }
     if (!foreground) return 0;
     stopForTest('run:started');
@@ -80,8 +95,11 @@ export async function runContainer(ctx: RuntimeContext, id: string, options: Run
     if (master !== undefined) await tty?.relayTerminal(master, exited);
     const status = await exited;
     stopForTest('run:exited');
-    await options.network?.detach();
+    // a failed detach does not keep the container: delete takes its cgroups and state (and retries the network its
+    // record still names); the detach's failure is then the run's
+    const detached = await failureOf(options.network?.detach());
     if (options.keep !== true) await deleteContainer(ctx, id, { force: true });
+    if (detached !== undefined) throw detached;
     return status;
   } finally {
     listener?.close();

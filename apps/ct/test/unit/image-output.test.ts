@@ -19,21 +19,22 @@ describe('image ls output', () => {
     assert.equal(timeAgo('not a date', now), 'not a date');
   });
 
-  const image: ImageRecord = {
+  // made when a test runs (a constant made at load was an hour old at the end of a long pass)
+  const image = (): ImageRecord => ({
     digest: `sha256:${'ab'.repeat(32)}`, names: ['docker.io/library/busybox:latest', 'localhost:5000/x'],
     configDigest: `sha256:${'cd'.repeat(32)}`, layers: ['l1'], diffIds: ['d1'], platform: 'linux/amd64',
     imported: new Date(Date.now() - 3 * 60_000).toISOString(), size: 1_400_000,
-  };
+  });
 
   it('the table has a row per name and the import time as how long ago', () => {
-    const lines = imageTable([image]).trimEnd().split('\n');
+    const lines = imageTable([image()]).trimEnd().split('\n');
     assert.equal(lines.length, 3);
     assert.match(lines[1]!, /^docker\.io\/library\/busybox:latest +abababababab +1 +1\.4 MB +3 minutes ago$/);
     assert.match(lines[2]!, /^localhost:5000\/x +abababababab/);
   });
 
   it('--format rows split repository and tag (a registry port is not a tag)', () => {
-    const rows = imageRows([image, { ...image, names: [] }]);
+    const rows = imageRows([image(), { ...image(), names: [] }]);
     assert.deepEqual(rows.map((r) => [r.Repository, r.Tag, r.ID]), [
       ['docker.io/library/busybox', 'latest', 'abababababab'],
       ['localhost:5000/x', '<none>', 'abababababab'],

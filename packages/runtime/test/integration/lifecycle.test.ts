@@ -16,7 +16,9 @@ import { createContainer } from '../../src/container-create.js';
 import { cgroupPlacement } from '../../src/container-launch.js';
 import { deleteContainer } from '../../src/container-delete.js';
 import { killContainer } from '../../src/container-kill.js';
+import { runContainer } from '../../src/container-run.js';
 import { startContainer } from '../../src/container-start.js';
+import type { RunNetwork } from '../../src/network/network-attach.js';
 import { containerState } from '../../src/container-state.js';
 import { ExecProgramError, RuntimeError } from '../../src/errors.js';
 import { containerPaths } from '../../src/state-store.js';
@@ -160,5 +162,17 @@ describe('runtime lifecycle on the kernel', function () {
     await killContainer(ctx, c, 'KILL', { all: true });
     await assert.rejects(killContainer(ctx, c, 'KILL'), (e: unknown) => e instanceof RuntimeError && e.code === 'ENOTRUNNING');
     await deleteContainer(ctx, c);
+  });
+
+  it('runContainer, a network detach that fails after the exit still deletes the container (cgroups, state), then is the run\'s error', async () => {
+    const c = id('detach-fails');
+    const bundle = makeBundle(['true']);
+    // the network of a run whose held namespace went away under it (issue 24's soak: cni bridge DEL failed): its
+    // failure left the container's cgroups and state behind
+    const network = { onNamespaces: undefined, attach: async () => {}, detach: async () => { throw new Error('cni bridge DEL: test failure'); } };
+    const planned = plannedCgroupDirs(cgroupPlacement(undefined, c));
+    await assert.rejects(runContainer(ctx, c, { bundle, network: network as unknown as RunNetwork }), /cni bridge DEL: test failure/);
+    assert.equal(existsSync(containerPaths(root, c).dir), false, 'the state dir is removed');
+    assert.deepEqual(planned.paths.filter((d) => existsSync(d)), [], 'no cgroup left');
   });
 });
