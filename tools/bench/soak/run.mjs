@@ -11,16 +11,21 @@
 // to read (the load moves both medians). The disk the state root and the store hold (du) before and after, and
 // the open fds of any process left naming the run, complete the leak counts.
 // Nothing here asserts: the counts and times are printed (or --json). As root; `--rootless-user ctci` adds the
-// same run as that user.
+// same run as that user (its --log lines go to LOG.USER, a file that user owns). Each path also records the load
+// average at its start and end. The work dirs are made under $TMPDIR (root) and /tmp (the user): keep them out
+// of any dir a test run wipes (tools/dev/test-all.sh removes its CT_TEST_WORK). Two soaks may run at once (root
+// in one process, `--no-root --rootless-user ctci` in another): every name and count is tagged with the pid.
+// The soak runs ct on the host's cgroup layout as it is (no private mount namespace: it runs no crun).
 //
-//   node tools/bench/soak/run.mjs [--count 1000] [--json] [--rootless-user ctci] [--no-root]
+//   node tools/bench/soak/run.mjs [--count 1000] [--json] [--rootless-user ctci] [--no-root] [--log FILE]
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { makeBundle, repoRoot, testImage } from '../lib/bundle.mjs';
 import { parseBenchArgs } from '../lib/cli.mjs';
-import { isRoot, reexecWithCgroupV1Mounts, rerunAsUser, unmountedCgroupV1Controllers } from '../lib/host.mjs';
+import { isRoot, rerunAsUser, userEnvironment } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
 import { loadAtEnd, loadText, waitForQuiet } from '../lib/quiet.mjs';
 import { describeMachine, printRows } from '../lib/report.mjs';
@@ -48,8 +53,6 @@ const logLine = (line) => {
 };
 const progress = new Progress(!json && process.stderr.isTTY === true);
 const say = (/** @type {string} */ t) => (json ? process.stderr.write(`${t}\n`) : console.log(t));
-
-reexecWithCgroupV1Mounts(unmountedCgroupV1Controllers(), say);
 
 const ctBin = join(repoRoot, 'apps/ct/bin/ct.js');
 
@@ -200,6 +203,7 @@ function leaks(before, after) {
  * @param {{tag: string, state: string, store: string, bundle: string}} where
  */
 function soak(label, argv, where) {
+  const loadStart = loadavg()[0] ?? 0;
   /** @type {number[]} */
   const times = [];
   /** @type {string[]} */
@@ -223,6 +227,7 @@ function soak(label, argv, where) {
     startMs: summarize(times.slice(0, WINDOW)).median,
     endMs: summarize(times.slice(-WINDOW)).median,
     slopeMsPer100: slopePer100(times),
+    load: { start: Number(loadStart.toFixed(2)), end: Number((loadavg()[0] ?? 0).toFixed(2)) },
   };
 }
 
@@ -251,7 +256,9 @@ function soakHere() {
     const result = soak(`${mode} ${name}`, argv, where);
     const after = snapshot(where);
     const { times: _times, ...rest } = result;
-    paths.push({ name, count, ...rest, leaks: leaks(before, after) });
+    const path = { name, count, ...rest, leaks: leaks(before, after) };
+    logLine({ mode, result: path });
+    paths.push(path);
   }
   spawnSync(ct[0] ?? '', [...ct.slice(1), 'image', 'rm', '--force', '--storage-root', store, 'busybox'], { stdio: 'ignore' });
   rmSync(base, { recursive: true, force: true });
@@ -267,7 +274,16 @@ const user = values['rootless-user'];
 if (typeof user === 'string' && user !== '') {
   if (!isRoot()) throw new Error('--rootless-user: needs root (runuser)');
   progress.update(`soak: running as ${user}`);
-  modes.push(...JSON.parse(rerunAsUser(user, ['--json', '--count', String(count), '--quiet-wait', '0'])).modes);
+  const args = ['--json', '--count', String(count), '--quiet-wait', '0', ...(values.only === undefined ? [] : ['--only', String(values.only)])];
+  if (typeof values.log === 'string') {
+    // the user cannot append to root's log: its lines go to a file of its own beside it
+    const userLog = `${values.log}.${user}`;
+    writeFileSync(userLog, '', { flag: 'a' });
+    const { uid } = userEnvironment(user);
+    chownSync(userLog, uid, -1);
+    args.push('--log', userLog);
+  }
+  modes.push(...JSON.parse(rerunAsUser(user, args)).modes);
 }
 const loadRecord = loadAtEnd(load);
 
@@ -275,11 +291,11 @@ if (json) {
   console.log(JSON.stringify({ bench: 'soak', machine, load: loadRecord, count, window: WINDOW, modes }, null, 2));
 } else {
   console.log(`soak: ${machine.date}, ${machine.cpus} cpus, ${loadText(loadRecord)}, ${count} containers per path`);
-  const rows = [['mode', 'path', 'failed', `start ms (first ${WINDOW})`, `end ms (last ${WINDOW})`, 'slope ms/100', 'mounts', 'cgroups', 'processes', 'fds', 'state', 'store containers', 'store tmp', 'state bytes', 'store bytes', 'leases/netns/nat (host)']];
+  const rows = [['mode', 'path', 'failed', `start ms (first ${WINDOW})`, `end ms (last ${WINDOW})`, 'slope ms/100', 'load start/end', 'mounts', 'cgroups', 'processes', 'fds', 'state', 'store containers', 'store tmp', 'state bytes', 'store bytes', 'leases/netns/nat (host)']];
   for (const m of modes) {
     for (const p of m.paths) {
       const l = p.leaks;
-      rows.push([m.mode, p.name, String(p.failed), p.startMs.toFixed(0), p.endMs.toFixed(0), p.slopeMsPer100.toFixed(1), String(l.mounts.count),
+      rows.push([m.mode, p.name, String(p.failed), p.startMs.toFixed(0), p.endMs.toFixed(0), p.slopeMsPer100.toFixed(1), `${p.load.start}/${p.load.end}`, String(l.mounts.count),
         String(l.cgroups.count), String(l.processes.count), String(l.fds), String(l.stateEntries.count), String(l.storeContainers.count), String(l.storeTmp.count),
         String(l.stateBytes), String(l.storeBytes), `${l.bridge.leases}/${l.bridge.netns}/${l.bridge.natRules}`]);
     }
