@@ -2,7 +2,8 @@
 // Soak benchmark (issue 24): many containers in a row through the two paths users run most, then the leak counts.
 //   ct run             `ct run --bundle B ID` of /bin/true on one bundle (busybox unpacked by umoci, runc spec)
 //   container run      `ct container run --rm --name ID busybox true` from an image store
-// Each path runs --count times (default 1000) in a row with unique ids. Before and after, the same counts are
+// Each path runs --count times (default 1000) in a row with unique ids, after one warm-up container (what a
+// path makes once, such as the state root, is no leak). Before and after, the same counts are
 // taken: the mounts of the host mount namespace under the bench's dirs or naming its tag, the cgroup directories whose name holds the run's tag, processes
 // whose command line holds the run's tag or the bench's state/store dirs, entries in the state root (besides
 // its locks) and in the store's containers/ and tmp/ dirs. A leak is a count that grew. The time per container
@@ -252,6 +253,11 @@ function soakHere() {
     ['container run --rm', (/** @type {number} */ i) => [...ct, 'container', 'run', '--rm', '--storage-root', store, '--name', `${tag}-c${i}`, 'busybox', 'true']],
   ])) {
     if (values.only !== undefined && values.only !== name.split(' ').slice(0, 2).join('-')) continue;
+    // one container first, outside the counts: what the first run of a path makes once (the state root, its
+    // lock files, the store's dirs) is not a leak
+    const warm = argv(count);
+    const warmed = spawnSync(warm[0] ?? '', warm.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (warmed.status !== 0) throw new Error(`${mode} ${name} warm-up: exit ${warmed.status}: ${warmed.stderr}`);
     const before = snapshot(where);
     const result = soak(`${mode} ${name}`, argv, where);
     const after = snapshot(where);
