@@ -78,3 +78,6 @@ if [ -f tools/images/build.mjs ]; then
   say "test images"
   node tools/images/build.mjs >&2
 fi
+
+# nothing installs the CLI on the PATH from a clone: say how to reach it (README, "Two commands")
+say "set up; the CLI is $(pwd)/apps/ct/bin/ct.js: alias ct=\"node $(pwd)/apps/ct/bin/ct.js\""

@@ -72,7 +72,9 @@ export interface ConfinementSpec {
   /**
    * The OCI create/start split: a FIFO (host path) the container's process opens for writing right before exec
    * (after every other step); `runContainer` then resolves at "created" and `execed()` resolves once a reader
-   * (ct start) has opened the FIFO and the command was exec'd.
+   * (ct start) has opened the FIFO and the command was exec'd. The open for writing is the wait, so the child
+   * reopens an O_PATH descriptor of it as /proc/self/fd/N after the root switch: the container needs /proc (a wait
+   * on a plain descriptor reverses the protocol: see `execWrapper` and @ct/runtime's ct-exec-fifo).
    */
   readonly execFifo?: string;
   /** chroot into the root instead of pivot_root (runc --no-pivot; for a root on ramfs). */

@@ -160,7 +160,6 @@ async function driveChild(ctx: ChildContext, child: ChildHandle, described: read
   }
 }
 
-/** Open the exec FIFO O_PATH (the child reaches it as /proc/self/fd/N). */
 /** What a `cgroup` mount binds: the container's cgroup, else (for a cgroup mount) the caller's; in the host's mount order. */
 function cgroupMountContext(
   mounts: readonly Mount[], namespaced: boolean, cgroup: ContainerCgroup | undefined, options: RunOptions,
@@ -171,6 +170,7 @@ function cgroupMountContext(
   return context === undefined ? undefined : { ...inMountOrder(context, mountPoints(options.procRoot)), namespaced };
 }
 
+/** Open the exec FIFO O_PATH (the child reaches it as /proc/self/fd/N). */
 function openExecFifo(path: string | undefined): number | undefined {
   if (path === undefined) return undefined;
   try {

@@ -2,7 +2,8 @@
 // Soak benchmark (issue 24): many containers in a row through the two paths users run most, then the leak counts.
 //   ct run             `ct run --bundle B ID` of /bin/true on one bundle (busybox unpacked by umoci, runc spec)
 //   container run      `ct container run --rm --name ID busybox true` from an image store
-// Each path runs --count times (default 1000) in a row with unique ids. Before and after, the same counts are
+// Each path runs --count times (default 1000) in a row with unique ids, after one warm-up container (what a
+// path makes once, such as the state root, is no leak). Before and after, the same counts are
 // taken: the mounts of the host mount namespace under the bench's dirs or naming its tag, the cgroup directories whose name holds the run's tag, processes
 // whose command line holds the run's tag or the bench's state/store dirs, entries in the state root (besides
 // its locks) and in the store's containers/ and tmp/ dirs. A leak is a count that grew. The time per container
@@ -11,16 +12,21 @@
 // to read (the load moves both medians). The disk the state root and the store hold (du) before and after, and
 // the open fds of any process left naming the run, complete the leak counts.
 // Nothing here asserts: the counts and times are printed (or --json). As root; `--rootless-user ctci` adds the
-// same run as that user.
+// same run as that user (its --log lines go to LOG.USER, a file that user owns). Each path also records the load
+// average at its start and end. The work dirs are made under $TMPDIR (root) and /tmp (the user): keep them out
+// of any dir a test run wipes (tools/dev/test-all.sh removes its CT_TEST_WORK). Two soaks may run at once (root
+// in one process, `--no-root --rootless-user ctci` in another): every name and count is tagged with the pid.
+// The soak runs ct on the host's cgroup layout as it is (no private mount namespace: it runs no crun).
 //
-//   node tools/bench/soak/run.mjs [--count 1000] [--json] [--rootless-user ctci] [--no-root]
+//   node tools/bench/soak/run.mjs [--count 1000] [--json] [--rootless-user ctci] [--no-root] [--log FILE]
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { makeBundle, repoRoot, testImage } from '../lib/bundle.mjs';
 import { parseBenchArgs } from '../lib/cli.mjs';
-import { isRoot, reexecWithCgroupV1Mounts, rerunAsUser, unmountedCgroupV1Controllers } from '../lib/host.mjs';
+import { isRoot, rerunAsUser, userEnvironment } from '../lib/host.mjs';
 import { Progress } from '../lib/progress.mjs';
 import { loadAtEnd, loadText, waitForQuiet } from '../lib/quiet.mjs';
 import { describeMachine, printRows } from '../lib/report.mjs';
@@ -48,8 +54,6 @@ const logLine = (line) => {
 };
 const progress = new Progress(!json && process.stderr.isTTY === true);
 const say = (/** @type {string} */ t) => (json ? process.stderr.write(`${t}\n`) : console.log(t));
-
-reexecWithCgroupV1Mounts(unmountedCgroupV1Controllers(), say);
 
 const ctBin = join(repoRoot, 'apps/ct/bin/ct.js');
 
@@ -200,6 +204,7 @@ function leaks(before, after) {
  * @param {{tag: string, state: string, store: string, bundle: string}} where
  */
 function soak(label, argv, where) {
+  const loadStart = loadavg()[0] ?? 0;
   /** @type {number[]} */
   const times = [];
   /** @type {string[]} */
@@ -223,6 +228,7 @@ function soak(label, argv, where) {
     startMs: summarize(times.slice(0, WINDOW)).median,
     endMs: summarize(times.slice(-WINDOW)).median,
     slopeMsPer100: slopePer100(times),
+    load: { start: Number(loadStart.toFixed(2)), end: Number((loadavg()[0] ?? 0).toFixed(2)) },
   };
 }
 
@@ -247,11 +253,18 @@ function soakHere() {
     ['container run --rm', (/** @type {number} */ i) => [...ct, 'container', 'run', '--rm', '--storage-root', store, '--name', `${tag}-c${i}`, 'busybox', 'true']],
   ])) {
     if (values.only !== undefined && values.only !== name.split(' ').slice(0, 2).join('-')) continue;
+    // one container first, outside the counts: what the first run of a path makes once (the state root, its
+    // lock files, the store's dirs) is not a leak
+    const warm = argv(count);
+    const warmed = spawnSync(warm[0] ?? '', warm.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (warmed.status !== 0) throw new Error(`${mode} ${name} warm-up: exit ${warmed.status}: ${warmed.stderr}`);
     const before = snapshot(where);
     const result = soak(`${mode} ${name}`, argv, where);
     const after = snapshot(where);
     const { times: _times, ...rest } = result;
-    paths.push({ name, count, ...rest, leaks: leaks(before, after) });
+    const path = { name, count, ...rest, leaks: leaks(before, after) };
+    logLine({ mode, result: path });
+    paths.push(path);
   }
   spawnSync(ct[0] ?? '', [...ct.slice(1), 'image', 'rm', '--force', '--storage-root', store, 'busybox'], { stdio: 'ignore' });
   rmSync(base, { recursive: true, force: true });
@@ -267,7 +280,16 @@ const user = values['rootless-user'];
 if (typeof user === 'string' && user !== '') {
   if (!isRoot()) throw new Error('--rootless-user: needs root (runuser)');
   progress.update(`soak: running as ${user}`);
-  modes.push(...JSON.parse(rerunAsUser(user, ['--json', '--count', String(count), '--quiet-wait', '0'])).modes);
+  const args = ['--json', '--count', String(count), '--quiet-wait', '0', ...(values.only === undefined ? [] : ['--only', String(values.only)])];
+  if (typeof values.log === 'string') {
+    // the user cannot append to root's log: its lines go to a file of its own beside it
+    const userLog = `${values.log}.${user}`;
+    writeFileSync(userLog, '', { flag: 'a' });
+    const { uid } = userEnvironment(user);
+    chownSync(userLog, uid, -1);
+    args.push('--log', userLog);
+  }
+  modes.push(...JSON.parse(rerunAsUser(user, args)).modes);
 }
 const loadRecord = loadAtEnd(load);
 
@@ -275,11 +297,11 @@ if (json) {
   console.log(JSON.stringify({ bench: 'soak', machine, load: loadRecord, count, window: WINDOW, modes }, null, 2));
 } else {
   console.log(`soak: ${machine.date}, ${machine.cpus} cpus, ${loadText(loadRecord)}, ${count} containers per path`);
-  const rows = [['mode', 'path', 'failed', `start ms (first ${WINDOW})`, `end ms (last ${WINDOW})`, 'slope ms/100', 'mounts', 'cgroups', 'processes', 'fds', 'state', 'store containers', 'store tmp', 'state bytes', 'store bytes', 'leases/netns/nat (host)']];
+  const rows = [['mode', 'path', 'failed', `start ms (first ${WINDOW})`, `end ms (last ${WINDOW})`, 'slope ms/100', 'load start/end', 'mounts', 'cgroups', 'processes', 'fds', 'state', 'store containers', 'store tmp', 'state bytes', 'store bytes', 'leases/netns/nat (host)']];
   for (const m of modes) {
     for (const p of m.paths) {
       const l = p.leaks;
-      rows.push([m.mode, p.name, String(p.failed), p.startMs.toFixed(0), p.endMs.toFixed(0), p.slopeMsPer100.toFixed(1), String(l.mounts.count),
+      rows.push([m.mode, p.name, String(p.failed), p.startMs.toFixed(0), p.endMs.toFixed(0), p.slopeMsPer100.toFixed(1), `${p.load.start}/${p.load.end}`, String(l.mounts.count),
         String(l.cgroups.count), String(l.processes.count), String(l.fds), String(l.stateEntries.count), String(l.storeContainers.count), String(l.storeTmp.count),
         String(l.stateBytes), String(l.storeBytes), `${l.bridge.leases}/${l.bridge.netns}/${l.bridge.natRules}`]);
     }

@@ -2,33 +2,44 @@
  * Hostile images, one per escape class (tools/images/oci-fixtures/hostile.mjs), unpacked with both resolvers:
  * openat2 RESOLVE_IN_ROOT and the O_NOFOLLOW component walk. Each is refused with a LayerUnpackError naming the layer
  * and entry, or confined inside the root; the host path an escape would touch is checked every time.
+ * The whiteout-through-symlink case is rebuilt per run with a victim dir of its own (mkdtemp) as the link's target:
+ * a fixed host path was shared by concurrent runs (root and the unprivileged pass at once), and the first to finish
+ * removed it under the other.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openat2Supported } from '@ct/syscalls';
 import { requireFeature } from '@ct/test-utils';
 import { LayerUnpackError, unpackImage } from '../../src/index.js';
-import { hostileCases, ociFixtures, tempDir, type HostileCase } from '../helpers/fixtures.js';
+import { hostileCases, imagesLib, ociFixtures, tempDir, type HostileCase } from '../helpers/fixtures.js';
 
-const VICTIM_DIR = '/tmp/ct-escape-wh-link';
+const WH_LINK = 'hostile-whiteout-symlink';
 
 describe('unpack, hostile images', function () {
   let fixtures: string;
   let cases: Record<string, HostileCase>;
-  let createdVictim = false;
+  let victimDir: string;
+  let own: ReturnType<typeof tempDir>;
+  /** The fixture's image, or this run's rebuilt one. */
+  const layout = (name: string): string => join(name === WH_LINK ? own.dir : fixtures, name);
   before(async function () {
     fixtures = await ociFixtures();
-    cases = await hostileCases();
-    // The whiteout-through-symlink case must not remove this host file.
-    if (!existsSync(join(VICTIM_DIR, 'victim'))) {
-      mkdirSync(VICTIM_DIR, { recursive: true });
-      writeFileSync(join(VICTIM_DIR, 'victim'), 'host file\n');
-      createdVictim = true;
-    }
+    const table = await hostileCases();
+    // The whiteout-through-symlink case must not remove this host file: the link points at this run's dir.
+    victimDir = mkdtempSync(join(tmpdir(), 'ct-escape-wh-link-'));
+    writeFileSync(join(victimDir, 'victim'), 'host file\n');
+    const wh = table[WH_LINK]!;
+    const layers = wh.layers.map((entries) => entries.map((e) => (e.type === 'symlink' ? { ...e, target: victimDir } : e)));
+    cases = { ...table, [WH_LINK]: { ...wh, layers, escape: victimDir } };
+    own = tempDir('ct-hostile-');
+    const lib = await imagesLib();
+    lib.writeImage(join(own.dir, WH_LINK), { layers: layers.map((entries) => lib.createLayer(entries)), refName: 'latest' });
   });
   after(() => {
-    if (createdVictim) rmSync(VICTIM_DIR, { recursive: true, force: true });
+    rmSync(victimDir, { recursive: true, force: true });
+    own.cleanup();
   });
 
   const names = [
@@ -47,7 +58,7 @@ describe('unpack, hostile images', function () {
           const tmp = tempDir();
           try {
             const bundle = join(tmp.dir, 'bundle');
-            const run = unpackImage(`${join(fixtures, name)}:latest`, bundle, { forceWalk: resolver === 'walk' });
+            const run = unpackImage(`${layout(name)}:latest`, bundle, { forceWalk: resolver === 'walk' });
             if (c.expect === 'refuse') {
               await assert.rejects(run, (e: unknown) => {
                 assert.ok(e instanceof LayerUnpackError, String(e));
@@ -60,11 +71,11 @@ describe('unpack, hostile images', function () {
               await run;
               if (c.inside !== undefined) assert.ok(lstatSync(join(bundle, 'rootfs', c.inside)), `${c.inside} is inside the root`);
             }
-            if (c.escape !== undefined && c.escape !== VICTIM_DIR) {
+            if (c.escape !== undefined && c.escape !== victimDir) {
               assert.ok(!existsSync(c.escape) || !existsSync(join(c.escape, 'owned')), `${c.escape} untouched`);
               assert.ok(!existsSync(c.escape), `${c.escape} was not created`);
             }
-            assert.equal(readFileSync(join(VICTIM_DIR, 'victim'), 'utf8'), 'host file\n');
+            assert.equal(readFileSync(join(victimDir, 'victim'), 'utf8'), 'host file\n');
             assert.ok(readFileSync('/etc/passwd', 'utf8').startsWith('root:'));
           } finally {
             tmp.cleanup();
