@@ -115,8 +115,9 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     setFlag(globals, def, readValue(def, tok, next));
   }
   let verb = argv[i];
-  const sub = verbNamed(`container ${argv[i + 1] ?? ''}`);
-  if (verb === 'container' && sub !== undefined) {
+  // the podman topics on the lean path: container, volume
+  const sub = verb === 'container' || verb === 'volume' ? verbNamed(`${verb} ${argv[i + 1] ?? ''}`) : undefined;
+  if (sub !== undefined) {
     verb = sub;
     i++;
   }
@@ -153,7 +154,7 @@ function parseVerb(verb: VerbName, argv: readonly string[], start: number, globa
     const def = own ?? globalFlags.find((d) => d.name === tok.name);
     if (def === undefined) {
       // runc's words (Go's flag package) for runc's verbs, podman's (cobra's) for the container topic
-      throw new UsageError(verb.startsWith('container ') ? `unknown flag: ${token.split('=')[0] ?? token}` : `flag provided but not defined: -${tok.name}`);
+      throw new UsageError(isPodmanTopicVerb(verb) ? `unknown flag: ${token.split('=')[0] ?? token}` : `flag provided but not defined: -${tok.name}`);
     }
     setFlag(own !== undefined ? flags : globals, def, readValue(def, tok, next));
   }
@@ -163,11 +164,16 @@ function parseVerb(verb: VerbName, argv: readonly string[], start: number, globa
   return { kind: 'verb', command: { verb, globals, flags, args } };
 }
 
+/** True for the verbs of podman's topics (`container`, `volume`): podman's words and statuses, not runc's. */
+export function isPodmanTopicVerb(verb: string): boolean {
+  return verb.startsWith('container ') || verb.startsWith('volume ');
+}
+
 /** What is wrong with the number of positional arguments `args` of `verb`. */
 function argumentCountMessage(verb: VerbName, args: readonly string[]): string {
   const spec = verbs[verb];
   const required = spec.args.filter((a) => a.required);
-  if (verb.startsWith('container ')) {
+  if (isPodmanTopicVerb(verb)) {
     const names = spec.args.map((a) => a.name.toUpperCase()).join(' ');
     return args.length < required.length
       ? `${verb}: ${required.slice(args.length).map((a) => a.name.toUpperCase()).join(' and ')} missing (ct ${verb} [FLAGS] ${names}${spec.variadic === true ? ' ...' : ''})`

@@ -118,7 +118,7 @@ function defineSuite(title: string, rootless: boolean): void {
     });
     it('container run --mount and --ulimit, what ct does not take is refused (125) naming it', () => {
       const cases: [string[], RegExp][] = [
-        [['--mount', 'type=volume,source=data,target=/d'], /--mount: named volumes are not supported yet/],
+        [['--mount', 'type=volume,source=data,target=/d,volume-opt=x'], /--mount: volume-opt: not a volume mount option ct knows/],
         [['--mount', `type=bind,source=${shared},target=/d,bogus=1`], /--mount: bogus: not a bind mount option/],
         [['--mount', `type=bind,source=${shared}`], /--mount: target= .* is missing/],
         [['--ulimit', 'nofiles=10'], /--ulimit: unknown limit "nofiles"/],
@@ -165,6 +165,51 @@ function defineSuite(title: string, rootless: boolean): void {
       } finally {
         podman!.podman(['rm', '-f', name]);
         s.ct.run(['container', 'rm', '-f', name]);
+      }
+    });
+    it('container run -v NAME:DST and -v DST, ct volume create|ls|inspect|rm|prune, as podman (copy-up, owners, exit statuses)', () => {
+      const vol = `cvol-${process.pid}`;
+      type Runner = (a: readonly string[]) => { status: number | null; stdout: string; stderr: string };
+      const pod: Runner = (a) => podman!.podman(a);
+      const ct: Runner = (a) => s.ct.run(a[0] === 'volume' ? [...a, '--storage-root', s.store] : ['container', ...a]);
+      const image = (who: Runner): string => (who === pod ? podman!.image : 'busybox');
+      const run = (who: Runner, flags: readonly string[], probe: string): string => {
+        const r = who(['run', ...(who === pod ? podmanRunFlags : []), ...flags, image(who), 'sh', '-c', probe]);
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+      };
+      const outcome = (who: Runner, a: readonly string[]): [number | null, string] => { const r = who(a); return [r.status, r.status === 0 ? r.stdout : '']; };
+      for (const who of [pod, ct]) {
+        const name = who === pod ? 'podman' : 'ct';
+        try {
+          // first use: the image's /etc copied up (owners and modes as in the image); a path the image lacks is the user's
+          const first = run(who, ['--rm', '-u', '1000', '-v', `${vol}:/etc:ro`, '-v', `${vol}-new:/new`],
+            'stat -c "%n %a %u:%g" /etc /etc/passwd /new; head -1 /etc/passwd; echo x > /new/f && echo wrote; touch /etc/x 2>/dev/null || echo ro');
+          assert.equal(first, '/etc 755 0:0\n/etc/passwd 644 0:0\n/new 755 1000:1000\nroot:x:0:0:root:/root:/bin/sh\nwrote\nro\n', name);
+          assert.equal(run(who, ['--rm', '-v', `${vol}-new:/other`], 'stat -c "%u %s" /other/f'), '1000 2\n', `${name}: a second container sees the first one's file`);
+          const inspected = JSON.parse(who(['volume', 'inspect', vol]).stdout) as Record<string, unknown>[];
+          assert.deepEqual([inspected.length, inspected[0]!['Name'], inspected[0]!['Driver'], inspected[0]!['Scope'], inspected[0]!['Labels'], inspected[0]!['Options'], inspected[0]!['NeedsCopyUp']],
+            [1, vol, 'local', 'local', {}, {}, false], name);
+          assert.match(String(inspected[0]!['Mountpoint']), new RegExp(`/volumes/${vol}/_data$`), name);
+          // exit statuses: in use 2, no such volume 1, an existing name and a hostile one 125
+          assert.equal(who(['run', '--name', `${vol}-c`, ...(who === pod ? podmanRunFlags : ['--keep']), '-v', `${vol}:/d`, '-v', '/anon', image(who), 'true']).status, 0, name);
+          const anonymous = who(['volume', 'ls', '-q']).stdout.split('\n').filter((n) => /^[0-9a-f]{64}$/.test(n));
+          assert.equal(anonymous.length, 1, `${name}: -v /anon made one anonymous volume`);
+          assert.deepEqual([outcome(who, ['volume', 'rm', vol]), outcome(who, ['volume', 'rm', `${vol}-nosuch`]), outcome(who, ['volume', 'create', vol])],
+            [[2, ''], [1, ''], [125, '']], name);
+          for (const hostile of ['../x', '/', 'a b']) assert.equal(who(['volume', 'create', hostile]).status, 125, `${name}: volume create ${hostile}`);
+          // rm -v takes the anonymous volume with the container; volume rm -f the containers using a volume, then it
+          assert.equal(who(['rm', '-v', `${vol}-c`]).status, 0, name);
+          assert.equal(who(['volume', 'ls', '-q']).stdout.includes(anonymous[0]!), false, `${name}: rm -v removed the anonymous volume`);
+          assert.equal(who(['run', '--name', `${vol}-c2`, ...(who === pod ? podmanRunFlags : ['--keep']), '-v', `${vol}:/d`, image(who), 'true']).status, 0, name);
+          assert.deepEqual(outcome(who, ['volume', 'rm', '-f', vol]), [0, `${vol}\n`], name);
+          assert.notEqual(who(['inspect', `${vol}-c2`]).status, 0, `${name}: the container went with the volume`);
+          assert.deepEqual(outcome(who, ['volume', 'prune', '-f']), [0, `${vol}-new\n`], name);
+          assert.equal(who(['volume', 'ls', '-q']).stdout, '', name);
+        } finally {
+          for (const c of ['c', 'c2']) who(['rm', '-f', `${vol}-${c}`]);
+          for (const v of [vol, `${vol}-new`]) who(['volume', 'rm', '-f', v]);
+        }
       }
     });
     it('container run --security-opt, an unknown option is refused naming it', () => {
