@@ -6,12 +6,15 @@
  * the options given (`nocopy` taken off: it only stops the copy-up), and the run's container records the volumes
  * it uses in its store root (`containers/<id>/volumes.json`, volume-store.ts).
  *
- * Copy-up (podman's NeedsCopyUp): the first mount of a volume whose `_data` is empty copies what the image has at
- * the destination into it, merged from the layers as overlayfs would (image-run-copy.ts, in a user namespace with
- * the caller's subordinate ids when unprivileged, so owners look the same inside the container), which also gives
- * `_data` the owner and mode of the image's directory; where the image has no directory there, `_data` is chowned
- * to the container's user (the `U` option), as podman's NeedsChown. A destination behind a symlink of the image
- * is not copied up (ct looks at the layers without following links).
+ * Copy-up (podman's NeedsCopyUp): a mount of a volume whose `_data` is empty and was never copied into copies
+ * what the image has at the destination, merged from the layers as overlayfs would (image-run-copy.ts, in a user
+ * namespace with the caller's subordinate ids when unprivileged, so owners look the same inside the container),
+ * which also gives `_data` the owner and mode of the image's directory. Where the image has no directory there,
+ * the first mount chowns the empty `_data` to the container's user (the `U` option), as podman's NeedsChown.
+ * Volumes are bound nosuid and nodev unless suid or dev is given, as podman binds them. Not as podman: a volume
+ * with files at its first mount keeps its owner (podman chowns its top directory), `nocopy` gives an empty volume to
+ * the container's user (podman: the owner of the image's directory), and a destination behind a symlink of the
+ * image is not copied up (ct looks at the layers without following links).
  * Man pages: overlayfs (Documentation/filesystems/overlayfs.rst, whiteouts and opaque directories), lstat(2).
  */
 import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
@@ -109,6 +112,11 @@ export function layerDirsAt(lowerDirs: readonly string[], destination: string, g
   return out;
 }
 
+/** podman's options of a volume's bind: nosuid and nodev, unless suid or dev is given. */
+function volumeDefaults(options: readonly string[]): string[] {
+  return [['nosuid', 'suid'], ['nodev', 'dev']].filter((pair) => !pair.some((o) => options.includes(o))).map(([o]) => o!);
+}
+
 /** What mountRunVolumes needs of the run. */
 export interface RunVolumeContext {
   /** The image store (absolute). */
@@ -159,15 +167,16 @@ export async function mountRunVolumes(c: RunVolumeContext, volumes: readonly str
       }
       const anonymous = spec.kind === 'anonymous';
       const name = spec.kind === 'named' ? spec.name : randomHex(32);
-      let record = readVolumeRecord(c.storageRoot, name) ?? createVolumeLocked(c.storageRoot, name, { anonymous });
+      const record = readVolumeRecord(c.storageRoot, name) ?? createVolumeLocked(c.storageRoot, name, { anonymous });
       const data = ensureVolumeData(c.storageRoot, name);
-      const options = spec.options.filter((o) => o !== 'copy' && o !== 'nocopy');
-      if (record.needsCopyUp && !spec.options.includes('nocopy')) {
-        // podman copies only into an empty volume, and only once
-        if (readdirSync(data).length === 0 && !(await copyUp(c, data, spec.destination)) && !options.includes('U')) options.push('U');
-        record = { ...record, needsCopyUp: false };
-        writeVolumeRecord(c.storageRoot, record);
-      }
+      const options = [...spec.options.filter((o) => o !== 'copy' && o !== 'nocopy'), ...volumeDefaults(spec.options)];
+      const empty = readdirSync(data).length === 0;
+      // podman copies only into an empty volume, until it has once (a destination the image lacks copies nothing)
+      const copied = record.needsCopyUp && empty && !spec.options.includes('nocopy') && await copyUp(c, data, spec.destination);
+      // the first mount gives an empty volume to the container's user (the copy gave it the image directory's owner)
+      if (record.needsChown && empty && !copied && !options.includes('U')) options.push('U');
+      const needsCopyUp = record.needsCopyUp && !copied && empty;
+      if (needsCopyUp !== record.needsCopyUp || record.needsChown) writeVolumeRecord(c.storageRoot, { ...record, needsCopyUp, needsChown: false });
       used.push({ name, destination: spec.destination, anonymous, autoRemove: anonymous && c.autoRemove });
       out.push(`${data}:${spec.destination}${options.length > 0 ? `:${options.join(',')}` : ''}`);
     }

@@ -68,8 +68,10 @@ export interface VolumeRecord {
   readonly labels: Readonly<Record<string, string>>;
   /** Made for one container (`-v /dst`, an image's Volumes): `container rm -v` and `--rm` remove it. */
   readonly anonymous: boolean;
-  /** Not mounted yet: the first mount copies the image's files at the target into it (podman's copy-up). */
+  /** Never copied into: a mount into an empty one copies the image's files at the target (podman's copy-up). */
   readonly needsCopyUp: boolean;
+  /** Not mounted yet: the first mount of an empty one chowns it to the container's user (podman's NeedsChown). */
+  readonly needsChown: boolean;
 }
 
 /** `volume inspect`'s fields (podman 4.3's names). */
@@ -88,8 +90,12 @@ export interface VolumeDetails {
   readonly Scope: 'local';
   /** The driver options (none: `--opt` is refused). */
   readonly Options: Readonly<Record<string, string>>;
-  /** Whether the first mount is still to copy the image's files in. */
-  readonly NeedsCopyUp: boolean;
+  /** How many times the driver mounted it: always 0 (a bind of its directory needs no mount of the volume). */
+  readonly MountCount: 0;
+  /** A mount is still to copy the image's files in (shown only then, as podman's). */
+  readonly NeedsCopyUp?: true;
+  /** The first mount is still to give it to the container's user (shown only then, as podman's). */
+  readonly NeedsChown?: true;
   /** Made for one container (podman shows it only when true). */
   readonly Anonymous?: true;
 }
@@ -158,7 +164,7 @@ export function readVolumeRecord(storageRoot: string, name: string): VolumeRecor
   const r = JSON.parse(text) as Partial<VolumeRecord>;
   return {
     name, created: typeof r.created === 'string' ? r.created : '', labels: r.labels ?? {},
-    anonymous: r.anonymous === true, needsCopyUp: r.needsCopyUp === true,
+    anonymous: r.anonymous === true, needsCopyUp: r.needsCopyUp === true, needsChown: r.needsChown === true,
   };
 }
 
@@ -224,8 +230,12 @@ export function volumeUsers(storageRoot: string): Map<string, string[]> {
 function details(storageRoot: string, record: VolumeRecord): VolumeDetails {
   return {
     Name: record.name, Driver: 'local', Mountpoint: volumeDataDir(storageRoot, record.name), CreatedAt: record.created,
-    Labels: record.labels, Scope: 'local', Options: {}, NeedsCopyUp: record.needsCopyUp,
+    Labels: record.labels, Scope: 'local', Options: {},
+    // podman's order and omissions (omitempty)
     ...(record.anonymous ? { Anonymous: true as const } : {}),
+    MountCount: 0,
+    ...(record.needsCopyUp ? { NeedsCopyUp: true as const } : {}),
+    ...(record.needsChown ? { NeedsChown: true as const } : {}),
   };
 }
 
@@ -258,7 +268,7 @@ export function createVolumeLocked(storageRoot: string, name: string, options: O
   } catch (err) {
     throw systemError('volume create', dir, err);
   }
-  const record: VolumeRecord = { name, created: new Date().toISOString(), labels: options.labels ?? {}, anonymous: options.anonymous === true, needsCopyUp: true };
+  const record: VolumeRecord = { name, created: new Date().toISOString(), labels: options.labels ?? {}, anonymous: options.anonymous === true, needsCopyUp: true, needsChown: true };
   writeVolumeRecord(storageRoot, record);
   ensureVolumeData(storageRoot, name);
   return record;

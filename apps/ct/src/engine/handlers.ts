@@ -49,6 +49,15 @@ function createOptions(f: Readonly<Record<string, FlagValue>>): Runtime.CreateOp
   };
 }
 
+/** What an inspect verb prints: JSON (the default, or --format json), else one line of the --format template per item. */
+async function writeInspected(out: Output, items: readonly unknown[], format: string | undefined): Promise<void> {
+  if (format === undefined || format === 'json') out.stdout(json(items));
+  else {
+    const { renderFormat } = await import('./format-template.js');
+    out.stdout(items.map((d) => renderFormat(format, d) + '\n').join(''));
+  }
+}
+
 function listTable(states: readonly Runtime.ContainerState[]): string {
   const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
     ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])];
@@ -129,13 +138,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   },
   async 'container inspect'(ctx, cmd, out) {
     const runtime = await full();
-    const details = cmd.args.map((cid) => runtime.inspectImageContainer(ctx, cid));
-    const format = str(cmd.flags, 'format');
-    if (format === undefined || format === 'json') out.stdout(json(details));
-    else {
-      const { renderFormat } = await import('./format-template.js');
-      out.stdout(details.map((d) => renderFormat(format, d) + '\n').join(''));
-    }
+    await writeInspected(out, cmd.args.map((cid) => runtime.inspectImageContainer(ctx, cid)), str(cmd.flags, 'format'));
     return 0;
   },
   async 'container kill'(ctx, cmd, out) {
@@ -251,12 +254,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     const runtime = await full();
     const details = [];
     for (const name of cmd.args) details.push(await runtime.inspectVolume(name, { storageRoot: str(cmd.flags, 'storage-root') }));
-    const format = str(cmd.flags, 'format');
-    if (format === undefined || format === 'json') out.stdout(json(details));
-    else {
-      const { renderFormat } = await import('./format-template.js');
-      out.stdout(details.map((d) => renderFormat(format, d) + '\n').join(''));
-    }
+    await writeInspected(out, details, str(cmd.flags, 'format'));
     return 0;
   },
   async 'volume rm'(ctx, cmd, out) {

@@ -56,12 +56,13 @@ describe('volume mounts, first use and copy-up', function () {
   it('mountRunVolumes, a named volume is made on first use, copied up from the merged layers, and bound with the options given', async () => {
     const entries = await mountRunVolumes(context('c1'), ['/host:/h', 'data:/srv:ro']);
     const data = volumeDataDir(store, 'data');
-    assert.deepEqual(entries, ['/host:/h', `${data}:/srv:ro`]);
+    assert.deepEqual(entries, ['/host:/h', `${data}:/srv:ro,nosuid,nodev`], 'nosuid and nodev: podman\'s');
     assert.deepEqual(readdirSync(data).sort(), ['a', 'c', 'sub']);
     assert.equal(readFileSync(join(data, 'a'), 'utf8'), 'a from upper');
     assert.equal(readFileSync(join(data, 'sub', 'b'), 'utf8'), 'b');
     assert.equal(statSync(data).mode & 0o777, 0o750, 'the mode of the image\'s directory');
-    assert.equal((await inspectVolume('data', { storageRoot: store })).NeedsCopyUp, false);
+    const inspected = await inspectVolume('data', { storageRoot: store });
+    assert.deepEqual([inspected.NeedsCopyUp, inspected.NeedsChown], [undefined, undefined]);
     assert.deepEqual(readContainerVolumes(store, 'c1'), [{ name: 'data', destination: '/srv', anonymous: false, autoRemove: false }]);
   });
   it('mountRunVolumes, a volume is copied up once: a second container sees what the first left', async () => {
@@ -72,15 +73,24 @@ describe('volume mounts, first use and copy-up', function () {
     await mountRunVolumes(context('c2'), ['data:/srv']);
     assert.deepEqual(readdirSync(data).sort(), ['c', 'mine', 'sub']);
   });
-  it('mountRunVolumes, nothing is copied into a volume with files, nor with nocopy (dropped from the bind\'s options)', async () => {
-    const [entry] = await mountRunVolumes(context('c1'), ['fresh:/srv:nocopy']);
-    assert.equal(entry, `${volumeDataDir(store, 'fresh')}:/srv`);
+  it('mountRunVolumes, nothing is copied with nocopy (dropped from the bind\'s options): the empty volume is the container user\'s', async () => {
+    const [entry] = await mountRunVolumes(context('c1'), ['fresh:/srv:nocopy,suid']);
+    assert.equal(entry, `${volumeDataDir(store, 'fresh')}:/srv:suid,nodev,U`);
     assert.deepEqual(readdirSync(volumeDataDir(store, 'fresh')), []);
-    assert.equal((await inspectVolume('fresh', { storageRoot: store })).NeedsCopyUp, true);
+    const inspected = await inspectVolume('fresh', { storageRoot: store });
+    assert.deepEqual([inspected.NeedsCopyUp, inspected.NeedsChown], [true, undefined]);
+  });
+  it('mountRunVolumes, a volume with files at its first mount is neither copied into nor chowned', async () => {
+    await mountRunVolumes(context('c0'), ['full:/nothere']);
+    writeFileSync(join(volumeDataDir(store, 'full'), 'mine'), 'x');
+    const [entry] = await mountRunVolumes(context('c1'), ['full:/srv']);
+    assert.equal(entry, `${volumeDataDir(store, 'full')}:/srv:nosuid,nodev`);
+    assert.deepEqual(readdirSync(volumeDataDir(store, 'full')), ['mine']);
   });
   it('mountRunVolumes, a destination the image lacks (or behind a file) gets U: chowned to the container\'s user', async () => {
     const entries = await mountRunVolumes(context('c1'), ['v1:/nothere:ro', 'v2:/file/below']);
-    assert.deepEqual(entries, [`${volumeDataDir(store, 'v1')}:/nothere:ro,U`, `${volumeDataDir(store, 'v2')}:/file/below:U`]);
+    assert.deepEqual(entries, [`${volumeDataDir(store, 'v1')}:/nothere:ro,nosuid,nodev,U`, `${volumeDataDir(store, 'v2')}:/file/below:nosuid,nodev,U`]);
+    assert.equal((await inspectVolume('v1', { storageRoot: store })).NeedsCopyUp, true, 'not copied into: a later mount still copies up');
   });
   it('mountRunVolumes, -v DST and the image\'s Volumes are anonymous volumes; one a bind or --tmpfs covers is not made', async () => {
     const entries = await mountRunVolumes(context('c1', { imageVolumes: ['/srv', '/bound', '/tmpfs'], otherDestinations: ['/tmpfs'], autoRemove: true }), ['/anon', '/host:/bound']);
