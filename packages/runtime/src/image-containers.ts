@@ -176,17 +176,28 @@ async function waitExitRecorded(ctx: RuntimeContext, id: string): Promise<void> 
 }
 
 /**
- * Remove container `id` with its bundle and store root; a running one only with `force` (killed first). The claim
- * of a run killed before its container had a state goes too (image-run-claim.ts).
+ * Remove container `id` with its bundle and store root; a running one only with `force` (killed first); with
+ * `volumes` (podman's `rm -v`) its anonymous volumes too (volume-mounts.ts). The claim of a run killed before its
+ * container had a state goes too (image-run-claim.ts).
  * @throws RuntimeError ENOCONTAINER, EBADSTATE (running without force).
  */
-export async function removeImageContainer(ctx: RuntimeContext, id: string, options: { force?: boolean } = {}): Promise<void> {
+export async function removeImageContainer(ctx: RuntimeContext, id: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+  let s: ContainerState;
   try {
-    checkImageContainer(ctx, id);
+    s = checkImageContainer(ctx, id);
   } catch (err) {
     // a run killed before create wrote its state left only its claim: the bundle and the store root (issue 24)
     if (err instanceof RuntimeError && err.code === 'ENOCONTAINER' && (await removeStaleClaims(ctx, id)).length > 0) return;
     throw err;
   }
+  const storageRoot = options.volumes === true ? describeImageContainer(ctx, s).storageRoot : undefined;
+  if (storageRoot === undefined) {
+    await deleteContainer(ctx, id, { force: options.force === true });
+    return;
+  }
+  const volumes = await import('./volume-mounts.js');
+  // read before the store root (which records them) goes
+  const anonymous = volumes.anonymousVolumesOf(storageRoot, id, 'all');
   await deleteContainer(ctx, id, { force: options.force === true });
+  await volumes.removeUnusedVolumes(storageRoot, anonymous);
 }

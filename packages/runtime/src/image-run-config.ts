@@ -45,7 +45,10 @@ export interface ImageRunFlags extends NetworkFlags {
   readonly entrypoint?: string | undefined;
   /** `KEY=value` (or `KEY`, taken from our environment). */
   readonly env?: readonly string[] | undefined;
-  /** `SRC:DST[:OPTIONS]` bind mounts (podman's options). */
+  /**
+   * `SRC:DST[:OPTIONS]` bind mounts (podman's options); runImage has made volumes of the store (`NAME:DST`, `DST`)
+   * binds of their data dirs before (volume-mounts.ts).
+   */
   readonly volumes?: readonly string[] | undefined;
   /** Working directory. */
   readonly workdir?: string | undefined;

@@ -25,6 +25,7 @@ import { claimContainerName } from './image-run-claim.js';
 import { parseSignal } from './signals.js';
 import { checkContainerId, containerPaths, ensureStateRoot, writeFileAtomic } from './state-store.js';
 import { stopForTest } from './test-stop.js';
+import { anonymousVolumesOf, classifyVolume, imageConfigVolumes, mountRunVolumes, removeUnusedVolumes } from './volume-mounts.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
 export type { ImageRunFlags, SeccompChoice, Ulimit } from './image-run-config.js';
@@ -119,7 +120,7 @@ export async function removeImageBundle(ctx: RuntimeContext, id: string, bundle:
   const storeFile = join(bundle, 'store.json');
   if (existsSync(storeFile)) {
     const { storageRoot } = JSON.parse(readFileSync(storeFile, 'utf8')) as { storageRoot: string };
-    await oci.removeContainerRoot(id, { storageRoot });
+    await removeRootAndVolumes(oci, id, storageRoot);
   }
   // the network helpers and bridge attachment its record names (after a crash of the run's owner too)
   if (existsSync(join(bundle, 'network.json'))) await (await import('./network/network-attach.js')).detachNetwork(bundle);
@@ -133,6 +134,27 @@ export async function removeImageBundle(ctx: RuntimeContext, id: string, bundle:
     throw systemError('delete: move bundle aside', bundle, err);
   }
   rmSync(aside, { recursive: true, force: true });
+}
+
+/**
+ * Remove the store root of container `id`, then the anonymous volumes of a container removed as it exits (podman's
+ * --rm; `container rm -v` removes the others: image-containers.ts).
+ */
+async function removeRootAndVolumes(oci: typeof import('@ct/oci/store'), id: string, storageRoot: string): Promise<void> {
+  const anonymous = anonymousVolumesOf(storageRoot, id, 'auto');
+  await oci.removeContainerRoot(id, { storageRoot });
+  await removeUnusedVolumes(storageRoot, anonymous);
+}
+
+/**
+ * The run's `-v` entries with the volumes of the store (named, anonymous, the image config's Volumes) as binds of
+ * their data dirs (volume-mounts.ts); the entries as they are when there is none.
+ */
+async function runVolumes(oci: typeof import('@ct/oci/store'), root: ContainerRoot, c: { storageRoot: string; id: string; rootless: boolean; autoRemove: boolean }, options: ImageRunOptions): Promise<readonly string[] | undefined> {
+  const imageVolumes = imageConfigVolumes(oci.storePaths({ storageRoot: c.storageRoot }).blobs, root.image.configDigest);
+  if (imageVolumes.length === 0 && (options.volumes ?? []).every((v) => classifyVolume(v).kind === 'bind')) return options.volumes;
+  const otherDestinations = (options.tmpfs ?? []).map((t) => t.split(':')[0]!);
+  return mountRunVolumes({ ...c, lowerDirs: root.lowerDirs, imageVolumes, otherDestinations }, options.volumes ?? []);
 }
 
 /** True when `image` names an existing path (an OCI layout or archive, with :TAG or @DIGEST): imported, not pulled. */
@@ -295,6 +317,8 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
       throw new RuntimeError('EUSAGE', `container run: --stop-signal ${options.stopSignal}: not a signal name or number`, { cause: err });
     }
   }
+  // a volume name podman would refuse is refused before anything is made
+  for (const v of options.volumes ?? []) classifyVolume(v);
   // podman refuses a --cidfile that exists before it makes anything
   if (options.cidFile !== undefined && existsSync(options.cidFile)) {
     throw new RuntimeError('EUSAGE', `container run: --cidfile ${options.cidFile}: the file exists: remove it, or give another (another container may use it)`);
@@ -326,11 +350,13 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     const initPath = options.init === true ? (await import('@ct/namespaces/engine')).initProgramPath() : undefined;
     const cgroupName = `ct-${id.slice(0, 64)}-${randomHex(6)}`;
+    // named and anonymous volumes (made on first use, copied up) as binds of their data dirs
+    const volumes = await runVolumes(oci, root, { storageRoot, id, rootless: ctx.rootless, autoRemove: !keep || options.remove === true }, options);
     const writeConfig = (runRoot: RunRoot): VolumeChown[] => writeImageRunConfig({
       bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName,
       imageEntrypoint: root.entrypoint, imageEnv: root.env, initPath, warn,
       containerPid: (other) => runningPid(ctx, other),
-    }, options);
+    }, volumes === options.volumes ? options : { ...options, volumes });
     const useCopy = async (): Promise<VolumeChown[]> => {
       await copyImageRoot(root.lowerDirs, root.merged, ctx.rootless);
       return writeConfig({ merged: root.merged });
@@ -357,14 +383,14 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
       if (existsSync(containerPaths(ctx.stateRoot.path, id).dir)) {
         await deleteContainer(ctx, id, { force: true }).catch((undo: unknown) => { throw new AggregateError([err, undo], (err as Error).message); });
       }
-      await oci.removeContainerRoot(id, { storageRoot });
+      await removeRootAndVolumes(oci, id, storageRoot);
       rmSync(bundle, { recursive: true, force: true });
     }
     throw err;
   } finally {
     if (!keep) {
       // usually done already by the delete of runContainer (removeImageBundle)
-      if (existsSync(oci.containerDir(id, { storageRoot }))) await oci.removeContainerRoot(id, { storageRoot });
+      if (existsSync(oci.containerDir(id, { storageRoot }))) await removeRootAndVolumes(oci, id, storageRoot);
       rmSync(bundle, { recursive: true, force: true });
     }
   }

@@ -57,3 +57,7 @@ export { specTemplate, writeSpec, type SpecTemplateOptions } from './spec-templa
 export { parseMountOptions, supportedMountOptions, type MountOptions } from './config/mount-options.js';
 export { readBundleConfig, type BundleConfig } from './config/bundle-config.js';
 export { HOOK_KINDS, type Hook, type HookKind, type Hooks } from './hooks.js';
+export {
+  createVolume, listVolumes, inspectVolume, removeVolumes, pruneVolumes, checkVolumeName, VolumeError,
+  type CreateVolumeOptions, type RemoveVolumesOptions, type VolumeDetails, type VolumeErrorCode, type VolumeStoreOptions,
+} from './volume-store.js';

@@ -70,7 +70,8 @@ function missingWorkdir(err: unknown): string | undefined {
 /**
  * The exit status of a failed `container` verb, podman's: the error's own (126, 127); 126 when the container's
  * process cannot start as it was told to (a missing workdir, a -u user the image does not know); for `rm` 1 when there is no such container and 2
- * when it runs or is paused (podman-rm(1)); else 125.
+ * when it runs or is paused (podman-rm(1)); for `volume rm` 1 when there is no such volume and 2 when a container
+ * uses it (podman-volume-rm(1)); else 125.
  */
 export function containerExitStatus(err: unknown, verb: string): number {
   const e = err as Coded | undefined;
@@ -79,5 +80,8 @@ export function containerExitStatus(err: unknown, verb: string): number {
   if (missingWorkdir(err) !== undefined || e?.code === 'OCI_USER_INVALID') return 126;
   if (verb === 'container rm' && e?.code === 'ENOCONTAINER') return 1;
   if (verb === 'container rm' && e?.code === 'EBADSTATE') return 2;
+  // podman-volume-rm(1): 1 no such volume, 2 a volume in use
+  if (verb === 'volume rm' && e?.code === 'VOLUME_NOT_FOUND') return 1;
+  if (verb === 'volume rm' && e?.code === 'VOLUME_IN_USE') return 2;
   return ENGINE_FAILED;
 }

@@ -88,7 +88,7 @@ export function envFileEntries(files: readonly string[] | undefined): string[] {
 }
 
 /** `--label KEY=VALUE` entries (a KEY alone: an empty value, as podman's); an empty key is refused. */
-function labelMap(entries: readonly string[] | undefined): Record<string, string> | undefined {
+export function labelMap(entries: readonly string[] | undefined): Record<string, string> | undefined {
   if (entries === undefined) return undefined;
   const out: Record<string, string> = {};
   for (const e of entries) {
@@ -119,8 +119,31 @@ function ulimits(entries: readonly string[] | undefined): Ulimit[] | undefined {
 }
 
 /**
- * `--mount type=bind|tmpfs,...` (podman's, docker's keys) as the -v and --tmpfs entries they mean; a named volume
- * (`type=volume`) and keys ct does not know are refused, naming them.
+ * `--mount type=volume,...` as the -v entry it means: `NAME:DST[:OPTIONS]` (source=, src=), or `DST` (an anonymous
+ * volume: without options, as -v has no form for an anonymous volume with options). Keys: readonly (ro),
+ * volume-nocopy (the nocopy option), podman's z, Z, U and flags; volume-opt and others refused, naming them.
+ */
+function volumeMountEntry(take: (...names: string[]) => string | undefined, kv: ReadonlyMap<string, unknown>, target: string, bad: (why: string) => UsageError): string {
+  const source = take('source', 'src');
+  const opts: string[] = [];
+  const ro = take('readonly', 'ro');
+  if (ro !== undefined && ro !== 'false') opts.push('ro');
+  const nocopy = take('volume-nocopy');
+  if (nocopy !== undefined && nocopy !== 'false') opts.push('nocopy');
+  for (const flag of ['z', 'Z', 'U', 'nosuid', 'nodev', 'noexec', 'suid', 'dev', 'exec', 'rw']) if (take(flag) !== undefined) opts.push(flag);
+  if (kv.size > 0) throw bad(`${[...kv.keys()].join(', ')}: not a volume mount option ct knows`);
+  if (source === undefined || source === '') {
+    if (opts.length > 0) throw bad(`${opts.join(', ')}: an anonymous volume (no source=) takes no options in ct: give source=NAME`);
+    return target;
+  }
+  // a source that would read as a host path is no volume name: refused here, as -v would bind it
+  if (source.startsWith('/') || source.startsWith('.')) throw bad(`source=${source}: a volume name, not a path (use type=bind for a host path)`);
+  return `${source}:${target}${opts.length > 0 ? `:${opts.join(',')}` : ''}`;
+}
+
+/**
+ * `--mount type=bind|volume|tmpfs,...` (podman's, docker's keys) as the -v and --tmpfs entries they mean; keys ct
+ * does not know are refused, naming them.
  */
 export function mountEntries(entries: readonly string[] | undefined): { volumes: string[]; tmpfs: string[] } {
   const out = { volumes: [] as string[], tmpfs: [] as string[] };
@@ -162,9 +185,9 @@ export function mountEntries(entries: readonly string[] | undefined): { volumes:
       if (kv.size > 0) throw bad(`${[...kv.keys()].join(', ')}: not a tmpfs mount option ct knows`);
       out.tmpfs.push(`${target}${opts.length > 0 ? `:${opts.join(',')}` : ''}`);
     } else if (type === 'volume') {
-      throw bad('named volumes are not supported yet: use type=bind with a host directory');
+      out.volumes.push(volumeMountEntry(take, kv, target, bad));
     } else {
-      throw bad(`type=${type ?? ''}: expected type=bind or type=tmpfs`);
+      throw bad(`type=${type ?? ''}: expected type=bind, type=volume or type=tmpfs`);
     }
   }
   return out;

@@ -3,7 +3,7 @@
  * and renders its result. Shared by the lean entry (bin/ct.js) and the oclif command classes. No logic beyond
  * that: lifecycle, state and errors live in @ct/runtime.
  */
-import type { ParsedCommand, FlagValue } from '../flags/parse-argv.js';
+import { isPodmanTopicVerb, type ParsedCommand, type FlagValue } from '../flags/parse-argv.js';
 import type { VerbName } from '../flags/definitions.js';
 import type * as Runtime from '@ct/runtime';
 
@@ -47,6 +47,15 @@ function createOptions(f: Readonly<Record<string, FlagValue>>): Runtime.CreateOp
     bundle: str(f, 'bundle'), pidFile: str(f, 'pid-file'), consoleSocket: str(f, 'console-socket'),
     noPivot: bool(f, 'no-pivot'), noNewKeyring: bool(f, 'no-new-keyring'), preserveFds: int(f, 'preserve-fds'),
   };
+}
+
+/** What an inspect verb prints: JSON (the default, or --format json), else one line of the --format template per item. */
+async function writeInspected(out: Output, items: readonly unknown[], format: string | undefined): Promise<void> {
+  if (format === undefined || format === 'json') out.stdout(json(items));
+  else {
+    const { renderFormat } = await import('./format-template.js');
+    out.stdout(items.map((d) => renderFormat(format, d) + '\n').join(''));
+  }
 }
 
 function listTable(states: readonly Runtime.ContainerState[]): string {
@@ -129,13 +138,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   },
   async 'container inspect'(ctx, cmd, out) {
     const runtime = await full();
-    const details = cmd.args.map((cid) => runtime.inspectImageContainer(ctx, cid));
-    const format = str(cmd.flags, 'format');
-    if (format === undefined || format === 'json') out.stdout(json(details));
-    else {
-      const { renderFormat } = await import('./format-template.js');
-      out.stdout(details.map((d) => renderFormat(format, d) + '\n').join(''));
-    }
+    await writeInspected(out, cmd.args.map((cid) => runtime.inspectImageContainer(ctx, cid)), str(cmd.flags, 'format'));
     return 0;
   },
   async 'container kill'(ctx, cmd, out) {
@@ -216,7 +219,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   async 'container rm'(ctx, cmd, out) {
     const runtime = await full();
     for (const cid of cmd.args) {
-      await runtime.removeImageContainer(ctx, cid, { force: bool(cmd.flags, 'force') });
+      await runtime.removeImageContainer(ctx, cid, { force: bool(cmd.flags, 'force'), volumes: bool(cmd.flags, 'volumes') });
       out.stdout(`${cid}\n`);
     }
     return 0;
@@ -229,6 +232,46 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
   },
   async 'image unpack'(_ctx, cmd) {
     return (await import('./image-unpack.js')).imageUnpack(cmd.args, cmd.flags);
+  },
+  async 'volume create'(_ctx, cmd, out) {
+    const f = cmd.flags;
+    const { labelMap } = await import('./container-run-options.js');
+    const volume = await (await full()).createVolume(cmd.args[0], {
+      storageRoot: str(f, 'storage-root'), labels: labelMap(strs(f, 'label')), driver: str(f, 'driver'), driverOptions: strs(f, 'opt'),
+    });
+    out.stdout(`${volume.Name}\n`);
+    return 0;
+  },
+  async 'volume ls'(_ctx, cmd, out) {
+    const list = await (await full()).listVolumes({ storageRoot: str(cmd.flags, 'storage-root') });
+    const format = str(cmd.flags, 'format');
+    if (bool(cmd.flags, 'quiet')) out.stdout(list.map((v) => `${v.Name}\n`).join(''));
+    else if (bool(cmd.flags, 'json') || format === 'json') out.stdout(json(list));
+    else if (format !== undefined) {
+      const { renderFormat } = await import('./format-template.js');
+      out.stdout(list.map((v) => renderFormat(format, v) + '\n').join(''));
+    } else out.stdout((await import('./container-output.js')).columns([['DRIVER', 'VOLUME NAME'], ...list.map((v) => [v.Driver, v.Name])]));
+    return 0;
+  },
+  async 'volume inspect'(_ctx, cmd, out) {
+    const runtime = await full();
+    const details = [];
+    for (const name of cmd.args) details.push(await runtime.inspectVolume(name, { storageRoot: str(cmd.flags, 'storage-root') }));
+    await writeInspected(out, details, str(cmd.flags, 'format'));
+    return 0;
+  },
+  async 'volume rm'(ctx, cmd, out) {
+    const runtime = await full();
+    const removeContainer = bool(cmd.flags, 'force') ? (cid: string) => runtime.removeImageContainer(ctx, cid, { force: true }) : undefined;
+    for (const name of cmd.args) {
+      await runtime.removeVolumes([name], { storageRoot: str(cmd.flags, 'storage-root'), removeContainer });
+      out.stdout(`${name}\n`);
+    }
+    return 0;
+  },
+  async 'volume prune'(_ctx, cmd, out) {
+    out.stdout((await (await full()).pruneVolumes({ storageRoot: str(cmd.flags, 'storage-root') })).map((n) => `${n}\n`).join(''));
+    return 0;
   },
   async checkpoint() {
     throw new (await light()).RuntimeError('EUSAGE', 'checkpoint: not supported (ct has no CRIU support)');
@@ -350,9 +393,9 @@ function fromSetUp(err: unknown): boolean {
   return false;
 }
 
-/** True for the verbs of the `container` topic (podman's exit statuses and error style, not runc's). */
+/** True for the verbs of the `container` and `volume` topics (podman's exit statuses and error style, not runc's). */
 export function isContainerVerb(verb: VerbName): boolean {
-  return verb.startsWith('container ');
+  return isPodmanTopicVerb(verb);
 }
 
 /**

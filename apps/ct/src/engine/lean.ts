@@ -2,7 +2,7 @@
  * The lean entry: bin/ct.js calls `leanMain` before importing @oclif/core. It handles runc's verbs and
  * `--version` directly and returns undefined for everything else (oclif's topics, help, plugins).
  */
-import { parseArgv, UsageError } from '../flags/parse-argv.js';
+import { isPodmanTopicVerb, parseArgv, UsageError } from '../flags/parse-argv.js';
 import { runVerb } from './handlers.js';
 
 const stdoutOutput = { stdout: (text: string) => void process.stdout.write(text) };
@@ -17,8 +17,8 @@ export async function leanMain(argv: readonly string[]): Promise<number | { read
     parsed = parseArgv(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    if (err.verb?.startsWith('container ') === true) {
-      // the container topic: podman's style and status (cli-errors.ts), loaded only on this failure
+    if (err.verb !== undefined && isPodmanTopicVerb(err.verb)) {
+      // the container and volume topics: podman's style and status (cli-errors.ts), loaded only on this failure
       const { ENGINE_FAILED, formatError } = await import('./cli-errors.js');
       process.stderr.write(formatError(err.message, err.verb));
       return ENGINE_FAILED;

@@ -51,7 +51,9 @@ export type VerbName =
   /** Copies between a container and the host (podman cp). */
   | 'container cp'
   /** An image into a runtime bundle, as umoci unpack (its command-line errors stay oclif's: parse-argv.ts). */
-  | 'image unpack';
+  | 'image unpack'
+  /** Named volumes of the image store (podman volume). */
+  | 'volume create' | 'volume ls' | 'volume inspect' | 'volume rm' | 'volume prune';
 
 /** One verb. */
 export interface VerbDefinition {
@@ -90,6 +92,7 @@ const preserveFds: FlagDefinition = { name: 'preserve-fds', kind: 'integer', des
 const detach: FlagDefinition = { name: 'detach', char: 'd', kind: 'boolean', description: 'detach from the container process' };
 const format: FlagDefinition = { name: 'format', char: 'f', kind: 'string', options: ['table', 'json'], description: 'output format: table or json' };
 const id: ArgDefinition = { name: 'container-id', required: true, description: 'the container id' };
+const volumeStore: FlagDefinition = { name: 'storage-root', kind: 'string', description: 'the image store the volumes are in (default $XDG_DATA_HOME/ct/storage, /var/lib/ct/storage as root)' };
 
 /** The verbs, runc's names and flags. */
 export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
@@ -199,9 +202,9 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'label', char: 'l', kind: 'strings', description: 'set a label KEY=VALUE (container inspect shows them)' },
       { name: 'stop-signal', kind: 'string', description: 'the signal container stop sends first (default SIGTERM)' },
       { name: 'stop-timeout', kind: 'integer', description: 'seconds container stop waits before SIGKILL (default 10)' },
-      { name: 'volume', char: 'v', kind: 'strings', description: 'bind mount SRC:DST[:OPTIONS] (podman\'s: ro, rw, z, Z, nosuid, nodev, noexec, U, propagation; a path, not a named volume)' },
+      { name: 'volume', char: 'v', kind: 'strings', description: 'mount SRC:DST[:OPTIONS]: SRC a host path (starting with / or .) or a volume name (made on first use); DST alone: an anonymous volume (podman\'s options: ro, rw, z, Z, nosuid, nodev, noexec, U, nocopy, propagation)' },
       { name: 'tmpfs', kind: 'strings', description: 'mount a tmpfs at DST[:OPTIONS] (size=, mode=, noexec...)' },
-      { name: 'mount', kind: 'strings', description: 'type=bind,source=SRC,target=DST[,readonly][,bind-propagation=P] or type=tmpfs,target=DST[,tmpfs-size=N][,tmpfs-mode=M] (no named volumes yet)' },
+      { name: 'mount', kind: 'strings', description: 'type=bind,source=SRC,target=DST[,readonly][,bind-propagation=P], type=volume[,source=NAME],target=DST[,readonly][,volume-nocopy] or type=tmpfs,target=DST[,tmpfs-size=N][,tmpfs-mode=M]' },
       { name: 'ulimit', kind: 'strings', description: 'a process limit NAME=SOFT[:HARD] (nofile=1024:2048; -1 unlimited)' },
       { name: 'workdir', char: 'w', kind: 'string', description: 'working directory inside the container' },
       { name: 'user', char: 'u', kind: 'string', description: 'USER[:GROUP] to run as: names or ids, names resolved in the image\'s /etc/passwd and /etc/group' },
@@ -322,7 +325,10 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
     description: 'remove a stopped container with its root and bundle',
     args: [id],
     variadic: true,
-    flags: [{ name: 'force', char: 'f', kind: 'boolean', description: 'kill it first if it runs' }],
+    flags: [
+      { name: 'force', char: 'f', kind: 'boolean', description: 'kill it first if it runs' },
+      { name: 'volumes', char: 'v', kind: 'boolean', description: 'remove its anonymous volumes too' },
+    ],
   },
   'container port': {
     description: 'list the published ports of a container (PRIVATE: only those of that container port)',
@@ -349,6 +355,45 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'max-uncompressed-bytes', kind: 'integer', description: 'refuse a layer whose uncompressed size is larger' },
       { name: 'json', kind: 'boolean', description: 'print the result as JSON on stdout' },
     ],
+  },
+  'volume create': {
+    description: 'create a named volume in the image store (a random name when none is given)',
+    args: [{ name: 'name', required: false, description: 'the volume\'s name: letters, digits, _ . - (not starting with _ . -)' }],
+    flags: [
+      { name: 'label', char: 'l', kind: 'strings', description: 'set a label KEY=VALUE' },
+      { name: 'driver', char: 'd', kind: 'string', description: 'the volume driver: local (the only one ct has)' },
+      { name: 'opt', char: 'o', kind: 'strings', description: 'a driver option KEY=VALUE (none is supported: refused, naming it)' },
+      volumeStore,
+    ],
+  },
+  'volume ls': {
+    description: 'list the volumes of the image store',
+    aliases: ['volume list'],
+    args: [],
+    flags: [
+      { name: 'json', kind: 'boolean', description: 'print JSON (volume inspect\'s fields)' },
+      { name: 'quiet', char: 'q', kind: 'boolean', description: 'print the names only' },
+      { name: 'format', kind: 'string', description: 'json, or a template of podman\'s fields: {{.Name}} {{.Driver}} {{.Mountpoint}} {{.CreatedAt}} {{.Labels}} {{.Scope}}' },
+      volumeStore,
+    ],
+  },
+  'volume inspect': {
+    description: 'print what the store knows of volumes as JSON (podman\'s fields: Name, Driver, Mountpoint, CreatedAt, Labels, Scope, Options)',
+    args: [{ name: 'name', required: true, description: 'a volume name' }],
+    variadic: true,
+    flags: [{ name: 'format', char: 'f', kind: 'string', description: 'json (default), or a template such as {{.Mountpoint}}' }, volumeStore],
+  },
+  'volume rm': {
+    description: 'remove volumes no container uses (with -f, the containers that use them first)',
+    aliases: ['volume remove'],
+    args: [{ name: 'name', required: true, description: 'a volume name' }],
+    variadic: true,
+    flags: [{ name: 'force', char: 'f', kind: 'boolean', description: 'remove the containers that use the volume first' }, volumeStore],
+  },
+  'volume prune': {
+    description: 'remove every volume no container uses',
+    args: [],
+    flags: [{ name: 'force', char: 'f', kind: 'boolean', description: 'accepted as podman\'s (ct never asks)' }, volumeStore],
   },
   checkpoint: { description: 'checkpoint a container (not supported: always fails, so engines see it is absent)', args: [id], flags: [] },
 };

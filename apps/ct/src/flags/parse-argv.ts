@@ -118,7 +118,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
   }
   const at = i;
   let verb = argv[i];
-  const sub = verb === 'container' || verb === 'image' ? verbNamed(`${verb} ${argv[i + 1] ?? ''}`) : undefined;
+  // the topics on the lean path: container, volume (podman's), image (unpack)
+  const sub = verb === 'container' || verb === 'image' || verb === 'volume' ? verbNamed(`${verb} ${argv[i + 1] ?? ''}`) : undefined;
   if (sub !== undefined) {
     verb = sub;
     i++;
@@ -159,7 +160,7 @@ function parseVerb(verb: VerbName, argv: readonly string[], start: number, globa
     const def = own ?? (verb.startsWith('image ') ? undefined : globalFlags.find((d) => d.name === tok.name));
     if (def === undefined) {
       // runc's words (Go's flag package) for runc's verbs, podman's (cobra's) for the container topic
-      throw new UsageError(verb.startsWith('container ') ? `unknown flag: ${token.split('=')[0] ?? token}` : `flag provided but not defined: -${tok.name}`);
+      throw new UsageError(isPodmanTopicVerb(verb) ? `unknown flag: ${token.split('=')[0] ?? token}` : `flag provided but not defined: -${tok.name}`);
     }
     setFlag(own !== undefined ? flags : globals, def, readValue(def, tok, next));
   }
@@ -169,11 +170,16 @@ function parseVerb(verb: VerbName, argv: readonly string[], start: number, globa
   return { kind: 'verb', command: { verb, globals, flags, args } };
 }
 
+/** True for the verbs of podman's topics (`container`, `volume`): podman's words and statuses, not runc's. */
+export function isPodmanTopicVerb(verb: string): boolean {
+  return verb.startsWith('container ') || verb.startsWith('volume ');
+}
+
 /** What is wrong with the number of positional arguments `args` of `verb`. */
 function argumentCountMessage(verb: VerbName, args: readonly string[]): string {
   const spec = verbs[verb];
   const required = spec.args.filter((a) => a.required);
-  if (verb.startsWith('container ')) {
+  if (isPodmanTopicVerb(verb)) {
     const names = spec.args.map((a) => a.name.toUpperCase()).join(' ');
     return args.length < required.length
       ? `${verb}: ${required.slice(args.length).map((a) => a.name.toUpperCase()).join(' and ')} missing (ct ${verb} [FLAGS] ${names}${spec.variadic === true ? ' ...' : ''})`

@@ -118,7 +118,7 @@ function defineSuite(title: string, rootless: boolean): void {
     });
     it('container run --mount and --ulimit, what ct does not take is refused (125) naming it', () => {
       const cases: [string[], RegExp][] = [
-        [['--mount', 'type=volume,source=data,target=/d'], /--mount: named volumes are not supported yet/],
+        [['--mount', 'type=volume,source=data,target=/d,volume-opt=x'], /--mount: volume-opt: not a volume mount option ct knows/],
         [['--mount', `type=bind,source=${shared},target=/d,bogus=1`], /--mount: bogus: not a bind mount option/],
         [['--mount', `type=bind,source=${shared}`], /--mount: target= .* is missing/],
         [['--ulimit', 'nofiles=10'], /--ulimit: unknown limit "nofiles"/],
@@ -165,6 +165,50 @@ function defineSuite(title: string, rootless: boolean): void {
       } finally {
         podman!.podman(['rm', '-f', name]);
         s.ct.run(['container', 'rm', '-f', name]);
+      }
+    });
+    it('container run -v NAME:DST and -v DST, ct volume ls|inspect|rm|prune, as podman (copy-up, owners, options, exit statuses)', () => {
+      const vol = `cvol-${process.pid}`;
+      type Runner = (a: readonly string[]) => { status: number | null; stdout: string; stderr: string };
+      const pod: Runner = (a) => podman!.podman(a);
+      const ct: Runner = (a) => (a[0] === 'run' ? s.run(a.slice(1)) : s.ct.run(a[0] === 'volume' ? [...a, '--storage-root', s.store] : ['container', ...a]));
+      const run = (who: Runner, flags: readonly string[], probe: string): string => {
+        const r = who(['run', ...(who === pod ? podmanRunFlags : []), ...flags, who === pod ? podman!.image : 'busybox', 'sh', '-c', probe]);
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+      };
+      const names = (who: Runner): string[] => who(['volume', 'ls', '-q']).stdout.split('\n').filter((n) => n !== '').sort();
+      for (const who of [pod, ct]) {
+        const name = who === pod ? 'podman' : 'ct';
+        let done = false;
+        try {
+          // first use: the image's /home copied up (owners, modes); a path the image lacks is the user's; nosuid, nodev
+          // (not /etc: podman cannot bind its /etc/hosts into a read-only volume there)
+          const first = run(who, ['--rm', '-u', '1000', '-v', `${vol}:/home:ro`, '-v', `${vol}-new:/new`],
+            'stat -c "%n %a %u:%g" /home /home/user /new; echo x > /new/f && echo wrote; touch /home/x 2>/dev/null || echo ro; grep -E " /(home|new) " /proc/mounts | cut -d" " -f2,4 | tr , " " | cut -d" " -f1-4 | sort');
+          assert.equal(first, '/home 755 0:0\n/home/user 755 0:0\n/new 755 1000:1000\nwrote\nro\n/home ro nosuid nodev\n/new rw nosuid nodev\n', name);
+          // a second (kept) container sees the first one's file; -v DST makes an anonymous volume
+          assert.equal(run(who, ['--name', `${vol}-c`, ...(who === pod ? [] : ['--keep']), '-v', `${vol}:/d`, '-v', `${vol}-new:/other`, '-v', '/anon'], 'stat -c "%u %s" /other/f'), '1000 2\n', name);
+          const inspected = JSON.parse(who(['volume', 'inspect', vol]).stdout) as Record<string, unknown>[];
+          assert.deepEqual(inspected.map((v) => [v['Name'], v['Driver'], v['Scope'], v['Labels'], v['Options'], v['MountCount'], v['NeedsCopyUp'], v['NeedsChown']]),
+            [[vol, 'local', 'local', {}, {}, 0, undefined, undefined]], name);
+          assert.match(String(inspected[0]!['Mountpoint']), new RegExp(`/volumes/${vol}/_data$`), name);
+          const anonymous = names(who).filter((n) => /^[0-9a-f]{64}$/.test(n));
+          assert.equal(anonymous.length, 1, name);
+          // podman-volume-rm(1)'s statuses: in use 2, no such volume 1; a name podman refuses 125
+          assert.deepEqual([who(['volume', 'rm', vol]).status, who(['volume', 'rm', `${vol}-nosuch`]).status, who(['volume', 'create', '../x']).status], [2, 1, 125], name);
+          // rm -v takes the anonymous volume with the container; prune the unused named ones
+          assert.equal(who(['rm', '-v', `${vol}-c`]).status, 0, name);
+          assert.deepEqual(names(who), [vol, `${vol}-new`], name);
+          const pruned = who(['volume', 'prune', '-f']);
+          assert.deepEqual([pruned.status, pruned.stdout.split('\n').filter((n) => n !== '').sort(), names(who)], [0, [vol, `${vol}-new`], []], name);
+          done = true;
+        } finally {
+          if (!done) {
+            who(['rm', '-f', `${vol}-c`]);
+            for (const v of [vol, `${vol}-new`]) who(['volume', 'rm', '-f', v]);
+          }
+        }
       }
     });
     it('container run --security-opt, an unknown option is refused naming it', () => {
