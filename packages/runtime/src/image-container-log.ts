@@ -108,7 +108,8 @@ export async function writeImageContainerLog(ctx: RuntimeContext, id: string, wr
     let done: boolean;
     try {
       const s = checkImageContainer(ctx, id);
-      done = (s.status === 'stopped' && existsSync(imageExitFile(ctx, id))) || options.ended?.() === true;
+      // ended() first: a caller that reads the exit record there sees it before `done` can end the follow
+      done = options.ended?.() === true || (s.status === 'stopped' && existsSync(imageExitFile(ctx, id)));
     } catch (err) {
       if (err instanceof RuntimeError && err.code === 'ENOCONTAINER') return; // removed (-d --rm): its log went with it
       throw err;

@@ -4,10 +4,12 @@
  * log as it grows (stdout records to our stdout, stderr records to our stderr), relays the signals a shell user
  * sends to the container, and returns its exit status once the monitor recorded it. So `container logs` of a kept
  * container prints what it printed, as `podman logs` does. The container reads our stdin (ct's foreground habit;
- * podman gives it /dev/null without -i).
+ * podman gives it /dev/null without -i). A container with a `--restart` policy runs this way too (kept, as podman
+ * keeps it): this process returns at its first exit, as podman run does, while its monitor restarts it as the policy
+ * says; a signal relayed to it counts as the user's kill (podman's signal proxy kills so): no restart after it.
  * Man pages: signal(7).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { DEFAULT_RELAYED_SIGNALS, installSignalRelay } from '@ct/namespaces/engine';
 import type { RuntimeContext } from './context.js';
 import { killContainer } from './container-kill.js';
@@ -35,18 +37,31 @@ function alive(pid: number): boolean {
  */
 export async function runAttached(ctx: RuntimeContext, id: string, bundle: string): Promise<number> {
   const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
+  const { markStoppedByUser } = await import('./container-run-monitor/restart-record.js');
   const exitFile = imageExitFile(ctx, id);
+  // the first exit's status: a --restart container's monitor removes it once it has started the container again
+  let status: number | undefined;
+  const exitRecorded = (): boolean => {
+    try {
+      status ??= (JSON.parse(readFileSync(exitFile, 'utf8')) as { status: number }).status;
+    } catch {
+      // not recorded yet
+    }
+    return status !== undefined;
+  };
   // installed first: a signal while the monitor starts is held, then relayed, instead of ending us without the container
   const relay = installSignalRelay(DEFAULT_RELAYED_SIGNALS);
   try {
     const monitor = await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), exitFile, { stdin: true });
-    relay.attach({ kill: (signal) => void killContainer(ctx, id, signal).catch(() => undefined) });
+    // a signal relayed is the user's kill (podman's proxy kills so): its --restart policy restarts it no more
+    relay.attach({ kill: (signal) => void markStoppedByUser(bundle).then(() => killContainer(ctx, id, signal)).catch(() => undefined) });
+    // until the first exit: a --restart container runs on under its monitor (podman run returns then too)
     await writeImageContainerLog(ctx, id, (stream, chunk) => void process[stream].write(chunk), {
-      follow: true, intervalMs: FOLLOW_INTERVAL_MS, ended: () => !alive(monitor),
+      follow: true, intervalMs: FOLLOW_INTERVAL_MS, ended: () => exitRecorded() || !alive(monitor),
     });
-    if (!existsSync(exitFile)) throw new RuntimeError('ESETUP', `container run: ${id}: its monitor (pid ${monitor}) ended without recording the exit status (see ct container logs ${id})`);
+    if (!exitRecorded()) throw new RuntimeError('ESETUP', `container run: ${id}: its monitor (pid ${monitor}) ended without recording the exit status (see ct container logs ${id})`);
   } finally {
     relay.remove();
   }
-  return (JSON.parse(readFileSync(exitFile, 'utf8')) as { status: number }).status;
+  return status!;
 }

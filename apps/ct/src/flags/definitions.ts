@@ -197,6 +197,7 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'label', char: 'l', kind: 'strings', description: 'set a label KEY=VALUE (container inspect shows them)' },
       { name: 'stop-signal', kind: 'string', description: 'the signal container stop sends first (default SIGTERM)' },
       { name: 'stop-timeout', kind: 'integer', description: 'seconds container stop waits before SIGKILL (default 10)' },
+      { name: 'restart', kind: 'string', description: 'restart policy: no (default), on-failure[:MAX_RETRIES], always or unless-stopped (the monitor restarts it; not after container stop or kill)' },
       { name: 'volume', char: 'v', kind: 'strings', description: 'bind mount SRC:DST[:OPTIONS] (podman\'s: ro, rw, z, Z, nosuid, nodev, noexec, U, propagation; a path, not a named volume)' },
       { name: 'tmpfs', kind: 'strings', description: 'mount a tmpfs at DST[:OPTIONS] (size=, mode=, noexec...)' },
       { name: 'mount', kind: 'strings', description: 'type=bind,source=SRC,target=DST[,readonly][,bind-propagation=P] or type=tmpfs,target=DST[,tmpfs-size=N][,tmpfs-mode=M] (no named volumes yet)' },
@@ -233,7 +234,7 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'json', kind: 'boolean', description: 'print JSON' },
       { name: 'quiet', char: 'q', kind: 'boolean', description: 'print the ids only' },
       { name: 'storage-root', kind: 'string', description: 'only the containers whose root is in this image store' },
-      { name: 'format', kind: 'string', description: 'json, or a template of podman\'s fields: {{.ID}} {{.Names}} {{.Image}} {{.Command}} {{.Status}} {{.State}} {{.ExitCode}} {{.CreatedAt}} {{.Pid}}' },
+      { name: 'format', kind: 'string', description: 'json, or a template of podman\'s fields: {{.ID}} {{.Names}} {{.Image}} {{.Command}} {{.Status}} {{.State}} {{.ExitCode}} {{.CreatedAt}} {{.Pid}} {{.Restarts}}' },
     ],
   },
   'container exec': {
