@@ -108,8 +108,7 @@ export async function writeImageContainerLog(ctx: RuntimeContext, id: string, wr
     let done: boolean;
     try {
       const s = checkImageContainer(ctx, id);
-      // ended() first: a caller that reads the exit record there sees it before `done` can end the follow
-      done = options.ended?.() === true || (s.status === 'stopped' && existsSync(imageExitFile(ctx, id)));
+      done = (s.status === 'stopped' && existsSync(imageExitFile(ctx, id))) || options.ended?.() === true;
     } catch (err) {
       if (err instanceof RuntimeError && err.code === 'ENOCONTAINER') return; // removed (-d --rm): its log went with it
       throw err;

@@ -13,7 +13,8 @@ import { deleteContainer } from './container-delete.js';
 import { RuntimeError } from './errors.js';
 import { checkImageContainer, describeImageContainer, listImageContainers, stateStatus, stopImageContainer, type ImageContainer } from './image-containers.js';
 import { imageBundleDir, imageExitFile, imageLogFile } from './image-run.js';
-import { holdClaim, removeStaleClaims } from './image-run-claim.js';
+import { claimHeld, holdClaim, removeStaleClaims } from './image-run-claim.js';
+import { mayRestart } from './container-run-monitor/restart-policy.js';
 import { markStoppedByUser, resetRestartRecord, withRestartLock } from './container-run-monitor/restart-record.js';
 import { inspectPortMap, type PortBinding } from './network/container-ports.js';
 
@@ -143,29 +144,33 @@ export async function killImageContainer(ctx: RuntimeContext, id: string, signal
 /**
  * `container wait ID`: the exit status of the container once it has stopped (at once when it has), polled every
  * `intervalMs`. A container whose status was not recorded (a `ct container run` without --keep, or `-d --rm`,
- * removed as it exited) is refused: there is nothing left to report.
+ * removed as it exited) is refused: there is nothing left to report. A container whose monitor may still restart
+ * it (--restart) is waited for until its monitor has ended: the last exit's status (podman's wait).
  * @throws RuntimeError ENOCONTAINER (also when it is removed while we wait), EBADSTATE (stopped with no status).
  */
 export async function waitImageContainer(ctx: RuntimeContext, id: string, intervalMs = 100): Promise<number> {
   checkImageContainer(ctx, id);
+  const bundle = imageBundleDir(ctx, id);
   let stoppedSince: number | undefined;
-  for (;;) {
+  for (;; await new Promise((r) => setTimeout(r, intervalMs))) {
     let c: ImageContainer;
     try {
       c = describeImageContainer(ctx, checkImageContainer(ctx, id));
     } catch (err) {
       if (err instanceof RuntimeError && err.code === 'ENOCONTAINER') {
+        // between two runs of a restart: the old state is gone, its monitor (the claim's holder) makes the next one
+        if (claimHeld(bundle)) continue;
         throw new RuntimeError('ENOCONTAINER', `container wait: ${id}: the container was removed as it exited (--rm): its exit status is gone`, { cause: err });
       }
       throw err;
     }
-    // the monitor records the status just after the exit: a stopped container waits for it a moment
-    if (c.exitStatus !== undefined) return c.exitStatus;
-    if (c.status === 'stopped') stoppedSince ??= Date.now();
+    // the monitor records the status just after the exit: a stopped container waits for it a moment; one whose
+    // monitor lives on may be restarted
+    if (c.exitStatus !== undefined && !(mayRestart(c.restartPolicy) && claimHeld(bundle))) return c.exitStatus;
+    if (c.status === 'stopped' && c.exitStatus === undefined) stoppedSince ??= Date.now();
     if (stoppedSince !== undefined && Date.now() - stoppedSince > RECORD_GRACE_MS) {
       throw new RuntimeError('EBADSTATE', `container wait: ${id}: stopped, but no exit status was recorded (its monitor was killed?)`);
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

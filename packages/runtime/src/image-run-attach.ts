@@ -5,11 +5,12 @@
  * sends to the container, and returns its exit status once the monitor recorded it. So `container logs` of a kept
  * container prints what it printed, as `podman logs` does. The container reads our stdin (ct's foreground habit;
  * podman gives it /dev/null without -i). A container with a `--restart` policy runs this way too (kept, as podman
- * keeps it): this process returns at its first exit, as podman run does, while its monitor restarts it as the policy
- * says; a signal relayed to it counts as the user's kill (podman's signal proxy kills so): no restart after it.
+ * keeps it): as podman run, this process prints the first run's output and returns once the monitor restarts it no
+ * more, with the last exit's status; a signal relayed to it counts as the user's kill (podman's signal proxy kills
+ * so): no restart after it.
  * Man pages: signal(7).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_RELAYED_SIGNALS, installSignalRelay } from '@ct/namespaces/engine';
 import type { RuntimeContext } from './context.js';
 import { killContainer } from './container-kill.js';
@@ -39,29 +40,22 @@ export async function runAttached(ctx: RuntimeContext, id: string, bundle: strin
   const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
   const { markStoppedByUser } = await import('./container-run-monitor/restart-record.js');
   const exitFile = imageExitFile(ctx, id);
-  // the first exit's status: a --restart container's monitor removes it once it has started the container again
-  let status: number | undefined;
-  const exitRecorded = (): boolean => {
-    try {
-      status ??= (JSON.parse(readFileSync(exitFile, 'utf8')) as { status: number }).status;
-    } catch {
-      // not recorded yet
-    }
-    return status !== undefined;
-  };
+  const exitRecorded = (): boolean => existsSync(exitFile);
   // installed first: a signal while the monitor starts is held, then relayed, instead of ending us without the container
   const relay = installSignalRelay(DEFAULT_RELAYED_SIGNALS);
   try {
     const monitor = await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), exitFile, { stdin: true });
     // a signal relayed is the user's kill (podman's proxy kills so): its --restart policy restarts it no more
     relay.attach({ kill: (signal) => void markStoppedByUser(bundle).then(() => killContainer(ctx, id, signal)).catch(() => undefined) });
-    // until the first exit: a --restart container runs on under its monitor (podman run returns then too)
+    // the first run's output, until it exits (podman run attaches to the first run only)
     await writeImageContainerLog(ctx, id, (stream, chunk) => void process[stream].write(chunk), {
       follow: true, intervalMs: FOLLOW_INTERVAL_MS, ended: () => exitRecorded() || !alive(monitor),
     });
+    // a --restart container: until its monitor restarts it no more (podman run returns with the last exit's status)
+    while (alive(monitor)) await new Promise((r) => setTimeout(r, FOLLOW_INTERVAL_MS));
     if (!exitRecorded()) throw new RuntimeError('ESETUP', `container run: ${id}: its monitor (pid ${monitor}) ended without recording the exit status (see ct container logs ${id})`);
   } finally {
     relay.remove();
   }
-  return status!;
+  return (JSON.parse(readFileSync(exitFile, 'utf8')) as { status: number }).status;
 }

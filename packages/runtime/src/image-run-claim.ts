@@ -155,6 +155,15 @@ export async function removeStaleClaims(ctx: RuntimeContext, only?: string): Pro
 }
 
 /**
+ * True while the process that holds the claim of `bundle` lives: a run preparing, `container start` starting it,
+ * or the monitor of a `--restart` container (which may still restart it).
+ */
+export function claimHeld(bundle: string): boolean {
+  const claim = readClaim(bundle);
+  return claim !== undefined && claimHolderLives(claim);
+}
+
+/**
  * Make this process the holder of the claim of `bundle` (a `ct container run` bundle): while it lives, the claim
  * is not stale even when the container has no state. The monitor of a `--restart` container holds it, so the
  * moment between a run's state deleted and the next one's created is not taken for a run killed before create

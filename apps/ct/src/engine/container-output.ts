@@ -44,7 +44,7 @@ export function psFields(c: ImageContainer): Record<string, unknown> {
   return {
     ID: c.id, Names: c.id, Image: imageColumn(c), ImageID: c.image, Command: c.command.join(' '),
     State: c.exitStatus !== undefined ? 'exited' : c.status, Status: statusColumn(c), ExitCode: c.exitStatus ?? 0,
-    CreatedAt: c.created, Pid: c.pid, Ports: formatPortsColumn(c.ports), Restarts: c.restartCount,
+    CreatedAt: c.created, Pid: c.pid, Ports: formatPortsColumn(c.ports),
   };
 }
 

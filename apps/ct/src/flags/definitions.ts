@@ -234,7 +234,7 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'json', kind: 'boolean', description: 'print JSON' },
       { name: 'quiet', char: 'q', kind: 'boolean', description: 'print the ids only' },
       { name: 'storage-root', kind: 'string', description: 'only the containers whose root is in this image store' },
-      { name: 'format', kind: 'string', description: 'json, or a template of podman\'s fields: {{.ID}} {{.Names}} {{.Image}} {{.Command}} {{.Status}} {{.State}} {{.ExitCode}} {{.CreatedAt}} {{.Pid}} {{.Restarts}}' },
+      { name: 'format', kind: 'string', description: 'json, or a template of podman\'s fields: {{.ID}} {{.Names}} {{.Image}} {{.Command}} {{.Status}} {{.State}} {{.ExitCode}} {{.CreatedAt}} {{.Pid}}' },
     ],
   },
   'container exec': {

@@ -30,11 +30,13 @@ function usage(text: string, why: string): RuntimeError {
 }
 
 /**
- * Parse `--restart` (podman's forms: no, on-failure, on-failure:N, always, unless-stopped; `never`, podman 5's
- * synonym of no, is not in 4.3 and is refused as 4.3 refuses it).
+ * Parse `--restart` (podman's forms: no, on-failure, on-failure:N, always, unless-stopped, and '' for no;
+ * `never`, podman 5's synonym of no, is not in 4.3 and is refused as 4.3 refuses it).
  * @throws RuntimeError EUSAGE naming the flag and the value
  */
 export function parseRestartPolicy(text: string): RestartPolicy {
+  // podman takes an empty value as no policy
+  if (text === '') return NO_RESTART;
   const colon = text.indexOf(':');
   const name = colon < 0 ? text : text.slice(0, colon);
   if (!(NAMES as readonly string[]).includes(name)) {

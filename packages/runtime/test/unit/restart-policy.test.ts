@@ -16,6 +16,7 @@ const usage = (text: RegExp) => (err: unknown): boolean => err instanceof Runtim
 describe('restart policy, --restart values (podman 4.3)', () => {
   for (const [text, policy] of [
     ['no', { name: 'no', maxRetries: 0 }],
+    ['', { name: 'no', maxRetries: 0 }],
     ['on-failure', { name: 'on-failure', maxRetries: 0 }],
     ['on-failure:0', { name: 'on-failure', maxRetries: 0 }],
     ['on-failure:2', { name: 'on-failure', maxRetries: 2 }],
@@ -26,7 +27,7 @@ describe('restart policy, --restart values (podman 4.3)', () => {
       assert.deepEqual(parseRestartPolicy(text), policy);
     });
   }
-  for (const text of ['sometimes', 'on-failure:-1', 'on-failure:', 'on-failure:x', 'always:3', 'no:1', '', 'never', 'On-Failure']) {
+  for (const text of ['sometimes', 'on-failure:-1', 'on-failure:', 'on-failure:x', 'always:3', 'no:1', 'never', 'On-Failure']) {
     it(`parseRestartPolicy, ${JSON.stringify(text)} refused naming the flag and the value (EUSAGE)`, () => {
       assert.throws(() => parseRestartPolicy(text), (err: unknown) => usage(/./)(err) && (err as Error).message.startsWith(`invalid value ${JSON.stringify(text)} for flag --restart: `));
     });
