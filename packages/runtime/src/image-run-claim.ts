@@ -42,7 +42,9 @@ function readClaim(bundle: string): ClaimRecord | undefined {
 }
 
 function claimHolderLives(claim: ClaimRecord): boolean {
-  return readProcStat(claim.pid)?.startTime.toString() === claim.startTime;
+  const stat = readProcStat(claim.pid);
+  // a zombie holds nothing: a killed monitor (its parent gone) waits to be reaped by an init that may never do it
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.startTime.toString() === claim.startTime;
 }
 
 /**
