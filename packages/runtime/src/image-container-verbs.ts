@@ -77,8 +77,13 @@ export interface ImageContainerDetails {
   };
   /** How it is run: its restart policy, as podman's HostConfig gives it. */
   readonly HostConfig: {
-    /** podman's RestartPolicy: `Name` (no, on-failure, always, unless-stopped) and `MaximumRetryCount` (0: none). */
-    readonly RestartPolicy: { readonly Name: string; readonly MaximumRetryCount: number };
+    /** podman's RestartPolicy. */
+    readonly RestartPolicy: {
+      /** no, on-failure, always or unless-stopped. */
+      readonly Name: string;
+      /** on-failure's N (0: no limit, and for the other policies). */
+      readonly MaximumRetryCount: number;
+    };
   };
   /** Restarts its policy made since the user last started it (podman's RestartCount). */
   readonly RestartCount: number;
