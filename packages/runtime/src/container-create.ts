@@ -57,6 +57,8 @@ export interface CreateOptions {
   readonly noNewKeyring?: boolean | undefined;
   /** --preserve-fds N: fds 3..3+N-1 go to the container. */
   readonly preserveFds?: number | undefined;
+  /** The fds the container gets as its stdin, stdout and stderr (default: ours, 0 1 2; a restart's new pipes). */
+  readonly stdio?: readonly [number, number, number] | undefined;
   /** Relay the caller's signals to the init (`run` in the foreground). */
   readonly relaySignals?: boolean | undefined;
   /**
@@ -194,6 +196,7 @@ export async function createContainer(ctx: RuntimeContext, id: string, options: 
         extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
         relaySignals: options.relaySignals ?? false, warn: (msg) => ctx.logger.log('debug', msg), cgroupRoot,
         noNewKeyring: options.noNewKeyring === true, noPivot: options.noPivot === true, onNamespaces: options.onNamespaces,
+        stdio: options.stdio,
       });
       stopForTest('after-launch', env);
       // TODO: written in LaunchOptions.onCreated (launch's) while the child still dies with us (PR_SET_PDEATHSIG)

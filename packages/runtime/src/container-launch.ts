@@ -58,6 +58,8 @@ export interface LaunchOptions {
   readonly noNewKeyring: boolean;
   /** --no-pivot: chroot into the root (after moving it onto /) instead of pivot_root. */
   readonly noPivot?: boolean | undefined;
+  /** The init's stdin, stdout and stderr (default 0 1 2: ours). */
+  readonly stdio?: readonly [number, number, number] | undefined;
   /**
    * Called at the child's last pause, right before it execs ct-exec-fifo, with the init's pid. The child still has
    * PR_SET_PDEATHSIG (SIGKILL) tied to this process until it returns: the container's record is written here, so a
@@ -161,6 +163,7 @@ export function launchSpec(config: BundleConfig, options: LaunchOptions, fifoFd:
     execWrapper: { path: execFifoProgram(), argv: ['ct-exec-fifo', String(fifoTo), '--'] },
     killOnParentDeath: 'until-exec',
     noPivotRoot: options.noPivot === true,
+    ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
     ...(options.consoleSocket === undefined ? {} : {
       console: {
         socketPath: resolve(options.consoleSocket),

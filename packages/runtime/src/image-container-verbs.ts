@@ -11,9 +11,11 @@ import type { RuntimeContext } from './context.js';
 import { killContainer } from './container-kill.js';
 import { deleteContainer } from './container-delete.js';
 import { RuntimeError } from './errors.js';
-import { checkImageContainer, describeImageContainer, listImageContainers, stopImageContainer, type ImageContainer } from './image-containers.js';
+import { checkImageContainer, describeImageContainer, listImageContainers, stateStatus, stopImageContainer, type ImageContainer } from './image-containers.js';
 import { imageBundleDir, imageExitFile, imageLogFile } from './image-run.js';
-import { removeStaleClaims } from './image-run-claim.js';
+import { claimHeld, holdClaim, removeStaleClaims } from './image-run-claim.js';
+import { mayRestart } from './container-run-monitor/restart-policy.js';
+import { markStoppedByUser, resetRestartRecord, withRestartLock } from './container-run-monitor/restart-record.js';
 import { inspectPortMap, type PortBinding } from './network/container-ports.js';
 
 /** What `container inspect` prints for one container (podman's names where podman has the field). */
@@ -73,6 +75,18 @@ export interface ImageContainerDetails {
     /** Per container port (`80/tcp`), the host addresses and ports it is published on. */
     readonly Ports: Readonly<Record<string, readonly PortBinding[]>>;
   };
+  /** How it is run: its restart policy, as podman's HostConfig gives it. */
+  readonly HostConfig: {
+    /** podman's RestartPolicy. */
+    readonly RestartPolicy: {
+      /** no, on-failure, always or unless-stopped. */
+      readonly Name: string;
+      /** on-failure's N (0: no limit, and for the other policies). */
+      readonly MaximumRetryCount: number;
+    };
+  };
+  /** Restarts its policy made since the user last started it (podman's RestartCount). */
+  readonly RestartCount: number;
   /** The bundle (config.json) ct made for it, under the state root. */
   readonly Bundle: string;
 }
@@ -112,15 +126,21 @@ export function inspectImageContainer(ctx: RuntimeContext, id: string): ImageCon
       Labels: c.labels, StopSignal: c.stopSignal, StopTimeout: c.stopTimeout,
     },
     NetworkSettings: { Ports: inspectPortMap(c.ports) },
+    HostConfig: { RestartPolicy: { Name: c.restartPolicy.name, MaximumRetryCount: c.restartPolicy.maxRetries } },
+    RestartCount: c.restartCount,
     Bundle: bundle,
   };
 }
 
 /**
- * `container kill ID [--signal S]`: signal a created, running or paused container (default SIGKILL, as podman's).
+ * `container kill ID [--signal S]`: signal a created, running or paused container (default SIGKILL, as podman's);
+ * its restart policy restarts it no more until it is started again.
  * @throws RuntimeError ENOCONTAINER, ENOTRUNNING (podman: "can only kill running containers"), EUSAGE (a bad signal).
  */
 export async function killImageContainer(ctx: RuntimeContext, id: string, signal = 'SIGKILL'): Promise<void> {
+  // first, unless it has exited: its restart policy restarts it no more (podman's kill sets StoppedByUser); a restart
+  // under way finishes, and its run is the one signalled
+  await markStoppedByUser(imageBundleDir(ctx, id), () => { const st = stateStatus(ctx, id); return st !== undefined && st !== 'stopped'; });
   const s = checkImageContainer(ctx, id);
   if (s.status === 'stopped') throw new RuntimeError('ENOTRUNNING', `container kill: ${id}: the container is not running (it has exited): only a running container can be killed`);
   await killContainer(ctx, id, signal, { all: false });
@@ -129,49 +149,66 @@ export async function killImageContainer(ctx: RuntimeContext, id: string, signal
 /**
  * `container wait ID`: the exit status of the container once it has stopped (at once when it has), polled every
  * `intervalMs`. A container whose status was not recorded (a `ct container run` without --keep, or `-d --rm`,
- * removed as it exited) is refused: there is nothing left to report.
+ * removed as it exited) is refused: there is nothing left to report. A container whose monitor may still restart
+ * it (--restart) is waited for until its monitor has ended: the last exit's status (podman's wait).
  * @throws RuntimeError ENOCONTAINER (also when it is removed while we wait), EBADSTATE (stopped with no status).
  */
 export async function waitImageContainer(ctx: RuntimeContext, id: string, intervalMs = 100): Promise<number> {
   checkImageContainer(ctx, id);
+  const bundle = imageBundleDir(ctx, id);
   let stoppedSince: number | undefined;
-  for (;;) {
+  for (;; await new Promise((r) => setTimeout(r, intervalMs))) {
     let c: ImageContainer;
     try {
       c = describeImageContainer(ctx, checkImageContainer(ctx, id));
     } catch (err) {
       if (err instanceof RuntimeError && err.code === 'ENOCONTAINER') {
+        // between two runs of a restart: the old state is gone, its monitor (the claim's holder) makes the next one
+        if (claimHeld(bundle)) continue;
         throw new RuntimeError('ENOCONTAINER', `container wait: ${id}: the container was removed as it exited (--rm): its exit status is gone`, { cause: err });
       }
       throw err;
     }
-    // the monitor records the status just after the exit: a stopped container waits for it a moment
-    if (c.exitStatus !== undefined) return c.exitStatus;
-    if (c.status === 'stopped') stoppedSince ??= Date.now();
+    // the monitor records the status just after the exit: a stopped container waits for it a moment; one whose
+    // monitor lives on may be restarted
+    if (c.exitStatus !== undefined && !(mayRestart(c.restartPolicy) && claimHeld(bundle))) return c.exitStatus;
+    if (c.status === 'stopped' && c.exitStatus === undefined) stoppedSince ??= Date.now();
     if (stoppedSince !== undefined && Date.now() - stoppedSince > RECORD_GRACE_MS) {
       throw new RuntimeError('EBADSTATE', `container wait: ${id}: stopped, but no exit status was recorded (its monitor was killed?)`);
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
 /**
  * `container start ID` (podman's start of an exited container): run the kept container again, detached under a
  * new monitor, from the bundle and root it had (its files as it left them; the log goes on). A running one is left
- * as it is.
+ * as it is. Its restart count and the user's stop are cleared (podman's), under the restart lock
+ * (restart-record.ts): a monitor still waiting to restart it finds the new run and steps aside; an `rm` meanwhile
+ * finds the new run and removes it.
  * @throws RuntimeError ENOCONTAINER, EUSAGE (not of `container run`), EBADSTATE (paused).
  */
 export async function startImageContainer(ctx: RuntimeContext, id: string): Promise<void> {
-  const s = checkImageContainer(ctx, id);
-  if (s.status === 'running' || s.status === 'created') return;
-  if (s.status === 'paused') throw new RuntimeError('EBADSTATE', `container start: ${id}: the container is paused: resume it (ct resume ${id})`);
   const bundle = imageBundleDir(ctx, id);
-  const config = readConfig(bundle);
-  // the old state goes, the bundle and root stay; the exit status recorded is the last run's
-  await deleteContainer(ctx, id, { keepImageBundle: true });
-  rmSync(imageExitFile(ctx, id), { force: true });
-  const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
-  await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id), { tty: config.process?.terminal === true });
+  const done = await withRestartLock(bundle, async () => {
+    const s = checkImageContainer(ctx, id);
+    if (s.status === 'running' || s.status === 'created') return true;
+    if (s.status === 'paused') throw new RuntimeError('EBADSTATE', `container start: ${id}: the container is paused: resume it (ct resume ${id})`);
+    const config = readConfig(bundle);
+    // while the old state is gone and the new one not made yet, the claim names us: the name is not a dead run's
+    holdClaim(bundle);
+    resetRestartRecord(bundle);
+    // the old state goes, the bundle and root stay; the exit status recorded is the last run's
+    await deleteContainer(ctx, id, { keepImageBundle: true });
+    rmSync(imageExitFile(ctx, id), { force: true });
+    const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
+    await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id), { tty: config.process?.terminal === true });
+    return true;
+  });
+  if (done === undefined) {
+    // no bundle: removed meanwhile, or not a container of `container run` (checkImageContainer says which)
+    checkImageContainer(ctx, id);
+    throw new RuntimeError('ENOCONTAINER', `container start: ${id}: its bundle ${bundle} is gone (removed meanwhile?)`);
+  }
 }
 
 /** `container restart ID`: stop it (its stop signal and timeout, or `timeout`) when it runs, then start it. */
@@ -189,6 +226,8 @@ export async function pruneImageContainers(ctx: RuntimeContext): Promise<string[
   for (const c of listImageContainers(ctx, { all: true })) {
     if (c.status !== 'stopped') continue;
     try {
+      // a restart its monitor was about to make does not happen (nor is it under way: then it is not stopped)
+      await markStoppedByUser(imageBundleDir(ctx, c.id), () => stateStatus(ctx, c.id) === 'stopped');
       await deleteContainer(ctx, c.id, { force: false });
       removed.push(c.id);
     } catch (err) {

@@ -15,6 +15,8 @@ import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, type
 import { listClaimsWithoutState, removeStaleClaims, type ClaimWithoutState } from './image-run-claim.js';
 import { bundlePorts } from './network/container-ports.js';
 import type { PortMapping } from './network/port-spec.js';
+import { NO_RESTART, restartPolicyOf, type RestartPolicy } from './container-run-monitor/restart-policy.js';
+import { markStoppedByUser, readRestartRecord } from './container-run-monitor/restart-record.js';
 
 /** One container of `container ps`. */
 export interface ImageContainer {
@@ -46,6 +48,10 @@ export interface ImageContainer {
   readonly stopTimeout: number;
   /** Its published ports (network/port-spec.ts). */
   readonly ports: readonly PortMapping[];
+  /** Its restart policy (--restart). */
+  readonly restartPolicy: RestartPolicy;
+  /** Restarts its policy made since it was last started by the user (podman's RestartCount). */
+  readonly restartCount: number;
 }
 
 function readJsonFile<T>(file: string): T | undefined {
@@ -69,6 +75,7 @@ export function describeImageContainer(ctx: RuntimeContext, s: Pick<ContainerSta
     ...(typeof store?.imageName === 'string' ? { imageName: store.imageName } : {}),
     ...(typeof store?.storageRoot === 'string' ? { storageRoot: store.storageRoot } : {}),
     ports: bundlePorts(bundle),
+    restartPolicy: restartPolicyOf(settings?.restart) ?? NO_RESTART, restartCount: readRestartRecord(bundle).count,
     ...(exit !== undefined ? { exitStatus: exit.status } : {}),
     ...(typeof exit?.finished === 'string' ? { finished: exit.finished } : {}),
   };
@@ -120,12 +127,15 @@ export function imageContainerLog(ctx: RuntimeContext, id: string): Buffer {
 
 /**
  * Stop container `id`: its stop signal (--stop-signal, default SIGTERM), then SIGKILL after `timeoutSeconds`
- * (default: its --stop-timeout, else 10). Resolves when it has stopped.
+ * (default: its --stop-timeout, else 10). Resolves when it has stopped. Its restart policy restarts it no more
+ * until it is started again (podman's).
  * A paused container is refused at once, as podman refuses it (its frozen processes would never see the signals):
  * resume it first, or remove it with force (delete thaws it).
  * @throws RuntimeError ENOCONTAINER, EBADSTATE (paused, also when paused while the stop waits).
  */
 export async function stopImageContainer(ctx: RuntimeContext, id: string, timeout?: number): Promise<void> {
+  // first: its monitor restarts it no more (a restart pending does not happen; one under way finishes, and is stopped)
+  await markStoppedByUser(imageBundleDir(ctx, id));
   const c = describeImageContainer(ctx, checkImageContainer(ctx, id));
   const timeoutSeconds = timeout ?? c.stopTimeout;
   const running = (): boolean => {
@@ -182,6 +192,9 @@ async function waitExitRecorded(ctx: RuntimeContext, id: string): Promise<void> 
  * @throws RuntimeError ENOCONTAINER, EBADSTATE (running without force).
  */
 export async function removeImageContainer(ctx: RuntimeContext, id: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+  // first: its monitor restarts it no more (one in the middle of a restart finishes it, and the delete finds that
+  // run); without force, only a stopped one is marked: a running one is refused, and its policy stays as it was
+  await markStoppedByUser(imageBundleDir(ctx, id), () => options.force === true || stateStatus(ctx, id) === 'stopped');
   let s: ContainerState;
   try {
     s = checkImageContainer(ctx, id);
@@ -200,4 +213,14 @@ export async function removeImageContainer(ctx: RuntimeContext, id: string, opti
   const anonymous = volumes.anonymousVolumesOf(storageRoot, id, 'all');
   await deleteContainer(ctx, id, { force: options.force === true });
   await volumes.removeUnusedVolumes(storageRoot, anonymous);
+}
+
+/** The status of container `id`, or undefined when it has no state. */
+export function stateStatus(ctx: RuntimeContext, id: string): ContainerState['status'] | undefined {
+  try {
+    return containerState(ctx, id).status;
+  } catch (err) {
+    if (err instanceof RuntimeError && err.code === 'ENOCONTAINER') return undefined;
+    throw err;
+  }
 }

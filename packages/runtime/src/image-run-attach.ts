@@ -4,7 +4,10 @@
  * log as it grows (stdout records to our stdout, stderr records to our stderr), relays the signals a shell user
  * sends to the container, and returns its exit status once the monitor recorded it. So `container logs` of a kept
  * container prints what it printed, as `podman logs` does. The container reads our stdin (ct's foreground habit;
- * podman gives it /dev/null without -i).
+ * podman gives it /dev/null without -i). A container with a `--restart` policy runs this way too (kept, as podman
+ * keeps it): as podman run, this process prints the first run's output and returns once the monitor restarts it no
+ * more, with the last exit's status; a signal relayed to it counts as the user's kill (podman's signal proxy kills
+ * so): no restart after it.
  * Man pages: signal(7).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -35,16 +38,22 @@ function alive(pid: number): boolean {
  */
 export async function runAttached(ctx: RuntimeContext, id: string, bundle: string): Promise<number> {
   const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
+  const { markStoppedByUser } = await import('./container-run-monitor/restart-record.js');
   const exitFile = imageExitFile(ctx, id);
+  const exitRecorded = (): boolean => existsSync(exitFile);
   // installed first: a signal while the monitor starts is held, then relayed, instead of ending us without the container
   const relay = installSignalRelay(DEFAULT_RELAYED_SIGNALS);
   try {
     const monitor = await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), exitFile, { stdin: true });
-    relay.attach({ kill: (signal) => void killContainer(ctx, id, signal).catch(() => undefined) });
+    // a signal relayed is the user's kill (podman's proxy kills so): its --restart policy restarts it no more
+    relay.attach({ kill: (signal) => void markStoppedByUser(bundle).then(() => killContainer(ctx, id, signal)).catch(() => undefined) });
+    // the first run's output, until it exits (podman run attaches to the first run only)
     await writeImageContainerLog(ctx, id, (stream, chunk) => void process[stream].write(chunk), {
-      follow: true, intervalMs: FOLLOW_INTERVAL_MS, ended: () => !alive(monitor),
+      follow: true, intervalMs: FOLLOW_INTERVAL_MS, ended: () => exitRecorded() || !alive(monitor),
     });
-    if (!existsSync(exitFile)) throw new RuntimeError('ESETUP', `container run: ${id}: its monitor (pid ${monitor}) ended without recording the exit status (see ct container logs ${id})`);
+    // a --restart container: until its monitor restarts it no more (podman run returns with the last exit's status)
+    while (alive(monitor)) await new Promise((r) => setTimeout(r, FOLLOW_INTERVAL_MS));
+    if (!exitRecorded()) throw new RuntimeError('ESETUP', `container run: ${id}: its monitor (pid ${monitor}) ended without recording the exit status (see ct container logs ${id})`);
   } finally {
     relay.remove();
   }

@@ -19,7 +19,7 @@ import type { RuntimeContext } from './context.js';
 import { errnoCode, RuntimeError, systemError } from './errors.js';
 import { withLock } from './lock.js';
 import { readProcStat } from './proc-stat.js';
-import { containerPaths } from './state-store.js';
+import { containerPaths, writeFileAtomic } from './state-store.js';
 
 /** What a claim records. */
 interface ClaimRecord {
@@ -42,7 +42,9 @@ function readClaim(bundle: string): ClaimRecord | undefined {
 }
 
 function claimHolderLives(claim: ClaimRecord): boolean {
-  return readProcStat(claim.pid)?.startTime.toString() === claim.startTime;
+  const stat = readProcStat(claim.pid);
+  // a zombie holds nothing: a killed monitor (its parent gone) waits to be reaped by an init that may never do it
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.startTime.toString() === claim.startTime;
 }
 
 /**
@@ -155,6 +157,31 @@ export async function removeStaleClaims(ctx: RuntimeContext, only?: string): Pro
 }
 
 /**
+ * True while the process that holds the claim of `bundle` lives: a run preparing, `container start` starting it,
+ * or the monitor of a `--restart` container (which may still restart it).
+ */
+export function claimHeld(bundle: string): boolean {
+  const claim = readClaim(bundle);
+  return claim !== undefined && claimHolderLives(claim);
+}
+
+/**
+ * Make this process the holder of the claim of `bundle` (a `ct container run` bundle): while it lives, the claim
+ * is not stale even when the container has no state. The monitor of a `--restart` container holds it, so the
+ * moment between a run's state deleted and the next one's created is not taken for a run killed before create
+ * (by `container run` of the name, `prune` or `rm`), and `container start` holds it while it starts the
+ * container again. The file is replaced atomically: a reader never sees half of it.
+ */
+export function holdClaim(bundle: string): void {
+  writeFileAtomic(join(bundle, 'claim.json'), JSON.stringify(ownClaim()), 0o600);
+}
+
+/** The claim record of this process. */
+function ownClaim(): ClaimRecord {
+  return { pid: process.pid, startTime: readProcStat(process.pid)?.startTime.toString() ?? '' };
+}
+
+/**
  * Claim `id` for a `container run` under the state root; returns the bundle directory, now ours (remove it to give
  * the name back).
  * @throws RuntimeError ECONTAINEREXISTS (the name is in use), ESYSTEM.
@@ -167,8 +194,7 @@ export async function claimContainerName(ctx: RuntimeContext, id: string): Promi
   } catch (err) {
     throw systemError('container run: create bundle dir', bundles, err);
   }
-  const self = readProcStat(process.pid);
-  const record: ClaimRecord = { pid: process.pid, startTime: self?.startTime.toString() ?? '' };
+  const record = ownClaim();
   return withLock(join(bundles, '.lock'), async () => {
     if (existsSync(containerPaths(ctx.stateRoot.path, id).dir)) throw inUse(id);
     const mine = mkdtempSync(join(bundles, '.claim-'));

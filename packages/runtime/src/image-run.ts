@@ -26,6 +26,7 @@ import { parseSignal } from './signals.js';
 import { checkContainerId, containerPaths, ensureStateRoot, writeFileAtomic } from './state-store.js';
 import { stopForTest } from './test-stop.js';
 import { anonymousVolumesOf, classifyVolume, imageConfigVolumes, mountRunVolumes, removeUnusedVolumes } from './volume-mounts.js';
+import { checkRestartPolicy, mayRestart, NO_RESTART, parseRestartPolicy, type RestartPolicy } from './container-run-monitor/restart-policy.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
 export type { ImageRunFlags, SeccompChoice, Ulimit } from './image-run-config.js';
@@ -56,6 +57,13 @@ export interface ImageRunOptions extends ImageRunFlags {
   readonly stopSignal?: string | undefined;
   /** Seconds `container stop` waits before SIGKILL (podman's --stop-timeout; default 10). */
   readonly stopTimeout?: number | undefined;
+  /**
+   * podman's --restart (container-run-monitor/restart-policy.ts), as its text (`on-failure:3`) or parsed: the
+   * container's monitor starts it again after an exit the policy restarts. A policy other than `no` keeps the
+   * container (podman's default; refused with `remove`) and runs it under a monitor, in the foreground too
+   * (refused with a foreground `tty`).
+   */
+  readonly restart?: RestartPolicy | string | undefined;
   /** The image store (default: the user's). */
   readonly storageRoot?: string | undefined;
   /** Called with the id once a detached container runs. */
@@ -102,6 +110,8 @@ export interface RunSettings {
   readonly stopSignal: string;
   /** Seconds `container stop` waits before SIGKILL (--stop-timeout). */
   readonly stopTimeout: number;
+  /** The restart policy (--restart; `no` when not given). */
+  readonly restart: RestartPolicy;
 }
 
 /** Where a container's RunSettings are kept (its bundle's run.json). */
@@ -110,7 +120,10 @@ export function imageRunSettingsFile(ctx: RuntimeContext, id: string): string {
 }
 
 function runSettings(options: ImageRunOptions): RunSettings {
-  return { labels: options.labels ?? {}, stopSignal: options.stopSignal ?? 'SIGTERM', stopTimeout: options.stopTimeout ?? 10 };
+  return {
+    labels: options.labels ?? {}, stopSignal: options.stopSignal ?? 'SIGTERM', stopTimeout: options.stopTimeout ?? 10,
+    restart: typeof options.restart === 'object' ? options.restart : NO_RESTART,
+  };
 }
 
 /** Remove the bundle and store root `container run` made for a container (called by delete; a no-op for others). */
@@ -246,7 +259,8 @@ async function startContainerOf(ctx: RuntimeContext, id: string, bundle: string,
     return 0;
   }
   // kept, without -t: under a monitor that logs its output, as podman (image-run-attach.ts); it attaches the network
-  if (options.keep === true && options.tty !== true) return (await import('./image-run-attach.js')).runAttached(ctx, id, bundle);
+  // (and restarts the container as its --restart says)
+  if ((options.keep === true || restarts(options)) && options.tty !== true) return (await import('./image-run-attach.js')).runAttached(ctx, id, bundle);
   // the network is attached between create and start, by the process that waits for the container (network/)
   const network = existsSync(join(bundle, 'network.json')) ? (await import('./network/network-attach.js')).runNetworkOf(bundle) : undefined;
   if (options.tty === true) return runWithTerminal(ctx, id, bundle, options.keep, network);
@@ -279,6 +293,11 @@ function runningPid(ctx: RuntimeContext, other: string): number {
   return s.pid;
 }
 
+/** True when the run's --restart policy may restart it. */
+function restarts(options: ImageRunOptions): boolean {
+  return typeof options.restart === 'object' && mayRestart(options.restart);
+}
+
 /** `ct-` and 12 random hex digits. */
 function randomId(): string {
   return `ct-${randomHex(6)}`;
@@ -303,7 +322,8 @@ async function claimedImageRoot(oci: typeof import('@ct/oci/store'), id: string,
  * const status = await runImage(createContext({}), { image: 'busybox', command: ['echo', 'hi'] });
  * ```
  */
-export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): Promise<number> {
+export async function runImage(ctx: RuntimeContext, given: ImageRunOptions): Promise<number> {
+  const options = typeof given.restart === 'string' ? { ...given, restart: parseRestartPolicy(given.restart) } : given;
   const id = options.name ?? randomId();
   checkContainerId(id);
   ensureStateRoot(ctx.stateRoot.path);
@@ -319,6 +339,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
   }
   // a volume name podman would refuse is refused before anything is made
   for (const v of options.volumes ?? []) classifyVolume(v);
+  if (typeof options.restart === 'object') checkRestartPolicy(options.restart, { remove: options.remove === true, foregroundTty: options.tty === true && options.detach !== true });
   // podman refuses a --cidfile that exists before it makes anything
   if (options.cidFile !== undefined && existsSync(options.cidFile)) {
     throw new RuntimeError('EUSAGE', `container run: --cidfile ${options.cidFile}: the file exists: remove it, or give another (another container may use it)`);
@@ -342,7 +363,8 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     throw err;
   }
   if (options.cidFile !== undefined) await writeCidFile(oci, options.cidFile, id, storageRoot, bundle);
-  const keep = options.detach === true || options.keep === true;
+  // a container with a restart policy is kept (podman keeps every container unless --rm)
+  const keep = options.detach === true || options.keep === true || restarts(options);
   try {
     // only now, with a store root of our own: a stale claim's store.json names what to remove (image-run-claim.ts)
     writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: root.image.digest, imageName: options.image }));

@@ -19,6 +19,9 @@ export { execContainer, type ExecOptions } from './container-exec.js';
 export { runContainer, type RunOptions } from './container-run.js';
 export { imageBundleDir, runImage, type ImageRunOptions, type PullPolicy, type SeccompChoice, type StorageDriver, type Ulimit } from './image-run.js';
 export {
+  formatRestartPolicy, parseRestartPolicy, shouldRestart, type ExitFacts, type RestartPolicy, type RestartPolicyName,
+} from './container-run-monitor/restart-policy.js';
+export {
   listImageContainers, imageContainerLog, stopImageContainer, removeImageContainer, type ImageContainer,
 } from './image-containers.js';
 export { containerPorts, type PortBinding } from './network/container-ports.js';

@@ -36,6 +36,11 @@ export const RUN_STOP_POINTS = [
   'run:started',
   /** The container has exited; its owner has not detached the network or removed it (--rm) yet. */
   'run:exited',
+  /**
+   * A `--restart` container's monitor restarts it: the exited run's state is deleted (restart.json counts the
+   * restart, the monitor holds the claim and the restart lock); the next run is not created yet.
+   */
+  'run:restarting',
 ] as const;
 
 /** The named steps of `delete` (`ct delete`, `ct container rm`), after the container's own steps. */

@@ -239,6 +239,8 @@ export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.P
     detach: f['detach'] === true, keep: f['keep'] === true, remove: f['rm'] === true, cidFile: str(f, 'cidfile'),
     labels: labelMap(strs(f, 'label')), stopSignal: str(f, 'stop-signal'),
     stopTimeout: typeof f['stop-timeout'] === 'number' ? f['stop-timeout'] : undefined,
+    // --restart: parsed by @ct/runtime (restart-policy.ts), which names the flag in its refusal
+    restart: str(f, 'restart'),
     // network flags: checked by @ct/runtime's network module (network/network-config.ts)
     network, publish: strs(f, 'publish'), publishAll: f['publish-all'] === true, dns: strs(f, 'dns'), dnsSearch: strs(f, 'dns-search'),
     dnsOption: strs(f, 'dns-option'), addHost: strs(f, 'add-host'),

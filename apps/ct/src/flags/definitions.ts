@@ -202,6 +202,7 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'label', char: 'l', kind: 'strings', description: 'set a label KEY=VALUE (container inspect shows them)' },
       { name: 'stop-signal', kind: 'string', description: 'the signal container stop sends first (default SIGTERM)' },
       { name: 'stop-timeout', kind: 'integer', description: 'seconds container stop waits before SIGKILL (default 10)' },
+      { name: 'restart', kind: 'string', description: 'restart policy: no (default), on-failure[:MAX_RETRIES], always or unless-stopped (the monitor restarts it; not after container stop or kill)' },
       { name: 'volume', char: 'v', kind: 'strings', description: 'mount SRC:DST[:OPTIONS]: SRC a host path (starting with / or .) or a volume name (made on first use); DST alone: an anonymous volume (podman\'s options: ro, rw, z, Z, nosuid, nodev, noexec, U, nocopy, propagation)' },
       { name: 'tmpfs', kind: 'strings', description: 'mount a tmpfs at DST[:OPTIONS] (size=, mode=, noexec...)' },
       { name: 'mount', kind: 'strings', description: 'type=bind,source=SRC,target=DST[,readonly][,bind-propagation=P], type=volume[,source=NAME],target=DST[,readonly][,volume-nocopy] or type=tmpfs,target=DST[,tmpfs-size=N][,tmpfs-mode=M]' },

@@ -3,8 +3,8 @@
  * command-line error `See 'ct COMMAND --help'.`), for `container`, `image`, `pull` and `doctor`, while the runc
  * verbs keep runc's; and podman's exit statuses for the container verbs (125 ct failed, 126 cannot invoke, 127
  * not found, rm's 1 and 2, else the container's own), each class beside what podman 4.3 (runtime runc) gives for
- * the same command. One test per message class; each message names what was given and how to fix it. As root and
- * unprivileged.
+ * the same command. One test per message class; each message names what was given and how to fix it. And
+ * `--restart` beside podman's: its refusals, and what on-failure:2 ends with. As root and unprivileged.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -114,6 +114,34 @@ function defineSuite(title: string, rootless: boolean): void {
       }
       const p = podman!.podman(['run', '-d', ...podmanRunFlags, podman!.image, 'sleep', '60']);
       assert.equal(podman!.podman(['rm', p.stdout.trim()]).status, 2);
+    });
+    it('container errors, --restart: a bad value and --rm with a policy refused (125) as podman; on-failure:2 of exit 3 ends as podman\'s', () => {
+      for (const [value, why] of [['sometimes', 'expected no, on-failure'], ['on-failure:-1', 'the retry count']]) {
+        const bad = s.run([`--restart=${value}`, 'busybox', 'true']);
+        assert.equal(theirs(['run', `--restart=${value}`, 'IMAGE', 'true']).status, 125);
+        assert.equal(bad.status, 125, bad.stderr);
+        assert.ok(bad.stderr.startsWith(`Error: invalid value "${value}" for flag --restart: ${why}`), bad.stderr);
+      }
+      const withRm = s.run(['--rm', '--restart', 'always', 'busybox', 'true']);
+      const podmanRm = theirs(['run', '--restart', 'always', 'IMAGE', 'true']);
+      assert.equal(podmanRm.status, 125);
+      assert.equal(withRm.status, 125);
+      assert.equal(withRm.stderr.split('\n')[0], podmanRm.stderr.split('\n')[0], 'podman\'s words');
+      // both run it three times and return when no restart follows, with its status; the count is podman's
+      const id = `restart-${process.pid}`;
+      const format = ['inspect', '--format', '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}', id];
+      const script = ['sh', '-c', 'echo run; exit 3'];
+      assert.equal(podman!.podman(['run', ...podmanRunFlags, '--name', id, '--restart', 'on-failure:2', podman!.image, ...script]).status, 3);
+      try {
+        const ours = s.run(['--name', id, '--restart', 'on-failure:2', 'busybox', ...script]);
+        assert.equal(ours.status, 3, ours.stderr);
+        assert.equal(ours.stdout, 'run\n', 'the first run\'s output, as podman run prints it');
+        assert.equal(s.ct.run(['container', ...format]).stdout, podman!.podman(format).stdout);
+        assert.equal(s.ct.run(['container', 'inspect', '--format', '{{.RestartCount}} {{.State.ExitCode}}', id]).stdout, '2 3\n');
+        assert.equal(s.ct.run(['container', 'logs', id]).stdout, 'run\nrun\nrun\n', 'one log over the runs');
+      } finally {
+        assert.equal(s.ct.run(['container', 'rm', '-f', id]).status, 0);
+      }
     });
     it('image errors, the same style: a command-line error names the command\'s help (exit 2), a failure the fix (exit 1)', () => {
       const bogus = imageCommand(s.user, ['rm', '--bogus']);

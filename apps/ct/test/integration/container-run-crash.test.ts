@@ -2,7 +2,7 @@
  * Crash points of `ct container run` (issue 24), as create-crash.test.ts (@ct/runtime) does for `ct create`: the
  * run is stopped at each named step (CT_TEST_STOP_AT: the name claim, the import of an image given by path, the
  * store root, the bundle, create's own steps with the overlay root mounted in the launch, the network helpers, the
- * running container, its exit before the --rm cleanup), in the foreground and detached (then the monitor is the
+ * running container, its exit before the --rm cleanup, a --restart container between two runs), in the foreground and detached (then the monitor is the
  * process stopped and killed), and SIGKILLed there. The bridge cases publish a port (-p: the held host port,
  * portmap's DNAT chains). What a user then runs (`ct container rm -f ID`, or
  * `ct container prune`, then `ct image prune`) must leave no state dir, bundle, store root or staging, cgroup,
@@ -37,6 +37,8 @@ interface CrashCase {
   readonly cleanup?: 'rm' | 'prune';
   /** A first `rm -f` is stopped there and SIGKILLed (a delete's crash point), before the one that must clean up. */
   readonly rmKilledAt?: 'delete:state-removed';
+  /** `--restart on-failure` (the container exits 3: its monitor restarts it). */
+  readonly restart?: boolean;
 }
 
 const CASES: readonly CrashCase[] = [
@@ -69,6 +71,10 @@ const CASES: readonly CrashCase[] = [
   // ... and the rm -f that removes it killed after the state dir went, before the network detach
   { point: 'run:started', detach: true, network: 'bridge', publish: true, rmKilledAt: 'delete:state-removed' },
   { point: 'run:exited', detach: true, remove: true },
+  // the monitor killed as it restarts the container: the exited run's state deleted, the next not created yet
+  { point: 'run:restarting', detach: true, restart: true },
+  // (between two runs nothing of the network is attached: -p holds no port there)
+  { point: 'run:restarting', detach: true, restart: true, network: 'bridge', cleanup: 'prune' },
 ];
 
 /** Poll `check` until it gives a value or `ms` pass (the machine is shared: generous). */
@@ -191,14 +197,16 @@ function defineSuite(title: string, rootless: boolean): void {
     const s = useImageSuite('crun-crash', rootless);
 
     for (const c of CASES.filter((k) => !rootless || k.network !== 'bridge')) {
-      const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.network !== undefined ? `--network ${c.network}` : '', c.publish === true ? '-p' : ''].filter((x) => x !== '').join(' ');
+      const how = [c.detach === true ? '-d' : '', c.remove === true ? '--rm' : '', c.restart === true ? '--restart on-failure' : '',
+        c.network !== undefined ? `--network ${c.network}` : '', c.publish === true ? '-p' : ''].filter((x) => x !== '').join(' ');
       const verb = c.cleanup === 'prune' ? 'container prune' : c.rmKilledAt !== undefined ? `container rm -f killed at ${c.rmKilledAt}, then container rm -f` : 'container rm -f';
       it(`container run ${how === '' ? '' : `${how} `}killed at ${c.point}: ${verb} and image prune leave nothing, the name runs again`, async () => {
         const id = `crash-${randomBytes(5).toString('hex')}`;
-        const command = c.point === 'run:exited' ? ['sh', '-c', 'exit 3'] : ['sleep', '600'];
+        const command = c.point === 'run:exited' || c.restart === true ? ['sh', '-c', 'exit 3'] : ['sleep', '600'];
         const hostPort = c.publish === true ? await freePort() : undefined;
         const run = startRun(s, { CT_TEST_STOP_AT: c.point }, [
           '--name', id, '--network', c.network ?? 'pasta', ...(c.detach === true ? ['-d'] : []), ...(c.remove === true ? ['--rm'] : []),
+          ...(c.restart === true ? ['--restart', 'on-failure'] : []),
           ...(hostPort !== undefined ? ['-p', `127.0.0.1:${hostPort}:80`] : []),
           c.image === 'layout' ? testImage('busybox') : 'busybox', ...command,
         ]);

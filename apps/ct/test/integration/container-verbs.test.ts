@@ -253,6 +253,30 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.match(bad.stderr, /--stop-signal SIGNOPE: not a signal/);
     });
 
+    it('container run --restart always: restarted after an exit (RestartCount 1); after container stop it stays stopped; start resets the count', async () => {
+      const inspect = (id: string): string => s.ct.run(['container', 'inspect', '--format', '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}', id]).stdout.trim();
+      const id = `always-${process.pid}`;
+      // the first run exits 1, the second stays up
+      const script = 'trap "exit 0" TERM; echo up; [ -e /ran ] || { touch /ran; exit 1; }; sleep 600 & wait';
+      assert.equal(s.run(['-d', '--name', id, '--restart', 'always', 'busybox', 'sh', '-c', script]).status, 0);
+      try {
+        for (let i = 0; i < 300 && inspect(id) !== '1 running 0'; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal(inspect(id), '1 running 0');
+        assert.equal(s.ct.run(['container', 'stop', id]).status, 0);
+        assert.equal(inspect(id), '1 exited 0');
+        // a restart would come within its first delay (100 ms) and a create
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.equal(inspect(id), '1 exited 0', 'not restarted after container stop');
+        assert.equal(s.ct.run(['container', 'logs', id]).stdout, 'up\nup\n');
+        // a start by the user runs it again with the count back at 0 (podman's)
+        assert.equal(s.ct.run(['container', 'start', id]).status, 0);
+        assert.equal(inspect(id), '0 running 0');
+      } finally {
+        assert.equal(s.ct.run(['container', 'rm', '-f', id]).status, 0);
+      }
+      assert.deepEqual(containerDirs(s.store), []);
+    });
+
     it('container run --rm --keep, refused as a conflict (125) naming both', () => {
       const r = s.run(['--rm', '--keep', 'busybox', 'true']);
       assert.equal(r.status, 125);

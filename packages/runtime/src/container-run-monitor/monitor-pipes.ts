@@ -4,7 +4,8 @@
  * inherits them, as conmon gives the container pipes) and whose read ends the monitor reads, writing each read as
  * k8s-file records (image-container-log-format.ts) to the log. The monitor closes its own copies of the write ends
  * once the container holds them, so the readers see the end when the container's last process closes its stdout and
- * stderr: what it wrote before it exited is all in the log, even under load.
+ * stderr: what it wrote before it exited is all in the log, even under load. A restarted container (--restart)
+ * gets a new pair, made by the monitor, whose write ends go to it as its stdio (monitor-run.ts).
  * Man pages: fifo(7), pipe(7), mknod(2).
  */
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -23,6 +24,8 @@ export interface OutputPipes {
   readonly read: readonly [number, number];
   /** Close all four in the spawner (once the monitor has its copies, or on failure). */
   close(): void;
+  /** Close the write ends only (the container holds its copies; the read ends go to copyPipes). */
+  closeWrite(): void;
 }
 
 /** Where the monitor finds the read ends. */
@@ -52,31 +55,52 @@ export function openOutputPipes(dir: string): OutputPipes {
     close();
     throw err;
   }
-  return { read: [fds[0]!, fds[2]!], write: [fds[1]!, fds[3]!], close };
+  const [r1, w1, r2, w2] = fds as [number, number, number, number];
+  return {
+    read: [r1, r2], write: [w1, w2], close,
+    closeWrite() {
+      for (const fd of [w1, w2]) {
+        const i = fds.indexOf(fd);
+        if (i < 0) continue;
+        fds.splice(i, 1);
+        closeSync(fd);
+      }
+    },
+  };
 }
 
-/** The monitor's copy from the pipes to the log. */
-export interface LogCopy {
+/** The container log, open for appending k8s-file records. */
+export interface LogWriter {
+  /** Write `chunk` as records of `stream` (the pipes' output, the pty's of -dt, the monitor's own warnings). */
+  write(stream: LogStream, chunk: Buffer): void;
+  /** Close the log. */
+  close(): void;
+}
+
+/** Open `logFile` for the monitor (appended: a restarted or started-again container's log goes on; created 0600). */
+export function openLog(logFile: string): LogWriter {
+  const log = openSync(logFile, 'a', 0o600);
+  const clock = new LogClock();
+  return {
+    write: (stream, chunk) => void writeSync(log, formatLogRecords(clock, stream, chunk)),
+    close: () => closeSync(log),
+  };
+}
+
+/** The copy of one run's stdout and stderr pipes to the log. */
+export interface PipeCopy {
   /** Settles when both pipes reached their end (every writer closed them). */
   readonly ended: Promise<void>;
-  /** Write `chunk` as records of `stream` (the pty's output of -dt, the monitor's own warnings). */
-  write(stream: LogStream, chunk: Buffer): void;
   /** Stop reading (a process in the background may hold the pipes after the container's init exited). */
   close(): void;
 }
 
-/**
- * In the monitor: read both pipes (fds 4 and 5) into `logFile` (appended; created 0600). Then close our own write
- * ends (fds 1 and 2, the container has its copies), reopened on /dev/null so nothing else takes those numbers.
- */
-export function copyOutputToLog(logFile: string): LogCopy {
-  const log = openSync(logFile, 'a', 0o600);
-  const clock = new LogClock();
-  const write = (stream: LogStream, chunk: Buffer): void => void writeSync(log, formatLogRecords(clock, stream, chunk));
-  const sockets = READ_FDS.map((fd, i) => {
+/** Read the pipes whose read ends are `read` (stdout, stderr; the fds are the copy's now) into `log`. */
+export function copyPipes(read: readonly [number, number], log: LogWriter): PipeCopy {
+  const sockets = read.map((fd, i) => {
     const stream: LogStream = i === 0 ? 'stdout' : 'stderr';
     const socket = new Socket({ fd, readable: true, writable: false });
-    socket.on('data', (chunk: Buffer) => write(stream, chunk));
+    socket.on('data', (chunk: Buffer) => log.write(stream, chunk));
     return socket;
   });
   const ended = Promise.all(sockets.map((s) => new Promise<void>((resolve) => {
@@ -85,10 +109,9 @@ export function copyOutputToLog(logFile: string): LogCopy {
     s.on('error', () => resolve());
   }))).then(() => undefined);
   return {
-    ended, write,
+    ended,
     close() {
       for (const s of sockets) s.destroy();
-      closeSync(log);
     },
   };
 }
