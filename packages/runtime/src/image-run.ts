@@ -25,6 +25,8 @@ import { claimContainerName } from './image-run-claim.js';
 import { parseSignal } from './signals.js';
 import { checkContainerId, containerPaths, ensureStateRoot, writeFileAtomic } from './state-store.js';
 import { stopForTest } from './test-stop.js';
+import { parseUsernsMode } from './userns-mode.js';
+import { prepareUserns } from './userns-prepare.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
 export type { ImageRunFlags, SeccompChoice, Ulimit } from './image-run-config.js';
@@ -295,6 +297,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
       throw new RuntimeError('EUSAGE', `container run: --stop-signal ${options.stopSignal}: not a signal name or number`, { cause: err });
     }
   }
+  const usernsMode = parseUsernsMode(options.userns, ctx.rootless);
   // podman refuses a --cidfile that exists before it makes anything
   if (options.cidFile !== undefined && existsSync(options.cidFile)) {
     throw new RuntimeError('EUSAGE', `container run: --cidfile ${options.cidFile}: the file exists: remove it, or give another (another container may use it)`);
@@ -326,18 +329,22 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     const initPath = options.init === true ? (await import('@ct/namespaces/engine')).initProgramPath() : undefined;
     const cgroupName = `ct-${id.slice(0, 64)}-${randomHex(6)}`;
+    // --userns keep-id|nomap: layers re-owned for the mode's map (userns-prepare.ts)
+    const userns = await prepareUserns(usernsMode, root, bundle);
+    const lowerDirs = userns?.lowerDirs ?? root.lowerDirs;
     const writeConfig = (runRoot: RunRoot): VolumeChown[] => writeImageRunConfig({
       bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName,
       imageEntrypoint: root.entrypoint, imageEnv: root.env, initPath, warn,
-      containerPid: (other) => runningPid(ctx, other),
+      containerPid: (other) => runningPid(ctx, other), userns: userns?.plan,
     }, options);
     const useCopy = async (): Promise<VolumeChown[]> => {
-      await copyImageRoot(root.lowerDirs, root.merged, ctx.rootless);
+      await copyImageRoot(lowerDirs, root.merged, ctx.rootless);
       return writeConfig({ merged: root.merged });
     };
     const chowns = options.storageDriver === 'copy'
       ? await useCopy()
-      : writeConfig({ merged: root.merged, overlay: { lowerDirs: root.lowerDirs, upper: root.upper, work: root.work } });
+      : writeConfig({ merged: root.merged, overlay: { lowerDirs, upper: root.upper, work: root.work } });
+    await userns?.giveToContainerRoot();
     // -v SRC:DST:U (podman's): the source belongs to the container's user before it starts
     for (const v of chowns) await oci.chownVolume(v.source, v.uid, v.gid);
     stopForTest('run:configured');
