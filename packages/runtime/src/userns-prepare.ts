@@ -16,7 +16,7 @@ export interface UsernsSetup {
   readonly plan: UsernsPlan;
   /** The re-owned layer dirs, top first. */
   readonly lowerDirs: readonly string[];
-  /** Give the container's upper, work and merged dirs and the bundle's passwd file to container root. */
+  /** Give the container's upper, work and merged dirs and the bundle's passwd and group files to container root. */
   giveToContainerRoot(): Promise<void>;
 }
 
@@ -41,6 +41,6 @@ export async function prepareUserns(mode: UsernsMode, root: ContainerRoot, bundl
   const lowerDirs = await shiftImageLayers(plan, root.lowerDirs);
   return {
     plan, lowerDirs,
-    giveToContainerRoot: () => chownToContainerRoot(plan, [root.upper, root.work, root.merged, join(bundle, 'passwd')].filter((p) => existsSync(p))),
+    giveToContainerRoot: () => chownToContainerRoot(plan, [root.upper, root.work, root.merged, join(bundle, 'passwd'), join(bundle, 'group')].filter((p) => existsSync(p))),
   };
 }

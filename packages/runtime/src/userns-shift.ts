@@ -11,8 +11,8 @@
  * complete, and its record `shifted/<key>.tmp-<hex>.json` (our pid and its start time) is written before the
  * directory exists; a later run removes the copies whose builder is gone. Two runs building the same copy both
  * finish: the first rename wins, the second copy is removed.
- * The copies, and the container's upper and work dirs given to container root, are made by one worker in a user
- * namespace with the default map (userns-shift-worker.ts), never in this process.
+ * The copies are made, and the container's own dirs given to its root, by a worker in a user namespace with the
+ * default map (userns-shift-worker.ts), never in this process.
  * Man pages: rename(2), user_namespaces(7), newuidmap(1).
  */
 import { createHash } from 'node:crypto';

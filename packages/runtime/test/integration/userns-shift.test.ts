@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { layoutRanges, readSubordinateIds } from '@ct/namespaces/engine';
 import { removeTree } from '@ct/oci';
 import { chownVolume } from '@ct/oci/store';
-import { isRoot, requireFeature } from '@ct/test-utils';
+import { requireFeature } from '@ct/test-utils';
 import { mapId, planUserns, type IdMapping, type UsernsPlan } from '../../src/userns-mode.js';
 import { chownToContainerRoot, shiftImageLayers, shiftKey } from '../../src/userns-shift.js';
 
@@ -21,14 +21,13 @@ function defaultMap(file: string, own: number): IdMapping[] {
     .map((e) => ({ containerID: e.inside, hostID: e.outside, size: e.count }));
 }
 
-describe('shiftImageLayers, keep-id copies of a layer @rootless', function () {
+// @nonroot: root has no default subordinate map to shift from (keep-id is refused as root: userns-mode's unit test)
+describe('shiftImageLayers, keep-id copies of a layer @nonroot', function () {
   this.timeout(120_000);
   let base = '';
   let layer = '';
   let plan: UsernsPlan;
   before(async function () {
-    // root has no subordinate map to shift from: keep-id is refused as root (parseUsernsMode's unit test)
-    if (isRoot()) this.skip();
     const uidMappings = defaultMap('/etc/subuid', process.geteuid!());
     const gidMappings = defaultMap('/etc/subgid', process.getegid!());
     requireFeature(this, uidMappings.length > 1 && gidMappings.length > 1, 'no /etc/subuid and /etc/subgid ranges for this user');

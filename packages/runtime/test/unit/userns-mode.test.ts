@@ -73,7 +73,8 @@ describe('applyUserns', () => {
   let dir: string;
   const plan = planUserns('keep-id', 1001, 1001, { uidMappings: BASE, gidMappings: BASE })!;
   const HOST = 'root:x:0:0:root:/root:/bin/bash\nctci:x:1001:1001:CI user:/home/ctci:/bin/sh\n';
-  const config = (): Record<string, unknown> => ({ process: { user: { uid: 0, gid: 0 }, cwd: '/', env: ['PATH=/bin', 'HOME=/root'] }, linux: {}, mounts: [] });
+  const GROUPS = 'root:x:0:\nctci:x:1001:\n';
+  const config = (): Record<string, unknown> => ({ process: { user: { uid: 0, gid: 0 }, cwd: '/', env: ['PATH=/bin', 'HOME=/root'] }, linux: { uidMappings: BASE, gidMappings: BASE }, mounts: [] });
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ct-userns-'));
     mkdirSync(join(dir, 'layer', 'etc'), { recursive: true });
@@ -81,23 +82,35 @@ describe('applyUserns', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('applyUserns, keep-id: maps, the caller\'s ids, a passwd line bound over the image\'s, HOME the working dir', () => {
+  it('applyUserns, keep-id: maps, the caller\'s ids, passwd and group lines bound over the image\'s, HOME the working dir', () => {
     writeFileSync(join(dir, 'layer', 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh');
+    writeFileSync(join(dir, 'layer', 'etc', 'group'), 'root:x:0:\n');
     const c = config();
-    const files = applyUserns(c, { plan, bundle: join(dir, 'bundle'), layers: [join(dir, 'layer')], userGiven: false, env: [], hostPasswd: HOST });
-    assert.deepEqual(files, [join(dir, 'bundle', 'passwd')]);
+    const files = applyUserns(c, { plan, bundle: join(dir, 'bundle'), layers: [join(dir, 'layer')], userGiven: false, env: [], hostPasswd: HOST, hostGroup: GROUPS });
+    assert.deepEqual(files, [join(dir, 'bundle', 'passwd'), join(dir, 'bundle', 'group')]);
     assert.equal(readFileSync(files[0]!, 'utf8'), 'root:x:0:0:root:/root:/bin/sh\nctci:*:1001:1001:CI user:/:/bin/sh\n');
+    assert.equal(readFileSync(files[1]!, 'utf8'), 'root:x:0:\nctci:x:1001:ctci\n');
     const proc = c['process'] as { user: unknown; env: string[] };
     assert.deepEqual(proc.user, { uid: 1001, gid: 1001 });
     assert.deepEqual(proc.env, ['PATH=/bin', 'HOME=/']);
     assert.deepEqual((c['linux'] as { uidMappings: unknown }).uidMappings, plan.uidMappings);
-    assert.deepEqual((c['mounts'] as { destination: string }[]).map((m) => m.destination), ['/etc/passwd']);
+    assert.deepEqual((c['mounts'] as { destination: string }[]).map((m) => m.destination), ['/etc/passwd', '/etc/group']);
   });
-  it('applyUserns, keep-id: an image that has the uid gets no line; -u keeps its user', () => {
+  it('applyUserns, keep-id: an image that has the uid and gid gets no line, and HOME is left to the runtime (its passwd entry)', () => {
     writeFileSync(join(dir, 'layer', 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nu:x:1001:1001::/home/u:/bin/sh\n');
+    writeFileSync(join(dir, 'layer', 'etc', 'group'), 'g:x:1001:\n');
     const c = config();
-    assert.deepEqual(applyUserns(c, { plan, bundle: join(dir, 'bundle'), layers: [join(dir, 'layer')], userGiven: true, env: [], hostPasswd: HOST }), []);
+    assert.deepEqual(applyUserns(c, { plan, bundle: join(dir, 'bundle'), layers: [join(dir, 'layer')], userGiven: false, env: [], hostPasswd: HOST, hostGroup: GROUPS }), []);
+    assert.deepEqual((c['process'] as { env: string[] }).env, ['PATH=/bin']);
+  });
+  it('applyUserns, keep-id with -u: the user -u resolved to stays', () => {
+    const c = config();
+    assert.deepEqual(applyUserns(c, { plan, bundle: join(dir, 'bundle'), layers: [join(dir, 'layer')], userGiven: true, env: [], hostPasswd: HOST, hostGroup: GROUPS }), []);
     assert.deepEqual((c['process'] as { user: unknown }).user, { uid: 0, gid: 0 });
+  });
+  it('applyUserns, a config without maps (it joins another container\'s user namespace) is refused', () => {
+    const c = { ...config(), linux: {} };
+    assert.throws(() => applyUserns(c, { plan, bundle: join(dir, 'bundle'), layers: [], userGiven: false, env: [], hostPasswd: HOST, hostGroup: GROUPS }), (e: Error & { code?: string }) => e.code === 'EUSAGE');
   });
   it('keepIdHome, the host home when a mount is at it or above it, else the working dir', () => {
     assert.equal(keepIdHome('/home/ctci', '/w', ['/home/ctci']), '/home/ctci');
