@@ -332,19 +332,22 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     // --userns keep-id|nomap: layers re-owned for the mode's map (userns-prepare.ts)
     const userns = await prepareUserns(usernsMode, root, bundle);
     const lowerDirs = userns?.lowerDirs ?? root.lowerDirs;
-    const writeConfig = (runRoot: RunRoot): VolumeChown[] => writeImageRunConfig({
-      bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName,
-      imageEntrypoint: root.entrypoint, imageEnv: root.env, initPath, warn,
-      containerPid: (other) => runningPid(ctx, other), userns: userns?.plan,
-    }, options);
+    const writeConfig = async (runRoot: RunRoot): Promise<VolumeChown[]> => {
+      const volumes = writeImageRunConfig({
+        bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName,
+        imageEntrypoint: root.entrypoint, imageEnv: root.env, initPath, warn,
+        containerPid: (other) => runningPid(ctx, other), userns: userns?.plan,
+      }, options);
+      await userns?.giveToContainerRoot();
+      return volumes;
+    };
     const useCopy = async (): Promise<VolumeChown[]> => {
       await copyImageRoot(lowerDirs, root.merged, ctx.rootless);
       return writeConfig({ merged: root.merged });
     };
     const chowns = options.storageDriver === 'copy'
       ? await useCopy()
-      : writeConfig({ merged: root.merged, overlay: { lowerDirs, upper: root.upper, work: root.work } });
-    await userns?.giveToContainerRoot();
+      : await writeConfig({ merged: root.merged, overlay: { lowerDirs, upper: root.upper, work: root.work } });
     // -v SRC:DST:U (podman's): the source belongs to the container's user before it starts
     for (const v of chowns) await oci.chownVolume(v.source, v.uid, v.gid);
     stopForTest('run:configured');

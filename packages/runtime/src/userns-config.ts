@@ -9,7 +9,7 @@
  * for a read-only root), given to container root (userns-shift.ts) as podman's files are.
  * Man pages: passwd(5), user_namespaces(7).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readInRoots } from './config/root-files.js';
 import { RuntimeError } from './errors.js';
@@ -55,6 +55,8 @@ function addEntry(config: Json, c: UsernsConfigContext, name: 'passwd' | 'group'
   if (hasEntry(text, entry.name, entry.id)) return undefined;
   const file = join(c.bundle, name);
   const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+  // a config written again (the copy root after a refused overlay) finds the file given to container root
+  rmSync(file, { force: true });
   writeFileSync(file, `${text}${sep}${entry.line}\n`, { mode: 0o644 });
   const mounts = (config['mounts'] as Json[] | undefined) ?? [];
   config['mounts'] = [...mounts, { destination: `/etc/${name}`, type: 'bind', source: file, options: ['bind', 'nosuid', 'nodev', 'noexec'] }];
