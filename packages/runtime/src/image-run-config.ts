@@ -83,7 +83,7 @@ export interface ImageRunFlags extends NetworkFlags {
   readonly ulimits?: readonly Ulimit[] | undefined;
   /** Run ct's init (@ct/namespaces' ct-init) as PID 1: it forks the command, relays signals, reaps orphans. */
   readonly init?: boolean | undefined;
-  /** `--userns` (podman's): host (the default map), keep-id or nomap (userns-mode.ts); others are refused. */
+  /** `--userns` (podman's): host (the default map), or keep-id (userns-mode.ts); others are refused. */
   readonly userns?: string | undefined;
 }
 

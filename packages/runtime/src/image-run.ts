@@ -329,7 +329,7 @@ export async function runImage(ctx: RuntimeContext, options: ImageRunOptions): P
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     const initPath = options.init === true ? (await import('@ct/namespaces/engine')).initProgramPath() : undefined;
     const cgroupName = `ct-${id.slice(0, 64)}-${randomHex(6)}`;
-    // --userns keep-id|nomap: layers re-owned for the mode's map (userns-prepare.ts)
+    // --userns keep-id: layers re-owned for the mode's map (userns-prepare.ts)
     const userns = await prepareUserns(usernsMode, root, bundle);
     const lowerDirs = userns?.lowerDirs ?? root.lowerDirs;
     const writeConfig = async (runRoot: RunRoot): Promise<VolumeChown[]> => {

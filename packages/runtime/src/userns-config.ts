@@ -86,7 +86,8 @@ export function applyUserns(config: Json, c: UsernsConfigContext): string[] {
   config['linux'] = linux;
   if (c.plan.mode !== 'keep-id' || c.userGiven) return [];
   const proc = (config['process'] ?? {}) as Json;
-  proc['user'] = { uid: c.plan.uid, gid: c.plan.gid };
+  // podman's user UID:GID: the gid is its one supplementary group too (`id` shows groups=GID)
+  proc['user'] = { uid: c.plan.uid, gid: c.plan.gid, additionalGids: [c.plan.gid] };
   const mounts = (config['mounts'] as Json[] | undefined) ?? [];
   const cwd = typeof proc['cwd'] === 'string' ? proc['cwd'] : '/';
   // HOME: the environment's; else the added entry's; else (the image has the user) the runtime's, from the image

@@ -13,15 +13,16 @@ describe('parseUsernsMode', () => {
     assert.equal(parseUsernsMode(undefined, true), 'host');
     assert.equal(parseUsernsMode('host', false), 'host');
   });
-  it('parseUsernsMode, keep-id and nomap unprivileged', () => {
+  it('parseUsernsMode, keep-id unprivileged', () => {
     assert.equal(parseUsernsMode('keep-id', true), 'keep-id');
-    assert.equal(parseUsernsMode('nomap', true), 'nomap');
   });
   it('parseUsernsMode, keep-id as root is refused with podman 4.3\'s words', () => {
-    assert.throws(() => parseUsernsMode('keep-id', false), (e: Error & { code?: string }) => e.code === 'EUSAGE' && e.message === 'keep-id is only supported in rootless mode');
+    for (const v of ['keep-id', 'nomap']) {
+      assert.throws(() => parseUsernsMode(v, false), (e: Error & { code?: string }) => e.code === 'EUSAGE' && e.message === `${v} is only supported in rootless mode`);
+    }
   });
   it('parseUsernsMode, another value is refused naming it', () => {
-    for (const v of ['auto', 'keep-id:uid=5', 'ns:/proc/1/ns/user', 'bogus']) {
+    for (const v of ['auto', 'nomap', 'keep-id:uid=5', 'ns:/proc/1/ns/user', 'bogus']) {
       assert.throws(() => parseUsernsMode(v, true), (e: Error & { code?: string }) => e.code === 'EUSAGE' && e.message.includes(`--userns ${v}:`), v);
     }
   });
@@ -36,14 +37,11 @@ describe('userns maps', () => {
   it('intermediateMap, keep-id with a uid past the subordinate ids: no third line', () => {
     assert.deepEqual(intermediateMap('keep-id', 70000, BASE), [{ containerID: 0, hostID: 1, size: 65536 }, { containerID: 70000, hostID: 0, size: 1 }]);
   });
-  it('intermediateMap, nomap: the subordinate ids alone, from 0', () => {
-    assert.deepEqual(intermediateMap('nomap', 1001, BASE), [{ containerID: 0, hostID: 1, size: 65536 }]);
-  });
   it('intermediateMap, without subordinate ids a mode is refused', () => {
     assert.throws(() => intermediateMap('keep-id', 1001, [{ containerID: 0, hostID: 1001, size: 1 }]), /needs subordinate ids/);
   });
   it('composeMaps, keep-id in host ids: root is the first subuid, the caller itself', () => {
-    assert.deepEqual(composeMaps(intermediateMap('keep-id', 1001, BASE)!, BASE), [
+    assert.deepEqual(composeMaps(intermediateMap('keep-id', 1001, BASE), BASE), [
       { containerID: 0, hostID: 100000, size: 1001 }, { containerID: 1001, hostID: 1001, size: 1 }, { containerID: 1002, hostID: 101001, size: 64535 },
     ]);
   });
@@ -54,15 +52,14 @@ describe('userns maps', () => {
     ]);
   });
   it('planUserns, an image file keeps its apparent owner: host owner under the new map = default map of the shifted id', () => {
-    const plan = planUserns('keep-id', 1001, 1001, { uidMappings: BASE, gidMappings: BASE })!;
+    const plan = planUserns('keep-id', 1001, 1001, { uidMappings: BASE, gidMappings: BASE });
     for (const k of [0, 1, 5, 1000, 1001, 1002, 65536]) {
       assert.equal(mapId(plan.uidMappings, k), mapId(BASE, mapId(plan.uidShift, k)!), `container id ${k}`);
     }
     assert.equal(plan.uid, 1001);
-    assert.equal(planUserns('host', 1001, 1001, { uidMappings: BASE, gidMappings: BASE }), undefined);
   });
   it('volumeOwnerFor, -v :U under keep-id: the caller\'s ids are 0 of the default namespace', () => {
-    const plan = planUserns('keep-id', 1001, 1001, { uidMappings: BASE, gidMappings: BASE })!;
+    const plan = planUserns('keep-id', 1001, 1001, { uidMappings: BASE, gidMappings: BASE });
     assert.deepEqual(volumeOwnerFor(plan, 1001, 1001), { uid: 0, gid: 0 });
     assert.deepEqual(volumeOwnerFor(plan, 0, 0), { uid: 1, gid: 1 });
     assert.deepEqual(volumeOwnerFor(undefined, 7, 8), { uid: 7, gid: 8 });
@@ -71,7 +68,7 @@ describe('userns maps', () => {
 
 describe('applyUserns', () => {
   let dir: string;
-  const plan = planUserns('keep-id', 1001, 1001, { uidMappings: BASE, gidMappings: BASE })!;
+  const plan = planUserns('keep-id', 1001, 1001, { uidMappings: BASE, gidMappings: BASE });
   const HOST = 'root:x:0:0:root:/root:/bin/bash\nctci:x:1001:1001:CI user:/home/ctci:/bin/sh\n';
   const GROUPS = 'root:x:0:\nctci:x:1001:\n';
   const config = (): Record<string, unknown> => ({ process: { user: { uid: 0, gid: 0 }, cwd: '/', env: ['PATH=/bin', 'HOME=/root'] }, linux: { uidMappings: BASE, gidMappings: BASE }, mounts: [] });
@@ -91,7 +88,7 @@ describe('applyUserns', () => {
     assert.equal(readFileSync(files[0]!, 'utf8'), 'root:x:0:0:root:/root:/bin/sh\nctci:*:1001:1001:CI user:/:/bin/sh\n');
     assert.equal(readFileSync(files[1]!, 'utf8'), 'root:x:0:\nctci:x:1001:ctci\n');
     const proc = c['process'] as { user: unknown; env: string[] };
-    assert.deepEqual(proc.user, { uid: 1001, gid: 1001 });
+    assert.deepEqual(proc.user, { uid: 1001, gid: 1001, additionalGids: [1001] });
     assert.deepEqual(proc.env, ['PATH=/bin', 'HOME=/']);
     assert.deepEqual((c['linux'] as { uidMappings: unknown }).uidMappings, plan.uidMappings);
     assert.deepEqual((c['mounts'] as { destination: string }[]).map((m) => m.destination), ['/etc/passwd', '/etc/group']);
