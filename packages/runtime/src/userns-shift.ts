@@ -6,7 +6,7 @@
  * once per (layer, map) and goes with the layer when `image rm` or `image prune` removes it.
  * Idmapped mounts would avoid the copy, but mount_setattr(MOUNT_ATTR_IDMAP) needs CAP_SYS_ADMIN in the user
  * namespace owning the layers' file system (the initial one for the store's disk), which an unprivileged caller
- * lacks.
+ * lacks (EPERM on this 6.18 kernel's ext4 from a user's own user and mount namespace, checked).
  * Crash safety (as the store's imports): a copy is built in `shifted/<key>.tmp-<hex>` and renamed into place once
  * complete, and its record `shifted/<key>.tmp-<hex>.json` (our pid and its start time) is written before the
  * directory exists; a later run removes the copies whose builder is gone. Two runs building the same copy both
@@ -22,8 +22,9 @@ import { fileURLToPath } from 'node:url';
 import { RuntimeError, errnoCode } from './errors.js';
 import { readProcStat } from './proc-stat.js';
 import { randomHex } from './random-hex.js';
-import { mapId, type IdMapping, type UsernsPlan } from './userns-mode.js';
+import { mapId, type UsernsPlan } from './userns-mode.js';
 import type { ShiftJob } from './userns-shift-tree.js';
+import { runWorkerInUserNamespace } from './userns-worker.js';
 
 /** The record of a copy being built. */
 interface BuildRecord {
@@ -61,29 +62,12 @@ function staleBuilds(dir: string): { dirs: string[]; records: string[] } {
   return { dirs, records };
 }
 
-const toEntries = (m: readonly IdMapping[]): { inside: number; outside: number; count: number }[] =>
-  m.map((e) => ({ inside: e.containerID, outside: e.hostID, count: e.size }));
-
 /** Run the worker with `job` in a namespace with the plan's default maps. */
 async function runWorker(plan: UsernsPlan, job: ShiftJob): Promise<void> {
-  const ns = await import('@ct/namespaces/engine');
   const beside = fileURLToPath(new URL('./userns-shift-worker.js', import.meta.url));
   // from the sources (tests through tsx), the built worker in dist/
   const worker = existsSync(beside) ? beside : beside.replace(/\/src\/([^/]+)$/, '/dist/$1');
-  const handle = await ns.runContainer({
-    namespaces: ['user'],
-    command: { argv: [process.execPath, worker, JSON.stringify(job)], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
-    uidMap: toEntries(plan.baseUidMappings),
-    gidMap: toEntries(plan.baseGidMappings),
-    // namespace root reads, copies and chowns files of every owner (runContainer's default is runc's small set)
-    capabilities: 'all',
-    stdio: [0, 2, 2],
-    extraFds: [],
-    consoleTty: null,
-    killOnParentDeath: true,
-    relayedSignals: [],
-  });
-  const { status } = await handle.wait();
+  const status = await runWorkerInUserNamespace(worker, JSON.stringify(job), { uidMappings: plan.baseUidMappings, gidMappings: plan.baseGidMappings });
   if (status !== 0) throw new RuntimeError('ESETUP', `container run: --userns ${plan.mode}: re-own the image's layers: the worker exited with status ${status}`);
 }
 
