@@ -32,6 +32,7 @@ const entries = {
   lean: join(root, 'dist/engine/lean.js'),
   'monitor-main': join(pkgDir('@ct/runtime'), 'dist/container-run-monitor/monitor-main.js'),
   'image-run-copy-worker': join(pkgDir('@ct/runtime'), 'dist/image-run-copy-worker.js'),
+  'userns-shift-worker': join(pkgDir('@ct/runtime'), 'dist/userns-shift-worker.js'),
   'unpack-worker': join(pkgDir('@ct/oci'), 'dist/unpack-worker.js'),
   'owner-fix-worker': join(pkgDir('@ct/oci'), 'dist/owner-fix-worker.js'),
 };

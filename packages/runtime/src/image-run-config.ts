@@ -20,6 +20,8 @@ import { cgroupRootFromEnv, cgroupVersionAt } from './container-cgroup.js';
 import { isDirectoryInRoots } from './config/root-files.js';
 import { OVERLAY_ANNOTATION, overlayAnnotation } from './image-overlay-annotation.js';
 import { writeNetworkConfig, type NetworkFlags } from './network/network-config.js';
+import { applyUserns, volumeOwnerFor } from './userns-config.js';
+import type { UsernsPlan } from './userns-mode.js';
 
 /** `--security-opt seccomp=`: podman's profile (default), none, or a profile file. */
 export type SeccompChoice = 'default' | 'unconfined' | {
@@ -84,6 +86,8 @@ export interface ImageRunFlags extends NetworkFlags {
   readonly ulimits?: readonly Ulimit[] | undefined;
   /** Run ct's init (@ct/namespaces' ct-init) as PID 1: it forks the command, relays signals, reaps orphans. */
   readonly init?: boolean | undefined;
+  /** `--userns` (podman's): host (the default map), or keep-id (userns-mode.ts); others are refused. */
+  readonly userns?: string | undefined;
 }
 
 /** The size to put in process.consoleSize: our terminal's, else 24x80. */
@@ -130,6 +134,8 @@ export interface RunConfigContext {
   readonly warn: (msg: string) => void;
   /** The init pid of a running container of the same state root (`--network container:ID`; none: refused). */
   readonly containerPid?: ((id: string) => number) | undefined;
+  /** `--userns` other than host (userns-mode.ts): its id maps, process user and passwd entry. */
+  readonly userns?: UsernsPlan | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -273,9 +279,17 @@ export function writeImageRunConfig(c: RunConfigContext, flags: ImageRunFlags): 
     volumes: flags.volumes, user, imageEnv: c.imageEnv, rootlessDevices: rootless,
   };
   const applied = applyContainerOptions(config as unknown as RuntimeSpec, options);
+  if (c.userns !== undefined) {
+    applyUserns(applied as unknown as Json, {
+      plan: c.userns, bundle, layers: root.overlay === undefined ? [root.merged] : root.overlay.lowerDirs,
+      userGiven: flags.user !== undefined, env: [...(c.imageEnv ?? []), ...(flags.env ?? [])],
+    });
+  }
   writeFileSync(join(bundle, 'config.json'), stringifyJson(applied, 2));
   const owner = applied.process?.user ?? { uid: 0, gid: 0 };
-  return volumesToChown(options).map((source) => ({ source, uid: owner.uid, gid: owner.gid }));
+  // chownVolume chowns in a namespace with the default map: a --userns mode's ids are given as that map's
+  const ids = volumeOwnerFor(c.userns, owner.uid, owner.gid);
+  return volumesToChown(options).map((source) => ({ source, uid: ids.uid, gid: ids.gid }));
 }
 
 /** The containerPid of a context without containers to join. */

@@ -19,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { lstatSync, readdirSync, rmSync, type Stats } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from './errors.js';
+import { runWorkerInUserNamespace } from './userns-worker.js';
 
 /** The storage drivers of `container run`: an overlay of the layers, or a copy of them. */
 export type StorageDriver = 'overlay' | 'copy';
@@ -113,21 +114,8 @@ export async function copyImageRoot(lowerDirs: readonly string[], merged: string
     copyLayers(layers, merged, (path, name) => lgetxattr(path, name));
     return;
   }
-  const ns = await import('@ct/namespaces/engine');
   const worker = fileURLToPath(new URL('./image-run-copy-worker.js', import.meta.url));
-  const handle = await ns.runContainer({
-    namespaces: ['user'],
-    command: { argv: [process.execPath, worker, JSON.stringify({ layers, merged })], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
-    useSubordinateIds: true,
-    // namespace root must read and own every layer file (runContainer's default is runc's small set)
-    capabilities: 'all',
-    stdio: [0, 2, 2],
-    extraFds: [],
-    consoleTty: null,
-    killOnParentDeath: true,
-    relayedSignals: [],
-  });
-  const { status } = await handle.wait();
+  const status = await runWorkerInUserNamespace(worker, JSON.stringify({ layers, merged }));
   if (status !== 0) throw new RuntimeError('ESETUP', `container run: copy root: ${merged}: the copy exited with status ${status}`);
 }
 

@@ -27,6 +27,8 @@ import { checkContainerId, containerPaths, ensureStateRoot, writeFileAtomic } fr
 import { stopForTest } from './test-stop.js';
 import { anonymousVolumesOf, classifyVolume, imageConfigVolumes, mountRunVolumes, removeUnusedVolumes } from './volume-mounts.js';
 import { checkRestartPolicy, mayRestart, NO_RESTART, parseRestartPolicy, type RestartPolicy } from './container-run-monitor/restart-policy.js';
+import { parseUsernsMode } from './userns-mode.js';
+import { prepareUserns } from './userns-prepare.js';
 import type { ContainerRoot } from '@ct/oci/store';
 
 export type { ImageRunFlags, SeccompChoice, Ulimit } from './image-run-config.js';
@@ -340,6 +342,7 @@ export async function runImage(ctx: RuntimeContext, given: ImageRunOptions): Pro
   // a volume name podman would refuse is refused before anything is made
   for (const v of options.volumes ?? []) classifyVolume(v);
   if (typeof options.restart === 'object') checkRestartPolicy(options.restart, { remove: options.remove === true, foregroundTty: options.tty === true && options.detach !== true });
+  const usernsMode = parseUsernsMode(options.userns, ctx.rootless);
   // podman refuses a --cidfile that exists before it makes anything
   if (options.cidFile !== undefined && existsSync(options.cidFile)) {
     throw new RuntimeError('EUSAGE', `container run: --cidfile ${options.cidFile}: the file exists: remove it, or give another (another container may use it)`);
@@ -374,18 +377,25 @@ export async function runImage(ctx: RuntimeContext, given: ImageRunOptions): Pro
     const cgroupName = `ct-${id.slice(0, 64)}-${randomHex(6)}`;
     // named and anonymous volumes (made on first use, copied up) as binds of their data dirs
     const volumes = await runVolumes(oci, root, { storageRoot, id, rootless: ctx.rootless, autoRemove: !keep || options.remove === true }, options);
-    const writeConfig = (runRoot: RunRoot): VolumeChown[] => writeImageRunConfig({
-      bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName,
-      imageEntrypoint: root.entrypoint, imageEnv: root.env, initPath, warn,
-      containerPid: (other) => runningPid(ctx, other),
-    }, volumes === options.volumes ? options : { ...options, volumes });
+    // --userns keep-id: layers re-owned for the mode's map (userns-prepare.ts); the volumes' copy-up used the default map
+    const userns = await prepareUserns(usernsMode, root, bundle);
+    const lowerDirs = userns?.lowerDirs ?? root.lowerDirs;
+    const writeConfig = async (runRoot: RunRoot): Promise<VolumeChown[]> => {
+      const chowns = writeImageRunConfig({
+        bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName,
+        imageEntrypoint: root.entrypoint, imageEnv: root.env, initPath, warn,
+        containerPid: (other) => runningPid(ctx, other), userns: userns?.plan,
+      }, volumes === options.volumes ? options : { ...options, volumes });
+      await userns?.giveToContainerRoot();
+      return chowns;
+    };
     const useCopy = async (): Promise<VolumeChown[]> => {
-      await copyImageRoot(root.lowerDirs, root.merged, ctx.rootless);
+      await copyImageRoot(lowerDirs, root.merged, ctx.rootless);
       return writeConfig({ merged: root.merged });
     };
     const chowns = options.storageDriver === 'copy'
       ? await useCopy()
-      : writeConfig({ merged: root.merged, overlay: { lowerDirs: root.lowerDirs, upper: root.upper, work: root.work } });
+      : await writeConfig({ merged: root.merged, overlay: { lowerDirs, upper: root.upper, work: root.work } });
     // -v SRC:DST:U (podman's): the source belongs to the container's user before it starts
     for (const v of chowns) await oci.chownVolume(v.source, v.uid, v.gid);
     stopForTest('run:configured');

@@ -244,7 +244,7 @@ export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.P
     // network flags: checked by @ct/runtime's network module (network/network-config.ts)
     network, publish: strs(f, 'publish'), publishAll: f['publish-all'] === true, dns: strs(f, 'dns'), dnsSearch: strs(f, 'dns-search'),
     dnsOption: strs(f, 'dns-option'), addHost: strs(f, 'add-host'),
-    env: fromFiles.length > 0 || given !== undefined ? [...fromFiles, ...(given ?? [])] : undefined, volumes: volumes.length > 0 ? volumes : undefined, workdir: str(f, 'workdir'), user: str(f, 'user'),
+    env: fromFiles.length > 0 || given !== undefined ? [...fromFiles, ...(given ?? [])] : undefined, volumes: volumes.length > 0 ? volumes : undefined, workdir: str(f, 'workdir'), user: str(f, 'user'), userns: str(f, 'userns'),
     hostname: str(f, 'hostname'), entrypoint: str(f, 'entrypoint'), readOnly: f['read-only'] === true,
     readOnlyTmpfs: f['read-only-tmpfs'] !== false, tmpfs: tmpfs.length > 0 ? tmpfs : undefined, ulimits: ulimits(strs(f, 'ulimit')),
     capAdd: capabilityList(strs(f, 'cap-add')), capDrop: capabilityList(strs(f, 'cap-drop')), privileged: f['privileged'] === true,

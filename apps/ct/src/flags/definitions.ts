@@ -209,6 +209,7 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'ulimit', kind: 'strings', description: 'a process limit NAME=SOFT[:HARD] (nofile=1024:2048; -1 unlimited)' },
       { name: 'workdir', char: 'w', kind: 'string', description: 'working directory inside the container' },
       { name: 'user', char: 'u', kind: 'string', description: 'USER[:GROUP] to run as: names or ids, names resolved in the image\'s /etc/passwd and /etc/group' },
+      { name: 'userns', kind: 'string', description: 'the user namespace: host (the default map: you are root, your subuids the others), keep-id (unprivileged: your uid and gid inside, an /etc/passwd entry; the image re-owned once)' },
       { name: 'cap-add', kind: 'strings', description: 'add capabilities to podman\'s default set (NET_ADMIN, cap_sys_time, ALL; comma-separated too)' },
       { name: 'cap-drop', kind: 'strings', description: 'drop capabilities (or ALL)' },
       { name: 'privileged', kind: 'boolean', description: 'every capability, no seccomp filter, no masked paths, the host\'s devices (podman\'s --privileged)' },

@@ -6,7 +6,7 @@
  * the process inside ends up with. Differences kept (documented): `-v ...:O` is refused (podman makes an overlay).
  */
 import { strict as assert } from 'node:assert';
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTree } from '@ct/oci';
 import { isRoot, requireFeature } from '@ct/test-utils';
@@ -116,13 +116,16 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.equal(overlay.status, 125);
       assert.match(overlay.stderr, /option 'O'.*not supported/);
     });
-    it('container run --mount and --ulimit, what ct does not take is refused (125) naming it', () => {
+    it('container run --mount, --ulimit and --userns, what ct does not take is refused (125) naming it', () => {
       const cases: [string[], RegExp][] = [
         [['--mount', 'type=volume,source=data,target=/d,volume-opt=x'], /--mount: volume-opt: not a volume mount option ct knows/],
         [['--mount', `type=bind,source=${shared},target=/d,bogus=1`], /--mount: bogus: not a bind mount option/],
         [['--mount', `type=bind,source=${shared}`], /--mount: target= .* is missing/],
         [['--ulimit', 'nofiles=10'], /--ulimit: unknown limit "nofiles"/],
         [['--ulimit', 'nofile=20:10'], /--ulimit: the soft limit is above the hard one/],
+        [['--userns', 'auto'], /--userns auto: not supported/],
+        // podman 4.3's words as root
+        ...(rootless ? [] : [[['--userns', 'keep-id'], /keep-id is only supported in rootless mode/] as [string[], RegExp]]),
       ];
       for (const [flags, message] of cases) {
         const r = s.run([...flags, 'busybox', 'true']);
@@ -211,6 +214,23 @@ function defineSuite(title: string, rootless: boolean): void {
         }
       }
     });
+    // unprivileged only: podman and ct refuse keep-id as root (@ct/runtime's userns-mode unit test)
+    if (rootless) {
+      it('container run --userns keep-id: the caller\'s ids, passwd line and HOME, the image\'s owners kept, a -v file the caller\'s, as podman run', () => {
+        const probe = 'id; echo HOME=$HOME; pwd; stat -c %u:%g / /etc/passwd /bin/busybox; tail -n 1 /etc/passwd; touch /data/f';
+        const uid = s.user?.uid ?? process.geteuid!();
+        const run = (ct: boolean): string => {
+          const [spec] = fill(['VOL:/data']);
+          const flags = ['--userns', 'keep-id', '-v', spec!];
+          const r = ct ? s.run(['--rm', ...flags, 'busybox', 'sh', '-c', probe])
+            : podman!.podman(['run', '--rm', ...podmanRunFlags, ...flags, podman!.image, 'sh', '-c', probe]);
+          assert.equal(r.status, 0, `${ct ? 'ct' : 'podman'}: ${r.stderr}`);
+          assert.equal(statSync(join(spec!.split(':')[0]!, 'f')).uid, uid, 'the file written to the bind mount is the caller\'s on the host');
+          return r.stdout;
+        };
+        assert.equal(run(true), run(false));
+      });
+    }
     it('container run --security-opt, an unknown option is refused naming it', () => {
       const r = s.run(['--security-opt', 'mask=/proc/x', 'busybox', 'true']);
       assert.equal(r.status, 125);

@@ -50,16 +50,18 @@ export function isDirectoryInRoots(roots: readonly string[], path: string): bool
   return false;
 }
 
+/** The text of `path` (its first MiB) in the first of `roots` that has it, or undefined when none has. */
+export function readInRoots(roots: readonly string[], path: string): string | undefined {
+  for (const root of roots) {
+    const text = readInRoot(root, path);
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
 /** The home directory of `uid` in the first of `roots` that has an /etc/passwd, or "/". */
 export function homeOf(roots: readonly string[], uid: number): string {
-  let passwd = '';
-  for (const root of roots) {
-    const text = readInRoot(root, '/etc/passwd');
-    if (text !== undefined) {
-      passwd = text;
-      break;
-    }
-  }
+  const passwd = readInRoots(roots, '/etc/passwd') ?? '';
   for (const line of passwd.split('\n')) {
     const f = line.split(':');
     if (f.length >= 7 && f[2] === String(uid) && f[5] !== undefined && f[5] !== '') return f[5];
