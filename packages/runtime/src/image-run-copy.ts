@@ -17,9 +17,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { lstatSync, readdirSync, rmSync, type Stats } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { RuntimeError } from './errors.js';
-import { runWorkerInUserNamespace } from './userns-worker.js';
+import { runWorkerInUserNamespace, workerModulePath } from './userns-worker.js';
 
 /** The storage drivers of `container run`: an overlay of the layers, or a copy of them. */
 export type StorageDriver = 'overlay' | 'copy';
@@ -114,7 +113,7 @@ export async function copyImageRoot(lowerDirs: readonly string[], merged: string
     copyLayers(layers, merged, (path, name) => lgetxattr(path, name));
     return;
   }
-  const worker = fileURLToPath(new URL('./image-run-copy-worker.js', import.meta.url));
+  const worker = workerModulePath('./image-run-copy-worker.js', import.meta.url);
   const status = await runWorkerInUserNamespace(worker, JSON.stringify({ layers, merged }));
   if (status !== 0) throw new RuntimeError('ESETUP', `container run: copy root: ${merged}: the copy exited with status ${status}`);
 }

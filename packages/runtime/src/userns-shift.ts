@@ -18,13 +18,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RuntimeError, errnoCode } from './errors.js';
 import { readProcStat } from './proc-stat.js';
 import { randomHex } from './random-hex.js';
 import { mapId, type UsernsPlan } from './userns-mode.js';
 import type { ShiftJob } from './userns-shift-tree.js';
-import { runWorkerInUserNamespace } from './userns-worker.js';
+import { runWorkerInUserNamespace, workerModulePath } from './userns-worker.js';
 
 /** The record of a copy being built. */
 interface BuildRecord {
@@ -64,9 +63,7 @@ function staleBuilds(dir: string): { dirs: string[]; records: string[] } {
 
 /** Run the worker with `job` in a namespace with the plan's default maps. */
 async function runWorker(plan: UsernsPlan, job: ShiftJob): Promise<void> {
-  const beside = fileURLToPath(new URL('./userns-shift-worker.js', import.meta.url));
-  // from the sources (tests through tsx), the built worker in dist/
-  const worker = existsSync(beside) ? beside : beside.replace(/\/src\/([^/]+)$/, '/dist/$1');
+  const worker = workerModulePath('./userns-shift-worker.js', import.meta.url);
   const status = await runWorkerInUserNamespace(worker, JSON.stringify(job), { uidMappings: plan.baseUidMappings, gidMappings: plan.baseGidMappings });
   if (status !== 0) throw new RuntimeError('ESETUP', `container run: --userns ${plan.mode}: re-own the image's layers: the worker exited with status ${status}`);
 }

@@ -4,7 +4,18 @@
  * given), on the host's file system as it is: what no step of this multithreaded process may do itself.
  * Man pages: user_namespaces(7), newuidmap(1).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { IdMapping } from './userns-mode.js';
+
+/**
+ * The path of worker module `name` (`./x-worker.js`) beside the module at `moduleUrl`; from the sources (tests through
+ * tsx, where only the .ts is beside it) the built worker in dist/.
+ */
+export function workerModulePath(name: string, moduleUrl: string): string {
+  const beside = fileURLToPath(new URL(name, moduleUrl));
+  return existsSync(beside) ? beside : beside.replace(/\/src\/([^/]+)$/, '/dist/$1');
+}
 
 /** The maps of the worker's namespace, runtime-spec form (default: the caller's default rootless map). */
 export interface WorkerMaps {
