@@ -113,7 +113,7 @@ export async function copyImageRoot(lowerDirs: readonly string[], merged: string
     copyLayers(layers, merged, (path, name) => lgetxattr(path, name));
     return;
   }
-  const worker = workerModulePath('./image-run-copy-worker.js', import.meta.url);
+  const worker = workerModulePath(new URL('./image-run-copy-worker.js', import.meta.url));
   const status = await runWorkerInUserNamespace(worker, JSON.stringify({ layers, merged }));
   if (status !== 0) throw new RuntimeError('ESETUP', `container run: copy root: ${merged}: the copy exited with status ${status}`);
 }

@@ -63,7 +63,7 @@ function staleBuilds(dir: string): { dirs: string[]; records: string[] } {
 
 /** Run the worker with `job` in a namespace with the plan's default maps. */
 async function runWorker(plan: UsernsPlan, job: ShiftJob): Promise<void> {
-  const worker = workerModulePath('./userns-shift-worker.js', import.meta.url);
+  const worker = workerModulePath(new URL('./userns-shift-worker.js', import.meta.url));
   const status = await runWorkerInUserNamespace(worker, JSON.stringify(job), { uidMappings: plan.baseUidMappings, gidMappings: plan.baseGidMappings });
   if (status !== 0) throw new RuntimeError('ESETUP', `container run: --userns ${plan.mode}: re-own the image's layers: the worker exited with status ${status}`);
 }

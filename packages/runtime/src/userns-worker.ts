@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import type { IdMapping } from './userns-mode.js';
 
 /**
- * The path of worker module `name` (`./x-worker.js`) beside the module at `moduleUrl`; from the sources (tests through
- * tsx, where only the .ts is beside it) the built worker in dist/.
+ * The path of the worker module at `url` (`new URL('./x-worker.js', import.meta.url)`, written so in the caller: ct's
+ * bundler turns that form into the worker's bundled stub); from the sources (tests through tsx, where only the .ts is
+ * beside it) the built worker in dist/.
  */
-export function workerModulePath(name: string, moduleUrl: string): string {
-  const beside = fileURLToPath(new URL(name, moduleUrl));
+export function workerModulePath(url: URL): string {
+  const beside = fileURLToPath(url);
   return existsSync(beside) ? beside : beside.replace(/\/src\/([^/]+)$/, '/dist/$1');
 }
 

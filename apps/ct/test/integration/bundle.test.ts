@@ -2,7 +2,7 @@
  * The lean entry's bundle (scripts/bundle.mjs, issue 21): bin/ct.js runs dist/bundle/lean.body.cjs with V8's code
  * cache, and it behaves as the ES modules in dist/ do (CT_NO_BUNDLE=1): the same output and status for a verb
  * that succeeds and one that fails, and files found through import.meta.url (build-info.json) found from it.
- * Each worker a command spawns (run monitor, copy-root worker, rootless unpack worker and owner worker) has its bundle and stub.
+ * Each worker a command spawns (run monitor, copy-root worker, keep-id shift worker, rootless unpack worker and owner worker) has its bundle and stub.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -47,7 +47,7 @@ describe('ct bundle', () => {
   });
 
   it('ct bundle, each spawned worker has a stub, a body naming its hash and a code cache of that hash', () => {
-    for (const name of ['monitor-main', 'image-run-copy-worker', 'unpack-worker', 'owner-fix-worker']) {
+    for (const name of ['monitor-main', 'image-run-copy-worker', 'userns-shift-worker', 'unpack-worker', 'owner-fix-worker']) {
       assert.ok(existsSync(join(bundleDir, `${name}.cjs`)), `${name}.cjs`);
       const hash = /^\/\/ ct-bundle ([0-9a-f]{16})\n/.exec(readFileSync(join(bundleDir, `${name}.body.cjs`), 'utf8'))?.[1];
       assert.ok(hash !== undefined, `${name}.body.cjs names its hash`);
@@ -55,6 +55,6 @@ describe('ct bundle', () => {
     }
     // the lean bundle spawns them through their stubs, not dist/'s modules
     const lean = readFileSync(join(bundleDir, 'lean.body.cjs'), 'utf8');
-    for (const stub of ['monitor-main.cjs', 'image-run-copy-worker.cjs', 'unpack-worker.cjs', 'owner-fix-worker.cjs']) assert.ok(lean.includes(`__ctBundleUrl("${stub}")`), stub);
+    for (const stub of ['monitor-main.cjs', 'image-run-copy-worker.cjs', 'userns-shift-worker.cjs', 'unpack-worker.cjs', 'owner-fix-worker.cjs']) assert.ok(lean.includes(`__ctBundleUrl("${stub}")`), stub);
   });
 });
