@@ -112,7 +112,8 @@ async function removeRecordedCgroups(record: ContainerRecord): Promise<void> {
 /**
  * Delete a container: kill it if allowed, wait for its init to die, remove its cgroups and state directory.
  * A failing poststop hook is a warning.
- * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER),
+ * With `force`, a container that does not exist is no error (runc's and crun's `delete --force`).
+ * @throws RuntimeError EUSAGE (an id that is not a plain name), ContainerNotFoundError (ENOCONTAINER, without force),
  *   RuntimeError EBADSTATE (running or paused without `force`, or an init that outlived SIGKILL), ESYSTEM.
  */
 export async function deleteContainer(ctx: RuntimeContext, id: string, options: DeleteOptions = {}): Promise<void> {
@@ -120,9 +121,10 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, options: 
   try {
     readRecord(paths, id);
   } catch (err) {
-    // a create killed before it wrote state.json leaves a bare directory (and nothing else): --force clears it
-    if (options.force === true && err instanceof RuntimeError && err.code === 'ENOCONTAINER' && existsSync(paths.dir)) {
-      removeContainerDir(paths);
+    // a create killed before it wrote state.json leaves a bare directory (and nothing else): --force clears it; and
+    // --force of a container that is not there succeeds, as runc's and crun's do (engines clean up with it)
+    if (options.force === true && err instanceof RuntimeError && err.code === 'ENOCONTAINER') {
+      if (existsSync(paths.dir)) removeContainerDir(paths);
       return;
     }
     throw err;

@@ -1,6 +1,6 @@
 /**
  * ct beside runc on the lifecycle fields of issues 18 and 24: what each hook kind reads on stdin, a missing program
- * at create, `kill --all` of a stopped container, the security labels a host without AppArmor/SELinux refuses,
+ * at create, `kill --all` of a stopped container, `delete --force` of a missing one, the security labels a host without AppArmor/SELinux refuses,
  * ociVersion, and a seccomp rule whose valueTwo is left out. Every difference from runc is asserted as such and
  * explained (ct follows the runtime-spec where runc does not). Root (@root) and unprivileged (@rootless).
  */
@@ -82,6 +82,16 @@ function defineSuite(title: string, rootless: boolean): void {
         assert.equal(lastMessage(t), `unable to start container process: ${reason}`);
         assert.deepEqual(pair.both((rt) => rt.run(['state', c]).status), [1, 1], `${program}: nothing left to state`);
       }
+    });
+
+    it('delete --force of a container that does not exist exits 0 as in runc (engines clean up with it); delete without --force fails naming it', () => {
+      const c = pair.id('never-made');
+      const forced = pair.both((rt) => rt.run(['delete', '--force', c]));
+      const plain = pair.both((rt) => rt.run(['delete', c]));
+      assert.deepEqual(forced.map((r) => r.status), [0, 0], forced.map((r) => r.stderr).join('|'));
+      assert.deepEqual(forced.map((r) => r.stderr), ['', '']);
+      assert.deepEqual(plain.map((r) => r.status), [1, 1]);
+      for (const r of plain) assert.match(r.stderr, /does not exist/);
     });
 
     it('kill --all of a stopped container succeeds as in runc; kill without --all says "container not running"', async () => {

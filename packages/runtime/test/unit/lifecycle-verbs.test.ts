@@ -114,6 +114,11 @@ describe('lifecycle verbs on a recorded process', () => {
     await deleteContainer(ctx, 'half', { force: true });
     assert.equal(existsSync(join(root, 'half')), false);
   });
+  it('deleteContainer, --force of a container that does not exist succeeds (runc and crun exit 0), without it ENOCONTAINER', async () => {
+    await assert.rejects(deleteContainer(ctx, 'never-made'), code('ENOCONTAINER'));
+    await deleteContainer(ctx, 'never-made', { force: true });
+    assert.equal(existsSync(join(root, 'never-made')), false);
+  });
   it('startContainer, returns once the init (holding the FIFO read-write) has taken the byte and closed the FIFO', async () => {
     const { child } = record('late', { fifo: false });
     const paths = containerPaths(root, 'late');
