@@ -404,6 +404,9 @@ export function isContainerVerb(verb: VerbName): boolean {
  * code 1 (runc's `fatal`); a `container` verb podman's `Error: ` line (cli-errors.ts) and exit status 125, or
  * the 126 or 127 of a command that cannot be run.
  */
+/** `exec`'s status when the process could not be run (runc's). */
+const EXEC_FAILED = 255;
+
 export async function runVerb(cmd: ParsedCommand, out: Output): Promise<number> {
   const ctx = (await light()).createContext(globalOptions(cmd.globals));
   try {
@@ -427,6 +430,7 @@ export async function runVerb(cmd: ParsedCommand, out: Output): Promise<number> 
     if (cmd.verb === 'run' && (err as { code?: unknown }).code === 'ECONFIG' && /^open config: .*: no such file/.test(msg)) {
       process.stderr.write(`ct: ct run runs an OCI bundle (config.json) as container ID, as runc run; to run an image: ct container run ${cmd.args.join(' ')}\n`);
     }
-    return 1;
+    // runc's exec exits 255 when the process could not be run (a usage error is 1), apart from any status of its own
+    return cmd.verb === 'exec' && (err as { code?: unknown }).code !== 'EUSAGE' ? EXEC_FAILED : 1;
   }
 }

@@ -86,7 +86,7 @@ async function checks(ct: Runtime, owner: { uid: number; gid: number } | undefin
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /no-such-program/);
     r = ct.run(['exec', '-d', id, 'no-such-program']);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 255, 'runc\'s status for a process that could not be run');
     assert.match(r.stderr, /exec: \\?"no-such-program\\?": executable file not found in \$PATH/);
     // the lookup resolves inside the container: a PATH dir that is an absolute symlink in the image (as /bin ->
     // /usr/bin) names the container's target, not the host's (which has no such directory)
@@ -100,7 +100,7 @@ async function checks(ct: Runtime, owner: { uid: number; gid: number } | undefin
     assert.equal(ct.run(['kill', id, 'KILL']).status, 0);
     await ct.waitStatus(id, 'stopped');
     r = ct.run(['exec', id, 'true']);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 255);
     assert.match(r.stderr, /cannot exec in a stopped container/);
   });
 }
@@ -142,7 +142,7 @@ describe('ct exec @root', () => {
     requireFeature(this, isRoot(), 'needs root');
     await checks(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-exec-root-'))), undefined);
   });
-  it('exec beside runc, the same exit code and output for sh -c', async function () {
+  it('exec beside runc, the same exit code and output for sh -c, and 255 for a missing program or container', async function () {
     requireFeature(this, isRoot(), 'needs root');
     const bundle = await makeBundleDir(join(tmpdir(), 'ct-exec'));
     try {
@@ -153,7 +153,10 @@ describe('ct exec @root', () => {
         const id = `cmp-${name}-${process.pid}`;
         assert.equal(rt.run(['run', '-d', '--bundle', bundle, id]).status, 0);
         const r = rt.run(['exec', id, 'sh', '-c', 'echo $PATH; id -u; exit 5']);
-        outs.push([r.status, r.stdout]);
+        // a program that cannot be run, a missing container: runc's 255, apart from the process's own statuses
+        const missing = rt.run(['exec', id, '/no-such-program']);
+        const gone = rt.run(['exec', `${id}-gone`, 'true']);
+        outs.push([r.status, r.stdout, missing.status, gone.status]);
         rt.cleanup([id]);
       }
       assert.deepEqual(outs[0], outs[1]);
