@@ -9,6 +9,7 @@ export { deriveStatus, isInitAlive, type ContainerStatus, type StatusProbe } fro
 export { killContainer, type KillOptions } from './container-kill.js';
 export { deleteContainer, type DeleteOptions } from './container-delete.js';
 export { containerProcesses } from './container-ps.js';
+export { processTable } from './container-ps-table.js';
 export { createContainer, type CreateOptions } from './container-create.js';
 export { startContainer } from './container-start.js';
 export { pauseContainer, resumeContainer } from './container-pause.js';

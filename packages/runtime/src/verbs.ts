@@ -9,6 +9,7 @@ export { killContainer } from './container-kill.js';
 export { deleteContainer } from './container-delete.js';
 export { startContainer } from './container-start.js';
 export { containerProcesses } from './container-ps.js';
+export { processTable } from './container-ps-table.js';
 export { RuntimeError } from './errors.js';
 export { versionText } from './oci-version.js';
 export { writeSpec } from './spec-template.js';

@@ -62,7 +62,8 @@ function listTable(states: readonly Runtime.ContainerState[]): string {
   const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
     ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('')).join('\n') + '\n';
+  // runc's text/tabwriter: each column at least 12 wide, 3 spaces after its widest cell
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(Math.max(12, widths[c]! + 3)))).join('')).join('\n') + '\n';
 }
 
 /** `--interval` as the Go durations runc takes (5s, 500ms, 1m) in ms; undefined when it is not one or not positive. */
@@ -114,9 +115,11 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     return 0;
   },
   async ps(ctx, cmd, out) {
-    const pids = (await light()).containerProcesses(ctx, id(cmd));
+    const runtime = await light();
+    const pids = runtime.containerProcesses(ctx, id(cmd));
+    // runc's: json is the pids (ps options ignored), the table is the host's ps cut to them
     if (str(cmd.flags, 'format') === 'json') out.stdout(JSON.stringify(pids) + '\n');
-    else out.stdout(['PID', ...pids.map(String)].join('\n') + '\n');
+    else out.stdout(runtime.processTable(pids, cmd.args.slice(1)));
     return 0;
   },
   async 'container run'(ctx, cmd, out) {

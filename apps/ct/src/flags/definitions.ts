@@ -155,7 +155,13 @@ export const verbs: Readonly<Record<VerbName, VerbDefinition>> = {
       { name: 'ignore-paused', kind: 'boolean', description: 'allow exec in a paused container' },
     ],
   },
-  ps: { description: "list the host pids of a container's processes", args: [id], variadic: true, flags: [format] },
+  ps: {
+    description: "list a container's processes: the host's ps (ps options after the id, -ef by default) or their pids (--format json)",
+    args: [id],
+    variadic: true,
+    stopAfterArgs: 0,
+    flags: [format],
+  },
   pause: { description: 'freeze a container (cgroup v1 freezer, as root)', args: [id], flags: [] },
   resume: { description: 'thaw a paused container', args: [id], flags: [] },
   update: {

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireFeature } from '@ct/test-utils';
 import { ctBin } from './runtime-harness.js';
 
 function ct(args: string[], cwd = '/'): { status: number | null; stdout: string; stderr: string } {
@@ -40,6 +41,17 @@ describe('ct verbs without containers', () => {
     const root = mkdtempSync(join(tmpdir(), 'ct-list-'));
     assert.equal(ct(['--root', root, 'list', '-q']).stdout, '');
     assert.deepEqual(JSON.parse(ct(['--root', root, 'list', '--format', 'json']).stdout), []);
+  });
+  it('ct list, the table is runc\'s byte for byte (columns at least 12 wide, 3 spaces after the widest cell)', function () {
+    requireFeature(this, spawnSync('runc', ['--version']).status === 0, 'runc is not installed');
+    const root = mkdtempSync(join(tmpdir(), 'ct-list-'));
+    try {
+      const runc = spawnSync('runc', ['--root', join(root, 'runc'), 'list'], { encoding: 'utf8' });
+      assert.equal(runc.status, 0, runc.stderr);
+      assert.equal(ct(['--root', join(root, 'ct'), 'list']).stdout, runc.stdout);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
   it('ct spec, writes config.json and refuses to overwrite it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ct-spec-'));

@@ -147,6 +147,18 @@ describe('ct ps and events by cgroup @root', () => {
       writeFileSync(join(v1Dir(init, 'pids'), 'cgroup.procs'), String(outsider.pid));
       const pids = (JSON.parse(ct.run(['ps', '--format', 'json', id]).stdout) as number[]).sort();
       assert.deepEqual(pids, [init, execed, outsider.pid ?? 0].sort());
+      // the table is runc's: the host's `ps -ef` (or the options after the id) cut to those pids, header first
+      const table = ct.run(['ps', id]);
+      assert.equal(table.status, 0, table.stderr);
+      const [header, ...rows] = table.stdout.trimEnd().split('\n');
+      assert.match(header ?? '', /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+      assert.deepEqual(rows.map((l) => Number(l.trim().split(/\s+/)[1])).sort(), [init, execed, outsider.pid ?? 0].sort());
+      const own = ct.run(['ps', id, '-o', 'pid,comm']);
+      assert.equal(own.status, 0, own.stderr);
+      assert.deepEqual(own.stdout.trimEnd().split('\n').map((l) => l.trim().split(/\s+/)), [['PID', 'COMMAND'], ...[init, execed, outsider.pid ?? 0].sort((a, b) => a - b).map((p) => [String(p), 'sleep'])]);
+      const noPid = ct.run(['ps', id, '-o', 'comm']);
+      assert.equal(noPid.status, 1);
+      assert.match(noPid.stderr, /no PID column/);
       assert.equal(ct.run(['delete', '--force', id]).status, 0);
     } finally {
       outsider.kill('SIGKILL');
