@@ -54,9 +54,20 @@ async function leanEntry() {
   return import('../dist/engine/lean.js');
 }
 
+/** `ct events ... | head -1`: the reader went away. Go's runc dies of SIGPIPE there; ct ends as quietly, 128 + 13. */
+const SIGPIPE_STATUS = 141;
+/** @param {unknown} err */
+const isEpipe = (err) => /** @type {{ code?: string } | null | undefined} */ (err)?.code === 'EPIPE';
+
 async function main() {
+  process.stdout.on('error', (err) => {
+    if (isEpipe(err)) process.exit(SIGPIPE_STATUS);
+    throw err;
+  });
   const code = await (await leanEntry()).leanMain(process.argv.slice(2));
   if (typeof code === 'number') {
+    // a write the closed pipe refused (the error event comes a tick later)
+    if (isEpipe(process.stdout.errored)) process.exit(SIGPIPE_STATUS);
     // stdout may be a pipe: let it drain before exiting with the verb's status
     process.exitCode = code;
     if (process.stdout.writableLength === 0) process.exit(code);

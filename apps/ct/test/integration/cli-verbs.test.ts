@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,20 @@ describe('ct verbs without containers', () => {
       const runc = spawnSync('runc', ['--root', join(root, 'runc'), 'list'], { encoding: 'utf8' });
       assert.equal(runc.status, 0, runc.stderr);
       assert.equal(ct(['--root', join(root, 'ct'), 'list']).stdout, runc.stdout);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+  it('ct list, a reader that closed the pipe ends ct quietly (status 141, as a program killed by SIGPIPE), no stack trace', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ct-list-'));
+    try {
+      const child = spawn(process.execPath, [ctBin, '--root', root, 'list', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      assert.equal(stderr, '');
+      assert.equal(status, 141);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
