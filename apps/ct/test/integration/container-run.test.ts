@@ -240,7 +240,7 @@ function defineSuite(title: string, rootless: boolean): void {
       const id = `imguse-${process.pid}`;
       assert.equal(run(['--keep', '--name', id, 'busybox', 'true']).status, 0);
       const rm = image(['rm', '--json', 'busybox']);
-      assert.equal(rm.status, 1);
+      assert.equal(rm.status, 2, 'podman-rmi\'s status for an image a container uses');
       assert.equal((JSON.parse(rm.stdout) as { error: { code: string } }).error.code, 'STORE_IMAGE_IN_USE');
       assert.equal(ct.run(['delete', id]).status, 0);
       const ls = JSON.parse(image(['ls', '--json']).stdout) as { names: string[] }[];

@@ -32,7 +32,8 @@ export default class ImageRm extends Command {
       }
       if (flags.json) printJson(results);
     } catch (err) {
-      reportError(err, flags.json);
+      // podman-rmi(1): 1 no such image, 2 an image a container uses
+      reportError(err, flags.json, { STORE_IMAGE_IN_USE: 2 });
     }
   }
 }
