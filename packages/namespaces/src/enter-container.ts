@@ -189,7 +189,8 @@ export async function enterContainer(pid: number, process: EnterProcess, options
     const join = options.userOfPidNamespace === true ? { userOfPidNamespace: true } : undefined;
     child = await sys.enter(pid, namespacesToBitMask(options.namespaces ?? [...NAMESPACES, 'time']), plan, join);
   } catch (error) {
-    throw new NamespaceSetupError('enter', pid, error instanceof Error ? error : new Error(String(error)));
+    // a step whose fd the parent opens first (the console socket) failed there: that step's
+    throw describeChildFailure(error, described, pid, 'enter');
   }
   try {
     await drivePauses(child, described, {

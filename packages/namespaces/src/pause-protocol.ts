@@ -60,14 +60,14 @@ export function unexpectedPause(label: PauseLabel): (pid: number) => never {
   return (pid) => { throw new TypeError(`child ${pid}: unexpected pause ${label}`); };
 }
 
-/** Turn a child's failure into a NamespaceSetupError naming our step. */
-export function describeChildFailure(error: unknown, described: readonly PlannedStep[], pid: number): Error {
+/** Turn a child's failure (or a parent-side open of a step's fd) into a NamespaceSetupError naming our step; `otherwise` names what failed when no step did. */
+export function describeChildFailure(error: unknown, described: readonly PlannedStep[], pid: number | undefined, otherwise = 'spawn'): Error {
   if (error instanceof NamespaceSetupError) return error;
   if (error instanceof SyscallError && error.step !== undefined) {
     const step = described[error.step];
     if (step !== undefined) return new NamespaceSetupError(step.what, pid, error, step.object ?? error.path);
   }
-  return new NamespaceSetupError('spawn', pid, error instanceof Error ? error : new Error(String(error)));
+  return new NamespaceSetupError(otherwise, pid, error instanceof Error ? error : new Error(String(error)));
 }
 
 /**

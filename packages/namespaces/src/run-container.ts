@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { O, SyscallError } from '@ct/syscalls';
 import { buildChildPlan } from './child-plan.js';
-import { NamespaceSetupError } from './errors.js';
 import {
   callerTty, gatherIdMapContext, type HostOptions, mountPointOf, mountPoints, presentHostDevices, runningInUserNamespace, statBindSources,
 } from './host-context.js';
@@ -256,7 +255,8 @@ export async function runContainer(
     try {
       child = await sys.spawn(plan);
     } catch (error) {
-      throw new NamespaceSetupError('clone', undefined, error instanceof Error ? error : new Error(String(error)));
+      // a step whose fd the parent opens first (the console socket, a namespace to join) failed there: that step's
+      throw describeChildFailure(error, described, undefined, 'clone');
     } finally {
       // The child has its own copy now (or never will).
       if (fifoFd !== undefined) closeSync(fifoFd);

@@ -73,4 +73,19 @@ describe('containers, a console socket', function () {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('runContainer, console: a socket that is not there is refused naming the console step and the path (was "clone: ENOENT")', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-console-'));
+    const socketPath = join(dir, 'no-such.sock');
+    try {
+      await assert.rejects(runContainer(toolSpec(sh('true'), { console: { socketPath } })), (err: Error & { step?: string }) => {
+        assert.equal(err.name, 'NamespaceSetupError');
+        assert.equal(err.step, 'console');
+        assert.equal(err.message, `console: ${socketPath}: ENOENT`);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
