@@ -41,7 +41,9 @@ export class LayerUnpackError extends CtError {
   readonly entryPathBytes?: Buffer;
   constructor(code: string, layerDigest: string, entry: Buffer | undefined, why: string, options?: { cause?: unknown }) {
     const shown = entry === undefined ? undefined : displayName(entry);
-    super(code, `unpack layer ${layerDigest}: ${shown === undefined ? '' : `${shown}: `}${why}`, options);
+    // a hostile name can be 64 KiB (PAX): the message shows its start and length, `entryPath` keeps it whole
+    const brief = shown !== undefined && shown.length > 256 ? `${shown.slice(0, 200)}...(${entry!.length} bytes)` : shown;
+    super(code, `unpack layer ${layerDigest}: ${brief === undefined ? '' : `${brief}: `}${why}`, options);
     this.name = 'LayerUnpackError';
     this.layerDigest = layerDigest;
     if (entry !== undefined && shown !== undefined) {

@@ -72,13 +72,18 @@ function tagMatches(source: ImageSource, d: Descriptor, tag: string): boolean {
   return source.format === 'docker-archive' && !tag.includes(':') && name.endsWith(`:${tag}`);
 }
 
-function findByDigest(source: ImageSource, index: ImageIndex, digest: string, depth: number): Descriptor | undefined {
+/**
+ * Look for `digest` in `index` and the indexes it nests. Each nested index is read once (`seen`): an index listing
+ * the next one thousands of times, nested deep, would otherwise be read thousands^depth times.
+ */
+function findByDigest(source: ImageSource, index: ImageIndex, digest: string, depth: number, seen = new Set<string>()): Descriptor | undefined {
   const direct = index.manifests.find((d) => d.digest === digest);
   if (direct !== undefined || depth >= MAX_INDEX_DEPTH) return direct;
   for (const d of index.manifests) {
-    if (mediaKind(d.mediaType) !== 'index' || !source.hasBlob(d)) continue;
+    if (mediaKind(d.mediaType) !== 'index' || seen.has(d.digest) || !source.hasBlob(d)) continue;
+    seen.add(d.digest);
     const nested = validateImageIndex(readDocument(source, d, ['index']), d.digest);
-    const found = findByDigest(source, nested, digest, depth + 1);
+    const found = findByDigest(source, nested, digest, depth + 1, seen);
     if (found !== undefined) return found;
   }
   return undefined;

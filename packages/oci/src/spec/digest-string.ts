@@ -24,13 +24,14 @@ export function isDigest(s: string): boolean {
 }
 
 /**
- * Parse and check a digest string; `jsonPath` names where it came from.
+ * Parse and check a digest string; `jsonPath` names where it came from and `what` the document (both in the message).
  * @throws SpecValidationError code 'OCI_BAD_DIGEST'.
  */
-export function parseDigest(s: string, jsonPath = '$'): ParsedDigest {
+export function parseDigest(s: string, jsonPath = '$', what?: string): ParsedDigest {
   if (!isDigest(s)) {
     const shown = s.length > 200 ? `${s.slice(0, 200)}...` : s;
-    throw new SpecValidationError('OCI_BAD_DIGEST', jsonPath, `parse digest: ${JSON.stringify(shown)}: not sha256 or sha512 followed by lower-case hex of the right length`);
+    const where = `${what !== undefined ? `${what}: ` : ''}${jsonPath !== '$' ? `${jsonPath}: ` : ''}`;
+    throw new SpecValidationError('OCI_BAD_DIGEST', jsonPath, `parse digest: ${where}${JSON.stringify(shown)}: not sha256 or sha512 followed by lower-case hex of the right length`);
   }
   const i = s.indexOf(':');
   return { algorithm: s.slice(0, i) as DigestAlgorithm, hex: s.slice(i + 1) };

@@ -135,7 +135,7 @@ export function validateDescriptor(v: JsonValue | undefined, what: string, path:
   const o = asObject(v, what, path);
   const mediaType = reqString(o, 'mediaType', what, path);
   const digest = reqString(o, 'digest', what, path);
-  parseDigest(digest, `${path}.digest`);
+  parseDigest(digest, `${path}.digest`, what);
   const size = asInteger(field(o, 'size'), what, `${path}.size`, 0n, INT64_MAX);
   const urls = optStringArray(o, 'urls', what, path);
   const annotations = optStringMap(o, 'annotations', what, path);
@@ -186,6 +186,9 @@ export function validateImageManifest(v: JsonValue, what: string): ImageManifest
   };
 }
 
+/** An ExposedPorts key: a port or range, optionally with a protocol (Docker's nat.ParsePortSpec forms). */
+const EXPOSED_PORT = /^[0-9]{1,5}(-[0-9]{1,5})?(\/(tcp|udp|sctp))?$/i;
+
 function validateExecConfig(v: JsonValue | undefined, what: string): ImageExecConfig | undefined {
   if (v === undefined) return undefined;
   const p = '$.config';
@@ -203,8 +206,22 @@ function validateExecConfig(v: JsonValue | undefined, what: string): ImageExecCo
   if (labels !== undefined) out.Labels = labels;
   for (const k of ['ExposedPorts', 'Volumes'] as const) {
     const m = field(o, k);
-    if (m !== undefined) out[k] = asObject(m, what, `${p}.${k}`);
+    if (m === undefined) continue;
+    const set = asObject(m, what, `${p}.${k}`);
+    // a set: each value is an empty object or null in Go's struct{} (umoci and podman refuse other values)
+    for (const key of Object.keys(set)) if (set[key] !== null) asObject(set[key], what, `${p}.${k}[${JSON.stringify(key)}]`);
+    out[k] = set;
   }
+  const ports = out.ExposedPorts as Record<string, unknown> | undefined;
+  for (const key of Object.keys(ports ?? {})) {
+    if (!EXPOSED_PORT.test(key)) invalid(what, `${p}.ExposedPorts`, `${JSON.stringify(key)} is not PORT[-PORT][/tcp|udp|sctp]`);
+  }
+  const env = out.Env as string[] | undefined;
+  env?.forEach((e, i) => {
+    // runc refuses these at start, umoci at unpack: refused here naming the entry
+    const eq = e.indexOf('=');
+    if (eq <= 0) invalid(what, `${p}.Env[${i}]`, `${JSON.stringify(e.length > 200 ? `${e.slice(0, 200)}...` : e)} is not NAME=value${eq === 0 ? ' (empty name)' : ''}`);
+  });
   return out as ImageExecConfig;
 }
 
@@ -216,7 +233,7 @@ export function validateImageConfig(v: JsonValue, what: string): ImageConfig {
   if (type !== 'layers') invalid(what, '$.rootfs.type', `must be "layers", found ${JSON.stringify(type)}`);
   const diffIds = asArray(field(rootfs, 'diff_ids'), what, '$.rootfs.diff_ids').map((d, i) => {
     const s = asString(d, what, `$.rootfs.diff_ids[${i}]`);
-    parseDigest(s, `$.rootfs.diff_ids[${i}]`);
+    parseDigest(s, `$.rootfs.diff_ids[${i}]`, what);
     return s;
   });
   const config = validateExecConfig(field(o, 'config'), what);

@@ -22,6 +22,7 @@ import { removeTree } from '../tree-remove.js';
 import { unpack, type UnpackProgress } from '../unpack.js';
 import type { Descriptor } from '../spec/image-spec.js';
 import { CtError } from '../internal/ct-error.js';
+import { OciLayoutError } from '../errors.js';
 import { stopPoint } from '../internal/stop-point.js';
 import { normalizeImageName, tryNormalizeImageName, withEffectiveNames } from './image-names.js';
 import { clearStaleStaging, ensureStore, lockFile, lockLayers, withStoreLock } from './store-lock.js';
@@ -30,6 +31,12 @@ import {
   imageRecordPath, layerComplete, layerDiffDir, layerDir, readImageRecords, readLayerRecord, runtimeConfigPath, writeJsonAtomic, type ImageRecord,
   type LayerRecord,
 } from './store-records.js';
+
+/**
+ * The most layers an image of the store may have: overlayfs stacks at most 500 lower layers (OVL_MAX_STACK), and
+ * every layer is locked (one fd each) while an import runs, so 10,000 layers failed with EMFILE before.
+ */
+const MAX_STORE_LAYERS = 500;
 
 /** Options of {@link importImage}. */
 export interface ImportOptions extends StoreOptions {
@@ -153,7 +160,7 @@ async function commit(
  * Import `ref` into the store under `options.name` (normalised: image-names.ts; an existing name moves to this
  * image).
  * @throws CtError STORE_NAME_INVALID (a bad name, or a default name from the path that is not one: give a name),
- *   OciLayoutError, LayerUnpackError (see unpack), SyscallError; CtError STORE_CORRUPT for an unreadable record.
+ *   OciLayoutError (OCI_TOO_MANY_LAYERS above 500 layers, ...), LayerUnpackError (see unpack), SyscallError; CtError STORE_CORRUPT for an unreadable record.
  * @example
  * ```ts
  * import { importImage } from '@ct/oci';
@@ -182,6 +189,9 @@ export async function importImage(ref: string, options: ImportOptions = {}): Pro
     // a docker archive names its image by a full reference (RepoTags): that is the default name then
     const refName = image.manifestDescriptor.annotations?.['org.opencontainers.image.ref.name'];
     const name = givenName ?? defaultName(parsed.tag === undefined && refName !== undefined && /[:/]/.test(refName) ? refName : defaultImageName(ref));
+    if (image.layers.length > MAX_STORE_LAYERS) {
+      throw new OciLayoutError('OCI_TOO_MANY_LAYERS', `import: ${image.manifestDescriptor.digest}: ${image.layers.length} layers, more than the ${MAX_STORE_LAYERS} overlayfs can stack (the store keeps layers in overlay form; ct image unpack makes a flat bundle of any number)`, { digest: image.manifestDescriptor.digest });
+    }
     const chains = chainIds(image.layers.map((l) => l.diffId));
     const layerBytes = new Map<number, number>();
     const layerLocks = await lockLayers(paths, chains, (c) => layerComplete(paths, c));
