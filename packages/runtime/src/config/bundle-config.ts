@@ -24,6 +24,12 @@ export { readConfigProcess, type ConfigProcess, type ConfigRlimit } from './conf
 /** The largest config.json ct reads (as @ct/oci/spec's parser bounds any JSON document). */
 export const maxConfigBytes = 4 * 1024 * 1024;
 
+/**
+ * The most `mounts` ct applies: the launch plan holds at most 4096 steps and a mount takes up to three (mkdir,
+ * mount, read-only remount) beside the default ones. runc has no limit; 10,000 failed with "need 1..4096 steps".
+ */
+export const maxMounts = 1000;
+
 /** config.json, typed and checked. */
 export interface BundleConfig {
   /** config.json's `ociVersion` (checked to be one ct accepts). */
@@ -125,7 +131,11 @@ export function readBundleConfig(bundleDir: string, configFile?: string): Bundle
   const procObj = optObject(o, 'process', '$');
   const process = procObj === undefined ? undefined : readConfigProcess(procObj);
   const linux = readLinux(optObject(o, 'linux', '$'));
-  const mounts = optArray(o, 'mounts', '$').map((m, i) => readMount(m, i, bundle));
+  const mountList = optArray(o, 'mounts', '$');
+  if (mountList.length > maxMounts) {
+    throw new ConfigError('mounts', `${mountList.length} entries, more than the ${maxMounts} ct applies (each takes steps of the launch plan, bounded at 4096)`);
+  }
+  const mounts = mountList.map((m, i) => readMount(m, i, bundle));
   const confinement = readConfinement(o);
   const domainname = optString(o, 'domainname', '$');
   checkNamespaceUses(linux, { domainname, sysctl: confinement.sysctl });

@@ -189,13 +189,29 @@ function refuseLabels(o: JsonObject, probe: LsmProbe): void {
   }
 }
 
+/**
+ * The most argv or environment entries ct passes to execve(2) (its launch plan's list bound), and the longest one
+ * (MAX_ARG_STRLEN: the kernel refuses a longer string with E2BIG). runc has no count limit of its own; the kernel's
+ * ARG_MAX still applies to both.
+ */
+const MAX_EXEC_LIST = 65536;
+const MAX_ARG_STRLEN = 32 * 4096 - 1;
+
+function checkExecList(list: readonly string[], field: string): readonly string[] {
+  if (list.length > MAX_EXEC_LIST) throw new ConfigError(field, `${list.length} entries, more than the ${MAX_EXEC_LIST} ct passes to execve`);
+  const i = list.findIndex((s) => Buffer.byteLength(s) > MAX_ARG_STRLEN);
+  if (i >= 0) throw new ConfigError(`${field}[${i}]`, `${Buffer.byteLength(list[i]!)} bytes, longer than execve's ${MAX_ARG_STRLEN} (MAX_ARG_STRLEN)`);
+  return list;
+}
+
 /** Read and check a runtime-spec `process` object (config.json's, or `ct exec --process` file's). */
 export function readConfigProcess(o: JsonObject, probe: LsmProbe = {}): ConfigProcess {
   const p = 'process';
   const user = optObject(o, 'user', p) ?? {};
   const cwd = reqString(o, 'cwd', p);
   if (!cwd.startsWith('/')) throw new ConfigError('process.cwd', `${JSON.stringify(cwd)} is not an absolute path`);
-  const args = optStrings(o, 'args', p);
+  const args = checkExecList(optStrings(o, 'args', p), 'process.args');
+  const env = checkExecList(optStrings(o, 'env', p), 'process.env');
   refuseLabels(o, probe);
   const seen = new Set<string>();
   const rlimits = optArray(o, 'rlimits', p).map((v, i) => {
@@ -211,7 +227,7 @@ export function readConfigProcess(o: JsonObject, probe: LsmProbe = {}): ConfigPr
   return {
     terminal: optBool(o, 'terminal', p) ?? false,
     args,
-    env: optStrings(o, 'env', p),
+    env,
     cwd,
     uid: user['uid'] === undefined ? 0 : reqId(user, 'uid', 'process.user'),
     gid: user['gid'] === undefined ? 0 : reqId(user, 'gid', 'process.user'),
