@@ -155,6 +155,10 @@ export const HOSTILE_LAYOUTS = {
     why: 'config ExposedPorts values null (Go decodes them as struct{})', expect: 'accept',
     write: (dir) => { image(dir, { editConfig: (c) => ({ ...c, config: { ExposedPorts: { '80/tcp': null, '53/udp': {} } } }) }); },
   },
+  'config-huge-declared': {
+    why: 'the manifest says its config is 1 GiB', expect: 'refuse', code: 'OCI_LAYOUT_INVALID', names: '1073741824',
+    write: (dir) => { image(dir, { editManifest: (m) => ({ ...m, config: { ...m.config, size: 1024 * MiB } }) }); },
+  },
   'index-huge': {
     why: 'index.json of 1 GiB (sparse)', expect: 'refuse', code: 'OCI_LAYOUT_INVALID', names: 'index.json',
     write: (dir) => { image(dir); truncateSync(join(dir, 'index.json'), 1024 * MiB); },

@@ -12,6 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { LOCK, flockTry } from '@ct/syscalls';
 import { join } from 'node:path';
 import { digestOf } from '../digest.js';
+import { MAX_JSON_BYTES } from '../image-source.js';
 import { OciLayoutError } from '../errors.js';
 import { checkImagePlatform, hostPlatform, formatPlatform, selectPlatform } from '../platform.js';
 import { parseJson, stringifyJson, type JsonValue } from '../spec/lossless-json.js';
@@ -163,6 +164,11 @@ export async function pullToLayout(ref: string | RegistryRef, layout: string, op
     top = await fetchManifest(client, chosen.digest, chosen);
   }
   const manifest = validateImageManifest(parseJson(top.body, top.desc.digest), `manifest ${top.desc.digest}`);
+  // the config is read whole once downloaded: a descriptor announcing more than a JSON document may hold is
+  // refused before a byte of it is fetched (ImageSource refuses it the same way when reading a layout)
+  if (manifest.config.size > BigInt(MAX_JSON_BYTES)) {
+    throw new OciLayoutError('OCI_LAYOUT_INVALID', `pull ${formatRegistryRef(parsed)}: config ${manifest.config.digest} of ${manifest.config.size} bytes exceeds the limit of ${MAX_JSON_BYTES}`, { digest: manifest.config.digest, mediaType: manifest.config.mediaType });
+  }
   writeBlob(layout, top.desc.digest, top.body);
   stopPoint('pull:manifest-fetched');
   const download = (d: Descriptor): Promise<void> => downloadBlob(client, d, blobPath(layout, d.digest), {

@@ -7,10 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '@ct/test-utils';
-import { importImage, unpackImage } from '../../src/index.js';
+import { importImage, pullToLayout, unpackImage } from '../../src/index.js';
+import { startFakeRegistry } from '../fixtures/registry/fake-registry.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 interface LayoutCase {
@@ -65,7 +67,7 @@ describe('unpack and import, hostile image layouts', function () {
   const cases = [
     'digest-dotdot', 'digest-algorithm', 'digest-short', 'digest-upper', 'diffid-dotdot', 'blobs-dir-symlink',
     'blob-symlink-out', 'blob-symlink-in', 'blob-symlink-mismatch', 'blob-symlink-device', 'index-huge',
-    'manifest-huge-declared', 'config-huge-file', 'size-mismatch-manifest', 'size-mismatch-layer', 'size-negative',
+    'manifest-huge-declared', 'config-huge-declared', 'config-huge-file', 'size-mismatch-manifest', 'size-mismatch-layer', 'size-negative',
     'manifest-self', 'index-deep', 'index-fanout', 'mediatype-config-as-layer', 'mediatype-layer-unknown',
     'mediatype-top-config', 'config-env-no-equals', 'config-env-empty-name', 'config-cmd-huge', 'config-user-dotdot',
     'config-workdir-relative', 'config-workdir-dotdot', 'config-ports-garbage', 'config-ports-key',
@@ -113,6 +115,17 @@ describe('unpack and import, hostile image layouts', function () {
     });
   }
 
+  it('pullToLayout, a config descriptor of 1 GiB is refused before the config is fetched', async () => {
+    const { dir, c } = write('config-huge-declared');
+    const reg = await startFakeRegistry(dir);
+    try {
+      await assert.rejects(pullToLayout(`${reg.host}/img:latest`, join(tmp.dir, 'pulled')), (e) => checkRefusal(e, c));
+      assert.deepEqual(reg.requests.filter((r) => r.url.includes('/blobs/')), [], 'no blob fetched');
+    } finally {
+      await reg.close();
+    }
+  });
+
   it('unpackImage, a gzip bomb (1 MiB inflating to 1 GiB) is stopped by maxUncompressedBytes', async function () {
     this.timeout(60_000);
     const dir = join(tmp.dir, 'img', 'bomb');
@@ -125,5 +138,30 @@ describe('unpack and import, hostile image layouts', function () {
       return true;
     });
     assert.ok(!existsSync(bundle));
+  });
+});
+
+describe('unpack, a gzip bomb on a full file system @root', function () {
+  it('unpackImage, a layer inflating past the free space fails with ENOSPC naming layer and entry, and leaves nothing', async function () {
+    this.timeout(60_000);
+    const mod = await layouts();
+    const tmp = tempDir('ct-hostile-bomb-');
+    const small = join(tmp.dir, 'small');
+    mkdirSync(small);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small]);
+    assert.equal(mounted.status, 0, String(mounted.stderr));
+    try {
+      const image = join(tmp.dir, 'bomb');
+      mod.writeGzipBomb(image, 256 * 1024 * 1024);
+      await assert.rejects(unpackImage(`${image}:latest`, join(small, 'bundle')), (e: unknown) => {
+        assert.equal((e as { code?: string }).code, 'OCI_ENTRY_FAILED');
+        assert.match((e as Error).message, /sha256:[0-9a-f]{64}: zeros: .*ENOSPC/);
+        return true;
+      });
+      assert.deepEqual(readdirSync(small), [], 'nothing left on the full file system');
+    } finally {
+      spawnSync('umount', [small]);
+      tmp.cleanup();
+    }
   });
 });
