@@ -13,6 +13,7 @@
  * Man pages: mount(2), mount_namespaces(7), pivot_root(2), proc(5), sysfs(5), tmpfs(5).
  */
 import { join } from 'node:path';
+import { ContainerSpecError } from './errors.js';
 import { checkCgroupUnderSharedBind, type CgroupMountContext } from './cgroup-mount-plan.js';
 import { planChrootRoot } from './confinement-plan.js';
 import { HOST_DEVICES, planConsoleAndInit, planDev } from './dev-plan.js';
@@ -83,9 +84,20 @@ function planProcSys(spec: ResolvedContainerSpec, ctx: PathContext): PlannedStep
   return steps;
 }
 
-/** overlayfs mount data for a root (paths were checked for ',' and ':' by whoever built them). */
+/** The most bytes of mount(2) data the kernel reads (one page, the last byte its NUL): longer data is cut. */
+export const MOUNT_DATA_MAX = 4095;
+
+/**
+ * overlayfs mount data for a root (paths were checked for ',' and ':' by whoever built them).
+ * @throws ContainerSpecError (root.overlay.lowerDirs) when it is longer than the kernel reads: the last layer's path
+ *   would be cut (an image of ~40 layers or more in a store with long paths; the caller can copy the layers instead).
+ */
 function overlayData(o: OverlayRootSpec): string {
-  return [`lowerdir=${o.lowerDirs.join(':')}`, `upperdir=${o.upperDir}`, `workdir=${o.workDir}`, ...(o.userxattr ? ['userxattr'] : [])].join(',');
+  const data = [`lowerdir=${o.lowerDirs.join(':')}`, `upperdir=${o.upperDir}`, `workdir=${o.workDir}`, ...(o.userxattr ? ['userxattr'] : [])].join(',');
+  if (Buffer.byteLength(data) > MOUNT_DATA_MAX) {
+    throw new ContainerSpecError('root.overlay.lowerDirs', `${o.lowerDirs.length} layer dirs make ${Buffer.byteLength(data)} bytes of overlay mount data, more than the ${MOUNT_DATA_MAX} the kernel reads`);
+  }
+  return data;
 }
 
 /**

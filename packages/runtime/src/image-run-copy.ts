@@ -118,6 +118,17 @@ export async function copyImageRoot(lowerDirs: readonly string[], merged: string
   if (status !== 0) throw new RuntimeError('ESETUP', `container run: copy root: ${merged}: the copy exited with status ${status}`);
 }
 
+/**
+ * The bytes of overlay mount data for these dirs when that is more than the kernel reads (@ct/namespaces
+ * MOUNT_DATA_MAX: an image of ~40 layers or more in a store with long paths), else undefined: the caller copies the
+ * layers instead. Counted with `userxattr` (the rootless form), so both forms decide alike.
+ */
+export async function overlayDataTooLong(lowerDirs: readonly string[], upper: string, work: string): Promise<number | undefined> {
+  const { MOUNT_DATA_MAX } = await import('@ct/namespaces/engine');
+  const bytes = Buffer.byteLength(`lowerdir=${lowerDirs.join(':')},upperdir=${upper},workdir=${work},userxattr`);
+  return bytes > MOUNT_DATA_MAX ? bytes : undefined;
+}
+
 /** The child step that mounts the overlay root (@ct/namespaces mount-plan.ts). */
 const OVERLAY_STEP = 'mount root overlay';
 /** The errnos of an overlay the kernel refuses for these dirs (not a bug of ours): the copy root is used instead. */

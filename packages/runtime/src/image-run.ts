@@ -19,7 +19,7 @@ import { containerState } from './container-state.js';
 import { deleteContainer } from './container-delete.js';
 import type { RunNetwork } from './network/network-attach.js';
 import { errnoCode, RuntimeError, systemError } from './errors.js';
-import { copyImageRoot, overlayRefusal, type StorageDriver } from './image-run-copy.js';
+import { copyImageRoot, overlayDataTooLong, overlayRefusal, type StorageDriver } from './image-run-copy.js';
 import { writeImageRunConfig, type ImageRunFlags, type RunRoot, type VolumeChown } from './image-run-config.js';
 import { claimContainerName } from './image-run-claim.js';
 import { parseSignal } from './signals.js';
@@ -393,7 +393,12 @@ export async function runImage(ctx: RuntimeContext, given: ImageRunOptions): Pro
       await copyImageRoot(lowerDirs, root.merged, ctx.rootless);
       return writeConfig({ merged: root.merged });
     };
-    const chowns = options.storageDriver === 'copy'
+    // more layers than one overlay mount takes (its data is one page): a copy, as where the kernel refuses the overlay
+    const tooLong = options.storageDriver === 'copy' ? undefined : await overlayDataTooLong(lowerDirs, root.upper, root.work);
+    if (tooLong !== undefined) {
+      warn(`container run: ${lowerDirs.length} layers make ${tooLong} bytes of overlay mount data, more than the kernel reads: the root is a copy of the image's layers instead (as --storage-driver copy)`);
+    }
+    const chowns = options.storageDriver === 'copy' || tooLong !== undefined
       ? await useCopy()
       : await writeConfig({ merged: root.merged, overlay: { lowerDirs, upper: root.upper, work: root.work } });
     // -v SRC:DST:U (podman's): the source belongs to the container's user before it starts

@@ -58,6 +58,23 @@ function defineSuite(title: string, rootless: boolean): void {
       const again = s.run(['--storage-driver', 'copy', ...busybox, 'multi-layer', 'sh', '-c', 'cat /etc/motd; test -e /bin/new || echo clean']);
       assert.equal(again.stdout, 'layer two\nclean\n', again.stderr);
     });
+    it('container run, an image of 80 layers (more overlay mount data than the kernel reads) runs on a copy, with one warning saying why', async () => {
+      type Lib = { createLayer(e: unknown[]): unknown; writeImage(dir: string, image: unknown): unknown };
+      const lib = (await import(pathToFileURL(join(repoRoot(), 'tools/images/lib/index.mjs')).href)) as Lib;
+      const layout = join(s.store, '..', `many-layers-${rootless ? 'rootless' : 'root'}`);
+      const layers = Array.from({ length: 80 }, (_, i) => lib.createLayer([{ type: 'file', path: `layer-${i}`, content: `${i}\n`, mode: 0o644 }]));
+      lib.writeImage(layout, { layers, refName: 'latest' });
+      try {
+        assert.equal(s.image(['import', '--name', 'many-layers', layout]).status, 0);
+        const r = s.run([...busybox, 'many-layers', 'sh', '-c', 'ls / | grep -c "^layer-"; cat /layer-79']);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, '80\n79\n');
+        assert.match(r.stderr, /warning: container run: 80 layers make \d+ bytes of overlay mount data, more than the kernel reads: the root is a copy/);
+        assert.deepEqual(containerDirs(s.store), []);
+      } finally {
+        rmSync(layout, { recursive: true, force: true });
+      }
+    });
     it('container run with CT_STORAGE_DRIVER=copy, the root is a copy (not an overlay)', () => {
       process.env['CT_STORAGE_DRIVER'] = 'copy';
       try {

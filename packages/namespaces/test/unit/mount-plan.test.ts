@@ -31,6 +31,16 @@ describe('mountFileSystems', () => {
       last = i;
     }
   });
+  it('mountFileSystems, an overlay root\'s mount data up to the page the kernel reads; more (80 layers) refused naming the field', () => {
+    const overlay = (n: number): ContainerSpec['root'] => ({
+      kind: 'rootfs', path: '/img',
+      overlay: { lowerDirs: Array.from({ length: n }, (_, i) => `/var/lib/ct/storage/layers/${String(i).padStart(64, '0')}/fs`), upperDir: '/u', workDir: '/w', userxattr: true },
+    });
+    const step = find(plan({ root: overlay(40) }, { rootDir: '/img' }), 'mount root overlay').step as { data: string };
+    assert.ok(step.data.length <= 4095 && step.data.endsWith(',upperdir=/u,workdir=/w,userxattr'), step.data);
+    assert.throws(() => plan({ root: overlay(80) }, { rootDir: '/img' }),
+      /container spec: root\.overlay\.lowerDirs: 80 layer dirs make 7\d{3} bytes of overlay mount data, more than the 4095 the kernel reads/);
+  });
   it('mountFileSystems, private propagation first', () => {
     assert.deepEqual(plan()[0]?.step, { op: 'propagation', target: '/', flags: MS.REC | MS.PRIVATE });
   });
