@@ -32,7 +32,7 @@ describe('mountFileSystems', () => {
     }
   });
   it('mountFileSystems, an overlay root\'s mount data up to the page the kernel reads; more (80 layers) refused naming the field', () => {
-    const overlay = (n: number): ContainerSpec['root'] => ({
+    const overlay = (n: number): NonNullable<ContainerSpec['root']> => ({
       kind: 'rootfs', path: '/img',
       overlay: { lowerDirs: Array.from({ length: n }, (_, i) => `/var/lib/ct/storage/layers/${String(i).padStart(64, '0')}/fs`), upperDir: '/u', workDir: '/w', userxattr: true },
     });
