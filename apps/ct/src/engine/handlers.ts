@@ -201,7 +201,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     const { envEntries } = await import('./container-run-options.js');
     return (await import('@ct/runtime/image-run')).execInRunContainer(ctx, id(cmd), {
       args: cmd.args.slice(1), env: envEntries(strs(f, 'env')), cwd: str(f, 'workdir'), user: str(f, 'user'),
-      tty: f['tty'] === true || f['it'] === true || f['ti'] === true,
+      tty: f['tty'] === true,
     });
   },
   async 'container logs'(ctx, cmd) {
