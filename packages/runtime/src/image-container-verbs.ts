@@ -159,9 +159,6 @@ export function inspectImageContainer(ctx: RuntimeContext, id: string): ImageCon
   const config = readConfig(bundle);
   const settings = readSettings(ctx, id);
   const p = config.process ?? {};
-  const entrypoint = settings.entrypoint ?? [];
-  // the entrypoint's words start the argv (after ct-init's with --init): the rest is the command
-  const starts = entrypoint.length > 0 && entrypoint.every((w, i) => c.command[i] === w);
   const volumes = c.storageRoot === undefined ? [] : readContainerVolumes(c.storageRoot, id);
   return {
     Id: c.id, Name: c.id, Image: c.image.slice(c.image.indexOf(':') + 1), ImageDigest: c.image, ImageName: c.imageName ?? c.image, Created: c.created,
@@ -173,7 +170,7 @@ export function inspectImageContainer(ctx: RuntimeContext, id: string): ImageCon
     },
     Config: {
       Hostname: config.hostname ?? '', User: settings.user ?? '', Env: p.env ?? [], WorkingDir: p.cwd ?? '/',
-      Image: c.imageName ?? c.image, Entrypoint: starts ? entrypoint.join(' ') : '', Cmd: starts ? c.command.slice(entrypoint.length) : c.command,
+      Image: c.imageName ?? c.image, Entrypoint: c.entrypoint.join(' '), Cmd: c.command.slice(c.entrypoint.length),
       Tty: p.terminal === true,
       Labels: Object.keys(c.labels).length > 0 ? c.labels : null, StopSignal: signalNumber(c.stopSignal), StopTimeout: c.stopTimeout,
     },

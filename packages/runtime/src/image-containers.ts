@@ -58,6 +58,10 @@ export interface ImageContainer {
   readonly restartPolicy: RestartPolicy;
   /** Restarts its policy made since it was last started by the user (podman's RestartCount). */
   readonly restartCount: number;
+  /** The destinations of the mounts the user asked for (-v, --mount, --tmpfs, the image's Volumes). */
+  readonly mounts: readonly string[];
+  /** The entrypoint `command` starts with (empty when none, or not recorded). */
+  readonly entrypoint: readonly string[];
 }
 
 function readJsonFile<T>(file: string): T | undefined {
@@ -66,6 +70,11 @@ function readJsonFile<T>(file: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The entrypoint `command` starts with: the one recorded, when the command starts with it (not under --init). */
+function entrypointOf(recorded: readonly string[] | undefined, command: readonly string[]): readonly string[] {
+  return recorded !== undefined && recorded.length > 0 && recorded.every((w, i) => command[i] === w) ? recorded : [];
 }
 
 /** What ct knows of container `s` of `container run`: its bundle's store.json, config.json and exit.json. */
@@ -83,6 +92,7 @@ export function describeImageContainer(ctx: RuntimeContext, s: Pick<ContainerSta
     ...(typeof store?.storageRoot === 'string' ? { storageRoot: store.storageRoot } : {}),
     ports: bundlePorts(bundle),
     restartPolicy: restartPolicyOf(settings?.restart) ?? NO_RESTART, restartCount: readRestartRecord(bundle).count,
+    mounts: Array.isArray(settings?.mounts) ? settings.mounts : [], entrypoint: entrypointOf(settings?.entrypoint, config?.process?.args ?? []),
     ...(exit !== undefined ? { exitStatus: exit.status } : {}),
     ...(typeof exit?.finished === 'string' ? { finished: exit.finished } : {}),
     ...(typeof exit?.error === 'string' ? { error: exit.error } : {}),

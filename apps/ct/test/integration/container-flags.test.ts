@@ -214,7 +214,7 @@ function defineSuite(title: string, rootless: boolean): void {
         }
       }
     });
-    it('container inspect beside podman inspect: the fields both have, Mounts too (documented differences: Id, Image, Hostname, Env, the store paths)', () => {
+    it('container inspect and ps --format json beside podman\'s: the fields both have, Mounts too (documented differences: Id, Image, Hostname, Env, the store paths)', () => {
       const name = `insp-${process.pid}`;
       const vol = `inspv-${process.pid}`;
       type Inspected = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -249,6 +249,14 @@ function defineSuite(title: string, rootless: boolean): void {
         });
         assert.deepEqual(mounts(c['Mounts']), mounts(p['Mounts']));
         assert.deepEqual(c['Mounts'].map((m: Inspected) => m['Destination']).sort(), ['/anon', '/data', '/h', '/h2']);
+        // ps --format json: podman's fields (ct's own record is --json)
+        const listed = (r: { stdout: string }): Inspected => (JSON.parse(r.stdout) as Inspected[]).find((x) => x['Names'][0] === name)!;
+        const pj = listed(podman!.podman(['ps', '-a', '--format', 'json']));
+        const cj = listed(s.ct.run(['container', 'ps', '-a', '--format', 'json']));
+        const psKeys = ['Names', 'Command', 'State', 'Exited', 'ExitedAt', 'ExitCode', 'Labels', 'AutoRemove', 'Ports'];
+        assert.deepEqual(pick(cj, psKeys), pick(pj, psKeys));
+        assert.deepEqual([...cj['Mounts']].sort(), [...pj['Mounts']].sort());
+        for (const who of [cj, pj]) assert.ok(/^Up /.test(who['Status']) && who['Created'] > 0 && who['StartedAt'] >= who['Created'] && who['Pid'] > 0, JSON.stringify(who));
       } finally {
         podman!.podman(['rm', '-f', '-t', '0', '-v', name]);
         podman!.podman(['volume', 'rm', '-f', vol]);
