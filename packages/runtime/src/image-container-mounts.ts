@@ -84,6 +84,12 @@ export function inspectMounts(mounts: readonly SpecMount[], userDestinations: re
   return [...out.filter((m) => m.Type === 'volume'), ...out.filter((m) => m.Type === 'bind')];
 }
 
+/** podman's HostConfig.Binds entry of a mount: `NAME:DST:OPTS` (a volume) or `SOURCE:DST:OPTS`, OPTS rw or ro, the propagation, the rest. */
+export function bindOf(m: InspectMount): string {
+  const options = [m.RW ? 'rw' : 'ro', ...(m.Propagation === '' ? [] : [m.Propagation]), ...m.Options];
+  return `${m.Name ?? m.Source}:${m.Destination}:${options.join(',')}`;
+}
+
 /** podman's HostConfig.Tmpfs: each tmpfs the user asked for, its destination to its options joined by commas. */
 export function inspectTmpfs(mounts: readonly SpecMount[], userDestinations: readonly string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};

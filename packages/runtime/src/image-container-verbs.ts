@@ -13,7 +13,9 @@ import { RuntimeError } from './errors.js';
 import { checkImageContainer, deleteImageContainer, describeImageContainer, listImageContainers, stateStatus, stopImageContainer, type ImageContainer } from './image-containers.js';
 import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, type RunSettings } from './image-run.js';
 import { INIT_PATH_IN_CONTAINER } from './image-run-config.js';
-import { inspectMounts, inspectTmpfs, type InspectMount, type SpecMount } from './image-container-mounts.js';
+import { bindOf, inspectMounts, inspectTmpfs, type InspectMount, type SpecMount } from './image-container-mounts.js';
+import { formatNetworkMode } from './network/network-mode.js';
+import { readNetworkRecord } from './network/network-record.js';
 import { parseSignal } from './signals.js';
 import { readContainerVolumes } from './volume-store.js';
 import { claimHeld, holdClaim, removeStaleClaims } from './image-run-claim.js';
@@ -92,9 +94,11 @@ export interface ImageContainerDetails {
   };
   /** The mounts the user asked for: volumes and binds (image-container-mounts.ts). */
   readonly Mounts: readonly InspectMount[];
-  /** Its published ports, as podman's (network/container-ports.ts). */
+  /** Its network, as podman's NetworkSettings. */
   readonly NetworkSettings: {
-    /** Per container port (`80/tcp`), the host addresses and ports it is published on. */
+    /** Its address on the bridge ('' in the other modes, and before it is attached). */
+    readonly IPAddress: string;
+    /** Per container port (`80/tcp`), the host addresses and ports it is published on (network/container-ports.ts). */
     readonly Ports: Readonly<Record<string, readonly PortBinding[]>>;
   };
   /** How it is run, as podman's HostConfig gives it. */
@@ -108,6 +112,14 @@ export interface ImageContainerDetails {
     };
     /** The tmpfs mounts asked for (--tmpfs, --mount type=tmpfs): destination to options. */
     readonly Tmpfs: Readonly<Record<string, string>>;
+    /** Its volumes and binds as podman's `NAME-or-SOURCE:DESTINATION:OPTIONS` (rw or ro, the propagation, the rest). */
+    readonly Binds: readonly string[];
+    /** `--network` (none, host, bridge, pasta, slirp4netns, container:ID). */
+    readonly NetworkMode: string;
+    /** Its published ports, as NetworkSettings.Ports gives them. */
+    readonly PortBindings: Readonly<Record<string, readonly PortBinding[]>>;
+    /** Removed once it exits (`-d --rm`). */
+    readonly AutoRemove: boolean;
   };
   /** Restarts its policy made since the user last started it (podman's RestartCount). */
   readonly RestartCount: number;
@@ -160,6 +172,9 @@ export function inspectImageContainer(ctx: RuntimeContext, id: string): ImageCon
   const settings = readSettings(ctx, id);
   const p = config.process ?? {};
   const volumes = c.storageRoot === undefined ? [] : readContainerVolumes(c.storageRoot, id);
+  const mounts = inspectMounts(config.mounts ?? [], settings.mounts, volumes, bundle, INIT_PATH_IN_CONTAINER);
+  const network = readNetworkRecord(bundle);
+  const ports = inspectPortMap(c.ports);
   return {
     Id: c.id, Name: c.id, Image: c.image.slice(c.image.indexOf(':') + 1), ImageDigest: c.image, ImageName: c.imageName ?? c.image, Created: c.created,
     Path: c.command[0] ?? '', Args: c.command.slice(1),
@@ -174,11 +189,12 @@ export function inspectImageContainer(ctx: RuntimeContext, id: string): ImageCon
       Tty: p.terminal === true,
       Labels: Object.keys(c.labels).length > 0 ? c.labels : null, StopSignal: signalNumber(c.stopSignal), StopTimeout: c.stopTimeout,
     },
-    Mounts: inspectMounts(config.mounts ?? [], settings.mounts, volumes, bundle, INIT_PATH_IN_CONTAINER),
-    NetworkSettings: { Ports: inspectPortMap(c.ports) },
+    Mounts: mounts,
+    NetworkSettings: { IPAddress: network?.address ?? '', Ports: ports },
     HostConfig: {
       RestartPolicy: { Name: c.restartPolicy.name === 'no' ? '' : c.restartPolicy.name, MaximumRetryCount: c.restartPolicy.maxRetries },
-      Tmpfs: inspectTmpfs(config.mounts ?? [], settings.mounts),
+      Tmpfs: inspectTmpfs(config.mounts ?? [], settings.mounts), Binds: mounts.map(bindOf),
+      NetworkMode: network === undefined ? 'none' : formatNetworkMode(network.mode), PortBindings: ports, AutoRemove: c.autoRemove,
     },
     RestartCount: c.restartCount,
     Bundle: bundle,

@@ -62,6 +62,8 @@ export interface ImageContainer {
   readonly mounts: readonly string[];
   /** The entrypoint `command` starts with (empty when none, or not recorded). */
   readonly entrypoint: readonly string[];
+  /** Removed once it exits (`-d --rm`). */
+  readonly autoRemove: boolean;
 }
 
 function readJsonFile<T>(file: string): T | undefined {
@@ -93,6 +95,7 @@ export function describeImageContainer(ctx: RuntimeContext, s: Pick<ContainerSta
     ports: bundlePorts(bundle),
     restartPolicy: restartPolicyOf(settings?.restart) ?? NO_RESTART, restartCount: readRestartRecord(bundle).count,
     mounts: Array.isArray(settings?.mounts) ? settings.mounts : [], entrypoint: entrypointOf(settings?.entrypoint, config?.process?.args ?? []),
+    autoRemove: settings?.autoRemove === true,
     ...(exit !== undefined ? { exitStatus: exit.status } : {}),
     ...(typeof exit?.finished === 'string' ? { finished: exit.finished } : {}),
     ...(typeof exit?.error === 'string' ? { error: exit.error } : {}),

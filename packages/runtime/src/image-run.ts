@@ -122,6 +122,8 @@ export interface RunSettings {
   readonly entrypoint?: readonly string[];
   /** The destinations of the mounts the user asked for (-v, --mount, --tmpfs, the image's Volumes): inspect's Mounts. */
   readonly mounts?: readonly string[];
+  /** Removed once it exits (`-d --rm`): podman's AutoRemove. */
+  readonly autoRemove?: boolean;
 }
 
 /** Where a container's RunSettings are kept (its bundle's run.json). */
@@ -136,7 +138,7 @@ function runSettings(options: ImageRunOptions, imageEntrypoint: readonly string[
     restart: typeof options.restart === 'object' ? options.restart : NO_RESTART,
     created: new Date().toISOString(), user: options.user ?? '',
     entrypoint: options.entrypoint === undefined ? imageEntrypoint : entrypointOf(options.entrypoint),
-    mounts: mounts.filter((d) => d.startsWith('/')).map((d) => posix.resolve(d)),
+    mounts: mounts.filter((d) => d.startsWith('/')).map((d) => posix.resolve(d)), autoRemove: options.remove === true,
   };
 }
 

@@ -57,7 +57,7 @@ function unixSeconds(iso: string | undefined): number {
 /**
  * One container of `container ps --format json`, as podman 4.3's: its field names and values where ct knows them
  * (`--json` gives ct's own record). Not there: Pod, PodName, IsInfra, Namespaces, Size; Networks is empty;
- * AutoRemove false (a `-d --rm` container is gone once it exits).
+ * (ct's container ids are names: Id is the name).
  */
 export function psJson(c: ImageContainer, now = Date.now()): Record<string, unknown> {
   const exited = c.exitStatus !== undefined;
@@ -66,7 +66,7 @@ export function psJson(c: ImageContainer, now = Date.now()): Record<string, unkn
   const status = exited ? `Exited (${c.exitStatus}) ${timeAgo(c.finished ?? c.created, now)}`
     : c.status === 'running' ? `Up ${since(c.started)}` : c.status === 'paused' ? `Up ${since(c.started)} (Paused)` : c.status === 'created' ? 'Created' : c.status;
   return {
-    AutoRemove: false, Command: c.command.slice(c.entrypoint.length), CreatedAt: timeAgo(c.created, now), Exited: exited, ExitedAt: unixSeconds(c.finished),
+    AutoRemove: c.autoRemove, Command: c.command.slice(c.entrypoint.length), CreatedAt: timeAgo(c.created, now), Exited: exited, ExitedAt: unixSeconds(c.finished),
     ExitCode: c.exitStatus ?? 0, Id: c.id, Image: imageColumn(c), ImageID: c.image.slice(c.image.indexOf(':') + 1),
     Labels: Object.keys(c.labels).length > 0 ? c.labels : null, Mounts: c.mounts, Names: [c.id], Networks: [], Pid: c.pid,
     Ports: c.ports.length === 0 ? null : c.ports.map((p) => ({ host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: 1, protocol: p.protocol })),

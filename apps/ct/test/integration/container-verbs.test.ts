@@ -277,7 +277,7 @@ function defineSuite(title: string, rootless: boolean): void {
       assert.deepEqual(containerDirs(s.store), []);
     });
 
-    it('container run --restart whose restart fails: the container stays, exited with its error and RestartCount; its name in use; logs, start, rm', () => {
+    it('container run --restart whose restart fails: the container stays, exited with its error and RestartCount; its name in use; start, wait, rm', () => {
       const id = `rfail-${process.pid}`;
       const inspect = (): string => s.ct.run(['container', 'inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}} {{.State.Error}}', id]).stdout.trim();
       // the first run removes its shell: the restart's create finds no program to run
