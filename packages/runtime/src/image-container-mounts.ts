@@ -34,15 +34,21 @@ export interface InspectMount {
 
 /** A mount of config.json (runtime-spec). */
 export interface SpecMount {
+  /** Where it is in the container. */
   readonly destination?: string;
+  /** The file system type (`bind`, `tmpfs`...). */
   readonly type?: string;
+  /** What is mounted: a host path for a bind. */
   readonly source?: string;
+  /** Its mount options. */
   readonly options?: readonly string[];
 }
 
 /** A volume a container uses (its store root's volumes.json). */
 export interface UsedVolume {
+  /** The volume's name. */
   readonly name: string;
+  /** Where the container has it. */
   readonly destination: string;
 }
 
