@@ -5,32 +5,40 @@
  * exit status once it has stopped; prune removes every stopped one.
  * Man pages: kill(2).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { killContainer } from './container-kill.js';
-import { deleteContainer } from './container-delete.js';
 import { RuntimeError } from './errors.js';
-import { checkImageContainer, describeImageContainer, listImageContainers, stateStatus, stopImageContainer, type ImageContainer } from './image-containers.js';
-import { imageBundleDir, imageExitFile, imageLogFile } from './image-run.js';
+import { checkImageContainer, deleteImageContainer, describeImageContainer, listImageContainers, stateStatus, stopImageContainer, type ImageContainer } from './image-containers.js';
+import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, type RunSettings } from './image-run.js';
+import { INIT_PATH_IN_CONTAINER } from './image-run-config.js';
+import { bindOf, inspectMounts, inspectTmpfs, type InspectMount, type SpecMount } from './image-container-mounts.js';
+import { formatNetworkMode } from './network/network-mode.js';
+import { readNetworkRecord } from './network/network-record.js';
+import { parseSignal } from './signals.js';
+import { readContainerVolumes } from './volume-store.js';
 import { claimHeld, holdClaim, removeStaleClaims } from './image-run-claim.js';
 import { mayRestart } from './container-run-monitor/restart-policy.js';
-import { markStoppedByUser, resetRestartRecord, withRestartLock } from './container-run-monitor/restart-record.js';
+import { markStoppedByUser, resetRestartRecord, withRestartLock, writeRestartFailure } from './container-run-monitor/restart-record.js';
+import { writeFileAtomic } from './state-store.js';
 import { inspectPortMap, type PortBinding } from './network/container-ports.js';
 
 /** What `container inspect` prints for one container (podman's names where podman has the field). */
 export interface ImageContainerDetails {
-  /** The container's id. */
+  /** The container's id (ct's ids are its names: podman's is 64 hex digits). */
   readonly Id: string;
   /** Its name. */
   readonly Name: string;
-  /** The image's digest in the store. */
+  /** The image's id: the hex digits of its digest in the store (ct's image id; podman's is its config's digest). */
   readonly Image: string;
+  /** The image's digest in the store (podman's ImageDigest: the manifest's digest). */
+  readonly ImageDigest: string;
   /** The image as it was given to `container run` (a store name, path or reference). */
   readonly ImageName: string;
-  /** When it was created. */
+  /** When it was created (`container run`; its restarts keep it). */
   readonly Created: string;
-  /** The process's program and its arguments. */
+  /** The process's program. */
   readonly Path: string;
   /** The program's arguments. */
   readonly Args: readonly string[];
@@ -42,48 +50,76 @@ export interface ImageContainerDetails {
     readonly Running: boolean;
     /** Whether it is paused. */
     readonly Paused: boolean;
-    /** Its process's pid. */
+    /** Whether its monitor is restarting it (podman's; false: a restart is not a state of its own in ct). */
+    readonly Restarting: boolean;
+    /** Whether the kernel's OOM killer ended it (ct does not record it: false). */
+    readonly OOMKilled: boolean;
+    /** podman's Dead (false). */
+    readonly Dead: boolean;
+    /** Its process's pid (0 once stopped). */
     readonly Pid: number;
     /** The exit status once it is known (0 before). */
     readonly ExitCode: number;
-    /** When it exited, once known ('' before). */
+    /** Why its last start failed ('' when it did not): a restart of its monitor. */
+    readonly Error: string;
+    /** When its last run started. */
+    readonly StartedAt: string;
+    /** When it exited, once known (podman's zero time, 0001-01-01T00:00:00Z, before). */
     readonly FinishedAt: string;
   };
   /** How it was configured. */
   readonly Config: {
     /** Its hostname. */
     readonly Hostname: string;
-    /** The user its process runs as. */
+    /** `-u` as given ('' when not given). */
     readonly User: string;
     /** Its process's environment. */
     readonly Env: readonly string[];
     /** Its process's working directory. */
     readonly WorkingDir: string;
-    /** Its process's command line. */
+    /** The image as it was given to `container run`. */
+    readonly Image: string;
+    /** The entrypoint its process runs, its words joined by spaces (podman 4.3's string), '' when none. */
+    readonly Entrypoint: string;
+    /** The command given to the entrypoint (the whole process argv when there is none). */
     readonly Cmd: readonly string[];
     /** Whether it has a terminal. */
     readonly Tty: boolean;
-    /** Its labels (--label). */
-    readonly Labels: Readonly<Record<string, string>>;
-    /** The signal `container stop` sends first. */
-    readonly StopSignal: string;
+    /** Its labels (--label); null when it has none, as podman's. */
+    readonly Labels: Readonly<Record<string, string>> | null;
+    /** The number of the signal `container stop` sends first (podman's: 15 for SIGTERM). */
+    readonly StopSignal: number;
     /** Seconds `container stop` waits before SIGKILL. */
     readonly StopTimeout: number;
   };
-  /** Its published ports, as podman's (network/container-ports.ts). */
+  /** The mounts the user asked for: volumes and binds (image-container-mounts.ts). */
+  readonly Mounts: readonly InspectMount[];
+  /** Its network, as podman's NetworkSettings. */
   readonly NetworkSettings: {
-    /** Per container port (`80/tcp`), the host addresses and ports it is published on. */
+    /** Its address on the bridge ('' in the other modes, and before it is attached). */
+    readonly IPAddress: string;
+    /** Per container port (`80/tcp`), the host addresses and ports it is published on (network/container-ports.ts). */
     readonly Ports: Readonly<Record<string, readonly PortBinding[]>>;
   };
-  /** How it is run: its restart policy, as podman's HostConfig gives it. */
+  /** How it is run, as podman's HostConfig gives it. */
   readonly HostConfig: {
     /** podman's RestartPolicy. */
     readonly RestartPolicy: {
-      /** no, on-failure, always or unless-stopped. */
+      /** '' (none, as podman's), on-failure, always or unless-stopped. */
       readonly Name: string;
       /** on-failure's N (0: no limit, and for the other policies). */
       readonly MaximumRetryCount: number;
     };
+    /** The tmpfs mounts asked for (--tmpfs, --mount type=tmpfs): destination to options. */
+    readonly Tmpfs: Readonly<Record<string, string>>;
+    /** Its volumes and binds as podman's `NAME-or-SOURCE:DESTINATION:OPTIONS` (rw or ro, the propagation, the rest). */
+    readonly Binds: readonly string[];
+    /** `--network` (none, host, bridge, pasta, slirp4netns, container:ID). */
+    readonly NetworkMode: string;
+    /** Its published ports, as NetworkSettings.Ports gives them. */
+    readonly PortBindings: Readonly<Record<string, readonly PortBinding[]>>;
+    /** Removed once it exits (`-d --rm`). */
+    readonly AutoRemove: boolean;
   };
   /** Restarts its policy made since the user last started it (podman's RestartCount). */
   readonly RestartCount: number;
@@ -94,6 +130,7 @@ export interface ImageContainerDetails {
 interface ProcessConfig {
   hostname?: string;
   process?: { args?: string[]; env?: string[]; cwd?: string; terminal?: boolean; user?: { uid?: number; gid?: number } };
+  mounts?: SpecMount[];
 }
 
 function readConfig(bundle: string): ProcessConfig {
@@ -104,29 +141,61 @@ function readConfig(bundle: string): ProcessConfig {
   }
 }
 
+function readSettings(ctx: RuntimeContext, id: string): Partial<RunSettings> {
+  try {
+    return JSON.parse(readFileSync(imageRunSettingsFile(ctx, id), 'utf8')) as Partial<RunSettings>;
+  } catch {
+    return {};
+  }
+}
+
 /** How long a stopped container's exit status may take to be recorded by its monitor. */
 const RECORD_GRACE_MS = 5000;
+
+/** podman's time for "never" (Go's zero time). */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** The signal's number, for a name or number recorded (SIGTERM's 15 when it is no signal ct knows). */
+function signalNumber(signal: string): number {
+  try {
+    return parseSignal(signal);
+  } catch {
+    return 15;
+  }
+}
 
 /** `container inspect ID`. @throws RuntimeError ENOCONTAINER, EUSAGE (not a container of `container run`). */
 export function inspectImageContainer(ctx: RuntimeContext, id: string): ImageContainerDetails {
   const c = describeImageContainer(ctx, checkImageContainer(ctx, id));
   const bundle = imageBundleDir(ctx, id);
   const config = readConfig(bundle);
+  const settings = readSettings(ctx, id);
   const p = config.process ?? {};
-  const user = p.user === undefined ? '' : `${p.user.uid ?? 0}:${p.user.gid ?? 0}`;
+  const volumes = c.storageRoot === undefined ? [] : readContainerVolumes(c.storageRoot, id);
+  const mounts = inspectMounts(config.mounts ?? [], settings.mounts, volumes, bundle, INIT_PATH_IN_CONTAINER);
+  const network = readNetworkRecord(bundle);
+  const ports = inspectPortMap(c.ports);
   return {
-    Id: c.id, Name: c.id, Image: c.image, ImageName: c.imageName ?? c.image, Created: c.created,
+    Id: c.id, Name: c.id, Image: c.image.slice(c.image.indexOf(':') + 1), ImageDigest: c.image, ImageName: c.imageName ?? c.image, Created: c.created,
     Path: c.command[0] ?? '', Args: c.command.slice(1),
     State: {
       Status: c.exitStatus !== undefined ? 'exited' : c.status, Running: c.status === 'running', Paused: c.status === 'paused',
-      Pid: c.pid, ExitCode: c.exitStatus ?? 0, FinishedAt: c.finished ?? '',
+      Restarting: false, OOMKilled: false, Dead: false,
+      Pid: c.pid, ExitCode: c.exitStatus ?? 0, Error: c.error ?? '', StartedAt: c.started, FinishedAt: c.finished ?? ZERO_TIME,
     },
     Config: {
-      Hostname: config.hostname ?? '', User: user, Env: p.env ?? [], WorkingDir: p.cwd ?? '/', Cmd: c.command, Tty: p.terminal === true,
-      Labels: c.labels, StopSignal: c.stopSignal, StopTimeout: c.stopTimeout,
+      Hostname: config.hostname ?? '', User: settings.user ?? '', Env: p.env ?? [], WorkingDir: p.cwd ?? '/',
+      Image: c.imageName ?? c.image, Entrypoint: c.entrypoint.join(' '), Cmd: c.command.slice(c.entrypoint.length),
+      Tty: p.terminal === true,
+      Labels: Object.keys(c.labels).length > 0 ? c.labels : null, StopSignal: signalNumber(c.stopSignal), StopTimeout: c.stopTimeout,
     },
-    NetworkSettings: { Ports: inspectPortMap(c.ports) },
-    HostConfig: { RestartPolicy: { Name: c.restartPolicy.name, MaximumRetryCount: c.restartPolicy.maxRetries } },
+    Mounts: mounts,
+    NetworkSettings: { IPAddress: network?.address ?? '', Ports: ports },
+    HostConfig: {
+      RestartPolicy: { Name: c.restartPolicy.name === 'no' ? '' : c.restartPolicy.name, MaximumRetryCount: c.restartPolicy.maxRetries },
+      Tmpfs: inspectTmpfs(config.mounts ?? [], settings.mounts), Binds: mounts.map(bindOf),
+      NetworkMode: network === undefined ? 'none' : formatNetworkMode(network.mode), PortBindings: ports, AutoRemove: c.autoRemove,
+    },
     RestartCount: c.restartCount,
     Bundle: bundle,
   };
@@ -197,11 +266,20 @@ export async function startImageContainer(ctx: RuntimeContext, id: string): Prom
     // while the old state is gone and the new one not made yet, the claim names us: the name is not a dead run's
     holdClaim(bundle);
     resetRestartRecord(bundle);
-    // the old state goes, the bundle and root stay; the exit status recorded is the last run's
-    await deleteContainer(ctx, id, { keepImageBundle: true });
-    rmSync(imageExitFile(ctx, id), { force: true });
+    // the old state goes (none after a failed restart), the bundle and root stay; the exit status recorded is the last run's
+    await deleteImageContainer(ctx, id, { keepImageBundle: true });
+    const exitFile = imageExitFile(ctx, id);
+    const last = existsSync(exitFile) ? readFileSync(exitFile, 'utf8') : undefined;
+    rmSync(exitFile, { force: true });
     const { spawnMonitor } = await import('./container-run-monitor/monitor-spawn.js');
-    await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), imageExitFile(ctx, id), { tty: config.process?.terminal === true });
+    try {
+      await spawnMonitor(ctx, id, bundle, imageLogFile(ctx, id), exitFile, { tty: config.process?.terminal === true, keepBundle: true });
+    } catch (err) {
+      // it stays, exited as it was, with this error (podman's State.Error): ps, inspect, start and rm still see it
+      if (last !== undefined) writeFileAtomic(exitFile, last, 0o644);
+      writeRestartFailure(bundle, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
     return true;
   });
   if (done === undefined) {
@@ -228,7 +306,7 @@ export async function pruneImageContainers(ctx: RuntimeContext): Promise<string[
     try {
       // a restart its monitor was about to make does not happen (nor is it under way: then it is not stopped)
       await markStoppedByUser(imageBundleDir(ctx, c.id), () => stateStatus(ctx, c.id) === 'stopped');
-      await deleteContainer(ctx, c.id, { force: false });
+      await deleteImageContainer(ctx, c.id, { force: false });
       removed.push(c.id);
     } catch (err) {
       // started or removed meanwhile: not ours to prune

@@ -7,16 +7,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RuntimeContext } from './context.js';
-import { deleteContainer, processesHolding } from './container-delete.js';
+import { deleteContainer, processesHolding, type DeleteOptions } from './container-delete.js';
 import { killContainer } from './container-kill.js';
 import { containerState, listContainers, type ContainerState } from './container-state.js';
 import { RuntimeError } from './errors.js';
-import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, type RunSettings } from './image-run.js';
-import { listClaimsWithoutState, removeStaleClaims, type ClaimWithoutState } from './image-run-claim.js';
+import { imageBundleDir, imageExitFile, imageLogFile, imageRunSettingsFile, removeImageBundle, type RunSettings } from './image-run.js';
+import { claimHeld, listClaimsWithoutState, removeStaleClaims, type ClaimWithoutState } from './image-run-claim.js';
 import { bundlePorts } from './network/container-ports.js';
 import type { PortMapping } from './network/port-spec.js';
 import { NO_RESTART, restartPolicyOf, type RestartPolicy } from './container-run-monitor/restart-policy.js';
-import { markStoppedByUser, readRestartRecord } from './container-run-monitor/restart-record.js';
+import { markStoppedByUser, readRestartFailure, readRestartRecord } from './container-run-monitor/restart-record.js';
+import { specVersion } from './oci-version.js';
+import { containerPaths } from './state-store.js';
 
 /** One container of `container ps`. */
 export interface ImageContainer {
@@ -30,14 +32,18 @@ export interface ImageContainer {
   readonly command: readonly string[];
   /** Live status from the state store. */
   readonly status: ContainerState['status'];
-  /** Creation time, RFC 3339. */
+  /** Creation time, RFC 3339: when `container run` made it (its restarts keep it). */
   readonly created: string;
+  /** When its last run was created and started, RFC 3339 (podman's StartedAt). */
+  readonly started: string;
   /** The init's pid (0 once stopped). */
   readonly pid: number;
   /** The exit status, once known (detached containers, and foreground ones kept). */
   readonly exitStatus?: number;
   /** When it exited (ISO time), once known. */
   readonly finished?: string;
+  /** Why its last start failed: its monitor's restart (podman's State.Error); the container has no state then. */
+  readonly error?: string;
   /** The image store its root is in. */
   readonly storageRoot?: string;
   /** Its labels (--label). */
@@ -52,6 +58,12 @@ export interface ImageContainer {
   readonly restartPolicy: RestartPolicy;
   /** Restarts its policy made since it was last started by the user (podman's RestartCount). */
   readonly restartCount: number;
+  /** The destinations of the mounts the user asked for (-v, --mount, --tmpfs, the image's Volumes). */
+  readonly mounts: readonly string[];
+  /** The entrypoint `command` starts with (empty when none, or not recorded). */
+  readonly entrypoint: readonly string[];
+  /** Removed once it exits (`-d --rm`). */
+  readonly autoRemove: boolean;
 }
 
 function readJsonFile<T>(file: string): T | undefined {
@@ -62,22 +74,31 @@ function readJsonFile<T>(file: string): T | undefined {
   }
 }
 
+/** The entrypoint `command` starts with: the one recorded, when the command starts with it (not under --init). */
+function entrypointOf(recorded: readonly string[] | undefined, command: readonly string[]): readonly string[] {
+  return recorded !== undefined && recorded.length > 0 && recorded.every((w, i) => command[i] === w) ? recorded : [];
+}
+
 /** What ct knows of container `s` of `container run`: its bundle's store.json, config.json and exit.json. */
 export function describeImageContainer(ctx: RuntimeContext, s: Pick<ContainerState, 'id' | 'status' | 'created' | 'pid'>): ImageContainer {
   const bundle = imageBundleDir(ctx, s.id);
   const store = readJsonFile<{ image: string; imageName?: string; storageRoot?: string }>(join(bundle, 'store.json'));
   const config = readJsonFile<{ process?: { args?: string[] } }>(join(bundle, 'config.json'));
-  const exit = readJsonFile<{ status: number; finished?: string }>(imageExitFile(ctx, s.id));
+  const exit = readJsonFile<{ status: number; finished?: string; error?: string }>(imageExitFile(ctx, s.id));
   const settings = readJsonFile<Partial<RunSettings>>(imageRunSettingsFile(ctx, s.id));
   return {
-    id: s.id, image: store?.image ?? '', command: config?.process?.args ?? [], status: s.status, created: s.created, pid: s.pid,
+    id: s.id, image: store?.image ?? '', command: config?.process?.args ?? [], status: s.status, pid: s.pid,
+    created: typeof settings?.created === 'string' ? settings.created : s.created, started: s.created,
     labels: settings?.labels ?? {}, stopSignal: settings?.stopSignal ?? 'SIGTERM', stopTimeout: settings?.stopTimeout ?? 10,
     ...(typeof store?.imageName === 'string' ? { imageName: store.imageName } : {}),
     ...(typeof store?.storageRoot === 'string' ? { storageRoot: store.storageRoot } : {}),
     ports: bundlePorts(bundle),
     restartPolicy: restartPolicyOf(settings?.restart) ?? NO_RESTART, restartCount: readRestartRecord(bundle).count,
+    mounts: Array.isArray(settings?.mounts) ? settings.mounts : [], entrypoint: entrypointOf(settings?.entrypoint, config?.process?.args ?? []),
+    autoRemove: settings?.autoRemove === true,
     ...(exit !== undefined ? { exitStatus: exit.status } : {}),
     ...(typeof exit?.finished === 'string' ? { finished: exit.finished } : {}),
+    ...(typeof exit?.error === 'string' ? { error: exit.error } : {}),
   };
 }
 
@@ -109,9 +130,44 @@ export function listImageContainers(ctx: RuntimeContext, options: { all?: boolea
  * @throws RuntimeError ENOCONTAINER, EUSAGE (a container of `ct create`, not of `container run`).
  */
 export function checkImageContainer(ctx: RuntimeContext, id: string): ContainerState {
-  const s = containerState(ctx, id);
+  let s: ContainerState;
+  try {
+    s = containerState(ctx, id);
+  } catch (err) {
+    const kept = err instanceof RuntimeError && err.code === 'ENOCONTAINER' ? stateOfFailedRestart(ctx, id) : undefined;
+    if (kept === undefined) throw err;
+    return kept;
+  }
   if (s.bundle !== imageBundleDir(ctx, id)) throw new RuntimeError('EUSAGE', `container ${id}: not made by ct container run`);
   return s;
+}
+
+/**
+ * The state of container `id` whose monitor's restart failed (restart-record.ts): its last run's state was deleted
+ * before the new run's create, and nothing runs now (its claim is not held: a `container start` under way holds
+ * it), so it is a stopped container made of its bundle and root; undefined for any other id.
+ */
+function stateOfFailedRestart(ctx: RuntimeContext, id: string): ContainerState | undefined {
+  const bundle = imageBundleDir(ctx, id);
+  const failure = readRestartFailure(bundle);
+  if (failure === undefined || claimHeld(bundle)) return undefined;
+  const config = readJsonFile<{ root?: { path?: string } }>(join(bundle, 'config.json'));
+  const settings = readJsonFile<Partial<RunSettings>>(imageRunSettingsFile(ctx, id));
+  const created = settings?.created ?? failure.finished ?? '';
+  return { ociVersion: specVersion, id, pid: 0, status: 'stopped', bundle, rootfs: config?.root?.path ?? '', created, owner: '' };
+}
+
+/**
+ * Delete container `id` of `container run` (container-delete.ts's options); one whose restart failed has no state
+ * to delete: its bundle and root go (as a delete takes them), unless `keepImageBundle`.
+ */
+export async function deleteImageContainer(ctx: RuntimeContext, id: string, options: DeleteOptions): Promise<void> {
+  // (`container start` holds the claim while it deletes: the failure record alone says there is no state to delete)
+  if (existsSync(containerPaths(ctx.stateRoot.path, id).dir) || readRestartFailure(imageBundleDir(ctx, id)) === undefined) {
+    await deleteContainer(ctx, id, options);
+    return;
+  }
+  if (options.keepImageBundle !== true) await removeImageBundle(ctx, id, imageBundleDir(ctx, id));
 }
 
 /**
@@ -205,13 +261,13 @@ export async function removeImageContainer(ctx: RuntimeContext, id: string, opti
   }
   const storageRoot = options.volumes === true ? describeImageContainer(ctx, s).storageRoot : undefined;
   if (storageRoot === undefined) {
-    await deleteContainer(ctx, id, { force: options.force === true });
+    await deleteImageContainer(ctx, id, { force: options.force === true });
     return;
   }
   const volumes = await import('./volume-mounts.js');
   // read before the store root (which records them) goes
   const anonymous = volumes.anonymousVolumesOf(storageRoot, id, 'all');
-  await deleteContainer(ctx, id, { force: options.force === true });
+  await deleteImageContainer(ctx, id, { force: options.force === true });
   await volumes.removeUnusedVolumes(storageRoot, anonymous);
 }
 

@@ -20,6 +20,7 @@ import { errnoCode, RuntimeError, systemError } from './errors.js';
 import { withLock } from './lock.js';
 import { readProcStat } from './proc-stat.js';
 import { containerPaths, writeFileAtomic } from './state-store.js';
+import { readRestartFailure } from './container-run-monitor/restart-record.js';
 
 /** What a claim records. */
 interface ClaimRecord {
@@ -148,7 +149,8 @@ export async function removeStaleClaims(ctx: RuntimeContext, only?: string): Pro
         continue;
       }
       const claim = readClaim(dir);
-      if (claim === undefined || claimHolderLives(claim) || existsSync(containerPaths(ctx.stateRoot.path, name).dir)) continue;
+      // a container whose restart failed has no state but is no stale claim: rm and prune remove it as a container
+      if (claim === undefined || claimHolderLives(claim) || existsSync(containerPaths(ctx.stateRoot.path, name).dir) || readRestartFailure(dir) !== undefined) continue;
       await removeStaleClaim(bundles, dir);
       removed.push(name);
     }
@@ -211,6 +213,10 @@ export async function claimContainerName(ctx: RuntimeContext, id: string): Promi
     };
     if (place()) return bundle;
     const theirs = readClaim(bundle);
+    if (readRestartFailure(bundle) !== undefined) {
+      rmSync(mine, { recursive: true, force: true });
+      throw inUse(id);
+    }
     if (theirs === undefined || claimHolderLives(theirs)) {
       rmSync(mine, { recursive: true, force: true });
       throw inUse(id, theirs === undefined

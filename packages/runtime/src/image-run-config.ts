@@ -161,9 +161,8 @@ function applyEnv(env: string[], entries: readonly string[]): string[] {
   return out;
 }
 
-/** The process args from the image's entrypoint and command and the flags (Docker's rules). */
 /** `--entrypoint`: a program, or podman's JSON form (`["sh","-c"]`: the program and its first arguments). */
-function entrypointOf(text: string): string[] {
+export function entrypointOf(text: string): string[] {
   if (text === '') return [];
   if (!text.startsWith('[')) return [text];
   let parsed: unknown;
@@ -178,6 +177,7 @@ function entrypointOf(text: string): string[] {
   return parsed as string[];
 }
 
+/** The process args from the image's entrypoint and command and the flags (Docker's rules). */
 function processArgs(image: readonly string[], imageEntrypoint: readonly string[], flags: ImageRunFlags): string[] {
   const entrypoint = flags.entrypoint === undefined ? imageEntrypoint : entrypointOf(flags.entrypoint);
   const cmd = flags.command !== undefined && flags.command.length > 0 ? flags.command : flags.entrypoint !== undefined ? [] : image.slice(imageEntrypoint.length);

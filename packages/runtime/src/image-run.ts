@@ -11,7 +11,7 @@
  * that writes its log and exit status into the bundle. @ct/oci is imported only here, so the engine verbs never load it.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import type { RuntimeContext } from './context.js';
 import { runContainer } from './container-run.js';
 import { randomHex } from './random-hex.js';
@@ -20,7 +20,7 @@ import { deleteContainer } from './container-delete.js';
 import type { RunNetwork } from './network/network-attach.js';
 import { errnoCode, RuntimeError, systemError } from './errors.js';
 import { copyImageRoot, overlayDataTooLong, overlayRefusal, type StorageDriver } from './image-run-copy.js';
-import { writeImageRunConfig, type ImageRunFlags, type RunRoot, type VolumeChown } from './image-run-config.js';
+import { entrypointOf, writeImageRunConfig, type ImageRunFlags, type RunRoot, type VolumeChown } from './image-run-config.js';
 import { claimContainerName } from './image-run-claim.js';
 import { parseSignal } from './signals.js';
 import { checkContainerId, containerPaths, ensureStateRoot, writeFileAtomic } from './state-store.js';
@@ -114,6 +114,16 @@ export interface RunSettings {
   readonly stopTimeout: number;
   /** The restart policy (--restart; `no` when not given). */
   readonly restart: RestartPolicy;
+  /** When `container run` made it (RFC 3339): podman's Created, which its restarts keep (each run has a state of its own). */
+  readonly created?: string;
+  /** `-u` as it was given ('' when not: inspect's Config.User, as podman's). */
+  readonly user?: string;
+  /** The entrypoint its process's args start with (inspect splits them into Config.Entrypoint and Config.Cmd). */
+  readonly entrypoint?: readonly string[];
+  /** The destinations of the mounts the user asked for (-v, --mount, --tmpfs, the image's Volumes): inspect's Mounts. */
+  readonly mounts?: readonly string[];
+  /** Removed once it exits (`-d --rm`): podman's AutoRemove. */
+  readonly autoRemove?: boolean;
 }
 
 /** Where a container's RunSettings are kept (its bundle's run.json). */
@@ -121,10 +131,14 @@ export function imageRunSettingsFile(ctx: RuntimeContext, id: string): string {
   return join(imageBundleDir(ctx, id), 'run.json');
 }
 
-function runSettings(options: ImageRunOptions): RunSettings {
+function runSettings(options: ImageRunOptions, imageEntrypoint: readonly string[], volumes: readonly string[] | undefined): RunSettings {
+  const mounts = [...(volumes ?? []).map((v) => (v.startsWith('/') && !v.includes(':') ? v : v.split(':')[1] ?? '')), ...(options.tmpfs ?? []).map((t) => t.split(':')[0]!)];
   return {
     labels: options.labels ?? {}, stopSignal: options.stopSignal ?? 'SIGTERM', stopTimeout: options.stopTimeout ?? 10,
     restart: typeof options.restart === 'object' ? options.restart : NO_RESTART,
+    created: new Date().toISOString(), user: options.user ?? '',
+    entrypoint: options.entrypoint === undefined ? imageEntrypoint : entrypointOf(options.entrypoint),
+    mounts: mounts.filter((d) => d.startsWith('/')).map((d) => posix.resolve(d)), autoRemove: options.remove === true,
   };
 }
 
@@ -371,15 +385,16 @@ export async function runImage(ctx: RuntimeContext, given: ImageRunOptions): Pro
   try {
     // only now, with a store root of our own: a stale claim's store.json names what to remove (image-run-claim.ts)
     writeFileSync(join(bundle, 'store.json'), JSON.stringify({ storageRoot, image: root.image.digest, imageName: options.image }));
-    writeFileSync(imageRunSettingsFile(ctx, id), JSON.stringify(runSettings(options)));
     const warn = options.onWarning ?? ((m: string) => void process.stderr.write(`ct: warning: ${m}\n`));
     const initPath = options.init === true ? (await import('@ct/namespaces/engine')).initProgramPath() : undefined;
     const cgroupName = `ct-${id.slice(0, 64)}-${randomHex(6)}`;
     // named and anonymous volumes (made on first use, copied up) as binds of their data dirs
-    const volumes = await runVolumes(oci, root, { storageRoot, id, rootless: ctx.rootless, autoRemove: !keep || options.remove === true }, options);
-    // --userns keep-id: layers re-owned for the mode's map (userns-prepare.ts); the volumes' copy-up used the default map
+    // --userns keep-id: layers re-owned for the mode's map (userns-prepare.ts), the volumes copied up from them: a
+    // file in a volume has the owner the container sees in the image (as podman's copy-up)
     const userns = await prepareUserns(usernsMode, root, bundle);
     const lowerDirs = userns?.lowerDirs ?? root.lowerDirs;
+    const volumes = await runVolumes(oci, { ...root, lowerDirs }, { storageRoot, id, rootless: ctx.rootless, autoRemove: !keep || options.remove === true }, options);
+    writeFileSync(imageRunSettingsFile(ctx, id), JSON.stringify(runSettings(options, root.entrypoint, volumes)));
     const writeConfig = async (runRoot: RunRoot): Promise<VolumeChown[]> => {
       const chowns = writeImageRunConfig({
         bundle, template: root.runtimeConfig, root: runRoot, rootless: ctx.rootless, id, cgroupName,

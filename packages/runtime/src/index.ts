@@ -36,6 +36,7 @@ export {
   inspectImageContainer, killImageContainer, waitImageContainer, pruneImageContainers, startImageContainer, restartImageContainer,
   type ImageContainerDetails,
 } from './image-container-verbs.js';
+export { inspectMounts, type InspectMount, type SpecMount, type UsedVolume } from './image-container-mounts.js';
 export { topImageContainer, type TopProcess } from './image-container-top.js';
 export { copyContainerFiles } from './container-copy.js';
 export { writeImageContainerLog, type LogOptions as ContainerLogOptions, type LogWrite } from './image-container-log.js';

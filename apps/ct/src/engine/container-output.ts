@@ -42,9 +42,35 @@ function imageColumn(c: ImageContainer): string {
 /** The fields of `container ps --format` templates, as podman's names them. */
 export function psFields(c: ImageContainer): Record<string, unknown> {
   return {
-    ID: c.id, Names: c.id, Image: imageColumn(c), ImageID: c.image, Command: c.command.join(' '),
+    ID: c.id, Names: c.id, Image: imageColumn(c), ImageID: c.image.slice(c.image.indexOf(':') + 1), Command: c.command.join(' '),
     State: c.exitStatus !== undefined ? 'exited' : c.status, Status: statusColumn(c), ExitCode: c.exitStatus ?? 0,
     CreatedAt: c.created, Pid: c.pid, Ports: formatPortsColumn(c.ports),
+  };
+}
+
+/** Unix seconds of `iso`; Go's zero time (podman's "never") when there is none. */
+function unixSeconds(iso: string | undefined): number {
+  const ms = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isNaN(ms) ? -62135596800 : Math.floor(ms / 1000);
+}
+
+/**
+ * One container of `container ps --format json`, as podman 4.3's: its field names and values where ct knows them
+ * (`--json` gives ct's own record). Not there: Pod, PodName, IsInfra, Namespaces, Size; Networks is empty;
+ * (ct's container ids are names: Id is the name).
+ */
+export function psJson(c: ImageContainer, now = Date.now()): Record<string, unknown> {
+  const exited = c.exitStatus !== undefined;
+  const state = exited ? 'exited' : c.status;
+  const since = (iso: string): string => timeAgo(iso, now).replace(/ ago$/, '');
+  const status = exited ? `Exited (${c.exitStatus}) ${timeAgo(c.finished ?? c.created, now)}`
+    : c.status === 'running' ? `Up ${since(c.started)}` : c.status === 'paused' ? `Up ${since(c.started)} (Paused)` : c.status === 'created' ? 'Created' : c.status;
+  return {
+    AutoRemove: c.autoRemove, Command: c.command.slice(c.entrypoint.length), CreatedAt: timeAgo(c.created, now), Exited: exited, ExitedAt: unixSeconds(c.finished),
+    ExitCode: c.exitStatus ?? 0, Id: c.id, Image: imageColumn(c), ImageID: c.image.slice(c.image.indexOf(':') + 1),
+    Labels: Object.keys(c.labels).length > 0 ? c.labels : null, Mounts: c.mounts, Names: [c.id], Networks: [], Pid: c.pid,
+    Ports: c.ports.length === 0 ? null : c.ports.map((p) => ({ host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: 1, protocol: p.protocol })),
+    StartedAt: c.status === 'creating' ? unixSeconds(undefined) : unixSeconds(c.started), State: state, Status: status, Created: unixSeconds(c.created),
   };
 }
 

@@ -257,6 +257,6 @@ export function imageRunOptions(args: readonly string[], f: Flags, env: NodeJS.P
     init: f['init'] === true,
     pull: pullPolicy(str(f, 'pull')),
     showPullProgress: process.stderr.isTTY === true,
-    tty: f['tty'] === true || f['it'] === true || f['ti'] === true,
+    tty: f['tty'] === true,
   };
 }

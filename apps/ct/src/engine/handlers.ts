@@ -132,7 +132,9 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     const format = str(cmd.flags, 'format');
     const output = await import('./container-output.js');
     if (bool(cmd.flags, 'quiet')) out.stdout(list.map((c) => `${c.id}\n`).join(''));
-    else if (bool(cmd.flags, 'json') || format === 'json') out.stdout(json(list));
+    else if (bool(cmd.flags, 'json')) out.stdout(json(list));
+    // podman's fields (container-output.ts); --json is ct's own record
+    else if (format === 'json') out.stdout(json(list.map((c) => output.psJson(c))));
     else if (format !== undefined) {
       const { renderFormat } = await import('./format-template.js');
       out.stdout(list.map((c) => renderFormat(format, output.psFields(c)) + '\n').join(''));
@@ -201,7 +203,7 @@ const handlers: Readonly<Record<VerbName, Handler>> = {
     const { envEntries } = await import('./container-run-options.js');
     return (await import('@ct/runtime/image-run')).execInRunContainer(ctx, id(cmd), {
       args: cmd.args.slice(1), env: envEntries(strs(f, 'env')), cwd: str(f, 'workdir'), user: str(f, 'user'),
-      tty: f['tty'] === true || f['it'] === true || f['ti'] === true,
+      tty: f['tty'] === true,
     });
   },
   async 'container logs'(ctx, cmd) {

@@ -7,6 +7,7 @@
  * refuses goes to oclif, so its errors stay those of ct's other image commands.
  */
 import { globalFlags, isVerb, verbNamed, verbs, type FlagDefinition, type VerbName } from './definitions.js';
+import { isShortGroup, parseShortGroup, type ShortFlag } from './short-flags.js';
 
 /** A parsed flag value. */
 export type FlagValue = boolean | string | number | readonly string[];
@@ -149,6 +150,11 @@ function parseVerb(verb: VerbName, argv: readonly string[], start: number, globa
     if (stopped) { args.push(token); continue; }
     if (token === '--') { stopped = true; continue; }
     if (token === '--help' || token === '-h' || token === '-help') return { kind: 'help', verb };
+    if (isPodmanTopicVerb(verb) && isShortGroup(token)) {
+      // podman's `-dt`, `-it`, `-eFOO=1` (short-flags.ts)
+      for (const f of shortGroup(token, spec.flags)) setFlag(flags, f.def, readValue(f.def, { name: f.def.name, inline: f.inline }, next));
+      continue;
+    }
     const tok = flagToken(token, spec.flags);
     if (tok === undefined) {
       args.push(token);
@@ -168,6 +174,15 @@ function parseVerb(verb: VerbName, argv: readonly string[], start: number, globa
   const max = spec.variadic === true ? Infinity : spec.args.length;
   if (args.length < required || args.length > max) throw new UsageError(argumentCountMessage(verb, args));
   return { kind: 'verb', command: { verb, globals, flags, args } };
+}
+
+/** The flags of a short flag group; an unknown letter is a usage error. */
+function shortGroup(token: string, defs: readonly FlagDefinition[]): ShortFlag[] {
+  try {
+    return parseShortGroup(token, defs);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** True for the verbs of podman's topics (`container`, `volume`): podman's words and statuses, not runc's. */

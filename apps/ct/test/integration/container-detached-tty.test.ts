@@ -32,7 +32,8 @@ function defineSuite(title: string, rootless: boolean): void {
 
     it('container run -dt, the process has a pty that stays open until it exits; its output is the log', async () => {
       // `sleep` then `echo`: a master closed when run -d returned would hang the shell up (SIGHUP) before "later"
-      const d = s.run(['-d', '-t', 'busybox', 'sh', '-c', 'tty; stty size; echo first; sleep 2; echo later; exit 5']);
+      // podman's grouped short flags (-dt as -d -t)
+      const d = s.run(['-dt', 'busybox', 'sh', '-c', 'tty; stty size; echo first; sleep 2; echo later; exit 5']);
       assert.equal(d.status, 0, d.stderr);
       const id = d.stdout.trim();
       const done = await waitExited(s, id);

@@ -214,14 +214,68 @@ function defineSuite(title: string, rootless: boolean): void {
         }
       }
     });
+    it('container inspect and ps --format json beside podman\'s: the fields both have, Mounts too (documented differences: Id, Image, Hostname, Env, the store paths)', () => {
+      const name = `insp-${process.pid}`;
+      const vol = `inspv-${process.pid}`;
+      type Inspected = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const hostDir = fill(['VOL:/x'])[0]!.split(':')[0]!;
+      const flags = ['-d', '--name', name, '-u', '1000', '-l', 'tier=web', '--stop-signal', 'USR1', '--restart', 'on-failure:3', '-w', '/tmp', '-e', 'FOO=bar',
+        '--entrypoint', '["/bin/sh","-c"]', '-v', `${hostDir}:/h:ro`, '-v', `${vol}:/data`, '-v', '/anon', '--tmpfs', '/scr:size=1m',
+        '--mount', `type=bind,source=${hostDir},target=/h2,readonly`];
+      const theirs = podman!.podman(['run', ...podmanRunFlags, ...flags, podman!.image, 'sleep 60']);
+      const ours = s.run(['--network', 'none', ...flags, 'busybox', 'sleep 60']);
+      try {
+        assert.equal(theirs.status, 0, theirs.stderr);
+        assert.equal(ours.status, 0, ours.stderr);
+        const p = (JSON.parse(podman!.podman(['inspect', name]).stdout) as Inspected[])[0]!;
+        const c = (JSON.parse(s.ct.run(['container', 'inspect', name]).stdout) as Inspected[])[0]!;
+        const pick = (o: Inspected, keys: readonly string[]): Inspected => Object.fromEntries(keys.map((k) => [k, o[k]]));
+        assert.deepEqual(pick(c, ['Name', 'Path', 'Args', 'RestartCount', 'ImageDigest']), pick(p, ['Name', 'Path', 'Args', 'RestartCount', 'ImageDigest']));
+        const state = ['Status', 'Running', 'Paused', 'Restarting', 'OOMKilled', 'Dead', 'ExitCode', 'Error', 'FinishedAt'];
+        assert.deepEqual(pick(c['State'], state), pick(p['State'], state));
+        for (const who of [c, p]) assert.ok(who['State'].Pid > 0 && Date.parse(who['State'].StartedAt) > 0 && Date.parse(who['Created']) > 0);
+        const config = ['User', 'WorkingDir', 'Entrypoint', 'Cmd', 'Tty', 'Labels', 'StopSignal', 'StopTimeout'];
+        assert.deepEqual(pick(c['Config'], config), pick(p['Config'], config));
+        // podman adds container=podman and HOSTNAME (its hostname is its id's prefix, ct's the container's name)
+        const env = (e: string[]): string[] => e.filter((v) => !/^(container|HOSTNAME)=/.test(v)).sort();
+        assert.deepEqual(env(c['Config'].Env), env(p['Config'].Env));
+        const host = ['RestartPolicy', 'Tmpfs', 'NetworkMode', 'PortBindings', 'AutoRemove'];
+        assert.deepEqual(pick(c['HostConfig'], host), pick(p['HostConfig'], host));
+        const binds = (b: string[]): string[] => b.map((x) => x.replace(/^[0-9a-f]{64}:/, 'ANON:')).sort();
+        assert.deepEqual(binds(c['HostConfig'].Binds), binds(p['HostConfig'].Binds));
+        assert.deepEqual(pick(c['NetworkSettings'], ['Ports', 'IPAddress']), pick(p['NetworkSettings'], ['Ports', 'IPAddress']));
+        assert.match(c['Image'], /^[0-9a-f]{64}$/, 'ct\'s image id (its manifest digest), podman\'s its config digest');
+        // the volumes' Source is each store's: its name's _data; the anonymous one's name is 64 hex digits in both
+        const mounts = (m: Inspected[]): Inspected[] => [...m].sort((a, b) => a['Destination'].localeCompare(b['Destination'])).map((x) => {
+          assert.ok(x['Type'] === 'bind' || x['Source'].endsWith(`/volumes/${x['Name']}/_data`), x['Source']);
+          return { ...x, Source: x['Type'] === 'bind' ? x['Source'] : 'STORE', Name: /^[0-9a-f]{64}$/.test(x['Name'] ?? '') ? 'ANON' : x['Name'] };
+        });
+        assert.deepEqual(mounts(c['Mounts']), mounts(p['Mounts']));
+        assert.deepEqual(c['Mounts'].map((m: Inspected) => m['Destination']).sort(), ['/anon', '/data', '/h', '/h2']);
+        // ps --format json: podman's fields (ct's own record is --json)
+        const listed = (r: { stdout: string }): Inspected => (JSON.parse(r.stdout) as Inspected[]).find((x) => x['Names'][0] === name)!;
+        const pj = listed(podman!.podman(['ps', '-a', '--format', 'json']));
+        const cj = listed(s.ct.run(['container', 'ps', '-a', '--format', 'json']));
+        const psKeys = ['Names', 'Command', 'State', 'Exited', 'ExitedAt', 'ExitCode', 'Labels', 'AutoRemove', 'Ports'];
+        assert.deepEqual(pick(cj, psKeys), pick(pj, psKeys));
+        assert.deepEqual([...cj['Mounts']].sort(), [...pj['Mounts']].sort());
+        for (const who of [cj, pj]) assert.ok(/^Up /.test(who['Status']) && who['Created'] > 0 && who['StartedAt'] >= who['Created'] && who['Pid'] > 0, JSON.stringify(who));
+      } finally {
+        podman!.podman(['rm', '-f', '-t', '0', '-v', name]);
+        podman!.podman(['volume', 'rm', '-f', vol]);
+        s.ct.run(['container', 'rm', '-f', '-v', name]);
+        s.ct.run(['volume', 'rm', '-f', vol, '--storage-root', s.store]);
+      }
+    });
     // unprivileged only: podman and ct refuse keep-id as root (@ct/runtime's userns-mode unit test)
     if (rootless) {
       it('container run --userns keep-id: the caller\'s ids, passwd line and HOME, the image\'s owners kept, a -v file the caller\'s, as podman run', () => {
-        const probe = 'id; echo HOME=$HOME; pwd; stat -c %u:%g / /etc/passwd /bin/busybox; tail -n 1 /etc/passwd; touch /data/f';
+        // /usr: an anonymous volume copied up from the image: its files have the owners the image's have in the container
+        const probe = 'id; echo HOME=$HOME; pwd; stat -c %u:%g / /etc/passwd /bin/busybox /usr /usr/local/bin/ct-probe; tail -n 1 /etc/passwd; touch /data/f';
         const uid = s.user?.uid ?? process.geteuid!();
         const run = (ct: boolean): string => {
           const [spec] = fill(['VOL:/data']);
-          const flags = ['--userns', 'keep-id', '-v', spec!];
+          const flags = ['--userns', 'keep-id', '-v', spec!, '-v', '/usr'];
           const r = ct ? s.run(['--rm', ...flags, 'busybox', 'sh', '-c', probe])
             : podman!.podman(['run', '--rm', ...podmanRunFlags, ...flags, podman!.image, 'sh', '-c', probe]);
           assert.equal(r.status, 0, `${ct ? 'ct' : 'podman'}: ${r.stderr}`);

@@ -26,7 +26,7 @@ import { readRecord, containerPaths, writeFileAtomic } from '../state-store.js';
 import { stopForTest } from '../test-stop.js';
 import { copyPipes, openLog, READ_FDS, type LogWriter } from './monitor-pipes.js';
 import { finishRun, startRun, type Run } from './monitor-run.js';
-import { readRestartPolicy, readRestartRecord, withRestartLock, writeRestartRecord, type RestartRecord } from './restart-record.js';
+import { readRestartPolicy, readRestartRecord, withRestartLock, writeRestartFailure, writeRestartRecord, type RestartRecord } from './restart-record.js';
 import { mayRestart, restartDelayMs, shouldRestart, STABLE_RUN_MS, type RestartPolicy } from './restart-policy.js';
 import type { MonitorArgs } from './monitor-spawn.js';
 
@@ -88,8 +88,11 @@ async function afterExit(
     try {
       run = await startRun(ctx, args, log, undefined);
     } catch (err) {
-      // the container stays stopped with the last exit recorded, its bundle and root kept (container start, rm)
-      log.write('stderr', Buffer.from(`ct: container monitor: restart of ${args.id}: ${err instanceof Error ? err.message : String(err)}\n`));
+      // the container stays, exited, with the last exit and this error recorded (restart-record.ts), its bundle and
+      // root kept (ps, inspect, logs, container start, rm): it has no state now
+      const why = err instanceof Error ? err.message : String(err);
+      writeRestartFailure(args.bundle, why);
+      log.write('stderr', Buffer.from(`ct: container monitor: restart of ${args.id}: ${why}\n`));
       return undefined;
     }
     rmSync(args.exitFile, { force: true });

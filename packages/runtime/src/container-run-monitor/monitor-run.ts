@@ -79,7 +79,7 @@ export async function startRun(ctx: RuntimeContext, args: MonitorArgs, writer: L
       await startContainer(ctx, args.id);
     } catch (err) {
       await network?.detach();
-      await deleteContainer(ctx, args.id, { force: true, keepImageBundle: restart });
+      await deleteContainer(ctx, args.id, { force: true, keepImageBundle: restart || args.keepBundle === true });
       throw err;
     }
   } catch (err) {

@@ -27,6 +27,8 @@ export interface MonitorArgs {
   readonly tty?: boolean;
   /** `--rm`: the monitor removes the container (state, bundle, store root) once it has exited. */
   readonly remove?: boolean;
+  /** A failed first run keeps the bundle and root (`container start` of a kept container): its state only goes. */
+  readonly keepBundle?: boolean;
 }
 
 /** How the monitor runs the container. */
@@ -37,6 +39,8 @@ export interface MonitorOptions {
   readonly remove?: boolean | undefined;
   /** The container reads our stdin (a foreground run under a monitor); else /dev/null. */
   readonly stdin?: boolean | undefined;
+  /** A failure to start keeps the bundle and root (`container start`). */
+  readonly keepBundle?: boolean | undefined;
 }
 
 /** Start the monitor for container `id` of `bundle`; resolves with the monitor's pid once the container runs. */
@@ -45,6 +49,7 @@ export async function spawnMonitor(
 ): Promise<number> {
   const args: MonitorArgs = {
     root: ctx.stateRoot.path, rootless: ctx.rootless, id, bundle, exitFile, logFile, tty: options.tty === true, remove: options.remove === true,
+    ...(options.keepBundle === true ? { keepBundle: true } : {}),
   };
   const pipes = openOutputPipes(dirname(logFile));
   let child;

@@ -90,6 +90,47 @@ export async function markStoppedByUser(bundle: string, when: () => boolean = ()
   });
 }
 
+/** What the monitor records in exit.json when a restart failed: the last exit's status, and why the restart failed. */
+export interface RestartFailure {
+  /** The last run's exit status. */
+  readonly status: number;
+  /** When that run exited (RFC 3339). */
+  readonly finished?: string;
+  /** Why the restart failed (inspect's State.Error). */
+  readonly error: string;
+}
+
+/**
+ * The restart failure recorded in the exit.json of `bundle`, if any. A container whose restart failed has no state
+ * (the last run's was deleted before the new run's create): this record keeps it a container, exited, for `ps`,
+ * `inspect`, `logs`, `start` and `rm` (image-containers.ts), and its name in use (image-run-claim.ts), as podman
+ * keeps a container whose restart failed.
+ */
+export function readRestartFailure(bundle: string): RestartFailure | undefined {
+  try {
+    const r = JSON.parse(readFileSync(join(bundle, 'exit.json'), 'utf8')) as Partial<RestartFailure>;
+    return typeof r.status === 'number' && typeof r.error === 'string'
+      ? { status: r.status, error: r.error, ...(typeof r.finished === 'string' ? { finished: r.finished } : {}) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Record in the exit.json of `bundle` that the restart failed with `error` (the last exit's record kept). */
+export function writeRestartFailure(bundle: string, error: string): void {
+  let last: { status?: unknown; finished?: unknown } = {};
+  try {
+    last = JSON.parse(readFileSync(join(bundle, 'exit.json'), 'utf8')) as typeof last;
+  } catch {
+    // none recorded (not for a restart: the monitor records the exit first): the status is unknown
+  }
+  const record: RestartFailure = {
+    status: typeof last.status === 'number' ? last.status : -1, error,
+    ...(typeof last.finished === 'string' ? { finished: last.finished } : {}),
+  };
+  writeFileAtomic(join(bundle, 'exit.json'), JSON.stringify(record), 0o644);
+}
+
 /** Clear the mark and the count (the user starts the container: podman's init without retained retries). */
 export function resetRestartRecord(bundle: string): void {
   writeRestartRecord(bundle, EMPTY);
