@@ -3,9 +3,10 @@
 // image (the busybox test image's OCI layout), interleaved per round, each engine with its own store:
 //   cold  the image is not in the store: import it, then run (first output counted from the import's start)
 //   warm  the image is in the store (and unpacked): run only
-// podman with --rm and no network; ct's `container run` removes its container by itself. ct's image store is its
-// default one (`ct image import`, then `container run NAME`); a ct without the store commands would unpack the layout
-// on every run (warm = cold), and the output would say so. Target: warm ct at most 0.5x podman's. podman is installed with apt-get when missing and the bench runs as root (--no-install refuses).
+// podman with --rm and no network; ct's `container run` removes its container by itself. ct's image store and state
+// root are its own under the bench's work dir, as podman's are (`ct image import`, then `container run NAME`), and
+// the image is removed from both stores at the end: nothing is left in the users' default stores. A ct without the
+// store commands would unpack the layout on every run (warm = cold), and the output would say so. Target: warm ct at most 0.5x podman's. podman is installed with apt-get when missing and the bench runs as root (--no-install refuses).
 //
 //   node tools/bench/container-run/run.mjs [--runs 10] [--warmup 1] [--json] [--rootless-user ctci]
 
@@ -64,15 +65,17 @@ const ulimits = ['--ulimit', 'nofile=1024:4096', '--ulimit', 'nproc=4096:4096'];
 
 /**
  * ct's `container run`, when apps/ct has it (its oclif manifest lists the command). With `image import` and
- * `image rm` too, the image goes through ct's store (cold: import, then run; warm: run by name). Without a store
- * `container run` takes the layout path and unpacks it on every run, so warm and cold are the same work.
- * @param {string} layout
+ * `image rm` too, the image goes through ct's store (cold: import, then run; warm: run by name), a store and state
+ * root of the bench's own under `base`. Without a store `container run` takes the layout path and unpacks it on
+ * every run, so warm and cold are the same work.
+ * @param {string} layout @param {string} base
  * @returns {Engine}
  */
-function ctEngine(layout) {
+function ctEngine(layout, base) {
   const manifestFile = join(repoRoot, 'apps/ct/oclif.manifest.json');
   const commands = existsSync(manifestFile) ? Object.keys(JSON.parse(readFileSync(manifestFile, 'utf8')).commands ?? {}) : [];
-  const ct = [process.execPath, ctBin];
+  const ct = [process.execPath, ctBin, '--root', join(base, 'ct/state')];
+  const store = ['--storage-root', join(base, 'ct/store')];
   const engine = { name: 'ct container run' };
   if (!commands.includes('container:run')) {
     return { ...engine, missing: 'apps/ct has no `container run` yet (issue 10)', forget: () => {}, importSteps: [], run: [] };
@@ -86,9 +89,9 @@ function ctEngine(layout) {
   const name = 'ct-bench-busybox';
   return {
     ...engine,
-    forget: () => void spawnSync(ct[0] ?? '', [...ct.slice(1), 'image', 'rm', name], { stdio: 'ignore' }),
-    importSteps: [[...ct, 'image', 'import', `${layout}:latest`, '--name', name]],
-    run: [...ct, 'container', 'run', '--rm', '--network', 'none', name, ...command],
+    forget: () => void spawnSync(ct[0] ?? '', [...ct.slice(1), 'image', 'rm', ...store, name], { stdio: 'ignore' }),
+    importSteps: [[...ct, 'image', 'import', ...store, `${layout}:latest`, '--name', name]],
+    run: [...ct, 'container', 'run', '--rm', ...store, '--network', 'none', name, ...command],
   };
 }
 
@@ -130,7 +133,7 @@ async function benchHere() {
   const base = join(workDir(), 'container-run');
   mkdirSync(base, { recursive: true });
   const layout = testImage('busybox');
-  const engines = [ctEngine(layout), podmanEngine(layout, base)];
+  const engines = [ctEngine(layout, base), podmanEngine(layout, base)];
   for (const e of engines) if (e.missing) say(`${e.name}: not measured: ${e.missing}`);
   for (const e of engines) if (e.note) say(`${e.name}: ${e.note}`);
   const live = engines.filter((e) => !e.missing);
@@ -156,6 +159,7 @@ async function benchHere() {
     }
   }
   progress.clear();
+  for (const e of live) e.forget();
   const results = engines.map((e) => {
     const d = data.get(e.name);
     const sum = (/** @type {'cold' | 'warm'} */ k, /** @type {'firstOutputMs' | 'exitMs'} */ f) => summarize((d?.[k] ?? []).map((x) => x[f]));

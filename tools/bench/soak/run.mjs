@@ -104,14 +104,14 @@ function diskBytes(dir) {
 }
 
 /**
- * The bridge's host-wide traces (root): CNI leases of ct's network, held namespaces in /run/netns, nat rules the
- * CNI plugins tagged for a ct container. Not the run's own: other runs on the machine move them too (a count
- * that grew is a lead to check, not proof).
+ * The bridge's host-wide traces (root): CNI leases of ct's network, held namespaces in /run/ct-netns (and in
+ * /run/netns, where older versions held them), nat rules the CNI plugins tagged for a ct container. Not the run's
+ * own: other runs on the machine move them too (a count that grew is a lead to check, not proof).
  */
 function bridgeTraces() {
   if (!isRoot()) return { leases: 0, netns: 0, natRules: 0 };
   const leases = entries('/var/lib/cni/networks/ct').filter((n) => /^\d/.test(n)).length;
-  const netns = entries('/run/netns').filter((n) => n.startsWith('ct-')).length;
+  const netns = ['/run/ct-netns', '/run/netns'].flatMap((d) => entries(d)).filter((n) => n.startsWith('ct-')).length;
   const nat = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout ?? '';
   return { leases, netns, natRules: nat.split('\n').filter((l) => l.includes('id: \\"ct-')).length };
 }

@@ -1,7 +1,7 @@
 /**
  * What the containers of a ct state root hold on the host, read from their records, and which of it is still
  * there after a suite's cleanup (issue 24). A suite that removes its private state root removes the records with
- * it: what they named (cgroup directories, a network namespace held on /run/netns, the bridge's CNI lease and the
+ * it: what they named (cgroup directories, a network namespace held in /run/ct-netns, the bridge's CNI lease and the
  * plugins' iptables rules) is then invisible to every cleanup verb of ct and stays on the machine for good, where
  * other suites' leak checks see it. So a suite reads the records first, runs the cleanup verbs, and checks.
  * Man pages: iptables-save(8), proc_pid_cmdline(5).
@@ -19,7 +19,7 @@ export const CT_BRIDGE_NETWORK = 'ct';
 export interface HostResources {
   /** Cgroup directories (recorded, and planned by a create that may have been killed). */
   readonly cgroups: readonly string[];
-  /** Files a network namespace is held on (bind mounts in /run/netns). */
+  /** Files a network namespace is held on (bind mounts in /run/ct-netns; /run/netns in older records). */
   readonly netnsHolders: readonly string[];
   /** CNI container ids of bridge attachments (in host-local's lease files and the plugins' rule comments). */
   readonly cniIds: readonly string[];

@@ -55,3 +55,4 @@ export { descendants, isAlive, processStat, type TreeProcess } from './process-t
 export {
   CT_BRIDGE_NETWORK, hostResourcesLeft, killProcessesNaming, processesNaming, recordedHostResources, type HostResources, type NamedProcess,
 } from './host-leftovers.js';
+export { tempDir } from './temp-dir.js';

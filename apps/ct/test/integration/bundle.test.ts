@@ -6,10 +6,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@ct/test-utils';
 import { removeTree } from '@ct/oci';
 
 const bin = fileURLToPath(new URL('../../bin/ct.js', import.meta.url));
@@ -32,7 +32,7 @@ describe('ct bundle', () => {
   });
 
   it('ct bundle, a failing verb (state of a missing container) gives the same status and message as the ES modules', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
+    const root = tempDir('ct-bundle-');
     try {
       const bundled = ct(['--root', root, 'state', 'no-such-ctr'], {});
       const modules = ct(['--root', root, 'state', 'no-such-ctr'], { CT_NO_BUNDLE: '1' });

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireFeature } from '@ct/test-utils';
+import { requireFeature, tempDir } from '@ct/test-utils';
 import { ctBin } from './runtime-harness.js';
 
 function ct(args: string[], cwd = '/'): { status: number | null; stdout: string; stderr: string } {
@@ -38,7 +38,7 @@ describe('ct verbs without containers', () => {
     assert.match(r.stderr, /frobnicate/);
   });
   it('ct list, an empty root lists nothing; --format json is an empty array', () => {
-    const root = mkdtempSync(join(tmpdir(), 'ct-list-'));
+    const root = tempDir('ct-list-');
     assert.equal(ct(['--root', root, 'list', '-q']).stdout, '');
     assert.deepEqual(JSON.parse(ct(['--root', root, 'list', '--format', 'json']).stdout), []);
   });
@@ -68,14 +68,14 @@ describe('ct verbs without containers', () => {
     }
   });
   it('ct spec, writes config.json and refuses to overwrite it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-spec-'));
+    const dir = tempDir('ct-spec-');
     assert.equal(ct(['spec'], dir).status, 0);
     const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual((c['process'] as Record<string, unknown>)['args'], ['sh']);
     assert.equal(ct(['spec'], dir).status, 1);
   });
   it('ct --log --log-format json, an error with a single-dash global flag lands in the log', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-log-'));
+    const dir = tempDir('ct-log-');
     const r = ct(['-root', dir, '-log', join(dir, 'log.json'), '-log-format=json', 'kill', 'nope', '9']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /container nope does not exist/);

@@ -5,11 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot, requireFeature, testImage } from '@ct/test-utils';
+import { repoRoot, requireFeature, testImage, tempDir } from '@ct/test-utils';
 import { pluginDataDir, userPluginsInstalled } from '../../src/hooks/run-hook.js';
 import { ctBin } from './runtime-harness.js';
 
@@ -43,7 +42,7 @@ describe('pluginDataDir, where ct plugins records plugins', () => {
     assert.equal(pluginDataDir({ HOME: '/h' }), '/h/.local/share/ct');
   });
   it('userPluginsInstalled, only a package.json listing a plugin counts', () => {
-    const d = mkdtempSync(join(tmpdir(), 'ct-plugdata-'));
+    const d = tempDir('ct-plugdata-');
     try {
       const env = { CT_DATA_DIR: d };
       assert.equal(userPluginsInstalled(env), false, 'no file');
@@ -60,7 +59,7 @@ describe('pluginDataDir, where ct plugins records plugins', () => {
 });
 
 describe('ct plugins, the example plugin', function () {
-  const dir = mkdtempSync(join(tmpdir(), 'ct-plugins-'));
+  const dir = tempDir('ct-plugins-');
   const events = join(dir, 'events.log');
   const plugin = join(repoRoot(), 'examples', 'ct-plugin-example');
   const image = testImage('busybox');
@@ -172,7 +171,7 @@ describe('ct plugins, the example plugin', function () {
 describe('ct plugins install of a local folder', function () {
   this.timeout(180_000);
   it('plugins install ./dir installs the folder (oclif took it for a GitHub shorthand); the plugin is listed', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-plinst-'));
+    const dir = tempDir('ct-plinst-');
     try {
       cpSync(join(repoRoot(), 'examples', 'ct-plugin-example'), join(dir, 'example'), { recursive: true });
       // NO_COLOR: oclif colours piped output when CI is set (ansis), and the listing's version is then dim.

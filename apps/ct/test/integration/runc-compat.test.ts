@@ -343,6 +343,7 @@ function defineSuite(title: string, rootless: boolean): void {
         spawnSync('rm', ['-f', log]);
         assert.equal(rt.run(['--log', log, '--log-format', 'json', 'state', 'no-such-container']).status, 1);
         const text = spawnSync('cat', [log], { encoding: 'utf8' }).stdout.trim().split('\n');
+        spawnSync('rm', ['-f', log]);
         return JSON.parse(text[text.length - 1] ?? '{}') as Record<string, unknown>;
       });
       for (const l of lines) {

@@ -4,10 +4,10 @@
  * a namespaced sysctl; as root and as the unprivileged user.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, requireFeature } from '@ct/test-utils';
+import { isRoot, requireFeature, tempDir } from '@ct/test-utils';
 import { specTemplate } from '@ct/runtime';
 import { ciUser, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
 
@@ -69,7 +69,7 @@ async function check(ct: Runtime, owner: { uid: number; gid: number } | undefine
 describe('ct run confinement fields @root', () => {
   it('run, capabilities, rlimit, seccomp, oomScoreAdj and sysctl take effect inside', async function () {
     requireFeature(this, isRoot(), 'needs root');
-    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-conf-root-')));
+    const ct = new Runtime('ct', tempDir('ct-conf-root-'));
     await check(ct, undefined, false);
   });
 });
@@ -87,7 +87,7 @@ describe('ct run time offsets and personality @root', () => {
       l['timeOffsets'] = { boottime: { secs: 864000 }, monotonic: { secs: 864000 } };
       l['personality'] = { domain: 'LINUX32' };
       writeConfig(bundle, args, c);
-      const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-conf-root-')));
+      const ct = new Runtime('ct', tempDir('ct-conf-root-'));
       const r = ct.run(['run', '--bundle', bundle, `time-${process.pid}`]);
       assert.equal(r.status, 0, r.stderr);
       const up = Number(field(r.stdout, 'up'));
@@ -106,9 +106,9 @@ describe('ct run confinement fields unprivileged @rootless', () => {
     if (isRoot()) {
       requireFeature(this, user !== undefined, 'needs the ctci user');
       const ct = new Runtime('ct', `/tmp/ct-conf-ctci-${process.pid}`, user);
-      await check(ct, user, true);
+      await check(ct, user, true).finally(() => ct.cleanup([]));
     } else {
-      const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-conf-')));
+      const ct = new Runtime('ct', tempDir('ct-conf-'));
       await check(ct, undefined, true);
     }
   });

@@ -8,10 +8,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, requireFeature } from '@ct/test-utils';
+import { isRoot, requireFeature, tempDir } from '@ct/test-utils';
 import { buildDeviceFilter, type DeviceRule, withDefaultDeviceRules } from '@ct/namespaces';
 import { FAKE_DEVICE_PROGRAM_FILE, specTemplate } from '@ct/runtime';
 import { makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
@@ -44,7 +44,7 @@ describe('ct device cgroup beside runc @root', function () {
   const runcPresent = spawnSync('runc', ['--version']).status === 0;
   let bundle = '';
   let base: Json = {};
-  const stateRoot = mkdtempSync(join(tmpdir(), 'ct-devices-'));
+  const stateRoot = tempDir('ct-devices-');
   const runtimes = [new Runtime('ct', join(stateRoot, 'ct')), new Runtime('runc', join(stateRoot, 'runc'))];
   const ids: string[] = [];
 
@@ -133,7 +133,7 @@ describe('ct device program on cgroup v2 (fake cgroupfs) @root', () => {
   it('create, the cgroup gets the program built from config.json\'s rules followed by runc\'s defaults', async function () {
     requireFeature(this, isRoot(), 'needs root (the container itself is real)');
     // a fake delegated unified hierarchy (CT_CGROUP_ROOT, test-only): the program lands in a file there
-    const root = mkdtempSync(join(tmpdir(), 'ct-fake-cgroup2-'));
+    const root = tempDir('ct-fake-cgroup2-');
     const parent = join(root, /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/');
     mkdirSync(parent, { recursive: true });
     for (const dir of new Set([root, parent])) {
@@ -141,7 +141,7 @@ describe('ct device program on cgroup v2 (fake cgroupfs) @root', () => {
       writeFileSync(join(dir, 'cgroup.subtree_control'), '');
     }
     const bundle = await makeBundleDir(join(tmpdir(), 'ct-devices-v2'));
-    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-devices-v2-')));
+    const ct = new Runtime('ct', tempDir('ct-devices-v2-'));
     const id = `devv2-${process.pid}`;
     const saved = process.env['CT_CGROUP_ROOT'];
     process.env['CT_CGROUP_ROOT'] = root;

@@ -8,10 +8,10 @@ import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, mkdtemp
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testImage } from '@ct/test-utils';
+import { testImage, tempDir } from '@ct/test-utils';
 
 /** Where runtime output is collected. */
-const outputDir = mkdtempSync(join(tmpdir(), 'ct-harness-'));
+const outputDir = tempDir('ct-harness-');
 
 /** The ct binary under test. */
 export const ctBin = fileURLToPath(new URL('../../bin/ct.js', import.meta.url));

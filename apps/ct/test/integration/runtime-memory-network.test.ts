@@ -8,10 +8,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, requireFeature } from '@ct/test-utils';
+import { isRoot, requireFeature, tempDir } from '@ct/test-utils';
 import { specTemplate } from '@ct/runtime';
 import { ctBin, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
 
@@ -29,7 +29,7 @@ const TUNED = ['memory.soft_limit_in_bytes', 'memory.swappiness', 'memory.use_hi
 describe('ct memory tuning and network beside runc @root', function () {
   let bundle = '';
   let base: Json = {};
-  const stateRoot = mkdtempSync(join(tmpdir(), 'ct-memtune-'));
+  const stateRoot = tempDir('ct-memtune-');
   const ct = new Runtime('ct', join(stateRoot, 'ct'));
   const runc = new Runtime('runc', join(stateRoot, 'runc'));
   const ids: string[] = [];

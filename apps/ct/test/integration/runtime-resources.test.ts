@@ -6,10 +6,10 @@
  * runs without limits (one warning in the debug log).
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, requireFeature } from '@ct/test-utils';
+import { isRoot, requireFeature, tempDir } from '@ct/test-utils';
 import { specTemplate } from '@ct/runtime';
 import { ciUser, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
 
@@ -41,7 +41,7 @@ describe('ct resources on cgroup v1 @root', () => {
     requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/pids/cgroup.procs'), 'needs root and the v1 pids hierarchy');
     const bundle = await bundleWith(['sh', '-c', forkMany], { pids: { limit: 4 } }, `/ct-test/pids-${process.pid}`);
     try {
-      const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+      const ct = new Runtime('ct', tempDir('ct-res-'));
       const r = ct.run(['run', '--bundle', bundle, `pids-${process.pid}`]);
       assert.notEqual(r.status, 0);
       assert.match(r.stderr, /can't fork/);
@@ -53,7 +53,7 @@ describe('ct resources on cgroup v1 @root', () => {
     requireFeature(this, isRoot() && existsSync('/sys/fs/cgroup/memory/cgroup.procs'), 'needs root and the v1 memory hierarchy');
     const id = `mem-${process.pid}`;
     const bundle = await bundleWith(['sleep', '30'], { memory: { limit: 64 << 20 }, pids: { limit: 20 } }, `system.slice:ct:${id}`);
-    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+    const ct = new Runtime('ct', tempDir('ct-res-'));
     try {
       const r = ct.run(['create', '--bundle', bundle, id]);
       assert.equal(r.status, 0, r.stderr);
@@ -86,7 +86,7 @@ describe('ct cgroupsPath nested on cgroup v1 @root', () => {
     // made beforehand in the memory hierarchy: found, not made by ct, so delete leaves it
     mkdirSync(`/sys/fs/cgroup/memory/${top}`);
     const bundle = await bundleWith(['sleep', '30'], { pids: { limit: 12 } }, `/${top}/a/b`);
-    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+    const ct = new Runtime('ct', tempDir('ct-res-'));
     try {
       const r = ct.run(['create', '--bundle', bundle, id]);
       assert.equal(r.status, 0, r.stderr);
@@ -130,7 +130,7 @@ describe('ct cgroup mount on cgroup v1 @root', () => {
     c['mounts'] = [...(c['mounts'] as Json[]).filter((m) => m['destination'] !== '/sys/fs/cgroup'), { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] }];
     writeConfig(bundle, ['sh', '-c', script], c);
     try {
-      const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+      const ct = new Runtime('ct', tempDir('ct-res-'));
       const r = ct.run(['run', '--bundle', bundle, `cgmount-${process.pid}`]);
       assert.equal(r.status, 0, r.stderr);
       const lines = r.stdout.split('\n');
@@ -162,7 +162,7 @@ describe('ct resources beyond memory, cpu and pids on cgroup v1 @root', () => {
     const rule = { major: disk?.major ?? 0, minor: disk?.minor ?? 0, rate: 1 << 20 };
     const bundle = await bundleWith(['sh', '-c', 'grep Cpus_allowed_list /proc/self/status; cat /proc/self/cgroup'],
       { cpu: { cpus: cpu }, blockIO: { throttleReadBpsDevice: [rule] } }, '');
-    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+    const ct = new Runtime('ct', tempDir('ct-res-'));
     try {
       let r = ct.run(['run', '--keep', '--bundle', bundle, id]);
       assert.equal(r.status, 0, r.stderr);
@@ -197,7 +197,7 @@ describe('ct cgroup that cannot be made @root', () => {
     requireFeature(this, isRoot(), 'needs root');
     // a fake v1 cgroupfs (CT_CGROUP_ROOT, test-only) whose pids and devices directories for the container are
     // dangling symlinks
-    const root = mkdtempSync(join(tmpdir(), 'ct-fake-cgroup1-'));
+    const root = tempDir('ct-fake-cgroup1-');
     const id = `nocg-${process.pid}`;
     for (const h of ['pids', 'devices']) {
       const own = new RegExp(`^\\d+:${h}:(.*)$`, 'm').exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
@@ -207,7 +207,7 @@ describe('ct cgroup that cannot be made @root', () => {
     }
     const saved = process.env['CT_CGROUP_ROOT'];
     process.env['CT_CGROUP_ROOT'] = root;
-    const ct = new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+    const ct = new Runtime('ct', tempDir('ct-res-'));
     let bundle = await bundleWith(['sh', '-c', 'echo ran'], {}, '');
     try {
       const c = readConfig(bundle);
@@ -240,7 +240,7 @@ describe('ct resources unprivileged @rootless', () => {
     const owner = isRoot() ? user : undefined;
     const bundle = await bundleWith(['sh', '-c', 'echo ran'], { pids: { limit: 4 } }, '', owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
     try {
-      const ct = isRoot() ? new Runtime('ct', `/tmp/ct-res-ctci-${process.pid}`, user) : new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-res-')));
+      const ct = isRoot() ? new Runtime('ct', `/tmp/ct-res-ctci-${process.pid}`, user) : new Runtime('ct', tempDir('ct-res-'));
       const r = ct.run(['run', '--bundle', bundle, `res-${process.pid}`]);
       if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
         // v2: the namespaces driver uses a delegated subtree, or runs the container without one (a warning)
@@ -253,6 +253,7 @@ describe('ct resources unprivileged @rootless', () => {
       assert.equal(ct.run(['state', `res-${process.pid}`]).status, 1, 'no container left');
     } finally {
       removeBundle(bundle);
+      rmSync(`/tmp/ct-res-ctci-${process.pid}`, { recursive: true, force: true });
     }
   });
 });

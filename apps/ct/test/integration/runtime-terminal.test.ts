@@ -5,11 +5,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, chmodSync, existsSync, mkdtempSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, chmodSync, existsSync, readSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probeBinary, isRoot, requireFeature } from '@ct/test-utils';
+import { probeBinary, isRoot, requireFeature, tempDir } from '@ct/test-utils';
 import { recvmsg } from '@ct/syscalls';
 import { specTemplate } from '@ct/runtime';
 import { ciUser, ctBin, makeBundleDir, readConfig, removeBundle, Runtime, writeConfig } from './runtime-harness.js';
@@ -67,7 +67,7 @@ async function readUntil(master: number, pattern: RegExp): Promise<string> {
 
 async function check(ct: Runtime, owner: { uid: number; gid: number } | undefined): Promise<void> {
   const bundle = await makeBundleDir(join(tmpdir(), 'ct-tty'), owner);
-  const dir = mkdtempSync(join(tmpdir(), 'ct-tty-sock-'));
+  const dir = tempDir('ct-tty-sock-');
   chmodSync(dir, 0o755);
   const sockPath = join(dir, 'console.sock');
   const id = `tty-${process.pid}`;
@@ -148,11 +148,11 @@ describe('ct terminal @root', () => {
   it('run in the foreground with process.terminal and no console socket: ct holds the pty', async function () {
     requireFeature(this, isRoot() && existsSync(probeBinary()), 'needs root and the probe (tools/images)');
     requireFeature(this, spawnSync('script', ['--version']).status === 0, 'script (util-linux) is not installed');
-    await checkForegroundRun(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-'))), undefined, undefined);
+    await checkForegroundRun(new Runtime('ct', tempDir('ct-tty-')), undefined, undefined);
   });
   it('create with process.terminal, the master by SCM_RIGHTS; output and consoleSize through it; exec --tty', async function () {
     requireFeature(this, isRoot() && existsSync(probeBinary()), 'needs root and the probe (tools/images)');
-    await check(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-'))), undefined);
+    await check(new Runtime('ct', tempDir('ct-tty-')), undefined);
   });
 });
 
@@ -165,7 +165,7 @@ describe('ct terminal unprivileged @rootless', () => {
       requireFeature(this, user !== undefined, 'needs the ctci user');
       await checkForegroundRun(new Runtime('ct', `/tmp/ct-ttyrun-ctci-${process.pid}`, user), user, user);
     } else {
-      await checkForegroundRun(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-'))), undefined, undefined);
+      await checkForegroundRun(new Runtime('ct', tempDir('ct-tty-')), undefined, undefined);
     }
   });
   it('create with process.terminal, the master by SCM_RIGHTS; output and consoleSize through it; exec --tty', async function () {
@@ -175,7 +175,7 @@ describe('ct terminal unprivileged @rootless', () => {
       requireFeature(this, user !== undefined, 'needs the ctci user');
       await check(new Runtime('ct', `/tmp/ct-tty-ctci-${process.pid}`, user), user);
     } else {
-      await check(new Runtime('ct', mkdtempSync(join(tmpdir(), 'ct-tty-'))), undefined);
+      await check(new Runtime('ct', tempDir('ct-tty-')), undefined);
     }
   });
 });

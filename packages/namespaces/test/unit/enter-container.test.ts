@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@ct/test-utils';
 import { enterContainer } from '../../src/enter-container.js';
 import { ContainerSpecError } from '../../src/errors.js';
 import { CLONE_FLAGS } from '../../src/namespaces.js';
@@ -12,7 +12,7 @@ const ops = (steps: readonly Step[]) => steps.map((s) => (s.op === 'wait' ? `wai
 
 /** A fake /proc where process 42's user namespace says `setgroups`. */
 function procRoot(setgroups: 'allow' | 'deny'): string {
-  const root = mkdtempSync(join(tmpdir(), 'ct-enter-proc-'));
+  const root = tempDir('ct-enter-proc-');
   mkdirSync(join(root, '42'));
   writeFileSync(join(root, '42', 'setgroups'), `${setgroups}\n`);
   return root;
@@ -22,7 +22,7 @@ const rlimitHost = { hardLimit: () => 1n << 20n, canRaise: false };
 describe('enterContainer', () => {
   it('enterContainer, runc exec\'s order: cgroup pause, keyring, rlimits, capabilities around the ids, umask, no_new_privs, cwd, seccomp last', async () => {
     const sys = new FakeSyscalls();
-    const cg = mkdtempSync(join(tmpdir(), 'ct-enter-cg-'));
+    const cg = tempDir('ct-enter-cg-');
     const entered = await enterContainer(42, {
       command: { argv: ['sh', '-c', 'true'], env: { PATH: '/bin' }, cwd: '/work' }, uid: 1000, gid: 1000, additionalGids: [10],
       capabilities: ['CAP_KILL'], noNewPrivileges: true, umask: 0o22, sessionKeyring: '_ses.c1',
@@ -42,7 +42,7 @@ describe('enterContainer', () => {
   });
   it('enterContainer, setup runs at the first pause, after the cgroup placement, before the process\'s own steps', async () => {
     const sys = new FakeSyscalls();
-    const cg = mkdtempSync(join(tmpdir(), 'ct-enter-cg-'));
+    const cg = tempDir('ct-enter-cg-');
     const seen: string[] = [];
     await enterContainer(42, { command: { argv: ['true'] } }, {
       syscalls: sys, procRoot: procRoot('allow'), cgroupDirs: [cg],

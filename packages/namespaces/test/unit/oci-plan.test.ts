@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@ct/test-utils';
 import { inMountOrder, ownCgroupMountContext } from '../../src/cgroup-mount-plan.js';
 import { buildChildPlan, type ChildPlanContext } from '../../src/child-plan.js';
 import { ContainerSpecError } from '../../src/errors.js';
@@ -192,12 +192,12 @@ describe('buildChildPlan, an OCI config', () => {
 
 describe('ownCgroupMountContext', () => {
   it('ownCgroupMountContext, v1: the caller\'s own directory in each mounted hierarchy (runc rootless binds those)', () => {
-    const root = mkdtempSync(join(tmpdir(), 'ct-own-cg-'));
+    const root = tempDir('ct-own-cg-');
     for (const h of ['cpu,cpuacct', 'pids', 'systemd']) {
       mkdirSync(join(root, h));
       writeFileSync(join(root, h, 'cgroup.procs'), '');
     }
-    const proc = mkdtempSync(join(tmpdir(), 'ct-own-proc-'));
+    const proc = tempDir('ct-own-proc-');
     mkdirSync(join(proc, 'self'));
     writeFileSync(join(proc, 'self', 'cgroup'), '3:cpu,cpuacct:/user/a\n2:pids:/user/b\n1:name=systemd:/user/c\n0::/\n');
     assert.deepEqual(ownCgroupMountContext(root, proc), {

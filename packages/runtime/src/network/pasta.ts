@@ -7,7 +7,7 @@
  * network namespaces through descriptors we opened and pass at fds 3 and 4: it starts while the child still sets
  * up (the 'namespaces' pause, network-attach.ts), and the child is dumpable only during its pauses, so pasta could
  * not open /proc/PID/ns/* by the pid itself; as root (no user namespace of the container's) it gets
- * the namespace through its holder in /run/netns (netns-holder.ts) and keeps root (--runas 0: nobody could not
+ * the namespace through its holder in /run/ct-netns (netns-holder.ts) and keeps root (--runas 0: nobody could not
  * join it), and it exits by itself once the holder is removed. Run in the foreground (helper-process.ts); it is ready once it has written its pid
  * file, which it does after binding the ports and configuring the interface.
  * Debian 12's pasta (2023-03) drops UDP whose port it translates: a UDP port published on another host port is

@@ -3,10 +3,9 @@
  * directory bound at /out where the container writes what the test reads, a config.json from `ct spec`
  * (rootless form when unprivileged), and a runtime context with a state root of its own.
  */
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot } from '@ct/test-utils';
+import { isRoot, tempDir } from '@ct/test-utils';
 import { createContext, type RuntimeContext } from '../../src/context.js';
 import { createContainer } from '../../src/container-create.js';
 import { startContainer } from '../../src/container-start.js';
@@ -28,7 +27,7 @@ export interface TestBundle {
 
 /** A fresh bundle whose process runs `sh -c script` (terminal off, root read-write so tests may write). */
 export function makeBundle(script: string): TestBundle {
-  const dir = mkdtempSync(join(tmpdir(), 'ct-launch-bundle-'));
+  const dir = tempDir('ct-launch-bundle-');
   chmodSync(dir, 0o755);
   const rootfs = join(dir, 'rootfs');
   mkdirSync(join(rootfs, 'bin'), { recursive: true });
@@ -54,7 +53,7 @@ export function makeBundle(script: string): TestBundle {
 
 /** A context with a state root of its own (removed by `cleanup`). */
 export function makeContext(): { ctx: RuntimeContext; cleanup: () => void } {
-  const root = mkdtempSync(join(tmpdir(), 'ct-launch-state-'));
+  const root = tempDir('ct-launch-state-');
   const ctx = { ...createContext({ root }), logger: silentLogger };
   return { ctx, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }

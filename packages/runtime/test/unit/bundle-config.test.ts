@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@ct/test-utils';
 import { MS } from '@ct/syscalls';
 import { readBundleConfig } from '../../src/config/bundle-config.js';
 import { ConfigError, RuntimeError } from '../../src/errors.js';
@@ -10,7 +10,7 @@ import { specTemplate } from '../../src/spec-template.js';
 type Json = Record<string, unknown>;
 
 function bundle(edit: (c: Json) => void, rootfs: 'dir' | 'symlink' | 'slash' | 'file' = 'dir'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
+  const dir = tempDir('ct-bundle-');
   if (rootfs === 'dir') mkdirSync(join(dir, 'rootfs'));
   if (rootfs === 'symlink') { mkdirSync(join(dir, 'real')); symlinkSync('real', join(dir, 'rootfs')); }
   if (rootfs === 'slash') symlinkSync('/', join(dir, 'rootfs'));
@@ -119,7 +119,7 @@ describe('bundle config', () => {
     assert.equal(m?.options.bind, 'rbind');
   });
   it('readBundleConfig, rlimits past 2^53 keep their exact value', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
+    const dir = tempDir('ct-bundle-');
     mkdirSync(join(dir, 'rootfs'));
     writeFileSync(join(dir, 'config.json'), '{"ociVersion":"1.2.0","root":{"path":"rootfs"},"process":{"cwd":"/","args":["sh"],' +
       '"rlimits":[{"type":"RLIMIT_CORE","hard":18446744073709551615,"soft":9007199254740993}]}}');
@@ -129,14 +129,14 @@ describe('bundle config', () => {
   });
   it('readBundleConfig, invalid JSON and duplicate keys are ECONFIG at $', () => {
     for (const text of ['{"ociVersion": "1.2.0",}', '{"ociVersion":"1","ociVersion":"2"}']) {
-      const dir = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
+      const dir = tempDir('ct-bundle-');
       mkdirSync(join(dir, 'rootfs'));
       writeFileSync(join(dir, 'config.json'), text);
       assert.throws(() => readBundleConfig(dir), configError('$'));
     }
   });
   it('readBundleConfig, a missing config.json is ECONFIG with the errno phrase', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-bundle-'));
+    const dir = tempDir('ct-bundle-');
     assert.throws(() => readBundleConfig(dir), (e: unknown) => e instanceof RuntimeError && e.code === 'ECONFIG' && /no such file or directory/.test(e.message));
   });
 });

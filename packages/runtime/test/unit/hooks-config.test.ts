@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@ct/test-utils';
 import { readHooks, runHooks } from '../../src/hooks.js';
 import { cgroupPlacement } from '../../src/container-launch.js';
 import { ConfigError, RuntimeError } from '../../src/errors.js';
@@ -15,7 +15,7 @@ describe('hooks and cgroup names', () => {
       (e: unknown) => e instanceof ConfigError && e.jsonPath === 'hooks.poststart[0].path');
   });
   it('runHooks, a host hook gets the state on stdin and only its own env, in the bundle; a failure names the hook', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-hook-unit-'));
+    const dir = tempDir('ct-hook-unit-');
     const out = join(dir, 'out');
     const hooks = readHooks({ hooks: { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${out}; echo "env=$A,$HOME cwd=$(pwd)" >> ${out}`], env: ['A=x'] }] } });
     await runHooks(hooks, 'poststart', { id: 'c1', status: 'running' }, 0, { bundle: dir });
@@ -25,7 +25,7 @@ describe('hooks and cgroup names', () => {
       (e: unknown) => e instanceof RuntimeError && e.code === 'ESETUP' && /poststop hook 1: \/bin\/sh: exit status 4/.test(e.message));
   });
   it('runHooks, a host hook without env inherits the runtime\'s environment (runc: Go\'s exec with a nil Env)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ct-hook-unit-'));
+    const dir = tempDir('ct-hook-unit-');
     const out = join(dir, 'out');
     const hooks = readHooks({ hooks: { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `echo "$CT_HOOK_UNIT" > ${out}`] }] } });
     assert.equal(hooks.poststart?.[0]?.env, undefined);

@@ -1,14 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@ct/test-utils';
 import { buildChildPlan, withDefaults } from '@ct/namespaces/engine';
 import { readBundleConfig } from '../../src/config/bundle-config.js';
 import { launchSpec, type LaunchOptions } from '../../src/container-launch.js';
 import { specTemplate } from '../../src/spec-template.js';
 
 function config() {
-  const dir = mkdtempSync(join(tmpdir(), 'ct-launch-spec-'));
+  const dir = tempDir('ct-launch-spec-');
   mkdirSync(join(dir, 'rootfs'));
   const c = specTemplate({}) as { process: { terminal: boolean; consoleSize?: unknown } };
   c.process.terminal = true;

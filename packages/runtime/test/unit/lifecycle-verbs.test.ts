@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '@ct/test-utils';
 import { createContext } from '../../src/context.js';
 import { containerState, listContainers } from '../../src/container-state.js';
 import { killContainer } from '../../src/container-kill.js';
@@ -17,7 +18,7 @@ import { containerPaths, writeRecord, type ContainerRecord } from '../../src/sta
 // The verbs that only read state and signal (state, list, kill, delete) on a recorded ordinary process: no
 // namespaces are needed to check their rules.
 describe('lifecycle verbs on a recorded process', () => {
-  const root = mkdtempSync(join(tmpdir(), 'ct-root-'));
+  const root = tempDir('ct-root-');
   const ctx = createContext({ root, log: join(root, 'log.json'), logFormat: 'json' });
   const children: ChildProcess[] = [];
   after(() => { for (const c of children) c.kill('SIGKILL'); });
@@ -72,7 +73,7 @@ describe('lifecycle verbs on a recorded process', () => {
     const left = spawn('sleep', ['100'], { stdio: 'ignore' });
     children.push(left);
     const gone = exited(left);
-    const cgroup = mkdtempSync(join(tmpdir(), 'ct-fake-cgroup-'));
+    const cgroup = tempDir('ct-fake-cgroup-');
     writeFileSync(join(cgroup, 'cgroup.procs'), `${left.pid}\n`);
     const paths = containerPaths(root, 'kill1');
     writeRecord(paths, { ...JSON.parse(readFileSync(paths.state, 'utf8')) as ContainerRecord, cgroupPaths: [cgroup], cgroupRoot: tmpdir() });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@ct/test-utils';
 import { parseProcStat, readProcStat } from '../../src/proc-stat.js';
 import { deriveStatus } from '../../src/container-status.js';
 import { containerPaths, type ContainerRecord } from '../../src/state-store.js';
@@ -25,7 +25,7 @@ describe('proc stat and status', () => {
     assert.ok(s !== undefined && s.startTime > 0n);
   });
 
-  const procRoot = mkdtempSync(join(tmpdir(), 'ct-proc-'));
+  const procRoot = tempDir('ct-proc-');
   const record: ContainerRecord = {
     ociVersion: '1.2.0', id: 'c1', pid: 4242, initStartTime: '777', bundle: '/b', rootfs: '/b/rootfs',
     created: '2026-01-01T00:00:00Z', owner: 'root', annotations: {}, rootless: false,

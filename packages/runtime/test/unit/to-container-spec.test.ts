@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@ct/test-utils';
 import { readBundleConfig } from '../../src/config/bundle-config.js';
 import { toContainerSpec, type ConversionContext } from '../../src/config/to-container-spec.js';
 import { ConfigError } from '../../src/errors.js';
@@ -10,7 +10,7 @@ import { specTemplate } from '../../src/spec-template.js';
 type Json = Record<string, unknown>;
 
 function config(rootless: boolean, edit: (c: Json) => void = () => {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'ct-conv-'));
+  const dir = tempDir('ct-conv-');
   mkdirSync(join(dir, 'rootfs'));
   const c = specTemplate({ rootless, uid: 1000, gid: 1000 }) as Json;
   edit(c);
