@@ -3,7 +3,7 @@
  * fresh Buffer whose memory lives outside the V8 heap and is freed only when a garbage collection finds it dead:
  * - V8 starts one after tens of MB of such external memory, and glibc keeps most of what the dead chunks are then
  *   freed from, so the peak RSS of a large unpack grew by 20-40 MB over Node's own. A young-generation collection
- *   every few MB of data frees those buffers at once (a scavenge of a small young generation: well under a
+ *   every MB of data frees those buffers at once (a scavenge of a small young generation: well under a
  *   millisecond). Uses the `gc` function V8 exposes with --expose-gc, enabled at run time (v8.setFlagsFromString)
  *   and fetched from a fresh context.
  * - Each scavenge keeps what is live then (the stream stages, the entry records), and V8 doubles its young
@@ -11,7 +11,7 @@
  *   MB of data, all of it touched by the chunks' short-lived wrappers (16-32 MB of RSS). The unpack holds it at
  *   its size (V8's `--semi-space-growth-factor`, read each time it would grow, set to 1 while held; V8 refuses 1
  *   on the command line, so nothing but a hold sets it).
- * Measured on tools/bench's large image (bench README): peak RSS 102-107 MB → ~80, CPU no worse.
+ * Measured on tools/bench's large image: see the bench README (unpack rows).
  * Man pages: none (V8: ArrayBuffer backing stores are released by the scavenger; Heap::ResizeNewSpace).
  */
 import { setFlagsFromString } from 'node:v8';
