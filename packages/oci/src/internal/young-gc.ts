@@ -3,7 +3,7 @@
  * fresh Buffer whose memory lives outside the V8 heap and is freed only when a garbage collection finds it dead:
  * - V8 starts one after tens of MB of such external memory, and glibc keeps most of what the dead chunks are then
  *   freed from, so the peak RSS of a large unpack grew by 20-40 MB over Node's own. A young-generation collection
- *   every MB of data frees those buffers at once (a scavenge of a small young generation: well under a
+ *   every few MB of data frees those buffers at once (a scavenge of a small young generation: well under a
  *   millisecond). Uses the `gc` function V8 exposes with --expose-gc, enabled at run time (v8.setFlagsFromString)
  *   and fetched from a fresh context.
  * - Each scavenge keeps what is live then (the stream stages, the entry records), and V8 doubles its young
