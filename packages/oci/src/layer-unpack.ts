@@ -11,8 +11,8 @@ import { LayerUnpackError, OciLayoutError } from './errors.js';
 import type { FsOps, UnpackWarning } from './fs-ops.js';
 import type { ImageSource } from './image-source.js';
 import type { ResolvedLayer } from './image-resolve.js';
+import { holdYoungGeneration } from './internal/young-gc.js';
 import { feedTar, newExtract } from './internal/tar-feed.js';
-import { collectYoungGarbage } from './internal/young-gc.js';
 import { LayerApplier } from './tar-extract.js';
 import { TarScanError, TarScanner, type RawEntry } from './tar-scan.js';
 
@@ -107,6 +107,7 @@ export async function applyLayer(blob: LayerBlob, layer: ResolvedLayer, applier:
   const extract = newExtract();
   const feed = feedTar(blob.open(), stages, extract);
   let reported = 0;
+  const release = holdYoungGeneration();
   try {
     for await (const entry of extract) {
       const raw = raws.shift();
@@ -116,7 +117,6 @@ export async function applyLayer(blob: LayerBlob, layer: ResolvedLayer, applier:
       await applier.apply(raw, entry as unknown as AsyncIterable<Buffer> & { resume(): unknown });
       if (applier.bytes - reported >= PROGRESS_BYTES) {
         reported = applier.bytes;
-        collectYoungGarbage();
         options.onProgress?.({ entries: applier.entries, bytes: applier.bytes });
       }
     }
@@ -128,11 +128,13 @@ export async function applyLayer(blob: LayerBlob, layer: ResolvedLayer, applier:
     // A corrupt blob usually breaks gunzip or the tar reader before its digest can be checked: report the blob.
     if (!(err instanceof OciLayoutError)) await blob.verify(err);
     throw toLayerError(err, digest);
+  } finally {
+    release();
   }
   return { entries: applier.entries, bytes: applier.bytes };
 }
 
-/** Progress is reported (and dead chunk buffers collected, internal/young-gc.ts) every this many bytes written. */
+/** Progress is reported every this many bytes written. */
 const PROGRESS_BYTES = 4 * 1024 * 1024;
 
 /** Read the whole blob through its verifier; throws its OciLayoutError (with `cause`) when it does not verify. */
