@@ -27,7 +27,7 @@ export {
   initializeUserNamespace, writeIdMaps, type IdMapWriteOptions, type InitializeUserNamespaceOptions,
 } from './id-map-write.js';
 export { parseSubordinateIds, readSubordinateIds, type SubordinateRange } from './subordinate-ids.js';
-export { MOUNT_DATA_MAX, mountFileSystems, WRITABLE_TMP, type MountPlanContext } from './mount-plan.js';
+export { MOUNT_DATA_MAX, mountFileSystems, overlayMountData, WRITABLE_TMP, type MountPlanContext } from './mount-plan.js';
 export type { CgroupMountContext } from './cgroup-mount-plan.js';
 export { HOST_DEVICES, INIT_PATH_INSIDE } from './dev-plan.js';
 export { buildChildPlan, type ChildPlan, type ChildPlanContext } from './child-plan.js';

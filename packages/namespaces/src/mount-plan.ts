@@ -87,13 +87,18 @@ function planProcSys(spec: ResolvedContainerSpec, ctx: PathContext): PlannedStep
 /** The most bytes of mount(2) data the kernel reads (one page, the last byte its NUL): longer data is cut. */
 export const MOUNT_DATA_MAX = 4095;
 
+/** overlayfs mount data for a root (paths were checked for ',' and ':' by whoever built them); it may be too long. */
+export function overlayMountData(o: OverlayRootSpec): string {
+  return [`lowerdir=${o.lowerDirs.join(':')}`, `upperdir=${o.upperDir}`, `workdir=${o.workDir}`, ...(o.userxattr ? ['userxattr'] : [])].join(',');
+}
+
 /**
- * overlayfs mount data for a root (paths were checked for ',' and ':' by whoever built them).
+ * overlayMountData, checked.
  * @throws ContainerSpecError (root.overlay.lowerDirs) when it is longer than the kernel reads: the last layer's path
  *   would be cut (an image of ~40 layers or more in a store with long paths; the caller can copy the layers instead).
  */
 function overlayData(o: OverlayRootSpec): string {
-  const data = [`lowerdir=${o.lowerDirs.join(':')}`, `upperdir=${o.upperDir}`, `workdir=${o.workDir}`, ...(o.userxattr ? ['userxattr'] : [])].join(',');
+  const data = overlayMountData(o);
   if (Buffer.byteLength(data) > MOUNT_DATA_MAX) {
     throw new ContainerSpecError('root.overlay.lowerDirs', `${o.lowerDirs.length} layer dirs make ${Buffer.byteLength(data)} bytes of overlay mount data, more than the ${MOUNT_DATA_MAX} the kernel reads`);
   }

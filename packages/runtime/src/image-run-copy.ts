@@ -124,8 +124,8 @@ export async function copyImageRoot(lowerDirs: readonly string[], merged: string
  * layers instead. Counted with `userxattr` (the rootless form), so both forms decide alike.
  */
 export async function overlayDataTooLong(lowerDirs: readonly string[], upper: string, work: string): Promise<number | undefined> {
-  const { MOUNT_DATA_MAX } = await import('@ct/namespaces/engine');
-  const bytes = Buffer.byteLength(`lowerdir=${lowerDirs.join(':')},upperdir=${upper},workdir=${work},userxattr`);
+  const { MOUNT_DATA_MAX, overlayMountData } = await import('@ct/namespaces/engine');
+  const bytes = Buffer.byteLength(overlayMountData({ lowerDirs, upperDir: upper, workDir: work, userxattr: true }));
   return bytes > MOUNT_DATA_MAX ? bytes : undefined;
 }
 
